@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both create the virtual
+# environment on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint types unit bench-load docs clean
+
+$(BIN)/govgraph: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/govgraph
+	$(BIN)/govgraph demo
+
+test: lint types unit
+
+lint: $(BIN)/govgraph
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(BIN)/govgraph
+	$(BIN)/mypy
+
+unit: $(BIN)/govgraph
+	$(BIN)/pytest
+
+# Rebuild docs/schema.md from graph/schema.py (a test fails when it is stale).
+docs: $(BIN)/govgraph
+	$(BIN)/python -m graph.docs > docs/schema.md
+
+# The city-scale load benchmark: prints rows/s for a first load and a re-load, and peak memory.
+bench-load: $(BIN)/govgraph
+	$(BIN)/python tests/bench_load.py
+
+clean:
+	rm -rf $(VENV) build data .mypy_cache .ruff_cache .pytest_cache

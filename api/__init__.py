@@ -1,0 +1,1 @@
+"""The ways in: the `govgraph` command line (and, next, GraphQL over FastAPI)."""

@@ -1,0 +1,274 @@
+"""The `govgraph` command line: init, load, demo and cypher.
+
+Each command reads the settings when it runs, opens the backend, and closes it when done.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.settings import Settings, get_settings
+from graph.backend import Backend, open_backend
+from graph.errors import GraphError
+from loaders.load import LoadReport, Loader, MemoryTable
+from queries.library import BadParameters, UnknownQuery, run
+
+app = typer.Typer(
+    pretty_exceptions_show_locals=False,
+    help="govgraph: a graph of the actors of grid-based social governance.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@contextmanager
+def _backend(settings: Settings, *, read_only: bool = False) -> Iterator[Backend]:
+    try:
+        backend = open_backend(settings.db, read_only=read_only)
+    except (GraphError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+@app.command()
+def init() -> None:
+    """Create the schema in the graph store (safe to run twice)."""
+    settings = get_settings()
+    with _backend(settings) as backend:
+        backend.init_schema()
+    console.print(f"schema ready in {settings.db}")
+
+
+def _print_report(report: LoadReport, rejects: Path) -> None:
+    for f in report.files:
+        style = "" if f.rejected == 0 and f.error is None else "[yellow]"
+        console.print(style + f.line(), markup=bool(style), highlight=False)
+    if report.rejects:
+        report.write_rejects(rejects)
+        console.print(f"{len(report.rejects)} problems written to {rejects}", highlight=False)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks: dict[str, Any] = {}
+
+        def advance(name: str, rows: int) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(name, total=None)
+            progress.advance(tasks[name], rows)
+
+        yield advance
+
+
+def _load(backend: Backend, settings: Settings, paths: list[Path], within: list[str],
+          traditional: bool, rejects: Path, show_progress: bool) -> LoadReport:
+    from loaders.divisions import divisions_within
+
+    backend.init_schema()
+    with _progress(show_progress) as advance:
+        loader = Loader(backend, batch_size=settings.batch_size, traditional=traditional,
+                        on_progress=advance)
+        tables = []
+        for code in within:
+            chain = divisions_within(code)
+            tables.append(MemoryTable(f"divisions:{code}", "units", chain.units))
+            tables.append(MemoryTable(f"divisions:{code}", "part_of", chain.part_of))
+        loader.load_tables(tables)
+        report = loader.load_paths(paths)
+    _print_report(report, rejects)
+    return report
+
+
+@app.command()
+def load(
+    paths: Annotated[list[str], typer.Argument(help="Files to load, or the word 'divisions'.")],
+    within: Annotated[
+        list[str] | None,
+        typer.Option(help="With 'divisions': load the official units inside this code."),
+    ] = None,
+    traditional: Annotated[
+        bool, typer.Option(help="The files are in traditional characters: convert them.")
+    ] = False,
+    rejects: Annotated[
+        Path, typer.Option(help="Where the rejected rows are written.")
+    ] = Path("govgraph-rejects.csv"),
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Load CSV, XLSX or JSON Lines files, or the official divisions inside a code.
+
+    Each file holds one type, named by the last part of its name: 330421.people.csv holds
+    people. Exits with status 1 when any row was rejected.
+    """
+    settings = get_settings()
+    files = [Path(p) for p in paths]
+    codes = within or []
+    if paths == ["divisions"]:
+        if not codes:
+            console.print("[red]error:[/red] give the code to load, e.g. --within 330421")
+            raise typer.Exit(2)
+        files = []
+    elif codes:
+        console.print("[red]error:[/red] --within goes with 'govgraph load divisions'")
+        raise typer.Exit(2)
+    with _backend(settings) as backend:
+        try:
+            report = _load(backend, settings, files, codes, traditional, rejects, progress)
+        except ValueError as exc:  # an unknown division code, for one
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+DEMO_COUNTIES = ("330421", "331127")
+
+
+def _fixtures_dir() -> Path:
+    here = Path(__file__).resolve().parents[1] / "fixtures"
+    if not (here / "generate.py").exists():
+        console.print("[red]error:[/red] the demo needs a checkout of govgraph with its fixtures/")
+        raise typer.Exit(2)
+    return here
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Where the demo files are written.")] = Path(
+        "build/demo"
+    ),
+    serve: Annotated[
+        bool, typer.Option(help="Serve the graph afterwards (arrives with the GraphQL API).")
+    ] = True,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Build the demo graph afresh (嘉善县 and 景宁县) and print what it holds."""
+    import importlib.util
+    import shutil
+
+    settings = get_settings()
+    spec = importlib.util.spec_from_file_location("generate", _fixtures_dir() / "generate.py")
+    assert spec and spec.loader
+    sys.path.insert(0, str(_fixtures_dir()))
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    files = generator.generate(out)
+    console.print(f"wrote {len(files)} demo files to {out}")
+    db = Path(settings.db)
+    if db.exists():
+        shutil.rmtree(db) if db.is_dir() else db.unlink()
+    for extra in db.parent.glob(db.name + ".*"):
+        extra.unlink()
+    with _backend(settings) as backend:
+        report = _load(backend, settings, sorted(files), list(DEMO_COUNTIES), False,
+                       Path("govgraph-rejects.csv"), progress)
+        if not report.ok:
+            raise typer.Exit(1)
+        _summarise(backend)
+    console.print(
+        "\nQuery it, for example:\n"
+        "  govgraph cypher \"MATCH (g:Grid)-[:PART_OF*1..3]->(c:Unit {code: '330421000000'}) "
+        "RETURN g.kind AS kind, count(*) AS grids ORDER BY kind\"",
+        highlight=False,
+    )
+    if serve:
+        console.print("(the GraphQL server arrives with the API; nothing to serve yet)")
+
+
+def _summarise(backend: Backend) -> None:
+    _print_rows(run(backend, "counts_by_label"), Format.table, "Nodes by type")
+    rows = [run(backend, "county_summary", county=code + "000000")[0] for code in DEMO_COUNTIES]
+    _print_rows(rows, Format.table, "Per county")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
+    out = Console()
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(_plain(rows), ensure_ascii=False, indent=2) + "\n")
+        return
+    columns = list(rows[0]) if rows else []
+    if fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows([_plain(r[c]) for c in columns] for r in rows)
+        sys.stdout.write(buffer.getvalue())
+        return
+    table = Table(*columns, title=title)
+    for r in rows:
+        table.add_row(*("" if r[c] is None else str(_plain(r[c])) for c in columns))
+    out.print(table)
+
+
+def _parse_param(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise typer.BadParameter(f"{text!r}: give parameters as name=value")
+    try:
+        return name, json.loads(value)
+    except ValueError:
+        return name, value
+
+
+@app.command()
+def cypher(
+    query: Annotated[str, typer.Argument(help="A read query, or the name of a library query.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A $parameter as name=value (JSON values allowed)."),
+    ] = None,
+    format: Annotated[Format, typer.Option(help="Output format.")] = Format.table,
+) -> None:
+    """Run a read query on the graph (opened read-only) and print its rows."""
+    settings = get_settings()
+    params = dict(_parse_param(p) for p in param or [])
+    with _backend(settings, read_only=True) as backend:
+        try:
+            if " " not in query.strip():
+                rows = run(backend, query.strip(), **params)
+            else:
+                rows = backend.read(query, params)
+        except (GraphError, UnknownQuery, BadParameters) as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+    _print_rows(rows, format)

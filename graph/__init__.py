@@ -1,0 +1,1 @@
+"""The graph: its schema, declared once, and the storage backends behind one interface."""

@@ -1,0 +1,71 @@
+"""The one interface every storage backend implements, and how a backend is chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from graph.schema import NodeType, RelType
+
+Row = dict[str, Any]
+Params = Mapping[str, Any]
+
+
+class Backend(Protocol):
+    """A graph store. Opened by the command or the app's lifespan and passed down."""
+
+    def read(self, query: str, params: Params | None = None) -> list[Row]:
+        """Run a read query; return its rows as dicts keyed by column name."""
+        ...
+
+    def write(self, statements: Sequence[tuple[str, Params]]) -> None:
+        """Run write statements in one transaction: all of them happen, or none."""
+        ...
+
+    def init_schema(self) -> None:
+        """Create every table, constraint and index the schema declares; safe to repeat."""
+        ...
+
+    def is_empty(self, label_or_type: str) -> bool:
+        """Whether a node label or relationship type has no records yet."""
+        ...
+
+    def upsert_nodes(self, node_type: NodeType, rows: Sequence[Row], *, bulk: bool) -> None:
+        """Insert or update nodes by key, in one transaction. Each row holds every property.
+
+        `bulk` promises that none of the keys exists yet, so the store's fast path may be used.
+        """
+        ...
+
+    def upsert_rels(
+        self, rel_type: RelType, from_label: str, to_label: str, rows: Sequence[Row], *, bulk: bool
+    ) -> None:
+        """Insert or update relationships by `rid`, in one transaction.
+
+        Each row holds `from` and `to` (endpoint keys), `rid` (identity) and every property;
+        both endpoints exist.
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+class UnknownBackend(ValueError):
+    """GOVGRAPH_DB names no backend this project has."""
+
+
+DEFAULT_DB = "./data/govgraph.lbdb"
+
+
+def open_backend(db: str = DEFAULT_DB, *, read_only: bool = False) -> Backend:
+    """Open the backend `db` names: a file path for the embedded store, or a server URI."""
+    if "://" in db:
+        scheme = db.split("://", 1)[0]
+        raise UnknownBackend(
+            f"GOVGRAPH_DB={db!r}: the {scheme}:// backend is not available in this version. "
+            "Valid forms: a file path for the embedded store, e.g. ./data/govgraph.lbdb."
+        )
+    from graph.embedded import EmbeddedBackend
+
+    return EmbeddedBackend(Path(db), read_only=read_only)

@@ -1,0 +1,629 @@
+"""The graph schema, declared once as data.
+
+Everything else is derived from these declarations: the embedded DDL and the Neo4j
+constraints (`graph.ddl`), loader validation (`loaders.validate`), and `docs/schema.md`
+(`graph.docs`). Add a property here and all of them follow.
+
+Roles are relationships with properties (a person SERVES_IN a grid with role 网格长 from a
+date), never labels on people. Posts and memberships carry `valid_from` / `valid_to` so that
+"who held this post on the day the dispute was filed" is a query. Every record carries
+`source`: the file or system it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Type(StrEnum):
+    """Property types, named as both stores name them."""
+
+    STRING = "STRING"
+    INT64 = "INT64"
+    DOUBLE = "DOUBLE"
+    BOOL = "BOOL"
+    DATE = "DATE"
+
+
+class Check(StrEnum):
+    """Extra checks a string value must pass, beyond type, length and enumeration."""
+
+    ID_NUMBER = "id_number"  # 18-digit resident ID with ISO 7064 MOD 11-2 check digit
+    MOBILE = "mobile"  # mainland mobile number, 1[3-9] and 9 more digits
+    DIVISION_CODE = "division_code"  # 12-digit statistical division code
+
+
+class Mask(StrEnum):
+    """How a personal-data property is shown to a caller whose role does not need it."""
+
+    NAME = "name"  # 张三 -> 张某
+    MOBILE = "mobile"  # 13812341234 -> 138****1234
+    ID_NUMBER = "id_number"  # first 6 and last 4 digits, birth date hidden
+    TEXT = "text"  # free text that may name people: withheld
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    type: Type = Type.STRING
+    description: str = ""
+    required: bool = False
+    max_length: int = 200
+    choices: tuple[str, ...] = ()
+    check: Check | None = None
+    mask: Mask | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    file: str  # the loader file name stem that holds this type, e.g. "people"
+    key: str
+    description: str
+    properties: tuple[Property, ...]
+
+    def property(self, name: str) -> Property:
+        return {p.name: p for p in self.properties}[name]
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    file: str
+    description: str
+    endpoints: tuple[tuple[str, str], ...]  # (from label, to label) pairs
+    properties: tuple[Property, ...] = ()
+    # Properties that, with the two endpoints, identify one relationship. A person may serve
+    # in a grid as head and as part-time worker, or as head twice over different periods.
+    identity: tuple[str, ...] = ()
+
+    def property(self, name: str) -> Property:
+        return {p.name: p for p in self.properties}[name]
+
+
+SOURCE = Property("source", description="File or system the record came from.", max_length=300)
+VALID_FROM = Property("valid_from", Type.DATE, "First day the tie holds.")
+VALID_TO = Property("valid_to", Type.DATE, "Last day the tie holds; empty while it still holds.")
+TEMPORAL = (VALID_FROM, VALID_TO)
+
+LEVELS = ("province", "city", "county", "town", "village")
+GRID_KINDS = ("basic", "dedicated", "professional", "micro", "out_of_county")
+GRID_ROLES = (
+    "head",  # 网格长
+    "instructor",  # 网格指导员
+    "full_time",  # 专职网格员
+    "part_time",  # 兼职网格员
+    "inspector",  # 专业网格监管员 (一格两员)
+    "coordinator",  # 协管员 on a micro-grid
+    "assessor",  # 评议员 on a micro-grid
+)
+DISPUTE_STEPS = (  # Suzhou's eight steps (DOMAIN.md §5)
+    "discovered",
+    "accepted",
+    "routed",
+    "handling",
+    "tracking",
+    "supervising",
+    "feedback",
+    "evaluated",
+)
+SETTLED_LEVELS = ("grid", "village", "town", "county", "court")
+
+
+def _name(description: str, mask: Mask | None = None, required: bool = True) -> Property:
+    return Property("name", description=description, required=required, mask=mask)
+
+
+NODE_TYPES: tuple[NodeType, ...] = (
+    NodeType(
+        "Unit",
+        "units",
+        "code",
+        "Administrative unit 行政区划: province › city › county › town › village/community.",
+        (
+            Property(
+                "code",
+                description="12-digit statistical division code 统计用区划代码.",
+                required=True,
+                check=Check.DIVISION_CODE,
+            ),
+            _name("Official name, e.g. 嘉善县."),
+            Property("level", description="Level on the ladder.", required=True, choices=LEVELS),
+            Property("kind", description="street, town, township, community, village…"),
+            Property("edition", description="Edition of the division table the code is from."),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "Grid",
+        "grids",
+        "id",
+        "Grid 网格: the cell all territory is divided into, nested in levels.",
+        (
+            Property("id", description="Grid identifier.", required=True, max_length=64),
+            _name("Grid name."),
+            Property(
+                "level",
+                Type.INT64,
+                "Grid level: 1 (一级) is the largest.",
+                required=True,
+                minimum=1,
+                maximum=5,
+            ),
+            Property("kind", description="Kind of grid.", required=True, choices=GRID_KINDS),
+            Property(
+                "grid_class",
+                Type.INT64,
+                "Class of a basic grid (Jiashan: 1, 2 or 3).",
+                minimum=1,
+                maximum=3,
+            ),
+            Property("households", Type.INT64, "Households in the grid.", minimum=0),
+            Property("population", Type.INT64, "Residents in the grid.", minimum=0),
+            Property("urban", Type.BOOL, "Whether the grid is in a town or city area."),
+            Property("location", description="Where an out-of-county grid is, e.g. 杭州市."),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "Person",
+        "people",
+        "id",
+        "Person 人员: grid staff, cadres, mediators, experts, party members, parties to disputes.",
+        (
+            Property("id", description="Person identifier.", required=True, max_length=64),
+            _name("Full name.", Mask.NAME),
+            Property("gender", description="Gender.", choices=("male", "female")),
+            Property(
+                "id_number",
+                description="18-digit resident ID number 身份证号.",
+                check=Check.ID_NUMBER,
+                mask=Mask.ID_NUMBER,
+            ),
+            Property(
+                "mobile",
+                description="Mobile phone number.",
+                check=Check.MOBILE,
+                mask=Mask.MOBILE,
+            ),
+            Property("profession", description="Profession, e.g. 律师, 法官, 医生."),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "PartyOrg",
+        "party_orgs",
+        "id",
+        "Party organisation 党组织: committee › branch › group › building group.",
+        (
+            Property("id", description="Party organisation identifier.", required=True),
+            _name("Name, e.g. 罗星街道党工委."),
+            Property(
+                "kind",
+                description="Kind of organisation.",
+                required=True,
+                choices=("committee", "general_branch", "branch", "group", "building_group"),
+            ),
+            Property("level", description="Level it is built at.", choices=(*LEVELS, "grid")),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "Department",
+        "departments",
+        "id",
+        "Government or judicial department 部门, or a town platform office 四个平台.",
+        (
+            Property("id", description="Department identifier.", required=True),
+            _name("Name, e.g. 嘉善县司法局."),
+            Property(
+                "function",
+                description="What it does, the same at every level: justice, court, labour…",
+                required=True,
+                max_length=40,
+            ),
+            Property("level", description="Level of government.", choices=LEVELS),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "Center",
+        "centers",
+        "id",
+        "Center 中心: conflict-mediation, command or linkage center at one level.",
+        (
+            Property("id", description="Center identifier.", required=True),
+            _name("Name, e.g. 嘉善县社会矛盾纠纷调处化解中心."),
+            Property(
+                "kind",
+                description="Kind of center.",
+                required=True,
+                choices=("mediation", "command", "linkage", "command_room", "grid_service"),
+            ),
+            Property("level", description="Level it serves.", required=True, choices=LEVELS),
+            Property("grade", description="model or standard (Jiashan's village centers)."),
+            Property("windows", Type.INT64, "Reception windows.", minimum=0),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "MediationOrg",
+        "mediation_orgs",
+        "id",
+        "Mediation organisation 调解组织: people's or industry committee, studio, lawyers…",
+        (
+            Property("id", description="Mediation organisation identifier.", required=True),
+            _name("Name, e.g. 嘉善县医疗纠纷人民调解委员会."),
+            Property(
+                "kind",
+                description="Kind of organisation.",
+                required=True,
+                choices=("people", "industry", "studio", "lawyer", "chamber", "elders"),
+            ),
+            Property("level", description="Level it works at.", choices=LEVELS),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "Organisation",
+        "organisations",
+        "id",
+        "Enterprise, social organisation, chamber of commerce or volunteer group.",
+        (
+            Property("id", description="Organisation identifier.", required=True),
+            _name("Name."),
+            Property(
+                "kind",
+                description="Kind of organisation.",
+                required=True,
+                choices=("enterprise", "social", "chamber", "volunteer", "institution"),
+            ),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "Domain",
+        "domains",
+        "code",
+        "Expertise domain 专业领域, also the category of a dispute.",
+        (
+            Property("code", description="Domain code, e.g. medical.", required=True),
+            _name("Name, e.g. 医疗纠纷."),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "ExpertPool",
+        "expert_pools",
+        "id",
+        "Expert pool 专家库.",
+        (
+            Property("id", description="Pool identifier.", required=True),
+            _name("Name, e.g. 长三角专家库."),
+            Property("shared", Type.BOOL, "Shared with other regions (e.g. the tri-region pool)."),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "ListItem",
+        "list_items",
+        "id",
+        "Responsibility-list item 事项清单: a matter, its class and its time limit.",
+        (
+            Property("id", description="Item identifier.", required=True),
+            _name("The matter."),
+            Property("item_class", description="Class of matter.", required=True),
+            Property(
+                "time_limit_days",
+                Type.INT64,
+                "Days allowed to settle it.",
+                required=True,
+                minimum=0,
+            ),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "Dispute",
+        "disputes",
+        "id",
+        "Dispute or event 矛盾纠纷 / 事件.",
+        (
+            Property("id", description="Dispute identifier.", required=True),
+            Property("title", description="Short title.", required=True, mask=Mask.TEXT),
+            Property("reported_on", Type.DATE, "Day it was reported.", required=True),
+            Property(
+                "channel",
+                description="How it came in.",
+                choices=("grid_worker", "app", "hotline", "video", "visit", "department"),
+            ),
+            Property("status", description="Step it has reached.", choices=DISPUTE_STEPS),
+            Property(
+                "outcome",
+                description="settled, unsettled, withdrawn or litigated; empty while open.",
+                choices=("settled", "unsettled", "withdrawn", "litigated"),
+            ),
+            Property(
+                "settled_level",
+                description="Level it was settled at.",
+                choices=SETTLED_LEVELS,
+            ),
+            Property("settled_on", Type.DATE, "Day it was settled."),
+            Property("parties", Type.INT64, "Number of parties.", minimum=1),
+            Property("warning", description="Warning colour.", choices=("red", "orange", "yellow")),
+            Property("satisfaction", Type.INT64, "Rating 1–5.", minimum=1, maximum=5),
+            SOURCE,
+        ),
+    ),
+)
+
+
+def _rel(
+    type_: str,
+    file: str,
+    description: str,
+    *endpoints: tuple[str, str],
+    properties: tuple[Property, ...] = (),
+    identity: tuple[str, ...] = (),
+) -> RelType:
+    return RelType(type_, file, description, endpoints, (*properties, SOURCE), identity)
+
+
+_ROLE = Property("role", description="Role held.", required=True, choices=GRID_ROLES)
+_POST = Property("post", description="Post held, e.g. 书记, 主任, 首席调解员.")
+_DATE = Property("on_date", Type.DATE, "Day it happened.")
+
+REL_TYPES: tuple[RelType, ...] = (
+    _rel(
+        "PART_OF",
+        "part_of",
+        "Nesting: unit in unit, grid in unit, micro-grid in grid.",
+        ("Unit", "Unit"),
+        ("Grid", "Unit"),
+        ("Grid", "Grid"),
+    ),
+    _rel(
+        "LOCATED_IN",
+        "located_in",
+        "Where a body sits: a department, center, mediation body, organisation or pool.",
+        ("Department", "Unit"),
+        ("MediationOrg", "Unit"),
+        ("PartyOrg", "Unit"),
+        ("ExpertPool", "Unit"),
+        ("Organisation", "Unit"),
+        ("Organisation", "Grid"),
+    ),
+    _rel(
+        "LIVES_IN",
+        "lives_in",
+        "A person's registered home.",
+        ("Person", "Unit"),
+    ),
+    _rel(
+        "SERVES_IN",
+        "serves_in",
+        "A person's role on a grid.",
+        ("Person", "Grid"),
+        properties=(_ROLE, *TEMPORAL),
+        identity=("role", "valid_from"),
+    ),
+    _rel(
+        "MEMBER_OF",
+        "member_of",
+        "Party membership.",
+        ("Person", "PartyOrg"),
+        properties=TEMPORAL,
+        identity=("valid_from",),
+    ),
+    _rel(
+        "LEADS",
+        "leads",
+        "A person leads a party organisation.",
+        ("Person", "PartyOrg"),
+        properties=(_POST, *TEMPORAL),
+        identity=("post", "valid_from"),
+    ),
+    _rel(
+        "SUBORDINATE_TO",
+        "subordinate_to",
+        "Party organisation under a higher one.",
+        ("PartyOrg", "PartyOrg"),
+    ),
+    _rel(
+        "COVERS",
+        "covers",
+        "A party organisation built on a grid (支部建在网格上).",
+        ("PartyOrg", "Grid"),
+    ),
+    _rel(
+        "WORKS_IN",
+        "works_in",
+        "A person's employer.",
+        ("Person", "Department"),
+        ("Person", "Organisation"),
+        properties=TEMPORAL,
+        identity=("valid_from",),
+    ),
+    _rel(
+        "HOLDS_POST",
+        "holds_post",
+        "A named post in a department, center or mediation body.",
+        ("Person", "Department"),
+        ("Person", "Center"),
+        ("Person", "MediationOrg"),
+        properties=(_POST, *TEMPORAL),
+        identity=("post", "valid_from"),
+    ),
+    _rel(
+        "STATIONED_AT",
+        "stationed_at",
+        "A department stationed in a center, with its staff and windows.",
+        ("Department", "Center"),
+        properties=(
+            Property("staff", Type.INT64, "Staff stationed.", minimum=0),
+            Property("windows", Type.INT64, "Reception windows it runs.", minimum=0),
+            *TEMPORAL,
+        ),
+    ),
+    _rel(
+        "JURISDICTION",
+        "jurisdiction",
+        "The unit a center serves.",
+        ("Center", "Unit"),
+    ),
+    _rel(
+        "ESCALATES_TO",
+        "escalates_to",
+        "Where a center sends what it cannot settle.",
+        ("Center", "Center"),
+    ),
+    _rel(
+        "RESPONSIBLE_FOR",
+        "responsible_for",
+        "The department responsible for a responsibility-list item.",
+        ("Department", "ListItem"),
+        properties=(Property("time_limit_days", Type.INT64, "Days allowed.", minimum=0),),
+    ),
+    _rel(
+        "HAS_EXPERTISE",
+        "has_expertise",
+        "Expertise domain of a person, mediation body or pool.",
+        ("Person", "Domain"),
+        ("MediationOrg", "Domain"),
+        ("ExpertPool", "Domain"),
+        ("ListItem", "Domain"),
+    ),
+    _rel(
+        "IN_POOL",
+        "in_pool",
+        "An expert's place in a pool.",
+        ("Person", "ExpertPool"),
+        properties=TEMPORAL,
+        identity=("valid_from",),
+    ),
+    _rel(
+        "MEDIATES_IN",
+        "mediates_in",
+        "A mediator in a mediation organisation.",
+        ("Person", "MediationOrg"),
+        properties=(_POST, *TEMPORAL),
+        identity=("valid_from",),
+    ),
+    _rel(
+        "PARTY_TO",
+        "party_to",
+        "A party to a dispute.",
+        ("Person", "Dispute"),
+        ("Organisation", "Dispute"),
+        properties=(
+            Property("side", description="Side taken.", choices=("applicant", "respondent")),
+        ),
+    ),
+    _rel(
+        "REPORTED",
+        "reported",
+        "Who reported a dispute.",
+        ("Person", "Dispute"),
+        ("Department", "Dispute"),
+        properties=(_DATE,),
+    ),
+    _rel(
+        "HANDLED",
+        "handled",
+        "Who handled a dispute, at which step.",
+        ("Person", "Dispute"),
+        ("Center", "Dispute"),
+        ("MediationOrg", "Dispute"),
+        ("Department", "Dispute"),
+        properties=(
+            Property("step", description="Step of the flow.", choices=DISPUTE_STEPS),
+            _DATE,
+        ),
+        identity=("step",),
+    ),
+    _rel(
+        "RATED",
+        "rated",
+        "A party's rating of how a dispute was handled.",
+        ("Person", "Dispute"),
+        properties=(Property("score", Type.INT64, "1–5.", minimum=1, maximum=5), _DATE),
+    ),
+    _rel(
+        "OCCURRED_IN",
+        "occurred_in",
+        "Where a dispute happened.",
+        ("Dispute", "Grid"),
+    ),
+    _rel(
+        "IN_DOMAIN",
+        "in_domain",
+        "The category of a dispute.",
+        ("Dispute", "Domain"),
+    ),
+    _rel(
+        "CLASSIFIED_AS",
+        "classified_as",
+        "The responsibility-list item a dispute falls under.",
+        ("Dispute", "ListItem"),
+    ),
+    _rel(
+        "RELATED_TO",
+        "related_to",
+        "A tie between two people (what conflict-of-interest checks walk).",
+        ("Person", "Person"),
+        properties=(
+            Property(
+                "kind",
+                description="Kind of tie.",
+                required=True,
+                choices=("family", "colleague", "neighbour", "friend"),
+            ),
+            Property("relation", description="The tie in words, e.g. 嫂子."),
+        ),
+        identity=("kind",),
+    ),
+    _rel(
+        "LIAISES_WITH",
+        "liaises_with",
+        "An out-of-county grid's liaison body in its home county.",
+        ("Grid", "Department"),
+        ("Grid", "Center"),
+        ("Grid", "Organisation"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Schema:
+    nodes: tuple[NodeType, ...] = NODE_TYPES
+    rels: tuple[RelType, ...] = REL_TYPES
+    _by_name: dict[str, NodeType | RelType] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for t in (*self.nodes, *self.rels):
+            name = t.label if isinstance(t, NodeType) else t.type
+            self._by_name[name] = t
+            self._by_name[t.file] = t
+
+    def node(self, label: str) -> NodeType:
+        found = self._by_name[label]
+        assert isinstance(found, NodeType)
+        return found
+
+    def rel(self, type_: str) -> RelType:
+        found = self._by_name[type_]
+        assert isinstance(found, RelType)
+        return found
+
+    def by_file(self, stem: str) -> NodeType | RelType | None:
+        return self._by_name.get(stem)
+
+    @property
+    def files(self) -> list[str]:
+        return [t.file for t in (*self.nodes, *self.rels)]
+
+
+SCHEMA = Schema()

@@ -1,0 +1,1 @@
+"""Tables in, graph out: read, normalise, validate and upsert, losing nothing."""

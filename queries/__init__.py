@@ -1,0 +1,1 @@
+"""The Cypher query library: named `.cypher` files and thin typed functions that run them."""

@@ -1,0 +1,84 @@
+"""Named queries: one `.cypher` file each, opened by a header that says what it answers.
+
+    // answers: how many grids, staff and disputes a county holds
+    // parameters: $county (12-digit division code)
+    // columns: county, name, grids, …
+
+Parameters are checked against the header before the query runs: LadybugDB answers a query
+with a missing parameter with no rows rather than an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from graph.backend import Backend, Row
+
+_HEADER = re.compile(r"^//\s*(answers|parameters|columns):\s*(.*)$")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class UnknownQuery(KeyError):
+    pass
+
+
+class BadParameters(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    text: str
+    answers: str
+    parameters: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+def _parse(name: str, text: str) -> NamedQuery:
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _HEADER.match(line.strip())
+        if match:
+            header[match[1]] = match[2].strip()
+    params = tuple(dict.fromkeys(_PARAM.findall(header.get("parameters", ""))))
+    columns = tuple(c.strip() for c in header.get("columns", "").split(",") if c.strip())
+    if "answers" not in header or "columns" not in header:
+        raise ValueError(f"{name}.cypher needs '// answers:' and '// columns:' header lines")
+    return NamedQuery(name, text, header["answers"], params, columns)
+
+
+@cache
+def named_queries() -> dict[str, NamedQuery]:
+    found = {}
+    for entry in resources.files("queries").iterdir():
+        if entry.name.endswith(".cypher") and entry.name.count(".") == 1:
+            name = entry.name.removesuffix(".cypher")
+            found[name] = _parse(name, entry.read_text(encoding="utf-8"))
+    return found
+
+
+def get_query(name: str) -> NamedQuery:
+    try:
+        return named_queries()[name]
+    except KeyError:
+        known = ", ".join(sorted(named_queries()))
+        raise UnknownQuery(f"no query named {name!r}; the library has: {known}") from None
+
+
+def run(backend: Backend, name: str, **params: Any) -> list[Row]:
+    """Run a named query with exactly the parameters its header declares."""
+    query = get_query(name)
+    missing = [p for p in query.parameters if p not in params]
+    unknown = [p for p in params if p not in query.parameters]
+    if missing or unknown:
+        raise BadParameters(
+            f"{name} takes {', '.join('$' + p for p in query.parameters) or 'no parameters'}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; unknown {unknown}" if unknown else "")
+        )
+    return backend.read(query.text, params)
