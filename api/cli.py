@@ -24,7 +24,7 @@ from rich.table import Table
 from api.settings import Settings, get_settings
 from graph.backend import Backend, open_backend
 from graph.errors import GraphError
-from loaders.load import LoadReport, Loader, MemoryTable
+from loaders.load import Loader, LoadReport, MemoryTable
 from queries.library import BadParameters, UnknownQuery, run
 
 app = typer.Typer(
@@ -78,8 +78,12 @@ def _progress(enabled: bool) -> Iterator[Any]:
     if not enabled:
         yield None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         tasks: dict[str, Any] = {}
 
@@ -91,14 +95,22 @@ def _progress(enabled: bool) -> Iterator[Any]:
         yield advance
 
 
-def _load(backend: Backend, settings: Settings, paths: list[Path], within: list[str],
-          traditional: bool, rejects: Path, show_progress: bool) -> LoadReport:
+def _load(
+    backend: Backend,
+    settings: Settings,
+    paths: list[Path],
+    within: list[str],
+    traditional: bool,
+    rejects: Path,
+    show_progress: bool,
+) -> LoadReport:
     from loaders.divisions import divisions_within
 
     backend.init_schema()
     with _progress(show_progress) as advance:
-        loader = Loader(backend, batch_size=settings.batch_size, traditional=traditional,
-                        on_progress=advance)
+        loader = Loader(
+            backend, batch_size=settings.batch_size, traditional=traditional, on_progress=advance
+        )
         tables = []
         for code in within:
             chain = divisions_within(code)
@@ -120,9 +132,9 @@ def load(
     traditional: Annotated[
         bool, typer.Option(help="The files are in traditional characters: convert them.")
     ] = False,
-    rejects: Annotated[
-        Path, typer.Option(help="Where the rejected rows are written.")
-    ] = Path("govgraph-rejects.csv"),
+    rejects: Annotated[Path, typer.Option(help="Where the rejected rows are written.")] = Path(
+        "govgraph-rejects.csv"
+    ),
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Load CSV, XLSX or JSON Lines files, or the official divisions inside a code.
@@ -190,15 +202,22 @@ def demo(
     for extra in db.parent.glob(db.name + ".*"):
         extra.unlink()
     with _backend(settings) as backend:
-        report = _load(backend, settings, sorted(files), list(DEMO_COUNTIES), False,
-                       Path("govgraph-rejects.csv"), progress)
+        report = _load(
+            backend,
+            settings,
+            sorted(files),
+            list(DEMO_COUNTIES),
+            False,
+            Path("govgraph-rejects.csv"),
+            progress,
+        )
         if not report.ok:
             raise typer.Exit(1)
         _summarise(backend)
     console.print(
         "\nQuery it, for example:\n"
         "  govgraph cypher \"MATCH (g:Grid)-[:PART_OF*1..3]->(c:Unit {code: '330421000000'}) "
-        "RETURN g.kind AS kind, count(*) AS grids ORDER BY kind\"",
+        'RETURN g.kind AS kind, count(*) AS grids ORDER BY kind"',
         highlight=False,
     )
     if serve:
@@ -241,13 +260,16 @@ def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = Non
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
+    """`name=text` passes text; `name:=json` passes a JSON value (a number, list, true…)."""
     name, sep, value = text.partition("=")
     if not sep or not name:
-        raise typer.BadParameter(f"{text!r}: give parameters as name=value")
-    try:
-        return name, json.loads(value)
-    except ValueError:
+        raise typer.BadParameter(f"{text!r}: give parameters as name=text or name:=json")
+    if not name.endswith(":"):
         return name, value
+    try:
+        return name[:-1], json.loads(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r}: the value after := is not JSON ({exc})") from None
 
 
 @app.command()
@@ -255,7 +277,11 @@ def cypher(
     query: Annotated[str, typer.Argument(help="A read query, or the name of a library query.")],
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="A $parameter as name=value (JSON values allowed)."),
+        typer.Option(
+            "--param",
+            "-p",
+            help="A $parameter: name=text, or name:=json for numbers, lists, booleans.",
+        ),
     ] = None,
     format: Annotated[Format, typer.Option(help="Output format.")] = Format.table,
 ) -> None:

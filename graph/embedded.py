@@ -11,6 +11,7 @@ Facts this adapter is built around (shared/notes/ladybugdb.md):
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from datetime import date
@@ -22,7 +23,7 @@ import pyarrow as pa
 
 from graph.backend import Params, Row
 from graph.ddl import RID, embedded_ddl, ident
-from graph.errors import GraphError, from_ladybug
+from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.schema import NodeType, Property, RelType, Type
 
 _ARROW_TYPES = {
@@ -38,6 +39,11 @@ class EmbeddedBackend:
     def __init__(self, path: Path, *, read_only: bool = False, timeout_ms: int = 0) -> None:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise BackendUnavailable(
+                f"there is no graph at {path}; build one with `govgraph demo` or "
+                "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it"
+            )
         try:
             self._db = ladybug.Database(str(path), read_only=read_only)
             self._conn = ladybug.Connection(self._db)
@@ -83,12 +89,14 @@ class EmbeddedBackend:
             with self._lock:
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
             return
-        others = [ident(p.name) for p in node_type.properties if p.name != node_type.key]
+        others = [p for p in node_type.properties if p.name != node_type.key]
         update = (
             "UNWIND $rows AS r MATCH (n:" + label + " {" + key + ": r." + key + "}) "
-            "SET " + ", ".join("n." + p + " = r." + p for p in others)
+            "SET " + ", ".join("n." + ident(p.name) + " = " + _value(p) for p in others)
         )
-        assignments = ", ".join(p + ": r." + p for p in [key, *others])
+        assignments = ", ".join(
+            [key + ": r." + key] + [ident(p.name) + ": " + _value(p) for p in others]
+        )
         create = (
             "UNWIND $rows AS r OPTIONAL MATCH (n:" + label + " {" + key + ": r." + key + "}) "
             "WITH r, n WHERE n IS NULL CREATE (:" + label + " {" + assignments + "})"
@@ -116,7 +124,7 @@ class EmbeddedBackend:
             return
         a_key = ident(_key_of(rel_type, a))
         b_key = ident(_key_of(rel_type, b, end=1))
-        sets = ", ".join("e." + ident(p.name) + " = r." + p.name for p in rel_type.properties)
+        sets = ", ".join("e." + ident(p.name) + " = " + _value(p) for p in rel_type.properties)
         merge = (
             "UNWIND $rows AS r "
             "MATCH (a:" + a + " {" + a_key + ": r.from}) "
@@ -148,12 +156,18 @@ class EmbeddedBackend:
         except GraphError:
             # LadybugDB rolls a failed transaction back by itself; a ROLLBACK here would only
             # report that no transaction is active. Be sure, without hiding the first error.
-            try:
+            with contextlib.suppress(RuntimeError):
                 self._conn.execute("ROLLBACK")
-            except RuntimeError:
-                pass
             raise
         self._execute("COMMIT")
+
+
+def _value(p: Property) -> str:
+    """`r.<name>`, cast to its type: a batch whose values are all empty would otherwise bind
+    as STRING and fail against an INT64 or DATE column."""
+    if p.type is Type.STRING:
+        return "r." + ident(p.name)
+    return "CAST(r." + ident(p.name) + " AS " + p.type.value + ")"
 
 
 def _key_of(rel_type: RelType, label: str, end: int = 0) -> str:
@@ -170,6 +184,8 @@ def _arrow(rows: Sequence[Row], columns: Sequence[Property]) -> pa.Table:
     for p in columns:
         values = [r.get(p.name) for r in rows]
         if p.type is Type.DATE:
-            values = [v if v is None or isinstance(v, date) else date.fromisoformat(v) for v in values]
+            values = [
+                v if v is None or isinstance(v, date) else date.fromisoformat(v) for v in values
+            ]
         arrays[p.name] = pa.array(values, type=_ARROW_TYPES[p.type])
     return pa.table(arrays)

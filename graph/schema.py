@@ -603,7 +603,8 @@ class Schema:
     _by_name: dict[str, NodeType | RelType] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        for t in (*self.nodes, *self.rels):
+        types: list[NodeType | RelType] = [*self.nodes, *self.rels]
+        for t in types:
             name = t.label if isinstance(t, NodeType) else t.type
             self._by_name[name] = t
             self._by_name[t.file] = t
@@ -623,7 +624,7 @@ class Schema:
 
     @property
     def files(self) -> list[str]:
-        return [t.file for t in (*self.nodes, *self.rels)]
+        return [n.file for n in self.nodes] + [r.file for r in self.rels]
 
 
 SCHEMA = Schema()

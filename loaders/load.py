@@ -210,7 +210,9 @@ class Loader:
             if problems:
                 report.rejected += 1
                 for p in problems:
-                    self.report.rejects.append(Reject(table.name, raw.line, p.column, p.value, p.reason))
+                    self.report.rejects.append(
+                        Reject(table.name, raw.line, p.column, p.value, p.reason)
+                    )
                 if isinstance(kind, NodeType) and values.get(kind.key) is not None:
                     self._rejected_nodes[kind.label][values[kind.key]] = f"{table.name}:{raw.line}"
                 continue
@@ -258,7 +260,10 @@ class Loader:
                 report.duplicates += 1
             else:
                 self._reject(
-                    report, line, kind.key, str(key),
+                    report,
+                    line,
+                    kind.key,
+                    str(key),
                     f"{kind.label} {key!r} was already given at {earlier.where} with other values",
                 )
         if kind.label not in self._bulk:
@@ -310,7 +315,10 @@ class Loader:
                 report.duplicates += 1
             else:
                 self._reject(
-                    report, line, "", "",
+                    report,
+                    line,
+                    "",
+                    "",
                     f"the same {kind.type} was already given at {earlier.where} with other values",
                 )
         if kind.type not in self._bulk:
@@ -319,7 +327,9 @@ class Loader:
             self.backend.upsert_rels(kind, a, b, rows, bulk=self._bulk[kind.type])
             report.loaded += len(rows)
 
-    def _look_up_in_graph(self, labelled: list[tuple[int, dict[str, Any], tuple[str, str]]]) -> None:
+    def _look_up_in_graph(
+        self, labelled: list[tuple[int, dict[str, Any], tuple[str, str]]]
+    ) -> None:
         """Ask the graph, one query per label, for endpoint keys this load has not seen."""
         wanted: dict[str, set[Any]] = defaultdict(set)
         for _, values, (a, b) in labelled:

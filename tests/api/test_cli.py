@@ -1,0 +1,113 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVGRAPH_DB", str(tmp_path / "g.lbdb"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke
+
+
+def test_init_is_safe_to_run_twice(run, tmp_path):
+    first, second = run("init"), run("init")
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert second.output.replace("\n", "") == f"schema ready in {tmp_path / 'g.lbdb'}"
+
+
+def test_load_divisions_prints_one_reconciliation_line_per_table(run):
+    result = run("load", "divisions", "--within", "330421", "--no-progress")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "divisions:330421: read 186 = loaded 186 + rejected 0 + duplicates 0",
+        "divisions:330421: read 185 = loaded 185 + rejected 0 + duplicates 0",
+    ]
+
+
+def test_load_divisions_needs_a_code(run):
+    result = run("load", "divisions")
+    assert result.exit_code == 2
+    assert "give the code to load, e.g. --within 330421" in result.output
+
+
+def test_an_unknown_division_code_is_a_clear_error(run):
+    result = run("load", "divisions", "--within", "330499")
+    assert result.exit_code == 2
+    assert "330499" in result.output and "嘉兴市" in result.output
+
+
+def test_rejected_rows_exit_1_and_are_written_to_the_rejects_file(run, tmp_path):
+    (tmp_path / "t.domains.csv").write_text(
+        "code,name\nmedical,医疗纠纷\n,无代码\n", encoding="utf-8"
+    )
+    result = run("load", "t.domains.csv", "--no-progress")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "t.domains.csv: read 2 = loaded 1 + rejected 1 + duplicates 0",
+        "1 problems written to govgraph-rejects.csv",
+    ]
+    assert (tmp_path / "govgraph-rejects.csv").read_text(encoding="utf-8").splitlines() == [
+        "file,line,column,value,reason",
+        "t.domains.csv,3,code,,a value is required",
+    ]
+
+
+def test_cypher_prints_json_and_takes_parameters(run, tmp_path):
+    (tmp_path / "t.domains.csv").write_text(
+        "code,name\nmedical,医疗纠纷\nlabour,劳动争议\n", encoding="utf-8"
+    )
+    assert run("load", "t.domains.csv", "--no-progress").exit_code == 0
+    result = run(
+        "cypher",
+        "MATCH (d:Domain) WHERE d.code IN $codes RETURN d.code AS code, "
+        "d.name AS name ORDER BY code",
+        "--param",
+        'codes:=["medical"]',
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [{"code": "medical", "name": "医疗纠纷"}]
+
+
+def test_cypher_runs_a_named_library_query_with_text_parameters(run):
+    assert run("load", "divisions", "--within", "330421", "--no-progress").exit_code == 0
+    result = run("cypher", "county_summary", "-p", "county=330421000000", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [
+        {
+            "county": "330421000000",
+            "name": "嘉善县",
+            "towns": 9,
+            "villages": 174,
+            "grids": 0,
+            "micro_grids": 0,
+            "grid_staff": 0,
+            "centers": 0,
+            "departments": 0,
+            "disputes": 0,
+        }
+    ]
+
+
+def test_cypher_refuses_writes_because_the_store_is_opened_read_only(run):
+    run("init")
+    result = run("cypher", "CREATE (:Domain {code: 'x', name: 'x'})")
+    assert result.exit_code == 2
+    assert "read-only" in result.output.lower() or "read only" in result.output.lower()
+
+
+def test_a_named_query_with_a_missing_parameter_is_refused(run):
+    run("init")
+    result = run("cypher", "county_summary")
+    assert result.exit_code == 2
+    assert "county_summary takes $county; missing ['county']" in result.output

@@ -1,0 +1,174 @@
+import subprocess
+import sys
+import time
+from datetime import date
+
+import pytest
+
+from graph.backend import UnknownBackend, open_backend
+from graph.ddl import RID
+from graph.embedded import EmbeddedBackend
+from graph.errors import BackendUnavailable, BadQuery, ConstraintViolation
+from graph.schema import SCHEMA
+
+GRID = SCHEMA.node("Grid")
+PERSON = SCHEMA.node("Person")
+SERVES_IN = SCHEMA.rel("SERVES_IN")
+
+
+def grid(id_, name, **extra):
+    row = dict.fromkeys(p.name for p in GRID.properties)
+    row.update(id=id_, name=name, level=1, kind="basic", source="test", **extra)
+    return row
+
+
+def person(id_, name):
+    row = dict.fromkeys(p.name for p in PERSON.properties)
+    row.update(id=id_, name=name, source="test")
+    return row
+
+
+def serves(from_, to, role, rid, valid_from=None):
+    return {
+        "from": from_,
+        "to": to,
+        RID: rid,
+        "role": role,
+        "valid_from": valid_from,
+        "valid_to": None,
+        "source": "test",
+    }
+
+
+def grids(backend):
+    return backend.read(
+        "MATCH (g:Grid) RETURN g.id AS id, g.name AS name, g.households AS households ORDER BY id"
+    )
+
+
+def test_init_schema_is_safe_to_run_twice(backend):
+    backend.init_schema()
+    tables = backend.read("CALL show_tables() RETURN name ORDER BY name")
+    assert len(tables) == len(SCHEMA.nodes) + len(SCHEMA.rels)
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_upsert_nodes_inserts_then_updates_by_key(backend, bulk):
+    backend.upsert_nodes(GRID, [grid("G1", "一号"), grid("G2", "二号")], bulk=bulk)
+    backend.upsert_nodes(
+        GRID, [grid("G2", "二号网格", households=300), grid("G3", "三号")], bulk=False
+    )
+    assert grids(backend) == [
+        {"id": "G1", "name": "一号", "households": None},
+        {"id": "G2", "name": "二号网格", "households": 300},
+        {"id": "G3", "name": "三号", "households": None},
+    ]
+
+
+def test_bulk_path_refuses_a_key_that_exists(backend):
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    with pytest.raises(ConstraintViolation, match="duplicated primary key"):
+        backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    assert grids(backend) == [{"id": "G1", "name": "一号", "households": None}]
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_upsert_rels_is_idempotent_by_rid(backend, bulk):
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    backend.upsert_nodes(PERSON, [person("P1", "张三")], bulk=True)
+    first = serves("P1", "G1", "head", "r1", date(2021, 1, 1))
+    backend.upsert_rels(SERVES_IN, "Person", "Grid", [first], bulk=bulk)
+    backend.upsert_rels(
+        SERVES_IN,
+        "Person",
+        "Grid",
+        [{**first, "valid_to": date(2021, 6, 30)}, serves("P1", "G1", "part_time", "r2")],
+        bulk=False,
+    )
+    rows = backend.read(
+        "MATCH (p:Person)-[s:SERVES_IN]->(g:Grid) "
+        "RETURN p.id AS p, g.id AS g, s.rid AS rid, s.role AS role, s.valid_from AS valid_from, "
+        "s.valid_to AS valid_to ORDER BY rid"
+    )
+    assert rows == [
+        {
+            "p": "P1",
+            "g": "G1",
+            "rid": "r1",
+            "role": "head",
+            "valid_from": date(2021, 1, 1),
+            "valid_to": date(2021, 6, 30),
+        },
+        {
+            "p": "P1",
+            "g": "G1",
+            "rid": "r2",
+            "role": "part_time",
+            "valid_from": None,
+            "valid_to": None,
+        },
+    ]
+
+
+def test_write_runs_all_statements_or_none(backend):
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    with pytest.raises(BadQuery):
+        backend.write(
+            [
+                ("MATCH (g:Grid {id: $id}) SET g.name = $name", {"id": "G1", "name": "改名"}),
+                ("MATCH (g:Grid) SET g.no_such_property = 1", {}),
+            ]
+        )
+    assert grids(backend) == [{"id": "G1", "name": "一号", "households": None}]
+
+
+def test_is_empty_for_labels_and_relationship_types(backend):
+    assert backend.is_empty("Grid") and backend.is_empty("SERVES_IN")
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    assert not backend.is_empty("Grid")
+    assert backend.is_empty("SERVES_IN")
+
+
+def test_values_are_parameters_not_query_text(backend):
+    hostile = "x' WITH p MATCH (q:Person) DETACH DELETE q //"
+    backend.upsert_nodes(PERSON, [person("P1", "张三"), person("P2", hostile)], bulk=False)
+    rows = backend.read("MATCH (p:Person) RETURN p.id AS id, p.name AS name ORDER BY id")
+    assert rows == [{"id": "P1", "name": "张三"}, {"id": "P2", "name": hostile}]
+
+
+def test_a_bad_query_becomes_bad_query(backend):
+    with pytest.raises(BadQuery, match="Cannot find property nope"):
+        backend.read("MATCH (g:Grid) RETURN g.nope")
+
+
+def test_a_second_writer_process_finds_the_store_unavailable(tmp_path):
+    path = tmp_path / "locked.lbdb"
+    EmbeddedBackend(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, ladybug; db = ladybug.Database(sys.argv[1]); "
+            "print('open', flush=True); time.sleep(30)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(BackendUnavailable, match="another process"):
+            EmbeddedBackend(path)
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    time.sleep(0.1)
+    EmbeddedBackend(path).close()  # usable again once the other process is gone
+
+
+@pytest.mark.parametrize("url", ["neo4j://localhost:7687", "postgres://x"])
+def test_an_unknown_backend_lists_the_valid_forms(url):
+    with pytest.raises(UnknownBackend, match="Valid forms: a file path"):
+        open_backend(url)

@@ -1,0 +1,47 @@
+"""The four code folders are the import packages of one distribution, and only of it."""
+
+import importlib
+import importlib.metadata
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ["graph", "loaders", "queries", "api"]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_only_govgraph_provides_the_import_name(name):
+    providers = set(importlib.metadata.packages_distributions().get(name, []))
+    assert providers == {"govgraph"}, f"{name!r} is also installed by {providers - {'govgraph'}}"
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_the_import_name_resolves_to_this_checkout(name):
+    module = importlib.import_module(name)
+    assert Path(module.__file__).resolve().parent == ROOT / name
+
+
+def test_fixtures_and_tests_are_not_packages():
+    assert not (ROOT / "fixtures" / "__init__.py").exists()
+    assert not (ROOT / "tests" / "__init__.py").exists()
+
+
+def test_imports_point_downward_only():
+    """api → loaders → queries → graph: nothing below api/ knows about HTTP or the CLI."""
+    allowed = {
+        "graph": {"graph"},
+        "queries": {"graph", "queries"},
+        "loaders": {"graph", "queries", "loaders"},
+        "api": set(PACKAGES),
+    }
+    wrong = []
+    for package, may_import in allowed.items():
+        for path in (ROOT / package).rglob("*.py"):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                words = line.split()
+                if len(words) >= 2 and words[0] in ("import", "from"):
+                    top = words[1].split(".")[0]
+                    if top in PACKAGES and top not in may_import:
+                        wrong.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert wrong == []
