@@ -1,0 +1,94 @@
+"""Load benchmark (not a test): `make bench-load`.
+
+Generates the city-scale data set once (into build/city/), then loads it into a fresh embedded
+store (the first load takes the bulk COPY path), then loads the same files again (every row an
+upsert), and prints rows/s for each and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "fixtures"))
+
+from graph.embedded import EmbeddedBackend  # noqa: E402
+from loaders.divisions import divisions_within  # noqa: E402
+from loaders.load import Loader, MemoryTable  # noqa: E402
+
+
+def _generator():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "fixtures" / "generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _load(db: Path, files: list[Path], county: str, batch_size: int) -> tuple[int, float]:
+    backend = EmbeddedBackend(db)
+    backend.init_schema()
+    loader = Loader(backend, batch_size=batch_size)
+    started = time.perf_counter()
+    chain = divisions_within(county)
+    loader.load_tables(
+        [
+            MemoryTable("divisions", "units", chain.units),
+            MemoryTable("divisions", "part_of", chain.part_of),
+        ]
+    )
+    report = loader.load_paths(files)
+    elapsed = time.perf_counter() - started
+    backend.close()
+    bad = [f.line() for f in report.files if f.rejected or f.error]
+    if bad:
+        raise SystemExit("the benchmark data did not load cleanly:\n" + "\n".join(bad[:10]))
+    return sum(f.read for f in report.files), elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "city")
+    parser.add_argument("--batch-size", type=int, default=50_000)
+    parser.add_argument("--skip-reload", action="store_true")
+    args = parser.parse_args()
+    generator = _generator()
+    marker = args.out / ".complete"
+    if not marker.exists():
+        started = time.perf_counter()
+        shutil.rmtree(args.out, ignore_errors=True)
+        generator.generate(args.out, scale="city")
+        marker.touch()
+        print(f"generated city-scale files in {time.perf_counter() - started:.1f} s")
+    files = sorted(p for p in args.out.glob("*.csv"))
+    county = generator.CITY_CODE
+    size = sum(p.stat().st_size for p in files) / 2**20
+    print(f"{len(files)} files, {size:.0f} MiB, division code {county}")
+    db = args.out.parent / "city.lbdb"
+    shutil.rmtree(db, ignore_errors=True)
+    db.unlink(missing_ok=True)
+    rows, seconds = _load(db, files, county, args.batch_size)
+    print(
+        f"first load: {rows} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
+        f"(bulk COPY path); peak memory {_peak_mib():,.0f} MiB"
+    )
+    if not args.skip_reload:
+        rows, seconds = _load(db, files, county, args.batch_size)
+        print(
+            f"re-load:    {rows} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
+            f"(upsert path); peak memory {_peak_mib():,.0f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
