@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-MOBILE = re.compile(r"1[3-9]\d{9}")
-DIVISION_CODE = re.compile(r"\d{12}")
-_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+# ASCII digits only: `\d` would also take Arabic-Indic, Devanagari and other decimal digits.
+MOBILE = re.compile(r"1[3-9][0-9]{9}")
+DIVISION_CODE = re.compile(r"[0-9]{12}")
+_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 

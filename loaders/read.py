@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,6 +61,13 @@ def decode(data: bytes) -> str:
             ) from None
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:  # no permission, a file that went away, a disk error
+        raise FileRejected(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
 class TableFile:
     """One file of rows: its header and, one at a time, its rows or the reason one is bad."""
 
@@ -75,6 +81,8 @@ class TableFile:
             )
         if not path.exists():
             raise FileRejected(f"{path}: no such file")
+        if not path.is_file():
+            raise FileRejected(f"{path}: not a file")
         if path.stat().st_size == 0:
             raise FileRejected(f"{path.name}: the file is empty; it needs at least a header row")
         self.columns: list[str]
@@ -91,10 +99,12 @@ class TableFile:
 
 
 def _read_csv(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
-    reader = csv.reader(io.StringIO(decode(path.read_bytes()), newline=""))
+    reader = csv.reader(io.StringIO(decode(_read_bytes(path)), newline=""))
     try:
         header = next(reader)
-    except (StopIteration, csv.Error) as exc:
+    except StopIteration:
+        raise FileRejected(f"{path.name}: the file holds no header row") from None
+    except csv.Error as exc:
         raise FileRejected(f"{path.name}: no readable header row ({exc})") from None
     columns = [h.strip() for h in header]
     if not any(columns):
@@ -143,15 +153,29 @@ def _text(value: Any) -> tuple[str, bool]:
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
     from openpyxl import load_workbook
 
+    # The whole sheet is read here, before any row is loaded: a workbook that breaks half-way
+    # (a damaged sheet's XML, a truncated zip member) is refused whole, not loaded in part, and
+    # the file is closed whatever the caller does with the rows.
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileRejected(f"{path.name}: not a readable XLSX workbook ({exc})") from None
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
+        # Opened here, not by openpyxl: a sheet that fails to parse leaves its zip member open
+        # inside openpyxl, and only closing the file itself releases it.
+        with path.open("rb") as file:
+            book = load_workbook(file, read_only=True, data_only=True)
+            try:
+                sheet = book.worksheets[0]
+                # Read-only mode trusts the sheet's recorded size (<dimension ref="A1:C3"/>),
+                # which some writers get wrong ("A1"): openpyxl would then give one column of
+                # one row, and the rest of the sheet would vanish without an error.
+                sheet.reset_dimensions()
+                sheet_rows = list(sheet.iter_rows(values_only=True))
+            finally:
+                book.close()
+    except Exception as exc:  # zipfile, zlib, XML and openpyxl's own errors alike
+        reason = str(exc) or type(exc).__name__
+        raise FileRejected(f"{path.name}: not a readable XLSX workbook ({reason})") from None
+    values = iter(sheet_rows)
     header = next(values, None)
     if header is None:
-        book.close()
         raise FileRejected(f"{path.name}: the first sheet is empty; it needs a header row")
     columns = [_text(h)[0].strip() for h in header]
     while columns and not columns[-1]:
@@ -174,38 +198,38 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
             for name in columns[len(row) :]:
                 cells[name] = ""
             yield RawRow(line, cells, numeric)
-        book.close()
 
     return columns, rows()
 
 
 def _read_jsonl(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
-    lines = decode(path.read_bytes()).splitlines()
-    columns: list[str] = []
-    for text in lines:
-        try:
-            first = json.loads(text)
-        except ValueError:
+    """The columns are every field any record has, in the order they first appear: a record
+    may leave out fields it has no value for, as JSON writers commonly do with nulls."""
+    # Records end at "\n" (or "\r\n") only: str.splitlines() would also split at U+2028, U+0085
+    # and other characters that JSON allows unescaped inside a string.
+    lines = [text.removesuffix("\r") for text in decode(_read_bytes(path)).split("\n")]
+    records: list[tuple[int, Any]] = []  # (line, the parsed value or the ValueError)
+    fields: dict[str, None] = {}
+    for line, text in enumerate(lines, start=1):
+        if not text.strip():
             continue
-        if isinstance(first, dict):
-            columns = list(first)
-            break
+        try:
+            record = json.loads(text)
+        except ValueError as exc:
+            records.append((line, exc))
+            continue
+        if isinstance(record, dict):
+            fields.update(dict.fromkeys(record))
+        records.append((line, record))
+    columns = list(fields)
 
     def rows() -> Iterator[RawRow | BadRow]:
-        for line, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except ValueError as exc:
-                yield BadRow(line, f"not valid JSON: {exc}")
+        for line, record in records:
+            if isinstance(record, ValueError):
+                yield BadRow(line, f"not valid JSON: {record}")
                 continue
             if not isinstance(record, dict):
                 yield BadRow(line, "each line must be one JSON object")
-                continue
-            unknown = [k for k in record if k not in columns]
-            if unknown:
-                yield BadRow(line, f"fields {unknown} are not in the first record's fields")
                 continue
             nested = [k for k, v in record.items() if isinstance(v, dict | list)]
             if nested:

@@ -23,6 +23,7 @@ _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 ENDPOINT_COLUMNS = ("from", "to", "from_type", "to_type")
 
 
@@ -51,6 +52,8 @@ def _parse(p: Property, text: str, was_number: bool) -> Any:
         if not _INT.fullmatch(text):
             raise ValueError("expected a whole number")
         number = int(text)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValueError("the number is too large for a 64-bit integer")
         if p.minimum is not None and number < p.minimum:
             raise ValueError(f"{number} is below the minimum {p.minimum}")
         if p.maximum is not None and number > p.maximum:
@@ -112,25 +115,31 @@ class RowValidator:
         self.columns = columns
         self._properties = {p.name: p for p in kind.properties}
         self._convert: Callable[[str], str] | None = simplified if traditional else None
+        # Columns that must be present and hold a value in every row.
+        self._required = [p.name for p in kind.properties if p.required]
+        if isinstance(kind, RelType):
+            endpoints = ["from", "to"]
+            if len({a for a, _ in kind.endpoints}) > 1:
+                endpoints.append("from_type")
+            if len({b for _, b in kind.endpoints}) > 1:
+                endpoints.append("to_type")
+            self._required = endpoints + self._required
         self._check_header()
 
     def _check_header(self) -> None:
         allowed = list(self._properties)
         if isinstance(self.kind, RelType):
             allowed += ENDPOINT_COLUMNS
-            required = ["from", "to"]
-            if len({a for a, _ in self.kind.endpoints}) > 1:
-                required.append("from_type")
-            if len({b for _, b in self.kind.endpoints}) > 1:
-                required.append("to_type")
-        else:
-            required = [p.name for p in self.kind.properties if p.required]
         for column in self.columns:
             if column not in allowed:
                 close = difflib.get_close_matches(column, allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise HeaderError(column, f"{column!r} is not a column of {self.kind.file} files{hint}")
-        for column in required:
+                raise HeaderError(
+                    column, f"{column!r} is not a column of {self.kind.file} files{hint}"
+                )
+            if self.columns.count(column) > 1:
+                raise HeaderError(column, f"the column {column!r} appears more than once")
+        for column in self._required:
             if column not in self.columns:
                 raise HeaderError(column, f"the required column {column!r} is missing")
 
@@ -139,11 +148,14 @@ class RowValidator:
         values: dict[str, Any] = {}
         problems: list[CellProblem] = []
         for column, text in raw.cells.items():
-            text = half_width(text)
             p = self._properties.get(column)
+            text = half_width(text, punctuation=p is not None and p.type is not Type.STRING)
             if p is None:  # an endpoint column
                 if "\x00" in text:
                     problems.append(CellProblem(column, text, "the value contains a NUL byte"))
+                elif self._convert and column in ("from", "to") and text:
+                    # Keys were converted in the node files; a reference must match them.
+                    text = self._convert(text)
                 values[column] = text or None
                 continue
             if self._convert and p.type is Type.STRING and p.check is None and text:
@@ -155,8 +167,9 @@ class RowValidator:
                 values[column] = _parse(p, text, column in raw.numeric)
             except ValueError as exc:
                 problems.append(CellProblem(column, text, str(exc)))
-        for name, p in self._properties.items():
-            if p.required and values.get(name) is None and name not in {x.column for x in problems}:
+        for name in self._required:
+            if values.get(name) is None and name not in {x.column for x in problems}:
                 problems.append(CellProblem(name, "", "a value is required"))
+        for name in self._properties:
             values.setdefault(name, None)
         return values, problems

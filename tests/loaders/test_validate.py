@@ -1,0 +1,293 @@
+"""Validating rows of text against the schema (and normalising them first), column by column."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from graph.schema import SCHEMA
+from loaders.normalise import half_width, looks_like_mojibake, simplified
+from loaders.read import RawRow
+from loaders.validate import CellProblem, HeaderError, RowValidator
+
+EXCEL_FLOAT = (
+    "the ID number was stored as a number (Excel keeps 15 significant digits, so its last "
+    "digits are lost); format the column as text and enter it again"
+)
+MOJIBAKE = "the text looks like UTF-8 read as GBK (mojibake); fix the file's encoding"
+
+
+def validate(
+    file: str, cells: dict[str, str], numeric: set[str] | None = None, traditional: bool = False
+) -> tuple[dict[str, Any], list[CellProblem]]:
+    """One row of a `file` type file whose header is the row's columns."""
+    kind = SCHEMA.by_file(file)
+    assert kind is not None
+    validator = RowValidator(kind, list(cells), traditional=traditional)
+    return validator.validate(RawRow(2, cells, numeric or set()))
+
+
+def problems(file: str, cells: dict[str, str], numeric: set[str] | None = None) -> list[Any]:
+    return [(p.column, p.value, p.reason) for p in validate(file, cells, numeric)[1]]
+
+
+def person(**values: Any) -> dict[str, Any]:
+    """The typed values of a people row: p1 张三 with `values`, and None for the rest."""
+    row = dict.fromkeys(p.name for p in SCHEMA.node("Person").properties)
+    return row | {"id": "p1", "name": "张三"} | values
+
+
+def header_error(file: str, columns: list[str]) -> tuple[str, str]:
+    kind = SCHEMA.by_file(file)
+    assert kind is not None
+    with pytest.raises(HeaderError) as caught:
+        RowValidator(kind, columns, traditional=False)
+    return caught.value.column, str(caught.value)
+
+
+# -- headers -------------------------------------------------------------------------------
+
+
+def test_header_problems_name_their_column() -> None:
+    assert [
+        header_error("people", ["id", "mobile"]),
+        header_error("people", ["id", "name", "mobil"]),
+        # Read into a dict, a second `name` would silently replace the first.
+        header_error("people", ["id", "name", "mobile", "name"]),
+    ] == [
+        ("name", "the required column 'name' is missing"),
+        ("mobil", "'mobil' is not a column of people files; did you mean 'mobile'?"),
+        ("name", "the column 'name' appears more than once"),
+    ]
+
+
+def test_relationship_headers_need_endpoints_their_types_and_required_properties() -> None:
+    assert [
+        header_error("serves_in", ["from", "role"]),
+        header_error("part_of", ["from", "to", "to_type"]),  # PART_OF joins several pairs
+        header_error("part_of", ["from", "to", "from_type"]),
+        header_error("serves_in", ["from", "to", "valid_from"]),
+        header_error("related_to", ["from", "to", "relation"]),
+    ] == [
+        ("to", "the required column 'to' is missing"),
+        ("from_type", "the required column 'from_type' is missing"),
+        ("to_type", "the required column 'to_type' is missing"),
+        ("role", "the required column 'role' is missing"),
+        ("kind", "the required column 'kind' is missing"),
+    ]
+
+
+# -- values --------------------------------------------------------------------------------
+
+
+def test_a_good_row_becomes_typed_values_for_every_property() -> None:
+    cells = {
+        "id": " g1 ",
+        "name": "魏塘街道一号网格",
+        "level": "２",
+        "kind": "basic",
+        "households": "１２０",
+        "urban": "是",
+        "population": "",
+    }
+    assert validate("grids", cells) == (
+        {
+            "id": "g1",
+            "name": "魏塘街道一号网格",
+            "level": 2,
+            "kind": "basic",
+            "grid_class": None,
+            "households": 120,
+            "population": None,
+            "urban": True,
+            "location": None,
+            "source": None,
+        },
+        [],
+    )
+
+
+def test_type_range_and_choice_problems_name_their_column() -> None:
+    cells = {
+        "id": "g1",
+        "name": "一号网格",
+        "level": "6",
+        "kind": "Basic",
+        "grid_class": "一",
+        "households": "-1",
+        "population": "99999999999999999999",
+        "urban": "maybe",
+    }
+    assert problems("grids", cells) == [
+        ("level", "6", "6 is above the maximum 5"),
+        (
+            "kind",
+            "Basic",
+            "not one of basic, dedicated, professional, micro, out_of_county; "
+            "did you mean 'basic'?",
+        ),
+        ("grid_class", "一", "expected a whole number"),
+        ("households", "-1", "-1 is below the minimum 0"),
+        ("population", "99999999999999999999", "the number is too large for a 64-bit integer"),
+        ("urban", "maybe", "expected true or false"),
+    ]
+
+
+def test_dates_are_checked_and_full_width_dates_parse() -> None:
+    values, found = validate(
+        "disputes",
+        {
+            "id": "d1",
+            "title": "邻里纠纷",
+            "reported_on": "２０２４－０５－０１",
+            "settled_on": "2024-02-30",
+        },
+    )
+    assert (values["reported_on"], found) == (
+        date(2024, 5, 1),
+        [CellProblem("settled_on", "2024-02-30", "not a real date: day is out of range for month")],
+    )
+    assert problems("disputes", {"id": "d1", "title": "x", "reported_on": "24/5/1"}) == [
+        ("reported_on", "24/5/1", "expected a date as YYYY-MM-DD")
+    ]
+
+
+def test_required_values_may_not_be_empty_or_blank() -> None:
+    assert problems("people", {"id": "p1", "name": " \u3000 "}) == [
+        ("name", "", "a value is required")
+    ]
+
+
+def test_an_oversize_cell_is_rejected_with_its_length() -> None:
+    assert problems("people", {"id": "p1", "name": "长" * 201}) == [
+        ("name", "长" * 201, "201 characters, more than the 200 allowed")
+    ]
+    assert problems("departments", {"id": "d1", "name": "司法局", "function": "j" * 41}) == [
+        ("function", "j" * 41, "41 characters, more than the 40 allowed")
+    ]
+
+
+def test_nul_bytes_are_rejected_in_any_column() -> None:
+    assert problems("people", {"id": "p1", "name": "王\x00五"}) == [
+        ("name", "王\x00五", "the value contains a NUL byte")
+    ]
+    assert problems("serves_in", {"from": "p\x001", "to": "g1", "role": "head"}) == [
+        ("from", "p\x001", "the value contains a NUL byte")
+    ]
+
+
+def test_id_numbers_by_check_digit_and_as_excel_leaves_them() -> None:
+    rows = [
+        ("33042119900101123x", set()),
+        ("330421199001011235", set()),
+        ("3.30421199001011E+17", set()),  # Excel's float, saved to CSV
+        ("330421199001011008", {"id_number"}),  # a number cell in XLSX
+    ]
+    assert [
+        validate("people", {"id": "p1", "name": "张三", "id_number": text}, numeric)
+        for text, numeric in rows
+    ] == [
+        (person(id_number="33042119900101123X"), []),
+        (
+            person(),
+            [CellProblem("id_number", "330421199001011235", "wrong check digit '5', expected 'X'")],
+        ),
+        (person(), [CellProblem("id_number", "3.30421199001011E+17", EXCEL_FLOAT)]),
+        (person(), [CellProblem("id_number", "330421199001011008", EXCEL_FLOAT)]),
+    ]
+
+
+def test_mobile_numbers_and_division_codes_by_format() -> None:
+    assert problems("people", {"id": "p1", "name": "张三", "mobile": "1381234123"}) == [
+        ("mobile", "1381234123", "a mobile number is 11 digits starting 13–19")
+    ]
+    assert (
+        problems("people", {"id": "p1", "name": "张三", "mobile": "１３８１２３４１２３４"}) == []
+    )
+    assert problems("units", {"code": "330421", "name": "嘉善县", "level": "county"}) == [
+        ("code", "330421", "a division code has 12 digits, e.g. 330421000000")
+    ]
+
+
+def test_mojibake_is_rejected_per_cell() -> None:
+    # 张三 in UTF-8, opened as GBK and saved again
+    assert problems("people", {"id": "p1", "name": "寮犱笁", "profession": "律师"}) == [
+        ("name", "寮犱笁", MOJIBAKE)
+    ]
+
+
+def test_a_relationship_row_needs_both_endpoints_and_their_types() -> None:
+    assert problems("part_of", {"from": "", "to": "g1", "from_type": "Grid", "to_type": ""}) == [
+        ("from", "", "a value is required"),
+        ("to_type", "", "a value is required"),
+    ]
+
+
+# -- normalising ---------------------------------------------------------------------------
+
+
+def test_full_width_digits_and_letters_become_half_width_and_chinese_punctuation_stays() -> None:
+    # An official village name (NBS 2023, 110108010027): text keeps its （）; typed values such
+    # as dates lose full-width punctuation too.
+    name = "中国矿业大学（北京）社区居委会"
+    cells = {
+        "code": "１１０１０８０１００２７",
+        "name": f"\u3000{name} ",
+        "level": "ｖｉｌｌａｇｅ",
+    }
+    assert validate("units", cells) == (
+        {
+            "code": "110108010027",
+            "name": name,
+            "level": "village",
+            "kind": None,
+            "edition": None,
+            "source": None,
+        },
+        [],
+    )
+    assert [
+        half_width("\u3000Ｐ００１ｘ（１） "),
+        half_width("２０２４－０５－０１", punctuation=True),
+    ] == [
+        "P001x（1）",
+        "2024-05-01",
+    ]
+
+
+def test_traditional_text_is_simplified_only_when_the_file_is_marked() -> None:
+    cells = {"id": "p1", "name": "張三", "profession": "醫生"}
+    assert [validate("people", cells, traditional=marked) for marked in (True, False)] == [
+        (person(name="张三", profession="医生"), []),
+        (person(name="張三", profession="醫生"), []),
+    ]
+    assert simplified("東營市墾利區") == "东营市垦利区"
+
+
+def test_references_are_simplified_as_the_keys_they_refer_to() -> None:
+    grid = validate(
+        "grids",
+        {"id": "東門網格", "name": "東門網格", "level": "1", "kind": "basic"},
+        traditional=True,
+    )
+    serves = validate(
+        "serves_in", {"from": "p1", "to": "東門網格", "role": "head"}, traditional=True
+    )
+    assert (grid[0]["id"], serves[0]["to"]) == ("东门网格", "东门网格")
+
+
+def test_mojibake_is_told_from_genuine_chinese() -> None:
+    genuine = [
+        "嘉善县",
+        "张三",
+        "魏塘街道",
+        "欧阳娜娜",
+        "万柳（集团）股份经济合作社",
+        "Zhang San 张三",
+    ]
+    garbled = [text.encode().decode("gbk", errors="replace") for text in genuine[:4]]
+    # 魏塘街道 garbles to 榄忓�樿�楅亾: GBK could not pair every byte and left U+FFFD.
+    assert garbled == ["鍢夊杽鍘�", "寮犱笁", "榄忓�樿�楅亾", "娆ч槼濞滃��"]
+    assert [looks_like_mojibake(text) for text in genuine + garbled] == [False] * 6 + [True] * 4
