@@ -32,19 +32,22 @@ class Backend(Protocol):
         ...
 
     def upsert_nodes(self, node_type: NodeType, rows: Sequence[Row], *, bulk: bool) -> None:
-        """Insert or update nodes by key, in one transaction. Each row holds every property.
+        """Insert or update nodes by key, in one transaction.
 
-        `bulk` promises that none of the keys exists yet, so the store's fast path may be used.
+        Every row holds the same properties: those are set, the others left as they are (or
+        empty on a new node). `bulk` promises that none of the keys exists yet, so the store's
+        fast path may be used.
         """
         ...
 
     def upsert_rels(
-        self, rel_type: RelType, from_label: str, to_label: str, rows: Sequence[Row], *, bulk: bool
+        self, rel_type: RelType, groups: Mapping[tuple[str, str], Sequence[Row]], *, bulk: bool
     ) -> None:
-        """Insert or update relationships by `rid`, in one transaction.
+        """Insert or update relationships by `rid`, all groups in one transaction.
 
-        Each row holds `from` and `to` (endpoint keys), `rid` (identity) and every property;
-        both endpoints exist.
+        `groups` maps a (from label, to label) pair to its rows. Each row holds `from` and `to`
+        (endpoint keys), `rid` (identity) and the same properties, which are set; both
+        endpoints exist.
         """
         ...
 

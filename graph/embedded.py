@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,8 @@ class EmbeddedBackend:
             with self._lock:
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
             return
-        others = [p for p in node_type.properties if p.name != node_type.key]
+        # Set only the properties the rows carry: a partial file updates what it holds.
+        others = [p for p in node_type.properties if p.name != node_type.key and p.name in rows[0]]
         update = (
             "UNWIND $rows AS r MATCH (n:" + label + " {" + key + ": r." + key + "}) "
             "SET " + ", ".join("n." + ident(p.name) + " = " + _value(p) for p in others)
@@ -102,38 +103,51 @@ class EmbeddedBackend:
             "WITH r, n WHERE n IS NULL CREATE (:" + label + " {" + assignments + "})"
         )
         params = {"rows": [dict(r) for r in rows]}
+        statements = [(update, params), (create, params)] if others else [(create, params)]
         with self._lock:
-            self._transaction([(update, params), (create, params)])
+            self._transaction(statements)
 
     def upsert_rels(
-        self, rel_type: RelType, from_label: str, to_label: str, rows: Sequence[Row], *, bulk: bool
+        self, rel_type: RelType, groups: Mapping[tuple[str, str], Sequence[Row]], *, bulk: bool
     ) -> None:
-        if not rows:
-            return
+        statements = [
+            self._rel_statement(rel_type, a, b, rows, bulk=bulk)
+            for (a, b), rows in groups.items()
+            if rows
+        ]
+        if statements:
+            with self._lock:
+                self._transaction(statements)
+
+    def _rel_statement(
+        self, rel_type: RelType, from_label: str, to_label: str, rows: Sequence[Row], *, bulk: bool
+    ) -> tuple[str, Params]:
         type_ = ident(rel_type.type)
         a, b = ident(from_label), ident(to_label)
         if bulk:
             rid = Property(RID, max_length=64)
-            columns = (Property("from"), Property("to"), rid, *rel_type.properties)
-            table = _arrow(rows, columns)
-            with self._lock:
-                self._execute(
-                    "COPY " + type_ + " FROM $rows (from='" + a + "', to='" + b + "')",
-                    {"rows": table},
-                )
-            return
+            table = _arrow(rows, (Property("from"), Property("to"), rid, *rel_type.properties))
+            return "COPY " + type_ + " FROM $rows (from='" + a + "', to='" + b + "')", {
+                "rows": table
+            }
         a_key = ident(_key_of(rel_type, a))
         b_key = ident(_key_of(rel_type, b, end=1))
-        sets = ", ".join("e." + ident(p.name) + " = " + _value(p) for p in rel_type.properties)
+        given = [p for p in rel_type.properties if p.name in rows[0]]
+        sets = ", ".join("e." + ident(p.name) + " = " + _value(p) for p in given)
         merge = (
             "UNWIND $rows AS r "
             "MATCH (a:" + a + " {" + a_key + ": r.from}) "
             "MATCH (b:" + b + " {" + b_key + ": r.to}) "
-            "MERGE (a)-[e:" + type_ + " {" + RID + ": r." + RID + "}]->(b) "
-            "SET " + sets
+            "MERGE (a)-[e:"
+            + type_
+            + " {"
+            + RID
+            + ": r."
+            + RID
+            + "}]->(b)"
+            + (" SET " + sets if sets else "")
         )
-        with self._lock:
-            self._transaction([(merge, {"rows": [dict(r) for r in rows]})])
+        return merge, {"rows": [dict(r) for r in rows]}
 
     def close(self) -> None:
         with self._lock:

@@ -111,9 +111,16 @@ def relationship_id(type_: str, from_label: str, to_label: str, row: dict[str, A
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
 
 
+_NOT_COMPARED = frozenset({"source", "from_type", "to_type"})
+
+
 def _digest(values: dict[str, Any]) -> int:
-    """What two rows with one key are compared by; `source` may differ between files."""
-    return hash(tuple(sorted((k, v) for k, v in values.items() if k != "source")))
+    """What two rows with one key are compared by. `source` may differ between files, and the
+    endpoint labels are part of a relationship's identity already."""
+    return hash(tuple(sorted((k, v) for k, v in values.items() if k not in _NOT_COMPARED)))
+
+
+_Row = tuple[int, dict[str, Any], int]  # line, values, digest
 
 
 @dataclass
@@ -196,11 +203,14 @@ class Loader:
             for raw in table.rows():
                 report.read += 1
                 self._reject(report, raw.line, exc.column, "", f"file refused: {exc}")
+            report.error = str(exc)
             if report.read == 0:
-                report.error = str(exc)
                 self.report.rejects.append(Reject(table.name, 1, exc.column, "", str(exc)))
             return
-        batch: list[tuple[int, dict[str, Any]]] = []
+        present = {*table.columns, "source"}
+        if isinstance(kind, NodeType):
+            present.add(kind.key)
+        batch: list[_Row] = []
         for raw in table.rows():
             report.read += 1
             if isinstance(raw, BadRow):
@@ -216,9 +226,13 @@ class Loader:
                 if isinstance(kind, NodeType) and values.get(kind.key) is not None:
                     self._rejected_nodes[kind.label][values[kind.key]] = f"{table.name}:{raw.line}"
                 continue
+            # Only the columns the file has: a file of ids and names must not erase the
+            # mobile numbers another file loaded.
+            digest = _digest(values)  # over every property, absent ones as empty
+            values = {k: v for k, v in values.items() if k in present}
             if values.get("source") is None:
                 values["source"] = table.name
-            batch.append((raw.line, values))
+            batch.append((raw.line, values, digest))
             if len(batch) >= self.batch_size:
                 self._flush(table.name, kind, batch, report)
                 batch = []
@@ -233,7 +247,7 @@ class Loader:
         self,
         name: str,
         kind: NodeType | RelType,
-        batch: list[tuple[int, dict[str, Any]]],
+        batch: list[_Row],
         report: FileReport,
     ) -> None:
         if isinstance(kind, NodeType):
@@ -246,12 +260,12 @@ class Loader:
     # -- nodes ----------------------------------------------------------------------------
 
     def _flush_nodes(
-        self, name: str, kind: NodeType, batch: list[tuple[int, dict[str, Any]]], report: FileReport
+        self, name: str, kind: NodeType, batch: list[_Row], report: FileReport
     ) -> None:
         seen = self._nodes[kind.label]
         rows = []
-        for line, values in batch:
-            key, digest = values[kind.key], _digest(values)
+        for line, values, digest in batch:
+            key = values[kind.key]
             earlier = seen.get(key)
             if earlier is None:
                 seen[key] = _Seen(f"{name}:{line}", digest)
@@ -282,20 +296,21 @@ class Loader:
             return f"{kind.type} does not join {from_label}→{to_label}; it joins {pairs}"
         return from_label, to_label
 
-    def _flush_rels(
-        self, name: str, kind: RelType, batch: list[tuple[int, dict[str, Any]]], report: FileReport
-    ) -> None:
+    def _flush_rels(self, name: str, kind: RelType, batch: list[_Row], report: FileReport) -> None:
         labelled = []
-        for line, values in batch:
+        for line, values, digest in batch:
             labels = self._endpoints(kind, values)
             if isinstance(labels, str):
-                column = "from_type" if values.get("from_type") else "to_type"
+                known_from = {a for a, _ in kind.endpoints}
+                column = "to_type" if values.get("from_type") in known_from else "from_type"
+                if values.get(column) is None:
+                    column = "from_type" if column == "to_type" else "to_type"
                 self._reject(report, line, column, str(values.get(column) or ""), labels)
             else:
-                labelled.append((line, values, labels))
+                labelled.append((line, values, labels, digest))
         self._look_up_in_graph(labelled)
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for line, values, (a, b) in labelled:
+        for line, values, (a, b), digest in labelled:
             problem = self._unresolved(a, values["from"], "from") or self._unresolved(
                 b, values["to"], "to"
             )
@@ -304,12 +319,11 @@ class Loader:
                 self._reject(report, line, column, str(values[column]), reason)
                 continue
             rid = relationship_id(kind.type, a, b, values)
-            digest = _digest(values)
             earlier = self._rels.get(rid)
             if earlier is None:
                 self._rels[rid] = _Seen(f"{name}:{line}", digest)
                 row = {"from": values["from"], "to": values["to"], RID: rid}
-                row.update((p.name, values[p.name]) for p in kind.properties)
+                row.update((p.name, values[p.name]) for p in kind.properties if p.name in values)
                 groups[(a, b)].append(row)
             elif earlier.digest == digest:
                 report.duplicates += 1
@@ -323,16 +337,15 @@ class Loader:
                 )
         if kind.type not in self._bulk:
             self._bulk[kind.type] = self.backend.is_empty(kind.type)
-        for (a, b), rows in groups.items():
-            self.backend.upsert_rels(kind, a, b, rows, bulk=self._bulk[kind.type])
-            report.loaded += len(rows)
+        self.backend.upsert_rels(kind, groups, bulk=self._bulk[kind.type])
+        report.loaded += sum(len(rows) for rows in groups.values())
 
     def _look_up_in_graph(
-        self, labelled: list[tuple[int, dict[str, Any], tuple[str, str]]]
+        self, labelled: list[tuple[int, dict[str, Any], tuple[str, str], int]]
     ) -> None:
         """Ask the graph, one query per label, for endpoint keys this load has not seen."""
         wanted: dict[str, set[Any]] = defaultdict(set)
-        for _, values, (a, b) in labelled:
+        for _, values, (a, b), _ in labelled:
             for label, key in ((a, values["from"]), (b, values["to"])):
                 if key not in self._nodes[label] and key not in self._in_graph[label]:
                     wanted[label].add(key)

@@ -77,14 +77,9 @@ def test_upsert_rels_is_idempotent_by_rid(backend, bulk):
     backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
     backend.upsert_nodes(PERSON, [person("P1", "张三")], bulk=True)
     first = serves("P1", "G1", "head", "r1", date(2021, 1, 1))
-    backend.upsert_rels(SERVES_IN, "Person", "Grid", [first], bulk=bulk)
-    backend.upsert_rels(
-        SERVES_IN,
-        "Person",
-        "Grid",
-        [{**first, "valid_to": date(2021, 6, 30)}, serves("P1", "G1", "part_time", "r2")],
-        bulk=False,
-    )
+    backend.upsert_rels(SERVES_IN, {("Person", "Grid"): [first]}, bulk=bulk)
+    later = [{**first, "valid_to": date(2021, 6, 30)}, serves("P1", "G1", "part_time", "r2")]
+    backend.upsert_rels(SERVES_IN, {("Person", "Grid"): later}, bulk=False)
     rows = backend.read(
         "MATCH (p:Person)-[s:SERVES_IN]->(g:Grid) "
         "RETURN p.id AS p, g.id AS g, s.rid AS rid, s.role AS role, s.valid_from AS valid_from, "

@@ -1,0 +1,721 @@
+"""Loading files into the graph: every row is loaded, rejected or counted as a duplicate, the
+bad input the field sends survives as rejects, and a rerun changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from graph.dump import dump
+from graph.embedded import EmbeddedBackend
+from graph.schema import SCHEMA
+from loaders.divisions import divisions_within
+from loaders.load import FileReport, Loader, LoadReport, MemoryTable, Reject, load
+
+WriteCsv = Callable[..., Path]  # the `write_csv` fixture
+
+GRIDS = [
+    ["id", "name", "level", "kind"],
+    ["g1", "一号网格", "1", "basic"],
+    ["g2", "二号网格", "2", "micro"],
+]
+PEOPLE = [
+    ["id", "name", "id_number", "mobile"],
+    ["p1", "张三", "33042119900101123X", "13812341234"],
+    ["p2", "李四", "", ""],
+]
+SERVES_IN = [
+    ["from", "to", "role", "valid_from"],
+    ["p1", "g1", "head", "2024-01-01"],
+    ["p2", "g2", "full_time", ""],
+]
+WRONG_CHECK_DIGIT = "wrong check digit '5', expected 'X'"
+EXCEL_FLOAT = (
+    "the ID number was stored as a number (Excel keeps 15 significant digits, so its last "
+    "digits are lost); format the column as text and enter it again"
+)
+
+
+def lines(report: LoadReport) -> list[str]:
+    return [f.line() for f in report.files]
+
+
+def people(backend: EmbeddedBackend) -> list[tuple[Any, ...]]:
+    rows = backend.read("MATCH (p:Person) RETURN p.id AS id, p.name AS name ORDER BY id")
+    return [(r["id"], r["name"]) for r in rows]
+
+
+def counts(backend: EmbeddedBackend) -> dict[str, int]:
+    """How many nodes of each label and relationships of each type there are, leaving out 0."""
+    found = {}
+    for n in SCHEMA.nodes:
+        found[n.label] = backend.read(f"MATCH (n:{n.label}) RETURN count(n) AS n")[0]["n"]
+    for r in SCHEMA.rels:
+        found[r.type] = backend.read(f"MATCH ()-[r:{r.type}]->() RETURN count(r) AS n")[0]["n"]
+    return {name: n for name, n in found.items() if n}
+
+
+@pytest.fixture
+def basics(write_csv: WriteCsv) -> list[Path]:
+    """Two grids, two people and the posts they hold."""
+    return [
+        write_csv("t.grids.csv", GRIDS),
+        write_csv("t.people.csv", PEOPLE),
+        write_csv("t.serves_in.csv", SERVES_IN),
+    ]
+
+
+# -- what a good load does -----------------------------------------------------------------
+
+
+def test_a_clean_load_accounts_for_every_row(backend: EmbeddedBackend, basics: list[Path]) -> None:
+    report = load(backend, basics)
+    assert report.ok
+    assert lines(report) == [
+        "t.grids.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+        "t.people.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+        "t.serves_in.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+    ]
+    assert backend.read(
+        "MATCH (p:Person)-[s:SERVES_IN]->(g:Grid) RETURN p.id AS person, p.id_number AS "
+        "id_number, p.mobile AS mobile, s.role AS role, s.valid_from AS since, g.id AS grid, "
+        "g.level AS level, s.source AS source ORDER BY person"
+    ) == [
+        {
+            "person": "p1",
+            "id_number": "33042119900101123X",
+            "mobile": "13812341234",
+            "role": "head",
+            "since": date(2024, 1, 1),
+            "grid": "g1",
+            "level": 1,
+            "source": "t.serves_in.csv",
+        },
+        {
+            "person": "p2",
+            "id_number": None,
+            "mobile": None,
+            "role": "full_time",
+            "since": None,
+            "grid": "g2",
+            "level": 2,
+            "source": "t.serves_in.csv",
+        },
+    ]
+
+
+def test_a_rerun_of_the_same_files_changes_nothing(
+    backend: EmbeddedBackend, basics: list[Path]
+) -> None:
+    load(backend, basics)
+    first = dump(backend)
+    again = load(backend, basics)
+    assert (again.ok, dump(backend)) == (True, first)
+    assert counts(backend) == {"Grid": 2, "Person": 2, "SERVES_IN": 2}
+
+
+def test_a_batch_boundary_is_crossed(backend: EmbeddedBackend, write_csv: WriteCsv) -> None:
+    names = ["张一", "张二", "张三", "张四", "张五"]
+    people_csv = write_csv(
+        "t.people.csv", [["id", "name"], *([f"p{i}", n] for i, n in enumerate(names))]
+    )
+    serves_csv = write_csv(
+        "t.serves_in.csv",
+        [["from", "to", "role"], *([f"p{i}", "g1", "part_time"] for i in range(5))],
+    )
+    grids_csv = write_csv("t.grids.csv", GRIDS[:2])
+    batches: list[tuple[str, int]] = []
+    report = load(
+        backend,
+        [people_csv, serves_csv, grids_csv],
+        batch_size=2,
+        on_progress=lambda name, rows: batches.append((name, rows)),
+    )
+    assert lines(report) == [
+        "t.grids.csv: read 1 = loaded 1 + rejected 0 + duplicates 0",
+        "t.people.csv: read 5 = loaded 5 + rejected 0 + duplicates 0",
+        "t.serves_in.csv: read 5 = loaded 5 + rejected 0 + duplicates 0",
+    ]
+    assert batches == [
+        ("t.grids.csv", 1),
+        ("t.people.csv", 2),
+        ("t.people.csv", 2),
+        ("t.people.csv", 1),
+        ("t.serves_in.csv", 2),
+        ("t.serves_in.csv", 2),
+        ("t.serves_in.csv", 1),
+    ]
+    assert people(backend) == [(f"p{i}", n) for i, n in enumerate(names)]
+    assert counts(backend) == {"Grid": 1, "Person": 5, "SERVES_IN": 5}
+
+
+def test_json_lines_input(backend: EmbeddedBackend, tmp_path: Path) -> None:
+    path = tmp_path / "t.people.jsonl"
+    records = [
+        {"id": "p1", "name": "张三", "mobile": 13812341234},
+        {"id": "p2", "name": "李四", "gender": "female"},
+    ]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    report = load(backend, [path])
+    assert lines(report) == ["t.people.jsonl: read 2 = loaded 2 + rejected 0 + duplicates 0"]
+    assert backend.read(
+        "MATCH (p:Person) RETURN p.id AS id, p.name AS name, p.mobile AS mobile, "
+        "p.gender AS gender ORDER BY id"
+    ) == [
+        {"id": "p1", "name": "张三", "mobile": "13812341234", "gender": None},
+        {"id": "p2", "name": "李四", "mobile": None, "gender": "female"},
+    ]
+
+
+def test_xlsx_input(backend: EmbeddedBackend, tmp_path: Path) -> None:
+    book = Workbook()
+    for row in [["id", "name", "level", "kind", "households"], ["g1", "一号网格", 1, "basic", 120]]:
+        book.active.append(row)
+    book.save(tmp_path / "t.grids.xlsx")
+    report = load(backend, [tmp_path / "t.grids.xlsx"])
+    assert lines(report) == ["t.grids.xlsx: read 1 = loaded 1 + rejected 0 + duplicates 0"]
+    assert backend.read(
+        "MATCH (g:Grid) RETURN g.id AS id, g.name AS name, g.level AS level, "
+        "g.households AS households, g.source AS source"
+    ) == [{"id": "g1", "name": "一号网格", "level": 1, "households": 120, "source": "t.grids.xlsx"}]
+
+
+def test_traditional_files_are_simplified(backend: EmbeddedBackend, write_csv: WriteCsv) -> None:
+    files = [
+        write_csv("t.people.csv", [["id", "name", "profession"], ["p1", "張三", "醫生"]]),
+        write_csv(
+            "t.grids.csv", [["id", "name", "level", "kind"], ["東門網格", "東門網格", "1", "basic"]]
+        ),
+        write_csv("t.serves_in.csv", [["from", "to", "role"], ["p1", "東門網格", "head"]]),
+    ]
+    report = load(backend, files, traditional=True)
+    assert report.ok
+    assert backend.read(
+        "MATCH (p:Person)-[:SERVES_IN]->(g:Grid) RETURN p.name AS name, "
+        "p.profession AS profession, g.id AS grid, g.name AS grid_name"
+    ) == [{"name": "张三", "profession": "医生", "grid": "东门网格", "grid_name": "东门网格"}]
+
+
+def test_full_width_digits_and_letters_are_normalised(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    rows = [
+        ["id", "name", "mobile", "id_number"],
+        ["Ｐ１", "张三（小）", "１３８１２３４１２３４", "３３０４２１１９９００１０１１２３ｘ"],
+    ]
+    assert load(backend, [write_csv("t.people.csv", rows)]).ok
+    assert backend.read(
+        "MATCH (p:Person) RETURN p.id AS id, p.name AS name, p.mobile AS mobile, "
+        "p.id_number AS id_number"
+    ) == [
+        {
+            "id": "P1",
+            "name": "张三（小）",
+            "mobile": "13812341234",
+            "id_number": "33042119900101123X",
+        }
+    ]
+
+
+def test_official_units_load_from_memory_and_grids_nest_in_them(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    village = divisions_within("330421102001")  # 大云社区 and the chain above it
+    loader = Loader(backend)
+    loader.load_tables(
+        [
+            MemoryTable("divisions", "units", village.units),
+            MemoryTable("divisions", "part_of", village.part_of),
+        ]
+    )
+    report = loader.load_paths(
+        [
+            write_csv("t.grids.csv", GRIDS[:2]),
+            write_csv(
+                "t.part_of.csv",
+                [["from", "to", "from_type", "to_type"], ["g1", "330421102001", "Grid", "Unit"]],
+            ),
+        ]
+    )
+    assert lines(report) == [
+        "divisions: read 5 = loaded 5 + rejected 0 + duplicates 0",
+        "divisions: read 4 = loaded 4 + rejected 0 + duplicates 0",
+        "t.grids.csv: read 1 = loaded 1 + rejected 0 + duplicates 0",
+        "t.part_of.csv: read 1 = loaded 1 + rejected 0 + duplicates 0",
+    ]
+    assert backend.read(
+        "MATCH (g:Grid)-[:PART_OF*1..5]->(u:Unit) RETURN u.name AS name ORDER BY u.code"
+    ) == [{"name": name} for name in ["浙江省", "嘉兴市", "嘉善县", "大云镇", "大云社区"]]
+
+
+# -- encodings -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_gbk_and_utf8_with_bom_load_correctly(
+    backend: EmbeddedBackend, write_csv: WriteCsv, encoding: str
+) -> None:
+    rows = [["id", "name", "profession"], ["p1", "嘉善县魏塘街道张三", "调解员"]]
+    report = load(backend, [write_csv("t.people.csv", rows, encoding)])
+    assert lines(report) == ["t.people.csv: read 1 = loaded 1 + rejected 0 + duplicates 0"]
+    assert backend.read(
+        "MATCH (p:Person) RETURN p.id AS id, p.name AS name, p.profession AS profession"
+    ) == [{"id": "p1", "name": "嘉善县魏塘街道张三", "profession": "调解员"}]
+
+
+def test_a_file_in_neither_encoding_is_refused_and_the_others_load(
+    backend: EmbeddedBackend, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    latin1 = tmp_path / "t.people.csv"
+    latin1.write_bytes("id,name\np1,José\n".encode("latin-1"))
+    report = load(backend, [latin1, write_csv("t.grids.csv", GRIDS)])
+    reason = "the file is neither UTF-8 nor GB18030 (byte 0xe9 at offset 14); save it as UTF-8"
+    assert lines(report) == [
+        f"t.people.csv: read 0 = loaded 0 + rejected 0 + duplicates 0 (file refused: {reason})",
+        "t.grids.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+    ]
+    assert (report.ok, report.rejects) == (False, [Reject("t.people.csv", 0, "", "", reason)])
+    assert counts(backend) == {"Grid": 2}
+
+
+def test_mojibake_is_rejected_per_cell(backend: EmbeddedBackend, write_csv: WriteCsv) -> None:
+    # UTF-8 text opened as GBK and saved again as UTF-8: 张三 律师 became 寮犱笁 寰嬪笀, and
+    # 魏塘街道, whose bytes GBK could not all pair, 榄忓�樿�楅亾.
+    rows = [
+        ["id", "name", "profession"],
+        ["p1", "寮犱笁", "寰嬪笀"],
+        ["p2", "李四", "调解员"],
+        ["p3", "榄忓�樿�楅亾", ""],
+    ]
+    report = load(backend, [write_csv("t.people.csv", rows)])
+    mojibake = "the text looks like UTF-8 read as GBK (mojibake); fix the file's encoding"
+    assert report.rejects == [
+        Reject("t.people.csv", 2, "name", "寮犱笁", mojibake),
+        Reject("t.people.csv", 2, "profession", "寰嬪笀", mojibake),
+        Reject("t.people.csv", 4, "name", "榄忓�樿�楅亾", mojibake),
+    ]
+    assert lines(report) == ["t.people.csv: read 3 = loaded 1 + rejected 2 + duplicates 0"]
+    assert people(backend) == [("p2", "李四")]
+
+
+# -- bad rows ------------------------------------------------------------------------------
+
+
+def test_nul_bytes_and_ragged_rows_are_rejected_with_their_line(
+    backend: EmbeddedBackend, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.people.csv"
+    path.write_text("id,name\np1,张三\np2,李\x00四\np3\np4,王五,extra\np5,赵六\n", "utf-8")
+    report = load(backend, [path])
+    assert lines(report) == ["t.people.csv: read 5 = loaded 2 + rejected 3 + duplicates 0"]
+    assert report.rejects == [
+        Reject("t.people.csv", 3, "name", "李\x00四", "the value contains a NUL byte"),
+        Reject("t.people.csv", 4, "", "", "the row has 1 cells, the header 2"),
+        Reject("t.people.csv", 5, "", "", "the row has 3 cells, the header 2"),
+    ]
+    assert people(backend) == [("p1", "张三"), ("p5", "赵六")]
+
+
+def test_a_missing_required_column_rejects_every_row_naming_it(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    rows = [["id", "level", "kind"], ["g1", "1", "basic"], ["g2", "1", "basic"]]
+    report = load(backend, [write_csv("t.grids.csv", rows)])
+    reason = "file refused: the required column 'name' is missing"
+    assert lines(report) == [
+        "t.grids.csv: read 2 = loaded 0 + rejected 2 + duplicates 0"
+        " (file refused: the required column 'name' is missing)"
+    ]
+    assert report.rejects == [
+        Reject("t.grids.csv", 2, "name", "", reason),
+        Reject("t.grids.csv", 3, "name", "", reason),
+    ]
+    assert counts(backend) == {}
+
+
+def test_duplicate_keys_within_a_file(backend: EmbeddedBackend, write_csv: WriteCsv) -> None:
+    rows = [["id", "name"], ["p1", "张三"], ["p2", "李四"], ["p1", "张三"], ["p1", "张叁"]]
+    report = load(backend, [write_csv("t.people.csv", rows)])
+    assert lines(report) == ["t.people.csv: read 4 = loaded 2 + rejected 1 + duplicates 1"]
+    assert report.rejects == [
+        Reject(
+            "t.people.csv",
+            5,
+            "id",
+            "p1",
+            "Person 'p1' was already given at t.people.csv:2 with other values",
+        )
+    ]
+    assert people(backend) == [("p1", "张三"), ("p2", "李四")]
+
+
+def test_duplicate_keys_across_files(backend: EmbeddedBackend, write_csv: WriteCsv) -> None:
+    files = [
+        write_csv("a.people.csv", [["id", "name"], ["p1", "张三"], ["p2", "李四"]]),
+        # Another file may give other columns; `source` is its own and is not compared.
+        write_csv(
+            "b.people.csv",
+            [["id", "name", "mobile"], ["p1", "张三", ""], ["p2", "李四", "13812341234"]],
+        ),
+    ]
+    report = load(backend, files)
+    assert lines(report) == [
+        "a.people.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+        "b.people.csv: read 2 = loaded 0 + rejected 1 + duplicates 1",
+    ]
+    assert report.rejects == [
+        Reject(
+            "b.people.csv",
+            3,
+            "id",
+            "p2",
+            "Person 'p2' was already given at a.people.csv:3 with other values",
+        )
+    ]
+
+
+def test_duplicate_relationships(
+    backend: EmbeddedBackend, basics: list[Path], write_csv: WriteCsv
+) -> None:
+    more = [
+        ["from", "to", "role", "valid_from", "valid_to"],
+        ["p1", "g1", "head", "2024-01-01", ""],  # the same as in t.serves_in.csv
+        ["p1", "g1", "head", "2024-01-01", "2024-06-30"],  # the same tie, other values
+        ["p1", "g1", "head", "2025-01-01", ""],  # another term: another tie
+    ]
+    report = load(backend, [*basics, write_csv("more.serves_in.csv", more)])
+    assert lines(report)[2:] == [
+        "t.serves_in.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+        "more.serves_in.csv: read 3 = loaded 1 + rejected 1 + duplicates 1",
+    ]
+    assert report.rejects == [
+        Reject(
+            "more.serves_in.csv",
+            3,
+            "",
+            "",
+            "the same SERVES_IN was already given at t.serves_in.csv:2 with other values",
+        )
+    ]
+    assert counts(backend) == {"Grid": 2, "Person": 2, "SERVES_IN": 3}
+
+
+def test_references_that_do_not_resolve_are_rejected_and_make_no_placeholders(
+    backend: EmbeddedBackend, basics: list[Path], write_csv: WriteCsv
+) -> None:
+    files = [
+        *basics,
+        write_csv(
+            "x.serves_in.csv", [["from", "to", "role"], ["p9", "g1", "head"], ["p1", "g9", "head"]]
+        ),
+        write_csv("x.lives_in.csv", [["from", "to"], ["p1", "330421999999"]]),
+        write_csv(
+            "x.part_of.csv",
+            [["from", "to", "from_type", "to_type"], ["g1", "330421000000", "Grid", "Unit"]],
+        ),
+    ]
+    report = load(backend, files)
+    nowhere = "which is neither in this load nor in the graph"
+    assert report.rejects == [
+        Reject(
+            "x.part_of.csv", 2, "to", "330421000000", f"refers to Unit '330421000000', {nowhere}"
+        ),
+        Reject(
+            "x.lives_in.csv", 2, "to", "330421999999", f"refers to Unit '330421999999', {nowhere}"
+        ),
+        Reject("x.serves_in.csv", 2, "from", "p9", f"refers to Person 'p9', {nowhere}"),
+        Reject("x.serves_in.csv", 3, "to", "g9", f"refers to Grid 'g9', {nowhere}"),
+    ]
+    assert counts(backend) == {"Grid": 2, "Person": 2, "SERVES_IN": 2}
+
+
+def test_references_resolve_to_nodes_loaded_before(
+    backend: EmbeddedBackend, basics: list[Path], write_csv: WriteCsv
+) -> None:
+    load(backend, basics[:2])
+    report = load(backend, [basics[2]])
+    assert lines(report) == ["t.serves_in.csv: read 2 = loaded 2 + rejected 0 + duplicates 0"]
+    assert counts(backend) == {"Grid": 2, "Person": 2, "SERVES_IN": 2}
+
+
+def test_a_reference_to_a_rejected_row_says_where_it_was_rejected(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    files = [
+        write_csv("t.people.csv", [["id", "name", "mobile"], ["p1", "张三", "12345"]]),
+        write_csv("t.grids.csv", GRIDS[:2]),
+        write_csv("t.serves_in.csv", SERVES_IN[:2]),
+    ]
+    report = load(backend, files)
+    assert report.rejects == [
+        Reject("t.people.csv", 2, "mobile", "12345", "a mobile number is 11 digits starting 13–19"),
+        Reject(
+            "t.serves_in.csv",
+            2,
+            "from",
+            "p1",
+            "refers to Person 'p1', which was rejected at t.people.csv:2",
+        ),
+    ]
+    assert counts(backend) == {"Grid": 1}
+
+
+def test_a_relationship_with_an_empty_endpoint_is_rejected(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    rows = [["from", "to", "role"], ["p9", "g1", "head"], ["", "g1", "head"]]
+    report = load(backend, [write_csv("t.serves_in.csv", rows)])
+    assert report.rejects == [
+        Reject("t.serves_in.csv", 3, "from", "", "a value is required"),
+        Reject(
+            "t.serves_in.csv",
+            2,
+            "from",
+            "p9",
+            "refers to Person 'p9', which is neither in this load nor in the graph",
+        ),
+    ]
+
+
+def test_id_numbers_with_a_wrong_check_digit_or_turned_into_floats(
+    backend: EmbeddedBackend, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    csv_rows = [
+        ["id", "name", "id_number"],
+        ["p1", "张三", "330421199001011235"],
+        ["p2", "李四", "3.30421199001011E+17"],  # Excel's float, saved as CSV
+        ["p3", "王五", "33042119900101123X"],
+    ]
+    book = Workbook()
+    book.active.append(["id", "name", "id_number"])
+    book.active.append(["p4", "赵六", 3.30421199001011e17])  # a number cell, as Excel keeps it
+    book.save(tmp_path / "t.people.xlsx")
+    report = load(backend, [write_csv("t.people.csv", csv_rows), tmp_path / "t.people.xlsx"])
+    assert report.rejects == [
+        Reject("t.people.csv", 2, "id_number", "330421199001011235", WRONG_CHECK_DIGIT),
+        Reject("t.people.csv", 3, "id_number", "3.30421199001011E+17", EXCEL_FLOAT),
+        Reject("t.people.xlsx", 2, "id_number", "330421199001011008", EXCEL_FLOAT),
+    ]
+    assert people(backend) == [("p3", "王五")]
+
+
+def test_oversize_cells(backend: EmbeddedBackend, write_csv: WriteCsv) -> None:
+    people_rows = [["id", "name"], ["p1", "长" * 201], ["p2", "长" * 200_000], ["p3", "长" * 200]]
+    # A whole number past 64 bits once crashed the batch it was in instead of being rejected.
+    grid_rows = [[*GRIDS[0], "population"], ["g1", "一号网格", "1", "basic", "9" * 20]]
+    report = load(
+        backend, [write_csv("t.people.csv", people_rows), write_csv("t.grids.csv", grid_rows)]
+    )
+    assert report.rejects == [
+        Reject(
+            "t.grids.csv", 2, "population", "9" * 20, "the number is too large for a 64-bit integer"
+        ),
+        Reject("t.people.csv", 2, "name", "长" * 201, "201 characters, more than the 200 allowed"),
+        Reject("t.people.csv", 3, "", "", "unreadable CSV: field larger than field limit (131072)"),
+    ]
+    assert people(backend) == [("p3", "长" * 200)]
+    assert counts(backend) == {"Person": 1}
+
+
+# -- files refused whole -------------------------------------------------------------------
+
+
+def test_empty_and_wrong_type_files_are_refused(backend: EmbeddedBackend, tmp_path: Path) -> None:
+    files = {
+        "empty.people.csv": b"",
+        "t.people.txt": b"id,name\np1,x\n",
+        "t.people.xlsx": b"id,name\np1,x\n",
+        "t.peoples.csv": b"id,name\np1,x\n",
+        "header.people.csv": b"id,name\n",  # no rows, nothing wrong
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    report = load(backend, [tmp_path / name for name in files])
+    reasons = {
+        "empty.people.csv": "empty.people.csv: the file is empty; it needs at least a header row",
+        "t.people.txt": "t.people.txt: .txt is not a format the loader reads; use one of .csv, "
+        ".xlsx, .jsonl",
+        "t.people.xlsx": "t.people.xlsx: not a readable XLSX workbook (File is not a zip file)",
+        "t.peoples.csv": "'peoples' is not a type the loader knows; did you mean 'people'? (name "
+        f"files <anything>.<type>.csv, one of: {', '.join(SCHEMA.files)})",
+    }
+    zero = "read 0 = loaded 0 + rejected 0 + duplicates 0"
+    assert lines(report) == [
+        *(f"{name}: {zero} (file refused: {reason})" for name, reason in reasons.items()),
+        f"header.people.csv: {zero}",
+    ]
+    assert report.rejects == [Reject(name, 0, "", "", reason) for name, reason in reasons.items()]
+    assert not report.ok
+    assert counts(backend) == {}
+
+
+# -- values shaped like Cypher -------------------------------------------------------------
+
+
+def test_cypher_shaped_values_are_stored_as_text_and_touch_nothing(
+    backend: EmbeddedBackend, basics: list[Path], write_csv: WriteCsv
+) -> None:
+    load(backend, basics)
+    before = dump(backend)
+    name = "x' WITH p MATCH (q:Person) DETACH DELETE q //"
+    key = 'p9"}) MATCH (n) DETACH DELETE n //'
+    evil_column, evil_label = "kind`) DETACH DELETE (n", "Grid]->() DETACH DELETE (x"
+    report = load(
+        backend,
+        [
+            write_csv("evil.people.csv", [["id", "name"], [key, name]]),
+            write_csv(
+                "evil.part_of.csv",
+                [
+                    ["from", "to", "from_type", "to_type"],
+                    ["g1", "g2", evil_label, "Grid"],
+                ],
+            ),
+            write_csv(
+                "evil.grids.csv",
+                [
+                    ["id", "name", "level", "kind", evil_column],
+                    ["g9", "x", "1", "basic", "y"],
+                ],
+            ),
+        ],
+    )
+    assert people(backend) == [("p1", "张三"), ("p2", "李四"), (key, name)]
+    after = dump(backend)
+    assert after["Person"][:2] == before["Person"]
+    assert {label: rows for label, rows in after.items() if label != "Person"} == {
+        label: rows for label, rows in before.items() if label != "Person"
+    }
+    assert report.rejects == [
+        Reject(
+            "evil.grids.csv",
+            2,
+            evil_column,
+            "",
+            f"file refused: {evil_column!r} is not a column of grids files",
+        ),
+        Reject(
+            "evil.part_of.csv",
+            2,
+            "from_type",
+            evil_label,
+            f"PART_OF does not join {evil_label}→Grid; it joins Unit→Unit, Grid→Unit, Grid→Grid",
+        ),
+    ]
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+def test_the_reconciliation_line(backend: EmbeddedBackend, write_csv: WriteCsv) -> None:
+    rows = [
+        ["id", "name"],
+        ["p1", "张三"],
+        ["p1", "张三"],
+        ["p2", ""],
+        ["p3", "王五"],
+        ["p3", "王伍"],
+    ]
+    report = load(backend, [write_csv("330421.people.csv", rows)])
+    assert report.files == [
+        FileReport("330421.people.csv", read=5, loaded=2, rejected=2, duplicates=1)
+    ]
+    assert report.files[0].line() == (
+        "330421.people.csv: read 5 = loaded 2 + rejected 2 + duplicates 1"
+    )
+
+
+def test_the_rejects_file(backend: EmbeddedBackend, tmp_path: Path, write_csv: WriteCsv) -> None:
+    rows = [
+        ["id", "name", "mobile", "gender"],
+        ["p1", "张三", "1381234123", "男"],
+        ["p2", "", "", ""],
+        ["p3", "王五", "", "male", "extra"],
+        ["p4", 'say "hi", then', "", "female"],
+    ]
+    report = load(backend, [write_csv("t.people.csv", rows)])
+    report.write_rejects(tmp_path / "rejects.csv")
+    assert (tmp_path / "rejects.csv").read_bytes().decode() == (
+        "file,line,column,value,reason\r\n"
+        "t.people.csv,2,mobile,1381234123,a mobile number is 11 digits starting 13–19\r\n"
+        't.people.csv,2,gender,男,"not one of male, female"\r\n'
+        "t.people.csv,3,name,,a value is required\r\n"
+        't.people.csv,4,,,"the row has 5 cells, the header 4"\r\n'
+    )
+    assert people(backend) == [("p4", 'say "hi", then')]
+
+
+# -- relationship files that name their endpoints' labels ---------------------------------
+
+
+def test_the_same_relationship_with_and_without_endpoint_types_is_a_duplicate(
+    backend: EmbeddedBackend, basics: list[Path], write_csv: WriteCsv
+) -> None:
+    typed = [
+        ["from", "to", "from_type", "to_type", "role", "valid_from"],
+        ["p1", "g1", "Person", "Grid", "head", "2024-01-01"],
+    ]
+    report = load(backend, [*basics, write_csv("typed.serves_in.csv", typed)])
+    assert lines(report)[2:] == [
+        "t.serves_in.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+        "typed.serves_in.csv: read 1 = loaded 0 + rejected 0 + duplicates 1",
+    ]
+
+
+def test_a_wrong_to_type_is_reported_in_its_own_column(
+    backend: EmbeddedBackend, basics: list[Path], write_csv: WriteCsv
+) -> None:
+    rows = [["from", "to", "from_type", "to_type"], ["g1", "p1", "Grid", "Person"]]
+    report = load(backend, [*basics, write_csv("t.part_of.csv", rows)])
+    assert report.rejects == [
+        Reject(
+            "t.part_of.csv",
+            2,
+            "to_type",
+            "Person",
+            "PART_OF does not join Grid→Person; it joins Unit→Unit, Grid→Unit, Grid→Grid",
+        )
+    ]
+
+
+class CountingBackend:
+    """The backend, recording each relationship write (one call is one transaction)."""
+
+    def __init__(self, backend: EmbeddedBackend) -> None:
+        self._backend = backend
+        self.rel_writes: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    def upsert_rels(self, rel_type: Any, *args: Any, **kwargs: Any) -> None:
+        self.rel_writes.append(rel_type.type)
+        self._backend.upsert_rels(rel_type, *args, **kwargs)
+
+
+def test_a_batch_of_relationships_of_several_label_pairs_is_one_write(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    """A killed load keeps whole batches only: a batch joining Grid→Unit and Grid→Grid must
+    not be written as one transaction per pair."""
+    units = [["code", "name", "level"], ["330421000000", "嘉善县", "county"]]
+    part_of = [
+        ["from", "to", "from_type", "to_type"],
+        ["g1", "330421000000", "Grid", "Unit"],
+        ["g2", "g1", "Grid", "Grid"],
+    ]
+    files = [
+        write_csv("t.units.csv", units),
+        write_csv("t.grids.csv", GRIDS),
+        write_csv("t.part_of.csv", part_of),
+    ]
+    counting = CountingBackend(backend)
+    assert load(counting, files, batch_size=5).ok
+    assert counting.rel_writes == ["PART_OF"]
+    assert counts(backend) == {"Unit": 1, "Grid": 2, "PART_OF": 2}
