@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -33,7 +34,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
+# soft_wrap: report lines and errors stay whole when stderr is a file or a pipe.
+console = Console(stderr=True, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -58,7 +60,7 @@ def _backend(settings: Settings, *, read_only: bool = False) -> Iterator[Backend
 @app.command()
 def init() -> None:
     """Create the schema in the graph store (safe to run twice)."""
-    settings = get_settings()
+    settings = _settings()
     with _backend(settings) as backend:
         backend.init_schema()
     console.print(f"schema ready in {settings.db}")
@@ -73,9 +75,20 @@ def _print_report(report: LoadReport, rejects: Path) -> None:
         console.print(f"{len(report.rejects)} problems written to {rejects}", highlight=False)
 
 
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GOVGRAPH_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        console.print(f"[red]error:[/red] {problems} (see docs/settings.md)", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
-    if not enabled:
+    if not enabled or not console.is_terminal:
         yield None
         return
     columns = (
@@ -142,7 +155,7 @@ def load(
     Each file holds one type, named by the last part of its name: 330421.people.csv holds
     people. Exits with status 1 when any row was rejected.
     """
-    settings = get_settings()
+    settings = _settings()
     files = [Path(p) for p in paths]
     codes = within or []
     if paths == ["divisions"]:
@@ -161,9 +174,6 @@ def load(
             raise typer.Exit(2) from None
     if not report.ok:
         raise typer.Exit(1)
-
-
-DEMO_COUNTIES = ("330421", "331127")
 
 
 def _fixtures_dir() -> Path:
@@ -188,13 +198,14 @@ def demo(
     import importlib.util
     import shutil
 
-    settings = get_settings()
+    settings = _settings()
     spec = importlib.util.spec_from_file_location("generate", _fixtures_dir() / "generate.py")
     assert spec and spec.loader
     sys.path.insert(0, str(_fixtures_dir()))
     generator = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generator)
     files = generator.generate(out)
+    counties = list(generator.DIVISIONS["demo"])
     console.print(f"wrote {len(files)} demo files to {out}")
     db = Path(settings.db)
     if db.exists():
@@ -206,28 +217,31 @@ def demo(
             backend,
             settings,
             sorted(files),
-            list(DEMO_COUNTIES),
+            counties,
             False,
             Path("govgraph-rejects.csv"),
             progress,
         )
         if not report.ok:
             raise typer.Exit(1)
-        _summarise(backend)
+        _summarise(backend, counties)
     console.print(
         "\nQuery it, for example:\n"
-        "  govgraph cypher \"MATCH (g:Grid)-[:PART_OF*1..3]->(c:Unit {code: '330421000000'}) "
-        'RETURN g.kind AS kind, count(*) AS grids ORDER BY kind"',
+        '  .venv/bin/govgraph cypher "MATCH (g:Grid)-[:PART_OF*1..3]->(:Unit {code: \\$county}) '
+        'RETURN g.kind AS kind, count(*) AS grids ORDER BY kind" -p county=330421000000\n'
+        "  .venv/bin/govgraph cypher county_summary -p county=331127000000 --format json",
         highlight=False,
     )
     if serve:
         console.print("(the GraphQL server arrives with the API; nothing to serve yet)")
 
 
-def _summarise(backend: Backend) -> None:
+def _summarise(backend: Backend, counties: list[str]) -> None:
     _print_rows(run(backend, "counts_by_label"), Format.table, "Nodes by type")
-    rows = [run(backend, "county_summary", county=code + "000000")[0] for code in DEMO_COUNTIES]
-    _print_rows(rows, Format.table, "Per county")
+    summaries = [run(backend, "county_summary", county=code + "000000")[0] for code in counties]
+    # One row per figure and a column per county: the table stays narrow.
+    rows = [{"": key, **{s["county"]: s[key] for s in summaries}} for key in summaries[0]]
+    _print_rows(rows[1:], Format.table, "Per county (county_summary)")
 
 
 def _plain(value: Any) -> Any:
@@ -286,7 +300,7 @@ def cypher(
     format: Annotated[Format, typer.Option(help="Output format.")] = Format.table,
 ) -> None:
     """Run a read query on the graph (opened read-only) and print its rows."""
-    settings = get_settings()
+    settings = _settings()
     params = dict(_parse_param(p) for p in param or [])
     with _backend(settings, read_only=True) as backend:
         try:
