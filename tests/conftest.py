@@ -34,3 +34,41 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[Path]]:
+    """The demo counties' files, generated once per session: (division codes, file paths)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "fixtures"))
+    import generate
+
+    files = generate.generate(tmp_path_factory.mktemp("demo") / "files")
+    return list(generate.DIVISIONS["demo"]), files
+
+
+@pytest.fixture(scope="session")
+def demo_graph(
+    demo_files: tuple[list[str], list[Path]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmbeddedBackend]:
+    """The demo graph (嘉善 and 景宁), built once per session. Tests only read from it."""
+    from loaders.divisions import divisions_within
+    from loaders.load import Loader, MemoryTable
+
+    codes, files = demo_files
+    graph = EmbeddedBackend(tmp_path_factory.mktemp("demo-graph") / "demo.lbdb")
+    graph.init_schema()
+    loader = Loader(graph)
+    for code in codes:
+        chain = divisions_within(code)
+        loader.load_tables(
+            [MemoryTable(code, "units", chain.units), MemoryTable(code, "part_of", chain.part_of)]
+        )
+    report = loader.load_paths(files)
+    assert report.rejects == [], report.rejects[:5]
+    yield graph
+    graph.close()
