@@ -33,7 +33,7 @@ docs: $(BIN)/govgraph
 
 # The city-scale load benchmark: prints rows/s for a first load and a re-load, and peak memory.
 bench-load: $(BIN)/govgraph
-	$(BIN)/python tests/bench_load.py
+	$(BIN)/python -P tests/bench_load.py
 
 clean:
 	rm -rf $(VENV) build data .mypy_cache .ruff_cache .pytest_cache

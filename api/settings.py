@@ -3,7 +3,7 @@ starts, never at import. docs/settings.md lists each one; a test keeps the two e
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.backend import DEFAULT_DB
@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Time limit of one read query in milliseconds (0 for none).",
     )
+    neo4j_user: str = Field("neo4j", description="User name for a Neo4j GOVGRAPH_DB.")
+    neo4j_password: SecretStr = Field(
+        SecretStr(""), description="Password for a Neo4j GOVGRAPH_DB (never logged)."
+    )
+    neo4j_database: str = Field("neo4j", description="Database name on a Neo4j server.")
 
 
 def get_settings() -> Settings:

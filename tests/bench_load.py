@@ -1,5 +1,6 @@
 """Load benchmark (not a test): `make bench-load`.
 
+Run with `python -P` (as make does) so that tests/ does not shadow the packages.
 Generates the city-scale data set once (into build/city/), then loads it into a fresh embedded
 store (the first load takes the bulk COPY path), then loads the same files again (every row an
 upsert), and prints rows/s for each and the process's peak memory.
