@@ -72,7 +72,7 @@ def main() -> None:
         marker.touch()
         print(f"generated city-scale files in {time.perf_counter() - started:.1f} s")
     files = sorted(p for p in args.out.glob("*.csv"))
-    county = generator.CITY_CODE
+    county = generator.DIVISIONS["city"][0]
     size = sum(p.stat().st_size for p in files) / 2**20
     print(f"{len(files)} files, {size:.0f} MiB, division code {county}")
     db = args.out.parent / "city.lbdb"
