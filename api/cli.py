@@ -25,6 +25,7 @@ from rich.table import Table
 from api.settings import Settings, get_settings
 from graph.backend import Backend, open_backend
 from graph.errors import GraphError
+from graph.readonly import NotReadOnly, check_read_only
 from loaders.load import Loader, LoadReport, MemoryTable
 from queries.library import BadParameters, UnknownQuery, run
 
@@ -307,8 +308,10 @@ def cypher(
             if " " not in query.strip():
                 rows = run(backend, query.strip(), **params)
             else:
+                # The store is open read-only, but that still lets LOAD FROM read files.
+                check_read_only(query)
                 rows = backend.read(query, params)
-        except (GraphError, UnknownQuery, BadParameters) as exc:
+        except (GraphError, UnknownQuery, BadParameters, NotReadOnly) as exc:
             console.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(2) from None
     _print_rows(rows, format)

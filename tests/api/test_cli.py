@@ -99,11 +99,22 @@ def test_cypher_runs_a_named_library_query_with_text_parameters(run):
     ]
 
 
-def test_cypher_refuses_writes_because_the_store_is_opened_read_only(run):
+def test_cypher_refuses_anything_but_reading(run):
     run("init")
     result = run("cypher", "CREATE (:Domain {code: 'x', name: 'x'})")
     assert result.exit_code == 2
-    assert "read-only" in result.output.lower() or "read only" in result.output.lower()
+    assert result.output == (
+        "error: CREATE at offset 0: only reading is allowed here (MATCH, OPTIONAL MATCH, "
+        "WITH, UNWIND, RETURN, ORDER BY, SKIP, LIMIT, UNION)\n"
+    )
+
+
+def test_cypher_cannot_read_server_files(run):
+    run("init")
+    result = run("cypher", "LOAD FROM '/etc/passwd' RETURN *")
+    assert result.exit_code == 2
+    assert "root:" not in result.output
+    assert result.output.startswith("error: LOAD at offset 0: only reading is allowed here")
 
 
 def test_a_named_query_with_a_missing_parameter_is_refused(run):
