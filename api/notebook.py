@@ -1,0 +1,185 @@
+"""The graph from a notebook: named and ad-hoc queries as pandas DataFrames, and exports.
+
+    from api.notebook import Graph
+
+    with Graph.open("./data/govgraph.lbdb", role="researcher", pseudonym_key=key) as g:
+        g.query("county_summary", county="330421000000")
+        g.query("MATCH (p:Person)-[:SERVES_IN]->(g:Grid) RETURN p.name AS name, g.id AS grid")
+
+The graph is opened read-only. Ad-hoc Cypher passes `graph.readonly.check_read_only` first;
+named queries run through `queries.library.run`. Every result passes through the role's
+privacy policy (`graph.pseudonym.Privacy`): admin raw; researcher pseudonymised with a key,
+masked without one; viewer and mediator masked.
+
+The role is a policy, not a lock: whoever can open the graph file (or holds the Neo4j
+password) can read it raw. It keeps personal data out of results and exports by default, so
+that what leaves the notebook is pseudonymised; give researchers who must not see raw data a
+pseudonymised export or the API, never the store itself. See docs/notebook.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+
+from api.settings import Settings
+from graph.backend import Backend, open_backend
+from graph.pseudonym import KEY_ENV, Privacy, View, key_from_text
+from graph.readonly import check_read_only
+from loaders.export import ExportReport, Format, export
+from queries.library import get_query, named_queries, run
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Graph:
+    """An open graph and the privacy policy of the role reading it."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        role: str = "researcher",
+        pseudonym_key: bytes | str | None = None,
+        owns_backend: bool = False,
+    ) -> None:
+        if isinstance(pseudonym_key, str):
+            pseudonym_key = key_from_text(pseudonym_key)
+        self.backend = backend
+        self.role = role
+        self.privacy = Privacy.for_role(role, pseudonym_key)
+        self._owns = owns_backend
+
+    @classmethod
+    def open(
+        cls,
+        db: str | None = None,
+        *,
+        role: str = "researcher",
+        pseudonym_key: bytes | str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        timeout_ms: int | None = None,
+    ) -> Graph:
+        """Open the graph `db` read-only: an embedded store's path, or a Neo4j URI.
+
+        What is not given comes from the `GOVGRAPH_*` settings, as for the command line
+        (`GOVGRAPH_DB`, `GOVGRAPH_NEO4J_USER`, `…_PASSWORD`, `…_DATABASE`,
+        `GOVGRAPH_QUERY_TIMEOUT_MS`). The pseudonym key, when not given, is read from
+        `GOVGRAPH_PSEUDONYM_KEY`: 64 hex digits as `graph.pseudonym.new_key()` makes them, or
+        any text of at least 16 bytes. A researcher without a key sees masked values.
+        """
+        settings = Settings()
+        if pseudonym_key is None and os.environ.get(KEY_ENV):
+            pseudonym_key = os.environ[KEY_ENV]
+        backend = open_backend(
+            db if db is not None else settings.db,
+            read_only=True,
+            user=user if user is not None else settings.neo4j_user,
+            password=(
+                password if password is not None else settings.neo4j_password.get_secret_value()
+            ),
+            database=database if database is not None else settings.neo4j_database,
+            timeout_ms=timeout_ms if timeout_ms is not None else settings.query_timeout_ms,
+        )
+        try:
+            return cls(backend, role=role, pseudonym_key=pseudonym_key, owns_backend=True)
+        except Exception:
+            backend.close()
+            raise
+
+    @property
+    def view(self) -> View:
+        """How personal data appears: raw, masked or pseudonymised."""
+        return self.privacy.view
+
+    # -- queries --------------------------------------------------------------------------
+
+    def rows(self, name_or_cypher: str, /, **params: Any) -> list[dict[str, Any]]:
+        """The rows of a named query (by its name) or of ad-hoc Cypher, as the role sees them."""
+        text = name_or_cypher.strip()
+        if _NAME.fullmatch(text):
+            query = get_query(text)  # UnknownQuery lists the library
+            return self.privacy.rows(run(self.backend, text, **params), query=query.text)
+        check_read_only(text)
+        return self.privacy.rows(self.backend.read(text, params), query=text)
+
+    def query(self, name_or_cypher: str, /, **params: Any) -> pd.DataFrame:
+        """A named query or ad-hoc Cypher with `$parameters`, as a DataFrame.
+
+        Columns come in the query's order; a named query with no rows still has its declared
+        columns. Dates stay `datetime.date` objects (`pd.to_datetime` turns a column into
+        timestamps).
+        """
+        rows = self.rows(name_or_cypher, **params)
+        text = name_or_cypher.strip()
+        if not rows and _NAME.fullmatch(text):
+            return pd.DataFrame(columns=list(get_query(text).columns))
+        return pd.DataFrame.from_records(rows)
+
+    @staticmethod
+    def library() -> pd.DataFrame:
+        """The named queries: name, what each answers, its parameters and columns."""
+        records = [
+            {
+                "name": q.name,
+                "answers": q.answers,
+                "parameters": ", ".join(q.parameters),
+                "columns": ", ".join(q.columns),
+            }
+            for q in sorted(named_queries().values(), key=lambda q: q.name)
+        ]
+        return pd.DataFrame.from_records(
+            records, columns=["name", "answers", "parameters", "columns"]
+        )
+
+    # -- export ---------------------------------------------------------------------------
+
+    def export(
+        self,
+        out_dir: Path | str,
+        *,
+        format: Format = "csv",
+        within: str | None = None,
+        types: Iterable[str] | None = None,
+        overwrite: bool = False,
+    ) -> ExportReport:
+        """Export the graph or a part of it, with this role's privacy (`loaders.export`)."""
+        return export(
+            self.backend,
+            out_dir,
+            format=format,
+            within=within,
+            types=types,
+            privacy=self.privacy,
+            overwrite=overwrite,
+        )
+
+    # -- closing --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the store, if this object opened it."""
+        if self._owns:
+            self._owns = False
+            self.backend.close()
+
+    def __enter__(self) -> Graph:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Graph(role={self.role!r}, view={self.view.value!r})"
