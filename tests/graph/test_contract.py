@@ -1,0 +1,483 @@
+"""The backend contract: the same tests for every backend.
+
+They always run on the embedded store. They run on Neo4j too when GOVGRAPH_TEST_NEO4J_URI is
+set (with GOVGRAPH_TEST_NEO4J_USER, _PASSWORD and _DATABASE, defaults neo4j / "" / neo4j),
+and then also compare the two: the demo counties loaded into both give equal answers to every
+named query. The Neo4j database must be empty and disposable: each test deletes everything in
+it when done.
+
+    docker run --rm -p 7687:7687 -e NEO4J_AUTH=neo4j/contract-test neo4j:5
+    GOVGRAPH_TEST_NEO4J_URI=bolt://localhost:7687 GOVGRAPH_TEST_NEO4J_PASSWORD=contract-test \
+        .venv/bin/pytest tests/graph/test_contract.py
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.backend import Backend
+from graph.ddl import RID
+from graph.dump import dump
+from graph.embedded import EmbeddedBackend
+from graph.errors import BadQuery, ConstraintViolation, QueryTimeout
+from graph.neo4j_admin import export_neo4j_admin
+from graph.schema import SCHEMA
+from loaders.load import Loader, MemoryTable, load
+
+GRID = SCHEMA.node("Grid")
+PERSON = SCHEMA.node("Person")
+SERVES_IN = SCHEMA.rel("SERVES_IN")
+QUERIES = Path(__file__).resolve().parents[2] / "queries"
+NEO4J_URI = os.environ.get("GOVGRAPH_TEST_NEO4J_URI", "")
+NO_NEO4J = "GOVGRAPH_TEST_NEO4J_URI is not set: no Neo4j server to hold to the contract"
+
+
+# -- the backends ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def neo4j_graph() -> Iterator[Any]:
+    """One Neo4j backend (one driver) for the whole session, on an empty database."""
+    if not NEO4J_URI:
+        pytest.skip(NO_NEO4J)
+    from graph.neo4j import Neo4jBackend
+
+    graph = Neo4jBackend.connect(
+        NEO4J_URI,
+        user=os.environ.get("GOVGRAPH_TEST_NEO4J_USER", "neo4j"),
+        password=os.environ.get("GOVGRAPH_TEST_NEO4J_PASSWORD", ""),
+        database=os.environ.get("GOVGRAPH_TEST_NEO4J_DATABASE", "neo4j"),
+    )
+    held = graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    if held:
+        graph.close()
+        pytest.fail(
+            f"{NEO4J_URI} database {graph.database!r} holds {held} nodes; the contract suite "
+            "deletes everything, so it runs only on an empty, disposable database"
+        )
+    graph.init_schema()
+    yield graph
+    graph.close()
+
+
+def wipe(graph: Backend) -> None:
+    """Delete everything, a batch per transaction so a big graph fits in memory."""
+    while graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]:
+        graph.write([("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n", {})])
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """An empty graph with the whole schema on each backend; left empty afterwards."""
+    if request.param == "embedded":
+        graph = EmbeddedBackend(tmp_path / "g.lbdb")
+        graph.init_schema()
+        yield graph
+        graph.close()
+        return
+    graph = request.getfixturevalue("neo4j_graph")
+    try:
+        yield graph
+    finally:
+        wipe(graph)
+
+
+@pytest.fixture
+def with_timeout(backend: Backend, tmp_path: Path) -> Callable[[int], Backend]:
+    """The same kind of backend with another read timeout (on Neo4j, the same driver)."""
+
+    def make(timeout_ms: int) -> Backend:
+        if isinstance(backend, EmbeddedBackend):
+            return EmbeddedBackend(tmp_path / "timed.lbdb", timeout_ms=timeout_ms)
+        from graph.neo4j import Neo4jBackend
+
+        assert isinstance(backend, Neo4jBackend)
+        return Neo4jBackend(backend._driver, database=backend.database, timeout_ms=timeout_ms)
+
+    return make
+
+
+def grid(id_: str, name: str, **extra: Any) -> dict[str, Any]:
+    row = dict.fromkeys(p.name for p in GRID.properties)
+    row.update(id=id_, name=name, level=1, kind="basic", source="test", **extra)
+    return row
+
+
+def person(id_: str, name: str) -> dict[str, Any]:
+    row = dict.fromkeys(p.name for p in PERSON.properties)
+    row.update(id=id_, name=name, source="test")
+    return row
+
+
+def serves(from_: str, to: str, role: str, rid: str, valid_from: date | None = None) -> dict:
+    return {
+        "from": from_,
+        "to": to,
+        RID: rid,
+        "role": role,
+        "valid_from": valid_from,
+        "valid_to": None,
+        "source": "test",
+    }
+
+
+def grids(graph: Backend) -> list[dict[str, Any]]:
+    return graph.read(
+        "MATCH (g:Grid) RETURN g.id AS id, g.name AS name, g.households AS households ORDER BY id"
+    )
+
+
+# -- the interface ---------------------------------------------------------------------------
+
+
+def test_init_schema_is_safe_to_run_twice(backend: Backend) -> None:
+    backend.init_schema()
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=False)
+    assert grids(backend) == [{"id": "G1", "name": "一号", "households": None}]
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_upsert_nodes_inserts_then_updates_by_key(backend: Backend, bulk: bool) -> None:
+    backend.upsert_nodes(GRID, [grid("G1", "一号"), grid("G2", "二号")], bulk=bulk)
+    backend.upsert_nodes(
+        GRID, [grid("G2", "二号网格", households=300), grid("G3", "三号")], bulk=False
+    )
+    assert grids(backend) == [
+        {"id": "G1", "name": "一号", "households": None},
+        {"id": "G2", "name": "二号网格", "households": 300},
+        {"id": "G3", "name": "三号", "households": None},
+    ]
+
+
+def test_rows_set_only_the_properties_they_carry(backend: Backend) -> None:
+    backend.upsert_nodes(GRID, [grid("G1", "一号", households=300)], bulk=True)
+    backend.upsert_nodes(GRID, [{"id": "G1", "name": "一号网格"}], bulk=False)
+    assert grids(backend) == [{"id": "G1", "name": "一号网格", "households": 300}]
+
+
+def test_the_bulk_path_refuses_a_key_that_exists(backend: Backend) -> None:
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    with pytest.raises(ConstraintViolation):
+        backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    assert grids(backend) == [{"id": "G1", "name": "一号", "households": None}]
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_upsert_rels_is_idempotent_by_rid_and_keeps_dates(backend: Backend, bulk: bool) -> None:
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    backend.upsert_nodes(PERSON, [person("P1", "张三")], bulk=True)
+    first = serves("P1", "G1", "head", "r1", date(2021, 1, 1))
+    backend.upsert_rels(SERVES_IN, {("Person", "Grid"): [first]}, bulk=bulk)
+    later = [{**first, "valid_to": date(2021, 6, 30)}, serves("P1", "G1", "part_time", "r2")]
+    backend.upsert_rels(SERVES_IN, {("Person", "Grid"): later}, bulk=False)
+    rows = backend.read(
+        "MATCH (p:Person)-[s:SERVES_IN]->(g:Grid) "
+        "RETURN p.id AS p, g.id AS g, s.rid AS rid, s.role AS role, s.valid_from AS valid_from, "
+        "s.valid_to AS valid_to ORDER BY rid"
+    )
+    assert rows == [
+        {
+            "p": "P1",
+            "g": "G1",
+            "rid": "r1",
+            "role": "head",
+            "valid_from": date(2021, 1, 1),
+            "valid_to": date(2021, 6, 30),
+        },
+        {
+            "p": "P1",
+            "g": "G1",
+            "rid": "r2",
+            "role": "part_time",
+            "valid_from": None,
+            "valid_to": None,
+        },
+    ]
+
+
+def test_a_date_parameter_compares_with_stored_dates(backend: Backend) -> None:
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    backend.upsert_nodes(PERSON, [person("P1", "张三")], bulk=True)
+    row = serves("P1", "G1", "head", "r1", date(2021, 1, 1))
+    backend.upsert_rels(SERVES_IN, {("Person", "Grid"): [row]}, bulk=False)
+    query = (
+        "MATCH (p:Person)-[s:SERVES_IN]->(:Grid {id: $grid}) "
+        "WHERE s.valid_from <= $day AND (s.valid_to IS NULL OR s.valid_to >= $day) "
+        "RETURN p.id AS id"
+    )
+    assert backend.read(query, {"grid": "G1", "day": date(2022, 5, 1)}) == [{"id": "P1"}]
+    assert backend.read(query, {"grid": "G1", "day": date(2020, 5, 1)}) == []
+
+
+def test_write_runs_all_statements_or_none(backend: Backend) -> None:
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    with pytest.raises(BadQuery):
+        backend.write(
+            [
+                ("MATCH (g:Grid {id: $id}) SET g.name = $name", {"id": "G1", "name": "改名"}),
+                ("MATCH (g:Grid RETURN g", {}),
+            ]
+        )
+    assert grids(backend) == [{"id": "G1", "name": "一号", "households": None}]
+
+
+def test_is_empty_for_labels_and_relationship_types(backend: Backend) -> None:
+    assert backend.is_empty("Grid") and backend.is_empty("SERVES_IN")
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    assert not backend.is_empty("Grid")
+    assert backend.is_empty("SERVES_IN")
+
+
+def test_values_are_parameters_not_query_text(backend: Backend) -> None:
+    hostile = "x' WITH p MATCH (q:Person) DETACH DELETE q //"
+    backend.upsert_nodes(PERSON, [person("P1", "张三"), person("P2", hostile)], bulk=False)
+    rows = backend.read("MATCH (p:Person) RETURN p.id AS id, p.name AS name ORDER BY id")
+    assert rows == [{"id": "P1", "name": "张三"}, {"id": "P2", "name": hostile}]
+
+
+def test_a_syntax_error_is_a_bad_query(backend: Backend) -> None:
+    with pytest.raises(BadQuery):
+        backend.read("MATCH (g:Grid RETURN g")
+
+
+def test_a_slow_query_stops_at_the_time_limit(with_timeout: Callable[[int], Backend]) -> None:
+    timed = with_timeout(100)
+    try:
+        with pytest.raises(QueryTimeout):
+            timed.read(
+                "UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b "
+                "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(*) AS n"
+            )
+    finally:
+        if isinstance(timed, EmbeddedBackend):
+            timed.close()
+
+
+# -- the loader on every backend -------------------------------------------------------------
+
+
+@pytest.fixture
+def files(write_csv: Callable[..., Path]) -> list[Path]:
+    return [
+        write_csv(
+            "t.grids.csv",
+            [
+                ["id", "name", "level", "kind", "households", "urban"],
+                ["g1", "一号网格", "1", "basic", "300", "true"],
+                ["g2", "二号网格", "2", "micro", "", "false"],
+                ["g3", "三号网格", "9", "basic", "", ""],  # level out of range: rejected
+            ],
+        ),
+        write_csv(
+            "t.people.csv",
+            [["id", "name"], ["p1", "张三"], ["p2", "李四"], ["p3", "王五"], ["p1", "张三"]],
+        ),
+        write_csv(
+            "t.serves_in.csv",
+            [
+                ["from", "to", "role", "valid_from"],
+                ["p1", "g1", "head", "2024-01-01"],
+                ["p2", "g2", "full_time", ""],
+                ["p3", "g1", "part_time", "2023-05-01"],
+                ["p3", "g3", "part_time", ""],  # the grid was rejected
+            ],
+        ),
+    ]
+
+
+EXPECTED_REPORT = [
+    "t.grids.csv: read 3 = loaded 2 + rejected 1 + duplicates 0",
+    "t.people.csv: read 4 = loaded 3 + rejected 0 + duplicates 1",
+    "t.serves_in.csv: read 4 = loaded 3 + rejected 1 + duplicates 0",
+]
+
+
+def test_a_load_reconciles_and_a_rerun_changes_nothing(backend: Backend, files) -> None:
+    report = load(backend, files, batch_size=2)  # batches cross their boundary
+    assert [f.line() for f in report.files] == EXPECTED_REPORT
+    assert [(r.file, r.line, r.column) for r in report.rejects] == [
+        ("t.grids.csv", 4, "level"),
+        ("t.serves_in.csv", 5, "to"),
+    ]
+    first = dump(backend)
+    assert len(first["Grid"]) == 2 and len(first["SERVES_IN"]) == 3
+    assert next(g for g in first["Grid"] if g["id"] == "g1")["urban"] is True
+    rerun = load(backend, files, batch_size=2)
+    assert [f.line() for f in rerun.files] == EXPECTED_REPORT
+    assert dump(backend) == first
+
+
+class Killed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("after_batches", [1, 3, 5])
+def test_a_load_stopped_between_batches_then_rerun_ends_as_a_clean_run(
+    backend: Backend, files, tmp_path: Path, after_batches: int
+) -> None:
+    clean = EmbeddedBackend(tmp_path / "clean.lbdb")
+    clean.init_schema()
+    load(clean, files, batch_size=1)
+    expected = dump(clean)
+    clean.close()
+    committed = 0
+
+    def stop(name: str, rows: int) -> None:
+        nonlocal committed
+        committed += 1
+        if committed == after_batches:
+            raise Killed
+
+    with pytest.raises(Killed):
+        load(backend, files, batch_size=1, on_progress=stop)
+    assert dump(backend) != expected
+    load(backend, files, batch_size=1)
+    assert dump(backend) == expected
+
+
+def test_the_admin_export_reads_the_same_files_from_every_backend(
+    backend: Backend, files, tmp_path: Path
+) -> None:
+    load(backend, files)
+    command = export_neo4j_admin(backend, tmp_path / "out", files_at="/import", page_size=2)
+    texts = {p.relative_to(tmp_path / "out").as_posix(): p.read_text() for p in command.files}
+    assert texts["nodes/Grid.csv"] == (
+        "id:ID(Grid),name,level:long,kind,grid_class:long,households:long,population:long,"
+        "urban:boolean,location,source\n"
+        "g1,一号网格,1,basic,,300,,true,,t.grids.csv\n"
+        "g2,二号网格,2,micro,,,,false,,t.grids.csv\n"
+    )
+    assert texts["relationships/SERVES_IN.Person.Grid.csv"].splitlines()[0] == (
+        ":START_ID(Person),:END_ID(Grid),:TYPE,rid,role,valid_from:date,valid_to:date,source"
+    )
+    assert "p1,g1,SERVES_IN," in texts["relationships/SERVES_IN.Person.Grid.csv"]
+    assert command.counts["Person"] == 3 and command.counts["SERVES_IN"] == 3
+
+
+# -- parity on the demo counties -------------------------------------------------------------
+
+# A value for every $parameter a named query takes, from the demo graph. A query with a
+# parameter not listed here fails test_every_named_query_runs_on_the_demo_graph: add it.
+SAMPLES: dict[str, Callable[[Backend], Any]] = {
+    "county": lambda g: "330421000000",
+    "grid": lambda g: _first(g, "MATCH (g:Grid) WHERE g.kind = 'micro' RETURN g.id AS k"),
+    "grids": lambda g: [_first(g, "MATCH (g:Grid) WHERE g.kind = 'micro' RETURN g.id AS k")],
+    "units": lambda g: ["330421000000", "330000000000"],
+    "as_of": lambda g: date(2024, 6, 1),
+    "mediation_kinds": lambda g: ["people"],
+    "industry_kinds": lambda g: ["industry"],
+    "court": lambda g: "court",
+    "functions": lambda g: ["justice", "labour"],
+    "domains": lambda g: ["medical", "labour"],
+    "dispute": lambda g: _first(g, "MATCH (d:Dispute)-[:OCCURRED_IN]->(:Grid) RETURN d.id AS k"),
+    "person": lambda g: _first(g, "MATCH (p:Person)-[:SERVES_IN]->(:Grid) RETURN p.id AS k"),
+    "domain": lambda g: "medical",
+    "on": lambda g: date(2024, 6, 1),
+    "limit": lambda g: 10,
+    "experts": lambda g: [
+        r["k"]
+        for r in g.read("MATCH (p:Person)-[:IN_POOL]->(:ExpertPool) RETURN p.id AS k LIMIT 5")
+    ],
+    "place": lambda g: _first(g, "MATCH (g:Grid) WHERE g.kind = 'basic' RETURN g.id AS k"),
+    "item": lambda g: _first(g, "MATCH (i:ListItem) RETURN i.id AS k"),
+    "category": lambda g: "medical",
+    "item_class": lambda g: _first(g, "MATCH (i:ListItem) RETURN i.item_class AS k"),
+    "ties": lambda g: ["RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO"],
+    "related_kinds": lambda g: ["family", "colleague"],
+}
+
+
+def _first(graph: Backend, query: str) -> Any:
+    return graph.read(query + " ORDER BY k LIMIT 1")[0]["k"]
+
+
+def named_queries() -> list[str]:
+    return sorted(
+        p.name.removesuffix(".cypher") for p in QUERIES.glob("*.cypher") if p.name.count(".") == 1
+    )
+
+
+def query_for(name: str, graph: Backend) -> str:
+    """The text `graph` runs: its dialect's variant where one exists."""
+    dialect = getattr(graph, "dialect", "ladybug")  # as queries.library.run picks it
+    variant = QUERIES / f"{name}.{dialect}.cypher"
+    return (variant if variant.exists() else QUERIES / f"{name}.cypher").read_text("utf-8")
+
+
+def samples_for(name: str, graph: Backend) -> dict[str, Any]:
+    from queries.library import get_query
+
+    wanted = get_query(name).parameters
+    missing = [p for p in wanted if p not in SAMPLES]
+    assert not missing, f"{name}: add a sample value for {missing} to SAMPLES in {__file__}"
+    return {p: SAMPLES[p](graph) for p in wanted}
+
+
+def canonical(rows: list[dict[str, Any]]) -> list[str]:
+    """Rows in an order-free, float-tolerant form: equal answers give equal lists."""
+
+    def value(v: Any) -> Any:
+        if isinstance(v, float):
+            return round(v, 9)
+        if isinstance(v, list):
+            return [value(x) for x in v]
+        if isinstance(v, dict):
+            return {k: value(x) for k, x in v.items()}
+        return v
+
+    return sorted(repr(sorted((k, value(v)) for k, v in r.items())) for r in rows)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", named_queries())
+def test_every_named_query_runs_on_the_demo_graph(demo_graph: EmbeddedBackend, name: str) -> None:
+    """The embedded half of parity: each query, with its samples, answers on the demo."""
+    rows = demo_graph.read(query_for(name, demo_graph), samples_for(name, demo_graph))
+    assert isinstance(rows, list)
+
+
+@pytest.fixture(scope="module")
+def neo4j_demo(neo4j_graph: Backend, demo_files: tuple[list[str], list[Path]]) -> Iterator[Backend]:
+    """The demo counties loaded into Neo4j exactly as tests/conftest.py loads them."""
+    from loaders.divisions import divisions_within
+
+    codes, paths = demo_files
+    try:
+        loader = Loader(neo4j_graph)
+        for code in codes:
+            chain = divisions_within(code)
+            loader.load_tables(
+                [
+                    MemoryTable(code, "units", chain.units),
+                    MemoryTable(code, "part_of", chain.part_of),
+                ]
+            )
+        report = loader.load_paths(paths)
+        assert report.rejects == [], report.rejects[:5]
+        yield neo4j_graph
+    finally:
+        wipe(neo4j_graph)
+
+
+@pytest.mark.slow
+def test_the_demo_graph_is_the_same_on_both(
+    demo_graph: EmbeddedBackend, neo4j_demo: Backend
+) -> None:
+    assert dump(neo4j_demo) == dump(demo_graph)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", named_queries())
+def test_both_backends_answer_every_named_query_alike(
+    demo_graph: EmbeddedBackend, neo4j_demo: Backend, name: str
+) -> None:
+    params = samples_for(name, demo_graph)
+    embedded = demo_graph.read(query_for(name, demo_graph), params)
+    server = neo4j_demo.read(query_for(name, neo4j_demo), params)
+    assert canonical(server) == canonical(embedded)
