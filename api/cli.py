@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,9 +47,20 @@ class Format(StrEnum):
 
 
 @contextmanager
-def _backend(settings: Settings, *, read_only: bool = False) -> Iterator[Backend]:
+def _backend(
+    settings: Settings, *, read_only: bool = False, serving: bool = False
+) -> Iterator[Backend]:
+    """The backend GOVGRAPH_DB names. The query time limit applies only to commands that serve
+    queries: on the embedded store it would also cut a long bulk load short."""
     try:
-        backend = open_backend(settings.db, read_only=read_only)
+        backend = open_backend(
+            settings.db,
+            read_only=read_only,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password.get_secret_value(),
+            database=settings.neo4j_database,
+            timeout_ms=settings.query_timeout_ms if serving else None,
+        )
     except (GraphError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -303,7 +315,7 @@ def cypher(
     """Run a read query on the graph (opened read-only) and print its rows."""
     settings = _settings()
     params = dict(_parse_param(p) for p in param or [])
-    with _backend(settings, read_only=True) as backend:
+    with _backend(settings, read_only=True, serving=True) as backend:
         try:
             if " " not in query.strip():
                 rows = run(backend, query.strip(), **params)
@@ -315,3 +327,80 @@ def cypher(
             console.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(2) from None
     _print_rows(rows, format)
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    graphml = "graphml"
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    mediator = "mediator"
+    researcher = "researcher"
+    admin = "admin"
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="The folder to write into.")],
+    format: Annotated[ExportFormat, typer.Option(help="File format.")] = ExportFormat.csv,
+    within: Annotated[
+        str | None, typer.Option(help="Only what lies inside this division code.")
+    ] = None,
+    type_: Annotated[
+        list[str] | None, typer.Option("--type", help="Only these node types (repeatable).")
+    ] = None,
+    role: Annotated[
+        Role,
+        typer.Option(help="Whose view of personal data: admin raw, researcher pseudonyms."),
+    ] = Role.viewer,
+    overwrite: Annotated[bool, typer.Option(help="Replace an earlier export there.")] = False,
+    neo4j_admin: Annotated[
+        bool, typer.Option("--neo4j-admin", help="Write `neo4j-admin database import` files.")
+    ] = False,
+    files_at: Annotated[
+        str | None,
+        typer.Option(help="With --neo4j-admin: where OUT will be on the Neo4j server."),
+    ] = None,
+) -> None:
+    """Export the graph, or part of it, with personal data shown as ROLE may see it.
+
+    CSV files are in the loader's format: a raw (admin) export loads back into an empty store
+    as the same graph. With --neo4j-admin, writes the files and the command that seeds a Neo4j
+    database with `neo4j-admin database import` (raw data: keep it safe).
+    """
+    from graph.neo4j_admin import export_neo4j_admin
+    from graph.pseudonym import KEY_ENV, Privacy, PseudonymKeyError, key_from_text
+    from loaders.export import ExportError
+    from loaders.export import export as export_graph
+
+    settings = _settings()
+    with _backend(settings, read_only=True) as backend:
+        if neo4j_admin:
+            command = export_neo4j_admin(
+                backend, out, database=settings.neo4j_database, files_at=files_at
+            )
+            for name, count in command.counts.items():
+                console.print(f"{name}: {count}", highlight=False)
+            sys.stdout.write(command.text + "\n")
+            return
+        try:
+            raw_key = os.environ.get(KEY_ENV)
+            key = key_from_text(raw_key) if raw_key else None
+            privacy = Privacy.for_role(role.value, key)
+            report = export_graph(
+                backend,
+                out,
+                format=format.value,
+                within=within,
+                types=type_,
+                privacy=privacy,
+                overwrite=overwrite,
+            )
+        except (ExportError, PseudonymKeyError, ValueError) as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+    for line in report.lines():
+        console.print(line, highlight=False)

@@ -1,4 +1,6 @@
 import json
+import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -122,3 +124,45 @@ def test_a_named_query_with_a_missing_parameter_is_refused(run):
     result = run("cypher", "county_summary")
     assert result.exit_code == 2
     assert "county_summary takes $county; missing ['county']" in result.output
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "examples").glob("*.csv"))
+
+
+@pytest.fixture
+def examples_loaded(run):
+    assert run("load", "divisions", "--within", "330421", "--no-progress").exit_code == 0
+    assert run("load", *EXAMPLES, "--no-progress").exit_code == 0
+    return run
+
+
+def test_an_admin_export_loads_back_as_the_same_graph(examples_loaded, tmp_path, monkeypatch):
+    from graph.dump import dump
+    from graph.embedded import EmbeddedBackend
+
+    assert examples_loaded("export", tmp_path / "out", "--role", "admin").exit_code == 0
+    monkeypatch.setenv("GOVGRAPH_DB", str(tmp_path / "copy.lbdb"))
+    result = examples_loaded("load", *sorted((tmp_path / "out").glob("*.csv")), "--no-progress")
+    assert result.exit_code == 0
+    original, copy = EmbeddedBackend(tmp_path / "g.lbdb"), EmbeddedBackend(tmp_path / "copy.lbdb")
+    try:
+        assert dump(copy) == dump(original)
+    finally:
+        original.close()
+        copy.close()
+
+
+def test_a_viewer_export_holds_no_mobile_or_id_number(examples_loaded, tmp_path):
+    assert examples_loaded("export", tmp_path / "out").exit_code == 0
+    text = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "out").glob("*.csv"))
+    assert re.findall(r"1[3-9]\d{9}|\d{17}[\dX]", text) == []
+    assert "138****" in text or "****" in text
+
+
+def test_a_neo4j_admin_export_prints_the_import_command(examples_loaded, tmp_path):
+    result = examples_loaded("export", tmp_path / "seed", "--neo4j-admin", "--files-at", "/import")
+    assert result.exit_code == 0
+    command = result.stdout.strip().splitlines()[-1]
+    assert command.startswith("neo4j-admin database import full neo4j --id-type=string ")
+    assert "--nodes=Person=/import/nodes/Person.csv" in command
+    assert (tmp_path / "seed" / "import.sh").exists()
