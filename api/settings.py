@@ -3,6 +3,8 @@ starts, never at import. docs/settings.md lists each one; a test keeps the two e
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -32,6 +34,29 @@ class Settings(BaseSettings):
         SecretStr(""), description="Password for a Neo4j GOVGRAPH_DB (never logged)."
     )
     neo4j_database: str = Field("neo4j", description="Database name on a Neo4j server.")
+    mode: Literal["development", "production"] = Field(
+        "production",
+        description="API mode: development serves GraphiQL and answers introspection; "
+        "production does neither.",
+    )
+    host: str = Field("127.0.0.1", description="Address the API server listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the API server listens on.")
+    tokens: str = Field(
+        "./data/tokens.json",
+        description="File of API tokens: only their SHA-256 hashes, with role and scope.",
+    )
+    allow_anonymous: bool = Field(
+        True,
+        description="Serve a request without a token as a viewer (personal data masked); "
+        "false answers it 401.",
+    )
+    max_depth: int = Field(
+        10, ge=1, description="Deepest nesting of fields a GraphQL query may have."
+    )
+    max_aliases: int = Field(15, ge=0, description="Most aliases one GraphQL query may use.")
+    max_tokens: int = Field(
+        2000, ge=1, description="Most tokens (names, brackets, colons) one GraphQL query may have."
+    )
 
 
 def get_settings() -> Settings:

@@ -1,0 +1,193 @@
+"""The HTTP API: GraphQL at /graphql, health at /healthz.
+
+`create_app(settings)` builds the app; its lifespan opens the backend read-only and closes it
+(no global driver). `serve(settings)` runs it with uvicorn; `from_environment` is a factory for
+ASGI servers. Every REST error has one shape:
+
+    {"error": {"status": 401, "code": "unauthorized", "message": "…"}}
+
+GraphQL answers in GraphQL's own shape (`{"data": …, "errors": [{"message": …}]}`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from strawberry.fastapi import GraphQLRouter
+
+from api.auth import ANONYMOUS, Caller, InvalidToken, TokenStore
+from api.graphql.context import Context
+from api.graphql.schema import build_schema
+from api.settings import Settings, get_settings
+from graph.backend import Backend, open_backend
+
+log = logging.getLogger("govgraph.api")
+
+
+def error_response(
+    status: int, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The one shape of every REST error."""
+    code = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    body = {"error": {"status": status, "code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def get_backend(request: Request) -> Backend:
+    backend: Backend | None = getattr(request.app.state, "backend", None)
+    if backend is None:
+        raise HTTPException(503, "the graph store is not open")
+    return backend
+
+
+def get_caller(request: Request) -> Caller:
+    """The caller a request's bearer token stands for; a viewer when it has none (unless
+    GOVGRAPH_ALLOW_ANONYMOUS is false)."""
+    settings: Settings = request.app.state.settings
+    header = request.headers.get("authorization")
+    if header is None:
+        if settings.allow_anonymous:
+            return ANONYMOUS
+        raise HTTPException(
+            401,
+            "this server needs a token: send 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401,
+            "send the token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    store: TokenStore = request.app.state.tokens
+    try:
+        return store.verify(token.strip())
+    except InvalidToken as exc:
+        raise HTTPException(
+            401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        ) from None
+
+
+GraphDep = Annotated[Backend, Depends(get_backend)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_context(backend: GraphDep, caller: CallerDep) -> Context:
+    return Context(backend, caller)
+
+
+def _open(settings: Settings) -> Backend:
+    """The graph, read-only (the API has no mutations), each read bounded in time."""
+    return open_backend(
+        settings.db,
+        read_only=True,
+        user=settings.neo4j_user,
+        password=settings.neo4j_password.get_secret_value(),
+        database=settings.neo4j_database,
+        timeout_ms=settings.query_timeout_ms,
+    )
+
+
+def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI:
+    """The API app. Its lifespan opens `settings.db` read-only and closes it at shutdown.
+
+    Pass `backend` to serve a graph that is already open (tests do): the app then uses it as
+    it is and leaves closing it to the caller.
+    """
+    development = settings.mode == "development"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if backend is not None:
+            app.state.backend = backend
+            yield
+            return
+        opened = await run_in_threadpool(_open, settings)
+        app.state.backend = opened
+        try:
+            yield
+        finally:
+            app.state.backend = None
+            await run_in_threadpool(opened.close)
+
+    app = FastAPI(
+        title="govgraph",
+        summary="A graph of the actors of grid-based social governance.",
+        lifespan=lifespan,
+        docs_url="/docs" if development else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if development else None,
+    )
+    app.state.settings = settings
+    app.state.tokens = TokenStore(settings.tokens)
+    app.state.backend = backend
+
+    graphql: GraphQLRouter[Context, None] = GraphQLRouter(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide="graphiql" if development else None,
+        subscription_protocols=(),
+    )
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/healthz", summary="200 when the graph store answers, 503 when it does not.")
+    async def healthz(request: Request) -> dict[str, str]:
+        graph = get_backend(request)
+        try:
+            await run_in_threadpool(graph.read, "RETURN 1 AS ok", {})
+        except Exception as exc:
+            log.warning("health check failed: %s", exc)
+            raise HTTPException(503, "the graph store does not answer") from None
+        return {"status": "ok"}
+
+    _add_error_handlers(app)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        return error_response(exc.status_code, str(exc.detail), exc.headers)
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return error_response(422, problems)
+
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal error; the server log has the details")
+
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, internal_error)
+
+
+def from_environment() -> FastAPI:
+    """The app with settings read from the environment now: `uvicorn --factory
+    api.app:from_environment` (or any ASGI server that takes a factory)."""
+    return create_app(get_settings())
+
+
+def serve(settings: Settings, **uvicorn_options: Any) -> None:
+    """Serve the API with uvicorn on settings.host:settings.port until interrupted.
+
+    `uvicorn_options` go to `uvicorn.run` (e.g. log_level="warning", access_log=False). One
+    process: the embedded store belongs to the process that opened it.
+    """
+    import uvicorn
+
+    options: dict[str, Any] = {"log_level": "info", **uvicorn_options}
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **options)

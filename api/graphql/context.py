@@ -1,0 +1,53 @@
+"""What every resolver gets: the backend, the caller, this request's loaders.
+
+Backend calls run off the event loop (`run_in_threadpool`): the embedded store is a blocking
+library, and it serialises calls with its own lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.fastapi import BaseContext
+
+from api.auth import ANONYMOUS, Caller
+from api.graphql.dataloaders import Loaders
+from api.graphql.errors import QUERY_TIMEOUT, UserError
+from api.privacy import Access, Revealed, access, reveal
+from graph.backend import Backend, Params, Row
+from graph.errors import QueryTimeout
+from graph.schema import SCHEMA
+
+
+class Context(BaseContext):
+    def __init__(self, backend: Backend, caller: Caller = ANONYMOUS) -> None:
+        super().__init__()
+        self.backend = backend
+        self.caller = caller
+        self.loaders = Loaders(self.read)
+
+    async def read(self, query: str, params: Params | None = None) -> list[Row]:
+        try:
+            return await run_in_threadpool(self.backend.read, query, params or {})
+        except QueryTimeout:
+            raise UserError(
+                "the query ran past the store's time limit (GOVGRAPH_QUERY_TIMEOUT_MS); ask for "
+                "a smaller page, fewer nested fields or a narrower filter",
+                code=QUERY_TIMEOUT,
+            ) from None
+
+    async def reveal(self, label: str, rows: Sequence[Mapping[str, Any]]) -> list[Revealed]:
+        """The records as this caller may see them (see `api.privacy`)."""
+        inside = None
+        if rows and access(self.caller, label) is Access.BY_JURISDICTION:
+            assert self.caller.scope is not None
+            key = SCHEMA.node(label).key
+            loader = self.loaders.inside(label, self.caller.scope)
+            inside = await loader.load_many([r[key] for r in rows])
+        return reveal(self.caller, label, rows, inside)
+
+
+Info: TypeAlias = strawberry.Info[Context, None]

@@ -1,0 +1,116 @@
+"""The Cypher the API runs, derived from `graph/schema.py`.
+
+Labels, relationship types and property names come from the schema declaration (each one
+checked by `graph.ddl.ident`); every value is a `$parameter`. Nodes and relationships are
+returned as maps of their declared properties (`{id: n.id, name: n.name, …}`), which both
+Properties come back as flat columns named with a prefix (`n.name AS n_name`, relationship
+properties as `t_…`), which `take` gathers into a dict: LadybugDB builds flat columns faster
+than maps. Batches of keys are looked up with `UNWIND $keys AS k MATCH (n:Label {key: k})`,
+which uses the primary-key index; `WHERE n.id IN $keys` scans the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph.backend import Row
+from graph.ddl import ident
+from graph.schema import SCHEMA, Property
+
+NODE = "n_"
+TIE = "t_"
+
+
+def _columns(var: str, properties: tuple[Property, ...], prefix: str) -> str:
+    return ", ".join(
+        var + "." + ident(p.name) + " AS " + prefix + ident(p.name) for p in properties
+    )
+
+
+def node_columns(var: str, label: str, prefix: str = NODE) -> str:
+    """`u.code AS n_code, u.name AS n_name, …`: every property `label` declares."""
+    return _columns(var, SCHEMA.node(label).properties, prefix)
+
+
+def rel_columns(var: str, rel_type: str, prefix: str = TIE) -> str:
+    """Every property `rel_type` declares, as columns."""
+    return _columns(var, SCHEMA.rel(rel_type).properties, prefix)
+
+
+def take(row: Row, prefix: str = NODE) -> Row:
+    """The columns of `row` named with `prefix`, as a dict without the prefix."""
+    return {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+
+
+def _match_key(var: str, label: str) -> str:
+    node = SCHEMA.node(label)
+    return "(" + var + ":" + ident(node.label) + " {" + ident(node.key) + ": k})"
+
+
+def nodes_by_key(label: str) -> str:
+    """Rows of key and node columns for the nodes of `label` whose keys are in `$keys`."""
+    match = "UNWIND $keys AS k MATCH " + _match_key("n", label)
+    return match + " RETURN k AS key, " + node_columns("n", label)
+
+
+TEMPORAL_CONDITION = (
+    "(r.valid_from IS NULL OR r.valid_from <= $as_of) "
+    "AND (r.valid_to IS NULL OR r.valid_to >= $as_of)"
+)
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A hop from a node of type `source` along `rel` to nodes of type `target`.
+
+    `outgoing` says which way the relationship points: a grid's team is the people with a
+    SERVES_IN tie *to* the grid, `Tie("Grid", "SERVES_IN", "Person", outgoing=False)`.
+    """
+
+    source: str
+    rel: str
+    target: str
+    outgoing: bool = True
+
+    def __post_init__(self) -> None:
+        pairs = SCHEMA.rel(self.rel).endpoints
+        pair = (self.source, self.target) if self.outgoing else (self.target, self.source)
+        if pair not in pairs:
+            raise ValueError(f"{self.rel} does not join {pair[0]} to {pair[1]}")
+
+    @property
+    def temporal(self) -> bool:
+        names = {p.name for p in SCHEMA.rel(self.rel).properties}
+        return {"valid_from", "valid_to"} <= names
+
+    def query(self, *, as_of: bool = False) -> str:
+        """Rows of key, tie columns (the relationship's properties) and node columns (the far
+        end) for every source key in `$keys`; with `as_of`, only ties that hold on `$as_of`.
+        A source without ties gives one row of nulls. Unordered: the caller sorts.
+
+        The OPTIONAL MATCH is for speed: LadybugDB then walks from each source node (2 ms for
+        50 grids' teams) where a plain MATCH after UNWIND joins whole tables (30 ms)."""
+        rel = "-[r:" + ident(self.rel) + "]-"
+        arrow = rel + ">" if self.outgoing else "<" + rel
+        return (
+            "UNWIND $keys AS k MATCH "
+            + _match_key("a", self.source)
+            + " OPTIONAL MATCH (a)"
+            + arrow
+            + "(b:"
+            + ident(self.target)
+            + ")"
+            + (" WHERE " + TEMPORAL_CONDITION if as_of else "")
+            + " RETURN k AS key, "
+            + ", ".join(filter(None, (rel_columns("r", self.rel), node_columns("b", self.target))))
+        )
+
+
+GRID_UNIT = (
+    "UNWIND $keys AS k MATCH (g:Grid {id: k}) "
+    "OPTIONAL MATCH (g)-[:PART_OF]->(u:Unit) "
+    "OPTIONAL MATCH (g)-[:PART_OF]->(:Grid)-[:PART_OF]->(v:Unit) "
+    "WITH k, coalesce(u, v) AS x WHERE x IS NOT NULL "
+    "RETURN k AS key, " + node_columns("x", "Unit")
+)
+"""The unit a grid lies in: the one it is PART_OF, or its parent grid's (a micro-grid)."""

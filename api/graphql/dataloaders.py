@@ -1,0 +1,94 @@
+"""DataLoaders: one backend call per kind of load per level of a query, never one per object.
+
+A query for 50 grids, each with its unit and its team, runs three reads (the page, the units,
+the teams) whatever the page size. The loaders are made afresh for every request (their cache
+lives as long as the request) and are created lazily, one per kind of load: nodes by key per
+type, ties per (hop, as-of day), the jurisdiction check per type.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import date
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from api.graphql import cypher
+from api.graphql.cypher import TIE, Tie, take
+from api.privacy import inside_query
+from graph.backend import Params, Row
+from graph.schema import SCHEMA
+
+Read = Callable[[str, Params], Awaitable[list[Row]]]
+T = TypeVar("T")
+
+TieRow = tuple[Row, Row]
+"""A tie's properties and the node at its far end."""
+
+
+class Loaders:
+    def __init__(self, read: Read) -> None:
+        self._read = read
+        self._made: dict[Hashable, DataLoader[Any, Any]] = {}
+
+    def _loader(
+        self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
+    ) -> DataLoader[str, T]:
+        if key not in self._made:
+            self._made[key] = DataLoader(load_fn=load)
+        loader: DataLoader[str, T] = self._made[key]
+        return loader
+
+    async def _grouped(self, query: str, keys: list[str], params: Params) -> dict[str, list[Row]]:
+        rows = await self._read(query, {"keys": keys, **params})
+        groups: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            groups[row["key"]].append(row)
+        return groups
+
+    def node(self, label: str) -> DataLoader[str, Row | None]:
+        """The node of type `label` with a key, or None when there is none."""
+
+        async def load(keys: list[str]) -> list[Row | None]:
+            found = await self._grouped(cypher.nodes_by_key(label), keys, {})
+            return [take(found[k][0]) if k in found else None for k in keys]
+
+        return self._loader(("node", label), load)
+
+    def ties(self, tie: Tie, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
+        """For a source key, every tie along `tie` (those holding on `as_of` if given)."""
+        if as_of is not None and not tie.temporal:
+            raise ValueError(f"{tie.rel} has no valid_from/valid_to")
+
+        async def load(keys: list[str]) -> list[list[TieRow]]:
+            query = tie.query(as_of=as_of is not None)
+            params = {"as_of": as_of} if as_of is not None else {}
+            found = await self._grouped(query, keys, params)
+            key = SCHEMA.node(tie.target).key
+            pairs = {k: [(take(r, TIE), take(r)) for r in found.get(k, [])] for k in keys}
+            return [
+                sorted((p for p in pairs[k] if p[1][key] is not None), key=lambda p: p[1][key])
+                for k in keys
+            ]
+
+        return self._loader(("ties", tie, as_of), load)
+
+    def grid_unit(self) -> DataLoader[str, Row | None]:
+        """The unit a grid lies in (through its parent grid for a micro-grid)."""
+
+        async def load(keys: list[str]) -> list[Row | None]:
+            found = await self._grouped(cypher.GRID_UNIT, keys, {})
+            return [take(found[k][0]) if k in found else None for k in keys]
+
+        return self._loader(("grid_unit",), load)
+
+    def inside(self, label: str, scope: str) -> DataLoader[str, bool]:
+        """Whether a record of type `label` lies inside the jurisdiction `scope`."""
+
+        async def load(keys: list[str]) -> list[bool]:
+            found = await self._grouped(inside_query(label), keys, {"scope": scope})
+            return [bool(found[k][0]["inside"]) if k in found else False for k in keys]
+
+        return self._loader(("inside", label, scope), load)

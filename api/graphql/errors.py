@@ -1,0 +1,62 @@
+"""Which GraphQL errors the caller sees in full, and which are masked.
+
+The caller's own mistakes (an unknown id, a bad argument, a page too large, a query over a
+limit) come back with a message that says what to change. Anything else (a database failure,
+a bug) is masked: the caller reads "Unexpected error." and the details stay in the server log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+# Apollo's codes, which GraphQL clients and tools (schemathesis among them) understand.
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+QUERY_TIMEOUT = "QUERY_TIMEOUT"
+
+
+class UserError(ValueError):
+    """A mistake in the request, reported to the caller as it is.
+
+    `argument` names the argument at fault, so a client can point at it.
+    """
+
+    def __init__(
+        self, message: str, *, argument: str | None = None, code: str = BAD_USER_INPUT
+    ) -> None:
+        super().__init__(message)
+        self.extensions: dict[str, Any] = {"code": code}
+        if argument:
+            self.extensions["argument"] = argument
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask everything a resolver raised except a `UserError`.
+
+    Errors without an original exception come from parsing and validation (a syntax error,
+    an unknown field, a wrong argument type, the depth, alias and token limits): they are
+    about the query the caller wrote, and are shown.
+    """
+    original = error.original_error
+    return original is not None and not isinstance(original, UserError)
+
+
+class MaskInternalErrors(MaskErrors):
+    """strawberry's MaskErrors with `should_mask`, tagging masked errors with their code."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": INTERNAL_SERVER_ERROR},
+        )

@@ -1,0 +1,372 @@
+"""Lists of every node type, filtered, sorted and a page at a time.
+
+Filters: by kind, level and the like; by `within` (a division code; see `api.graphql.within`);
+by date range for disputes. Pages: `first` (0 to 100) and `after` (see
+`api.graphql.pagination`), sorted by `orderBy` and `direction`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from api.graphql.context import Info
+from api.graphql.enums import (
+    CenterKind,
+    CodeOrder,
+    Direction,
+    DisputeChannel,
+    DisputeOrder,
+    DisputeOutcome,
+    DisputeStep,
+    Gender,
+    GridKind,
+    GridOrder,
+    Level,
+    MediationOrgKind,
+    NameOrder,
+    OrganisationKind,
+    PartyOrgKind,
+    PartyOrgLevel,
+    PersonOrder,
+    Warning,
+)
+from api.graphql.errors import UserError
+from api.graphql.fields import resolver
+from api.graphql.pagination import DEFAULT_PAGE, Listing, Page, fetch_page
+from api.graphql.types import (
+    NODE_TYPES,
+    Center,
+    Department,
+    Dispute,
+    Domain,
+    ExpertPool,
+    Grid,
+    ListItem,
+    MediationOrg,
+    Organisation,
+    PartyOrg,
+    Person,
+    Unit,
+)
+from api.graphql.within import division_prefix, full_code, start_within, within
+from graph.ddl import ident
+from graph.schema import SCHEMA
+
+First = Annotated[int, strawberry.argument(description="Page size: 0 to 100 items (default 20).")]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Start after this cursor: the previous page's endCursor."),
+]
+Within = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only those inside this unit: its 12-digit division code (330421000000) "
+        "or the code's significant prefix (330421)."
+    ),
+]
+Dir = Annotated[Direction, strawberry.argument(description="Sort direction.")]
+
+
+def arg(description: str) -> Any:
+    return strawberry.argument(description=description)
+
+
+class _Filters:
+    """Cypher conditions on the listed node `n`, with their parameters."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.conditions: list[str] = []
+        self.params: dict[str, Any] = {}
+        self.start: str | None = None
+
+    def equal(self, prop: str, value: object) -> None:
+        if value is not None:
+            SCHEMA.node(self.label).property(prop)  # a typo fails here, not in the store
+            self.conditions.append("n." + ident(prop) + " = $" + ident(prop))
+            self.params[prop] = value.value if isinstance(value, Enum) else value
+
+    def linked(self, pattern: str, name: str, value: str | None) -> None:
+        """`pattern` (from `(n)`, naming `$name`) must exist when `value` is given."""
+        if value is not None:
+            self.conditions.append("EXISTS { MATCH " + pattern + " }")
+            self.params[name] = value
+
+    async def within(self, info: Info, code: str | None) -> None:
+        if code is None:
+            return
+        prefix = division_prefix(code)
+        if await info.context.loaders.node("Unit").load(full_code(prefix)) is None:
+            raise UserError(
+                f"within: there is no unit with code {full_code(prefix)}; "
+                "list the units with units(level: COUNTY)",
+                argument="within",
+            )
+        self.start = start_within(self.label)
+        if self.start is None:
+            self.conditions.append(within(self.label, "n"))
+        self.params["within"] = prefix
+
+    def listing(self, order: str, direction: Direction) -> Listing:
+        conditions = tuple(self.conditions)
+        return Listing(self.label, order, direction, conditions, self.params, self.start)
+
+
+async def _page(info: Info, listing: Listing, first: int, after: str | None) -> Page[Any]:
+    rows, page_info, count = await fetch_page(info.context, listing, first, after)
+    cls = NODE_TYPES[listing.label]
+    items = [cls(**r) for r in await info.context.reveal(listing.label, rows)]
+    return Page(items=items, page_info=page_info, _count=count)
+
+
+@strawberry.type(description="Lists of every kind of node.")
+class NodeLists:
+    @resolver("Administrative units.")
+    async def units(
+        self,
+        info: Info,
+        within: Within = None,
+        level: Annotated[Level | None, arg("Only those at this level.")] = None,
+        order_by: Annotated[CodeOrder, arg("What to sort by.")] = CodeOrder.CODE,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[Unit]:
+        f = _Filters("Unit")
+        await f.within(info, within)
+        f.equal("level", level)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver("Grids.")
+    async def grids(
+        self,
+        info: Info,
+        within: Within = None,
+        kind: Annotated[GridKind | None, arg("Only grids of this kind.")] = None,
+        level: Annotated[int | None, arg("Only grids at this level (1 is the largest).")] = None,
+        order_by: Annotated[GridOrder, arg("What to sort by.")] = GridOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[Grid]:
+        f = _Filters("Grid")
+        await f.within(info, within)
+        f.equal("kind", kind)
+        f.equal("level", level)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver("People. `within` is where they live; `pool` and `domain` find experts.")
+    async def people(
+        self,
+        info: Info,
+        within: Within = None,
+        gender: Annotated[Gender | None, arg("Only people of this gender.")] = None,
+        profession: Annotated[str | None, arg("Only people of this profession, e.g. 律师.")] = None,
+        pool: Annotated[
+            strawberry.ID | None, strawberry.argument(description="In this expert pool.")
+        ] = None,
+        domain: Annotated[
+            str | None, strawberry.argument(description="With expertise in this domain code.")
+        ] = None,
+        order_by: Annotated[PersonOrder, arg("What to sort by.")] = PersonOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[Person]:
+        f = _Filters("Person")
+        await f.within(info, within)
+        f.equal("gender", gender)
+        f.equal("profession", profession)
+        f.linked("(n)-[:IN_POOL]->(:ExpertPool {id: $pool})", "pool", pool)
+        f.linked("(n)-[:HAS_EXPERTISE]->(:Domain {code: $domain})", "domain", domain)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver("Party organisations; `within` is where they are located.")
+    async def party_orgs(
+        self,
+        info: Info,
+        within: Within = None,
+        kind: Annotated[PartyOrgKind | None, arg("Only organisations of this kind.")] = None,
+        level: Annotated[PartyOrgLevel | None, arg("Only those built at this level.")] = None,
+        order_by: Annotated[NameOrder, arg("What to sort by.")] = NameOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[PartyOrg]:
+        f = _Filters("PartyOrg")
+        await f.within(info, within)
+        f.equal("kind", kind)
+        f.equal("level", level)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver("Departments; `within` is where they are located.")
+    async def departments(
+        self,
+        info: Info,
+        within: Within = None,
+        function: Annotated[
+            str | None, strawberry.argument(description="What it does: justice, court…")
+        ] = None,
+        level: Annotated[Level | None, arg("Only those at this level.")] = None,
+        order_by: Annotated[NameOrder, arg("What to sort by.")] = NameOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[Department]:
+        f = _Filters("Department")
+        await f.within(info, within)
+        f.equal("function", function)
+        f.equal("level", level)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver("Centers; `within` is the unit they serve.")
+    async def centers(
+        self,
+        info: Info,
+        within: Within = None,
+        kind: Annotated[CenterKind | None, arg("Only centers of this kind.")] = None,
+        level: Annotated[Level | None, arg("Only those at this level.")] = None,
+        order_by: Annotated[NameOrder, arg("What to sort by.")] = NameOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[Center]:
+        f = _Filters("Center")
+        await f.within(info, within)
+        f.equal("kind", kind)
+        f.equal("level", level)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver("Mediation organisations; `within` is where they are located.")
+    async def mediation_orgs(
+        self,
+        info: Info,
+        within: Within = None,
+        kind: Annotated[MediationOrgKind | None, arg("Only organisations of this kind.")] = None,
+        level: Annotated[Level | None, arg("Only those at this level.")] = None,
+        domain: Annotated[
+            str | None, strawberry.argument(description="Mediating in this domain code.")
+        ] = None,
+        order_by: Annotated[NameOrder, arg("What to sort by.")] = NameOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[MediationOrg]:
+        f = _Filters("MediationOrg")
+        await f.within(info, within)
+        f.equal("kind", kind)
+        f.equal("level", level)
+        f.linked("(n)-[:HAS_EXPERTISE]->(:Domain {code: $domain})", "domain", domain)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver(
+        "Enterprises, social organisations and the like; `within` is where they "
+        "are located (a unit, or a grid inside it)."
+    )
+    async def organisations(
+        self,
+        info: Info,
+        within: Within = None,
+        kind: Annotated[OrganisationKind | None, arg("Only organisations of this kind.")] = None,
+        order_by: Annotated[NameOrder, arg("What to sort by.")] = NameOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[Organisation]:
+        f = _Filters("Organisation")
+        await f.within(info, within)
+        f.equal("kind", kind)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver("Expertise domains, which are also the dispute categories.")
+    async def domains(
+        self,
+        info: Info,
+        order_by: Annotated[CodeOrder, arg("What to sort by.")] = CodeOrder.CODE,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[Domain]:
+        return await _page(
+            info, _Filters("Domain").listing(order_by.value, direction), first, after
+        )
+
+    @resolver("Expert pools; `within` is the unit that keeps them.")
+    async def pools(
+        self,
+        info: Info,
+        within: Within = None,
+        order_by: Annotated[NameOrder, arg("What to sort by.")] = NameOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[ExpertPool]:
+        f = _Filters("ExpertPool")
+        await f.within(info, within)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver("Responsibility-list items.")
+    async def list_items(
+        self,
+        info: Info,
+        item_class: Annotated[
+            str | None, strawberry.argument(description="Of this class of matter.")
+        ] = None,
+        domain: Annotated[
+            str | None, strawberry.argument(description="In this domain code.")
+        ] = None,
+        order_by: Annotated[NameOrder, arg("What to sort by.")] = NameOrder.ID,
+        direction: Dir = Direction.ASC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[ListItem]:
+        f = _Filters("ListItem")
+        f.equal("item_class", item_class)
+        f.linked("(n)-[:HAS_EXPERTISE]->(:Domain {code: $domain})", "domain", domain)
+        return await _page(info, f.listing(order_by.value, direction), first, after)
+
+    @resolver(
+        "Disputes; `within` is where they occurred, `reportedFrom` and "
+        "`reportedTo` bound the day they were reported (both days included)."
+    )
+    async def disputes(
+        self,
+        info: Info,
+        within: Within = None,
+        reported_from: Annotated[date | None, arg("Reported on this day or later.")] = None,
+        reported_to: Annotated[date | None, arg("Reported on this day or earlier.")] = None,
+        status: Annotated[DisputeStep | None, arg("Has reached this step.")] = None,
+        outcome: Annotated[DisputeOutcome | None, arg("Only those that ended this way.")] = None,
+        channel: Annotated[DisputeChannel | None, arg("Only those that came in this way.")] = None,
+        warning: Annotated[Warning | None, arg("Only those with this warning colour.")] = None,
+        domain: Annotated[
+            str | None, strawberry.argument(description="In this category (domain code).")
+        ] = None,
+        order_by: Annotated[DisputeOrder, arg("What to sort by.")] = DisputeOrder.REPORTED_ON,
+        direction: Dir = Direction.DESC,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Page[Dispute]:
+        if reported_from and reported_to and reported_from > reported_to:
+            raise UserError(
+                f"reportedFrom {reported_from} is after reportedTo {reported_to}; swap them",
+                argument="reportedFrom",
+            )
+        f = _Filters("Dispute")
+        await f.within(info, within)
+        if reported_from is not None:
+            f.conditions.append("n.reported_on >= $reported_from")
+            f.params["reported_from"] = reported_from
+        if reported_to is not None:
+            f.conditions.append("n.reported_on <= $reported_to")
+            f.params["reported_to"] = reported_to
+        f.equal("status", status)
+        f.equal("outcome", outcome)
+        f.equal("channel", channel)
+        f.equal("warning", warning)
+        f.linked("(n)-[:IN_DOMAIN]->(:Domain {code: $domain})", "domain", domain)
+        return await _page(info, f.listing(order_by.value, direction), first, after)

@@ -1,0 +1,49 @@
+"""The GraphQL schema, and its SDL.
+
+    python -m api.graphql.schema > api/schema.graphql
+
+regenerates the committed SDL; a test fails when the file and the code differ.
+
+The root type is `Query`, which inherits its fields from `NodeLookups` and `NodeLists`. The
+headline queries (`referral`, `expertPool`, `escalationPath`) join it as one more base class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.printer import print_schema
+
+from api.graphql.errors import should_mask
+from api.graphql.limits import extensions
+from api.graphql.lists import NodeLists
+from api.graphql.lookups import NodeLookups
+from api.settings import Settings
+
+
+@strawberry.type(description="The graph of grid-based social governance, read-only.")
+class Query(NodeLookups, NodeLists):
+    pass
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log what went wrong inside (with its traceback), not the callers' own mistakes."""
+        super().process_errors([e for e in errors if should_mask(e)], execution_context)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema, with the limits and error masking `settings` ask for (none without)."""
+    return Schema(query=Query, extensions=extensions(settings) if settings is not None else [])
+
+
+def sdl() -> str:
+    return print_schema(build_schema()) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(sdl())

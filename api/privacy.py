@@ -1,0 +1,107 @@
+"""Personal data, masked by role.
+
+Which properties are personal data, and how each is masked, is declared once in
+`graph/schema.py` (`Property.mask`); this module only decides, per caller and per record,
+whether those properties are shown in full or masked with `graph.masking.mask`:
+
+- admin: in full;
+- mediator: in full for records inside their jurisdiction, masked outside it;
+- viewer, researcher, and a request without a token: masked.
+
+A person is inside a jurisdiction when they LIVE_IN a unit whose code starts with its prefix,
+or SERVE_IN a grid inside it (any tie, past or present); a dispute is inside when it occurred
+in a grid inside it (see `api.graphql.within`). A type with personal data but no rule here is
+always masked for mediators: the rule fails closed.
+
+Every record the API returns passes through `reveal`, whose result type (`Revealed`) is the
+only thing the GraphQL types are built from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
+from typing import Any, NewType
+
+from api.auth import Caller, Role
+from api.graphql.within import grid_within, within
+from graph.ddl import ident
+from graph.masking import mask
+from graph.schema import SCHEMA, NodeType
+
+Revealed = NewType("Revealed", dict[str, Any])
+"""A record as this caller may see it: masked where it must be."""
+
+
+class Access(Enum):
+    FULL = "full"
+    MASKED = "masked"
+    BY_JURISDICTION = "by_jurisdiction"
+
+
+PERSONAL: dict[str, NodeType] = {
+    n.label: n for n in SCHEMA.nodes if any(p.mask is not None for p in n.properties)
+}
+"""The node types that hold personal data."""
+
+# Where a record with personal data lies, for the jurisdiction rule ($scope is the prefix).
+_INSIDE: dict[str, str] = {
+    "Person": within("Person", "n", "scope")
+    + " OR "
+    + grid_within("(n)-[:SERVES_IN]->(:Grid)", "scope"),
+    "Dispute": within("Dispute", "n", "scope"),
+}
+
+
+def access(caller: Caller, label: str) -> Access:
+    if label not in PERSONAL or caller.role is Role.ADMIN:
+        return Access.FULL
+    if caller.role is Role.MEDIATOR and caller.scope and label in _INSIDE:
+        return Access.BY_JURISDICTION
+    return Access.MASKED
+
+
+def inside_query(label: str) -> str:
+    """Which of `$keys` (records of type `label`) lie inside `$scope`: rows of key, inside."""
+    node = SCHEMA.node(label)
+    return (
+        "UNWIND $keys AS k MATCH (n:"
+        + ident(node.label)
+        + " {"
+        + ident(node.key)
+        + ": k}) RETURN k AS key, ("
+        + _INSIDE[label]
+        + ") AS inside"
+    )
+
+
+def masked(label: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with every personal property of its type masked."""
+    out = dict(row)
+    for p in PERSONAL[label].properties:
+        if p.mask is not None and p.name in out:
+            out[p.name] = mask(p.mask, out[p.name])
+    return out
+
+
+def reveal(
+    caller: Caller,
+    label: str,
+    rows: Sequence[Mapping[str, Any]],
+    inside: Iterable[bool] | None = None,
+) -> list[Revealed]:
+    """The records as `caller` may see them.
+
+    `inside` gives, for a mediator (`Access.BY_JURISDICTION`), whether each row lies inside
+    their jurisdiction; without it every row is masked.
+    """
+    how = access(caller, label)
+    if how is Access.FULL:
+        return [Revealed(dict(r)) for r in rows]
+    flags = list(inside) if how is Access.BY_JURISDICTION and inside is not None else []
+    if len(flags) != len(rows):
+        flags = [False] * len(rows)
+    return [
+        Revealed(dict(r)) if shown else Revealed(masked(label, r))
+        for r, shown in zip(rows, flags, strict=True)
+    ]

@@ -1,0 +1,198 @@
+"""The app over HTTP (httpx on the ASGI app): lifespan, health, tokens, modes, error shape."""
+
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.auth import create_token
+from api.settings import Settings
+from graph.embedded import EmbeddedBackend
+from graph.errors import BackendUnavailable, GraphError
+from graph.schema import SCHEMA
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@asynccontextmanager
+async def serving(app):
+    """The app with its lifespan running, and a client for it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+def settings(tmp_path, **values):
+    return Settings(_env_file=None, tokens=str(tmp_path / "tokens.json"), **values)
+
+
+class Failing:
+    def read(self, query, params=None):
+        raise BackendUnavailable("connection refused")
+
+
+def _graph_file(path):
+    """A tiny graph on disk: one county."""
+    graph = EmbeddedBackend(path)
+    graph.init_schema()
+    unit = {"code": "330421000000", "name": "嘉善县", "level": "county", "kind": "county",
+            "edition": "test", "source": "test"}  # fmt: skip
+    graph.upsert_nodes(SCHEMA.node("Unit"), [unit], bulk=False)
+    graph.close()
+
+
+async def test_the_lifespan_opens_the_graph_read_only_and_closes_it(tmp_path):
+    db = tmp_path / "g.lbdb"
+    _graph_file(db)
+    app = create_app(settings(tmp_path, db=str(db)))
+    async with serving(app) as client:
+        health = await client.get("/healthz")
+        answer = await client.post("/graphql", json={"query": "{ units { items { name } } }"})
+        with pytest.raises(GraphError):
+            app.state.backend.write([("CREATE (:Domain {code: 'x', name: 'y'})", {})])
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert answer.json() == {"data": {"units": {"items": [{"name": "嘉善县"}]}}}
+    assert app.state.backend is None
+    EmbeddedBackend(db).close()  # closed: the store opens for writing again
+
+
+async def test_a_missing_graph_stops_the_app_from_starting(tmp_path):
+    app = create_app(settings(tmp_path, db=str(tmp_path / "none.lbdb")))
+    with pytest.raises(BackendUnavailable, match="there is no graph at"):
+        async with serving(app):
+            pass
+
+
+async def test_health_is_503_in_the_one_error_shape_when_the_graph_does_not_answer(tmp_path):
+    async with serving(create_app(settings(tmp_path), backend=Failing())) as client:
+        response = await client.get("/healthz")
+    assert (response.status_code, response.json()) == (
+        503,
+        {
+            "error": {
+                "status": 503,
+                "code": "service_unavailable",
+                "message": "the graph store does not answer",
+            }
+        },
+    )
+
+
+async def test_unknown_paths_and_methods_get_the_one_error_shape(tmp_path):
+    async with serving(create_app(settings(tmp_path), backend=Failing())) as client:
+        missing = await client.get("/nowhere")
+        wrong = await client.delete("/healthz")
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"error": {"status": 404, "code": "not_found", "message": "Not Found"}},
+    )
+    assert (wrong.status_code, wrong.json()) == (
+        405,
+        {"error": {"status": 405, "code": "method_not_allowed", "message": "Method Not Allowed"}},
+    )
+
+
+ME = {"query": "{ me { role scope } }"}
+
+
+async def test_a_token_says_who_is_asking(tmp_path):
+    s = settings(tmp_path)
+    mediator = create_token(s.tokens, "mediator", "330421")
+    async with serving(create_app(s, backend=Failing())) as client:
+        anonymous = await client.post("/graphql", json=ME)
+        known = await client.post(
+            "/graphql", json=ME, headers={"Authorization": f"Bearer {mediator}"}
+        )
+    assert anonymous.json() == {"data": {"me": {"role": "viewer", "scope": None}}}
+    assert known.json() == {"data": {"me": {"role": "mediator", "scope": "330421"}}}
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("Bearer ggt_guessed", "the token is not valid: it was never issued here or was removed"),
+        ("Basic dXNlcjpwYXNz", "send the token as 'Authorization: Bearer <token>'"),
+        ("Bearer ", "send the token as 'Authorization: Bearer <token>'"),
+    ],
+)
+async def test_a_bad_token_is_401_never_a_quiet_viewer(tmp_path, header, message):
+    async with serving(create_app(settings(tmp_path), backend=Failing())) as client:
+        response = await client.post("/graphql", json=ME, headers={"Authorization": header})
+    assert (response.status_code, response.json()) == (
+        401,
+        {"error": {"status": 401, "code": "unauthorized", "message": message}},
+    )
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_requests_without_a_token_can_be_refused(tmp_path):
+    s = settings(tmp_path, allow_anonymous=False)
+    viewer = create_token(s.tokens, "viewer")
+    async with serving(create_app(s, backend=Failing())) as client:
+        refused = await client.post("/graphql", json=ME)
+        allowed = await client.post(
+            "/graphql", json=ME, headers={"Authorization": f"Bearer {viewer}"}
+        )
+    assert (refused.status_code, refused.json()) == (
+        401,
+        {
+            "error": {
+                "status": 401,
+                "code": "unauthorized",
+                "message": "this server needs a token: send 'Authorization: Bearer <token>'",
+            }
+        },
+    )
+    assert allowed.json() == {"data": {"me": {"role": "viewer", "scope": None}}}
+
+
+async def test_production_serves_no_graphiql_docs_or_introspection(tmp_path):
+    html = {"Accept": "text/html"}
+    introspect = {"query": "{ __schema { queryType { name } } }"}
+    production = create_app(settings(tmp_path, mode="production"), backend=Failing())
+    async with serving(production) as client:
+        ide = await client.get("/graphql", headers=html)
+        docs = await client.get("/docs")
+        schema = await client.post("/graphql", json=introspect)
+    assert (ide.status_code, "GraphiQL" in ide.text) == (404, False)
+    assert docs.status_code == 404
+    assert schema.json()["data"] is None
+    development = create_app(settings(tmp_path, mode="development"), backend=Failing())
+    async with serving(development) as client:
+        ide = await client.get("/graphql", headers=html)
+        schema = await client.post("/graphql", json=introspect)
+    assert (ide.status_code, "GraphiQL" in ide.text) == (200, True)
+    assert schema.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+PERSON = {"query": '{ person(id: "330421-P000537") { name mobile idNumber } }'}
+
+
+@pytest.mark.slow
+async def test_over_http_a_viewer_sees_masks_and_an_admin_the_data(tmp_path, demo_graph):
+    s = settings(tmp_path)
+    admin = create_token(s.tokens, "admin")
+    outside = create_token(s.tokens, "mediator", "331127")
+    async with serving(create_app(s, backend=demo_graph)) as client:
+        viewer = await client.post("/graphql", json=PERSON)
+        full = await client.post(
+            "/graphql", json=PERSON, headers={"Authorization": f"Bearer {admin}"}
+        )
+        other = await client.post(
+            "/graphql", json=PERSON, headers={"Authorization": f"Bearer {outside}"}
+        )
+    masked = {"name": "陆某", "mobile": "186****4828", "idNumber": "330421********2509"}
+    assert viewer.json() == {"data": {"person": masked}}
+    assert other.json() == {"data": {"person": masked}}
+    assert full.json() == {
+        "data": {
+            "person": {"name": "陆敏慧", "mobile": "18622614828", "idNumber": "330421196802102509"}
+        }
+    }

@@ -1,0 +1,90 @@
+"""Bearer tokens: shown once, stored as a SHA-256 hash with their role and scope."""
+
+import hashlib
+import json
+import stat
+
+import pytest
+
+from api.auth import (
+    TOKEN_PREFIX,
+    Caller,
+    InvalidToken,
+    Role,
+    TokenError,
+    TokenStore,
+    create_token,
+    verify,
+)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return tmp_path / "secrets" / "tokens.json"
+
+
+def test_a_token_is_returned_once_and_only_its_hash_is_stored(store):
+    token = create_token(store, "admin")
+    assert token.startswith(TOKEN_PREFIX) and len(token) > 40
+    text = store.read_text(encoding="utf-8")
+    assert token not in text and token[len(TOKEN_PREFIX) :] not in text
+    [entry] = json.loads(text)["tokens"]
+    assert entry.keys() == {"sha256", "role", "scope", "created"}
+    assert (entry["sha256"], entry["role"], entry["scope"]) == (
+        hashlib.sha256(token.encode()).hexdigest(),
+        "admin",
+        None,
+    )
+
+
+def test_the_token_file_is_readable_by_its_owner_only(store):
+    create_token(store, "viewer")
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert [p.name for p in store.parent.iterdir()] == ["tokens.json"]  # no temporary left
+
+
+def test_verify_gives_the_role_and_scope_each_token_carries(store):
+    tokens = {
+        create_token(store, Role.VIEWER): Caller(Role.VIEWER),
+        create_token(store, "researcher"): Caller(Role.RESEARCHER),
+        create_token(store, "mediator", scope="330421000000"): Caller(Role.MEDIATOR, "330421"),
+        create_token(store, "mediator", scope="331127104"): Caller(Role.MEDIATOR, "331127104"),
+        create_token(store, "admin"): Caller(Role.ADMIN),
+    }
+    assert {t: verify(store, t) for t in tokens} == tokens
+
+
+def test_an_unknown_token_is_invalid(store):
+    create_token(store, "admin")
+    with pytest.raises(InvalidToken, match="the token is not valid"):
+        verify(store, TOKEN_PREFIX + "guessed")
+    with pytest.raises(InvalidToken):
+        verify(store.parent / "missing.json", TOKEN_PREFIX + "guessed")
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "message"),
+    [
+        ("root", None, "'root' is not a role; the roles are viewer, mediator, researcher, admin"),
+        ("mediator", None, "a mediator's token needs a scope: the division code of their "
+                           "jurisdiction, e.g. --scope 330421"),
+        ("mediator", "3304x1", "scope: '3304x1' is not a division code"),
+        ("admin", "330421", "only a mediator's token carries a scope, not a token for admin"),
+    ],
+)  # fmt: skip
+def test_a_token_that_cannot_be_right_is_not_created(store, role, scope, message):
+    with pytest.raises(TokenError) as caught:
+        create_token(store, role, scope)
+    assert str(caught.value).startswith(message)
+    assert not store.exists()
+
+
+def test_a_running_store_sees_tokens_created_after_it_started(store):
+    running = TokenStore(store)
+    first = create_token(store, "viewer")
+    assert running.verify(first) == Caller(Role.VIEWER)
+    second = create_token(store, "admin")
+    assert (running.verify(first), running.verify(second)) == (
+        Caller(Role.VIEWER),
+        Caller(Role.ADMIN),
+    )

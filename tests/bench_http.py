@@ -1,0 +1,176 @@
+"""HTTP benchmark of the GraphQL API on the demo graph: a script, not a test.
+
+    .venv/bin/govgraph demo --no-serve          # once: builds ./data/govgraph.lbdb
+    .venv/bin/python -P tests/bench_http.py     # GOVGRAPH_DB picks another graph
+
+Starts uvicorn (production mode) on 127.0.0.1 at a free port in a child process, then, with
+httpx.AsyncClient over loopback only:
+1. latency: each representative query alone, after a warm-up, N times in a row: p50 and p99;
+2. throughput: 20 concurrent clients sending the same queries in turn for a fixed time:
+   requests/s, and p50/p99 under that load.
+Bounded in count and time; the server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from api.auth import create_token
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = 100  # per query, for latency
+CLIENTS = 20
+LOAD_SECONDS = 10.0
+LOAD_MAX_REQUESTS = 5_000
+
+QUERIES: dict[str, tuple[str, str]] = {
+    # name: (who asks, query)
+    "grid by id, unit and team": (
+        "viewer",
+        '{ grid(id: "330421-G0096") { id name unit { code name } '
+        "team { role validFrom validTo person { name mobile } } } }",
+    ),
+    "50 grids, each with unit and team": (
+        "viewer",
+        '{ grids(within: "330421", kind: BASIC, first: 50) { totalCount items { id name '
+        'unit { code name } team(asOf: "2021-01-01") { role person { name } } } } }',
+    ),
+    "20 disputes of a month, with parties (mediator)": (
+        "mediator",
+        '{ disputes(within: "330421", reportedFrom: "2021-03-01", reportedTo: "2021-03-31", '
+        "first: 20) { totalCount items { id title reportedOn grid { id } domain { name } "
+        "participants { side party { ... on Person { name mobile } } } } } }",
+    ),
+    "100 residents of a town (admin)": (
+        "admin",
+        '{ people(within: "330421002", first: 100) { totalCount pageInfo { endCursor } '
+        "items { id name mobile home { code } } } }",
+    ),
+    "a person's posts as of a day": (
+        "viewer",
+        '{ person(id: "330421-P000546") { name gridPosts(asOf: "2021-06-01") { role '
+        "grid { id name } } } }",
+    ),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(db: str, port: int, tokens: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "GOVGRAPH_DB": db,
+        "GOVGRAPH_HOST": "127.0.0.1",
+        "GOVGRAPH_PORT": str(port),
+        "GOVGRAPH_TOKENS": str(tokens),
+        "GOVGRAPH_MODE": "production",
+    }
+    code = (
+        "from api.app import serve; from api.settings import get_settings; "
+        "serve(get_settings(), log_level='warning', access_log=False)"
+    )
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+
+
+async def _wait_healthy(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped (exit {server.returncode})")
+        try:
+            if (await client.get("/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise SystemExit("the server did not become healthy within 60 s")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def _ask(client: httpx.AsyncClient, headers: dict[str, str], query: str) -> float:
+    started = time.perf_counter()
+    response = await client.post("/graphql", json={"query": query}, headers=headers)
+    elapsed = time.perf_counter() - started
+    body = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise SystemExit(f"{query[:60]}…: {response.status_code} {body}")
+    return elapsed * 1000
+
+
+async def _latency(client: httpx.AsyncClient, auth: dict[str, dict[str, str]]) -> None:
+    print(f"\nLatency, one request at a time ({RUNS} runs after 5 warm-up):\n")
+    print("| query | p50 ms | p99 ms |")
+    print("|---|---:|---:|")
+    for name, (who, query) in QUERIES.items():
+        for _ in range(5):
+            await _ask(client, auth[who], query)
+        times = [await _ask(client, auth[who], query) for _ in range(RUNS)]
+        print(f"| {name} | {statistics.median(times):.1f} | {_percentile(times, 0.99):.1f} |")
+
+
+async def _load(base: str, auth: dict[str, dict[str, str]]) -> None:
+    mix = list(QUERIES.values())
+    times: list[float] = []
+    stop = time.monotonic() + LOAD_SECONDS
+
+    async def client_loop(n: int) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            i = n
+            while time.monotonic() < stop and len(times) < LOAD_MAX_REQUESTS:
+                who, query = mix[i % len(mix)]
+                times.append(await _ask(client, auth[who], query))
+                i += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(client_loop(n) for n in range(CLIENTS)))
+    elapsed = time.monotonic() - started
+    print(f"\nThroughput, {CLIENTS} concurrent clients, the queries above in turn:\n")
+    print(f"- {len(times)} requests in {elapsed:.1f} s: {len(times) / elapsed:.1f} requests/s")
+    print(f"- p50 {statistics.median(times):.1f} ms, p99 {_percentile(times, 0.99):.1f} ms")
+
+
+async def main() -> None:
+    db = os.environ.get("GOVGRAPH_DB", str(ROOT / "data" / "govgraph.lbdb"))
+    if not Path(db).exists():
+        raise SystemExit(f"no graph at {db}: build it with `.venv/bin/govgraph demo --no-serve`")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        tokens = Path(tmp) / "tokens.json"
+        auth = {
+            "viewer": {},
+            "mediator": {"Authorization": "Bearer " + create_token(tokens, "mediator", "330421")},
+            "admin": {"Authorization": "Bearer " + create_token(tokens, "admin")},
+        }
+        server = _start(db, port, tokens)
+        try:
+            async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+                await _wait_healthy(client, server)
+                print(f"govgraph API on {base}, graph {db}")
+                await _latency(client, auth)
+            await _load(base, auth)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
