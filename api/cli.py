@@ -203,11 +203,11 @@ def demo(
         "build/demo"
     ),
     serve: Annotated[
-        bool, typer.Option(help="Serve the graph afterwards (arrives with the GraphQL API).")
+        bool, typer.Option(help="Serve the GraphQL API over the demo graph afterwards.")
     ] = True,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Build the demo graph afresh (嘉善县 and 景宁县) and print what it holds."""
+    """Build the demo graph afresh (嘉善县 and 景宁县), print what it holds, and serve it."""
     import importlib.util
     import shutil
 
@@ -246,7 +246,7 @@ def demo(
         highlight=False,
     )
     if serve:
-        console.print("(the GraphQL server arrives with the API; nothing to serve yet)")
+        _serve(settings)
 
 
 def _summarise(backend: Backend, counties: list[str]) -> None:
@@ -404,3 +404,54 @@ def export(
             raise typer.Exit(2) from None
     for line in report.lines():
         console.print(line, highlight=False)
+
+
+def _serve(settings: Settings) -> None:
+    from api.app import serve as serve_app
+
+    where = f"http://{settings.host}:{settings.port}"
+    console.print(
+        f"\nServing GraphQL at {where}/graphql (health at {where}/healthz; "
+        f"mode {settings.mode}). Stop with Ctrl-C.",
+        highlight=False,
+    )
+    try:
+        serve_app(settings, log_level="warning")
+    except GraphError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve() -> None:
+    """Serve the GraphQL API (at /graphql) and a health check (at /healthz).
+
+    Host, port, mode and limits come from the settings (docs/settings.md); GraphiQL and
+    introspection are on only with GOVGRAPH_MODE=development.
+    """
+    _serve(_settings())
+
+
+token_app = typer.Typer(help="Bearer tokens: each carries a role and, for mediators, a scope.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="The role the token carries.")],
+    scope: Annotated[
+        str | None,
+        typer.Option(help="For a mediator: the division code of their jurisdiction."),
+    ] = None,
+) -> None:
+    """Create a token and print it once; only its hash is stored (GOVGRAPH_TOKENS)."""
+    from api.auth import TokenError, create_token
+
+    settings = _settings()
+    try:
+        token = create_token(settings.tokens, role.value, scope)
+    except TokenError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    sys.stdout.write(token + "\n")
+    console.print(f"stored its hash in {settings.tokens}; the token is not shown again")

@@ -166,3 +166,21 @@ def test_a_neo4j_admin_export_prints_the_import_command(examples_loaded, tmp_pat
     assert command.startswith("neo4j-admin database import full neo4j --id-type=string ")
     assert "--nodes=Person=/import/nodes/Person.csv" in command
     assert (tmp_path / "seed" / "import.sh").exists()
+
+
+def test_token_create_prints_the_token_once_and_stores_only_its_hash(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVGRAPH_TOKENS", str(tmp_path / "tokens.json"))
+    result = run("token", "create", "--role", "mediator", "--scope", "330421")
+    assert result.exit_code == 0
+    token = result.stdout.strip()
+    stored = (tmp_path / "tokens.json").read_text(encoding="utf-8")
+    assert len(token) >= 32 and token not in stored
+    assert '"mediator"' in stored and '"330421"' in stored
+
+
+def test_a_mediator_token_needs_a_scope(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVGRAPH_TOKENS", str(tmp_path / "tokens.json"))
+    result = run("token", "create", "--role", "mediator")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ")
+    assert not (tmp_path / "tokens.json").exists()
