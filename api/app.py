@@ -1,4 +1,4 @@
-"""The HTTP API: GraphQL at /graphql, health at /healthz.
+"""The HTTP API: GraphQL at /graphql, researchers' Cypher at POST /cypher, health at /healthz.
 
 `create_app(settings)` builds the app; its lifespan opens the backend read-only and closes it
 (no global driver). `serve(settings)` runs it with uvicorn; `from_environment` is a factory for
@@ -15,18 +15,22 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from http import HTTPStatus
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from strawberry.fastapi import GraphQLRouter
 
-from api.auth import ANONYMOUS, Caller, InvalidToken, TokenStore
+from api.audit import AuditLog
+from api.auth import TokenStore
+from api.deps import CallerDep, GraphDep, get_backend
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.research import router as research_router
 from api.settings import Settings, get_settings
 from graph.backend import Backend, open_backend
 
@@ -40,46 +44,6 @@ def error_response(
     code = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
     body = {"error": {"status": status, "code": code, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-def get_backend(request: Request) -> Backend:
-    backend: Backend | None = getattr(request.app.state, "backend", None)
-    if backend is None:
-        raise HTTPException(503, "the graph store is not open")
-    return backend
-
-
-def get_caller(request: Request) -> Caller:
-    """The caller a request's bearer token stands for; a viewer when it has none (unless
-    GOVGRAPH_ALLOW_ANONYMOUS is false)."""
-    settings: Settings = request.app.state.settings
-    header = request.headers.get("authorization")
-    if header is None:
-        if settings.allow_anonymous:
-            return ANONYMOUS
-        raise HTTPException(
-            401,
-            "this server needs a token: send 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(
-            401,
-            "send the token as 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    store: TokenStore = request.app.state.tokens
-    try:
-        return store.verify(token.strip())
-    except InvalidToken as exc:
-        raise HTTPException(
-            401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-        ) from None
-
-
-GraphDep = Annotated[Backend, Depends(get_backend)]
-CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 async def get_context(backend: GraphDep, caller: CallerDep) -> Context:
@@ -139,6 +103,8 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
         subscription_protocols=(),
     )
     app.include_router(graphql, prefix="/graphql")
+    app.state.audit = AuditLog(Path(settings.audit_log))
+    app.include_router(research_router)
 
     @app.get("/healthz", summary="200 when the graph store answers, 503 when it does not.")
     async def healthz(request: Request) -> dict[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -372,7 +371,7 @@ def export(
     database with `neo4j-admin database import` (raw data: keep it safe).
     """
     from graph.neo4j_admin import export_neo4j_admin
-    from graph.pseudonym import KEY_ENV, Privacy, PseudonymKeyError, key_from_text
+    from graph.pseudonym import Privacy, PseudonymKeyError, key_from_text
     from loaders.export import ExportError
     from loaders.export import export as export_graph
 
@@ -387,8 +386,8 @@ def export(
             sys.stdout.write(command.text + "\n")
             return
         try:
-            raw_key = os.environ.get(KEY_ENV)
-            key = key_from_text(raw_key) if raw_key else None
+            secret = settings.pseudonym_key.get_secret_value()
+            key = key_from_text(secret) if secret else None
             privacy = Privacy.for_role(role.value, key)
             report = export_graph(
                 backend,

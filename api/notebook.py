@@ -19,7 +19,6 @@ pseudonymised export or the API, never the store itself. See docs/notebook.md.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,7 +29,7 @@ import pandas as pd
 
 from api.settings import Settings
 from graph.backend import Backend, open_backend
-from graph.pseudonym import KEY_ENV, Privacy, View, key_from_text
+from graph.pseudonym import Privacy, View, key_from_text
 from graph.readonly import check_read_only
 from loaders.export import ExportReport, Format, export
 from queries.library import get_query, named_queries, run
@@ -77,8 +76,8 @@ class Graph:
         any text of at least 16 bytes. A researcher without a key sees masked values.
         """
         settings = Settings()
-        if pseudonym_key is None and os.environ.get(KEY_ENV):
-            pseudonym_key = os.environ[KEY_ENV]
+        if pseudonym_key is None and settings.pseudonym_key.get_secret_value():
+            pseudonym_key = settings.pseudonym_key.get_secret_value()
         backend = open_backend(
             db if db is not None else settings.db,
             read_only=True,

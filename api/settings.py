@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     max_tokens: int = Field(
         2000, ge=1, description="Most tokens (names, brackets, colons) one GraphQL query may have."
     )
+    cypher_row_cap: int = Field(
+        5000, ge=1, description="Most rows POST /cypher returns; more are cut and flagged."
+    )
+    audit_log: str = Field(
+        "./data/audit.jsonl",
+        description="Append-only, hash-chained log of every ad-hoc Cypher query.",
+    )
+    pseudonym_key: SecretStr = Field(
+        SecretStr(""),
+        description="Secret key of researchers' pseudonyms (at least 16 bytes; "
+        "`python -c 'import graph.pseudonym as p; print(p.new_key())'`).",
+    )
 
 
 def get_settings() -> Settings:

@@ -167,3 +167,15 @@ def test_a_second_writer_process_finds_the_store_unavailable(tmp_path):
 def test_an_unknown_backend_lists_the_valid_forms(url):
     with pytest.raises(UnknownBackend, match="Valid forms: a file path"):
         open_backend(url)
+
+
+def test_a_query_past_its_time_limit_becomes_query_timeout(tmp_path):
+    from graph.errors import QueryTimeout
+
+    slow = EmbeddedBackend(tmp_path / "slow.lbdb", timeout_ms=50)
+    slow.init_schema()
+    try:
+        with pytest.raises(QueryTimeout, match="time limit"):
+            slow.read("UNWIND range(1, 100000000) AS i RETURN sum(i) AS n")
+    finally:
+        slow.close()

@@ -1,0 +1,76 @@
+"""The audit log of researchers' queries: one JSON line per query, accepted or refused.
+
+Records are only ever appended (the file is opened O_APPEND and created 0600), and each holds
+the SHA-256 of the line before it, so that a changed or removed line breaks the chain:
+`verify(path)` finds where. The file lives on the server, out of the researchers' reach; the
+chain makes tampering by anyone who can reach it evident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    who: str  # role, and for tokens the first characters of the token's hash
+    query: str
+    params: dict[str, Any]
+    outcome: str  # "accepted" or "refused"
+    rows: int = 0
+    truncated: bool = False
+    duration_ms: float = 0.0
+    reason: str = ""
+
+
+class AuditLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def _last_hash(self) -> str:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return GENESIS
+        with self.path.open("rb") as f:
+            f.seek(max(0, self.path.stat().st_size - 65536))
+            last = f.read().splitlines()[-1]
+        return hashlib.sha256(last).hexdigest()
+
+    def append(self, record: AuditRecord) -> None:
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            entry = {
+                "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                **asdict(record),
+                "prev": self._last_hash(),
+            }
+            line = json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True) + "\n"
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+            finally:
+                os.close(fd)
+
+
+def verify(path: Path) -> int | None:
+    """The 1-based number of the first line whose chain is broken, or None if all hold."""
+    previous = GENESIS
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                return number
+            if entry.get("prev") != previous:
+                return number
+            previous = hashlib.sha256(line.rstrip(b"\n")).hexdigest()
+    return None

@@ -1,0 +1,52 @@
+"""FastAPI dependencies shared by the routes: the open backend and the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.exceptions import HTTPException
+
+from api.auth import ANONYMOUS, Caller, InvalidToken, TokenStore
+from api.settings import Settings
+from graph.backend import Backend
+
+
+def get_backend(request: Request) -> Backend:
+    backend: Backend | None = getattr(request.app.state, "backend", None)
+    if backend is None:
+        raise HTTPException(503, "the graph store is not open")
+    return backend
+
+
+def get_caller(request: Request) -> Caller:
+    """The caller a request's bearer token stands for; a viewer when it has none (unless
+    GOVGRAPH_ALLOW_ANONYMOUS is false)."""
+    settings: Settings = request.app.state.settings
+    header = request.headers.get("authorization")
+    if header is None:
+        if settings.allow_anonymous:
+            return ANONYMOUS
+        raise HTTPException(
+            401,
+            "this server needs a token: send 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401,
+            "send the token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    store: TokenStore = request.app.state.tokens
+    try:
+        return store.verify(token.strip())
+    except InvalidToken as exc:
+        raise HTTPException(
+            401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        ) from None
+
+
+GraphDep = Annotated[Backend, Depends(get_backend)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
