@@ -6,6 +6,12 @@
 
 Parameters are checked against the header before the query runs: LadybugDB answers a query
 with a missing parameter with no rows rather than an error.
+
+Dialects: `name.cypher` keeps to the Cypher both stores read alike. Where that is impossible
+(shortest paths, `labels(n)` being a string on LadybugDB and a list on Neo4j) a variant
+`name.<dialect>.cypher` beside it, with the same header, holds the other store's form; `run`
+picks the variant of the backend's `dialect` attribute ("neo4j"; the embedded store has none
+and reads as "ladybug") where one exists.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ def _parse(name: str, text: str) -> NamedQuery:
 
 @cache
 def named_queries() -> dict[str, NamedQuery]:
+    """Every `name.cypher` file, by name (the portable form, which LadybugDB runs)."""
     found = {}
     for entry in resources.files("queries").iterdir():
         if entry.name.endswith(".cypher") and entry.name.count(".") == 1:
@@ -62,7 +69,21 @@ def named_queries() -> dict[str, NamedQuery]:
     return found
 
 
-def get_query(name: str) -> NamedQuery:
+@cache
+def variants() -> dict[tuple[str, str], NamedQuery]:
+    """Every `name.<dialect>.cypher` file, by (name, dialect)."""
+    found = {}
+    for entry in resources.files("queries").iterdir():
+        if entry.name.endswith(".cypher") and entry.name.count(".") == 2:
+            name, dialect = entry.name.removesuffix(".cypher").split(".")
+            found[(name, dialect)] = _parse(name, entry.read_text(encoding="utf-8"))
+    return found
+
+
+def get_query(name: str, dialect: str | None = None) -> NamedQuery:
+    """The query `name`, in `dialect`'s variant where there is one."""
+    if dialect is not None and (name, dialect) in variants():
+        return variants()[(name, dialect)]
     try:
         return named_queries()[name]
     except KeyError:
@@ -70,9 +91,15 @@ def get_query(name: str) -> NamedQuery:
         raise UnknownQuery(f"no query named {name!r}; the library has: {known}") from None
 
 
+def dialect_of(backend: Backend) -> str:
+    """The backend's Cypher dialect: its `dialect` attribute, "ladybug" when it has none."""
+    return str(getattr(backend, "dialect", "ladybug"))
+
+
 def run(backend: Backend, name: str, **params: Any) -> list[Row]:
-    """Run a named query with exactly the parameters its header declares."""
-    query = get_query(name)
+    """Run a named query, in the backend's dialect, with exactly the parameters its header
+    declares."""
+    query = get_query(name, dialect_of(backend))
     missing = [p for p in query.parameters if p not in params]
     unknown = [p for p in params if p not in query.parameters]
     if missing or unknown:

@@ -1,0 +1,456 @@
+"""Escalation path: the ladder from a grid upward, and the party line beside it.
+
+    escalation_path(backend, grid_id="330421-M00001")              # a 嘉善 micro-grid
+    escalation_path(backend, dispute_id="330421-D900001", as_of=date(2021, 12, 20))
+
+The ladder is read from the graph, never from a list: the grids the grid is PART_OF (a micro-
+grid's grid, Suzhou's level 3 › 2 › 1), an out-of-county grid's LIAISES_WITH bodies, then every
+unit above it (village › town › county › city…) with the bodies found there — centers by
+JURISDICTION (and the centers they ESCALATES_TO), departments STATIONED_AT those centers,
+people's mediation committees and party organisations LOCATED_IN the unit — and the court last.
+A place with four grid levels or two command levels gets its own ladder. Post-holders are those
+whose post holds on `as_of`.
+
+Two named queries, two round trips: `escalation_chain` (what is above the grid) and
+`ladder_bodies` (the bodies of every step and their post-holders), and `liaison_bodies` for a
+grid with LIAISES_WITH ties. `referral` reuses the chain and the body grouping.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from graph.backend import Backend, Row
+from graph.schema import GRID_ROLES
+from queries.explain import (
+    Contact,
+    GraphPath,
+    NodeRef,
+    NotFound,
+    RelRef,
+    as_date,
+    first_label,
+    valid_on,
+)
+from queries.library import run
+from queries.rules import Rules, load_rules
+
+# -- result types ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Body:
+    """One body on a step of the ladder.
+
+    `role` is what it does there: grid_team, center, stationed_department,
+    mediation_committee, party_organisation, liaison_body or court. `kind` is the node's own
+    kind (a center's kind, a department's function, a committee's kind…). `holders` are the
+    people holding a post or role in it on the date. `path` leads from the starting grid to
+    the body: up PART_OF, then JURISDICTION, ESCALATES_TO, STATIONED_AT, LOCATED_IN or
+    LIAISES_WITH as the body was found.
+    """
+
+    node: NodeRef
+    role: str
+    kind: str
+    holders: tuple[Contact, ...]
+    path: GraphPath
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One rung: a grid, the liaison, a unit, or the court.
+
+    `level` is grid, liaison, a unit level (village, town, county, city…) or court; `place` is
+    the grid or unit of the rung; `time_limit_days` is how long the rung has before the next
+    one (None for the court); `due` is the report day plus the limits so far, when the ladder
+    was asked for a dispute. `path` leads from the starting grid to `place`.
+    """
+
+    order: int
+    level: str
+    place: NodeRef
+    bodies: tuple[Body, ...]
+    time_limit_days: int | None
+    due: date | None
+    rule: str
+    path: GraphPath
+
+
+@dataclass(frozen=True)
+class PartyLineStep:
+    """One party organisation on the line from the grid's branch up (支部建在网格上).
+
+    `path` leads from the starting grid to the organisation.
+    """
+
+    order: int
+    org: NodeRef
+    kind: str
+    level: str
+    leaders: tuple[Contact, ...]
+    rule: str
+    path: GraphPath
+
+
+@dataclass(frozen=True)
+class Escalation:
+    grid: NodeRef
+    dispute: NodeRef | None
+    as_of: date
+    ladder: tuple[EscalationStep, ...]
+    party_line: tuple[PartyLineStep, ...]
+
+
+# -- the chain above a grid -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chain:
+    """What is above a grid: its grids, then its units, lowest first, and a path to each."""
+
+    grid: NodeRef
+    kind: str
+    location: str | None
+    liaisons: int
+    grids: tuple[NodeRef, ...]  # the grid itself first
+    units: tuple[NodeRef, ...]
+    unit_level: dict[str, str] = field(compare=False)
+    paths: dict[str, GraphPath] = field(compare=False)
+
+    @property
+    def county(self) -> str | None:
+        """The 6-digit code of the county (or district) the grid is in."""
+        for unit in self.units:
+            if self.unit_level.get(unit.key) == "county":
+                return unit.key[:6]
+        return None
+
+    def level(self, node: NodeRef) -> str:
+        return "grid" if node.label == "Grid" else self.unit_level.get(node.key, "")
+
+
+_PART_OF = RelRef("PART_OF")
+_LEVEL_RANK = {lvl: i for i, lvl in enumerate(("village", "town", "county", "city", "province"))}
+
+
+def load_chain(backend: Backend, grid_id: str) -> Chain:
+    """The grids and units above `grid_id`; raises NotFound if there is no such grid."""
+    rows = run(backend, "escalation_chain", grid=grid_id)
+    if not rows:
+        raise NotFound(f"no grid with id {grid_id!r}")
+    first = rows[0]
+    start = NodeRef("Grid", grid_id, first["grid_name"] or "")
+    hops: dict[str, int] = {}
+    nodes: dict[str, NodeRef] = {}
+    levels: dict[str, str] = {}
+    for row in rows:
+        key = row["key"]
+        if key is None:
+            continue
+        label = first_label(row["label"])
+        nodes[key] = NodeRef(label, key, row["name"] or "")
+        hops[key] = min(int(row["hops"]), hops.get(key, 1 << 30))
+        if label == "Unit":
+            levels[key] = str(row["level"] or "")
+    above = sorted(
+        (n for n in nodes.values() if n.label == "Grid"), key=lambda n: (hops[n.key], n.key)
+    )
+    grids = [start, *above]
+    units = sorted(
+        (n for n in nodes.values() if n.label == "Unit"),
+        key=lambda n: (hops[n.key], _LEVEL_RANK.get(levels[n.key], 99), n.key),
+    )
+    paths: dict[str, GraphPath] = {}
+    path = GraphPath.at(start)
+    paths[start.key] = path
+    for grid in grids[1:]:
+        path = path.then(_PART_OF, grid)
+        paths[grid.key] = path
+    if units:
+        # The lowest unit hangs off the grid one step below it (the grid nesting is a line;
+        # a Suzhou level-3 grid is PART_OF both its level-2 grid and its village).
+        below = [g for g in grids if hops.get(g.key, 0) == hops[units[0].key] - 1]
+        path = paths[below[-1].key if below else start.key]
+        for unit in units:
+            path = path.then(_PART_OF, unit)
+            paths[unit.key] = path
+    location = first["location"]
+    return Chain(
+        start,
+        str(first["grid_kind"] or ""),
+        location,
+        int(first["liaisons"] or 0),
+        tuple(grids),
+        tuple(units),
+        levels,
+        paths,
+    )
+
+
+# -- bodies and their post-holders ------------------------------------------------------------
+
+_ROLE_ORDER = {role: i for i, role in enumerate(GRID_ROLES)}
+
+
+@dataclass
+class FoundBody:
+    """A body row group from `ladder_bodies` / `referral_bodies`."""
+
+    anchor: str
+    rel: str
+    node: NodeRef
+    kind: str
+    level: str
+    via: str
+    via_name: str
+    holders: list[Contact]
+
+
+def contact_order(contact: Contact) -> tuple[int, str, str]:
+    return (_ROLE_ORDER.get(contact.post, len(_ROLE_ORDER)), contact.post, contact.person.key)
+
+
+def group_bodies(rows: Iterable[Row], as_of: date) -> list[FoundBody]:
+    """Bodies in the order first seen, each with the holders whose post holds on `as_of`."""
+    found: dict[tuple[str, str, str, str], FoundBody] = {}
+    for row in rows:
+        if not row["body_key"]:
+            continue  # an anchor without a body of this branch's kind (OPTIONAL MATCH)
+        label = first_label(row["body_label"])
+        key = (row["anchor"], row["rel"], label, row["body_key"])
+        body = found.get(key)
+        if body is None:
+            body = found[key] = FoundBody(
+                row["anchor"],
+                row["rel"],
+                NodeRef(label, row["body_key"], row["body_name"] or ""),
+                str(row["body_kind"] or ""),
+                str(row["body_level"] or ""),
+                str(row["via"] or ""),
+                str(row["via_name"] or ""),
+                [],
+            )
+        holder = row["holder"]
+        since, until = as_date(row["since"]), as_date(row["until"])
+        if holder and valid_on(since, until, as_of):
+            contact = Contact(
+                NodeRef("Person", holder, row["holder_name"] or ""),
+                str(row["post"] or ""),
+                row["mobile"],
+                since,
+                until,
+            )
+            if contact not in body.holders:
+                body.holders.append(contact)
+    for body in found.values():
+        body.holders.sort(key=contact_order)
+    return list(found.values())
+
+
+def by_anchor(bodies: Sequence[FoundBody], rel: str) -> dict[str, list[FoundBody]]:
+    out: dict[str, list[FoundBody]] = defaultdict(list)
+    for body in bodies:
+        if body.rel == rel:
+            out[body.anchor].append(body)
+    for items in out.values():
+        items.sort(key=lambda b: b.node.key)
+    return out
+
+
+def dispute_facts(backend: Backend, dispute_id: str) -> Row:
+    rows = run(backend, "dispute_facts", dispute=dispute_id)
+    if not rows:
+        raise NotFound(f"no dispute with id {dispute_id!r}")
+    return rows[0]
+
+
+def add_days(day: date | None, days: int | None) -> date | None:
+    if day is None or days is None:
+        return None
+    return day + timedelta(days=days)
+
+
+# -- the ladder ---------------------------------------------------------------------------------
+
+
+def escalation_path(
+    backend: Backend,
+    *,
+    grid_id: str | None = None,
+    dispute_id: str | None = None,
+    as_of: date | None = None,
+    rules: Rules | None = None,
+) -> Escalation:
+    """The ladder from a grid (or a dispute's grid) upward, and the party line beside it.
+
+    `as_of` (default: today) picks the post-holders; with a dispute, each rung's `due` runs
+    from the day it was reported. `rules` defaults to the grid's county's rules.
+    """
+    if (grid_id is None) == (dispute_id is None):
+        raise ValueError(
+            "escalation_path takes exactly one of grid_id (e.g. '330421-G0001') or dispute_id "
+            "(e.g. '330421-D900001'); a dispute's ladder starts at the grid it occurred in"
+        )
+    dispute: NodeRef | None = None
+    reported: date | None = None
+    if dispute_id is not None:
+        facts = dispute_facts(backend, dispute_id)
+        dispute = NodeRef("Dispute", dispute_id, facts["title"] or "")
+        reported = as_date(facts["reported_on"])
+        if not facts["grid"]:
+            raise NotFound(f"dispute {dispute_id!r} has no grid (no OCCURRED_IN relationship)")
+        grid_id = facts["grid"]
+    assert grid_id is not None
+    day = as_of or date.today()
+    chain = load_chain(backend, grid_id)
+    rules = rules or load_rules(chain.county)
+    rows = run(
+        backend,
+        "ladder_bodies",
+        grids=[g.key for g in chain.grids],
+        units=[u.key for u in chain.units],
+        as_of=day,
+        mediation_kinds=list(rules.referral.mediation_kinds),
+        court=rules.referral.court_function,
+    )
+    if chain.liaisons:
+        rows += run(backend, "liaison_bodies", grids=[g.key for g in chain.grids])
+    bodies = group_bodies(rows, day)
+    ladder = _ladder(chain, bodies, rules, reported)
+    party = _party_line(chain, bodies)
+    return Escalation(chain.grid, dispute, day, ladder, party)
+
+
+def _body(found: FoundBody, role: str, path: GraphPath) -> Body:
+    return Body(found.node, role, found.kind, tuple(found.holders), path)
+
+
+def _ladder(
+    chain: Chain, bodies: list[FoundBody], rules: Rules, reported: date | None
+) -> tuple[EscalationStep, ...]:
+    limits = rules.time_limits
+    steps: list[tuple[str, NodeRef, list[Body], int | None, str, GraphPath]] = []
+    teams = by_anchor(bodies, "SERVES_IN")
+    for grid in chain.grids:
+        team = teams.get(grid.key, [])
+        holders = team[0].holders if team else []
+        if grid != chain.grid and not holders:
+            continue  # a grid level with nobody on it (Suzhou's level 1) is no rung
+        kind = team[0].kind if team else chain.kind
+        body = Body(grid, "grid_team", kind, tuple(holders), chain.paths[grid.key])
+        rule = "grid-first" if grid == chain.grid else "part-of-ladder"
+        steps.append(("grid", grid, [body], limits.grid, rule, chain.paths[grid.key]))
+    liaison = by_anchor(bodies, "LIAISES_WITH")
+    for grid in chain.grids:
+        found = liaison.get(grid.key, [])
+        if found:
+            at = chain.paths[grid.key]
+            items = [
+                _body(b, "liaison_body", at.then(RelRef("LIAISES_WITH"), b.node)) for b in found
+            ]
+            steps.append(("liaison", grid, items, limits.liaison, "out-of-county-liaison", at))
+    centers = by_anchor(bodies, "JURISDICTION")
+    center_path: dict[str, GraphPath] = {}
+    for unit in chain.units:
+        for b in centers.get(unit.key, []):
+            center_path[b.node.key] = chain.paths[unit.key].then(
+                RelRef("JURISDICTION", False), b.node
+            )
+    below: dict[str, NodeRef] = {}  # center -> the chain center that escalates to it
+    for found_centers in centers.values():
+        for b in found_centers:
+            if b.via and b.via not in below:
+                below[b.via] = b.node
+    stationed = by_anchor(bodies, "STATIONED_AT")
+    located = by_anchor(bodies, "LOCATED_IN")
+    for unit in chain.units:
+        level = chain.unit_level.get(unit.key, "")
+        if rules.levels.rank(level) is None:
+            continue
+        at = chain.paths[unit.key]
+        items = []
+        escalated = False
+        for b in centers.get(unit.key, []):
+            lower = below.get(b.node.key)
+            if lower is not None and lower.key in center_path:
+                escalated = True
+                path = center_path[lower.key].then(RelRef("ESCALATES_TO"), b.node)
+            else:
+                path = center_path[b.node.key]
+            items.append(_body(b, "center", path))
+        for b in stationed.get(unit.key, []):
+            center = next((c.node for c in centers.get(unit.key, []) if c.node.key == b.via), None)
+            base = center_path.get(b.via) if center else None
+            if base is None:
+                base = at.then(RelRef("JURISDICTION", False), NodeRef("Center", b.via, ""))
+            path = base.then(RelRef("STATIONED_AT", False), b.node)
+            items.append(_body(b, "stationed_department", path))
+        for b in located.get(unit.key, []):
+            role = "mediation_committee" if b.node.label == "MediationOrg" else "party_organisation"
+            items.append(_body(b, role, at.then(RelRef("LOCATED_IN", False), b.node)))
+        if not items:
+            continue  # a level with no body of its own (the demo's 嘉兴市, 浙江省)
+        rule = "escalates-to" if escalated else "part-of-ladder"
+        steps.append((level, unit, items, limits.level(level), rule, at))
+    for unit in chain.units:
+        courts = [b for b in bodies if b.rel == "COURT" and b.anchor == unit.key]
+        if courts:
+            at = chain.paths[unit.key]
+            items = [
+                _body(b, "court", at.then(RelRef("LOCATED_IN", False), b.node)) for b in courts
+            ]
+            steps.append(("court", unit, items, None, "court-last", at))
+            break
+    out = []
+    due = reported
+    for order, (level, place, items, limit, rule, path) in enumerate(steps, start=1):
+        due = add_days(due, limit)
+        step_due = due if limit is not None else None
+        out.append(EscalationStep(order, level, place, tuple(items), limit, step_due, rule, path))
+    return tuple(out)
+
+
+def _party_line(chain: Chain, bodies: list[FoundBody]) -> tuple[PartyLineStep, ...]:
+    """From the lowest grid with a party organisation on it (COVERS), or else the lowest unit's
+    organisation, up SUBORDINATE_TO through the organisations of the chain's units."""
+    orgs: dict[str, FoundBody] = {}
+    start: tuple[FoundBody, GraphPath, str] | None = None
+    for grid in chain.grids:
+        for b in bodies:
+            if b.rel == "COVERS" and b.anchor == grid.key:
+                orgs.setdefault(b.node.key, b)
+                if start is None:
+                    path = chain.paths[grid.key].then(RelRef("COVERS", False), b.node)
+                    start = (b, path, "branch-on-grid")
+    for unit in chain.units:
+        for b in bodies:
+            if b.rel == "LOCATED_IN" and b.node.label == "PartyOrg" and b.anchor == unit.key:
+                orgs.setdefault(b.node.key, b)
+                if start is None:
+                    path = chain.paths[unit.key].then(RelRef("LOCATED_IN", False), b.node)
+                    start = (b, path, "party-line-unit")
+    if start is None:
+        return ()
+    body, path, rule = start
+    line = [PartyLineStep(1, body.node, body.kind, body.level, tuple(body.holders), rule, path)]
+    seen = {body.node.key}
+    while body.via and body.via in orgs and body.via not in seen:
+        body = orgs[body.via]
+        seen.add(body.node.key)
+        path = path.then(RelRef("SUBORDINATE_TO"), body.node)
+        line.append(
+            PartyLineStep(
+                len(line) + 1,
+                body.node,
+                body.kind,
+                body.level,
+                tuple(body.holders),
+                "party-line",
+                path,
+            )
+        )
+    return tuple(line)

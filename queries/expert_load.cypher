@@ -1,0 +1,16 @@
+// answers: the disputes handled by the experts who have one of the given domains: their load and their ratings
+// parameters: $domains (domain codes)
+// columns: expert, dispute, reported_on, outcome, settled_on, satisfaction
+// One row per expert and dispute the expert HANDLED (experts who handled none have no row).
+// The caller counts a dispute open on its date when it was reported by then and had no
+// outcome, or was settled after it; `satisfaction` (1–5) is the rating, empty if none.
+MATCH (dm:Domain)<-[:HAS_EXPERTISE]-(e:Person)-[:IN_POOL]->(:ExpertPool)
+WHERE dm.code IN $domains
+MATCH (e)-[:HANDLED]->(d:Dispute)
+RETURN DISTINCT
+  e.id AS expert,
+  d.id AS dispute,
+  d.reported_on AS reported_on,
+  d.outcome AS outcome,
+  d.settled_on AS settled_on,
+  d.satisfaction AS satisfaction

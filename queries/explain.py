@@ -1,0 +1,201 @@
+"""The result types every headline query shares, and how an answer explains itself.
+
+Every item a query returns carries the rule that put it there (a rule id documented in
+docs/queries.md, e.g. ``grid-first``) and the graph path behind it: the nodes and
+relationships walked, so that a mediator can see *why* a body, a person or an exclusion is in
+the answer. The types are frozen dataclasses with stable, obvious field names: the GraphQL API
+and the CLI render them.
+
+Personal data. These values are raw; masking is the caller's job (the API layer, with
+`graph.masking` and the schema's `Mask` flags). The personal fields are:
+
+- `NodeRef.name` when `NodeRef.label == "Person"`: a full name (`Mask.NAME`), wherever the
+  NodeRef appears (a contact, a path node, an expert);
+- `NodeRef.name` when `NodeRef.label == "Dispute"`: the dispute's title (`Mask.TEXT`);
+- `Contact.mobile`: a mobile number (`Mask.MOBILE`).
+
+`masked(value)` applies those masks to any result of this package and returns a copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from graph.masking import mask
+from graph.schema import Mask
+
+
+class NotFound(LookupError):
+    """An id or code given to a query names nothing in the graph."""
+
+    def __str__(self) -> str:  # KeyError-style quoting would hide the message's own quotes
+        return str(self.args[0]) if self.args else "not found"
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """One node: its label, its key (`id`, or `code` for units and domains) and its name.
+
+    `name` is a Person's full name (personal), a Dispute's title (personal free text), or the
+    official name of anything else.
+    """
+
+    label: str
+    key: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"({self.label} {self.key} {self.name})"
+
+
+@dataclass(frozen=True)
+class RelRef:
+    """One relationship of a path, between the path's nodes i and i + 1.
+
+    `forward` is True when the relationship points from node i to node i + 1 (as stored), False
+    when the path walks it backwards. `detail` shows the properties that matter for the
+    explanation, e.g. ``family 嫂子`` on RELATED_TO or ``head`` on SERVES_IN; empty if none.
+    """
+
+    type: str
+    forward: bool = True
+    detail: str = ""
+
+    def __str__(self) -> str:
+        inner = f":{self.type}" + (f" {self.detail}" if self.detail else "")
+        return f"-[{inner}]->" if self.forward else f"<-[{inner}]-"
+
+
+@dataclass(frozen=True)
+class GraphPath:
+    """A walk through the graph: `len(rels) == len(nodes) - 1`."""
+
+    nodes: tuple[NodeRef, ...]
+    rels: tuple[RelRef, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.nodes or len(self.rels) != len(self.nodes) - 1:
+            raise ValueError("a GraphPath needs one node more than it has relationships")
+
+    @staticmethod
+    def at(node: NodeRef) -> GraphPath:
+        """The path of one node and no relationship."""
+        return GraphPath((node,))
+
+    @property
+    def start(self) -> NodeRef:
+        return self.nodes[0]
+
+    @property
+    def end(self) -> NodeRef:
+        return self.nodes[-1]
+
+    def then(self, rel: RelRef, node: NodeRef) -> GraphPath:
+        """This path extended by one relationship to `node`."""
+        return GraphPath((*self.nodes, node), (*self.rels, rel))
+
+    def join(self, other: GraphPath) -> GraphPath:
+        """This path followed by `other`, which must start where this one ends."""
+        if other.start != self.end:
+            raise ValueError(f"cannot join a path ending at {self.end} to one from {other.start}")
+        return GraphPath((*self.nodes, *other.nodes[1:]), (*self.rels, *other.rels))
+
+    def __len__(self) -> int:
+        return len(self.rels)
+
+    def __str__(self) -> str:
+        parts = [str(self.nodes[0])]
+        for rel, node in zip(self.rels, self.nodes[1:], strict=True):
+            parts += [str(rel), str(node)]
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person holding a post or role on the query's date.
+
+    `post` is the grid role (head, instructor, full_time…) or the post (主任, 书记, 调解员…);
+    `since` and `until` are the post's valid_from and valid_to (None: open). The person's
+    name and `mobile` are personal data.
+    """
+
+    person: NodeRef
+    post: str
+    mobile: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an item is in an answer: a rule id (docs/queries.md) and a sentence."""
+
+    rule: str
+    text: str
+
+
+# -- masking ----------------------------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+def _masked_node(node: NodeRef) -> NodeRef:
+    if node.label == "Person":
+        return dataclasses.replace(node, name=mask(Mask.NAME, node.name) or "")
+    if node.label == "Dispute":
+        return dataclasses.replace(node, name=mask(Mask.TEXT, node.name) or "")
+    return node
+
+
+def masked(value: _T) -> _T:
+    """A copy of a query result with every personal field masked (see the module docstring).
+
+    `Reason.text` and other free text never name a person (they use ids), so need no mask.
+    """
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, NodeRef):
+            return _masked_node(v)
+        if isinstance(v, Contact):
+            return dataclasses.replace(
+                v, person=_masked_node(v.person), mobile=mask(Mask.MOBILE, v.mobile)
+            )
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            changes = {f.name: walk(getattr(v, f.name)) for f in dataclasses.fields(v)}
+            return dataclasses.replace(v, **changes)
+        if isinstance(v, tuple):
+            return tuple(walk(x) for x in v)
+        return v
+
+    return walk(value)  # type: ignore[no-any-return]
+
+
+# -- helpers the query modules share --------------------------------------------------------
+
+
+def first_label(value: Any) -> str:
+    """A node's label as `labels(n)` returns it: a string in LadybugDB, a list in Neo4j."""
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else ""
+    return str(value)
+
+
+def as_date(value: Any) -> date | None:
+    """A DATE column as a `date` (drivers return date, datetime or ISO text)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value if type(value) is date else date(value.year, value.month, value.day)
+    if hasattr(value, "to_native"):  # neo4j.time.Date
+        native = value.to_native()
+        assert isinstance(native, date)
+        return native
+    return date.fromisoformat(str(value)[:10])
+
+
+def valid_on(since: date | None, until: date | None, day: date) -> bool:
+    """Whether a tie valid from `since` to `until` (both inclusive, None open) holds on `day`."""
+    return (since is None or since <= day) and (until is None or day <= until)

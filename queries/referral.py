@@ -1,0 +1,656 @@
+"""Referral: who is responsible for a dispute, in what order, by when.
+
+    referral(backend, dispute_id="330421-D900001")
+    referral(backend, description=DisputeDescription(place="330421-O031", category="wages",
+                                                      parties=3, reported_on=date(2021, 12, 1)))
+
+The answer is the ordered set of co-responsible actors, each with its part, level, time limit,
+due date and contacts, the rule that put it there and the graph path behind it:
+
+1. ``first_responder`` — the grid's team on the date (rule ``grid-first``, 小事不出格);
+2. ``liaison_body`` — for a grid with LIAISES_WITH ties (an out-of-county grid), its home
+   county's liaison bodies, the "4" of the 4+X consultation (``out-of-county-liaison``);
+3. ``consultation_team`` — for a group dispute (``group.parties`` or more parties) or a warning
+   colour in ``group.warnings``: the county center with its 3+X team (judge, chief mediator,
+   legal-aid lawyer) and the departments concerned (``group-dispute-county-center``);
+4. ``responsible_department`` — the department the responsibility-list item names, resolved to
+   the lowest level of the dispute's chain where a department of that function is, a town
+   platform before the county bureau (``department-lowest-level``);
+5. ``mediation_body`` — the village, then the town people's mediation committee (left out for a
+   group dispute), then the industry committee of the dispute's domain where there is one
+   (``mediation-before-litigation``);
+6. ``court`` — always and only last (``court-last``).
+
+Round trips: the dispute's facts (or the described place), the chain above the grid, the
+list items, and the bodies — four or five named queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from graph.backend import Backend
+from queries.escalation import (
+    Chain,
+    FoundBody,
+    add_days,
+    by_anchor,
+    dispute_facts,
+    group_bodies,
+    load_chain,
+)
+from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
+from queries.library import run
+from queries.rules import Rules, load_rules
+
+PARTS = (
+    "first_responder",
+    "liaison_body",
+    "consultation_team",
+    "responsible_department",
+    "mediation_body",
+    "court",
+)
+
+
+@dataclass(frozen=True)
+class DisputeDescription:
+    """A dispute not (yet) in the graph.
+
+    `place` is a grid id, a village or community code (every grid directly in it answers
+    first) or the id of an organisation located in a grid (a factory in its dedicated grid).
+    Give a `category` (a domain code such as ``wages``) or a `list_item` id (``L1-011``), or
+    both. `reported_on` defaults to the referral's `as_of`; `warning` (red, orange, yellow)
+    defaults to the colour the rules' warning grading gives `parties`.
+    """
+
+    place: str
+    category: str | None = None
+    list_item: str | None = None
+    parties: int = 2
+    reported_on: date | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralStep:
+    """One co-responsible actor.
+
+    `part` is one of `PARTS`; `level` is grid or the level of the unit the actor serves
+    (village, town, county, city). `contacts` are the people to call, holding their post on the
+    date (personal data: see queries.explain). `time_limit_days` is the days this actor has;
+    `due` the day by which it must have settled the dispute or passed it on: the report day
+    plus the limits of this step and of the sequential steps before it (the responsible
+    department's limit runs from the report day; the court has none). `reason` says in words
+    why the rule applies. `path` leads from the dispute (or the described place) to the actor.
+    """
+
+    order: int
+    part: str
+    level: str
+    actor: NodeRef
+    contacts: tuple[Contact, ...]
+    time_limit_days: int | None
+    due: date | None
+    rule: str
+    reason: str
+    path: GraphPath
+
+
+@dataclass(frozen=True)
+class Referral:
+    """The referral of one dispute: what was decided about it, and the steps in order."""
+
+    dispute: NodeRef | None
+    grid: NodeRef
+    category: NodeRef | None
+    list_item: NodeRef | None
+    parties: int
+    warning: str | None
+    group: bool
+    reported_on: date
+    as_of: date
+    steps: tuple[ReferralStep, ...]
+
+
+# -- the facts the referral starts from ------------------------------------------------------
+
+
+@dataclass
+class _Case:
+    dispute: NodeRef | None
+    origin: list[NodeRef]  # the dispute, an organisation, or nothing: what the paths start at
+    origin_rel: RelRef | None
+    grids: list[str]  # first-responder grids
+    category: str
+    list_item: str
+    parties: int
+    warning: str | None
+    reported_on: date
+
+
+def _from_dispute(backend: Backend, dispute_id: str, as_of: date) -> _Case:
+    facts = dispute_facts(backend, dispute_id)
+    if not facts["grid"]:
+        raise NotFound(f"dispute {dispute_id!r} has no grid (no OCCURRED_IN relationship)")
+    node = NodeRef("Dispute", dispute_id, facts["title"] or "")
+    return _Case(
+        node,
+        [node],
+        RelRef("OCCURRED_IN"),
+        [facts["grid"]],
+        facts["domain"] or "",
+        facts["item"] or "",
+        int(facts["parties"] or facts["party_count"] or 1),
+        facts["warning"],
+        as_date(facts["reported_on"]) or as_of,
+    )
+
+
+def _from_description(backend: Backend, description: DisputeDescription, as_of: date) -> _Case:
+    if not description.category and not description.list_item:
+        raise ValueError(
+            "a DisputeDescription needs a category (a domain code such as 'wages' or "
+            "'medical') or a list_item (a responsibility-list item id such as 'L1-011')"
+        )
+    if description.parties < 1:
+        raise ValueError(f"a dispute has at least one party, not {description.parties}")
+    if description.warning not in (None, "red", "orange", "yellow"):
+        raise ValueError(f"warning is red, orange, yellow or None, not {description.warning!r}")
+    rows = run(backend, "place", place=description.place)
+    if not rows:
+        raise NotFound(
+            f"no grid, unit or organisation with key {description.place!r} "
+            "(give a grid id, a village or community code, or an organisation's id)"
+        )
+    label = rows[0]["label"]
+    grids = [r["grid"] for r in rows if r["grid"] and r["grid_kind"] != "micro"]
+    if label == "Grid":
+        grids = [r["grid"] for r in rows]
+    if not grids:
+        what = {"Unit": "unit", "Organisation": "organisation"}.get(label, "place")
+        raise ValueError(
+            f"the {what} {description.place!r} ({rows[0]['name']}, {rows[0]['level']}) has no "
+            "grid directly in it or around it; describe the place by a grid id, a village or "
+            "community code, or an organisation located in a grid"
+        )
+    origin: list[NodeRef] = []
+    rel: RelRef | None = None
+    if label == "Organisation":
+        origin = [NodeRef("Organisation", description.place, rows[0]["name"] or "")]
+        rel = RelRef("LOCATED_IN")
+    elif label == "Unit":
+        origin = [NodeRef("Unit", description.place, rows[0]["name"] or "")]
+        rel = RelRef("PART_OF", False)
+    return _Case(
+        None,
+        origin,
+        rel,
+        sorted(grids),
+        description.category or "",
+        description.list_item or "",
+        description.parties,
+        description.warning,
+        description.reported_on or as_of,
+    )
+
+
+# -- the referral -----------------------------------------------------------------------------
+
+
+def referral(
+    backend: Backend,
+    *,
+    dispute_id: str | None = None,
+    description: DisputeDescription | None = None,
+    as_of: date | None = None,
+    rules: Rules | None = None,
+) -> Referral:
+    """The ordered co-responsible actors for a dispute in the graph or a described one.
+
+    `as_of` (default: today) picks the posts and contacts; `rules` defaults to the rules of the
+    county the dispute's grid is in.
+    """
+    if (dispute_id is None) == (description is None):
+        raise ValueError(
+            "referral takes exactly one of dispute_id (a dispute in the graph, e.g. "
+            "'330421-D900001') or description (a DisputeDescription of one that is not)"
+        )
+    day = as_of or date.today()
+    if dispute_id is not None:
+        case = _from_dispute(backend, dispute_id, day)
+    else:
+        assert description is not None
+        case = _from_description(backend, description, day)
+    chain = load_chain(backend, case.grids[0])
+    rules = rules or load_rules(chain.county)
+    warning = case.warning or (None if case.dispute else rules.warnings.colour(case.parties))
+    group = case.parties >= rules.group.parties or (warning in rules.group.warnings)
+    primary, concerned = _items(backend, case, rules, chain, group)
+    category = _category(primary, concerned, case)
+    functions = sorted({i.function for i in (primary, concerned) if i and i.function})
+    rows = run(
+        backend,
+        "referral_bodies",
+        grids=sorted({*case.grids, *(g.key for g in chain.grids)}),
+        units=[u.key for u in chain.units],
+        mediation_kinds=list(rules.referral.mediation_kinds),
+        industry_kinds=list(rules.referral.industry_kinds),
+        domains=list(rules.domains_for(category.key)) if category else [],
+        functions=functions,
+        court=rules.referral.court_function,
+    )
+    if chain.liaisons:
+        rows += run(backend, "liaison_bodies", grids=[g.key for g in chain.grids])
+    bodies = group_bodies(rows, day)
+    build = _Builder(case, chain, rules, bodies, group, warning, category)
+    steps = build.steps(primary, concerned)
+    return Referral(
+        case.dispute,
+        chain.grid,
+        category,
+        NodeRef("ListItem", primary.id, primary.name) if primary else None,
+        case.parties,
+        warning,
+        group,
+        case.reported_on,
+        day,
+        steps,
+    )
+
+
+@dataclass(frozen=True)
+class _Item:
+    id: str
+    name: str
+    domain: str
+    domain_name: str
+    limit: int | None
+    function: str
+    department: NodeRef | None  # the one RESPONSIBLE_FOR it in the dispute's county
+    department_unit: str
+
+
+def _items(
+    backend: Backend, case: _Case, rules: Rules, chain: Chain, group: bool
+) -> tuple[_Item | None, _Item | None]:
+    """(the item that names the responsible department, the category's other item).
+
+    With a group dispute the primary item is the category's group-dispute item and the other
+    names the department concerned (the X of 3+X); otherwise the other is None."""
+    rows = run(
+        backend,
+        "referral_item",
+        item=case.list_item,
+        category=case.category,
+        item_class=rules.referral.item_class,
+    )
+    units = {u.key for u in chain.units}
+    found: dict[str, _Item] = {}
+    for row in rows:
+        here = row["department_unit"] in units
+        old = found.get(row["item"])
+        if old is not None and (old.department is not None or not here):
+            continue
+        dept = NodeRef("Department", row["department"], row["department_name"] or "")
+        limit = row["limit"] if here and row["limit"] is not None else row["item_limit"]
+        found[row["item"]] = _Item(
+            row["item"],
+            row["item_name"] or "",
+            row["domain"] or "",
+            row["domain_name"] or "",
+            int(limit) if limit is not None else None,
+            (row["function"] or "") if here else "",
+            dept if here and row["department"] else None,
+            row["department_unit"] if here else "",
+        )
+    if case.list_item and case.list_item not in found:
+        raise NotFound(f"no responsibility-list item with id {case.list_item!r}")
+    marker = rules.group.item_marker
+    by_category = [i for i in found.values() if i.id != case.list_item]
+    grouped = [i for i in by_category if marker in i.name]
+    ordinary = [i for i in by_category if marker not in i.name]
+    if case.list_item:
+        primary: _Item | None = found[case.list_item]
+        other = ordinary if primary and marker in primary.name else []
+    elif not found:
+        raise NotFound(
+            f"no responsibility-list item of class {rules.referral.item_class!r} for the "
+            f"category {case.category!r} (a domain code such as 'wages', 'medical', 'land')"
+        )
+    else:
+        primary = (grouped or ordinary)[0] if group else (ordinary or grouped)[0]
+        other = ordinary if group else []
+    concerned = next(
+        (i for i in other if i.function != (primary.function if primary else "")), None
+    )
+    return primary, concerned
+
+
+def _category(primary: _Item | None, concerned: _Item | None, case: _Case) -> NodeRef | None:
+    code = case.category or (primary.domain if primary else "")
+    for item in (primary, concerned):
+        if item and item.domain == code and item.domain_name:
+            return NodeRef("Domain", code, item.domain_name)
+    return NodeRef("Domain", code, "") if code else None
+
+
+class _Builder:
+    def __init__(
+        self,
+        case: _Case,
+        chain: Chain,
+        rules: Rules,
+        bodies: list[FoundBody],
+        group: bool,
+        warning: str | None,
+        category: NodeRef | None,
+    ) -> None:
+        self.case = case
+        self.category = category
+        self.chain = chain
+        self.rules = rules
+        self.bodies = bodies
+        self.group = group
+        self.warning = warning
+        self.out: list[dict[str, Any]] = []
+        self.running: date | None = case.reported_on  # due date of the last stage
+        self.pending: date | None = None
+        grids = {b.node.key: b.node for b in bodies if b.rel == "SERVES_IN"}
+        grids.update({g.key: g for g in chain.grids})
+        self.grid_nodes = grids
+        start = chain.grid
+        if case.origin and case.origin_rel is not None:
+            self.start = GraphPath.at(case.origin[0]).then(case.origin_rel, start)
+        else:
+            self.start = GraphPath.at(start)
+
+    # -- paths -------------------------------------------------------------------------------
+
+    def to(self, key: str) -> GraphPath:
+        """From the dispute (or the described place) to a grid or unit of the chain."""
+        path = self.chain.paths[key]
+        origin = self.case.origin[0] if self.case.origin else None
+        if origin is not None and origin in path.nodes:  # a described village: start there
+            i = path.nodes.index(origin)
+            return GraphPath(path.nodes[i:], path.rels[i:])
+        return self.start.join(path)
+
+    def to_grid(self, grid: str) -> GraphPath:
+        """To a first-responder grid: one of the chain's, or another grid of a village."""
+        if grid in self.chain.paths:
+            return self.to(grid)
+        node = self.grid_nodes.get(grid, NodeRef("Grid", grid, ""))
+        assert self.case.origin and self.case.origin_rel is not None
+        return GraphPath.at(self.case.origin[0]).then(self.case.origin_rel, node)
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def add(
+        self,
+        part: str,
+        level: str,
+        actor: NodeRef,
+        contacts: Sequence[Contact],
+        limit: int | None,
+        rule: str,
+        reason: str,
+        path: GraphPath,
+        *,
+        stage: bool = True,
+        due: date | None = None,
+    ) -> None:
+        """One step. A `stage` step's due date runs on from the last closed stage's; steps
+        added before `close_stage` share a stage (a grid's teams, the liaison bodies)."""
+        if stage and limit is not None:
+            due = add_days(self.running, limit)
+            self.pending = due
+        self.out.append(
+            {
+                "part": part,
+                "level": level,
+                "actor": actor,
+                "contacts": tuple(contacts),
+                "time_limit_days": limit,
+                "due": due,
+                "rule": rule,
+                "reason": reason,
+                "path": path,
+            }
+        )
+
+    def close_stage(self) -> None:
+        if self.pending is not None:
+            self.running, self.pending = self.pending, None
+
+    def steps(self, primary: _Item | None, concerned: _Item | None) -> tuple[ReferralStep, ...]:
+        limits = self.rules.time_limits
+        teams = by_anchor(self.bodies, "SERVES_IN")
+        # 1. the grid's team answers first
+        first = list(self.case.grids)
+        if len(first) == 1:  # a micro-grid's own team, then the grid it is part of
+            first = [g.key for g in self.chain.grids]
+        for key in first:
+            team = teams.get(key, [])
+            if not team or (key not in self.case.grids and not team[0].holders):
+                continue
+            body = team[0]
+            self.add(
+                "first_responder",
+                "grid",
+                body.node,
+                body.holders,
+                limits.grid,
+                "grid-first",
+                "the grid's own team answers first (小事不出格)",
+                self.to_grid(key),
+            )
+        self.close_stage()
+        # 2. an out-of-county grid's liaison bodies in its home county
+        liaison = by_anchor(self.bodies, "LIAISES_WITH")
+        for grid in self.chain.grids:
+            for b in liaison.get(grid.key, []):
+                self.add(
+                    "liaison_body",
+                    b.level or "county",
+                    b.node,
+                    b.holders,
+                    limits.liaison,
+                    "out-of-county-liaison",
+                    f"{grid.key} is an out-of-county grid ({self.chain.location or '?'}); its "
+                    "home county's liaison bodies take it up (4+X)",
+                    self.to(grid.key).then(RelRef("LIAISES_WITH"), b.node),
+                )
+        self.close_stage()
+        # 3. a group dispute or a red warning enters at the county center (3+X)
+        if self.group:
+            self._consultation(concerned)
+            self.close_stage()
+        # 4. the responsible department, at the lowest level where it is present
+        if primary is not None:
+            self._department(primary)
+        # 5. mediation before litigation
+        self._mediation()
+        # 6. the court, last
+        court = next(
+            (
+                b
+                for u in self.chain.units
+                for b in self.bodies
+                if b.rel == "COURT" and b.anchor == u.key
+            ),
+            None,
+        )
+        if court is not None:
+            self.add(
+                "court",
+                self.chain.level(NodeRef("Unit", court.anchor, "")),
+                court.node,
+                court.holders,
+                None,
+                "court-last",
+                "litigation comes only after mediation (调解优先、诉讼断后)",
+                self.to(court.anchor).then(RelRef("LOCATED_IN", False), court.node),
+                stage=False,
+            )
+        return tuple(ReferralStep(order=i, **s) for i, s in enumerate(self.out, start=1))
+
+    def _why_group(self) -> str:
+        reasons = []
+        if self.case.parties >= self.rules.group.parties:
+            reasons.append(
+                f"{self.case.parties} parties (group dispute: {self.rules.group.parties} or more)"
+            )
+        if self.warning in self.rules.group.warnings:
+            reasons.append(f"{self.warning} warning")
+        return " and ".join(reasons)
+
+    def _county_unit(self) -> str | None:
+        for unit in self.chain.units:
+            if self.chain.unit_level.get(unit.key) == "county":
+                return unit.key
+        return None
+
+    def _consultation(self, concerned: _Item | None) -> None:
+        county = self._county_unit()
+        if county is None:
+            return
+        centers = [b for b in self.bodies if b.rel == "JURISDICTION" and b.anchor == county]
+        court = next(
+            (
+                b
+                for u in self.chain.units
+                for b in self.bodies
+                if b.rel == "COURT" and b.anchor == u.key
+            ),
+            None,
+        )
+        posts = self.rules.referral.consultation_posts
+        limit = self.rules.time_limits.county
+        for center in centers:
+            team = [c for c in center.holders if c.post in posts]
+            if court is not None:
+                team += court.holders  # the judge
+            self.add(
+                "consultation_team",
+                "county",
+                center.node,
+                team,
+                limit,
+                "group-dispute-county-center",
+                f"{self._why_group()}: it enters at the county center, whose 3+X team is a "
+                "judge, the chief mediator, a legal-aid lawyer and the departments concerned",
+                self.to(county).then(RelRef("JURISDICTION", False), center.node),
+            )
+        if concerned is not None and concerned.department is not None:
+            dept = next(
+                (b for b in self.bodies if b.rel == "FUNCTION" and b.node == concerned.department),
+                None,
+            )
+            self.add(
+                "consultation_team",
+                "county",
+                concerned.department,
+                dept.holders if dept else (),
+                limit,
+                "group-dispute-county-center",
+                f"the department concerned (the X of 3+X): it answers for {concerned.id} "
+                f"{concerned.name}",
+                GraphPath.at(NodeRef("ListItem", concerned.id, concerned.name)).then(
+                    RelRef("RESPONSIBLE_FOR", False), concerned.department
+                ),
+            )
+
+    def _department(self, item: _Item) -> None:
+        if not item.function:
+            return
+        found = [b for b in self.bodies if b.rel == "FUNCTION" and b.kind == item.function]
+        lowest: FoundBody | None = None
+        for unit in self.chain.units:
+            here = sorted((b for b in found if b.anchor == unit.key), key=lambda b: b.node.key)
+            if here:
+                lowest = here[0]
+                break
+        if lowest is None:
+            return
+        listed = NodeRef("ListItem", item.id, item.name)
+        path = GraphPath.at(listed)
+        if self.case.dispute is not None and self.case.list_item == item.id:
+            path = GraphPath.at(self.case.dispute).then(RelRef("CLASSIFIED_AS"), listed)
+        if item.department is not None:
+            path = path.then(RelRef("RESPONSIBLE_FOR", False), item.department)
+            if lowest.node != item.department and item.department_unit:
+                keys = [u.key for u in self.chain.units]
+                top = self.chain.units[keys.index(item.department_unit)]
+                path = path.then(RelRef("LOCATED_IN"), top)
+                for unit in reversed(
+                    self.chain.units[keys.index(lowest.anchor) : keys.index(top.key)]
+                ):
+                    path = path.then(RelRef("PART_OF", False), unit)
+                path = path.then(RelRef("LOCATED_IN", False), lowest.node)
+        level = self.chain.unit_level.get(lowest.anchor, "")
+        where = "a town platform before the county bureau" if level == "town" else f"the {level}"
+        self.add(
+            "responsible_department",
+            level,
+            lowest.node,
+            lowest.holders,
+            item.limit,
+            "department-lowest-level",
+            f"{item.id} {item.name} names the {item.function} department; it is taken at the "
+            f"lowest level present ({where})",
+            path,
+            stage=False,
+            due=add_days(self.case.reported_on, item.limit),
+        )
+
+    def _mediation(self) -> None:
+        limits = self.rules.time_limits
+        if not (self.group and self.rules.group.skip_local_mediation):
+            located = by_anchor(self.bodies, "LOCATED_IN")
+            for unit in self.chain.units:
+                level = self.chain.unit_level.get(unit.key, "")
+                if level not in ("village", "town"):
+                    continue
+                for b in located.get(unit.key, []):
+                    self.add(
+                        "mediation_body",
+                        level,
+                        b.node,
+                        b.holders,
+                        limits.level(level),
+                        "mediation-before-litigation",
+                        f"the {level} people's mediation committee mediates before any suit",
+                        self.to(unit.key).then(RelRef("LOCATED_IN", False), b.node),
+                    )
+                    self.close_stage()
+        industry = by_anchor(self.bodies, "HAS_EXPERTISE")
+        category_code = self.category.key if self.category else ""
+        for unit in self.chain.units:
+            found = industry.get(unit.key, [])
+            if not found:
+                continue
+            for b in found:
+                domain = (
+                    self.category
+                    if self.category and self.category.key == b.via
+                    else NodeRef("Domain", b.via, b.via_name)
+                )
+                self.add(
+                    "mediation_body",
+                    self.chain.unit_level.get(unit.key, ""),
+                    b.node,
+                    b.holders,
+                    limits.industry,
+                    "mediation-before-litigation",
+                    f"a {category_code} dispute goes to the industry/professional mediation "
+                    f"committee of {b.via}",
+                    self.to(unit.key)
+                    .then(RelRef("LOCATED_IN", False), b.node)
+                    .then(RelRef("HAS_EXPERTISE"), domain),
+                )
+                self.close_stage()
+            break

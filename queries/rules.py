@@ -1,0 +1,198 @@
+"""Business rules of the query library, read from `rules.toml` and validated.
+
+`load_rules(county)` returns the defaults with the county's overrides merged in:
+
+    rules = load_rules("330421")          # 嘉善's rules
+    rules.time_limits.level("town")       # 15
+    load_rules(path=Path("my_rules.toml"))  # another file (the API passes a settings value)
+
+The file and its keys are documented in the file itself and in docs/queries.md. Every model
+forbids unknown keys, so a misspelt key is an error naming it rather than a silent default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from graph.schema import LEVELS
+
+
+class RulesError(ValueError):
+    """The rules file cannot be read, or a value in it is invalid."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Levels(_Model):
+    order: tuple[str, ...] = ("village", "town", "county", "city", "province")
+
+    @field_validator("order")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in LEVELS]
+        if unknown:
+            raise ValueError(f"unknown levels {unknown}; the schema has {list(LEVELS)}")
+        return value
+
+    def rank(self, level: str) -> int | None:
+        return self.order.index(level) if level in self.order else None
+
+
+class TimeLimits(_Model):
+    grid: int = Field(3, ge=0)
+    village: int = Field(7, ge=0)
+    town: int = Field(15, ge=0)
+    county: int = Field(30, ge=0)
+    city: int = Field(30, ge=0)
+    province: int = Field(30, ge=0)
+    liaison: int = Field(7, ge=0)
+    industry: int = Field(30, ge=0)
+
+    def level(self, level: str) -> int | None:
+        """Days allowed at `level` (a unit level, grid, liaison or industry); None if unknown."""
+        value = getattr(self, level, None)
+        return value if isinstance(value, int) else None
+
+
+class Group(_Model):
+    parties: int = Field(10, ge=2)
+    warnings: tuple[str, ...] = ("red",)
+    skip_local_mediation: bool = True
+    item_marker: str = "群体性"
+
+
+class Warnings(_Model):
+    red_parties: int = Field(10, ge=2)
+    yellow_parties: int = Field(5, ge=2)
+
+    def colour(self, parties: int) -> str | None:
+        if parties >= self.red_parties:
+            return "red"
+        if parties >= self.yellow_parties:
+            return "yellow"
+        return None
+
+
+class Referral(_Model):
+    item_class: str = "矛盾纠纷化解"
+    mediation_kinds: tuple[str, ...] = ("people",)
+    industry_kinds: tuple[str, ...] = ("industry",)
+    court_function: str = "court"
+    consultation_posts: tuple[str, ...] = ("首席调解员", "法律援助律师")
+
+
+class Weights(_Model):
+    domain: float = Field(0.40, ge=0)
+    locality: float = Field(0.25, ge=0)
+    load: float = Field(0.15, ge=0)
+    rating: float = Field(0.10, ge=0)
+    availability: float = Field(0.10, ge=0)
+
+
+class Locality(_Model):
+    same_town: float = Field(1.0, ge=0, le=1)
+    same_county: float = Field(0.6, ge=0, le=1)
+    shared_pool: float = Field(0.3, ge=0, le=1)
+    elsewhere: float = Field(0.0, ge=0, le=1)
+
+
+class Experts(_Model):
+    limit: int = Field(10, ge=1)
+    include_shared: bool = True
+    load_cap: int = Field(5, ge=1)
+    max_open: int = Field(8, ge=1)
+    rating_default: float = Field(0.6, ge=0, le=1)
+    weights: Weights = Weights()
+    locality: Locality = Locality()
+
+
+class Conflict(_Model):
+    depth: int = Field(3, ge=1, le=3)
+    related_kinds: tuple[str, ...] = ("family", "colleague")
+    same_employer: bool = True
+    same_party_branch: bool = True
+    past_dispute: bool = True
+
+
+class Rules(_Model):
+    """Every rule, with the county whose overrides were merged in (None: the defaults)."""
+
+    def domains_for(self, category: str) -> tuple[str, ...]:
+        """A category's own domain and the related ones the rules add."""
+        return (category, *(d for d in self.related_domains.get(category, ()) if d != category))
+
+    county: str | None = None
+    levels: Levels = Levels()
+    time_limits: TimeLimits = TimeLimits()
+    group: Group = Group()
+    related_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    warnings: Warnings = Warnings()
+    referral: Referral = Referral()
+    experts: Experts = Experts()
+    conflict: Conflict = Conflict()
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read(path: Path | None) -> dict[str, Any]:
+    try:
+        if path is None:
+            text = resources.files("queries").joinpath("rules.toml").read_text(encoding="utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        return tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RulesError(
+            f"cannot read the rules file {path or 'queries/rules.toml'}: {exc}"
+        ) from exc
+
+
+def county_code(code: str) -> str:
+    """The 6-digit county code of a 12-digit unit code or a key such as ``330421-G0001``."""
+    return code[:6]
+
+
+@cache
+def load_rules(county: str | None = None, path: Path | None = None) -> Rules:
+    """The rules for `county` (6-digit code, or any code or key starting with it): the file's
+    defaults with its `[county."<code>"]` table merged over them. `path` reads another file
+    instead of the packaged `queries/rules.toml`."""
+    data = _read(path)
+    overrides = data.pop("county", {})
+    if not isinstance(overrides, dict):
+        raise RulesError("[county] must hold one table per county code")
+    code = county_code(county) if county else None
+    for other, table in overrides.items():  # a bad override fails whichever county asks
+        if not isinstance(table, dict):
+            raise RulesError(f'[county."{other}"] must be a table')
+        _validate(_merge(data, table), f"county {other}", path)
+    merged = _merge(data, overrides[code]) if code and code in overrides else data
+    return _validate({**merged, "county": code}, "defaults", path)
+
+
+def _validate(data: dict[str, Any], where: str, path: Path | None) -> Rules:
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            ".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in exc.errors()
+        )
+        raise RulesError(
+            f"invalid rules ({where}, {path or 'queries/rules.toml'}): {problems}"
+        ) from exc

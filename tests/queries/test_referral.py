@@ -1,0 +1,353 @@
+"""Referral on the demo counties: whole lists of (part, level, actor, rule, limit, due) steps."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from graph.embedded import EmbeddedBackend
+from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef
+from queries.referral import DisputeDescription, Referral, ReferralStep, referral
+from queries.rules import load_rules
+
+pytestmark = pytest.mark.slow
+
+
+def steps(r: Referral) -> list[tuple[object, ...]]:
+    return [
+        (s.order, s.part, s.level, s.actor.key, s.rule, s.time_limit_days, s.due) for s in r.steps
+    ]
+
+
+def contacts(step: ReferralStep) -> tuple[tuple[str, str], ...]:
+    return tuple((c.post, c.person.key) for c in step.contacts)
+
+
+def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend) -> None:
+    """The planted dispute: 武长村's grid team first, the health bureau (no town platform does
+    health), the village and town committees, the county medical committee, the court."""
+    r = referral(demo_graph, dispute_id="330421-D900001", as_of=date(2021, 12, 20))
+    assert (r.dispute, r.grid, r.category, r.list_item) == (
+        NodeRef("Dispute", "330421-D900001", "陆某医疗损害赔偿纠纷"),
+        NodeRef("Grid", "330421-G0332", "武长村第1网格"),
+        NodeRef("Domain", "medical", "医疗纠纷"),
+        NodeRef("ListItem", "L1-019", "医疗纠纷调解"),
+    )
+    assert (r.parties, r.warning, r.group, r.reported_on) == (2, None, False, date(2021, 12, 20))
+    assert steps(r) == [
+        (1, "first_responder", "grid", "330421-G0332", "grid-first", 3, date(2021, 12, 23)),
+        (
+            2,
+            "responsible_department",
+            "county",
+            "330421-DEP007",
+            "department-lowest-level",
+            15,
+            date(2022, 1, 4),
+        ),
+        (
+            3,
+            "mediation_body",
+            "village",
+            "330421-MO147",
+            "mediation-before-litigation",
+            7,
+            date(2021, 12, 30),
+        ),
+        (
+            4,
+            "mediation_body",
+            "town",
+            "330421-MO008",
+            "mediation-before-litigation",
+            15,
+            date(2022, 1, 14),
+        ),
+        (
+            5,
+            "mediation_body",
+            "county",
+            "330421-MO184",
+            "mediation-before-litigation",
+            30,
+            date(2022, 2, 13),
+        ),
+        (6, "court", "county", "330421-DEP004", "court-last", None, None),
+    ]
+    assert [contacts(s) for s in r.steps] == [
+        (
+            ("head", "330421-P001619"),
+            ("instructor", "330421-P001620"),
+            ("full_time", "330421-P001621"),
+            ("part_time", "330421-P001622"),
+        ),
+        (("局长", "330421-P000007"),),
+        (("主任", "330421-P014157"), ("调解员", "330421-P014158")),
+        (
+            ("主任", "330421-P013875"),
+            ("调解员", "330421-P013876"),
+            ("调解员", "330421-P013877"),
+            ("调解员", "330421-P013878"),
+        ),
+        (
+            ("主任", "330421-P014231"),
+            *(("调解员", f"330421-P01423{n}") for n in range(2, 7)),
+        ),
+        (("院长", "330421-P000004"),),
+    ]
+    dispute = NodeRef("Dispute", "330421-D900001", "陆某医疗损害赔偿纠纷")
+    item = NodeRef("ListItem", "L1-019", "医疗纠纷调解")
+    assert r.steps[1] == ReferralStep(
+        order=2,
+        part="responsible_department",
+        level="county",
+        actor=NodeRef("Department", "330421-DEP007", "嘉善县卫生健康局"),
+        contacts=(
+            Contact(
+                NodeRef("Person", "330421-P000007", "钱秀芳"),
+                "局长",
+                "13499368836",
+                date(2015, 1, 20),
+                None,
+            ),
+        ),
+        time_limit_days=15,
+        due=date(2022, 1, 4),
+        rule="department-lowest-level",
+        reason="L1-019 医疗纠纷调解 names the health department; it is taken at the lowest "
+        "level present (the county)",
+        path=GraphPath.at(dispute)
+        .then(RelRef("CLASSIFIED_AS"), item)
+        .then(
+            RelRef("RESPONSIBLE_FOR", False),
+            NodeRef("Department", "330421-DEP007", "嘉善县卫生健康局"),
+        ),
+    )
+    assert str(r.steps[4].path).endswith(
+        "(Unit 330421000000 嘉善县)<-[:LOCATED_IN]-(MediationOrg 330421-MO184 "
+        "嘉善县医疗纠纷人民调解委员会)-[:HAS_EXPERTISE]->(Domain medical 医疗纠纷)"
+    )
+
+
+def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBackend) -> None:
+    """The demo has no professional grid in 嘉善 or 景宁 (only the city variant does), so this
+    is a described wage dispute at an enterprise in its dedicated grid (专属网格). The
+    labour-dispute committee takes it, wages being related to labour in the rules."""
+    described = DisputeDescription(
+        place="330421-O013", category="wages", parties=3, reported_on=date(2021, 12, 1)
+    )
+    r = referral(demo_graph, description=described, as_of=date(2021, 12, 1))
+    assert (r.dispute, r.grid, r.list_item, r.warning, r.group) == (
+        None,
+        NodeRef("Grid", "330421-G0435", "嘉善群英服饰有限公司专属网格"),
+        NodeRef("ListItem", "L1-011", "欠薪纠纷调解"),
+        None,
+        False,
+    )
+    assert steps(r) == [
+        (1, "first_responder", "grid", "330421-G0435", "grid-first", 3, date(2021, 12, 4)),
+        (
+            2,
+            "responsible_department",
+            "county",
+            "330421-DEP006",
+            "department-lowest-level",
+            15,
+            date(2021, 12, 16),
+        ),
+        (
+            3,
+            "mediation_body",
+            "village",
+            "330421-MO032",
+            "mediation-before-litigation",
+            7,
+            date(2021, 12, 11),
+        ),
+        (
+            4,
+            "mediation_body",
+            "town",
+            "330421-MO001",
+            "mediation-before-litigation",
+            15,
+            date(2021, 12, 26),
+        ),
+        (
+            5,
+            "mediation_body",
+            "county",
+            "330421-MO188",
+            "mediation-before-litigation",
+            30,
+            date(2022, 1, 25),
+        ),
+        (6, "court", "county", "330421-DEP004", "court-last", None, None),
+    ]
+    factory = NodeRef("Organisation", "330421-O013", "嘉善群英服饰有限公司")
+    assert r.steps[0].path == GraphPath.at(factory).then(
+        RelRef("LOCATED_IN"), NodeRef("Grid", "330421-G0435", "嘉善群英服饰有限公司专属网格")
+    )
+
+
+def test_a_twelve_party_land_dispute_enters_at_the_county_center(
+    demo_graph: EmbeddedBackend,
+) -> None:
+    """12 parties and a red warning: the grid team, then the county center's 3+X team (judge,
+    chief mediator, legal-aid lawyer, and the land bureau concerned), the petitions bureau of
+    the group-dispute item, no village or town committee, the court last."""
+    r = referral(demo_graph, dispute_id="330421-D006813", as_of=date(2021, 12, 4))
+    assert (r.parties, r.warning, r.group, r.category, r.list_item) == (
+        12,
+        "red",
+        True,
+        NodeRef("Domain", "land", "土地山林纠纷"),
+        NodeRef("ListItem", "L1-006", "土地山林纠纷群体性事件预警处置"),
+    )
+    assert steps(r) == [
+        (1, "first_responder", "grid", "330421-G0103", "grid-first", 3, date(2021, 12, 7)),
+        (
+            2,
+            "consultation_team",
+            "county",
+            "330421-C001",
+            "group-dispute-county-center",
+            30,
+            date(2022, 1, 6),
+        ),
+        (
+            3,
+            "consultation_team",
+            "county",
+            "330421-DEP015",
+            "group-dispute-county-center",
+            30,
+            date(2022, 1, 6),
+        ),
+        (
+            4,
+            "responsible_department",
+            "county",
+            "330421-DEP002",
+            "department-lowest-level",
+            30,
+            date(2022, 1, 3),
+        ),
+        (5, "court", "county", "330421-DEP004", "court-last", None, None),
+    ]
+    assert contacts(r.steps[1]) == (
+        ("法律援助律师", "330421-P000081"),
+        ("首席调解员", "330421-P000080"),
+        ("院长", "330421-P000004"),
+    )
+    assert r.steps[1].reason.startswith("12 parties (group dispute: 10 or more) and red warning")
+
+
+def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
+    demo_graph: EmbeddedBackend,
+) -> None:
+    """An out-of-county grid: its own team, then the four liaison departments of 景宁's 4+X
+    (10 days: 景宁 overrides the liaison limit), the labour bureau, the labour committee."""
+    r = referral(demo_graph, dispute_id="331127-D001878", as_of=date(2021, 7, 2))
+    assert r.grid == NodeRef("Grid", "331127-G0294", "杭州景宁人域外综治网格")
+    assert steps(r) == [
+        (1, "first_responder", "grid", "331127-G0294", "grid-first", 3, date(2021, 7, 5)),
+        *(
+            (n, "liaison_body", "county", key, "out-of-county-liaison", 10, date(2021, 7, 15))
+            for n, key in enumerate(
+                ("331127-DEP002", "331127-DEP014", "331127-DEP021", "331127-DEP022"), start=2
+            )
+        ),
+        (
+            6,
+            "responsible_department",
+            "county",
+            "331127-DEP006",
+            "department-lowest-level",
+            15,
+            date(2021, 7, 17),
+        ),
+        (
+            7,
+            "mediation_body",
+            "county",
+            "331127-MO169",
+            "mediation-before-litigation",
+            30,
+            date(2021, 8, 14),
+        ),
+        (8, "court", "county", "331127-DEP004", "court-last", None, None),
+    ]
+    assert str(r.steps[1].path) == (
+        "(Dispute 331127-D001878 陈某追讨工资纠纷)-[:OCCURRED_IN]->(Grid 331127-G0294 "
+        "杭州景宁人域外综治网格)-[:LIAISES_WITH]->(Department 331127-DEP002 景宁畲族自治县信访局)"
+    )
+
+
+def test_a_department_is_taken_at_the_lowest_level_present(demo_graph: EmbeddedBackend) -> None:
+    """A consumer dispute described by its village: both of 武长村's grids answer first, and
+    the market function is found on 姚庄镇's platform before the county bureau."""
+    described = DisputeDescription(
+        place="330421111206", category="consumer", reported_on=date(2021, 12, 1)
+    )
+    r = referral(demo_graph, description=described, as_of=date(2021, 12, 1))
+    assert steps(r)[:3] == [
+        (1, "first_responder", "grid", "330421-G0332", "grid-first", 3, date(2021, 12, 4)),
+        (2, "first_responder", "grid", "330421-G0333", "grid-first", 3, date(2021, 12, 4)),
+        (
+            3,
+            "responsible_department",
+            "town",
+            "330421-DEP050",
+            "department-lowest-level",
+            15,
+            date(2021, 12, 16),
+        ),
+    ]
+    assert str(r.steps[2].path) == (
+        "(ListItem L1-015 消费维权纠纷调解)<-[:RESPONSIBLE_FOR]-(Department 330421-DEP009 "
+        "嘉善县市场监督管理局)-[:LOCATED_IN]->(Unit 330421000000 嘉善县)<-[:PART_OF]-(Unit "
+        "330421111000 姚庄镇)<-[:LOCATED_IN]-(Department 330421-DEP050 姚庄镇市场监管平台)"
+    )
+
+
+def test_a_description_is_graded_and_the_rules_can_change_it(demo_graph: EmbeddedBackend) -> None:
+    described = DisputeDescription(place="330421-G0332", category="land", parties=6)
+    r = referral(demo_graph, description=described, as_of=date(2021, 12, 1))
+    assert (r.warning, r.group, r.reported_on) == ("yellow", False, date(2021, 12, 1))
+    rules = load_rules("330421")
+    stricter = rules.model_copy(update={"group": rules.group.model_copy(update={"parties": 5})})
+    r = referral(demo_graph, description=described, as_of=date(2021, 12, 1), rules=stricter)
+    assert r.group
+    assert [s.part for s in r.steps] == [
+        "first_responder",
+        "consultation_team",
+        "consultation_team",
+        "responsible_department",
+        "court",
+    ]
+    red = replace(described, parties=2, warning="red")
+    assert referral(demo_graph, description=red, as_of=date(2021, 12, 1)).group
+
+
+def test_unknown_ids_and_bad_arguments(demo_graph: EmbeddedBackend) -> None:
+    with pytest.raises(NotFound, match="no dispute with id '330421-D999999'"):
+        referral(demo_graph, dispute_id="330421-D999999")
+    with pytest.raises(NotFound, match="no grid, unit or organisation with key 'x'"):
+        referral(demo_graph, description=DisputeDescription(place="x", category="land"))
+    with pytest.raises(NotFound, match="no responsibility-list item with id 'L9-999'"):
+        referral(
+            demo_graph, description=DisputeDescription(place="330421-G0332", list_item="L9-999")
+        )
+    with pytest.raises(NotFound, match="for the category 'astrology'"):
+        referral(
+            demo_graph, description=DisputeDescription(place="330421-G0332", category="astrology")
+        )
+    with pytest.raises(ValueError, match="exactly one of dispute_id"):
+        referral(demo_graph)
+    with pytest.raises(ValueError, match="needs a category"):
+        referral(demo_graph, description=DisputeDescription(place="330421-G0332"))
+    with pytest.raises(ValueError, match="has no grid directly in it"):
+        referral(demo_graph, description=DisputeDescription(place="330421111000", category="land"))

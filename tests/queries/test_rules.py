@@ -1,0 +1,69 @@
+"""The rules file: documented defaults, county overrides, and errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from queries.rules import Rules, RulesError, load_rules
+
+
+def test_the_defaults_are_the_documented_ones() -> None:
+    rules = load_rules()
+    assert rules.county is None
+    assert rules.time_limits.level("grid") == 3
+    assert rules.time_limits.level("town") == 15
+    assert rules.time_limits.level("nowhere") is None
+    assert (rules.group.parties, rules.group.warnings) == (10, ("red",))
+    assert rules.conflict.depth == 3
+    assert rules.experts.weights.domain == 0.40
+    assert rules.domains_for("wages") == ("wages", "labour")
+    assert rules.domains_for("medical") == ("medical",)
+    assert rules.warnings.colour(12) == "red"
+    assert rules.warnings.colour(6) == "yellow"
+    assert rules.warnings.colour(2) is None
+    assert rules.levels.rank("town") == 1
+
+
+def test_a_county_overrides_only_what_it_names() -> None:
+    jingning, default = load_rules("331127"), load_rules()
+    assert jingning.county == "331127"
+    assert jingning.time_limits.liaison == 10
+    assert jingning.time_limits.model_copy(update={"liaison": 7}) == default.time_limits
+    assert load_rules("331127-G0294") == jingning  # any key starting with the code
+    assert load_rules("330421").time_limits == default.time_limits
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_another_file_can_be_read(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[conflict]\ndepth = 2\n[county."320506"]\nexperts = { weights = { rating = 0.5 } }\n',
+    )
+    rules = load_rules("320506", path=path)
+    assert rules.conflict.depth == 2
+    assert rules.experts.weights.rating == 0.5
+    assert rules.experts.weights.domain == 0.40  # nested tables merge key by key
+    assert isinstance(rules, Rules)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[conflict]\ndepth = 4\n", r"conflict\.depth: Input should be less than or equal to 3"),
+        ("[conflict]\ndepht = 2\n", r"conflict\.depht: Extra inputs are not permitted"),
+        ("[time_limits]\ntown = -1\n", r"time_limits\.town"),
+        ('[levels]\norder = ["village", "hamlet"]\n', "unknown levels"),
+        ('[county."331127"]\ngroup = { parties = "ten" }\n', r"county 331127.*group\.parties"),
+        ("[conflict\n", "cannot read the rules file"),
+    ],
+)
+def test_a_bad_value_is_an_error_naming_its_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(RulesError, match=message):
+        load_rules(path=_write(tmp_path, text))
