@@ -261,13 +261,14 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if not k.startswith("_")}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
 
 
 def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
-    out = Console()
+    # A pipe or a file has no width: give tables room rather than rich's 80 columns.
+    out = Console() if sys.stdout.isatty() else Console(width=200)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(_plain(rows), ensure_ascii=False, indent=2) + "\n")
         return
@@ -454,3 +455,175 @@ def token_create(
         raise typer.Exit(2) from None
     sys.stdout.write(token + "\n")
     console.print(f"stored its hash in {settings.tokens}; the token is not shown again")
+
+
+# -- the three headline queries ---------------------------------------------------------------
+
+
+def _shown(result: Any, role: Role) -> Any:
+    """The result as `role` may see it: admins raw, everyone else masked."""
+    from queries.explain import masked
+
+    return result if role is Role.admin else masked(result)
+
+
+def _contacts(contacts: Any) -> str:
+    return "\n".join(
+        f"{c.person.name} {c.post}" + (f" {c.mobile}" if c.mobile else "") for c in contacts
+    )
+
+
+def _as_date(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _emit(result: Any, fmt: Format, tables: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    if fmt is Format.json:
+        import dataclasses
+
+        sys.stdout.write(
+            json.dumps(_plain(dataclasses.asdict(result)), ensure_ascii=False, indent=2) + "\n"
+        )
+        return
+    for title, rows in tables:
+        if rows:
+            _print_rows(rows, fmt, title)
+
+
+def _run_query(settings: Settings, function: Any, **arguments: Any) -> Any:
+    from queries.explain import NotFound
+
+    with _backend(settings, read_only=True, serving=True) as backend:
+        try:
+            return function(backend, **arguments)
+        except (NotFound, ValueError, GraphError) as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+
+
+AsOf = Annotated[
+    datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="Use the posts and memberships valid on this day."),
+]
+RoleOption = Annotated[Role, typer.Option(help="admin shows personal data; others see it masked.")]
+FormatOption = Annotated[Format, typer.Option(help="Output format.")]
+
+
+@app.command()
+def referral(
+    dispute: Annotated[str | None, typer.Option(help="A dispute in the graph.")] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Or describe one: a grid id, village code or enterprise.")
+    ] = None,
+    category: Annotated[str | None, typer.Option(help="Its domain, e.g. wages.")] = None,
+    item: Annotated[str | None, typer.Option(help="Its responsibility-list item id.")] = None,
+    parties: Annotated[int, typer.Option(help="How many parties.")] = 2,
+    as_of: AsOf = None,
+    role: RoleOption = Role.viewer,
+    format: FormatOption = Format.table,
+) -> None:
+    """Who is responsible for a dispute, in order, with time limits and contacts."""
+    from queries.referral import DisputeDescription
+    from queries.referral import referral as referral_of
+
+    if (dispute is None) == (place is None):
+        console.print("[red]error:[/red] give --dispute ID, or --place with --category or --item")
+        raise typer.Exit(2)
+    description = (
+        DisputeDescription(place, category=category, list_item=item, parties=parties)
+        if place
+        else None
+    )
+    result = _shown(
+        _run_query(
+            _settings(),
+            referral_of,
+            dispute_id=dispute,
+            description=description,
+            as_of=_as_date(as_of),
+        ),
+        role,
+    )
+    rows = [
+        {"#": s.order, "part": s.part, "level": s.level, "actor": f"{s.actor.name} ({s.actor.key})",
+         "days": s.time_limit_days, "due": s.due, "contacts": _contacts(s.contacts), "rule": s.rule}
+        for s in result.steps
+    ]  # fmt: skip
+    _emit(result, format, [(f"Referral of {result.dispute or result.grid}", rows)])
+
+
+@app.command()
+def experts(
+    domain: Annotated[list[str] | None, typer.Option(help="Expertise domain (repeatable).")] = None,
+    dispute: Annotated[str | None, typer.Option(help="Or a dispute: its domains.")] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Where help is needed (a code or grid).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="How many to rank.")] = None,
+    shared: Annotated[bool, typer.Option(help="Include shared pools.")] = True,
+    as_of: AsOf = None,
+    role: RoleOption = Role.viewer,
+    format: FormatOption = Format.table,
+) -> None:
+    """Experts who can help, ranked with the parts of their score, and who is excluded and why."""
+    from queries.experts import expert_pool
+
+    result = _shown(
+        _run_query(
+            _settings(),
+            expert_pool,
+            domains=tuple(domain or ()),
+            dispute_id=dispute,
+            place=place,
+            limit=limit,
+            as_of=_as_date(as_of),
+            include_shared=shared,
+        ),
+        role,
+    )
+    ranked = [
+        {"rank": e.rank, "expert": f"{e.expert.name} ({e.expert.key})", "score": e.score,
+         "parts": ", ".join(f"{p.name} {p.value:g}" for p in e.parts),
+         "pools": ", ".join(p.name for p in e.pools)}
+        for e in result.ranked
+    ]  # fmt: skip
+    excluded = [
+        {"expert": f"{x.expert.name} ({x.expert.key})", "rule": x.rule, "why": str(x.path)}
+        for x in result.excluded
+    ]
+    _emit(result, format, [("Ranked", ranked), (f"Excluded ({len(excluded)})", excluded)])
+
+
+@app.command()
+def escalation(
+    grid: Annotated[str | None, typer.Option(help="A grid id.")] = None,
+    dispute: Annotated[str | None, typer.Option(help="Or a dispute: its grid.")] = None,
+    as_of: AsOf = None,
+    role: RoleOption = Role.viewer,
+    format: FormatOption = Format.table,
+) -> None:
+    """Where a matter goes if it is not settled here: the ladder and the party line beside it."""
+    from queries.escalation import escalation_path
+
+    result = _shown(
+        _run_query(
+            _settings(),
+            escalation_path,
+            grid_id=grid,
+            dispute_id=dispute,
+            as_of=_as_date(as_of),
+        ),
+        role,
+    )
+    ladder = [
+        {"#": s.order, "level": s.level, "place": s.place.name, "days": s.time_limit_days,
+         "due": s.due, "bodies": "; ".join(f"{b.node.name} ({b.role})" for b in s.bodies),
+         "rule": s.rule}
+        for s in result.ladder
+    ]  # fmt: skip
+    party = [
+        {"#": p.order, "organisation": p.org.name, "level": p.level,
+         "leaders": _contacts(p.leaders)}
+        for p in result.party_line
+    ]  # fmt: skip
+    _emit(result, format, [("Escalation ladder", ladder), ("Party line", party)])

@@ -184,3 +184,46 @@ def test_a_mediator_token_needs_a_scope(run, tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.output.startswith("error: ")
     assert not (tmp_path / "tokens.json").exists()
+
+
+def test_referral_prints_the_steps_masked_for_a_viewer(examples_loaded):
+    result = examples_loaded("referral", "--dispute", "JS-2024-0137", "--format", "json")
+    assert result.exit_code == 0
+    answer = json.loads(result.stdout)
+    steps = [(s["order"], s["part"], s["level"], s["actor"]["key"], s["rule"])
+             for s in answer["steps"]]  # fmt: skip
+    assert steps == [
+        (1, "first_responder", "grid", "330421001000-Z02", "grid-first"),
+        (2, "mediation_body", "county", "med-330421-medical", "mediation-before-litigation"),
+    ]
+    assert answer["dispute"]["name"] == "（已隐去）"
+    assert re.findall(r"1[3-9]\d{9}", result.stdout) == []
+
+
+def test_an_admin_sees_the_contacts_in_full(examples_loaded):
+    result = examples_loaded("referral", "--dispute", "JS-2024-0137", "--role", "admin",
+                             "--format", "json")  # fmt: skip
+    answer = json.loads(result.stdout)
+    assert answer["dispute"]["name"] == "术后并发症赔偿纠纷"
+    [contact] = answer["steps"][1]["contacts"]
+    assert re.fullmatch(r"1[3-9]\d{9}", contact["mobile"])
+
+
+def test_escalation_climbs_from_a_micro_grid(examples_loaded):
+    result = examples_loaded("escalation", "--grid", "330421001001-G01-W03", "--format", "json")
+    assert result.exit_code == 0
+    ladder = [
+        (s["level"], s["place"]["key"], s["rule"]) for s in json.loads(result.stdout)["ladder"]
+    ]
+    assert ladder == [
+        ("grid", "330421001001-G01-W03", "grid-first"),
+        ("grid", "330421001001-G01", "part-of-ladder"),
+        ("village", "330421001001", "part-of-ladder"),
+        ("town", "330421001000", "escalates-to"),
+        ("county", "330421000000", "escalates-to"),
+    ]  # no court rung: the example files do not locate the court in the county
+
+
+def test_an_unknown_dispute_is_a_clear_error(examples_loaded):
+    result = examples_loaded("referral", "--dispute", "NOPE")
+    assert (result.exit_code, result.output) == (2, "error: no dispute with id 'NOPE'\n")
