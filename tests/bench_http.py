@@ -61,6 +61,12 @@ QUERIES: dict[str, tuple[str, str]] = {
         '{ person(id: "330421-P000546") { name gridPosts(asOf: "2021-06-01") { role '
         "grid { id name } } } }",
     ),
+    "referral of the planted dispute, contacts and paths (mediator)": (
+        "mediator",
+        '{ referral(disputeId: "330421-D900001", asOf: "2021-12-20") { steps { order part '
+        "actor { key name } contacts { person { name } post mobile } due rule "
+        "path { text } } } }",
+    ),
 }
 
 

@@ -4,8 +4,8 @@
 
 regenerates the committed SDL; a test fails when the file and the code differ.
 
-The root type is `Query`, which inherits its fields from `NodeLookups` and `NodeLists`. The
-headline queries (`referral`, `expertPool`, `escalationPath`) join it as one more base class.
+The root type is `Query`, which inherits its fields from `NodeLookups`, `NodeLists` and
+`HeadlineQueries` (`referral`, `expertPool`, `escalationPath`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.printer import print_schema
 
 from api.graphql.errors import should_mask
+from api.graphql.headline import HeadlineQueries
 from api.graphql.limits import extensions
 from api.graphql.lists import NodeLists
 from api.graphql.lookups import NodeLookups
@@ -24,7 +25,7 @@ from api.settings import Settings
 
 
 @strawberry.type(description="The graph of grid-based social governance, read-only.")
-class Query(NodeLookups, NodeLists):
+class Query(NodeLookups, NodeLists, HeadlineQueries):
     pass
 
 
