@@ -390,6 +390,9 @@ SAMPLES: dict[str, Callable[[Backend], Any]] = {
     "item_class": lambda g: _first(g, "MATCH (i:ListItem) RETURN i.item_class AS k"),
     "ties": lambda g: ["RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO"],
     "related_kinds": lambda g: ["family", "colleague"],
+    "other": lambda g: "331127000000",
+    "start": lambda g: date(2021, 1, 1),
+    "until": lambda g: date(2021, 12, 31),
 }
 
 
