@@ -39,6 +39,13 @@ app = typer.Typer(
 console = Console(stderr=True, soft_wrap=True)
 
 
+class Role(StrEnum):
+    viewer = "viewer"
+    mediator = "mediator"
+    researcher = "researcher"
+    admin = "admin"
+
+
 class Format(StrEnum):
     table = "table"
     json = "json"
@@ -311,10 +318,27 @@ def cypher(
         ),
     ] = None,
     format: Annotated[Format, typer.Option(help="Output format.")] = Format.table,
+    role: Annotated[
+        Role,
+        typer.Option(help="Whose view of personal data: admin raw, researcher pseudonyms."),
+    ] = Role.viewer,
 ) -> None:
-    """Run a read query on the graph (opened read-only) and print its rows."""
+    """Run a read query on the graph (opened read-only) and print its rows.
+
+    Ad-hoc Cypher passes the read-only check first; at most GOVGRAPH_CYPHER_ROW_CAP rows are
+    printed (a note says when more matched), and every query is written to the audit log.
+    """
+    import getpass
+    import time
+
+    from api.audit import AuditLog, AuditRecord
+    from graph.pseudonym import Privacy, key_from_text
+
     settings = _settings()
     params = dict(_parse_param(p) for p in param or [])
+    audit = AuditLog(Path(settings.audit_log))
+    who = f"cli:{getpass.getuser()}:{role.value}"
+    started = time.perf_counter()
     with _backend(settings, read_only=True, serving=True) as backend:
         try:
             if " " not in query.strip():
@@ -324,22 +348,27 @@ def cypher(
                 check_read_only(query)
                 rows = backend.read(query, params)
         except (GraphError, UnknownQuery, BadParameters, NotReadOnly) as exc:
+            audit.append(AuditRecord(who, query, params, "refused", reason=str(exc)))
             console.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(2) from None
-    _print_rows(rows, format)
+    cap = settings.cypher_row_cap
+    secret = settings.pseudonym_key.get_secret_value()
+    privacy = Privacy.for_role(role.value, key_from_text(secret) if secret else None)
+    shown = privacy.rows(rows[:cap], query)
+    duration = round((time.perf_counter() - started) * 1000, 1)
+    audit.append(AuditRecord(who, query, params, "accepted", len(shown), len(rows) > cap, duration))
+    _print_rows(shown, format)
+    if len(rows) > cap:
+        console.print(
+            f"truncated: {len(rows)} rows matched, {cap} shown (GOVGRAPH_CYPHER_ROW_CAP)",
+            highlight=False,
+        )
 
 
 class ExportFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
     graphml = "graphml"
-
-
-class Role(StrEnum):
-    viewer = "viewer"
-    mediator = "mediator"
-    researcher = "researcher"
-    admin = "admin"
 
 
 @app.command()

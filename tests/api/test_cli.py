@@ -227,3 +227,30 @@ def test_escalation_climbs_from_a_micro_grid(examples_loaded):
 def test_an_unknown_dispute_is_a_clear_error(examples_loaded):
     result = examples_loaded("referral", "--dispute", "NOPE")
     assert (result.exit_code, result.output) == (2, "error: no dispute with id 'NOPE'\n")
+
+
+def test_cypher_caps_rows_masks_by_role_and_audits_every_query(
+    examples_loaded, tmp_path, monkeypatch
+):
+    from api.audit import verify
+
+    monkeypatch.setenv("GOVGRAPH_CYPHER_ROW_CAP", "2")
+    people = "MATCH (p:Person) RETURN p.id AS id, p.name AS name ORDER BY id"
+    viewer = examples_loaded("cypher", people, "--format", "json")
+    admin = examples_loaded("cypher", people, "--format", "json", "--role", "admin")
+    refused = examples_loaded("cypher", "MATCH (p:Person) DELETE p")
+    assert (viewer.exit_code, admin.exit_code, refused.exit_code) == (0, 0, 2)
+    shown, raw = json.loads(viewer.stdout), json.loads(admin.stdout)
+    assert [r["id"] for r in shown] == [r["id"] for r in raw] and len(raw) == 2
+    assert [r["name"] for r in shown] == [r["name"][0] + "某" for r in raw]
+    assert "truncated: 5 rows matched, 2 shown (GOVGRAPH_CYPHER_ROW_CAP)" in viewer.output
+    log = tmp_path / "data" / "audit.jsonl"
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [
+        (r["who"].split(":")[-1], r["outcome"], r["rows"], r["truncated"]) for r in records
+    ] == [
+        ("viewer", "accepted", 2, True),
+        ("admin", "accepted", 2, True),
+        ("viewer", "refused", 0, False),
+    ]
+    assert verify(log) is None
