@@ -3,8 +3,11 @@
 Facts this adapter is built around (shared/notes/ladybugdb.md):
 - one write transaction at a time per database, and a second one fails at once rather than
   waiting, so every call here is serialised by one lock;
-- `COPY T FROM $table` is the fast path into empty tables; `UNWIND … MERGE` slows down as a
-  table grows, so upserts MATCH-and-SET the rows that exist and CREATE the rest;
+- `COPY T FROM $table` is the fast path into empty tables, and appends to non-empty ones;
+  `UNWIND $rows` of maps is slow (seconds per 50,000 rows) and `UNWIND … MERGE` slows down as
+  a table grows, while `LOAD FROM $table` (an Arrow table) with a key lookup reads or sets
+  50,000 rows in a fraction of a second. So an upsert reads what the rows' keys hold now,
+  SETs the rows that differ, and COPYs the new ones, all in one transaction;
 - `UNWIND $rows` needs every map to have the same keys and fails on an empty list;
 - a missing parameter does not raise, so callers must pass every one.
 """
@@ -13,13 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import ladybug
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.backend import Params, Row
 from graph.ddl import RID, embedded_ddl, ident
@@ -83,71 +87,107 @@ class EmbeddedBackend:
     def upsert_nodes(self, node_type: NodeType, rows: Sequence[Row], *, bulk: bool) -> None:
         if not rows:
             return
-        label, key = ident(node_type.label), ident(node_type.key)
+        label = ident(node_type.label)
         if bulk:
             table = _arrow(rows, node_type.properties)
-            with self._lock:
+            with self._lock, self._writing_tables():
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
             return
         # Set only the properties the rows carry: a partial file updates what it holds.
-        others = [p for p in node_type.properties if p.name != node_type.key and p.name in rows[0]]
-        update = (
-            "UNWIND $rows AS r MATCH (n:" + label + " {" + key + ": r." + key + "}) "
-            "SET " + ", ".join("n." + ident(p.name) + " = " + _value(p) for p in others)
-        )
-        assignments = ", ".join(
-            [key + ": r." + key] + [ident(p.name) + ": " + _value(p) for p in others]
-        )
-        create = (
-            "UNWIND $rows AS r OPTIONAL MATCH (n:" + label + " {" + key + ": r." + key + "}) "
-            "WITH r, n WHERE n IS NULL CREATE (:" + label + " {" + assignments + "})"
-        )
-        params = {"rows": [dict(r) for r in rows]}
-        statements = [(update, params), (create, params)] if others else [(create, params)]
-        with self._lock:
-            self._transaction(statements)
+        key = node_type.property(node_type.key)
+        others = [p for p in node_type.properties if p is not key and p.name in rows[0]]
+        given = _arrow(rows, [key, *others])
+        find = "LOAD FROM $rows MATCH (n:" + label + " {" + ident(key.name) + ": c0}) "
+        with self._lock, self._writing_tables():
+            now = self._execute(
+                find + "RETURN c0" + "".join(", n." + ident(p.name) for p in others),
+                {"rows": _numbered(given.select([0]))},
+            ).get_as_arrow()
+            changed, new = _compare(given, now, identity=1)
+            if changed and others:
+                sets = ", ".join(f"n.{ident(p.name)} = c{j}" for j, p in enumerate(others, 1))
+                self._execute(find + "SET " + sets, {"rows": _numbered(given.take(changed))})
+            if new:
+                table = _widen(given.take(new), node_type.properties)
+                self._execute("COPY " + label + " FROM $rows", {"rows": table})
 
     def upsert_rels(
         self, rel_type: RelType, groups: Mapping[tuple[str, str], Sequence[Row]], *, bulk: bool
     ) -> None:
-        statements = [
-            self._rel_statement(rel_type, a, b, rows, bulk=bulk)
-            for (a, b), rows in groups.items()
-            if rows
-        ]
-        if statements:
-            with self._lock:
-                self._transaction(statements)
+        work = [(a, b, rows) for (a, b), rows in groups.items() if rows]
+        if not work:
+            return
+        with self._lock, self._writing_tables():
+            for a, b, rows in work:
+                if bulk:
+                    self._copy_rels(rel_type, a, b, _arrow(rows, _rel_columns(rel_type)))
+                else:
+                    self._merge_rels(rel_type, a, b, rows)
 
-    def _rel_statement(
-        self, rel_type: RelType, from_label: str, to_label: str, rows: Sequence[Row], *, bulk: bool
-    ) -> tuple[str, Params]:
-        type_ = ident(rel_type.type)
+    def _copy_rels(self, rel_type: RelType, from_label: str, to_label: str, table: Any) -> None:
         a, b = ident(from_label), ident(to_label)
-        if bulk:
-            rid = Property(RID, max_length=64)
-            table = _arrow(rows, (Property("from"), Property("to"), rid, *rel_type.properties))
-            return "COPY " + type_ + " FROM $rows (from='" + a + "', to='" + b + "')", {
-                "rows": table
-            }
-        a_key = ident(_key_of(rel_type, a))
-        b_key = ident(_key_of(rel_type, b, end=1))
-        given = [p for p in rel_type.properties if p.name in rows[0]]
-        sets = ", ".join("e." + ident(p.name) + " = " + _value(p) for p in given)
-        merge = (
-            "UNWIND $rows AS r "
-            "MATCH (a:" + a + " {" + a_key + ": r.from}) "
-            "MATCH (b:" + b + " {" + b_key + ": r.to}) "
-            "MERGE (a)-[e:"
-            + type_
-            + " {"
-            + RID
-            + ": r."
-            + RID
-            + "}]->(b)"
-            + (" SET " + sets if sets else "")
+        self._execute(
+            "COPY " + ident(rel_type.type) + " FROM $rows (from='" + a + "', to='" + b + "')",
+            {"rows": table},
         )
-        return merge, {"rows": [dict(r) for r in rows]}
+
+    def _merge_rels(
+        self, rel_type: RelType, from_label: str, to_label: str, rows: Sequence[Row]
+    ) -> None:
+        """What `MERGE (a)-[e:T {rid}]->(b) SET e…` does, row by row: the relationships whose
+        rid joins the same endpoints are updated where their properties differ, and the rest
+        are created."""
+        type_ = ident(rel_type.type)
+        others = [p for p in rel_type.properties if p.name in rows[0]]
+        given = _arrow(rows, [*_rel_columns(rel_type)[:3], *others])  # from, to, rid, …
+        # The relationships are found from one end's nodes, looked up by key, along their own
+        # relationships (a pattern that binds both ends is planned as a scan of the whole
+        # type). The end with more distinct keys in the rows is taken: its nodes are likely to
+        # have fewer relationships each (a person lives in one unit; a unit has thousands).
+        ends = [
+            (0, ident(from_label), ident(_key_of(rel_type, from_label)), "-[e:" + type_),
+            (1, ident(to_label), ident(_key_of(rel_type, to_label, end=1)), "<-[e:" + type_),
+        ]
+        keys = [pc.unique(given.column(j)) for j in (0, 1)]
+        (near, near_label, near_key, arrow), (far, far_label, far_key, _) = (
+            ends if len(keys[0]) >= len(keys[1]) else ends[::-1]
+        )
+        tail = "]->" if near == 0 else "]-"
+        start = "LOAD FROM $rows MATCH (x:" + near_label + " {" + near_key + ": c0}) "
+        walk = "OPTIONAL MATCH (x)" + arrow + "{}" + tail + "(y:" + far_label + "{}) "
+        # Every relationship of those nodes; where a node has none, a row of nulls, which
+        # identifies nothing.
+        now = self._execute(
+            start
+            + walk.format("", "")
+            + "RETURN c0, y."
+            + far_key
+            + ", e."
+            + RID
+            + "".join(", e." + ident(p.name) for p in others),
+            {"rows": pa.table({"c0": keys[near]})},
+        ).get_as_arrow()
+        if near == 1:  # (to, from, rid, …) as (from, to, rid, …)
+            now = now.select([1, 0, *range(2, now.num_columns)])
+        changed, new = _compare(given, now, identity=3)
+        if changed and others:
+            # c0: the near end's key, c1: the far end's, c2: rid, c3…: the properties.
+            order = [near, far, *range(2, given.num_columns)]
+            carried = "".join(f", c{j}" for j in range(3, 3 + len(others)))
+            sets = ", ".join(f"e.{ident(p.name)} = c{j}" for j, p in enumerate(others, 3))
+            self._execute(
+                start
+                + walk.format(" {" + RID + ": c2}", " {" + far_key + ": c1}")
+                + "WITH e"
+                + carried
+                + " WHERE e IS NOT NULL SET "
+                + sets,
+                {"rows": _numbered(given.take(changed).select(order))},
+            )
+        if new:
+            self._copy_rels(
+                rel_type, from_label, to_label, _widen(given.take(new), _rel_columns(rel_type))
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -162,26 +202,41 @@ class EmbeddedBackend:
         except RuntimeError as exc:
             raise from_ladybug(exc) from exc
 
-    def _transaction(self, statements: Sequence[tuple[str, Params]]) -> None:
-        self._execute("BEGIN TRANSACTION")
+    @contextlib.contextmanager
+    def _writing_tables(self) -> Iterator[None]:
+        """A write whose statements take Arrow tables, in one transaction. The connection
+        caches a prepared statement per query and parameter shape, and takes each Arrow table
+        for a shape of its own: every batch's statements would be kept, and with them the
+        batch's tables (about 40 MB a batch of 50,000). Those made here are dropped at the end,
+        when their results have been read."""
+        cache = getattr(self._conn, "_pybind_implicit_prepared_cache", None)
+        cached = set(cache) if isinstance(cache, dict) else None
         try:
+            with self._in_transaction():
+                yield
+        finally:
+            if cached is not None and isinstance(cache, dict):
+                for key in [key for key in cache if key not in cached]:
+                    del cache[key]
+
+    def _transaction(self, statements: Sequence[tuple[str, Params]]) -> None:
+        with self._in_transaction():
             for query, params in statements:
                 self._execute(query, params)
-        except GraphError:
-            # LadybugDB rolls a failed transaction back by itself; a ROLLBACK here would only
-            # report that no transaction is active. Be sure, without hiding the first error.
+
+    @contextlib.contextmanager
+    def _in_transaction(self) -> Iterator[None]:
+        self._execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            # LadybugDB rolls a failed statement's transaction back by itself; a ROLLBACK here
+            # would only report that no transaction is active. Be sure, without hiding the
+            # first error (nor leaving a transaction open after any other exception).
             with contextlib.suppress(RuntimeError):
                 self._conn.execute("ROLLBACK")
             raise
         self._execute("COMMIT")
-
-
-def _value(p: Property) -> str:
-    """`r.<name>`, cast to its type: a batch whose values are all empty would otherwise bind
-    as STRING and fail against an INT64 or DATE column."""
-    if p.type is Type.STRING:
-        return "r." + ident(p.name)
-    return "CAST(r." + ident(p.name) + " AS " + p.type.value + ")"
 
 
 def _key_of(rel_type: RelType, label: str, end: int = 0) -> str:
@@ -192,14 +247,117 @@ def _key_of(rel_type: RelType, label: str, end: int = 0) -> str:
     return SCHEMA.node(label).key
 
 
+def _rel_columns(rel_type: RelType) -> tuple[Property, ...]:
+    """A relationship table's columns as COPY takes them: from, to, rid, then its properties."""
+    return (Property("from"), Property("to"), Property(RID, max_length=64), *rel_type.properties)
+
+
 def _arrow(rows: Sequence[Row], columns: Sequence[Property]) -> pa.Table:
-    """Rows as an Arrow table with the schema's types, so COPY never guesses a type."""
+    """Rows as an Arrow table with the schema's types, so COPY never guesses a type.
+
+    Rows that come column by column (a `by_column` dict of lists, as the loader gives them)
+    are taken as they are."""
+    by_column = getattr(rows, "by_column", None)
     arrays = {}
     for p in columns:
-        values = [r.get(p.name) for r in rows]
-        if p.type is Type.DATE:
+        if isinstance(by_column, dict):
+            values = by_column.get(p.name)
+            if values is None:
+                arrays[p.name] = pa.nulls(len(rows), _ARROW_TYPES[p.type])
+                continue
+        else:
+            values = [r.get(p.name) for r in rows]
+        if p.type is Type.DATE and not all(v is None or isinstance(v, date) for v in values):
             values = [
                 v if v is None or isinstance(v, date) else date.fromisoformat(v) for v in values
             ]
         arrays[p.name] = pa.array(values, type=_ARROW_TYPES[p.type])
     return pa.table(arrays)
+
+
+def _numbered(table: pa.Table) -> pa.Table:
+    """The table with its columns named c0, c1, …: `LOAD FROM` binds each column to a
+    variable of its name, and a property may be named like a keyword (`from`, `to`)."""
+    return table.rename_columns([f"c{j}" for j in range(table.num_columns)])
+
+
+def _widen(table: pa.Table, columns: Sequence[Property]) -> pa.Table:
+    """The table with every one of `columns`, in their order; the missing ones empty."""
+    names = set(table.column_names)
+    return pa.table(
+        {
+            p.name: table.column(p.name)
+            if p.name in names
+            else pa.nulls(table.num_rows, _ARROW_TYPES[p.type])
+            for p in columns
+        }
+    )
+
+
+def _compare(given: pa.Table, now: pa.Table, *, identity: int) -> tuple[list[int], list[int]]:
+    """Which rows of `given` differ from what the graph holds now (`changed`), and which it
+    does not hold (`new`). The first `identity` columns of each identify a record; the rest
+    are compared, `given`'s with `now`'s in order. A record the graph holds twice is changed
+    unless both copies hold the given values."""
+    if now.num_rows == 0:
+        return [], list(range(given.num_rows))
+    if any(pa.types.is_floating(t) for t in given.schema.types):
+        return _compare_values(given, now, identity=identity)
+    keys = [f"k{j}" for j in range(identity)]
+    values = range(identity, given.num_columns)
+    mine = given.rename_columns([*keys, *(f"g{j}" for j in values)])
+    mine = mine.append_column("row", pa.array(range(given.num_rows), pa.int64()))
+    held = now.rename_columns([*keys, *(f"h{j}" for j in values)]).cast(
+        pa.schema(
+            [
+                *(pa.field(k, t) for k, t in zip(keys, given.schema.types, strict=False)),
+                *(pa.field(f"h{j}", given.schema.types[j]) for j in values),
+            ]
+        )
+    )
+    held = held.append_column("held", pa.array([True] * now.num_rows, pa.bool_()))
+    joined = mine.join(held, keys=keys, join_type="left outer", use_threads=False)
+    found = pc.is_valid(joined.column("held"))
+    rows = joined.column("row")
+    new = pc.filter(rows, pc.invert(found))
+    differ = pa.array([False] * joined.num_rows, pa.bool_())
+    for j in values:
+        a, b = joined.column(f"g{j}"), joined.column(f"h{j}")
+        same = pc.or_kleene(
+            pc.and_(pc.is_null(a), pc.is_null(b)), pc.fill_null(pc.equal(a, b), False)
+        )
+        differ = pc.or_(differ, pc.invert(same))
+    changed = pc.unique(pc.filter(rows, pc.and_(found, differ)))
+    return sorted(changed.to_pylist()), sorted(new.to_pylist())
+
+
+def _compare_values(
+    given: pa.Table, now: pa.Table, *, identity: int
+) -> tuple[list[int], list[int]]:
+    """`_compare` in Python, for tables with floats: a float is taken by its bits, as the
+    store holds it (0.0 is not -0.0; a NaN is itself)."""
+    given_ids, given_values = _records(given, identity)
+    now_ids, now_values = _records(now, identity)
+    copies: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for record, held in zip(now_ids, now_values, strict=True):
+        copies.setdefault(record, []).append(held)
+    changed, new = [], []
+    for i, (record, values) in enumerate(zip(given_ids, given_values, strict=True)):
+        found = copies.get(record)
+        if found is None:
+            new.append(i)
+        elif any(values != held for held in found):
+            changed.append(i)
+    return changed, new
+
+
+def _records(table: pa.Table, identity: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """A table's rows as (identity, values) tuples of Python values, floats by their bits."""
+    columns = []
+    for column in table.columns:
+        values = column.to_pylist()
+        if pa.types.is_floating(column.type):
+            values = [v if v is None else float(v).hex() for v in values]
+        columns.append(values)
+    rows = list(zip(*columns, strict=True)) if columns else [()] * table.num_rows
+    return [row[:identity] for row in rows], [row[identity:] for row in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from datetime import date
 
@@ -15,7 +16,9 @@ _CHECK_CHARS = "10X98765432"
 
 def id_check_digit(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of an 18-digit resident ID number (GB 11643)."""
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != len(_WEIGHTS):
+        raise ValueError(f"expected the first 17 characters, got {len(first17)}")
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 

@@ -10,21 +10,26 @@ whole load first, so the bulk path never meets a key twice.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import Any, Protocol
+from queue import Empty, Full, Queue
+from typing import Any, Protocol, TypeVar, overload
 
 from graph.backend import Backend
 from graph.ddl import RID, ident
 from graph.schema import SCHEMA, NodeType, RelType, Schema
-from loaders.read import BadRow, FileRejected, RawRow, TableFile, type_stem
-from loaders.validate import HeaderError, RowValidator
+from loaders.read import BadRow, Chunk, FileRejected, RawRow, TableFile, chunk_rows, type_stem
+from loaders.validate import CheckedChunk, HeaderError, RowValidator
 
 DEFAULT_BATCH_SIZE = 5000
+CHUNK_SIZE = 10_000  # rows read and validated together, whatever the batch size
 Progress = Callable[[str, int], None]
 
 
@@ -106,27 +111,108 @@ class LoadReport:
 def relationship_id(type_: str, from_label: str, to_label: str, row: dict[str, Any]) -> str:
     """A stable identity for one relationship: its type, endpoints and identity properties."""
     identity = SCHEMA.rel(type_).identity
-    parts = [type_, from_label, str(row["from"]), to_label, str(row["to"])]
-    parts += [str(row.get(name)) for name in identity]
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+    return _rid_texts(
+        type_,
+        from_label,
+        to_label,
+        [str(row["from"])],
+        [str(row["to"])],
+        [[row.get(name)] for name in identity],
+    )[0].hex()
+
+
+def _rid_texts(
+    type_: str,
+    from_label: str,
+    to_label: str,
+    froms: Sequence[str],
+    tos: Sequence[str],
+    identity: Sequence[Sequence[Any]],
+) -> list[bytes]:
+    """`relationship_id` of many rows at once, as the 12 bytes its hex digits spell."""
+    head, middle = f"{type_}\x1f{from_label}\x1f", f"\x1f{to_label}\x1f"
+    texts = [head + a + middle + b for a, b in zip(froms, tos, strict=True)]
+    for values in identity:
+        texts = [text + "\x1f" + str(v) for text, v in zip(texts, values, strict=True)]
+    return [hashlib.blake2b(text.encode(), digest_size=12).digest() for text in texts]
 
 
 _NOT_COMPARED = frozenset({"source", "from_type", "to_type"})
 
 
-def _digest(values: dict[str, Any]) -> int:
-    """What two rows with one key are compared by. `source` may differ between files, and the
-    endpoint labels are part of a relationship's identity already."""
-    return hash(tuple(sorted((k, v) for k, v in values.items() if k not in _NOT_COMPARED)))
+def _compared(kind: NodeType | RelType) -> list[str]:
+    """What two rows with one key are compared by: every property, absent ones as empty, and
+    a relationship's endpoints. `source` may differ between files, and the endpoint labels are
+    part of a relationship's identity already."""
+    names = [p.name for p in kind.properties if p.name not in _NOT_COMPARED]
+    return ["from", "to", *names] if isinstance(kind, RelType) else names
 
 
-_Row = tuple[int, dict[str, Any], int]  # line, values, digest
+def _digest(values: dict[str, Any], compared: list[str]) -> int:
+    """What a row's values are compared by (see `_compared`): the hash of their tuple, as the
+    loader takes it for a chunk's rows at once; keys that are neither compared nor columns
+    (a row made in memory may have them) are compared too."""
+    row = tuple(values.get(name) for name in compared)
+    known = {*compared, *_NOT_COMPARED}
+    others = sorted((k, v) for k, v in values.items() if k not in known)
+    return hash((*row, tuple(others))) if others else hash(row)
+
+
+# What the load remembers of each key it has seen: the comparison digest (64 bits), the file
+# (an index into Loader._names) and the line, packed in one int.
+_LINE_BITS = 40
+_WHERE_BITS = 64
+_LOW64 = (1 << 64) - 1
 
 
 @dataclass
-class _Seen:
-    where: str
-    digest: int
+class _Rows:
+    """Rows that passed validation, column by column: a chunk's, or a batch's to be written."""
+
+    lines: list[int]
+    digests: list[int]
+    columns: dict[str, list[Any]]
+
+    @classmethod
+    def empty(cls, names: Iterable[str]) -> _Rows:
+        return cls([], [], {name: [] for name in names})
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def extend(self, other: _Rows, start: int, stop: int) -> None:
+        self.lines.extend(other.lines[start:stop])
+        self.digests.extend(other.digests[start:stop])
+        for name, values in self.columns.items():
+            values.extend(other.columns[name][start:stop])
+
+
+class ColumnRows(Sequence[dict[str, Any]]):
+    """Rows held column by column (`by_column`), each read as a dict. A store may take the
+    columns as they are; to any other reader they are a sequence of dicts."""
+
+    def __init__(self, by_column: dict[str, list[Any]]) -> None:
+        self.by_column = by_column
+        self._length = len(next(iter(by_column.values()))) if by_column else 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ColumnRows: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | ColumnRows:
+        if isinstance(index, slice):
+            return ColumnRows({k: v[index] for k, v in self.by_column.items()})
+        return {k: v[index] for k, v in self.by_column.items()}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        names = list(self.by_column)
+        for values in zip(*self.by_column.values(), strict=True):
+            yield dict(zip(names, values, strict=True))
 
 
 class Loader:
@@ -135,23 +221,32 @@ class Loader:
         backend: Backend,
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        bulk_batch_size: int | None = None,
         traditional: bool = False,
         on_progress: Progress | None = None,
         schema: Schema = SCHEMA,
     ) -> None:
-        if batch_size < 1:
+        """`batch_size` rows make one transaction; `bulk_batch_size` (by default the same) while
+        a type is filled through the store's bulk path, where fewer, larger COPYs are much
+        faster than many small ones."""
+        if batch_size < 1 or (bulk_batch_size is not None and bulk_batch_size < 1):
             raise ValueError("batch_size must be at least 1")
         self.backend = backend
         self.batch_size = batch_size
+        self.bulk_batch_size = batch_size if bulk_batch_size is None else bulk_batch_size
         self.traditional = traditional
         self.on_progress = on_progress
         self.schema = schema
         self.report = LoadReport()
-        self._nodes: dict[str, dict[Any, _Seen]] = defaultdict(dict)
+        # Every key this load has seen, per label (the node's key) and for all relationships
+        # (the 12 bytes of its rid), each with its packed digest and place (see _LINE_BITS).
+        self._nodes: dict[str, dict[Any, int]] = defaultdict(dict)
         self._rejected_nodes: dict[str, dict[Any, str]] = defaultdict(dict)
         self._in_graph: dict[str, set[Any]] = defaultdict(set)
-        self._rels: dict[str, _Seen] = {}
+        self._rels: dict[bytes, int] = {}
         self._bulk: dict[str, bool] = {}
+        self._names: list[str] = []  # the tables' names, as the packed places refer to them
+        self._name_ids: dict[str, int] = {}
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -207,37 +302,106 @@ class Loader:
             if report.read == 0:
                 self.report.rejects.append(Reject(table.name, 1, exc.column, "", str(exc)))
             return
-        present = {*table.columns, "source"}
-        if isinstance(kind, NodeType):
-            present.add(kind.key)
-        batch: list[_Row] = []
-        for raw in table.rows():
-            report.read += 1
-            if isinstance(raw, BadRow):
-                self._reject(report, raw.line, "", "", raw.reason)
-                continue
-            values, problems = validator.validate(raw)
-            if problems:
-                report.rejected += 1
-                for p in problems:
-                    self.report.rejects.append(
-                        Reject(table.name, raw.line, p.column, p.value, p.reason)
-                    )
-                if isinstance(kind, NodeType) and values.get(kind.key) is not None:
-                    self._rejected_nodes[kind.label][values[kind.key]] = f"{table.name}:{raw.line}"
-                continue
-            # Only the columns the file has: a file of ids and names must not erase the
-            # mobile numbers another file loaded.
-            digest = _digest(values)  # over every property, absent ones as empty
-            values = {k: v for k, v in values.items() if k in present}
-            if values.get("source") is None:
-                values["source"] = table.name
-            batch.append((raw.line, values, digest))
-            if len(batch) >= self.batch_size:
-                self._flush(table.name, kind, batch, report)
-                batch = []
+        # Only the columns the file has: a file of ids and names must not erase the mobile
+        # numbers another file loaded. (A node's key is a required column.)
+        names = [*table.columns, *([] if "source" in table.columns else ["source"])]
+        compared = _compared(kind)
+        batch = _Rows.empty(names)
+        size = self.bulk_batch_size if self._is_bulk(kind) else self.batch_size
+        chunks = getattr(table, "chunks", None)
+        source = (
+            chunks(CHUNK_SIZE) if chunks else chunk_rows(table.columns, table.rows(), CHUNK_SIZE)
+        )
+
+        def prepared() -> Iterator[tuple[Chunk, CheckedChunk, _Rows]]:
+            for chunk in source:
+                checked = validator.validate_chunk(chunk)
+                yield chunk, checked, self._good_rows(table.name, chunk, checked, names, compared)
+
+        for chunk, checked, rows in _read_ahead(prepared()):
+            report.read += len(chunk) + len(chunk.bad)
+            # The rows in the file's order: bad ones rejected, good ones batched.
+            events = [(before, 0, k) for k, (before, _) in enumerate(chunk.bad)]
+            events += [(i, 1, i) for i in checked.problems]
+            events.sort()
+            start = 0
+            for at, what, ref in events:
+                batch = self._batch(table.name, kind, rows, start, at, batch, size, report)
+                if what == 0:
+                    bad = chunk.bad[ref][1]
+                    self._reject(report, bad.line, "", "", bad.reason)
+                    start = at
+                else:
+                    self._reject_row(table.name, kind, chunk.lines[at], *checked.problems[at])
+                    report.rejected += 1
+                    start = at + 1
+            batch = self._batch(table.name, kind, rows, start, len(chunk), batch, size, report)
         if batch:
             self._flush(table.name, kind, batch, report)
+
+    def _good_rows(
+        self,
+        name: str,
+        chunk: Chunk,
+        checked: CheckedChunk,
+        names: list[str],
+        compared: list[str],
+    ) -> _Rows:
+        """A chunk's values as the batch takes them; rows with problems hold placeholders."""
+        values = checked.values
+        for i, row_values in checked.whole.items():
+            for column, cells in values.items():
+                cells[i] = row_values.get(column)
+        columns = {column: values[column] for column in chunk.columns}
+        source = columns.get("source")
+        if source is None:
+            columns["source"] = [name] * len(chunk)
+        elif None in source:
+            columns["source"] = [name if v is None else v for v in source]
+        for i, row_values in checked.whole.items():
+            given = row_values.get("source")
+            columns["source"][i] = name if given is None else given
+        # The key (a node's) or the endpoints (a relationship's) are columns of every file.
+        digests = list(
+            map(hash, zip(*(values.get(c, repeat(None)) for c in compared), strict=False))
+        )
+        for i, row_values in checked.whole.items():
+            digests[i] = _digest(row_values, compared)
+        return _Rows(list(chunk.lines), digests, {n: columns[n] for n in names})
+
+    def _batch(
+        self,
+        name: str,
+        kind: NodeType | RelType,
+        rows: _Rows,
+        start: int,
+        stop: int,
+        batch: _Rows,
+        size: int,
+        report: FileReport,
+    ) -> _Rows:
+        """Good rows start…stop - 1 added to the batch, written whenever it holds `size` rows."""
+        while start < stop:
+            take = min(stop - start, size - len(batch))
+            batch.extend(rows, start, start + take)
+            start += take
+            if len(batch) >= size:
+                self._flush(name, kind, batch, report)
+                batch = _Rows.empty(batch.columns)
+        return batch
+
+    def _reject_row(
+        self,
+        name: str,
+        kind: NodeType | RelType,
+        line: int,
+        values: dict[str, Any],
+        problems: list[Any],
+    ) -> None:
+        for p in problems:
+            self.report.rejects.append(Reject(name, line, p.column, p.value, p.reason))
+        if isinstance(kind, NodeType) and values.get(kind.key) is not None:
+            self._rejected_nodes[kind.label][values[kind.key]] = f"{name}:{line}"
 
     def _reject(self, report: FileReport, line: int, column: str, value: str, reason: str) -> None:
         report.rejected += 1
@@ -247,7 +411,7 @@ class Loader:
         self,
         name: str,
         kind: NodeType | RelType,
-        batch: list[_Row],
+        batch: _Rows,
         report: FileReport,
     ) -> None:
         if isinstance(kind, NodeType):
@@ -257,33 +421,56 @@ class Loader:
         if self.on_progress:
             self.on_progress(name, len(batch))
 
+    def _is_bulk(self, kind: NodeType | RelType) -> bool:
+        """Whether the type goes through the store's bulk path in this load: it was empty when
+        the load met it, and the load never gives a key twice."""
+        name = kind.label if isinstance(kind, NodeType) else kind.type
+        if name not in self._bulk:
+            self._bulk[name] = self.backend.is_empty(name)
+        return self._bulk[name]
+
+    def _packed(self, name: str, batch: _Rows, rows: Iterable[int]) -> list[int]:
+        """The digest and place of `rows` of the batch, packed as `_nodes` and `_rels` keep them."""
+        if name not in self._name_ids:
+            self._name_ids[name] = len(self._names)
+            self._names.append(name)
+        file = self._name_ids[name] << _LINE_BITS
+        digests, lines = batch.digests, batch.lines
+        return [((digests[i] & _LOW64) << _WHERE_BITS) | file | lines[i] for i in rows]
+
+    def _where(self, packed: int) -> str:
+        file = (packed & ((1 << _WHERE_BITS) - 1)) >> _LINE_BITS
+        return f"{self._names[file]}:{packed & ((1 << _LINE_BITS) - 1)}"
+
     # -- nodes ----------------------------------------------------------------------------
 
-    def _flush_nodes(
-        self, name: str, kind: NodeType, batch: list[_Row], report: FileReport
-    ) -> None:
+    def _flush_nodes(self, name: str, kind: NodeType, batch: _Rows, report: FileReport) -> None:
         seen = self._nodes[kind.label]
-        rows = []
-        for line, values, digest in batch:
-            key = values[kind.key]
-            earlier = seen.get(key)
-            if earlier is None:
-                seen[key] = _Seen(f"{name}:{line}", digest)
-                rows.append(values)
-            elif earlier.digest == digest:
-                report.duplicates += 1
-            else:
-                self._reject(
-                    report,
-                    line,
-                    kind.key,
-                    str(key),
-                    f"{kind.label} {key!r} was already given at {earlier.where} with other values",
-                )
-        if kind.label not in self._bulk:
-            self._bulk[kind.label] = self.backend.is_empty(kind.label)
-        self.backend.upsert_nodes(kind, rows, bulk=self._bulk[kind.label])
-        report.loaded += len(rows)
+        keys = batch.columns[kind.key]
+        new = list(range(len(batch)))
+        if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
+            seen.update(zip(keys, self._packed(name, batch, new), strict=True))
+        else:
+            new = []
+            packed = self._packed(name, batch, range(len(batch)))
+            for i, key in enumerate(keys):
+                earlier = seen.get(key)
+                if earlier is None:
+                    seen[key] = packed[i]
+                    new.append(i)
+                elif earlier >> _WHERE_BITS == packed[i] >> _WHERE_BITS:
+                    report.duplicates += 1
+                else:
+                    self._reject(
+                        report,
+                        batch.lines[i],
+                        kind.key,
+                        str(key),
+                        f"{kind.label} {key!r} was already given at {self._where(earlier)} "
+                        "with other values",
+                    )
+        self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
+        report.loaded += len(new)
 
     # -- relationships --------------------------------------------------------------------
 
@@ -296,67 +483,122 @@ class Loader:
             return f"{kind.type} does not join {from_label}→{to_label}; it joins {pairs}"
         return from_label, to_label
 
-    def _flush_rels(self, name: str, kind: RelType, batch: list[_Row], report: FileReport) -> None:
-        labelled = []
-        for line, values, digest in batch:
-            labels = self._endpoints(kind, values)
-            if isinstance(labels, str):
-                known_from = {a for a, _ in kind.endpoints}
-                column = "to_type" if values.get("from_type") in known_from else "from_type"
-                if values.get(column) is None:
-                    column = "from_type" if column == "to_type" else "to_type"
-                self._reject(report, line, column, str(values.get(column) or ""), labels)
-            else:
-                labelled.append((line, values, labels, digest))
-        self._look_up_in_graph(labelled)
-        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for line, values, (a, b), digest in labelled:
-            problem = self._unresolved(a, values["from"], "from") or self._unresolved(
-                b, values["to"], "to"
-            )
-            if problem:
-                column, reason = problem
-                self._reject(report, line, column, str(values[column]), reason)
+    def _labelled(
+        self, kind: RelType, batch: _Rows, report: FileReport
+    ) -> dict[tuple[str, str], list[int]]:
+        """The batch's rows by their (from, to) labels, each in the batch's order; rows whose
+        labels the type does not join are rejected."""
+        absent = [None] * len(batch)
+        from_types = batch.columns.get("from_type", absent)
+        to_types = batch.columns.get("to_type", absent)
+        if len(set(from_types)) == 1 and len(set(to_types)) == 1:  # one pair, as files have
+            only = self._endpoints(kind, {"from_type": from_types[0], "to_type": to_types[0]})
+            if not isinstance(only, str):
+                return {only: list(range(len(batch)))}
+        pairs = list(zip(from_types, to_types, strict=True))
+        labels = {
+            pair: self._endpoints(kind, {"from_type": pair[0], "to_type": pair[1]})
+            for pair in set(pairs)
+        }
+        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+        known_from = {a for a, _ in kind.endpoints}
+        for i, pair in enumerate(pairs):
+            found = labels[pair]
+            if not isinstance(found, str):
+                groups[found].append(i)
                 continue
-            rid = relationship_id(kind.type, a, b, values)
-            earlier = self._rels.get(rid)
-            if earlier is None:
-                self._rels[rid] = _Seen(f"{name}:{line}", digest)
-                row = {"from": values["from"], "to": values["to"], RID: rid}
-                row.update((p.name, values[p.name]) for p in kind.properties if p.name in values)
-                groups[(a, b)].append(row)
-            elif earlier.digest == digest:
-                report.duplicates += 1
-            else:
-                self._reject(
-                    report,
-                    line,
-                    "",
-                    "",
-                    f"the same {kind.type} was already given at {earlier.where} with other values",
-                )
-        if kind.type not in self._bulk:
-            self._bulk[kind.type] = self.backend.is_empty(kind.type)
-        self.backend.upsert_rels(kind, groups, bulk=self._bulk[kind.type])
-        report.loaded += sum(len(rows) for rows in groups.values())
+            values = {"from_type": pair[0], "to_type": pair[1]}
+            column = "to_type" if values.get("from_type") in known_from else "from_type"
+            if values.get(column) is None:
+                column = "from_type" if column == "to_type" else "to_type"
+            self._reject(report, batch.lines[i], column, str(values.get(column) or ""), found)
+        return groups
 
-    def _look_up_in_graph(
-        self, labelled: list[tuple[int, dict[str, Any], tuple[str, str], int]]
-    ) -> None:
-        """Ask the graph, one query per label, for endpoint keys this load has not seen."""
-        wanted: dict[str, set[Any]] = defaultdict(set)
-        for _, values, (a, b), _ in labelled:
-            for label, key in ((a, values["from"]), (b, values["to"])):
-                if key not in self._nodes[label] and key not in self._in_graph[label]:
-                    wanted[label].add(key)
-        for label, keys in wanted.items():
+    def _flush_rels(self, name: str, kind: RelType, batch: _Rows, report: FileReport) -> None:
+        groups = self._labelled(kind, batch, report)
+        columns = batch.columns
+        froms, tos = columns["from"], columns["to"]
+        ends = {pair: (_take(froms, rows), _take(tos, rows)) for pair, rows in groups.items()}
+        unresolved = self._look_up_in_graph(
+            [(a, keys[0]) for (a, _), keys in ends.items()]
+            + [(b, keys[1]) for (_, b), keys in ends.items()]
+        )
+        rids = [b""] * len(batch)
+        for (a, b), rows in groups.items():
+            identity = [
+                _take(columns[n], rows) if n in columns else [None] * len(rows)
+                for n in kind.identity
+            ]
+            found = _rid_texts(kind.type, a, b, *ends[(a, b)], identity)
+            for i, rid in zip(rows, found, strict=True):
+                rids[i] = rid
+        labelled = sorted(i for rows in groups.values() for i in rows)
+        keys = [rids[i] for i in labelled]
+        new: dict[tuple[str, str], list[int]]
+        if not unresolved and len(set(keys)) == len(keys) and self._rels.keys().isdisjoint(keys):
+            self._rels.update(zip(keys, self._packed(name, batch, labelled), strict=True))
+            new = groups
+        else:
+            new = defaultdict(list)
+            pair_of = {i: pair for pair, rows in groups.items() for i in rows}
+            packed = dict(zip(labelled, self._packed(name, batch, labelled), strict=True))
+            for i in labelled:
+                a, b = pair_of[i]
+                problem = self._unresolved(a, froms[i], "from") or self._unresolved(b, tos[i], "to")
+                if problem:
+                    column, reason = problem
+                    self._reject(report, batch.lines[i], column, str(columns[column][i]), reason)
+                    continue
+                earlier = self._rels.get(rids[i])
+                if earlier is None:
+                    self._rels[rids[i]] = packed[i]
+                    new[(a, b)].append(i)
+                elif earlier >> _WHERE_BITS == packed[i] >> _WHERE_BITS:
+                    report.duplicates += 1
+                else:
+                    self._reject(
+                        report,
+                        batch.lines[i],
+                        "",
+                        "",
+                        f"the same {kind.type} was already given at {self._where(earlier)} "
+                        "with other values",
+                    )
+        properties = [p.name for p in kind.properties if p.name in columns]
+        writes = {
+            pair: ColumnRows(
+                {
+                    "from": _take(froms, rows),
+                    "to": _take(tos, rows),
+                    RID: [rids[i].hex() for i in rows],
+                    **{p: _take(columns[p], rows) for p in properties},
+                }
+            )
+            for pair, rows in new.items()
+            if rows
+        }
+        self.backend.upsert_rels(kind, writes, bulk=self._is_bulk(kind))
+        report.loaded += sum(len(rows) for rows in writes.values())
+
+    def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> bool:
+        """Ask the graph, one query per label, for endpoint keys this load has not seen; say
+        whether any key is still unknown after that."""
+        wanted: dict[str, set[Any]] = {}
+        for label, keys in ends:
+            missing = set(keys).difference(self._nodes[label])
+            if missing:
+                missing = missing.difference(self._in_graph[label])
+            if missing:
+                wanted.setdefault(label, set()).update(missing)
+        for label, asked in wanted.items():
             key_name = ident(self.schema.node(label).key)
             query = (
                 "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + key_name + ": k}) "
                 "RETURN n." + key_name + " AS key"
             )
-            found = self.backend.read(query, {"keys": sorted(keys)})
+            found = self.backend.read(query, {"keys": sorted(asked)})
             self._in_graph[label].update(r["key"] for r in found)
+        return any(asked.difference(self._in_graph[label]) for label, asked in wanted.items())
 
     def _unresolved(self, label: str, key: Any, column: str) -> tuple[str, str] | None:
         if key in self._nodes[label] or key in self._in_graph[label]:
@@ -365,6 +607,59 @@ class Loader:
         if rejected_at:
             return column, f"refers to {label} {key!r}, which was rejected at {rejected_at}"
         return column, f"refers to {label} {key!r}, which is neither in this load nor in the graph"
+
+
+_T = TypeVar("_T")
+
+
+def _read_ahead(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
+    """`items`, made by a thread of their own up to `depth` ahead: files are read and rows
+    validated while the store writes the batch before (it lets go of the interpreter)."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def make() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((True, item), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((False, None))
+        except BaseException as exc:  # handed to the reader, who raises it in turn
+            queue.put((False, exc))
+
+    thread = threading.Thread(target=make, name="loader-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with contextlib.suppress(Empty):
+                queue.get_nowait()
+            thread.join(timeout=0.1)
+
+
+def _take(values: Sequence[Any], rows: list[int]) -> list[Any]:
+    """values[i] for each i in `rows`."""
+    if len(rows) == len(values):  # rows are ascending and distinct: that is all of them
+        return values if isinstance(values, list) else list(values)
+    return [values[i] for i in rows]
+
+
+def _select(columns: dict[str, list[Any]], rows: list[int]) -> ColumnRows:
+    return ColumnRows({name: _take(values, rows) for name, values in columns.items()})
 
 
 class _FileTable:
@@ -377,17 +672,25 @@ class _FileTable:
     def rows(self) -> Iterator[RawRow | BadRow]:
         return self._file.rows()
 
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        return self._file.chunks(size)
+
 
 def load(
     backend: Backend,
     paths: Iterable[Path],
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    bulk_batch_size: int | None = None,
     traditional: bool = False,
     on_progress: Progress | None = None,
 ) -> LoadReport:
     """Load files into the graph. Returns the per-file reconciliation and every reject."""
     loader = Loader(
-        backend, batch_size=batch_size, traditional=traditional, on_progress=on_progress
+        backend,
+        batch_size=batch_size,
+        bulk_batch_size=bulk_batch_size,
+        traditional=traditional,
+        on_progress=on_progress,
     )
     return loader.load_paths(paths)

@@ -22,6 +22,8 @@ _ALL_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 
 def half_width(value: str, *, punctuation: bool = False) -> str:
     """Trimmed, with full-width digits and letters made half-width; with `punctuation`, all
     full-width ASCII and the ideographic space too."""
+    if value.isascii():  # most cells, and cheap to know: CPython records it per string
+        return value.strip()
     return value.translate(_ALL_ASCII if punctuation else _DIGITS_AND_LETTERS).strip()
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,62 @@ class RawRow:
 class BadRow:
     line: int
     reason: str
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows of one table, column by column: what the loader validates and writes.
+
+    `cells[j][i]` is the text of column `columns[j]` in row i, which starts at line `lines[i]`.
+    `bad` holds the rows that could not be read, each after the number of rows before it in the
+    chunk, so that the file's order is kept. `numeric`, when given, says per row which columns
+    held a number (XLSX, JSON). `raw`, when given, holds each row as it was read; `irregular`
+    names the rows whose cells are not exactly the columns, to be validated as they were read.
+    """
+
+    columns: list[str]
+    lines: Sequence[int]
+    cells: list[list[str]]
+    bad: list[tuple[int, BadRow]] = field(default_factory=list)
+    numeric: list[set[str]] | None = None
+    raw: list[RawRow] | None = None
+    irregular: set[int] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def row(self, i: int) -> RawRow:
+        """Row i as `TableFile.rows` gives it."""
+        if self.raw is not None:
+            return self.raw[i]
+        cells = {column: cells[i] for column, cells in zip(self.columns, self.cells, strict=True)}
+        return RawRow(self.lines[i], cells, self.numeric[i] if self.numeric else set())
+
+
+def chunk_rows(columns: list[str], rows: Iterable[RawRow | BadRow], size: int) -> Iterator[Chunk]:
+    """Rows read one at a time, gathered into chunks of up to `size` rows."""
+    keys = dict.fromkeys(columns).keys()
+    raw: list[RawRow] = []
+    bad: list[tuple[int, BadRow]] = []
+    irregular: set[int] = set()
+
+    def chunk() -> Chunk:
+        cells = [[r.cells.get(column, "") for r in raw] for column in columns]
+        numeric = [r.numeric for r in raw] if any(r.numeric for r in raw) else None
+        return Chunk(columns, [r.line for r in raw], cells, bad, numeric, raw, irregular)
+
+    for row in rows:
+        if isinstance(row, BadRow):
+            bad.append((len(raw), row))
+            continue
+        if row.cells.keys() != keys:
+            irregular.add(len(raw))
+        raw.append(row)
+        if len(raw) >= size:
+            yield chunk()
+            raw, bad, irregular = [], [], set()
+    if raw or bad:
+        yield chunk()
 
 
 def type_stem(path: Path) -> str:
@@ -86,20 +143,46 @@ class TableFile:
         if path.stat().st_size == 0:
             raise FileRejected(f"{path.name}: the file is empty; it needs at least a header row")
         self.columns: list[str]
-        self._rows: Iterator[RawRow | BadRow]
+        self._chunks: Callable[[int], Iterator[Chunk]] | None = None
         if suffix == ".csv":
-            self.columns, self._rows = _read_csv(path)
-        elif suffix == ".xlsx":
-            self.columns, self._rows = _read_xlsx(path)
+            self.columns, self._chunks = _read_csv(path)
         else:
-            self.columns, self._rows = _read_jsonl(path)
+            read = _read_xlsx if suffix == ".xlsx" else _read_jsonl
+            self.columns, rows = read(path)
+            self._chunks = lambda size: chunk_rows(self.columns, rows, size)
 
     def rows(self) -> Iterator[RawRow | BadRow]:
-        return self._rows
+        """The rows one at a time, in the file's order, each good one or why it is bad."""
+        for chunk in self.chunks(4096):
+            at = 0
+            for before, bad in chunk.bad:
+                yield from map(chunk.row, range(at, before))
+                yield bad
+                at = before
+            yield from map(chunk.row, range(at, len(chunk)))
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        """The rows in chunks of up to `size` rows. The file is read once: use `rows` or this."""
+        chunks, self._chunks = self._chunks, None
+        return iter(()) if chunks is None else chunks(size)
 
 
-def _read_csv(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
-    reader = csv.reader(io.StringIO(decode(_read_bytes(path)), newline=""))
+# Characters that end a line for str.splitlines() but not for the csv module.
+_OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_PLAIN_PART = 1 << 20  # characters of a quote-free CSV text split into lines at a time
+
+
+def _read_csv(path: Path) -> tuple[list[str], Callable[[int], Iterator[Chunk]]]:
+    """The header, and a function giving the rows in chunks (to be called once)."""
+    text = decode(_read_bytes(path))
+    # Without a quote anywhere, every line is one row and every comma ends a cell: the rows can
+    # be split without the csv module, a part of the text at a time.
+    plain = '"' not in text and not any(ch in text for ch in _OTHER_LINE_BREAKS)
+    if plain:
+        body = _line_end(text, 0)
+        reader = csv.reader([text[:body]] if text else [])
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
@@ -109,28 +192,115 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
     columns = [h.strip() for h in header]
     if not any(columns):
         raise FileRejected(f"{path.name}: the first line is empty; it must be the header row")
+    if plain:
+        return columns, lambda size: _plain_chunks(columns, text, body, size)
+    return columns, lambda size: _record_chunks(columns, _csv_records(reader, len(columns)), size)
 
-    def rows() -> Iterator[RawRow | BadRow]:
-        line = reader.line_num
-        while True:
-            start = line + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                line = reader.line_num
-                yield BadRow(start, f"unreadable CSV: {exc}")
-                continue
+
+def _line_end(text: str, start: int) -> int:
+    """Where the line that starts at `start` ends, after its line break (\\n, \\r\\n or \\r)."""
+    newline = text.find("\n", start)
+    cr = text.find("\r", start, None if newline < 0 else newline)
+    if cr >= 0:
+        return cr + 2 if text.startswith("\n", cr + 1) else cr + 1
+    return len(text) if newline < 0 else newline + 1
+
+
+def _csv_records(reader: Any, width: int) -> Iterator[tuple[int, list[str]] | BadRow]:
+    """Each row's first line and cells, or why it cannot be read; blank lines are skipped."""
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
             line = reader.line_num
-            if not cells:  # a blank line
-                continue
-            if len(cells) != len(columns):
-                yield BadRow(start, f"the row has {len(cells)} cells, the header {len(columns)}")
-                continue
-            yield RawRow(start, dict(zip(columns, cells, strict=True)))
+            yield BadRow(start, f"unreadable CSV: {exc}")
+            continue
+        line = reader.line_num
+        if not cells:  # a blank line
+            continue
+        if len(cells) != width:
+            yield BadRow(start, f"the row has {len(cells)} cells, the header {width}")
+            continue
+        yield start, cells
 
-    return columns, rows()
+
+def _record_chunks(
+    columns: list[str], records: Iterator[tuple[int, list[str]] | BadRow], size: int
+) -> Iterator[Chunk]:
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    bad: list[tuple[int, BadRow]] = []
+    for record in records:
+        if isinstance(record, BadRow):
+            bad.append((len(rows), record))
+            continue
+        lines.append(record[0])
+        rows.append(record[1])
+        if len(rows) >= size:
+            yield Chunk(columns, lines, _transpose(rows, len(columns)), bad)
+            lines, rows, bad = [], [], []
+    if rows or bad:
+        yield Chunk(columns, lines, _transpose(rows, len(columns)), bad)
+
+
+def _transpose(rows: list[list[str]], width: int) -> list[list[str]]:
+    return [[row[j] for row in rows] for j in range(width)]
+
+
+def _plain_chunks(columns: list[str], text: str, start: int, size: int) -> Iterator[Chunk]:
+    """The rows of a CSV text that holds no quote, as the csv module reads them, from `start`
+    (the beginning of line 2) on: each part of the text is split into lines at once, and
+    where every line has as many cells as the header, into cells at once too."""
+    width = len(columns)
+    line = 2
+    while start < len(text):
+        end = text.find("\n", start + _PLAIN_PART)
+        end = len(text) if end < 0 else end + 1  # a part ends after a \n: at the end of a line
+        lines = text[start:end].splitlines()
+        start = end
+        for at in range(0, len(lines), size):
+            yield _plain_chunk(columns, lines[at : at + size], line + at, width)
+        line += len(lines)
+
+
+def _plain_chunk(columns: list[str], part: list[str], first: int, width: int) -> Chunk:
+    """Lines `first`, `first` + 1, … of a quote-free CSV text as a chunk of rows."""
+    commas = width - 1
+    limit = csv.field_size_limit()
+    if (
+        "" not in part
+        and max(map(len, part)) <= limit
+        and set(map(str.count, part, repeat(","))) == {commas}
+    ):
+        cells = ",".join(part).split(",")
+        return Chunk(
+            columns, range(first, first + len(part)), [cells[j::width] for j in range(width)]
+        )
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    bad: list[tuple[int, BadRow]] = []
+    for line, text in enumerate(part, start=first):
+        if not text:  # a blank line
+            continue
+        if len(text) <= limit and text.count(",") == commas:
+            row = text.split(",")
+        else:  # the csv module says what is wrong with the line, as it would have
+            try:
+                row = next(csv.reader([text]))
+            except csv.Error as exc:
+                bad.append((len(rows), BadRow(line, f"unreadable CSV: {exc}")))
+                continue
+            if len(row) != width:
+                reason = f"the row has {len(row)} cells, the header {width}"
+                bad.append((len(rows), BadRow(line, reason)))
+                continue
+        lines.append(line)
+        rows.append(row)
+    return Chunk(columns, lines, _transpose(rows, width), bad)
 
 
 def _text(value: Any) -> tuple[str, bool]:

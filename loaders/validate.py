@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 from graph.schema import Check, NodeType, Property, RelType, Type
 from loaders.checks import DIVISION_CODE, MOBILE, id_number_problem
 from loaders.normalise import half_width, looks_like_mojibake, simplified
-from loaders.read import RawRow
+from loaders.read import Chunk, RawRow
 
 _INT = re.compile(r"[+-]?\d+")
 _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -40,6 +41,85 @@ class CellProblem:
     column: str
     value: str
     reason: str
+
+
+@dataclass
+class CheckedChunk:
+    """A chunk validated column by column.
+
+    `values[column][i]` is row i's typed value, as `RowValidator.validate` gives it, for every
+    row not in `problems`. A row that a column check could not pass at once was validated
+    whole: `problems` holds those that have problems, with their values and problems as
+    `validate` gives them, and `whole` the values of those that turned out good.
+    """
+
+    values: dict[str, list[Any]]
+    problems: dict[int, tuple[dict[str, Any], list[CellProblem]]]
+    whole: dict[int, dict[str, Any]]
+
+
+class _Bad:
+    """In a column of values: the cell has a problem."""
+
+
+_BAD = _Bad()
+# Two Chinese characters on one line: what UTF-8 read as GBK must have (looks_like_mojibake).
+_TWO_CHINESE = re.compile("[\u4e00-\u9fff][^\n]*[\u4e00-\u9fff]")
+_ID_FORMAT = re.compile("[0-9]{17}[0-9X]")
+
+
+def _lines_of(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """Lines that each match `pattern` in full."""
+    return re.compile(f"(?:{pattern.pattern})(?:\n(?:{pattern.pattern}))*")
+
+
+_PATTERN_LINES = {
+    Check.ID_NUMBER: _lines_of(_ID_FORMAT),
+    Check.MOBILE: _lines_of(MOBILE),
+    Check.DIVISION_CODE: _lines_of(DIVISION_CODE),
+}
+
+
+def _real_date(digits: str) -> bool:
+    """Whether YYYYMMDD is a real day, as id_number_problem tests digits 7-14."""
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return False
+    return True
+
+
+def _mojibake(text: str) -> bool:
+    """looks_like_mojibake, where an error in telling counts as a problem too, as in `_parse`."""
+    try:
+        return looks_like_mojibake(text)
+    except ValueError:
+        return True
+
+
+def _mojibake_rows(values: list[str]) -> list[int]:
+    """The rows whose text looks like mojibake, without telling every cell one by one.
+
+    Re-encoded as GB18030 and decoded as UTF-8 together, the cells keep their line breaks, and
+    a cell with fewer than two Chinese characters after that is not mojibake; only the others
+    are told one by one.
+    """
+    joined = "\n".join(values)
+    try:
+        if joined.count("\n") == len(values) - 1:
+            decoded = joined.encode("gb18030").decode("utf-8", errors="replace")
+            if "\ufffd" not in joined and not _TWO_CHINESE.search(decoded):
+                return []
+            pieces = decoded.split("\n")
+            if len(pieces) == len(values):
+                return [
+                    i
+                    for i, (text, piece) in enumerate(zip(values, pieces, strict=True))
+                    if ("\ufffd" in text or _TWO_CHINESE.search(piece)) and _mojibake(text)
+                ]
+    except ValueError:  # a lone surrogate cannot be encoded: tell each cell
+        pass
+    return [i for i, text in enumerate(values) if _mojibake(text)]
 
 
 def _parse(p: Property, text: str, was_number: bool) -> Any:
@@ -173,3 +253,126 @@ class RowValidator:
         for name in self._properties:
             values.setdefault(name, None)
         return values, problems
+
+    # -- a chunk at a time ----------------------------------------------------------------
+
+    def validate_chunk(self, chunk: Chunk) -> CheckedChunk:
+        """The rows of `chunk` (whose columns are this validator's), validated column by column.
+
+        Each column is checked in one pass where it can be, and typed once per distinct value
+        where it holds few; a row that any column cannot pass at once is validated whole by
+        `validate`, so its problems and values are exactly what `validate` gives.
+        """
+        suspects = set(chunk.irregular)
+        values: dict[str, list[Any]] = {}
+        required = set(self._required)
+        for column, texts in zip(self.columns, chunk.cells, strict=True):
+            p = self._properties.get(column)
+            cells, bad = self._column(column, p, texts)
+            suspects.update(bad)
+            if column in required and None in cells:
+                suspects.update(i for i, v in enumerate(cells) if v is None)
+            if chunk.numeric is not None and p is not None and p.check is Check.ID_NUMBER:
+                suspects.update(i for i, numeric in enumerate(chunk.numeric) if column in numeric)
+            values[column] = cells
+        problems: dict[int, tuple[dict[str, Any], list[CellProblem]]] = {}
+        whole: dict[int, dict[str, Any]] = {}
+        for i in sorted(suspects):
+            row_values, found = self.validate(chunk.row(i))
+            if found:
+                problems[i] = (row_values, found)
+            else:
+                whole[i] = row_values
+        return CheckedChunk(values, problems, whole)
+
+    def _cell(self, column: str, p: Property | None, text: str) -> Any:
+        """One cell's typed value as `validate` gives it; ValueError when it has a problem.
+        (Whether a spreadsheet cell was a number matters for ID numbers only, which
+        `validate_chunk` leaves to `validate`.)"""
+        text = half_width(text, punctuation=p is not None and p.type is not Type.STRING)
+        if p is None:  # an endpoint column
+            if "\x00" in text:
+                raise ValueError("the value contains a NUL byte")
+            if self._convert and column in ("from", "to") and text:
+                text = self._convert(text)
+            return text or None
+        if self._convert and p.type is Type.STRING and p.check is None and text:
+            text = self._convert(text)
+        if not text:
+            return None
+        return _parse(p, text, False)
+
+    def _column(
+        self, column: str, p: Property | None, texts: list[str]
+    ) -> tuple[list[Any], list[int]]:
+        """A column's typed values, and the rows it cannot pass at once (values there are
+        placeholders)."""
+        # A column of few values (a type, a unit code, a date) is typed once per value, and its
+        # rows share those values. How few, a sample tells.
+        sample = texts[:: max(1, len(texts) // 256)]
+        if self._convert is None and len(set(sample)) * 2 > len(sample):
+            joined = "".join(texts)
+            if joined.isascii() and "\x00" not in joined:
+                if p is None:
+                    return _empty_as_none(list(map(str.strip, texts))), []
+                if p.type is Type.STRING and not p.choices:
+                    return self._ascii_strings(p, list(map(str.strip, texts)))
+            elif (
+                "\x00" not in joined
+                and p is not None
+                and p.type is Type.STRING
+                and not p.choices
+                and p.check is None
+            ):
+                return self._texts(p, list(map(half_width, texts)))
+        return self._typed_once(column, p, texts)
+
+    def _typed_once(
+        self, column: str, p: Property | None, texts: list[str]
+    ) -> tuple[list[Any], list[int]]:
+        """Each distinct value typed once, by `_cell`."""
+        typed: dict[str, Any] = {}
+        for text in set(texts):
+            try:
+                typed[text] = self._cell(column, p, text)
+            except ValueError:
+                typed[text] = _BAD
+        cells = list(map(typed.__getitem__, texts))
+        if any(v is _BAD for v in typed.values()):
+            return cells, [i for i, v in enumerate(cells) if v is _BAD]
+        return cells, []
+
+    def _ascii_strings(self, p: Property, cells: list[str]) -> tuple[list[Any], list[int]]:
+        """A text column of ASCII, trimmed: its length and format checks, in one pass each."""
+        if max(map(len, cells)) > p.max_length:
+            return self._typed_once(p.name, p, cells)
+        if p.check is None:  # ASCII is never mojibake
+            return _empty_as_none(cells), []
+        given = [text for text in cells if text] if "" in cells else cells
+        joined = "\n".join(given)
+        if given and (
+            joined.count("\n") != len(given) - 1 or not _PATTERN_LINES[p.check].fullmatch(joined)
+        ):
+            return self._typed_once(p.name, p, cells)
+        if p.check is Check.ID_NUMBER and given:
+            # ID numbers: then their birth dates, then their check digits. The 18 characters
+            # read in base 13 (X as A, worth 10) leave 1 modulo 11 when the check digit is
+            # right (GB 11643: the weights are 2^k mod 11, and 13 = 2 mod 11).
+            upper = joined.upper()
+            if not all(map(_real_date, {text[6:14] for text in upper.split("\n")})) or {
+                n % 11 for n in map(int, upper.replace("X", "A").split("\n"), repeat(13))
+            } != {1}:
+                return self._typed_once(p.name, p, cells)
+            return _empty_as_none(list(map(str.upper, cells))), []
+        return _empty_as_none(cells), []
+
+    def _texts(self, p: Property, cells: list[str]) -> tuple[list[Any], list[int]]:
+        """A text column without checks, normalised: lengths, then mojibake."""
+        if max(map(len, cells)) > p.max_length:
+            return self._typed_once(p.name, p, cells)
+        bad = _mojibake_rows(cells)
+        return _empty_as_none(cells), bad
+
+
+def _empty_as_none(cells: list[Any]) -> list[Any]:
+    return [v or None for v in cells] if "" in cells else cells
