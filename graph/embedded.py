@@ -117,12 +117,15 @@ class EmbeddedBackend:
         work = [(a, b, rows) for (a, b), rows in groups.items() if rows]
         if not work:
             return
+        if bulk:
+            tables = [(a, b, _arrow(rows, _rel_columns(rel_type))) for a, b, rows in work]
+            with self._lock, self._writing_tables():
+                for a, b, table in tables:
+                    self._copy_rels(rel_type, a, b, table)
+            return
         with self._lock, self._writing_tables():
             for a, b, rows in work:
-                if bulk:
-                    self._copy_rels(rel_type, a, b, _arrow(rows, _rel_columns(rel_type)))
-                else:
-                    self._merge_rels(rel_type, a, b, rows)
+                self._merge_rels(rel_type, a, b, rows)
 
     def _copy_rels(self, rel_type: RelType, from_label: str, to_label: str, table: Any) -> None:
         a, b = ident(from_label), ident(to_label)
