@@ -12,6 +12,7 @@ GraphQL answers in GraphQL's own shape (`{"data": â€¦, "errors": [{"message": â€
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -21,6 +22,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from strawberry.fastapi import GraphQLRouter
@@ -59,6 +61,7 @@ def _open(settings: Settings) -> Backend:
         password=settings.neo4j_password.get_secret_value(),
         database=settings.neo4j_database,
         timeout_ms=settings.query_timeout_ms,
+        read_threads=settings.read_threads,
     )
 
 
@@ -108,7 +111,7 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
 
     @app.get("/healthz", summary="200 when the graph store answers, 503 when it does not.")
     async def healthz(request: Request) -> dict[str, str]:
-        graph = get_backend(request)
+        graph = await get_backend(request)
         try:
             await run_in_threadpool(graph.read, "RETURN 1 AS ok", {})
         except Exception as exc:
@@ -150,10 +153,39 @@ def from_environment() -> FastAPI:
 def serve(settings: Settings, **uvicorn_options: Any) -> None:
     """Serve the API with uvicorn on settings.host:settings.port until interrupted.
 
-    `uvicorn_options` go to `uvicorn.run` (e.g. log_level="warning", access_log=False). One
-    process: the embedded store belongs to the process that opened it.
+    `uvicorn_options` go to `uvicorn.run` (e.g. log_level="warning", access_log=False).
+
+    With `settings.workers` above one, uvicorn starts that many processes, each opening the
+    graph read-only for itself (LadybugDB lets many processes read one store; a process
+    sees the store as it was when it opened it). Python runs one thread at a time per
+    process, and parsing, resolving and encoding a GraphQL request is Python: a second
+    process is what puts the second core to work on them. The workers build their app from
+    the environment, so these settings are put there first.
     """
     import uvicorn
 
     options: dict[str, Any] = {"log_level": "info", **uvicorn_options}
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **options)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **options)
+        return
+    os.environ.update(settings_environment(settings))
+    uvicorn.run(
+        "api.app:from_environment",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        **options,
+    )
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The GOVGRAPH_* variables that make `Settings()` equal to `settings`."""
+    found = {}
+    for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        found["GOVGRAPH_" + name.upper()] = (
+            str(value).lower() if isinstance(value, bool) else str(value)
+        )
+    return found

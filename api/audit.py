@@ -4,10 +4,15 @@ Records are only ever appended (the file is opened O_APPEND and created 0600), a
 the SHA-256 of the line before it, so that a changed or removed line breaks the chain:
 `verify(path)` finds where. The file lives on the server, out of the researchers' reach; the
 chain makes tampering by anyone who can reach it evident.
+
+Several processes may append at once (the API's workers, `govgraph cypher` beside a running
+server): each append holds an exclusive lock on the file (flock) from reading the last line's
+hash to writing its own, so that no two records name the same predecessor.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -37,25 +42,33 @@ class AuditLog:
         self.path = path
         self._lock = threading.Lock()
 
-    def _last_hash(self) -> str:
-        if not self.path.exists() or self.path.stat().st_size == 0:
+    @staticmethod
+    def _last_hash(fd: int) -> str:
+        """The hash of the file's last line, read back from its end in growing steps."""
+        size = os.fstat(fd).st_size
+        if size == 0:
             return GENESIS
-        with self.path.open("rb") as f:
-            f.seek(max(0, self.path.stat().st_size - 65536))
-            last = f.read().splitlines()[-1]
-        return hashlib.sha256(last).hexdigest()
+        step = 65536
+        while True:
+            start = max(0, size - step)
+            tail = os.pread(fd, size - start, start)
+            lines = tail.rstrip(b"\n").split(b"\n")
+            if len(lines) > 1 or start == 0:
+                return hashlib.sha256(lines[-1]).hexdigest()
+            step *= 4
 
     def append(self, record: AuditRecord) -> None:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            entry = {
-                "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                **asdict(record),
-                "prev": self._last_hash(),
-            }
-            line = json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True) + "\n"
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
+                entry = {
+                    "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    **asdict(record),
+                    "prev": self._last_hash(fd),
+                }
+                line = json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True) + "\n"
                 os.write(fd, line.encode("utf-8"))
             finally:
                 os.close(fd)

@@ -66,6 +66,7 @@ def _backend(
             password=settings.neo4j_password.get_secret_value(),
             database=settings.neo4j_database,
             timeout_ms=settings.query_timeout_ms if serving else None,
+            read_threads=settings.read_threads,
         )
     except (GraphError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -12,16 +12,18 @@ from api.settings import Settings
 from graph.backend import Backend
 
 
-def get_backend(request: Request) -> Backend:
+async def get_backend(request: Request) -> Backend:
     backend: Backend | None = getattr(request.app.state, "backend", None)
     if backend is None:
         raise HTTPException(503, "the graph store is not open")
     return backend
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:
     """The caller a request's bearer token stands for; a viewer when it has none (unless
-    GOVGRAPH_ALLOW_ANONYMOUS is false)."""
+    GOVGRAPH_ALLOW_ANONYMOUS is false). Async, as is get_backend: FastAPI runs a plain function
+    dependency in a worker thread, and a thread hop costs more than the work (a dict look-up
+    and one stat of the token file)."""
     settings: Settings = request.app.state.settings
     header = request.headers.get("authorization")
     if header is None:

@@ -87,6 +87,7 @@ class Graph:
             ),
             database=database if database is not None else settings.neo4j_database,
             timeout_ms=timeout_ms if timeout_ms is not None else settings.query_timeout_ms,
+            read_threads=settings.read_threads,
         )
         try:
             return cls(backend, role=role, pseudonym_key=pseudonym_key, owns_backend=True)

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Time limit of one read query in milliseconds (0 for none).",
     )
+    read_threads: int = Field(
+        1,
+        ge=0,
+        description="Threads one read query may use on the embedded store (0: one per core). "
+        "One lets concurrent requests run side by side, one per core; a researcher running "
+        "large queries one at a time may prefer 0.",
+    )
     neo4j_user: str = Field("neo4j", description="User name for a Neo4j GOVGRAPH_DB.")
     neo4j_password: SecretStr = Field(
         SecretStr(""), description="Password for a Neo4j GOVGRAPH_DB (never logged)."
@@ -41,6 +48,12 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the API server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the API server listens on.")
+    workers: int = Field(
+        1,
+        ge=1,
+        description="API server processes, each with the graph open read-only; one per core "
+        "serves the most requests.",
+    )
     tokens: str = Field(
         "./data/tokens.json",
         description="File of API tokens: only their SHA-256 hashes, with role and scope.",

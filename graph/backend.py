@@ -13,7 +13,13 @@ Params = Mapping[str, Any]
 
 
 class Backend(Protocol):
-    """A graph store. Opened by the command or the app's lifespan and passed down."""
+    """A graph store. Opened by the command or the app's lifespan and passed down.
+
+    A backend may also have `version`: a number that changes whenever the graph it reads may
+    have changed. Read results can be kept for as long as it stays the same
+    (`queries.cache`). The embedded store has one; Neo4j, which other clients write to
+    unseen, does not.
+    """
 
     def read(self, query: str, params: Params | None = None) -> list[Row]:
         """Run a read query; return its rows as dicts keyed by column name."""
@@ -76,12 +82,14 @@ def open_backend(
     password: str = "",
     database: str = "neo4j",
     timeout_ms: int | None = None,
+    read_threads: int = 1,
 ) -> Backend:
     """Open the backend `db` names: a file path for the embedded store, or a Neo4j URI.
 
     `user`, `password` and `database` are used for a Neo4j URI only (pass the password as
     plain text). `timeout_ms` limits each read query; None keeps the backend's default (none
-    for the embedded store, 10 s for Neo4j), 0 means no limit of ours.
+    for the embedded store, 10 s for Neo4j), 0 means no limit of ours. `read_threads` is how
+    many threads one read may use on the embedded store (0: one per core); Neo4j decides its own.
     """
     if "://" in db:
         scheme = db.split("://", 1)[0].lower()
@@ -101,4 +109,6 @@ def open_backend(
         )
     from graph.embedded import EmbeddedBackend
 
-    return EmbeddedBackend(Path(db), read_only=read_only, timeout_ms=timeout_ms or 0)
+    return EmbeddedBackend(
+        Path(db), read_only=read_only, timeout_ms=timeout_ms or 0, read_threads=read_threads
+    )

@@ -2,7 +2,11 @@
 
 Facts this adapter is built around (shared/notes/ladybugdb.md):
 - one write transaction at a time per database, and a second one fails at once rather than
-  waiting, so every call here is serialised by one lock;
+  waiting, so every write here is serialised by one lock and runs on one connection;
+- reads may run beside each other and beside a write (each sees the last committed state), so
+  each thread reads on a connection of its own, limited to `read_threads` LadybugDB threads:
+  with one, two requests on two cores run side by side, and a small query is 20–40% faster
+  than with a thread pool per query;
 - `COPY T FROM $table` is the fast path into empty tables, and appends to non-empty ones;
   `UNWIND $rows` of maps is slow (seconds per 50,000 rows) and `UNWIND … MERGE` slows down as
   a table grows, while `LOAD FROM $table` (an Arrow table) with a key lookup reads or sets
@@ -40,7 +44,16 @@ _ARROW_TYPES = {
 
 
 class EmbeddedBackend:
-    def __init__(self, path: Path, *, read_only: bool = False, timeout_ms: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        timeout_ms: int = 0,
+        read_threads: int = 1,
+    ) -> None:
+        """Open (or create) the store at `path`. `timeout_ms` bounds each read (0: no bound);
+        `read_threads` is how many LadybugDB threads one read may use (0: one per core)."""
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.exists():
@@ -55,26 +68,32 @@ class EmbeddedBackend:
             raise from_ladybug(exc) from exc
         if timeout_ms:
             self._conn.set_query_timeout(timeout_ms)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held by every write, on self._conn
+        self._timeout_ms = timeout_ms
+        self._read_threads = read_threads
+        self._local = threading.local()  # .conn: this thread's read connection
+        self._readers: list[Any] = []  # every read connection, to close them
+        self._readers_lock = threading.Lock()
+        self._closed = False
         self.path = path
+        # Bumped by every write of this process. No other process can change what this one
+        # sees: a read-write store is locked to one process, and a read-only one reads a
+        # snapshot. So results kept from reads at one version hold until it changes.
+        self.version = 0
 
     # -- the Backend interface ------------------------------------------------------------
 
     def read(self, query: str, params: Params | None = None) -> list[Row]:
-        with self._lock:
-            result = self._execute(query, params)
-            columns = result.get_column_names()
-            rows = []
-            while result.has_next():
-                rows.append(dict(zip(columns, result.get_next(), strict=True)))
-            return rows
+        result = self._execute(query, params, self._reader())
+        columns = result.get_column_names()
+        return [dict(zip(columns, values, strict=True)) for values in result.get_all()]
 
     def write(self, statements: Sequence[tuple[str, Params]]) -> None:
-        with self._lock:
+        with self._lock, self._changing():
             self._transaction(statements)
 
     def init_schema(self) -> None:
-        with self._lock:
+        with self._lock, self._changing():
             for statement in embedded_ddl():
                 self._execute(statement)
 
@@ -90,7 +109,7 @@ class EmbeddedBackend:
         label = ident(node_type.label)
         if bulk:
             table = _arrow(rows, node_type.properties)
-            with self._lock, self._writing_tables():
+            with self._lock, self._changing(), self._writing_tables():
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
             return
         # Set only the properties the rows carry: a partial file updates what it holds.
@@ -98,7 +117,7 @@ class EmbeddedBackend:
         others = [p for p in node_type.properties if p is not key and p.name in rows[0]]
         given = _arrow(rows, [key, *others])
         find = "LOAD FROM $rows MATCH (n:" + label + " {" + ident(key.name) + ": c0}) "
-        with self._lock, self._writing_tables():
+        with self._lock, self._changing(), self._writing_tables():
             now = self._execute(
                 find + "RETURN c0" + "".join(", n." + ident(p.name) for p in others),
                 {"rows": _numbered(given.select([0]))},
@@ -119,11 +138,11 @@ class EmbeddedBackend:
             return
         if bulk:
             tables = [(a, b, _arrow(rows, _rel_columns(rel_type))) for a, b, rows in work]
-            with self._lock, self._writing_tables():
+            with self._lock, self._changing(), self._writing_tables():
                 for a, b, table in tables:
                     self._copy_rels(rel_type, a, b, table)
             return
-        with self._lock, self._writing_tables():
+        with self._lock, self._changing(), self._writing_tables():
             for a, b, rows in work:
                 self._merge_rels(rel_type, a, b, rows)
 
@@ -193,17 +212,51 @@ class EmbeddedBackend:
             )
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._readers_lock:
+            if self._closed:
+                return
+            self._closed = True
+            for conn in self._readers:
+                conn.close()
             self._conn.close()
             self._db.close()
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _execute(self, query: str, params: Params | None = None) -> Any:
+    def _reader(self) -> Any:
+        """This thread's read connection, opened on its first read."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not self._closed:
+            return conn
+        with self._readers_lock:
+            if self._closed:
+                raise BackendUnavailable(f"the graph at {self.path} is closed")
+            try:
+                conn = ladybug.Connection(self._db)
+            except RuntimeError as exc:
+                raise from_ladybug(exc) from exc
+            if self._timeout_ms:
+                conn.set_query_timeout(self._timeout_ms)
+            if self._read_threads:
+                conn.set_max_threads_for_exec(self._read_threads)
+            self._readers.append(conn)
+        self._local.conn = conn
+        return conn
+
+    def _execute(self, query: str, params: Params | None = None, conn: Any = None) -> Any:
         try:
-            return self._conn.execute(query, dict(params or {}))
+            return (conn or self._conn).execute(query, dict(params or {}))
         except RuntimeError as exc:
             raise from_ladybug(exc) from exc
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """A write: the version moves on after it, whether it committed or not (a failed
+        write may have run statements before the one that failed)."""
+        try:
+            yield
+        finally:
+            self.version += 1
 
     @contextlib.contextmanager
     def _writing_tables(self) -> Iterator[None]:

@@ -7,6 +7,13 @@
 - time: each backend read is bounded by the store's query timeout;
 - introspection is refused in production mode (GraphiQL is not served there either);
 - errors: internal ones are masked, the caller's own mistakes are not (`api.graphql.errors`).
+
+Parsing and validating a query costs more than running a small one (about 5 ms of a 9 ms
+lookup), and clients send the same few query texts again and again, with variables. So the
+parsed document and the validation's verdict are kept, per query text, in strawberry's LRU
+caches (bounded: unique texts from a hostile client only push older ones out). The limits'
+validation rules are made once here: strawberry's limiters make new rule classes whenever
+they are constructed, and the verdict is cached per set of rules.
 """
 
 from __future__ import annotations
@@ -15,11 +22,14 @@ from collections.abc import Callable
 from functools import partial
 
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 from api.graphql.errors import MaskInternalErrors
@@ -27,15 +37,21 @@ from api.settings import Settings
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 
+CACHED_QUERY_TEXTS = 256  # distinct query texts whose parse and verdict are kept
+
 
 def extensions(settings: Settings) -> list[Extension]:
     """The schema's extensions, as factories: each request gets its own instances."""
-    found: list[Extension] = [
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        MaskInternalErrors,
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     if settings.mode == "production":
-        found.append(DisableIntrospection)
-    return found
+        rules += DisableIntrospection().validation_rules
+    return [
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(AddValidationRules, rules),
+        partial(ParserCache, maxsize=CACHED_QUERY_TEXTS),
+        partial(ValidationCache, maxsize=CACHED_QUERY_TEXTS),
+        MaskInternalErrors,
+    ]

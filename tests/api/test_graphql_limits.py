@@ -49,6 +49,24 @@ def test_a_query_deeper_than_the_limit_is_refused_before_it_runs():
     assert "depth" not in json.dumps(errors)
 
 
+def test_a_kept_verdict_still_refuses_and_still_admits():
+    """Parses and validation verdicts are kept per query text (api.graphql.limits): the same
+    schema asked the same texts again gives the same answers, refusals included."""
+    schema = build_schema(Settings(_env_file=None, max_depth=3, max_aliases=1))
+    deep = '{ grid(id: "g") { unit { parent { parent { code } } } } }'
+    aliased = "{ a: me { role } b: me { role } }"
+    fine = "{ me { role } }"
+
+    def ask(query):
+        result = asyncio.run(schema.execute(query, context_value=Context(Empty())))
+        return [e.message for e in result.errors or []], result.data
+
+    for _ in range(3):
+        assert ask(deep) == (["'anonymous' exceeds maximum operation depth of 3"], None)
+        assert ask(aliased) == (["2 aliases found. Allowed: 1"], None)
+        assert ask(fine) == ([], {"me": {"role": "viewer"}})
+
+
 def test_too_many_aliases_are_refused():
     query = "{ a: me { role } b: me { role } c: me { role } }"
     assert run(query, max_aliases=2) == ([{"message": "3 aliases found. Allowed: 2"}], None)

@@ -179,3 +179,58 @@ def test_a_query_past_its_time_limit_becomes_query_timeout(tmp_path):
             slow.read("UNWIND range(1, 100000000) AS i RETURN sum(i) AS n")
     finally:
         slow.close()
+
+
+def test_a_read_does_not_wait_for_another_threads_read(tmp_path):
+    """Each thread reads on a connection of its own: a quick read answers while a long one
+    in another thread is still running (one lock for all reads would queue it behind)."""
+    import threading
+
+    store = EmbeddedBackend(tmp_path / "readers.lbdb")
+    store.init_schema()
+    store.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)
+    long_done = threading.Event()
+
+    def long_read():
+        store.read("UNWIND range(1, 400000000) AS i RETURN sum(i) AS n")
+        long_done.set()
+
+    reader = threading.Thread(target=long_read)
+    try:
+        reader.start()
+        time.sleep(0.3)
+        assert grids(store) == [{"id": "G1", "name": "一", "households": None}]
+        assert not long_done.is_set()
+    finally:
+        reader.join()
+        store.close()
+
+
+def test_reads_from_many_threads_agree(backend):
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend.upsert_nodes(GRID, [grid(f"G{i}", f"网格{i}") for i in range(50)], bulk=True)
+    expected = grids(backend)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: grids(backend), range(64)))
+    assert answers == [expected] * 64
+    assert len(expected) == 50
+
+
+def test_every_write_moves_the_version_on(backend):
+    before = backend.version
+    backend.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)
+    backend.write([("MATCH (g:Grid {id: $id}) SET g.households = $n", {"id": "G1", "n": 3})])
+    with pytest.raises(BadQuery):
+        backend.write([("MATCH (g:Grid) SET g.nonexistent = 1", {})])
+    grids(backend)  # reads leave it
+    assert backend.version == before + 3
+
+
+def test_a_closed_store_refuses_reads(tmp_path):
+    store = EmbeddedBackend(tmp_path / "closed.lbdb")
+    store.init_schema()
+    assert store.read("RETURN 1 AS x") == [{"x": 1}]  # this thread now has a connection
+    store.close()
+    with pytest.raises(BackendUnavailable, match="closed"):
+        store.read("RETURN 1 AS x")
