@@ -11,9 +11,11 @@ people's mediation committees and party organisations LOCATED_IN the unit — an
 A place with four grid levels or two command levels gets its own ladder. Post-holders are those
 whose post holds on `as_of`.
 
-Two named queries, two round trips: `escalation_chain` (what is above the grid) and
-`ladder_bodies` (the bodies of every step and their post-holders), and `liaison_bodies` for a
-grid with LIAISES_WITH ties. `referral` reuses the chain and the body grouping.
+Named queries: `escalation_chain` (what is above the grid); `grid_teams`, `grid_party_orgs`
+and `ladder_unit_bodies` (the bodies of every step and their post-holders); `liaison_bodies`
+for a grid with LIAISES_WITH ties. Their rows are kept while the graph stays the same
+(`queries.cache`): the bodies per grid and per unit, so a ladder reads only the steps no
+ladder asked about before. `referral` reuses the chain and the body grouping.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from datetime import date, timedelta
 
 from graph.backend import Backend, Row
 from graph.schema import GRID_ROLES
+from queries.cache import run_each, run_kept
 from queries.explain import (
     Contact,
     GraphPath,
@@ -139,7 +142,7 @@ _LEVEL_RANK = {lvl: i for i, lvl in enumerate(("village", "town", "county", "cit
 
 def load_chain(backend: Backend, grid_id: str) -> Chain:
     """The grids and units above `grid_id`; raises NotFound if there is no such grid."""
-    rows = run(backend, "escalation_chain", grid=grid_id)
+    rows = run_kept(backend, "escalation_chain", grid=grid_id)
     if not rows:
         raise NotFound(f"no grid with id {grid_id!r}")
     first = rows[0]
@@ -308,17 +311,21 @@ def escalation_path(
     day = as_of or date.today()
     chain = load_chain(backend, grid_id)
     rules = rules or load_rules(chain.county)
-    rows = run(
+    grids = [g.key for g in chain.grids]
+    rows = run_each(backend, "grid_teams", "grids", "anchor", grids=grids)
+    rows += run_each(backend, "grid_party_orgs", "grids", "anchor", grids=grids)
+    rows += run_each(
         backend,
-        "ladder_bodies",
-        grids=[g.key for g in chain.grids],
+        "ladder_unit_bodies",
+        "units",
+        "anchor",
         units=[u.key for u in chain.units],
         as_of=day,
         mediation_kinds=list(rules.referral.mediation_kinds),
         court=rules.referral.court_function,
     )
     if chain.liaisons:
-        rows += run(backend, "liaison_bodies", grids=[g.key for g in chain.grids])
+        rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
     bodies = group_bodies(rows, day)
     ladder = _ladder(chain, bodies, rules, reported)
     party = _party_line(chain, bodies)

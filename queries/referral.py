@@ -21,8 +21,10 @@ due date and contacts, the rule that put it there and the graph path behind it:
    (``mediation-before-litigation``);
 6. ``court`` — always and only last (``court-last``).
 
-Round trips: the dispute's facts (or the described place), the chain above the grid, the
-list items, and the bodies — four or five named queries.
+Named queries: the dispute's facts (or the described place), the chain above the grid, the
+list items, the grids' teams and the units' bodies (and liaison bodies). All but the dispute's
+facts read the ladders and lists, which change only with a load: their rows are kept while the
+graph stays the same (`queries.cache`), so an answer reads only what no answer read before.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from datetime import date
 from typing import Any
 
 from graph.backend import Backend
+from queries.cache import run_each, run_kept
 from queries.escalation import (
     Chain,
     FoundBody,
@@ -43,7 +46,6 @@ from queries.escalation import (
     load_chain,
 )
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
-from queries.library import run
 from queries.rules import Rules, load_rules
 
 PARTS = (
@@ -160,7 +162,7 @@ def _from_description(backend: Backend, description: DisputeDescription, as_of: 
         raise ValueError(f"a dispute has at least one party, not {description.parties}")
     if description.warning not in (None, "red", "orange", "yellow"):
         raise ValueError(f"warning is red, orange, yellow or None, not {description.warning!r}")
-    rows = run(backend, "place", place=description.place)
+    rows = run_kept(backend, "place", place=description.place)
     if not rows:
         raise NotFound(
             f"no grid, unit or organisation with key {description.place!r} "
@@ -232,10 +234,13 @@ def referral(
     primary, concerned = _items(backend, case, rules, chain, group)
     category = _category(primary, concerned, case)
     functions = sorted({i.function for i in (primary, concerned) if i and i.function})
-    rows = run(
+    grids = sorted({*case.grids, *(g.key for g in chain.grids)})
+    rows = run_each(backend, "grid_teams", "grids", "anchor", grids=grids)
+    rows += run_each(
         backend,
-        "referral_bodies",
-        grids=sorted({*case.grids, *(g.key for g in chain.grids)}),
+        "referral_unit_bodies",
+        "units",
+        "anchor",
         units=[u.key for u in chain.units],
         mediation_kinds=list(rules.referral.mediation_kinds),
         industry_kinds=list(rules.referral.industry_kinds),
@@ -244,7 +249,8 @@ def referral(
         court=rules.referral.court_function,
     )
     if chain.liaisons:
-        rows += run(backend, "liaison_bodies", grids=[g.key for g in chain.grids])
+        grids = [g.key for g in chain.grids]
+        rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
     bodies = group_bodies(rows, day)
     build = _Builder(case, chain, rules, bodies, group, warning, category)
     steps = build.steps(primary, concerned)
@@ -281,7 +287,7 @@ def _items(
 
     With a group dispute the primary item is the category's group-dispute item and the other
     names the department concerned (the X of 3+X); otherwise the other is None."""
-    rows = run(
+    rows = run_kept(
         backend,
         "referral_item",
         item=case.list_item,

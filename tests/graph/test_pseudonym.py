@@ -321,6 +321,6 @@ def test_the_named_queries_personal_columns():
     from queries.library import named_queries
 
     found = {n: personal_columns(q.text, []) for n, q in named_queries().items()}
-    assert found["ladder_bodies"] == {"holder_name": Mask.NAME, "mobile": Mask.MOBILE}
+    assert found["ladder_unit_bodies"] == {"holder_name": Mask.NAME, "mobile": Mask.MOBILE}
     assert found["county_summary"] == {}
     assert found["counts_by_label"] == {}

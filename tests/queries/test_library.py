@@ -96,16 +96,16 @@ def test_run_refuses_missing_and_unknown_parameters() -> None:
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "escalation_chain": {"grid": "330421-M08315"},
-    "ladder_bodies": {
-        "grids": ["330421-M08315", "330421-G0332"],
+    "grid_teams": {"grids": ["330421-M08315", "330421-G0332"]},
+    "grid_party_orgs": {"grids": ["330421-M08315", "330421-G0332"]},
+    "ladder_unit_bodies": {
         "units": ["330421111206", "330421111000", "330421000000"],
         "as_of": date(2021, 12, 31),
         "mediation_kinds": ["people"],
         "court": "court",
     },
     "liaison_bodies": {"grids": ["331127-G0294"]},
-    "referral_bodies": {
-        "grids": ["330421-G0332"],
+    "referral_unit_bodies": {
         "units": ["330421111206", "330421111000", "330421000000"],
         "mediation_kinds": ["people"],
         "industry_kinds": ["industry"],

@@ -1,27 +1,20 @@
-// answers: the bodies a dispute can be referred to above its grid (team, centers, mediation committees, departments by function, industry committees by domain, court) and their post-holders
-// parameters: $grids (grid ids of the chain), $units (unit codes of the chain), $mediation_kinds (kinds of the village/town committees), $industry_kinds (kinds matched by domain), $domains (domain codes), $functions (department functions), $court (the court's department function)
+// answers: the bodies on the unit steps of a ladder (centers, stationed departments, mediation committees, party organisations, court) and their post-holders
+// parameters: $units (unit codes of the chain), $as_of (date, for STATIONED_AT), $mediation_kinds (MediationOrg kinds, e.g. ['people']), $court (the court's department function)
 // columns: anchor, rel, body_label, body_key, body_name, body_kind, body_level, via, via_name, holder, holder_name, mobile, post, since, until
-// `via` (and `via_name`) is the node the body was reached through or points on to: the center
-// a center escalates to, the center a department is stationed at, the organisation a party
-// organisation is subordinate to, the domain an industry committee matched.
+// `via` (and `via_name`) is the node the body was reached through or points on to: the center a center escalates to, the center a department is stationed at, the
+// organisation a party organisation is subordinate to.
 // One row per body and post-holder, past or present; body columns are empty when an anchor has
 // no body of a kind, holder columns when a body has nobody. `since`/`until` (the post's
 // valid_from/valid_to) let the caller keep those holding the post on its date. `rel` names how
-// the body was found from its anchor (a grid id or a unit code).
+// the body was found from its anchor (a unit code).
+// Each anchor's rows depend on that anchor alone (and the other parameters): the caller reads
+// them for the anchors it has not asked about before and keeps them (queries.cache.run_each).
 // Shape, measured on LadybugDB at city scale: each branch looks its anchor up by key alone
 // (UNWIND … MATCH (x {key: anchor})), then reaches bodies and holders by OPTIONAL MATCH; a
 // pattern joining the anchor to its bodies in one MATCH after UNWIND is planned as a scan of
 // every body (10× slower), and `x.id IN $list` scans the table. '' rather than NULL keeps the
 // UNION's column types equal, and no expression appears twice in the first branch (LadybugDB
 // 0.22 then fills a later branch's column from the wrong expression).
-// the team of each grid: everyone who ever served there
-UNWIND $grids AS anchor
-MATCH (g:Grid {id: anchor})
-OPTIONAL MATCH (g)<-[h:SERVES_IN]-(p:Person)
-RETURN anchor, 'SERVES_IN' AS rel, 'Grid' AS body_label, g.id AS body_key, g.name AS body_name,
-  g.kind AS body_kind, 'grid' AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,
-  p.mobile AS mobile, h.role AS post, h.valid_from AS since, h.valid_to AS until
-UNION ALL
 // the centers serving each unit (JURISDICTION; via: the center it ESCALATES_TO), and their post-holders
 UNWIND $units AS anchor
 MATCH (u:Unit {code: anchor})
@@ -30,6 +23,16 @@ OPTIONAL MATCH (c)-[:ESCALATES_TO]->(up:Center)
 OPTIONAL MATCH (c)<-[h:HOLDS_POST]-(p:Person)
 RETURN anchor, 'JURISDICTION' AS rel, 'Center' AS body_label, c.id AS body_key, c.name AS body_name,
   c.kind AS body_kind, c.level AS body_level, coalesce(up.id, '') AS via, coalesce(up.name, '') AS via_name, p.id AS holder, p.name AS holder_name,
+  p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
+UNION ALL
+// the departments stationed at those centers on the date (via: the center), and their post-holders
+UNWIND $units AS anchor
+MATCH (u:Unit {code: anchor})
+OPTIONAL MATCH (u)<-[:JURISDICTION]-(c:Center)<-[st:STATIONED_AT]-(d:Department)
+WHERE (st.valid_from IS NULL OR st.valid_from <= $as_of) AND (st.valid_to IS NULL OR st.valid_to >= $as_of)
+OPTIONAL MATCH (d)<-[h:HOLDS_POST]-(p:Person)
+RETURN anchor, 'STATIONED_AT' AS rel, 'Department' AS body_label, d.id AS body_key, d.name AS body_name,
+  d.function AS body_kind, d.level AS body_level, c.id AS via, c.name AS via_name, p.id AS holder, p.name AS holder_name,
   p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
 UNION ALL
 // the mediation committees of the given kinds in each unit, and their mediators
@@ -42,24 +45,14 @@ RETURN anchor, 'LOCATED_IN' AS rel, 'MediationOrg' AS body_label, m.id AS body_k
   m.kind AS body_kind, m.level AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,
   p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
 UNION ALL
-// the departments of the given functions in each unit, and their post-holders
+// the party organisations in each unit (via: the one it is subordinate to), and their leaders
 UNWIND $units AS anchor
 MATCH (u:Unit {code: anchor})
-OPTIONAL MATCH (u)<-[:LOCATED_IN]-(d:Department)
-WHERE d.function IN $functions
-OPTIONAL MATCH (d)<-[h:HOLDS_POST]-(p:Person)
-RETURN anchor, 'FUNCTION' AS rel, 'Department' AS body_label, d.id AS body_key, d.name AS body_name,
-  d.function AS body_kind, d.level AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,
-  p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
-UNION ALL
-// the mediation committees of the given kinds and domains in each unit (via: the domain)
-UNWIND $units AS anchor
-MATCH (u:Unit {code: anchor})
-OPTIONAL MATCH (u)<-[:LOCATED_IN]-(m:MediationOrg)-[:HAS_EXPERTISE]->(dm:Domain)
-WHERE m.kind IN $industry_kinds AND dm.code IN $domains
-OPTIONAL MATCH (m)<-[h:MEDIATES_IN]-(p:Person)
-RETURN anchor, 'HAS_EXPERTISE' AS rel, 'MediationOrg' AS body_label, m.id AS body_key, m.name AS body_name,
-  m.kind AS body_kind, m.level AS body_level, dm.code AS via, dm.name AS via_name, p.id AS holder, p.name AS holder_name,
+OPTIONAL MATCH (u)<-[:LOCATED_IN]-(o:PartyOrg)
+OPTIONAL MATCH (o)-[:SUBORDINATE_TO]->(up:PartyOrg)
+OPTIONAL MATCH (o)<-[h:LEADS]-(p:Person)
+RETURN anchor, 'LOCATED_IN' AS rel, 'PartyOrg' AS body_label, o.id AS body_key, o.name AS body_name,
+  o.kind AS body_kind, o.level AS body_level, coalesce(up.id, '') AS via, coalesce(up.name, '') AS via_name, p.id AS holder, p.name AS holder_name,
   p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
 UNION ALL
 // the court in each unit, and its post-holders

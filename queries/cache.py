@@ -1,0 +1,132 @@
+"""Results of named queries kept between calls for as long as the graph stays the same.
+
+The ladders, centers, posts, list items and pools the headline queries read change when a
+load runs, not between two requests, and reading them is most of an answer's time (LadybugDB
+spends a few tenths of a millisecond setting up each join, whatever it then finds). So:
+
+    rows = run_kept(backend, "escalation_chain", grid="330421-G0096")
+    rows = run_each(backend, "ladder_unit_bodies", "units", "anchor", units=[...], as_of=day)
+
+`run_kept` keeps a query's rows per parameter set. `run_each` is for a query that answers each
+element of one list parameter on its own, naming the element in one column: its rows are kept
+per element, and only the elements not asked about before are read. Two disputes in one town
+share the town's center, committees and court, so the second reads only its own grids.
+
+Kept rows are valid while the backend's `version` (graph.backend) stays the same: the embedded
+store moves it on with every write of its process, and no other process can change what it
+reads. A backend without a version (Neo4j, which other clients write to unseen) is read every
+time. Rows are shared between callers: treat them as read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Hashable, Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from cachetools import LRUCache
+
+from graph.backend import Backend, Row
+from queries.library import run
+
+MAX_ROWS = 200_000  # rows kept per backend, about 100 MB at most; the least recent go first
+
+
+class _Kept:
+    """One backend's kept rows, at one version of its graph."""
+
+    def __init__(self) -> None:
+        self.version: Any = None
+        self.rows: LRUCache[Hashable, list[Row]] = LRUCache(MAX_ROWS, getsizeof=_size)
+        self.lock = threading.Lock()
+
+    def at(self, version: Any) -> _Kept:
+        """Itself, emptied first if the graph has changed since its rows were read."""
+        with self.lock:
+            if version != self.version:
+                self.rows.clear()
+                self.version = version
+        return self
+
+    def get(self, key: Hashable) -> list[Row] | None:
+        with self.lock:
+            return self.rows.get(key)
+
+    def put(self, version: Any, key: Hashable, rows: list[Row]) -> None:
+        with self.lock:
+            if version == self.version:  # not if a write came between the read and now
+                self.rows[key] = rows
+
+
+_kept: weakref.WeakKeyDictionary[Any, _Kept] = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+def _size(rows: list[Row]) -> int:
+    return max(1, len(rows))
+
+
+def _store(backend: Backend) -> tuple[_Kept, Any] | None:
+    version = getattr(backend, "version", None)
+    if version is None:
+        return None
+    with _kept_lock:
+        kept = _kept.get(backend)
+        if kept is None:
+            kept = _kept[backend] = _Kept()
+    return kept.at(version), version
+
+
+def frozen(value: Any) -> Hashable:
+    """A parameter value as a key: lists as tuples, maps as sorted pairs."""
+    if isinstance(value, list | tuple):
+        return tuple(frozen(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
+    if isinstance(value, str | int | float | bool | date) or value is None:
+        return value
+    raise TypeError(f"a kept query takes plain values, not {type(value).__name__}")
+
+
+def run_kept(backend: Backend, name: str, **params: Any) -> list[Row]:
+    """`queries.library.run`, with the rows kept for the same parameters."""
+    found = _store(backend)
+    if found is None:
+        return run(backend, name, **params)
+    kept, version = found
+    key = (name, frozen(params))
+    rows = kept.get(key)
+    if rows is None:
+        rows = run(backend, name, **params)
+        kept.put(version, key, rows)
+    return list(rows)
+
+
+def run_each(backend: Backend, name: str, by: str, column: str, **params: Any) -> list[Row]:
+    """`queries.library.run` for a query answering each element of the list `params[by]`
+    on its own, with rows naming their element in `column`: kept per element, so that only
+    elements not asked about before (with the same other parameters) are read. The rows come
+    grouped by element, in the order of `params[by]`."""
+    elements = list(dict.fromkeys(params[by]))
+    found = _store(backend)
+    if found is None:
+        return run(backend, name, **params)
+    kept, version = found
+    others = frozen({k: v for k, v in params.items() if k != by})
+    keys = {e: (name, others, frozen(e)) for e in elements}
+    have = {e: kept.get(keys[e]) for e in elements}
+    missing = [e for e in elements if have[e] is None]
+    if missing:
+        read: dict[Any, list[Row]] = {e: [] for e in missing}
+        for row in run(backend, name, **{**params, by: missing}):
+            read[row[column]].append(row)
+        for e in missing:
+            kept.put(version, keys[e], read[e])
+            have[e] = read[e]
+    return list(_chain(have[e] or [] for e in elements))
+
+
+def _chain(groups: Iterable[list[Row]]) -> list[Row]:
+    return [row for group in groups for row in group]

@@ -1,0 +1,138 @@
+"""Kept query results: read once per parameters (or per element), read again after a write."""
+
+from datetime import date
+
+import pytest
+
+from queries.cache import frozen, run_each, run_kept
+from queries.library import get_query
+
+
+class Store:
+    """A stand-in backend: answers `grid_teams` with two rows per grid, and records
+    each read's grids. `version` as the embedded store has it (None: like Neo4j)."""
+
+    def __init__(self, version=0):
+        self.version = version
+        self.asked = []
+
+    def read(self, query, params=None):
+        assert query == get_query(self.query_name).text
+        self.asked.append(params)
+        grids = params.get("grids", [params.get("grid")])
+        return [{"anchor": g, "n": n, "version": self.version} for g in grids for n in (1, 2)]
+
+    query_name = "grid_teams"
+
+
+def rows(*grids, version=0):
+    return [{"anchor": g, "n": n, "version": version} for g in grids for n in (1, 2)]
+
+
+def test_run_each_reads_only_the_elements_not_asked_about_before():
+    store = Store()
+    assert run_each(store, "grid_teams", "grids", "anchor", grids=["a", "b"]) == rows("a", "b")
+    assert run_each(store, "grid_teams", "grids", "anchor", grids=["c", "b", "a"]) == (
+        rows("c", "b", "a")
+    )
+    assert run_each(store, "grid_teams", "grids", "anchor", grids=["b"]) == rows("b")
+    assert store.asked == [{"grids": ["a", "b"]}, {"grids": ["c"]}]
+
+
+def test_an_element_without_rows_is_kept_as_such():
+    class Empty(Store):
+        def read(self, query, params=None):
+            self.asked.append(params)
+            return []
+
+    store = Empty()
+    for _ in range(3):
+        assert run_each(store, "grid_teams", "grids", "anchor", grids=["x"]) == []
+    assert store.asked == [{"grids": ["x"]}]
+
+
+def test_a_write_makes_every_kept_result_read_again():
+    store = Store()
+    run_each(store, "grid_teams", "grids", "anchor", grids=["a"])
+    store.version = 1
+    assert run_each(store, "grid_teams", "grids", "anchor", grids=["a"]) == rows("a", version=1)
+    assert store.asked == [{"grids": ["a"]}, {"grids": ["a"]}]
+
+
+def test_a_backend_without_a_version_is_read_every_time():
+    store = Store(version=None)
+    for _ in range(2):
+        run_each(store, "grid_teams", "grids", "anchor", grids=["a"])
+    assert store.asked == [{"grids": ["a"]}, {"grids": ["a"]}]
+
+
+def test_run_kept_keeps_rows_per_parameters():
+    class Chain(Store):
+        query_name = "escalation_chain"
+
+    store = Chain()
+    assert run_kept(store, "escalation_chain", grid="g1") == rows("g1")
+    assert run_kept(store, "escalation_chain", grid="g1") == rows("g1")
+    assert run_kept(store, "escalation_chain", grid="g2") == rows("g2")
+    assert store.asked == [{"grid": "g1"}, {"grid": "g2"}]
+
+
+def test_the_callers_list_is_its_own():
+    class Chain(Store):
+        query_name = "escalation_chain"
+
+    store = Chain()
+    first = run_kept(store, "escalation_chain", grid="g1")
+    first.append({"anchor": "mine"})
+    assert run_kept(store, "escalation_chain", grid="g1") == rows("g1")
+
+
+def test_other_parameters_are_part_of_the_key():
+    class Units(Store):
+        query_name = "ladder_unit_bodies"
+
+        def read(self, query, params=None):
+            self.asked.append(params)
+            return [{"anchor": u, "court": params["court"]} for u in params["units"]]
+
+    store = Units()
+    common = {"as_of": date(2021, 1, 1), "mediation_kinds": ["people"]}
+    run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c1", **common)
+    run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c2", **common)
+    run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c1", **common)
+    assert [p["court"] for p in store.asked] == ["c1", "c2"]
+
+
+def test_keys_are_made_of_plain_values_only():
+    assert frozen({"b": [1, date(2021, 1, 1)], "a": None}) == (
+        ("a", None),
+        ("b", (1, date(2021, 1, 1))),
+    )
+    with pytest.raises(TypeError, match="plain values"):
+        frozen({"x": object()})
+
+
+def test_a_ladder_read_after_a_write_shows_the_write(backend):
+    """On the embedded store: the kept steps of a ladder give way to what a load changed."""
+    from pathlib import Path
+
+    from loaders.load import load
+    from queries.escalation import escalation_path
+
+    examples = Path(__file__).resolve().parents[2] / "fixtures" / "examples"
+    assert load(backend, sorted(examples.glob("example.*.csv"))).rejects == []
+    grid, day = "330421001001-G01", date(2021, 6, 1)
+
+    def names():
+        ladder = escalation_path(backend, grid_id=grid, as_of=day).ladder
+        return [(step.place.name, [b.node.name for b in step.bodies]) for step in ladder]
+
+    before = names()
+    assert names() == before
+    rename = "MATCH (n:Center) WHERE n.name = $old SET n.name = $new"
+    center = next(b for _, bodies in before for b in bodies if "中心" in b)
+    backend.write([(rename, {"old": center, "new": "改名中心"})])
+    assert names() == [
+        (place, ["改名中心" if b == center else b for b in bodies]) for place, bodies in before
+    ]
+    assert names() != before
