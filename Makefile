@@ -27,9 +27,11 @@ types: $(BIN)/govgraph
 unit: $(BIN)/govgraph
 	$(BIN)/pytest
 
-# Rebuild docs/schema.md from graph/schema.py (a test fails when it is stale).
+# Rebuild docs/schema.md from graph/schema.py and the catalogue of named queries in
+# docs/queries.md from the files' headers (a test fails when either is stale).
 docs: $(BIN)/govgraph
 	$(BIN)/python -m graph.docs > docs/schema.md
+	$(BIN)/python -m queries.docs
 
 # The city-scale load benchmark: prints rows/s for a first load and a re-load, and peak memory.
 bench-load: $(BIN)/govgraph

@@ -134,3 +134,12 @@ def test_each_query_returns_the_columns_its_header_lists(
     rows = run(demo_graph, name, **SAMPLES[name])
     assert rows or name in NOTHING_IN_THE_DEMO, f"{name} found nothing for its sample"
     assert all(tuple(row) == get_query(name).columns for row in rows)
+
+
+def test_the_catalogue_in_docs_is_fresh() -> None:
+    from queries.docs import DOCS, rewritten
+
+    text = DOCS.read_text(encoding="utf-8")
+    assert rewritten(text) == text, "the catalogue is stale: run `make docs`"
+    for name in named_queries():
+        assert name.startswith("research_") or f"### `{name}`" in text
