@@ -24,7 +24,7 @@ from enum import Enum
 from typing import Any, NewType
 
 from api.auth import Caller, Role
-from api.graphql.within import grid_within, within
+from api.graphql.within import unit_paths
 from graph.ddl import ident
 from graph.masking import mask
 from graph.schema import SCHEMA, NodeType
@@ -44,34 +44,43 @@ PERSONAL: dict[str, NodeType] = {
 }
 """The node types that hold personal data."""
 
-# Where a record with personal data lies, for the jurisdiction rule ($scope is the prefix).
-_INSIDE: dict[str, str] = {
-    "Person": within("Person", "n", "scope")
-    + " OR "
-    + grid_within("(n)-[:SERVES_IN]->(:Grid)", "scope"),
-    "Dispute": within("Dispute", "n", "scope"),
-}
+# The types with a jurisdiction rule: where a record lies is read by `inside_query` and
+# judged by `inside` (the walks are api.graphql.within's).
+_PLACED = ("Person", "Dispute")
 
 
 def access(caller: Caller, label: str) -> Access:
     if label not in PERSONAL or caller.role is Role.ADMIN:
         return Access.FULL
-    if caller.role is Role.MEDIATOR and caller.scope and label in _INSIDE:
+    if caller.role is Role.MEDIATOR and caller.scope and label in _PLACED:
         return Access.BY_JURISDICTION
     return Access.MASKED
 
 
 def inside_query(label: str) -> str:
-    """Which of `$keys` (records of type `label`) lie inside `$scope`: rows of key, inside."""
+    """The codes of the units each of `$keys` (records of type `label`) lies in: rows of key
+    and one column per walk of `unit_paths`, judged by `inside`."""
     node = SCHEMA.node(label)
+    paths = unit_paths(label)
     return (
         "UNWIND $keys AS k MATCH (n:"
         + ident(node.label)
         + " {"
         + ident(node.key)
-        + ": k}) RETURN k AS key, ("
-        + _INSIDE[label]
-        + ") AS inside"
+        + ": k}) "
+        + " ".join(f"OPTIONAL MATCH {path}->(u{i}:Unit)" for i, path in enumerate(paths))
+        + " RETURN k AS key, "
+        + ", ".join(f"u{i}.code AS u{i}" for i in range(len(paths)))
+    )
+
+
+def inside(rows: Iterable[Mapping[str, Any]], scope: str) -> bool:
+    """Whether a record lies inside the prefix `scope`, from its rows of `inside_query`."""
+    return any(
+        isinstance(code, str) and code.startswith(scope)
+        for row in rows
+        for column, code in row.items()
+        if column != "key"
     )
 
 

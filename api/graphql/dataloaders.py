@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from api.graphql import cypher
 from api.graphql.cypher import TIE, Tie, take
-from api.privacy import inside_query
+from api.privacy import inside, inside_query
 from graph.backend import Params, Row
 from graph.schema import SCHEMA
 
@@ -88,7 +88,7 @@ class Loaders:
         """Whether a record of type `label` lies inside the jurisdiction `scope`."""
 
         async def load(keys: list[str]) -> list[bool]:
-            found = await self._grouped(inside_query(label), keys, {"scope": scope})
-            return [bool(found[k][0]["inside"]) if k in found else False for k in keys]
+            found = await self._grouped(inside_query(label), keys, {})
+            return [inside(found.get(k, []), scope) for k in keys]
 
         return self._loader(("inside", label, scope), load)

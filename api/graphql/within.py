@@ -83,6 +83,22 @@ def within(label: str, var: str = "n", param: str = "within") -> str:
     raise ValueError(f"no rule says where a {label} lies")
 
 
+def unit_paths(label: str, var: str = "n") -> tuple[str, ...]:
+    """The walks from the node `var` of type `label` to the units it lies in, for the rules
+    that look further than the first unit (a person's home and the grids they serve in; a
+    dispute's grid): each ends before its last hop into the unit, as `_unit` takes them.
+    Reading the units these reach and comparing their codes in Python costs LadybugDB a third
+    of what an EXISTS test per row does."""
+    node = "(" + var + ")"
+    grid_paths = ("-[:PART_OF]", "-[:PART_OF]->(:Grid)-[:PART_OF]")
+    if label == "Person":
+        served = node + "-[:SERVES_IN]->(:Grid)"
+        return (node + "-[:LIVES_IN]", *(served + p for p in grid_paths))
+    if label == "Dispute":
+        return tuple(node + "-[:OCCURRED_IN]->(:Grid)" + p for p in grid_paths)
+    raise ValueError(f"no rule reads the units a {label} lies in")
+
+
 def _one_hop(label: str) -> tuple[str, str] | None:
     """(relationship, "out") when `label` lies where one relationship to a Unit points."""
     if label == "Person":

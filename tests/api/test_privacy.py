@@ -176,3 +176,41 @@ def test_a_page_of_people_mixes_full_and_masked_rows_for_a_mediator(data, demo_g
         else {**p, "name": mask_name(p["name"]), "mobile": mask_mobile(p["mobile"])}
         for p in everyone
     ]
+
+
+def test_where_a_person_lies_counts_home_grid_and_micro_grid(backend):
+    """The units a person lies in: their home, and the unit of every grid they serve in,
+    through the parent grid for a micro-grid; a dispute: its grid's unit."""
+    from api.privacy import inside, inside_query
+
+    backend.write(
+        [
+            (
+                "CREATE (:Unit {code: '330421001001', name: '村'}), "
+                "(:Unit {code: '330421002001', name: '家'}), "
+                "(:Grid {id: 'G', name: '网格'}), (:Grid {id: 'M', name: '微网格'}), "
+                "(:Person {id: 'P', name: '张三'}), (:Dispute {id: 'D', title: '纠纷'})",
+                {},
+            ),
+            (
+                "MATCH (v:Unit {code: '330421001001'}), (h:Unit {code: '330421002001'}), "
+                "(g:Grid {id: 'G'}), (m:Grid {id: 'M'}), (p:Person {id: 'P'}), "
+                "(d:Dispute {id: 'D'}) "
+                "CREATE (g)-[:PART_OF]->(v), (m)-[:PART_OF]->(g), (p)-[:LIVES_IN]->(h), "
+                "(p)-[:SERVES_IN]->(m), (d)-[:OCCURRED_IN]->(m)",
+                {},
+            ),
+        ]
+    )
+    person = backend.read(inside_query("Person"), {"keys": ["P", "nobody"]})
+    dispute = backend.read(inside_query("Dispute"), {"keys": ["D"]})
+    assert person == [{"key": "P", "u0": "330421002001", "u1": None, "u2": "330421001001"}]
+    assert dispute == [{"key": "D", "u0": None, "u1": "330421001001"}]
+    assert [inside(person, s) for s in ("330421001001", "330421002", "330421", "330422")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert [inside(dispute, s) for s in ("330421001", "330421002")] == [True, False]
+    assert inside([], "330421") is False
