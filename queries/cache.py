@@ -4,7 +4,7 @@ The ladders, centers, posts, list items and pools the headline queries read chan
 load runs, not between two requests, and reading them is most of an answer's time (LadybugDB
 spends a few tenths of a millisecond setting up each join, whatever it then finds). So:
 
-    rows = run_kept(backend, "escalation_chain", grid="330421-G0096")
+    rows = run_kept(backend, "grid_step", grid="330421-G0096")
     rows = run_each(backend, "ladder_unit_bodies", "units", "anchor", units=[...], as_of=day)
 
 `run_kept` keeps a query's rows per parameter set. `run_each` is for a query that answers each

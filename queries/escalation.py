@@ -11,11 +11,11 @@ people's mediation committees and party organisations LOCATED_IN the unit — an
 A place with four grid levels or two command levels gets its own ladder. Post-holders are those
 whose post holds on `as_of`.
 
-Named queries: `escalation_chain` (what is above the grid); `grid_teams`, `grid_party_orgs`
-and `ladder_unit_bodies` (the bodies of every step and their post-holders); `liaison_bodies`
-for a grid with LIAISES_WITH ties. Their rows are kept while the graph stays the same
-(`queries.cache`): the bodies per grid and per unit, so a ladder reads only the steps no
-ladder asked about before. `referral` reuses the chain and the body grouping.
+Named queries: `grid_step` and `unit_step` (what is above the grid, a step at a time);
+`grid_teams`, `grid_party_orgs` and `ladder_unit_bodies` (the bodies of every step and their
+post-holders); `liaison_bodies` for a grid with LIAISES_WITH ties. Their rows are kept while
+the graph stays the same (`queries.cache`): per grid and per unit, so a ladder reads only the
+steps no ladder asked about before. `referral` reuses the chain and the body grouping.
 """
 
 from __future__ import annotations
@@ -138,27 +138,44 @@ class Chain:
 
 _PART_OF = RelRef("PART_OF")
 _LEVEL_RANK = {lvl: i for i, lvl in enumerate(("village", "town", "county", "city", "province"))}
+_MAX_DEPTH = 8  # PART_OF steps walked up from a grid
 
 
 def load_chain(backend: Backend, grid_id: str) -> Chain:
-    """The grids and units above `grid_id`; raises NotFound if there is no such grid."""
-    rows = run_kept(backend, "escalation_chain", grid=grid_id)
+    """The grids and units above `grid_id`; raises NotFound if there is no such grid.
+
+    Walked up PART_OF one step at a time, breadth first, so each node's distance is its
+    shortest; each step's rows are kept (`queries.cache`), and the grids below one parent
+    share what is above it."""
+    rows = run_kept(backend, "grid_step", grid=grid_id)
     if not rows:
         raise NotFound(f"no grid with id {grid_id!r}")
     first = rows[0]
-    start = NodeRef("Grid", grid_id, first["grid_name"] or "")
+    start = NodeRef("Grid", grid_id, first["name"] or "")
     hops: dict[str, int] = {}
     nodes: dict[str, NodeRef] = {}
     levels: dict[str, str] = {}
-    for row in rows:
-        key = row["key"]
-        if key is None:
-            continue
-        label = first_label(row["label"])
-        nodes[key] = NodeRef(label, key, row["name"] or "")
-        hops[key] = min(int(row["hops"]), hops.get(key, 1 << 30))
-        if label == "Unit":
-            levels[key] = str(row["level"] or "")
+    step = [start]
+    for depth in range(1, _MAX_DEPTH + 1):
+        above: list[NodeRef] = []
+        for node in step:
+            if node.label == "Grid":
+                parents = run_kept(backend, "grid_step", grid=node.key)
+            else:
+                parents = run_kept(backend, "unit_step", unit=node.key)
+            for row in parents:
+                key = row["parent"]
+                if key is None or key in hops or key == grid_id:
+                    continue
+                label = first_label(row["parent_label"]) if "parent_label" in row else "Unit"
+                nodes[key] = NodeRef(label, key, row["parent_name"] or "")
+                hops[key] = depth
+                if label == "Unit":
+                    levels[key] = str(row["parent_level"] or "")
+                above.append(nodes[key])
+        if not above:
+            break
+        step = above
     above = sorted(
         (n for n in nodes.values() if n.label == "Grid"), key=lambda n: (hops[n.key], n.key)
     )
@@ -184,7 +201,7 @@ def load_chain(backend: Backend, grid_id: str) -> Chain:
     location = first["location"]
     return Chain(
         start,
-        str(first["grid_kind"] or ""),
+        str(first["kind"] or ""),
         location,
         int(first["liaisons"] or 0),
         tuple(grids),

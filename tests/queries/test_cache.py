@@ -68,23 +68,23 @@ def test_a_backend_without_a_version_is_read_every_time():
 
 def test_run_kept_keeps_rows_per_parameters():
     class Chain(Store):
-        query_name = "escalation_chain"
+        query_name = "grid_step"
 
     store = Chain()
-    assert run_kept(store, "escalation_chain", grid="g1") == rows("g1")
-    assert run_kept(store, "escalation_chain", grid="g1") == rows("g1")
-    assert run_kept(store, "escalation_chain", grid="g2") == rows("g2")
+    assert run_kept(store, "grid_step", grid="g1") == rows("g1")
+    assert run_kept(store, "grid_step", grid="g1") == rows("g1")
+    assert run_kept(store, "grid_step", grid="g2") == rows("g2")
     assert store.asked == [{"grid": "g1"}, {"grid": "g2"}]
 
 
 def test_the_callers_list_is_its_own():
     class Chain(Store):
-        query_name = "escalation_chain"
+        query_name = "grid_step"
 
     store = Chain()
-    first = run_kept(store, "escalation_chain", grid="g1")
+    first = run_kept(store, "grid_step", grid="g1")
     first.append({"anchor": "mine"})
-    assert run_kept(store, "escalation_chain", grid="g1") == rows("g1")
+    assert run_kept(store, "grid_step", grid="g1") == rows("g1")
 
 
 def test_other_parameters_are_part_of_the_key():

@@ -83,19 +83,20 @@ def test_run_picks_the_backends_dialect_where_a_variant_exists() -> None:
     run(neo4j, "conflict_paths", **CONFLICT)  # type: ignore[arg-type]
     run(ladybug, "conflict_paths", **CONFLICT)  # type: ignore[arg-type]
     assert "shortestPath(" in neo4j.texts[0] and "SHORTEST 1..3" in ladybug.texts[0]
-    run(neo4j, "escalation_chain", grid="g")  # type: ignore[arg-type]
-    assert neo4j.texts[1] == named_queries()["escalation_chain"].text
+    run(neo4j, "grid_step", grid="g")  # type: ignore[arg-type]
+    assert neo4j.texts[1] == named_queries()["grid_step"].text
 
 
 def test_run_refuses_missing_and_unknown_parameters() -> None:
     with pytest.raises(BadParameters, match=r"missing \['experts', 'as_of'"):
         run(Recorder(None), "conflict_paths", dispute="d")  # type: ignore[arg-type]
     with pytest.raises(BadParameters, match=r"unknown \['gird'\]"):
-        run(Recorder(None), "escalation_chain", grid="g", gird="g")  # type: ignore[arg-type]
+        run(Recorder(None), "grid_step", grid="g", gird="g")  # type: ignore[arg-type]
 
 
 SAMPLES: dict[str, dict[str, Any]] = {
-    "escalation_chain": {"grid": "330421-M08315"},
+    "grid_step": {"grid": "330421-M08315"},
+    "unit_step": {"unit": "330421111206"},
     "grid_teams": {"grids": ["330421-M08315", "330421-G0332"]},
     "grid_party_orgs": {"grids": ["330421-M08315", "330421-G0332"]},
     "ladder_unit_bodies": {

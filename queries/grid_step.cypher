@@ -1,0 +1,20 @@
+// answers: a grid, and what it is directly PART_OF (its parent grid or its village or community)
+// parameters: $grid (grid id)
+// columns: name, kind, location, liaisons, parent_label, parent, parent_name, parent_level
+// One row per parent (a Suzhou level-3 grid is PART_OF its level-2 grid and its village), or
+// one row with empty parent columns; no row when there is no such grid. `liaisons` counts the
+// grid's LIAISES_WITH bodies (an out-of-county grid's home-county liaison); `parent_level` is
+// a unit's level (village, town…). The chain above a grid is walked one step at a time
+// (queries.escalation.load_chain): each step is kept, and a grid's parents are shared by every
+// grid below them, where a walk of PART_OF*1..8 from each grid costs four times as much.
+MATCH (g:Grid {id: $grid})
+OPTIONAL MATCH (g)-[:PART_OF]->(n)
+RETURN
+  g.name AS name,
+  g.kind AS kind,
+  g.location AS location,
+  COUNT { MATCH (g)-[:LIAISES_WITH]->() } AS liaisons,
+  CASE WHEN n.code IS NULL THEN 'Grid' ELSE 'Unit' END AS parent_label,
+  coalesce(n.id, n.code) AS parent,
+  n.name AS parent_name,
+  n.level AS parent_level
