@@ -244,10 +244,16 @@ def referral(
         units=[u.key for u in chain.units],
         mediation_kinds=list(rules.referral.mediation_kinds),
         industry_kinds=list(rules.referral.industry_kinds),
-        domains=list(rules.domains_for(category.key)) if category else [],
-        functions=functions,
         court=rules.referral.court_function,
     )
+    # The units' rows hold every department and industry committee: keep the dispute's.
+    wanted = {
+        "FUNCTION": ("body_kind", set(functions)),
+        "HAS_EXPERTISE": ("via", set(rules.domains_for(category.key)) if category else set()),
+    }
+    rows = [
+        r for r in rows if r["rel"] not in wanted or r[wanted[r["rel"]][0]] in wanted[r["rel"]][1]
+    ]
     if chain.liaisons:
         grids = [g.key for g in chain.grids]
         rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)

@@ -1,5 +1,5 @@
-// answers: the bodies above a dispute's grid it can be referred to, unit by unit (centers, mediation committees, departments by function, industry committees by domain, court), and their post-holders
-// parameters: $units (unit codes of the chain), $mediation_kinds (kinds of the village/town committees), $industry_kinds (kinds matched by domain), $domains (domain codes), $functions (department functions), $court (the court's department function)
+// answers: the bodies above a dispute's grid it can be referred to, unit by unit (centers, mediation committees, every department, industry committees with their domains, court), and their post-holders
+// parameters: $units (unit codes of the chain), $mediation_kinds (kinds of the village/town committees), $industry_kinds (kinds of the industry committees), $court (the court's department function)
 // columns: anchor, rel, body_label, body_key, body_name, body_kind, body_level, via, via_name, holder, holder_name, mobile, post, since, until
 // `via` (and `via_name`) is the node the body was reached through or points on to: the center a center escalates to, the domain an industry committee matched.
 // One row per body and post-holder, past or present; body columns are empty when an anchor has
@@ -8,6 +8,9 @@
 // the body was found from its anchor (a unit code).
 // Each anchor's rows depend on that anchor alone (and the other parameters): the caller reads
 // them for the anchors it has not asked about before and keeps them (queries.cache.run_each).
+// Every department (rel FUNCTION, its function in body_kind) and every industry committee with
+// each of its domains (rel HAS_EXPERTISE, the domain in via) are returned: the caller keeps
+// those of the dispute's functions and domains, so that one unit's rows serve every category.
 // Shape, measured on LadybugDB at city scale: each branch looks its anchor up by key alone
 // (UNWIND … MATCH (x {key: anchor})), then reaches bodies and holders by OPTIONAL MATCH; a
 // pattern joining the anchor to its bodies in one MATCH after UNWIND is planned as a scan of
@@ -34,21 +37,20 @@ RETURN anchor, 'LOCATED_IN' AS rel, 'MediationOrg' AS body_label, m.id AS body_k
   m.kind AS body_kind, m.level AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,
   p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
 UNION ALL
-// the departments of the given functions in each unit, and their post-holders
+// the departments in each unit (body_kind: the function), and their post-holders
 UNWIND $units AS anchor
 MATCH (u:Unit {code: anchor})
 OPTIONAL MATCH (u)<-[:LOCATED_IN]-(d:Department)
-WHERE d.function IN $functions
 OPTIONAL MATCH (d)<-[h:HOLDS_POST]-(p:Person)
 RETURN anchor, 'FUNCTION' AS rel, 'Department' AS body_label, d.id AS body_key, d.name AS body_name,
   d.function AS body_kind, d.level AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,
   p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
 UNION ALL
-// the mediation committees of the given kinds and domains in each unit (via: the domain)
+// the mediation committees of the given kinds in each unit, once per domain (via: the domain)
 UNWIND $units AS anchor
 MATCH (u:Unit {code: anchor})
 OPTIONAL MATCH (u)<-[:LOCATED_IN]-(m:MediationOrg)-[:HAS_EXPERTISE]->(dm:Domain)
-WHERE m.kind IN $industry_kinds AND dm.code IN $domains
+WHERE m.kind IN $industry_kinds
 OPTIONAL MATCH (m)<-[h:MEDIATES_IN]-(p:Person)
 RETURN anchor, 'HAS_EXPERTISE' AS rel, 'MediationOrg' AS body_label, m.id AS body_key, m.name AS body_name,
   m.kind AS body_kind, m.level AS body_level, dm.code AS via, dm.name AS via_name, p.id AS holder, p.name AS holder_name,

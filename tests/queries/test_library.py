@@ -110,8 +110,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "units": ["330421111206", "330421111000", "330421000000"],
         "mediation_kinds": ["people"],
         "industry_kinds": ["industry"],
-        "domains": ["medical"],
-        "functions": ["health", "market"],
         "court": "court",
     },
     "referral_item": {"item": "", "category": "wages", "item_class": "矛盾纠纷化解"},
