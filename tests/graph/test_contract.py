@@ -385,6 +385,7 @@ SAMPLES: dict[str, Callable[[Backend], Any]] = {
         for r in g.read("MATCH (p:Person)-[:IN_POOL]->(:ExpertPool) RETURN p.id AS k LIMIT 5")
     ],
     "place": lambda g: _first(g, "MATCH (g:Grid) WHERE g.kind = 'basic' RETURN g.id AS k"),
+    "unit": lambda g: _first(g, "MATCH (u:Unit) WHERE u.level = 'village' RETURN u.code AS k"),
     "item": lambda g: _first(g, "MATCH (i:ListItem) RETURN i.id AS k"),
     "category": lambda g: "medical",
     "item_class": lambda g: _first(g, "MATCH (i:ListItem) RETURN i.item_class AS k"),
