@@ -22,15 +22,21 @@ date; ``overloaded`` — ``experts.max_open`` open disputes or more.
 Locality compares the division code of the unit the expert LIVES_IN with the place's town and
 county codes: statistical division codes nest (a county is the first 6 digits, a town the
 first 9), which spares a join per candidate.
+
+The candidates, their load and the place's units are kept while the graph stays the same
+(`queries.cache`): they depend on the domains and the place, not on the dispute. The conflict
+walk is the dispute's own and is read every time.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from graph.backend import Backend, Row
+from queries.cache import run_kept
 from queries.escalation import dispute_facts
 from queries.explain import (
     Contact,
@@ -99,7 +105,7 @@ class ExpertRanking:
 # -- candidates -------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Membership:
     pool: NodeRef
     shared: bool
@@ -107,9 +113,10 @@ class _Membership:
     until: date | None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
-    node: NodeRef
+    key: str
+    name: str
     mobile: str | None
     profession: str
     home: str
@@ -118,30 +125,43 @@ class _Candidate:
     open_disputes: int = 0
     ratings: list[int] = field(default_factory=list)
 
+    @property
+    def node(self) -> NodeRef:
+        return NodeRef("Person", self.key, self.name)
+
 
 def _candidates(rows: Iterable[Row]) -> dict[str, _Candidate]:
+    """One candidate per expert, from one row per expert, domain and pool membership."""
     found: dict[str, _Candidate] = {}
+    pools: dict[str, tuple[NodeRef, bool]] = {}  # a pool's node and whether it is shared
     for row in rows:
+        pool = pools.get(row["pool"])
+        if pool is None:
+            node = NodeRef("ExpertPool", row["pool"], row["pool_name"] or "")
+            pool = pools[row["pool"]] = (node, bool(row["shared"]))
+        since, until = row["since"], row["until"]
+        if not (since is None or type(since) is date) or not (until is None or type(until) is date):
+            since, until = as_date(since), as_date(until)  # a driver's date type, or text
+        membership = _Membership(*pool, since, until)
         key = row["expert"]
         cand = found.get(key)
         if cand is None:
-            cand = found[key] = _Candidate(
-                NodeRef("Person", key, row["name"] or ""),
+            found[key] = _Candidate(
+                key,
+                row["name"] or "",
                 row["mobile"],
                 row["profession"] or "",
                 row["home"] or "",
+                {row["domain"]: row["domain_name"] or ""},
+                [membership],
             )
+            continue
         cand.domains[row["domain"]] = row["domain_name"] or ""
-        membership = _Membership(
-            NodeRef("ExpertPool", row["pool"], row["pool_name"] or ""),
-            bool(row["shared"]),
-            as_date(row["since"]),
-            as_date(row["until"]),
-        )
         if membership not in cand.memberships:
             cand.memberships.append(membership)
     for cand in found.values():
-        cand.memberships.sort(key=lambda m: m.pool.key)
+        if len(cand.memberships) > 1:
+            cand.memberships.sort(key=lambda m: m.pool.key)
     return found
 
 
@@ -171,25 +191,92 @@ def _ties(rules: Rules) -> list[str]:
     return ties
 
 
+def _conflicts_of(
+    backend: Backend, dispute: NodeRef, found: dict[str, _Candidate], day: date, rules: Rules
+) -> dict[str, tuple[GraphPath, str]]:
+    """The shortest tie of each candidate to a party within the rules' depth: (the path from
+    the candidate to the party and on to the dispute, the party's key). Ties of equal length
+    are broken by the keys along the path, so the answer does not depend on the store's order.
+
+    Under the default ties one walk from the dispute (`expert_conflicts`) finds the shortest
+    walks over all parties at once; a walk through a dispute that does not count (reported
+    after the day, or past disputes not counting) is dropped here. `conflict_paths`, which
+    walks from each party, never through the dispute and only through disputes that count, is
+    asked about the rest: a party who is a candidate (the walk from the dispute finds it at
+    one step), a candidate whose shortest walks were all dropped (a longer one may hold), and
+    everyone when the rules turn the same employer or the same party organisation off."""
+    conflict = rules.conflict
+    ties, kinds = _ties(rules), list(conflict.related_kinds)
+    asked = sorted(found)
+    conflicts: dict[str, tuple[GraphPath, str]] = {}
+    if conflict.same_employer and conflict.same_party_branch:
+        rows = run(backend, "expert_conflicts", dispute=dispute.key, as_of=day, related_kinds=kinds)
+        deepest = conflict.depth + 1  # steps: the party's PARTY_TO, then the hops
+        best: dict[str, Row] = {}
+        unsure: set[str] = set()
+        for row in rows:
+            expert = row["expert"]
+            if expert not in found:
+                continue
+            steps = row["steps"]
+            if steps < 2:
+                unsure.add(expert)  # a party itself
+            elif steps <= deepest:
+                if not _counts(row, day, conflict.past_dispute):
+                    unsure.add(expert)
+                    continue
+                old = best.get(expert)
+                if old is None or _order(row["keys"]) < _order(old["keys"]):
+                    best[expert] = row
+        nodes: dict[tuple[str, str, str], NodeRef] = {}
+        for expert, row in best.items():
+            path = _walk_from_dispute(row, found[expert].node, dispute, nodes)
+            conflicts[expert] = (path, str(row["keys"][0]))
+        asked = sorted(unsure.difference(best))
+    if asked:
+        rows = run(
+            backend,
+            "conflict_paths",
+            dispute=dispute.key,
+            experts=asked,
+            as_of=day,
+            ties=ties,
+            related_kinds=kinds,
+        )
+        conflicts.update(_conflicts(rows, rules, dispute))
+    return conflicts
+
+
+def _counts(row: Row, day: date, past_disputes: bool) -> bool:
+    """Whether every dispute an `expert_conflicts` walk passes through counts as a tie."""
+    for label, reported in zip(row["labels"], row["reported"], strict=True):
+        if first_label(label) != "Dispute":
+            continue
+        when = as_date(reported)
+        if not past_disputes or (when is not None and when > day):
+            return False
+    return True
+
+
+def _order(keys: Sequence[str]) -> tuple[int, tuple[str, ...]]:
+    """Ties of equal length are broken by the keys along the walk, read from the expert's end."""
+    return len(keys), tuple(reversed(keys))
+
+
 def _conflicts(
     rows: Iterable[Row], rules: Rules, dispute: NodeRef
 ) -> dict[str, tuple[GraphPath, str]]:
-    """The shortest tie of each expert to a party within the rules' depth: (the path from the
-    expert to the party and on to the dispute, the party's key). Ties of equal length are
-    broken by the keys along the path, so the answer does not depend on the store's order."""
-    best: dict[str, tuple[int, tuple[str, ...], Row]] = {}
+    """`_conflicts_of` from the rows of `conflict_paths` (a walk from each party)."""
+    best: dict[str, Row] = {}
     for row in rows:
         hops = int(row["hops"])
         if hops < 1 or hops > rules.conflict.depth:
             continue
-        order = (hops, tuple(str(k) for k in reversed(row["keys"])))
         expert = str(row["expert"])
         old = best.get(expert)
-        if old is None or order < (old[0], old[1]):
-            best[expert] = (*order, row)
-    return {
-        expert: (_tie_path(row, dispute), str(row["party"])) for expert, (_, _, row) in best.items()
-    }
+        if old is None or _order(row["keys"]) < _order(old["keys"]):
+            best[expert] = row
+    return {expert: (_tie_path(row, dispute), str(row["party"])) for expert, row in best.items()}
 
 
 def _tie_path(row: Row, dispute: NodeRef) -> GraphPath:
@@ -208,12 +295,42 @@ def _tie_path(row: Row, dispute: NodeRef) -> GraphPath:
     for i in range(hops - 1, -1, -1):
         rel_type = str(row["rel_types"][i])
         forward = row["rel_starts"][i] == ids[i + 1]  # stored from the node nearer the expert
-        if rel_type == "RELATED_TO":
-            detail = " ".join(x for x in (row["kinds"][i], row["relations"][i]) if x)
-        else:
-            detail = str(row["sides"][i] or "")
-        path = path.then(RelRef(rel_type, forward, detail), nodes[i])
+        path = path.then(RelRef(rel_type, forward, _detail(row, i)), nodes[i])
     return path.then(RelRef("PARTY_TO", True, str(row["side"] or "")), dispute)
+
+
+def _walk_from_dispute(
+    row: Row, expert: NodeRef, dispute: NodeRef, nodes: dict[tuple[str, str, str], NodeRef]
+) -> GraphPath:
+    """The walk of an `expert_conflicts` row, backwards: from the expert through the nodes
+    between (the party last) to the dispute. Relationship i joins node i and node i + 1 of
+    the walk (the dispute is node 0, the expert the last; the row's node lists hold nodes 1
+    to the one before the expert), and is forward as the path reads when it is stored from the
+    node nearer the expert. `nodes`: NodeRefs already made, which walks share."""
+    labels, keys, names, titles = row["labels"], row["keys"], row["names"], row["titles"]
+    ids, starts = row["node_ids"], row["rel_starts"]
+    last = len(starts) - 1  # the relationship that reaches the expert
+    path = [expert]
+    rels = []
+    for i in range(last, -1, -1):
+        # node i + 1 is the row's node i; the expert's own id is not in the row
+        forward = starts[i] != ids[i - 1] if i == last else starts[i] == ids[i]
+        rels.append(RelRef(str(row["rel_types"][i]), forward, _detail(row, i)))
+        if i:
+            name = names[i - 1] if names[i - 1] is not None else (titles[i - 1] or "")
+            ref = (first_label(labels[i - 1]), str(keys[i - 1]), str(name))
+            node = nodes.get(ref)
+            if node is None:
+                node = nodes[ref] = NodeRef(*ref)
+            path.append(node)
+    return GraphPath((*path, dispute), tuple(rels))
+
+
+def _detail(row: Row, i: int) -> str:
+    """What matters on relationship i of a walk: a tie's kind and relation, a party's side."""
+    if row["rel_types"][i] == "RELATED_TO":
+        return " ".join(x for x in (row["kinds"][i], row["relations"][i]) if x)
+    return str(row["sides"][i] or "")
 
 
 # -- the ranking ------------------------------------------------------------------------------
@@ -261,31 +378,21 @@ def expert_pool(
         wanted = list(rules.domains_for(facts["domain"]))
     limit = limit or rules.experts.limit
     shared_ok = rules.experts.include_shared if include_shared is None else include_shared
-    found = _candidates(run(backend, "expert_candidates", domains=wanted))
+    found = _candidates(run_kept(backend, "expert_candidates", domains=wanted))
     if not found:
         return ExpertRanking(tuple(wanted), place_ref, dispute, day, (), ())
-    _load(run(backend, "expert_load", domains=wanted), found, day)
-    conflicts: dict[str, tuple[GraphPath, str]] = {}
-    if dispute is not None:
-        rows = run(
-            backend,
-            "conflict_paths",
-            dispute=dispute.key,
-            experts=sorted(found),
-            as_of=day,
-            ties=_ties(rules),
-            related_kinds=list(rules.conflict.related_kinds),
-        )
-        conflicts = _conflicts(rows, rules, dispute)
-    ranked: list[tuple[float, str, tuple[_Candidate, list[_Membership], tuple[_Part, ...]]]]
-    ranked = []
+    _load(run_kept(backend, "expert_load", domains=wanted), found, day)
+    conflicts = _conflicts_of(backend, dispute, found, day, rules) if dispute else {}
+    score = _Scorer(wanted, town, county, place_ref is not None, rules)
+    max_open = rules.experts.max_open
+    ranked: list[tuple[float, str, _Candidate, list[_Membership]]] = []
     excluded: list[ExcludedExpert] = []
-    for key in sorted(found):
-        cand = found[key]
-        memberships = [m for m in cand.memberships if shared_ok or not m.shared]
-        if not memberships:
-            continue  # only in shared pools, which were not asked for
-        valid = [m for m in memberships if valid_on(m.since, m.until, day)]
+    for key, cand in found.items():
+        memberships = cand.memberships
+        if not shared_ok:
+            memberships = [m for m in memberships if not m.shared]
+            if not memberships:
+                continue  # only in shared pools, which were not asked for
         tie = conflicts.get(key)
         if tie is not None:
             path, party = tie
@@ -299,36 +406,37 @@ def expert_pool(
                 )
             )
             continue
+        valid = [m for m in memberships if valid_on(m.since, m.until, day)]
         if not valid:
             m = memberships[0]
+            node = cand.node
             span = f"{m.since or '…'} to {m.until or 'now'}"
             excluded.append(
                 ExcludedExpert(
-                    cand.node,
+                    node,
                     "not-available",
                     f"{key} is in {m.pool.key} from {span}, not on {day}",
-                    GraphPath.at(cand.node).then(RelRef("IN_POOL"), m.pool),
+                    GraphPath((node, m.pool), (RelRef("IN_POOL"),)),
                 )
             )
             continue
-        if cand.open_disputes >= rules.experts.max_open:
+        if cand.open_disputes >= max_open:
             excluded.append(
                 ExcludedExpert(
                     cand.node,
                     "overloaded",
-                    f"{key} handles {cand.open_disputes} open disputes "
-                    f"(at most {rules.experts.max_open - 1})",
+                    f"{key} handles {cand.open_disputes} open disputes (at most {max_open - 1})",
                     GraphPath.at(cand.node),
                 )
             )
             continue
-        parts = _parts(cand, valid, wanted, town, county, place_ref, rules)
-        score = round(sum(value * weight for _, value, weight, _ in parts), 4)
-        ranked.append((-score, key, (cand, valid, parts)))
-    ranked.sort(key=lambda t: (t[0], t[1]))
+        ranked.append((-score(cand, valid), key, cand, valid))
+    # Only the first `limit` are shown: their parts, with the texts, are built for them alone.
     top = tuple(
-        _ranked(i, -neg, cand, valid, parts, wanted)
-        for i, (neg, _, (cand, valid, parts)) in enumerate(ranked[:limit], start=1)
+        _ranked(i, -neg, cand, valid, score.parts(cand, valid), wanted)
+        for i, (neg, _, cand, valid) in enumerate(
+            heapq.nsmallest(limit, ranked, key=lambda t: (t[0], t[1])), start=1
+        )
     )
     order = {"conflict-of-interest": 0, "not-available": 1, "overloaded": 2}
     excluded.sort(key=lambda x: (order[x.rule], len(x.path), x.expert.key))
@@ -343,27 +451,28 @@ def _ranked(
     parts: tuple[_Part, ...],
     wanted: list[str],
 ) -> RankedExpert:
+    node = cand.node
     first = next(d for d in wanted if d in cand.domains)
     path = (
         GraphPath.at(NodeRef("Domain", first, cand.domains[first]))
-        .then(RelRef("HAS_EXPERTISE", False), cand.node)
+        .then(RelRef("HAS_EXPERTISE", False), node)
         .then(RelRef("IN_POOL"), valid[0].pool)
     )
     return RankedExpert(
         rank,
-        cand.node,
+        node,
         score,
         tuple(ScorePart(*part) for part in parts),
         tuple(d for d in wanted if d in cand.domains),
         tuple(m.pool for m in valid),
-        Contact(cand.node, cand.profession, cand.mobile, valid[0].since, valid[0].until),
+        Contact(node, cand.profession, cand.mobile, valid[0].since, valid[0].until),
         "expert-score",
         path,
     )
 
 
 def _place(backend: Backend, place: str) -> tuple[NodeRef, str | None, str | None]:
-    rows = run(backend, "place_units", place=place)
+    rows = run_kept(backend, "place_units", place=place)
     if not rows:
         raise NotFound(f"no grid or unit with key {place!r} (give a grid id or a unit code)")
     first = rows[0]
@@ -373,53 +482,109 @@ def _place(backend: Backend, place: str) -> tuple[NodeRef, str | None, str | Non
     return node, town, county
 
 
-_Part = tuple[str, float, float, str]  # a ScorePart before it is one: cheap for every candidate
+_Part = tuple[str, float, float, str]  # a ScorePart before it is one
 
 
-def _parts(
-    cand: _Candidate,
-    valid: list[_Membership],
-    wanted: list[str],
-    town: str | None,
-    county: str | None,
-    place: NodeRef | None,
-    rules: Rules,
-) -> tuple[_Part, ...]:
-    weights, locality, experts = rules.experts.weights, rules.experts.locality, rules.experts
-    have = [d for d in wanted if d in cand.domains]
-    home = cand.home
-    if place is None:
-        where, value = "no place given", 0.0
-    elif town and home and home[:9] == town[:9]:
-        where, value = f"same town {town}", locality.same_town
-    elif county and home and home[:6] == county[:6]:
-        where, value = f"same county {county}", locality.same_county
-    elif any(m.shared for m in valid):
-        shared = next(m.pool.key for m in valid if m.shared)
-        where, value = f"shared pool {shared}", locality.shared_pool
-    else:
-        where, value = f"elsewhere ({home or 'outside the graph'})", locality.elsewhere
-    if cand.ratings:
-        mean = sum(cand.ratings) / len(cand.ratings)
-        rating: _Part = (
-            "rating",
-            round((mean - 1) / 4, 4),
-            weights.rating,
-            f"mean {mean:.2f} of {len(cand.ratings)} ratings",
-        )
-    else:
-        rating = ("rating", experts.rating_default, weights.rating, "not rated yet")
-    load = max(0.0, 1 - cand.open_disputes / experts.load_cap)
-    pools = ", ".join(m.pool.key for m in valid)
-    return (
-        (
-            "domain",
-            round(len(have) / len(wanted), 4),
+class _Scorer:
+    """The score of a candidate, and its parts with the texts that explain them.
+
+    A score rests on four facts about a candidate: how many of the domains it has, its place
+    class, its open disputes and its ratings. Few combinations of them occur, so each score
+    is summed once; the texts are built only for the ranks returned."""
+
+    def __init__(
+        self, wanted: list[str], town: str | None, county: str | None, place: bool, rules: Rules
+    ) -> None:
+        self.wanted, self.town, self.county, self.place = wanted, town, county, place
+        self.experts = experts = rules.experts
+        weights, locality = experts.weights, experts.locality
+        self.weights = (
             weights.domain,
-            f"{'+'.join(have)} of {'+'.join(wanted)}",
-        ),
-        ("locality", value, weights.locality, where),
-        ("load", round(load, 4), weights.load, f"{cand.open_disputes} open disputes"),
-        rating,
-        ("availability", 1.0, weights.availability, f"in {pools} on the date"),
-    )
+            weights.locality,
+            weights.load,
+            weights.rating,
+            weights.availability,
+        )
+        self.places = {
+            "none": 0.0,
+            "town": locality.same_town,
+            "county": locality.same_county,
+            "shared": locality.shared_pool,
+            "elsewhere": locality.elsewhere,
+        }
+        self.homes: dict[str, str] = {}  # home code -> "town", "county" or "" (neither)
+        self.sums: dict[tuple[object, ...], float] = {}
+
+    def __call__(self, cand: _Candidate, valid: list[_Membership]) -> float:
+        case = self.case(cand, valid)
+        facts = (len(cand.domains), case, cand.open_disputes, *cand.ratings)
+        score = self.sums.get(facts)
+        if score is None:
+            parts = zip(self.values(cand, case), self.weights, strict=True)
+            score = self.sums[facts] = round(sum(value * weight for value, weight in parts), 4)
+        return score
+
+    def case(self, cand: _Candidate, valid: list[_Membership]) -> str:
+        """The candidate's place class: same town > same county > shared pool > elsewhere
+        ("none" without a place)."""
+        if not self.place:
+            return "none"
+        home = cand.home
+        case = self.homes.get(home)
+        if case is None:
+            town, county = self.town, self.county
+            if town and home and home[:9] == town[:9]:
+                case = "town"
+            elif county and home and home[:6] == county[:6]:
+                case = "county"
+            else:
+                case = ""
+            self.homes[home] = case
+        if case:
+            return case
+        return "shared" if any(m.shared for m in valid) else "elsewhere"
+
+    def values(self, cand: _Candidate, case: str) -> tuple[float, ...]:
+        """The parts' values, in SCORE_PARTS order. `cand.domains` holds only requested
+        domains (expert_candidates finds no other), so their number is the domains it has."""
+        experts, ratings = self.experts, cand.ratings
+        load = max(0.0, 1 - cand.open_disputes / experts.load_cap)
+        rating = (
+            round((sum(ratings) / len(ratings) - 1) / 4, 4) if ratings else experts.rating_default
+        )
+        return (
+            round(len(cand.domains) / len(self.wanted), 4),
+            self.places[case],
+            round(load, 4),
+            rating,
+            1.0,
+        )
+
+    def parts(self, cand: _Candidate, valid: list[_Membership]) -> tuple[_Part, ...]:
+        case = self.case(cand, valid)
+        domain, place, load, rating, available = self.values(cand, case)
+        w_domain, w_place, w_load, w_rating, w_available = self.weights
+        have = [d for d in self.wanted if d in cand.domains]
+        if case == "none":
+            where = "no place given"
+        elif case == "town":
+            where = f"same town {self.town}"
+        elif case == "county":
+            where = f"same county {self.county}"
+        elif case == "shared":
+            where = f"shared pool {next(m.pool.key for m in valid if m.shared)}"
+        else:
+            where = f"elsewhere ({cand.home or 'outside the graph'})"
+        ratings = cand.ratings
+        if ratings:
+            rated = f"mean {sum(ratings) / len(ratings):.2f} of {len(ratings)} ratings"
+        else:
+            rated = "not rated yet"
+        pools = ", ".join(m.pool.key for m in valid)
+        return (
+            ("domain", domain, w_domain, f"{'+'.join(have)} of {'+'.join(self.wanted)}"),
+            ("locality", place, w_place, where),
+            ("load", load, w_load, f"{cand.open_disputes} open disputes"),
+            ("rating", rating, w_rating, rated),
+            ("availability", available, w_available, f"in {pools} on the date"),
+        )

@@ -10,6 +10,7 @@ import pytest
 from graph.embedded import EmbeddedBackend
 from queries.experts import ExcludedExpert, RankedExpert, ScorePart, expert_pool
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef
+from queries.library import get_query, run
 from queries.rules import load_rules
 
 SISTER_IN_LAW = NodeRef("Person", "330421-P900001", "沈丽华")
@@ -82,6 +83,26 @@ def test_the_sister_in_law_of_a_party_is_excluded_with_the_path(
         .then(RelRef("HAS_EXPERTISE", False), expert)
         .then(RelRef("IN_POOL"), TALENTS),
     )
+
+
+@pytest.mark.slow
+def test_the_walk_from_the_dispute_finds_the_sister_in_law_through_the_applicant(
+    demo_graph: EmbeddedBackend,
+) -> None:
+    rows = run(
+        demo_graph,
+        "expert_conflicts",
+        dispute="330421-D900001",
+        as_of=date(2021, 12, 20),
+        related_kinds=["family", "colleague"],
+    )
+    assert rows and all(tuple(row) == get_query("expert_conflicts").columns for row in rows)
+    mine = [r for r in rows if r["expert"] == SISTER_IN_LAW.key]
+    assert [(r["steps"], r["keys"], r["rel_types"], r["kinds"], r["sides"]) for r in mine] == [
+        (2, [PARTY.key], ["PARTY_TO", "RELATED_TO"], [None, "family"], ["applicant", None])
+    ]
+    # A party who is a person is found at one step: the applicant (the respondent is a hospital).
+    assert {r["expert"] for r in rows if r["steps"] == 1} == {PARTY.key}
 
 
 @pytest.mark.slow
@@ -281,3 +302,173 @@ def test_a_neighbour_tie_counts_only_when_the_rules_say_so(backend: EmbeddedBack
             (RelRef("RELATED_TO", True, "neighbour"), RelRef("PARTY_TO", True, "applicant")),
         ),
     )
+
+
+# -- a party who is also a candidate ------------------------------------------------------------
+
+
+def _party_in_the_pool(backend: EmbeddedBackend, *, tied: bool) -> None:
+    """The small graph, and a second party to `now` who is a medical expert in the pool:
+    `pp` (respondent), who works at the clinic where `far` works too; `tied`: and is the
+    sister of `party`, the applicant."""
+    _small(backend)
+    statements = [
+        ("CREATE (:Person {id: 'pp', name: '周七'})", {}),
+        ("CREATE (:Organisation {id: 'clinic', name: '某诊所'})", {}),
+        (
+            "MATCH (p:Person {id: 'pp'}) MATCH (d:Domain {code: 'medical'}) "
+            "CREATE (p)-[:HAS_EXPERTISE]->(d)",
+            {},
+        ),
+        (
+            "MATCH (p:Person {id: 'pp'}) MATCH (x:ExpertPool {id: 'pool'}) "
+            "CREATE (p)-[:IN_POOL {valid_from: date('2020-01-01')}]->(x)",
+            {},
+        ),
+        (
+            "MATCH (p:Person {id: 'pp'}) MATCH (d:Dispute {id: 'now'}) "
+            "CREATE (p)-[:PARTY_TO {side: 'respondent'}]->(d)",
+            {},
+        ),
+        (
+            "MATCH (p:Person) MATCH (o:Organisation {id: 'clinic'}) WHERE p.id IN ['pp', 'far'] "
+            "CREATE (p)-[:WORKS_IN {valid_from: date('2019-01-01')}]->(o)",
+            {},
+        ),
+    ]
+    if tied:
+        statements.append(
+            (
+                "MATCH (a:Person {id: 'party'}) MATCH (b:Person {id: 'pp'}) "
+                "CREATE (a)-[:RELATED_TO {kind: 'family', relation: '姐姐'}]->(b)",
+                {},
+            )
+        )
+    backend.write(statements)
+
+
+PP = NodeRef("Person", "pp", "周七")
+NOW = NodeRef("Dispute", "now", "某纠纷")
+
+
+def test_a_party_in_the_pool_is_excluded_only_for_a_tie_to_another_party(
+    backend: EmbeddedBackend,
+) -> None:
+    """Being a party is not itself a tie: `pp` is ranked until she is the applicant's sister.
+    `far`, her colleague, is out either way (two hops to her, a party)."""
+    _party_in_the_pool(backend, tied=False)
+    r = expert_pool(backend, dispute_id="now", as_of=date(2021, 6, 1), limit=10)
+    assert [(e.rank, e.expert.key, e.score) for e in r.ranked] == [
+        (1, "near", 0.945),
+        (2, "away", 0.785),
+        (3, "pp", 0.71),  # .4 + .25 × 0 elsewhere + .15 + .06 + .1
+    ]
+    far = NodeRef("Person", "far", "李二")
+    clinic = NodeRef("Organisation", "clinic", "某诊所")
+    assert r.excluded[0] == ExcludedExpert(
+        far,
+        "conflict-of-interest",
+        "far is tied to pp, a party to now, within 2 of 3 hops",
+        GraphPath(
+            (far, clinic, PP, NOW),
+            (RelRef("WORKS_IN"), RelRef("WORKS_IN", False), RelRef("PARTY_TO", True, "respondent")),
+        ),
+    )
+
+
+def test_a_party_in_the_pool_tied_to_another_party_is_excluded(backend: EmbeddedBackend) -> None:
+    _party_in_the_pool(backend, tied=True)
+    r = expert_pool(backend, dispute_id="now", as_of=date(2021, 6, 1), limit=10)
+    assert "pp" not in {e.expert.key for e in r.ranked}
+    party = NodeRef("Person", "party", "孙六")
+    assert [x for x in r.excluded if x.expert == PP] == [
+        ExcludedExpert(
+            PP,
+            "conflict-of-interest",
+            "pp is tied to party, a party to now, within 1 of 3 hops",
+            GraphPath(
+                (PP, party, NOW),
+                (RelRef("RELATED_TO", False, "family 姐姐"), RelRef("PARTY_TO", True, "applicant")),
+            ),
+        )
+    ]
+    # `far` is two hops from `pp` and three from `party`: the shorter tie is the reason.
+    assert [x.reason for x in r.excluded if x.expert.key == "far"] == [
+        "far is tied to pp, a party to now, within 2 of 3 hops"
+    ]
+
+
+def test_a_tie_through_a_later_dispute_counts_from_its_report_day(
+    backend: EmbeddedBackend,
+) -> None:
+    """`near` and the applicant are parties to a dispute reported on 2021-09-01. Before then
+    that tie does not count, and the longer one through the applicant's employer is the
+    reason (the walk from the dispute finds the shorter one first and must look again)."""
+    _small(backend)
+    backend.write(
+        [
+            (
+                "CREATE (:Dispute {id: 'later', title: '后来的纠纷', "
+                "reported_on: date('2021-09-01')})",
+                {},
+            ),
+            ("CREATE (:Organisation {id: 'co', name: '某公司'})", {}),
+            ("CREATE (:Person {id: 'x', name: '吴八'})", {}),
+            (
+                "MATCH (p:Person {id: 'party'}) MATCH (d:Dispute {id: 'later'}) "
+                "CREATE (p)-[:PARTY_TO {side: 'applicant'}]->(d)",
+                {},
+            ),
+            (
+                "MATCH (p:Person {id: 'near'}) MATCH (d:Dispute {id: 'later'}) "
+                "CREATE (p)-[:PARTY_TO {side: 'respondent'}]->(d)",
+                {},
+            ),
+            (
+                "MATCH (p:Person) MATCH (o:Organisation {id: 'co'}) WHERE p.id IN ['party', 'x'] "
+                "CREATE (p)-[:WORKS_IN {valid_from: date('2019-01-01')}]->(o)",
+                {},
+            ),
+            (
+                "MATCH (a:Person {id: 'x'}) MATCH (b:Person {id: 'near'}) "
+                "CREATE (a)-[:RELATED_TO {kind: 'family', relation: '哥哥'}]->(b)",
+                {},
+            ),
+        ]
+    )
+    near = NodeRef("Person", "near", "张一")
+    party = NodeRef("Person", "party", "孙六")
+    before = expert_pool(backend, dispute_id="now", as_of=date(2021, 6, 1))
+    assert [x for x in before.excluded if x.expert == near] == [
+        ExcludedExpert(
+            near,
+            "conflict-of-interest",
+            "near is tied to party, a party to now, within 3 of 3 hops",
+            GraphPath(
+                (
+                    near,
+                    NodeRef("Person", "x", "吴八"),
+                    NodeRef("Organisation", "co", "某公司"),
+                    party,
+                    NOW,
+                ),
+                (
+                    RelRef("RELATED_TO", False, "family 哥哥"),
+                    RelRef("WORKS_IN"),
+                    RelRef("WORKS_IN", False),
+                    RelRef("PARTY_TO", True, "applicant"),
+                ),
+            ),
+        )
+    ]
+    after = expert_pool(backend, dispute_id="now", as_of=date(2021, 9, 1))
+    assert [str(x.path) for x in after.excluded if x.expert == near] == [
+        "(Person near 张一)-[:PARTY_TO respondent]->(Dispute later 后来的纠纷)"
+        "<-[:PARTY_TO applicant]-(Person party 孙六)-[:PARTY_TO applicant]->(Dispute now 某纠纷)"
+    ]
+    rules = load_rules()
+    no_past = rules.model_copy(
+        update={"conflict": rules.conflict.model_copy(update={"past_dispute": False})}
+    )
+    r = expert_pool(backend, dispute_id="now", as_of=date(2021, 9, 1), rules=no_past)
+    assert [len(x.path) - 1 for x in r.excluded if x.expert == near] == [3]
