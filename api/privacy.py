@@ -68,7 +68,9 @@ def inside_query(label: str) -> str:
         + " {"
         + ident(node.key)
         + ": k}) "
-        + " ".join(f"OPTIONAL MATCH {path}->(u{i}:Unit)" for i, path in enumerate(paths))
+        + " ".join(
+            "OPTIONAL MATCH " + path + "->(u" + str(i) + ":Unit)" for i, path in enumerate(paths)
+        )
         + " RETURN k AS key, "
         + ", ".join(f"u{i}.code AS u{i}" for i in range(len(paths)))
     )

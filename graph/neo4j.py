@@ -116,9 +116,9 @@ class Neo4jBackend:
     def is_empty(self, label_or_type: str) -> bool:
         name = ident(label_or_type)
         if label_or_type in {n.label for n in SCHEMA.nodes}:
-            query = f"MATCH (n:{name}) RETURN count(n) AS n"
+            query = "MATCH (n:" + name + ") RETURN count(n) AS n"
         else:
-            query = f"MATCH ()-[r:{name}]->() RETURN count(r) AS n"
+            query = "MATCH ()-[r:" + name + "]->() RETURN count(r) AS n"
         return int(self.read(query)[0]["n"]) == 0
 
     def upsert_nodes(self, node_type: NodeType, rows: Sequence[Row], *, bulk: bool) -> None:
@@ -179,13 +179,25 @@ def schema_statements(schema: Schema = SCHEMA) -> list[str]:
         type_ = ident(r.type)
         for p in r.properties:
             if p.type is Type.DATE or p.choices:
-                statements.append(_index(type_, p, f"()-[r:{type_}]-()", "r"))
+                statements.append(_index(type_, p, "()-[r:" + type_ + "]-()", "r"))
     return statements
 
 
 def _index(owner: str, p: Property, pattern: str, var: str) -> str:
     name = ident(p.name)
-    return f"CREATE INDEX {owner.lower()}_{name} IF NOT EXISTS FOR {pattern} ON ({var}.{name})"
+    return (
+        "CREATE INDEX "
+        + owner.lower()
+        + "_"
+        + name
+        + " IF NOT EXISTS FOR "
+        + pattern
+        + " ON ("
+        + var
+        + "."
+        + name
+        + ")"
+    )
 
 
 def node_statement(node_type: NodeType, rows: Sequence[Row], *, bulk: bool) -> tuple[str, Params]:
@@ -195,7 +207,8 @@ def node_statement(node_type: NodeType, rows: Sequence[Row], *, bulk: bool) -> t
     label, key = ident(node_type.label), ident(node_type.key)
     given = [p for p in node_type.properties if p.name != node_type.key and p.name in rows[0]]
     verb = "CREATE" if bulk else "MERGE"
-    text = f"UNWIND $rows AS r {verb} (n:{label} {{{key}: r.{key}}})" + _sets("n", given)
+    text = "UNWIND $rows AS r " + verb + " (n:" + label + " {" + key + ": r." + key + "})"
+    text += _sets("n", given)
     return text, {"rows": _typed(rows, node_type.properties)}
 
 
@@ -210,8 +223,25 @@ def rel_statement(
     given = [p for p in rel_type.properties if p.name in rows[0]]
     type_, verb = ident(rel_type.type), "CREATE" if bulk else "MERGE"
     text = (
-        f"UNWIND $rows AS r MATCH (a:{a} {{{a_key}: r.from}}) MATCH (b:{b} {{{b_key}: r.to}}) "
-        f"{verb} (a)-[e:{type_} {{{RID}: r.{RID}}}]->(b)" + _sets("e", given)
+        "UNWIND $rows AS r MATCH (a:"
+        + a
+        + " {"
+        + a_key
+        + ": r.from}) "
+        + "MATCH (b:"
+        + b
+        + " {"
+        + b_key
+        + ": r.to}) "
+        + verb
+        + " (a)-[e:"
+        + type_
+        + " {"
+        + RID
+        + ": r."
+        + RID
+        + "}]->(b)"
+        + _sets("e", given)
     )
     return text, {"rows": _typed(rows, rel_type.properties)}
 

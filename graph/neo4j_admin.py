@@ -57,7 +57,7 @@ class ImportCommand:
             f"# DBMS stopped (Community) or the database {self.database} absent or stopped;\n"
             "# add --overwrite-destination=true to replace an existing store.\n"
             "set -e\n" + head + options + "\n"
-            f"# Then start Neo4j (Enterprise: CREATE DATABASE {self.database}) and run\n"
+            "# Then start Neo4j (Enterprise: CREATE DATABASE " + self.database + ") and run\n"
             "# `govgraph init` against it: the importer creates no constraints or indexes.\n"
         )
 
