@@ -4,9 +4,11 @@ Facts this adapter is built around (shared/notes/ladybugdb.md):
 - one write transaction at a time per database, and a second one fails at once rather than
   waiting, so every write here is serialised by one lock and runs on one connection;
 - reads may run beside each other and beside a write (each sees the last committed state), so
-  each thread reads on a connection of its own, limited to `read_threads` LadybugDB threads:
-  with one, two requests on two cores run side by side, and a small query is 20–40% faster
-  than with a thread pool per query;
+  each read borrows a connection from a small pool (at most `readers` open, each limited to
+  `read_threads` LadybugDB threads): with one thread, two requests on two cores run side by
+  side, and a small query is 20–40% faster than with a thread pool per query. A connection
+  holds tens of MB of prepared statements once used, so they are few and reused, never one
+  per thread (a server's worker threads come and go);
 - `COPY T FROM $table` is the fast path into empty tables, and appends to non-empty ones;
   `UNWIND $rows` of maps is slow (seconds per 50,000 rows) and `UNWIND … MERGE` slows down as
   a table grows, while `LOAD FROM $table` (an Arrow table) with a key lookup reads or sets
@@ -34,6 +36,8 @@ from graph.ddl import RID, embedded_ddl, ident
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.schema import NodeType, Property, RelType, Type
 
+DEFAULT_READERS = 8  # reads at once; a request waits for a connection beyond that
+
 _ARROW_TYPES = {
     Type.STRING: pa.string(),
     Type.INT64: pa.int64(),
@@ -51,9 +55,11 @@ class EmbeddedBackend:
         read_only: bool = False,
         timeout_ms: int = 0,
         read_threads: int = 1,
+        readers: int = DEFAULT_READERS,
     ) -> None:
         """Open (or create) the store at `path`. `timeout_ms` bounds each read (0: no bound);
-        `read_threads` is how many LadybugDB threads one read may use (0: one per core)."""
+        `read_threads` is how many LadybugDB threads one read may use (0: one per core);
+        `readers` is how many reads may run at once (more wait for a connection)."""
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.exists():
@@ -71,9 +77,10 @@ class EmbeddedBackend:
         self._lock = threading.Lock()  # held by every write, on self._conn
         self._timeout_ms = timeout_ms
         self._read_threads = read_threads
-        self._local = threading.local()  # .conn: this thread's read connection
-        self._readers: list[Any] = []  # every read connection, to close them
-        self._readers_lock = threading.Lock()
+        self._max_readers = max(1, readers)
+        self._readers: list[Any] = []  # every read connection opened, to close them
+        self._idle: list[Any] = []  # those no read holds now, the last returned on top
+        self._pool = threading.Condition()
         self._closed = False
         self.path = path
         # Bumped by every write of this process. No other process can change what this one
@@ -84,9 +91,16 @@ class EmbeddedBackend:
     # -- the Backend interface ------------------------------------------------------------
 
     def read(self, query: str, params: Params | None = None) -> list[Row]:
-        result = self._execute(query, params, self._reader())
-        columns = result.get_column_names()
-        return [dict(zip(columns, values, strict=True)) for values in result.get_all()]
+        with self._reader() as conn:
+            try:
+                result = self._execute(query, params, conn)
+                columns = result.get_column_names()
+                values = result.get_all()
+            except GraphError:
+                if self._closed:  # closed under the read: say so, not "timed out"
+                    raise BackendUnavailable(f"the graph at {self.path} was closed") from None
+                raise
+        return [dict(zip(columns, row, strict=True)) for row in values]
 
     def write(self, statements: Sequence[tuple[str, Params]]) -> None:
         with self._lock, self._changing():
@@ -212,10 +226,11 @@ class EmbeddedBackend:
             )
 
     def close(self) -> None:
-        with self._lock, self._readers_lock:
+        with self._lock, self._pool:
             if self._closed:
                 return
             self._closed = True
+            self._pool.notify_all()  # reads waiting for a connection: the store is closed
             for conn in self._readers:
                 conn.close()
             self._conn.close()
@@ -223,24 +238,38 @@ class EmbeddedBackend:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _reader(self) -> Any:
-        """This thread's read connection, opened on its first read."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and not self._closed:
-            return conn
-        with self._readers_lock:
-            if self._closed:
-                raise BackendUnavailable(f"the graph at {self.path} is closed")
-            try:
-                conn = ladybug.Connection(self._db)
-            except RuntimeError as exc:
-                raise from_ladybug(exc) from exc
-            if self._timeout_ms:
-                conn.set_query_timeout(self._timeout_ms)
-            if self._read_threads:
-                conn.set_max_threads_for_exec(self._read_threads)
-            self._readers.append(conn)
-        self._local.conn = conn
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[Any]:
+        """A read connection for the length of one read: an idle one, a new one while fewer
+        than `readers` are open, or else the next one returned."""
+        with self._pool:
+            while True:
+                if self._closed:
+                    raise BackendUnavailable(f"the graph at {self.path} is closed")
+                if self._idle:
+                    conn = self._idle.pop()
+                    break
+                if len(self._readers) < self._max_readers:
+                    conn = self._connect()
+                    self._readers.append(conn)
+                    break
+                self._pool.wait()
+        try:
+            yield conn
+        finally:
+            with self._pool:
+                self._idle.append(conn)
+                self._pool.notify()
+
+    def _connect(self) -> Any:
+        try:
+            conn = ladybug.Connection(self._db)
+        except RuntimeError as exc:
+            raise from_ladybug(exc) from exc
+        if self._timeout_ms:
+            conn.set_query_timeout(self._timeout_ms)
+        if self._read_threads:
+            conn.set_max_threads_for_exec(self._read_threads)
         return conn
 
     def _execute(self, query: str, params: Params | None = None, conn: Any = None) -> Any:

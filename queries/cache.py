@@ -14,8 +14,10 @@ share the town's center, committees and court, so the second reads only its own 
 
 Kept rows are valid while the backend's `version` (graph.backend) stays the same: the embedded
 store moves it on with every write of its process, and no other process can change what it
-reads. A backend without a version (Neo4j, which other clients write to unseen) is read every
-time. Rows are shared between callers: treat them as read-only.
+reads. A query that read the version before a write neither takes kept rows nor keeps its own
+once a later version has been seen. A backend without a version (Neo4j, which other clients
+write to unseen) is read every time. Rows are shared between callers: treat them as
+read-only.
 """
 
 from __future__ import annotations
@@ -31,32 +33,33 @@ from cachetools import LRUCache
 from graph.backend import Backend, Row
 from queries.library import run
 
-MAX_ROWS = 200_000  # rows kept per backend, about 100 MB at most; the least recent go first
+MAX_ROWS = 100_000  # rows kept per backend (about 1 KB each); the least recent go first
 
 
 class _Kept:
-    """One backend's kept rows, at one version of its graph."""
+    """One backend's kept rows, at the latest version of its graph seen."""
 
     def __init__(self) -> None:
         self.version: Any = None
         self.rows: LRUCache[Hashable, list[Row]] = LRUCache(MAX_ROWS, getsizeof=_size)
         self.lock = threading.Lock()
 
-    def at(self, version: Any) -> _Kept:
-        """Itself, emptied first if the graph has changed since its rows were read."""
-        with self.lock:
-            if version != self.version:
-                self.rows.clear()
-                self.version = version
-        return self
+    def _see(self, version: Any) -> bool:
+        """Move on to `version` if it is newer (dropping every row); whether it is the
+        current one. A caller that read the version before a write another thread has seen
+        the end of is behind: it neither takes nor keeps rows."""
+        if self.version is None or version > self.version:
+            self.rows.clear()
+            self.version = version
+        return bool(version == self.version)
 
-    def get(self, key: Hashable) -> list[Row] | None:
+    def get(self, version: Any, key: Hashable) -> list[Row] | None:
         with self.lock:
-            return self.rows.get(key)
+            return self.rows.get(key) if self._see(version) else None
 
     def put(self, version: Any, key: Hashable, rows: list[Row]) -> None:
         with self.lock:
-            if version == self.version:  # not if a write came between the read and now
+            if self._see(version) and len(rows) <= MAX_ROWS:
                 self.rows[key] = rows
 
 
@@ -69,6 +72,8 @@ def _size(rows: list[Row]) -> int:
 
 
 def _store(backend: Backend) -> tuple[_Kept, Any] | None:
+    """The backend's kept rows and its version now (read before the query it is for), or
+    None when it has no version."""
     version = getattr(backend, "version", None)
     if version is None:
         return None
@@ -76,7 +81,7 @@ def _store(backend: Backend) -> tuple[_Kept, Any] | None:
         kept = _kept.get(backend)
         if kept is None:
             kept = _kept[backend] = _Kept()
-    return kept.at(version), version
+    return kept, version
 
 
 def frozen(value: Any) -> Hashable:
@@ -85,7 +90,9 @@ def frozen(value: Any) -> Hashable:
         return tuple(frozen(v) for v in value)
     if isinstance(value, Mapping):
         return tuple(sorted((k, frozen(v)) for k, v in value.items()))
-    if isinstance(value, str | int | float | bool | date) or value is None:
+    if isinstance(value, bool):
+        return ("bool", value)  # True == 1 as keys
+    if isinstance(value, str | int | float | date) or value is None:
         return value
     raise TypeError(f"a kept query takes plain values, not {type(value).__name__}")
 
@@ -97,7 +104,7 @@ def run_kept(backend: Backend, name: str, **params: Any) -> list[Row]:
         return run(backend, name, **params)
     kept, version = found
     key = (name, frozen(params))
-    rows = kept.get(key)
+    rows = kept.get(version, key)
     if rows is None:
         rows = run(backend, name, **params)
         kept.put(version, key, rows)
@@ -116,7 +123,7 @@ def run_each(backend: Backend, name: str, by: str, column: str, **params: Any) -
     kept, version = found
     others = frozen({k: v for k, v in params.items() if k != by})
     keys = {e: (name, others, frozen(e)) for e in elements}
-    have = {e: kept.get(keys[e]) for e in elements}
+    have = {e: kept.get(version, keys[e]) for e in elements}
     missing = [e for e in elements if have[e] is None]
     if missing:
         read: dict[Any, list[Row]] = {e: [] for e in missing}

@@ -217,6 +217,29 @@ def test_reads_from_many_threads_agree(backend):
     assert len(expected) == 50
 
 
+def test_reads_share_a_few_connections_whatever_the_threads(tmp_path):
+    """A server's worker threads come and go: the reads they make borrow from a bounded pool
+    of connections (each holds tens of MB once used), never one per thread."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = EmbeddedBackend(tmp_path / "pool.lbdb", readers=3)
+    store.init_schema()
+    store.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)
+    try:
+        for _ in range(20):  # one short-lived thread after another
+            thread = threading.Thread(target=grids, args=(store,))
+            thread.start()
+            thread.join()
+        assert len(store._readers) == 1
+        with ThreadPoolExecutor(16) as pool:  # more at once than connections
+            answers = list(pool.map(lambda _: grids(store), range(200)))
+        assert answers == [[{"id": "G1", "name": "一", "households": None}]] * 200
+        assert len(store._readers) <= 3
+    finally:
+        store.close()
+
+
 def test_every_write_moves_the_version_on(backend):
     before = backend.version
     backend.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)

@@ -136,3 +136,36 @@ def test_a_ladder_read_after_a_write_shows_the_write(backend):
         (place, ["改名中心" if b == center else b for b in bodies]) for place, bodies in before
     ]
     assert names() != before
+
+
+def test_a_read_begun_before_a_write_neither_takes_nor_keeps_rows():
+    """Two threads: one saw the version before a write, the other after. The late rows of
+    the first must not stand for the new version, nor the kept ones answer the first."""
+    from queries.cache import _store
+
+    store = Store(version=5)
+    kept, version = _store(store)
+    kept.put(version, "k", [{"old": True}])
+    assert kept.get(6, "k") is None  # a newer version drops them
+    kept.put(5, "k", [{"old": True}])  # a read begun at 5, finished after the write
+    assert kept.get(6, "k") is None
+    assert kept.get(5, "k") is None  # behind: reads the store itself
+    kept.put(6, "k", [{"new": True}])
+    assert kept.get(6, "k") == [{"new": True}]
+
+
+def test_a_result_larger_than_the_cache_is_returned_not_kept(monkeypatch):
+    """cachetools refuses a value larger than the cache: the rows are answered, not kept."""
+    import queries.cache as cache
+
+    store = Store()
+    kept, _ = cache._store(store)
+    monkeypatch.setattr(kept, "rows", cache.LRUCache(1, getsizeof=cache._size))
+    monkeypatch.setattr(cache, "MAX_ROWS", 1)
+    for _ in range(2):
+        assert run_each(store, "grid_teams", "grids", "anchor", grids=["a", "b"]) == rows("a", "b")
+    assert store.asked == [{"grids": ["a", "b"]}, {"grids": ["a", "b"]}]
+
+
+def test_true_and_one_are_different_keys():
+    assert frozen(True) != frozen(1)
