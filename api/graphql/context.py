@@ -1,7 +1,7 @@
 """What every resolver gets: the backend, the caller, this request's loaders.
 
 Backend calls run off the event loop (`run_in_threadpool`): the embedded store is a blocking
-library (each thread reads on a connection of its own; see graph/embedded.py).
+library (each read borrows one of a few connections; see graph/embedded.py).
 """
 
 from __future__ import annotations
