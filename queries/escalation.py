@@ -12,9 +12,10 @@ A place with four grid levels or two command levels gets its own ladder. Post-ho
 whose post holds on `as_of`.
 
 Named queries: `grid_step` and `unit_step` (what is above the grid, a step at a time);
-`grid_teams`, `grid_party_orgs` and `ladder_unit_bodies` (the bodies of every step and their
-post-holders); `liaison_bodies` for a grid with LIAISES_WITH ties. Their rows are kept while
-the graph stays the same (`queries.cache`): per grid and per unit, so a ladder reads only the
+`grid_teams`, `grid_party_orgs`, `ladder_unit_bodies` and `ladder_stationed_departments` (the
+bodies of every step and their post-holders, past and present: the date is applied here);
+`liaison_bodies` for a grid with LIAISES_WITH ties. Their rows are kept while the graph stays
+the same (`queries.cache`): per grid and per unit, for every date, so a ladder reads only the
 steps no ladder asked about before. `referral` reuses the chain and the body grouping.
 """
 
@@ -331,16 +332,21 @@ def escalation_path(
     grids = [g.key for g in chain.grids]
     rows = run_each(backend, "grid_teams", "grids", "anchor", grids=grids)
     rows += run_each(backend, "grid_party_orgs", "grids", "anchor", grids=grids)
+    units = [u.key for u in chain.units]
     rows += run_each(
         backend,
         "ladder_unit_bodies",
         "units",
         "anchor",
-        units=[u.key for u in chain.units],
-        as_of=day,
+        units=units,
         mediation_kinds=list(rules.referral.mediation_kinds),
         court=rules.referral.court_function,
     )
+    rows += [
+        r
+        for r in run_each(backend, "ladder_stationed_departments", "units", "anchor", units=units)
+        if valid_on(as_date(r["stationed_from"]), as_date(r["stationed_to"]), day)
+    ]
     if chain.liaisons:
         rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
     bodies = group_bodies(rows, day)

@@ -1,7 +1,7 @@
-// answers: the bodies on the unit steps of a ladder (centers, stationed departments, mediation committees, party organisations, court) and their post-holders
-// parameters: $units (unit codes of the chain), $as_of (date, for STATIONED_AT), $mediation_kinds (MediationOrg kinds, e.g. ['people']), $court (the court's department function)
+// answers: the bodies on the unit steps of a ladder (centers, mediation committees, party organisations, court) and their post-holders
+// parameters: $units (unit codes of the chain), $mediation_kinds (MediationOrg kinds, e.g. ['people']), $court (the court's department function)
 // columns: anchor, rel, body_label, body_key, body_name, body_kind, body_level, via, via_name, holder, holder_name, mobile, post, since, until
-// `via` (and `via_name`) is the node the body was reached through or points on to: the center a center escalates to, the center a department is stationed at, the
+// `via` (and `via_name`) is the node the body was reached through or points on to: the center a center escalates to, the
 // organisation a party organisation is subordinate to.
 // One row per body and post-holder, past or present; body columns are empty when an anchor has
 // no body of a kind, holder columns when a body has nobody. `since`/`until` (the post's
@@ -23,16 +23,6 @@ OPTIONAL MATCH (c)-[:ESCALATES_TO]->(up:Center)
 OPTIONAL MATCH (c)<-[h:HOLDS_POST]-(p:Person)
 RETURN anchor, 'JURISDICTION' AS rel, 'Center' AS body_label, c.id AS body_key, c.name AS body_name,
   c.kind AS body_kind, c.level AS body_level, coalesce(up.id, '') AS via, coalesce(up.name, '') AS via_name, p.id AS holder, p.name AS holder_name,
-  p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
-UNION ALL
-// the departments stationed at those centers on the date (via: the center), and their post-holders
-UNWIND $units AS anchor
-MATCH (u:Unit {code: anchor})
-OPTIONAL MATCH (u)<-[:JURISDICTION]-(c:Center)<-[st:STATIONED_AT]-(d:Department)
-WHERE (st.valid_from IS NULL OR st.valid_from <= $as_of) AND (st.valid_to IS NULL OR st.valid_to >= $as_of)
-OPTIONAL MATCH (d)<-[h:HOLDS_POST]-(p:Person)
-RETURN anchor, 'STATIONED_AT' AS rel, 'Department' AS body_label, d.id AS body_key, d.name AS body_name,
-  d.function AS body_kind, d.level AS body_level, c.id AS via, c.name AS via_name, p.id AS holder, p.name AS holder_name,
   p.mobile AS mobile, h.post AS post, h.valid_from AS since, h.valid_to AS until
 UNION ALL
 // the mediation committees of the given kinds in each unit, and their mediators

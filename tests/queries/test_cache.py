@@ -96,7 +96,7 @@ def test_other_parameters_are_part_of_the_key():
             return [{"anchor": u, "court": params["court"]} for u in params["units"]]
 
     store = Units()
-    common = {"as_of": date(2021, 1, 1), "mediation_kinds": ["people"]}
+    common = {"mediation_kinds": ["people"]}
     run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c1", **common)
     run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c2", **common)
     run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c1", **common)
@@ -169,3 +169,39 @@ def test_a_result_larger_than_the_cache_is_returned_not_kept(monkeypatch):
 
 def test_true_and_one_are_different_keys():
     assert frozen(True) != frozen(1)
+
+
+def test_kept_stationings_serve_every_date(backend):
+    """A department stationed for half a year is on the ladder inside that half only, though
+    the unit's rows are read once and kept for every date."""
+    from pathlib import Path
+
+    from loaders.load import load
+    from queries.escalation import escalation_path
+
+    examples = Path(__file__).resolve().parents[2] / "fixtures" / "examples"
+    assert load(backend, sorted(examples.glob("example.*.csv"))).rejects == []
+    grid = "330421001001-G01"
+    [center] = backend.read(
+        "MATCH (:Grid {id: $grid})-[:PART_OF]->(:Unit)<-[:JURISDICTION]-(c:Center) "
+        "RETURN c.id AS id",
+        {"grid": grid},
+    )
+    backend.write(
+        [
+            ("CREATE (:Department {id: 'DEP-X', name: '临时进驻', function: 'petition'})", {}),
+            (
+                "MATCH (d:Department {id: 'DEP-X'}), (c:Center {id: $c}) "
+                "CREATE (d)-[:STATIONED_AT {valid_from: $a, valid_to: $b}]->(c)",
+                {"c": center["id"], "a": date(2021, 1, 1), "b": date(2021, 6, 30)},
+            ),
+        ]
+    )
+
+    def stationed(day):
+        ladder = escalation_path(backend, grid_id=grid, as_of=day).ladder
+        return [b.node.key for s in ladder for b in s.bodies if b.node.key == "DEP-X"]
+
+    assert stationed(date(2021, 3, 1)) == ["DEP-X"]
+    assert stationed(date(2021, 12, 1)) == []
+    assert stationed(date(2021, 6, 30)) == ["DEP-X"]

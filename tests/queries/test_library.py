@@ -101,10 +101,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "grid_party_orgs": {"grids": ["330421-M08315", "330421-G0332"]},
     "ladder_unit_bodies": {
         "units": ["330421111206", "330421111000", "330421000000"],
-        "as_of": date(2021, 12, 31),
         "mediation_kinds": ["people"],
         "court": "court",
     },
+    "ladder_stationed_departments": {"units": ["330421111206", "330421111000", "330421000000"]},
     "liaison_bodies": {"grids": ["331127-G0294"]},
     "referral_unit_bodies": {
         "units": ["330421111206", "330421111000", "330421000000"],
