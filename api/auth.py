@@ -3,6 +3,9 @@
 A token is a random string shown once, when it is created; the token file keeps only its
 SHA-256 hash, with the role it carries and, for a mediator, the jurisdiction (a division-code
 prefix such as 330421). Whoever reads the file learns who holds which role, never a token.
+A token is named by its id, the first 12 hex digits of its hash: `govgraph token list` shows
+them, `govgraph token revoke ID` removes one (a running server refuses it from its next
+request on), and the audit log records the id of the token behind each query.
 
 Roles:
 - viewer: everything, with personal data masked (also a request without a token, unless
@@ -15,13 +18,15 @@ Roles:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import tempfile
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +35,7 @@ from typing import Any
 from api.graphql.within import division_prefix
 
 TOKEN_PREFIX = "ggt_"
+TOKEN_ID_LENGTH = 12  # hex digits of the hash that name a token
 _FORMAT = 1
 
 
@@ -46,6 +52,17 @@ class Caller:
 
     role: Role
     scope: str | None = None
+    token: str | None = field(default=None, compare=False)  # the token's id, if one was sent
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token as the file describes it: never the token itself."""
+
+    id: str
+    role: Role
+    scope: str | None
+    created: str
 
 
 ANONYMOUS = Caller(Role.VIEWER)
@@ -112,6 +129,24 @@ def _checked(role: Role | str, scope: str | None) -> tuple[Role, str | None]:
 _LOCK = threading.Lock()
 
 
+@contextlib.contextmanager
+def _changing(path: Path) -> Iterator[dict[str, Any]]:
+    """The token file's contents, to change and write back, with the file locked against
+    other threads and processes (`govgraph token` beside a running server) from the read to
+    the write."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The file itself is replaced on every write, so the lock is on its folder.
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        with _LOCK:
+            fcntl.flock(folder, fcntl.LOCK_EX)  # released when the folder's fd closes
+            data = _read(path)
+            yield data
+            _write(path, data)
+    finally:
+        os.close(folder)
+
+
 def create_token(store_path: Path | str, role: Role | str, scope: str | None = None) -> str:
     """Create a token for `role` (and a mediator's `scope`), store its hash, return it.
 
@@ -119,9 +154,7 @@ def create_token(store_path: Path | str, role: Role | str, scope: str | None = N
     """
     role, scope = _checked(role, scope)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    path = Path(store_path)
-    with _LOCK:
-        data = _read(path)
+    with _changing(Path(store_path)) as data:
         data["tokens"].append(
             {
                 "sha256": digest(token),
@@ -130,8 +163,47 @@ def create_token(store_path: Path | str, role: Role | str, scope: str | None = N
                 "created": datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
-        _write(path, data)
     return token
+
+
+def token_id(token: str) -> str:
+    """The id that names `token` in `list_tokens`, `revoke_token` and the audit log."""
+    return digest(token)[:TOKEN_ID_LENGTH]
+
+
+def _issued(entry: dict[str, Any]) -> IssuedToken:
+    return IssuedToken(
+        entry["sha256"][:TOKEN_ID_LENGTH],
+        Role(entry["role"]),
+        entry.get("scope"),
+        str(entry.get("created", "")),
+    )
+
+
+def list_tokens(store_path: Path | str) -> list[IssuedToken]:
+    """Every token the file holds, oldest first."""
+    return [_issued(entry) for entry in _read(Path(store_path))["tokens"]]
+
+
+def revoke_token(store_path: Path | str, id_: str) -> IssuedToken:
+    """Remove the token `id_` names (its id, or a longer start of its hash) and return what
+    it was; `TokenError` when no token, or more than one, has that id."""
+    wanted = id_.strip().lower()
+    if len(wanted) < TOKEN_ID_LENGTH:
+        raise TokenError(
+            f"give the token's id, its {TOKEN_ID_LENGTH} hex digits as `govgraph token list` "
+            f"shows them, not {id_!r}"
+        )
+    with _changing(Path(store_path)) as data:
+        found = [e for e in data["tokens"] if e["sha256"].startswith(wanted)]
+        if len(found) != 1:
+            raise TokenError(
+                f"no token has the id {id_!r}; `govgraph token list` shows them"
+                if not found
+                else f"{len(found)} tokens have the id {id_!r}: give more of the hash"
+            )
+        data["tokens"].remove(found[0])
+    return _issued(found[0])
 
 
 class TokenStore:
@@ -154,7 +226,10 @@ class TokenStore:
             return
         callers = {}
         for entry in _read(self.path)["tokens"]:
-            callers[entry["sha256"]] = Caller(Role(entry["role"]), entry.get("scope"))
+            hashed = entry["sha256"]
+            callers[hashed] = Caller(
+                Role(entry["role"]), entry.get("scope"), hashed[:TOKEN_ID_LENGTH]
+            )
         self._seen, self._callers = seen, callers
 
     def verify(self, token: str) -> Caller:

@@ -475,7 +475,7 @@ def token_create(
     ] = None,
 ) -> None:
     """Create a token and print it once; only its hash is stored (GOVGRAPH_TOKENS)."""
-    from api.auth import TokenError, create_token
+    from api.auth import TokenError, create_token, token_id
 
     settings = _settings()
     try:
@@ -484,7 +484,51 @@ def token_create(
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
     sys.stdout.write(token + "\n")
-    console.print(f"stored its hash in {settings.tokens}; the token is not shown again")
+    console.print(
+        f"stored its hash in {settings.tokens} (token id {token_id(token)}); "
+        "the token is not shown again",
+        highlight=False,
+    )
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List the tokens issued (their ids, roles, scopes and dates; never the tokens)."""
+    from api.auth import TokenError, list_tokens
+
+    settings = _settings()
+    try:
+        issued = list_tokens(settings.tokens)
+    except (TokenError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    table = Table("id", "role", "scope", "created")
+    for t in issued:
+        table.add_row(t.id, t.role.value, t.scope or "", t.created)
+    console.print(table)
+    console.print(f"{len(issued)} token(s) in {settings.tokens}", highlight=False)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[
+        str, typer.Argument(help="The token's id (12 hex digits), as `govgraph token list` shows.")
+    ],
+) -> None:
+    """Revoke a token: a running server refuses it from its next request on."""
+    from api.auth import TokenError, revoke_token
+
+    settings = _settings()
+    try:
+        gone = revoke_token(settings.tokens, token)
+    except TokenError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    scope = f" for {gone.scope}" if gone.scope else ""
+    console.print(
+        f"revoked token {gone.id} ({gone.role.value}{scope}, created {gone.created})",
+        highlight=False,
+    )
 
 
 # -- the three headline queries ---------------------------------------------------------------

@@ -53,7 +53,12 @@ def _plain(value: Any) -> Any:
 
 
 def _who(caller: Caller) -> str:
-    return caller.role.value + (f"@{caller.scope}" if caller.scope else "")
+    """role[@scope][#token id]: who asked, for the audit log."""
+    return (
+        caller.role.value
+        + ("@" + caller.scope if caller.scope else "")
+        + ("#" + caller.token if caller.token else "")
+    )
 
 
 def _privacy(settings: Settings, caller: Caller) -> Privacy:

@@ -14,6 +14,9 @@ from api.auth import (
     TokenError,
     TokenStore,
     create_token,
+    list_tokens,
+    revoke_token,
+    token_id,
     verify,
 )
 
@@ -88,3 +91,60 @@ def test_a_running_store_sees_tokens_created_after_it_started(store):
         Caller(Role.VIEWER),
         Caller(Role.ADMIN),
     )
+
+
+def test_tokens_are_listed_by_id_never_shown(store):
+    viewer = create_token(store, "viewer")
+    mediator = create_token(store, "mediator", "330421002000")
+    listed = list_tokens(store)
+    assert [(t.id, t.role, t.scope) for t in listed] == [
+        (token_id(viewer), Role.VIEWER, None),
+        (token_id(mediator), Role.MEDIATOR, "330421002"),
+    ]
+    assert token_id(viewer) == hashlib.sha256(viewer.encode()).hexdigest()[:12]
+    assert all(len(t.created) == 25 for t in listed)  # 2026-11-22T16:50:00+00:00
+
+
+def test_a_revoked_token_is_refused_by_a_running_store(store):
+    running = TokenStore(store)
+    kept, gone = create_token(store, "admin"), create_token(store, "researcher")
+    assert running.verify(gone) == Caller(Role.RESEARCHER)
+    revoked = revoke_token(store, token_id(gone))
+    assert (revoked.id, revoked.role) == (token_id(gone), Role.RESEARCHER)
+    with pytest.raises(InvalidToken):
+        running.verify(gone)
+    assert running.verify(kept) == Caller(Role.ADMIN)
+    assert [t.id for t in list_tokens(store)] == [token_id(kept)]
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [("abc", "12 hex digits"), ("0" * 12, "no token has the id")],
+)
+def test_revoking_needs_the_id_of_a_token_that_exists(store, given, message):
+    create_token(store, "viewer")
+    with pytest.raises(TokenError, match=message):
+        revoke_token(store, given)
+    assert len(list_tokens(store)) == 1
+
+
+def test_the_caller_carries_the_tokens_id(store):
+    token = create_token(store, "mediator", "330421")
+    assert TokenStore(store).verify(token).token == token_id(token)
+
+
+def test_processes_creating_tokens_at_once_lose_none(store):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; from api.auth import create_token\n"
+        "for _ in range(25): create_token(sys.argv[1], 'viewer')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    makers = [
+        subprocess.Popen([sys.executable, "-c", code, str(store)], cwd=root) for _ in range(4)
+    ]
+    assert [m.wait(timeout=120) for m in makers] == [0, 0, 0, 0]
+    assert len(list_tokens(store)) == 100

@@ -178,6 +178,25 @@ def test_token_create_prints_the_token_once_and_stores_only_its_hash(run, tmp_pa
     assert '"mediator"' in stored and '"330421"' in stored
 
 
+def test_tokens_are_listed_and_revoked_by_id(run, tmp_path, monkeypatch):
+    from api.auth import token_id
+
+    monkeypatch.setenv("GOVGRAPH_TOKENS", str(tmp_path / "tokens.json"))
+    first = run("token", "create", "--role", "viewer").stdout.strip()
+    second = run("token", "create", "--role", "mediator", "--scope", "330421").stdout.strip()
+    listed = run("token", "list")
+    assert listed.exit_code == 0
+    assert token_id(first) in listed.output and token_id(second) in listed.output
+    assert first not in listed.output and second not in listed.output
+    revoked = run("token", "revoke", token_id(second))
+    assert revoked.exit_code == 0
+    assert revoked.output.startswith(f"revoked token {token_id(second)} (mediator for 330421,")
+    after = run("token", "list")
+    assert token_id(second) not in after.output and "1 token(s)" in after.output
+    again = run("token", "revoke", token_id(second))
+    assert (again.exit_code, again.output.startswith("error: no token has the id")) == (2, True)
+
+
 def test_a_mediator_token_needs_a_scope(run, tmp_path, monkeypatch):
     monkeypatch.setenv("GOVGRAPH_TOKENS", str(tmp_path / "tokens.json"))
     result = run("token", "create", "--role", "mediator")

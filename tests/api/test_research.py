@@ -10,7 +10,7 @@ import pytest
 
 from api.app import create_app
 from api.audit import verify
-from api.auth import create_token
+from api.auth import create_token, token_id
 from api.settings import Settings
 from graph.pseudonym import new_key
 from loaders.load import load
@@ -54,6 +54,11 @@ async def client_for(tmp_path, graph, **values):
                 body = {"query": query, "params": params or {}}
                 return await client.post("/cypher", json=body, headers=headers)
 
+            # who each role is in the audit log: role[@scope]#token id
+            ask.who = {
+                role: role + ("@330421" if role == "mediator" else "") + "#" + token_id(token)
+                for role, token in tokens.items()
+            }
             yield ask
 
 
@@ -75,11 +80,7 @@ async def test_only_researchers_and_admins_may_ask(tmp_path, graph, role):
         }
     }
     [record] = audit(tmp_path)
-    assert (record["who"], record["outcome"], record["query"]) == (
-        role + ("@330421" if role == "mediator" else ""),
-        "refused",
-        PEOPLE,
-    )
+    assert (record["who"], record["outcome"], record["query"]) == (ask.who[role], "refused", PEOPLE)
 
 
 async def test_an_admin_sees_raw_values_and_a_researcher_stable_pseudonyms(tmp_path, graph):
@@ -145,13 +146,13 @@ async def test_every_query_is_audited_in_a_chain_that_shows_tampering(tmp_path, 
         )
     records = audit(tmp_path)
     assert [(r["who"], r["outcome"], r["params"]) for r in records] == [
-        ("researcher", "accepted", {}),
-        ("viewer", "refused", {}),
-        ("admin", "accepted", {"kind": "micro"}),
+        (ask.who["researcher"], "accepted", {}),
+        (ask.who["viewer"], "refused", {}),
+        (ask.who["admin"], "accepted", {"kind": "micro"}),
     ]
     log = tmp_path / "audit.jsonl"
     assert verify(log) is None
     lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[1] = lines[1].replace('"viewer"', '"admin"')
+    lines[1] = lines[1].replace('"refused"', '"accepted"')
     log.write_text("".join(lines), encoding="utf-8")
     assert verify(log) == 3  # the line after the changed one no longer chains
