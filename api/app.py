@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -65,6 +67,19 @@ def _open(settings: Settings) -> Backend:
     )
 
 
+def _warm(backend: Backend, stop: threading.Event) -> None:
+    """Fill the kept ladders (queries.warm) while the app already answers."""
+    from queries.warm import warm
+
+    started = time.monotonic()
+    try:
+        asked = warm(backend, stop=stop)
+    except Exception:  # it only ever saves time: never let it take the app down
+        log.exception("warm-up failed")
+        return
+    log.info("warm-up: %d grids asked about in %.1f s", asked, time.monotonic() - started)
+
+
 def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI:
     """The API app. Its lifespan opens `settings.db` read-only and closes it at shutdown.
 
@@ -81,9 +96,16 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
             return
         opened = await run_in_threadpool(_open, settings)
         app.state.backend = opened
+        stop = threading.Event()
+        warming = threading.Thread(target=_warm, args=(opened, stop), name="warm-up", daemon=True)
+        if settings.warm_up:
+            warming.start()
         try:
             yield
         finally:
+            stop.set()
+            if warming.is_alive():
+                await run_in_threadpool(warming.join, 30)
             app.state.backend = None
             await run_in_threadpool(opened.close)
 

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         "One lets concurrent requests run side by side, one per core; a researcher running "
         "large queries one at a time may prefer 0.",
     )
+    warm_up: bool = Field(
+        True,
+        description="On start, ask the ladder of one grid per unit in the background, so that "
+        "the first questions read only their own grid (about 5 s for the demo, 35 s for a city).",
+    )
     neo4j_user: str = Field("neo4j", description="User name for a Neo4j GOVGRAPH_DB.")
     neo4j_password: SecretStr = Field(
         SecretStr(""), description="Password for a Neo4j GOVGRAPH_DB (never logged)."
