@@ -219,7 +219,7 @@ _ROLE_ORDER = {role: i for i, role in enumerate(GRID_ROLES)}
 
 @dataclass
 class FoundBody:
-    """A body row group from `ladder_bodies` / `referral_bodies`."""
+    """A body row group from the body queries (`grid_teams`, `ladder_unit_bodies`, …)."""
 
     anchor: str
     rel: str
