@@ -98,8 +98,8 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
         app.state.backend = opened
         stop = threading.Event()
         warming = threading.Thread(target=_warm, args=(opened, stop), name="warm-up", daemon=True)
-        if settings.warm_up:
-            warming.start()
+        if settings.warm_up and getattr(opened, "version", None) is not None:
+            warming.start()  # a store without a version (Neo4j) keeps nothing to warm
         try:
             yield
         finally:

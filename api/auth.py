@@ -189,18 +189,19 @@ def revoke_token(store_path: Path | str, id_: str) -> IssuedToken:
     """Remove the token `id_` names (its id, or a longer start of its hash) and return what
     it was; `TokenError` when no token, or more than one, has that id."""
     wanted = id_.strip().lower()
-    if len(wanted) < TOKEN_ID_LENGTH:
+    # The errors never repeat what was given: it may be the token itself, pasted by mistake.
+    if len(wanted) < TOKEN_ID_LENGTH or not set(wanted) <= set("0123456789abcdef"):
         raise TokenError(
-            f"give the token's id, its {TOKEN_ID_LENGTH} hex digits as `govgraph token list` "
-            f"shows them, not {id_!r}"
+            f"give the token's id, the {TOKEN_ID_LENGTH} hex digits `govgraph token list` "
+            "shows (not the token itself)"
         )
     with _changing(Path(store_path)) as data:
         found = [e for e in data["tokens"] if e["sha256"].startswith(wanted)]
         if len(found) != 1:
             raise TokenError(
-                f"no token has the id {id_!r}; `govgraph token list` shows them"
+                "no token has that id; `govgraph token list` shows them"
                 if not found
-                else f"{len(found)} tokens have the id {id_!r}: give more of the hash"
+                else f"{len(found)} tokens have that id: give more of the hash"
             )
         data["tokens"].remove(found[0])
     return _issued(found[0])

@@ -83,9 +83,10 @@ class EmbeddedBackend:
         self._pool = threading.Condition()
         self._closed = False
         self.path = path
-        # Bumped by every write of this process. No other process can change what this one
-        # sees: a read-write store is locked to one process, and a read-only one reads a
-        # snapshot. So results kept from reads at one version hold until it changes.
+        # Moved on by every write of this process, and odd while one is under way. No other
+        # process can change what this one sees: a read-write store is locked to one
+        # process, and a read-only one reads a snapshot. So results kept from reads at one
+        # (even) version hold until it changes.
         self.version = 0
 
     # -- the Backend interface ------------------------------------------------------------
@@ -96,9 +97,11 @@ class EmbeddedBackend:
                 result = self._execute(query, params, conn)
                 columns = result.get_column_names()
                 values = result.get_all()
-            except GraphError:
+            except (GraphError, RuntimeError) as exc:
                 if self._closed:  # closed under the read: say so, not "timed out"
                     raise BackendUnavailable(f"the graph at {self.path} was closed") from None
+                if isinstance(exc, RuntimeError):
+                    raise from_ladybug(exc) from exc
                 raise
         return [dict(zip(columns, row, strict=True)) for row in values]
 
@@ -280,8 +283,10 @@ class EmbeddedBackend:
 
     @contextlib.contextmanager
     def _changing(self) -> Iterator[None]:
-        """A write: the version moves on after it, whether it committed or not (a failed
-        write may have run statements before the one that failed)."""
+        """A write: the version moves on as it starts and again when it ends, committed or
+        not (a failed write may have run statements before the one that failed). It is odd
+        while a write is under way: rows read then may be from before or after it."""
+        self.version += 1
         try:
             yield
         finally:

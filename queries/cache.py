@@ -75,8 +75,8 @@ def _store(backend: Backend) -> tuple[_Kept, Any] | None:
     """The backend's kept rows and its version now (read before the query it is for), or
     None when it has no version."""
     version = getattr(backend, "version", None)
-    if version is None:
-        return None
+    if version is None or (isinstance(version, int) and version % 2):
+        return None  # no version, or a write under way (graph.embedded)
     with _kept_lock:
         kept = _kept.get(backend)
         if kept is None:
@@ -85,15 +85,14 @@ def _store(backend: Backend) -> tuple[_Kept, Any] | None:
 
 
 def frozen(value: Any) -> Hashable:
-    """A parameter value as a key: lists as tuples, maps as sorted pairs."""
+    """A parameter value as a key, each value tagged with its type (1, 1.0 and True, a map and
+    a list of pairs, are different parameters)."""
     if isinstance(value, list | tuple):
-        return tuple(frozen(v) for v in value)
+        return ("list", tuple(frozen(v) for v in value))
     if isinstance(value, Mapping):
-        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
-    if isinstance(value, bool):
-        return ("bool", value)  # True == 1 as keys
-    if isinstance(value, str | int | float | date) or value is None:
-        return value
+        return ("map", tuple(sorted((str(k), frozen(v)) for k, v in value.items())))
+    if isinstance(value, str | int | float | bool | date) or value is None:
+        return (type(value).__name__, value)
     raise TypeError(f"a kept query takes plain values, not {type(value).__name__}")
 
 

@@ -119,13 +119,20 @@ def test_a_revoked_token_is_refused_by_a_running_store(store):
 
 @pytest.mark.parametrize(
     ("given", "message"),
-    [("abc", "12 hex digits"), ("0" * 12, "no token has the id")],
+    [("abc", "12 hex digits"), ("0" * 12, "no token has that id"), ("token", "not the token")],
 )
 def test_revoking_needs_the_id_of_a_token_that_exists(store, given, message):
-    create_token(store, "viewer")
+    token = create_token(store, "viewer")
     with pytest.raises(TokenError, match=message):
-        revoke_token(store, given)
+        revoke_token(store, token if given == "token" else given)
     assert len(list_tokens(store)) == 1
+
+
+def test_a_token_given_in_place_of_its_id_is_never_repeated(store):
+    token = create_token(store, "viewer")
+    with pytest.raises(TokenError) as refused:
+        revoke_token(store, token)
+    assert token not in str(refused.value)
 
 
 def test_the_caller_carries_the_tokens_id(store):

@@ -194,7 +194,7 @@ def test_tokens_are_listed_and_revoked_by_id(run, tmp_path, monkeypatch):
     after = run("token", "list")
     assert token_id(second) not in after.output and "1 token(s)" in after.output
     again = run("token", "revoke", token_id(second))
-    assert (again.exit_code, again.output.startswith("error: no token has the id")) == (2, True)
+    assert (again.exit_code, again.output.startswith("error: no token has that id")) == (2, True)
 
 
 def test_a_mediator_token_needs_a_scope(run, tmp_path, monkeypatch):
