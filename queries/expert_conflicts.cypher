@@ -14,8 +14,8 @@
 // whatever the walk reaches: on the city graph (1.3 M nodes) `n.reported_on <= $as_of` costs
 // 20 ms and `n.id <> $dispute` 55 ms, against 3 ms for the walk. A person whose shortest walks
 // all pass through a dispute that does not count may have a longer one that holds: the caller
-// asks conflict_paths about that person, as about a party who is a candidate (found at one
-// step here). The people are not filtered (the caller keeps its candidates): a list filter
+// asks conflict_paths about that person (a party who is a candidate, found at one step here,
+// is excluded by the caller from dispute_parties). The people are not filtered (the caller keeps its candidates): a list filter
 // costs more than the rows it saves.
 // The walk comes as parallel lists: the nodes *between* the dispute and the person (the party
 // first): labels, keys, names (titles and report days for disputes), internal ids; and every

@@ -13,8 +13,8 @@ Each is scored by one sum of weighted parts, every part between 0 and 1 and show
   (``experts.rating_default`` for an expert nobody has rated);
 - ``availability``: 1 when a pool membership holds on the date.
 
-Excluded, each with the rule and a path: ``conflict-of-interest`` — tied to a party of the
-dispute within ``conflict.depth`` hops through family or colleague ties (RELATED_TO), the
+Excluded, each with the rule and a path: ``conflict-of-interest`` — a party to the dispute,
+or tied to a party within ``conflict.depth`` hops through family or colleague ties (RELATED_TO), the
 same employer or the party itself as employer (WORKS_IN), the same party organisation
 (MEMBER_OF) or a past dispute (PARTY_TO); ``not-available`` — no pool membership holds on the
 date; ``overloaded`` — ``experts.max_open`` open disputes or more.
@@ -202,13 +202,20 @@ def _conflicts_of(
     walks over all parties at once; a walk through a dispute that does not count (reported
     after the day, or past disputes not counting) is dropped here. `conflict_paths`, which
     walks from each party, never through the dispute and only through disputes that count, is
-    asked about the rest: a party who is a candidate (the walk from the dispute finds it at
-    one step), a candidate whose shortest walks were all dropped (a longer one may hold), and
-    everyone when the rules turn the same employer or the same party organisation off."""
+    asked about the rest: a candidate whose shortest walks were all dropped (a longer one may
+    hold), and everyone when the rules turn the same employer or the same party organisation
+    off. A candidate who is a party (`dispute_parties`) is excluded at 0 hops, whatever else
+    ties them."""
     conflict = rules.conflict
     ties, kinds = _ties(rules), list(conflict.related_kinds)
-    asked = sorted(found)
     conflicts: dict[str, tuple[GraphPath, str]] = {}
+    # A candidate who is a party: the closest tie there is (0 hops), whatever else holds.
+    for row in run(backend, "dispute_parties", dispute=dispute.key):
+        if row["party"] in found:
+            party = found[row["party"]].node
+            step = RelRef("PARTY_TO", True, str(row["side"] or ""))
+            conflicts[party.key] = (GraphPath((party, dispute), (step,)), party.key)
+    asked = sorted(set(found).difference(conflicts))
     if conflict.same_employer and conflict.same_party_branch:
         rows = run(backend, "expert_conflicts", dispute=dispute.key, as_of=day, related_kinds=kinds)
         deepest = conflict.depth + 1  # steps: the party's PARTY_TO, then the hops
@@ -219,9 +226,9 @@ def _conflicts_of(
             if expert not in found:
                 continue
             steps = row["steps"]
-            if steps < 2:
-                unsure.add(expert)  # a party itself
-            elif steps <= deepest:
+            if steps < 2 or expert in conflicts:
+                continue  # a party itself: found above
+            if steps <= deepest:
                 if not _counts(row, day, conflict.past_dispute):
                     unsure.add(expert)
                     continue
@@ -232,7 +239,7 @@ def _conflicts_of(
         for expert, row in best.items():
             path = _walk_from_dispute(row, found[expert].node, dispute, nodes)
             conflicts[expert] = (path, str(row["keys"][0]))
-        asked = sorted(unsure.difference(best))
+        asked = sorted(unsure.difference(conflicts))
     if asked:
         rows = run(
             backend,
@@ -396,15 +403,14 @@ def expert_pool(
         tie = conflicts.get(key)
         if tie is not None:
             path, party = tie
-            excluded.append(
-                ExcludedExpert(
-                    cand.node,
-                    "conflict-of-interest",
-                    f"{key} is tied to {party}, a party to {dispute.key if dispute else ''}, "
-                    f"within {len(path) - 1} of {rules.conflict.depth} hops",
-                    path,
-                )
+            where = dispute.key if dispute else ""
+            reason = (
+                f"{key} is a party to {where}"
+                if party == key
+                else f"{key} is tied to {party}, a party to {where}, "
+                f"within {len(path) - 1} of {rules.conflict.depth} hops"
             )
+            excluded.append(ExcludedExpert(cand.node, "conflict-of-interest", reason, path))
             continue
         valid = [m for m in memberships if valid_on(m.since, m.until, day)]
         if not valid:
