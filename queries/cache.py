@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from datetime import date
 from typing import Any
 
@@ -131,8 +131,4 @@ def run_each(backend: Backend, name: str, by: str, column: str, **params: Any) -
         for e in missing:
             kept.put(version, keys[e], read[e])
             have[e] = read[e]
-    return list(_chain(have[e] or [] for e in elements))
-
-
-def _chain(groups: Iterable[list[Row]]) -> list[Row]:
-    return [row for group in groups for row in group]
+    return [row for e in elements for row in have[e] or []]
