@@ -20,6 +20,7 @@ Personal data. These values are raw; masking is the caller's job (the API layer,
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -150,19 +151,17 @@ def _masked_node(node: NodeRef) -> NodeRef:
     return node
 
 
-def masked(value: _T) -> _T:
-    """A copy of a query result with every personal field masked (see the module docstring).
-
-    `Reason.text` and other free text never name a person (they use ids), so need no mask.
-    """
+def rewrite(
+    value: _T, node: Callable[[NodeRef], NodeRef], contact: Callable[[Contact], Contact]
+) -> _T:
+    """A copy of a query result with every NodeRef passed through `node` and every Contact
+    (whose person is not passed to `node`) through `contact`, paths included."""
 
     def walk(v: Any) -> Any:
         if isinstance(v, NodeRef):
-            return _masked_node(v)
+            return node(v)
         if isinstance(v, Contact):
-            return dataclasses.replace(
-                v, person=_masked_node(v.person), mobile=mask(Mask.MOBILE, v.mobile)
-            )
+            return contact(v)
         if dataclasses.is_dataclass(v) and not isinstance(v, type):
             changes = {f.name: walk(getattr(v, f.name)) for f in dataclasses.fields(v)}
             return dataclasses.replace(v, **changes)
@@ -171,6 +170,32 @@ def masked(value: _T) -> _T:
         return v
 
     return walk(value)  # type: ignore[no-any-return]
+
+
+def people_and_disputes(value: Any) -> Iterator[NodeRef | Contact]:
+    """Every NodeRef and Contact in a query result, paths included, as `rewrite` meets them."""
+    if isinstance(value, NodeRef | Contact):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from people_and_disputes(getattr(value, f.name))
+    elif isinstance(value, tuple):
+        for x in value:
+            yield from people_and_disputes(x)
+
+
+def masked(value: _T) -> _T:
+    """A copy of a query result with every personal field masked (see the module docstring).
+
+    `Reason.text` and other free text never name a person (they use ids), so need no mask.
+    """
+    return rewrite(
+        value,
+        _masked_node,
+        lambda c: dataclasses.replace(
+            c, person=_masked_node(c.person), mobile=mask(Mask.MOBILE, c.mobile)
+        ),
+    )
 
 
 # -- helpers the query modules share --------------------------------------------------------

@@ -22,6 +22,21 @@ def backend(tmp_path: Path) -> Iterator[EmbeddedBackend]:
 
 
 @pytest.fixture
+def example_files() -> list[Path]:
+    """fixtures/examples: one small file per type, a slice of 嘉善县 that loads clean."""
+    return sorted((Path(__file__).resolve().parents[1] / "fixtures" / "examples").glob("*.csv"))
+
+
+@pytest.fixture
+def examples_graph(backend: EmbeddedBackend, example_files: list[Path]) -> EmbeddedBackend:
+    """`backend` with the example files loaded (not one row rejected)."""
+    from loaders.load import load
+
+    assert load(backend, example_files).rejects == []
+    return backend
+
+
+@pytest.fixture
 def write_csv(tmp_path: Path) -> Callable[..., Path]:
     """`write_csv(name, rows, encoding="utf-8")`: a CSV of `rows` (the header first) in the
     test's folder, in `encoding` ("utf-8-sig" for a BOM, "gbk", ...), with "\\n" line ends."""

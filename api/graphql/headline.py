@@ -483,22 +483,13 @@ async def reveal_result(info: Info, result: T) -> T:
     people: dict[_PersonKey, None] = {}
     disputes: dict[_DisputeKey, None] = {}
 
-    def collect(v: Any) -> None:
-        if isinstance(v, explain.NodeRef):
-            if v.label == "Person":
-                people[(v.key, v.name, None)] = None
-            elif v.label == "Dispute":
-                disputes[(v.key, v.name)] = None
-        elif isinstance(v, explain.Contact):
+    for v in explain.people_and_disputes(result):
+        if isinstance(v, explain.Contact):
             people[(v.person.key, v.person.name, v.mobile)] = None
-        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
-            for f in dataclasses.fields(v):
-                collect(getattr(v, f.name))
-        elif isinstance(v, tuple):
-            for x in v:
-                collect(x)
-
-    collect(result)
+        elif v.label == "Person":
+            people[(v.key, v.name, None)] = None
+        elif v.label == "Dispute":
+            disputes[(v.key, v.name)] = None
     ctx = info.context
     shown_people, shown_disputes = await asyncio.gather(
         ctx.reveal("Person", [{"id": k, "name": n, "mobile": m} for k, n, m in people]),
@@ -507,27 +498,20 @@ async def reveal_result(info: Info, result: T) -> T:
     person = {p: (str(r["name"]), r["mobile"]) for p, r in zip(people, shown_people, strict=True)}
     title = {d: str(r["title"]) for d, r in zip(disputes, shown_disputes, strict=True)}
 
-    def walk(v: Any) -> Any:
-        if isinstance(v, explain.NodeRef):
-            if v.label == "Person":
-                return dataclasses.replace(v, name=person[(v.key, v.name, None)][0])
-            if v.label == "Dispute":
-                return dataclasses.replace(v, name=title[(v.key, v.name)])
-            return v
-        if isinstance(v, explain.Contact):
-            name, mobile = person[(v.person.key, v.person.name, v.mobile)]
-            return dataclasses.replace(
-                v, person=dataclasses.replace(v.person, name=name), mobile=mobile
-            )
-        if dataclasses.is_dataclass(v) and not isinstance(v, type):
-            changes = {f.name: walk(getattr(v, f.name)) for f in dataclasses.fields(v)}
-            return dataclasses.replace(v, **changes)
-        if isinstance(v, tuple):
-            return tuple(walk(x) for x in v)
+    def node(v: explain.NodeRef) -> explain.NodeRef:
+        if v.label == "Person":
+            return dataclasses.replace(v, name=person[(v.key, v.name, None)][0])
+        if v.label == "Dispute":
+            return dataclasses.replace(v, name=title[(v.key, v.name)])
         return v
 
-    revealed: T = walk(result)
-    return revealed
+    def contact(v: explain.Contact) -> explain.Contact:
+        name, mobile = person[(v.person.key, v.person.name, v.mobile)]
+        return dataclasses.replace(
+            v, person=dataclasses.replace(v.person, name=name), mobile=mobile
+        )
+
+    return explain.rewrite(result, node, contact)
 
 
 # -- running a query function -------------------------------------------------------------------

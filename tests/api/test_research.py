@@ -3,7 +3,6 @@
 import json
 import re
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,10 +12,8 @@ from api.audit import verify
 from api.auth import create_token, token_id
 from api.settings import Settings
 from graph.pseudonym import new_key
-from loaders.load import load
 
 pytestmark = pytest.mark.anyio
-EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "examples").glob("*.csv"))
 PEOPLE = "MATCH (p:Person) RETURN p.id AS id, p.name AS name, p.mobile AS mobile ORDER BY id"
 
 
@@ -26,9 +23,8 @@ def anyio_backend():
 
 
 @pytest.fixture
-def graph(backend):
-    assert load(backend, EXAMPLES).rejects == []
-    return backend
+def graph(examples_graph):
+    return examples_graph
 
 
 @asynccontextmanager

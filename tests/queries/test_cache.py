@@ -115,15 +115,11 @@ def test_keys_are_made_of_plain_values_only():
         frozen({"x": object()})
 
 
-def test_a_ladder_read_after_a_write_shows_the_write(backend):
+def test_a_ladder_read_after_a_write_shows_the_write(examples_graph):
     """On the embedded store: the kept steps of a ladder give way to what a load changed."""
-    from pathlib import Path
-
-    from loaders.load import load
     from queries.escalation import escalation_path
 
-    examples = Path(__file__).resolve().parents[2] / "fixtures" / "examples"
-    assert load(backend, sorted(examples.glob("example.*.csv"))).rejects == []
+    backend = examples_graph
     grid, day = "330421001001-G01", date(2021, 6, 1)
 
     def names():
@@ -182,16 +178,12 @@ def test_nothing_is_kept_while_a_write_is_under_way():
     assert store.asked == [{"grids": ["a"]}, {"grids": ["a"]}]
 
 
-def test_kept_stationings_serve_every_date(backend):
+def test_kept_stationings_serve_every_date(examples_graph):
     """A department stationed for half a year is on the ladder inside that half only, though
     the unit's rows are read once and kept for every date."""
-    from pathlib import Path
-
-    from loaders.load import load
     from queries.escalation import escalation_path
 
-    examples = Path(__file__).resolve().parents[2] / "fixtures" / "examples"
-    assert load(backend, sorted(examples.glob("example.*.csv"))).rejects == []
+    backend = examples_graph
     grid = "330421001001-G01"
     [center] = backend.read(
         "MATCH (:Grid {id: $grid})-[:PART_OF]->(:Unit)<-[:JURISDICTION]-(c:Center) "

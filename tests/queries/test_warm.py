@@ -2,17 +2,14 @@
 
 import threading
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from loaders.load import load
 from queries.escalation import escalation_path
 from queries.library import named_queries
 from queries.referral import DisputeDescription, referral
 from queries.warm import warm
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "examples"
 DAY = date(2021, 6, 1)
 
 
@@ -34,9 +31,8 @@ class Recording:
 
 
 @pytest.fixture
-def examples(backend):
-    assert load(backend, sorted(EXAMPLES.glob("example.*.csv"))).rejects == []
-    return backend
+def examples(examples_graph):
+    return examples_graph
 
 
 def test_after_warming_a_new_grid_reads_only_its_own_rows(examples):
