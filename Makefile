@@ -1,16 +1,24 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Both create the virtual
-# environment on first use.
+# environment on first use, from requirements.lock: every package at an exact version, checked
+# against its hashes, so a fresh machine installs what the tests were run with.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint types unit bench-load docs clean
+.PHONY: demo test lint types unit bench-load docs clean lock
 
-$(BIN)/govgraph: pyproject.toml
+$(BIN)/govgraph: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Refresh requirements.lock on purpose: the newest versions pyproject.toml's ranges allow, with
+# their hashes. Run `make test` afterwards and commit the lock with what it changed.
+lock: $(BIN)/govgraph
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras \
+		--extra dev --no-emit-index-url --no-emit-find-links --output-file requirements.lock \
+		pyproject.toml
 
 demo: $(BIN)/govgraph
 	$(BIN)/govgraph demo
