@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint types unit bench-load docs clean lock
+.PHONY: demo test lint types unit bench-load docs clean lock demo-digests
 
 $(BIN)/govgraph: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ unit: $(BIN)/govgraph
 docs: $(BIN)/govgraph
 	$(BIN)/python -m graph.docs > docs/schema.md
 	$(BIN)/python -m queries.docs
+
+# Record the SHA-256 of every demo file in fixtures/demo.sha256, after a deliberate change to
+# the demo (a test compares a fresh demo with it).
+demo-digests: $(BIN)/govgraph
+	$(BIN)/python -P fixtures/generate.py build/demo-digests --write-digests
 
 # The city-scale load benchmark: prints rows/s for a first load and a re-load, and peak memory.
 bench-load: $(BIN)/govgraph
