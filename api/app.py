@@ -11,19 +11,20 @@ GraphQL answers in GraphQL's own shape (`{"data": â€¦, "errors": [{"message": â€
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -32,6 +33,7 @@ from strawberry.fastapi import GraphQLRouter
 from api.audit import AuditLog
 from api.auth import TokenStore
 from api.deps import CallerDep, GraphDep, get_backend
+from api.errors import JSONErrors, add_error_handlers, error_response
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.research import router as research_router
@@ -39,15 +41,16 @@ from api.settings import Settings, get_settings
 from graph.backend import Backend, open_backend
 
 log = logging.getLogger("govgraph.api")
+STATIC = Path(__file__).resolve().parent / "static"
 
 
-def error_response(
-    status: int, message: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    """The one shape of every REST error."""
-    code = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
-    body = {"error": {"status": status, "code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+class _GraphQLRouter(GraphQLRouter[Context, None]):
+    """Strawberry's router with GraphiQL served from the package (api/static), never from a
+    public CDN: the machines of a mediation center are often offline."""
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return (STATIC / "graphiql.html").read_text(encoding="utf-8")
 
 
 async def get_context(backend: GraphDep, caller: CallerDep) -> Context:
@@ -121,7 +124,18 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
     app.state.tokens = TokenStore(settings.tokens)
     app.state.backend = backend
 
-    graphql: GraphQLRouter[Context, None] = GraphQLRouter(
+    if not development:
+
+        @app.get("/graphql", include_in_schema=False)
+        async def no_ide() -> JSONResponse:
+            return error_response(
+                405,
+                "send GraphQL queries as POST /graphql with a JSON body; GraphiQL is served "
+                "in development mode (GOVGRAPH_MODE=development)",
+                {"Allow": "POST"},
+            )
+
+    graphql = _GraphQLRouter(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql" if development else None,
@@ -141,29 +155,27 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
             raise HTTPException(503, "the graph store does not answer") from None
         return {"status": "ok"}
 
-    _add_error_handlers(app)
-    return app
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-
-def _add_error_handlers(app: FastAPI) -> None:
-    async def http_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, HTTPException)
-        return error_response(exc.status_code, str(exc.detail), exc.headers)
-
-    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+    @app.get("/", include_in_schema=False)
+    async def home() -> Response:
+        if development:
+            return RedirectResponse("/graphql")
+        return HTMLResponse(
+            "<!doctype html><meta charset=utf-8><title>govgraph</title>"
+            "<p>govgraph's GraphQL API answers POST /graphql; health at /healthz.</p>"
         )
-        return error_response(422, problems)
 
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("internal error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal error; the server log has the details")
-
-    app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Exception, internal_error)
+    add_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["authorization", "content-type"],
+        max_age=600,
+    )
+    app.add_middleware(JSONErrors)  # outermost: even a refused CORS preflight gets the shape
+    return app
 
 
 def from_environment() -> FastAPI:
@@ -207,7 +219,9 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
-        found["GOVGRAPH_" + name.upper()] = (
-            str(value).lower() if isinstance(value, bool) else str(value)
-        )
+        if isinstance(value, bool):
+            value = str(value).lower()
+        elif isinstance(value, list):
+            value = json.dumps(value)
+        found["GOVGRAPH_" + name.upper()] = str(value)
     return found

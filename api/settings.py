@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="API mode: development serves GraphiQL and answers introspection; "
         "production does neither.",
     )
+    cors_origins: list[str] = Field(
+        [],
+        description="Origins whose pages may call the API from a browser (CORS), as a JSON "
+        'list, e.g. ["http://localhost:5173"]; none by default.',
+    )
     host: str = Field("127.0.0.1", description="Address the API server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the API server listens on.")
     workers: int = Field(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -87,3 +91,101 @@ def demo_graph(
     assert report.rejects == [], report.rejects[:5]
     yield graph
     graph.close()
+
+
+# -- a real server and a real browser --------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: `make browser` installs it
+# CI sets this so that a machine without the browser fails instead of skipping.
+REQUIRE_BROWSER = os.environ.get("GOVGRAPH_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (which never downloads a browser)."""
+    missing = (
+        f"no browser at {CHROMIUM}: run `make browser` (installs Debian's chromium)"
+        if not CHROMIUM.exists()
+        else None
+    )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "playwright is not installed: run `make` to install the locked dependencies"
+    if missing:
+        if REQUIRE_BROWSER:
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            # As root, Chromium needs --no-sandbox; the rest keep it from calling home.
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def _live_server(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port in a thread; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _offline(page: Any) -> list[str]:
+    """Cut `page` off from every host but this machine, as a center's offline network would:
+    each request elsewhere is aborted and its URL added to the list returned."""
+    tried: list[str] = []
+
+    def route(handle: Any) -> None:
+        host = urlsplit(handle.request.url).hostname
+        if host in ("127.0.0.1", "localhost"):
+            handle.continue_()
+        else:
+            tried.append(handle.request.url)
+            handle.abort()
+
+    page.route("**/*", route)
+    return tried
+
+
+@pytest.fixture
+def live_server() -> Callable[[Any], Any]:
+    """`with live_server(app) as url:` serves `app` over real HTTP on loopback."""
+    return _live_server
+
+
+@pytest.fixture
+def offline() -> Callable[[Any], list[str]]:
+    """`tried = offline(page)`: the page reaches only this machine; `tried` lists the rest."""
+    return _offline

@@ -45,3 +45,26 @@ def test_imports_point_downward_only():
                     if top in PACKAGES and top not in may_import:
                         wrong.append(f"{path.relative_to(ROOT)}: {line.strip()}")
     assert wrong == []
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_every_file_the_app_serves_and_the_data_it_reads(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (wheel,) = tmp_path.glob("govgraph-*.whl")
+    held = set(zipfile.ZipFile(wheel).namelist())
+    needed = [
+        p.relative_to(ROOT).as_posix()
+        for folder in ("api/static", "loaders/data", "queries")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and p.suffix in (".html", ".js", ".css", ".xz", ".cypher", ".toml")
+    ]
+    assert len(needed) > 40
+    assert sorted(set(needed) - held) == []

@@ -161,7 +161,17 @@ async def test_production_serves_no_graphiql_docs_or_introspection(tmp_path):
         ide = await client.get("/graphql", headers=html)
         docs = await client.get("/docs")
         schema = await client.post("/graphql", json=introspect)
-    assert (ide.status_code, "GraphiQL" in ide.text) == (404, False)
+    assert (ide.status_code, ide.json()) == (
+        405,
+        {
+            "error": {
+                "status": 405,
+                "code": "method_not_allowed",
+                "message": "send GraphQL queries as POST /graphql with a JSON body; GraphiQL is "
+                "served in development mode (GOVGRAPH_MODE=development)",
+            }
+        },
+    )
     assert docs.status_code == 404
     assert schema.json()["data"] is None
     development = create_app(settings(tmp_path, mode="development"), backend=Failing())
@@ -170,6 +180,59 @@ async def test_production_serves_no_graphiql_docs_or_introspection(tmp_path):
         schema = await client.post("/graphql", json=introspect)
     assert (ide.status_code, "GraphiQL" in ide.text) == (200, True)
     assert schema.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_a_body_that_is_not_json_gets_the_one_error_shape(tmp_path):
+    async with serving(create_app(settings(tmp_path), backend=Failing())) as client:
+        response = await client.post(
+            "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+        )
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "error": {
+                "status": 400,
+                "code": "bad_request",
+                "message": "Unable to parse request body as JSON",
+            }
+        },
+    )
+
+
+PREFLIGHT = {
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "authorization,content-type",
+}
+
+
+async def test_browsers_on_an_allowed_origin_may_call_the_api_and_others_may_not(tmp_path):
+    s = settings(tmp_path, cors_origins=["http://localhost:5173"])
+    async with serving(create_app(s, backend=Failing())) as client:
+        allowed = await client.options(
+            "/graphql", headers={"Origin": "http://localhost:5173", **PREFLIGHT}
+        )
+        refused = await client.options(
+            "/graphql", headers={"Origin": "http://evil.example", **PREFLIGHT}
+        )
+        call = await client.post("/graphql", json=ME, headers={"Origin": "http://localhost:5173"})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert allowed.headers["access-control-allow-methods"] == "GET, POST"
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"error": {"status": 400, "code": "bad_request", "message": "Disallowed CORS origin"}},
+    )
+    assert "access-control-allow-origin" not in refused.headers
+    assert call.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert call.json() == {"data": {"me": {"role": "viewer", "scope": None}}}
+
+
+async def test_no_origin_is_allowed_by_default(tmp_path):
+    async with serving(create_app(settings(tmp_path), backend=Failing())) as client:
+        refused = await client.options(
+            "/graphql", headers={"Origin": "http://localhost:5173", **PREFLIGHT}
+        )
+    assert refused.status_code == 400
 
 
 PERSON = {"query": '{ person(id: "330421-P000537") { name mobile idNumber } }'}
