@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,24 @@ app = typer.Typer(
 )
 # soft_wrap: report lines and errors stay whole when stderr is a file or a pipe.
 console = Console(stderr=True, soft_wrap=True)
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        print(f"govgraph {version('govgraph')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """govgraph: a graph of the actors of grid-based social governance."""
 
 
 class Role(StrEnum):
@@ -253,6 +272,8 @@ def demo(
         highlight=False,
     )
     if serve:
+        if "GOVGRAPH_MODE" not in os.environ:  # the demo is explored in a browser: GraphiQL on
+            settings = settings.model_copy(update={"mode": "development"})
         _serve(settings)
 
 
@@ -274,15 +295,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
+def _print_rows(
+    rows: list[dict[str, Any]], fmt: Format, title: str | None = None, *, bom: bool = False
+) -> None:
+    """Rows on stdout as a table, JSON or CSV (with `bom`, led by a UTF-8 byte-order mark, so
+    that Excel opens Chinese text as UTF-8). An empty answer also says `0 rows` on stderr."""
     # A pipe or a file has no width: give tables room rather than rich's 80 columns.
     out = Console() if sys.stdout.isatty() else Console(width=200)
+    if not rows:
+        console.print("0 rows", highlight=False)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(_plain(rows), ensure_ascii=False, indent=2) + "\n")
         return
     columns = list(rows[0]) if rows else []
     if fmt is Format.csv:
-        buffer = io.StringIO()
+        buffer = io.StringIO("\ufeff" if bom else "")
+        buffer.seek(0, io.SEEK_END)
         writer = csv.writer(buffer)
         writer.writerow(columns)
         writer.writerows([_plain(r[c]) for c in columns] for r in rows)
@@ -323,6 +351,9 @@ def cypher(
         Role,
         typer.Option(help="Whose view of personal data: admin raw, researcher pseudonyms."),
     ] = Role.viewer,
+    bom: Annotated[
+        bool, typer.Option(help="With --format csv: start with a BOM, so Excel reads UTF-8.")
+    ] = False,
 ) -> None:
     """Run a read query on the graph (opened read-only) and print its rows.
 
@@ -358,7 +389,7 @@ def cypher(
     shown = privacy.rows(rows[:cap], query)
     duration = round((time.perf_counter() - started) * 1000, 1)
     audit.append(AuditRecord(who, query, params, "accepted", len(shown), len(rows) > cap, duration))
-    _print_rows(shown, format)
+    _print_rows(shown, format, bom=bom)
     if len(rows) > cap:
         console.print(
             f"truncated: {len(rows)} rows matched, {cap} shown (GOVGRAPH_CYPHER_ROW_CAP)",
@@ -439,10 +470,22 @@ def export(
 def _serve(settings: Settings) -> None:
     from api.app import serve as serve_app
 
+    if "://" not in settings.db and not Path(settings.db).exists():
+        console.print(
+            f"[red]error:[/red] there is no graph at {settings.db} (GOVGRAPH_DB): build the demo "
+            "with `govgraph demo`, or your own with `govgraph init` and `govgraph load FILE…`",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     where = f"http://{settings.host}:{settings.port}"
+    explore = (
+        f"open {where}/graphql in a browser to explore it"
+        if settings.mode == "development"
+        else "GraphiQL is off in production mode (GOVGRAPH_MODE=development turns it on)"
+    )
     console.print(
         f"\nServing GraphQL at {where}/graphql (health at {where}/healthz; "
-        f"mode {settings.mode}). Stop with Ctrl-C.",
+        f"mode {settings.mode}): {explore}. Stop with Ctrl-C.",
         highlight=False,
     )
     try:

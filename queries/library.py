@@ -16,6 +16,7 @@ and reads as "ladybug") where one exists.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -29,7 +30,8 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class UnknownQuery(KeyError):
-    pass
+    def __str__(self) -> str:  # KeyError's own puts the message in quotes
+        return str(self.args[0])
 
 
 class BadParameters(ValueError):
@@ -87,8 +89,10 @@ def get_query(name: str, dialect: str | None = None) -> NamedQuery:
     try:
         return named_queries()[name]
     except KeyError:
+        near = difflib.get_close_matches(name, named_queries(), n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(near)}? " if near else ""
         known = ", ".join(sorted(named_queries()))
-        raise UnknownQuery(f"no query named {name!r}; the library has: {known}") from None
+        raise UnknownQuery(f"no query named {name!r}; {hint}the library has: {known}") from None
 
 
 def dialect_of(backend: Backend) -> str:

@@ -273,3 +273,45 @@ def test_cypher_caps_rows_masks_by_role_and_audits_every_query(
         ("viewer", "refused", 0, False),
     ]
     assert verify(log) is None
+
+
+def test_version_prints_the_installed_version(run):
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert (result.exit_code, result.stdout) == (0, f"govgraph {version('govgraph')}\n")
+
+
+def test_serve_without_a_graph_says_in_one_line_what_to_run(run, tmp_path):
+    result = run("serve")
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: there is no graph at {tmp_path / 'g.lbdb'} (GOVGRAPH_DB): build the demo with "
+        "`govgraph demo`, or your own with `govgraph init` and `govgraph load FILE…`\n",
+    )
+
+
+def test_an_empty_answer_says_0_rows(run):
+    run("init")
+    result = run("cypher", "MATCH (d:Domain) RETURN d.code AS code")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "\n", "0 rows\n")
+
+
+def test_an_unknown_named_query_suggests_the_nearest_names(run):
+    run("init")
+    result = run("cypher", "county_sumary")
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        "error: no query named 'county_sumary'; did you mean county_summary or counts_by_label? "
+        "the library has: conflict_paths, counts_by_label, county_summary, "
+    )
+
+
+def test_csv_for_excel_starts_with_a_byte_order_mark(run, tmp_path):
+    (tmp_path / "t.domains.csv").write_text("code,name\nmedical,医疗纠纷\n", encoding="utf-8")
+    assert run("load", "t.domains.csv", "--no-progress").exit_code == 0
+    query = "MATCH (d:Domain) RETURN d.code AS code, d.name AS name"
+    plain = run("cypher", query, "--format", "csv")
+    excel = run("cypher", query, "--format", "csv", "--bom")
+    assert plain.stdout.splitlines() == ["code,name", "medical,医疗纠纷"]
+    assert excel.stdout.splitlines() == ["\ufeffcode,name", "medical,医疗纠纷"]
