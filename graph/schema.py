@@ -100,7 +100,7 @@ GRID_ROLES = (
     "coordinator",  # 协管员 on a micro-grid
     "assessor",  # 评议员 on a micro-grid
 )
-DISPUTE_STEPS = (  # Suzhou's eight steps (DOMAIN.md §5)
+DISPUTE_STEPS = (  # Suzhou's eight steps (docs/domain.md §5)
     "discovered",
     "accepted",
     "routed",

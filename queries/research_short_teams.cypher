@@ -1,7 +1,7 @@
 // answers: the grid teams of a county short of the 1+1+1+X standard on a date: one instructor, one head, one full-time worker and at least one part-time worker per grid
 // parameters: $county (the county's 12-digit division code), $as_of (date: the posts held that day)
 // columns: grid, grid_name, kind, village, village_name, town, town_name, heads, instructors, full_time, part_time, missing
-// Jingning's standard (DOMAIN.md §2, 003: 一个网格配备一名网格指导员、一名网格长、一名专职网格员、
+// Jingning's standard (docs/domain.md §2, 003: 一个网格配备一名网格指导员、一名网格长、一名专职网格员、
 // 若干名兼职网格员), applied to every grid that carries an all-round team: basic, dedicated and
 // out-of-county grids (micro-grids have coordinators, professional grids inspectors). A post
 // counts when it holds on $as_of (valid_from <= as_of, valid_to empty or >= as_of). One row

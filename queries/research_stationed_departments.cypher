@@ -5,7 +5,7 @@
 // station counts when its STATIONED_AT holds on $as_of (valid_from empty or <= as_of,
 // valid_to empty or >= as_of). One row per center and department; centers with no department
 // stationed have no row. Per center, the number of rows, sum(staff) and sum(windows) give
-// DOMAIN.md §6's "departments stationed in the county center, staff, windows". Ordered by
+// docs/domain.md §6's "departments stationed in the county center, staff, windows". Ordered by
 // center id, then department id. `date($as_of)` takes a date or ISO text.
 MATCH (c:Unit {code: $county})
 MATCH (x:Center)-[:JURISDICTION]->(u:Unit)-[:PART_OF*0..2]->(c)

@@ -212,7 +212,7 @@ class TestOnTheDemoGraph:
             (D(2021, 11, 1), 590, 307, 0.5051),
             (D(2021, 12, 1), 602, 291, 0.4718),
         ]
-        # DOMAIN.md §6: 3708 disputes mediated in the first half year, 50.1% successfully
+        # docs/domain.md §6: 3708 disputes mediated in the first half year, 50.1% successfully
         half = run(demo_graph, name, county=JIASHAN, start=D(2021, 1, 1), until=D(2021, 6, 30))
         grid_rows = [r for r in half if r["level"] == "grid"]
         disputes = sum(r["disputes"] for r in grid_rows)
@@ -248,7 +248,7 @@ class TestOnTheDemoGraph:
             (D(2021, 11, 1), 307, 304, 0.9674),
             (D(2021, 12, 1), 305, 284, 0.9049),
         ]
-        # DOMAIN.md §6: January to November, 3387 disputes and 3360 settled
+        # docs/domain.md §6: January to November, 3387 disputes and 3360 settled
         grid_rows = [r for r in rows if r["level"] == "grid" and r["month"] < D(2021, 12, 1)]
         assert sum(r["disputes"] for r in grid_rows) == 3387
         assert sum(r["settled_total"] for r in grid_rows) == 3360
@@ -286,7 +286,7 @@ class TestOnTheDemoGraph:
             (*center, "330421-DEP005", "嘉善县人民检察院", "procuratorate", "county", 2, 1,
              since, None),
         ]  # fmt: skip
-        # per center: departments, staff, windows — DOMAIN.md §6: 20, 55, 19 at the county's
+        # per center: departments, staff, windows — docs/domain.md §6: 20, 55, 19 at the county's
         assert per_center(rows) == [
             ("330421-C001", "county", 20, 55, 19),
             *((f"330421-C{i:03d}", "town", 4, s, 4)
