@@ -100,9 +100,13 @@ CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: `make browser` install
 REQUIRE_BROWSER = os.environ.get("GOVGRAPH_REQUIRE_BROWSER") == "1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (which never downloads a browser)."""
+    """Debian's Chromium, headless, driven by Playwright (which never downloads a browser).
+
+    Playwright's synchronous API runs an event loop of its own on this thread for as long as
+    it is open, which async tests cannot share: so it is opened per module, and browser tests
+    live in modules of their own (tests/*/test_*_browser.py) with no async test beside them."""
     missing = (
         f"no browser at {CHROMIUM}: run `make browser` (installs Debian's chromium)"
         if not CHROMIUM.exists()
