@@ -81,7 +81,9 @@ class Calendar:
         rest, work = frozenset(rest), frozenset(work)
         if not rest and not work:
             return self
-        return Calendar((self.rest - work) | rest, (self.work - rest) | work, self.years, self.source)
+        return Calendar(
+            (self.rest - work) | rest, (self.work - rest) | work, self.years, self.source
+        )
 
     def is_working_day(self, day: date) -> bool:
         found = self._memo.get(day)
