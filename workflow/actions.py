@@ -287,7 +287,11 @@ def request_extension(c: Context) -> Effect | Refusal:
     assert s.holding is not None
     days = _int(c.command.data.get("days"))
     if days is None or days < 1:
-        return _no(Problem.INVALID_INPUT, "days is the extension asked, a whole number ≥ 1", "days")
+        return _no(
+            Problem.INVALID_INPUT,
+            "days is the extension asked (in the limit's unit), a whole number ≥ 1",
+            "days",
+        )
     asked = sum(1 for r in s.pending if r.action == "request_extension")
     if len(s.holding.extensions) + asked >= c.rules.workflow.max_extensions:
         return _no(Problem.LIMIT_REACHED, f"at most {c.rules.workflow.max_extensions} extensions")
@@ -304,9 +308,9 @@ def request_extension(c: Context) -> Effect | Refusal:
 
 
 def _total(s: DisputeState) -> Allowance:
-    """The holding's allowance with its approved extensions (in the limit's unit)."""
+    """The holding's allowance with its approved extensions."""
     assert s.holding is not None
-    extra = sum(a.amount for a in s.holding.extensions if a.unit is s.holding.limit.unit)
+    extra = sum(a.amount for a in s.holding.extensions)
     return Allowance(s.holding.limit.amount + extra, s.holding.limit.unit)
 
 
@@ -423,7 +427,8 @@ def close(c: Context) -> Effect | Refusal:
         errors.append(UserError(Problem.NOT_FOR_KIND, "an event never goes to a court", "outcome"))
     if errors:
         return Refusal(tuple(errors))
-    return Effect(data={"outcome": outcome, "settled_level": level})
+    call_back = c.limit(c.rules.workflow.limits.call_back)
+    return Effect(data={"outcome": outcome, "settled_level": level, "call_back_limit": call_back})
 
 
 def rate(c: Context) -> Effect | Refusal:

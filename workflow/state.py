@@ -103,6 +103,7 @@ class DisputeState:
     closed_version: int | None = None
     closed_by: Ref | None = None
     closed_level: str | None = None
+    call_back_limit: Allowance | None = None
     outcome: str | None = None
     settled_level: str | None = None
     ratings: tuple[tuple[str, int], ...] = ()
@@ -287,7 +288,11 @@ def _answer(stage: str) -> Any:
         if e.data.get("for") == "order" or whistle is None:
             assert s.holding is not None
             return replace(s, holding=replace(s.holding, arrived=e.at))
-        changed = replace(whistle, **{stage: e.at})
+        changed = {
+            "signed": lambda: replace(whistle, signed=e.at),
+            "contacted": lambda: replace(whistle, contacted=e.at),
+            "arrived": lambda: replace(whistle, arrived=e.at),
+        }[stage]()
         return replace(s, whistles=tuple(changed if w is whistle else w for w in s.whistles))
 
     return effect
@@ -324,6 +329,7 @@ def _close(s: DisputeState, e: Event) -> DisputeState:
         closed_version=e.version,
         closed_by=e.acting_for,
         closed_level=s.holding.level if s.holding else None,
+        call_back_limit=allowance(e.data.get("call_back_limit")),
         outcome=e.data["outcome"],
         settled_level=e.data["settled_level"],
         holding=None,
