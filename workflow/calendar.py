@@ -26,6 +26,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from queries.rules import Rules
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 DAY = timedelta(days=1)
@@ -221,3 +225,13 @@ def china_calendar() -> Calendar:
     """The shipped table of China's holidays (without any county's extra days)."""
     text = resources.files("workflow").joinpath("data/holidays-cn.csv").read_text("utf-8")
     return read_table(text)
+
+
+def county_calendar(rules: Rules) -> Calendar:
+    """The national table with the county's extra days from its rules
+    (`[county."<code>".workflow.calendar]`)."""
+    days = rules.workflow.calendar
+    return china_calendar().with_days(
+        (date.fromisoformat(d) for d in days.extra_rest_days),
+        (date.fromisoformat(d) for d in days.extra_work_days),
+    )
