@@ -17,6 +17,9 @@ from workflow.model import Caller, Command, Event, Facts, Ref, Refusal
 from workflow.state import DisputeState, apply
 
 
+NO_FACTS = Facts()
+
+
 def at(day: str, hour: int = 0, minute: int = 0) -> datetime:
     """An instant in China time."""
     return datetime.combine(date.fromisoformat(day), time(hour, minute), CHINA_TIME)
@@ -48,11 +51,11 @@ class Flow:
         key = key or f"{action}-{self.version + 1}"
         return Command(self.dispute, action, caller, self.version, key, targets, reason, data)
 
-    def decide(self, command: Command, now: datetime, facts: Facts = Facts()) -> Event | Refusal:
+    def decide(self, command: Command, now: datetime, facts: Facts = NO_FACTS) -> Event | Refusal:
         return decide(self.state, command, facts, now, self.rules, self.calendar)
 
     def act(
-        self, action: str, caller: Caller, now: datetime, facts: Facts = Facts(), **kw: Any
+        self, action: str, caller: Caller, now: datetime, facts: Facts = NO_FACTS, **kw: Any
     ) -> Event:
         result = self.decide(self.command(action, caller, **kw), now, facts)
         assert not isinstance(result, Refusal), result.errors
@@ -61,7 +64,7 @@ class Flow:
         return result
 
     def refused(
-        self, action: str, caller: Caller, now: datetime, facts: Facts = Facts(), **kw: Any
+        self, action: str, caller: Caller, now: datetime, facts: Facts = NO_FACTS, **kw: Any
     ) -> list[tuple[str, str]]:
         result = self.decide(self.command(action, caller, **kw), now, facts)
         assert isinstance(result, Refusal), result

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from workflow.calendar import CHINA_TIME, Allowance, Unit
-from workflow.model import Caller, Facts, Ref, Rung
+from workflow.model import Caller, Facts, Ref
 from workflow.state import Whistle
 
 
