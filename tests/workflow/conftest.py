@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from queries.rules import Rules, load_rules
-from workflow.calendar import CHINA_TIME, Calendar, china_calendar
+from workflow.calendar import Calendar, china_calendar
 from workflow.clocks import Clock, clocks
 from workflow.decide import decide
 from workflow.model import Caller, Command, Event, Facts, Ref, Refusal
 from workflow.state import DisputeState, apply
 
-
 NO_FACTS = Facts()
-
-
-def at(day: str, hour: int = 0, minute: int = 0) -> datetime:
-    """An instant in China time."""
-    return datetime.combine(date.fromisoformat(day), time(hour, minute), CHINA_TIME)
 
 
 @dataclass
