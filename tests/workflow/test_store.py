@@ -13,7 +13,7 @@ from workflow.model import Caller, Command, Event, Facts, Ref, Refusal
 from workflow.state import replay
 from workflow.store import EventStore, Outcome, from_row, projection, to_row
 
-RULES, CALENDAR = load_rules("330421"), china_calendar()
+RULES, CALENDAR, NO_FACTS = load_rules("330421"), china_calendar(), Facts()
 CENTER = Ref("Center", "center-330421")
 DISPATCHER = Caller(Ref("Person", "JS-P-0001"), "dispatcher", CENTER, "330421")
 PARTY = Caller(Ref("Person", "JS-P-0003"), "resident")
@@ -31,7 +31,7 @@ def at(day: str, hour: int = 0, minute: int = 0) -> datetime:
     return datetime.combine(date.fromisoformat(day), time(hour, minute), CHINA_TIME)
 
 
-def act(store: EventStore, command: Command, now: datetime, facts: Facts = Facts()) -> Any:
+def act(store: EventStore, command: Command, now: datetime, facts: Facts = NO_FACTS) -> Any:
     return store.act(command, facts, now, RULES, CALENDAR)
 
 
