@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from graph.schema import DISPUTE_STEPS
 
@@ -125,8 +125,8 @@ class ActionRule(_Model):
     roles: dict[str, str] = Field(default_factory=dict)
     step: str | None = None
     kinds: tuple[str, ...] = KINDS
-    reason: bool = False  # a reason is required
-    approval: bool = False  # it takes effect when approved
+    reason: StrictBool = False  # a reason is required
+    approval: StrictBool = False  # it takes effect when approved
     approvers: dict[str, str] = Field(default_factory=dict)
     causes_without_approval: tuple[str, ...] = ()  # causes that need no approval
 
@@ -223,7 +223,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 class WorkflowRules(_Model):
     pre_breach_share: float = Field(0.8, gt=0, lt=1)
     max_extensions: int = Field(2, ge=0)
-    auto_escalate: bool = True
+    auto_escalate: StrictBool = True
     limits: Limits = Limits()
     calendar: CalendarDays = CalendarDays()
     actions: dict[str, ActionRule] = Field(default_factory=dict)
