@@ -27,11 +27,13 @@ types: $(BIN)/govgraph
 unit: $(BIN)/govgraph
 	$(BIN)/pytest
 
-# Rebuild docs/schema.md from graph/schema.py and the catalogue of named queries in
-# docs/queries.md from the files' headers (a test fails when either is stale).
+# Rebuild docs/schema.md from graph/schema.py, the catalogue of named queries in
+# docs/queries.md from the files' headers and the table of actions in docs/workflow.md from the
+# rules (a test fails when any is stale).
 docs: $(BIN)/govgraph
 	$(BIN)/python -m graph.docs > docs/schema.md
 	$(BIN)/python -m queries.docs
+	$(BIN)/python -m workflow.docs
 
 # The city-scale load benchmark: prints rows/s for a first load and a re-load, and peak memory.
 bench-load: $(BIN)/govgraph
