@@ -96,9 +96,6 @@ class Context:
         return {"limit": {"amount": days, "unit": unit}, "limit_source": f"time_limits.{level}"}
 
 
-Refused = Refusal
-
-
 def _no(problem: Problem, message: str, field: str | None = None) -> Refusal:
     return Refusal((UserError(problem, message, field),))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from queries.flow_rules import ACTIONS, ActionRule
+from queries.flow_rules import ACTIONS
 from queries.rules import Rules
 from workflow.actions import EFFECTS, Context, Effect
 from workflow.calendar import CHINA_TIME, Calendar
@@ -141,6 +141,3 @@ def _event(c: Context, effect: Effect) -> Event:
 
 def _refuse(problem: Problem, message: str, field: str | None = None) -> Refusal:
     return Refusal((UserError(problem, message, field),))
-
-
-__all__ = ["ActionRule", "Facts", "decide"]

@@ -20,7 +20,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-ACTOR_KINDS = ("Person", "Grid", "Department", "Center", "MediationOrg", "Unit", "System")
 SYSTEM = "System"
 
 

@@ -165,7 +165,7 @@ def apply(state: DisputeState, e: Event) -> DisputeState:
     return handler(s, e) if handler else s
 
 
-def replay(events: Iterable[Event], dispute: str | None = None) -> DisputeState | None:
+def replay(events: Iterable[Event]) -> DisputeState | None:
     """The state a log leads to; None for an empty log."""
     state: DisputeState | None = None
     for e in events:
