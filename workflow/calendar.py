@@ -20,6 +20,7 @@ since 1991). A date in a year the table does not cover is an error that says whe
 from __future__ import annotations
 
 import csv
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -69,6 +70,22 @@ class CalendarError(ValueError):
     """The holiday table cannot be read."""
 
 
+_INDEX = "working days"  # the memo's key for the index of working days
+
+
+@dataclass(frozen=True)
+class _WorkingDays:
+    """The working days of the covered years, as ordinals, to count them by bisection."""
+
+    first: date
+    last: date
+    ordinals: list[int]
+
+    def before(self, day: date) -> int:
+        """How many working days of the table come before `day`."""
+        return bisect_left(self.ordinals, day.toordinal())
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Rest days and make-up working days of the covered years; every other day is a working
@@ -78,7 +95,7 @@ class Calendar:
     work: frozenset[date]
     years: frozenset[int]
     source: str = TABLE
-    _memo: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def with_days(self, rest: Iterable[date] = (), work: Iterable[date] = ()) -> Calendar:
         """This calendar with a county's extra rest days and working days (from its rules)."""
@@ -91,7 +108,7 @@ class Calendar:
 
     def is_working_day(self, day: date) -> bool:
         found = self._memo.get(day)
-        if found is None:
+        if not isinstance(found, bool):
             if day.year not in self.years:
                 covered = f"{min(self.years)}–{max(self.years)}" if self.years else "none"
                 raise CalendarNotCovered(
@@ -116,6 +133,10 @@ class Calendar:
         self, start: datetime, unit: Unit, until: datetime, pauses: Sequence[Span] = ()
     ) -> timedelta:
         """How much of a limit in `unit` started at `start` is used up at `until`."""
+        if not pauses:
+            fast = self._fast_counted(start, unit, until)
+            if fast is not None:
+                return fast
         used = timedelta(0)
         for a, b in self._segments(start, unit, pauses):
             if a >= until:
@@ -128,6 +149,10 @@ class Calendar:
     ) -> datetime | None:
         """The instant `amount` of counted time has passed since `start`; None while an open
         pause holds the clock before then."""
+        if not pauses:
+            fast = self._fast_deadline(start, unit, amount)
+            if fast is not None:
+                return fast
         left = amount
         for a, b in self._segments(start, unit, pauses):
             if b - a >= left:
@@ -146,6 +171,58 @@ class Calendar:
         if self.is_working_day(last):
             return end
         return _midnight(self.next_working_day(last) + DAY)
+
+    # -- without pauses, by arithmetic: a timer pass reads thousands of clocks -------------
+
+    def _origin(self, start: datetime, unit: Unit) -> datetime:
+        """Where counting begins: the instant itself for hours, else the next midnight."""
+        local = start.astimezone(CHINA_TIME)
+        return local if unit is Unit.HOURS else _midnight(local.date() + DAY)
+
+    def _fast_counted(self, start: datetime, unit: Unit, until: datetime) -> timedelta | None:
+        origin = self._origin(start, unit)
+        if until <= origin:
+            return timedelta(0)
+        if unit is not Unit.WORKING_DAYS:
+            return until - origin
+        days = self._working_days()
+        end = until.astimezone(CHINA_TIME)
+        if days is None or not (days.first <= origin.date() and end.date() <= days.last):
+            return None
+        whole = days.before(end.date()) - days.before(origin.date())
+        part = end - _midnight(end.date()) if self.is_working_day(end.date()) else timedelta(0)
+        return whole * DAY + part
+
+    def _fast_deadline(self, start: datetime, unit: Unit, amount: timedelta) -> datetime | None:
+        origin = self._origin(start, unit)
+        if unit is not Unit.WORKING_DAYS:
+            return origin + amount
+        days = self._working_days()
+        if days is None or not days.first <= origin.date() <= days.last:
+            return None
+        whole, part = divmod(amount, DAY)
+        index = days.before(origin.date()) + whole  # the working day the deadline falls in
+        if part == timedelta(0) and whole > 0:  # the end of the last whole day
+            index -= 1
+            part = DAY
+        if index >= len(days.ordinals):
+            return None  # beyond the table: the slow path says which year is missing
+        return _midnight(date.fromordinal(days.ordinals[index])) + part
+
+    def _working_days(self) -> _WorkingDays | None:
+        found = self._memo.get(_INDEX)
+        if found is None and self.years:
+            first, last = date(min(self.years), 1, 1), date(max(self.years), 12, 31)
+            if sorted(self.years) != list(range(first.year, last.year + 1)):
+                return None  # a gap in the covered years: count day by day
+            ordinals = [
+                d
+                for d in range(first.toordinal(), last.toordinal() + 1)
+                if self.is_working_day(date.fromordinal(d))
+            ]
+            found = _WorkingDays(first, last, ordinals)
+            self._memo[_INDEX] = found
+        return found if isinstance(found, _WorkingDays) else None
 
     def _segments(
         self, start: datetime, unit: Unit, pauses: Sequence[Span]

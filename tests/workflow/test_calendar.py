@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from queries.rules import Rules
 from workflow.calendar import (
@@ -119,3 +121,21 @@ def test_a_bad_row_of_the_table_names_it() -> None:
     text = "year,holiday,rest_from,rest_to,make_up_work_days,notice\n2030,元旦,2030-01-01,x,,n\n"
     with pytest.raises(CalendarError, match=r"holidays\.csv, data row 1: Invalid isoformat"):
         read_table(text, "holidays.csv")
+
+
+FAR_PAUSE = [(at("2019-01-02"), at("2019-01-03"))]  # before every start: forces the day walk
+
+
+@given(
+    start=st.datetimes(datetime(2020, 1, 1), datetime(2025, 12, 1)),
+    hours=st.integers(0, 24 * 60),
+    unit=st.sampled_from(list(Unit)),
+)
+def test_the_arithmetic_without_pauses_agrees_with_the_day_walk(
+    start: datetime, hours: int, unit: Unit
+) -> None:
+    start = start.replace(tzinfo=CHINA_TIME)
+    amount = timedelta(hours=hours)
+    assert CAL.deadline(start, unit, amount) == CAL.deadline(start, unit, amount, FAR_PAUSE)
+    until = start + amount
+    assert CAL.counted(start, unit, until) == CAL.counted(start, unit, until, FAR_PAUSE)
