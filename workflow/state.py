@@ -128,7 +128,8 @@ class DisputeState:
         return next((r for r in self.pending if r.version == version), None)
 
 
-COUNTED = ("assignments", "bounces", "escalations", "reopens", "whistles", "extensions")
+class LogError(ValueError):
+    """A log that cannot be replayed: an event out of order or of another dispute."""
 
 
 def _count(state: DisputeState, name: str) -> dict[str, int]:
@@ -159,7 +160,8 @@ def _holding(
 
 def apply(state: DisputeState, e: Event) -> DisputeState:
     """The state after event `e`."""
-    assert e.version == state.version + 1, f"{e.id} follows version {state.version}"
+    if e.version != state.version + 1 or e.dispute != state.id:
+        raise LogError(f"{e.id} cannot follow {state.id} at version {state.version}")
     s = replace(state, state=e.to_state, version=e.version, step=e.data.get("step", state.step))
     handler = _EFFECTS.get(e.action)
     return handler(s, e) if handler else s
@@ -226,7 +228,7 @@ def _return(s: DisputeState, e: Event, bouncer: Ref) -> DisputeState:
         s,
         bounced_by=(*s.bounced_by, bouncer),
         counts=_count(s, "bounces"),
-        pending=tuple(r for r in s.pending if r.action != "request_extension"),
+        pending=(),  # requests of the old holding lapse with it
     )
     back = Ref.parse(e.data["back_to"])
     return replace(out, holding=_holding(e, back, "bounce", None))
