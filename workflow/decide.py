@@ -16,8 +16,9 @@ from datetime import datetime
 
 from queries.flow_rules import ACTIONS
 from queries.rules import Rules
-from workflow.actions import EFFECTS, Context, Effect
+from workflow.actions import EFFECTS
 from workflow.calendar import CHINA_TIME, Calendar
+from workflow.context import Context, Effect
 from workflow.model import Caller, Command, Event, Facts, Problem, Refusal, UserError
 from workflow.state import DisputeState
 

@@ -84,6 +84,12 @@ def test_an_extension_approved_before_its_deadline_keeps_the_step_on_time(flow_o
     flow.act("feed_back", OFFICER, at("2024-05-30", 16))
     assert [c.name for c in flow.clocks(at("2024-05-30", 16))] == ["handle"]  # the center's turn
     assert flow.state.holder == CENTER
+    flow.act(
+        "close", DISPATCHER, at("2024-05-31", 9), SCOPE, outcome="settled", settled_level="county"
+    )
+    assert flow.badges(at("2024-05-31", 9)) == [
+        ("call_back", "Center:center-330421", "within", "2024-06-04T00:00:00+08:00"),
+    ]  # 12345: the call-back the working day after closing (Monday 3 June)
 
 
 def test_national_day_does_not_count_on_a_working_day_clock(flow_of: Any) -> None:
