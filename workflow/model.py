@@ -87,6 +87,13 @@ class Command:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def report_id(county: str, caller: Caller, idempotency_key: str) -> str:
+    """A new dispute's id: its county and a digest of the reporter and the request's key, so
+    a retried report names the same dispute and finds the first one (`workflow.store`)."""
+    text = f"{caller.actor}\x1f{idempotency_key}"
+    return f"{county}-W{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12].upper()}"
+
+
 @dataclass(frozen=True)
 class Rung:
     """The ladder's next rung above where the dispute is held: its level and its body."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.model import Caller, Command, Ref
+from workflow.model import Caller, Command, Ref, report_id
 
 CALLER = Caller(Ref("Person", "P-1"), "dispatcher", Ref("Center", "c-1"), "330421")
 
@@ -19,3 +19,11 @@ def test_the_fingerprint_is_the_request_not_the_key() -> None:
     assert base.fingerprint() == same.fingerprint()
     assert base.fingerprint() != other.fingerprint()
     assert len(base.fingerprint()) == 32
+
+
+def test_a_retried_report_names_the_same_dispute() -> None:
+    first = report_id("330421", CALLER, "9f1c-…")
+    assert first == report_id("330421", CALLER, "9f1c-…")
+    assert first.startswith("330421-W") and len(first) == len("330421-W") + 12
+    assert first != report_id("330421", CALLER, "another key")
+    assert first != report_id("330421", Caller(Ref("Person", "P-2"), "resident"), "9f1c-…")
