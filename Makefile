@@ -46,11 +46,13 @@ browser:
 			chromium fonts-wqy-microhei >/dev/null; \
 	else echo "no /usr/bin/chromium: the browser tests will skip (apt-get install chromium)"; fi
 
-# Rebuild docs/schema.md from graph/schema.py and the catalogue of named queries in
-# docs/queries.md from the files' headers (a test fails when either is stale).
+# Rebuild docs/schema.md from graph/schema.py, the catalogue of named queries in
+# docs/queries.md from the files' headers and the table of actions in docs/workflow.md from the
+# rules (a test fails when any is stale).
 docs: $(BIN)/govgraph
 	$(BIN)/python -m graph.docs > docs/schema.md
 	$(BIN)/python -m queries.docs
+	$(BIN)/python -m workflow.docs
 
 # Record the SHA-256 of every demo file in fixtures/demo.sha256, after a deliberate change to
 # the demo (a test compares a fresh demo with it).

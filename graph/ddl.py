@@ -41,19 +41,19 @@ def rel_table(rel: RelType) -> str:
 
 def embedded_ddl(schema: Schema = SCHEMA) -> list[str]:
     """LadybugDB statements: node tables first, since relationship tables name them."""
-    return [node_table(n) for n in schema.nodes] + [rel_table(r) for r in schema.rels]
+    return [node_table(n) for n in schema.stored_nodes] + [rel_table(r) for r in schema.stored_rels]
 
 
 def neo4j_ddl(schema: Schema = SCHEMA) -> list[str]:
     """Neo4j 5 constraints and indexes: a unique key per label, a unique `rid` per type."""
     statements = []
-    for n in schema.nodes:
+    for n in schema.stored_nodes:
         label, key = ident(n.label), ident(n.key)
         statements.append(
             "CREATE CONSTRAINT " + label.lower() + "_" + key + " IF NOT EXISTS "
             "FOR (n:" + label + ") REQUIRE n." + key + " IS UNIQUE"
         )
-    for r in schema.rels:
+    for r in schema.stored_rels:
         type_ = ident(r.type)
         statements.append(
             "CREATE CONSTRAINT " + type_.lower() + "_rid IF NOT EXISTS "

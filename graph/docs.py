@@ -68,6 +68,20 @@ def render(schema: Schema = SCHEMA) -> str:
             *_table(r.properties),
             "",
         ]
+    out += [
+        "## The workflow's log",
+        "",
+        "Written by the `workflow` package only, one record per action, never updated or "
+        "deleted (docs/workflow.md); no file is loaded into these types.",
+        "",
+    ]
+    for n in schema.log_nodes:
+        out += [f"### {n.label}", "", n.description, "", f"Key: `{n.key}`.", ""]
+        out += [*_table(n.properties), ""]
+    for r in schema.log_rels:
+        pairs = ", ".join(f"{a} → {b}" for a, b in r.endpoints)
+        out += [f"### {r.type}", "", r.description, "", f"Joins {pairs}.", ""]
+        out += [*_table(r.properties), ""]
     return "\n".join(out)
 
 

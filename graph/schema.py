@@ -596,10 +596,89 @@ REL_TYPES: tuple[RelType, ...] = (
 )
 
 
+# -- the workflow's log -----------------------------------------------------------------------
+# Written by the `workflow` package only, one record per action, never updated or deleted: the
+# loaders do not read these types from files (they are not in `nodes`/`rels`), the API does not
+# list them yet, and the DDL and docs/schema.md include them.
+
+_JSON = 100_000  # a JSON text: the length the loaders would check, were these types loaded
+
+LOG_NODE_TYPES: tuple[NodeType, ...] = (
+    NodeType(
+        "DisputeEvent",
+        "dispute_events",
+        "id",
+        "One action in the life of a dispute (workflow/): the append-only log its state, "
+        "holder and clocks are derived from.",
+        (
+            Property(
+                "id",
+                description="<dispute>#<version>: two writers of one version clash on it.",
+                required=True,
+                max_length=80,
+            ),
+            Property("dispute", description="The dispute's id.", required=True, max_length=64),
+            Property("version", Type.INT64, "1, 2, 3… per dispute.", required=True, minimum=1),
+            Property("at", description="When, ISO 8601 in China time (+08:00).", required=True),
+            Property("actor", description="Who acted: label:key, or System:timers."),
+            Property("role", description="The workflow role they acted in."),
+            Property("unit", description="The body they acted for: label:key."),
+            Property("scope", description="Their jurisdiction: a division-code prefix."),
+            Property("action", description="The action (queries/rules.toml [workflow])."),
+            Property("from_state", description="The dispute's state before."),
+            Property("to_state", description="The dispute's state after."),
+            Property(
+                "targets",
+                description="The actors it sent to or summoned: a JSON list of label:key.",
+                max_length=_JSON,
+            ),
+            Property("reason", description="The reason given.", mask=Mask.TEXT, max_length=4000),
+            Property("idempotency_key", description="The caller's name for the request."),
+            Property("fingerprint", description="A digest of the request, to tell replays."),
+            Property(
+                "data",
+                description="What the action recorded (limits, outcome, rating…): JSON.",
+                mask=Mask.TEXT,
+                max_length=_JSON,
+            ),
+            SOURCE,
+        ),
+    ),
+    NodeType(
+        "Notification",
+        "notifications",
+        "id",
+        "A notice the timers sent (pre-breach, breach, escalation): to whom, why and when.",
+        (
+            Property("id", description="The firing's key: sent once.", required=True),
+            Property("dispute", description="The dispute's id.", required=True, max_length=64),
+            Property("recipient", description="To whom: label:key."),
+            Property("why", description="pre_breach, breach or escalated."),
+            Property("clock", description="The clock it is about: name@version:who."),
+            Property("at", description="When it was due to be sent, ISO 8601."),
+            Property("due", description="The clock's due time, ISO 8601."),
+            Property("delivered_at", description="When the gateway took it, ISO 8601."),
+            SOURCE,
+        ),
+    ),
+)
+
+LOG_REL_TYPES: tuple[RelType, ...] = (
+    _rel(
+        "LOGGED",
+        "logged",
+        "A dispute's events (workflow/), one per version.",
+        ("Dispute", "DisputeEvent"),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Schema:
     nodes: tuple[NodeType, ...] = NODE_TYPES
     rels: tuple[RelType, ...] = REL_TYPES
+    log_nodes: tuple[NodeType, ...] = LOG_NODE_TYPES
+    log_rels: tuple[RelType, ...] = LOG_REL_TYPES
     _by_name: dict[str, NodeType | RelType] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -608,6 +687,18 @@ class Schema:
             name = t.label if isinstance(t, NodeType) else t.type
             self._by_name[name] = t
             self._by_name[t.file] = t
+        logged: list[NodeType | RelType] = [*self.log_nodes, *self.log_rels]
+        for t in logged:  # by name only: no file holds them
+            self._by_name[t.label if isinstance(t, NodeType) else t.type] = t
+
+    @property
+    def stored_nodes(self) -> tuple[NodeType, ...]:
+        """Every node type the store holds: the loaded ones and the workflow's log."""
+        return (*self.nodes, *self.log_nodes)
+
+    @property
+    def stored_rels(self) -> tuple[RelType, ...]:
+        return (*self.rels, *self.log_rels)
 
     def node(self, label: str) -> NodeType:
         found = self._by_name[label]

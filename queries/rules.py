@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from graph.schema import LEVELS
+from queries.flow_rules import WorkflowRules
 
 
 class RulesError(ValueError):
@@ -70,14 +71,23 @@ class Group(_Model):
 
 
 class Warnings(_Model):
-    red_parties: int = Field(10, ge=2)
-    yellow_parties: int = Field(5, ge=2)
+    """Three-colour risk grading: the highest colour a trigger reaches (0 turns one off)."""
 
-    def colour(self, parties: int) -> str | None:
-        if parties >= self.red_parties:
-            return "red"
-        if parties >= self.yellow_parties:
-            return "yellow"
+    red_parties: int = Field(10, ge=0)
+    orange_parties: int = Field(0, ge=0)
+    yellow_parties: int = Field(5, ge=0)
+    red_visits: int = Field(0, ge=0)
+    orange_visits: int = Field(3, ge=0)
+    yellow_visits: int = Field(2, ge=0)
+    visits_days: int = Field(365, ge=1)
+
+    def colour(self, parties: int, visits: int = 0) -> str | None:
+        """The colour of a dispute with `parties` parties, one of whom brought `visits`
+        disputes within `visits_days` (this one included)."""
+        for colour in ("red", "orange", "yellow"):
+            by_parties, by_visits = (getattr(self, f"{colour}_{t}") for t in ("parties", "visits"))
+            if (by_parties and parties >= by_parties) or (by_visits and visits >= by_visits):
+                return colour
         return None
 
 
@@ -138,6 +148,7 @@ class Rules(_Model):
     referral: Referral = Referral()
     experts: Experts = Experts()
     conflict: Conflict = Conflict()
+    workflow: WorkflowRules = WorkflowRules()
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,8 @@ def test_rel_table_lists_every_endpoint_pair_and_the_identity_column():
 def test_node_tables_come_before_the_relationship_tables_that_name_them():
     statements = embedded_ddl()
     kinds = [s.split()[1] for s in statements]
-    assert kinds == ["NODE"] * len(SCHEMA.nodes) + ["REL"] * len(SCHEMA.rels)
+    assert kinds == ["NODE"] * len(SCHEMA.stored_nodes) + ["REL"] * len(SCHEMA.stored_rels)
+    assert len(SCHEMA.stored_nodes) == len(SCHEMA.nodes) + 2  # DisputeEvent, Notification
 
 
 def test_neo4j_constraints_cover_every_key_and_every_relationship_identity():
@@ -35,7 +36,11 @@ def test_neo4j_constraints_cover_every_key_and_every_relationship_identity():
         "REQUIRE r.rid IS UNIQUE" in statements
     )
     constraints = [s for s in statements if s.startswith("CREATE CONSTRAINT")]
-    assert len(constraints) == len(SCHEMA.nodes) + len(SCHEMA.rels)
+    assert len(constraints) == len(SCHEMA.stored_nodes) + len(SCHEMA.stored_rels)
+    assert (
+        "CREATE CONSTRAINT disputeevent_id IF NOT EXISTS FOR (n:DisputeEvent) "
+        "REQUIRE n.id IS UNIQUE" in statements
+    )
     assert all("IF NOT EXISTS" in s for s in statements)
 
 

@@ -49,7 +49,7 @@ def grids(backend):
 def test_init_schema_is_safe_to_run_twice(backend):
     backend.init_schema()
     tables = backend.read("CALL show_tables() RETURN name ORDER BY name")
-    assert len(tables) == len(SCHEMA.nodes) + len(SCHEMA.rels)
+    assert len(tables) == len(SCHEMA.stored_nodes) + len(SCHEMA.stored_rels)
 
 
 @pytest.mark.parametrize("bulk", [True, False])

@@ -1,0 +1,192 @@
+"""workflow.decide: the common checks, each a typed error that says what and why."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from workflow.calendar import CHINA_TIME
+from workflow.model import Caller, Command, Facts, Ref, Refusal, Rung
+
+CENTER = Ref("Center", "center-330421")
+TOWN_CENTER = Ref("Center", "center-330421001")
+DISPATCHER = Caller(Ref("Person", "P-D"), "dispatcher", CENTER, "330421")
+DEPT = Ref("Department", "dept-330421-wjw")
+OFFICER = Caller(Ref("Person", "P-O"), "department", DEPT, "330421")
+PARTY = Caller(Ref("Person", "P-A"), "resident")
+SUPERVISOR = Caller(Ref("Person", "P-S"), "supervisor", Ref("Department", "zfw"), "330421")
+
+
+def at(day: str, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(hour, minute), CHINA_TIME)
+
+
+def reported(flow_of: Any, parties: int = 2, visits: int = 0) -> Any:
+    flow = flow_of("D1", "330421")
+    flow.act(
+        "report",
+        PARTY,
+        at("2024-05-20", 9),
+        Facts(target_level="county", visits=visits),
+        targets=(CENTER,),
+        channel="app",
+        title="纠纷",
+        place="330421001001-G01",
+        parties=parties,
+    )
+    return flow
+
+
+def handled(flow_of: Any) -> Any:
+    flow = reported(flow_of)
+    flow.act("accept", DISPATCHER, at("2024-05-20", 10))
+    flow.act(
+        "dispatch", DISPATCHER, at("2024-05-20", 11), Facts(target_level="county"), targets=(DEPT,)
+    )
+    flow.act("sign", OFFICER, at("2024-05-20", 12))
+    return flow
+
+
+def test_a_stale_version_is_refused(flow_of: Any) -> None:
+    flow = reported(flow_of)
+    command = Command("D1", "accept", DISPATCHER, 0, "k")
+    result = flow.decide(command, at("2024-05-20", 10))
+    assert isinstance(result, Refusal)
+    assert [(e.code.value, e.message, e.field) for e in result.errors] == [
+        (
+            "stale_version",
+            "the dispute is at version 1, not 0: read it again and decide anew",
+            "expectedVersion",
+        )
+    ]
+
+
+def test_a_wrong_role_and_a_wrong_state_are_both_reported(flow_of: Any) -> None:
+    flow = reported(flow_of)
+    assert flow.refused("close", OFFICER, at("2024-05-20", 10), outcome="settled") == [
+        ("wrong_role", "a department may not close; who may: dispatcher"),
+        (
+            "not_allowed_in_state",
+            "close is not allowed while the dispute is reported; it is allowed when handling, "
+            "fed_back",
+        ),
+    ]
+
+
+def test_standing_to_the_dispute_is_checked_per_role(flow_of: Any) -> None:
+    flow = reported(flow_of)
+    elsewhere = Caller(Ref("Person", "P-X"), "dispatcher", TOWN_CENTER, "330421001")
+    assert flow.refused("accept", elsewhere, at("2024-05-20", 10)) == [
+        ("not_holder", "your unit does not hold the dispute")
+    ]
+    assert flow.refused("chase", SUPERVISOR, at("2024-05-20", 10)) == [
+        ("out_of_scope", "the dispute lies outside your jurisdiction")
+    ]
+    assert flow.refused("report", PARTY, at("2024-05-20", 10)) == [
+        ("dispute_exists", "dispute 'D1' exists already")
+    ]
+
+
+def test_a_reason_is_required_where_the_rules_say(flow_of: Any) -> None:
+    flow = handled(flow_of)
+    assert flow.refused("bounce", OFFICER, at("2024-05-21", 9), cause="not_responsible") == [
+        ("reason_missing", "bounce needs a reason")
+    ]
+    assert flow.refused(
+        "escalate", OFFICER, at("2024-05-21", 9), Facts(next_rung=Rung("court", DEPT)), reason=" "
+    ) == [("reason_missing", "escalate needs a reason")]
+
+
+def test_the_risk_colour_is_graded_at_the_report(flow_of: Any) -> None:
+    assert reported(flow_of, parties=15).state.warning == "red"  # 000: 十人以上
+    assert reported(flow_of, parties=2, visits=3).state.warning == "orange"  # 000: 一人3次以上
+    assert reported(flow_of, parties=6).state.warning == "yellow"
+    assert reported(flow_of, parties=2, visits=1).state.warning is None
+
+
+def test_an_extension_is_asked_before_the_deadline_and_at_most_twice(flow_of: Any) -> None:
+    flow = handled(flow_of)  # 30 working days for the county from 21 May: to the end of 2 July
+    assert flow.refused(
+        "request_extension", OFFICER, at("2024-07-03", 9), reason="复杂", days=5
+    ) == [("past_deadline", "an extension is asked before the deadline, 2024-07-03 00:00")]
+    flow.act("request_extension", OFFICER, at("2024-06-20", 9), reason="需鉴定", days=5)
+    first = flow.version
+    assert flow.refused(
+        "approve", OFFICER, at("2024-06-20", 10), Facts(in_scope=True), request=first
+    ) == [
+        ("wrong_role", "a department may not approve; who may: dispatcher, supervisor"),
+    ]
+    assert flow.refused(
+        "approve", DISPATCHER, at("2024-06-20", 10), Facts(in_scope=True), request=99
+    ) == [
+        ("no_pending_request", "no such request; pending: request_extension (version 5)"),
+    ]
+    flow.act("approve", DISPATCHER, at("2024-06-20", 10), Facts(in_scope=True), request=first)
+    flow.act("request_extension", OFFICER, at("2024-06-21", 9), reason="再次鉴定", days=3)
+    assert flow.refused(
+        "request_extension", OFFICER, at("2024-06-21", 10), reason="再", days=1
+    ) == [("limit_reached", "at most 2 extensions")]
+
+
+def test_a_unit_does_not_approve_its_own_request(flow_of: Any) -> None:
+    flow = reported(flow_of)
+    flow.act("accept", DISPATCHER, at("2024-05-20", 10))
+    flow.act("sign", DISPATCHER, at("2024-05-20", 11))
+    flow.act("park", DISPATCHER, at("2024-05-20", 12), reason="汛期无法施工")
+    assert flow.refused(
+        "approve", DISPATCHER, at("2024-05-20", 13), Facts(in_scope=True), request=4
+    ) == [("self_approval", "a unit does not decide its own request")]
+    flow.act("approve", SUPERVISOR, at("2024-05-20", 14), Facts(in_scope=True), request=4)
+    assert flow.state.state == "parked"
+    assert flow.state.pauses == ((at("2024-05-20", 14), None),)
+
+
+def test_a_reopen_comes_within_its_window_or_after_a_failed_check(flow_of: Any) -> None:
+    flow = handled(flow_of)
+    flow.act("feed_back", OFFICER, at("2024-05-24", 9))
+    scope = Facts(in_scope=True)
+    flow.act(
+        "close", DISPATCHER, at("2024-05-24", 10), scope, outcome="settled", settled_level="county"
+    )
+    # 5 days from Friday 24 May: the last day, Wednesday 29 May, is a working day.
+    assert flow.refused(
+        "reopen", PARTY, at("2024-05-30", 0), Facts(is_party=True), reason="未履行"
+    ) == [
+        (
+            "past_window",
+            "a dispute reopens within 5 days of closing (until 2024-05-30 00:00), or after a "
+            "failed call-back or check",
+        )
+    ]
+    flow.act("check", DISPATCHER, at("2024-06-10", 9), scope, carried_out=False)
+    flow.act("reopen", PARTY, at("2024-06-11", 9), Facts(is_party=True), reason="协议未履行")
+    assert (flow.state.state, flow.state.holder, flow.state.counts["reopens"]) == (
+        "accepted",
+        CENTER,
+        1,
+    )
+
+
+def test_an_unknown_action_and_bad_input_say_so(flow_of: Any) -> None:
+    flow = reported(flow_of)
+    result = flow.decide(Command("D1", "delete", DISPATCHER, 1, "k"), at("2024-05-20", 10))
+    assert isinstance(result, Refusal)
+    assert result.errors[0].code.value == "unknown_action"
+    flow.act("accept", DISPATCHER, at("2024-05-20", 10))
+    assert flow.refused(
+        "dispatch", DISPATCHER, at("2024-05-20", 11), Facts(target_level="moon"), targets=(DEPT,)
+    ) == [
+        (
+            "invalid_input",
+            "no time limit for level 'moon': give the target's level (grid, village, town, "
+            "county, city, liaison, industry)",
+        )
+    ]
+    assert flow.refused("dispatch", DISPATCHER, at("2024-05-20", 11), targets=()) == [
+        (
+            "invalid_input",
+            "dispatch takes one target, a Grid or Department or MediationOrg or Center",
+        )
+    ]
+    assert flow.version == 2
+    assert flow.state.reported_at + timedelta(hours=1) == at("2024-05-20", 10)

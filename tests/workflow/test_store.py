@@ -1,0 +1,173 @@
+"""workflow.store on the embedded backend: one transaction per append, stale versions and
+replayed idempotency keys, and the Dispute node's projection equal to the replay."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from graph.embedded import EmbeddedBackend
+from queries.rules import load_rules
+from workflow.calendar import CHINA_TIME, china_calendar
+from workflow.model import Caller, Command, Event, Facts, Ref, Refusal
+from workflow.state import replay
+from workflow.store import EventStore, Outcome, from_row, projection, to_row
+
+RULES, CALENDAR, NO_FACTS = load_rules("330421"), china_calendar(), Facts()
+CENTER = Ref("Center", "center-330421")
+DISPATCHER = Caller(Ref("Person", "JS-P-0001"), "dispatcher", CENTER, "330421")
+PARTY = Caller(Ref("Person", "JS-P-0003"), "resident")
+REPORT = dict(
+    channel="app",
+    title="手术费用集体纠纷",
+    place="330421001001-G01",
+    category="medical",
+    parties=12,
+    party_ids=["Person:JS-P-0003"],
+)
+
+
+def at(day: str, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(hour, minute), CHINA_TIME)
+
+
+def act(store: EventStore, command: Command, now: datetime, facts: Facts = NO_FACTS) -> Any:
+    return store.act(command, facts, now, RULES, CALENDAR)
+
+
+def report(store: EventStore, key: str = "r-1") -> Outcome:
+    outcome = act(
+        store,
+        Command("W1", "report", PARTY, 0, key, (CENTER,), None, REPORT),
+        at("2024-07-02", 9),
+        Facts(target_level="county", visits=1),
+    )
+    assert isinstance(outcome, Outcome)
+    return outcome
+
+
+def test_an_event_row_is_the_event(backend: EmbeddedBackend) -> None:
+    event = report(EventStore(backend)).event
+    assert from_row(to_row(event)) == event
+
+
+def test_a_report_creates_the_dispute_with_its_ties_and_log(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    store = EventStore(examples_graph)
+    outcome = report(store)
+    assert outcome.event.id == "W1#1" and not outcome.replayed
+    ties = examples_graph.read(
+        "MATCH (d:Dispute {id: 'W1'})-[r]-(x) RETURN label(r) AS type, x.id AS id, "
+        "x.code AS code ORDER BY type"
+    )
+    assert ties == [
+        {"type": "IN_DOMAIN", "id": None, "code": "medical"},
+        {"type": "LOGGED", "id": "W1#1", "code": None},
+        {"type": "OCCURRED_IN", "id": "330421001001-G01", "code": None},
+        {"type": "PARTY_TO", "id": "JS-P-0003", "code": None},
+        {"type": "REPORTED", "id": "JS-P-0003", "code": None},
+    ]
+    assert store.log("W1") == (outcome.event,)
+
+
+def test_the_dispute_node_shows_what_the_replay_derives(backend: EmbeddedBackend) -> None:
+    store = EventStore(backend)
+    report(store)
+    for version, (action, kw, facts) in enumerate(
+        [
+            ("accept", {}, Facts()),
+            ("sign", {}, Facts()),
+            ("close", {"outcome": "settled", "settled_level": "county"}, Facts(in_scope=True)),
+        ],
+        start=1,
+    ):
+        command = Command("W1", action, DISPATCHER, version, f"k{version}", data=kw)
+        assert isinstance(act(store, command, at("2024-07-03", 9 + version), facts), Outcome)
+    rating = Command("W1", "rate", PARTY, 4, "k4", data={"rating": 4})
+    assert isinstance(act(store, rating, at("2024-07-04", 9), Facts(is_party=True)), Outcome)
+    node = backend.read(
+        "MATCH (d:Dispute {id: 'W1'}) RETURN d.id AS id, d.status AS status, d.outcome AS "
+        "outcome, d.settled_level AS settled_level, d.settled_on AS settled_on, d.warning AS "
+        "warning, d.satisfaction AS satisfaction, d.parties AS parties, d.reported_on AS day"
+    )
+    state = store.state("W1")
+    assert state is not None
+    assert node == [{**projection(state), "parties": 12, "day": date(2024, 7, 2)}]
+    assert node[0]["warning"] == "red" and node[0]["settled_on"] == date(2024, 7, 3)
+
+
+def test_a_stale_version_is_refused_and_changes_nothing(backend: EmbeddedBackend) -> None:
+    store = EventStore(backend)
+    report(store)
+    first = act(store, Command("W1", "accept", DISPATCHER, 1, "a"), at("2024-07-02", 10))
+    assert isinstance(first, Outcome)
+    second = act(store, Command("W1", "sign", DISPATCHER, 1, "b"), at("2024-07-02", 11))
+    assert isinstance(second, Refusal)
+    assert [e.code.value for e in second.errors] == ["stale_version"]
+    assert [e.version for e in store.log("W1")] == [1, 2]
+
+
+class _Behind(EventStore):
+    """A store whose first read of the log misses the last event: a writer that read before
+    another committed."""
+
+    def __init__(self, backend: EmbeddedBackend) -> None:
+        super().__init__(backend)
+        self.behind = True
+
+    def log(self, dispute: str) -> tuple[Event, ...]:
+        log = super().log(dispute)
+        if self.behind:
+            self.behind = False
+            return log[:-1]
+        return log
+
+
+def test_two_writers_of_one_version_clash_in_the_store(backend: EmbeddedBackend) -> None:
+    report(EventStore(backend))
+    assert isinstance(
+        act(EventStore(backend), Command("W1", "accept", DISPATCHER, 1, "a"), at("2024-07-02", 10)),
+        Outcome,
+    )
+    late = act(
+        _Behind(backend),
+        Command("W1", "report", PARTY, 0, "r-2", (CENTER,), None, REPORT),
+        at("2024-07-02", 11),
+    )
+    assert isinstance(late, Refusal) and [e.code.value for e in late.errors] == ["dispute_exists"]
+    # It decides on version 1 (the accept unseen) and writes W1#2, which exists: refused whole.
+    behind = _Behind(backend)
+    result = act(
+        behind,
+        Command("W1", "accept", Caller(Ref("Person", "JS-P-0009"), "dispatcher", CENTER), 1, "c"),
+        at("2024-07-02", 11),
+    )
+    assert isinstance(result, Refusal)
+    assert [(e.code.value, e.message) for e in result.errors] == [
+        (
+            "stale_version",
+            "another action made version 2 first: read the dispute again and decide anew",
+        )
+    ]
+    assert [e.idempotency_key for e in EventStore(backend).log("W1")] == ["r-1", "a"]
+
+
+def test_a_replayed_key_returns_the_first_result_and_applies_nothing(
+    backend: EmbeddedBackend,
+) -> None:
+    store = EventStore(backend)
+    first = report(store)
+    again = report(store)
+    assert again == Outcome(first.event, first.state, replayed=True)
+    accepted = act(store, Command("W1", "accept", DISPATCHER, 1, "a"), at("2024-07-02", 10))
+    assert isinstance(accepted, Outcome)
+    later = act(store, Command("W1", "accept", DISPATCHER, 1, "a"), at("2024-07-02", 12))
+    assert later == Outcome(accepted.event, accepted.state, replayed=True)
+    assert len(store.log("W1")) == 2
+    reused = act(store, Command("W1", "sign", DISPATCHER, 2, "a"), at("2024-07-02", 13))
+    assert isinstance(reused, Refusal)
+    assert [(e.code.value, e.field) for e in reused.errors] == [
+        ("idempotency_key_reused", "idempotencyKey")
+    ]
+    assert replay(store.log("W1")) == accepted.state

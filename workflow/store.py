@@ -1,0 +1,284 @@
+"""The log in the graph, through `graph.backend.Backend`: append, read, replay.
+
+    store = EventStore(backend)
+    outcome = store.act(command, facts, now, rules, calendar)   # Outcome or Refusal
+    store.log("330421-W20240520-1a2b3c4d"), store.state(...)
+
+An append is one write transaction: the DisputeEvent `<dispute>#<version>` (its key), the
+LOGGED tie from the Dispute, and the Dispute node's projection (the properties the loaders, the
+demo and the read side already use: status, outcome, settled level and day, warning,
+satisfaction; a report creates the Dispute with its place, category, list item, parties and
+reporter). Two writers of one version both try to create that key: the store's uniqueness
+constraint lets one commit and fails the other, whole, on both backends, which becomes
+`stale_version`. An idempotency key (scoped to the caller and the dispute) that was used
+before returns the first event and the state after it, and applies nothing; the same key with
+another request is `idempotency_key_reused`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import mean
+from typing import Any
+
+from graph.backend import Backend, Params, Row
+from graph.ddl import ident
+from graph.errors import ConstraintViolation
+from graph.schema import SCHEMA
+from loaders.load import relationship_id
+from queries.rules import Rules
+from workflow.calendar import Calendar
+from workflow.decide import decide
+from workflow.model import Command, Event, Facts, Problem, Ref, Refusal, UserError
+from workflow.state import DisputeState, apply, replay
+
+SOURCE = "workflow"
+_COLUMNS = (
+    "id dispute version at actor role unit scope action from_state to_state targets reason "
+    "idempotency_key fingerprint data"
+).split()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An accepted command: the event (on a replay, the first one) and the state after it."""
+
+    event: Event
+    state: DisputeState
+    replayed: bool = False
+
+
+def to_row(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "dispute": e.dispute,
+        "version": e.version,
+        "at": e.at.isoformat(timespec="microseconds"),
+        "actor": str(e.actor),
+        "role": e.role,
+        "unit": str(e.unit) if e.unit else None,
+        "scope": e.scope,
+        "action": e.action,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "targets": json.dumps([str(t) for t in e.targets], ensure_ascii=False),
+        "reason": e.reason,
+        "idempotency_key": e.idempotency_key,
+        "fingerprint": e.fingerprint,
+        "data": json.dumps(dict(e.data), ensure_ascii=False, sort_keys=True),
+    }
+
+
+def from_row(row: Row) -> Event:
+    return Event(
+        dispute=row["dispute"],
+        version=int(row["version"]),
+        at=datetime.fromisoformat(row["at"]),
+        actor=Ref.parse(row["actor"]),
+        role=row["role"],
+        unit=Ref.parse(row["unit"]) if row["unit"] else None,
+        scope=row["scope"],
+        action=row["action"],
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        targets=tuple(Ref.parse(t) for t in json.loads(row["targets"])),
+        reason=row["reason"],
+        idempotency_key=row["idempotency_key"],
+        fingerprint=row["fingerprint"],
+        data=json.loads(row["data"]),
+    )
+
+
+_RETURN = " RETURN " + ", ".join(f"e.{c} AS {c}" for c in _COLUMNS)
+
+
+class EventStore:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    # -- reading --------------------------------------------------------------------------
+
+    def log(self, dispute: str) -> tuple[Event, ...]:
+        """The dispute's events in order of version (empty when it has none)."""
+        rows = self.backend.read(
+            "MATCH (d:Dispute {id: $dispute})-[:LOGGED]->(e:DisputeEvent)"
+            + _RETURN
+            + " ORDER BY version",
+            {"dispute": dispute},
+        )
+        return tuple(from_row(r) for r in rows)
+
+    def state(self, dispute: str) -> DisputeState | None:
+        return replay(self.log(dispute))
+
+    def logs(self) -> dict[str, tuple[Event, ...]]:
+        """Every dispute's log (the timers and the measures read them all)."""
+        rows = self.backend.read("MATCH (e:DisputeEvent)" + _RETURN + " ORDER BY dispute, version")
+        out: dict[str, list[Event]] = {}
+        for row in rows:
+            out.setdefault(row["dispute"], []).append(from_row(row))
+        return {k: tuple(v) for k, v in out.items()}
+
+    # -- acting ---------------------------------------------------------------------------
+
+    def act(
+        self, command: Command, facts: Facts, now: datetime, rules: Rules, calendar: Calendar
+    ) -> Outcome | Refusal:
+        """Decide `command` on the dispute's log as stored, and append the event."""
+        log = self.log(command.dispute)
+        seen = _replayed(log, command)
+        if seen is not None:
+            return seen
+        state = replay(log)
+        decision = decide(state, command, facts, now, rules, calendar)
+        if isinstance(decision, Refusal):
+            return decision
+        after = apply(state or DisputeState(command.dispute), decision)
+        try:
+            self.backend.write(statements(decision, after))
+        except ConstraintViolation:
+            log = self.log(command.dispute)
+            seen = _replayed(log, command)
+            if seen is not None:
+                return seen
+            if not log and command.action == "report":
+                message = f"a dispute {command.dispute!r} exists already (loaded, with no log)"
+                return Refusal((UserError(Problem.DISPUTE_EXISTS, message),))
+            return Refusal(
+                (
+                    UserError(
+                        Problem.STALE_VERSION,
+                        f"another action made version {decision.version} first: read the "
+                        "dispute again and decide anew",
+                        "expectedVersion",
+                    ),
+                )
+            )
+        return Outcome(decision, after)
+
+
+def _replayed(log: Sequence[Event], command: Command) -> Outcome | Refusal | None:
+    """The first outcome of a request whose key this caller used before on this dispute."""
+    for i, e in enumerate(log):
+        if e.idempotency_key == command.idempotency_key and e.actor == command.caller.actor:
+            if e.fingerprint != command.fingerprint():
+                message = (
+                    f"the idempotency key {command.idempotency_key!r} named another request "
+                    f"(version {e.version}, {e.action}); use a new key for a new request"
+                )
+                return Refusal(
+                    (UserError(Problem.IDEMPOTENCY_KEY_REUSED, message, "idempotencyKey"),)
+                )
+            state = replay(log[: i + 1])
+            assert state is not None
+            return Outcome(e, state, replayed=True)
+    return None
+
+
+# -- the write -------------------------------------------------------------------------------
+
+
+def statements(e: Event, after: DisputeState) -> list[tuple[str, Params]]:
+    """The event, its LOGGED tie and the Dispute's projection, for one transaction."""
+    row = to_row(e)
+    out: list[tuple[str, Params]] = []
+    if e.action == "report":
+        out += _report(e, after)
+    out.append(
+        (
+            "CREATE (e:DisputeEvent {"
+            + ", ".join(f"{c}: ${c}" for c in _COLUMNS)
+            + ", source: $source})",
+            {**row, "source": SOURCE},
+        )
+    )
+    out.append(
+        (
+            "MATCH (d:Dispute {id: $dispute}), (e:DisputeEvent {id: $event}) "
+            "CREATE (d)-[:LOGGED {rid: $rid, source: $source}]->(e)",
+            {"dispute": e.dispute, "event": e.id, "rid": e.id, "source": SOURCE},
+        )
+    )
+    out.append((_PROJECT, projection(after)))
+    return out
+
+
+_PROJECT = (
+    "MATCH (d:Dispute {id: $id}) SET d.status = $status, d.outcome = $outcome, "
+    "d.settled_level = $settled_level, d.settled_on = $settled_on, d.warning = $warning, "
+    "d.satisfaction = $satisfaction"
+)
+
+
+def projection(s: DisputeState) -> dict[str, Any]:
+    """What the Dispute node shows of the state: the properties the read side already uses."""
+    settled = s.outcome == "settled" and s.closed_at is not None
+    return {
+        "id": s.id,
+        "status": s.step,
+        "outcome": s.outcome,
+        "settled_level": s.settled_level,
+        "settled_on": s.closed_at.date() if settled and s.closed_at else None,
+        "warning": s.warning,
+        "satisfaction": round(mean(r for _, r in s.ratings)) if s.ratings else None,
+    }
+
+
+def _tie(type_: str, a: Ref, b: Ref, props: dict[str, Any]) -> tuple[str, Params]:
+    """A relationship from `a` to `b`, when both exist (the caller checked them). The labels
+    and keys come from the schema (an unknown label is a KeyError), never from the text given."""
+    ends = [SCHEMA.node(ref.kind) for ref in (a, b)]
+    match = [
+        "(" + v + ":" + ident(n.label) + " {" + ident(n.key) + ": $" + v + "})"
+        for v, n in zip("ab", ends, strict=True)
+    ]
+    sets = "".join(", " + ident(k) + ": $" + ident(k) for k in props)
+    rid = relationship_id(type_, a.kind, b.kind, {"from": a.id, "to": b.id, **props})
+    return (
+        "MATCH "
+        + ", ".join(match)
+        + " CREATE (a)-[:"
+        + ident(SCHEMA.rel(type_).type)
+        + " {rid: $rid, source: $source"
+        + sets
+        + "}]->(b)",
+        {"a": a.id, "b": b.id, "rid": rid, "source": SOURCE, **props},
+    )
+
+
+def _report(e: Event, s: DisputeState) -> list[tuple[str, Params]]:
+    data = e.data
+    dispute = Ref("Dispute", e.dispute)
+    out: list[tuple[str, Params]] = [
+        (
+            "CREATE (d:Dispute {id: $id, title: $title, reported_on: $reported_on, "
+            "channel: $channel, parties: $parties, source: $source})",
+            {
+                "id": e.dispute,
+                "title": data["title"],
+                "reported_on": e.at.date(),
+                "channel": data["channel"],
+                "parties": data["parties"] or None,
+                "source": SOURCE,
+            },
+        ),
+        _tie("OCCURRED_IN", dispute, Ref("Grid", data["place"]), {}),
+    ]
+    if data.get("category"):
+        out.append(_tie("IN_DOMAIN", dispute, Ref("Domain", data["category"]), {}))
+    if data.get("list_item"):
+        out.append(_tie("CLASSIFIED_AS", dispute, Ref("ListItem", data["list_item"]), {}))
+    for party in _parties(data.get("party_ids", ())):
+        out.append(_tie("PARTY_TO", party, dispute, {}))
+    reporter = e.actor if e.actor.kind == "Person" else e.unit
+    if reporter is not None and reporter.kind in ("Person", "Department"):
+        out.append(_tie("REPORTED", reporter, dispute, {"on_date": e.at.date()}))
+    return out
+
+
+def _parties(ids: Iterable[str]) -> list[Ref]:
+    refs = [Ref.parse(i) for i in ids]
+    return [r for r in refs if r.kind in ("Person", "Organisation")]
