@@ -54,6 +54,13 @@ function useFocusHeading(key) {
   }, [key]);
 }
 
+// What the caller's role sees masked (api/privacy.py), said beside who they are.
+const MASKED = {
+  viewer: '（个人信息打码）',
+  researcher: '（个人信息打码）',
+  mediator: '（辖区外个人信息打码）',
+};
+
 function whoText(me) {
   const role = name(ROLE, me.role);
   if (!me.scope) return role;
@@ -80,7 +87,7 @@ function Header({ me, date, setDate, current, onSignOut }) {
         ([key, text]) => html`<a href=${link('/' + key)} aria-current=${current === key ? 'page' : undefined}>${text}</a>`,
       )}
     </nav>
-    <span class="who" title="身份与辖区">${whoText(me)}${me.role === 'mediator' ? '' : html`<span class="sub">（个人信息按角色打码）</span>`}</span>
+    <span class="who" title="身份与辖区">${whoText(me)}<span class="sub">${MASKED[me.role] || ''}</span></span>
     <span class="field date">
       <label for="page-date">日期</label>
       <input id="page-date" type="date" value=${date} onChange=${(e) => isDate(e.target.value) && setDate(e.target.value)} />
