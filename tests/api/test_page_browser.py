@@ -577,12 +577,13 @@ def test_on_a_phone_the_screens_fit_the_width(browser, offline, site, mediator):
 
 
 def test_signing_out_and_a_revoked_token_end_the_session(browser, offline, site):
-    token = create_token(site.tokens, "mediator", TOWN)
     me = """async () => (await (await fetch('/graphql', {method: 'POST',
         headers: {'Content-Type': 'application/json', 'X-Requested-With': 'govgraph'},
         body: JSON.stringify({query: '{ me { role scope } }'})})).json()).data.me"""
-    refused = "the server responded with a status of 401 (Unauthorized)"  # the revoked token
+    lost = "登录已失效（令牌已撤销或无效），请重新登录"
+    refused = "the server responded with a status of 401 (Unauthorized)"  # the revoked tokens
     with opened(browser, offline, expected=[refused]) as page:
+        token = create_token(site.tokens, "mediator", TOWN)
         sign_in(page, site.url, token)
         assert page.evaluate("document.cookie") == ""  # HttpOnly: the script cannot read it
         assert page.evaluate(me) == {"role": "mediator", "scope": TOWN}
@@ -590,13 +591,25 @@ def test_signing_out_and_a_revoked_token_end_the_session(browser, offline, site)
         page.get_by_role("heading", name="登录调解工作台").wait_for()
         assert page.evaluate(me) == {"role": "viewer", "scope": None}
 
+        # Revoked while the page is open: its next request leads back to the login, which
+        # drops the dead cookie, so that browsing as a viewer works at once.
         sign_in(page, site.url, token)
         revoke_token(site.tokens, token_id(token))
+        page.get_by_role("link", name="看板").click()
+        page.get_by_role("heading", name="登录调解工作台").wait_for()
+        assert page.get_by_role("alert").inner_text() == lost
+        page.get_by_role("button", name="不登录，以查看者身份浏览").click()
+        page.get_by_role("heading", name="看板").wait_for()
+        assert page.evaluate(me) == {"role": "viewer", "scope": None}
+
+        # Revoked between two visits: the page opens on the login, saying why.
+        other = create_token(site.tokens, "mediator", TOWN)
+        page.get_by_role("button", name="登录", exact=True).click()
+        sign_in(page, site.url, other)
+        revoke_token(site.tokens, token_id(other))
         page.reload()
         page.get_by_role("heading", name="登录调解工作台").wait_for()
-        assert (
-            page.get_by_role("alert").inner_text() == "登录已失效（令牌已撤销或无效），请重新登录"
-        )
+        assert page.get_by_role("alert").inner_text() == lost
 
 
 def test_the_pages_own_rules_in_the_browser(browser, offline, site):

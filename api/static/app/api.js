@@ -50,10 +50,28 @@ function explain(errors) {
   return errors.map((e) => e.message).join('；');
 }
 
+let whenRefused = null;
+
+// `callback` runs once, the first time a query is refused with 401 (the token revoked while
+// the page is open); null stops watching.
+export function watchSession(callback) {
+  whenRefused = callback;
+}
+
 // Run a query; its data, or ApiError carrying the errors (any error fails the whole call:
 // each section of a page asks its own query, so one failing leaves the others standing).
 export async function gql(query, variables = {}) {
-  const answer = await send('POST', '/graphql', { query, variables });
+  let answer;
+  try {
+    answer = await send('POST', '/graphql', { query, variables });
+  } catch (error) {
+    if (error instanceof SignedOut && whenRefused) {
+      const callback = whenRefused;
+      whenRefused = null;
+      callback();
+    }
+    throw error;
+  }
   if (answer?.errors?.length) throw new ApiError(explain(answer.errors), answer.errors);
   if (!answer || answer.data === undefined) throw new ApiError('服务器的回答不是 GraphQL');
   return answer.data;

@@ -4,7 +4,7 @@
 
 import { useMemo, useState } from 'preact/hooks';
 import { gql } from './api.js';
-import { addDays, clock } from './clock.js';
+import { clock } from './clock.js';
 import { useOpenDisputes } from './open.js';
 import { PlacePicker } from './place.js';
 import { Loaded, Problem, html, useLoad } from './ui.js';
@@ -47,7 +47,7 @@ function percent(part, whole) {
   return whole ? `${((100 * part) / whole).toFixed(1)}%` : '—';
 }
 
-function Open({ within, date, me }) {
+function Open({ within, date }) {
   const open = useOpenDisputes(within);
   const byUnit = useMemo(() => {
     const deep = (within || '').length >= 9; // a town's head looks at its villages
@@ -125,8 +125,8 @@ export function Dashboard({ me, date }) {
         <input id="dash-to" type="date" value=${to} min=${from} onChange=${(e) => e.target.value && setTo(e.target.value)} /></span>
     </form>
     <div class="columns">
-      <${Open} within=${within} date=${date} me=${me} />
-      <${History} within=${within} from=${from} to=${to < from ? addDays(from, 0) : to} />
+      <${Open} within=${within} date=${date} />
+      <${History} within=${within} from=${from} to=${to < from ? from : to} />
     </div>
   </section>`;
 }

@@ -4,7 +4,7 @@
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, SignedOut, gql, signOut, whoAmI } from './api.js';
+import { ApiError, SignedOut, gql, signOut, watchSession, whoAmI } from './api.js';
 import { daysBetween, isDate, today } from './clock.js';
 import { Dashboard } from './dashboard.js';
 import { Dispute } from './dispute.js';
@@ -123,49 +123,49 @@ function App() {
     setDateState(day);
   };
 
+  // To the login screen, the session cookie dropped (a revoked token would refuse every
+  // request, also a viewer's), saying why when `reason` is given.
+  const toLogin = async (reason) => {
+    watchSession(null);
+    sessionStorage.removeItem(HOW);
+    forgetOpen();
+    setMe(null);
+    try {
+      await signOut();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+    }
+    try {
+      await gql('{ me { role } }'); // may the server be read without a token?
+      setBoot({ phase: 'login', viewerAllowed: true, reason });
+    } catch (error) {
+      if (error instanceof SignedOut) setBoot({ phase: 'login', viewerAllowed: false, reason });
+      else setBoot({ phase: 'error', error });
+    }
+  };
+
   const enter = async (how) => {
+    const lost = how === 'token' ? '登录已失效（令牌已撤销或无效），请重新登录' : '本服务器要求先登录';
     try {
       const who = await whoAmI();
       sessionStorage.setItem(HOW, how);
       forgetOpen();
       setMe({ ...who, signedIn: how === 'token' });
       setBoot({ phase: 'in' });
+      watchSession(() => toLogin(lost)); // a request refused later: the token was revoked
     } catch (error) {
-      sessionStorage.removeItem(HOW);
-      if (error instanceof SignedOut) {
-        const reason = how === 'token' ? '登录已失效（令牌已撤销或无效），请重新登录' : '本服务器要求先登录';
-        setBoot({ phase: 'login', viewerAllowed: how === 'viewer' ? false : boot.viewerAllowed, reason });
-      } else setBoot({ phase: 'error', error });
+      if (error instanceof SignedOut) toLogin(lost);
+      else setBoot({ phase: 'error', error });
     }
   };
 
   useEffect(() => {
     const how = sessionStorage.getItem(HOW);
-    if (how) {
-      enter(how);
-      return;
-    }
-    // Not signed in this session: may the server be read without a token?
-    gql('{ me { role } }').then(
-      () => setBoot({ phase: 'login', viewerAllowed: true }),
-      (error) =>
-        error instanceof SignedOut
-          ? setBoot({ phase: 'login', viewerAllowed: false })
-          : setBoot({ phase: 'error', error }),
-    );
+    if (how) enter(how);
+    else toLogin(undefined); // not signed in this browser session
   }, []);
 
-  const leave = async () => {
-    try {
-      await signOut();
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-    }
-    sessionStorage.removeItem(HOW);
-    forgetOpen();
-    setMe(null);
-    setBoot({ phase: 'login', viewerAllowed: boot.viewerAllowed ?? true });
-  };
+  const leave = () => toLogin(undefined);
 
   if (boot.phase === 'checking') return html`<p class="boot" role="status">正在打开调解工作台…</p>`;
   if (boot.phase === 'error') return html`<main id="main" class="narrow"><h1 tabindex="-1">无法打开</h1><${Problem} error=${boot.error} /></main>`;
