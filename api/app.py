@@ -1,4 +1,5 @@
-"""The HTTP API: GraphQL at /graphql, researchers' Cypher at POST /cypher, health at /healthz.
+"""The HTTP API: GraphQL at /graphql, researchers' Cypher at POST /cypher, health at /healthz,
+the 调解工作台 page at / (signing in at /session: api/session.py).
 
 `create_app(settings)` builds the app; its lifespan opens the backend read-only and closes it
 (no global driver). `serve(settings)` runs it with uvicorn; `from_environment` is a factory for
@@ -11,9 +12,12 @@ GraphQL answers in GraphQL's own shape (`{"data": …, "errors": [{"message": �
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -23,7 +27,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
@@ -37,6 +41,7 @@ from api.errors import JSONErrors, add_error_handlers, error_response
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.research import router as research_router
+from api.session import router as session_router
 from api.settings import Settings, get_settings
 from graph.backend import Backend, open_backend
 
@@ -144,6 +149,7 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
     app.include_router(graphql, prefix="/graphql")
     app.state.audit = AuditLog(Path(settings.audit_log))
     app.include_router(research_router)
+    app.include_router(session_router)
 
     @app.get("/healthz", summary="200 when the graph store answers, 503 when it does not.")
     async def healthz(request: Request) -> dict[str, str]:
@@ -157,25 +163,48 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    page_headers = page_security_headers(page)
+
     @app.get("/", include_in_schema=False)
     async def home() -> Response:
-        if development:
-            return RedirectResponse("/graphql")
-        return HTMLResponse(
-            "<!doctype html><meta charset=utf-8><title>govgraph</title>"
-            "<p>govgraph's GraphQL API answers POST /graphql; health at /healthz.</p>"
-        )
+        """The 调解工作台: a page of modules served from api/static (docs/page.md)."""
+        return HTMLResponse(page, headers=page_headers)
 
     add_error_handlers(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
+        # never the page's X-Requested-With: only the page itself may send it (api/session.py)
         allow_headers=["authorization", "content-type"],
         max_age=600,
     )
     app.add_middleware(JSONErrors)  # outermost: even a refused CORS preflight gets the shape
     return app
+
+
+def page_security_headers(page: str) -> dict[str, str]:
+    """Headers for the page: scripts only from this origin and the page's one inline script
+    (its import map, allowed by its hash), nothing framed or fetched elsewhere, no referrer.
+    Personal data is on the page: a Content-Security-Policy keeps an injected script from
+    running or sending it anywhere."""
+    inline = re.findall(r'<script type="importmap">(.*?)</script>', page, re.S)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in inline
+    )
+    policy = (
+        "default-src 'self'; script-src 'self' " + hashes + "; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
 
 
 def from_environment() -> FastAPI:

@@ -274,7 +274,20 @@ def demo(
     if serve:
         if "GOVGRAPH_MODE" not in os.environ:  # the demo is explored in a browser: GraphiQL on
             settings = settings.model_copy(update={"mode": "development"})
+        # A token to sign in to the page with at once, as a mediator of the planted dispute's
+        # town (姚庄镇): one more line in the token file each run (`govgraph token list`).
+        from api.auth import create_token
+
+        token = create_token(settings.tokens, "mediator", DEMO_MEDIATOR_SCOPE)
+        console.print(
+            f"\nA token for a mediator of 姚庄镇 ({DEMO_MEDIATOR_SCOPE}), to sign in to the "
+            f"page with: {token}",
+            highlight=False,
+        )
         _serve(settings)
+
+
+DEMO_MEDIATOR_SCOPE = "330421111"  # 姚庄镇, where the planted dispute 330421-D900001 is
 
 
 def _summarise(backend: Backend, counties: list[str]) -> None:
@@ -479,13 +492,14 @@ def _serve(settings: Settings) -> None:
         raise typer.Exit(2)
     where = f"http://{settings.host}:{settings.port}"
     explore = (
-        f"open {where}/graphql in a browser to explore it"
+        f"GraphiQL at {where}/graphql"
         if settings.mode == "development"
         else "GraphiQL is off in production mode (GOVGRAPH_MODE=development turns it on)"
     )
     console.print(
-        f"\nServing GraphQL at {where}/graphql (health at {where}/healthz; "
-        f"mode {settings.mode}): {explore}. Stop with Ctrl-C.",
+        f"\nServing the 调解工作台 at {where}/ (sign in with a token, or browse as a viewer) and "
+        f"GraphQL at {where}/graphql (health at {where}/healthz; mode {settings.mode}): open "
+        f"{where}/ in a browser; {explore}. Stop with Ctrl-C.",
         highlight=False,
     )
     try:

@@ -183,13 +183,14 @@ def _offline(page: Any) -> list[str]:
     return tried
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def live_server() -> Callable[[Any], Any]:
-    """`with live_server(app) as url:` serves `app` over real HTTP on loopback."""
+    """`with live_server(app) as url:` serves `app` over real HTTP on loopback (a module may
+    keep one server for all its tests)."""
     return _live_server
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def offline() -> Callable[[Any], list[str]]:
     """`tried = offline(page)`: the page reaches only this machine; `tried` lists the rest."""
     return _offline

@@ -32,6 +32,7 @@ from api.graphql.enums import (
     PartyOrgKind,
     PartyOrgLevel,
     PersonOrder,
+    SettledLevel,
     Warning,
 )
 from api.graphql.errors import UserError
@@ -331,7 +332,8 @@ class NodeLists:
 
     @resolver(
         "Disputes; `within` is where they occurred, `reportedFrom` and "
-        "`reportedTo` bound the day they were reported (both days included)."
+        "`reportedTo` bound the day they were reported (both days included), `open` "
+        "keeps those still open (no outcome yet)."
     )
     async def disputes(
         self,
@@ -345,6 +347,13 @@ class NodeLists:
         warning: Annotated[Warning | None, arg("Only those with this warning colour.")] = None,
         domain: Annotated[
             str | None, strawberry.argument(description="In this category (domain code).")
+        ] = None,
+        open: Annotated[
+            bool | None,
+            arg("true: only those still open (no outcome yet); false: only those that ended."),
+        ] = None,
+        settled_level: Annotated[
+            SettledLevel | None, arg("Only those settled at this level.")
         ] = None,
         order_by: Annotated[DisputeOrder, arg("What to sort by.")] = DisputeOrder.REPORTED_ON,
         direction: Dir = Direction.DESC,
@@ -369,4 +378,7 @@ class NodeLists:
         f.equal("channel", channel)
         f.equal("warning", warning)
         f.linked("(n)-[:IN_DOMAIN]->(:Domain {code: $domain})", "domain", domain)
+        if open is not None:
+            f.conditions.append("n.outcome IS NULL" if open else "n.outcome IS NOT NULL")
+        f.equal("settled_level", settled_level)
         return await _page(info, f.listing(order_by.value, direction), first, after)

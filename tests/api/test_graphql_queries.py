@@ -339,6 +339,67 @@ def test_people_units_and_disputes_filter_by_where_and_when(data):
     assert {d["reportedOn"] for d in one_day["items"]} == {"2021-01-01"}
 
 
+def test_disputes_filter_by_open_and_by_the_level_they_were_settled_at(data, demo_graph):
+    levels = ("GRID", "VILLAGE", "TOWN", "COUNTY", "COURT")
+    query = (
+        '{ open: disputes(within: "330421111", open: true, first: 100) { totalCount '
+        "items { id outcome } } ended: disputes(open: false) { totalCount } "
+        + " ".join(
+            f"{lv}: disputes(outcome: SETTLED, settledLevel: {lv}) {{ totalCount }}"
+            for lv in levels
+        )
+        + " }"
+    )
+    found = data(query)
+    # The same, counted in Cypher.
+    open_ids = [
+        r["id"]
+        for r in demo_graph.read(
+            "MATCH (d:Dispute)-[:OCCURRED_IN]->(:Grid)-[:PART_OF]->(u:Unit) "
+            "WHERE d.outcome IS NULL AND u.code STARTS WITH '330421111' RETURN d.id AS id"
+        )
+    ]
+    by_level = {
+        r["level"].upper(): r["n"]
+        for r in demo_graph.read(
+            "MATCH (d:Dispute {outcome: 'settled'}) RETURN d.settled_level AS level, count(*) AS n"
+        )
+    }
+    ended = demo_graph.read("MATCH (d:Dispute) WHERE d.outcome IS NOT NULL RETURN count(*) AS n")
+    assert len(open_ids) == 18
+    assert found["open"]["totalCount"] == 18
+    assert sorted(d["id"] for d in found["open"]["items"]) == sorted(open_ids)
+    assert {d["outcome"] for d in found["open"]["items"]} == {None}
+    assert found["ended"]["totalCount"] == ended[0]["n"] == 10901
+    assert {lv: found[lv]["totalCount"] for lv in levels} == by_level
+    assert sum(by_level.values()) == 7396
+
+
+def test_a_partys_disputes_earliest_first_with_titles_as_the_caller_may_see_them(data):
+    query = """{ dispute(id: "330421-D900001") { participants { party {
+        ... on Person { id disputes { id title reportedOn } }
+        ... on Organisation { id disputes { id reportedOn } } } } } }"""
+    viewer = data(query)["dispute"]["participants"]
+    admin = data(query, ADMIN)["dispute"]["participants"]
+    assert viewer[0]["party"] == {
+        "id": "330421-P900002",
+        "disputes": [{"id": "330421-D900001", "title": "（已隐去）", "reportedOn": "2021-12-20"}],
+    }
+    assert admin[0]["party"]["disputes"] == [
+        {"id": "330421-D900001", "title": "陆某医疗损害赔偿纠纷", "reportedOn": "2021-12-20"}
+    ]
+    hospital = viewer[1]["party"]
+    assert hospital["id"] == "330421-O002"
+    assert [d["id"] for d in hospital["disputes"]] == [
+        "330421-D000443", "330421-D000947", "330421-D001118", "330421-D001354",
+        "330421-D001684", "330421-D001719", "330421-D002027", "330421-D002353",
+        "330421-D002599", "330421-D003830", "330421-D005243", "330421-D005515",
+        "330421-D006458", "330421-D900001",
+    ]  # fmt: skip
+    days = [d["reportedOn"] for d in hospital["disputes"]]
+    assert days == sorted(days)
+
+
 def test_filters_that_cannot_be_met_are_clear_errors(errors):
     assert errors('{ grids(within: "33042") { totalCount } }') == [
         (

@@ -1,0 +1,68 @@
+// Dates, the queue's time-limit clock and its search: pure functions, tested in the browser
+// (tests/api/test_page_browser.py).
+//
+// Until the dispute workflow serves each open step's clock in working time (issue 12), a
+// row's clock is the one the read side already knows: the responsibility-list item's time
+// limit, counted in calendar days from the report day — the due day `referral` gives the
+// responsible department. It is 超期 from the day after that, 临期 once APPROACHING_SHARE of
+// the allowance is used (the workflow rules' pre_breach_share), 正常 before.
+
+export const APPROACHING_SHARE = 0.8;
+const DAY = 86400000;
+
+export function today() {
+  const now = new Date();
+  const local = new Date(now.getTime() - now.getTimezoneOffset() * 60000);
+  return local.toISOString().slice(0, 10);
+}
+
+function days(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return Date.UTC(y, m - 1, d) / DAY;
+}
+
+export function addDays(iso, n) {
+  return new Date((days(iso) + n) * DAY).toISOString().slice(0, 10);
+}
+
+export function daysBetween(from, to) {
+  return days(to) - days(from);
+}
+
+export function isDate(text) {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text || '') && addDays(text, 0) === text;
+}
+
+// A row's clock on `asOf`: {state: 'within'|'approaching'|'breached', due, left, over,
+// limit}, or null when the dispute has no list item (no time limit is known).
+export function clock(reportedOn, limitDays, asOf) {
+  if (!reportedOn || !limitDays) return null;
+  const due = addDays(reportedOn, limitDays);
+  const used = daysBetween(reportedOn, asOf);
+  const left = daysBetween(asOf, due);
+  let state = 'within';
+  if (left < 0) state = 'breached';
+  else if (used >= limitDays * APPROACHING_SHARE) state = 'approaching';
+  return { state, due, left: Math.max(left, 0), over: Math.max(-left, 0), limit: limitDays };
+}
+
+export const CLOCK_NAME = { within: '正常', approaching: '临期', breached: '超期' };
+
+// Least time left first: the most overdue at the top, rows without a clock last.
+export function byTimeLeft(a, b) {
+  const key = (row) => (row.clock ? row.clock.left - row.clock.over : Infinity);
+  return key(a) - key(b) || (a.reportedOn < b.reportedOn ? -1 : 1) || (a.id < b.id ? -1 : 1);
+}
+
+// Whether `row` (a queue row as the API returned it to this caller) matches the search text:
+// a party's name, ID number or mobile as the caller sees them (masked ones match on what is
+// shown), the dispute's id or title, the grid's or a unit's name.
+export function matches(row, text) {
+  const wanted = (text || '').replace(/\s+/g, '').toUpperCase();
+  if (!wanted) return true;
+  const seen = [row.id, row.title, row.grid?.name, row.grid?.unit?.name, row.grid?.unit?.parent?.name];
+  for (const p of row.participants || []) {
+    seen.push(p.party.name, p.party.idNumber, p.party.mobile);
+  }
+  return seen.some((value) => value && String(value).replace(/\s+/g, '').toUpperCase().includes(wanted));
+}

@@ -1,0 +1,176 @@
+// Chinese names for the API's values: enums, levels, rule ids, relationship types.
+// The API speaks English identifiers; the page shows these. A value without a name here is
+// shown as the API gives it (`name(table, value)`), never hidden.
+
+export const ROLE = {
+  viewer: '查看者',
+  mediator: '调解员',
+  researcher: '研究人员',
+  admin: '管理员',
+};
+
+export const STEP = {
+  DISCOVERED: '发现',
+  ACCEPTED: '受理',
+  ROUTED: '分流',
+  HANDLING: '处置',
+  TRACKING: '跟踪',
+  SUPERVISING: '督办',
+  FEEDBACK: '反馈',
+  EVALUATED: '评价',
+};
+
+export const OUTCOME = {
+  SETTLED: '化解',
+  UNSETTLED: '未化解',
+  WITHDRAWN: '撤回',
+  LITIGATED: '转诉讼',
+};
+
+export const WARNING = { RED: '红', ORANGE: '橙', YELLOW: '黄' };
+
+export const CHANNEL = {
+  GRID_WORKER: '网格员上报',
+  APP: '群众 App',
+  HOTLINE: '12345 热线',
+  VIDEO: '视频接访',
+  VISIT: '来访',
+  DEPARTMENT: '部门转办',
+};
+
+export const SIDE = { APPLICANT: '申请人', RESPONDENT: '被申请人' };
+
+// Levels as the API writes them: enums (TOWN) in lists, lower case in headline answers.
+export const LEVEL = {
+  grid: '网格',
+  liaison: '联络',
+  village: '村（社区）',
+  town: '镇（街道）',
+  county: '县（区）',
+  city: '市',
+  province: '省',
+  court: '法院',
+};
+
+export const PART = {
+  FIRST_RESPONDER: '首接网格',
+  LIAISON_BODY: '联络机构',
+  CONSULTATION_TEAM: '会商团队（3+X）',
+  RESPONSIBLE_DEPARTMENT: '责任部门',
+  MEDIATION_BODY: '调解组织',
+  COURT: '法院',
+};
+
+export const BODY_ROLE = {
+  GRID_TEAM: '网格团队',
+  LIAISON_BODY: '联络机构',
+  CENTER: '矛调中心',
+  STATIONED_DEPARTMENT: '入驻部门',
+  MEDIATION_COMMITTEE: '调解委员会',
+  PARTY_ORGANISATION: '党组织',
+  COURT: '法院',
+};
+
+// Rule ids (docs/queries.md "Rule ids").
+export const RULE = {
+  'grid-first': '网格首接（小事不出格）',
+  'part-of-ladder': '逐级向上',
+  'escalates-to': '中心上报关系',
+  'out-of-county-liaison': '域外网格联络',
+  'group-dispute-county-center': '群体性纠纷由县中心会商',
+  'department-lowest-level': '事项清单责任部门（就低）',
+  'mediation-before-litigation': '调解优先、诉讼断后',
+  'court-last': '法院最后',
+  'branch-on-grid': '支部建在网格上',
+  'party-line-unit': '所在单位党组织',
+  'party-line': '上级党组织',
+  'expert-score': '综合评分',
+  'conflict-of-interest': '利益冲突回避',
+  'not-available': '不在库期内',
+  overloaded: '在办案件过多',
+};
+
+// Posts of grid staff as contacts name them (the other posts are Chinese already).
+export const POST = {
+  head: '网格长',
+  instructor: '网格指导员',
+  full_time: '专职网格员',
+  part_time: '兼职网格员',
+  inspector: '专业网格监管员',
+  coordinator: '协管员',
+  assessor: '评议员',
+};
+
+export const SCORE_PART = {
+  domain: '专业对口',
+  locality: '就近',
+  load: '负荷',
+  rating: '评价',
+  availability: '在岗',
+};
+
+export const LABEL = {
+  Unit: '行政区划',
+  Grid: '网格',
+  Person: '人员',
+  PartyOrg: '党组织',
+  Department: '部门',
+  Center: '中心',
+  MediationOrg: '调解组织',
+  Organisation: '单位',
+  Domain: '领域',
+  ExpertPool: '专家库',
+  ListItem: '事项',
+  Dispute: '纠纷',
+};
+
+// A relationship as a path step reads, in the direction it is stored.
+export const REL = {
+  PART_OF: '属于',
+  LOCATED_IN: '位于',
+  LIVES_IN: '户籍在',
+  SERVES_IN: '任职于网格',
+  MEMBER_OF: '党员',
+  LEADS: '负责',
+  SUBORDINATE_TO: '隶属',
+  COVERS: '覆盖网格',
+  WORKS_IN: '工作于',
+  HOLDS_POST: '任职于',
+  STATIONED_AT: '入驻',
+  JURISDICTION: '管辖',
+  ESCALATES_TO: '上报至',
+  RESPONSIBLE_FOR: '负责事项',
+  HAS_EXPERTISE: '专长',
+  IN_POOL: '入库',
+  MEDIATES_IN: '调解员',
+  PARTY_TO: '当事人',
+  OCCURRED_IN: '发生于',
+  IN_DOMAIN: '类别',
+  CLASSIFIED_AS: '归入事项',
+  HANDLED: '办理',
+  REPORTED: '上报',
+  RATED: '评价',
+  RELATED_TO: '关系',
+  LIAISES_WITH: '联络',
+};
+
+// A tie's detail as the API gives it (family 嫂子, applicant…): its English words in Chinese.
+const DETAIL_WORDS = {
+  family: '亲属',
+  colleague: '同事',
+  applicant: '申请人',
+  respondent: '被申请人',
+  ...POST,
+};
+
+export function detail(text) {
+  return (text || '')
+    .split(' ')
+    .map((word) => DETAIL_WORDS[word] || word)
+    .join(' ');
+}
+
+export function name(table, value) {
+  if (value === null || value === undefined) return '';
+  return table[value] || table[String(value).toLowerCase()] || String(value);
+}

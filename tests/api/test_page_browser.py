@@ -1,0 +1,660 @@
+"""The 调解工作台 (`/`) in Debian's Chromium, with every host but this machine cut off: a town
+mediator signs in and works the queue, opens a dispute with its parties, referral, experts and
+ladder, and checks a registration; a viewer sees masked data everywhere; every control has a
+label and the keyboard reaches it; a phone gets the same screens without sideways scrolling.
+
+What the page shows is compared with what the API answers the same caller (over HTTP, with the
+same token) and with the graph itself (Cypher on the demo graph): the page may neither show
+more than the API allows nor lose what it gives. Screenshots of each screen, at 1366×768 and at
+a phone's 390×844, are written to build/screenshots/ (not committed)."""
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.auth import create_token, revoke_token, token_id
+from api.settings import Settings
+from loaders.checks import id_check_digit
+
+pytestmark = pytest.mark.slow
+
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+DESK = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+DAY = "2021-12-31"  # the demo's newest report day: the page offers to look at the graph then
+TOWN = "330421111"  # 姚庄镇
+PLANTED = "330421-D900001"  # the planted medical dispute in 武长村, 姚庄镇
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID_NUMBER = re.compile(r"(?<![\dX])\d{17}[\dX](?![\dX])")
+
+
+@dataclass
+class Site:
+    url: str
+    tokens: str
+
+    def api(self, query, token=None, **variables):
+        """What the API answers this caller (a bearer token, or none for a viewer)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answer = httpx.post(
+            self.url + "/graphql",
+            json={"query": query, "variables": variables},
+            headers=headers,
+            timeout=60,
+        ).json()
+        assert "errors" not in answer, answer
+        return answer["data"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, demo_graph, live_server):
+    tokens = str(tmp_path_factory.mktemp("page") / "tokens.json")
+    settings = Settings(_env_file=None, tokens=tokens)  # production mode: what centers run
+    with live_server(create_app(settings, backend=demo_graph)) as url:
+        yield Site(url, tokens)
+
+
+@pytest.fixture(scope="module")
+def mediator(site):
+    return create_token(site.tokens, "mediator", TOWN)
+
+
+@contextmanager
+def opened(browser, offline, viewport=DESK, expected=()):
+    """A fresh browser session (no cookie) cut off from the internet; on leaving, nothing was
+    fetched from another host and no script error or refused resource was reported (but the
+    console messages `expected` names)."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    tried = offline(page)
+    problems = []
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert tried == []
+    assert [p for p in problems if not any(e in p for e in expected)] == []
+
+
+def flat(text):
+    return re.sub(r"\s+", " ", text)
+
+
+# Where a dispute lies, as the API's `within` has it: its grid's unit, or its parent grid's.
+IN_SCOPE = (
+    "MATCH (d:Dispute)-[:OCCURRED_IN]->(g:Grid) OPTIONAL MATCH (g)-[:PART_OF]->(direct:Unit) "
+    "OPTIONAL MATCH (g)-[:PART_OF]->(:Grid)-[:PART_OF]->(via:Unit) "
+    "WITH d, g, coalesce(direct, via) AS u WHERE u.code STARTS WITH $scope "
+)
+
+
+def shot(page, name):
+    """The screen as it first shows (`name-1366x768.png`), and the whole page (`…-full.png`)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    stem = f"{name}-{size['width']}x{size['height']}"
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / f"{stem}.png"))
+    page.screenshot(path=str(SHOTS / f"{stem}-full.png"), full_page=True)
+
+
+def sign_in(page, url, token=None):
+    """Open the page and sign in with `token`, or go on as a viewer; then look at the demo's
+    last day, as the page's banner offers."""
+    page.goto(url + "/")
+    if token:
+        page.get_by_label("令牌").fill(token)
+        page.get_by_role("button", name="登录", exact=True).click()
+    else:
+        page.get_by_role("button", name="不登录，以查看者身份浏览").click()
+    page.get_by_role("heading", name="工作台").wait_for()
+    if page.get_by_label("日期").input_value() != DAY:  # kept for the browser session
+        page.get_by_role("button", name=f"按 {DAY} 查看").click()
+    page.get_by_role("status").filter(has_text=re.compile(r"^在办 \d+ 件$")).wait_for()
+
+
+def queue_rows(page):
+    """The queue's rows as shown: (id, clock badge, time left) each."""
+    return [
+        tuple(row)
+        for row in page.eval_on_selector_all(
+            "table.queue tbody tr",
+            """rows => rows.map(r => [
+            r.querySelector('td[data-label="事项"] .sub').innerText.split(' · ')[0],
+            r.querySelector('.clock').innerText,
+            r.querySelector('.clock-left')?.innerText ?? ''])""",
+        )
+    ]
+
+
+def expected_queue(graph, scope, day):
+    """The open disputes inside `scope` with their clocks on `day`, least time left first,
+    computed here from the graph (the rule the page states: the list item's days from the
+    report day, 临期 at 80 % used, 超期 after the due day)."""
+    rows = graph.read(
+        IN_SCOPE + "AND d.outcome IS NULL MATCH (d)-[:CLASSIFIED_AS]->(l:ListItem) "
+        "RETURN d.id AS id, d.reported_on AS reported, l.time_limit_days AS days, "
+        "g.name AS grid, u.name AS unit",
+        {"scope": scope},
+    )
+    out = []
+    for r in rows:
+        due = r["reported"] + timedelta(days=r["days"])
+        left = (due - day).days
+        if left < 0:
+            badge, text = "超期", f"超 {-left} 天"
+        elif (day - r["reported"]).days >= 0.8 * r["days"]:
+            badge, text = "临期", f"剩 {left} 天"
+        else:
+            badge, text = "正常", f"剩 {left} 天"
+        out.append(((left, r["reported"], r["id"]), (r["id"], badge, text), r))
+    return [(shown, row) for _, shown, row in sorted(out, key=lambda t: t[0])]
+
+
+def unlabelled(page):
+    """Controls a screen reader could not name (no label, aria-label or text)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(
+              'input, select, textarea, button, a[href], [role="tab"]')]
+            .filter(el => el.type !== 'hidden')
+            .filter(el => {
+              const named = el.getAttribute('aria-label')
+                || [...(el.labels || [])].map(l => l.textContent).join('')
+                || (['BUTTON', 'A'].includes(el.tagName) || el.getAttribute('role') === 'tab'
+                    ? el.textContent : '');
+              return !named.trim();
+            })
+            .map(el => el.outerHTML.slice(0, 120))"""
+    )
+
+
+def focused_heading(page):
+    """The text of the heading that has the focus, once one has it (the page moves focus to a
+    new screen's heading; wait_for_function would need eval, which the page's CSP forbids)."""
+    for _ in range(50):
+        found = page.evaluate(
+            "() => { const a = document.activeElement; "
+            "return a.tagName === 'H1' ? a.innerText : null }"
+        )
+        if found is not None:
+            return found
+        page.wait_for_timeout(100)
+    return None
+
+
+def everything_shown(page):
+    """The page's text with every <details> open."""
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+    return page.locator("body").inner_text()
+
+
+# -- the mediator -----------------------------------------------------------------------------
+
+
+def test_a_town_mediator_signs_in_and_works_the_queue(browser, offline, site, mediator, demo_graph):
+    expected = expected_queue(demo_graph, TOWN, date.fromisoformat(DAY))
+    with opened(browser, offline) as page:
+        page.goto(site.url + "/")
+        page.get_by_role("heading", name="登录调解工作台").wait_for()
+        assert unlabelled(page) == []
+        shot(page, "login")
+        sign_in(page, site.url, mediator)
+        header = page.locator("header.top").inner_text()
+        assert "调解员 · 姚庄镇 · 330421111（辖区外个人信息打码）" in flat(header)
+        assert page.get_by_role("status").filter(has_text="在办").inner_text() == "在办 18 件"
+        assert queue_rows(page) == [shown for shown, _ in expected]
+        tabs = page.get_by_role("tab").all_inner_texts()
+        counts = {b: sum(1 for s, _ in expected if s[1] == b) for b in ("临期", "超期")}
+        assert [re.sub(r"\s+", " ", t).strip() for t in tabs] == [
+            "我的 —",
+            "本单位 18",
+            "可抢单 —",
+            f"临期 {counts['临期']}",
+            f"超期 {counts['超期']}",
+        ]
+        assert counts == {"临期": 3, "超期": 4}
+        assert unlabelled(page) == []
+        shot(page, "mediator-queue")
+
+        # The overdue tab holds exactly the overdue rows, most overdue first.
+        page.get_by_role("tab", name=re.compile("^超期")).click()
+        assert queue_rows(page) == [s for s, _ in expected if s[1] == "超期"]
+        page.get_by_role("tab", name=re.compile("^本单位")).click()
+
+        # Search: a party's full name, mobile and ID number as this mediator sees them, and a
+        # place's name. The API's own answer for this mediator says what they see.
+        party = site.api(
+            "query ($id: ID!) { dispute(id: $id) { participants { party { ... on Person "
+            "{ name mobile idNumber } } } } }",
+            mediator,
+            id=PLANTED,
+        )["dispute"]["participants"][0]["party"]
+        assert party["name"] == "陆建国"  # in full: the dispute is in the mediator's town
+        search = page.get_by_label("搜索", exact=True)
+        for text in (party["name"], party["mobile"], party["idNumber"]):
+            search.fill(text)
+            assert [r[0] for r in queue_rows(page)] == [PLANTED], text
+        search.fill("武长村")
+        assert [r[0] for r in queue_rows(page)] == [
+            s[0] for s, row in expected if "武长村" in row["grid"] or "武长村" in row["unit"]
+        ]
+        search.fill("")
+
+        # Filters: the risk colour, apart from the clock.
+        page.get_by_label("风险").select_option("RED")
+        red = [r[0] for r in queue_rows(page)]
+        assert red == [
+            s[0]
+            for s, row in expected
+            if demo_graph.read("MATCH (d:Dispute {id: $id}) RETURN d.warning AS w", {"id": s[0]})[
+                0
+            ]["w"]
+            == "red"
+        ]
+        assert len(red) == 1
+        page.get_by_label("风险").select_option("")
+
+        # 我的 and 可抢单 wait for the workflow and say so.
+        page.get_by_role("tab", name=re.compile("^我的")).click()
+        assert "议题 12" in page.get_by_role("tabpanel").inner_text()
+
+
+def test_the_dispute_page_shows_parties_referral_experts_and_ladder_as_the_api_does(
+    browser, offline, site, mediator
+):
+    api = site.api(
+        """query ($id: ID!, $day: Date) {
+          dispute(id: $id) { title participants { party { ... on Person { name mobile idNumber }
+            ... on Organisation { name disputes { id } } } } }
+          referral(disputeId: $id, asOf: $day) { steps { actor { name }
+            contacts { person { name } mobile } } }
+          expertPool(disputeId: $id, asOf: $day) { ranked { expert { key name } contact { mobile } }
+            excluded { expert { key name } } }
+          escalationPath(disputeId: $id, asOf: $day) { ladder { place { name }
+            bodies { node { name } holders { person { name } mobile } } } } }""",
+        mediator,
+        id=PLANTED,
+        day=DAY,
+    )
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, mediator)
+        page.get_by_role("link", name=api["dispute"]["title"]).click()
+        page.get_by_role("heading", name=api["dispute"]["title"]).wait_for()
+        assert page.url == site.url + "/#/dispute/" + PLANTED
+
+        parties = page.locator("section", has=page.get_by_role("heading", name="当事人"))
+        shown = flat(parties.inner_text())
+        person, hospital = (p["party"] for p in api["dispute"]["participants"])
+        for value in (person["name"], person["mobile"], person["idNumber"], hospital["name"]):
+            assert value in shown
+        assert "以往纠纷 0 件" in shown
+        assert f"以往纠纷 {len(hospital['disputes']) - 1} 件" in shown  # all but this one
+
+        panel = page.get_by_role("tabpanel")
+        page.locator(".referral").wait_for()
+        steps = panel.locator(".steps > li h3").all_inner_texts()
+        actors = [step["actor"]["name"] for step in api["referral"]["steps"]]
+        assert [next(a for a in actors if a in s) for s in steps] == actors
+        referral_text = flat(panel.inner_text())
+        for step in api["referral"]["steps"]:
+            for c in step["contacts"]:
+                assert f"{c['person']['name']} {c['mobile']}" in referral_text
+        assert "沈洋 13735575788" in referral_text  # the grid's head, in the mediator's town
+        assert "钱某 134****8836" in referral_text  # the bureau chief, who lives elsewhere
+        shot(page, "mediator-dispute-referral")
+
+        page.get_by_role("tab", name="专家").click()
+        experts = page.locator(".experts")
+        experts.wait_for()
+        ranked = api["expertPool"]["ranked"]
+        excluded = api["expertPool"]["excluded"]
+        assert experts.locator(".ranked > li strong").all_inner_texts() == [
+            x["expert"]["name"] for x in ranked
+        ]
+        assert f"回避（{len(excluded)}）" in experts.inner_text()
+        shot(page, "mediator-dispute-experts")
+        page.get_by_role("button", name=f"显示全部 {len(excluded)} 位回避专家").click()
+        assert experts.locator(".excluded > li strong").all_inner_texts() == [
+            x["expert"]["name"] for x in excluded
+        ]
+        at = [x["expert"]["key"] for x in excluded].index("330421-P900001")
+        sister = experts.locator(".excluded > li").nth(at)
+        assert re.sub(r"\s+", "", sister.locator(".path").inner_text()) == (
+            f"{excluded[at]['expert']['name']}—关系（亲属嫂子）→{person['name']}"
+            f"—当事人（申请人）→纠纷{PLANTED}"
+        )
+        assert "与当事人相距 1 步关系" in sister.inner_text()
+
+        page.get_by_role("tab", name="上报路径").click()
+        ladder = page.locator(".ladder")
+        ladder.wait_for()
+        rungs = ladder.locator(".rungs > li h3").all_inner_texts()
+        ladder_api = api["escalationPath"]["ladder"]
+        assert len(rungs) == len(ladder_api) == 5
+        assert all(r["place"]["name"] in shown for shown, r in zip(rungs, ladder_api, strict=True))
+        assert [r.split(" · ")[0] for r in rungs] == [
+            "网格",
+            "村（社区）",
+            "镇（街道）",
+            "县（区）",
+            "法院",
+        ]
+        text = flat(ladder.inner_text())
+        for rung in api["escalationPath"]["ladder"]:
+            for body in rung["bodies"]:
+                assert body["node"]["name"] in text
+                for h in body["holders"]:
+                    assert f"{h['person']['name']} {h['mobile'] or ''}".strip() in text
+        assert unlabelled(page) == []
+        shot(page, "mediator-dispute-ladder")
+
+
+def test_the_registration_form_checks_as_the_loaders_do_and_previews_the_referral(
+    browser, offline, site, mediator
+):
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, mediator)
+        page.get_by_role("link", name="登记").click()
+        page.get_by_role("heading", name="登记").wait_for()
+        page.get_by_role("button", name="查看分流建议").click()
+        assert (
+            page.get_by_role("alert").first.inner_text()
+            == "表单有 5 处需要修改，见各项下方的说明。"
+        )
+        assert page.locator(".error").all_inner_texts() == [
+            "请填写标题",
+            "请选到网格（或微网格）",
+            "请选择类别",
+            "请填写姓名或单位名称",
+            "请填写姓名或单位名称",
+        ]
+        wrong_id = "330421198303086591"
+        page.get_by_label("姓名").first.fill("陆建国")
+        page.get_by_label("身份证号").first.fill(wrong_id)
+        page.get_by_label("手机号").first.fill("12345")
+        page.get_by_label("类型", exact=True).nth(1).select_option("organisation")
+        page.get_by_label("单位名称").fill("嘉善县中医医院")
+        page.get_by_label("标题").fill("医疗损害赔偿纠纷")
+        page.get_by_role("button", name="查看分流建议").click()
+        assert page.locator(".error").all_inner_texts() == [
+            "请选到网格（或微网格）",
+            "请选择类别",
+            f"校验位应为 {id_check_digit(wrong_id[:17])}，不是 1",
+            "手机号应为 11 位数字，以 13–19 开头",
+        ]
+        assert page.get_by_label("身份证号").first.get_attribute("aria-invalid") == "true"
+        shot(page, "mediator-report-errors")
+
+        page.get_by_label("身份证号").first.fill(wrong_id[:17] + id_check_digit(wrong_id[:17]))
+        page.get_by_label("手机号").first.fill("18892031962")
+        page.get_by_label("村（社区）").select_option(label="武长村委会")
+        page.get_by_label("网格", exact=True).select_option(label="武长村第1网格")
+        page.get_by_label("类别").select_option(label="医疗纠纷")
+        page.get_by_role("button", name="查看分流建议").click()
+        preview = page.get_by_role("region", name="分流建议（预览）")
+        preview.locator(".referral").wait_for()
+        api = site.api(
+            """query ($d: DisputeDescription!, $day: Date) { referral(description: $d, asOf: $day)
+              { steps { actor { name } timeLimitDays due } } }""",
+            mediator,
+            d={"place": "330421-G0332", "category": "medical", "parties": 2, "reportedOn": DAY},
+            day=DAY,
+        )
+        text = flat(preview.inner_text())
+        shown = preview.locator(".steps > li h3").all_inner_texts()
+        assert len(shown) == len(api["referral"]["steps"])
+        for s, step in zip(shown, api["referral"]["steps"], strict=True):
+            assert step["actor"]["name"] in s
+            if step["due"]:
+                assert f"时限 {step['timeLimitDays']} 天，{step['due']} 前" in text
+        assert page.get_by_role("button", name="提交登记").is_disabled()
+        assert unlabelled(page) == []
+        shot(page, "mediator-report-preview")
+
+
+def test_the_dashboard_counts_what_the_graph_holds(browser, offline, site, mediator, demo_graph):
+    settled = {
+        r["level"]: r["n"]
+        for r in demo_graph.read(
+            IN_SCOPE + "AND d.outcome = 'settled' RETURN d.settled_level AS level, count(*) AS n",
+            {"scope": TOWN},
+        )
+    }
+    total = demo_graph.read(IN_SCOPE + "RETURN count(*) AS n", {"scope": TOWN})[0]["n"]
+    expected = expected_queue(demo_graph, TOWN, date.fromisoformat(DAY))
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, mediator)
+        page.get_by_role("link", name="看板").click()
+        page.get_by_role("heading", name=f"2021-01-01 至 {DAY} 登记的纠纷").wait_for()
+        page.locator("table.bars").first.wait_for()
+        page.locator(".tile").filter(has_text="登记").wait_for()
+        tiles = page.locator(".tile").all_inner_texts()
+        village = settled["grid"] + settled["village"]
+        assert [t.replace("\n", " ") for t in tiles] == [
+            "18 在办",
+            f"{sum(1 for s, _ in expected if s[1] == '临期')} 临期",
+            f"{sum(1 for s, _ in expected if s[1] == '超期')} 超期",
+            f"{total} 登记",
+            f"{100 * village / total:.1f}% 小事不出村（网格、村化解）",
+            f"{100 * (village + settled.get('town', 0)) / total:.1f}% 大事不出镇（镇及以下化解）",
+        ]
+        levels = page.locator("table.bars", has_text="各级化解").locator("tr")
+        assert [re.sub(r"\s+", " ", t) for t in levels.all_inner_texts()] == [
+            f"{name} {settled.get(level, 0)} 件 {100 * settled.get(level, 0) / total:.1f}%"
+            for level, name in [
+                ("grid", "网格"),
+                ("village", "村（社区）"),
+                ("town", "镇（街道）"),
+                ("county", "县（区）"),
+                ("court", "法院"),
+            ]
+        ]
+        assert unlabelled(page) == []
+        shot(page, "mediator-dashboard")
+
+
+# -- the viewer --------------------------------------------------------------------------------
+
+
+def test_a_viewer_sees_masked_data_everywhere_on_the_page(browser, offline, site, demo_graph):
+    admin = create_token(site.tokens, "admin")
+    full = site.api(
+        """query ($id: ID!, $day: Date) {
+          dispute(id: $id) { title participants { party { ... on Person { name } } } }
+          referral(disputeId: $id, asOf: $day) { steps { contacts { person { name } } } }
+          escalationPath(disputeId: $id, asOf: $day) { ladder { bodies { holders {
+            person { name } } } } } }""",
+        admin,
+        id=PLANTED,
+        day=DAY,
+    )
+    names = {p["party"]["name"] for p in full["dispute"]["participants"] if p["party"]}
+    names |= {c["person"]["name"] for s in full["referral"]["steps"] for c in s["contacts"]}
+    names |= {
+        h["person"]["name"]
+        for r in full["escalationPath"]["ladder"]
+        for b in r["bodies"]
+        for h in b["holders"]
+    }
+    names = {n for n in names if not n.endswith("某")}
+    assert len(names) > 30
+    texts = {}
+    with opened(browser, offline) as page:
+        sign_in(page, site.url)
+        assert "查看者（个人信息打码）" in page.locator("header.top").inner_text()
+        page.get_by_role("tab", name=re.compile("^所选地区")).wait_for()
+        county = site.api('{ disputes(within: "330421", open: true) { totalCount } }')
+        page.get_by_label("县（区）").select_option(label="嘉善县")
+        in_county = county["disputes"]["totalCount"]
+        page.get_by_role("status").filter(has_text=f"在办 {in_county} 件").wait_for()
+        texts["queue"] = everything_shown(page)
+        shot(page, "viewer-queue")
+        page.get_by_label("搜索", exact=True).fill("陆建国")  # the viewer sees 陆某: no match
+        assert queue_rows(page) == []
+        page.get_by_label("搜索", exact=True).fill("陆某")
+        assert PLANTED in [r[0] for r in queue_rows(page)]
+
+        page.goto(site.url + "/#/dispute/" + PLANTED)
+        page.get_by_role("heading", name="（已隐去）").wait_for()
+        page.locator(".referral").wait_for()
+        texts["referral"] = everything_shown(page)
+        shot(page, "viewer-dispute")
+        page.get_by_role("tab", name="专家").click()
+        page.get_by_role("button", name=re.compile("^显示全部")).click()
+        texts["experts"] = everything_shown(page)
+        page.get_by_role("tab", name="上报路径").click()
+        page.locator(".ladder").wait_for()
+        texts["ladder"] = everything_shown(page)
+        shot(page, "viewer-dispute-ladder")
+
+        page.get_by_role("link", name="看板").click()
+        page.get_by_role("heading", name=re.compile("登记的纠纷$")).wait_for()
+        page.locator(".tile").filter(has_text="登记").wait_for()
+        texts["dashboard"] = everything_shown(page)
+    for where, text in texts.items():
+        assert MOBILE.findall(text) == [], where
+        assert ID_NUMBER.findall(text) == [], where
+        assert sorted(n for n in names if n in text) == [], where
+    assert "陆某" in texts["referral"] and "188****1962" in texts["referral"]
+    assert "330421********6590" in texts["referral"]
+
+
+# -- the keyboard, the phone, the session ----------------------------------------------------
+
+
+def test_the_keyboard_reaches_the_queue_and_its_tabs(browser, offline, site, mediator):
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, mediator)
+        page.get_by_role("link", name="跳到主要内容").focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.innerText") == "工作台"
+        assert page.url == site.url + "/#/queue" or page.url == site.url + "/"
+        page.get_by_role("tab", name=re.compile("^本单位")).focus()
+        page.keyboard.press("ArrowRight")
+        focused = page.evaluate(
+            "() => { const a = document.activeElement; return [a.innerText, a.ariaSelected] }"
+        )
+        assert [focused[0].split()[0], focused[1]] == ["可抢单", "true"]
+        page.keyboard.press("ArrowLeft")
+        first = page.locator("table.queue a.case").first
+        first.focus()
+        title = first.inner_text()
+        page.keyboard.press("Enter")
+        page.get_by_role("heading", name=title).wait_for()
+        assert focused_heading(page) == title
+        page.get_by_role("tab", name="分流建议").focus()
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate("document.activeElement.innerText") == "专家"
+        page.locator(".experts").wait_for()
+
+
+def test_on_a_phone_the_screens_fit_the_width(browser, offline, site, mediator):
+    with opened(browser, offline, PHONE) as page:
+        sign_in(page, site.url, mediator)
+        wide = "document.documentElement.scrollWidth - window.innerWidth"
+        assert page.evaluate(wide) <= 0
+        shot(page, "mediator-queue")
+        page.goto(site.url + "/#/dispute/" + PLANTED)
+        page.locator(".referral").wait_for()
+        assert page.evaluate(wide) <= 0
+        shot(page, "mediator-dispute")
+        page.goto(site.url + "/#/report")
+        page.get_by_role("heading", name="登记").wait_for()
+        assert page.evaluate(wide) <= 0
+        shot(page, "mediator-report")
+        page.goto(site.url + "/#/dashboard")
+        page.locator(".tile").filter(has_text="登记").wait_for()
+        assert page.evaluate(wide) <= 0
+        shot(page, "mediator-dashboard")
+
+
+def test_signing_out_and_a_revoked_token_end_the_session(browser, offline, site):
+    me = """async () => (await (await fetch('/graphql', {method: 'POST',
+        headers: {'Content-Type': 'application/json', 'X-Requested-With': 'govgraph'},
+        body: JSON.stringify({query: '{ me { role scope } }'})})).json()).data.me"""
+    lost = "登录已失效（令牌已撤销或无效），请重新登录"
+    refused = "the server responded with a status of 401 (Unauthorized)"  # the revoked tokens
+    with opened(browser, offline, expected=[refused]) as page:
+        token = create_token(site.tokens, "mediator", TOWN)
+        sign_in(page, site.url, token)
+        assert page.evaluate("document.cookie") == ""  # HttpOnly: the script cannot read it
+        assert page.evaluate(me) == {"role": "mediator", "scope": TOWN}
+        page.get_by_role("button", name="退出").click()
+        page.get_by_role("heading", name="登录调解工作台").wait_for()
+        assert page.evaluate(me) == {"role": "viewer", "scope": None}
+
+        # Revoked while the page is open: its next request leads back to the login, which
+        # drops the dead cookie, so that browsing as a viewer works at once.
+        sign_in(page, site.url, token)
+        revoke_token(site.tokens, token_id(token))
+        page.get_by_role("link", name="看板").click()
+        page.get_by_role("heading", name="登录调解工作台").wait_for()
+        assert page.get_by_role("alert").inner_text() == lost
+        page.get_by_role("button", name="不登录，以查看者身份浏览").click()
+        page.get_by_role("heading", name="看板").wait_for()
+        assert page.evaluate(me) == {"role": "viewer", "scope": None}
+
+        # Revoked between two visits: the page opens on the login, saying why.
+        other = create_token(site.tokens, "mediator", TOWN)
+        page.get_by_role("button", name="登录", exact=True).click()
+        sign_in(page, site.url, other)
+        revoke_token(site.tokens, token_id(other))
+        page.reload()
+        page.get_by_role("heading", name="登录调解工作台").wait_for()
+        assert page.get_by_role("alert").inner_text() == lost
+
+
+def test_the_pages_own_rules_in_the_browser(browser, offline, site):
+    """The clock, the search and the ID check, run in Chromium as the page runs them."""
+    with opened(browser, offline) as page:
+        page.goto(site.url + "/")
+        got = page.evaluate(
+            """async () => {
+              const c = await import('/static/app/clock.js');
+              const k = await import('/static/app/checks.js');
+              const row = {id: 'X-1', title: '（已隐去）', grid: {name: '武长村第1网格',
+                unit: {name: '武长村委会', parent: {name: '姚庄镇'}}},
+                participants: [{party: {name: '陆某', mobile: '188****1962',
+                                        idNumber: '330421********6590'}}]};
+              return {
+                clocks: ['2021-12-12', '2021-12-13', '2021-12-16', '2021-12-17']
+                  .map(d => c.clock('2021-12-01', 15, d)),
+                none: c.clock('2021-12-01', null, '2021-12-17'),
+                search: ['陆某', '1962', '6590', '姚庄', '陆建国', '18892031962', ' 武长 村 ', '']
+                  .map(t => c.matches(row, t)),
+                ids: ['33042119830308659X', '330421198303086590', '330421198302306590',
+                      '33042119830308659', '33042119830308659x']
+                  .map(k.idNumberProblem),
+                mobiles: ['18892031962', '12892031962', '1889203196'].map(k.mobileProblem),
+              };
+            }"""
+        )
+    assert got["clocks"] == [
+        {"state": "within", "due": "2021-12-16", "left": 4, "over": 0, "limit": 15},
+        {"state": "approaching", "due": "2021-12-16", "left": 3, "over": 0, "limit": 15},
+        {"state": "approaching", "due": "2021-12-16", "left": 0, "over": 0, "limit": 15},
+        {"state": "breached", "due": "2021-12-16", "left": 0, "over": 1, "limit": 15},
+    ]
+    assert got["none"] is None
+    assert got["search"] == [True, True, True, True, False, False, True, True]
+    assert id_check_digit("33042119830308659") == "0"
+    assert got["ids"] == [
+        "校验位应为 0，不是 X",
+        None,
+        "第 7–14 位（19830230）不是出生日期",
+        "身份证号应为 17 位数字加 1 位数字或 X",
+        "校验位应为 0，不是 X",
+    ]
+    assert got["mobiles"] == [
+        None,
+        "手机号应为 11 位数字，以 13–19 开头",
+        "手机号应为 11 位数字，以 13–19 开头",
+    ]
