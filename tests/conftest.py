@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+from graph.backend import Backend
 from graph.embedded import EmbeddedBackend
 
 if TYPE_CHECKING:
@@ -76,17 +77,12 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], lis
     return list(generate.DIVISIONS["demo"]), files
 
 
-@pytest.fixture(scope="session")
-def demo_graph(
-    demo_files: tuple[list[str], list[Path]], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[EmbeddedBackend]:
-    """The demo graph (嘉善 and 景宁), built once per session. Tests only read from it."""
+def load_demo(graph: Backend, demo_files: tuple[list[str], list[Path]]) -> None:
+    """Load the demo counties into `graph`: their division chains, then their files."""
     from loaders.divisions import divisions_within
     from loaders.load import Loader, MemoryTable
 
     codes, files = demo_files
-    graph = EmbeddedBackend(tmp_path_factory.mktemp("demo-graph") / "demo.lbdb")
-    graph.init_schema()
     loader = Loader(graph)
     for code in codes:
         chain = divisions_within(code)
@@ -95,6 +91,16 @@ def demo_graph(
         )
     report = loader.load_paths(files)
     assert report.rejects == [], report.rejects[:5]
+
+
+@pytest.fixture(scope="session")
+def demo_graph(
+    demo_files: tuple[list[str], list[Path]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmbeddedBackend]:
+    """The demo graph (嘉善 and 景宁), built once per session. Tests only read from it."""
+    graph = EmbeddedBackend(tmp_path_factory.mktemp("demo-graph") / "demo.lbdb")
+    graph.init_schema()
+    load_demo(graph, demo_files)
     yield graph
     graph.close()
 
@@ -239,7 +245,23 @@ def neo4j_connect(neo4j_server: Neo4jAt) -> Iterator[Callable[..., Neo4jBackend]
 @pytest.fixture
 def neo4j_backend(neo4j_graph: Neo4jBackend) -> Iterator[Neo4jBackend]:
     """An empty Neo4j graph with the whole schema; emptied again after the test."""
+    held = neo4j_graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    assert held == 0, f"the Neo4j test database holds {held} nodes: is a `neo4j_demo` loaded?"
     try:
+        yield neo4j_graph
+    finally:
+        wipe(neo4j_graph)
+
+
+@pytest.fixture(scope="module")
+def neo4j_demo(
+    neo4j_graph: Neo4jBackend, demo_files: tuple[list[str], list[Path]]
+) -> Iterator[Neo4jBackend]:
+    """The demo graph loaded into Neo4j as `demo_graph` is loaded (about a minute), for the
+    tests of one module, which only read from it; emptied after them. A module that asks for
+    it must not ask for `neo4j_backend`, which empties the database after each test."""
+    try:
+        load_demo(neo4j_graph, demo_files)
         yield neo4j_graph
     finally:
         wipe(neo4j_graph)

@@ -59,7 +59,16 @@ class Built:
         return f"{self.folder / 'classes'}{os.pathsep}{jars}"
 
     def java(self, main: str, *args: str) -> list[str]:
-        return ["java", HEAP, "-XX:+UseSerialGC", "-cp", self.classpath, main, *args]
+        return [
+            "java",
+            HEAP,
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            self.classpath,
+            main,
+            *args,
+        ]
 
 
 def _fingerprint() -> str:

@@ -81,7 +81,8 @@ public final class Server {
         var quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
         var context = new ExecutionContext(
                 home, home.resolve("conf"), quiet, System.err, new DefaultFileSystemAbstraction());
-        int status = AdminTool.execute(context, "dbms", "set-initial-password", password);
+        // "--": a password that begins with "-" is not an option
+        int status = AdminTool.execute(context, "dbms", "set-initial-password", "--", password);
         if (status != 0) {
             System.err.println("could not set the initial password (status " + status + ")");
             System.exit(1);
