@@ -7,6 +7,7 @@ import csv
 import importlib.util
 import io
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,13 @@ def neo4j_launch(neo4j_built: object, tmp_path: Path) -> Iterator[Callable[..., 
         server.stop()
 
 
+@pytest.fixture
+def neo4j_admin(neo4j_built: object) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`neo4j_admin(home, *args)`: `neo4j-admin ARGS` (Neo4j's own, from Maven Central) on
+    the server home `home`, e.g. `database import full …`; no server may run on it."""
+    return lambda home, *args: launcher.admin(neo4j_built, home, *args)
+
+
 @pytest.fixture(scope="session")
 def neo4j_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -255,13 +263,32 @@ def neo4j_backend(neo4j_graph: Neo4jBackend) -> Iterator[Neo4jBackend]:
 
 @pytest.fixture(scope="module")
 def neo4j_demo(
-    neo4j_graph: Neo4jBackend, demo_files: tuple[list[str], list[Path]]
+    request: pytest.FixtureRequest,
+    demo_files: tuple[list[str], list[Path]],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Neo4jBackend]:
-    """The demo graph loaded into Neo4j as `demo_graph` is loaded (about a minute), for the
-    tests of one module, which only read from it; emptied after them. A module that asks for
-    it must not ask for `neo4j_backend`, which empties the database after each test."""
+    """The demo graph loaded into Neo4j as `demo_graph` is loaded (a minute or more), for the
+    tests of one module, which only read from it. On a server of its own, stopped after the
+    module; with GOVGRAPH_TEST_NEO4J_URI, on that server, emptied after the module (then the
+    module must not ask for `neo4j_backend`)."""
+    patient = {"timeout_ms": 120_000}  # a dump reads 55,000 people in one query
+    if os.environ.get("GOVGRAPH_TEST_NEO4J_URI"):
+        shared = request.getfixturevalue("neo4j_graph")
+        graph = connect_neo4j(request.getfixturevalue("neo4j_server"), **patient)
+        try:
+            load_demo(graph, demo_files)
+            yield graph
+        finally:
+            wipe(shared)
+            graph.close()
+        return
+    built = request.getfixturevalue("neo4j_built")
+    server = launcher.start(built, tmp_path_factory.mktemp("neo4j-demo"))
+    graph = connect_neo4j(Neo4jAt(server.uri, server.user, server.password), **patient)
     try:
-        load_demo(neo4j_graph, demo_files)
-        yield neo4j_graph
+        graph.init_schema()
+        load_demo(graph, demo_files)
+        yield graph
     finally:
-        wipe(neo4j_graph)
+        graph.close()
+        server.stop()
