@@ -9,7 +9,7 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -137,6 +137,20 @@ def no_neo4j(why: str) -> NoReturn:
     if os.environ.get("GOVGRAPH_REQUIRE_NEO4J") == "1":
         pytest.fail(f"GOVGRAPH_REQUIRE_NEO4J=1, but {why}", pytrace=False)
     pytest.skip(why)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Every skip for lack of a Neo4j server is told at one place, so `-ra` folds them all
+    into one line (a skip in a fixture is otherwise told at each test)."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2]
+        if "no Neo4j server for the Neo4j tests" in reason:
+            report.longrepr = (__file__, None, reason)
+    return report
 
 
 @dataclass(frozen=True)

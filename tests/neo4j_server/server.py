@@ -42,7 +42,7 @@ def missing() -> str | None:
     if not lacking:
         return None
     return (
-        f"{' and '.join(lacking)} not on PATH: no Neo4j server for the Neo4j tests (install "
+        f"no Neo4j server for the Neo4j tests: {' and '.join(lacking)} not on PATH (install "
         "Java 17+ and Maven, or point GOVGRAPH_TEST_NEO4J_URI at a server)"
     )
 
