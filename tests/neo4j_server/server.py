@@ -195,10 +195,12 @@ def _first_line(process: subprocess.Popen[str], timeout: float) -> str:
 
 
 def admin(built: Built, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `neo4j-admin ARGS` on the server home `home` (which no server may be running on)."""
+    """Run `neo4j-admin ARGS` on the server home `home` (which no server may be running on),
+    in `home`, where the importer writes its `import.report`."""
     (home / "conf").mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         built.java("org.neo4j.cli.AdminTool", *args),
+        cwd=home,
         env={**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")},
         capture_output=True,
         text=True,
