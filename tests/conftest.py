@@ -221,6 +221,8 @@ def connect_neo4j(at: Neo4jAt, **config: object) -> Neo4jBackend:
     """A new backend (a new driver: as another process would have) on the server `at`."""
     from graph.neo4j import Neo4jBackend
 
+    # patient: a cold server on a busy machine may take more than the default 10 s to answer
+    config.setdefault("timeout_ms", 60_000)
     return Neo4jBackend.connect(
         at.uri, user=at.user, password=at.password, database=at.database, **config
     )

@@ -243,7 +243,9 @@ def test_neo4j_admin_imports_the_files_into_a_database_equal_to_the_graph(
     done = neo4j_admin(home, *command.argv[1:])  # the argv without "neo4j-admin"
     assert done.returncode == 0, done.stdout + done.stderr
     server = neo4j_launch(home)
-    graph = Neo4jBackend.connect(server.uri, user="neo4j", password=server.password)
+    graph = Neo4jBackend.connect(
+        server.uri, user="neo4j", password=server.password, timeout_ms=120_000
+    )
     try:
         graph.init_schema()  # the importer creates no constraints: they must hold on its data
         assert dump(graph) == dump(small)

@@ -145,7 +145,12 @@ def test_the_server_killed_mid_load_loses_nothing_committed_and_keeps_nothing_ha
     files. What the loader had committed is there, the open transaction left nothing, and
     the load run again ends as a clean one."""
     server = neo4j_launch()
-    settings = {"max_transaction_retry_time": 2, "connection_acquisition_timeout": 5}
+    # a cold server on a busy machine may take more than the default 10 s for a first query
+    settings = {
+        "max_transaction_retry_time": 2,
+        "connection_acquisition_timeout": 5,
+        "timeout_ms": 120_000,
+    }
     graph = Neo4jBackend.connect(server.uri, user="neo4j", password=server.password, **settings)
     graph.init_schema()
     batches, stop_after = 0, 4
@@ -201,7 +206,9 @@ def test_the_server_killed_mid_load_loses_nothing_committed_and_keeps_nothing_ha
     with pytest.raises(Stop):
         load(expected, example_files, batch_size=3, on_progress=stop)
     again = neo4j_launch(server.home, password=server.password)
-    graph = Neo4jBackend.connect(again.uri, user="neo4j", password=server.password)
+    graph = Neo4jBackend.connect(
+        again.uri, user="neo4j", password=server.password, timeout_ms=120_000
+    )
     try:
         assert dump(graph) == dump(expected)
         load(graph, example_files, batch_size=3)
