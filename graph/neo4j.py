@@ -8,20 +8,31 @@ Facts this adapter is built around (shared/notes/ladybugdb.md, the driver 6.x ma
 - writes go through managed transactions, which the driver retries (transient errors, a lost
   leader, a dropped connection) for up to 30 s. Every write here is therefore idempotent:
   nodes are merged by key and relationships by `rid`, and only the given properties are set;
-- writes share the bookmarks of `execute_query`, so a read that follows a write sees it even
-  on a read replica (the loader looks up endpoints it has just written);
+- reads and writes share one set of bookmarks (the driver's `execute_query` one), so a read
+  that follows a write in this process sees it even on a read replica (the loader looks up
+  endpoints it has just written). Another process is told of a write by its bookmarks
+  (`bookmarks()` after it); it reads through `after(those)`, a view for that one request;
 - every query carries a timeout; values are always parameters, and labels and property names
   come from the schema through `ident`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, RoutingControl, unit_of_work
+from neo4j import (
+    Bookmarks,
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    Query,
+    RoutingControl,
+    unit_of_work,
+)
 from neo4j import exceptions as neo
+from neo4j.api import BookmarkManager
 from neo4j.graph import Node, Path, Relationship
 
 from graph.backend import Params, Row
@@ -48,10 +59,15 @@ class Neo4jBackend:
         read_only: bool = False,
         timeout_ms: int = DEFAULT_TIMEOUT_MS,
         write_timeout_ms: int = DEFAULT_WRITE_TIMEOUT_MS,
+        bookmarks: BookmarkManager | None = None,
     ) -> None:
         self._driver = driver
         self.database = database
         self.read_only = read_only
+        # None: the driver's own, which every backend on this driver shares; a view made by
+        # `after` has one of its own and does not own the driver
+        self._view = bookmarks is not None
+        self._bookmarks = bookmarks or driver.execute_query_bookmark_manager
         # 0 means "no limit of ours": the server's db.transaction.timeout still applies.
         self._timeout = timeout_ms / 1000 if timeout_ms else None
         self._write_timeout = write_timeout_ms / 1000 if write_timeout_ms else None
@@ -69,7 +85,12 @@ class Neo4jBackend:
         write_timeout_ms: int = DEFAULT_WRITE_TIMEOUT_MS,
         **driver_config: Any,
     ) -> Neo4jBackend:
-        """Create the process's driver for `uri`, check it reaches `database`, and wrap it."""
+        """Create the process's driver for `uri`, check it reaches `database`, and wrap it.
+
+        The server sends no notifications unless `driver_config` asks for them: the driver
+        logs each as a warning, and a query that reads a property no node has yet (a column
+        of the schema a county does not fill) would log one on every run."""
+        driver_config.setdefault("notifications_min_severity", "OFF")
         try:
             driver = GraphDatabase.driver(uri, auth=(user, password), **driver_config)
         except (ValueError, neo.DriverError) as exc:
@@ -89,6 +110,32 @@ class Neo4jBackend:
             raise
         return backend
 
+    # -- bookmarks: a write in one process, read by the next request in another -----------
+
+    def bookmarks(self) -> list[str]:
+        """Bookmarks of the writes made through this backend (and of those it has waited for):
+        what a reply to a write hands its caller, so that the caller's next request, in any
+        process, can read what was written (`after`). Opaque text; none before any query."""
+        return sorted(self._bookmarks.get_bookmarks())
+
+    def after(self, bookmarks: Iterable[str]) -> Neo4jBackend:
+        """A view of this backend, on the same driver, whose queries wait until the server
+        they reach holds the writes `bookmarks` name (from `bookmarks()`, perhaps in another
+        process), and what this backend has written. For one request: its own bookmarks are
+        apart, so a bookmark the server refuses fails that request only. Not to be closed."""
+        return Neo4jBackend(
+            self._driver,
+            database=self.database,
+            read_only=self.read_only,
+            timeout_ms=int(self._timeout * 1000) if self._timeout else 0,
+            write_timeout_ms=int(self._write_timeout * 1000) if self._write_timeout else 0,
+            bookmarks=GraphDatabase.bookmark_manager(
+                initial_bookmarks=Bookmarks.from_raw_values(
+                    [*self._bookmarks.get_bookmarks(), *bookmarks]
+                )
+            ),
+        )
+
     # -- the Backend interface ------------------------------------------------------------
 
     def read(self, query: str, params: Params | None = None) -> list[Row]:
@@ -98,9 +145,10 @@ class Neo4jBackend:
                 dict(params or {}),
                 routing_=RoutingControl.READ,
                 database_=self.database,
+                bookmark_manager_=self._bookmarks,
             )
         )
-        return [{k: plain(v) for k, v in zip(keys, r.values(), strict=True)} for r in records]
+        return [dict(zip(keys, map(plain, r.values()), strict=True)) for r in records]
 
     def write(self, statements: Sequence[tuple[str, Params]]) -> None:
         self._transaction(statements, self._write_timeout)
@@ -137,7 +185,8 @@ class Neo4jBackend:
         )
 
     def close(self) -> None:
-        self._driver.close()
+        if not self._view:
+            self._driver.close()
 
     def _transaction(self, statements: Sequence[tuple[str, Params]], timeout: float | None) -> None:
         """Run `statements` in one managed transaction, which the driver may retry."""
@@ -155,8 +204,7 @@ class Neo4jBackend:
 
         def execute() -> None:
             with self._driver.session(
-                database=self.database,
-                bookmark_manager=self._driver.execute_query_bookmark_manager,
+                database=self.database, bookmark_manager=self._bookmarks
             ) as session:
                 session.execute_write(run_all)
 
@@ -276,9 +324,14 @@ def _typed(rows: Sequence[Row], properties: Sequence[Property]) -> list[dict[str
 # -- results and errors -----------------------------------------------------------------------
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """A driver value as plain Python, shaped as the embedded store returns it: dates as
     `datetime.date`, a node as a dict of its properties with `_ID` and `_LABEL`."""
+    if type(value) in _SCALARS:  # most values: returned as they are, without the tests below
+        return value
     if isinstance(value, Node):
         return {"_ID": value.element_id, "_LABEL": min(value.labels, default=None), **_props(value)}
     if isinstance(value, Relationship):

@@ -4,7 +4,8 @@
 // One row per parent (a Suzhou level-3 grid is PART_OF its level-2 grid and its village), or
 // one row with empty parent columns; no row when there is no such grid. `liaisons` counts the
 // grid's LIAISES_WITH bodies (an out-of-county grid's home-county liaison); `parent_level` is
-// a unit's level (village, town…). The chain above a grid is walked one step at a time
+// a unit's level (village, town…), empty for a parent grid (whose level is a number, which
+// LadybugDB would turn into text in this column and Neo4j would not). The chain above a grid is walked one step at a time
 // (queries.escalation.load_chain): each step is kept, and a grid's parents are shared by every
 // grid below them, where a walk of PART_OF*1..8 from each grid costs four times as much.
 MATCH (g:Grid {id: $grid})
@@ -17,4 +18,4 @@ RETURN
   CASE WHEN n.code IS NULL THEN 'Grid' ELSE 'Unit' END AS parent_label,
   coalesce(n.id, n.code) AS parent,
   n.name AS parent_name,
-  n.level AS parent_level
+  CASE WHEN n.code IS NULL THEN NULL ELSE n.level END AS parent_level

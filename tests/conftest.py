@@ -1,19 +1,29 @@
-"""Fixtures shared by the test packages: a fresh embedded graph, and files to load into it."""
+"""Fixtures shared by the test packages: a fresh embedded graph, files to load into it, the
+demo graph, and a real Neo4j server (`neo4j_backend`)."""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+import subprocess
+import sys
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
 
+from graph.backend import Backend
 from graph.embedded import EmbeddedBackend
+
+if TYPE_CHECKING:
+    from graph.neo4j import Neo4jBackend
 
 
 @pytest.fixture
@@ -70,17 +80,12 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], lis
     return list(generate.DIVISIONS["demo"]), files
 
 
-@pytest.fixture(scope="session")
-def demo_graph(
-    demo_files: tuple[list[str], list[Path]], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[EmbeddedBackend]:
-    """The demo graph (嘉善 and 景宁), built once per session. Tests only read from it."""
+def load_demo(graph: Backend, demo_files: tuple[list[str], list[Path]]) -> None:
+    """Load the demo counties into `graph`: their division chains, then their files."""
     from loaders.divisions import divisions_within
     from loaders.load import Loader, MemoryTable
 
     codes, files = demo_files
-    graph = EmbeddedBackend(tmp_path_factory.mktemp("demo-graph") / "demo.lbdb")
-    graph.init_schema()
     loader = Loader(graph)
     for code in codes:
         chain = divisions_within(code)
@@ -89,6 +94,16 @@ def demo_graph(
         )
     report = loader.load_paths(files)
     assert report.rejects == [], report.rejects[:5]
+
+
+@pytest.fixture(scope="session")
+def demo_graph(
+    demo_files: tuple[list[str], list[Path]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmbeddedBackend]:
+    """The demo graph (嘉善 and 景宁), built once per session. Tests only read from it."""
+    graph = EmbeddedBackend(tmp_path_factory.mktemp("demo-graph") / "demo.lbdb")
+    graph.init_schema()
+    load_demo(graph, demo_files)
     yield graph
     graph.close()
 
@@ -194,3 +209,207 @@ def live_server() -> Callable[[Any], Any]:
 def offline() -> Callable[[Any], list[str]]:
     """`tried = offline(page)`: the page reaches only this machine; `tried` lists the rest."""
     return _offline
+
+
+# -- a real Neo4j ----------------------------------------------------------------------------
+#
+# `neo4j_backend` is an empty Neo4j database with the whole schema, emptied again after the
+# test; any test package may ask for it. By default the server is Neo4j Community launched for
+# the session by tests/neo4j_server (Java and Maven needed; the first run fetches Neo4j through
+# Maven). GOVGRAPH_TEST_NEO4J_URI (with _USER, _PASSWORD, _DATABASE: neo4j / "" / neo4j) points
+# the tests at a server of your own instead; its database must be empty and disposable.
+# Without Java or Maven the Neo4j tests skip, saying what is missing, unless
+# GOVGRAPH_REQUIRE_NEO4J=1 (CI sets it), which makes that a failure.
+
+
+def _load_launcher() -> ModuleType:
+    """tests/neo4j_server/server.py, which is not in a package the tests can import."""
+    name = "govgraph_neo4j_test_server"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tests/neo4j_server/server.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+launcher = _load_launcher()
+
+
+def no_neo4j(why: str) -> NoReturn:
+    """Skip the test for lack of a Neo4j server, or fail it when GOVGRAPH_REQUIRE_NEO4J=1."""
+    if os.environ.get("GOVGRAPH_REQUIRE_NEO4J") == "1":
+        pytest.fail(f"GOVGRAPH_REQUIRE_NEO4J=1, but {why}", pytrace=False)
+    pytest.skip(why)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Every skip for lack of a Neo4j server is told at one place, so `-ra` folds them all
+    into one line (a skip in a fixture is otherwise told at each test)."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2]
+        if "no Neo4j server for the Neo4j tests" in reason:
+            report.longrepr = (__file__, None, reason)
+    return report
+
+
+@dataclass(frozen=True)
+class Neo4jAt:
+    """Where a Neo4j server answers and as whom."""
+
+    uri: str
+    user: str
+    password: str
+    database: str = "neo4j"
+
+
+@pytest.fixture(scope="session")
+def neo4j_built() -> object:
+    """The Neo4j test server, built (once; cached in build/neo4j-server/)."""
+    why = launcher.missing()
+    if why:
+        no_neo4j(why)
+    return launcher.build()
+
+
+@pytest.fixture
+def neo4j_launch(neo4j_built: object, tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """`neo4j_launch(home=None, port=0, password=None)`: a server of the test's own (for
+    tests that stop or restart one), on `home` (default: a new folder); stopped after it."""
+    started: list = []
+
+    def launch(home: Path | None = None, **options: object) -> object:
+        server = launcher.start(neo4j_built, home or tmp_path / f"neo4j-{len(started)}", **options)
+        started.append(server)
+        return server
+
+    yield launch
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def neo4j_admin(neo4j_built: object) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`neo4j_admin(home, *args)`: `neo4j-admin ARGS` (Neo4j's own, from Maven Central) on
+    the server home `home`, e.g. `database import full …`; no server may run on it."""
+    return lambda home, *args: launcher.admin(neo4j_built, home, *args)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Neo4jAt]:
+    """The server the Neo4j tests use: GOVGRAPH_TEST_NEO4J_URI's, or one started for the run."""
+    uri = os.environ.get("GOVGRAPH_TEST_NEO4J_URI")
+    if uri:
+        yield Neo4jAt(
+            uri,
+            os.environ.get("GOVGRAPH_TEST_NEO4J_USER", "neo4j"),
+            os.environ.get("GOVGRAPH_TEST_NEO4J_PASSWORD", ""),
+            os.environ.get("GOVGRAPH_TEST_NEO4J_DATABASE", "neo4j"),
+        )
+        return
+    built = request.getfixturevalue("neo4j_built")
+    server = launcher.start(built, tmp_path_factory.mktemp("neo4j-home"))
+    try:
+        yield Neo4jAt(server.uri, server.user, server.password, server.database)
+    finally:
+        server.stop()
+
+
+def connect_neo4j(at: Neo4jAt, **config: object) -> Neo4jBackend:
+    """A new backend (a new driver: as another process would have) on the server `at`."""
+    from graph.neo4j import Neo4jBackend
+
+    # patient: a cold server on a busy machine may take more than the default 10 s to answer
+    config.setdefault("timeout_ms", 60_000)
+    return Neo4jBackend.connect(
+        at.uri, user=at.user, password=at.password, database=at.database, **config
+    )
+
+
+@pytest.fixture(scope="session")
+def neo4j_graph(neo4j_server: Neo4jAt) -> Iterator[Neo4jBackend]:
+    """One backend (one driver) on the server for the whole session, schema created. The
+    database must start empty: the tests delete everything in it."""
+    graph = connect_neo4j(neo4j_server)
+    held = graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    if held:
+        graph.close()
+        pytest.fail(
+            f"{neo4j_server.uri} database {graph.database!r} holds {held} nodes; the Neo4j "
+            "tests delete everything, so they run only on an empty, disposable database"
+        )
+    graph.init_schema()
+    yield graph
+    graph.close()
+
+
+def wipe(graph: Neo4jBackend) -> None:
+    """Delete every node and relationship, a batch per transaction (the schema stays)."""
+    while graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]:
+        graph.write([("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n", {})])
+
+
+@pytest.fixture
+def neo4j_connect(neo4j_server: Neo4jAt) -> Iterator[Callable[..., Neo4jBackend]]:
+    """`neo4j_connect(**config)`: another backend on the test server with a driver of its own,
+    as another process has; `config` goes to `Neo4jBackend.connect`. Closed after the test."""
+    opened: list[Neo4jBackend] = []
+
+    def connect(**config: object) -> Neo4jBackend:
+        opened.append(connect_neo4j(neo4j_server, **config))
+        return opened[-1]
+
+    yield connect
+    for graph in opened:
+        graph.close()
+
+
+@pytest.fixture
+def neo4j_backend(neo4j_graph: Neo4jBackend) -> Iterator[Neo4jBackend]:
+    """An empty Neo4j graph with the whole schema; emptied again after the test."""
+    held = neo4j_graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    assert held == 0, f"the Neo4j test database holds {held} nodes: is a `neo4j_demo` loaded?"
+    try:
+        yield neo4j_graph
+    finally:
+        wipe(neo4j_graph)
+
+
+@pytest.fixture(scope="module")
+def neo4j_demo(
+    request: pytest.FixtureRequest,
+    demo_files: tuple[list[str], list[Path]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Neo4jBackend]:
+    """The demo graph loaded into Neo4j as `demo_graph` is loaded (a minute or more), for the
+    tests of one module, which only read from it. On a server of its own, stopped after the
+    module; with GOVGRAPH_TEST_NEO4J_URI, on that server, emptied after the module (then the
+    module must not ask for `neo4j_backend`)."""
+    patient = {"timeout_ms": 120_000}  # a dump reads 55,000 people in one query
+    if os.environ.get("GOVGRAPH_TEST_NEO4J_URI"):
+        shared = request.getfixturevalue("neo4j_graph")
+        graph = connect_neo4j(request.getfixturevalue("neo4j_server"), **patient)
+        try:
+            load_demo(graph, demo_files)
+            yield graph
+        finally:
+            wipe(shared)
+            graph.close()
+        return
+    built = request.getfixturevalue("neo4j_built")
+    server = launcher.start(built, tmp_path_factory.mktemp("neo4j-demo"))
+    graph = connect_neo4j(Neo4jAt(server.uri, server.user, server.password), **patient)
+    try:
+        graph.init_schema()
+        load_demo(graph, demo_files)
+        yield graph
+    finally:
+        graph.close()
+        server.stop()

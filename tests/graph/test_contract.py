@@ -1,19 +1,13 @@
-"""The backend contract: the same tests for every backend.
+"""The backend contract: the same tests for every backend, the embedded store and Neo4j.
 
-They always run on the embedded store. They run on Neo4j too when GOVGRAPH_TEST_NEO4J_URI is
-set (with GOVGRAPH_TEST_NEO4J_USER, _PASSWORD and _DATABASE, defaults neo4j / "" / neo4j),
-and then also compare the two: the demo counties loaded into both give equal answers to every
-named query. The Neo4j database must be empty and disposable: each test deletes everything in
-it when done.
-
-    docker run --rm -p 7687:7687 -e NEO4J_AUTH=neo4j/contract-test neo4j:5
-    GOVGRAPH_TEST_NEO4J_URI=bolt://localhost:7687 GOVGRAPH_TEST_NEO4J_PASSWORD=contract-test \
-        .venv/bin/pytest tests/graph/test_contract.py
+The Neo4j half runs on the server of `neo4j_backend` (tests/conftest.py): Neo4j Community
+launched for the test run, or the one GOVGRAPH_TEST_NEO4J_URI names. Each Neo4j test starts
+on an empty database and leaves it empty. The demo counties on both stores are compared in
+tests/queries/test_neo4j_parity.py.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -28,48 +22,14 @@ from graph.embedded import EmbeddedBackend
 from graph.errors import BadQuery, ConstraintViolation, QueryTimeout
 from graph.neo4j_admin import export_neo4j_admin
 from graph.schema import SCHEMA
-from loaders.load import Loader, MemoryTable, load
+from loaders.load import load
 
 GRID = SCHEMA.node("Grid")
 PERSON = SCHEMA.node("Person")
 SERVES_IN = SCHEMA.rel("SERVES_IN")
-QUERIES = Path(__file__).resolve().parents[2] / "queries"
-NEO4J_URI = os.environ.get("GOVGRAPH_TEST_NEO4J_URI", "")
-NO_NEO4J = "GOVGRAPH_TEST_NEO4J_URI is not set: no Neo4j server to hold to the contract"
 
 
 # -- the backends ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def neo4j_graph() -> Iterator[Any]:
-    """One Neo4j backend (one driver) for the whole session, on an empty database."""
-    if not NEO4J_URI:
-        pytest.skip(NO_NEO4J)
-    from graph.neo4j import Neo4jBackend
-
-    graph = Neo4jBackend.connect(
-        NEO4J_URI,
-        user=os.environ.get("GOVGRAPH_TEST_NEO4J_USER", "neo4j"),
-        password=os.environ.get("GOVGRAPH_TEST_NEO4J_PASSWORD", ""),
-        database=os.environ.get("GOVGRAPH_TEST_NEO4J_DATABASE", "neo4j"),
-    )
-    held = graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-    if held:
-        graph.close()
-        pytest.fail(
-            f"{NEO4J_URI} database {graph.database!r} holds {held} nodes; the contract suite "
-            "deletes everything, so it runs only on an empty, disposable database"
-        )
-    graph.init_schema()
-    yield graph
-    graph.close()
-
-
-def wipe(graph: Backend) -> None:
-    """Delete everything, a batch per transaction so a big graph fits in memory."""
-    while graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]:
-        graph.write([("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n", {})])
 
 
 @pytest.fixture(params=["embedded", "neo4j"])
@@ -81,11 +41,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         yield graph
         graph.close()
         return
-    graph = request.getfixturevalue("neo4j_graph")
-    try:
-        yield graph
-    finally:
-        wipe(graph)
+    yield request.getfixturevalue("neo4j_backend")
 
 
 @pytest.fixture
@@ -358,130 +314,3 @@ def test_the_admin_export_reads_the_same_files_from_every_backend(
     )
     assert "p1,g1,SERVES_IN," in texts["relationships/SERVES_IN.Person.Grid.csv"]
     assert command.counts["Person"] == 3 and command.counts["SERVES_IN"] == 3
-
-
-# -- parity on the demo counties -------------------------------------------------------------
-
-# A value for every $parameter a named query takes, from the demo graph. A query with a
-# parameter not listed here fails test_every_named_query_runs_on_the_demo_graph: add it.
-SAMPLES: dict[str, Callable[[Backend], Any]] = {
-    "county": lambda g: "330421000000",
-    "grid": lambda g: _first(g, "MATCH (g:Grid) WHERE g.kind = 'micro' RETURN g.id AS k"),
-    "grids": lambda g: [_first(g, "MATCH (g:Grid) WHERE g.kind = 'micro' RETURN g.id AS k")],
-    "units": lambda g: ["330421000000", "330000000000"],
-    "as_of": lambda g: date(2024, 6, 1),
-    "mediation_kinds": lambda g: ["people"],
-    "industry_kinds": lambda g: ["industry"],
-    "court": lambda g: "court",
-    "functions": lambda g: ["justice", "labour"],
-    "domains": lambda g: ["medical", "labour"],
-    "dispute": lambda g: _first(g, "MATCH (d:Dispute)-[:OCCURRED_IN]->(:Grid) RETURN d.id AS k"),
-    "person": lambda g: _first(g, "MATCH (p:Person)-[:SERVES_IN]->(:Grid) RETURN p.id AS k"),
-    "domain": lambda g: "medical",
-    "on": lambda g: date(2024, 6, 1),
-    "limit": lambda g: 10,
-    "experts": lambda g: [
-        r["k"]
-        for r in g.read("MATCH (p:Person)-[:IN_POOL]->(:ExpertPool) RETURN p.id AS k LIMIT 5")
-    ],
-    "place": lambda g: _first(g, "MATCH (g:Grid) WHERE g.kind = 'basic' RETURN g.id AS k"),
-    "unit": lambda g: _first(g, "MATCH (u:Unit) WHERE u.level = 'village' RETURN u.code AS k"),
-    "item": lambda g: _first(g, "MATCH (i:ListItem) RETURN i.id AS k"),
-    "category": lambda g: "medical",
-    "item_class": lambda g: _first(g, "MATCH (i:ListItem) RETURN i.item_class AS k"),
-    "ties": lambda g: ["RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO"],
-    "related_kinds": lambda g: ["family", "colleague"],
-    "other": lambda g: "331127000000",
-    "start": lambda g: date(2021, 1, 1),
-    "until": lambda g: date(2021, 12, 31),
-}
-
-
-def _first(graph: Backend, query: str) -> Any:
-    return graph.read(query + " ORDER BY k LIMIT 1")[0]["k"]
-
-
-def named_queries() -> list[str]:
-    return sorted(
-        p.name.removesuffix(".cypher") for p in QUERIES.glob("*.cypher") if p.name.count(".") == 1
-    )
-
-
-def query_for(name: str, graph: Backend) -> str:
-    """The text `graph` runs: its dialect's variant where one exists."""
-    dialect = getattr(graph, "dialect", "ladybug")  # as queries.library.run picks it
-    variant = QUERIES / f"{name}.{dialect}.cypher"
-    return (variant if variant.exists() else QUERIES / f"{name}.cypher").read_text("utf-8")
-
-
-def samples_for(name: str, graph: Backend) -> dict[str, Any]:
-    from queries.library import get_query
-
-    wanted = get_query(name).parameters
-    missing = [p for p in wanted if p not in SAMPLES]
-    assert not missing, f"{name}: add a sample value for {missing} to SAMPLES in {__file__}"
-    return {p: SAMPLES[p](graph) for p in wanted}
-
-
-def canonical(rows: list[dict[str, Any]]) -> list[str]:
-    """Rows in an order-free, float-tolerant form: equal answers give equal lists."""
-
-    def value(v: Any) -> Any:
-        if isinstance(v, float):
-            return round(v, 9)
-        if isinstance(v, list):
-            return [value(x) for x in v]
-        if isinstance(v, dict):
-            return {k: value(x) for k, x in v.items()}
-        return v
-
-    return sorted(repr(sorted((k, value(v)) for k, v in r.items())) for r in rows)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", named_queries())
-def test_every_named_query_runs_on_the_demo_graph(demo_graph: EmbeddedBackend, name: str) -> None:
-    """The embedded half of parity: each query, with its samples, answers on the demo."""
-    rows = demo_graph.read(query_for(name, demo_graph), samples_for(name, demo_graph))
-    assert isinstance(rows, list)
-
-
-@pytest.fixture(scope="module")
-def neo4j_demo(neo4j_graph: Backend, demo_files: tuple[list[str], list[Path]]) -> Iterator[Backend]:
-    """The demo counties loaded into Neo4j exactly as tests/conftest.py loads them."""
-    from loaders.divisions import divisions_within
-
-    codes, paths = demo_files
-    try:
-        loader = Loader(neo4j_graph)
-        for code in codes:
-            chain = divisions_within(code)
-            loader.load_tables(
-                [
-                    MemoryTable(code, "units", chain.units),
-                    MemoryTable(code, "part_of", chain.part_of),
-                ]
-            )
-        report = loader.load_paths(paths)
-        assert report.rejects == [], report.rejects[:5]
-        yield neo4j_graph
-    finally:
-        wipe(neo4j_graph)
-
-
-@pytest.mark.slow
-def test_the_demo_graph_is_the_same_on_both(
-    demo_graph: EmbeddedBackend, neo4j_demo: Backend
-) -> None:
-    assert dump(neo4j_demo) == dump(demo_graph)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", named_queries())
-def test_both_backends_answer_every_named_query_alike(
-    demo_graph: EmbeddedBackend, neo4j_demo: Backend, name: str
-) -> None:
-    params = samples_for(name, demo_graph)
-    embedded = demo_graph.read(query_for(name, demo_graph), params)
-    server = neo4j_demo.read(query_for(name, neo4j_demo), params)
-    assert canonical(server) == canonical(embedded)
