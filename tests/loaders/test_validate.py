@@ -103,6 +103,8 @@ def test_a_good_row_becomes_typed_values_for_every_property() -> None:
             "population": None,
             "urban": True,
             "location": None,
+            "field": None,
+            "unit_level": None,
             "source": None,
         },
         [],
