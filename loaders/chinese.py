@@ -143,16 +143,23 @@ _CATEGORY_SUFFIXES = ("纠纷", "争议", "矛盾")
 LOOKED_UP = ("Unit", "Domain")  # endpoint labels whose keys a value may give by name
 
 
-def short_names(name: str) -> set[str]:
-    """What people call a unit besides its official name: 武长村委会 → 武长村, 一村村委会 → 一村
-    and 一村村, 国安社区居委会 → 国安社区."""
-    names = {name}
+def everyday_name(name: str) -> str:
+    """A village committee's official name as people say it: 武长村委会 → 武长村, 一村村委会 →
+    一村, 曹家村村民委员会 → 曹家村, 日晖社区居民委员会 → 日晖社区; any other name as it is."""
     for suffix, word in _COMMITTEES:
         if name.endswith(suffix) and len(name) > len(suffix):
             base = name[: -len(suffix)]
-            names.add(base + word)
-            if base.endswith(word):
-                names.add(base)
+            return base if base.endswith(word) else base + word
+    return name
+
+
+def short_names(name: str) -> set[str]:
+    """The names a unit goes by: its official name, its everyday name and, for 一村村委会, 一村村
+    too (the committee's name with 村 for 村委会, as some tables write it)."""
+    names = {name, everyday_name(name)}
+    for suffix, word in _COMMITTEES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            names.add(name[: -len(suffix)] + word)
             break
     return names
 

@@ -11,7 +11,15 @@ import pytest
 
 from graph.embedded import EmbeddedBackend
 from graph.schema import SCHEMA
-from loaders.chinese import MOBILE_RULE, Place, Vocabulary, choice, mobile, parse_date
+from loaders.chinese import (
+    MOBILE_RULE,
+    Place,
+    Vocabulary,
+    choice,
+    everyday_name,
+    mobile,
+    parse_date,
+)
 from loaders.divisions import divisions_within
 from loaders.load import Loader, MemoryTable, Reject
 
@@ -385,3 +393,18 @@ def test_part_of_several_names_offers_each_of_them() -> None:
         "coordinator (协管员/网格协管员), assessor (评议员/网格评议员); did you mean "
         "专职网格员 (full_time) or 兼职网格员 (part_time) or 专业网格员 (inspector)?"
     )
+
+
+def test_everyday_names_of_village_committees() -> None:
+    assert [
+        everyday_name(n)
+        for n in (
+            "武长村委会",
+            "一村村委会",
+            "曹家村村民委员会",
+            "国安村民委员会",
+            "日晖社区居民委员会",
+            "国安社区居委会",
+            "姚庄镇",
+        )
+    ] == ["武长村", "一村", "曹家村", "国安村", "日晖社区", "国安社区", "姚庄镇"]
