@@ -233,7 +233,8 @@ def demo(
     ] = True,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Build the demo graph afresh (嘉善县 and 景宁县), print what it holds, and serve it."""
+    """Build the demo graph afresh (嘉善县, 景宁县, 吴江区 and 东营市), print what it holds, and
+    serve it."""
     import importlib.util
     import shutil
 
@@ -292,10 +293,10 @@ DEMO_MEDIATOR_SCOPE = "330421111"  # 姚庄镇, where the planted dispute 330421
 
 def _summarise(backend: Backend, counties: list[str]) -> None:
     _print_rows(run(backend, "counts_by_label"), Format.table, "Nodes by type")
-    summaries = [run(backend, "county_summary", county=code + "000000")[0] for code in counties]
+    summaries = [run(backend, "county_summary", county=code.ljust(12, "0"))[0] for code in counties]
     # One row per figure and a column per county: the table stays narrow.
     rows = [{"": key, **{s["county"]: s[key] for s in summaries}} for key in summaries[0]]
-    _print_rows(rows[1:], Format.table, "Per county (county_summary)")
+    _print_rows(rows[1:], Format.table, "Per place (county_summary)")
 
 
 def _plain(value: Any) -> Any:

@@ -12,7 +12,10 @@ def _constraints(p: Property) -> str:
     if p.required:
         parts.append("required")
     if p.choices:
-        parts.append("one of " + ", ".join(f"`{c}`" for c in p.choices))
+        named = {c: [n for n, choice in p.names if choice == c] for c in p.choices}
+        parts.append(
+            "one of " + ", ".join(f"`{c}` {' '.join(named[c])}".rstrip() for c in p.choices)
+        )
     if p.check:
         parts.append(f"checked as {p.check.value}")
     if p.minimum is not None or p.maximum is not None:
@@ -45,7 +48,9 @@ def render(schema: Schema = SCHEMA) -> str:
         "columns `from` and `to` (the endpoint keys), `from_type` and `to_type` (the endpoint "
         "labels, needed when the type joins more than one label on that side), and its "
         "properties. Every relationship also stores `rid`, its identity (a digest of its "
-        "type, endpoints and identity properties), which makes reloading idempotent.",
+        "type, endpoints and identity properties), which makes reloading idempotent. A property "
+        "with a closed set of values lists each value with the Chinese names the loaders take "
+        "in its place (`head` 网格长: a file may say either).",
         "",
         "## Node types",
         "",

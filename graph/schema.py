@@ -5,7 +5,9 @@ constraints (`graph.ddl`), loader validation (`loaders.validate`), and `docs/sch
 (`graph.docs`). Add a property here and all of them follow.
 
 Roles are relationships with properties (a person SERVES_IN a grid with role 网格长 from a
-date), never labels on people. Posts and memberships carry `valid_from` / `valid_to` so that
+date), never labels on people. A property with a closed set of values (`choices`) also declares
+the Chinese names people write for each value (`names`: 网格长 for `head`, 男 for `male`), which
+the loaders accept in their place. Posts and memberships carry `valid_from` / `valid_to` so that
 "who held this post on the day the dispute was filed" is a query. Every record carries
 `source`: the file or system it came from.
 """
@@ -55,6 +57,24 @@ class Property:
     mask: Mask | None = None
     minimum: int | None = None
     maximum: int | None = None
+    # Chinese names of the choices, as (name, choice) pairs: a name stands for one choice,
+    # a choice may have several names (网格指导员 and 指导员 for `instructor`).
+    names: tuple[tuple[str, str], ...] = ()
+
+    def choice(self, text: str) -> str | None:
+        """The choice `text` is, or names; None when it is neither."""
+        if text in self.choices:
+            return text
+        return next((choice for name, choice in self.names if name == text), None)
+
+
+def zh(**names: str | tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Chinese names keyed by choice: `zh(male="男", female=("女", "女性"))`."""
+    return tuple(
+        (name, choice)
+        for choice, given in names.items()
+        for name in ((given,) if isinstance(given, str) else given)
+    )
 
 
 @dataclass(frozen=True)
@@ -90,7 +110,16 @@ VALID_TO = Property("valid_to", Type.DATE, "Last day the tie holds; empty while 
 TEMPORAL = (VALID_FROM, VALID_TO)
 
 LEVELS = ("province", "city", "county", "town", "village")
+LEVEL_NAMES = zh(
+    province=("省", "省级"),
+    city=("市", "地市", "市级"),
+    county=("县", "区", "县区", "县级"),
+    town=("镇", "乡", "街道", "乡镇", "镇街", "镇级"),
+    village=("村", "社区", "村社", "村级"),
+)
 GRID_KINDS = ("basic", "dedicated", "professional", "micro", "out_of_county")
+# What a professional grid 专业网格 inspects (吴江: 安监、消防、环保、劳动监察 — source 001).
+GRID_FIELDS = ("work_safety", "fire_safety", "environment", "labour_inspection")
 GRID_ROLES = (
     "head",  # 网格长
     "instructor",  # 网格指导员
@@ -99,6 +128,15 @@ GRID_ROLES = (
     "inspector",  # 专业网格监管员 (一格两员)
     "coordinator",  # 协管员 on a micro-grid
     "assessor",  # 评议员 on a micro-grid
+)
+GRID_ROLE_NAMES = zh(
+    head="网格长",
+    instructor=("网格指导员", "指导员"),
+    full_time="专职网格员",
+    part_time="兼职网格员",
+    inspector=("专业网格员", "专业网格监管员", "监管员"),
+    coordinator=("协管员", "网格协管员"),
+    assessor=("评议员", "网格评议员"),
 )
 DISPUTE_STEPS = (  # Suzhou's eight steps (docs/domain.md §5)
     "discovered",
@@ -109,6 +147,16 @@ DISPUTE_STEPS = (  # Suzhou's eight steps (docs/domain.md §5)
     "supervising",
     "feedback",
     "evaluated",
+)
+DISPUTE_STEP_NAMES = zh(
+    discovered="发现",
+    accepted="受理",
+    routed=("分流", "派单"),
+    handling=("处置", "办理"),
+    tracking="跟踪",
+    supervising="督办",
+    feedback=("反馈", "回访"),
+    evaluated=("评价", "评单"),
 )
 SETTLED_LEVELS = ("grid", "village", "town", "county", "court")
 
@@ -131,7 +179,13 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 check=Check.DIVISION_CODE,
             ),
             _name("Official name, e.g. 嘉善县."),
-            Property("level", description="Level on the ladder.", required=True, choices=LEVELS),
+            Property(
+                "level",
+                description="Level on the ladder.",
+                required=True,
+                choices=LEVELS,
+                names=LEVEL_NAMES,
+            ),
             Property("kind", description="street, town, township, community, village…"),
             Property("edition", description="Edition of the division table the code is from."),
             SOURCE,
@@ -153,7 +207,19 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 minimum=1,
                 maximum=5,
             ),
-            Property("kind", description="Kind of grid.", required=True, choices=GRID_KINDS),
+            Property(
+                "kind",
+                description="Kind of grid.",
+                required=True,
+                choices=GRID_KINDS,
+                names=zh(
+                    basic=("全科网格", "基础网格", "基础全科网格", "综合网格"),
+                    dedicated="专属网格",
+                    professional="专业网格",
+                    micro="微网格",
+                    out_of_county=("域外网格", "县域外网格", "域外综治网格"),
+                ),
+            ),
             Property(
                 "grid_class",
                 Type.INT64,
@@ -165,6 +231,26 @@ NODE_TYPES: tuple[NodeType, ...] = (
             Property("population", Type.INT64, "Residents in the grid.", minimum=0),
             Property("urban", Type.BOOL, "Whether the grid is in a town or city area."),
             Property("location", description="Where an out-of-county grid is, e.g. 杭州市."),
+            Property(
+                "field",
+                description="What a professional grid inspects in the enterprises it covers "
+                "(吴江: 安监, 消防, 环保, 劳动监察).",
+                choices=GRID_FIELDS,
+                names=zh(
+                    work_safety=("安监", "安全生产"),
+                    fire_safety=("消防", "消防安全"),
+                    environment=("环保", "生态环境", "环境保护"),
+                    labour_inspection=("劳动监察", "劳动保障监察"),
+                ),
+            ),
+            Property(
+                "unit_level",
+                description="The level whose unit the grid is, where a place's grid levels follow "
+                "its units (苏州: a level-1 grid is a town's, a level-2 grid a village's); empty "
+                "for a grid inside a village.",
+                choices=LEVELS,
+                names=LEVEL_NAMES,
+            ),
             SOURCE,
         ),
     ),
@@ -176,7 +262,12 @@ NODE_TYPES: tuple[NodeType, ...] = (
         (
             Property("id", description="Person identifier.", required=True, max_length=64),
             _name("Full name.", Mask.NAME),
-            Property("gender", description="Gender.", choices=("male", "female")),
+            Property(
+                "gender",
+                description="Gender.",
+                choices=("male", "female"),
+                names=zh(male=("男", "男性"), female=("女", "女性")),
+            ),
             Property(
                 "id_number",
                 description="18-digit resident ID number 身份证号.",
@@ -206,8 +297,24 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 description="Kind of organisation.",
                 required=True,
                 choices=("committee", "general_branch", "branch", "group", "building_group"),
+                names=zh(
+                    committee=("党委", "党工委", "委员会"),
+                    general_branch=("党总支", "总支部委员会"),
+                    branch=("党支部", "支部委员会"),
+                    group="党小组",
+                    building_group=("楼栋工作组", "楼栋组"),
+                ),
             ),
-            Property("level", description="Level it is built at.", choices=(*LEVELS, "grid")),
+            Property(
+                "level",
+                description="Level it is built at: a unit's, a grid's, a residential area's (小区, "
+                "东营's 小区党支部) or a building's (楼栋).",
+                choices=(*LEVELS, "grid", "residential_area", "building"),
+                names=(
+                    *LEVEL_NAMES,
+                    *zh(grid="网格", residential_area="小区", building=("楼栋", "楼")),
+                ),
+            ),
             SOURCE,
         ),
     ),
@@ -225,7 +332,9 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 required=True,
                 max_length=40,
             ),
-            Property("level", description="Level of government.", choices=LEVELS),
+            Property(
+                "level", description="Level of government.", choices=LEVELS, names=LEVEL_NAMES
+            ),
             SOURCE,
         ),
     ),
@@ -242,8 +351,21 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 description="Kind of center.",
                 required=True,
                 choices=("mediation", "command", "linkage", "command_room", "grid_service"),
+                names=zh(
+                    mediation=("矛调中心", "矛盾纠纷调处化解中心"),
+                    command=("指挥中心", "运行管理中心"),
+                    linkage=("联动中心", "联动指挥中心"),
+                    command_room=("指挥室", "综合信息指挥室"),
+                    grid_service="网格化服务管理中心",
+                ),
             ),
-            Property("level", description="Level it serves.", required=True, choices=LEVELS),
+            Property(
+                "level",
+                description="Level it serves.",
+                required=True,
+                choices=LEVELS,
+                names=LEVEL_NAMES,
+            ),
             Property("grade", description="model or standard (Jiashan's village centers)."),
             Property("windows", Type.INT64, "Reception windows.", minimum=0),
             SOURCE,
@@ -262,8 +384,16 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 description="Kind of organisation.",
                 required=True,
                 choices=("people", "industry", "studio", "lawyer", "chamber", "elders"),
+                names=zh(
+                    people=("人民调解委员会", "调委会"),
+                    industry=("行业性专业性调委会", "行业调委会"),
+                    studio=("调解工作室", "调解室"),
+                    lawyer="律师调解",
+                    chamber="商会调解",
+                    elders="乡贤参事会",
+                ),
             ),
-            Property("level", description="Level it works at.", choices=LEVELS),
+            Property("level", description="Level it works at.", choices=LEVELS, names=LEVEL_NAMES),
             SOURCE,
         ),
     ),
@@ -280,6 +410,13 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 description="Kind of organisation.",
                 required=True,
                 choices=("enterprise", "social", "chamber", "volunteer", "institution"),
+                names=zh(
+                    enterprise="企业",
+                    social="社会组织",
+                    chamber="商会",
+                    volunteer=("志愿者组织", "志愿服务组织"),
+                    institution=("事业单位", "机构"),
+                ),
             ),
             SOURCE,
         ),
@@ -339,21 +476,52 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 "channel",
                 description="How it came in.",
                 choices=("grid_worker", "app", "hotline", "video", "visit", "department"),
+                names=zh(
+                    grid_worker=("网格员上报", "网格员"),
+                    app=("手机APP", "随手拍", "移动端"),
+                    hotline=("12345", "12345热线", "热线"),
+                    video=("视频", "视频接访"),
+                    visit=("来访", "走访"),
+                    department=("部门", "部门移交"),
+                ),
             ),
-            Property("status", description="Step it has reached.", choices=DISPUTE_STEPS),
+            Property(
+                "status",
+                description="Step it has reached.",
+                choices=DISPUTE_STEPS,
+                names=DISPUTE_STEP_NAMES,
+            ),
             Property(
                 "outcome",
                 description="settled, unsettled, withdrawn or litigated; empty while open.",
                 choices=("settled", "unsettled", "withdrawn", "litigated"),
+                names=zh(
+                    settled=("调解成功", "化解", "已化解"),
+                    unsettled=("调解不成", "未化解"),
+                    withdrawn=("撤回", "撤销"),
+                    litigated=("诉讼", "转诉讼"),
+                ),
             ),
             Property(
                 "settled_level",
                 description="Level it was settled at.",
                 choices=SETTLED_LEVELS,
+                names=zh(
+                    grid="网格",
+                    village=("村", "社区", "村社"),
+                    town=("镇", "乡", "街道", "乡镇", "镇街"),
+                    county=("县", "区", "县区"),
+                    court="法院",
+                ),
             ),
             Property("settled_on", Type.DATE, "Day it was settled."),
             Property("parties", Type.INT64, "Number of parties.", minimum=1),
-            Property("warning", description="Warning colour.", choices=("red", "orange", "yellow")),
+            Property(
+                "warning",
+                description="Warning colour.",
+                choices=("red", "orange", "yellow"),
+                names=zh(red=("红", "红色"), orange=("橙", "橙色"), yellow=("黄", "黄色")),
+            ),
             Property("satisfaction", Type.INT64, "Rating 1–5.", minimum=1, maximum=5),
             SOURCE,
         ),
@@ -372,7 +540,9 @@ def _rel(
     return RelType(type_, file, description, endpoints, (*properties, SOURCE), identity)
 
 
-_ROLE = Property("role", description="Role held.", required=True, choices=GRID_ROLES)
+_ROLE = Property(
+    "role", description="Role held.", required=True, choices=GRID_ROLES, names=GRID_ROLE_NAMES
+)
 _POST = Property("post", description="Post held, e.g. 书记, 主任, 首席调解员.")
 _DATE = Property("on_date", Type.DATE, "Day it happened.")
 
@@ -437,6 +607,12 @@ REL_TYPES: tuple[RelType, ...] = (
         "covers",
         "A party organisation built on a grid (支部建在网格上).",
         ("PartyOrg", "Grid"),
+    ),
+    _rel(
+        "SUPERVISES",
+        "supervises",
+        "An enterprise a professional grid inspects in its field (吴江: 80 per grid).",
+        ("Grid", "Organisation"),
     ),
     _rel(
         "WORKS_IN",
@@ -519,7 +695,12 @@ REL_TYPES: tuple[RelType, ...] = (
         ("Person", "Dispute"),
         ("Organisation", "Dispute"),
         properties=(
-            Property("side", description="Side taken.", choices=("applicant", "respondent")),
+            Property(
+                "side",
+                description="Side taken.",
+                choices=("applicant", "respondent"),
+                names=zh(applicant=("申请人", "申请方"), respondent=("被申请人", "被申请方")),
+            ),
         ),
     ),
     _rel(
@@ -539,7 +720,12 @@ REL_TYPES: tuple[RelType, ...] = (
         ("MediationOrg", "Dispute"),
         ("Department", "Dispute"),
         properties=(
-            Property("step", description="Step of the flow.", choices=DISPUTE_STEPS),
+            Property(
+                "step",
+                description="Step of the flow.",
+                choices=DISPUTE_STEPS,
+                names=DISPUTE_STEP_NAMES,
+            ),
             _DATE,
         ),
         identity=("step",),
@@ -580,6 +766,12 @@ REL_TYPES: tuple[RelType, ...] = (
                 description="Kind of tie.",
                 required=True,
                 choices=("family", "colleague", "neighbour", "friend"),
+                names=zh(
+                    family=("亲属", "家人", "亲戚"),
+                    colleague="同事",
+                    neighbour="邻居",
+                    friend="朋友",
+                ),
             ),
             Property("relation", description="The tie in words, e.g. 嫂子."),
         ),

@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar, overload
 from graph.backend import Backend
 from graph.ddl import RID, ident
 from graph.schema import SCHEMA, NodeType, RelType, Schema
+from loaders.chinese import Vocabulary
 from loaders.read import BadRow, Chunk, FileRejected, RawRow, TableFile, chunk_rows, type_stem
 from loaders.validate import CheckedChunk, HeaderError, RowValidator
 
@@ -247,6 +248,14 @@ class Loader:
         self._bulk: dict[str, bool] = {}
         self._names: list[str] = []  # the tables' names, as the packed places refer to them
         self._name_ids: dict[str, int] = {}
+        # Categories and places by name, read from the graph when a row first names one (after
+        # the load's node files, so it knows their units and domains too); once per load call.
+        self._vocabulary: Vocabulary | None = None
+
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary.from_graph(self.backend)
+        return self._vocabulary
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -262,6 +271,7 @@ class Loader:
     def load_tables(self, tables: Iterable[Table]) -> LoadReport:
         order = {name: i for i, name in enumerate(self.schema.files)}
         known = [t for t in tables if self._known(t)]
+        self._vocabulary = None
         for table in sorted(known, key=lambda t: order[t.stem]):
             kind = self.schema.by_file(table.stem)
             assert kind is not None
@@ -292,7 +302,9 @@ class Loader:
         report = FileReport(table.name)
         self.report.files.append(report)
         try:
-            validator = RowValidator(kind, table.columns, traditional=self.traditional)
+            validator = RowValidator(
+                kind, table.columns, traditional=self.traditional, names=self.vocabulary
+            )
         except HeaderError as exc:
             # Every row still has to be accounted for: each is rejected for the header's fault.
             for raw in table.rows():

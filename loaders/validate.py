@@ -2,6 +2,9 @@
 
 The rules come from `graph.schema`: types, required fields, lengths, enumerations, ranges and
 the checks on ID numbers, mobile numbers and division codes. Each problem names its column.
+Values are taken as people write them in Chinese (`loaders.chinese`): a choice by its Chinese
+name (网格长, 男), dates such as 2021年3月1日, mobile numbers with +86 and spaces, and, given a
+vocabulary, a category or a place by name where a relationship's endpoint is a Domain or a Unit.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from typing import Any
 
 from graph.schema import Check, NodeType, Property, RelType, Type
 from loaders.checks import DIVISION_CODE, MOBILE, id_number_problem
+from loaders.chinese import LOOKED_UP, Vocabulary, choice, looked_up, mobile, parse_date
 from loaders.normalise import half_width, looks_like_mojibake, simplified
 from loaders.read import Chunk, RawRow
 
 _INT = re.compile(r"[+-]?\d+")
-_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
@@ -150,22 +153,14 @@ def _parse(p: Property, text: str, was_number: bool) -> Any:
         if text.lower() in _FALSE:
             return False
         raise ValueError("expected true or false")
-    match = _DATE.fullmatch(text)
-    if not match:
-        raise ValueError("expected a date as YYYY-MM-DD")
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError as exc:
-        raise ValueError(f"not a real date: {exc}") from None
+    return parse_date(text)
 
 
 def _string(p: Property, text: str, was_number: bool) -> str:
     if len(text) > p.max_length:
         raise ValueError(f"{len(text)} characters, more than the {p.max_length} allowed")
-    if p.choices and text not in p.choices:
-        close = difflib.get_close_matches(text, p.choices, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"not one of {', '.join(p.choices)}{hint}")
+    if p.choices:
+        return choice(p, text)
     if p.check is Check.ID_NUMBER:
         if was_number or _SCIENTIFIC.fullmatch(text):
             raise ValueError(
@@ -176,8 +171,8 @@ def _string(p: Property, text: str, was_number: bool) -> str:
         if problem:
             raise ValueError(problem)
         return text.upper()
-    if p.check is Check.MOBILE and not MOBILE.fullmatch(text):
-        raise ValueError("a mobile number is 11 digits starting 13–19")
+    if p.check is Check.MOBILE:
+        return mobile(text)
     if p.check is Check.DIVISION_CODE and not DIVISION_CODE.fullmatch(text):
         raise ValueError("a division code has 12 digits, e.g. 330421000000")
     if looks_like_mojibake(text):
@@ -190,11 +185,27 @@ def _string(p: Property, text: str, was_number: bool) -> str:
 class RowValidator:
     """Validates the rows of one file against one node or relationship type."""
 
-    def __init__(self, kind: NodeType | RelType, columns: list[str], *, traditional: bool) -> None:
+    def __init__(
+        self,
+        kind: NodeType | RelType,
+        columns: list[str],
+        *,
+        traditional: bool,
+        names: Callable[[], Vocabulary] | None = None,
+    ) -> None:
+        """`names` gives the vocabulary that a Domain or Unit endpoint written as a name is
+        looked up in; it is asked for only when a row needs it. Without it, keys must be keys."""
         self.kind = kind
         self.columns = columns
         self._properties = {p.name: p for p in kind.properties}
         self._convert: Callable[[str], str] | None = simplified if traditional else None
+        self._names = names
+        # The endpoint columns that may hold a name, with the label each has by default.
+        self._named: dict[str, str] = {}
+        if names is not None and isinstance(kind, RelType):
+            for column, side in (("from", 0), ("to", 1)):
+                if {pair[side] for pair in kind.endpoints} & set(LOOKED_UP):
+                    self._named[column] = kind.endpoints[0][side]
         # Columns that must be present and hold a value in every row.
         self._required = [p.name for p in kind.properties if p.required]
         if isinstance(kind, RelType):
@@ -247,12 +258,30 @@ class RowValidator:
                 values[column] = _parse(p, text, column in raw.numeric)
             except ValueError as exc:
                 problems.append(CellProblem(column, text, str(exc)))
+        for column in self._named:
+            self._look_up(column, values, problems)
         for name in self._required:
             if values.get(name) is None and name not in {x.column for x in problems}:
                 problems.append(CellProblem(name, "", "a value is required"))
         for name in self._properties:
             values.setdefault(name, None)
         return values, problems
+
+    def _label(self, column: str, given: Any) -> str:
+        """The label of an endpoint: its `from_type`/`to_type` cell, or the type's default."""
+        return str(given or self._named[column])
+
+    def _look_up(self, column: str, values: dict[str, Any], problems: list[CellProblem]) -> None:
+        """An endpoint given by name (医疗纠纷, 姚庄镇) replaced by its key, or a problem."""
+        text = values.get(column)
+        label = self._label(column, values.get(f"{column}_type"))
+        if not text or label not in LOOKED_UP or not looked_up(label, text):
+            return
+        assert self._names is not None
+        try:
+            values[column] = self._names().key(label, text)
+        except ValueError as exc:
+            problems.append(CellProblem(column, text, str(exc)))
 
     # -- a chunk at a time ----------------------------------------------------------------
 
@@ -275,6 +304,13 @@ class RowValidator:
             if chunk.numeric is not None and p is not None and p.check is Check.ID_NUMBER:
                 suspects.update(i for i, numeric in enumerate(chunk.numeric) if column in numeric)
             values[column] = cells
+        for column in self._named:  # names of categories and places are looked up row by row
+            labels = values.get(f"{column}_type") or [None] * len(values[column])
+            suspects.update(
+                i
+                for i, (text, given) in enumerate(zip(values[column], labels, strict=True))
+                if text and looked_up(self._label(column, given), text)
+            )
         problems: dict[int, tuple[dict[str, Any], list[CellProblem]]] = {}
         whole: dict[int, dict[str, Any]] = {}
         for i in sorted(suspects):

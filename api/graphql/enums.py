@@ -34,6 +34,8 @@ class PartyOrgLevel(StrEnum):
     TOWN = "town"
     VILLAGE = "village"
     GRID = "grid"
+    RESIDENTIAL_AREA = "residential_area"
+    BUILDING = "building"
 
 
 @strawberry.enum(description=_about("Grid", "kind"))
@@ -43,6 +45,14 @@ class GridKind(StrEnum):
     PROFESSIONAL = "professional"
     MICRO = "micro"
     OUT_OF_COUNTY = "out_of_county"
+
+
+@strawberry.enum(description=_about("Grid", "field"))
+class GridField(StrEnum):
+    WORK_SAFETY = "work_safety"
+    FIRE_SAFETY = "fire_safety"
+    ENVIRONMENT = "environment"
+    LABOUR_INSPECTION = "labour_inspection"
 
 
 @strawberry.enum(description=_about("Person", "gender"))
@@ -158,6 +168,8 @@ class Side(StrEnum):
 CHOICES: dict[tuple[str, str], type[Enum]] = {
     ("Unit", "level"): Level,
     ("Grid", "kind"): GridKind,
+    ("Grid", "field"): GridField,
+    ("Grid", "unit_level"): Level,
     ("Person", "gender"): Gender,
     ("PartyOrg", "kind"): PartyOrgKind,
     ("PartyOrg", "level"): PartyOrgLevel,

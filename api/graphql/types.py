@@ -27,6 +27,7 @@ from api.graphql.enums import (
     DisputeOutcome,
     DisputeStep,
     Gender,
+    GridField,
     GridKind,
     GridRole,
     Level,
@@ -120,6 +121,8 @@ class Grid:
     population: int | None = prop("Grid", "population")
     urban: bool | None = prop("Grid", "urban")
     location: str | None = prop("Grid", "location")
+    field: GridField | None = prop("Grid", "field")
+    unit_level: Level | None = prop("Grid", "unit_level")
     source: str | None = prop("Grid", "source")
 
     @resolver(

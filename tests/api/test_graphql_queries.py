@@ -275,18 +275,18 @@ def test_every_list_counts_its_whole_type(data):
     query = "{ " + " ".join(f"{n}(first: 0) {{ totalCount }}" for n in names) + " }"
     counts = {name: value["totalCount"] for name, value in data(query).items()}
     assert counts == {
-        "units": 354,
-        "grids": 10867,
-        "people": 54763,
-        "partyOrgs": 1193,
-        "departments": 162,
-        "centers": 186,
-        "mediationOrgs": 373,
-        "organisations": 268,
+        "units": 2663,
+        "grids": 18581,
+        "people": 86667,
+        "partyOrgs": 6030,
+        "departments": 204,
+        "centers": 263,
+        "mediationOrgs": 2671,
+        "organisations": 5556,
         "domains": 19,
         "pools": 6,
         "listItems": 229,
-        "disputes": 11043,
+        "disputes": 15504,
     }
 
 

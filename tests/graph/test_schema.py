@@ -68,3 +68,37 @@ def test_posts_and_memberships_carry_temporal_validity():
         "IN_POOL",
         "MEDIATES_IN",
     }
+
+
+def _choice_properties():
+    for kind in (*SCHEMA.nodes, *SCHEMA.rels):
+        owner = kind.label if hasattr(kind, "label") else kind.type
+        for p in kind.properties:
+            if p.choices:
+                yield owner, p
+
+
+def test_every_choice_has_a_chinese_name_and_each_name_stands_for_one_choice():
+    for owner, p in _choice_properties():
+        names = [name for name, _ in p.names]
+        assert len(names) == len(set(names)), (owner, p.name)
+        assert {choice for _, choice in p.names} == set(p.choices), (owner, p.name)
+        assert not set(names) & set(p.choices), (owner, p.name)
+
+
+def test_a_property_tells_a_choice_from_its_name():
+    role = SCHEMA.rel("SERVES_IN").property("role")
+    assert [role.choice(t) for t in ("head", "网格长", "指导员", "网格员", "")] == [
+        "head",
+        "head",
+        "instructor",
+        None,
+        None,
+    ]
+    gender = SCHEMA.node("Person").property("gender")
+    assert [gender.choice(t) for t in ("男", "女性", "female", "M")] == [
+        "male",
+        "female",
+        "female",
+        None,
+    ]

@@ -111,6 +111,8 @@ def test_csv_files_are_the_loaders_format(example, tmp_path):
         "population": "97",
         "urban": "true",
         "location": "",
+        "field": "",
+        "unit_level": "",
         "source": "example.grids.csv",
     }
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from graph.dump import dump
 from graph.embedded import EmbeddedBackend
 from graph.schema import SCHEMA
+from loaders.chinese import MOBILE_RULE
 from loaders.divisions import divisions_within
 from loaders.load import FileReport, Loader, LoadReport, MemoryTable, Reject, load
 
@@ -454,7 +455,7 @@ def test_a_reference_to_a_rejected_row_says_where_it_was_rejected(
     ]
     report = load(backend, files)
     assert report.rejects == [
-        Reject("t.people.csv", 2, "mobile", "12345", "a mobile number is 11 digits starting 13–19"),
+        Reject("t.people.csv", 2, "mobile", "12345", MOBILE_RULE),
         Reject(
             "t.serves_in.csv",
             2,
@@ -634,7 +635,7 @@ def test_the_reconciliation_line(backend: EmbeddedBackend, write_csv: WriteCsv) 
 def test_the_rejects_file(backend: EmbeddedBackend, tmp_path: Path, write_csv: WriteCsv) -> None:
     rows = [
         ["id", "name", "mobile", "gender"],
-        ["p1", "张三", "1381234123", "男"],
+        ["p1", "张三", "1381234123", "M"],  # 男 would do: a choice's Chinese name
         ["p2", "", "", ""],
         ["p3", "王五", "", "male", "extra"],
         ["p4", 'say "hi", then', "", "female"],
@@ -643,8 +644,9 @@ def test_the_rejects_file(backend: EmbeddedBackend, tmp_path: Path, write_csv: W
     report.write_rejects(tmp_path / "rejects.csv")
     assert (tmp_path / "rejects.csv").read_bytes().decode() == (
         "file,line,column,value,reason\r\n"
-        "t.people.csv,2,mobile,1381234123,a mobile number is 11 digits starting 13–19\r\n"
-        't.people.csv,2,gender,男,"not one of male, female"\r\n'
+        't.people.csv,2,mobile,1381234123,"a mobile number is 11 digits starting 13–19 (+86 or '
+        '0086 before it, and spaces or hyphens in it, are fine)"\r\n'
+        't.people.csv,2,gender,M,"not one of male (男/男性), female (女/女性)"\r\n'
         "t.people.csv,3,name,,a value is required\r\n"
         't.people.csv,4,,,"the row has 5 cells, the header 4"\r\n'
     )

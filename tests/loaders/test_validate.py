@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from graph.schema import SCHEMA
+from loaders.chinese import Place, Vocabulary
 from loaders.normalise import half_width, looks_like_mojibake, simplified
-from loaders.read import RawRow
+from loaders.read import Chunk, RawRow
 from loaders.validate import CellProblem, HeaderError, RowValidator
 
 EXCEL_FLOAT = (
@@ -103,6 +104,8 @@ def test_a_good_row_becomes_typed_values_for_every_property() -> None:
             "population": None,
             "urban": True,
             "location": None,
+            "field": None,
+            "unit_level": None,
             "source": None,
         },
         [],
@@ -125,8 +128,9 @@ def test_type_range_and_choice_problems_name_their_column() -> None:
         (
             "kind",
             "Basic",
-            "not one of basic, dedicated, professional, micro, out_of_county; "
-            "did you mean 'basic'?",
+            "not one of basic (全科网格/基础网格/基础全科网格/综合网格), dedicated (专属网格), "
+            "professional (专业网格), micro (微网格), "
+            "out_of_county (域外网格/县域外网格/域外综治网格); did you mean 'basic'?",
         ),
         ("grid_class", "一", "expected a whole number"),
         ("households", "-1", "-1 is below the minimum 0"),
@@ -150,7 +154,12 @@ def test_dates_are_checked_and_full_width_dates_parse() -> None:
         [CellProblem("settled_on", "2024-02-30", "not a real date: day is out of range for month")],
     )
     assert problems("disputes", {"id": "d1", "title": "x", "reported_on": "24/5/1"}) == [
-        ("reported_on", "24/5/1", "expected a date as YYYY-MM-DD")
+        (
+            "reported_on",
+            "24/5/1",
+            "expected a date such as 2021-03-01, 2021/3/1, 2021.3.1, 2021年3月1日 "
+            "or 二〇二一年三月一日",
+        )
     ]
 
 
@@ -201,7 +210,12 @@ def test_id_numbers_by_check_digit_and_as_excel_leaves_them() -> None:
 
 def test_mobile_numbers_and_division_codes_by_format() -> None:
     assert problems("people", {"id": "p1", "name": "张三", "mobile": "1381234123"}) == [
-        ("mobile", "1381234123", "a mobile number is 11 digits starting 13–19")
+        (
+            "mobile",
+            "1381234123",
+            "a mobile number is 11 digits starting 13–19 (+86 or 0086 before it, and spaces or "
+            "hyphens in it, are fine)",
+        )
     ]
     assert (
         problems("people", {"id": "p1", "name": "张三", "mobile": "１３８１２３４１２３４"}) == []
@@ -291,3 +305,74 @@ def test_mojibake_is_told_from_genuine_chinese() -> None:
     # 魏塘街道 garbles to 榄忓�樿�楅亾: GBK could not pair every byte and left U+FFFD.
     assert garbled == ["鍢夊杽鍘�", "寮犱笁", "榄忓�樿�楅亾", "娆ч槼濞滃��"]
     assert [looks_like_mojibake(text) for text in genuine + garbled] == [False] * 6 + [True] * 4
+
+
+# -- Chinese input -------------------------------------------------------------------------
+
+
+def _chunk_values(file: str, rows: list[dict[str, str]], **kw: Any) -> list[dict[str, Any]]:
+    """Each row's values as `validate_chunk` gives them (whole-row values where it fell back)."""
+    kind = SCHEMA.by_file(file)
+    assert kind is not None
+    columns = list(rows[0])
+    validator = RowValidator(kind, columns, traditional=False, **kw)
+    chunk = Chunk(columns, list(range(2, len(rows) + 2)), [[r[c] for r in rows] for c in columns])
+    checked = validator.validate_chunk(chunk)
+    assert checked.problems == {}
+    return [
+        {c: checked.whole[i][c] if i in checked.whole else checked.values[c][i] for c in columns}
+        for i in range(len(rows))
+    ]
+
+
+def test_roles_sex_dates_and_mobiles_in_chinese_row_by_row_and_by_chunk() -> None:
+    people = [
+        {"id": "p1", "name": "沈丽华", "gender": "女", "mobile": "+86 138 1234 5678"},
+        {"id": "p2", "name": "陆建国", "gender": "男性", "mobile": "0086-139-8765-4321"},
+    ]
+    posts = [
+        {"from": "p1", "to": "g1", "role": "网格长", "valid_from": "2021年3月1日"},
+        {"from": "p2", "to": "g1", "role": "指导员", "valid_from": "二〇二一年三月一日"},
+    ]
+    expected_people = [
+        {"id": "p1", "name": "沈丽华", "gender": "female", "mobile": "13812345678"},
+        {"id": "p2", "name": "陆建国", "gender": "male", "mobile": "13987654321"},
+    ]
+    expected_posts = [
+        {"from": "p1", "to": "g1", "role": "head", "valid_from": date(2021, 3, 1)},
+        {"from": "p2", "to": "g1", "role": "instructor", "valid_from": date(2021, 3, 1)},
+    ]
+    by_row = [
+        {k: v for k, v in validate("people", row)[0].items() if k in row} for row in people
+    ] + [{k: v for k, v in validate("serves_in", row)[0].items() if k in row} for row in posts]
+    assert by_row == expected_people + expected_posts
+    assert _chunk_values("people", people) == expected_people
+    assert _chunk_values("serves_in", posts) == expected_posts
+
+
+def test_places_and_categories_by_name_need_a_vocabulary_asked_only_when_needed() -> None:
+    asked: list[int] = []
+
+    def names() -> Vocabulary:
+        asked.append(1)
+        return Vocabulary(
+            {"medical": "医疗纠纷"},
+            [
+                Place("330421000000", "嘉善县", "county", None),
+                Place("330421111000", "姚庄镇", "town", "330421000000"),
+                Place("330421111206", "武长村委会", "village", "330421111000"),
+            ],
+        )
+
+    coded = [{"from": "p1", "to": "330421111206"}, {"from": "p2", "to": "330421111000"}]
+    assert _chunk_values("lives_in", coded, names=names) == coded
+    assert asked == []  # codes are codes: the graph is not read
+    named = [{"from": "p1", "to": "武长村"}, {"from": "p2", "to": "嘉善县姚庄镇"}]
+    assert _chunk_values("lives_in", named, names=names) == coded
+    expertise = {"from": "p1", "to": "医疗纠纷", "from_type": "Person", "to_type": "Domain"}
+    assert _chunk_values("has_expertise", [expertise], names=names) == [
+        expertise | {"to": "medical"}
+    ]
+    # without a vocabulary a name stays as written (the loader then finds no such key)
+    assert _chunk_values("lives_in", named) == named
+    assert problems("lives_in", {"from": "p1", "to": "武长村"}) == []
