@@ -36,9 +36,10 @@ from queries.library import BadParameters, UnknownQuery, run
 class Refused(Exception):
     """The query was not answered: `status` is the HTTP status, the message says why."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, cause: Exception | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.cause = cause  # the error of the check, the library or the store
 
 
 @dataclass(frozen=True)
@@ -163,16 +164,17 @@ def _answer(
         columns = confined.columns or (list(rows[0]) if rows else [])
         return Answer(columns, rows, confined.truncated)
     except NotReadOnly as exc:
-        raise Refused(400, str(exc)) from None
+        raise Refused(400, str(exc), exc) from None
     except (UnknownQuery, BadParameters) as exc:
-        raise Refused(400, str(exc)) from None
+        raise Refused(400, str(exc), exc) from None
     except CopyUnavailable as exc:
-        raise Refused(501, str(exc)) from None
-    except QueryTimeout:
-        raise Refused(408, "the query ran past its time limit; narrow it or add LIMIT") from None
+        raise Refused(501, str(exc), exc) from None
+    except QueryTimeout as exc:
+        message = "the query ran past its time limit; narrow it or add LIMIT"
+        raise Refused(408, message, exc) from None
     except MemoryLimit as exc:
-        raise Refused(400, str(exc)) from None
+        raise Refused(400, str(exc), exc) from None
     except BadQuery as exc:
-        raise Refused(400, str(exc)) from None
+        raise Refused(400, str(exc), exc) from None
     except SandboxFailed as exc:
-        raise Refused(503, str(exc)) from None
+        raise Refused(503, str(exc), exc) from None

@@ -182,7 +182,7 @@ def _limit(memory_mb: int) -> None:
 
 def _serve(config: dict[str, Any]) -> None:
     import ladybug
-    import ladybug._lbug  # noqa: F401  (imported lazily by the store; files are out of reach later)
+    import ladybug._lbug  # imported lazily by the store: files are out of reach by then
 
     from graph.readonly import NotReadOnly, check_plan
 
