@@ -160,7 +160,7 @@ def _answer(
         if not named:
             return sandbox.run(query, params, cap)
         confined = _Confined(sandbox, cap)
-        rows = run(confined, query, **params)
+        rows = run(confined, query, **params)  # type: ignore[arg-type]  # it only reads
         columns = confined.columns or (list(rows[0]) if rows else [])
         return Answer(columns, rows, confined.truncated)
     except NotReadOnly as exc:

@@ -28,7 +28,6 @@ from types import TracebackType
 from typing import Any
 
 import pandas as pd
-
 from pydantic import SecretStr
 
 from api.adhoc import Refused, ask, close_all

@@ -29,7 +29,7 @@ FORBIDDEN = frozenset(
     PROJECT_GRAPH PROJECT_GRAPH_CYPHER""".split()
 )
 _FORBIDDEN_ANYWHERE = re.compile(
-    r"(?<![A-Za-z_])(" + "|".join(sorted(FORBIDDEN, key=len, reverse=True)) + r")(?![A-Za-z0-9_])",
+    r"(?<![A-Za-z_$])(" + "|".join(sorted(FORBIDDEN, key=len, reverse=True)) + r")(?![A-Za-z0-9_])",
     re.IGNORECASE,
 )
 # Procedures a read may call: the catalogue.
@@ -146,7 +146,7 @@ def _check(found: list[Token]) -> None:
         word = token.text.upper()
         if word == "CALL" and previous != ".":
             _check_call(found, i)
-        elif following == "(" and word not in _NOT_FUNCTIONS:
+        elif following == "(" and word not in _NOT_FUNCTIONS and previous.upper() != "CALL":
             name = ("" if previous != "." else found[i - 2].text + ".") + token.text
             if name.lower() not in FUNCTIONS:
                 raise NotReadOnly(
@@ -160,8 +160,13 @@ def _check_call(found: list[Token], i: int) -> None:
     following = found[i + 1] if i + 1 < len(found) else None
     if following is not None and following.text == "{":
         return  # a subquery: its own clauses are checked like the rest
-    name = following.text if following is not None and following.kind == "word" else ""
-    after = found[i + 2].text if i + 2 < len(found) else ""
+    parts: list[str] = []
+    j = i + 1
+    while j < len(found) and (found[j].kind == "word" or found[j].text == "."):
+        parts.append(found[j].text)
+        j += 1
+    name = "".join(parts)
+    after = found[j].text if j < len(found) else ""
     if name.lower() not in ALLOWED_PROCEDURES or after != "(":
         allowed = ", ".join(sorted(ALLOWED_PROCEDURES))
         raise NotReadOnly(
@@ -175,12 +180,14 @@ def _check_call(found: list[Token], i: int) -> None:
 # Operators of LadybugDB plans that only read what the store holds, and the table functions
 # that only read the catalogue or an intermediate result. Anything else in a plan is refused.
 READ_OPERATORS = frozenset(
-    """RESULT_COLLECTOR PROJECTION SCAN_NODE_TABLE QUERY_PRIMARY_KEY_LOOKUP AGGREGATE_FINALIZE SCAN_REL_TABLE PRIMARY_KEY_SCAN_NODE_TABLE
+    """RESULT_COLLECTOR PROJECTION SCAN_NODE_TABLE QUERY_PRIMARY_KEY_LOOKUP AGGREGATE_FINALIZE
+    SCAN_REL_TABLE PRIMARY_KEY_SCAN_NODE_TABLE
     EXTEND RECURSIVE_EXTEND PATH_PROPERTY_PROBE FILTER FLATTEN HASH_JOIN HASH_JOIN_BUILD
     HASH_JOIN_PROBE INTERSECT INTERSECT_BUILD AGGREGATE AGGREGATE_SCAN ORDER_BY ORDER_BY_MERGE
     ORDER_BY_SCAN TOP_K TOP_K_SCAN LIMIT SKIP MULTIPLICITY_REDUCER UNWIND CROSS_PRODUCT
     UNION_ALL_SCAN SEMI_MASKER EMPTY_RESULT DUMMY_SINK DUMMY_SIMPLE_SINK PARTITIONER
-    TABLE_FUNCTION_CALL OFFSET COUNT_REL_TABLE EXISTENTIAL_JOIN MARK_JOIN RECURSIVE_JOIN SCAN_NODE_ID""".split()
+    TABLE_FUNCTION_CALL OFFSET COUNT_REL_TABLE EXISTENTIAL_JOIN MARK_JOIN RECURSIVE_JOIN
+    SCAN_NODE_ID""".split()
 )
 READ_TABLE_FUNCTIONS = frozenset({"READ_FTABLE", "SHOW_TABLES", "TABLE_INFO"})
 _OPERATOR = re.compile(r"│\s*([A-Z][A-Z0-9_]*)\[\d+\]\s*│")

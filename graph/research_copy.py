@@ -8,11 +8,11 @@ A query on the copy cannot reveal a real value, whatever its text does: the valu
 there. `WHERE p.name = '张三'` compares against pseudonyms and confirms no guess.
 
 A copy lives in `root/<fingerprint>/graph.lbdb`. The fingerprint covers the view (and which
-key, by an HMAC of a constant, never the key itself) and the main store's state: its path, its
-version within this process (moved on by every write) and the size and modification time of its files. A copy whose
-fingerprint matches is reused; otherwise it is rebuilt (read every node and relationship,
-apply the policy, COPY into a fresh store: a few seconds for the demo graph, docs/research.md
-has figures) in a temporary folder and renamed into place, and older copies are removed.
+key, by an HMAC of a constant, never the key itself) and the main store's state: its path,
+its version within this process (moved on by every write) and the size and modification time
+of its files. A copy whose fingerprint matches is reused; otherwise it is rebuilt (read every
+node and relationship, apply the policy, COPY into a fresh store; docs/research.md has the
+cost) in a temporary folder and renamed into place, and older copies are removed.
 """
 
 from __future__ import annotations
@@ -87,14 +87,18 @@ def build(main: Backend, store: Path, privacy: Privacy, schema: Schema = SCHEMA)
     try:
         copy.init_schema()
         for node in schema.nodes:
-            columns = ", ".join("n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties)
+            columns = ", ".join(
+                "n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties
+            )
             rows = main.read("MATCH (n:" + ident(node.label) + ") RETURN " + columns)
             if rows:
                 copy.upsert_nodes(node, [privacy.apply(node.label, r) for r in rows], bulk=True)
         for rel in schema.rels:
             groups: dict[tuple[str, str], list[Row]] = {}
             for a, b in rel.endpoints:
-                rows = main.read(_rel_query(rel.type, a, b, schema, [p.name for p in rel.properties]))
+                rows = main.read(
+                    _rel_query(rel.type, a, b, schema, [p.name for p in rel.properties])
+                )
                 groups[(a, b)] = [privacy.apply(rel.type, r) for r in rows]
             copy.upsert_rels(rel, groups, bulk=True)
     finally:
@@ -109,6 +113,12 @@ def _rel_query(rel: str, a: str, b: str, schema: Schema, properties: list[str]) 
         *("e." + ident(p) + " AS " + ident(p) for p in properties),
     ]
     return (
-        "MATCH (x:" + ident(a) + ")-[e:" + ident(rel) + "]->(y:" + ident(b) + ") RETURN "
+        "MATCH (x:"
+        + ident(a)
+        + ")-[e:"
+        + ident(rel)
+        + "]->(y:"
+        + ident(b)
+        + ") RETURN "
         + ", ".join(columns)
     )

@@ -9,8 +9,9 @@ The process (`python -m graph.sandbox`) opens one store read-only — a copy mad
   them. Where the kernel has no Landlock, the process says so and runs without it, the
   file-descriptor limit below being the remaining barrier;
 - RLIMIT_NOFILE is set to the descriptors already open, so nothing new can be opened at all;
-- RLIMIT_AS bounds its memory (what the store mapped on opening, and `memory_mb` more): a query building a billion-element list fails with
-  `std::bad_alloc` in the store, and the process, or at worst only it, ends;
+- RLIMIT_AS bounds its memory (what the store mapped on opening, and `memory_mb` more): a
+  query building a billion-element list fails with `std::bad_alloc` in the store, and the
+  process, or at worst only it, ends;
 - RLIMIT_FSIZE 0 and RLIMIT_CORE 0: it cannot grow a file nor dump its memory.
 
 Its environment holds nothing of the server's (no key, no token file, no settings). Each
@@ -202,7 +203,7 @@ def _serve(config: dict[str, Any]) -> None:
     conn.set_max_threads_for_exec(1)
     if config["timeout_ms"]:
         conn.set_query_timeout(config["timeout_ms"])
-    conn.execute("RETURN 1").get_all()  # let the store open what it opens lazily
+    conn.execute("RETURN 1").get_all()  # type: ignore[union-attr]  # let the store open what it opens lazily
     _limit(config["memory_mb"])
     out.write(json.dumps({"ready": True, "landlock": abi}) + "\n")
     out.flush()
@@ -228,7 +229,7 @@ def _answer(conn: Any, request: dict[str, Any], check_plan: Any) -> dict[str, An
     result = conn.execute(query, params)
     try:
         columns = result.get_column_names()
-        rows = []
+        rows: list[dict[str, Any]] = []
         while len(rows) <= cap and result.has_next():
             rows.append(dict(zip(columns, result.get_next(), strict=True)))
     finally:

@@ -144,7 +144,7 @@ def test_the_store_and_the_kernel_refuse_it_without_our_check(sandbox, query):
 
 
 def test_the_process_can_read_no_file_outside_its_folder(sandbox):
-    with pytest.raises(BadQuery, match="Permission denied|Cannot open"):
+    with pytest.raises(BadQuery, match=r"Permission denied|Cannot open"):
         sandbox.run(f"LOAD FROM '{sandbox.secret}' RETURN *", {}, 10, check=False)
     assert sandbox.landlock > 0  # Linux with Landlock: the kernel refused, not a check
 
