@@ -53,6 +53,8 @@ def fingerprint(main: Backend, privacy: Privacy) -> str:
     if privacy.key is not None:
         parts.append(hmac.new(privacy.key, b"research copy", hashlib.sha256).hexdigest())
     for file in sorted(Path(path).parent.glob(Path(path).name + "*")):
+        if not file.is_file():
+            continue  # the copies' own folder sits beside the store: it is not the graph
         stat = file.stat()
         parts += [file.name, str(stat.st_size), str(stat.st_mtime_ns)]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
