@@ -1,4 +1,6 @@
-"""The audit log of researchers' queries: one JSON line per query, accepted or refused.
+"""The audit log of ad-hoc queries: a `started` line before a query runs, and a line with its
+outcome (`accepted` or `refused`) after, both carrying the same `asked` id. A query that ends
+its process, or the server, still left its `started` line.
 
 Records are only ever appended (the file is opened O_APPEND and created 0600), and each holds
 the SHA-256 of the line before it, so that a changed or removed line breaks the chain:
@@ -30,11 +32,12 @@ class AuditRecord:
     who: str  # role, and for tokens the first characters of the token's hash
     query: str
     params: dict[str, Any]
-    outcome: str  # "accepted" or "refused"
+    outcome: str  # "started", then "accepted" or "refused"
     rows: int = 0
     truncated: bool = False
     duration_ms: float = 0.0
     reason: str = ""
+    asked: str = ""  # one id for the started line and the outcome line of a query
 
 
 class AuditLog:

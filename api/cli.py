@@ -26,9 +26,8 @@ from rich.table import Table
 from api.settings import Settings, get_settings
 from graph.backend import Backend, open_backend
 from graph.errors import GraphError
-from graph.readonly import NotReadOnly, check_read_only
 from loaders.load import Loader, LoadReport, MemoryTable
-from queries.library import BadParameters, UnknownQuery, run
+from queries.library import run
 
 app = typer.Typer(
     pretty_exceptions_show_locals=False,
@@ -371,42 +370,41 @@ def cypher(
 ) -> None:
     """Run a read query on the graph (opened read-only) and print its rows.
 
-    Ad-hoc Cypher passes the read-only check first; at most GOVGRAPH_CYPHER_ROW_CAP rows are
-    printed (a note says when more matched), and every query is written to the audit log.
+    The query runs through the same path as POST /cypher (api.adhoc): checked, on a copy of
+    the graph made for ROLE's view (de-identified for researchers, masked for viewers and
+    mediators, raw for admins), in a confined process; at most GOVGRAPH_CYPHER_ROW_CAP rows are
+    printed (a note says when more matched), and the audit log records it before and after.
     """
     import getpass
-    import time
 
-    from api.audit import AuditLog, AuditRecord
-    from graph.pseudonym import Privacy, key_from_text
+    from api.adhoc import Refused, ask, close_all
+    from api.audit import AuditLog
 
     settings = _settings()
     params = dict(_parse_param(p) for p in param or [])
-    audit = AuditLog(Path(settings.audit_log))
     who = f"cli:{getpass.getuser()}:{role.value}"
-    started = time.perf_counter()
     with _backend(settings, read_only=True, serving=True) as backend:
         try:
-            if " " not in query.strip():
-                rows = run(backend, query.strip(), **params)
-            else:
-                # The store is open read-only, but that still lets LOAD FROM read files.
-                check_read_only(query)
-                rows = backend.read(query, params)
-        except (GraphError, UnknownQuery, BadParameters, NotReadOnly) as exc:
-            audit.append(AuditRecord(who, query, params, "refused", reason=str(exc)))
+            result = ask(
+                backend,
+                settings,
+                AuditLog(Path(settings.audit_log)),
+                who=who,
+                role=role.value,
+                query=query,
+                params=params,
+                named=" " not in query.strip(),
+            )
+        except Refused as exc:
             console.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(2) from None
-    cap = settings.cypher_row_cap
-    secret = settings.pseudonym_key.get_secret_value()
-    privacy = Privacy.for_role(role.value, key_from_text(secret) if secret else None)
-    shown = privacy.rows(rows[:cap], query)
-    duration = round((time.perf_counter() - started) * 1000, 1)
-    audit.append(AuditRecord(who, query, params, "accepted", len(shown), len(rows) > cap, duration))
-    _print_rows(shown, format, bom=bom)
-    if len(rows) > cap:
+        finally:
+            close_all()
+    _print_rows(result.rows, format, bom=bom)
+    if result.truncated:
         console.print(
-            f"truncated: {len(rows)} rows matched, {cap} shown (GOVGRAPH_CYPHER_ROW_CAP)",
+            f"truncated: more than {len(result.rows)} rows matched, {len(result.rows)} shown "
+            "(GOVGRAPH_CYPHER_ROW_CAP)",
             highlight=False,
         )
 

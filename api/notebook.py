@@ -6,10 +6,11 @@
         g.query("county_summary", county="330421000000")
         g.query("MATCH (p:Person)-[:SERVES_IN]->(g:Grid) RETURN p.name AS name, g.id AS grid")
 
-The graph is opened read-only. Ad-hoc Cypher passes `graph.readonly.check_read_only` first;
-named queries run through `queries.library.run`. Every result passes through the role's
-privacy policy (`graph.pseudonym.Privacy`): admin raw; researcher pseudonymised with a key,
-masked without one; viewer and mediator masked.
+The graph is opened read-only. Named queries and ad-hoc Cypher take the one path of
+`api.adhoc` (as POST /cypher and `govgraph cypher` do): checked, run in a confined process on
+a copy of the graph made for the role's view (admin raw; researcher pseudonymised with a key,
+masked without one; viewer and mediator masked), capped at GOVGRAPH_CYPHER_ROW_CAP rows and
+written to the audit log (GOVGRAPH_AUDIT_LOG) before and after.
 
 The role is a policy, not a lock: whoever can open the graph file (or holds the Neo4j
 password) can read it raw. It keeps personal data out of results and exports by default, so
@@ -19,6 +20,7 @@ pseudonymised export or the API, never the store itself. See docs/notebook.md.
 
 from __future__ import annotations
 
+import getpass
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,15 +28,21 @@ from types import TracebackType
 from typing import Any
 
 import pandas as pd
+from pydantic import SecretStr
 
+from api.adhoc import Refused, ask, close_all
+from api.audit import AuditLog
 from api.settings import Settings
 from graph.backend import Backend, open_backend
 from graph.pseudonym import Privacy, View, key_from_text
-from graph.readonly import check_read_only
 from loaders.export import ExportReport, Format, export
-from queries.library import get_query, named_queries, run
+from queries.library import get_query, named_queries
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class QueryRefused(ValueError):
+    """The query was not answered (refused by the check, too slow, too big); says why."""
 
 
 class Graph:
@@ -47,12 +55,16 @@ class Graph:
         role: str = "researcher",
         pseudonym_key: bytes | str | None = None,
         owns_backend: bool = False,
+        settings: Settings | None = None,
     ) -> None:
         if isinstance(pseudonym_key, str):
             pseudonym_key = key_from_text(pseudonym_key)
         self.backend = backend
         self.role = role
         self.privacy = Privacy.for_role(role, pseudonym_key)
+        secret = SecretStr(pseudonym_key.hex() if pseudonym_key else "")
+        self._settings = (settings or Settings()).model_copy(update={"pseudonym_key": secret})
+        self._audit = AuditLog(Path(self._settings.audit_log))
         self._owns = owns_backend
 
     @classmethod
@@ -90,7 +102,13 @@ class Graph:
             read_threads=settings.read_threads,
         )
         try:
-            return cls(backend, role=role, pseudonym_key=pseudonym_key, owns_backend=True)
+            return cls(
+                backend,
+                role=role,
+                pseudonym_key=pseudonym_key,
+                owns_backend=True,
+                settings=settings,
+            )
         except Exception:
             backend.close()
             raise
@@ -105,11 +123,21 @@ class Graph:
     def rows(self, name_or_cypher: str, /, **params: Any) -> list[dict[str, Any]]:
         """The rows of a named query (by its name) or of ad-hoc Cypher, as the role sees them."""
         text = name_or_cypher.strip()
-        if _NAME.fullmatch(text):
-            query = get_query(text)  # UnknownQuery lists the library
-            return self.privacy.rows(run(self.backend, text, **params), query=query.text)
-        check_read_only(text)
-        return self.privacy.rows(self.backend.read(text, params), query=text)
+        try:
+            result = ask(
+                self.backend,
+                self._settings,
+                self._audit,
+                who=f"notebook:{getpass.getuser()}:{self.role}",
+                role=self.role,
+                query=text,
+                params=params,
+                named=_NAME.fullmatch(text) is not None,
+            )
+        except Refused as exc:
+            # the check's, the library's or the store's own error, as a notebook expects
+            raise (exc.cause or QueryRefused(str(exc))) from None
+        return result.rows
 
     def query(self, name_or_cypher: str, /, **params: Any) -> pd.DataFrame:
         """A named query or ad-hoc Cypher with `$parameters`, as a DataFrame.
@@ -166,6 +194,7 @@ class Graph:
 
     def close(self) -> None:
         """Close the store, if this object opened it."""
+        close_all()
         if self._owns:
             self._owns = False
             self.backend.close()

@@ -1,16 +1,14 @@
-"""POST /cypher: researchers' read-only Cypher, bounded, audited and pseudonymised.
+"""POST /cypher: researchers' and admins' read-only Cypher, through `api.adhoc`.
 
-Every query is checked by `graph.readonly` before it reaches the store (a read-only handle
-still reads server files with LOAD FROM), runs under the store's time limit, returns at most
-GOVGRAPH_CYPHER_ROW_CAP rows with a `truncated` flag, and is written to the audit log whether
-it was accepted or refused. Researchers see stable pseudonyms for personal data (with
-GOVGRAPH_PSEUDONYM_KEY set; masked values without it); admins see raw values.
+The query runs in a confined process on a copy of the graph made for the caller's view: a
+de-identified copy for researchers (pseudonyms, masks, withheld text: the real values are not
+in it), a raw one for admins. It is checked before it runs, bounded in time, memory and rows,
+and audited before and after (docs/research.md).
 """
 
 from __future__ import annotations
 
-import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,13 +16,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from api.adhoc import Refused, ask
 from api.audit import AuditLog, AuditRecord
 from api.auth import Caller, Role
 from api.deps import CallerDep, GraphDep
 from api.settings import Settings
-from graph.errors import BadQuery, QueryTimeout
-from graph.pseudonym import Privacy, key_from_text
-from graph.readonly import NotReadOnly, check_read_only
 
 router = APIRouter()
 
@@ -45,6 +41,8 @@ class CypherResponse(BaseModel):
 def _plain(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -61,11 +59,6 @@ def _who(caller: Caller) -> str:
     )
 
 
-def _privacy(settings: Settings, caller: Caller) -> Privacy:
-    secret = settings.pseudonym_key.get_secret_value()
-    return Privacy.for_role(caller.role.value, key_from_text(secret) if secret else None)
-
-
 @router.post(
     "/cypher",
     response_model=CypherResponse,
@@ -76,37 +69,28 @@ async def cypher(
 ) -> CypherResponse:
     settings: Settings = request.app.state.settings
     audit: AuditLog = request.app.state.audit
-
-    def refuse(status: int, reason: str) -> HTTPException:
-        audit.append(AuditRecord(_who(caller), body.query, body.params, "refused", reason=reason))
-        return HTTPException(status, reason)
-
     if caller.role not in (Role.RESEARCHER, Role.ADMIN):
-        raise refuse(403, "ad-hoc Cypher is for the researcher and admin roles")
+        reason = "ad-hoc Cypher is for the researcher and admin roles"
+        audit.append(AuditRecord(_who(caller), body.query, body.params, "refused", reason=reason))
+        raise HTTPException(403, reason)
     try:
-        check_read_only(body.query)
-    except NotReadOnly as exc:
-        raise refuse(400, str(exc)) from None
-    started = time.perf_counter()
-    try:
-        rows = await run_in_threadpool(graph.read, body.query, body.params)
-    except QueryTimeout:
-        raise refuse(408, "the query ran past its time limit; narrow it or add LIMIT") from None
-    except BadQuery as exc:
-        raise refuse(400, str(exc)) from None
-    duration = round((time.perf_counter() - started) * 1000, 1)
-    cap = settings.cypher_row_cap
-    truncated = len(rows) > cap
-    shown = _privacy(settings, caller).rows(rows[:cap], body.query)
-    audit.append(
-        AuditRecord(
-            _who(caller), body.query, body.params, "accepted", len(shown), truncated, duration
+        result = await run_in_threadpool(
+            lambda: ask(
+                graph,
+                settings,
+                audit,
+                who=_who(caller),
+                role=caller.role.value,
+                query=body.query,
+                params=body.params,
+            )
         )
-    )
+    except Refused as exc:
+        raise HTTPException(exc.status, str(exc)) from None
     return CypherResponse(
-        columns=list(rows[0]) if rows else [],
-        rows=[_plain(r) for r in shown],
-        row_count=len(shown),
-        truncated=truncated,
-        duration_ms=duration,
+        columns=result.columns,
+        rows=[_plain(r) for r in result.rows],
+        row_count=len(result.rows),
+        truncated=result.truncated,
+        duration_ms=result.duration_ms,
     )

@@ -88,6 +88,17 @@ class Settings(BaseSettings):
         "./data/audit.jsonl",
         description="Append-only, hash-chained log of every ad-hoc Cypher query.",
     )
+    research_copies: str = Field(
+        "",
+        description="Folder of the copies of the graph that ad-hoc Cypher reads (de-identified "
+        "for researchers, raw for admins); empty: beside the store, `<GOVGRAPH_DB>.copies`.",
+    )
+    research_memory_mb: int = Field(
+        1024,
+        ge=64,
+        description="Memory one ad-hoc Cypher query may take beyond what its store maps; a "
+        "query needing more is stopped with a 400.",
+    )
     pseudonym_key: SecretStr = Field(
         SecretStr(""),
         description="Secret key of researchers' pseudonyms (at least 16 bytes; "

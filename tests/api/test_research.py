@@ -108,7 +108,9 @@ async def test_anything_but_reading_is_refused_and_audited(tmp_path, graph, quer
     async with client_for(tmp_path, graph) as ask:
         response = await ask("admin", query)
     assert response.status_code == 400
-    [record] = audit(tmp_path)
+    started, record = audit(tmp_path)
+    assert (started["outcome"], started["query"]) == ("started", query)
+    assert started["asked"] == record["asked"] != ""
     assert record["outcome"] == "refused"
     assert record["reason"] == response.json()["error"]["message"]
     assert len(graph.read("MATCH (p:Person) RETURN p.id AS id")) == 5
@@ -122,7 +124,8 @@ async def test_rows_beyond_the_cap_are_cut_and_flagged(tmp_path, graph):
         2,
         True,
     )
-    [record] = audit(tmp_path)
+    started, record = audit(tmp_path)
+    assert (started["outcome"], started["asked"]) == ("started", record["asked"])
     assert (record["outcome"], record["rows"], record["truncated"]) == ("accepted", 2, True)
 
 
@@ -142,13 +145,15 @@ async def test_every_query_is_audited_in_a_chain_that_shows_tampering(tmp_path, 
         )
     records = audit(tmp_path)
     assert [(r["who"], r["outcome"], r["params"]) for r in records] == [
+        (ask.who["researcher"], "started", {}),
         (ask.who["researcher"], "accepted", {}),
         (ask.who["viewer"], "refused", {}),
+        (ask.who["admin"], "started", {"kind": "micro"}),
         (ask.who["admin"], "accepted", {"kind": "micro"}),
     ]
     log = tmp_path / "audit.jsonl"
     assert verify(log) is None
     lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[1] = lines[1].replace('"refused"', '"accepted"')
+    lines[2] = lines[2].replace('"refused"', '"accepted"')
     log.write_text("".join(lines), encoding="utf-8")
-    assert verify(log) == 3  # the line after the changed one no longer chains
+    assert verify(log) == 4  # the line after the changed one no longer chains

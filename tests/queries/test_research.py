@@ -23,8 +23,6 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.notebook import Graph
 from graph.embedded import EmbeddedBackend
-from graph.pseudonym import personal_columns
-from graph.schema import Mask
 from loaders.load import Loader, MemoryTable
 from queries.brokerage import Broker, brokers, projection
 from queries.library import get_query, named_queries, run
@@ -53,19 +51,6 @@ def test_the_catalogue_is_in_the_library() -> None:
         "research_stationed_departments",
         "research_time_to_settle",
     ]
-
-
-def test_only_the_interlocks_name_is_personal_data() -> None:
-    """What the privacy policy masks for a researcher: a person's name, and nothing else (not
-    the names of grids, units, bodies or party organisations)."""
-    found = {
-        name: personal_columns(query.text, [])
-        for name, query in named_queries().items()
-        if name.startswith("research_")
-    }
-    assert {name: cols for name, cols in found.items() if cols} == {
-        "research_interlocks": {"name": Mask.NAME}
-    }
 
 
 # -- on the demo graph ---------------------------------------------------------------------

@@ -1,0 +1,126 @@
+"""Copies of the graph for ad-hoc Cypher: de-identified for researchers (PIPL 去标识化).
+
+A copy has the main store's structure, nodes and relationships, with every property the
+schema marks personal replaced as `Privacy.apply` shows it to the role: the researcher's
+keyed pseudonym (the same as GraphQL and exports give, so results join), masked values
+without a key, withheld free text, and mobile or ID numbers typed into other text scrubbed.
+A query on the copy cannot reveal a real value, whatever its text does: the value is not
+there. `WHERE p.name = '张三'` compares against pseudonyms and confirms no guess.
+
+A copy lives in `root/<fingerprint>/graph.lbdb`. The fingerprint covers the view (and which
+key, by an HMAC of a constant, never the key itself) and the main store's state: its path,
+its version within this process (moved on by every write) and the size and modification time
+of its files. A copy whose fingerprint matches is reused; otherwise it is rebuilt (read every
+node and relationship, apply the policy, COPY into a fresh store; docs/research.md has the
+cost) in a temporary folder and renamed into place, and older copies are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from graph.backend import Backend, Row
+from graph.ddl import RID, ident
+from graph.embedded import EmbeddedBackend
+from graph.pseudonym import Privacy
+from graph.schema import SCHEMA, Schema
+
+STORE = "graph.lbdb"
+_building = threading.Lock()
+
+
+class CopyUnavailable(ValueError):
+    """No copy can be made from this backend; the message says why and what to use."""
+
+
+def fingerprint(main: Backend, privacy: Privacy) -> str:
+    """What a copy must have been made from to serve `privacy` over `main` as it is now."""
+    path = getattr(main, "path", None)
+    version = getattr(main, "version", None)
+    if path is None or version is None:
+        raise CopyUnavailable(
+            "ad-hoc Cypher runs on a copy of the embedded store, and this backend (Neo4j) has "
+            "neither a file nor a version to tell when a copy is stale; use GraphQL, the named "
+            "queries or a pseudonymised export (docs/research.md)"
+        )
+    parts = [privacy.view.value, str(Path(path).resolve()), str(version)]
+    if privacy.key is not None:
+        parts.append(hmac.new(privacy.key, b"research copy", hashlib.sha256).hexdigest())
+    for file in sorted(Path(path).parent.glob(Path(path).name + "*")):
+        if not file.is_file():
+            continue  # the copies' own folder sits beside the store: it is not the graph
+        stat = file.stat()
+        parts += [file.name, str(stat.st_size), str(stat.st_mtime_ns)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+def ensure(main: Backend, root: Path, privacy: Privacy, schema: Schema = SCHEMA) -> Path:
+    """The store of a copy of `main` as `privacy` shows it, made now if none is current."""
+    with _building:
+        # Read while no write of this process is under way (the version is even then).
+        while getattr(main, "version", 0) % 2:
+            threading.Event().wait(0.05)
+        name = privacy.view.value + "-" + fingerprint(main, privacy)
+        store = root / name / STORE
+        if store.exists():
+            return store
+        root.mkdir(parents=True, exist_ok=True)
+        os.chmod(root, 0o700)
+        building = root / (name + ".building")
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir()
+        build(main, building / STORE, privacy, schema)
+        building.rename(root / name)
+        for old in root.iterdir():
+            if old.name != name and old.name.startswith(privacy.view.value + "-"):
+                shutil.rmtree(old, ignore_errors=True)
+        return store
+
+
+def build(main: Backend, store: Path, privacy: Privacy, schema: Schema = SCHEMA) -> None:
+    """Write a copy of `main`, as `privacy` shows it, into a new store at `store`."""
+    copy = EmbeddedBackend(store)
+    try:
+        copy.init_schema()
+        for node in schema.nodes:
+            columns = ", ".join(
+                "n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties
+            )
+            rows = main.read("MATCH (n:" + ident(node.label) + ") RETURN " + columns)
+            if rows:
+                copy.upsert_nodes(node, [privacy.apply(node.label, r) for r in rows], bulk=True)
+        for rel in schema.rels:
+            groups: dict[tuple[str, str], list[Row]] = {}
+            for a, b in rel.endpoints:
+                rows = main.read(
+                    _rel_query(rel.type, a, b, schema, [p.name for p in rel.properties])
+                )
+                groups[(a, b)] = [privacy.apply(rel.type, r) for r in rows]
+            copy.upsert_rels(rel, groups, bulk=True)
+    finally:
+        copy.close()
+
+
+def _rel_query(rel: str, a: str, b: str, schema: Schema, properties: list[str]) -> str:
+    columns: list[Any] = [
+        "x." + ident(schema.node(a).key) + " AS `from`",
+        "y." + ident(schema.node(b).key) + " AS `to`",
+        "e." + RID + " AS " + RID,
+        *("e." + ident(p) + " AS " + ident(p) for p in properties),
+    ]
+    return (
+        "MATCH (x:"
+        + ident(a)
+        + ")-[e:"
+        + ident(rel)
+        + "]->(y:"
+        + ident(b)
+        + ") RETURN "
+        + ", ".join(columns)
+    )
