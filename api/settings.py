@@ -93,6 +93,13 @@ class Settings(BaseSettings):
         description="Folder of the copies of the graph that ad-hoc Cypher reads (de-identified "
         "for researchers, raw for admins); empty: beside the store, `<GOVGRAPH_DB>.copies`.",
     )
+    research_refresh_seconds: int = Field(
+        300,
+        ge=0,
+        description="How stale ad-hoc Cypher's copy of the graph may grow: a copy younger than "
+        "this is read even after writes (every dispute action is one), as rebuilding reads the "
+        "whole graph; 0 rebuilds after every write.",
+    )
     research_memory_mb: int = Field(
         1024,
         ge=64,

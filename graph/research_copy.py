@@ -10,9 +10,12 @@ there. `WHERE p.name = '张三'` compares against pseudonyms and confirms no gue
 A copy lives in `root/<fingerprint>/graph.lbdb`. The fingerprint covers the view (and which
 key, by an HMAC of a constant, never the key itself) and the main store's state: its path,
 its version within this process (moved on by every write) and the size and modification time
-of its files. A copy whose fingerprint matches is reused; otherwise it is rebuilt (read every
-node and relationship, apply the policy, COPY into a fresh store; docs/research.md has the
-cost) in a temporary folder and renamed into place, and older copies are removed.
+of its files. A copy whose fingerprint matches is reused; so is one built less than
+`max_age` seconds ago, because the server now writes (every dispute action moves the version)
+and a rebuild reads the whole graph: researchers read the graph as of at most `max_age` ago.
+Otherwise the copy is rebuilt (read every node and relationship, apply the policy, COPY into a
+fresh store; docs/research.md has the cost) in a temporary folder and renamed into place, and
+older copies are removed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import hmac
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,7 @@ from graph.pseudonym import Privacy
 from graph.schema import SCHEMA, Schema
 
 STORE = "graph.lbdb"
+BUILT = "built-at"  # the copy's time of building, in seconds since the epoch
 _building = threading.Lock()
 
 
@@ -60,8 +65,11 @@ def fingerprint(main: Backend, privacy: Privacy) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
-def ensure(main: Backend, root: Path, privacy: Privacy, schema: Schema = SCHEMA) -> Path:
-    """The store of a copy of `main` as `privacy` shows it, made now if none is current."""
+def ensure(
+    main: Backend, root: Path, privacy: Privacy, schema: Schema = SCHEMA, max_age: float = 0
+) -> Path:
+    """The store of a copy of `main` as `privacy` shows it, made now if none is current or
+    younger than `max_age` seconds."""
     with _building:
         # Read while no write of this process is under way (the version is even then).
         while getattr(main, "version", 0) % 2:
@@ -70,17 +78,37 @@ def ensure(main: Backend, root: Path, privacy: Privacy, schema: Schema = SCHEMA)
         store = root / name / STORE
         if store.exists():
             return store
+        recent = _recent(root, privacy.view.value + "-", max_age)
+        if recent is not None:
+            return recent
         root.mkdir(parents=True, exist_ok=True)
         os.chmod(root, 0o700)
         building = root / (name + ".building")
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
         build(main, building / STORE, privacy, schema)
+        (building / BUILT).write_text(repr(time.time()), encoding="ascii")
         building.rename(root / name)
         for old in root.iterdir():
             if old.name != name and old.name.startswith(privacy.view.value + "-"):
                 shutil.rmtree(old, ignore_errors=True)
         return store
+
+
+def _recent(root: Path, prefix: str, max_age: float) -> Path | None:
+    """The store of a finished copy named `prefix…` built less than `max_age` seconds ago."""
+    if max_age <= 0 or not root.is_dir():
+        return None
+    for folder in root.iterdir():
+        built = folder / BUILT
+        if folder.name.startswith(prefix) and built.is_file() and (folder / STORE).exists():
+            try:
+                age = time.time() - float(built.read_text(encoding="ascii"))
+            except ValueError:
+                continue
+            if 0 <= age < max_age:
+                return folder / STORE
+    return None
 
 
 def build(main: Backend, store: Path, privacy: Privacy, schema: Schema = SCHEMA) -> None:
