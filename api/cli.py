@@ -161,7 +161,12 @@ def _load(
     backend.init_schema()
     with _progress(show_progress) as advance:
         loader = Loader(
-            backend, batch_size=settings.batch_size, traditional=traditional, on_progress=advance
+            backend,
+            batch_size=settings.batch_size,
+            traditional=traditional,
+            on_progress=advance,
+            max_bytes=settings.load_max_bytes,
+            max_rows=settings.load_max_rows,
         )
         tables = []
         for code in within:
