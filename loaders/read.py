@@ -303,10 +303,28 @@ def _read_csv(
     columns = [h.strip() for h in header]
     if not any(columns):
         raise FileRejected(f"{path.name}: the first line is empty; it must be the header row")
-    if plain:
-        return columns, lambda size: _plain_chunks(columns, text, body, size, lines)
-    records = _csv_records(reader, columns, free_text, lines)
-    return columns, lambda size: _record_chunks(columns, records, size)
+    records = None if plain else _csv_records(reader, columns, free_text, lines)
+
+    def chunks(size: int) -> Iterator[Chunk]:
+        if records is None:
+            read = _plain_chunks(columns, text, body, size, lines)
+        else:
+            read = _record_chunks(columns, records, size)
+        return read if "'" not in text else map(_unescaped, read)
+
+    return columns, chunks
+
+
+# An apostrophe before text that starts like a formula: Excel's mark of text, and what
+# govgraph's CSV export writes there (loaders.export._cell). One apostrophe is taken off.
+_ESCAPED = re.compile(r"''*[=+\-@\t\r]")
+
+
+def _unescaped(chunk: Chunk) -> Chunk:
+    for j, cells in enumerate(chunk.cells):
+        if any(cell.startswith("'") for cell in cells):
+            chunk.cells[j] = [cell[1:] if _ESCAPED.match(cell) else cell for cell in cells]
+    return chunk
 
 
 def _count_lines(text: str) -> int:
