@@ -86,6 +86,18 @@ class Settings(BaseSettings):
         description="Serve a request without a token as a viewer (personal data masked); "
         "false answers it 401.",
     )
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1,
+        description="Largest request body the API reads, in bytes (1 MiB); a larger one is "
+        "answered 413 before it is parsed.",
+    )
+    max_query_chars: int = Field(
+        50_000,
+        ge=1,
+        description="Longest GraphQL query text, in characters, comments included; a longer one "
+        "is refused before it is parsed or cached.",
+    )
     max_depth: int = Field(
         10, ge=1, description="Deepest nesting of fields a GraphQL query may have."
     )

@@ -33,7 +33,7 @@ from cachetools import LRUCache
 from graph.backend import Backend, Row
 from queries.library import run
 
-MAX_ROWS = 100_000  # rows kept per backend (about 1 KB each); the least recent go first
+MAX_BYTES = 100 << 20  # kept per backend, as `size` counts them; the least recent go first
 
 
 class _Kept:
@@ -41,7 +41,7 @@ class _Kept:
 
     def __init__(self) -> None:
         self.version: Any = None
-        self.rows: LRUCache[Hashable, list[Row]] = LRUCache(MAX_ROWS, getsizeof=_size)
+        self.rows: LRUCache[Hashable, list[Row]] = LRUCache(MAX_BYTES, getsizeof=size)
         self.lock = threading.Lock()
 
     def _see(self, version: Any) -> bool:
@@ -59,7 +59,7 @@ class _Kept:
 
     def put(self, version: Any, key: Hashable, rows: list[Row]) -> None:
         with self.lock:
-            if self._see(version) and len(rows) <= MAX_ROWS:
+            if self._see(version) and size(rows) <= MAX_BYTES:
                 self.rows[key] = rows
 
 
@@ -67,8 +67,20 @@ _kept: weakref.WeakKeyDictionary[Any, _Kept] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
-def _size(rows: list[Row]) -> int:
-    return max(1, len(rows))
+def size(rows: list[Row]) -> int:
+    """About how many bytes `rows` hold: a few rows of long texts weigh more than many of
+    short ones, so the cache is bounded by this rather than by a count of rows."""
+    return 64 + sum(100 + sum(map(_weight, row.values())) for row in rows)
+
+
+def _weight(value: Any) -> int:
+    if isinstance(value, str):
+        return 50 + len(value) * 2  # Chinese text takes 2 bytes a character in CPython
+    if isinstance(value, list | tuple):
+        return 56 + sum(map(_weight, value))
+    if isinstance(value, dict):
+        return 100 + sum(map(_weight, value.values()))
+    return 32
 
 
 def _store(backend: Backend) -> tuple[_Kept, Any] | None:

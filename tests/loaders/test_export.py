@@ -431,7 +431,7 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised_and_load_back_equa
         report = export(graph, tmp_path / "out", privacy=Privacy.raw(), types=["Person"])
         cells = [r["name"] for r in read_csv(tmp_path / "out" / "export.people.csv")]
         assert cells == [
-            "'=HYPERLINK(\"http://example.com\",\"点我\")",
+            '\'=HYPERLINK("http://example.com","点我")',
             "'+86 138 1234 5678",
             "'-1",
             "'@SUM(A1)",
