@@ -486,6 +486,56 @@ def export(
         console.print(line, highlight=False)
 
 
+def _embedded_db(settings: Settings, what: str) -> Path:
+    if "://" in settings.db:
+        console.print(
+            f"[red]error:[/red] govgraph {what} is for the embedded store; back a Neo4j "
+            "database up with `neo4j-admin database dump` (docs/neo4j.md)",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return Path(settings.db)
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Argument(help="A new folder to write the backup into.")],
+) -> None:
+    """Back up GOVGRAPH_DB into a new folder: a consistent copy, made while the server runs.
+
+    A masked `govgraph export` is not a backup; this copy holds every property unmasked.
+    """
+    from loaders.backup import BackupError
+    from loaders.backup import backup as make_backup
+
+    db = _embedded_db(_settings(), "backup")
+    try:
+        manifest = make_backup(db, out)
+    except BackupError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"backed up {manifest.total()} nodes and relationships of {db} to {out}")
+
+
+@app.command()
+def restore(
+    backup_dir: Annotated[Path, typer.Argument(help="A folder `govgraph backup` wrote.")],
+) -> None:
+    """Restore a backup as a new store at GOVGRAPH_DB, which must not exist yet."""
+    from loaders.backup import BackupError
+    from loaders.backup import restore as restore_backup
+
+    db = _embedded_db(_settings(), "restore")
+    try:
+        manifest = restore_backup(backup_dir, db)
+    except BackupError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(
+        f"restored {manifest.total()} nodes and relationships (backed up {manifest.made}) to {db}"
+    )
+
+
 def _serve(settings: Settings) -> None:
     from api.app import serve as serve_app
 
