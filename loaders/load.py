@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar, overload
 
 from graph.backend import Backend
 from graph.ddl import RID, ident
+from graph.errors import GraphError
 from graph.schema import SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
 from loaders.read import (
@@ -91,6 +92,7 @@ class FileReport:
     duplicates: int = 0
     error: str | None = None  # why the whole file was refused
     lines: Lines | None = None  # how a file's lines were used, once it is read
+    stopped: bool = False  # the store failed while this file was being written
 
     @property
     def balanced(self) -> bool:
@@ -112,6 +114,9 @@ class FileReport:
             text += f" + {lines.rows + lines.within} in rows read"
             if lines.within:
                 text += f" ({lines.within} inside rows whose free text spans lines)"
+        if self.stopped:
+            unwritten = self.read - self.loaded - self.rejected - self.duplicates
+            return text + f" (stopped by the store's failure: {unwritten} rows read, not written)"
         return text + (f" (file refused: {self.error})" if self.error else "")
 
 
@@ -266,6 +271,8 @@ class Loader:
         self.schema = schema
         self.max_bytes, self.max_rows = max_bytes, max_rows
         self.report = LoadReport()
+        # Where the last batch written ended: should the store fail, all before it is in.
+        self.committed: str | None = None
         # Every key this load has seen, per label (the node's key) and for all relationships
         # (the 12 bytes of its rid), each with its packed digest and place (see _LINE_BITS).
         self._nodes: dict[str, dict[Any, int]] = defaultdict(dict)
@@ -304,7 +311,11 @@ class Loader:
         for table in sorted(known, key=lambda t: order[t.stem]):
             kind = self.schema.by_file(table.stem)
             assert kind is not None
-            self._load_table(table, kind)
+            try:
+                self._load_table(table, kind)
+            except GraphError:  # the store failed (a full disk): this file's report says so
+                self.report.files[-1].stopped = True
+                raise
         return self.report
 
     # -- one table ------------------------------------------------------------------------
@@ -459,6 +470,7 @@ class Loader:
             self._flush_nodes(name, kind, batch, report)
         else:
             self._flush_rels(name, kind, batch, report)
+        self.committed = f"{name} line {batch.lines[-1]}"
         if self.on_progress:
             self.on_progress(name, len(batch))
 
