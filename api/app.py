@@ -39,7 +39,7 @@ from strawberry.fastapi import GraphQLRouter
 from api.audit import AuditLog
 from api.auth import TokenStore
 from api.deps import CallerDep, GraphDep, get_backend
-from api.errors import JSONErrors, add_error_handlers, error_response
+from api.errors import BodyLimit, JSONErrors, add_error_handlers, error_response
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.research import router as research_router
@@ -190,6 +190,7 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
         allow_headers=["authorization", "content-type"],
         max_age=600,
     )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(JSONErrors)  # outermost: even a refused CORS preflight gets the shape
     return app
 

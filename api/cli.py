@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -160,17 +160,47 @@ def _load(
     backend.init_schema()
     with _progress(show_progress) as advance:
         loader = Loader(
-            backend, batch_size=settings.batch_size, traditional=traditional, on_progress=advance
+            backend,
+            batch_size=settings.batch_size,
+            traditional=traditional,
+            on_progress=advance,
+            max_bytes=settings.load_max_bytes,
+            max_rows=settings.load_max_rows,
         )
         tables = []
         for code in within:
             chain = divisions_within(code)
             tables.append(MemoryTable(f"divisions:{code}", "units", chain.units))
             tables.append(MemoryTable(f"divisions:{code}", "part_of", chain.part_of))
-        loader.load_tables(tables)
-        report = loader.load_paths(paths)
+        try:
+            loader.load_tables(tables)
+            report = loader.load_paths(paths)
+        except GraphError as exc:  # the store failed: a full disk, a read-only file system
+            _print_report(loader.report, rejects)
+            _store_failed(settings, exc, loader.committed)
     _print_report(report, rejects)
     return report
+
+
+STORE_FAILED = 3  # the exit status of a load the store failed; 1 is rows rejected
+
+
+def _store_failed(settings: Settings, exc: GraphError, committed: str | None) -> NoReturn:
+    """Say what a load the store failed has left, and how to go on; exit STORE_FAILED."""
+    kept = (
+        f"every batch up to {committed} is committed; the rest of that file and any after it "
+        "are not"
+        if committed
+        else "no batch was committed"
+    )
+    console.print(
+        f"[red]error:[/red] the store failed during the load: {exc}\n{kept}. Free disk space "
+        f"or make {settings.db} writable again, run `govgraph init` once (it recovers a store "
+        "left mid-write), then run the same `govgraph load` again: what is in is loaded again "
+        "unchanged.",
+        highlight=False,
+    )
+    raise typer.Exit(STORE_FAILED)
 
 
 @app.command()
@@ -191,7 +221,9 @@ def load(
     """Load CSV, XLSX or JSON Lines files, or the official divisions inside a code.
 
     Each file holds one type, named by the last part of its name: 330421.people.csv holds
-    people. Exits with status 1 when any row was rejected.
+    people. Exits with status 1 when any row was rejected, 3 when the store failed mid-load
+    (a full disk, a read-only file system): the report so far, what is committed, and what to
+    run then.
     """
     settings = _settings()
     files = [Path(p) for p in paths]
@@ -479,6 +511,73 @@ def export(
         console.print(line, highlight=False)
 
 
+def _embedded_db(settings: Settings, what: str) -> Path:
+    if "://" in settings.db:
+        console.print(
+            f"[red]error:[/red] govgraph {what} is for the embedded store; back a Neo4j "
+            "database up with `neo4j-admin database dump` (docs/neo4j.md)",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return Path(settings.db)
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Argument(help="A new folder to write the backup into.")],
+) -> None:
+    """Back up GOVGRAPH_DB into a new folder: a consistent copy, made while the server runs.
+
+    A masked `govgraph export` is not a backup; this copy holds every property unmasked.
+    """
+    from loaders.backup import BackupError
+    from loaders.backup import backup as make_backup
+
+    db = _embedded_db(_settings(), "backup")
+    try:
+        manifest = make_backup(db, out)
+    except BackupError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"backed up {manifest.total()} nodes and relationships of {db} to {out}")
+
+
+@app.command()
+def restore(
+    backup_dir: Annotated[Path, typer.Argument(help="A folder `govgraph backup` wrote.")],
+) -> None:
+    """Restore a backup as a new store at GOVGRAPH_DB, which must not exist yet."""
+    from loaders.backup import BackupError
+    from loaders.backup import restore as restore_backup
+
+    db = _embedded_db(_settings(), "restore")
+    try:
+        manifest = restore_backup(backup_dir, db)
+    except BackupError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(
+        f"restored {manifest.total()} nodes and relationships (backed up {manifest.made}) to {db}"
+    )
+
+
+def _check_store(settings: Settings) -> None:
+    """Before serving: the store opens, and no load is writing it (a server started then
+    would serve what was there before the load, and a server's workers would fail one by
+    one). Each refusal says what to do; exit status 2."""
+    from graph.embedded import held_for_writing
+
+    if "://" not in settings.db and held_for_writing(Path(settings.db)):
+        console.print(
+            f"[red]error:[/red] another process has {settings.db} open for writing (a `govgraph "
+            "load` under way?); start the server when it has ended",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    with _backend(settings, read_only=True):
+        pass
+
+
 def _serve(settings: Settings) -> None:
     from api.app import serve as serve_app
 
@@ -489,6 +588,7 @@ def _serve(settings: Settings) -> None:
             highlight=False,
         )
         raise typer.Exit(2)
+    _check_store(settings)
     where = f"http://{settings.host}:{settings.port}"
     explore = (
         f"GraphiQL at {where}/graphql"

@@ -105,3 +105,57 @@ class JSONErrors:
                 await send(message)
 
         await self.app(scope, receive, rewrite)
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body is larger than `max_bytes` is answered 413, in the
+    one error shape, before any route reads or parses it.
+
+    A declared Content-Length over the limit is refused at once. Otherwise the body is read
+    here, up to one byte over the limit (a chunked body has no length to trust), and handed
+    on whole; so no request holds more than `max_bytes` in memory.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, _replay([message], receive), send)
+                return
+            body.extend(message.get("body", b""))
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+        whole = {"type": "http.request", "body": bytes(body), "more_body": False}
+        await self.app(scope, _replay([whole], receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = (
+            f"the request body is larger than the {self.max_bytes:,} bytes allowed "
+            "(GOVGRAPH_MAX_BODY_BYTES)"
+        )
+        await error_response(413, message, {"connection": "close"})(scope, receive, send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """`receive` that gives `messages` first, then whatever the client sends next."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay

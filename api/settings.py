@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.backend import DEFAULT_DB
 from loaders.load import DEFAULT_BATCH_SIZE
+from loaders.read import MAX_BYTES, MAX_ROWS
 
 
 class Settings(BaseSettings):
@@ -23,6 +24,18 @@ class Settings(BaseSettings):
         DEFAULT_BATCH_SIZE,
         ge=1,
         description="Rows per transaction when loading; a killed load keeps whole batches.",
+    )
+    load_max_bytes: int = Field(
+        MAX_BYTES,
+        ge=1,
+        description="Largest file `govgraph load` reads, in bytes (1 GiB); a larger one is "
+        "refused whole, to be split into several files of the same type.",
+    )
+    load_max_rows: int = Field(
+        MAX_ROWS,
+        ge=1,
+        description="Most lines (sheet rows) after the header of one file `govgraph load` reads; "
+        "a longer file is refused whole.",
     )
     query_timeout_ms: int = Field(
         10_000,
@@ -73,6 +86,18 @@ class Settings(BaseSettings):
         True,
         description="Serve a request without a token as a viewer (personal data masked); "
         "false answers it 401.",
+    )
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1,
+        description="Largest request body the API reads, in bytes (1 MiB); a larger one is "
+        "answered 413 before it is parsed.",
+    )
+    max_query_chars: int = Field(
+        50_000,
+        ge=1,
+        description="Longest GraphQL query text, in characters, comments included; a longer one "
+        "is refused before it is parsed or cached.",
     )
     max_depth: int = Field(
         10, ge=1, description="Deepest nesting of fields a GraphQL query may have."

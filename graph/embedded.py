@@ -72,6 +72,8 @@ class EmbeddedBackend:
             self._db = ladybug.Database(str(path), read_only=read_only)
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
+            if "recovery" in str(exc).lower():  # "checkpoint recovery pending", after kill -9
+                raise BackendUnavailable(f"{exc} — {recovery(path)}") from exc
             raise from_ladybug(exc) from exc
         if timeout_ms:
             self._conn.set_query_timeout(timeout_ms)
@@ -342,6 +344,37 @@ class EmbeddedBackend:
                 self._conn.execute("ROLLBACK")
             raise
         self._execute("COMMIT")
+
+
+def recovery(path: Path) -> str:
+    """What recovers a store left mid-write (a killed load): opening it for writing once."""
+    return (
+        f"the store at {path} needs recovery: run `GOVGRAPH_DB={path} govgraph init` once "
+        "(opening it for writing recovers it; it changes no data), then try again"
+    )
+
+
+def held_for_writing(path: Path) -> bool:
+    """Whether another process has the store at `path` open for writing (a load under way).
+
+    LadybugDB locks the file of a store open for writing with a POSIX lock, which a shared
+    lock test sees; a store open read-only, by servers, takes none. Never ask this of a store
+    this process has open: closing the file here would release the process's own locks.
+    """
+    import fcntl
+    import os
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False  # no store there, or not one this process can read: opening it will say
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def _key_of(rel_type: RelType, label: str, end: int = 0) -> str:

@@ -5,7 +5,8 @@ Three formats:
 - `csv`: one file per type, exactly the loader's format (`export.<stem>.csv`; node files with
   one column per property, relationship files with `from,to,from_type,to_type` and the
   relationship's properties; `rid` is left out, the loader derives it). UTF-8 with a BOM, so
-  that Excel shows the Chinese. A raw export loaded into an empty store gives the same graph.
+  that Excel shows the Chinese. Text that a spreadsheet would run as a formula is written
+  behind an apostrophe (`_cell`). A raw export loaded into an empty store gives the same graph.
 - `parquet`: one file per type (`export.<stem>.parquet`), the same columns, typed from the
   schema (dates as dates, counts as 64-bit integers).
 - `graphml`: one file (`export.graphml`) for NetworkX, Gephi or igraph: nodes with id
@@ -216,12 +217,27 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# A text a spreadsheet would run as a formula (OWASP's CSV-injection rule), or such a text
+# already behind apostrophes, which must keep them all when read back.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def _cell(value: Any) -> str:
+    """A value as a CSV cell: text that starts like a formula (`=HYPERLINK(…)`, `+86 138…`,
+    `-1`, `@SUM`) behind an apostrophe, which Excel shows as text and does not run, and which
+    the loader takes off again (`loaders.read`), so that the export still loads back equal.
+    Numbers are written as they are: `-3` is a number to a spreadsheet, not a formula."""
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return _text(value)
+
+
 def _write_csv(path: Path, columns: list[str], rows: Iterable[Row]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_text(row.get(c)) for c in columns])
+            writer.writerow([_cell(row.get(c)) for c in columns])
 
 
 _ARROW = {

@@ -24,9 +24,21 @@ from typing import Any, Protocol, TypeVar, overload
 
 from graph.backend import Backend
 from graph.ddl import RID, ident
-from graph.schema import SCHEMA, NodeType, RelType, Schema
+from graph.errors import GraphError
+from graph.schema import SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
-from loaders.read import BadRow, Chunk, FileRejected, RawRow, TableFile, chunk_rows, type_stem
+from loaders.read import (
+    MAX_BYTES,
+    MAX_ROWS,
+    BadRow,
+    Chunk,
+    FileRejected,
+    Lines,
+    RawRow,
+    TableFile,
+    chunk_rows,
+    type_stem,
+)
 from loaders.validate import CheckedChunk, HeaderError, RowValidator
 
 DEFAULT_BATCH_SIZE = 5000
@@ -79,16 +91,32 @@ class FileReport:
     rejected: int = 0
     duplicates: int = 0
     error: str | None = None  # why the whole file was refused
+    lines: Lines | None = None  # how a file's lines were used, once it is read
+    stopped: bool = False  # the store failed while this file was being written
 
     @property
     def balanced(self) -> bool:
-        return self.read == self.loaded + self.rejected + self.duplicates
+        """Every row read is loaded, rejected or a duplicate, and every line of the file is
+        the header, blank, or part of a row read."""
+        lines_used = self.lines is None or self.lines.rows == self.read
+        return lines_used and self.read == self.loaded + self.rejected + self.duplicates
 
     def line(self) -> str:
+        """`people.csv: read 4 = loaded 3 + rejected 1 + duplicates 0`, and where the file's
+        lines are not simply a header and one line per row, how they were used."""
         text = (
             f"{self.file}: read {self.read} = loaded {self.loaded} + rejected {self.rejected}"
             f" + duplicates {self.duplicates}"
         )
+        lines = self.lines
+        if lines is not None and (lines.blank or lines.within or lines.rows != self.read):
+            text += f"; {lines.total} lines = {lines.header} header + {lines.blank} blank"
+            text += f" + {lines.rows + lines.within} in rows read"
+            if lines.within:
+                text += f" ({lines.within} inside rows whose free text spans lines)"
+        if self.stopped:
+            unwritten = self.read - self.loaded - self.rejected - self.duplicates
+            return text + f" (stopped by the store's failure: {unwritten} rows read, not written)"
         return text + (f" (file refused: {self.error})" if self.error else "")
 
 
@@ -226,10 +254,13 @@ class Loader:
         traditional: bool = False,
         on_progress: Progress | None = None,
         schema: Schema = SCHEMA,
+        max_bytes: int = MAX_BYTES,
+        max_rows: int = MAX_ROWS,
     ) -> None:
         """`batch_size` rows make one transaction; `bulk_batch_size` (by default the same) while
         a type is filled through the store's bulk path, where fewer, larger COPYs are much
-        faster than many small ones."""
+        faster than many small ones. A file of more than `max_bytes` or `max_rows` lines is
+        refused whole."""
         if batch_size < 1 or (bulk_batch_size is not None and bulk_batch_size < 1):
             raise ValueError("batch_size must be at least 1")
         self.backend = backend
@@ -238,7 +269,10 @@ class Loader:
         self.traditional = traditional
         self.on_progress = on_progress
         self.schema = schema
+        self.max_bytes, self.max_rows = max_bytes, max_rows
         self.report = LoadReport()
+        # Where the last batch written ended: should the store fail, all before it is in.
+        self.committed: str | None = None
         # Every key this load has seen, per label (the node's key) and for all relationships
         # (the 12 bytes of its rid), each with its packed digest and place (see _LINE_BITS).
         self._nodes: dict[str, dict[Any, int]] = defaultdict(dict)
@@ -262,8 +296,10 @@ class Loader:
     def load_paths(self, paths: Iterable[Path]) -> LoadReport:
         tables: list[Table] = []
         for path in paths:
+            kind = self.schema.by_file(type_stem(path))
+            free_text = [p.name for p in kind.properties if p.mask is Mask.TEXT] if kind else []
             try:
-                tables.append(_FileTable(path))
+                tables.append(_FileTable(path, free_text, self.max_bytes, self.max_rows))
             except FileRejected as exc:
                 self._refuse(path.name, str(exc))
         return self.load_tables(tables)
@@ -275,7 +311,11 @@ class Loader:
         for table in sorted(known, key=lambda t: order[t.stem]):
             kind = self.schema.by_file(table.stem)
             assert kind is not None
-            self._load_table(table, kind)
+            try:
+                self._load_table(table, kind)
+            except GraphError:  # the store failed (a full disk): this file's report says so
+                self.report.files[-1].stopped = True
+                raise
         return self.report
 
     # -- one table ------------------------------------------------------------------------
@@ -299,7 +339,7 @@ class Loader:
         self.report.rejects.append(Reject(name, 0, "", "", reason))
 
     def _load_table(self, table: Table, kind: NodeType | RelType) -> None:
-        report = FileReport(table.name)
+        report = FileReport(table.name, lines=getattr(table, "lines", None))
         self.report.files.append(report)
         try:
             validator = RowValidator(
@@ -341,7 +381,7 @@ class Loader:
                 batch = self._batch(table.name, kind, rows, start, at, batch, size, report)
                 if what == 0:
                     bad = chunk.bad[ref][1]
-                    self._reject(report, bad.line, "", "", bad.reason)
+                    self._reject(report, bad.line, bad.column, "", bad.reason)
                     start = at
                 else:
                     self._reject_row(table.name, kind, chunk.lines[at], *checked.problems[at])
@@ -430,6 +470,7 @@ class Loader:
             self._flush_nodes(name, kind, batch, report)
         else:
             self._flush_rels(name, kind, batch, report)
+        self.committed = f"{name} line {batch.lines[-1]}"
         if self.on_progress:
             self.on_progress(name, len(batch))
 
@@ -675,11 +716,12 @@ def _select(columns: dict[str, list[Any]], rows: list[int]) -> ColumnRows:
 
 
 class _FileTable:
-    def __init__(self, path: Path) -> None:
-        self._file = TableFile(path)
+    def __init__(self, path: Path, free_text: list[str], max_bytes: int, max_rows: int) -> None:
+        self._file = TableFile(path, free_text=free_text, max_bytes=max_bytes, max_rows=max_rows)
         self.name = path.name
         self.stem = type_stem(path)
         self.columns = self._file.columns
+        self.lines = self._file.lines
 
     def rows(self) -> Iterator[RawRow | BadRow]:
         return self._file.rows()
@@ -696,6 +738,8 @@ def load(
     bulk_batch_size: int | None = None,
     traditional: bool = False,
     on_progress: Progress | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> LoadReport:
     """Load files into the graph. Returns the per-file reconciliation and every reject."""
     loader = Loader(
@@ -704,5 +748,7 @@ def load(
         bulk_batch_size=bulk_batch_size,
         traditional=traditional,
         on_progress=on_progress,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
     )
     return loader.load_paths(paths)

@@ -7,10 +7,12 @@ validation can explain what Excel did to an ID number.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import repeat
@@ -29,12 +31,32 @@ class RawRow:
     line: int
     cells: dict[str, str]
     numeric: set[str] = field(default_factory=set)  # columns whose value was a number
+    decimal: set[str] = field(default_factory=set)  # … a decimal number, such as 1001.0
 
 
 @dataclass
 class BadRow:
     line: int
     reason: str
+    column: str = ""  # the column at fault, when one is
+
+
+@dataclass
+class Lines:
+    """How a file's physical lines were used (XLSX: its sheet's rows): every line is the
+    header, blank, the first line of a row read, or a further line of a row whose free text
+    spans lines. A record spanning lines that is not free text is rejected line by line, each
+    line a row read."""
+
+    total: int = 0
+    header: int = 1
+    blank: int = 0
+    within: int = 0  # lines after the first of rows that span lines
+
+    @property
+    def rows(self) -> int:
+        """The rows read, as the lines say."""
+        return self.total - self.header - self.blank - self.within
 
 
 @dataclass
@@ -101,21 +123,71 @@ def type_stem(path: Path) -> str:
     return path.name[: -len(path.suffix)].rsplit(".", 1)[-1] if path.suffix else path.name
 
 
-def decode(data: bytes) -> str:
-    """Strict UTF-8 (with or without BOM), then strict GB18030; anything else is refused.
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
 
-    The order matters: UTF-8 bytes decoded as GBK give mojibake without any error.
+
+def decode(data: bytes) -> str:
+    """UTF-16 with its byte-order mark (Excel's "Unicode text"), strict UTF-8 (with or without
+    BOM), then strict GB18030; anything else is refused.
+
+    The order matters: UTF-8 bytes decoded as GBK give mojibake without any error, and so do
+    Big5 bytes (traditional Chinese) decoded as GB18030: those are told by what they give,
+    mostly characters outside GB2312's 6,763 common ones, and refused, as the encoding cannot
+    be known.
     """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FileRejected(
+                f"the file starts with a UTF-16 byte-order mark but is not UTF-16 (at byte "
+                f"{exc.start}); save it as UTF-8"
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
         try:
-            return data.decode("gb18030")
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise FileRejected(
                 f"the file is neither UTF-8 nor GB18030 (byte 0x{data[utf8_error.start]:02x} "
                 f"at offset {utf8_error.start}); save it as UTF-8"
             ) from None
+    if _maybe_big5(data, text):
+        raise FileRejected(
+            "the file is not UTF-8, and read as GB18030 (GBK) it gives mostly rare characters "
+            f"({text_sample(text)}): it is probably Big5 (traditional Chinese), an encoding "
+            "that cannot be told apart from GBK for sure; save it as UTF-8"
+        )
+    return text
+
+
+def _maybe_big5(data: bytes, text: str) -> bool:
+    """Whether GB18030 `text` is more likely Big5 `data` misread: the bytes are Big5 too, and
+    fewer than 80% of the Chinese characters read are in GB2312 (genuine GBK text has above
+    90% even with rare names in it; misread Big5 about 60%)."""
+    chinese = _CHINESE.findall(text)
+    if not chinese:
+        return False
+    try:
+        data.decode("big5")
+    except UnicodeDecodeError:
+        return False
+    common = sum(1 for ch in chinese if _in_gb2312(ch))
+    return common < 0.8 * len(chinese)
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text_sample(text: str) -> str:
+    """The first few Chinese characters of `text`, to show what a reading gave."""
+    return "".join(_CHINESE.findall(text)[:8])
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -125,10 +197,27 @@ def _read_bytes(path: Path) -> bytes:
         raise FileRejected(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-class TableFile:
-    """One file of rows: its header and, one at a time, its rows or the reason one is bad."""
+MAX_BYTES = 1 << 30  # the largest file the loader reads by default: 1 GiB
+MAX_ROWS = 10_000_000  # the most lines (sheet rows) of one file by default
 
-    def __init__(self, path: Path) -> None:
+
+class TableFile:
+    """One file of rows: its header and, one at a time, its rows or the reason one is bad.
+
+    `free_text` names the columns whose cells may span lines (a quoted CSV cell with a line
+    break); anywhere else a record spanning lines is a misplaced quote that would merge rows,
+    and each of its lines is rejected. `lines` accounts for every line once the rows are read.
+    A file larger than `max_bytes`, or of more than `max_rows` lines, is refused whole.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        free_text: Collection[str] = (),
+        max_bytes: int = MAX_BYTES,
+        max_rows: int = MAX_ROWS,
+    ) -> None:
         self.path = path
         suffix = path.suffix.lower()
         if suffix not in FORMATS:
@@ -140,16 +229,29 @@ class TableFile:
             raise FileRejected(f"{path}: no such file")
         if not path.is_file():
             raise FileRejected(f"{path}: not a file")
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             raise FileRejected(f"{path.name}: the file is empty; it needs at least a header row")
+        if size > max_bytes:
+            raise FileRejected(
+                f"{path.name}: {size:,} bytes, more than the {max_bytes:,} a file may have "
+                "(GOVGRAPH_LOAD_MAX_BYTES); split it into several files of the same type"
+            )
         self.columns: list[str]
+        self.lines = Lines()
         self._chunks: Callable[[int], Iterator[Chunk]] | None = None
         if suffix == ".csv":
-            self.columns, self._chunks = _read_csv(path)
+            self.columns, self._chunks = _read_csv(path, set(free_text), self.lines)
         else:
             read = _read_xlsx if suffix == ".xlsx" else _read_jsonl
-            self.columns, rows = read(path)
+            self.columns, rows = read(path, self.lines)
             self._chunks = lambda size: chunk_rows(self.columns, rows, size)
+        if self.lines.total - self.lines.header > max_rows:
+            raise FileRejected(
+                f"{path.name}: {self.lines.total - self.lines.header:,} lines after the header, "
+                f"more than the {max_rows:,} a file may have (GOVGRAPH_LOAD_MAX_ROWS); split it "
+                "into several files of the same type"
+            )
 
     def rows(self) -> Iterator[RawRow | BadRow]:
         """The rows one at a time, in the file's order, each good one or why it is bad."""
@@ -172,9 +274,12 @@ _OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _PLAIN_PART = 1 << 20  # characters of a quote-free CSV text split into lines at a time
 
 
-def _read_csv(path: Path) -> tuple[list[str], Callable[[int], Iterator[Chunk]]]:
+def _read_csv(
+    path: Path, free_text: set[str], lines: Lines
+) -> tuple[list[str], Callable[[int], Iterator[Chunk]]]:
     """The header, and a function giving the rows in chunks (to be called once)."""
     text = decode(_read_bytes(path))
+    lines.total = _count_lines(text)
     # Without a quote anywhere, every line is one row and every comma ends a cell: the rows can
     # be split without the csv module, a part of the text at a time.
     plain = '"' not in text and not any(ch in text for ch in _OTHER_LINE_BREAKS)
@@ -182,19 +287,50 @@ def _read_csv(path: Path) -> tuple[list[str], Callable[[int], Iterator[Chunk]]]:
         body = _line_end(text, 0)
         reader = csv.reader([text[:body]] if text else [])
     else:
-        reader = csv.reader(io.StringIO(text, newline=""))
+        # strict: a quote closed before the cell ends (`"王"五`) is an error, not `王五`
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise FileRejected(f"{path.name}: the file holds no header row") from None
     except csv.Error as exc:
         raise FileRejected(f"{path.name}: no readable header row ({exc})") from None
+    if reader.line_num > 1:
+        raise FileRejected(
+            f"{path.name}: the header spans lines 1–{reader.line_num}; a quote in it is "
+            "misplaced, or a column name holds a line break"
+        )
     columns = [h.strip() for h in header]
     if not any(columns):
         raise FileRejected(f"{path.name}: the first line is empty; it must be the header row")
-    if plain:
-        return columns, lambda size: _plain_chunks(columns, text, body, size)
-    return columns, lambda size: _record_chunks(columns, _csv_records(reader, len(columns)), size)
+    records = None if plain else _csv_records(reader, columns, free_text, lines)
+
+    def chunks(size: int) -> Iterator[Chunk]:
+        if records is None:
+            read = _plain_chunks(columns, text, body, size, lines)
+        else:
+            read = _record_chunks(columns, records, size)
+        return read if "'" not in text else map(_unescaped, read)
+
+    return columns, chunks
+
+
+# An apostrophe before text that starts like a formula: Excel's mark of text, and what
+# govgraph's CSV export writes there (loaders.export._cell). One apostrophe is taken off.
+_ESCAPED = re.compile(r"''*[=+\-@\t\r]")
+
+
+def _unescaped(chunk: Chunk) -> Chunk:
+    for j, cells in enumerate(chunk.cells):
+        if any(cell.startswith("'") for cell in cells):
+            chunk.cells[j] = [cell[1:] if _ESCAPED.match(cell) else cell for cell in cells]
+    return chunk
+
+
+def _count_lines(text: str) -> int:
+    """The lines of a CSV text as the csv module meets them: each ends at \n, \r\n or \r."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (0 if text.endswith(("\n", "\r")) else 1)
 
 
 def _line_end(text: str, start: int) -> int:
@@ -206,8 +342,13 @@ def _line_end(text: str, start: int) -> int:
     return len(text) if newline < 0 else newline + 1
 
 
-def _csv_records(reader: Any, width: int) -> Iterator[tuple[int, list[str]] | BadRow]:
-    """Each row's first line and cells, or why it cannot be read; blank lines are skipped."""
+def _csv_records(
+    reader: Any, columns: list[str], free_text: set[str], lines: Lines
+) -> Iterator[tuple[int, list[str]] | BadRow]:
+    """Each row's first line and cells, or why it cannot be read; blank lines are counted and
+    skipped. A record that spans lines is a row only when every cell holding a line break is
+    free text; otherwise each of its lines is rejected, and so counted, on its own."""
+    width = len(columns)
     line = reader.line_num
     while True:
         start = line + 1
@@ -217,15 +358,40 @@ def _csv_records(reader: Any, width: int) -> Iterator[tuple[int, list[str]] | Ba
             return
         except csv.Error as exc:
             line = reader.line_num
-            yield BadRow(start, f"unreadable CSV: {exc}")
+            yield from _spanned(start, line, f"unreadable CSV: {exc}")
             continue
         line = reader.line_num
         if not cells:  # a blank line
+            lines.blank += 1
             continue
         if len(cells) != width:
-            yield BadRow(start, f"the row has {len(cells)} cells, the header {width}")
+            yield from _spanned(start, line, f"the row has {len(cells)} cells, the header {width}")
             continue
+        if line > start:
+            broken = [
+                c for c, cell in zip(columns, cells, strict=True) if "\n" in cell or "\r" in cell
+            ]
+            fixed = [c for c in broken if c not in free_text]
+            if fixed:
+                free = f" (only free text may: {', '.join(sorted(free_text))})" if free_text else ""
+                reason = f"the {fixed[0]} cell holds a line break{free}"
+                yield from _spanned(start, line, reason, fixed[0])
+                continue
+            lines.within += line - start
         yield start, cells
+
+
+def _spanned(start: int, end: int, reason: str, column: str = "") -> Iterator[BadRow]:
+    """A record that cannot be read, rejected once for each line it covers."""
+    if start == end:
+        yield BadRow(start, reason, column)
+        return
+    why = (
+        f"lines {start}–{end} read as one record: {reason}; a quote on line {start} is "
+        'probably missing, extra or not doubled (write "" for a quote inside a quoted cell)'
+    )
+    for line in range(start, end + 1):
+        yield BadRow(line, why, column)
 
 
 def _record_chunks(
@@ -251,7 +417,9 @@ def _transpose(rows: list[list[str]], width: int) -> list[list[str]]:
     return [[row[j] for row in rows] for j in range(width)]
 
 
-def _plain_chunks(columns: list[str], text: str, start: int, size: int) -> Iterator[Chunk]:
+def _plain_chunks(
+    columns: list[str], text: str, start: int, size: int, lines: Lines
+) -> Iterator[Chunk]:
     """The rows of a CSV text that holds no quote, as the csv module reads them, from `start`
     (the beginning of line 2) on: each part of the text is split into lines at once, and
     where every line has as many cells as the header, into cells at once too."""
@@ -260,11 +428,12 @@ def _plain_chunks(columns: list[str], text: str, start: int, size: int) -> Itera
     while start < len(text):
         end = text.find("\n", start + _PLAIN_PART)
         end = len(text) if end < 0 else end + 1  # a part ends after a \n: at the end of a line
-        lines = text[start:end].splitlines()
+        part = text[start:end].splitlines()
         start = end
-        for at in range(0, len(lines), size):
-            yield _plain_chunk(columns, lines[at : at + size], line + at, width)
-        line += len(lines)
+        lines.blank += part.count("")
+        for at in range(0, len(part), size):
+            yield _plain_chunk(columns, part[at : at + size], line + at, width)
+        line += len(part)
 
 
 def _plain_chunk(columns: list[str], part: list[str], first: int, width: int) -> Chunk:
@@ -320,7 +489,24 @@ def _text(value: Any) -> tuple[str, bool]:
     return str(value), False
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
+def _cells(
+    columns: list[str], values: Iterable[tuple[str, Any]]
+) -> tuple[dict[str, str], set[str], set[str]]:
+    """A row's cells as text, the columns that held a number, and those that held a decimal
+    number (1001.0), which a key must not be: its text would be a guess."""
+    cells = dict.fromkeys(columns, "")
+    numeric: set[str] = set()
+    decimal: set[str] = set()
+    for name, value in values:
+        cells[name], was_number = _text(value)
+        if was_number:
+            numeric.add(name)
+            if isinstance(value, float):
+                decimal.add(name)
+    return cells, numeric, decimal
+
+
+def _read_xlsx(path: Path, lines: Lines) -> tuple[list[str], Iterator[RawRow | BadRow]]:
     from openpyxl import load_workbook
 
     # The whole sheet is read here, before any row is loaded: a workbook that breaks half-way
@@ -332,59 +518,142 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
         with path.open("rb") as file:
             book = load_workbook(file, read_only=True, data_only=True)
             try:
-                sheet = book.worksheets[0]
-                # Read-only mode trusts the sheet's recorded size (<dimension ref="A1:C3"/>),
-                # which some writers get wrong ("A1"): openpyxl would then give one column of
-                # one row, and the rest of the sheet would vanish without an error.
-                sheet.reset_dimensions()
-                sheet_rows = list(sheet.iter_rows(values_only=True))
+                sheets = book.worksheets
+                sheet = _Sheet(book, sheets[0]) if sheets else None
+                others = [ws.title for ws in sheets[1:] if _holds_values(ws)]
             finally:
                 book.close()
     except Exception as exc:  # zipfile, zlib, XML and openpyxl's own errors alike
         reason = str(exc) or type(exc).__name__
         raise FileRejected(f"{path.name}: not a readable XLSX workbook ({reason})") from None
-    values = iter(sheet_rows)
-    header = next(values, None)
-    if header is None:
+    if others:
+        raise FileRejected(
+            f"{path.name}: the workbook holds {len(others) + 1} sheets with values (also "
+            f"{', '.join(others)}); the loader reads one sheet per file: save each sheet as a "
+            "file of its own, named for the type it holds"
+        )
+    if sheet is None or not sheet.rows:
         raise FileRejected(f"{path.name}: the first sheet is empty; it needs a header row")
-    columns = [_text(h)[0].strip() for h in header]
+    header_merge = [ref for ref, first, _ in sheet.merged if first == 1]
+    if header_merge:
+        raise FileRejected(f"{path.name}: header cells {header_merge[0]} are merged; unmerge them")
+    columns = [_text(h)[0].strip() for h in sheet.rows[0]]
     while columns and not columns[-1]:
         columns.pop()
+    lines.total = len(sheet.rows)
+    # Why a row cannot be read as it shows: a merge (its value shows in the first cell only)
+    # or a formula whose value was never saved (openpyxl reads it as empty).
+    broken: dict[int, tuple[str, str]] = {}
+    for ref, first, last in sheet.merged:
+        for line in range(first, last + 1):
+            broken.setdefault(
+                line,
+                (
+                    "",
+                    f"cells {ref} are merged: the value shows once but stands for every cell of "
+                    "the merge, which the file leaves empty; unmerge them and fill every cell",
+                ),
+            )
+    for line, column, coordinate in sheet.uncached:
+        broken.setdefault(
+            line,
+            (
+                columns[column - 1] if column <= len(columns) else "",
+                f"cell {coordinate} holds a formula whose value was never saved; open the file "
+                "in Excel and save it again, or paste the values in place of the formulas",
+            ),
+        )
 
     def rows() -> Iterator[RawRow | BadRow]:
-        for line, row in enumerate(values, start=2):
-            cells: dict[str, str] = {}
-            numeric: set[str] = set()
+        for line, row in enumerate(sheet.rows[1:], start=2):
+            if line in broken:
+                column, reason = broken[line]
+                yield BadRow(line, reason, column)
+                continue
             extra = [v for v in row[len(columns) :] if v not in (None, "")]
             if extra:
                 yield BadRow(line, f"the row has values beyond the header's {len(columns)} columns")
                 continue
-            for name, value in zip(columns, row, strict=False):
-                cells[name], was_number = _text(value)
-                if was_number:
-                    numeric.add(name)
+            cells, numeric, decimal = _cells(columns, zip(columns, row, strict=False))
             if not any(cells.values()):
+                lines.blank += 1
                 continue
-            for name in columns[len(row) :]:
-                cells[name] = ""
-            yield RawRow(line, cells, numeric)
+            yield RawRow(line, cells, numeric, decimal)
 
     return columns, rows()
 
 
-def _read_jsonl(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
+class _Sheet:
+    """A sheet's rows of values (from row 1, empty rows as ()), its merged ranges as (ref,
+    first row, last row), and its formulas without a saved value as (row, column, cell).
+
+    Read with openpyxl's sheet parser rather than its read-only sheet, which throws away both
+    the merges and which cells were formulas; the sheet's recorded size (<dimension>), which
+    some writers get wrong, is not used at all.
+    """
+
+    def __init__(self, book: Any, sheet: Any) -> None:
+        from openpyxl.utils import range_boundaries
+        from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+        uncached: list[tuple[int, int, str]] = []
+
+        class Parser(WorkSheetParser):  # type: ignore[misc]
+            def parse_cell(self, element: Any) -> dict[str, Any]:
+                cell: dict[str, Any] = super().parse_cell(element)
+                if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                    coordinate = element.get("r") or f"row {cell['row']}"
+                    uncached.append((cell["row"], cell["column"], coordinate))
+                return cell
+
+        self.rows: list[tuple[Any, ...]] = []
+        with book._archive.open(sheet._worksheet_path) as source:
+            parser = Parser(
+                source,
+                book.shared_strings,
+                data_only=True,
+                epoch=book.epoch,
+                date_formats=book._date_formats,
+                timedelta_formats=book._timedelta_formats,
+            )
+            for index, cells in parser.parse():
+                self.rows.extend([()] * (index - 1 - len(self.rows)))
+                width = max((c["column"] for c in cells), default=0)
+                values: list[Any] = [None] * width
+                for c in cells:
+                    values[c["column"] - 1] = c["value"]
+                self.rows.append(tuple(values))
+        while self.rows and not any(v not in (None, "") for v in self.rows[-1]):
+            self.rows.pop()  # rows of formatting only, after the last value
+        self.uncached = uncached
+        self.merged: list[tuple[str, int, int]] = []
+        for merge in parser.merged_cells.mergeCell if parser.merged_cells else ():
+            _, first, _, last = range_boundaries(merge.ref)
+            self.merged.append((merge.ref, first, last))
+
+
+def _holds_values(sheet: Any) -> bool:
+    sheet.reset_dimensions()
+    return any(v not in (None, "") for row in sheet.iter_rows(values_only=True) for v in row)
+
+
+def _read_jsonl(path: Path, lines: Lines) -> tuple[list[str], Iterator[RawRow | BadRow]]:
     """The columns are every field any record has, in the order they first appear: a record
     may leave out fields it has no value for, as JSON writers commonly do with nulls."""
     # Records end at "\n" (or "\r\n") only: str.splitlines() would also split at U+2028, U+0085
     # and other characters that JSON allows unescaped inside a string.
-    lines = [text.removesuffix("\r") for text in decode(_read_bytes(path)).split("\n")]
+    texts = [text.removesuffix("\r") for text in decode(_read_bytes(path)).split("\n")]
+    if texts and texts[-1] == "":
+        texts.pop()  # the end of the last line
+    lines.total, lines.header = len(texts), 0
     records: list[tuple[int, Any]] = []  # (line, the parsed value or the ValueError)
     fields: dict[str, None] = {}
-    for line, text in enumerate(lines, start=1):
+    for line, text in enumerate(texts, start=1):
         if not text.strip():
+            lines.blank += 1
             continue
         try:
-            record = json.loads(text)
+            record = json.loads(text, parse_constant=_not_json)
         except ValueError as exc:
             records.append((line, exc))
             continue
@@ -405,11 +674,11 @@ def _read_jsonl(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
             if nested:
                 yield BadRow(line, f"fields {nested} hold objects or lists; give plain values")
                 continue
-            cells, numeric = {}, set()
-            for name in columns:
-                cells[name], was_number = _text(record.get(name))
-                if was_number:
-                    numeric.add(name)
-            yield RawRow(line, cells, numeric)
+            yield RawRow(line, *_cells(columns, ((n, record.get(n)) for n in columns)))
 
     return columns, rows()
+
+
+def _not_json(name: str) -> Any:
+    """NaN, Infinity and -Infinity, which Python's json module accepts and JSON does not."""
+    raise ValueError(f"{name} is not a JSON value; write null for a missing value")

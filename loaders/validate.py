@@ -215,6 +215,8 @@ class RowValidator:
             if len({b for _, b in kind.endpoints}) > 1:
                 endpoints.append("to_type")
             self._required = endpoints + self._required
+        # Keys a decimal number may not stand for: 1001.0 may have been 1001, 001001 or 1001.0.
+        self._keys = {"from", "to"} if isinstance(kind, RelType) else {kind.key}
         self._check_header()
 
     def _check_header(self) -> None:
@@ -258,6 +260,15 @@ class RowValidator:
                 values[column] = _parse(p, text, column in raw.numeric)
             except ValueError as exc:
                 problems.append(CellProblem(column, text, str(exc)))
+        for column in sorted(raw.decimal & self._keys):
+            problems.append(
+                CellProblem(
+                    column,
+                    raw.cells[column],
+                    "the key was stored as a decimal number (such as 1001.0), so its text "
+                    "cannot be known for sure; store keys as text",
+                )
+            )
         for column in self._named:
             self._look_up(column, values, problems)
         for name in self._required:
@@ -311,6 +322,8 @@ class RowValidator:
                 for i, (text, given) in enumerate(zip(values[column], labels, strict=True))
                 if text and looked_up(self._label(column, given), text)
             )
+        if chunk.raw is not None:
+            suspects.update(i for i, raw in enumerate(chunk.raw) if raw.decimal & self._keys)
         problems: dict[int, tuple[dict[str, Any], list[CellProblem]]] = {}
         whole: dict[int, dict[str, Any]] = {}
         for i in sorted(suspects):

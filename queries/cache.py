@@ -36,14 +36,16 @@ from graph.backend import Backend, Row
 from graph.labels import read_by
 from queries.library import dialect_of, get_query, run
 
-MAX_ROWS = 100_000  # rows kept per backend (about 1 KB each); the least recent go first
+MAX_BYTES = 100 << 20  # kept per backend, as `size` counts them; the least recent go first
 
 
 class _Kept:
     """One backend's kept rows, each with the stamp of what its query read when it was read."""
 
     def __init__(self) -> None:
-        self.rows: LRUCache[Hashable, tuple[int, list[Row]]] = LRUCache(MAX_ROWS, getsizeof=_size)
+        self.rows: LRUCache[Hashable, tuple[int, list[Row]]] = LRUCache(
+            MAX_BYTES, getsizeof=lambda entry: size(entry[1])
+        )
         self.lock = threading.Lock()
 
     def get(self, stamp: int, key: Hashable) -> list[Row] | None:
@@ -53,7 +55,7 @@ class _Kept:
 
     def put(self, stamp: int, key: Hashable, rows: list[Row]) -> None:
         with self.lock:
-            if len(rows) <= MAX_ROWS:
+            if size(rows) <= MAX_BYTES:
                 self.rows[key] = (stamp, rows)
 
 
@@ -61,8 +63,20 @@ _kept: weakref.WeakKeyDictionary[Any, _Kept] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
-def _size(entry: tuple[int, list[Row]]) -> int:
-    return max(1, len(entry[1]))
+def size(rows: list[Row]) -> int:
+    """About how many bytes `rows` hold: a few rows of long texts weigh more than many of
+    short ones, so the cache is bounded by this rather than by a count of rows."""
+    return 64 + sum(100 + sum(map(_weight, row.values())) for row in rows)
+
+
+def _weight(value: Any) -> int:
+    if isinstance(value, str):
+        return 50 + len(value) * 2  # Chinese text takes 2 bytes a character in CPython
+    if isinstance(value, list | tuple):
+        return 56 + sum(map(_weight, value))
+    if isinstance(value, dict):
+        return 100 + sum(map(_weight, value.values()))
+    return 32
 
 
 def _store(backend: Backend, name: str) -> tuple[_Kept, int] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 
 # Apollo's codes, which GraphQL clients and tools (schemathesis among them) understand.
@@ -38,10 +39,13 @@ def should_mask(error: GraphQLError) -> bool:
 
     Errors without an original exception come from parsing and validation (a syntax error,
     an unknown field, a wrong argument type, the depth, alias and token limits): they are
-    about the query the caller wrote, and are shown.
+    about the query the caller wrote, and are shown. So is a variable that its scalar cannot
+    take (a `Date` variable of "2024-02-30"): the caller's value, not a fault of the server.
     """
     original = error.original_error
-    return original is not None and not isinstance(original, UserError)
+    return original is not None and not isinstance(
+        original, UserError | StrawberryInputCoercionError
+    )
 
 
 class MaskInternalErrors(MaskErrors):

@@ -260,3 +260,40 @@ async def test_over_http_a_viewer_sees_masks_and_an_admin_the_data(tmp_path, dem
             "person": {"name": "陆敏慧", "mobile": "18622614828", "idNumber": "330421196802102509"}
         }
     }
+
+
+class Answering:
+    def read(self, query, params=None):
+        return []
+
+
+async def test_a_body_over_the_limit_is_413_before_it_is_parsed(tmp_path):
+    """A declared length over the limit is refused at once, a chunked body (no length) once
+    it passes the limit; a body at the limit is served."""
+    app = create_app(settings(tmp_path, max_body_bytes=100), backend=Answering())
+    query = b'{"query": "{ me { role } }"}'
+    fitting = query + b" " * (100 - len(query))
+
+    async def chunks():
+        for _ in range(30):
+            yield b"          "
+
+    async with serving(app) as client:
+        declared = await client.post("/graphql", content=b"x" * 101)
+        chunked = await client.post(
+            "/graphql", content=chunks(), headers={"content-type": "application/json"}
+        )
+        served = await client.post(
+            "/graphql", content=fitting, headers={"content-type": "application/json"}
+        )
+    refused = {
+        "error": {
+            "status": 413,
+            "code": "request_entity_too_large",
+            "message": "the request body is larger than the 100 bytes allowed "
+            "(GOVGRAPH_MAX_BODY_BYTES)",
+        }
+    }
+    assert (declared.status_code, declared.json()) == (413, refused)
+    assert (chunked.status_code, chunked.json()) == (413, refused)
+    assert (served.status_code, served.json()) == (200, {"data": {"me": {"role": "viewer"}}})

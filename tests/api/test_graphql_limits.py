@@ -163,3 +163,57 @@ def test_a_timeout_says_what_to_change():
             "extensions": {"code": "QUERY_TIMEOUT"},
         }
     ]
+
+
+def test_a_query_text_over_the_size_limit_is_refused_before_it_is_parsed_or_kept():
+    """Comments are not tokens: without a size limit a long comment-only text would be
+    parsed, and kept in the parser's cache."""
+    from strawberry.extensions.parser_cache import _get_parse_cache
+
+    from api.graphql.limits import CACHED_QUERY_TEXTS
+
+    kept = _get_parse_cache(CACHED_QUERY_TEXTS)
+    query = "#" * 200 + "\n{ me { role } }"
+    before = kept.cache_info()
+    assert run(query, Failing(AssertionError("must not run")), max_query_chars=100) == (
+        [
+            {
+                "message": "the query is 216 characters long, more than the 100 allowed; send a "
+                "shorter query, with the values as variables",
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ],
+        None,
+    )
+    after = kept.cache_info()
+    assert (after.hits, after.misses, after.currsize) == (
+        before.hits,
+        before.misses,
+        before.currsize,
+    )
+    errors, data = run(query, max_query_chars=216)
+    assert errors == [] and data is not None
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("2024-02-30", "day is out of range for month"),
+        ("nope", "Invalid isoformat string: 'nope'"),
+        (20240101, "Expected a string."),
+    ],
+)
+def test_a_malformed_date_variable_is_the_caller_s_mistake_not_a_server_fault(value, why, caplog):
+    schema = build_schema(Settings(_env_file=None))
+    query = 'query($d: Date) { center(id: "c") { staff(asOf: $d) { post } } }'
+    result = asyncio.run(
+        schema.execute(query, context_value=Context(Empty()), variable_values={"d": value})
+    )
+    assert [e.formatted for e in result.errors or []] == [
+        {
+            "message": f"Variable '$d' has invalid value: Value cannot represent a Date: "
+            f"{json.dumps(str(value))}. {why}",
+            "locations": [{"line": 1, "column": 7}],
+        }
+    ]
+    assert "Traceback" not in caplog.text and "ERROR" not in caplog.text

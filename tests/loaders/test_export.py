@@ -404,3 +404,47 @@ def test_networkx_reads_the_graphml(example, tmp_path):
     assert graph.number_of_edges() == sum(len(whole[r.type]) for r in SCHEMA.rels)
     assert graph.nodes["Grid:330421001001-G01"]["households"] == 326
     assert graph.nodes["Grid:330421001001-G01"]["urban"] is True
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised_and_load_back_equal(tmp_path):
+    """OWASP's CSV-injection rule: text starting with = + - @ (or a tab or carriage return)
+    is written behind an apostrophe, which Excel shows as text; the loader takes it off."""
+    names = [
+        '=HYPERLINK("http://example.com","点我")',
+        "+86 138 1234 5678",
+        "-1",
+        "@SUM(A1)",
+        "'=已经有引号",  # written in the source file as ''=已经有引号
+        "张三",
+    ]
+    source = tmp_path / "t.people.csv"
+    with source.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "name"])
+        for i, name in enumerate(names):
+            writer.writerow([f"p{i}", "'" + name if name.startswith("'") else name])
+    graph = empty(tmp_path / "g.lbdb")
+    try:
+        assert load(graph, [source]).ok
+        stored = graph.read("MATCH (p:Person) RETURN p.name AS name ORDER BY p.id")
+        assert [r["name"] for r in stored] == names
+        report = export(graph, tmp_path / "out", privacy=Privacy.raw(), types=["Person"])
+        cells = [r["name"] for r in read_csv(tmp_path / "out" / "export.people.csv")]
+        assert cells == [
+            '\'=HYPERLINK("http://example.com","点我")',
+            "'+86 138 1234 5678",
+            "'-1",
+            "'@SUM(A1)",
+            "''=已经有引号",
+            "张三",
+        ]
+        assert reload(tmp_path, report.files) == dump(graph)
+    finally:
+        graph.close()
+
+
+def test_numbers_are_not_neutralised() -> None:
+    """-3 is a number to a spreadsheet, not a formula: it is written as it is."""
+    from loaders.export import _cell
+
+    assert [_cell(-3), _cell(-2.5), _cell("-3"), _cell(None)] == ["-3", "-2.5", "'-3", ""]

@@ -18,6 +18,7 @@ from graph.schema import SCHEMA
 from loaders.chinese import MOBILE_RULE
 from loaders.divisions import divisions_within
 from loaders.load import FileReport, Loader, LoadReport, MemoryTable, Reject, load
+from loaders.read import Lines
 
 WriteCsv = Callable[..., Path]  # the `write_csv` fixture
 
@@ -625,11 +626,84 @@ def test_the_reconciliation_line(backend: EmbeddedBackend, write_csv: WriteCsv) 
     ]
     report = load(backend, [write_csv("330421.people.csv", rows)])
     assert report.files == [
-        FileReport("330421.people.csv", read=5, loaded=2, rejected=2, duplicates=1)
+        FileReport("330421.people.csv", read=5, loaded=2, rejected=2, duplicates=1, lines=Lines(6))
     ]
+    assert report.files[0].balanced
     assert report.files[0].line() == (
         "330421.people.csv: read 5 = loaded 2 + rejected 2 + duplicates 1"
     )
+
+
+def test_a_misplaced_quote_loses_no_one_and_gives_no_one_else_s_numbers(
+    backend: EmbeddedBackend, tmp_path: Path
+) -> None:
+    """Read as one record, lines 3-4 would give 王二 张三's ID number and mobile."""
+    path = tmp_path / "t.people.csv"
+    path.write_text(
+        "id,name,id_number,mobile\n"
+        "p1,李一,33042119900101123X,13812340001\n"
+        'p2,"王二,330421199001011008,13812340002\n'
+        'p3,张三",330421199001011016,13812340003\n'
+        "\n"
+        "p4,赵四,,13812340004\n",
+        encoding="utf-8",
+    )
+    report = load(backend, [path])
+    assert not report.ok and report.files[0].balanced
+    assert lines(report) == [
+        "t.people.csv: read 4 = loaded 2 + rejected 2 + duplicates 0; "
+        "6 lines = 1 header + 1 blank + 4 in rows read"
+    ]
+    why = (
+        "lines 3–4 read as one record: the name cell holds a line break; a quote on line 3 is "
+        'probably missing, extra or not doubled (write "" for a quote inside a quoted cell)'
+    )
+    assert report.rejects == [
+        Reject("t.people.csv", 3, "name", "", why),
+        Reject("t.people.csv", 4, "name", "", why),
+    ]
+    assert people(backend) == [("p1", "李一"), ("p4", "赵四")]
+
+
+def test_free_text_may_span_lines_and_the_report_says_so(
+    backend: EmbeddedBackend, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.disputes.csv"
+    path.write_text(
+        'id,title,reported_on\nd1,"邻里漏水\n楼上楼下",2024-03-01\nd2,宅基地,2024-03-02\n',
+        encoding="utf-8",
+    )
+    report = load(backend, [path])
+    assert report.ok and report.files[0].balanced
+    assert lines(report) == [
+        "t.disputes.csv: read 2 = loaded 2 + rejected 0 + duplicates 0; 4 lines = 1 header + "
+        "0 blank + 3 in rows read (1 inside rows whose free text spans lines)"
+    ]
+    titles = backend.read("MATCH (d:Dispute) RETURN d.title AS t ORDER BY d.id")
+    assert [r["t"] for r in titles] == ["邻里漏水\n楼上楼下", "宅基地"]
+
+
+def test_a_key_stored_as_a_decimal_number_is_rejected(
+    backend: EmbeddedBackend, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.grids.jsonl"
+    path.write_text(
+        '{"id": 1001.0, "name": "一号网格", "level": 1, "kind": "basic"}\n'
+        '{"id": 1002, "name": "二号网格", "level": 1, "kind": "basic"}\n',
+        encoding="utf-8",
+    )
+    report = load(backend, [path])
+    assert report.rejects == [
+        Reject(
+            "t.grids.jsonl",
+            1,
+            "id",
+            "1001",
+            "the key was stored as a decimal number (such as 1001.0), so its text cannot be "
+            "known for sure; store keys as text",
+        )
+    ]
+    assert [r["id"] for r in backend.read("MATCH (g:Grid) RETURN g.id AS id")] == ["1002"]
 
 
 def test_the_rejects_file(backend: EmbeddedBackend, tmp_path: Path, write_csv: WriteCsv) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gc
 import json
 import zipfile
@@ -10,16 +11,16 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
-from loaders.read import BadRow, FileRejected, RawRow, TableFile, decode, type_stem
+from loaders.read import BadRow, FileRejected, Lines, RawRow, TableFile, decode, type_stem
 
 WriteCsv = Callable[..., Path]  # the `write_csv` fixture
 TEXT = "id,name\np1,嘉善县魏塘街道\n"
 
 
-def rows(path: Path) -> list[RawRow | BadRow]:
-    return list(TableFile(path).rows())
+def rows(path: Path, free_text: tuple[str, ...] = ()) -> list[RawRow | BadRow]:
+    return list(TableFile(path, free_text=free_text).rows())
 
 
 def refusal(path: Path) -> str:
@@ -59,21 +60,42 @@ def test_the_type_is_the_last_part_of_the_name_before_the_extension() -> None:
     ]
 
 
-def test_utf8_with_or_without_bom_and_gbk_decode_alike() -> None:
-    encodings = ["utf-8", "utf-8-sig", "gbk", "gb18030"]
-    assert [decode(TEXT.encode(encoding)) for encoding in encodings] == [TEXT] * 4
+def test_utf8_with_or_without_bom_gbk_and_utf16_with_bom_decode_alike() -> None:
+    """UTF-16 with its byte-order mark is what Excel's "Unicode text" export writes."""
+    encodings = ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16", "utf-16-be"]
+    data = [TEXT.encode(e) for e in encodings]
+    data[-1] = codecs.BOM_UTF16_BE + data[-1]  # utf-16-be writes no mark of its own
+    assert [decode(d) for d in data] == [TEXT] * 6
 
 
-def test_a_file_in_neither_encoding_is_refused() -> None:
+# Traditional Chinese in Big5: valid GB18030 too, where it reads as other characters.
+BIG5 = "id,name,address\np1,張偉,臺北市中正區重慶南路一段122號\np2,陳美麗,新竹縣竹北市光明六路\n"
+
+
+def test_a_file_in_no_encoding_that_can_be_told_is_refused() -> None:
     refusals = []
-    for data in ["id,name\np1,José\n".encode("latin-1"), TEXT.encode("utf-16")]:
+    for data in [
+        "id,name\np1,José\n".encode("latin-1"),
+        codecs.BOM_UTF16_LE + b"i\x00d\x00\x00\xd8",  # a lone surrogate
+        BIG5.encode("big5"),
+    ]:
         with pytest.raises(FileRejected) as refused:
             decode(data)
         refusals.append(str(refused.value))
     assert refusals == [
         "the file is neither UTF-8 nor GB18030 (byte 0xe9 at offset 14); save it as UTF-8",
-        "the file is neither UTF-8 nor GB18030 (byte 0xff at offset 0); save it as UTF-8",
+        "the file starts with a UTF-16 byte-order mark but is not UTF-16 (at byte 6); save it "
+        "as UTF-8",
+        "the file is not UTF-8, and read as GB18030 (GBK) it gives mostly rare characters "
+        "(眎岸籓跋紋玭隔琿): it is probably Big5 (traditional Chinese), an encoding that cannot "
+        "be told apart from GBK for sure; save it as UTF-8",
     ]
+
+
+def test_gbk_with_rare_characters_and_traditional_gbk_are_not_taken_for_big5() -> None:
+    rare = "id,name\np1,王堃\np2,李喆\np3,张彧\np4,刘犇\n"  # outside GB2312, inside GBK
+    traditional = "id,name\np1,張偉\np2,陳美麗\n"  # GBK holds traditional characters too
+    assert [decode(rare.encode("gbk")), decode(traditional.encode("gbk"))] == [rare, traditional]
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
@@ -90,15 +112,106 @@ def test_csv_rows_keep_their_first_line_and_bad_rows_are_named(tmp_path: Path) -
         'id,name\r\np1,张三\r\n\r\np2,"李\n四"\r\np3,王\x00五\r\np4\r\np5,a,b\r\np6,赵六\r\n',
         encoding="utf-8",
     )
-    assert rows(path) == [
+    table = TableFile(path, free_text={"name"})
+    assert list(table.rows()) == [
         RawRow(2, {"id": "p1", "name": "张三"}),
-        # line 3 is blank and skipped; the quoted cell on lines 4-5 keeps its line break
+        # line 3 is blank and skipped; the quoted free text on lines 4-5 keeps its line break
         RawRow(4, {"id": "p2", "name": "李\n四"}),
         RawRow(6, {"id": "p3", "name": "王\x00五"}),  # validation rejects the NUL
         BadRow(7, "the row has 1 cells, the header 2"),
         BadRow(8, "the row has 3 cells, the header 2"),
         RawRow(9, {"id": "p6", "name": "赵六"}),
     ]
+    # 9 lines: the header, a blank one, a second line of a row, and 6 rows read
+    assert table.lines == Lines(total=9, header=1, blank=1, within=1)
+    assert table.lines.rows == 6
+
+
+QUOTED = "lines 3–4 read as one record: {}; a quote on line 3 is probably missing, extra or not "
+QUOTED += 'doubled (write "" for a quote inside a quoted cell)'
+
+
+def test_a_misplaced_quote_rejects_every_line_it_merges(tmp_path: Path) -> None:
+    """The quote opened on line 3 closes on line 4: read as one record, 王二 would have taken
+    张三's ID number and mobile, and 张三 would have vanished."""
+    path = tmp_path / "x.people.csv"
+    path.write_text(
+        "id,name,id_number,mobile\n"
+        "p1,李一,330421199001011008,13812340001\n"
+        'p2,"王二,330421199001011016,13812340002\n'
+        'p3,张三",330421199001011024,13812340003\n'
+        "p4,赵四,330421199001011032,13812340004\n",
+        encoding="utf-8",
+    )
+    table = TableFile(path, free_text={"title"})
+    why = QUOTED.format("the name cell holds a line break (only free text may: title)")
+    assert list(table.rows()) == [
+        RawRow(2, dict(id="p1", name="李一", id_number="330421199001011008", mobile="13812340001")),
+        BadRow(3, why, "name"),
+        BadRow(4, why, "name"),
+        RawRow(5, dict(id="p4", name="赵四", id_number="330421199001011032", mobile="13812340004")),
+    ]
+    assert table.lines.rows == 4
+
+
+def test_quotes_that_would_undercount_rows_reject_each_line(tmp_path: Path) -> None:
+    cases = {
+        # a quote never closed swallows the rest of the file
+        "unclosed": 'id,name\np1,a\np2,"b\np3,c\n',
+        # a record of the wrong width across two lines
+        "width": 'id,name\np1,a\np2,"b\nx",c,d\np4,e\n',
+        # a quoted cell closed before the cell ends: strict reading refuses `"b"x`
+        "closed early": 'id,name\np1,a\np2,"b"x\np3,c\n',
+    }
+    found = {}
+    for name, text in cases.items():
+        path = tmp_path / f"{name}.people.csv"
+        path.write_text(text, encoding="utf-8")
+        table = TableFile(path)
+        found[name] = (list(table.rows()), table.lines.rows)
+    assert found == {
+        "unclosed": (
+            [
+                RawRow(2, {"id": "p1", "name": "a"}),
+                BadRow(3, QUOTED.format("unreadable CSV: unexpected end of data")),
+                BadRow(4, QUOTED.format("unreadable CSV: unexpected end of data")),
+            ],
+            3,
+        ),
+        "width": (
+            [
+                RawRow(2, {"id": "p1", "name": "a"}),
+                BadRow(3, QUOTED.format("the row has 4 cells, the header 2")),
+                BadRow(4, QUOTED.format("the row has 4 cells, the header 2")),
+                RawRow(5, {"id": "p4", "name": "e"}),
+            ],
+            4,
+        ),
+        "closed early": (
+            [
+                RawRow(2, {"id": "p1", "name": "a"}),
+                BadRow(3, "unreadable CSV: ',' expected after '\"'"),
+                RawRow(4, {"id": "p3", "name": "c"}),
+            ],
+            3,
+        ),
+    }
+
+
+def test_files_over_the_size_or_line_limit_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.people.csv"
+    path.write_text("id,name\np1,a\np2,b\np3,c\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as big:
+        TableFile(path, max_bytes=10)
+    with pytest.raises(FileRejected) as long:
+        TableFile(path, max_rows=2)
+    assert [str(big.value), str(long.value)] == [
+        "x.people.csv: 23 bytes, more than the 10 a file may have (GOVGRAPH_LOAD_MAX_BYTES); "
+        "split it into several files of the same type",
+        "x.people.csv: 3 lines after the header, more than the 2 a file may have "
+        "(GOVGRAPH_LOAD_MAX_ROWS); split it into several files of the same type",
+    ]
+    assert len(list(TableFile(path, max_bytes=23, max_rows=3).rows())) == 3
 
 
 def test_a_csv_cell_over_the_csv_module_limit_is_a_bad_row(write_csv: WriteCsv) -> None:
@@ -159,6 +272,7 @@ def test_xlsx_cells_are_read_as_text_and_numbers_are_marked(tmp_path: Path) -> N
                 "source": "2024-05-01",
             },
             {"mobile", "id_number"},
+            {"id_number"},  # a decimal number: 3.30421199001011e17
         ),
         # row 3 is empty and skipped
         RawRow(
@@ -174,6 +288,7 @@ def test_xlsx_cells_are_read_as_text_and_numbers_are_marked(tmp_path: Path) -> N
         RawRow(
             5,
             {"id": "p3", "name": "true", "mobile": "", "id_number": "1.5", "source": ""},
+            {"id_number"},
             {"id_number"},
         ),
         BadRow(6, "the row has values beyond the header's 5 columns"),
@@ -239,7 +354,10 @@ def test_json_lines_rows_and_the_lines_that_are_not_rows(tmp_path: Path) -> None
         BadRow(5, "each line must be one JSON object"),
         BadRow(6, "not valid JSON: Expecting ',' delimiter: line 1 column 26 (char 25)"),
         RawRow(
-            7, {"id": "p6", "name": "周八", "mobile": "13812341234", "gender": "male"}, {"mobile"}
+            7,
+            {"id": "p6", "name": "周八", "mobile": "13812341234", "gender": "male"},
+            {"mobile"},
+            {"mobile"},
         ),
     ]
 
@@ -255,3 +373,86 @@ def test_json_lines_split_at_line_ends_only(tmp_path: Path) -> None:
         RawRow(1, {"id": "p1", "name": "张\u2028三"}),
         RawRow(2, {"id": "p2", "name": "李\x85四\u2029"}),
     ]
+
+
+def test_xlsx_merged_cells_and_formulas_without_a_saved_value_reject_their_rows(
+    tmp_path: Path,
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    for row in [
+        ["id", "name", "grid"],
+        ["p1", "张三", "g1"],
+        ["p2", "李四", None],  # grid merged with the row above: it reads as empty
+        ["p3", "王五", "=C2"],  # a formula openpyxl saves without its value
+        ["p4", "赵六", "g2"],
+        [],
+    ]:
+        sheet.append(row)
+    sheet.merge_cells("C2:C3")
+    book.save(tmp_path / "x.people.xlsx")
+    table = TableFile(tmp_path / "x.people.xlsx")
+    merged = (
+        "cells C2:C3 are merged: the value shows once but stands for every cell of the merge, "
+        "which the file leaves empty; unmerge them and fill every cell"
+    )
+    assert list(table.rows()) == [
+        BadRow(2, merged),
+        BadRow(3, merged),
+        BadRow(
+            4,
+            "cell C4 holds a formula whose value was never saved; open the file in Excel and "
+            "save it again, or paste the values in place of the formulas",
+            "grid",
+        ),
+        RawRow(5, {"id": "p4", "name": "赵六", "grid": "g2"}),
+    ]
+    assert table.lines == Lines(total=5, header=1)
+
+
+def test_a_formula_with_its_saved_value_reads_as_the_value(tmp_path: Path) -> None:
+    made = write_xlsx(tmp_path / "made.xlsx", ["id", "name"], ["p1", "=UPPER(A2)"])
+
+    def saved(xml: str) -> str:
+        assert '<c r="B2"><f>UPPER(A2)</f><v /></c>' in xml
+        return xml.replace(
+            '<c r="B2"><f>UPPER(A2)</f><v /></c>', '<c r="B2" t="str"><f>UPPER(A2)</f><v>P1</v></c>'
+        )
+
+    path = with_sheet(made, tmp_path / "x.people.xlsx", saved)
+    assert rows(path) == [RawRow(2, {"id": "p1", "name": "P1"})]
+
+
+def test_a_workbook_with_more_than_one_sheet_of_values_is_refused(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["id", "name"])
+    book.active.append(["p1", "张三"])
+    book.create_sheet("说明")  # an empty sheet is harmless
+    book.create_sheet("第二批").append(["p2", "李四"])
+    book.save(tmp_path / "x.people.xlsx")
+    merged_header = write_xlsx(tmp_path / "h.people.xlsx", ["id", "name", None], ["p1", "张三"])
+    book = load_workbook(merged_header)
+    book.active.merge_cells("B1:C1")
+    book.save(merged_header)
+    assert [refusal(tmp_path / "x.people.xlsx"), refusal(merged_header)] == [
+        "x.people.xlsx: the workbook holds 2 sheets with values (also 第二批); the loader "
+        "reads one sheet per file: save each sheet as a file of its own, named for the type "
+        "it holds",
+        "h.people.xlsx: header cells B1:C1 are merged; unmerge them",
+    ]
+
+
+def test_json_lines_nan_and_infinity_are_rejected_not_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "x.people.jsonl"
+    path.write_text(
+        '{"id": "p1", "households": NaN}\n{"id": "p2", "households": -Infinity}\n'
+        '{"id": 1001.0}\n\n',
+        encoding="utf-8",
+    )
+    table = TableFile(path)
+    assert list(table.rows()) == [
+        BadRow(1, "not valid JSON: NaN is not a JSON value; write null for a missing value"),
+        BadRow(2, "not valid JSON: -Infinity is not a JSON value; write null for a missing value"),
+        RawRow(3, {"id": "1001"}, {"id"}, {"id"}),  # validation rejects a decimal key
+    ]
+    assert table.lines == Lines(total=4, header=0, blank=1)

@@ -199,11 +199,31 @@ def test_a_result_larger_than_the_cache_is_returned_not_kept(monkeypatch):
 
     store = Store()
     kept, _ = cache._store(store, "grid_teams")
-    monkeypatch.setattr(kept, "rows", cache.LRUCache(1, getsizeof=cache._size))
-    monkeypatch.setattr(cache, "MAX_ROWS", 1)
+    monkeypatch.setattr(kept, "rows", cache.LRUCache(1, getsizeof=lambda e: cache.size(e[1])))
+    monkeypatch.setattr(cache, "MAX_BYTES", 1)
     for _ in range(2):
         assert run_each(store, "grid_teams", "grids", "anchor", grids=["a", "b"]) == rows("a", "b")
     assert store.asked == [{"grids": ["a", "b"]}, {"grids": ["a", "b"]}]
+
+
+def test_the_cache_is_bounded_by_size_not_by_a_count_of_rows():
+    """Rows of long texts weigh by their length: 2 bytes a character, 150 a text."""
+    import queries.cache as cache
+
+    short = [{"id": "g1", "n": 1}]
+    long = [{"id": "g1", "title": "调" * 10_000}]
+    assert [cache.size(short), cache.size(long), cache.size([])] == [
+        64 + 100 + (50 + 4) + 32,
+        64 + 100 + (50 + 4) + (50 + 20_000),
+        64,
+    ]
+    kept = cache._Kept()
+    kept.rows = cache.LRUCache(3 * cache.size(long), getsizeof=cache.size)
+    for i in range(5):
+        kept.put(0, ("long", i), long)
+    kept.put(0, "short", short)
+    # three long results fill it, whatever the count of rows: the least recent went first
+    assert sorted(map(str, kept.rows.keys())) == ["('long', 3)", "('long', 4)", "short"]
 
 
 def test_values_of_different_types_are_different_keys():

@@ -1,0 +1,102 @@
+"""Backups: a copy made while the store is open read-only (as a server has it) restores into
+an equal graph; a half-made or damaged backup, or a restore over a store, is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graph.dump import dump
+from graph.embedded import EmbeddedBackend
+from graph.schema import SCHEMA
+from loaders.backup import MANIFEST, BackupError, backup, counts, read_manifest, restore
+
+
+@pytest.fixture
+def store(examples_graph: EmbeddedBackend) -> Path:
+    """fixtures/examples loaded into a store, closed."""
+    path = examples_graph.path
+    examples_graph.close()
+    return Path(path)
+
+
+def test_a_backup_made_beside_a_serving_store_restores_an_equal_graph(
+    store: Path, tmp_path: Path
+) -> None:
+    serving = EmbeddedBackend(store, read_only=True)  # as a server holds it
+    try:
+        before = dump(serving)
+        made = backup(store, tmp_path / "bk")
+        assert made.counts == counts(serving) and made.counts["Person"] == 5
+    finally:
+        serving.close()
+    held = {p.name for p in (tmp_path / "bk").iterdir()}
+    assert held == {MANIFEST, *(f"export.{stem}.csv" for stem in SCHEMA.files)}
+    assert restore(tmp_path / "bk", tmp_path / "restored.lbdb") == made
+    restored = EmbeddedBackend(tmp_path / "restored.lbdb", read_only=True)
+    try:
+        assert dump(restored) == before
+    finally:
+        restored.close()
+    assert not (tmp_path / "restored.lbdb.restoring").exists()
+
+
+def test_what_backup_and_restore_refuse(store: Path, tmp_path: Path) -> None:
+    made = tmp_path / "bk"
+    backup(store, made)
+    errors = []
+    for attempt in [
+        lambda: backup(store, made),
+        lambda: backup(tmp_path / "none.lbdb", tmp_path / "bk2"),
+        lambda: restore(made, store),
+        lambda: restore(tmp_path, tmp_path / "new.lbdb"),
+    ]:
+        with pytest.raises(BackupError) as refused:
+            attempt()
+        errors.append(str(refused.value))
+    assert errors[:3] == [
+        f"{made} exists already; give a new folder for the backup",
+        f"there is no graph at {tmp_path / 'none.lbdb'} to back up",
+        f"{store} exists already: restore into a new path (GOVGRAPH_DB), or move the old store "
+        "away first",
+    ]
+    assert errors[3].startswith(f"{tmp_path} is not a whole govgraph backup (its {MANIFEST}")
+    # a backup whose tables no longer match its manifest is damaged, and nothing is restored
+    manifest = json.loads((made / MANIFEST).read_text(encoding="utf-8"))
+    held = dict(manifest["counts"])
+    manifest["counts"]["Person"] += 1
+    (made / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BackupError) as damaged:
+        restore(made, tmp_path / "new.lbdb")
+    assert str(damaged.value) == (
+        f"{made} restored to other counts than it was made with ({held} against "
+        f"{manifest['counts']}); the backup is damaged"
+    )
+    assert not (tmp_path / "new.lbdb").exists()
+    assert not (tmp_path / "new.lbdb.restoring").exists()
+
+
+def test_the_backup_and_restore_commands(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    runner = CliRunner()
+    monkeypatch.setenv("GOVGRAPH_DB", str(store))
+    made = runner.invoke(app, ["backup", str(tmp_path / "bk")])
+    again = runner.invoke(app, ["backup", str(tmp_path / "bk")])
+    monkeypatch.setenv("GOVGRAPH_DB", str(tmp_path / "new.lbdb"))
+    restored = runner.invoke(app, ["restore", str(tmp_path / "bk")])
+    total = sum(read_manifest(tmp_path / "bk").counts.values())
+    made_on = read_manifest(tmp_path / "bk").made
+    said = [(r.exit_code, r.output.replace("\n", " ").strip()) for r in (made, again, restored)]
+    assert said == [
+        (0, f"backed up {total} nodes and relationships of {store} to {tmp_path / 'bk'}"),
+        (2, f"error: {tmp_path / 'bk'} exists already; give a new folder for the backup"),
+        (0, f"restored {total} nodes and relationships (backed up {made_on}) to "
+         f"{tmp_path / 'new.lbdb'}"),
+    ]  # fmt: skip

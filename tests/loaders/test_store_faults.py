@@ -1,0 +1,162 @@
+"""Store faults around a load: the store failing mid-load (simulated: a backend whose write
+fails as LadybugDB's does on a full disk), a store another process holds for writing (real:
+a second process), and a store that needs recovery (simulated: the message LadybugDB gives)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import api.cli
+from api.cli import STORE_FAILED, app
+from graph.dump import dump
+from graph.embedded import EmbeddedBackend
+from graph.errors import GraphError
+
+FULL_DISK = "IO exception: Cannot write to file: No space left on device"
+
+
+class FullDisk(EmbeddedBackend):
+    """An embedded store whose `fail_at`-th node write fails as a full disk makes it fail."""
+
+    fail_at = 2
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes = 0
+
+    def upsert_nodes(self, *args: Any, **kwargs: Any) -> None:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            raise GraphError(FULL_DISK)
+        super().upsert_nodes(*args, **kwargs)
+
+
+def said(result: Any) -> str:
+    return " ".join(result.output.split())
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "g.lbdb"
+    monkeypatch.setenv("GOVGRAPH_DB", str(db))
+    monkeypatch.setenv("GOVGRAPH_BATCH_SIZE", "2")
+    monkeypatch.chdir(tmp_path)
+    return db
+
+
+def test_a_store_failing_mid_load_ends_with_the_report_what_is_in_and_what_to_run(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = tmp_path / "t.people.csv"
+    people.write_text("id,name\np1,张一\np2,张二\np3,张三\np4,张四\np5,张五\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    monkeypatch.setattr(
+        api.cli, "open_backend", lambda db, **_: FullDisk(Path(db))
+    )  # the second batch of two rows fails
+    failed = runner.invoke(app, ["load", "--no-progress", str(people)])
+    assert (failed.exit_code, said(failed)) == (
+        STORE_FAILED,
+        "t.people.csv: read 5 = loaded 2 + rejected 0 + duplicates 0 (stopped by the store's "
+        "failure: 3 rows read, not written) "
+        f"error: the store failed during the load: {FULL_DISK} every batch up to t.people.csv "
+        "line 3 is committed; the rest of that file and any after it are not. Free disk space "
+        f"or make {env} writable again, run `govgraph init` once (it recovers a store left "
+        "mid-write), then run the same `govgraph load` again: what is in is loaded again "
+        "unchanged.",
+    )
+    store = EmbeddedBackend(env)
+    try:
+        assert [r["id"] for r in store.read("MATCH (p:Person) RETURN p.id AS id ORDER BY id")] == [
+            "p1",
+            "p2",
+        ]
+    finally:
+        store.close()
+    monkeypatch.undo()
+    monkeypatch.setenv("GOVGRAPH_DB", str(env))
+    rerun = runner.invoke(app, ["load", "--no-progress", str(people)])
+    assert (rerun.exit_code, said(rerun)) == (
+        0,
+        "t.people.csv: read 5 = loaded 5 + rejected 0 + duplicates 0",
+    )
+    fresh = EmbeddedBackend(tmp_path / "fresh.lbdb")
+    store = EmbeddedBackend(env)
+    try:
+        fresh.init_schema()
+        from loaders.load import load
+
+        assert load(fresh, [people]).ok
+        assert dump(store) == dump(fresh)
+    finally:
+        store.close()
+        fresh.close()
+
+
+@pytest.fixture
+def writer(env: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the store open for writing, as a load does."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, ladybug; db = ladybug.Database(sys.argv[1]); "
+            "print('ready', flush=True); sys.stdin.read()",
+            str(env),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
+    yield holder
+    holder.communicate("", timeout=30)
+
+
+def test_a_server_or_a_second_load_started_during_a_load_says_why_it_cannot(
+    env: Path, tmp_path: Path, writer: subprocess.Popen[str]
+) -> None:
+    runner = CliRunner()
+    serve = runner.invoke(app, ["serve"])
+    people = tmp_path / "t.people.csv"
+    people.write_text("id,name\np1,张一\n", encoding="utf-8")
+    second = runner.invoke(app, ["load", "--no-progress", str(people)])
+    assert (serve.exit_code, said(serve)) == (
+        2,
+        f"error: another process has {env} open for writing (a `govgraph load` under way?); "
+        "start the server when it has ended",
+    )
+    assert second.exit_code == 2
+    assert said(second).startswith("error: IO exception: Could not set lock on file")
+    assert said(second).endswith(
+        "another process has the database open for writing; stop it (or open this one "
+        "read-only) and try again"
+    )
+
+
+def test_serving_a_store_that_needs_recovery_names_the_command_that_recovers_it(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulated: a store left by kill -9 mid-checkpoint cannot be made on demand, so
+    LadybugDB's refusal is given in its place."""
+    EmbeddedBackend(env).close()
+    import ladybug
+
+    def pending(path: str, read_only: bool = False) -> Any:
+        raise RuntimeError("IO exception: checkpoint recovery pending")
+
+    monkeypatch.setattr(ladybug, "Database", pending)
+    serve = CliRunner().invoke(app, ["serve"])
+    assert (serve.exit_code, said(serve)) == (
+        2,
+        "error: IO exception: checkpoint recovery pending — the store at "
+        f"{env} needs recovery: run `GOVGRAPH_DB={env} govgraph init` once (opening it for "
+        "writing recovers it; it changes no data), then try again",
+    )
