@@ -44,7 +44,7 @@ class _Kept:
 
     def __init__(self) -> None:
         self.rows: LRUCache[Hashable, tuple[int, list[Row]]] = LRUCache(
-            MAX_BYTES, getsizeof=lambda entry: size(entry[1])
+            MAX_BYTES, getsizeof=entry_size
         )
         self.lock = threading.Lock()
 
@@ -67,6 +67,11 @@ def size(rows: list[Row]) -> int:
     """About how many bytes `rows` hold: a few rows of long texts weigh more than many of
     short ones, so the cache is bounded by this rather than by a count of rows."""
     return 64 + sum(100 + sum(map(_weight, row.values())) for row in rows)
+
+
+def entry_size(entry: tuple[int, list[Row]]) -> int:
+    """The size of a kept entry: its stamp and its rows."""
+    return size(entry[1])
 
 
 def _weight(value: Any) -> int:

@@ -136,8 +136,8 @@ def test_a_server_or_a_second_load_started_during_a_load_says_why_it_cannot(
     assert second.exit_code == 2
     assert said(second).startswith("error: IO exception: Could not set lock on file")
     assert said(second).endswith(
-        "another process has the database open for writing; stop it (or open this one "
-        "read-only) and try again"
+        "another process has the database open for writing (a running `govgraph serve`, "
+        "which owns the store while it runs, or another load): stop it and try again"
     )
 
 

@@ -199,7 +199,7 @@ def test_a_result_larger_than_the_cache_is_returned_not_kept(monkeypatch):
 
     store = Store()
     kept, _ = cache._store(store, "grid_teams")
-    monkeypatch.setattr(kept, "rows", cache.LRUCache(1, getsizeof=lambda e: cache.size(e[1])))
+    monkeypatch.setattr(kept, "rows", cache.LRUCache(1, getsizeof=cache.entry_size))
     monkeypatch.setattr(cache, "MAX_BYTES", 1)
     for _ in range(2):
         assert run_each(store, "grid_teams", "grids", "anchor", grids=["a", "b"]) == rows("a", "b")
@@ -218,7 +218,7 @@ def test_the_cache_is_bounded_by_size_not_by_a_count_of_rows():
         64,
     ]
     kept = cache._Kept()
-    kept.rows = cache.LRUCache(3 * cache.size(long), getsizeof=cache.size)
+    kept.rows = cache.LRUCache(3 * cache.size(long), getsizeof=cache.entry_size)
     for i in range(5):
         kept.put(0, ("long", i), long)
     kept.put(0, "short", short)
