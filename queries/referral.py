@@ -21,6 +21,12 @@ due date and contacts, the rule that put it there and the graph path behind it:
    (``mediation-before-litigation``);
 6. ``court`` — always and only last (``court-last``).
 
+A referral degrades rather than fails: a category with no list item of the configured class,
+or an item no department of the dispute's county answers for, still gets the grid team,
+mediation and the court, and `Referral.missing` says what the graph lacks and which load file
+would add it. Only what the caller named and the graph does not hold (a dispute, a place, a
+list item, a category) is an error.
+
 Named queries: the dispute's facts (or the described place), the chain above the grid, the
 list items, the grids' teams and the units' bodies (and liaison bodies). All but the dispute's
 facts read the ladders and lists, which change only with a load: their rows are kept while the
@@ -103,8 +109,20 @@ class ReferralStep:
 
 
 @dataclass(frozen=True)
+class Missing:
+    """Something the graph lacks for a whole referral: `what` it is, and where to `add` it
+    (the load file and the rows that would fill the gap, docs/loading.md)."""
+
+    what: str
+    add: str
+
+
+@dataclass(frozen=True)
 class Referral:
-    """The referral of one dispute: what was decided about it, and the steps in order."""
+    """The referral of one dispute: what was decided about it, and the steps in order.
+
+    `missing` lists what kept a part out of it (no list item for the category, no responsible
+    department in the county…); empty when the referral is whole."""
 
     dispute: NodeRef | None
     grid: NodeRef
@@ -116,6 +134,7 @@ class Referral:
     reported_on: date
     as_of: date
     steps: tuple[ReferralStep, ...]
+    missing: tuple[Missing, ...] = ()
 
 
 # -- the facts the referral starts from ------------------------------------------------------
@@ -231,8 +250,9 @@ def referral(
     rules = rules or load_rules(chain.county)
     warning = case.warning or (None if case.dispute else rules.warnings.colour(case.parties))
     group = case.parties >= rules.group.parties or (warning in rules.group.warnings)
-    primary, concerned = _items(backend, case, rules, chain, group)
-    category = _category(primary, concerned, case)
+    missing: list[Missing] = []
+    primary, concerned = _items(backend, case, rules, chain, group, missing)
+    category = _category(backend, primary, concerned, case)
     functions = sorted({i.function for i in (primary, concerned) if i and i.function})
     grids = sorted({*case.grids, *(g.key for g in chain.grids)})
     rows = run_each(backend, "grid_teams", "grids", "anchor", grids=grids)
@@ -258,7 +278,7 @@ def referral(
         grids = [g.key for g in chain.grids]
         rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
     bodies = group_bodies(rows, day)
-    build = _Builder(case, chain, rules, bodies, group, warning, category)
+    build = _Builder(case, chain, rules, bodies, group, warning, category, missing)
     steps = build.steps(primary, concerned)
     return Referral(
         case.dispute,
@@ -271,6 +291,7 @@ def referral(
         case.reported_on,
         day,
         steps,
+        tuple(missing),
     )
 
 
@@ -287,12 +308,19 @@ class _Item:
 
 
 def _items(
-    backend: Backend, case: _Case, rules: Rules, chain: Chain, group: bool
+    backend: Backend,
+    case: _Case,
+    rules: Rules,
+    chain: Chain,
+    group: bool,
+    missing: list[Missing],
 ) -> tuple[_Item | None, _Item | None]:
     """(the item that names the responsible department, the category's other item).
 
     With a group dispute the primary item is the category's group-dispute item and the other
-    names the department concerned (the X of 3+X); otherwise the other is None."""
+    names the department concerned (the X of 3+X); otherwise the other is None. A category
+    with no item of the class gives (None, None) and a `Missing`; an unknown category or
+    item id is an error."""
     rows = run_kept(
         backend,
         "referral_item",
@@ -329,10 +357,22 @@ def _items(
         primary: _Item | None = found[case.list_item]
         other = ordinary if primary and marker in primary.name else []
     elif not found:
-        raise NotFound(
-            f"no responsibility-list item of class {rules.referral.item_class!r} for the "
-            f"category {case.category!r} (a domain code such as 'wages', 'medical', 'land')"
+        if not run_kept(backend, "domain", code=case.category):
+            raise NotFound(
+                f"no category (domain) with code {case.category!r} "
+                "(a domain code such as 'wages', 'medical', 'land')"
+            )
+        item_class = rules.referral.item_class
+        missing.append(
+            Missing(
+                f"no responsibility-list item of class {item_class!r} for the category "
+                f"{case.category!r}: no department is named, and the time limits are the rules'",
+                f"a list_items row (item_class {item_class}), a has_expertise row from it to "
+                f"the domain {case.category}, and a responsible_for row from the county's "
+                "department to it",
+            )
         )
+        return None, None
     else:
         primary = (grouped or ordinary)[0] if group else (ordinary or grouped)[0]
         other = ordinary if group else []
@@ -342,12 +382,17 @@ def _items(
     return primary, concerned
 
 
-def _category(primary: _Item | None, concerned: _Item | None, case: _Case) -> NodeRef | None:
+def _category(
+    backend: Backend, primary: _Item | None, concerned: _Item | None, case: _Case
+) -> NodeRef | None:
     code = case.category or (primary.domain if primary else "")
     for item in (primary, concerned):
         if item and item.domain == code and item.domain_name:
             return NodeRef("Domain", code, item.domain_name)
-    return NodeRef("Domain", code, "") if code else None
+    if not code:
+        return None
+    rows = run_kept(backend, "domain", code=code)
+    return NodeRef("Domain", code, (rows[0]["name"] or "") if rows else "")
 
 
 class _Builder:
@@ -360,8 +405,10 @@ class _Builder:
         group: bool,
         warning: str | None,
         category: NodeRef | None,
+        missing: list[Missing],
     ) -> None:
         self.case = case
+        self.missing = missing
         self.category = category
         self.chain = chain
         self.rules = rules
@@ -577,7 +624,14 @@ class _Builder:
             )
 
     def _department(self, item: _Item) -> None:
+        county = self.chain.county or "?"
         if not item.function:
+            self.missing.append(
+                Missing(
+                    f"no department of county {county} is RESPONSIBLE_FOR {item.id} {item.name}",
+                    f"a responsible_for row from the county's department to {item.id}",
+                )
+            )
             return
         found = [b for b in self.bodies if b.rel == "FUNCTION" and b.kind == item.function]
         lowest: FoundBody | None = None
@@ -587,6 +641,13 @@ class _Builder:
                 lowest = here[0]
                 break
         if lowest is None:
+            self.missing.append(
+                Missing(
+                    f"no department of function {item.function!r} in the units above the grid",
+                    f"a departments row (function {item.function}) and a located_in row from "
+                    "it to one of those units",
+                )
+            )
             return
         listed = NodeRef("ListItem", item.id, item.name)
         path = GraphPath.at(listed)

@@ -341,7 +341,7 @@ def test_unknown_ids_and_bad_arguments(demo_graph: EmbeddedBackend) -> None:
         referral(
             demo_graph, description=DisputeDescription(place="330421-G0332", list_item="L9-999")
         )
-    with pytest.raises(NotFound, match="for the category 'astrology'"):
+    with pytest.raises(NotFound, match=r"no category \(domain\) with code 'astrology'"):
         referral(
             demo_graph, description=DisputeDescription(place="330421-G0332", category="astrology")
         )
