@@ -124,6 +124,7 @@ class Chain:
     units: tuple[NodeRef, ...]
     unit_level: dict[str, str] = field(compare=False)
     paths: dict[str, GraphPath] = field(compare=False)
+    grid_level: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def county(self) -> str | None:
@@ -135,6 +136,15 @@ class Chain:
 
     def level(self, node: NodeRef) -> str:
         return "grid" if node.label == "Grid" else self.unit_level.get(node.key, "")
+
+    def works_at(self, grid: NodeRef) -> str:
+        """The level a grid's team works at: the level of the unit the grid is (its
+        `unit_level`: a 苏州 level-1 grid is a town's), else "grid"."""
+        return self.grid_level.get(grid.key) or "grid"
+
+    def unit_at(self, level: str) -> NodeRef | None:
+        """The chain's unit of `level` (the lowest, should there be two)."""
+        return next((u for u in self.units if self.unit_level.get(u.key) == level), None)
 
 
 _PART_OF = RelRef("PART_OF")
@@ -156,12 +166,15 @@ def load_chain(backend: Backend, grid_id: str) -> Chain:
     hops: dict[str, int] = {}
     nodes: dict[str, NodeRef] = {}
     levels: dict[str, str] = {}
+    grid_levels = {grid_id: str(first["unit_level"] or "")}
     step = [start]
     for depth in range(1, _MAX_DEPTH + 1):
         above: list[NodeRef] = []
         for node in step:
             if node.label == "Grid":
                 parents = run_kept(backend, "grid_step", grid=node.key)
+                if parents:
+                    grid_levels[node.key] = str(parents[0]["unit_level"] or "")
             else:
                 parents = run_kept(backend, "unit_step", unit=node.key)
             for row in parents:
@@ -209,6 +222,7 @@ def load_chain(backend: Backend, grid_id: str) -> Chain:
         tuple(units),
         levels,
         paths,
+        grid_levels,
     )
 
 
@@ -365,13 +379,21 @@ def _ladder(
     limits = rules.time_limits
     steps: list[tuple[str, NodeRef, list[Body], int | None, str, GraphPath]] = []
     teams = by_anchor(bodies, "SERVES_IN")
+    # A grid that is a unit's (苏州: a level-2 grid is a village's, a level-1 grid a town's)
+    # works at that unit's level: its team joins that unit's rung, so the ladder climbs by the
+    # level each body works at and a town's grid never comes before the village rung.
+    at_level: dict[str, list[Body]] = defaultdict(list)
     for grid in chain.grids:
         team = teams.get(grid.key, [])
         holders = team[0].holders if team else []
         if grid != chain.grid and not holders:
-            continue  # a grid level with nobody on it (Suzhou's level 1) is no rung
+            continue  # a grid level with nobody on it is no rung
         kind = team[0].kind if team else chain.kind
         body = Body(grid, "grid_team", kind, tuple(holders), chain.paths[grid.key])
+        level = chain.works_at(grid)
+        if grid != chain.grid and rules.levels.rank(level) is not None and chain.unit_at(level):
+            at_level[level].append(body)
+            continue
         rule = "grid-first" if grid == chain.grid else "part-of-ladder"
         steps.append(("grid", grid, [body], limits.grid, rule, chain.paths[grid.key]))
     liaison = by_anchor(bodies, "LIAISES_WITH")
@@ -402,7 +424,7 @@ def _ladder(
         if rules.levels.rank(level) is None:
             continue
         at = chain.paths[unit.key]
-        items = []
+        items = at_level.pop(level, []) if unit == chain.unit_at(level) else []
         escalated = False
         for b in centers.get(unit.key, []):
             lower = below.get(b.node.key)

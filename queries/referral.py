@@ -7,7 +7,13 @@
 The answer is the ordered set of co-responsible actors, each with its part, level, time limit,
 due date and contacts, the rule that put it there and the graph path behind it:
 
-1. ``first_responder`` — the grid's team on the date (rule ``grid-first``, 小事不出格);
+1. ``first_responder`` — the team of the grid where it happened, on the date (rule
+   ``grid-first``, 小事不出格), and at an organisation that professional grids SUPERVISE, the
+   one whose field answers for the category (``professional-grid-by-field``: the labour-
+   inspection grid for a wage dispute at a factory, not every professional grid);
+   ``higher_grid`` — each grid above it, a rung with the limit of the level it works at: a
+   micro-grid's grid at once, a grid that is a unit's (苏州's level-2 grid is a village's)
+   with that unit's mediation committee (``part-of-ladder``);
 2. ``liaison_body`` — for a grid with LIAISES_WITH ties (an out-of-county grid), its home
    county's liaison bodies, the "4" of the 4+X consultation (``out-of-county-liaison``);
 3. ``consultation_team`` — for a group dispute (``group.parties`` or more parties) or a warning
@@ -52,10 +58,12 @@ from queries.escalation import (
     load_chain,
 )
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
+from queries.library import run
 from queries.rules import Rules, load_rules
 
 PARTS = (
     "first_responder",
+    "higher_grid",
     "liaison_body",
     "consultation_team",
     "responsible_department",
@@ -254,7 +262,10 @@ def referral(
     primary, concerned = _items(backend, case, rules, chain, group, missing)
     category = _category(backend, primary, concerned, case)
     functions = sorted({i.function for i in (primary, concerned) if i and i.function})
-    grids = sorted({*case.grids, *(g.key for g in chain.grids)})
+    professional = _professional(backend, case, rules, category)
+    grids = sorted(
+        {*case.grids, *(g.key for g in chain.grids), *(p.grid.key for p in professional)}
+    )
     rows = run_each(backend, "grid_teams", "grids", "anchor", grids=grids)
     rows += run_each(
         backend,
@@ -278,7 +289,7 @@ def referral(
         grids = [g.key for g in chain.grids]
         rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
     bodies = group_bodies(rows, day)
-    build = _Builder(case, chain, rules, bodies, group, warning, category, missing)
+    build = _Builder(case, chain, rules, bodies, group, warning, category, missing, professional)
     steps = build.steps(primary, concerned)
     return Referral(
         case.dispute,
@@ -382,6 +393,36 @@ def _items(
     return primary, concerned
 
 
+@dataclass(frozen=True)
+class _Supervised:
+    """An organisation of the matter, a professional grid that SUPERVISES it, and its field."""
+
+    org: NodeRef
+    grid: NodeRef
+    field: str
+
+
+def _professional(
+    backend: Backend, case: _Case, rules: Rules, category: NodeRef | None
+) -> list[_Supervised]:
+    """The professional grids supervising the matter's organisations (the place described, or
+    the organisations party to the dispute) whose field answers for its category."""
+    fields = rules.fields_for(category.key) if category else ()
+    orgs = [o.key for o in case.origin if o.label == "Organisation"]
+    dispute = case.dispute.key if case.dispute else ""
+    if not fields or not (orgs or dispute):
+        return []
+    found: dict[str, _Supervised] = {}
+    for row in run(backend, "professional_grids", orgs=orgs, dispute=dispute):
+        if row["field"] in fields and row["grid"] not in found:
+            found[row["grid"]] = _Supervised(
+                NodeRef("Organisation", row["org"], row["org_name"] or ""),
+                NodeRef("Grid", row["grid"], row["grid_name"] or ""),
+                str(row["field"]),
+            )
+    return [found[k] for k in sorted(found)]
+
+
 def _category(
     backend: Backend, primary: _Item | None, concerned: _Item | None, case: _Case
 ) -> NodeRef | None:
@@ -406,9 +447,11 @@ class _Builder:
         warning: str | None,
         category: NodeRef | None,
         missing: list[Missing],
+        professional: list[_Supervised],
     ) -> None:
         self.case = case
         self.missing = missing
+        self.professional = professional
         self.category = category
         self.chain = chain
         self.rules = rules
@@ -488,13 +531,11 @@ class _Builder:
     def steps(self, primary: _Item | None, concerned: _Item | None) -> tuple[ReferralStep, ...]:
         limits = self.rules.time_limits
         teams = by_anchor(self.bodies, "SERVES_IN")
-        # 1. the grid's team answers first
-        first = list(self.case.grids)
-        if len(first) == 1:  # a micro-grid's own team, then the grid it is part of
-            first = [g.key for g in self.chain.grids]
-        for key in first:
+        # 1. the team of the grid where it happened answers first, with the professional grid
+        # whose field answers for the category
+        for key in self.case.grids:
             team = teams.get(key, [])
-            if not team or (key not in self.case.grids and not team[0].holders):
+            if not team:
                 continue
             body = team[0]
             self.add(
@@ -504,10 +545,30 @@ class _Builder:
                 body.holders,
                 limits.grid,
                 "grid-first",
-                "the grid's own team answers first (小事不出格)",
+                "the team of the grid where it happened answers first (小事不出格)",
                 self.to_grid(key),
             )
+        for sup in self.professional:
+            team = teams.get(sup.grid.key, [])
+            path = GraphPath.at(sup.org)
+            if self.case.dispute is not None and sup.org not in self.case.origin:
+                path = GraphPath.at(self.case.dispute).then(RelRef("PARTY_TO", False), sup.org)
+            self.add(
+                "first_responder",
+                "grid",
+                sup.grid,
+                team[0].holders if team else (),
+                limits.grid,
+                "professional-grid-by-field",
+                f"{sup.org.name or sup.org.key} is supervised by a {sup.field} grid, the field "
+                f"that answers for a {self.category.key if self.category else '?'} dispute",
+                path.then(RelRef("SUPERVISES", False), sup.grid),
+            )
         self.close_stage()
+        # 1b. the grids above it that work at grid level (a micro-grid's grid), each a rung
+        for grid in self._higher_grids(None):
+            self._higher_grid(grid, "grid", limits.grid)
+            self.close_stage()
         # 2. an out-of-county grid's liaison bodies in its home county
         liaison = by_anchor(self.bodies, "LIAISES_WITH")
         for grid in self.chain.grids:
@@ -556,6 +617,35 @@ class _Builder:
                 stage=False,
             )
         return tuple(ReferralStep(order=i, **s) for i, s in enumerate(self.out, start=1))
+
+    def _higher_grids(self, level: str | None) -> list[NodeRef]:
+        """The grids above the first responders, with people on them, that work at `level`
+        (a unit level), or with None those that join no unit's rung."""
+        teams = by_anchor(self.bodies, "SERVES_IN")
+        out = []
+        for grid in self.chain.grids:
+            team = teams.get(grid.key, [])
+            if grid.key in self.case.grids or not team or not team[0].holders:
+                continue
+            works_at = self.chain.works_at(grid)
+            joins = self.rules.levels.rank(works_at) is not None and self.chain.unit_at(works_at)
+            if (works_at == level) if level else not joins:
+                out.append(grid)
+        return out
+
+    def _higher_grid(self, grid: NodeRef, level: str, limit: int | None) -> None:
+        team = by_anchor(self.bodies, "SERVES_IN")[grid.key][0]
+        where = "a grid" if level == "grid" else f"the {level}'s grid"
+        self.add(
+            "higher_grid",
+            level,
+            grid,
+            team.holders,
+            limit,
+            "part-of-ladder",
+            f"{where} above the one where it happened: the next rung if it is not settled",
+            self.to(grid.key),
+        )
 
     def _why_group(self) -> str:
         reasons = []
@@ -688,6 +778,9 @@ class _Builder:
                 level = self.chain.unit_level.get(unit.key, "")
                 if level not in ("village", "town"):
                     continue
+                if unit == self.chain.unit_at(level):  # its grid shares the committee's stage
+                    for grid in self._higher_grids(level):
+                        self._higher_grid(grid, level, limits.level(level))
                 for b in located.get(unit.key, []):
                     self.add(
                         "mediation_body",
@@ -700,6 +793,7 @@ class _Builder:
                         self.to(unit.key).then(RelRef("LOCATED_IN", False), b.node),
                     )
                     self.close_stage()
+                self.close_stage()
         industry = by_anchor(self.bodies, "HAS_EXPERTISE")
         category_code = self.category.key if self.category else ""
         for unit in self.chain.units:

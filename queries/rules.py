@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from graph.schema import LEVELS
+from graph.schema import GRID_FIELDS, LEVELS
 from queries.flow_rules import WorkflowRules
 
 
@@ -139,11 +139,25 @@ class Rules(_Model):
         """A category's own domain and the related ones the rules add."""
         return (category, *(d for d in self.related_domains.get(category, ()) if d != category))
 
+    def fields_for(self, category: str) -> tuple[str, ...]:
+        """The professional-grid fields that answer for a category (or a related domain)."""
+        domains = set(self.domains_for(category))
+        return tuple(f for f, ds in self.professional_fields.items() if domains & set(ds))
+
+    @field_validator("professional_fields")
+    @classmethod
+    def _fields(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        unknown = [f for f in value if f not in GRID_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown grid fields {unknown}; the schema has {list(GRID_FIELDS)}")
+        return value
+
     county: str | None = None
     levels: Levels = Levels()
     time_limits: TimeLimits = TimeLimits()
     group: Group = Group()
     related_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    professional_fields: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     warnings: Warnings = Warnings()
     referral: Referral = Referral()
     experts: Experts = Experts()

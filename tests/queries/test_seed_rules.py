@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from graph.embedded import EmbeddedBackend
+from queries.escalation import escalation_path
 from queries.referral import DisputeDescription, Missing, Referral, referral
 from queries.rules import load_rules
 
@@ -82,3 +83,176 @@ def test_referral_degrades_when_no_list_item_matches(demo_graph: EmbeddedBackend
     )
     whole = referral(demo_graph, dispute_id="330421-D900001", as_of=DAY)
     assert whole.missing == ()
+
+
+def test_a_wage_dispute_at_a_factory_is_answered_by_its_labour_inspection_grid(
+    demo_graph: EmbeddedBackend,
+) -> None:
+    """001:25 (吴江: 165 professional grids for 安监、消防、环保、劳动监察, 80 enterprises each):
+    the factory of the planted wage dispute is supervised by a work-safety, a fire, a labour-
+    inspection and an environment grid; only the labour-inspection grid answers first, beside
+    the grid where it happened. The grids above are rungs at the level they work at (001:21),
+    each with that level's limit, not first responders."""
+    r = referral(demo_graph, dispute_id="320509-D900001", as_of=DAY)
+    assert steps(r) == [
+        (1, "first_responder", "grid", "320509-G0609", "grid-first", 3, date(2021, 12, 23)),
+        (
+            2,
+            "first_responder",
+            "grid",
+            "320509-G1527",
+            "professional-grid-by-field",
+            3,
+            date(2021, 12, 23),
+        ),
+        (
+            3,
+            "responsible_department",
+            "county",
+            "320509-DEP006",
+            "department-lowest-level",
+            15,
+            date(2022, 1, 4),
+        ),
+        (4, "higher_grid", "village", "320509-G0607", "part-of-ladder", 7, date(2021, 12, 30)),
+        (
+            5,
+            "mediation_body",
+            "village",
+            "320509-MO165",
+            "mediation-before-litigation",
+            7,
+            date(2021, 12, 30),
+        ),
+        (6, "higher_grid", "town", "320509-G0006", "part-of-ladder", 15, date(2022, 1, 14)),
+        (
+            7,
+            "mediation_body",
+            "town",
+            "320509-MO006",
+            "mediation-before-litigation",
+            15,
+            date(2022, 1, 14),
+        ),
+        (8, "court", "county", "320509-DEP004", "court-last", None, None),
+    ]
+    inspectors = r.steps[1]
+    assert (inspectors.actor.name, [c.post for c in inspectors.contacts]) == (
+        "盛泽镇劳动保障监察专业网格4",
+        ["inspector", "inspector"],
+    )
+    assert str(inspectors.path) == (
+        "(Dispute 320509-D900001 周某与锦华纺织公司欠薪纠纷)<-[:PARTY_TO]-"
+        "(Organisation 320509-O900001 苏州吴江盛泽锦华纺织有限公司)<-[:SUPERVISES]-"
+        "(Grid 320509-G1527 盛泽镇劳动保障监察专业网格4)"
+    )
+    described = referral(
+        demo_graph,
+        description=DisputeDescription(place="320509-O900001", category="wages"),
+        as_of=DAY,
+    )
+    assert steps(described) == steps(r)
+    medical = referral(
+        demo_graph,
+        description=DisputeDescription(place="320509-O900001", category="medical"),
+        as_of=DAY,
+    )
+    assert [s.actor.key for s in medical.steps if s.part == "first_responder"] == ["320509-G0609"]
+
+
+def test_four_grid_levels_and_no_village_center_climb_by_the_level_each_works_at(
+    demo_graph: EmbeddedBackend,
+) -> None:
+    """001:21 (苏州: 市、区、镇、村四级管理, 区、镇两级指挥) and 001:22 (四级网格 in places): a
+    松陵街道 micro-grid (level 4) climbs to its level-3 grid, then to the village rung, where
+    the village's level-2 grid stands with the community's committee (吴江 has no village
+    center), then to the town rung with the town's level-1 grid and the town linkage center,
+    then the district's command center. The town's grid never comes before the village."""
+    e = escalation_path(demo_graph, grid_id="320509-G1224", as_of=DAY)
+    assert [
+        (
+            s.order,
+            s.level,
+            s.place.key,
+            s.rule,
+            s.time_limit_days,
+            [(b.role, b.node.key) for b in s.bodies],
+        )
+        for s in e.ladder
+    ] == [
+        (1, "grid", "320509-G1224", "grid-first", 3, [("grid_team", "320509-G1224")]),
+        (2, "grid", "320509-G0016", "part-of-ladder", 3, [("grid_team", "320509-G0016")]),
+        (
+            3,
+            "village",
+            "320509001001",
+            "part-of-ladder",
+            7,
+            [
+                ("grid_team", "320509-G0015"),
+                ("mediation_committee", "320509-MO015"),
+                ("party_organisation", "320509-PO0003"),
+            ],
+        ),
+        (
+            4,
+            "town",
+            "320509001000",
+            "part-of-ladder",
+            15,
+            [
+                ("grid_team", "320509-G0001"),
+                ("center", "320509-C002"),
+                ("mediation_committee", "320509-MO001"),
+                ("party_organisation", "320509-PO0002"),
+            ],
+        ),
+        (
+            5,
+            "county",
+            "320509000000",
+            "escalates-to",
+            30,
+            [("center", "320509-C001"), ("party_organisation", "320509-PO0001")],
+        ),
+        (6, "court", "320509000000", "court-last", None, [("court", "320509-DEP004")]),
+    ]
+    r = referral(
+        demo_graph,
+        description=DisputeDescription(place="320509-G1224", category="neighbour"),
+        as_of=DAY,
+    )
+    assert steps(r) == [
+        (1, "first_responder", "grid", "320509-G1224", "grid-first", 3, date(2021, 12, 23)),
+        (2, "higher_grid", "grid", "320509-G0016", "part-of-ladder", 3, date(2021, 12, 26)),
+        (
+            3,
+            "responsible_department",
+            "county",
+            "320509-DEP003",
+            "department-lowest-level",
+            15,
+            date(2022, 1, 4),
+        ),
+        (4, "higher_grid", "village", "320509-G0015", "part-of-ladder", 7, date(2022, 1, 2)),
+        (
+            5,
+            "mediation_body",
+            "village",
+            "320509-MO015",
+            "mediation-before-litigation",
+            7,
+            date(2022, 1, 2),
+        ),
+        (6, "higher_grid", "town", "320509-G0001", "part-of-ladder", 15, date(2022, 1, 17)),
+        (
+            7,
+            "mediation_body",
+            "town",
+            "320509-MO001",
+            "mediation-before-litigation",
+            15,
+            date(2022, 1, 17),
+        ),
+        (8, "court", "county", "320509-DEP004", "court-last", None, None),
+    ]
