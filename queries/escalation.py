@@ -40,7 +40,7 @@ from queries.explain import (
     valid_on,
 )
 from queries.library import run
-from queries.rules import Rules, load_rules
+from queries.rules import PreCourtStep, Rules, load_rules
 
 # -- result types ------------------------------------------------------------------------------
 
@@ -50,7 +50,8 @@ class Body:
     """One body on a step of the ladder.
 
     `role` is what it does there: grid_team, center, stationed_department,
-    mediation_committee, party_organisation, liaison_body or court. `kind` is the node's own
+    mediation_committee, party_organisation, liaison_body, pre_court_body (the department
+    holding a step the law puts before a suit) or court. `kind` is the node's own
     kind (a center's kind, a department's function, a committee's kind…). `holders` are the
     people holding a post or role in it on the date. `path` leads from the starting grid to
     the body: up PART_OF, then JURISDICTION, ESCALATES_TO, STATIONED_AT, LOCATED_IN or
@@ -68,7 +69,8 @@ class Body:
 class EscalationStep:
     """One rung: a grid, the liaison, a unit, or the court.
 
-    `level` is grid, liaison, a unit level (village, town, county, city…) or court; `place` is
+    `level` is grid, liaison, a unit level (village, town, county, city…), pre_court (a
+    dispute's statutory step before a suit, such as labour arbitration) or court; `place` is
     the grid or unit of the rung; `time_limit_days` is how long the rung has before the next
     one (None for the court); `due` is the report day plus the limits so far, when the ladder
     was asked for a dispute. `path` leads from the starting grid to `place`.
@@ -332,10 +334,12 @@ def escalation_path(
         )
     dispute: NodeRef | None = None
     reported: date | None = None
+    category = ""
     if dispute_id is not None:
         facts = dispute_facts(backend, dispute_id)
         dispute = NodeRef("Dispute", dispute_id, facts["title"] or "")
         reported = as_date(facts["reported_on"])
+        category = str(facts["domain"] or "")
         if not facts["grid"]:
             raise NotFound(f"dispute {dispute_id!r} has no grid (no OCCURRED_IN relationship)")
         grid_id = facts["grid"]
@@ -363,8 +367,25 @@ def escalation_path(
     ]
     if chain.liaisons:
         rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
+    pre_court = rules.pre_court_for(category) if category else ()
+    if pre_court:  # the departments holding the steps the law puts before a suit
+        functions = {step.function for step in pre_court}
+        rows += [
+            r
+            for r in run_each(
+                backend,
+                "referral_unit_bodies",
+                "units",
+                "anchor",
+                units=units,
+                mediation_kinds=list(rules.referral.mediation_kinds),
+                industry_kinds=list(rules.referral.industry_kinds),
+                court=rules.referral.court_function,
+            )
+            if r["rel"] == "FUNCTION" and r["body_kind"] in functions
+        ]
     bodies = group_bodies(rows, day)
-    ladder = _ladder(chain, bodies, rules, reported)
+    ladder = _ladder(chain, bodies, rules, reported, pre_court)
     party = _party_line(chain, bodies)
     return Escalation(chain.grid, dispute, day, ladder, party)
 
@@ -374,7 +395,11 @@ def _body(found: FoundBody, role: str, path: GraphPath) -> Body:
 
 
 def _ladder(
-    chain: Chain, bodies: list[FoundBody], rules: Rules, reported: date | None
+    chain: Chain,
+    bodies: list[FoundBody],
+    rules: Rules,
+    reported: date | None,
+    pre_court: Sequence[PreCourtStep] = (),
 ) -> tuple[EscalationStep, ...]:
     limits = rules.time_limits
     steps: list[tuple[str, NodeRef, list[Body], int | None, str, GraphPath]] = []
@@ -448,6 +473,17 @@ def _ladder(
             continue  # a level with no body of its own (the demo's 嘉兴市, 浙江省)
         rule = "escalates-to" if escalated else "part-of-ladder"
         steps.append((level, unit, items, limits.level(level), rule, at))
+    for step in pre_court:  # 劳动人事争议仲裁 before a labour suit: at the lowest unit holding it
+        for unit in chain.units:
+            found = [b for b in bodies if b.rel == "FUNCTION" and b.kind == step.function]
+            found = sorted((b for b in found if b.anchor == unit.key), key=lambda b: b.node.key)
+            if found:
+                at = chain.paths[unit.key]
+                body = _body(
+                    found[0], "pre_court_body", at.then(RelRef("LOCATED_IN", False), found[0].node)
+                )
+                steps.append(("pre_court", unit, [body], step.days, "statutory-pre-court-step", at))
+                break
     for unit in chain.units:
         courts = [b for b in bodies if b.rel == "COURT" and b.anchor == unit.key]
         if courts:

@@ -25,7 +25,10 @@ due date and contacts, the rule that put it there and the graph path behind it:
 5. ``mediation_body`` — the village, then the town people's mediation committee (left out for a
    group dispute), then the industry committee of the dispute's domain where there is one
    (``mediation-before-litigation``);
-6. ``court`` — always and only last (``court-last``).
+6. ``pre_court_step`` — what the law puts before a suit for the category, from the rules'
+   ``[pre_court]`` (劳动人事争议仲裁 for a labour or wage dispute, ``statutory-pre-court-step``),
+   held by the department of the step's function at the lowest level of the chain;
+7. ``court`` — always and only last (``court-last``).
 
 A referral degrades rather than fails: a category with no list item of the configured class,
 or an item no department of the dispute's county answers for, still gets the grid team,
@@ -68,6 +71,7 @@ PARTS = (
     "consultation_team",
     "responsible_department",
     "mediation_body",
+    "pre_court_step",
     "court",
 )
 
@@ -262,6 +266,8 @@ def referral(
     primary, concerned = _items(backend, case, rules, chain, group, missing)
     category = _category(backend, primary, concerned, case)
     functions = sorted({i.function for i in (primary, concerned) if i and i.function})
+    pre_court = rules.pre_court_for(category.key) if category else ()
+    functions = sorted({*functions, *(step.function for step in pre_court)})
     professional = _professional(backend, case, rules, category)
     grids = sorted(
         {*case.grids, *(g.key for g in chain.grids), *(p.grid.key for p in professional)}
@@ -594,7 +600,9 @@ class _Builder:
             self._department(primary)
         # 5. mediation before litigation
         self._mediation()
-        # 6. the court, last
+        # 6. the steps the law puts before a suit
+        self._pre_court()
+        # 7. the court, last
         court = next(
             (
                 b
@@ -646,6 +654,42 @@ class _Builder:
             f"{where} above the one where it happened: the next rung if it is not settled",
             self.to(grid.key),
         )
+
+    def _pre_court(self) -> None:
+        code = self.category.key if self.category else ""
+        for step in self.rules.pre_court_for(code) if code else ():
+            holder = self._lowest("FUNCTION", step.function)
+            if holder is None:
+                self.missing.append(
+                    Missing(
+                        f"no department of function {step.function!r} for {step.name} in the "
+                        "units above the grid",
+                        f"a departments row (function {step.function}) and a located_in row "
+                        "from it to one of those units",
+                    )
+                )
+                continue
+            level = self.chain.unit_level.get(holder.anchor, "")
+            self.add(
+                "pre_court_step",
+                level,
+                holder.node,
+                holder.holders,
+                step.days,
+                "statutory-pre-court-step",
+                f"a {code} dispute goes to {step.name} before any suit ({step.law})",
+                self.to(holder.anchor).then(RelRef("LOCATED_IN", False), holder.node),
+            )
+            self.close_stage()
+
+    def _lowest(self, rel: str, kind: str) -> FoundBody | None:
+        """The body of `rel` and `kind` at the lowest unit of the chain (first by key)."""
+        for unit in self.chain.units:
+            here = [b for b in self.bodies if b.rel == rel and b.kind == kind]
+            here = sorted((b for b in here if b.anchor == unit.key), key=lambda b: b.node.key)
+            if here:
+                return here[0]
+        return None
 
     def _why_group(self) -> str:
         reasons = []

@@ -99,6 +99,15 @@ class Referral(_Model):
     consultation_posts: tuple[str, ...] = ("首席调解员", "法律援助律师")
 
 
+class PreCourtStep(_Model):
+    """A step the law puts before a suit (劳动人事争议仲裁 for a labour dispute)."""
+
+    name: str
+    function: str  # the function of the department that holds it
+    days: int = Field(ge=0)
+    law: str
+
+
 class Weights(_Model):
     domain: float = Field(0.40, ge=0)
     locality: float = Field(0.25, ge=0)
@@ -139,6 +148,14 @@ class Rules(_Model):
         """A category's own domain and the related ones the rules add."""
         return (category, *(d for d in self.related_domains.get(category, ()) if d != category))
 
+    def pre_court_for(self, category: str) -> tuple[PreCourtStep, ...]:
+        """The statutory steps before a suit for a category (or a related domain), in order."""
+        steps: dict[str, PreCourtStep] = {}
+        for domain in self.domains_for(category):
+            for step in self.pre_court.get(domain, ()):
+                steps.setdefault(step.name, step)
+        return tuple(steps.values())
+
     def fields_for(self, category: str) -> tuple[str, ...]:
         """The professional-grid fields that answer for a category (or a related domain)."""
         domains = set(self.domains_for(category))
@@ -158,6 +175,7 @@ class Rules(_Model):
     group: Group = Group()
     related_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     professional_fields: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    pre_court: dict[str, tuple[PreCourtStep, ...]] = Field(default_factory=dict)
     warnings: Warnings = Warnings()
     referral: Referral = Referral()
     experts: Experts = Experts()

@@ -24,10 +24,11 @@ def steps(r: Referral) -> list[tuple[object, ...]]:
 
 
 def test_referral_degrades_when_no_list_item_matches(demo_graph: EmbeddedBackend) -> None:
-    """001:8 小事不出格 (the grid team first) and 000:6 调解优先、诉讼断后 (mediation, then the
-    court) hold with or without a list: a county whose list names its class 矛盾纠纷调处 has no
-    item for a wage dispute, and the referral still names the grid team, the committees and
-    the court, and says what is missing and where to add it."""
+    """001:8 小事不出格 (the grid team first) and 000:6 调解优先、诉讼断后 (mediation,
+    arbitration, then the court) hold with or without a list: a county whose list names its
+    class 矛盾纠纷调处 has no item for a wage dispute, and the referral still names the grid
+    team, the committees, the arbitration and the court, and says what is missing and where
+    to add it."""
     rules = load_rules("330421")
     rules = rules.model_copy(
         update={"referral": rules.referral.model_copy(update={"item_class": "矛盾纠纷调处"})}
@@ -71,7 +72,16 @@ def test_referral_degrades_when_no_list_item_matches(demo_graph: EmbeddedBackend
             30,
             date(2022, 2, 13),
         ),
-        (5, "court", "county", "330421-DEP004", "court-last", None, None),
+        (
+            5,
+            "pre_court_step",
+            "county",
+            "330421-DEP006",
+            "statutory-pre-court-step",
+            45,
+            date(2022, 3, 30),
+        ),
+        (6, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
     assert r.missing == (
         Missing(
@@ -134,7 +144,16 @@ def test_a_wage_dispute_at_a_factory_is_answered_by_its_labour_inspection_grid(
             15,
             date(2022, 1, 14),
         ),
-        (8, "court", "county", "320509-DEP004", "court-last", None, None),
+        (
+            8,
+            "pre_court_step",
+            "county",
+            "320509-DEP006",
+            "statutory-pre-court-step",
+            45,
+            date(2022, 2, 28),
+        ),
+        (9, "court", "county", "320509-DEP004", "court-last", None, None),
     ]
     inspectors = r.steps[1]
     assert (inspectors.actor.name, [c.post for c in inspectors.contacts]) == (
@@ -256,3 +275,41 @@ def test_four_grid_levels_and_no_village_center_climb_by_the_level_each_works_at
         ),
         (8, "court", "county", "320509-DEP004", "court-last", None, None),
     ]
+
+
+def test_labour_arbitration_comes_before_the_court(demo_graph: EmbeddedBackend) -> None:
+    """000:6 (访、调、仲、诉, and the county center's 劳动监察仲裁 window): a wage dispute takes
+    the labour steps ([related_domains]), so 劳动人事争议仲裁 (劳动争议调解仲裁法第5条, 45 days)
+    stands between mediation and the court, in the referral and on the ladder; a medical
+    dispute has no such step."""
+    r = referral(demo_graph, dispute_id="320509-D900001", as_of=DAY)
+    assert steps(r)[-2:] == [
+        (
+            8,
+            "pre_court_step",
+            "county",
+            "320509-DEP006",
+            "statutory-pre-court-step",
+            45,
+            date(2022, 2, 28),
+        ),
+        (9, "court", "county", "320509-DEP004", "court-last", None, None),
+    ]
+    assert (r.steps[7].actor.name, r.steps[7].reason) == (
+        "苏州市吴江区人力资源和社会保障局",
+        "a wages dispute goes to 劳动人事争议仲裁 before any suit "
+        "(劳动争议调解仲裁法第5条、第43条)",
+    )
+    e = escalation_path(demo_graph, dispute_id="320509-D900001", as_of=DAY)
+    assert [(s.order, s.level, s.place.key, s.rule, s.time_limit_days, s.due) for s in e.ladder][
+        -3:
+    ] == [
+        (4, "county", "320509000000", "escalates-to", 30, date(2022, 2, 13)),
+        (5, "pre_court", "320509000000", "statutory-pre-court-step", 45, date(2022, 3, 30)),
+        (6, "court", "320509000000", "court-last", None, None),
+    ]
+    assert [(b.role, b.node.key) for b in e.ladder[4].bodies] == [
+        ("pre_court_body", "320509-DEP006")
+    ]
+    medical = escalation_path(demo_graph, dispute_id="330421-D900001", as_of=DAY)
+    assert [s.level for s in medical.ladder] == ["grid", "village", "town", "county", "court"]
