@@ -126,6 +126,7 @@ class Locality(_Model):
 class Experts(_Model):
     limit: int = Field(10, ge=1)
     include_shared: bool = True
+    shared_pools: tuple[str, ...] = ()  # other counties' shared pools this county draws from
     load_cap: int = Field(5, ge=1)
     max_open: int = Field(8, ge=1)
     rating_default: float = Field(0.6, ge=0, le=1)

@@ -9,6 +9,7 @@ import pytest
 
 from graph.embedded import EmbeddedBackend
 from queries.escalation import escalation_path
+from queries.experts import expert_pool
 from queries.referral import DisputeDescription, Missing, Referral, referral
 from queries.rules import load_rules
 
@@ -313,3 +314,38 @@ def test_labour_arbitration_comes_before_the_court(demo_graph: EmbeddedBackend) 
     ]
     medical = escalation_path(demo_graph, dispute_id="330421-D900001", as_of=DAY)
     assert [s.level for s in medical.ladder] == ["grid", "village", "town", "county", "court"]
+
+
+def test_expert_pools_are_per_county_and_shared_pools_opt_in(demo_graph: EmbeddedBackend) -> None:
+    """000:18: 嘉善's pools (医疗、金融、房地产 and its 三官三师) are its own, and its 33-person
+    三地专家库 is shared with the other regions of the 长三角 zone. 景宁 has no pool in the demo
+    and is offered none of 嘉善's experts; 吴江, which opts into the tri-region pool in the
+    rules, is offered that pool's labour experts and no others, and none at all without shared
+    pools; 嘉善 draws on its own pools and the shared one."""
+    jingning = expert_pool(demo_graph, domains=("labour",), place="331127001001", as_of=DAY)
+    assert (jingning.ranked, jingning.excluded) == ((), ())
+    wujiang = expert_pool(
+        demo_graph, domains=("labour",), place="320509105000", as_of=DAY, limit=50
+    )
+    assert sorted(e.expert.key for e in wujiang.ranked) == [
+        "330421-P015889",
+        *(f"330421-P0{n}" for n in (18324, 18326, 18328, 18331, 18335, 18337, 18338, 18339)),
+        "330421-P018341",
+    ]
+    assert {p.key for e in wujiang.ranked for p in e.pools} == {"330421-EP05"}
+    alone = expert_pool(
+        demo_graph,
+        domains=("labour",),
+        place="320509105000",
+        as_of=DAY,
+        include_shared=False,
+    )
+    assert (alone.ranked, alone.excluded) == ((), ())
+    jiashan = expert_pool(
+        demo_graph, domains=("labour",), place="330421111000", as_of=DAY, limit=500
+    )
+    assert {p.key for e in jiashan.ranked for p in e.pools} == {
+        "330421-EP01",
+        "330421-EP03",
+        "330421-EP05",
+    }
