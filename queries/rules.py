@@ -108,6 +108,14 @@ class PreCourtStep(_Model):
     law: str
 
 
+class GridSize(_Model):
+    """A basic grid's size rule (东营: about 300 households or 1000 residents)."""
+
+    households: int = Field(300, ge=1)
+    residents: int = Field(1000, ge=1)
+    slack: float = Field(0.2, ge=0, lt=1)
+
+
 class Weights(_Model):
     domain: float = Field(0.40, ge=0)
     locality: float = Field(0.25, ge=0)
@@ -177,6 +185,7 @@ class Rules(_Model):
     related_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     professional_fields: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     pre_court: dict[str, tuple[PreCourtStep, ...]] = Field(default_factory=dict)
+    grid_size: GridSize = GridSize()
     warnings: Warnings = Warnings()
     referral: Referral = Referral()
     experts: Experts = Experts()

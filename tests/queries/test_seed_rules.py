@@ -10,6 +10,7 @@ import pytest
 from graph.embedded import EmbeddedBackend
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
+from queries.library import run
 from queries.referral import DisputeDescription, Missing, Referral, referral
 from queries.rules import load_rules
 
@@ -349,3 +350,55 @@ def test_expert_pools_are_per_county_and_shared_pools_opt_in(demo_graph: Embedde
         "330421-EP03",
         "330421-EP05",
     }
+
+
+DONGYING = (
+    "370502000000",
+    "370503000000",
+    "370505000000",
+    "370522000000",
+    "370523000000",
+    "370571000000",
+    "370572000000",
+)
+
+
+def test_dongyings_basic_grids_keep_to_its_household_rule(demo_graph: EmbeddedBackend) -> None:
+    """004:13 (东营): 将常住居民300户或1000人左右划分为一个基础网格. research_grid_size, given
+    [grid_size], counts each town's basic grids about the rule, above it and below it: no basic
+    grid of 东营's 4010 is above it; a district's community grids are about it, its villages'
+    mostly smaller. Without the slack, 199 of 东营区's grids would be above it."""
+    size = load_rules("370502").grid_size
+    rule = {"households": size.households, "residents": size.residents, "slack": size.slack}
+    rows = [r for c in DONGYING for r in run(demo_graph, "research_grid_size", county=c, **rule)]
+    assert [sum(r[k] for r in rows) for k in ("grids", "unknown", "within", "above", "below")] == [
+        4010,
+        0,
+        1674,
+        0,
+        2336,
+    ]
+    dongying_district = run(demo_graph, "research_grid_size", county="370502000000", **rule)
+    assert [tuple(r.values()) for r in dongying_district] == [
+        ("370502001000", "文汇街道", 50, 0, 49, 0, 1),
+        ("370502002000", "黄河路街道", 84, 0, 80, 0, 4),
+        ("370502003000", "东城街道", 66, 0, 66, 0, 0),
+        ("370502004000", "辛店街道", 100, 0, 88, 0, 12),
+        ("370502005000", "胜利街道", 102, 0, 94, 0, 8),
+        ("370502006000", "胜园街道", 33, 0, 15, 0, 18),
+        ("370502102000", "牛庄镇", 85, 0, 27, 0, 58),
+        ("370502103000", "六户镇", 29, 0, 8, 0, 21),
+        ("370502104000", "史口镇", 122, 0, 38, 0, 84),
+        ("370502105000", "龙居镇", 105, 0, 27, 0, 78),
+        ("370502400000", "东营商贸园", 2, 0, 1, 0, 1),
+    ]
+    strict = run(
+        demo_graph, "research_grid_size", county="370502000000", households=300, residents=1000,
+        slack=0.0,
+    )  # fmt: skip
+    assert [sum(r[k] for r in strict) for k in ("grids", "within", "above", "below")] == [
+        778,
+        7,
+        199,
+        572,
+    ]
