@@ -30,6 +30,10 @@ due date and contacts, the rule that put it there and the graph path behind it:
    held by the department of the step's function at the lowest level of the chain;
 7. ``court`` — always and only last (``court-last``).
 
+Where the county's rules set severity tiers (景宁's 三级联动, ``[severity]``), `Referral.lead`
+says who leads at the matter's tier: the town with the police, fire and building departments,
+the competent department, or the county's command center (rule ``severity-tier``).
+
 A referral degrades rather than fails: a category with no list item of the configured class,
 or an item no department of the dispute's county answers for, still gets the grid team,
 mediation and the court, and `Referral.missing` says what the graph lacks and which load file
@@ -62,7 +66,7 @@ from queries.escalation import (
 )
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.library import run
-from queries.rules import Rules, load_rules
+from queries.rules import Rules, SeverityTier, load_rules
 
 PARTS = (
     "first_responder",
@@ -130,6 +134,18 @@ class Missing:
 
 
 @dataclass(frozen=True)
+class Lead:
+    """Who leads the matter at its severity tier (景宁's 三级联动, the rules' `[severity]`):
+    the `tier`, the bodies that lead (`actors`, each also a step of the referral or a center
+    of its chain), the rule and why."""
+
+    tier: int
+    actors: tuple[NodeRef, ...]
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Referral:
     """The referral of one dispute: what was decided about it, and the steps in order.
 
@@ -147,6 +163,7 @@ class Referral:
     as_of: date
     steps: tuple[ReferralStep, ...]
     missing: tuple[Missing, ...] = ()
+    lead: Lead | None = None
 
 
 # -- the facts the referral starts from ------------------------------------------------------
@@ -267,7 +284,10 @@ def referral(
     category = _category(backend, primary, concerned, case)
     functions = sorted({i.function for i in (primary, concerned) if i and i.function})
     pre_court = rules.pre_court_for(category.key) if category else ()
-    functions = sorted({*functions, *(step.function for step in pre_court)})
+    tier = rules.severity.tier(warning)
+    functions = sorted(
+        {*functions, *(step.function for step in pre_court), *(tier.functions if tier else ())}
+    )
     professional = _professional(backend, case, rules, category)
     grids = sorted(
         {*case.grids, *(g.key for g in chain.grids), *(p.grid.key for p in professional)}
@@ -297,6 +317,7 @@ def referral(
     bodies = group_bodies(rows, day)
     build = _Builder(case, chain, rules, bodies, group, warning, category, missing, professional)
     steps = build.steps(primary, concerned)
+    lead = build.lead(tier) if tier else None
     return Referral(
         case.dispute,
         chain.grid,
@@ -309,6 +330,7 @@ def referral(
         day,
         steps,
         tuple(missing),
+        lead,
     )
 
 
@@ -458,6 +480,7 @@ class _Builder:
         self.case = case
         self.missing = missing
         self.professional = professional
+        self.responsible: NodeRef | None = None  # the department the list item names
         self.category = category
         self.chain = chain
         self.rules = rules
@@ -655,6 +678,33 @@ class _Builder:
             self.to(grid.key),
         )
 
+    def lead(self, tier: SeverityTier) -> Lead:
+        """Who leads at `tier`: the town's center with the tier's departments, the department
+        the list item names, or the county's center."""
+        actors: list[NodeRef] = []
+        if tier.leads == "department":
+            actors = [self.responsible] if self.responsible else []
+            who = "the competent department (主管部门) leads"
+        else:
+            unit = self.chain.unit_at(tier.leads)
+            actors = [
+                b.node
+                for b in self.bodies
+                if unit is not None and b.rel == "JURISDICTION" and b.anchor == unit.key
+            ]
+            who = f"the {tier.leads}'s center leads" if tier.leads == "county" else "the town leads"
+            found = [b for f in tier.functions if (b := self._lowest("FUNCTION", f))]
+            actors += [b.node for b in found]
+            if found:
+                who += f" with the {', '.join(b.kind for b in found)} departments"
+        colour = self.warning or "no"
+        return Lead(
+            tier.tier,
+            tuple(actors),
+            "severity-tier",
+            f"{colour} warning: tier {tier.tier} of the linkage by severity; {who}",
+        )
+
     def _pre_court(self) -> None:
         code = self.category.key if self.category else ""
         for step in self.rules.pre_court_for(code) if code else ():
@@ -798,6 +848,7 @@ class _Builder:
                 ):
                     path = path.then(RelRef("PART_OF", False), unit)
                 path = path.then(RelRef("LOCATED_IN", False), lowest.node)
+        self.responsible = lowest.node
         level = self.chain.unit_level.get(lowest.anchor, "")
         where = "a town platform before the county bureau" if level == "town" else f"the {level}"
         self.add(

@@ -16,7 +16,7 @@ import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -108,6 +108,25 @@ class PreCourtStep(_Model):
     law: str
 
 
+class SeverityTier(_Model):
+    """One tier of linkage by severity (景宁's 三级联动): the warning colours it takes ("none"
+    for no warning) and who leads — the town (with the departments of `functions`), the
+    department the list item names, or the county's center."""
+
+    tier: int = Field(ge=1)
+    warnings: tuple[str, ...]
+    leads: Literal["town", "department", "county"]
+    functions: tuple[str, ...] = ()
+
+
+class Severity(_Model):
+    tiers: tuple[SeverityTier, ...] = ()
+
+    def tier(self, warning: str | None) -> SeverityTier | None:
+        """The tier of a matter with this warning colour (None: no warning), if any."""
+        return next((t for t in self.tiers if (warning or "none") in t.warnings), None)
+
+
 class GridSize(_Model):
     """A basic grid's size rule (东营: about 300 households or 1000 residents)."""
 
@@ -186,6 +205,7 @@ class Rules(_Model):
     professional_fields: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     pre_court: dict[str, tuple[PreCourtStep, ...]] = Field(default_factory=dict)
     grid_size: GridSize = GridSize()
+    severity: Severity = Severity()
     warnings: Warnings = Warnings()
     referral: Referral = Referral()
     experts: Experts = Experts()

@@ -70,6 +70,10 @@ def test_another_file_can_be_read(tmp_path: Path) -> None:
         ("[conflict\n", "cannot read the rules file"),
         ('[professional_fields]\nsafety = ["wages"]\n', "unknown grid fields"),
         (
+            '[severity]\ntiers = [{ tier = 1, warnings = ["red"], leads = "city" }]\n',
+            r"severity\.tiers\.0\.leads",
+        ),
+        (
             '[pre_court]\nlabour = [{ name = "仲裁", days = 45 }]\n',
             r"pre_court\.labour\.0\.function",
         ),

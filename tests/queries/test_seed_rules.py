@@ -10,8 +10,9 @@ import pytest
 from graph.embedded import EmbeddedBackend
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
+from queries.explain import NodeRef
 from queries.library import run
-from queries.referral import DisputeDescription, Missing, Referral, referral
+from queries.referral import DisputeDescription, Lead, Missing, Referral, referral
 from queries.rules import load_rules
 
 pytestmark = pytest.mark.slow
@@ -402,3 +403,49 @@ def test_dongyings_basic_grids_keep_to_its_household_rule(demo_graph: EmbeddedBa
         199,
         572,
     ]
+
+
+def test_jingnings_three_tier_linkage_decides_who_leads(demo_graph: EmbeddedBackend) -> None:
+    """003:42 (景宁 三级联动): tier 1, the police, fire and building departments and the town;
+    tier 2, the competent department; tier 3, the county's unified command. A land dispute in
+    英川镇's 隆川村 at each warning colour; 嘉善 sets no tiers, so its referrals name no lead."""
+
+    def lead(warning: str | None) -> Lead | None:
+        described = DisputeDescription(
+            place="331127-G0100", category="land", parties=3, warning=warning
+        )
+        return referral(demo_graph, description=described, as_of=DAY).lead
+
+    town_lead = (
+        NodeRef("Center", "331127-C006", "英川镇综合信息指挥室"),
+        NodeRef("Department", "331127-DEP011", "景宁畲族自治县公安局"),
+        NodeRef("Department", "331127-DEP008", "景宁畲族自治县住房和城乡建设局"),
+    )
+    assert lead(None) == Lead(
+        1,
+        town_lead,
+        "severity-tier",
+        "no warning: tier 1 of the linkage by severity; the town leads with the police, "
+        "housing departments",
+    )
+    assert lead("yellow") == Lead(
+        1,
+        town_lead,
+        "severity-tier",
+        "yellow warning: tier 1 of the linkage by severity; the town leads with the police, "
+        "housing departments",
+    )
+    assert lead("orange") == Lead(
+        2,
+        (NodeRef("Department", "331127-DEP015", "景宁畲族自治县自然资源和规划局"),),
+        "severity-tier",
+        "orange warning: tier 2 of the linkage by severity; the competent department (主管部门) "
+        "leads",
+    )
+    assert lead("red") == Lead(
+        3,
+        (NodeRef("Center", "331127-C001", "景宁畲族自治县社会综合服务指挥中心"),),
+        "severity-tier",
+        "red warning: tier 3 of the linkage by severity; the county's center leads",
+    )
+    assert referral(demo_graph, dispute_id="330421-D900001", as_of=DAY).lead is None
