@@ -40,7 +40,7 @@ from queries.explain import (
     valid_on,
 )
 from queries.library import run
-from queries.rules import PreCourtStep, Rules, load_rules
+from queries.rules import Levels, PreCourtStep, Rules, load_rules
 
 # -- result types ------------------------------------------------------------------------------
 
@@ -147,6 +147,15 @@ class Chain:
     def unit_at(self, level: str) -> NodeRef | None:
         """The chain's unit of `level` (the lowest, should there be two)."""
         return next((u for u in self.units if self.unit_level.get(u.key) == level), None)
+
+    def rung_of(self, grid: NodeRef, levels: Levels) -> str | None:
+        """The level of the unit rung a grid above the first joins: the level it works at,
+        when the ladder has that level and the chain a unit of it; None for a rung of its own
+        (a micro-grid's grid)."""
+        level = self.works_at(grid)
+        if levels.rank(level) is None or self.unit_at(level) is None:
+            return None
+        return level
 
 
 _PART_OF = RelRef("PART_OF")
@@ -415,8 +424,8 @@ def _ladder(
             continue  # a grid level with nobody on it is no rung
         kind = team[0].kind if team else chain.kind
         body = Body(grid, "grid_team", kind, tuple(holders), chain.paths[grid.key])
-        level = chain.works_at(grid)
-        if grid != chain.grid and rules.levels.rank(level) is not None and chain.unit_at(level):
+        level = chain.rung_of(grid, rules.levels)
+        if grid != chain.grid and level is not None:
             at_level[level].append(body)
             continue
         rule = "grid-first" if grid == chain.grid else "part-of-ladder"

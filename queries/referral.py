@@ -650,19 +650,17 @@ class _Builder:
         return tuple(ReferralStep(order=i, **s) for i, s in enumerate(self.out, start=1))
 
     def _higher_grids(self, level: str | None) -> list[NodeRef]:
-        """The grids above the first responders, with people on them, that work at `level`
-        (a unit level), or with None those that join no unit's rung."""
+        """The grids above the first responders, with people on them, that join the rung of
+        `level` (a unit level), or with None those that are rungs of their own."""
         teams = by_anchor(self.bodies, "SERVES_IN")
-        out = []
-        for grid in self.chain.grids:
-            team = teams.get(grid.key, [])
-            if grid.key in self.case.grids or not team or not team[0].holders:
-                continue
-            works_at = self.chain.works_at(grid)
-            joins = self.rules.levels.rank(works_at) is not None and self.chain.unit_at(works_at)
-            if (works_at == level) if level else not joins:
-                out.append(grid)
-        return out
+        return [
+            grid
+            for grid in self.chain.grids
+            if grid.key not in self.case.grids
+            and teams.get(grid.key)
+            and teams[grid.key][0].holders
+            and self.chain.rung_of(grid, self.rules.levels) == level
+        ]
 
     def _higher_grid(self, grid: NodeRef, level: str, limit: int | None) -> None:
         team = by_anchor(self.bodies, "SERVES_IN")[grid.key][0]
