@@ -40,7 +40,7 @@ from queries.explain import (
     valid_on,
 )
 from queries.library import run
-from queries.rules import Rules, load_rules
+from queries.rules import Levels, PreCourtStep, Rules, load_rules
 
 # -- result types ------------------------------------------------------------------------------
 
@@ -50,7 +50,8 @@ class Body:
     """One body on a step of the ladder.
 
     `role` is what it does there: grid_team, center, stationed_department,
-    mediation_committee, party_organisation, liaison_body or court. `kind` is the node's own
+    mediation_committee, party_organisation, liaison_body, pre_court_body (the department
+    holding a step the law puts before a suit) or court. `kind` is the node's own
     kind (a center's kind, a department's function, a committee's kind…). `holders` are the
     people holding a post or role in it on the date. `path` leads from the starting grid to
     the body: up PART_OF, then JURISDICTION, ESCALATES_TO, STATIONED_AT, LOCATED_IN or
@@ -68,7 +69,8 @@ class Body:
 class EscalationStep:
     """One rung: a grid, the liaison, a unit, or the court.
 
-    `level` is grid, liaison, a unit level (village, town, county, city…) or court; `place` is
+    `level` is grid, liaison, a unit level (village, town, county, city…), pre_court (a
+    dispute's statutory step before a suit, such as labour arbitration) or court; `place` is
     the grid or unit of the rung; `time_limit_days` is how long the rung has before the next
     one (None for the court); `due` is the report day plus the limits so far, when the ladder
     was asked for a dispute. `path` leads from the starting grid to `place`.
@@ -124,6 +126,7 @@ class Chain:
     units: tuple[NodeRef, ...]
     unit_level: dict[str, str] = field(compare=False)
     paths: dict[str, GraphPath] = field(compare=False)
+    grid_level: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def county(self) -> str | None:
@@ -135,6 +138,24 @@ class Chain:
 
     def level(self, node: NodeRef) -> str:
         return "grid" if node.label == "Grid" else self.unit_level.get(node.key, "")
+
+    def works_at(self, grid: NodeRef) -> str:
+        """The level a grid's team works at: the level of the unit the grid is (its
+        `unit_level`: a 苏州 level-1 grid is a town's), else "grid"."""
+        return self.grid_level.get(grid.key) or "grid"
+
+    def unit_at(self, level: str) -> NodeRef | None:
+        """The chain's unit of `level` (the lowest, should there be two)."""
+        return next((u for u in self.units if self.unit_level.get(u.key) == level), None)
+
+    def rung_of(self, grid: NodeRef, levels: Levels) -> str | None:
+        """The level of the unit rung a grid above the first joins: the level it works at,
+        when the ladder has that level and the chain a unit of it; None for a rung of its own
+        (a micro-grid's grid)."""
+        level = self.works_at(grid)
+        if levels.rank(level) is None or self.unit_at(level) is None:
+            return None
+        return level
 
 
 _PART_OF = RelRef("PART_OF")
@@ -156,12 +177,15 @@ def load_chain(backend: Backend, grid_id: str) -> Chain:
     hops: dict[str, int] = {}
     nodes: dict[str, NodeRef] = {}
     levels: dict[str, str] = {}
+    grid_levels = {grid_id: str(first["unit_level"] or "")}
     step = [start]
     for depth in range(1, _MAX_DEPTH + 1):
         above: list[NodeRef] = []
         for node in step:
             if node.label == "Grid":
                 parents = run_kept(backend, "grid_step", grid=node.key)
+                if parents:
+                    grid_levels[node.key] = str(parents[0]["unit_level"] or "")
             else:
                 parents = run_kept(backend, "unit_step", unit=node.key)
             for row in parents:
@@ -209,6 +233,7 @@ def load_chain(backend: Backend, grid_id: str) -> Chain:
         tuple(units),
         levels,
         paths,
+        grid_levels,
     )
 
 
@@ -318,10 +343,12 @@ def escalation_path(
         )
     dispute: NodeRef | None = None
     reported: date | None = None
+    category = ""
     if dispute_id is not None:
         facts = dispute_facts(backend, dispute_id)
         dispute = NodeRef("Dispute", dispute_id, facts["title"] or "")
         reported = as_date(facts["reported_on"])
+        category = str(facts["domain"] or "")
         if not facts["grid"]:
             raise NotFound(f"dispute {dispute_id!r} has no grid (no OCCURRED_IN relationship)")
         grid_id = facts["grid"]
@@ -349,8 +376,25 @@ def escalation_path(
     ]
     if chain.liaisons:
         rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
+    pre_court = rules.pre_court_for(category) if category else ()
+    if pre_court:  # the departments holding the steps the law puts before a suit
+        functions = {step.function for step in pre_court}
+        rows += [
+            r
+            for r in run_each(
+                backend,
+                "referral_unit_bodies",
+                "units",
+                "anchor",
+                units=units,
+                mediation_kinds=list(rules.referral.mediation_kinds),
+                industry_kinds=list(rules.referral.industry_kinds),
+                court=rules.referral.court_function,
+            )
+            if r["rel"] == "FUNCTION" and r["body_kind"] in functions
+        ]
     bodies = group_bodies(rows, day)
-    ladder = _ladder(chain, bodies, rules, reported)
+    ladder = _ladder(chain, bodies, rules, reported, pre_court)
     party = _party_line(chain, bodies)
     return Escalation(chain.grid, dispute, day, ladder, party)
 
@@ -360,18 +404,30 @@ def _body(found: FoundBody, role: str, path: GraphPath) -> Body:
 
 
 def _ladder(
-    chain: Chain, bodies: list[FoundBody], rules: Rules, reported: date | None
+    chain: Chain,
+    bodies: list[FoundBody],
+    rules: Rules,
+    reported: date | None,
+    pre_court: Sequence[PreCourtStep] = (),
 ) -> tuple[EscalationStep, ...]:
     limits = rules.time_limits
     steps: list[tuple[str, NodeRef, list[Body], int | None, str, GraphPath]] = []
     teams = by_anchor(bodies, "SERVES_IN")
+    # A grid that is a unit's (苏州: a level-2 grid is a village's, a level-1 grid a town's)
+    # works at that unit's level: its team joins that unit's rung, so the ladder climbs by the
+    # level each body works at and a town's grid never comes before the village rung.
+    at_level: dict[str, list[Body]] = defaultdict(list)
     for grid in chain.grids:
         team = teams.get(grid.key, [])
         holders = team[0].holders if team else []
         if grid != chain.grid and not holders:
-            continue  # a grid level with nobody on it (Suzhou's level 1) is no rung
+            continue  # a grid level with nobody on it is no rung
         kind = team[0].kind if team else chain.kind
         body = Body(grid, "grid_team", kind, tuple(holders), chain.paths[grid.key])
+        level = chain.rung_of(grid, rules.levels)
+        if grid != chain.grid and level is not None:
+            at_level[level].append(body)
+            continue
         rule = "grid-first" if grid == chain.grid else "part-of-ladder"
         steps.append(("grid", grid, [body], limits.grid, rule, chain.paths[grid.key]))
     liaison = by_anchor(bodies, "LIAISES_WITH")
@@ -402,7 +458,7 @@ def _ladder(
         if rules.levels.rank(level) is None:
             continue
         at = chain.paths[unit.key]
-        items = []
+        items = at_level.pop(level, []) if unit == chain.unit_at(level) else []
         escalated = False
         for b in centers.get(unit.key, []):
             lower = below.get(b.node.key)
@@ -426,6 +482,17 @@ def _ladder(
             continue  # a level with no body of its own (the demo's 嘉兴市, 浙江省)
         rule = "escalates-to" if escalated else "part-of-ladder"
         steps.append((level, unit, items, limits.level(level), rule, at))
+    for step in pre_court:  # 劳动人事争议仲裁 before a labour suit: at the lowest unit holding it
+        for unit in chain.units:
+            found = [b for b in bodies if b.rel == "FUNCTION" and b.kind == step.function]
+            found = sorted((b for b in found if b.anchor == unit.key), key=lambda b: b.node.key)
+            if found:
+                at = chain.paths[unit.key]
+                body = _body(
+                    found[0], "pre_court_body", at.then(RelRef("LOCATED_IN", False), found[0].node)
+                )
+                steps.append(("pre_court", unit, [body], step.days, "statutory-pre-court-step", at))
+                break
     for unit in chain.units:
         courts = [b for b in bodies if b.rel == "COURT" and b.anchor == unit.key]
         if courts:

@@ -19,6 +19,10 @@ same employer or the party itself as employer (WORKS_IN), the same party organis
 (MEMBER_OF) or a past dispute (PARTY_TO); ``not-available`` — no pool membership holds on the
 date; ``overloaded`` — ``experts.max_open`` open disputes or more.
 
+Pools are per county: with a place, only memberships of pools LOCATED_IN the place's county
+(or located nowhere) count, and of another county's shared pool only when the rules'
+``experts.shared_pools`` lists it (opt-in); an expert with no such membership is no candidate.
+
 Locality compares the division code of the unit the expert LIVES_IN with the place's town and
 county codes: statistical division codes nest (a county is the first 6 digits, a town the
 first 9), which spares a join per candidate.
@@ -386,6 +390,9 @@ def expert_pool(
     limit = limit or rules.experts.limit
     shared_ok = rules.experts.include_shared if include_shared is None else include_shared
     found = _candidates(run_kept(backend, "expert_candidates", domains=wanted))
+    counties = {r["pool"]: (r["unit"] or "")[:6] for r in run_kept(backend, "pool_places")}
+    # (a pool located nowhere is every place's: "" matches below)
+    opted = set(rules.experts.shared_pools)
     if not found:
         return ExpertRanking(tuple(wanted), place_ref, dispute, day, (), ())
     _load(run_kept(backend, "expert_load", domains=wanted), found, day)
@@ -396,6 +403,15 @@ def expert_pool(
     excluded: list[ExcludedExpert] = []
     for key, cand in found.items():
         memberships = cand.memberships
+        if county:  # pools per county: its own, and the shared ones it opted into
+            memberships = [
+                m
+                for m in memberships
+                if counties.get(m.pool.key, "") in ("", county[:6])
+                or (m.shared and m.pool.key in opted)
+            ]
+            if not memberships:
+                continue  # only in other counties' pools
         if not shared_ok:
             memberships = [m for m in memberships if not m.shared]
             if not memberships:

@@ -7,7 +7,13 @@
 The answer is the ordered set of co-responsible actors, each with its part, level, time limit,
 due date and contacts, the rule that put it there and the graph path behind it:
 
-1. ``first_responder`` — the grid's team on the date (rule ``grid-first``, 小事不出格);
+1. ``first_responder`` — the team of the grid where it happened, on the date (rule
+   ``grid-first``, 小事不出格), and at an organisation that professional grids SUPERVISE, the
+   one whose field answers for the category (``professional-grid-by-field``: the labour-
+   inspection grid for a wage dispute at a factory, not every professional grid);
+   ``higher_grid`` — each grid above it, a rung with the limit of the level it works at: a
+   micro-grid's grid at once, a grid that is a unit's (苏州's level-2 grid is a village's)
+   with that unit's mediation committee (``part-of-ladder``);
 2. ``liaison_body`` — for a grid with LIAISES_WITH ties (an out-of-county grid), its home
    county's liaison bodies, the "4" of the 4+X consultation (``out-of-county-liaison``);
 3. ``consultation_team`` — for a group dispute (``group.parties`` or more parties) or a warning
@@ -19,7 +25,20 @@ due date and contacts, the rule that put it there and the graph path behind it:
 5. ``mediation_body`` — the village, then the town people's mediation committee (left out for a
    group dispute), then the industry committee of the dispute's domain where there is one
    (``mediation-before-litigation``);
-6. ``court`` — always and only last (``court-last``).
+6. ``pre_court_step`` — what the law puts before a suit for the category, from the rules'
+   ``[pre_court]`` (劳动人事争议仲裁 for a labour or wage dispute, ``statutory-pre-court-step``),
+   held by the department of the step's function at the lowest level of the chain;
+7. ``court`` — always and only last (``court-last``).
+
+Where the county's rules set severity tiers (景宁's 三级联动, ``[severity]``), `Referral.lead`
+says who leads at the matter's tier: the town with the police, fire and building departments,
+the competent department, or the county's command center (rule ``severity-tier``).
+
+A referral degrades rather than fails: a category with no list item of the configured class,
+or an item no department of the dispute's county answers for, still gets the grid team,
+mediation and the court, and `Referral.missing` says what the graph lacks and which load file
+would add it. Only what the caller named and the graph does not hold (a dispute, a place, a
+list item, a category) is an error.
 
 Named queries: the dispute's facts (or the described place), the chain above the grid, the
 list items, the grids' teams and the units' bodies (and liaison bodies). All but the dispute's
@@ -46,14 +65,17 @@ from queries.escalation import (
     load_chain,
 )
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
-from queries.rules import Rules, load_rules
+from queries.library import run
+from queries.rules import Rules, SeverityTier, load_rules
 
 PARTS = (
     "first_responder",
+    "higher_grid",
     "liaison_body",
     "consultation_team",
     "responsible_department",
     "mediation_body",
+    "pre_court_step",
     "court",
 )
 
@@ -103,8 +125,32 @@ class ReferralStep:
 
 
 @dataclass(frozen=True)
+class Missing:
+    """Something the graph lacks for a whole referral: `what` it is, and where to `add` it
+    (the load file and the rows that would fill the gap, docs/loading.md)."""
+
+    what: str
+    add: str
+
+
+@dataclass(frozen=True)
+class Lead:
+    """Who leads the matter at its severity tier (景宁's 三级联动, the rules' `[severity]`):
+    the `tier`, the bodies that lead (`actors`, each also a step of the referral or a center
+    of its chain), the rule and why."""
+
+    tier: int
+    actors: tuple[NodeRef, ...]
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Referral:
-    """The referral of one dispute: what was decided about it, and the steps in order."""
+    """The referral of one dispute: what was decided about it, and the steps in order.
+
+    `missing` lists what kept a part out of it (no list item for the category, no responsible
+    department in the county…); empty when the referral is whole."""
 
     dispute: NodeRef | None
     grid: NodeRef
@@ -116,6 +162,8 @@ class Referral:
     reported_on: date
     as_of: date
     steps: tuple[ReferralStep, ...]
+    missing: tuple[Missing, ...] = ()
+    lead: Lead | None = None
 
 
 # -- the facts the referral starts from ------------------------------------------------------
@@ -231,10 +279,19 @@ def referral(
     rules = rules or load_rules(chain.county)
     warning = case.warning or (None if case.dispute else rules.warnings.colour(case.parties))
     group = case.parties >= rules.group.parties or (warning in rules.group.warnings)
-    primary, concerned = _items(backend, case, rules, chain, group)
-    category = _category(primary, concerned, case)
+    missing: list[Missing] = []
+    primary, concerned = _items(backend, case, rules, chain, group, missing)
+    category = _category(backend, primary, concerned, case)
     functions = sorted({i.function for i in (primary, concerned) if i and i.function})
-    grids = sorted({*case.grids, *(g.key for g in chain.grids)})
+    pre_court = rules.pre_court_for(category.key) if category else ()
+    tier = rules.severity.tier(warning)
+    functions = sorted(
+        {*functions, *(step.function for step in pre_court), *(tier.functions if tier else ())}
+    )
+    professional = _professional(backend, case, rules, category)
+    grids = sorted(
+        {*case.grids, *(g.key for g in chain.grids), *(p.grid.key for p in professional)}
+    )
     rows = run_each(backend, "grid_teams", "grids", "anchor", grids=grids)
     rows += run_each(
         backend,
@@ -258,8 +315,9 @@ def referral(
         grids = [g.key for g in chain.grids]
         rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
     bodies = group_bodies(rows, day)
-    build = _Builder(case, chain, rules, bodies, group, warning, category)
+    build = _Builder(case, chain, rules, bodies, group, warning, category, missing, professional)
     steps = build.steps(primary, concerned)
+    lead = build.lead(tier) if tier else None
     return Referral(
         case.dispute,
         chain.grid,
@@ -271,6 +329,8 @@ def referral(
         case.reported_on,
         day,
         steps,
+        tuple(missing),
+        lead,
     )
 
 
@@ -287,12 +347,19 @@ class _Item:
 
 
 def _items(
-    backend: Backend, case: _Case, rules: Rules, chain: Chain, group: bool
+    backend: Backend,
+    case: _Case,
+    rules: Rules,
+    chain: Chain,
+    group: bool,
+    missing: list[Missing],
 ) -> tuple[_Item | None, _Item | None]:
     """(the item that names the responsible department, the category's other item).
 
     With a group dispute the primary item is the category's group-dispute item and the other
-    names the department concerned (the X of 3+X); otherwise the other is None."""
+    names the department concerned (the X of 3+X); otherwise the other is None. A category
+    with no item of the class gives (None, None) and a `Missing`; an unknown category or
+    item id is an error."""
     rows = run_kept(
         backend,
         "referral_item",
@@ -329,10 +396,22 @@ def _items(
         primary: _Item | None = found[case.list_item]
         other = ordinary if primary and marker in primary.name else []
     elif not found:
-        raise NotFound(
-            f"no responsibility-list item of class {rules.referral.item_class!r} for the "
-            f"category {case.category!r} (a domain code such as 'wages', 'medical', 'land')"
+        if not run_kept(backend, "domain", code=case.category):
+            raise NotFound(
+                f"no category (domain) with code {case.category!r} "
+                "(a domain code such as 'wages', 'medical', 'land')"
+            )
+        item_class = rules.referral.item_class
+        missing.append(
+            Missing(
+                f"no responsibility-list item of class {item_class!r} for the category "
+                f"{case.category!r}: no department is named, and the time limits are the rules'",
+                f"a list_items row (item_class {item_class}), a has_expertise row from it to "
+                f"the domain {case.category}, and a responsible_for row from the county's "
+                "department to it",
+            )
         )
+        return None, None
     else:
         primary = (grouped or ordinary)[0] if group else (ordinary or grouped)[0]
         other = ordinary if group else []
@@ -342,12 +421,47 @@ def _items(
     return primary, concerned
 
 
-def _category(primary: _Item | None, concerned: _Item | None, case: _Case) -> NodeRef | None:
+@dataclass(frozen=True)
+class _Supervised:
+    """An organisation of the matter, a professional grid that SUPERVISES it, and its field."""
+
+    org: NodeRef
+    grid: NodeRef
+    field: str
+
+
+def _professional(
+    backend: Backend, case: _Case, rules: Rules, category: NodeRef | None
+) -> list[_Supervised]:
+    """The professional grids supervising the matter's organisations (the place described, or
+    the organisations party to the dispute) whose field answers for its category."""
+    fields = rules.fields_for(category.key) if category else ()
+    orgs = [o.key for o in case.origin if o.label == "Organisation"]
+    dispute = case.dispute.key if case.dispute else ""
+    if not fields or not (orgs or dispute):
+        return []
+    found: dict[str, _Supervised] = {}
+    for row in run(backend, "professional_grids", orgs=orgs, dispute=dispute):
+        if row["field"] in fields and row["grid"] not in found:
+            found[row["grid"]] = _Supervised(
+                NodeRef("Organisation", row["org"], row["org_name"] or ""),
+                NodeRef("Grid", row["grid"], row["grid_name"] or ""),
+                str(row["field"]),
+            )
+    return [found[k] for k in sorted(found)]
+
+
+def _category(
+    backend: Backend, primary: _Item | None, concerned: _Item | None, case: _Case
+) -> NodeRef | None:
     code = case.category or (primary.domain if primary else "")
     for item in (primary, concerned):
         if item and item.domain == code and item.domain_name:
             return NodeRef("Domain", code, item.domain_name)
-    return NodeRef("Domain", code, "") if code else None
+    if not code:
+        return None
+    rows = run_kept(backend, "domain", code=code)
+    return NodeRef("Domain", code, (rows[0]["name"] or "") if rows else "")
 
 
 class _Builder:
@@ -360,8 +474,13 @@ class _Builder:
         group: bool,
         warning: str | None,
         category: NodeRef | None,
+        missing: list[Missing],
+        professional: list[_Supervised],
     ) -> None:
         self.case = case
+        self.missing = missing
+        self.professional = professional
+        self.responsible: NodeRef | None = None  # the department the list item names
         self.category = category
         self.chain = chain
         self.rules = rules
@@ -441,13 +560,11 @@ class _Builder:
     def steps(self, primary: _Item | None, concerned: _Item | None) -> tuple[ReferralStep, ...]:
         limits = self.rules.time_limits
         teams = by_anchor(self.bodies, "SERVES_IN")
-        # 1. the grid's team answers first
-        first = list(self.case.grids)
-        if len(first) == 1:  # a micro-grid's own team, then the grid it is part of
-            first = [g.key for g in self.chain.grids]
-        for key in first:
+        # 1. the team of the grid where it happened answers first, with the professional grid
+        # whose field answers for the category
+        for key in self.case.grids:
             team = teams.get(key, [])
-            if not team or (key not in self.case.grids and not team[0].holders):
+            if not team:
                 continue
             body = team[0]
             self.add(
@@ -457,10 +574,30 @@ class _Builder:
                 body.holders,
                 limits.grid,
                 "grid-first",
-                "the grid's own team answers first (小事不出格)",
+                "the team of the grid where it happened answers first (小事不出格)",
                 self.to_grid(key),
             )
+        for sup in self.professional:
+            team = teams.get(sup.grid.key, [])
+            path = GraphPath.at(sup.org)
+            if self.case.dispute is not None and sup.org not in self.case.origin:
+                path = GraphPath.at(self.case.dispute).then(RelRef("PARTY_TO", False), sup.org)
+            self.add(
+                "first_responder",
+                "grid",
+                sup.grid,
+                team[0].holders if team else (),
+                limits.grid,
+                "professional-grid-by-field",
+                f"{sup.org.name or sup.org.key} is supervised by a {sup.field} grid, the field "
+                f"that answers for a {self.category.key if self.category else '?'} dispute",
+                path.then(RelRef("SUPERVISES", False), sup.grid),
+            )
         self.close_stage()
+        # 1b. the grids above it that work at grid level (a micro-grid's grid), each a rung
+        for grid in self._higher_grids(None):
+            self._higher_grid(grid, "grid", limits.grid)
+            self.close_stage()
         # 2. an out-of-county grid's liaison bodies in its home county
         liaison = by_anchor(self.bodies, "LIAISES_WITH")
         for grid in self.chain.grids:
@@ -486,7 +623,9 @@ class _Builder:
             self._department(primary)
         # 5. mediation before litigation
         self._mediation()
-        # 6. the court, last
+        # 6. the steps the law puts before a suit
+        self._pre_court()
+        # 7. the court, last
         court = next(
             (
                 b
@@ -509,6 +648,96 @@ class _Builder:
                 stage=False,
             )
         return tuple(ReferralStep(order=i, **s) for i, s in enumerate(self.out, start=1))
+
+    def _higher_grids(self, level: str | None) -> list[NodeRef]:
+        """The grids above the first responders, with people on them, that join the rung of
+        `level` (a unit level), or with None those that are rungs of their own."""
+        teams = by_anchor(self.bodies, "SERVES_IN")
+        return [
+            grid
+            for grid in self.chain.grids
+            if grid.key not in self.case.grids
+            and teams.get(grid.key)
+            and teams[grid.key][0].holders
+            and self.chain.rung_of(grid, self.rules.levels) == level
+        ]
+
+    def _higher_grid(self, grid: NodeRef, level: str, limit: int | None) -> None:
+        team = by_anchor(self.bodies, "SERVES_IN")[grid.key][0]
+        where = "a grid" if level == "grid" else f"the {level}'s grid"
+        self.add(
+            "higher_grid",
+            level,
+            grid,
+            team.holders,
+            limit,
+            "part-of-ladder",
+            f"{where} above the one where it happened: the next rung if it is not settled",
+            self.to(grid.key),
+        )
+
+    def lead(self, tier: SeverityTier) -> Lead:
+        """Who leads at `tier`: the town's center with the tier's departments, the department
+        the list item names, or the county's center."""
+        actors: list[NodeRef] = []
+        if tier.leads == "department":
+            actors = [self.responsible] if self.responsible else []
+            who = "the competent department (主管部门) leads"
+        else:
+            unit = self.chain.unit_at(tier.leads)
+            actors = [
+                b.node
+                for b in self.bodies
+                if unit is not None and b.rel == "JURISDICTION" and b.anchor == unit.key
+            ]
+            who = f"the {tier.leads}'s center leads" if tier.leads == "county" else "the town leads"
+            found = [b for f in tier.functions if (b := self._lowest("FUNCTION", f))]
+            actors += [b.node for b in found]
+            if found:
+                who += f" with the {', '.join(b.kind for b in found)} departments"
+        colour = self.warning or "no"
+        return Lead(
+            tier.tier,
+            tuple(actors),
+            "severity-tier",
+            f"{colour} warning: tier {tier.tier} of the linkage by severity; {who}",
+        )
+
+    def _pre_court(self) -> None:
+        code = self.category.key if self.category else ""
+        for step in self.rules.pre_court_for(code) if code else ():
+            holder = self._lowest("FUNCTION", step.function)
+            if holder is None:
+                self.missing.append(
+                    Missing(
+                        f"no department of function {step.function!r} for {step.name} in the "
+                        "units above the grid",
+                        f"a departments row (function {step.function}) and a located_in row "
+                        "from it to one of those units",
+                    )
+                )
+                continue
+            level = self.chain.unit_level.get(holder.anchor, "")
+            self.add(
+                "pre_court_step",
+                level,
+                holder.node,
+                holder.holders,
+                step.days,
+                "statutory-pre-court-step",
+                f"a {code} dispute goes to {step.name} before any suit ({step.law})",
+                self.to(holder.anchor).then(RelRef("LOCATED_IN", False), holder.node),
+            )
+            self.close_stage()
+
+    def _lowest(self, rel: str, kind: str) -> FoundBody | None:
+        """The body of `rel` and `kind` at the lowest unit of the chain (first by key)."""
+        for unit in self.chain.units:
+            here = [b for b in self.bodies if b.rel == rel and b.kind == kind]
+            here = sorted((b for b in here if b.anchor == unit.key), key=lambda b: b.node.key)
+            if here:
+                return here[0]
+        return None
 
     def _why_group(self) -> str:
         reasons = []
@@ -577,7 +806,14 @@ class _Builder:
             )
 
     def _department(self, item: _Item) -> None:
+        county = self.chain.county or "?"
         if not item.function:
+            self.missing.append(
+                Missing(
+                    f"no department of county {county} is RESPONSIBLE_FOR {item.id} {item.name}",
+                    f"a responsible_for row from the county's department to {item.id}",
+                )
+            )
             return
         found = [b for b in self.bodies if b.rel == "FUNCTION" and b.kind == item.function]
         lowest: FoundBody | None = None
@@ -587,6 +823,13 @@ class _Builder:
                 lowest = here[0]
                 break
         if lowest is None:
+            self.missing.append(
+                Missing(
+                    f"no department of function {item.function!r} in the units above the grid",
+                    f"a departments row (function {item.function}) and a located_in row from "
+                    "it to one of those units",
+                )
+            )
             return
         listed = NodeRef("ListItem", item.id, item.name)
         path = GraphPath.at(listed)
@@ -603,6 +846,7 @@ class _Builder:
                 ):
                     path = path.then(RelRef("PART_OF", False), unit)
                 path = path.then(RelRef("LOCATED_IN", False), lowest.node)
+        self.responsible = lowest.node
         level = self.chain.unit_level.get(lowest.anchor, "")
         where = "a town platform before the county bureau" if level == "town" else f"the {level}"
         self.add(
@@ -627,6 +871,9 @@ class _Builder:
                 level = self.chain.unit_level.get(unit.key, "")
                 if level not in ("village", "town"):
                     continue
+                if unit == self.chain.unit_at(level):  # its grid shares the committee's stage
+                    for grid in self._higher_grids(level):
+                        self._higher_grid(grid, level, limits.level(level))
                 for b in located.get(unit.key, []):
                     self.add(
                         "mediation_body",
@@ -639,6 +886,7 @@ class _Builder:
                         self.to(unit.key).then(RelRef("LOCATED_IN", False), b.node),
                     )
                     self.close_stage()
+                self.close_stage()
         industry = by_anchor(self.bodies, "HAS_EXPERTISE")
         category_code = self.category.key if self.category else ""
         for unit in self.chain.units:

@@ -16,11 +16,11 @@ import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from graph.schema import LEVELS
+from graph.schema import GRID_FIELDS, LEVELS
 from queries.flow_rules import WorkflowRules
 
 
@@ -99,6 +99,42 @@ class Referral(_Model):
     consultation_posts: tuple[str, ...] = ("首席调解员", "法律援助律师")
 
 
+class PreCourtStep(_Model):
+    """A step the law puts before a suit (劳动人事争议仲裁 for a labour dispute)."""
+
+    name: str
+    function: str  # the function of the department that holds it
+    days: int = Field(ge=0)
+    law: str
+
+
+class SeverityTier(_Model):
+    """One tier of linkage by severity (景宁's 三级联动): the warning colours it takes ("none"
+    for no warning) and who leads — the town (with the departments of `functions`), the
+    department the list item names, or the county's center."""
+
+    tier: int = Field(ge=1)
+    warnings: tuple[str, ...]
+    leads: Literal["town", "department", "county"]
+    functions: tuple[str, ...] = ()
+
+
+class Severity(_Model):
+    tiers: tuple[SeverityTier, ...] = ()
+
+    def tier(self, warning: str | None) -> SeverityTier | None:
+        """The tier of a matter with this warning colour (None: no warning), if any."""
+        return next((t for t in self.tiers if (warning or "none") in t.warnings), None)
+
+
+class GridSize(_Model):
+    """A basic grid's size rule (东营: about 300 households or 1000 residents)."""
+
+    households: int = Field(300, ge=1)
+    residents: int = Field(1000, ge=1)
+    slack: float = Field(0.2, ge=0, lt=1)
+
+
 class Weights(_Model):
     domain: float = Field(0.40, ge=0)
     locality: float = Field(0.25, ge=0)
@@ -117,6 +153,7 @@ class Locality(_Model):
 class Experts(_Model):
     limit: int = Field(10, ge=1)
     include_shared: bool = True
+    shared_pools: tuple[str, ...] = ()  # other counties' shared pools this county draws from
     load_cap: int = Field(5, ge=1)
     max_open: int = Field(8, ge=1)
     rating_default: float = Field(0.6, ge=0, le=1)
@@ -139,11 +176,36 @@ class Rules(_Model):
         """A category's own domain and the related ones the rules add."""
         return (category, *(d for d in self.related_domains.get(category, ()) if d != category))
 
+    def pre_court_for(self, category: str) -> tuple[PreCourtStep, ...]:
+        """The statutory steps before a suit for a category (or a related domain), in order."""
+        steps: dict[str, PreCourtStep] = {}
+        for domain in self.domains_for(category):
+            for step in self.pre_court.get(domain, ()):
+                steps.setdefault(step.name, step)
+        return tuple(steps.values())
+
+    def fields_for(self, category: str) -> tuple[str, ...]:
+        """The professional-grid fields that answer for a category (or a related domain)."""
+        domains = set(self.domains_for(category))
+        return tuple(f for f, ds in self.professional_fields.items() if domains & set(ds))
+
+    @field_validator("professional_fields")
+    @classmethod
+    def _fields(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        unknown = [f for f in value if f not in GRID_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown grid fields {unknown}; the schema has {list(GRID_FIELDS)}")
+        return value
+
     county: str | None = None
     levels: Levels = Levels()
     time_limits: TimeLimits = TimeLimits()
     group: Group = Group()
     related_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    professional_fields: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    pre_court: dict[str, tuple[PreCourtStep, ...]] = Field(default_factory=dict)
+    grid_size: GridSize = GridSize()
+    severity: Severity = Severity()
     warnings: Warnings = Warnings()
     referral: Referral = Referral()
     experts: Experts = Experts()

@@ -69,6 +69,7 @@ WINDOWS = [(date(2021, 1, 1) + timedelta(days=7 * i), date(2021, 3, 1) + timedel
 # (fixtures/examples) answers them: they are compared there.
 EMPTY_ON_THE_DEMO = {"expert_load": "no expert of the demo has handled a dispute"}
 PLANTED = "330421-D900001"  # the demo's planted conflict of interest (fixtures/gen_jiashan.py)
+WAGES = "320509-D900001"  # 吴江's wage dispute at a supervised factory (fixtures/gen_wujiang.py)
 
 
 def values_of(graph: Backend) -> dict[str, list[Any]]:
@@ -77,12 +78,17 @@ def values_of(graph: Backend) -> dict[str, list[Any]]:
     villages = keys(graph, "MATCH (u:Unit) WHERE u.level = 'village' RETURN u.code AS k")
     units = keys(graph, "MATCH (u:Unit) RETURN u.code AS k")
     disputes = keys(graph, "MATCH (d:Dispute)-[:OCCURRED_IN]->(:Grid) RETURN d.id AS k")
-    disputes = list(dict.fromkeys([d for d in [PLANTED] if d in disputes] + spread(disputes)))
+    disputes = list(
+        dict.fromkeys([d for d in [PLANTED, WAGES] if d in disputes] + spread(disputes))
+    )
     disputes = disputes[:SUBJECTS]
     domains = keys(graph, "MATCH (d:Domain) RETURN d.code AS k")
     items = keys(graph, "MATCH (i:ListItem) RETURN i.id AS k")
     classes = keys(graph, "MATCH (i:ListItem) RETURN DISTINCT i.item_class AS k")
     organisations = keys(graph, "MATCH (o:Organisation) RETURN o.id AS k")
+    supervised = keys(
+        graph, "MATCH (o:Organisation)<-[:SUPERVISES]-(:Grid) RETURN DISTINCT o.id AS k"
+    )
     # each dispute's candidates: the experts of its domain, as expert_pool asks about them
     candidates = {
         r["d"]: sorted(r["e"])
@@ -112,6 +118,11 @@ def values_of(graph: Backend) -> dict[str, list[Any]]:
         "court": ["court"],
         "ties": [["RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO"], ["RELATED_TO"]],
         "related_kinds": [["family", "colleague"], ["family"], []],
+        "code": domains,
+        "orgs": [[o] for o in spread(supervised, 10)] + [spread(organisations, 3), []],
+        "households": [300, 250],
+        "residents": [1000],
+        "slack": [0.2, 0.0, 0.1],
     }
 
 

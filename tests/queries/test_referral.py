@@ -134,7 +134,8 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
 def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBackend) -> None:
     """The demo has no professional grid in 嘉善 or 景宁 (only the city variant does), so this
     is a described wage dispute at an enterprise in its dedicated grid (专属网格). The
-    labour-dispute committee takes it, wages being related to labour in the rules."""
+    labour-dispute committee takes it, wages being related to labour in the rules, and labour
+    arbitration comes before the court (tests/queries/test_seed_rules.py)."""
     described = DisputeDescription(
         place="330421-O013", category="wages", parties=3, reported_on=date(2021, 12, 1)
     )
@@ -184,7 +185,16 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             30,
             date(2022, 1, 25),
         ),
-        (6, "court", "county", "330421-DEP004", "court-last", None, None),
+        (
+            6,
+            "pre_court_step",
+            "county",
+            "330421-DEP006",
+            "statutory-pre-court-step",
+            45,
+            date(2022, 3, 11),
+        ),
+        (7, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
     factory = NodeRef("Organisation", "330421-O013", "嘉善群英服饰有限公司")
     assert r.steps[0].path == GraphPath.at(factory).then(
@@ -278,7 +288,16 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
             30,
             date(2021, 8, 14),
         ),
-        (8, "court", "county", "331127-DEP004", "court-last", None, None),
+        (
+            8,
+            "pre_court_step",
+            "county",
+            "331127-DEP006",
+            "statutory-pre-court-step",
+            45,
+            date(2021, 9, 28),
+        ),
+        (9, "court", "county", "331127-DEP004", "court-last", None, None),
     ]
     assert str(r.steps[1].path) == (
         "(Dispute 331127-D001878 陈某追讨工资纠纷)-[:OCCURRED_IN]->(Grid 331127-G0294 "
@@ -341,7 +360,7 @@ def test_unknown_ids_and_bad_arguments(demo_graph: EmbeddedBackend) -> None:
         referral(
             demo_graph, description=DisputeDescription(place="330421-G0332", list_item="L9-999")
         )
-    with pytest.raises(NotFound, match="for the category 'astrology'"):
+    with pytest.raises(NotFound, match=r"no category \(domain\) with code 'astrology'"):
         referral(
             demo_graph, description=DisputeDescription(place="330421-G0332", category="astrology")
         )

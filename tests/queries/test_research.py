@@ -44,6 +44,7 @@ def test_the_catalogue_is_in_the_library() -> None:
     assert sorted(n for n in named_queries() if n.startswith("research_")) == [
         "research_brokerage_ties",
         "research_county_profile",
+        "research_grid_size",
         "research_grids_without_party_org",
         "research_interlocks",
         "research_settled_by_level",

@@ -24,6 +24,12 @@ def test_the_defaults_are_the_documented_ones() -> None:
     assert rules.warnings.colour(6) == "yellow"
     assert rules.warnings.colour(2) is None
     assert rules.levels.rank("town") == 1
+    assert rules.fields_for("wages") == ("labour_inspection",)
+    assert rules.fields_for("medical") == ()
+    assert [(s.name, s.function, s.days) for s in rules.pre_court_for("wages")] == [
+        ("劳动人事争议仲裁", "labour", 45)
+    ]
+    assert rules.pre_court_for("medical") == ()
 
 
 def test_a_county_overrides_only_what_it_names() -> None:
@@ -62,6 +68,15 @@ def test_another_file_can_be_read(tmp_path: Path) -> None:
         ('[levels]\norder = ["village", "hamlet"]\n', "unknown levels"),
         ('[county."331127"]\ngroup = { parties = "ten" }\n', r"county 331127.*group\.parties"),
         ("[conflict\n", "cannot read the rules file"),
+        ('[professional_fields]\nsafety = ["wages"]\n', "unknown grid fields"),
+        (
+            '[severity]\ntiers = [{ tier = 1, warnings = ["red"], leads = "city" }]\n',
+            r"severity\.tiers\.0\.leads",
+        ),
+        (
+            '[pre_court]\nlabour = [{ name = "仲裁", days = 45 }]\n',
+            r"pre_court\.labour\.0\.function",
+        ),
     ],
 )
 def test_a_bad_value_is_an_error_naming_its_key(tmp_path: Path, text: str, message: str) -> None:
