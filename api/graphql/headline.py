@@ -153,10 +153,12 @@ def _warning(value: str | None) -> Warning | None:
 @strawberry.enum(description="The part an actor plays in a referral, in the order they act.")
 class ReferralPart(StrEnum):
     FIRST_RESPONDER = "first_responder"
+    HIGHER_GRID = "higher_grid"
     LIAISON_BODY = "liaison_body"
     CONSULTATION_TEAM = "consultation_team"
     RESPONSIBLE_DEPARTMENT = "responsible_department"
     MEDIATION_BODY = "mediation_body"
+    PRE_COURT_STEP = "pre_court_step"
     COURT = "court"
 
 
@@ -208,6 +210,20 @@ class ReferralStep:
     path: GraphPath = field("From the dispute (or the described place) to the actor.")
 
 
+@strawberry.type(description="Something the graph lacks for a whole referral, and where to add it.")
+class ReferralGap:
+    what: str = field("What is missing (no list item for the category, no department…).")
+    add: str = field("Where to add it: the load file and the rows that would fill the gap.")
+
+
+@strawberry.type(description="Who leads the matter at its severity tier (the rules' [severity]).")
+class ReferralLead:
+    tier: int = field("The severity tier, 1 the lowest.")
+    actors: list[NodeRef] = field("The bodies that lead at this tier.")
+    rule: str = field("The rule that decided it (severity-tier).")
+    reason: str = field("Why, in words (names no person).")
+
+
 @strawberry.type(
     description="Who is responsible for a dispute, in what order and by when: the ordered "
     "co-responsible actors, each explained by its rule and graph path."
@@ -228,6 +244,13 @@ class Referral:
     reported_on: date = field("The day it was reported, from which the due days run.")
     as_of: date = field("The day whose posts and contacts the answer shows.")
     steps: list[ReferralStep] = field("The actors, in order: the grid team first, the court last.")
+    missing: list[ReferralGap] = field(
+        "What kept a part out of the referral (it degrades, never fails whole), and where to "
+        "add it; empty when nothing is missing."
+    )
+    lead: ReferralLead | None = field(
+        "Who leads at the matter's severity tier, where the county's rules grade severity."
+    )
 
 
 def _referral(r: q_referral.Referral) -> Referral:
@@ -256,6 +279,15 @@ def _referral(r: q_referral.Referral) -> Referral:
             )
             for s in r.steps
         ],
+        missing=[ReferralGap(what=m.what, add=m.add) for m in r.missing],
+        lead=None
+        if r.lead is None
+        else ReferralLead(
+            tier=r.lead.tier,
+            actors=[_node(a) for a in r.lead.actors],
+            rule=r.lead.rule,
+            reason=r.lead.reason,
+        ),
     )
 
 
@@ -362,6 +394,7 @@ class BodyRole(StrEnum):
     STATIONED_DEPARTMENT = "stationed_department"
     MEDIATION_COMMITTEE = "mediation_committee"
     PARTY_ORGANISATION = "party_organisation"
+    PRE_COURT_BODY = "pre_court_body"
     COURT = "court"
 
 

@@ -175,6 +175,21 @@ def test_a_referral_step_with_its_contacts_and_path_as_an_admin_and_as_a_viewer(
     assert viewer == _department_step(WITHHELD, "钱某", "134****8836")
 
 
+def test_a_referral_says_what_is_missing_and_who_leads_at_its_severity(data):
+    query = """{ a: referral(description: {place: "331127-G0100", category: "land", parties: 3,
+        warning: RED}, asOf: "2021-12-20") { missing { what } lead { tier actors { key } rule } }
+      b: referral(disputeId: "330421-D900001", asOf: "2021-12-20") { missing { what } lead {
+        tier } } }"""
+    answer = data(query)
+    assert answer == {
+        "a": {
+            "missing": [],
+            "lead": {"tier": 3, "actors": [{"key": "331127-C001"}], "rule": "severity-tier"},
+        },
+        "b": {"missing": [], "lead": None},  # 嘉善's rules grade no severity
+    }
+
+
 def test_a_described_dispute_at_a_factory_in_its_dedicated_grid(data):
     query = """{ referral(description: {place: "330421-O013", category: "wages", parties: 3,
         reportedOn: "2021-12-01"}, asOf: "2021-12-01") {
@@ -195,7 +210,9 @@ def test_a_described_dispute_at_a_factory_in_its_dedicated_grid(data):
         (3, "MEDIATION_BODY", "330421-MO032", "2021-12-11"),
         (4, "MEDIATION_BODY", "330421-MO001", "2021-12-26"),
         (5, "MEDIATION_BODY", "330421-MO188", "2022-01-25"),
-        (6, "COURT", "330421-DEP004", None),
+        # 000:6: labour arbitration (at the human-resources bureau) before the court
+        (6, "PRE_COURT_STEP", "330421-DEP006", "2022-03-11"),
+        (7, "COURT", "330421-DEP004", None),
     ]
     assert steps[0]["path"]["text"] == (
         "(Organisation 330421-O013 嘉善群英服饰有限公司)-[:LOCATED_IN]->"
@@ -365,7 +382,7 @@ def test_the_enums_hold_the_query_librarys_values():
     assert tuple(p.value for p in ReferralPart) == PARTS
     assert {r.value for r in BodyRole} == {
         "grid_team", "liaison_body", "center", "stationed_department", "mediation_committee",
-        "party_organisation", "court",
+        "party_organisation", "pre_court_body", "court",
     }  # fmt: skip
 
 

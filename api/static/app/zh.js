@@ -54,10 +54,12 @@ export const LEVEL = {
 
 export const PART = {
   FIRST_RESPONDER: '首接网格',
+  HIGHER_GRID: '上级网格',
   LIAISON_BODY: '联络机构',
   CONSULTATION_TEAM: '会商团队（3+X）',
   RESPONSIBLE_DEPARTMENT: '责任部门',
   MEDIATION_BODY: '调解组织',
+  PRE_COURT_STEP: '诉前法定程序',
   COURT: '法院',
 };
 
@@ -68,6 +70,7 @@ export const BODY_ROLE = {
   STATIONED_DEPARTMENT: '入驻部门',
   MEDIATION_COMMITTEE: '调解委员会',
   PARTY_ORGANISATION: '党组织',
+  PRE_COURT_BODY: '诉前法定机构',
   COURT: '法院',
 };
 
@@ -81,6 +84,9 @@ export const RULE = {
   'department-lowest-level': '事项清单责任部门（就低）',
   'mediation-before-litigation': '调解优先、诉讼断后',
   'court-last': '法院最后',
+  'professional-grid-by-field': '专业网格按领域首接',
+  'statutory-pre-court-step': '法定诉前程序（如劳动仲裁）',
+  'severity-tier': '按事态分级牵头',
   'branch-on-grid': '支部建在网格上',
   'party-line-unit': '所在单位党组织',
   'party-line': '上级党组织',
