@@ -182,8 +182,14 @@ def _limit(memory_mb: int) -> None:
 
 
 def _serve(config: dict[str, Any]) -> None:
+    # Imported lazily by the store (its module, and the ones it converts values with: a date
+    # parameter brings in decimal): files are out of reach once confined.
+    import datetime  # noqa: F401
+    import decimal  # noqa: F401
+    import uuid  # noqa: F401
+
     import ladybug
-    import ladybug._lbug  # imported lazily by the store: files are out of reach by then
+    import ladybug._lbug
 
     from graph.readonly import NotReadOnly, check_plan
 
