@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ import ladybug
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.backend import Params, Row
+from graph.backend import Params, Reader, Row, Statement, T
 from graph.ddl import RID, embedded_ddl, ident
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.labels import EVERYTHING, changed_by
@@ -120,6 +120,20 @@ class EmbeddedBackend:
         changed = frozenset().union(*(changed_by(query) for query, _ in statements))
         with self._lock, self._changing(changed):
             self._transaction(statements)
+
+    def write_locked(
+        self, label: str, key: str, work: Callable[[Reader], tuple[Sequence[Statement], T]]
+    ) -> T:
+        # This process is the store's only writer and every write holds `_lock`: holding it
+        # locks every node, and a read under it sees every write committed.
+        with self._lock:
+            statements, answer = work(self.read)
+            if not statements:
+                return answer
+            changed = frozenset().union(*(changed_by(query) for query, _ in statements))
+            with self._changing(changed):
+                self._transaction(statements)
+        return answer
 
     def init_schema(self) -> None:
         with self._lock, self._changing(frozenset({EVERYTHING})):
