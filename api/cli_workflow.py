@@ -27,7 +27,7 @@ from rich.markup import escape
 from api import acting, queue
 from api.auth import Caller, InvalidToken, TokenError, TokenStore
 from api.cli import Format, _backend, _print_rows, _settings, console
-from api.privacy import Access, access, inside, inside_query, reveal
+from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.schema import SCHEMA
 from queries.flow_rules import ACTIONS
@@ -84,19 +84,6 @@ def _store() -> Iterator[Backend]:
 # -- what is shown ----------------------------------------------------------------------------
 
 
-def _shown(backend: Backend, caller: Caller, label: str, rows: list[dict[str, Any]]) -> list[Any]:
-    """`rows` as `caller` may see them: the API's one policy (api.privacy)."""
-    flags = None
-    if rows and access(caller, label) is Access.BY_JURISDICTION:
-        key = SCHEMA.node(label).key
-        found = backend.read(inside_query(label), {"keys": [r[key] for r in rows]})
-        by_key: dict[str, list[dict[str, Any]]] = {}
-        for row in found:
-            by_key.setdefault(row["key"], []).append(row)
-        flags = [inside(by_key.get(r[key], []), caller.scope or "") for r in rows]
-    return reveal(caller, label, rows, flags)
-
-
 def _names(backend: Backend, caller: Caller, refs: Sequence[Ref]) -> dict[Ref, str]:
     """Each ref as `name (Label:key)`, a person's name as this caller may see it."""
     out: dict[Ref, str] = {}
@@ -113,7 +100,8 @@ def _names(backend: Backend, caller: Caller, refs: Sequence[Ref]) -> dict[Ref, s
                 {"keys": keys},
             )
             names = {
-                str(r[node.key]): str(r[name] or "") for r in _shown(backend, caller, label, rows)
+                str(r[node.key]): str(r[name] or "")
+                for r in reveal_read(backend, caller, label, rows)
             }
         for key in keys:
             ref = Ref(label, key)
@@ -391,7 +379,7 @@ def _titles(backend: Backend, caller: Caller, states: Sequence[DisputeState]) ->
         "MATCH (d:Dispute) WHERE d.id IN $ids RETURN d.id AS id, d.title AS title",
         {"ids": [s.id for s in states]},
     )
-    return {r["id"]: str(r["title"] or "") for r in _shown(backend, caller, "Dispute", rows)}
+    return {r["id"]: str(r["title"] or "") for r in reveal_read(backend, caller, "Dispute", rows)}
 
 
 def register(app: typer.Typer) -> None:

@@ -25,9 +25,10 @@ from api.graphql.enums import DisputeChannel, DisputeOutcome, SettledLevel, Warn
 from api.graphql.errors import UserError as GraphQLUserError
 from api.graphql.fields import mutation, resolver
 from api.graphql.headline import NodeRef
+from api.graphql.pagination import PageInfo
 from api.graphql.types import Dispute
 from graph.schema import SCHEMA
-from queries.flow_rules import ACTIONS
+from queries.flow_rules import ACTIONS, STATES
 from workflow.clocks import Clock as DomainClock
 from workflow.model import Event, Problem, Ref, Refusal
 from workflow.state import replay
@@ -39,6 +40,11 @@ WorkflowProblem = strawberry.enum(
 WorkflowAction: Any = strawberry.enum(
     cast(Any, enum.Enum)("WorkflowAction", {a.upper(): a for a in ACTIONS if a != "report"}),
     description="An action on a dispute after its report (docs/workflow.md).",
+)
+
+WorkflowState: Any = strawberry.enum(
+    cast(Any, enum.Enum)("WorkflowState", {v.upper(): v for v in STATES}),
+    description="A dispute's state in the workflow (docs/workflow.md).",
 )
 
 
@@ -158,6 +164,22 @@ class QueueRow:
     holder: NodeRef | None
     clock: Clock | None = strawberry.field(description="The open clock with least time left.")
     bounces: int
+    held_since: datetime | None = strawberry.field(
+        default=None, description="When the holder got it."
+    )
+    pending: list[PendingRequest] = strawberry.field(
+        default_factory=list, description="Requests waiting for approval."
+    )
+
+
+@strawberry.type(description="Rows in each view of the queue, under the same filters.")
+class QueueCounts:
+    mine: int
+    unit: int
+    claimable: int
+    approaching: int
+    overdue: int
+    all: int
 
 
 @strawberry.type(description="A work queue, least working time left first.")
@@ -165,6 +187,11 @@ class QueuePage:
     items: list[QueueRow]
     total_count: int
     cursor: str = strawberry.field(description="Pass to queueChanges to learn what changed.")
+    counts: QueueCounts = strawberry.field(
+        description="Rows in each view, with the same scope, search and filters (tab labels)."
+    )
+    page_info: PageInfo = strawberry.field(description="Where this page ends: pass its "
+                                           "endCursor as `after` for the next.")  # fmt: skip
 
 
 @strawberry.type(description="What changed in the queue since a cursor.")
@@ -318,6 +345,15 @@ _describe(
     holder="Who holds it.",
     bounces="Bounces that took effect.",
 )
+_describe(
+    QueueCounts,
+    mine="Held by you.",
+    unit="Held by your unit, or your unit summoned by a whistle.",
+    claimable="Open to claims (抢单).",
+    approaching="The governing clock is approaching its due time.",
+    overdue="The governing clock is past its due time.",
+    all="Every open dispute in scope.",
+)
 _describe(QueueChanges, rows="The open rows that changed.", cursor="The cursor to pass next.")
 _describe(
     DisputePayload,
@@ -338,6 +374,28 @@ Within = Annotated[
     strawberry.argument(description="A division prefix; default the caller's scope."),
 ]
 First = Annotated[int, strawberry.argument(description="How many rows, 1 to 500.")]
+After = Annotated[
+    str | None, strawberry.argument(description="A row's cursor (pageInfo.endCursor).")
+]
+Search = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Text found in a dispute's id or title, a party's name, ID number or "
+        "mobile, or the grid's or holder's name, each as you may see it."
+    ),
+]
+States = Annotated[
+    list[WorkflowState] | None, strawberry.argument(description="Only these states.")
+]
+Warnings = Annotated[
+    list[Warning] | None, strawberry.argument(description="Only these risk colours.")
+]
+DomainArg = Annotated[
+    str | None, strawberry.argument(description="Only this domain: a code or Chinese name.")
+]
+KindArg = Annotated[
+    DisputeKind | None, strawberry.argument(description="Only disputes, or only events.")
+]
 Since = Annotated[str, strawberry.argument(description="A cursor from workQueue or queueChanges.")]
 ReportInput = Annotated[ReportDisputeInput, strawberry.argument(description="The report.")]
 ActInput = Annotated[ActOnDisputeInput, strawberry.argument(description="The action.")]
@@ -473,6 +531,7 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
 async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
     wanted = [r.state.holder for r in rows if r.state.holder]
     wanted += [r.clock.who for r in rows if r.clock and r.clock.who]
+    wanted += [p.by for r in rows for p in r.state.pending]
     refs = await _refs(info, wanted)
     out = []
     for r in rows:
@@ -489,6 +548,11 @@ async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
                 holder=refs[s.holder] if s.holder else None,
                 clock=_clock(r.clock, refs) if r.clock else None,
                 bounces=s.counts.get("bounces", 0),
+                held_since=s.holding.start if s.holding else None,
+                pending=[
+                    PendingRequest(action=p.action, version=p.version, by=refs[p.by], at=p.at)
+                    for p in s.pending
+                ],
             )
         )
     return out
@@ -626,15 +690,46 @@ class WorkflowQueries:
 
     @resolver("A work queue of open disputes, least working time left first.")
     async def work_queue(
-        self, info: Info, view: View, within: Within = None, first: First = 50
+        self,
+        info: Info,
+        view: View,
+        within: Within = None,
+        first: First = 50,
+        after: After = None,
+        search: Search = None,
+        states: States = None,
+        warnings: Warnings = None,
+        domain: DomainArg = None,
+        kind: KindArg = None,
     ) -> QueuePage:
         if not 0 < first <= 500:
             raise GraphQLUserError("first is between 1 and 500", argument="first")
         backend, caller = info.context.backend, info.context.caller
-        rows = await run_in_threadpool(queue.work_queue, backend, caller, view.value, within)
+        filters = queue.Filters(
+            search=search,
+            states=frozenset(s.value for s in states or ()),
+            warnings=frozenset(w.value for w in warnings or ()),
+            domain=domain,
+            kind=kind.value if kind else None,
+        )
+        try:
+            page = await run_in_threadpool(
+                lambda: queue.queue_page(
+                    backend, caller, view.value, within=within, filters=filters, first=first,
+                    after=after,
+                )
+            )  # fmt: skip
+        except ValueError as exc:
+            argument = str(exc).split(":", 1)[0]
+            raise GraphQLUserError(str(exc), argument=argument) from None
         mark = await run_in_threadpool(queue.cursor, backend)
+        counts = {v.lower(): n for v, n in page.counts.items()}
         return QueuePage(
-            items=await _queue_rows(info, rows[:first]), total_count=len(rows), cursor=mark
+            items=await _queue_rows(info, page.rows),
+            total_count=page.total,
+            cursor=mark,
+            counts=QueueCounts(**counts),
+            page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next),
         )
 
     @resolver("The queue's rows changed since a cursor (poll it).")
