@@ -89,7 +89,7 @@ class QueueRow:
         return self.clock.remaining - self.clock.overdue
 
 
-def _scope(caller: ApiCaller, within: str | None) -> tuple[str, dict[str, Any]]:
+def scope_of(caller: ApiCaller, within: str | None) -> tuple[str, dict[str, Any]]:
     """A condition on `d` and its parameters: the disputes in the queue's scope."""
     prefix = within or (caller.scope if caller.role is Role.MEDIATOR else None)
     if prefix:
@@ -141,7 +141,7 @@ def _order(row: QueueRow) -> tuple[Any, ...]:
 def _open_states(
     backend: Backend, caller: ApiCaller, within: str | None, extra: str = "", **params: Any
 ) -> list[DisputeState]:
-    where, scope = _scope(caller, within)
+    where, scope = scope_of(caller, within)
     where = " AND ".join(w for w in (where, extra) if w)
     logs = EventStore(backend).logs(where, {**scope, **params})
     return [s for log in logs.values() if (s := replay(log)) is not None and s.state != "closed"]
@@ -329,7 +329,7 @@ def queue_changes(
     the ids of those that closed; the new cursor."""
     now = now or now_in_china()
     mark = cursor(backend)
-    where, scope = _scope(caller, within)
+    where, scope = scope_of(caller, within)
     changed = backend.read(
         "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent) WHERE e.at >= $since"
         + (" AND " + where if where else "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -27,6 +27,7 @@ from api.graphql.fields import mutation, resolver
 from api.graphql.headline import NodeRef
 from api.graphql.pagination import PageInfo
 from api.graphql.types import Dispute
+from api.measures import LEVELS, workflow_measures
 from graph.schema import SCHEMA
 from queries.flow_rules import ACTIONS, STATES
 from workflow.clocks import Clock as DomainClock
@@ -199,6 +200,58 @@ class QueueChanges:
     rows: list[QueueRow]
     removed: list[strawberry.ID] = strawberry.field(description="Disputes closed since.")
     cursor: str
+
+
+AreaLevel: Any = strawberry.enum(
+    cast(Any, enum.Enum)("AreaLevel", {v.upper(): v for v in LEVELS}),
+    description="The areas figures are grouped by: grids, or the villages, towns or counties "
+    "their units lie in.",
+)
+
+
+@strawberry.type(description="The share of the settled disputes settled at one level.")
+class LevelShare:
+    level: str = strawberry.field(description="grid, village, town, county or court.")
+    share: float = strawberry.field(description="From 0 to 1.")
+
+
+@strawberry.type(description="An area's workflow figures.")
+class AreaFigures:
+    area: NodeRef = strawberry.field(description="A grid, or a unit (keyed by its code).")
+    disputes: int = strawberry.field(description="Disputes reported there in the period.")
+    bounce_rate: float | None = strawberry.field(
+        description="Share of its disputes bounced (退单) at least once."
+    )
+    whistle_rate: float | None = strawberry.field(
+        description="Share of its disputes with a whistle (吹哨)."
+    )
+    on_time_rate: float | None = strawberry.field(
+        description="Share of ended handling steps that ended by their due time."
+    )
+    settled_share: list[LevelShare] = strawberry.field(
+        description="Of the settled disputes, the share settled at each level."
+    )
+
+
+@strawberry.type(description="A department's workflow figures.")
+class DepartmentFigures:
+    department: NodeRef = strawberry.field(description="The department.")
+    orders: int = strawberry.field(description="Holdings given to it (orders, escalations…).")
+    bounced: int = strawberry.field(description="Of those, bounced by it.")
+    bounce_rate: float | None = strawberry.field(description="bounced / orders.")
+    whistled: int = strawberry.field(description="Whistles that summoned it.")
+    on_time_rate: float | None = strawberry.field(
+        description="Share of its ended handling steps that ended by their due time."
+    )
+
+
+@strawberry.type(description="The workflow's figures over the disputes reported in a period.")
+class WorkflowMeasures:
+    disputes: int = strawberry.field(description="Disputes with a log in scope and period.")
+    by_area: list[AreaFigures] = strawberry.field(description="Per area, by code or grid id.")
+    by_department: list[DepartmentFigures] = strawberry.field(
+        description="Per department that held or was summoned to one, by its key."
+    )
 
 
 @strawberry.type(description="Who the API takes the caller to be, and who they act as.")
@@ -397,6 +450,12 @@ KindArg = Annotated[
     DisputeKind | None, strawberry.argument(description="Only disputes, or only events.")
 ]
 Since = Annotated[str, strawberry.argument(description="A cursor from workQueue or queueChanges.")]
+FromDate = Annotated[
+    date | None,
+    strawberry.argument(name="from", description="Reported on or after this day."),
+]
+ToDate = Annotated[date | None, strawberry.argument(description="Reported on or before it.")]
+Level = Annotated[AreaLevel, strawberry.argument(description="How areas are grouped.")]
 ReportInput = Annotated[ReportDisputeInput, strawberry.argument(description="The report.")]
 ActInput = Annotated[ActOnDisputeInput, strawberry.argument(description="The action.")]
 
@@ -742,4 +801,52 @@ class WorkflowQueries:
             rows=await _queue_rows(info, rows),
             removed=[strawberry.ID(i) for i in removed],
             cursor=mark,
+        )
+
+    @resolver(
+        "Bounce, whistle and on-time rates and the share settled at each level, per area and "
+        "per department, over the disputes reported in a period (workflow.measures)."
+    )
+    async def workflow_measures(
+        self,
+        info: Info,
+        within: Within = None,
+        from_: FromDate = None,
+        to: ToDate = None,
+        level: Level = AreaLevel.TOWN,
+    ) -> WorkflowMeasures:
+        backend, caller = info.context.backend, info.context.caller
+        try:
+            figures = await run_in_threadpool(
+                lambda: workflow_measures(
+                    backend, caller, level=level.value, within=within, start=from_, end=to
+                )
+            )
+        except ValueError as exc:
+            raise GraphQLUserError(str(exc), argument=str(exc).split(":", 1)[0]) from None
+        refs = await _refs(info, [*figures.by_area, *figures.by_department])
+        return WorkflowMeasures(
+            disputes=figures.disputes,
+            by_area=[
+                AreaFigures(
+                    area=refs[ref],
+                    disputes=f.disputes,
+                    bounce_rate=f.bounce_rate,
+                    whistle_rate=f.whistle_rate,
+                    on_time_rate=f.on_time_rate,
+                    settled_share=[LevelShare(level=k, share=v) for k, v in f.settled_at.items()],
+                )
+                for ref, f in figures.by_area.items()
+            ],
+            by_department=[
+                DepartmentFigures(
+                    department=refs[ref],
+                    orders=f.received,
+                    bounced=f.bounced,
+                    bounce_rate=f.bounce_rate,
+                    whistled=f.summoned,
+                    on_time_rate=f.on_time_rate,
+                )
+                for ref, f in figures.by_department.items()
+            ],
         )
