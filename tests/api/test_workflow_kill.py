@@ -37,7 +37,13 @@ def _free_port() -> int:
 
 def start(db: Path, tokens: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    settings = Settings(_env_file=None, db=str(db), port=port, tokens=str(tokens))
+    settings = Settings(
+        _env_file=None,
+        db=str(db),
+        port=port,
+        tokens=str(tokens),
+        audit_log=str(tokens.with_name("audit.jsonl")),
+    )
     env = {**os.environ, **settings_environment(settings)}
     code = (
         "from api.app import serve; from api.settings import Settings; "
