@@ -340,6 +340,19 @@ def queue_command(
     within: Annotated[
         str | None, typer.Option(help="A division prefix; default your scope.")
     ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            help="A dispute's id or title, a party's name, ID number or mobile, a "
+            "grid's or holder's name, as you may see them."
+        ),
+    ] = None,
+    state: Annotated[list[str] | None, typer.Option(help="Only this state (repeatable).")] = None,
+    warning: Annotated[
+        list[str] | None, typer.Option(help="Only this risk colour: red, orange, yellow.")
+    ] = None,
+    domain: Annotated[str | None, typer.Option(help="Only this domain (code or name).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only dispute, or only event.")] = None,
     first: Annotated[int, typer.Option(help="How many rows.")] = 50,
     format: FormatOption = Format.table,
 ) -> None:
@@ -347,8 +360,18 @@ def queue_command(
     if view.upper() not in queue.VIEWS:
         raise _fail(f"--view is one of {', '.join(v.lower() for v in queue.VIEWS)}, not {view!r}")
     caller = _caller(token)
+    filters = queue.Filters(
+        search=search,
+        states=frozenset(state or ()),
+        warnings=frozenset(warning or ()),
+        domain=domain,
+        kind=kind,
+    )
     with _store() as backend:
-        rows = queue.work_queue(backend, caller, view.upper(), within)
+        try:
+            rows = queue.work_queue(backend, caller, view.upper(), within, filters=filters)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
         shown = rows[: max(first, 0)]
         holders = [r.state.holder for r in shown if r.state.holder]
         names = _names(backend, caller, holders)

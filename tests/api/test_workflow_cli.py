@@ -124,6 +124,17 @@ def test_report_act_replay_stale_and_queue(run):
     }
     [theirs] = json.loads(everyone.stdout)
     assert theirs["title"] == "手术费用纠纷"  # an admin sees it in full
+    found = run("queue", "--search", "13857321840", "--format", "json", token=admin)
+    unseen = run("queue", "--search", "13857321840", "--format", "json", token=grid)
+    handling = run("queue", "--state", "handling", "--format", "json", token=admin)
+    assert [r["dispute"] for r in json.loads(found.stdout)] == [dispute]
+    assert (json.loads(unseen.stdout), json.loads(handling.stdout)) == ([], [])
+    wrong = run("queue", "--state", "asleep", token=admin)
+    assert (wrong.exit_code, wrong.output.strip()) == (
+        2,
+        "error: states: asleep is not one of new, reported, accepted, dispatched, open, "
+        "handling, parked, fed_back, closed",
+    )
 
 
 def test_acting_needs_a_token_that_names_a_person(run):
