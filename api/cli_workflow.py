@@ -19,6 +19,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -31,6 +32,7 @@ from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.schema import SCHEMA
 from queries.flow_rules import ACTIONS
+from workflow.calendar import CHINA_TIME
 from workflow.clocks import Clock
 from workflow.model import Ref, Refusal
 from workflow.state import DisputeState
@@ -405,8 +407,29 @@ def _titles(backend: Backend, caller: Caller, states: Sequence[DisputeState]) ->
     return {r["id"]: str(r["title"] or "") for r in reveal_read(backend, caller, "Dispute", rows)}
 
 
+def tick(
+    now: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M"],
+            help="Fire what is due by then (default: now, China time).",
+        ),
+    ] = None,
+) -> None:
+    """Run the timers once (for cron): automatic escalations and pre-breach and breach notices
+    due, each carried out once however often it runs; a missed run is caught up."""
+    when = now.replace(tzinfo=CHINA_TIME) if now and now.tzinfo is None else now
+    with _store() as backend:
+        recorded = acting.tick(backend, when)
+    for n in recorded:
+        due = n.due.strftime("%Y-%m-%d %H:%M") if n.due else "—"
+        sys.stdout.write(f"{n.why} {n.dispute} {n.clock} 到期 {due} → {n.recipient or '—'}\n")
+    console.print(f"{len(recorded)} notification(s) recorded", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `report`, `act` and `queue` to the command line."""
+    """Add `report`, `act`, `queue` and `tick` to the command line."""
     app.command("report")(report)
     app.command("act")(act)
     app.command("queue")(queue_command)
+    app.command("tick")(tick)

@@ -147,3 +147,51 @@ def test_acting_needs_a_token_that_names_a_person(run):
     refused = run("act", "330421-W1", "accept", "--expected-version", 1, token=viewer)
     assert refused.exit_code == 1
     assert refused.output.startswith("refused: wrong_role: your token names no person")
+
+
+def test_tick_fires_what_is_due_once(run, tmp_path):
+    from datetime import datetime
+
+    from api import acting
+    from api.auth import Caller, Role
+    from graph.embedded import EmbeddedBackend
+    from workflow.calendar import CHINA_TIME
+
+    grid_worker = Caller(
+        Role.VIEWER, person="JS-P-0002", unit=f"Grid:{GRID}", workflow_role="grid_worker"
+    )
+    graph = EmbeddedBackend(tmp_path / "g.lbdb")
+    try:
+        reported = acting.report(
+            graph, grid_worker, "r-1", kind="dispute", title="漏水", place=GRID,
+            category=None, channel="grid_worker", new_parties=[acting.NewParty("王小明")],
+            now=datetime(2024, 9, 2, 9, tzinfo=CHINA_TIME),
+        )  # fmt: skip
+        dispute = reported.dispute
+        accepted = acting.act(
+            graph, grid_worker, dispute, "accept", 1, "a-1",
+            now=datetime(2024, 9, 2, 10, tzinfo=CHINA_TIME),
+        )  # fmt: skip
+        assert not isinstance(accepted.result, acting.Refusal), accepted.result
+    finally:
+        graph.close()
+    first = run("tick", "--now", "2024-09-20T09:00")
+    again = run("tick", "--now", "2024-09-20T09:00")
+    assert first.exit_code == 0, first.output
+    clock = f"handle@2:Grid:{GRID} 到期 2024-09-06 00:00"  # 3 working days from Monday 10:00
+    assert first.stdout.splitlines() == [
+        f"pre_breach {dispute} {clock} → Grid:{GRID}",
+        f"breach {dispute} {clock} → Grid:{GRID}",
+        f"escalated {dispute} {clock} → Center:center-330421001001",  # the ladder's next rung
+    ]
+    assert again.stdout == "" and again.output.strip() == "0 notification(s) recorded"
+    graph = EmbeddedBackend(tmp_path / "g.lbdb")
+    try:
+        log = acting.EventStore(graph).log(dispute)
+    finally:
+        graph.close()
+    assert [(e.version, e.action, e.role, e.to_state) for e in log] == [
+        (1, "report", "grid_worker", "reported"),
+        (2, "accept", "grid_worker", "accepted"),
+        (3, "escalate", "system", "accepted"),
+    ]
