@@ -120,6 +120,7 @@ class PendingRequest:
 class WorkflowCounts:
     assignments: int
     bounces: int
+    loops: int
     escalations: int
     reopens: int
     extensions: int
@@ -165,6 +166,9 @@ class QueueRow:
     holder: NodeRef | None
     clock: Clock | None = strawberry.field(description="The open clock with least time left.")
     bounces: int
+    loops: int = strawberry.field(
+        default=0, description="Times it came back to a unit that had bounced it."
+    )
     held_since: datetime | None = strawberry.field(
         default=None, description="When the holder got it."
     )
@@ -362,6 +366,7 @@ _describe(
     WorkflowCounts,
     assignments="New holders given by dispatch, claim, order, escalation, bounce, reopen.",
     bounces="Bounces (退单) that took effect.",
+    loops="Times it came back to a unit that had bounced it (踢皮球).",
     escalations="Escalations, by hand or by the timers.",
     reopens="Reopens.",
     extensions="Extensions approved.",
@@ -575,6 +580,7 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
         counts=WorkflowCounts(
             assignments=counts.get("assignments", 0),
             bounces=counts.get("bounces", 0),
+            loops=counts.get("loops", 0),
             escalations=counts.get("escalations", 0),
             reopens=counts.get("reopens", 0),
             extensions=counts.get("extensions", 0),
@@ -607,6 +613,7 @@ async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
                 holder=refs[s.holder] if s.holder else None,
                 clock=_clock(r.clock, refs) if r.clock else None,
                 bounces=s.counts.get("bounces", 0),
+                loops=s.counts.get("loops", 0),
                 held_since=s.holding.start if s.holding else None,
                 pending=[
                     PendingRequest(action=p.action, version=p.version, by=refs[p.by], at=p.at)
