@@ -125,9 +125,16 @@ class EmbeddedBackend:
         self, label: str, key: str, work: Callable[[Reader], tuple[Sequence[Statement], T]]
     ) -> T:
         # This process is the store's only writer and every write holds `_lock`: holding it
-        # locks every node, and a read under it sees every write committed.
+        # locks every node, and a read under it sees every write committed. The reads run on
+        # the write connection, which only the lock's holder uses: a writer never waits for a
+        # pooled read connection (busy with the readers) while every other writer waits for it.
+        def read(query: str, params: Params) -> list[Row]:
+            result = self._execute(query, params)
+            columns = result.get_column_names()
+            return [dict(zip(columns, row, strict=True)) for row in result.get_all()]
+
         with self._lock:
-            statements, answer = work(self.read)
+            statements, answer = work(read)
             if not statements:
                 return answer
             changed = frozenset().union(*(changed_by(query) for query, _ in statements))
