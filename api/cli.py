@@ -782,4 +782,4 @@ def escalation(
 
 from api import cli_workflow  # noqa: E402  (it builds on the helpers above)
 
-cli_workflow.register(app)  # report, act, queue
+cli_workflow.register(app)  # report, act, queue, tick
