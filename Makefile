@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint types unit bench-load docs clean lock demo-digests browser
+.PHONY: demo test lint types unit bench-load bench-workflow docs clean lock demo-digests browser
 
 $(BIN)/govgraph: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ demo-digests: $(BIN)/govgraph
 bench-load: $(BIN)/govgraph
 	$(BIN)/python -P tests/bench_load.py
 
+# The workflow: decisions, appends, the scheduler over a city's open disputes, and over HTTP
+# (on a copy of ./data/govgraph.lbdb: `govgraph demo --no-serve` first) mutations beside
+# readers and the headline queries under writes.
+bench-workflow: $(BIN)/govgraph
+	$(BIN)/python -P tests/bench_workflow.py
+
 clean:
 	rm -rf $(VENV) build data .mypy_cache .ruff_cache .pytest_cache
 
@@ -71,7 +77,8 @@ clean:
 # import and the parity on the demo. GOVGRAPH_REQUIRE_NEO4J=1: no Java or Maven is a failure.
 .PHONY: test-neo4j bench-neo4j
 NEO4J_TESTS := tests/graph/test_contract.py tests/graph/test_neo4j_server.py \
-	tests/graph/test_neo4j_admin.py tests/queries/test_neo4j_parity.py
+	tests/graph/test_neo4j_admin.py tests/queries/test_neo4j_parity.py \
+	tests/api/test_workflow_neo4j.py
 test-neo4j: $(BIN)/govgraph
 	GOVGRAPH_REQUIRE_NEO4J=1 $(BIN)/pytest $(NEO4J_TESTS)
 

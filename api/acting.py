@@ -34,8 +34,10 @@ from workflow.context import HOLDERS
 from workflow.decide import decide
 from workflow.model import Caller, Command, Facts, Problem, Ref, Refusal, Rung, UserError
 from workflow.model import report_id as new_report_id
+from workflow.notify import Notification, Outbox
 from workflow.state import DisputeState, replay
 from workflow.store import EventStore, Outcome
+from workflow.timers import run_timers
 
 STANDING = {
     Problem.WRONG_ROLE,
@@ -475,3 +477,42 @@ def allowed_actions(
             continue
         out.append(action)
     return out
+
+
+# -- the timers ------------------------------------------------------------------------------
+
+
+def tick(backend: Backend, now: datetime | None = None) -> list[Notification]:
+    """One pass of the timers over every dispute with a log (`govgraph tick`, for cron): the
+    escalations and notifications due by `now`, each carried out once however often it runs
+    (`workflow.timers`); each dispute with its county's rules and calendar, and escalated to
+    its ladder's next rung."""
+    now = now or now_in_china()
+    places: dict[str, str | None] = {}
+    by_place: dict[str | None, tuple[Rules, Calendar]] = {}
+    calendars: dict[int, Calendar] = {}  # by the rules' identity
+
+    def rules_of(state: DisputeState) -> Rules:
+        if state.id not in places:
+            places[state.id] = place_of(backend, state.id, state)
+        grid = places[state.id]
+        if grid not in by_place:
+            by_place[grid] = rules_for(backend, grid)
+            calendars[id(by_place[grid][0])] = by_place[grid][1]
+        return by_place[grid][0]
+
+    def calendar_for(rules: Rules) -> Calendar:
+        return calendars.get(id(rules)) or county_calendar(rules)
+
+    def next_rung(state: DisputeState) -> Rung | None:
+        rules, grid = rules_of(state), places[state.id]
+        return _next_rung(backend, grid, state, rules) if grid else None
+
+    return run_timers(
+        EventStore(backend),
+        Outbox(backend),
+        now,
+        rules_of,
+        calendar_for,
+        next_rung,
+    )

@@ -629,13 +629,31 @@ def token_create(
         str | None,
         typer.Option(help="For a mediator: the division code of their jurisdiction."),
     ] = None,
+    person: Annotated[
+        str | None, typer.Option(help="To act in the workflow: the person's key.")
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(help="The unit they act for, Label:key (e.g. Center:center-330421)."),
+    ] = None,
+    workflow_role: Annotated[
+        str | None,
+        typer.Option(help="Their workflow role: grid_worker, dispatcher, department, mediator…"),
+    ] = None,
 ) -> None:
     """Create a token and print it once; only its hash is stored (GOVGRAPH_TOKENS)."""
     from api.auth import TokenError, create_token, token_id
 
     settings = _settings()
     try:
-        token = create_token(settings.tokens, role.value, scope)
+        token = create_token(
+            settings.tokens,
+            role.value,
+            scope,
+            person=person,
+            unit=unit,
+            workflow_role=workflow_role,
+        )
     except TokenError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -658,9 +676,10 @@ def token_list() -> None:
     except (TokenError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    table = Table("id", "role", "scope", "created")
+    table = Table("id", "role", "scope", "created", "acts as")
     for t in issued:
-        table.add_row(t.id, t.role.value, t.scope or "", t.created)
+        acts = f"{t.person} ({t.workflow_role}" + (f", {t.unit})" if t.unit else ")")
+        table.add_row(t.id, t.role.value, t.scope or "", t.created, acts if t.person else "")
     console.print(table)
     console.print(f"{len(issued)} token(s) in {settings.tokens}", highlight=False)
 
@@ -857,3 +876,8 @@ def escalation(
         for p in result.party_line
     ]  # fmt: skip
     _emit(result, format, [("Escalation ladder", ladder), ("Party line", party)])
+
+
+from api import cli_workflow  # noqa: E402  (it builds on the helpers above)
+
+cli_workflow.register(app)  # report, act, queue, tick

@@ -25,6 +25,7 @@ from typing import Any, NewType
 
 from api.auth import Caller, Role
 from api.graphql.within import unit_paths
+from graph.backend import Backend
 from graph.ddl import ident
 from graph.masking import mask
 from graph.schema import SCHEMA, NodeType
@@ -116,3 +117,19 @@ def reveal(
         Revealed(dict(r)) if shown else Revealed(masked(label, r))
         for r, shown in zip(rows, flags, strict=True)
     ]
+
+
+def reveal_read(
+    backend: Backend, caller: Caller, label: str, rows: Sequence[Mapping[str, Any]]
+) -> list[Revealed]:
+    """`reveal`, for code that reads the graph itself rather than through a request's loaders
+    (the work queue's search, the command line): it looks up where each record lies."""
+    flags = None
+    if rows and access(caller, label) is Access.BY_JURISDICTION:
+        key = SCHEMA.node(label).key
+        found = backend.read(inside_query(label), {"keys": [r[key] for r in rows]})
+        by_key: dict[Any, list[Mapping[str, Any]]] = {}
+        for row in found:
+            by_key.setdefault(row["key"], []).append(row)
+        flags = [inside(by_key.get(r[key], []), caller.scope or "") for r in rows]
+    return reveal(caller, label, rows, flags)

@@ -17,6 +17,14 @@ computed from the log now (`workflow.clocks`), never stored. Views:
 The scope is `within` (a division prefix), else the caller's: a mediator's scope, a grid
 worker's grid and its micro-grids, everything for an admin or a caller with neither.
 
+Filters (`Filters`) narrow any view: the states, risk colours, domain (a code or its Chinese
+name) and kind, and a search that matches, ignoring case, a dispute's id or title, a party's
+name, ID number or mobile, the grid's name or the holder's, each as the caller may see it (a
+viewer searching a mobile finds it only by the digits that are shown). `queue_page` pages a
+view (`first`, `after` a row's cursor, which names the row and its place in the order: the
+next page starts after that row where it stands now, or where it stood if it left the view)
+and counts each view under the same filters.
+
 The cursor for `queue_changes` is the time of the latest event (ISO 8601, China time, so it
 sorts as text): the disputes with an event at or after it are answered again, and those that
 closed since are `removed`.
@@ -24,8 +32,10 @@ closed since are `removed`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import base64
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,13 +43,36 @@ from api.acting import now_in_china, rules_for
 from api.auth import Caller as ApiCaller
 from api.auth import Role
 from api.graphql.within import within as within_condition
+from api.privacy import reveal_read
 from graph.backend import Backend
+from graph.ddl import ident
+from graph.schema import SCHEMA
+from queries.flow_rules import KINDS, STATES
 from workflow.clocks import Clock, clocks
 from workflow.model import Ref
 from workflow.state import DisputeState, replay
 from workflow.store import EventStore
 
 VIEWS = ("MINE", "UNIT", "CLAIMABLE", "APPROACHING", "OVERDUE", "ALL")
+_FOREVER = timedelta(days=36500)  # the time left of a row with no clock, in a cursor
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a queue: each given filter must hold (an empty one holds always)."""
+
+    search: str | None = None
+    states: frozenset[str] = field(default_factory=frozenset)
+    warnings: frozenset[str] = field(default_factory=frozenset)
+    domain: str | None = None
+    kind: str | None = None
+
+    def check(self) -> None:
+        """A `ValueError` that names a state or kind no dispute can have."""
+        for name, given, known in (("states", self.states, STATES), ("kind", {self.kind}, KINDS)):
+            wrong = sorted(v for v in given if v is not None and v not in known)
+            if wrong:
+                raise ValueError(f"{name}: {', '.join(wrong)} is not one of {', '.join(known)}")
 
 
 @dataclass(frozen=True)
@@ -56,7 +89,7 @@ class QueueRow:
         return self.clock.remaining - self.clock.overdue
 
 
-def _scope(caller: ApiCaller, within: str | None) -> tuple[str, dict[str, Any]]:
+def scope_of(caller: ApiCaller, within: str | None) -> tuple[str, dict[str, Any]]:
     """A condition on `d` and its parameters: the disputes in the queue's scope."""
     prefix = within or (caller.scope if caller.role is Role.MEDIATOR else None)
     if prefix:
@@ -108,10 +141,19 @@ def _order(row: QueueRow) -> tuple[Any, ...]:
 def _open_states(
     backend: Backend, caller: ApiCaller, within: str | None, extra: str = "", **params: Any
 ) -> list[DisputeState]:
-    where, scope = _scope(caller, within)
+    where, scope = scope_of(caller, within)
     where = " AND ".join(w for w in (where, extra) if w)
     logs = EventStore(backend).logs(where, {**scope, **params})
     return [s for log in logs.values() if (s := replay(log)) is not None and s.state != "closed"]
+
+
+def _sorted_open(
+    backend: Backend, caller: ApiCaller, within: str | None, filters: Filters, now: datetime
+) -> list[QueueRow]:
+    """Every open dispute in scope that passes `filters`, least time left first."""
+    filters.check()
+    rows = rows_of(backend, _open_states(backend, caller, within), now)
+    return sorted(_filtered(backend, caller, rows, filters), key=_order)
 
 
 def work_queue(
@@ -120,13 +162,154 @@ def work_queue(
     view: str,
     within: str | None = None,
     now: datetime | None = None,
+    filters: Filters | None = None,
 ) -> list[QueueRow]:
     """The caller's queue in `view`, least time left first, then report time and id."""
     if view not in VIEWS:
         raise ValueError(f"view is one of {', '.join(VIEWS)}, not {view!r}")
-    now = now or now_in_china()
-    rows = rows_of(backend, _open_states(backend, caller, within), now)
-    return sorted((r for r in rows if _in_view(r, view, caller)), key=_order)
+    rows = _sorted_open(backend, caller, within, filters or Filters(), now or now_in_china())
+    return [r for r in rows if _in_view(r, view, caller)]
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]  # the page
+    total: int  # rows in the view
+    counts: dict[str, int]  # rows in each view, under the same filters
+    end_cursor: str | None
+    has_next: bool
+
+
+def queue_page(
+    backend: Backend,
+    caller: ApiCaller,
+    view: str,
+    *,
+    within: str | None = None,
+    filters: Filters | None = None,
+    first: int = 50,
+    after: str | None = None,
+    now: datetime | None = None,
+) -> QueuePage:
+    """One page of the caller's queue in `view`, after the row the cursor `after` names."""
+    if view not in VIEWS:
+        raise ValueError(f"view is one of {', '.join(VIEWS)}, not {view!r}")
+    rows = _sorted_open(backend, caller, within, filters or Filters(), now or now_in_china())
+    counts = {v: sum(1 for r in rows if _in_view(r, v, caller)) for v in VIEWS}
+    viewed = [r for r in rows if _in_view(r, view, caller)]
+    start = 0
+    if after:
+        mark = _decode(after)
+        # After that row where it stands now (time left moves on between two requests); if it
+        # has left the view, after where it stood.
+        at = next((i for i, r in enumerate(viewed) if r.state.id == mark[2]), None)
+        start = (
+            at + 1
+            if at is not None
+            else next((i for i, r in enumerate(viewed) if _place(r) > mark), len(viewed))
+        )
+    page = viewed[start : start + first]
+    end = row_cursor(page[-1]) if page else None
+    return QueuePage(page, len(viewed), counts, end, start + len(page) < len(viewed))
+
+
+def _place(row: QueueRow) -> tuple[float, str, str]:
+    """The row's place in the order, as a cursor keeps it."""
+    left = min(row.left, _FOREVER)
+    reported = row.state.reported_at.isoformat() if row.state.reported_at else ""
+    return (left.total_seconds(), reported, row.state.id)
+
+
+def row_cursor(row: QueueRow) -> str:
+    text = json.dumps(_place(row), ensure_ascii=False)
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[float, str, str]:
+    try:
+        left, reported, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return (float(left), str(reported), str(key))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"after: {cursor!r} is not a cursor this queue gave") from exc
+
+
+# -- filters and search ---------------------------------------------------------------------
+
+
+def _domain_code(backend: Backend, domain: str) -> str:
+    found = backend.read(
+        "MATCH (d:Domain) WHERE d.code = $c OR d.name = $c RETURN d.code AS code", {"c": domain}
+    )
+    if not found:
+        raise ValueError(f"domain: no domain {domain!r}; give a code or its Chinese name")
+    return str(found[0]["code"])
+
+
+def _filtered(
+    backend: Backend, caller: ApiCaller, rows: Sequence[QueueRow], f: Filters
+) -> list[QueueRow]:
+    domain = _domain_code(backend, f.domain) if f.domain else None
+    out = [
+        r
+        for r in rows
+        if (not f.states or r.state.state in f.states)
+        and (not f.warnings or r.state.warning in f.warnings)
+        and (domain is None or r.state.report.get("category") == domain)
+        and (f.kind is None or r.state.kind == f.kind)
+    ]
+    text = (f.search or "").strip().casefold()
+    if not text:
+        return out
+    seen = _searchable(backend, caller, out)
+    return [r for r in out if any(text in t.casefold() for t in seen.get(r.state.id, ()))]
+
+
+def _searchable(
+    backend: Backend, caller: ApiCaller, rows: Sequence[QueueRow]
+) -> dict[str, list[str]]:
+    """Per dispute, the texts a search matches, each as the caller may see it."""
+    ids = [r.state.id for r in rows]
+    out: dict[str, list[str]] = {i: [i] for i in ids}
+    disputes = backend.read(
+        "MATCH (d:Dispute) WHERE d.id IN $ids RETURN d.id AS id, d.title AS title", {"ids": ids}
+    )
+    for d in reveal_read(backend, caller, "Dispute", disputes):
+        out[d["id"]].append(str(d["title"] or ""))
+    parties = backend.read(
+        "MATCH (p:Person)-[:PARTY_TO]->(d:Dispute) WHERE d.id IN $ids RETURN d.id AS dispute, "
+        "p.id AS id, p.name AS name, p.id_number AS id_number, p.mobile AS mobile",
+        {"ids": ids},
+    )
+    for p in reveal_read(backend, caller, "Person", parties):
+        out[p["dispute"]] += [str(p[k]) for k in ("name", "id_number", "mobile") if p[k]]
+    places = {r.state.id: r.state.report.get("place") for r in rows}
+    holders = {r.state.id: r.state.holder for r in rows if r.state.holder}
+    named = _names(backend, [*(("Grid", g) for g in places.values() if g),
+                             *((h.kind, h.id) for h in holders.values())])  # fmt: skip
+    for dispute, grid in places.items():
+        out[dispute].append(named.get(("Grid", str(grid)), ""))
+    for dispute, holder in holders.items():
+        out[dispute].append(named.get((holder.kind, holder.id), ""))
+    return out
+
+
+def _names(backend: Backend, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The names of units and grids (no personal data: a person's name is searched as a
+    party's, masked as the caller may see it)."""
+    by_label: dict[str, set[str]] = {}
+    for label, key in refs:
+        if label in ("Grid", "Center", "Department", "MediationOrg", "Organisation"):
+            by_label.setdefault(label, set()).add(key)
+    out = {}
+    for label, keys in by_label.items():
+        node = SCHEMA.node(label)
+        rows = backend.read(
+            "MATCH (n:" + ident(node.label) + ") WHERE n." + ident(node.key) + " IN $keys "
+            "RETURN n." + ident(node.key) + " AS id, n.name AS name",
+            {"keys": sorted(keys)},
+        )
+        out.update({(label, r["id"]): str(r["name"] or "") for r in rows})
+    return out
 
 
 def cursor(backend: Backend) -> str:
@@ -146,7 +329,7 @@ def queue_changes(
     the ids of those that closed; the new cursor."""
     now = now or now_in_china()
     mark = cursor(backend)
-    where, scope = _scope(caller, within)
+    where, scope = scope_of(caller, within)
     changed = backend.read(
         "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent) WHERE e.at >= $since"
         + (" AND " + where if where else "")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from graph.schema import NodeType, RelType
 
 Row = dict[str, Any]
 Params = Mapping[str, Any]
+Statement = tuple[str, Params]
+Reader = Callable[[str, Params], list[Row]]
+T = TypeVar("T")
 
 
 class Backend(Protocol):
@@ -27,6 +30,16 @@ class Backend(Protocol):
 
     def write(self, statements: Sequence[tuple[str, Params]]) -> None:
         """Run write statements in one transaction: all of them happen, or none."""
+        ...
+
+    def write_locked(
+        self, label: str, key: str, work: Callable[[Reader], tuple[Sequence[Statement], T]]
+    ) -> T:
+        """One write transaction that first locks the node `label` {key} (if it exists), then
+        calls `work(read)`, whose reads see every write committed before the lock was taken,
+        and runs the statements it returns; returns what `work` answered with them. Writers
+        of one node so decide one after the other (the dispute workflow: read the log, decide,
+        append). `work` may be called again if the transaction is retried."""
         ...
 
     def init_schema(self) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ import ladybug
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.backend import Params, Row
+from graph.backend import Params, Reader, Row, Statement, T
 from graph.ddl import RID, embedded_ddl, ident
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.labels import EVERYTHING, changed_by
@@ -122,6 +122,27 @@ class EmbeddedBackend:
         changed = frozenset().union(*(changed_by(query) for query, _ in statements))
         with self._lock, self._changing(changed):
             self._transaction(statements)
+
+    def write_locked(
+        self, label: str, key: str, work: Callable[[Reader], tuple[Sequence[Statement], T]]
+    ) -> T:
+        # This process is the store's only writer and every write holds `_lock`: holding it
+        # locks every node, and a read under it sees every write committed. The reads run on
+        # the write connection, which only the lock's holder uses: a writer never waits for a
+        # pooled read connection (busy with the readers) while every other writer waits for it.
+        def read(query: str, params: Params) -> list[Row]:
+            result = self._execute(query, params)
+            columns = result.get_column_names()
+            return [dict(zip(columns, row, strict=True)) for row in result.get_all()]
+
+        with self._lock:
+            statements, answer = work(read)
+            if not statements:
+                return answer
+            changed = frozenset().union(*(changed_by(query) for query, _ in statements))
+            with self._changing(changed):
+                self._transaction(statements)
+        return answer
 
     def init_schema(self) -> None:
         with self._lock, self._changing(frozenset({EVERYTHING})):

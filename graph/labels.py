@@ -21,8 +21,9 @@ from graph.schema import SCHEMA
 
 EVERYTHING = "*"
 
-# `(var:Label` and `[var:TYPE` (with an optional variable): a label or type named in a pattern.
-_NAMED = re.compile(r"[(\[]\s*(\w*)\s*:\s*(\w+)")
+# `(var:Label` and `[var:TYPE` (with an optional variable): a label or type named in a pattern,
+# with its alternatives (`[:A|B|C]`, `[:A|:B]`, `(n:A|B)`).
+_NAMED = re.compile(r"[(\[]\s*(\w*)\s*:\s*(\w+(?:\s*\|\s*:?\s*\w+)*)")
 _UNTYPED = re.compile(r"-\[\s*\w*\s*(?:\{[^}]*\})?\s*\*?[\d.]*\s*\]-|--|<--|-->")
 _CLAUSE = re.compile(
     r"\b(CREATE|MERGE|SET|REMOVE|DETACH\s+DELETE|DELETE|MATCH|OPTIONAL\s+MATCH|WITH|RETURN"
@@ -50,6 +51,13 @@ def _ends(type_: str) -> set[str]:
     return {label for pair in rel.endpoints for label in pair} if rel else set()
 
 
+def _named(query: str) -> list[tuple[str, str]]:
+    """Each (variable, label or type) a pattern names, one pair per alternative."""
+    return [
+        (var, name.strip(" :")) for var, names in _NAMED.findall(query) for name in names.split("|")
+    ]
+
+
 _NOISE = re.compile(r"//[^\n]*|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
@@ -64,7 +72,7 @@ def read_by(query: str) -> frozenset[str]:
     query = _code(query)
     if _UNTYPED.search(query):
         return frozenset({EVERYTHING})
-    found = _NAMED.findall(query)
+    found = _named(query)
     labelled = {var for var, _ in found if var}
     named = {name for _, name in found if name in _known()}
     if not named or any(var not in labelled for var in _BARE.findall(query)):
@@ -77,7 +85,7 @@ def read_by(query: str) -> frozenset[str]:
 def changed_by(query: str) -> frozenset[str]:
     """The labels and types the write `query` changes (`EVERYTHING` when it cannot tell)."""
     query = _code(query)
-    bound = {var: name for var, name in _NAMED.findall(query) if var and name in _known()}
+    bound = {var: name for var, name in _named(query) if var and name in _known()}
     parts = _CLAUSE.split(query)
     changed: set[str] = set()
     # parts: [before, keyword, body, keyword, body, …]
@@ -87,7 +95,7 @@ def changed_by(query: str) -> frozenset[str]:
             if clause == "COPY":
                 changed.add(body.split()[0] if body.split() else EVERYTHING)
                 continue
-            changed |= {name for _, name in _NAMED.findall(body) if name in _known()}
+            changed |= {name for _, name in _named(body) if name in _known()}
         elif clause in ("SET", "REMOVE", "DELETE", "DETACH DELETE", "ON CREATE", "ON MATCH"):
             for var in _TARGET.findall(body.strip()):
                 changed.add(bound.get(var, EVERYTHING))

@@ -35,7 +35,7 @@ from neo4j import exceptions as neo
 from neo4j.api import BookmarkManager
 from neo4j.graph import Node, Path, Relationship
 
-from graph.backend import Params, Row
+from graph.backend import Params, Reader, Row, Statement, T
 from graph.ddl import RID, ident, neo4j_ddl
 from graph.errors import BackendUnavailable, GraphError, from_neo4j
 from graph.schema import SCHEMA, NodeType, Property, RelType, Schema, Type
@@ -152,6 +152,41 @@ class Neo4jBackend:
 
     def write(self, statements: Sequence[tuple[str, Params]]) -> None:
         self._transaction(statements, self._write_timeout)
+
+    def write_locked(
+        self, label: str, key: str, work: Callable[[Reader], tuple[Sequence[Statement], T]]
+    ) -> T:
+        if self.read_only:
+            raise GraphError("this graph was opened read-only; writes are refused")
+        node = SCHEMA.node(label)
+        # Writing a property takes the node's write lock until the transaction ends; the
+        # property is removed again, so nothing of it is committed.
+        lock = (
+            "MATCH (n:" + ident(node.label) + " {" + ident(node.key) + ": $key}) "
+            "SET n._lock = true REMOVE n._lock"
+        )
+
+        @unit_of_work(timeout=self._write_timeout)
+        def run(tx: ManagedTransaction) -> T:
+            tx.run(lock, {"key": key}).consume()
+
+            def read(query: str, params: Params) -> list[Row]:
+                result = tx.run(query, dict(params))
+                keys = result.keys()
+                return [dict(zip(keys, map(plain, r.values()), strict=True)) for r in result]
+
+            statements, answer = work(read)
+            for text, params in statements:
+                tx.run(text, dict(params)).consume()
+            return answer
+
+        def execute() -> T:
+            with self._driver.session(
+                database=self.database, bookmark_manager=self._bookmarks
+            ) as session:
+                return session.execute_write(run)
+
+        return _guard(execute)
 
     def init_schema(self) -> None:
         # A transaction per statement (Neo4j keeps schema changes apart), with a limit long

@@ -1,18 +1,26 @@
 """Workflow benchmark (not a test): prints figures, asserts nothing.
 
-    .venv/bin/python -P tests/bench_workflow.py [--disputes 2000]
+    .venv/bin/govgraph demo --no-serve          # once, for the HTTP part: ./data/govgraph.lbdb
+    .venv/bin/python -P tests/bench_workflow.py [--disputes 2000] [--city 10000] [--no-http]
 
 - decide + apply per action, in process (the pure core);
 - `EventStore.act` per action on a fresh embedded store (read the log, replay, decide, one
   write transaction), p50/p99;
 - replay of a stored log and `clocks` of its state;
 - one timer pass (`due_firings`) over `--disputes` open disputes, each in handling with a
-  whistle (so six clocks each).
+  whistle (so six clocks each);
+- the scheduler (`run_timers`) over a city's `--city` open disputes in a store: a catch-up pass
+  over a slice, and the steady pass a minute after the last (every earlier firing recorded);
+- over HTTP, on a copy of the demo graph served by `govgraph serve` (one process, the store's
+  owner): mutations/s and their p50/p99 with 20 clients reading at the same time (and with
+  none), and the headline queries' latency (referral, expert pool, escalation path) under a
+  steady write load and without one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -25,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph.embedded import EmbeddedBackend  # noqa: E402
+from graph.schema import SCHEMA  # noqa: E402
 from queries.rules import Rules, load_rules  # noqa: E402
 from workflow.calendar import CHINA_TIME, Calendar, china_calendar  # noqa: E402
 from workflow.clocks import clocks  # noqa: E402
@@ -173,14 +182,356 @@ def timers(n: int) -> None:
     )
 
 
+# -- the scheduler over a city's open disputes ----------------------------------------------
+
+
+def _city_store(backend: EmbeddedBackend, n: int, spread: timedelta) -> datetime:
+    """`n` open disputes (in handling, with a whistle of two departments), their reports spread
+    evenly over `spread` up to the returned time, written in bulk as logs."""
+    from dataclasses import replace
+
+    from workflow.store import SOURCE, to_row
+
+    log = _template_log()
+    end = log[-1].at + spread
+    events, ties, disputes = [], [], []
+    for i in range(n):
+        shift = spread * i / max(n - 1, 1)
+        for e in log:
+            moved = replace(e, dispute=f"C{i}", at=e.at + shift)
+            events.append({**to_row(moved), "source": SOURCE})
+            ties.append({"from": f"C{i}", "to": moved.id, "rid": moved.id, "source": SOURCE})
+        disputes.append({"id": f"C{i}", "title": "t", "source": SOURCE})
+    dispute_node = SCHEMA.node("Dispute")
+    event_node = next(t for t in SCHEMA.log_nodes if t.label == "DisputeEvent")
+    logged = next(t for t in SCHEMA.log_rels if t.type == "LOGGED")
+    backend.upsert_nodes(dispute_node, disputes, bulk=True)
+    backend.upsert_nodes(event_node, events, bulk=True)
+    backend.upsert_rels(logged, {("Dispute", "DisputeEvent"): ties}, bulk=True)
+    return end
+
+
+def _template_log() -> list[Event]:
+    state: DisputeState | None = None
+    log: list[Event] = []
+    now = datetime(2024, 5, 20, 9, tzinfo=CHINA_TIME)
+    grid_worker = Caller(Ref("Person", "p-g"), "grid_worker", GRID, "330421")
+    plan = [
+        ("report", Facts(in_scope=True, target_level="grid"),
+         {"channel": "grid_worker", "title": "t", "place": "g", "parties": 2}, (GRID,)),
+        ("accept", Facts(), {}, ()),
+        ("sign", Facts(), {}, ()),
+        ("whistle", Facts(), {}, (A, B)),
+    ]  # fmt: skip
+    for version, (action, facts, data, targets) in enumerate(plan):
+        command = Command("C", action, grid_worker, version, f"k{version}", targets, "r", data)
+        event = decide(state, command, facts, now, RULES, CALENDAR)
+        assert not isinstance(event, Refusal), event
+        log.append(event)
+        state = apply(state or DisputeState("C"), event)
+        now += timedelta(minutes=10)
+    return log
+
+
+def scheduler(n: int) -> None:
+    from workflow.notify import Notification, Outbox
+    from workflow.timers import run_timers
+
+    def rules_for(state: DisputeState) -> Rules:
+        return RULES
+
+    def calendar_for(rules: Rules) -> Calendar:
+        return CALENDAR
+
+    def no_rung(state: DisputeState) -> None:
+        return None
+
+    with tempfile.TemporaryDirectory() as folder:
+        backend = EmbeddedBackend(Path(folder) / "g.lbdb")
+        backend.init_schema()
+        started = time.perf_counter()
+        end = _city_store(backend, n, timedelta(days=30))
+        print(
+            f"\n{n:,} open disputes written as logs in bulk: {time.perf_counter() - started:.1f} s"
+        )
+        store, outbox = EventStore(backend), Outbox(backend)
+        # What the earlier passes recorded: every firing due by `end`, in bulk.
+        started = time.perf_counter()
+        states = [s for log in store.logs().values() if (s := replay(log)) is not None]
+        read = time.perf_counter() - started
+        started = time.perf_counter()
+        due = due_firings(states, end, rules_for, calendar_for)
+        compute = time.perf_counter() - started
+        print(f"read and replay {n:,} logs: {read:.2f} s; firings due by then: {compute:.2f} s "
+              f"({len(due):,})")  # fmt: skip
+        notes = [
+            Notification(f.key, f.dispute, f.recipient, f.kind, f.clock.key, f.at, f.clock.due)
+            for f in due
+        ]
+        node = next(t for t in SCHEMA.log_nodes if t.label == "Notification")
+        backend.upsert_nodes(node, [_note_row(x) for x in notes], bulk=True)
+        started = time.perf_counter()
+        fired = run_timers(
+            store, outbox, end + timedelta(minutes=1), rules_for, calendar_for, no_rung
+        )
+        steady = time.perf_counter() - started
+        print(
+            f"the scheduler's steady pass over {n:,} open disputes, a minute after the last "
+            f"({len(fired)} firings recorded): {steady:.2f} s"
+        )
+        backend.close()
+    catch_up = min(n, 300)
+    with tempfile.TemporaryDirectory() as folder:
+        backend = EmbeddedBackend(Path(folder) / "g.lbdb")
+        backend.init_schema()
+        end = _city_store(backend, catch_up, timedelta(days=30))
+        started = time.perf_counter()
+        fired = run_timers(
+            EventStore(backend), Outbox(backend), end, rules_for, calendar_for, no_rung
+        )
+        elapsed = time.perf_counter() - started
+        print(
+            f"a catch-up pass over {catch_up} open disputes after 30 days down: {elapsed:.2f} s, "
+            f"{len(fired):,} firings recorded ({elapsed / max(len(fired), 1) * 1000:.1f} ms each)"
+        )
+        backend.close()
+
+
+def _note_row(n: Any) -> dict[str, Any]:
+    from workflow.store import SOURCE
+
+    return {
+        "id": n.id,
+        "dispute": n.dispute,
+        "recipient": str(n.recipient) if n.recipient else None,
+        "why": n.why,
+        "clock": n.clock,
+        "at": n.at.isoformat(timespec="microseconds"),
+        "due": n.due.isoformat(timespec="microseconds") if n.due else None,
+        "source": SOURCE,
+    }
+
+
+# -- over HTTP: mutations beside readers, headline queries under writes ----------------------
+
+GRID_ID = "330421-G0096"  # a basic grid of 嘉善 in the demo
+READS = {  # what the 20 readers ask, in turn (as bench_http's viewers and mediators do)
+    "grid": '{ grid(id: "330421-G0096") { id name unit { code name } team { role } } }',
+    "disputes": '{ disputes(within: "330421", first: 20) { totalCount items { id title } } }',
+    "queue": '{ workQueue(view: ALL, within: "330421", first: 20) { totalCount '
+    "items { dispute { id } state clock { status } } } }",
+}
+HEADLINE = {
+    "referral": '{ referral(disputeId: "330421-D900001", asOf: "2021-12-20") { steps { order '
+    "actor { key name } contacts { person { name } mobile } due } } }",
+    "expert pool": '{ expertPool(disputeId: "330421-D900001") { ranked { rank expert { key } } '
+    "excluded { rule } } }",
+    "escalation path": '{ escalationPath(gridId: "330421-G0096") { ladder { order level '
+    "bodies { node { key name } } } } }",
+}
+REPORT = """mutation($input: ReportDisputeInput!) { reportDispute(input: $input) {
+  dispute { id } userErrors { code message } } }"""
+CHASE = """mutation($input: ActOnDisputeInput!) { actOnDispute(input: $input) {
+  event { version } userErrors { code message } } }"""
+WRITERS = 4  # clients acting, each on a dispute of its own
+READERS = 20
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+async def run_http(seconds: float) -> None:
+    import asyncio
+    import os
+    import shutil
+    import socket
+    import subprocess
+
+    import httpx
+
+    from api.auth import create_token
+
+    db = Path(os.environ.get("GOVGRAPH_DB", str(ROOT / "data" / "govgraph.lbdb")))
+    if not db.exists():
+        print(f"\n(no graph at {db}: `govgraph demo --no-serve` builds it; HTTP part skipped)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "g.lbdb"  # the benchmark's writes stay out of the demo graph
+        shutil.copy(db, copy)
+        if db.with_name(db.name + ".wal").exists():
+            shutil.copy(db.with_name(db.name + ".wal"), copy.with_name(copy.name + ".wal"))
+        tokens = Path(tmp) / "tokens.json"
+        auth = {
+            "grid": create_token(tokens, "viewer", person="330421-P000546",
+                                 unit=f"Grid:{GRID_ID}", workflow_role="grid_worker"),
+            "dispatcher": create_token(tokens, "admin", person="330421-P000546",
+                                       unit="Center:center-330421", workflow_role="dispatcher"),
+            "mediator": create_token(tokens, "mediator", "330421"),
+        }  # fmt: skip
+        headers = {k: {"authorization": f"Bearer {v}"} for k, v in auth.items()}
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        env = {**os.environ, "GOVGRAPH_DB": str(copy), "GOVGRAPH_PORT": str(port),
+               "GOVGRAPH_HOST": "127.0.0.1", "GOVGRAPH_TOKENS": str(tokens),
+               "GOVGRAPH_MODE": "production", "GOVGRAPH_WORKERS": "1",
+               "GOVGRAPH_AUDIT_LOG": str(Path(tmp) / "audit.jsonl")}  # fmt: skip
+        code = (
+            "from api.app import serve; from api.settings import get_settings; "
+            "serve(get_settings(), log_level='warning', access_log=False)"
+        )
+        server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            async with httpx.AsyncClient(base_url=base, timeout=120) as c:
+                deadline = time.monotonic() + 120
+                while True:
+                    try:
+                        if (await c.get("/healthz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise SystemExit("the server did not start")
+                    await asyncio.sleep(0.3)
+                await _http_phases(base, headers, seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+async def _http_phases(base: str, headers: dict[str, dict[str, str]], seconds: float) -> None:
+    import asyncio
+
+    import httpx
+
+    async def post(c: httpx.AsyncClient, who: str, query: str, variables: Any = None) -> Any:
+        r = await c.post("/graphql", json={"query": query, "variables": variables or {}},
+                         headers=headers[who])  # fmt: skip
+        body = r.json()
+        if body.get("errors"):
+            raise SystemExit(f"{query[:50]}…: {body['errors']}")
+        return body["data"]
+
+    clients = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(WRITERS + READERS)]
+    writers, readers = clients[:WRITERS], clients[WRITERS:]
+    disputes, versions = [], []
+    for i, c in enumerate(writers):
+        data = await post(c, "grid", REPORT, {"input": {
+            "idempotencyKey": f"bench-{time.time_ns()}-{i}", "kind": "DISPUTE",
+            "title": "邻里纠纷", "place": GRID_ID, "channel": "GRID_WORKER",
+            "newParties": [{"name": "王小明"}]}})  # fmt: skip
+        payload = data["reportDispute"]
+        if payload["userErrors"]:
+            raise SystemExit(f"report refused: {payload['userErrors']}")
+        disputes.append(payload["dispute"]["id"])
+        versions.append(1)
+
+    async def write_loop(i: int, stop: float, pause: float, times: list[float]) -> None:
+        c = writers[i]
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            data = await post(c, "dispatcher", CHASE, {"input": {
+                "disputeId": disputes[i], "action": "CHASE", "expectedVersion": versions[i],
+                "idempotencyKey": f"chase-{versions[i]}"}})  # fmt: skip
+            times.append(time.perf_counter() - started)
+            answer = data["actOnDispute"]
+            if answer["userErrors"]:
+                raise SystemExit(f"chase refused: {answer['userErrors']}")
+            versions[i] = answer["event"]["version"]
+            if pause:
+                await asyncio.sleep(pause)
+
+    async def read_loop(n: int, stop: float, times: list[float]) -> None:
+        mix = list(READS.values())
+        i = n
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            await post(readers[n], "mediator", mix[i % len(mix)])
+            times.append(time.perf_counter() - started)
+            i += 1
+
+    print(f"\nOver HTTP (one server process on a copy of the demo graph; {seconds:.0f} s each):")
+    print("\n| load | mutations/s | mutation p50 ms | p99 ms | reads/s | read p50 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, with_readers in (("4 writers alone", False), ("4 writers + 20 readers", True)):
+        writes: list[float] = []
+        reads: list[float] = []
+        stop = time.monotonic() + seconds
+        started = time.monotonic()
+        tasks = [write_loop(i, stop, 0.0, writes) for i in range(WRITERS)]
+        if with_readers:
+            tasks += [read_loop(n, stop, reads) for n in range(READERS)]
+        await asyncio.gather(*tasks)
+        elapsed = time.monotonic() - started
+        read_cells = (
+            f"{len(reads) / elapsed:.0f} | {_pct(reads, 0.5) * 1000:.1f} | "
+            f"{_pct(reads, 0.99) * 1000:.1f}"
+            if reads
+            else "— | — | —"
+        )
+        print(
+            f"| {label} | {len(writes) / elapsed:.1f} | {_pct(writes, 0.5) * 1000:.1f} | "
+            f"{_pct(writes, 0.99) * 1000:.1f} | {read_cells} |"
+        )
+
+    print("\nHeadline queries, one at a time (30 runs each after 3), without and with a steady")
+    print("write load (one writer, a mutation every 100 ms):\n")
+    print("| query | p50 ms | p99 ms | under writes p50 ms | p99 ms | mutations/s meanwhile |")
+    print("|---|---:|---:|---:|---:|---:|")
+    asker = readers[0]
+    for name, query in HEADLINE.items():
+        figures = []
+        for loaded in (False, True):
+            for _ in range(3):
+                await post(asker, "mediator", query)
+            writes = []
+            stop = time.monotonic() + 3600
+            background = asyncio.create_task(write_loop(0, stop, 0.1, writes)) if loaded else None
+            times = []
+            started = time.monotonic()
+            for _ in range(30):
+                t = time.perf_counter()
+                await post(asker, "mediator", query)
+                times.append((time.perf_counter() - t) * 1000)
+            elapsed = time.monotonic() - started
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
+                versions[0] = await _version(post, writers[0], disputes[0])
+            figures.append((_pct(times, 0.5), _pct(times, 0.99), len(writes) / elapsed))
+        (a50, a99, _), (b50, b99, rate) = figures
+        print(f"| {name} | {a50:.1f} | {a99:.1f} | {b50:.1f} | {b99:.1f} | {rate:.1f} |")
+    for c in clients:
+        await c.aclose()
+
+
+async def _version(post: Any, client: Any, dispute: str) -> int:
+    """The dispute's version now (a cancelled writer may have appended unseen)."""
+    query = "query($id: ID!) { dispute(id: $id) { workflow { version } } }"
+    data = await post(client, "dispatcher", query, {"id": dispute})
+    return int(data["dispute"]["workflow"]["version"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--disputes", type=int, default=2000)
     parser.add_argument("--stored", type=int, default=100)
+    parser.add_argument("--city", type=int, default=10_000, help="open disputes for run_timers")
+    parser.add_argument("--http", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--seconds", type=float, default=10.0, help="each HTTP load phase")
     args = parser.parse_args()
     pure(1000)
     stored(args.stored)
     timers(args.disputes)
+    scheduler(args.city)
+    if args.http:
+        import asyncio
+
+        asyncio.run(run_http(args.seconds))
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ class Context:
 
     def approvers(self) -> dict[str, str] | None:
         """Who may decide the request the command names (None: it names none)."""
-        request = self.state.request(_int(self.command.data.get("request")) or -1)
+        request = self.state.request(whole(self.command.data.get("request")) or -1)
         if request is None:
             return None
         return self.rules.workflow.action(request.action).approvers
@@ -93,32 +93,6 @@ class Context:
                 "targets",
             )
         return {"limit": {"amount": days, "unit": unit}, "limit_source": f"time_limits.{level}"}
-
-
-def _no(problem: Problem, message: str, field: str | None = None) -> Refusal:
-    return Refusal((UserError(problem, message, field),))
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _one_target(c: Context, kinds: tuple[str, ...]) -> Ref | Refusal:
-    targets = c.command.targets
-    if len(targets) != 1 or targets[0].kind not in kinds:
-        return _no(
-            Problem.INVALID_INPUT,
-            f"{c.command.action} takes one target, a {' or '.join(kinds)}",
-            "targets",
-        )
-    return targets[0]
-
-
-def _rating(c: Context) -> int | Refusal:
-    rating = _int(c.command.data.get("rating"))
-    if rating is None or not 1 <= rating <= 5:
-        return _no(Problem.INVALID_INPUT, "rating is a whole number from 1 to 5", "rating")
-    return rating
 
 
 def no(problem: Problem, message: str, field: str | None = None) -> Refusal:

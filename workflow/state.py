@@ -164,7 +164,12 @@ def apply(state: DisputeState, e: Event) -> DisputeState:
         raise LogError(f"{e.id} cannot follow {state.id} at version {state.version}")
     s = replace(state, state=e.to_state, version=e.version, step=e.data.get("step", state.step))
     handler = _EFFECTS.get(e.action)
-    return handler(s, e) if handler else s
+    out = handler(s, e) if handler else s
+    old, new = state.holding, out.holding
+    handed = new is not None and (old is None or new.opened != old.opened)
+    if handed and new is not None and new.holder in state.bounced_by:
+        out = replace(out, counts=_count(out, "loops"))  # back to a unit that bounced it (踢皮球)
+    return out
 
 
 def replay(events: Iterable[Event]) -> DisputeState | None:

@@ -24,7 +24,7 @@ from datetime import datetime
 from statistics import mean
 from typing import Any
 
-from graph.backend import Backend, Params, Row
+from graph.backend import Backend, Params, Reader, Row, Statement
 from graph.ddl import ident
 from graph.errors import ConstraintViolation
 from graph.schema import SCHEMA
@@ -103,13 +103,7 @@ class EventStore:
 
     def log(self, dispute: str) -> tuple[Event, ...]:
         """The dispute's events in order of version (empty when it has none)."""
-        rows = self.backend.read(
-            "MATCH (d:Dispute {id: $dispute})-[:LOGGED]->(e:DisputeEvent)"
-            + _RETURN
-            + " ORDER BY version",
-            {"dispute": dispute},
-        )
-        return tuple(from_row(r) for r in rows)
+        return _log(self.backend.read, dispute)
 
     def state(self, dispute: str) -> DisputeState | None:
         return replay(self.log(dispute))
@@ -134,19 +128,27 @@ class EventStore:
     def act(
         self, command: Command, facts: Facts, now: datetime, rules: Rules, calendar: Calendar
     ) -> Outcome | Refusal:
-        """Decide `command` on the dispute's log as stored, and append the event."""
-        log = self.log(command.dispute)
-        seen = _replayed(log, command)
-        if seen is not None:
-            return seen
-        state = replay(log)
-        decision = decide(state, command, facts, now, rules, calendar)
-        if isinstance(decision, Refusal):
-            return decision
-        after = apply(state or DisputeState(command.dispute), decision)
+        """Decide `command` on the dispute's log as stored, and append the event: in one
+        transaction that locks the Dispute first (`Backend.write_locked`), so writers of one
+        dispute decide one after the other, each on the log the one before it left."""
+
+        def work(read: Reader) -> tuple[list[Statement], Outcome | Refusal]:
+            log = _log(read, command.dispute)
+            seen = _replayed(log, command)
+            if seen is not None:
+                return [], seen
+            state = replay(log)
+            decision = decide(state, command, facts, now, rules, calendar)
+            if isinstance(decision, Refusal):
+                return [], decision
+            after = apply(state or DisputeState(command.dispute), decision)
+            return statements(decision, after), Outcome(decision, after)
+
         try:
-            self.backend.write(statements(decision, after))
+            return self.backend.write_locked("Dispute", command.dispute, work)
         except ConstraintViolation:
+            # Two reports of one new dispute: no node to lock yet, so the second one's
+            # event (or Dispute) key fails on the uniqueness constraint, whole.
             log = self.log(command.dispute)
             seen = _replayed(log, command)
             if seen is not None:
@@ -158,13 +160,22 @@ class EventStore:
                 (
                     UserError(
                         Problem.STALE_VERSION,
-                        f"another action made version {decision.version} first: read the "
-                        "dispute again and decide anew",
+                        f"another action made version {command.expected_version + 1} first: "
+                        "read the dispute again and decide anew",
                         "expectedVersion",
                     ),
                 )
             )
-        return Outcome(decision, after)
+
+
+def _log(read: Reader, dispute: str) -> tuple[Event, ...]:
+    rows = read(
+        "MATCH (d:Dispute {id: $dispute})-[:LOGGED]->(e:DisputeEvent)"
+        + _RETURN
+        + " ORDER BY version",
+        {"dispute": dispute},
+    )
+    return tuple(from_row(r) for r in rows)
 
 
 def _replayed(log: Sequence[Event], command: Command) -> Outcome | Refusal | None:

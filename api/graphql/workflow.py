@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -25,9 +25,11 @@ from api.graphql.enums import DisputeChannel, DisputeOutcome, SettledLevel, Warn
 from api.graphql.errors import UserError as GraphQLUserError
 from api.graphql.fields import mutation, resolver
 from api.graphql.headline import NodeRef
+from api.graphql.pagination import PageInfo
 from api.graphql.types import Dispute
+from api.measures import LEVELS, workflow_measures
 from graph.schema import SCHEMA
-from queries.flow_rules import ACTIONS
+from queries.flow_rules import ACTIONS, STATES
 from workflow.clocks import Clock as DomainClock
 from workflow.model import Event, Problem, Ref, Refusal
 from workflow.state import replay
@@ -39,6 +41,11 @@ WorkflowProblem = strawberry.enum(
 WorkflowAction: Any = strawberry.enum(
     cast(Any, enum.Enum)("WorkflowAction", {a.upper(): a for a in ACTIONS if a != "report"}),
     description="An action on a dispute after its report (docs/workflow.md).",
+)
+
+WorkflowState: Any = strawberry.enum(
+    cast(Any, enum.Enum)("WorkflowState", {v.upper(): v for v in STATES}),
+    description="A dispute's state in the workflow (docs/workflow.md).",
 )
 
 
@@ -113,6 +120,7 @@ class PendingRequest:
 class WorkflowCounts:
     assignments: int
     bounces: int
+    loops: int
     escalations: int
     reopens: int
     extensions: int
@@ -158,6 +166,25 @@ class QueueRow:
     holder: NodeRef | None
     clock: Clock | None = strawberry.field(description="The open clock with least time left.")
     bounces: int
+    loops: int = strawberry.field(
+        default=0, description="Times it came back to a unit that had bounced it."
+    )
+    held_since: datetime | None = strawberry.field(
+        default=None, description="When the holder got it."
+    )
+    pending: list[PendingRequest] = strawberry.field(
+        default_factory=list, description="Requests waiting for approval."
+    )
+
+
+@strawberry.type(description="Rows in each view of the queue, under the same filters.")
+class QueueCounts:
+    mine: int
+    unit: int
+    claimable: int
+    approaching: int
+    overdue: int
+    all: int
 
 
 @strawberry.type(description="A work queue, least working time left first.")
@@ -165,6 +192,11 @@ class QueuePage:
     items: list[QueueRow]
     total_count: int
     cursor: str = strawberry.field(description="Pass to queueChanges to learn what changed.")
+    counts: QueueCounts = strawberry.field(
+        description="Rows in each view, with the same scope, search and filters (tab labels)."
+    )
+    page_info: PageInfo = strawberry.field(description="Where this page ends: pass its "
+                                           "endCursor as `after` for the next.")  # fmt: skip
 
 
 @strawberry.type(description="What changed in the queue since a cursor.")
@@ -172,6 +204,58 @@ class QueueChanges:
     rows: list[QueueRow]
     removed: list[strawberry.ID] = strawberry.field(description="Disputes closed since.")
     cursor: str
+
+
+AreaLevel: Any = strawberry.enum(
+    cast(Any, enum.Enum)("AreaLevel", {v.upper(): v for v in LEVELS}),
+    description="The areas figures are grouped by: grids, or the villages, towns or counties "
+    "their units lie in.",
+)
+
+
+@strawberry.type(description="The share of the settled disputes settled at one level.")
+class LevelShare:
+    level: str = strawberry.field(description="grid, village, town, county or court.")
+    share: float = strawberry.field(description="From 0 to 1.")
+
+
+@strawberry.type(description="An area's workflow figures.")
+class AreaFigures:
+    area: NodeRef = strawberry.field(description="A grid, or a unit (keyed by its code).")
+    disputes: int = strawberry.field(description="Disputes reported there in the period.")
+    bounce_rate: float | None = strawberry.field(
+        description="Share of its disputes bounced (退单) at least once."
+    )
+    whistle_rate: float | None = strawberry.field(
+        description="Share of its disputes with a whistle (吹哨)."
+    )
+    on_time_rate: float | None = strawberry.field(
+        description="Share of ended handling steps that ended by their due time."
+    )
+    settled_share: list[LevelShare] = strawberry.field(
+        description="Of the settled disputes, the share settled at each level."
+    )
+
+
+@strawberry.type(description="A department's workflow figures.")
+class DepartmentFigures:
+    department: NodeRef = strawberry.field(description="The department.")
+    orders: int = strawberry.field(description="Holdings given to it (orders, escalations…).")
+    bounced: int = strawberry.field(description="Of those, bounced by it.")
+    bounce_rate: float | None = strawberry.field(description="bounced / orders.")
+    whistled: int = strawberry.field(description="Whistles that summoned it.")
+    on_time_rate: float | None = strawberry.field(
+        description="Share of its ended handling steps that ended by their due time."
+    )
+
+
+@strawberry.type(description="The workflow's figures over the disputes reported in a period.")
+class WorkflowMeasures:
+    disputes: int = strawberry.field(description="Disputes with a log in scope and period.")
+    by_area: list[AreaFigures] = strawberry.field(description="Per area, by code or grid id.")
+    by_department: list[DepartmentFigures] = strawberry.field(
+        description="Per department that held or was summoned to one, by its key."
+    )
 
 
 @strawberry.type(description="Who the API takes the caller to be, and who they act as.")
@@ -282,6 +366,7 @@ _describe(
     WorkflowCounts,
     assignments="New holders given by dispatch, claim, order, escalation, bounce, reopen.",
     bounces="Bounces (退单) that took effect.",
+    loops="Times it came back to a unit that had bounced it (踢皮球).",
     escalations="Escalations, by hand or by the timers.",
     reopens="Reopens.",
     extensions="Extensions approved.",
@@ -318,6 +403,15 @@ _describe(
     holder="Who holds it.",
     bounces="Bounces that took effect.",
 )
+_describe(
+    QueueCounts,
+    mine="Held by you.",
+    unit="Held by your unit, or your unit summoned by a whistle.",
+    claimable="Open to claims (抢单).",
+    approaching="The governing clock is approaching its due time.",
+    overdue="The governing clock is past its due time.",
+    all="Every open dispute in scope.",
+)
 _describe(QueueChanges, rows="The open rows that changed.", cursor="The cursor to pass next.")
 _describe(
     DisputePayload,
@@ -338,7 +432,35 @@ Within = Annotated[
     strawberry.argument(description="A division prefix; default the caller's scope."),
 ]
 First = Annotated[int, strawberry.argument(description="How many rows, 1 to 500.")]
+After = Annotated[
+    str | None, strawberry.argument(description="A row's cursor (pageInfo.endCursor).")
+]
+Search = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Text found in a dispute's id or title, a party's name, ID number or "
+        "mobile, or the grid's or holder's name, each as you may see it."
+    ),
+]
+States = Annotated[
+    list[WorkflowState] | None, strawberry.argument(description="Only these states.")
+]
+Warnings = Annotated[
+    list[Warning] | None, strawberry.argument(description="Only these risk colours.")
+]
+DomainArg = Annotated[
+    str | None, strawberry.argument(description="Only this domain: a code or Chinese name.")
+]
+KindArg = Annotated[
+    DisputeKind | None, strawberry.argument(description="Only disputes, or only events.")
+]
 Since = Annotated[str, strawberry.argument(description="A cursor from workQueue or queueChanges.")]
+FromDate = Annotated[
+    date | None,
+    strawberry.argument(name="from", description="Reported on or after this day."),
+]
+ToDate = Annotated[date | None, strawberry.argument(description="Reported on or before it.")]
+Level = Annotated[AreaLevel, strawberry.argument(description="How areas are grouped.")]
 ReportInput = Annotated[ReportDisputeInput, strawberry.argument(description="The report.")]
 ActInput = Annotated[ActOnDisputeInput, strawberry.argument(description="The action.")]
 
@@ -458,6 +580,7 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
         counts=WorkflowCounts(
             assignments=counts.get("assignments", 0),
             bounces=counts.get("bounces", 0),
+            loops=counts.get("loops", 0),
             escalations=counts.get("escalations", 0),
             reopens=counts.get("reopens", 0),
             extensions=counts.get("extensions", 0),
@@ -473,6 +596,7 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
 async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
     wanted = [r.state.holder for r in rows if r.state.holder]
     wanted += [r.clock.who for r in rows if r.clock and r.clock.who]
+    wanted += [p.by for r in rows for p in r.state.pending]
     refs = await _refs(info, wanted)
     out = []
     for r in rows:
@@ -489,6 +613,12 @@ async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
                 holder=refs[s.holder] if s.holder else None,
                 clock=_clock(r.clock, refs) if r.clock else None,
                 bounces=s.counts.get("bounces", 0),
+                loops=s.counts.get("loops", 0),
+                held_since=s.holding.start if s.holding else None,
+                pending=[
+                    PendingRequest(action=p.action, version=p.version, by=refs[p.by], at=p.at)
+                    for p in s.pending
+                ],
             )
         )
     return out
@@ -626,15 +756,46 @@ class WorkflowQueries:
 
     @resolver("A work queue of open disputes, least working time left first.")
     async def work_queue(
-        self, info: Info, view: View, within: Within = None, first: First = 50
+        self,
+        info: Info,
+        view: View,
+        within: Within = None,
+        first: First = 50,
+        after: After = None,
+        search: Search = None,
+        states: States = None,
+        warnings: Warnings = None,
+        domain: DomainArg = None,
+        kind: KindArg = None,
     ) -> QueuePage:
         if not 0 < first <= 500:
             raise GraphQLUserError("first is between 1 and 500", argument="first")
         backend, caller = info.context.backend, info.context.caller
-        rows = await run_in_threadpool(queue.work_queue, backend, caller, view.value, within)
+        filters = queue.Filters(
+            search=search,
+            states=frozenset(s.value for s in states or ()),
+            warnings=frozenset(w.value for w in warnings or ()),
+            domain=domain,
+            kind=kind.value if kind else None,
+        )
+        try:
+            page = await run_in_threadpool(
+                lambda: queue.queue_page(
+                    backend, caller, view.value, within=within, filters=filters, first=first,
+                    after=after,
+                )
+            )  # fmt: skip
+        except ValueError as exc:
+            argument = str(exc).split(":", 1)[0]
+            raise GraphQLUserError(str(exc), argument=argument) from None
         mark = await run_in_threadpool(queue.cursor, backend)
+        counts = {v.lower(): n for v, n in page.counts.items()}
         return QueuePage(
-            items=await _queue_rows(info, rows[:first]), total_count=len(rows), cursor=mark
+            items=await _queue_rows(info, page.rows),
+            total_count=page.total,
+            cursor=mark,
+            counts=QueueCounts(**counts),
+            page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next),
         )
 
     @resolver("The queue's rows changed since a cursor (poll it).")
@@ -647,4 +808,52 @@ class WorkflowQueries:
             rows=await _queue_rows(info, rows),
             removed=[strawberry.ID(i) for i in removed],
             cursor=mark,
+        )
+
+    @resolver(
+        "Bounce, whistle and on-time rates and the share settled at each level, per area and "
+        "per department, over the disputes reported in a period (workflow.measures)."
+    )
+    async def workflow_measures(
+        self,
+        info: Info,
+        within: Within = None,
+        from_: FromDate = None,
+        to: ToDate = None,
+        level: Level = AreaLevel.TOWN,
+    ) -> WorkflowMeasures:
+        backend, caller = info.context.backend, info.context.caller
+        try:
+            figures = await run_in_threadpool(
+                lambda: workflow_measures(
+                    backend, caller, level=level.value, within=within, start=from_, end=to
+                )
+            )
+        except ValueError as exc:
+            raise GraphQLUserError(str(exc), argument=str(exc).split(":", 1)[0]) from None
+        refs = await _refs(info, [*figures.by_area, *figures.by_department])
+        return WorkflowMeasures(
+            disputes=figures.disputes,
+            by_area=[
+                AreaFigures(
+                    area=refs[ref],
+                    disputes=f.disputes,
+                    bounce_rate=f.bounce_rate,
+                    whistle_rate=f.whistle_rate,
+                    on_time_rate=f.on_time_rate,
+                    settled_share=[LevelShare(level=k, share=v) for k, v in f.settled_at.items()],
+                )
+                for ref, f in figures.by_area.items()
+            ],
+            by_department=[
+                DepartmentFigures(
+                    department=refs[ref],
+                    orders=f.received,
+                    bounced=f.bounced,
+                    bounce_rate=f.bounce_rate,
+                    whistled=f.summoned,
+                    on_time_rate=f.on_time_rate,
+                )
+                for ref, f in figures.by_department.items()
+            ],
         )

@@ -183,6 +183,39 @@ def test_write_runs_all_statements_or_none(backend: Backend) -> None:
     assert grids(backend) == [{"id": "G1", "name": "一号", "households": None}]
 
 
+def test_write_locked_reads_under_the_lock_then_writes_what_it_decided(backend: Backend) -> None:
+    """One node's writers decide one after the other: each reads, under the node's lock, what
+    the one before committed; the statements it returns run in the same transaction."""
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+
+    def rename(to: str) -> Callable[[Any], tuple[list[tuple[str, Any]], str]]:
+        def work(read: Any) -> tuple[list[tuple[str, Any]], str]:
+            [row] = read("MATCH (g:Grid {id: $id}) RETURN g.name AS name", {"id": "G1"})
+            set_name = ("MATCH (g:Grid {id: $id}) SET g.name = $name", {"id": "G1", "name": to})
+            return [set_name], row["name"]
+
+        return work
+
+    assert backend.write_locked("Grid", "G1", rename("二号")) == "一号"
+    assert backend.write_locked("Grid", "G1", rename("三号")) == "二号"
+    assert backend.write_locked("Grid", "G1", lambda read: ([], "nothing")) == "nothing"
+    assert grids(backend) == [{"id": "G1", "name": "三号", "households": None}]
+    with pytest.raises(BadQuery):  # what it decided runs whole or not at all
+        backend.write_locked(
+            "Grid",
+            "G1",
+            lambda read: ([rename("四号")(read)[0][0], ("MATCH (g:Grid RETURN g", {})], ""),
+        )
+    assert grids(backend) == [{"id": "G1", "name": "三号", "households": None}]
+    # a node that does not exist yet locks nothing, and the work still runs
+    assert (
+        backend.write_locked(
+            "Grid", "G9", lambda read: ([], len(read("MATCH (g:Grid) RETURN g.id AS id", {})))
+        )
+        == 1
+    )
+
+
 def test_is_empty_for_labels_and_relationship_types(backend: Backend) -> None:
     assert backend.is_empty("Grid") and backend.is_empty("SERVES_IN")
     backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)

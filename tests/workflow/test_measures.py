@@ -74,6 +74,7 @@ def test_a_dispute_coming_back_to_a_unit_that_bounced_it_is_a_loop(flow_of: Any)
         settled_level="town",
     )
     m = measure(flow.log, at("2024-04-12"), china_calendar())
+    assert flow.state.counts["loops"] == 1  # the replay counts the loop the measures flag
     hours = timedelta(hours=1)
     assert m == DisputeMeasures(
         dispute="D-LOOP",
