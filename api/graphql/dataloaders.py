@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from api.graphql import cypher
 from api.graphql.cypher import TIE, Tie, take
 from api.privacy import inside, inside_query
+from graph.places import DivisionCode
 from graph.backend import Params, Row
 from graph.schema import SCHEMA
 
@@ -84,11 +85,14 @@ class Loaders:
 
         return self._loader(("grid_unit",), load)
 
-    def inside(self, label: str, scope: str) -> DataLoader[str, bool]:
-        """Whether a record of type `label` lies inside the jurisdiction `scope`."""
+    def inside(
+        self, label: str, scope: DivisionCode, grids: frozenset[str]
+    ) -> DataLoader[str, bool]:
+        """Whether a record of type `label` lies inside the jurisdiction `scope`, whose grids
+        are `grids` (`graph.places.grids_within`)."""
 
         async def load(keys: list[str]) -> list[bool]:
             found = await self._grouped(inside_query(label), keys, {})
-            return [inside(found.get(k, []), scope) for k in keys]
+            return [inside(label, found.get(k, []), scope, grids) for k in keys]
 
         return self._loader(("inside", label, scope), load)
