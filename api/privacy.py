@@ -44,7 +44,6 @@ PERSONAL: dict[str, NodeType] = {
 """The node types that hold personal data."""
 
 
-
 def access(caller: Caller, label: str) -> Access:
     if label not in PERSONAL or caller.role is Role.ADMIN:
         return Access.FULL

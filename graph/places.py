@@ -192,11 +192,10 @@ def params(code: DivisionCode, grids: Iterable[str]) -> dict[str, Any]:
 
 
 def _tie_condition(var: str, tie: Tie) -> str:
-    if tie.to == "Unit":
-        where = "x.code STARTS WITH $within"
-    else:
-        where = "x.id IN $within_grids"
-    return "EXISTS { MATCH (" + var + ")-[:" + tie.rel + "]->(x:" + tie.to + ") WHERE " + where + " }"
+    where = "x.code STARTS WITH $within" if tie.to == "Unit" else "x.id IN $within_grids"
+    return (
+        "EXISTS { MATCH (" + var + ")-[:" + tie.rel + "]->(x:" + tie.to + ") WHERE " + where + " }"
+    )
 
 
 def within(label: str, var: str = "n") -> str:
@@ -240,9 +239,7 @@ def places_query(label: str, ties: tuple[Tie, ...]) -> str:
     """Rows of key and one column per tie (`t0`, `t1`…: a unit's code or a grid's id) for
     each of `$keys`, records of type `label`; judged by `lies_inside`."""
     node = SCHEMA.node(label)
-    walks = " ".join(
-        f"OPTIONAL MATCH (n)-[:{t.rel}]->(t{i}:{t.to})" for i, t in enumerate(ties)
-    )
+    walks = " ".join(f"OPTIONAL MATCH (n)-[:{t.rel}]->(t{i}:{t.to})" for i, t in enumerate(ties))
     columns = ", ".join(
         f"t{i}.{'code' if t.to == 'Unit' else 'id'} AS t{i}" for i, t in enumerate(ties)
     )
@@ -265,6 +262,6 @@ def lies_inside(
             value = row[f"t{i}"]
             if value is None:
                 continue
-            if (code.contains(value) if tie.to == "Unit" else value in grids):
+            if code.contains(value) if tie.to == "Unit" else value in grids:
                 return True
     return False

@@ -22,7 +22,6 @@ from graph.errors import QueryTimeout
 from graph.places import DivisionCode, grids_within, params
 from graph.schema import SCHEMA
 
-
 _T = TypeVar("_T")
 
 

@@ -18,8 +18,8 @@ from strawberry.dataloader import DataLoader
 from api.graphql import cypher
 from api.graphql.cypher import TIE, Tie, take
 from api.privacy import inside, inside_query
-from graph.places import DivisionCode
 from graph.backend import Params, Row
+from graph.places import DivisionCode
 from graph.schema import SCHEMA
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
