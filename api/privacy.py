@@ -53,17 +53,15 @@ def access(caller: Caller, label: str) -> Access:
 
 
 def inside_query(label: str) -> str:
-    """Rows of key and the units and grids each of `$keys` (records of type `label`) lies in
-    by the jurisdiction rule; judged by `inside`."""
+    """Rows of key and the units each of `$keys` (records of type `label`) lies in by the
+    jurisdiction rule, through grids at any depth; judged by `inside`."""
     return places_query(label, JURISDICTION_BY[label])
 
 
-def inside(
-    label: str, rows: Iterable[Mapping[str, Any]], scope: DivisionCode, grids: frozenset[str]
-) -> bool:
-    """Whether a record lies inside the jurisdiction `scope` (whose grids are `grids`), from
-    its rows of `inside_query`."""
-    return lies_inside(rows, JURISDICTION_BY[label], scope, grids)
+def inside(rows: Iterable[Mapping[str, Any]], scope: DivisionCode) -> bool:
+    """Whether a record lies inside the jurisdiction `scope`, from its rows of
+    `inside_query`."""
+    return lies_inside(rows, scope)
 
 
 def masked(label: str, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -235,33 +235,35 @@ def start_within(label: str) -> str | None:
     )
 
 
+DEEPEST = 30
+"""PART_OF steps walked up from one grid to its unit: deeper than any real nesting (苏州 has
+four levels), and LadybugDB's own bound for a variable-length walk."""
+
+
 def places_query(label: str, ties: tuple[Tie, ...]) -> str:
-    """Rows of key and one column per tie (`t0`, `t1`…: a unit's code or a grid's id) for
-    each of `$keys`, records of type `label`; judged by `lies_inside`."""
+    """Rows of key and one column per tie (`t0`, `t1`…: the code of a unit it reaches) for
+    each of `$keys`, records of type `label`; judged by `lies_inside`. From a grid the walk
+    goes up PART_OF at any depth: cheap from a page of bound records, where the same walk as
+    a filter over every record is not (hence `grids_within` for lists)."""
     node = SCHEMA.node(label)
-    walks = " ".join(f"OPTIONAL MATCH (n)-[:{t.rel}]->(t{i}:{t.to})" for i, t in enumerate(ties))
-    columns = ", ".join(
-        f"t{i}.{'code' if t.to == 'Unit' else 'id'} AS t{i}" for i, t in enumerate(ties)
+    walks = " ".join(
+        f"OPTIONAL MATCH (n)-[:{t.rel}]->(t{i}:Unit)"
+        if t.to == "Unit"
+        else f"OPTIONAL MATCH (n)-[:{t.rel}]->(:Grid)-[:PART_OF*1..{DEEPEST}]->(t{i}:Unit)"
+        for i, t in enumerate(ties)
     )
+    columns = ", ".join(f"t{i}.code AS t{i}" for i in range(len(ties)))
     return (
         f"UNWIND $keys AS k MATCH (n:{node.label} {{{node.key}: k}}) {walks} "
         f"RETURN k AS key, {columns}"
     )
 
 
-def lies_inside(
-    rows: Iterable[Mapping[str, Any]],
-    ties: tuple[Tie, ...],
-    code: DivisionCode,
-    grids: frozenset[str],
-) -> bool:
-    """Whether a record lies inside `code`, from its rows of `places_query(label, ties)` and
-    the grids inside `code`."""
-    for row in rows:
-        for i, tie in enumerate(ties):
-            value = row[f"t{i}"]
-            if value is None:
-                continue
-            if code.contains(value) if tie.to == "Unit" else value in grids:
-                return True
-    return False
+def lies_inside(rows: Iterable[Mapping[str, Any]], code: DivisionCode) -> bool:
+    """Whether a record lies inside `code`, from its rows of `places_query`."""
+    return any(
+        isinstance(value, str) and code.contains(value)
+        for row in rows
+        for column, value in row.items()
+        if column != "key"
+    )

@@ -63,7 +63,7 @@ class Context(BaseContext):
             assert self.caller.scope is not None
             scope = DivisionCode.parse(self.caller.scope)
             key = SCHEMA.node(label).key
-            loader = self.loaders.inside(label, scope, await self.grids_within(scope))
+            loader = self.loaders.inside(label, scope)
             inside = await loader.load_many([r[key] for r in rows])
         return reveal(self.caller, label, rows, inside)
 

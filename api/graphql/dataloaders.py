@@ -85,14 +85,11 @@ class Loaders:
 
         return self._loader(("grid_unit",), load)
 
-    def inside(
-        self, label: str, scope: DivisionCode, grids: frozenset[str]
-    ) -> DataLoader[str, bool]:
-        """Whether a record of type `label` lies inside the jurisdiction `scope`, whose grids
-        are `grids` (`graph.places.grids_within`)."""
+    def inside(self, label: str, scope: DivisionCode) -> DataLoader[str, bool]:
+        """Whether a record of type `label` lies inside the jurisdiction `scope`."""
 
         async def load(keys: list[str]) -> list[bool]:
             found = await self._grouped(inside_query(label), keys, {})
-            return [inside(label, found.get(k, []), scope, grids) for k in keys]
+            return [inside(found.get(k, []), scope) for k in keys]
 
         return self._loader(("inside", label, scope), load)
