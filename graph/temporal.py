@@ -4,19 +4,15 @@ A tie with `valid_from` and `valid_to` (a post, a grid role, a stationing, a mem
 on a day when it began on or before that day, or its start is not recorded, and it has not
 ended before it: an empty `valid_to` means it still holds. Both ends are inclusive.
 
-That rule is written once, here, as Cypher (`holds_on`). Named queries say it as
-`@holds_on(var, day)`, e.g. `WHERE @holds_on(s, date($as_of))`, and `queries.library` puts the
-fragment in when it reads the file; a test lints every `.cypher` file for hand-written
-versions. The `@` is no Cypher, so a file read without expansion fails rather than runs.
+That rule is one Cypher fragment, `holds_on(var, day)`. Code builds it by calling
+`holds_on`; a named query's text stays a literal (the store runs the file as it is) and holds
+the fragment exactly as `holds_on` writes it. `hand_written` finds any other comparison on
+`valid_from`/`valid_to`, and a test runs it on every `.cypher` file and module.
 """
 
 from __future__ import annotations
 
 import re
-
-_MACRO = re.compile(
-    r"@holds_on\(\s*(?P<var>[A-Za-z_]\w*)\s*,\s*(?P<day>[^()]*(?:\([^()]*\))?)\s*\)"
-)
 
 
 def holds_on(var: str, day: str = "$as_of") -> str:
@@ -27,13 +23,21 @@ def holds_on(var: str, day: str = "$as_of") -> str:
     )
 
 
-def expand(text: str) -> str:
-    """`text` with every `@holds_on(var, day)` written out as `holds_on(var, day)`."""
-    expanded = _MACRO.sub(lambda m: holds_on(m["var"], m["day"].strip()), text)
-    if "@holds_on" in expanded:
-        at = expanded.index("@holds_on")
-        raise ValueError(
-            f"@holds_on needs a variable and a day, as in @holds_on(s, date($as_of)): "
-            f"{expanded[at : at + 60]!r}"
-        )
-    return expanded
+# The fragment as `holds_on` writes it, for any variable and any day.
+_FRAGMENT = re.compile(
+    r"\(\((?P<var>\w+)\.valid_from IS NULL OR (?P=var)\.valid_from <= "
+    r"(?P<day>[^()]*(?:\([^()]*\))?)\) "
+    r"AND \((?P=var)\.valid_to IS NULL OR (?P=var)\.valid_to >= (?P=day)\)\)"
+)
+# A comparison or null test on valid_from/valid_to: the rule, or a rule, written by hand.
+_BY_HAND = re.compile(
+    r"valid_(from|to)\s*(<=|>=|<|>|IS\s+(NOT\s+)?NULL)|(<=|>=|<|>)\s*\w+\.valid_(from|to)",
+    re.IGNORECASE,
+)
+
+
+def hand_written(text: str) -> list[str]:
+    """The comparisons on `valid_from`/`valid_to` in `text` that are not `holds_on`'s
+    fragment, written exactly; `//` comment lines aside."""
+    code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("//"))
+    return [m[0] for m in _BY_HAND.finditer(_FRAGMENT.sub("", code))]

@@ -12,9 +12,6 @@ Dialects: `name.cypher` keeps to the Cypher both stores read alike. Where that i
 `name.<dialect>.cypher` beside it, with the same header, holds the other store's form; `run`
 picks the variant of the backend's `dialect` attribute ("neo4j"; the embedded store has none
 and reads as "ladybug") where one exists.
-
-"Holds on a day" is written `@holds_on(var, day)` and expanded when the query runs
-(`NamedQuery.cypher`, `graph.temporal`), so every query keeps the one rule.
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ from importlib import resources
 from typing import Any
 
 from graph.backend import Backend, Row
-from graph.temporal import expand
 
 _HEADER = re.compile(r"^//\s*(answers|parameters|columns):\s*(.*)$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -50,17 +46,8 @@ class NamedQuery:
     parameters: tuple[str, ...]
     columns: tuple[str, ...]
 
-    @property
-    def cypher(self) -> str:
-        """The text as the store runs it: `@holds_on` written out (`graph.temporal`)."""
-        return expand(self.text)
-
 
 def _parse(name: str, text: str) -> NamedQuery:
-    try:
-        expand(text)
-    except ValueError as exc:
-        raise ValueError(f"{name}.cypher: {exc}") from None
     header: dict[str, str] = {}
     for line in text.splitlines():
         match = _HEADER.match(line.strip())
@@ -125,4 +112,4 @@ def run(backend: Backend, name: str, **params: Any) -> list[Row]:
             + (f"; missing {missing}" if missing else "")
             + (f"; unknown {unknown}" if unknown else "")
         )
-    return backend.read(query.cypher, params)
+    return backend.read(query.text, params)

@@ -12,7 +12,7 @@ MATCH (c:Unit {code: $county})
 MATCH (g:Grid)-[:PART_OF*1..3]->(c)
 WHERE g.kind IN ['basic', 'dedicated', 'out_of_county']
 OPTIONAL MATCH (p:Person)-[s:SERVES_IN]->(g)
-WHERE @holds_on(s, date($as_of))
+WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 WITH g,
   count(DISTINCT CASE WHEN s.role = 'head' THEN p.id END) AS heads,
   count(DISTINCT CASE WHEN s.role = 'instructor' THEN p.id END) AS instructors,
