@@ -25,9 +25,10 @@ from graph.backend import Backend
 from graph.schema import SCHEMA
 from loaders.read import RawRow
 from loaders.validate import RowValidator
-from queries.escalation import escalation_path, load_chain
+from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.flow_rules import ACTIONS
+from queries.ladder import load_chain
 from queries.rules import Rules, load_rules
 from workflow.calendar import CHINA_TIME, Calendar, county_calendar
 from workflow.context import HOLDERS

@@ -108,6 +108,8 @@ def _print_report(report: LoadReport, rejects: Path) -> None:
     for f in report.files:
         style = "" if f.rejected == 0 and f.error is None else "[yellow]"
         console.print(style + f.line(), markup=bool(style), highlight=False)
+    for warning in report.warnings:
+        console.print(warning, style="yellow", markup=False, highlight=False)
     if report.rejects:
         report.write_rejects(rejects)
         console.print(f"{len(report.rejects)} problems written to {rejects}", highlight=False)

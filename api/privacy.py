@@ -8,10 +8,10 @@ whether those properties are shown in full or masked with `graph.masking.mask`:
 - mediator: in full for records inside their jurisdiction, masked outside it;
 - viewer, researcher, and a request without a token: masked.
 
-A person is inside a jurisdiction when they LIVE_IN a unit whose code starts with its prefix,
-or SERVE_IN a grid inside it (any tie, past or present); a dispute is inside when it occurred
-in a grid inside it (see `api.graphql.within`). A type with personal data but no rule here is
-always masked for mediators: the rule fails closed.
+Whether a record is inside a jurisdiction is `graph.places`' rule (`JURISDICTION_BY`): a
+person who LIVES_IN a unit inside it or SERVES_IN a grid inside it (any tie, past or present),
+a dispute that occurred in a grid inside it, grids nested at any depth. A type with personal
+data but no rule there is always masked for mediators: the rule fails closed.
 
 Every record the API returns passes through `reveal`, whose result type (`Revealed`) is the
 only thing the GraphQL types are built from.
@@ -24,10 +24,9 @@ from enum import Enum
 from typing import Any, NewType
 
 from api.auth import Caller, Role
-from api.graphql.within import unit_paths
 from graph.backend import Backend
-from graph.ddl import ident
 from graph.masking import mask
+from graph.places import JURISDICTION_BY, DivisionCode, lies_inside, places_query
 from graph.schema import SCHEMA, NodeType
 
 Revealed = NewType("Revealed", dict[str, Any])
@@ -45,46 +44,25 @@ PERSONAL: dict[str, NodeType] = {
 }
 """The node types that hold personal data."""
 
-# The types with a jurisdiction rule: where a record lies is read by `inside_query` and
-# judged by `inside` (the walks are api.graphql.within's).
-_PLACED = ("Person", "Dispute")
-
 
 def access(caller: Caller, label: str) -> Access:
     if label not in PERSONAL or caller.role is Role.ADMIN:
         return Access.FULL
-    if caller.role is Role.MEDIATOR and caller.scope and label in _PLACED:
+    if caller.role is Role.MEDIATOR and caller.scope and label in JURISDICTION_BY:
         return Access.BY_JURISDICTION
     return Access.MASKED
 
 
 def inside_query(label: str) -> str:
-    """The codes of the units each of `$keys` (records of type `label`) lies in: rows of key
-    and one column per walk of `unit_paths`, judged by `inside`."""
-    node = SCHEMA.node(label)
-    paths = unit_paths(label)
-    return (
-        "UNWIND $keys AS k MATCH (n:"
-        + ident(node.label)
-        + " {"
-        + ident(node.key)
-        + ": k}) "
-        + " ".join(
-            "OPTIONAL MATCH " + path + "->(u" + str(i) + ":Unit)" for i, path in enumerate(paths)
-        )
-        + " RETURN k AS key, "
-        + ", ".join(f"u{i}.code AS u{i}" for i in range(len(paths)))
-    )
+    """Rows of key and the units each of `$keys` (records of type `label`) lies in by the
+    jurisdiction rule, through grids at any depth; judged by `inside`."""
+    return places_query(label, JURISDICTION_BY[label])
 
 
-def inside(rows: Iterable[Mapping[str, Any]], scope: str) -> bool:
-    """Whether a record lies inside the prefix `scope`, from its rows of `inside_query`."""
-    return any(
-        isinstance(code, str) and code.startswith(scope)
-        for row in rows
-        for column, code in row.items()
-        if column != "key"
-    )
+def inside(rows: Iterable[Mapping[str, Any]], scope: DivisionCode) -> bool:
+    """Whether a record lies inside the jurisdiction `scope`, from its rows of
+    `inside_query`."""
+    return lies_inside(rows, scope)
 
 
 def masked(label: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,5 +109,6 @@ def reveal_read(
         by_key: dict[Any, list[Mapping[str, Any]]] = {}
         for row in found:
             by_key.setdefault(row["key"], []).append(row)
-        flags = [inside(by_key.get(r[key], []), caller.scope or "") for r in rows]
+        scope = DivisionCode.parse(caller.scope or "")
+        flags = [inside(by_key.get(r[key], []), scope) for r in rows]
     return reveal(caller, label, rows, flags)

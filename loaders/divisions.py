@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 
+from graph.places import LEVELS, DivisionCode, NotADivisionCode
+
 EDITION = "NBS 2023 (2023-06-30) via china-division 2.7.0"
 SOURCE = "nbs-2023"
 DATA_FILE = "divisions-nbs-2023.csv.xz"
 
-# Significant digits of a code at each level; the rest of the 12 digits are zeros.
-DIGITS = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12}
+DIGITS = LEVELS  # significant digits of a code at each level (graph.places)
 
 _HOW_TO_LOOK_UP = (
     "look a unit up by name with loaders.divisions.find_by_name('嘉善县'), or search the "
@@ -47,14 +48,14 @@ def normalise_code(code: str) -> str:
     >>> normalise_code("330421")
     '330421000000'
     """
-    digits = "".join(code.split())
-    if digits.isascii() and digits.isdigit() and len(digits) in DIGITS.values():
-        return digits.ljust(12, "0")
-    raise UnknownDivision(
-        f"{code!r} is not a division code: give 2, 4, 6, 9 or 12 ASCII digits, e.g. 33 (province), "
-        "3304 (city), 330421 (county), 330421100 (town), 330421100201 (village) or the padded "
-        f"330421000000; to find a code, {_HOW_TO_LOOK_UP}"
-    )
+    try:
+        return DivisionCode.parse(code).full
+    except NotADivisionCode:
+        raise UnknownDivision(
+            f"{code!r} is not a division code: give 2, 4, 6, 9 or 12 ASCII digits, e.g. 33 "
+            "(province), 3304 (city), 330421 (county), 330421100 (town), 330421100201 (village) "
+            f"or the padded 330421000000; to find a code, {_HOW_TO_LOOK_UP}"
+        ) from None
 
 
 def kind_of(code12: str, name: str, level: str) -> str:
@@ -96,8 +97,7 @@ def _table() -> Iterator[Iterator[list[str]]]:
 
 def _not_found(code: str, code12: str) -> UnknownDivision:
     """An error naming the existing units of the same level on either side, and the parent."""
-    digits = min(n for n in DIGITS.values() if code12[n:] == "0" * (12 - n))
-    level = next(name for name, n in DIGITS.items() if n == digits)
+    level = DivisionCode.parse(code12).level
     ancestor_codes = {code12[:n].ljust(12, "0") for n in DIGITS.values()}
     nearest: list[str] = []
     inside = ""

@@ -31,6 +31,7 @@ from xml.etree import ElementTree as ET
 
 from graph.backend import Backend, Row
 from graph.ddl import ident
+from graph.places import PLACED_BY, DivisionCode, NotADivisionCode, grids_within
 from graph.pseudonym import Privacy, View
 from graph.schema import SCHEMA, NodeType, Property, RelType, Schema, Type
 
@@ -38,7 +39,6 @@ Format = Literal["csv", "parquet", "graphml"]
 FORMATS: tuple[Format, ...] = ("csv", "parquet", "graphml")
 PREFIX = "export"
 ENDPOINT_COLUMNS = ("from", "to", "from_type", "to_type")
-_LENGTHS = (2, 4, 6, 9, 12)
 
 
 class ExportError(ValueError):
@@ -65,20 +65,6 @@ class ExportReport:
 # -- what lies within a division --------------------------------------------------------------
 
 
-def division_prefix(code: str) -> str:
-    """The significant prefix of a division code: '330421000000' and '330421' give '330421'."""
-    code = code.strip()
-    if not (code.isascii() and code.isdigit() and len(code) in _LENGTHS):
-        raise ExportError(
-            f"within: {code!r} is not a division code; give its 12 digits "
-            "(e.g. 330421000000 for 嘉善县) or its significant prefix (330421)"
-        )
-    for length in _LENGTHS:
-        if set(code[length:]) <= {"0"}:
-            return code[:length]
-    raise AssertionError("unreachable: a 12-digit code is its own prefix")
-
-
 def _pairs(backend: Backend, rel: str, a: str, b: str, schema: Schema) -> list[tuple[Any, Any]]:
     a_key, b_key = ident(schema.node(a).key), ident(schema.node(b).key)
     rows = backend.read(
@@ -91,17 +77,12 @@ def _pairs(backend: Backend, rel: str, a: str, b: str, schema: Schema) -> list[t
 def members_within(backend: Backend, code: str, schema: Schema = SCHEMA) -> dict[str, set[Any]]:
     """The keys of the nodes of each label that lie within the division `code`.
 
-    A place lies within a code when the unit it belongs to has a code starting with the
-    code's significant prefix (330421000000, 嘉善县, is 330421):
+    Where a unit, grid (at any depth), dispute, center, organisation, department, mediation
+    body, party organisation or pool lies is `graph.places.PLACED_BY`, the rule GraphQL's
+    `within` and mediators' jurisdictions use. An export is a whole subgraph, so it also takes:
 
-    - Unit: its own code;
-    - Grid: PART_OF a unit within, or PART_OF a grid within (micro-grids, at any depth);
-    - Dispute: OCCURRED_IN a grid within;
-    - Department, MediationOrg, ExpertPool: LOCATED_IN a unit within;
-    - PartyOrg: LOCATED_IN a unit within, or COVERS a grid within, or SUBORDINATE_TO a party
-      organisation within (branches and groups built on grids have no unit of their own);
-    - Organisation: LOCATED_IN a unit or a grid within;
-    - Center: its JURISDICTION is a unit within;
+    - PartyOrg: one that COVERS a grid within, or is SUBORDINATE_TO a party organisation
+      within (branches and groups built on grids have no unit of their own);
     - ListItem: a department within is RESPONSIBLE_FOR it, or a dispute within is
       CLASSIFIED_AS it;
     - Domain: always (the categories are one vocabulary for every place);
@@ -114,15 +95,20 @@ def members_within(backend: Backend, code: str, schema: Schema = SCHEMA) -> dict
     Units above the code (the city, the province) are not within it, so the county's own
     PART_OF tie to its city is not exported.
     """
-    prefix = division_prefix(code)
+    try:
+        place = DivisionCode.parse(code)
+    except NotADivisionCode as exc:
+        raise ExportError(f"within: {exc}") from None
     labels = {n.label for n in schema.nodes}
     inside: dict[str, set[Any]] = {label: set() for label in labels}
     units = backend.read(
-        "MATCH (u:Unit) WHERE u.code STARTS WITH $prefix RETURN u.code AS k", {"prefix": prefix}
+        "MATCH (u:Unit) WHERE u.code STARTS WITH $prefix RETURN u.code AS k",
+        {"prefix": place.prefix},
     )
     inside["Unit"] = {r["k"] for r in units}
     if not inside["Unit"]:
-        raise ExportError(f"within: the graph holds no unit whose code starts with {prefix}")
+        raise ExportError(f"within: the graph holds no unit whose code starts with {place.prefix}")
+    inside["Grid"] = set(grids_within(backend.read, place))
 
     def pairs(rel: str, a: str, b: str) -> list[tuple[Any, Any]]:
         if rel not in {r.type for r in schema.rels} or (a, b) not in schema.rel(rel).endpoints:
@@ -145,19 +131,11 @@ def members_within(backend: Backend, code: str, schema: Schema = SCHEMA) -> dict
                     todo.append(child)
         return found
 
-    grids = tied("PART_OF", "Grid", "Unit", inside["Unit"])
-    inside["Grid"] = closure(grids, pairs("PART_OF", "Grid", "Grid"))
-    inside["Dispute"] = tied("OCCURRED_IN", "Dispute", "Grid", inside["Grid"])
-    for label in ("Department", "MediationOrg", "ExpertPool"):
-        inside[label] = tied("LOCATED_IN", label, "Unit", inside["Unit"])
-    party = tied("LOCATED_IN", "PartyOrg", "Unit", inside["Unit"]) | tied(
-        "COVERS", "PartyOrg", "Grid", inside["Grid"]
-    )
+    for label, ties in PLACED_BY.items():
+        if ties and label in labels:
+            inside[label] = set().union(*(tied(t.rel, label, t.to, inside[t.to]) for t in ties))
+    party = inside["PartyOrg"] | tied("COVERS", "PartyOrg", "Grid", inside["Grid"])
     inside["PartyOrg"] = closure(party, pairs("SUBORDINATE_TO", "PartyOrg", "PartyOrg"))
-    inside["Organisation"] = tied("LOCATED_IN", "Organisation", "Unit", inside["Unit"]) | tied(
-        "LOCATED_IN", "Organisation", "Grid", inside["Grid"]
-    )
-    inside["Center"] = tied("JURISDICTION", "Center", "Unit", inside["Unit"])
     inside["ListItem"] = {
         y
         for x, y in pairs("RESPONSIBLE_FOR", "Department", "ListItem")
@@ -167,7 +145,7 @@ def members_within(backend: Backend, code: str, schema: Schema = SCHEMA) -> dict
         "MATCH (d:Domain) RETURN d." + ident(schema.node("Domain").key) + " AS k"
     )
     inside["Domain"] = {r["k"] for r in domains}
-    people = tied("LIVES_IN", "Person", "Unit", inside["Unit"])
+    people = set(inside["Person"])
     for rel in schema.rels:
         if rel.type == "LIVES_IN":
             continue

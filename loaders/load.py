@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar, overload
 from graph.backend import Backend
 from graph.ddl import RID, ident
 from graph.errors import GraphError
+from graph.places import grids_without_unit
 from graph.schema import SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
 from loaders.read import (
@@ -124,6 +125,7 @@ class FileReport:
 class LoadReport:
     files: list[FileReport] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # loaded, but worth a look
 
     @property
     def ok(self) -> bool:
@@ -316,7 +318,21 @@ class Loader:
             except GraphError:  # the store failed (a full disk): this file's report says so
                 self.report.files[-1].stopped = True
                 raise
+        self._warn_of_grids_without_unit()
         return self.report
+
+    def _warn_of_grids_without_unit(self) -> None:
+        """A grid of this load that reaches no unit up PART_OF (directly or through its parent
+        grids) lies in no place: no filter, jurisdiction or ladder finds it (graph.places)."""
+        grids = [k for k in self._nodes.get("Grid", {}) if k is not None]
+        lost = grids_without_unit(self.backend.read, grids) if grids else []
+        if lost:
+            shown = ", ".join(map(str, lost[:20])) + (" …" if len(lost) > 20 else "")
+            self.report.warnings.append(
+                f"warning: {len(lost)} grids reach no unit up PART_OF, so they lie in no place "
+                f"(no within filter, jurisdiction or ladder finds them): {shown}; give each a "
+                "PART_OF row to its village (or to a parent grid that has one)"
+            )
 
     # -- one table ------------------------------------------------------------------------
 

@@ -23,8 +23,7 @@ MATCH (d:Dispute {id: $dispute})<-[pt:PARTY_TO]-(party)
 MATCH (party)-[t:RELATED_TO|WORKS_IN|MEMBER_OF|PARTY_TO* SHORTEST 1..3 (r, n | WHERE
     label(r) IN $ties
     AND (r.kind IS NULL OR r.kind IN $related_kinds)
-    AND (r.valid_from IS NULL OR r.valid_from <= $as_of)
-    AND (r.valid_to IS NULL OR r.valid_to >= $as_of)
+    AND ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to >= $as_of))
     AND (n.reported_on IS NULL OR n.reported_on <= $as_of)
     AND n.id <> $dispute)]-(e:Person)
 WHERE e.id IN $experts

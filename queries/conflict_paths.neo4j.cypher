@@ -9,8 +9,7 @@ MATCH p = shortestPath((party)-[:RELATED_TO|WORKS_IN|MEMBER_OF|PARTY_TO*1..3]-(e
 WHERE all(r IN relationships(p) WHERE
     type(r) IN $ties
     AND (r.kind IS NULL OR r.kind IN $related_kinds)
-    AND (r.valid_from IS NULL OR r.valid_from <= $as_of)
-    AND (r.valid_to IS NULL OR r.valid_to >= $as_of))
+    AND ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to >= $as_of)))
   AND all(n IN nodes(p) WHERE (n.reported_on IS NULL OR n.reported_on <= $as_of) AND n <> d)
 RETURN
   party.id AS party,

@@ -29,8 +29,7 @@
 MATCH (d:Dispute {id: $dispute})
 MATCH (d)-[t:RELATED_TO|WORKS_IN|MEMBER_OF|PARTY_TO* ALL SHORTEST 1..4 (r, n | WHERE
     (r.kind IS NULL OR r.kind IN $related_kinds)
-    AND (r.valid_from IS NULL OR r.valid_from <= $as_of)
-    AND (r.valid_to IS NULL OR r.valid_to >= $as_of))]-(e:Person)
+    AND ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to >= $as_of)))]-(e:Person)
 RETURN
   e.id AS expert,
   length(t) AS steps,

@@ -10,8 +10,7 @@
 MATCH (d:Dispute {id: $dispute})
 MATCH p = ALL SHORTEST (d) (()-[r:RELATED_TO|WORKS_IN|MEMBER_OF|PARTY_TO]-()
     WHERE (r.kind IS NULL OR r.kind IN $related_kinds)
-      AND (r.valid_from IS NULL OR r.valid_from <= $as_of)
-      AND (r.valid_to IS NULL OR r.valid_to >= $as_of)){1,4} (e:Person)
+      AND ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to >= $as_of))){1,4} (e:Person)
 RETURN
   e.id AS expert,
   length(p) AS steps,

@@ -41,7 +41,6 @@ from datetime import date
 
 from graph.backend import Backend, Row
 from queries.cache import run_kept
-from queries.escalation import dispute_facts
 from queries.explain import (
     Contact,
     GraphPath,
@@ -52,6 +51,7 @@ from queries.explain import (
     first_label,
     valid_on,
 )
+from queries.ladder import dispute_facts
 from queries.library import run
 from queries.rules import Rules, load_rules
 

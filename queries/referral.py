@@ -55,7 +55,8 @@ from typing import Any
 
 from graph.backend import Backend
 from queries.cache import run_each, run_kept
-from queries.escalation import (
+from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
+from queries.ladder import (
     Chain,
     FoundBody,
     add_days,
@@ -64,7 +65,6 @@ from queries.escalation import (
     group_bodies,
     load_chain,
 )
-from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.library import run
 from queries.rules import Rules, SeverityTier, load_rules
 

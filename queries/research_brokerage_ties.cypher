@@ -15,8 +15,7 @@
 // empty). Ordered by tie, source, target.
 MATCH (c:Unit {code: $county})
 MATCH (d:Department)-[s:STATIONED_AT]->(x:Center)-[:JURISDICTION]->(:Unit)-[:PART_OF*0..2]->(c)
-WHERE (s.valid_from IS NULL OR s.valid_from <= date($as_of))
-  AND (s.valid_to IS NULL OR s.valid_to >= date($as_of))
+WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 RETURN 'Department' AS source_label, d.id AS source, d.name AS source_name, d.function AS source_kind,
   d.level AS source_level, 'STATIONED_AT' AS tie, 'Center' AS target_label, x.id AS target,
   x.name AS target_name, x.kind AS target_kind, x.level AS target_level

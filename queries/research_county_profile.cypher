@@ -63,8 +63,7 @@ UNION ALL
 MATCH (c:Unit)
 WHERE c.code = $county OR c.code = $other
 MATCH (d:Department)-[s:STATIONED_AT]->(x:Center)-[:JURISDICTION]->(:Unit)-[:PART_OF*0..2]->(c)
-WHERE (s.valid_from IS NULL OR s.valid_from <= date($as_of))
-  AND (s.valid_to IS NULL OR s.valid_to >= date($as_of))
+WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 WITH c.code AS code, x.level AS item, count(d) AS n
 WITH item, max(CASE WHEN code = $county THEN n END) AS a, max(CASE WHEN code = $other THEN n END) AS b
 RETURN 'stationed departments' AS section, item, coalesce(a, 0) AS county, coalesce(b, 0) AS other,
@@ -86,7 +85,7 @@ MATCH (c:Unit)
 WHERE c.code = $county OR c.code = $other
 MATCH (g:Grid)-[:PART_OF*1..4]->(c)
 OPTIONAL MATCH (p:Person)-[s:SERVES_IN]->(g)
-WHERE s.valid_from <= date($as_of) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of))
+WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 WITH c.code AS code, g.kind AS item, count(DISTINCT g) AS n, count(DISTINCT p) AS staff
 WITH item,
   max(CASE WHEN code = $county THEN n END) AS a, max(CASE WHEN code = $other THEN n END) AS b,
@@ -111,7 +110,7 @@ MATCH (c:Unit)
 WHERE c.code = $county OR c.code = $other
 MATCH (g:Grid)-[:PART_OF*1..4]->(c)
 OPTIONAL MATCH (p:Person)-[s:SERVES_IN]->(g)
-WHERE s.valid_from <= date($as_of) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of))
+WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 WITH c.code AS code, g.kind AS kind, count(DISTINCT g) AS grids,
   count(DISTINCT CASE WHEN s.role = 'assessor' THEN p.id END) AS assessor,
   count(DISTINCT CASE WHEN s.role = 'coordinator' THEN p.id END) AS coordinator,

@@ -14,13 +14,11 @@
 MATCH (c:Unit {code: $county})
 MATCH (p:Person)-[:LIVES_IN]->(:Unit)-[:PART_OF*0..2]->(c)
 MATCH (p)-[h:SERVES_IN|HOLDS_POST|LEADS|MEDIATES_IN|WORKS_IN]->(b)
-WHERE (h.valid_from IS NULL OR h.valid_from <= date($as_of))
-  AND (h.valid_to IS NULL OR h.valid_to >= date($as_of))
+WHERE ((h.valid_from IS NULL OR h.valid_from <= date($as_of)) AND (h.valid_to IS NULL OR h.valid_to >= date($as_of)))
 WITH p, count(DISTINCT b) AS bodies
 WHERE bodies >= 2
 MATCH (p)-[h:SERVES_IN|HOLDS_POST|LEADS|MEDIATES_IN|WORKS_IN]->(b)
-WHERE (h.valid_from IS NULL OR h.valid_from <= date($as_of))
-  AND (h.valid_to IS NULL OR h.valid_to >= date($as_of))
+WHERE ((h.valid_from IS NULL OR h.valid_from <= date($as_of)) AND (h.valid_to IS NULL OR h.valid_to >= date($as_of)))
 RETURN
   p.id AS person,
   p.name AS name,

@@ -4,7 +4,7 @@
 // Jingning's standard (docs/domain.md §2, 003: 一个网格配备一名网格指导员、一名网格长、一名专职网格员、
 // 若干名兼职网格员), applied to every grid that carries an all-round team: basic, dedicated and
 // out-of-county grids (micro-grids have coordinators, professional grids inspectors). A post
-// counts when it holds on $as_of (valid_from <= as_of, valid_to empty or >= as_of). One row
+// counts when it holds on $as_of (graph.temporal: begun by then or with no recorded start, not ended). One row
 // per short grid with the people in each role that day, and `missing`: the roles it lacks,
 // space-separated (head instructor full_time part_time). `date($as_of)` takes a date or ISO
 // text (the command line passes text). Ordered by grid id.
@@ -12,7 +12,7 @@ MATCH (c:Unit {code: $county})
 MATCH (g:Grid)-[:PART_OF*1..3]->(c)
 WHERE g.kind IN ['basic', 'dedicated', 'out_of_county']
 OPTIONAL MATCH (p:Person)-[s:SERVES_IN]->(g)
-WHERE s.valid_from <= date($as_of) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of))
+WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 WITH g,
   count(DISTINCT CASE WHEN s.role = 'head' THEN p.id END) AS heads,
   count(DISTINCT CASE WHEN s.role = 'instructor' THEN p.id END) AS instructors,

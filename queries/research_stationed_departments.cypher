@@ -10,8 +10,7 @@
 MATCH (c:Unit {code: $county})
 MATCH (x:Center)-[:JURISDICTION]->(u:Unit)-[:PART_OF*0..2]->(c)
 MATCH (d:Department)-[s:STATIONED_AT]->(x)
-WHERE (s.valid_from IS NULL OR s.valid_from <= date($as_of))
-  AND (s.valid_to IS NULL OR s.valid_to >= date($as_of))
+WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 RETURN
   x.id AS center,
   x.name AS center_name,

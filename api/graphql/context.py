@@ -6,8 +6,8 @@ library (each read borrows one of a few connections; see graph/embedded.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,10 @@ from api.graphql.errors import QUERY_TIMEOUT, UserError
 from api.privacy import Access, Revealed, access, reveal
 from graph.backend import Backend, Params, Row
 from graph.errors import QueryTimeout
+from graph.places import DivisionCode, grids_within, params
 from graph.schema import SCHEMA
+
+_T = TypeVar("_T")
 
 
 class Context(BaseContext):
@@ -28,10 +31,24 @@ class Context(BaseContext):
         self.backend = backend
         self.caller = caller
         self.loaders = Loaders(self.read)
+        self._grids: dict[DivisionCode, frozenset[str]] = {}
 
     async def read(self, query: str, params: Params | None = None) -> list[Row]:
+        return await self._off_loop(self.backend.read, query, params or {})
+
+    async def grids_within(self, code: DivisionCode) -> frozenset[str]:
+        """The grids inside `code`, at any depth (read once per request)."""
+        if code not in self._grids:
+            self._grids[code] = await self._off_loop(grids_within, self.backend.read, code)
+        return self._grids[code]
+
+    async def place_params(self, code: DivisionCode) -> dict[str, Any]:
+        """The parameters of `graph.places`' conditions for `code`."""
+        return params(code, await self.grids_within(code))
+
+    async def _off_loop(self, call: Callable[..., _T], *args: Any) -> _T:
         try:
-            return await run_in_threadpool(self.backend.read, query, params or {})
+            return await run_in_threadpool(call, *args)
         except QueryTimeout:
             raise UserError(
                 "the query ran past the store's time limit (GOVGRAPH_QUERY_TIMEOUT_MS); ask for "
@@ -44,8 +61,9 @@ class Context(BaseContext):
         inside = None
         if rows and access(self.caller, label) is Access.BY_JURISDICTION:
             assert self.caller.scope is not None
+            scope = DivisionCode.parse(self.caller.scope)
             key = SCHEMA.node(label).key
-            loader = self.loaders.inside(label, self.caller.scope)
+            loader = self.loaders.inside(label, scope)
             inside = await loader.load_many([r[key] for r in rows])
         return reveal(self.caller, label, rows, inside)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from graph.backend import Row
 from graph.ddl import ident
 from graph.schema import SCHEMA, Property
+from graph.temporal import holds_on
 
 NODE = "n_"
 TIE = "t_"
@@ -53,10 +54,7 @@ def nodes_by_key(label: str) -> str:
     return match + " RETURN k AS key, " + node_columns("n", label)
 
 
-TEMPORAL_CONDITION = (
-    "(r.valid_from IS NULL OR r.valid_from <= $as_of) "
-    "AND (r.valid_to IS NULL OR r.valid_to >= $as_of)"
-)
+TEMPORAL_CONDITION = holds_on("r", "$as_of")
 
 
 @dataclass(frozen=True)

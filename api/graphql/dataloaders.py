@@ -19,6 +19,7 @@ from api.graphql import cypher
 from api.graphql.cypher import TIE, Tie, take
 from api.privacy import inside, inside_query
 from graph.backend import Params, Row
+from graph.places import DivisionCode
 from graph.schema import SCHEMA
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
@@ -84,7 +85,7 @@ class Loaders:
 
         return self._loader(("grid_unit",), load)
 
-    def inside(self, label: str, scope: str) -> DataLoader[str, bool]:
+    def inside(self, label: str, scope: DivisionCode) -> DataLoader[str, bool]:
         """Whether a record of type `label` lies inside the jurisdiction `scope`."""
 
         async def load(keys: list[str]) -> list[bool]:

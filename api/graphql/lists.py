@@ -53,7 +53,7 @@ from api.graphql.types import (
     Person,
     Unit,
 )
-from api.graphql.within import division_prefix, full_code, start_within, within
+from api.graphql.within import division_code, start_within, within
 from graph.ddl import ident
 from graph.schema import SCHEMA
 
@@ -100,17 +100,17 @@ class _Filters:
     async def within(self, info: Info, code: str | None) -> None:
         if code is None:
             return
-        prefix = division_prefix(code)
-        if await info.context.loaders.node("Unit").load(full_code(prefix)) is None:
+        place = division_code(code)
+        if await info.context.loaders.node("Unit").load(place.full) is None:
             raise UserError(
-                f"within: there is no unit with code {full_code(prefix)}; "
+                f"within: there is no unit with code {place.full}; "
                 "list the units with units(level: COUNTY)",
                 argument="within",
             )
         self.start = start_within(self.label)
         if self.start is None:
             self.conditions.append(within(self.label, "n"))
-        self.params["within"] = prefix
+        self.params.update(await info.context.place_params(place))
 
     def listing(self, order: str, direction: Direction) -> Listing:
         conditions = tuple(self.conditions)

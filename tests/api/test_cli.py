@@ -320,3 +320,16 @@ def test_csv_for_excel_starts_with_a_byte_order_mark(run, tmp_path):
     excel = run("cypher", query, "--format", "csv", "--bom")
     assert plain.stdout.splitlines() == ["code,name", "medical,医疗纠纷"]
     assert excel.stdout.splitlines() == ["\ufeffcode,name", "medical,医疗纠纷"]
+
+
+def test_a_load_names_the_grids_that_reach_no_unit(run, tmp_path):
+    grids = tmp_path / "x.grids.csv"
+    grids.write_text("id,name,level,kind\nX-G1,孤立网格,1,basic\n", encoding="utf-8")
+    result = run("init"), run("load", grids, "--no-progress")
+    assert result[1].exit_code == 0
+    assert result[1].output.splitlines() == [
+        "x.grids.csv: read 1 = loaded 1 + rejected 0 + duplicates 0",
+        "warning: 1 grids reach no unit up PART_OF, so they lie in no place (no within filter, "
+        "jurisdiction or ladder finds them): X-G1; give each a PART_OF row to its village (or "
+        "to a parent grid that has one)",
+    ]

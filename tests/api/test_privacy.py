@@ -182,6 +182,7 @@ def test_where_a_person_lies_counts_home_grid_and_micro_grid(backend):
     """The units a person lies in: their home, and the unit of every grid they serve in,
     through the parent grid for a micro-grid; a dispute: its grid's unit."""
     from api.privacy import inside, inside_query
+    from graph.places import DivisionCode
 
     backend.write(
         [
@@ -204,13 +205,19 @@ def test_where_a_person_lies_counts_home_grid_and_micro_grid(backend):
     )
     person = backend.read(inside_query("Person"), {"keys": ["P", "nobody"]})
     dispute = backend.read(inside_query("Dispute"), {"keys": ["D"]})
-    assert person == [{"key": "P", "u0": "330421002001", "u1": None, "u2": "330421001001"}]
-    assert dispute == [{"key": "D", "u0": None, "u1": "330421001001"}]
-    assert [inside(person, s) for s in ("330421001001", "330421002", "330421", "330422")] == [
+    assert person == [{"key": "P", "t0": "330421002001", "t1": "330421001001"}]
+    assert dispute == [{"key": "D", "t0": "330421001001"}]
+
+    def judge(label: str, rows: list[dict[str, str]], scope: str) -> bool:
+        return inside(rows, DivisionCode.parse(scope))
+
+    assert [
+        judge("Person", person, s) for s in ("330421001001", "330421002", "330421", "330422")
+    ] == [
         True,
         True,
         True,
         False,
     ]
-    assert [inside(dispute, s) for s in ("330421001", "330421002")] == [True, False]
-    assert inside([], "330421") is False
+    assert [judge("Dispute", dispute, s) for s in ("330421001", "330421002")] == [True, False]
+    assert judge("Person", [], "330421") is False

@@ -1,0 +1,269 @@
+"""Places: what a division code names, and where each kind of record lies.
+
+A 12-digit statistical code (统计用区划代码) names its unit by its significant prefix:
+province 2 digits, city 4, county 6, town 9, village 12 (330421000000, 嘉善县, is 330421).
+A record lies inside a code when a unit it belongs to has a code starting with that prefix.
+How each kind of record belongs to a unit is the table `PLACED_BY`, the one rule that the
+GraphQL `within` filters, mediators' jurisdictions, exports and the ladder share:
+
+- a unit: its own code;
+- a grid: the unit it is PART_OF, directly or through parent grids at any depth (苏州 nests
+  grids four levels deep; a micro-grid may reach its village only through its grid);
+- a dispute: the grid it OCCURRED_IN;
+- a person: the unit they LIVE_IN (and, for a mediator's jurisdiction, the grids they SERVE_IN:
+  `JURISDICTION_BY`);
+- a center: the unit of its JURISDICTION;
+- an organisation: the unit or the grid it is LOCATED_IN;
+- a department, mediation body, party organisation or pool: the unit it is LOCATED_IN.
+
+Grids at any depth: the grids inside a code are found from the top, one PART_OF level at a
+time (`grids_within`: a query per level of nesting, whatever the depth), and the rules about
+grids test membership of that set (`$within_grids`). A variable-length `PART_OF*` per record
+costs LadybugDB seconds where this takes milliseconds, and a fixed number of hops misses the
+grids below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graph.schema import SCHEMA
+
+LEVELS = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12}
+"""Significant digits of a code at each level; the rest of the 12 digits are zeros."""
+
+
+class NotADivisionCode(ValueError):
+    """Text that is not a division code or its significant prefix."""
+
+
+@dataclass(frozen=True, order=True)
+class DivisionCode:
+    """A unit's division code, held as its significant prefix ('330421' for 嘉善县)."""
+
+    prefix: str
+
+    @classmethod
+    def parse(cls, text: str) -> DivisionCode:
+        """The code in `text`: 12 digits ('330421000000') or a significant prefix of 2, 4, 6,
+        9 or 12 digits ('330421'); spaces are ignored. Raises NotADivisionCode."""
+        digits = "".join(text.split())
+        if not (digits.isascii() and digits.isdigit() and len(digits) in LEVELS.values()):
+            raise NotADivisionCode(
+                f"{text!r} is not a division code; give its 12 digits (e.g. 330421000000 for "
+                "嘉善县) or its significant prefix (330421)"
+            )
+        for length in LEVELS.values():
+            if set(digits[length:]) <= {"0"}:
+                return cls(digits[:length])
+        raise AssertionError("unreachable: a 12-digit code is its own prefix")
+
+    @property
+    def full(self) -> str:
+        """The 12-digit code: '330421000000'."""
+        return self.prefix.ljust(12, "0")
+
+    @property
+    def level(self) -> str:
+        """province, city, county, town or village, by the number of significant digits."""
+        return next(name for name, n in LEVELS.items() if n == len(self.prefix))
+
+    def contains(self, code: str) -> bool:
+        """Whether the unit with 12-digit `code` lies inside this one (or is it)."""
+        return code.startswith(self.prefix)
+
+    def ancestor(self, level: str) -> DivisionCode:
+        """The code of the unit of `level` this one lies in ('330421' for 330421100201's
+        county); a code above `level` is its own."""
+        return DivisionCode(self.prefix[: LEVELS[level]])
+
+    def __str__(self) -> str:
+        return self.full
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A relationship from a record out to a Unit or a Grid that places the record there."""
+
+    rel: str
+    to: str  # "Unit" or "Grid"
+
+
+def _located_in_a_unit() -> set[str]:
+    return {a for a, b in SCHEMA.rel("LOCATED_IN").endpoints if b == "Unit"}
+
+
+PLACED_BY: dict[str, tuple[Tie, ...]] = {
+    "Unit": (),  # itself
+    "Grid": (),  # itself: one of `grids_within`
+    "Dispute": (Tie("OCCURRED_IN", "Grid"),),
+    "Person": (Tie("LIVES_IN", "Unit"),),
+    "Center": (Tie("JURISDICTION", "Unit"),),
+    "Organisation": (Tie("LOCATED_IN", "Unit"), Tie("LOCATED_IN", "Grid")),
+    **{
+        label: (Tie("LOCATED_IN", "Unit"),)
+        for label in sorted(_located_in_a_unit() - {"Organisation"})
+    },
+}
+"""How a record of each type lies in a place: the ties out of it to units and grids."""
+
+JURISDICTION_BY: dict[str, tuple[Tie, ...]] = {
+    "Person": (*PLACED_BY["Person"], Tie("SERVES_IN", "Grid")),
+    "Dispute": PLACED_BY["Dispute"],
+}
+"""The records a mediator's jurisdiction reaches, and how: a person also by the grids they
+serve in (any tie, past or present), so a grid member living elsewhere is theirs."""
+
+
+def placed_by(label: str) -> tuple[Tie, ...]:
+    try:
+        return PLACED_BY[label]
+    except KeyError:
+        raise ValueError(f"no rule says where a {label} lies") from None
+
+
+# -- grids at any depth ------------------------------------------------------------------------
+
+GRIDS_IN_UNITS = (
+    "MATCH (u:Unit)<-[:PART_OF]-(g:Grid) WHERE u.code STARTS WITH $prefix RETURN g.id AS id"
+)
+GRIDS_IN_GRIDS = "UNWIND $grids AS k MATCH (:Grid {id: k})<-[:PART_OF]-(g:Grid) RETURN g.id AS id"
+GRIDS_UP = (
+    "UNWIND $grids AS k MATCH (g:Grid {id: k})-[:PART_OF]->(p) "
+    "RETURN k AS grid, p.id AS grid_above, p.code AS unit"
+)
+
+Read = Callable[[str, Mapping[str, Any]], list[dict[str, Any]]]
+
+
+def grids_within(read: Read, code: DivisionCode) -> frozenset[str]:
+    """The ids of the grids inside `code`: PART_OF a unit inside it, or PART_OF such a grid,
+    at any depth. One query per level of nesting; a cycle of grids ends the walk."""
+    found = {r["id"] for r in read(GRIDS_IN_UNITS, {"prefix": code.prefix})}
+    level = sorted(found)
+    while level:
+        below = {r["id"] for r in read(GRIDS_IN_GRIDS, {"grids": level})} - found
+        found |= below
+        level = sorted(below)
+    return frozenset(found)
+
+
+def grids_without_unit(read: Read, grids: Iterable[str]) -> list[str]:
+    """Those of `grids` with no way up to a unit: PART_OF no unit, directly or through their
+    parent grids (a parent missing or a cycle). Walked up a level at a time."""
+    todo = sorted(set(grids))
+    parents: dict[str, set[str]] = {}
+    reaches: set[str] = set()
+    seen = set(todo)
+    while todo:
+        rows = read(GRIDS_UP, {"grids": todo})
+        nxt: set[str] = set()
+        for r in rows:
+            if r["unit"] is not None:
+                reaches.add(r["grid"])
+            elif r["grid_above"] is not None:
+                parents.setdefault(r["grid"], set()).add(r["grid_above"])
+                if r["grid_above"] not in seen:
+                    nxt.add(r["grid_above"])
+        seen |= nxt
+        todo = sorted(nxt)
+    changed = True
+    while changed:  # a grid reaches a unit when a parent grid does
+        changed = False
+        for grid, above in parents.items():
+            if grid not in reaches and above & reaches:
+                reaches.add(grid)
+                changed = True
+    return sorted(set(grids) - reaches)
+
+
+# -- the rule as Cypher --------------------------------------------------------------------------
+# Every condition reads two parameters: `$within`, the code's prefix, and `$within_grids`, the
+# grids inside it (`grids_within`). `params` gives both.
+
+
+def params(code: DivisionCode, grids: Iterable[str]) -> dict[str, Any]:
+    return {"within": code.prefix, "within_grids": sorted(grids)}
+
+
+def _tie_condition(var: str, tie: Tie) -> str:
+    where = "x.code STARTS WITH $within" if tie.to == "Unit" else "x.id IN $within_grids"
+    return (
+        "EXISTS { MATCH (" + var + ")-[:" + tie.rel + "]->(x:" + tie.to + ") WHERE " + where + " }"
+    )
+
+
+def within(label: str, var: str = "n") -> str:
+    """A condition: the node `var` of type `label` lies inside `$within`."""
+    if label == "Unit":
+        return var + ".code STARTS WITH $within"
+    if label == "Grid":
+        return var + ".id IN $within_grids"
+    ties = placed_by(label)
+    return "(" + " OR ".join(_tie_condition(var, t) for t in ties) + ")"
+
+
+def start_within(label: str) -> str | None:
+    """A MATCH that binds `n` to the nodes of `label` inside `$within`, starting from the units
+    or grids inside it (one row per tie: follow it with `WITH DISTINCT n`); None when `label`
+    lies by more than one tie.
+
+    Same answer as `within`, found from the other end: for a village it reads the village's
+    residents (1 ms) where `within` tests every person in the graph (25 ms).
+    """
+    if label == "Grid":
+        return "UNWIND $within_grids AS k MATCH (n:Grid {id: k})"
+    ties = placed_by(label)
+    if len(ties) != 1:
+        return None
+    (tie,) = ties
+    if tie.to == "Grid":
+        return (
+            "UNWIND $within_grids AS k MATCH (n:" + label + ")-[:" + tie.rel + "]->(:Grid {id: k})"
+        )
+    return (
+        "MATCH (u:Unit) WHERE u.code STARTS WITH $within MATCH (n:"
+        + label
+        + ")-[:"
+        + tie.rel
+        + "]->(u)"
+    )
+
+
+DEEPEST = 30
+"""PART_OF steps walked up from one grid to its unit: deeper than any real nesting (苏州 has
+four levels), and LadybugDB's own bound for a variable-length walk."""
+
+
+def places_query(label: str, ties: tuple[Tie, ...]) -> str:
+    """Rows of key and one column per tie (`t0`, `t1`…: the code of a unit it reaches) for
+    each of `$keys`, records of type `label`; judged by `lies_inside`. From a grid the walk
+    goes up PART_OF at any depth: cheap from a page of bound records, where the same walk as
+    a filter over every record is not (hence `grids_within` for lists)."""
+    node = SCHEMA.node(label)
+    walks = " ".join(
+        f"OPTIONAL MATCH (n)-[:{t.rel}]->(t{i}:Unit)"
+        if t.to == "Unit"
+        else f"OPTIONAL MATCH (n)-[:{t.rel}]->(:Grid)-[:PART_OF*1..{DEEPEST}]->(t{i}:Unit)"
+        for i, t in enumerate(ties)
+    )
+    columns = ", ".join(f"t{i}.code AS t{i}" for i in range(len(ties)))
+    return (
+        f"UNWIND $keys AS k MATCH (n:{node.label} {{{node.key}: k}}) {walks} "
+        f"RETURN k AS key, {columns}"
+    )
+
+
+def lies_inside(rows: Iterable[Mapping[str, Any]], code: DivisionCode) -> bool:
+    """Whether a record lies inside `code`, from its rows of `places_query`."""
+    return any(
+        isinstance(value, str) and code.contains(value)
+        for row in rows
+        for column, value in row.items()
+        if column != "key"
+    )
