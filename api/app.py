@@ -1,9 +1,11 @@
 """The HTTP API: GraphQL at /graphql, researchers' Cypher at POST /cypher, health at /healthz,
 the 调解工作台 page at / (signing in at /session: api/session.py).
 
-`create_app(settings)` builds the app; its lifespan opens the backend read-only and closes it
-(no global driver). `serve(settings)` runs it with uvicorn; `from_environment` is a factory for
-ASGI servers. Every REST error has one shape:
+`create_app(settings)` builds the app; its lifespan opens the backend read-write and closes it
+(no global driver): the server owns the store, answers reads from a pool of connections on
+it and serialises writes (the workflow's mutations) through one lock (graph/embedded.py).
+`serve(settings)` runs it with uvicorn; `from_environment` is a factory for ASGI servers.
+Every REST error has one shape:
 
     {"error": {"status": 401, "code": "unauthorized", "message": "…"}}
 
@@ -44,6 +46,7 @@ from api.research import router as research_router
 from api.session import router as session_router
 from api.settings import Settings, get_settings
 from graph.backend import Backend, open_backend
+from graph.errors import BackendUnavailable, GraphError
 
 log = logging.getLogger("govgraph.api")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -63,10 +66,17 @@ async def get_context(backend: GraphDep, caller: CallerDep) -> Context:
 
 
 def _open(settings: Settings) -> Backend:
-    """The graph, read-only (the API has no mutations), each read bounded in time."""
+    """The graph, read-write (the workflow's mutations write), each read bounded in time.
+    LadybugDB allows one read-write process or many read-only ones, never both: the server is
+    that one process, and a `govgraph load` beside it is refused by the store's lock."""
+    if "://" not in settings.db and not Path(settings.db).exists():
+        raise BackendUnavailable(
+            f"there is no graph at {settings.db}; build one with `govgraph demo` or "
+            "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it"
+        )
     return open_backend(
         settings.db,
-        read_only=True,
+        read_only=False,
         user=settings.neo4j_user,
         password=settings.neo4j_password.get_secret_value(),
         database=settings.neo4j_database,
@@ -89,7 +99,7 @@ def _warm(backend: Backend, stop: threading.Event) -> None:
 
 
 def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI:
-    """The API app. Its lifespan opens `settings.db` read-only and closes it at shutdown.
+    """The API app. Its lifespan opens `settings.db` read-write and closes it at shutdown.
 
     Pass `backend` to serve a graph that is already open (tests do): the app then uses it as
     it is and leaves closing it to the caller.
@@ -218,16 +228,22 @@ def serve(settings: Settings, **uvicorn_options: Any) -> None:
 
     `uvicorn_options` go to `uvicorn.run` (e.g. log_level="warning", access_log=False).
 
-    With `settings.workers` above one, uvicorn starts that many processes, each opening the
-    graph read-only for itself (LadybugDB lets many processes read one store; a process
-    sees the store as it was when it opened it). Python runs one thread at a time per
-    process, and parsing, resolving and encoding a GraphQL request is Python: a second
-    process is what puts the second core to work on them. The workers build their app from
-    the environment, so these settings are put there first.
+    The embedded store is served by one process: it owns the store read-write (mutations and
+    reads on one Database), so `settings.workers` above one is refused for it
+    (`SeveralWriters`). With Neo4j, uvicorn starts that many processes, each with its own
+    driver: Python runs one thread at a time per process, and parsing, resolving and encoding
+    a GraphQL request is Python, so a second process puts the second core to work. The
+    workers build their app from the environment, so these settings are put there first.
     """
     import uvicorn
 
     options: dict[str, Any] = {"log_level": "info", **uvicorn_options}
+    if settings.workers > 1 and "://" not in settings.db:
+        raise SeveralWriters(
+            f"GOVGRAPH_WORKERS={settings.workers}: the embedded store ({settings.db}) is owned "
+            "by one server process, which reads and writes it; serve it with "
+            "GOVGRAPH_WORKERS=1, or serve a Neo4j database (GOVGRAPH_DB=neo4j://…) with several"
+        )
     if settings.workers == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **options)
         return
@@ -240,6 +256,10 @@ def serve(settings: Settings, **uvicorn_options: Any) -> None:
         port=settings.port,
         **options,
     )
+
+
+class SeveralWriters(GraphError):
+    """Several server processes asked for on a store only one process may write."""
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

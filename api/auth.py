@@ -13,6 +13,11 @@ Roles:
 - mediator: personal data in full inside their jurisdiction, masked outside it;
 - researcher: personal data masked (the read-only Cypher endpoint will be theirs);
 - admin: everything in full.
+
+A token may also name who acts in the dispute workflow: a person (`person`, a Person key),
+the unit they act for (`unit`, e.g. `Center:center-330421` or `Grid:330421001001-G01`) and
+their workflow role (`workflow_role`: grid_worker, resident, hotline, dispatcher, department,
+mediator, expert, supervisor). A token without them reads as before and may not act.
 """
 
 from __future__ import annotations
@@ -48,11 +53,15 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking: a role and, for a mediator, the division-code prefix they serve."""
+    """Who is asking: a role and, for a mediator, the division-code prefix they serve; for the
+    workflow, the person, the unit they act for ("Label:key") and their workflow role."""
 
     role: Role
     scope: str | None = None
     token: str | None = field(default=None, compare=False)  # the token's id, if one was sent
+    person: str | None = None
+    unit: str | None = None
+    workflow_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,9 @@ class IssuedToken:
     role: Role
     scope: str | None
     created: str
+    person: str | None = None
+    unit: str | None = None
+    workflow_role: str | None = None
 
 
 ANONYMOUS = Caller(Role.VIEWER)
@@ -147,12 +159,57 @@ def _changing(path: Path) -> Iterator[dict[str, Any]]:
         os.close(folder)
 
 
-def create_token(store_path: Path | str, role: Role | str, scope: str | None = None) -> str:
-    """Create a token for `role` (and a mediator's `scope`), store its hash, return it.
+ACTING_UNITS = ("Grid", "Department", "Center", "MediationOrg", "ExpertPool")
+WORKFLOW_ROLES = (
+    "grid_worker",
+    "resident",
+    "hotline",
+    "dispatcher",
+    "department",
+    "mediator",
+    "expert",
+    "supervisor",
+)
+
+
+def _acting(
+    person: str | None, unit: str | None, workflow_role: str | None
+) -> dict[str, str | None]:
+    """The workflow fields of a token, checked: all three or none but the unit."""
+    if person is None and unit is None and workflow_role is None:
+        return {}
+    if not person or not workflow_role:
+        raise TokenError("a token that acts in the workflow names its person and workflow role")
+    if workflow_role not in WORKFLOW_ROLES:
+        raise TokenError(
+            f"{workflow_role!r} is not a workflow role; one of {', '.join(WORKFLOW_ROLES)}"
+        )
+    if unit is not None:
+        label, _, key = unit.partition(":")
+        if label not in ACTING_UNITS or not key:
+            raise TokenError(
+                f"the unit is written Label:key with a label of {', '.join(ACTING_UNITS)}, "
+                f"e.g. Center:center-330421, not {unit!r}"
+            )
+    return {"person": person, "unit": unit, "workflow_role": workflow_role}
+
+
+def create_token(
+    store_path: Path | str,
+    role: Role | str,
+    scope: str | None = None,
+    *,
+    person: str | None = None,
+    unit: str | None = None,
+    workflow_role: str | None = None,
+) -> str:
+    """Create a token for `role` (and a mediator's `scope`; for the workflow, the `person`
+    acting, the `unit` they act for and their `workflow_role`), store its hash, return it.
 
     The token is returned this once: the file keeps only its SHA-256 hash.
     """
     role, scope = _checked(role, scope)
+    acting = _acting(person, unit, workflow_role)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with _changing(Path(store_path)) as data:
         data["tokens"].append(
@@ -161,6 +218,7 @@ def create_token(store_path: Path | str, role: Role | str, scope: str | None = N
                 "role": role.value,
                 "scope": scope,
                 "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                **acting,
             }
         )
     return token
@@ -177,6 +235,9 @@ def _issued(entry: dict[str, Any]) -> IssuedToken:
         Role(entry["role"]),
         entry.get("scope"),
         str(entry.get("created", "")),
+        entry.get("person"),
+        entry.get("unit"),
+        entry.get("workflow_role"),
     )
 
 
@@ -229,7 +290,12 @@ class TokenStore:
         for entry in _read(self.path)["tokens"]:
             hashed = entry["sha256"]
             callers[hashed] = Caller(
-                Role(entry["role"]), entry.get("scope"), hashed[:TOKEN_ID_LENGTH]
+                Role(entry["role"]),
+                entry.get("scope"),
+                hashed[:TOKEN_ID_LENGTH],
+                entry.get("person"),
+                entry.get("unit"),
+                entry.get("workflow_role"),
             )
         self._seen, self._callers = seen, callers
 

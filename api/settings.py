@@ -61,8 +61,9 @@ class Settings(BaseSettings):
     workers: int = Field(
         1,
         ge=1,
-        description="API server processes, each with the graph open read-only; one per core "
-        "serves the most requests.",
+        description="API server processes. The embedded store is owned by one process "
+        "(it reads and writes it), so it takes 1; with Neo4j, one per core serves the most "
+        "requests.",
     )
     tokens: str = Field(
         "./data/tokens.json",

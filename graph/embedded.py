@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 from graph.backend import Params, Row
 from graph.ddl import RID, embedded_ddl, ident
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
+from graph.labels import EVERYTHING, changed_by
 from graph.schema import NodeType, Property, RelType, Type
 
 DEFAULT_READERS = 8  # reads at once; a request waits for a connection beyond that
@@ -88,6 +89,16 @@ class EmbeddedBackend:
         # process, and a read-only one reads a snapshot. So results kept from reads at one
         # (even) version hold until it changes.
         self.version = 0
+        # The version at which each label or type was last changed (graph.labels): results
+        # kept from reads of labels no write has changed since stay valid (`stamp`).
+        self._changed: dict[str, int] = {}
+
+    def stamp(self, labels: frozenset[str]) -> int:
+        """The version at which any of `labels` last changed: kept results of a query that
+        reads only those are valid while it stays the same (queries.cache)."""
+        if EVERYTHING in labels:
+            return self.version
+        return max((self._changed.get(name, 0) for name in (*labels, EVERYTHING)), default=0)
 
     # -- the Backend interface ------------------------------------------------------------
 
@@ -106,11 +117,12 @@ class EmbeddedBackend:
         return [dict(zip(columns, row, strict=True)) for row in values]
 
     def write(self, statements: Sequence[tuple[str, Params]]) -> None:
-        with self._lock, self._changing():
+        changed = frozenset().union(*(changed_by(query) for query, _ in statements))
+        with self._lock, self._changing(changed):
             self._transaction(statements)
 
     def init_schema(self) -> None:
-        with self._lock, self._changing():
+        with self._lock, self._changing(frozenset({EVERYTHING})):
             for statement in embedded_ddl():
                 self._execute(statement)
 
@@ -126,7 +138,7 @@ class EmbeddedBackend:
         label = ident(node_type.label)
         if bulk:
             table = _arrow(rows, node_type.properties)
-            with self._lock, self._changing(), self._writing_tables():
+            with self._lock, self._changing(label), self._writing_tables():
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
             return
         # Set only the properties the rows carry: a partial file updates what it holds.
@@ -134,7 +146,7 @@ class EmbeddedBackend:
         others = [p for p in node_type.properties if p is not key and p.name in rows[0]]
         given = _arrow(rows, [key, *others])
         find = "LOAD FROM $rows MATCH (n:" + label + " {" + ident(key.name) + ": c0}) "
-        with self._lock, self._changing(), self._writing_tables():
+        with self._lock, self._changing(label), self._writing_tables():
             now = self._execute(
                 find + "RETURN c0" + "".join(", n." + ident(p.name) for p in others),
                 {"rows": _numbered(given.select([0]))},
@@ -155,11 +167,11 @@ class EmbeddedBackend:
             return
         if bulk:
             tables = [(a, b, _arrow(rows, _rel_columns(rel_type))) for a, b, rows in work]
-            with self._lock, self._changing(), self._writing_tables():
+            with self._lock, self._changing(rel_type.type), self._writing_tables():
                 for a, b, table in tables:
                     self._copy_rels(rel_type, a, b, table)
             return
-        with self._lock, self._changing(), self._writing_tables():
+        with self._lock, self._changing(rel_type.type), self._writing_tables():
             for a, b, rows in work:
                 self._merge_rels(rel_type, a, b, rows)
 
@@ -282,15 +294,18 @@ class EmbeddedBackend:
             raise from_ladybug(exc) from exc
 
     @contextlib.contextmanager
-    def _changing(self) -> Iterator[None]:
-        """A write: the version moves on as it starts and again when it ends, committed or
-        not (a failed write may have run statements before the one that failed). It is odd
-        while a write is under way: rows read then may be from before or after it."""
+    def _changing(self, changed: str | frozenset[str]) -> Iterator[None]:
+        """A write of the labels or types `changed`: the version moves on as it starts and
+        again when it ends, committed or not (a failed write may have run statements before
+        the one that failed). It is odd while a write is under way: rows read then may be
+        from before or after it."""
         self.version += 1
         try:
             yield
         finally:
             self.version += 1
+            for name in {changed} if isinstance(changed, str) else changed:
+                self._changed[name] = self.version
 
     @contextlib.contextmanager
     def _writing_tables(self) -> Iterator[None]:

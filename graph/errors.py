@@ -32,8 +32,9 @@ def from_ladybug(exc: Exception) -> GraphError:
         return QueryTimeout("the query ran past its time limit and was interrupted")
     if "Lock is held" in message or "Could not set lock" in message:
         return BackendUnavailable(
-            f"{message} — another process has the database open for writing; "
-            "stop it (or open this one read-only) and try again"
+            f"{message} — another process has the database open for writing (a running "
+            "`govgraph serve`, which owns the store while it runs, or another load): stop it "
+            "and try again"
         )
     if message.startswith(("Parser exception", "Binder exception")):
         return BadQuery(message)

@@ -12,10 +12,12 @@ element of one list parameter on its own, naming the element in one column: its 
 per element, and only the elements not asked about before are read. Two disputes in one town
 share the town's center, committees and court, so the second reads only its own grids.
 
-Kept rows are valid while the backend's `version` (graph.backend) stays the same: the embedded
-store moves it on with every write of its process, and no other process can change what it
-reads. A query that read the version before a write neither takes kept rows nor keeps its own
-once a later version has been seen. A backend without a version (Neo4j, which other clients
+Kept rows are valid while nothing the query reads has changed: the embedded store stamps each
+label and type with the version of the last write of its process that changed it
+(`EmbeddedBackend.stamp`, `graph.labels`), and no other process can change what it reads. So
+a dispute's event, which changes disputes and their log, leaves the ladders, teams and pools
+kept. Rows read under a stamp that has moved on since are neither taken nor kept; nothing is
+kept while a write is under way. A backend without a version (Neo4j, which other clients
 write to unseen) is read every time. Rows are shared between callers: treat them as
 read-only.
 """
@@ -31,57 +33,50 @@ from typing import Any
 from cachetools import LRUCache
 
 from graph.backend import Backend, Row
-from queries.library import run
+from graph.labels import read_by
+from queries.library import dialect_of, get_query, run
 
 MAX_ROWS = 100_000  # rows kept per backend (about 1 KB each); the least recent go first
 
 
 class _Kept:
-    """One backend's kept rows, at the latest version of its graph seen."""
+    """One backend's kept rows, each with the stamp of what its query read when it was read."""
 
     def __init__(self) -> None:
-        self.version: Any = None
-        self.rows: LRUCache[Hashable, list[Row]] = LRUCache(MAX_ROWS, getsizeof=_size)
+        self.rows: LRUCache[Hashable, tuple[int, list[Row]]] = LRUCache(MAX_ROWS, getsizeof=_size)
         self.lock = threading.Lock()
 
-    def _see(self, version: Any) -> bool:
-        """Move on to `version` if it is newer (dropping every row); whether it is the
-        current one. A caller that read the version before a write another thread has seen
-        the end of is behind: it neither takes nor keeps rows."""
-        if self.version is None or version > self.version:
-            self.rows.clear()
-            self.version = version
-        return bool(version == self.version)
-
-    def get(self, version: Any, key: Hashable) -> list[Row] | None:
+    def get(self, stamp: int, key: Hashable) -> list[Row] | None:
         with self.lock:
-            return self.rows.get(key) if self._see(version) else None
+            found = self.rows.get(key)
+        return found[1] if found is not None and found[0] == stamp else None
 
-    def put(self, version: Any, key: Hashable, rows: list[Row]) -> None:
+    def put(self, stamp: int, key: Hashable, rows: list[Row]) -> None:
         with self.lock:
-            if self._see(version) and len(rows) <= MAX_ROWS:
-                self.rows[key] = rows
+            if len(rows) <= MAX_ROWS:
+                self.rows[key] = (stamp, rows)
 
 
 _kept: weakref.WeakKeyDictionary[Any, _Kept] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
-def _size(rows: list[Row]) -> int:
-    return max(1, len(rows))
+def _size(entry: tuple[int, list[Row]]) -> int:
+    return max(1, len(entry[1]))
 
 
-def _store(backend: Backend) -> tuple[_Kept, Any] | None:
-    """The backend's kept rows and its version now (read before the query it is for), or
-    None when it has no version."""
+def _store(backend: Backend, name: str) -> tuple[_Kept, int] | None:
+    """The backend's kept rows and the stamp of what the query `name` reads, now (taken
+    before the query runs), or None when the backend keeps no stamps."""
     version = getattr(backend, "version", None)
-    if version is None or (isinstance(version, int) and version % 2):
+    stamp = getattr(backend, "stamp", None)
+    if version is None or stamp is None or (isinstance(version, int) and version % 2):
         return None  # no version, or a write under way (graph.embedded)
     with _kept_lock:
         kept = _kept.get(backend)
         if kept is None:
             kept = _kept[backend] = _Kept()
-    return kept, version
+    return kept, int(stamp(read_by(get_query(name, dialect_of(backend)).text)))
 
 
 def frozen(value: Any) -> Hashable:
@@ -98,15 +93,15 @@ def frozen(value: Any) -> Hashable:
 
 def run_kept(backend: Backend, name: str, **params: Any) -> list[Row]:
     """`queries.library.run`, with the rows kept for the same parameters."""
-    found = _store(backend)
+    found = _store(backend, name)
     if found is None:
         return run(backend, name, **params)
-    kept, version = found
+    kept, stamp = found
     key = (name, frozen(params))
-    rows = kept.get(version, key)
+    rows = kept.get(stamp, key)
     if rows is None:
         rows = run(backend, name, **params)
-        kept.put(version, key, rows)
+        kept.put(stamp, key, rows)
     return list(rows)
 
 
@@ -116,19 +111,19 @@ def run_each(backend: Backend, name: str, by: str, column: str, **params: Any) -
     elements not asked about before (with the same other parameters) are read. The rows come
     grouped by element, in the order of `params[by]`."""
     elements = list(dict.fromkeys(params[by]))
-    found = _store(backend)
+    found = _store(backend, name)
     if found is None:
         return run(backend, name, **params)
-    kept, version = found
+    kept, stamp = found
     others = frozen({k: v for k, v in params.items() if k != by})
     keys = {e: (name, others, frozen(e)) for e in elements}
-    have = {e: kept.get(version, keys[e]) for e in elements}
+    have = {e: kept.get(stamp, keys[e]) for e in elements}
     missing = [e for e in elements if have[e] is None]
     if missing:
         read: dict[Any, list[Row]] = {e: [] for e in missing}
         for row in run(backend, name, **{**params, by: missing}):
             read[row[column]].append(row)
         for e in missing:
-            kept.put(version, keys[e], read[e])
+            kept.put(stamp, keys[e], read[e])
             have[e] = read[e]
     return [row for e in elements for row in have[e] or []]

@@ -114,9 +114,16 @@ class EventStore:
     def state(self, dispute: str) -> DisputeState | None:
         return replay(self.log(dispute))
 
-    def logs(self) -> dict[str, tuple[Event, ...]]:
-        """Every dispute's log (the timers and the measures read them all)."""
-        rows = self.backend.read("MATCH (e:DisputeEvent)" + _RETURN + " ORDER BY dispute, version")
+    def logs(self, where: str = "", params: Params | None = None) -> dict[str, tuple[Event, ...]]:
+        """Every dispute's log (the timers and the measures read them all), or those of the
+        disputes `d` for which the condition `where` holds (a work queue's scope)."""
+        rows = self.backend.read(
+            "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent)"
+            + (" WHERE " + where if where else "")
+            + _RETURN
+            + " ORDER BY dispute, version",
+            params or {},
+        )
         out: dict[str, list[Event]] = {}
         for row in rows:
             out.setdefault(row["dispute"], []).append(from_row(row))

@@ -50,3 +50,8 @@ def prop(owner: str, name: str) -> Any:
 def resolver(description: str) -> Callable[[F], F]:
     """`@strawberry.field(description=…)`, typed."""
     return cast(Callable[[F], F], strawberry.field(description=description))
+
+
+def mutation(description: str) -> Callable[[F], F]:
+    """`@strawberry.mutation(description=…)`, typed."""
+    return cast(Callable[[F], F], strawberry.mutation(description=description))

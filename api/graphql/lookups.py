@@ -8,7 +8,6 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
-from api.auth import Role
 from api.graphql.context import Info
 from api.graphql.errors import UserError
 from api.graphql.fields import resolver
@@ -47,22 +46,8 @@ async def _lookup(info: Info, cls: type[N], key: str) -> N:
     return cls(**shown)
 
 
-@strawberry.type(description="Who the API takes the caller to be.")
-class Me:
-    role: str = strawberry.field(description="viewer, mediator, researcher or admin.")
-    scope: str | None = strawberry.field(
-        description="A mediator's jurisdiction: the division-code prefix inside which they see "
-        "personal data in full."
-    )
-
-
 @strawberry.type(description="Lookups by key.")
 class NodeLookups:
-    @resolver("Who the API takes the caller to be, from their token.")
-    def me(self, info: Info) -> Me:
-        caller = info.context.caller
-        return Me(role=Role(caller.role).value, scope=caller.scope)
-
     @resolver("The unit with this 12-digit division code.")
     async def unit(self, info: Info, code: Code) -> Unit | None:
         return await _lookup(info, Unit, code)

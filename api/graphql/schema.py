@@ -21,11 +21,17 @@ from api.graphql.headline import HeadlineQueries
 from api.graphql.limits import extensions
 from api.graphql.lists import NodeLists
 from api.graphql.lookups import NodeLookups
+from api.graphql.workflow import WorkflowMutations, WorkflowQueries
 from api.settings import Settings
 
 
-@strawberry.type(description="The graph of grid-based social governance, read-only.")
-class Query(NodeLookups, NodeLists, HeadlineQueries):
+@strawberry.type(description="The graph of grid-based social governance.")
+class Query(NodeLookups, NodeLists, HeadlineQueries, WorkflowQueries):
+    pass
+
+
+@strawberry.type(description="The life of a dispute: report it, act on it (docs/workflow.md).")
+class Mutation(WorkflowMutations):
     pass
 
 
@@ -37,7 +43,11 @@ class Schema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema, with the limits and error masking `settings` ask for (none without)."""
-    return Schema(query=Query, extensions=extensions(settings) if settings is not None else [])
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions(settings) if settings is not None else [],
+    )
 
 
 def sdl() -> str:

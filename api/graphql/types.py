@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
@@ -41,6 +41,9 @@ from api.graphql.enums import (
 )
 from api.graphql.fields import prop, resolver
 from api.privacy import Revealed
+
+if TYPE_CHECKING:
+    from api.graphql.workflow import DisputeWorkflow
 from graph.schema import DISPUTE_STEPS, GRID_ROLES, SCHEMA
 
 
@@ -415,6 +418,17 @@ class Dispute:
         ]
         parties += [DisputeParty(party=Organisation(**o), side=t["side"]) for t, o in orgs]
         return parties
+
+    @resolver(
+        "Its workflow, derived from its log: state, version, holder, clocks, log and what "
+        "this caller may do now. Null for a dispute loaded without a log."
+    )
+    async def workflow(
+        self, info: Info
+    ) -> Annotated[DisputeWorkflow, strawberry.lazy("api.graphql.workflow")] | None:
+        from api.graphql.workflow import dispute_workflow
+
+        return await dispute_workflow(info, self.id)
 
     @resolver("Who handled it at which step (HANDLED), in order.")
     async def handling(self, info: Info) -> list[HandlingStep]:

@@ -9,7 +9,7 @@ from api.app import create_app
 from api.auth import create_token
 from api.settings import Settings
 from graph.embedded import EmbeddedBackend
-from graph.errors import BackendUnavailable, GraphError
+from graph.errors import BackendUnavailable
 from graph.schema import SCHEMA
 
 pytestmark = pytest.mark.anyio
@@ -48,17 +48,18 @@ def _graph_file(path):
     graph.close()
 
 
-async def test_the_lifespan_opens_the_graph_read_only_and_closes_it(tmp_path):
+async def test_the_lifespan_owns_the_graph_read_write_and_closes_it(tmp_path):
     db = tmp_path / "g.lbdb"
     _graph_file(db)
     app = create_app(settings(tmp_path, db=str(db)))
     async with serving(app) as client:
         health = await client.get("/healthz")
         answer = await client.post("/graphql", json={"query": "{ units { items { name } } }"})
-        with pytest.raises(GraphError):
-            app.state.backend.write([("CREATE (:Domain {code: 'x', name: 'y'})", {})])
+        app.state.backend.write([("CREATE (:Domain {code: 'x', name: '新类'})", {})])
+        after = await client.post("/graphql", json={"query": '{ domain(code: "x") { name } }'})
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
     assert answer.json() == {"data": {"units": {"items": [{"name": "嘉善县"}]}}}
+    assert after.json() == {"data": {"domain": {"name": "新类"}}}
     assert app.state.backend is None
     EmbeddedBackend(db).close()  # closed: the store opens for writing again
 

@@ -1,4 +1,4 @@
-"""`serve` with several workers: each process opens the graph read-only and answers."""
+"""`serve`: one process owns the embedded store read-write; a load beside it is refused."""
 
 import os
 import socket
@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.app import settings_environment
 from api.settings import Settings
@@ -37,54 +38,66 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return [int(p) for p in found.stdout.split()]
+def test_several_workers_on_the_embedded_store_are_refused(tmp_path):
+    from api.app import SeveralWriters, serve
+
+    settings = Settings(_env_file=None, db=str(tmp_path / "g.lbdb"), workers=2)
+    with pytest.raises(SeveralWriters, match="owned by one server process"):
+        serve(settings)
 
 
-def _listens(pid: int) -> bool:
-    """Whether the process has the graph open: a worker does, uvicorn's supervisor does not."""
-    try:
-        return any(
-            os.readlink(f"/proc/{pid}/fd/{fd}").endswith("g.lbdb")
-            for fd in os.listdir(f"/proc/{pid}/fd")
-        )
-    except OSError:
-        return False
-
-
-def test_two_workers_each_open_the_graph_and_answer(tmp_path, examples_graph):
-    db = examples_graph.path
-    examples_graph.close()  # the workers open it read-only
+def start_server(db: Path, tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`serve` on `db` in a process of its own; its base URL once it answers."""
     port = _free_port()
-    settings = Settings(
-        _env_file=None, db=str(db), port=port, workers=2, tokens=str(tmp_path / "t.json")
-    )
+    settings = Settings(_env_file=None, db=str(db), port=port, tokens=str(tmp_path / "t.json"))
     env = {**os.environ, **settings_environment(settings)}
     code = (
         "from api.app import serve; from api.settings import Settings; "
         "serve(Settings(), log_level='warning')"
     )
     server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=5).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    raise AssertionError("the server did not answer within 60 s")
+
+
+def test_a_load_beside_a_running_server_is_refused_and_the_server_goes_on(
+    tmp_path, examples_graph, write_csv
+):
+    db = examples_graph.path
+    examples_graph.close()
+    server, url = start_server(db, tmp_path)
     try:
-        answers = []
-        deadline = time.monotonic() + 60
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            while time.monotonic() < deadline and len(answers) < 20:
-                try:
-                    response = client.post(
-                        "/graphql", json={"query": '{ grid(id: "330421001001-G01") { name } }'}
-                    )
-                except httpx.TransportError:
-                    time.sleep(0.2)
-                    continue
-                answers.append(response.json())
-            serving = [p for p in _children(server.pid) if _listens(p)]
-            while len(serving) < 2 and time.monotonic() < deadline:  # one may still start
-                time.sleep(0.2)
-                serving = [p for p in _children(server.pid) if _listens(p)]
-        assert answers == [{"data": {"grid": {"name": "日晖社区第一网格"}}}] * 20
-        assert len(serving) == 2
+        people = write_csv(
+            "more.people.csv",
+            [
+                ["id", "name", "gender", "id_number", "mobile", "profession"],
+                ["JS-P-9999", "新来者", "male", "", "", ""],
+            ],
+        )
+        env = {**os.environ, "GOVGRAPH_DB": str(db)}
+        loaded = subprocess.run(
+            [str(Path(sys.executable).with_name("govgraph")), "load", str(people), "--no-progress"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert loaded.returncode == 2
+        assert "a running `govgraph serve`, which owns the store while it runs" in loaded.stderr
+        answer = httpx.post(
+            url + "/graphql", json={"query": '{ grid(id: "330421001001-G01") { name } }'}
+        ).json()
+        assert answer == {"data": {"grid": {"name": "日晖社区第一网格"}}}
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -10,11 +10,15 @@ from queries.library import get_query
 
 class Store:
     """A stand-in backend: answers `grid_teams` with two rows per grid, and records
-    each read's grids. `version` as the embedded store has it (None: like Neo4j)."""
+    each read's grids. `version` as the embedded store has it (None: like Neo4j); every
+    write changes everything it reads (its `stamp` is the version)."""
 
     def __init__(self, version=0):
         self.version = version
         self.asked = []
+
+    def stamp(self, labels):
+        return self.version
 
     def read(self, query, params=None):
         assert query == get_query(self.query_name).text
@@ -137,20 +141,56 @@ def test_a_ladder_read_after_a_write_shows_the_write(examples_graph):
     assert names() != before
 
 
-def test_a_read_begun_before_a_write_neither_takes_nor_keeps_rows():
-    """Two threads: one saw the version before a write, the other after. The late rows of
-    the first must not stand for the new version, nor the kept ones answer the first."""
+def test_a_read_begun_before_a_write_does_not_answer_after_it():
+    """Two threads: one took the stamp before a write, the other after. The late rows of
+    the first are kept under the old stamp, so they never answer the new one."""
     from queries.cache import _store
 
     store = Store(version=4)
-    kept, version = _store(store)
-    kept.put(version, "k", [{"old": True}])
-    assert kept.get(6, "k") is None  # a newer version drops them
+    kept, stamp = _store(store, "grid_teams")
+    assert stamp == 4
     kept.put(4, "k", [{"old": True}])  # a read begun at 4, finished after the write
     assert kept.get(6, "k") is None
-    assert kept.get(4, "k") is None  # behind: reads the store itself
     kept.put(6, "k", [{"new": True}])
     assert kept.get(6, "k") == [{"new": True}]
+
+
+def test_a_dispute_write_leaves_the_kept_ladder_kept(examples_graph):
+    """On the embedded store: a dispute's event changes disputes and their log, not what a
+    ladder reads, so the ladder is not read again; a write to a center is."""
+    from queries.escalation import escalation_path
+    from queries.library import named_queries
+
+    class Recording:
+        def __init__(self, backend):
+            self.backend, self.names = backend, []
+            self._by_text = {q.text: name for name, q in named_queries().items()}
+
+        def __getattr__(self, name):
+            return getattr(self.backend, name)
+
+        def read(self, query, params=None):
+            self.names.append(self._by_text.get(query, "?"))
+            return self.backend.read(query, params)
+
+    graph = Recording(examples_graph)
+    grid, day = "330421001001-G01", date(2021, 6, 1)
+    escalation_path(graph, grid_id=grid, as_of=day)
+    graph.names.clear()
+    examples_graph.write(
+        [
+            (
+                "MATCH (d:Dispute) WITH d ORDER BY d.id LIMIT 1 SET d.status = $s",
+                {"s": "handling"},
+            ),
+            ("CREATE (e:DisputeEvent {id: $id})", {"id": "x#1"}),
+        ]
+    )
+    escalation_path(graph, grid_id=grid, as_of=day)
+    assert "grid_step" not in graph.names and "ladder_unit_bodies" not in graph.names
+    examples_graph.write([("MATCH (c:Center) SET c.windows = 1", {})])
+    escalation_path(graph, grid_id=grid, as_of=day)
+    assert "ladder_unit_bodies" in graph.names
 
 
 def test_a_result_larger_than_the_cache_is_returned_not_kept(monkeypatch):
@@ -158,7 +198,7 @@ def test_a_result_larger_than_the_cache_is_returned_not_kept(monkeypatch):
     import queries.cache as cache
 
     store = Store()
-    kept, _ = cache._store(store)
+    kept, _ = cache._store(store, "grid_teams")
     monkeypatch.setattr(kept, "rows", cache.LRUCache(1, getsizeof=cache._size))
     monkeypatch.setattr(cache, "MAX_ROWS", 1)
     for _ in range(2):

@@ -25,6 +25,9 @@ class Recording:
     def version(self):
         return self.backend.version
 
+    def stamp(self, labels):
+        return self.backend.stamp(labels)
+
     def read(self, query, params=None):
         self.names.append(self._by_text.get(query, "?"))
         return self.backend.read(query, params)

@@ -1,0 +1,650 @@
+"""The dispute workflow in GraphQL: `me`, `workQueue`, `queueChanges`, `Dispute.workflow`, and
+the mutations `reportDispute` and `actOnDispute` (docs/page.md, phase 2; docs/workflow.md).
+
+A mutation takes one input object with `expectedVersion` and `idempotencyKey` and returns a
+payload: the dispute, the event appended (on a replay, the first one) and typed `userErrors`
+(`WorkflowProblem`: STALE_VERSION, WRONG_ROLE, OUT_OF_SCOPE, NOT_ALLOWED_IN_STATE,
+REASON_MISSING…). Rule violations are data, never GraphQL errors. Every mutation, accepted or
+refused, is written to the audit log (api/audit.py).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime
+from typing import Annotated, Any, cast
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+
+from api import acting, queue
+from api.audit import AuditRecord
+from api.graphql.context import Info
+from api.graphql.enums import DisputeChannel, DisputeOutcome, SettledLevel, Warning
+from api.graphql.errors import UserError as GraphQLUserError
+from api.graphql.fields import mutation, resolver
+from api.graphql.headline import NodeRef
+from api.graphql.types import Dispute
+from graph.schema import SCHEMA
+from queries.flow_rules import ACTIONS
+from workflow.clocks import Clock as DomainClock
+from workflow.model import Event, Problem, Ref, Refusal
+from workflow.state import replay
+from workflow.store import EventStore
+
+WorkflowProblem = strawberry.enum(
+    Problem, name="WorkflowProblem", description="Why a request was refused (workflow.model)."
+)
+WorkflowAction: Any = strawberry.enum(
+    cast(Any, enum.Enum)("WorkflowAction", {a.upper(): a for a in ACTIONS if a != "report"}),
+    description="An action on a dispute after its report (docs/workflow.md).",
+)
+
+
+@strawberry.enum(description="Which work queue: see docs/workflow.md.")
+class QueueView(enum.Enum):
+    MINE = "MINE"
+    UNIT = "UNIT"
+    CLAIMABLE = "CLAIMABLE"
+    APPROACHING = "APPROACHING"
+    OVERDUE = "OVERDUE"
+    ALL = "ALL"
+
+
+@strawberry.enum(description="A dispute between parties, or an event (部件/事件).")
+class DisputeKind(enum.Enum):
+    DISPUTE = "dispute"
+    EVENT = "event"
+
+
+@strawberry.type(description="A rule the request broke: its code, what and why, the field.")
+class WorkflowError:
+    code: WorkflowProblem  # type: ignore[valid-type]
+    message: str
+    field: str | None
+
+
+@strawberry.type(description="One entry of an action's data, as text.")
+class KeyValue:
+    key: str
+    value: str
+
+
+@strawberry.type(description="One record of a dispute's append-only log.")
+class WorkflowEvent:
+    version: int
+    at: datetime
+    actor: NodeRef
+    role: str
+    acts_for: NodeRef | None
+    action: str
+    from_state: str
+    to_state: str
+    targets: list[NodeRef]
+    reason: str | None
+    data: list[KeyValue]
+
+
+@strawberry.type(description="An open step's clock, computed from the log now.")
+class Clock:
+    name: str
+    who: NodeRef | None
+    status: str = strawberry.field(description="within, approaching, breached or paused.")
+    start: datetime
+    due: datetime | None
+    pre_breach: datetime | None
+    limit: int
+    unit: str = strawberry.field(description="hours, working_days or days.")
+    limit_source: str
+    remaining_minutes: int = strawberry.field(description="Counted time left, never negative.")
+    overdue_minutes: int = strawberry.field(description="Counted time past due, never negative.")
+
+
+@strawberry.type(description="A request waiting for approval: an extension, a bounce, parking.")
+class PendingRequest:
+    action: str
+    version: int
+    by: NodeRef
+    at: datetime
+
+
+@strawberry.type(description="How often the dispute was handed on.")
+class WorkflowCounts:
+    assignments: int
+    bounces: int
+    escalations: int
+    reopens: int
+    extensions: int
+    whistles: int
+
+
+@strawberry.type(description="A dispute's workflow, derived from its log.")
+class DisputeWorkflow:
+    state: str
+    version: int
+    kind: str
+    warning: Warning | None
+    holder: NodeRef | None
+    clocks: list[Clock]
+    pending: list[PendingRequest]
+    counts: WorkflowCounts
+    outcome: DisputeOutcome | None
+    settled_level: SettledLevel | None
+    log: list[WorkflowEvent]
+    allowed_actions: list[str] = strawberry.field(
+        description="What this caller may do now: the actions whose checks of role, standing, "
+        "state and kind pass (their inputs are checked when taken)."
+    )
+
+
+@strawberry.type(description="What a mutation did: the dispute, its event, or why not.")
+class DisputePayload:
+    dispute: Dispute | None
+    event: WorkflowEvent | None
+    user_errors: list[WorkflowError]
+    replayed: bool = strawberry.field(
+        description="True when the idempotency key was used before: the first event is "
+        "returned and nothing was applied."
+    )
+
+
+@strawberry.type(description="One row of a work queue.")
+class QueueRow:
+    dispute: Dispute
+    state: str
+    version: int
+    warning: Warning | None
+    holder: NodeRef | None
+    clock: Clock | None = strawberry.field(description="The open clock with least time left.")
+    bounces: int
+
+
+@strawberry.type(description="A work queue, least working time left first.")
+class QueuePage:
+    items: list[QueueRow]
+    total_count: int
+    cursor: str = strawberry.field(description="Pass to queueChanges to learn what changed.")
+
+
+@strawberry.type(description="What changed in the queue since a cursor.")
+class QueueChanges:
+    rows: list[QueueRow]
+    removed: list[strawberry.ID] = strawberry.field(description="Disputes closed since.")
+    cursor: str
+
+
+@strawberry.type(description="Who the API takes the caller to be, and who they act as.")
+class Me:
+    role: str = strawberry.field(description="viewer, mediator, researcher or admin.")
+    scope: str | None = strawberry.field(
+        description="A mediator's jurisdiction: the division-code prefix inside which they see "
+        "personal data in full."
+    )
+    person: NodeRef | None
+    acts_for: NodeRef | None
+    workflow_role: str | None
+
+
+@strawberry.input(description="A new party, validated as the loaders validate people.")
+class NewPartyInput:
+    name: str
+    id_number: str | None = None
+    mobile: str | None = None
+    gender: str | None = None
+
+
+@strawberry.input(description="A report: what, where, by which channel, and the parties.")
+class ReportDisputeInput:
+    idempotency_key: str
+    kind: DisputeKind
+    title: str
+    place: strawberry.ID = strawberry.field(description="A grid or micro-grid id.")
+    channel: DisputeChannel
+    category: str | None = strawberry.field(
+        default=None, description="A domain's code or Chinese name."
+    )
+    list_item: strawberry.ID | None = None
+    description: str | None = None
+    receiver: str | None = strawberry.field(
+        default=None, description="Label:key of the receiving center or grid team."
+    )
+    parties: list[str] = strawberry.field(
+        default_factory=list, description="Existing parties, Person:key or Organisation:key."
+    )
+    new_parties: list[NewPartyInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="An action on a dispute at the version the caller last saw.")
+class ActOnDisputeInput:
+    dispute_id: strawberry.ID
+    action: WorkflowAction
+    expected_version: int
+    idempotency_key: str
+    targets: list[str] = strawberry.field(
+        default_factory=list, description="Label:key, e.g. Department:dept-330421-health."
+    )
+    reason: str | None = None
+    days: int | None = None
+    outcome: DisputeOutcome | None = None
+    settled_level: SettledLevel | None = None
+    rating: int | None = None
+    urgent: bool | None = None
+    tough: bool | None = None
+    request: int | None = None
+    cause: str | None = None
+    satisfied: bool | None = None
+    carried_out: bool | None = None
+    result: str | None = None
+
+
+def _describe(cls: type, **descriptions: str) -> None:
+    """Describe the fields of a strawberry type by their Python names."""
+    for f in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if f.python_name in descriptions:
+            f.description = descriptions[f.python_name]
+
+
+_describe(
+    DisputeWorkflow,
+    state="The state: new, reported, accepted, dispatched, open, handling, parked, fed_back, "
+    "closed.",
+    version="How many events its log holds: pass it as expectedVersion.",
+    kind="dispute or event.",
+    warning="Its risk colour (三色预警), graded at the report.",
+    holder="Who holds it now.",
+    clocks="Its open steps' clocks, computed now.",
+    pending="Requests waiting for approval.",
+    counts="How often it was handed on.",
+    outcome="How it ended, once closed.",
+    settled_level="The level it was settled at.",
+    log="Its events, in order of version.",
+)
+_describe(
+    Clock,
+    name="accept, sign, arrive, handle, supervise, whistle_signed, whistle_contacted, "
+    "whistle_arrived or call_back.",
+    who="Who must act.",
+    start="When the clock started.",
+    due="When it falls due (null while paused).",
+    pre_breach="When it starts approaching.",
+    limit="The allowance, in `unit`.",
+    limit_source="Where the allowance comes from (a rule or a list item).",
+)
+_describe(
+    PendingRequest,
+    action="request_extension, bounce or park.",
+    version="The version of the request: pass it as `request` to approve or refuse it.",
+    by="The unit that asked.",
+    at="When it asked.",
+)
+_describe(
+    WorkflowCounts,
+    assignments="New holders given by dispatch, claim, order, escalation, bounce, reopen.",
+    bounces="Bounces (退单) that took effect.",
+    escalations="Escalations, by hand or by the timers.",
+    reopens="Reopens.",
+    extensions="Extensions approved.",
+    whistles="Whistles (吹哨).",
+)
+_describe(
+    WorkflowEvent,
+    version="Its version: 1 for the report, then one more per event.",
+    at="When it was appended (China time).",
+    actor="The person (or System) who acted.",
+    role="The workflow role they acted in.",
+    acts_for="The unit they acted for.",
+    action="The action.",
+    from_state="The state before.",
+    to_state="The state after.",
+    targets="The actors it named (the new holder, the summoned departments).",
+    reason="The reason given.",
+    data="The action's data (limits with their sources, outcome, rating…), as text.",
+)
+_describe(KeyValue, key="The name.", value="The value, as text (JSON for a non-text value).")
+_describe(
+    Me,
+    person="The person the token acts as in the workflow.",
+    acts_for="The unit they act for.",
+    workflow_role="Their workflow role (grid_worker, dispatcher, department…).",
+)
+_describe(QueuePage, items="The rows, least time left first.", total_count="Rows in the view.")
+_describe(
+    QueueRow,
+    dispute="The dispute.",
+    state="Its state.",
+    version="Its version.",
+    warning="Its risk colour.",
+    holder="Who holds it.",
+    bounces="Bounces that took effect.",
+)
+_describe(QueueChanges, rows="The open rows that changed.", cursor="The cursor to pass next.")
+_describe(
+    DisputePayload,
+    dispute="The dispute after the action (null when refused).",
+    event="The event appended (on a replay, the first one).",
+    user_errors="The rules the request broke (empty when it was taken).",
+)
+_describe(
+    WorkflowError,
+    code="What was wrong.",
+    message="What and why, in words.",
+    field="The input field at fault, if one is.",
+)
+
+View = Annotated[QueueView, strawberry.argument(description="Which queue.")]
+Within = Annotated[
+    str | None,
+    strawberry.argument(description="A division prefix; default the caller's scope."),
+]
+First = Annotated[int, strawberry.argument(description="How many rows, 1 to 500.")]
+Since = Annotated[str, strawberry.argument(description="A cursor from workQueue or queueChanges.")]
+ReportInput = Annotated[ReportDisputeInput, strawberry.argument(description="The report.")]
+ActInput = Annotated[ActOnDisputeInput, strawberry.argument(description="The action.")]
+
+
+# -- building the answers --------------------------------------------------------------------
+
+
+async def _refs(info: Info, refs: list[Ref]) -> dict[Ref, NodeRef]:
+    """Each ref with its name, a person's as this caller may see it."""
+    out: dict[Ref, NodeRef] = {}
+    by_label: dict[str, list[str]] = {}
+    for r in refs:
+        by_label.setdefault(r.kind, []).append(r.id)
+    for label, keys in by_label.items():
+        names: dict[str, str] = {}
+        if label in {n.label for n in SCHEMA.nodes}:
+            node = SCHEMA.node(label)
+            name = "title" if label == "Dispute" else "name"
+            rows = await info.context.read(
+                "MATCH (n:"
+                + label
+                + ") WHERE n."
+                + node.key
+                + " IN $keys RETURN n."
+                + node.key
+                + " AS "
+                + node.key
+                + ", n."
+                + name
+                + " AS "
+                + name,
+                {"keys": sorted(set(keys))},
+            )
+            shown = await info.context.reveal(label, rows)
+            names = {str(r[node.key]): str(r[name] or "") for r in shown}
+        for key in keys:
+            out[Ref(label, key)] = NodeRef(
+                label=label, key=strawberry.ID(key), name=names.get(key, "")
+            )
+    return out
+
+
+def _clock(c: DomainClock, refs: dict[Ref, NodeRef]) -> Clock:
+    return Clock(
+        name=c.name,
+        who=refs.get(c.who) if c.who else None,
+        status=c.status,
+        start=c.start,
+        due=c.due,
+        pre_breach=c.pre_breach,
+        limit=c.limit.amount,
+        unit=c.limit.unit.value,
+        limit_source=c.limit_source,
+        remaining_minutes=int(c.remaining.total_seconds() // 60),
+        overdue_minutes=int(c.overdue.total_seconds() // 60),
+    )
+
+
+def _event(e: Event, refs: dict[Ref, NodeRef]) -> WorkflowEvent:
+    return WorkflowEvent(
+        version=e.version,
+        at=e.at,
+        actor=refs[e.actor],
+        role=e.role,
+        acts_for=refs.get(e.unit) if e.unit else None,
+        action=e.action,
+        from_state=e.from_state,
+        to_state=e.to_state,
+        targets=[refs[t] for t in e.targets],
+        reason=e.reason,
+        data=[
+            KeyValue(key=k, value=v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+            for k, v in sorted(e.data.items())
+        ],
+    )
+
+
+def _event_refs(e: Event) -> list[Ref]:
+    return [e.actor, *([e.unit] if e.unit else []), *e.targets]
+
+
+async def _dispute(info: Info, key: str) -> Dispute | None:
+    row = await info.context.loaders.node("Dispute").load(key)
+    if row is None:
+        return None
+    [shown] = await info.context.reveal("Dispute", [row])
+    return Dispute(**shown)
+
+
+async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
+    """The workflow of dispute `key`; None for a dispute loaded without a log."""
+    backend, caller = info.context.backend, info.context.caller
+    log = await run_in_threadpool(EventStore(backend).log, key)
+    state = replay(log)
+    if state is None:
+        return None
+    now = acting.now_in_china()
+    rows = await run_in_threadpool(queue.rows_of, backend, [state], now)
+    allowed = await run_in_threadpool(acting.allowed_actions, backend, caller, state, now)
+    found = rows[0].clocks
+    wanted = [r for e in log for r in _event_refs(e)]
+    wanted += [c.who for c in found if c.who] + [p.by for p in state.pending]
+    wanted += [state.holder] if state.holder else []
+    refs = await _refs(info, wanted)
+    counts = state.counts
+    return DisputeWorkflow(
+        state=state.state,
+        version=state.version,
+        kind=state.kind,
+        warning=Warning(state.warning) if state.warning else None,
+        holder=refs[state.holder] if state.holder else None,
+        clocks=[_clock(c, refs) for c in found],
+        pending=[
+            PendingRequest(action=p.action, version=p.version, by=refs[p.by], at=p.at)
+            for p in state.pending
+        ],
+        counts=WorkflowCounts(
+            assignments=counts.get("assignments", 0),
+            bounces=counts.get("bounces", 0),
+            escalations=counts.get("escalations", 0),
+            reopens=counts.get("reopens", 0),
+            extensions=counts.get("extensions", 0),
+            whistles=counts.get("whistles", 0),
+        ),
+        outcome=DisputeOutcome(state.outcome) if state.outcome else None,
+        settled_level=SettledLevel(state.settled_level) if state.settled_level else None,
+        log=[_event(e, refs) for e in log],
+        allowed_actions=allowed,
+    )
+
+
+async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
+    wanted = [r.state.holder for r in rows if r.state.holder]
+    wanted += [r.clock.who for r in rows if r.clock and r.clock.who]
+    refs = await _refs(info, wanted)
+    out = []
+    for r in rows:
+        dispute = await _dispute(info, r.state.id)
+        if dispute is None:
+            continue
+        s = r.state
+        out.append(
+            QueueRow(
+                dispute=dispute,
+                state=s.state,
+                version=s.version,
+                warning=Warning(s.warning) if s.warning else None,
+                holder=refs[s.holder] if s.holder else None,
+                clock=_clock(r.clock, refs) if r.clock else None,
+                bounces=s.counts.get("bounces", 0),
+            )
+        )
+    return out
+
+
+async def _payload(
+    info: Info, acted: acting.Acted, what: str, given: dict[str, Any]
+) -> DisputePayload:
+    caller = info.context.caller
+    request = getattr(info.context, "request", None)
+    audit = getattr(getattr(getattr(request, "app", None), "state", None), "audit", None)
+    result = acted.result
+    refused = isinstance(result, Refusal)
+    if audit is not None:
+        who = caller.role.value + (f":{caller.token}" if caller.token else "")
+        record = AuditRecord(
+            who=who,
+            query=what,
+            params={**given, "dispute": acted.dispute, "person": caller.person},
+            outcome="refused" if refused else "accepted",
+            reason="; ".join(e.code.value for e in result.errors)
+            if isinstance(result, Refusal)
+            else "",
+        )
+        await run_in_threadpool(audit.append, record)
+    if isinstance(result, Refusal):
+        errors = [
+            WorkflowError(code=e.code, message=e.message, field=e.field) for e in result.errors
+        ]
+        return DisputePayload(dispute=None, event=None, user_errors=errors, replayed=False)
+    info.context.loaders = type(info.context.loaders)(info.context.read)  # read what was written
+    refs = await _refs(info, _event_refs(result.event))
+    return DisputePayload(
+        dispute=await _dispute(info, acted.dispute),
+        event=_event(result.event, refs),
+        user_errors=[],
+        replayed=result.replayed,
+    )
+
+
+# -- the root fields -------------------------------------------------------------------------
+
+
+def _data(input: ActOnDisputeInput) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in (
+        "days",
+        "rating",
+        "urgent",
+        "tough",
+        "request",
+        "cause",
+        "satisfied",
+        "carried_out",
+        "result",
+    ):
+        value = getattr(input, name)
+        if value is not None:
+            data[name] = value
+    if input.outcome is not None:
+        data["outcome"] = input.outcome.value
+    if input.settled_level is not None:
+        data["settled_level"] = input.settled_level.value
+    return data
+
+
+@strawberry.type
+class WorkflowMutations:
+    @mutation("Report a dispute or an event (发现/上报).")
+    async def report_dispute(self, info: Info, input: ReportInput) -> DisputePayload:
+        backend, caller = info.context.backend, info.context.caller
+        new = [acting.NewParty(p.name, p.id_number, p.mobile, p.gender) for p in input.new_parties]
+        acted = await run_in_threadpool(
+            lambda: acting.report(
+                backend,
+                caller,
+                input.idempotency_key,
+                kind=input.kind.value,
+                title=input.title,
+                place=str(input.place),
+                category=input.category,
+                channel=input.channel.value,
+                list_item=str(input.list_item) if input.list_item else None,
+                description=input.description,
+                receiver=input.receiver,
+                parties=input.parties,
+                new_parties=new,
+            )
+        )
+        given = {"idempotencyKey": input.idempotency_key, "place": str(input.place)}
+        return await _payload(info, acted, "reportDispute", given)
+
+    @mutation(
+        "Take an action on a dispute. A stale expectedVersion is refused "
+        "(STALE_VERSION); an idempotencyKey used before returns the first answer."
+    )
+    async def act_on_dispute(self, info: Info, input: ActInput) -> DisputePayload:
+        backend, caller = info.context.backend, info.context.caller
+        acted = await run_in_threadpool(
+            lambda: acting.act(
+                backend,
+                caller,
+                str(input.dispute_id),
+                input.action.value,
+                input.expected_version,
+                input.idempotency_key,
+                targets=input.targets,
+                reason=input.reason,
+                data=_data(input),
+            )
+        )
+        given = {
+            "action": input.action.value,
+            "expectedVersion": input.expected_version,
+            "idempotencyKey": input.idempotency_key,
+        }
+        return await _payload(info, acted, "actOnDispute", given)
+
+
+@strawberry.type
+class WorkflowQueries:
+    @resolver("Who the token stands for, and who they act as.")
+    async def me(self, info: Info) -> Me:
+        caller = info.context.caller
+        wanted = [Ref("Person", caller.person)] if caller.person else []
+        unit = Ref.parse(caller.unit) if caller.unit else None
+        refs = await _refs(info, wanted + ([unit] if unit else []))
+        return Me(
+            role=caller.role.value,
+            scope=caller.scope,
+            person=refs.get(wanted[0]) if wanted else None,
+            acts_for=refs.get(unit) if unit else None,
+            workflow_role=caller.workflow_role,
+        )
+
+    @resolver("A work queue of open disputes, least working time left first.")
+    async def work_queue(
+        self, info: Info, view: View, within: Within = None, first: First = 50
+    ) -> QueuePage:
+        if not 0 < first <= 500:
+            raise GraphQLUserError("first is between 1 and 500", argument="first")
+        backend, caller = info.context.backend, info.context.caller
+        rows = await run_in_threadpool(queue.work_queue, backend, caller, view.value, within)
+        mark = await run_in_threadpool(queue.cursor, backend)
+        return QueuePage(
+            items=await _queue_rows(info, rows[:first]), total_count=len(rows), cursor=mark
+        )
+
+    @resolver("The queue's rows changed since a cursor (poll it).")
+    async def queue_changes(self, info: Info, since: Since, within: Within = None) -> QueueChanges:
+        backend, caller = info.context.backend, info.context.caller
+        rows, removed, mark = await run_in_threadpool(
+            queue.queue_changes, backend, caller, since, within
+        )
+        return QueueChanges(
+            rows=await _queue_rows(info, rows),
+            removed=[strawberry.ID(i) for i in removed],
+            cursor=mark,
+        )

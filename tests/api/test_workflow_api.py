@@ -1,0 +1,305 @@
+"""The workflow over HTTP: report, act, replays, stale versions, authorisation, the queue, the
+audit, and 20 clients acting on one dispute at once."""
+
+import asyncio
+import json
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.auth import create_token
+from api.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+GRID = "330421001001-G01"
+REPORT = """mutation($input: ReportDisputeInput!) { reportDispute(input: $input) {
+  dispute { id title status } event { version action fromState toState targets { label key } }
+  userErrors { code message field } replayed } }"""
+ACT = """mutation($input: ActOnDisputeInput!) { actOnDispute(input: $input) {
+  dispute { id status } event { version action fromState toState reason }
+  userErrors { code message field } replayed } }"""
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+def app(tmp_path, examples_graph):
+    settings = Settings(
+        _env_file=None,
+        tokens=str(tmp_path / "tokens.json"),
+        audit_log=str(tmp_path / "audit.jsonl"),
+    )
+    app = create_app(settings, backend=examples_graph)
+    path = settings.tokens
+    app.state.test_tokens = {
+        "grid": create_token(
+            path, "viewer", person="JS-P-0002", unit=f"Grid:{GRID}", workflow_role="grid_worker"
+        ),
+        "dispatcher": create_token(
+            path,
+            "mediator",
+            "330421001",
+            person="JS-P-0001",
+            unit="Center:center-330421001",
+            workflow_role="dispatcher",
+        ),
+        "outsider": create_token(
+            path,
+            "mediator",
+            "330402",
+            person="JS-P-0001",
+            unit="Center:center-330421",
+            workflow_role="dispatcher",
+        ),
+        "viewer": create_token(path, "viewer"),
+    }
+    app.state.test_audit = tmp_path / "audit.jsonl"
+    return app
+
+
+@asynccontextmanager
+async def client(app):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as c:
+        yield c
+
+
+async def ask(c, app, who, query, variables=None):
+    token = app.state.test_tokens[who]
+    response = await c.post(
+        "/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def report_input(key, **more):
+    return {
+        "idempotencyKey": key,
+        "kind": "DISPUTE",
+        "title": "手术费用纠纷",
+        "place": GRID,
+        "channel": "APP",
+        "category": "医疗纠纷",
+        "newParties": [{"name": "王小明", "mobile": "13857321840"}],
+        **more,
+    }
+
+
+async def reported(c, app, key="r-1"):
+    data = await ask(c, app, "grid", REPORT, {"input": report_input(key)})
+    payload = data["reportDispute"]
+    assert payload["userErrors"] == [], payload
+    return payload["dispute"]["id"]
+
+
+def act_input(dispute, action, version, key, **more):
+    return {
+        "input": {
+            "disputeId": dispute,
+            "action": action,
+            "expectedVersion": version,
+            "idempotencyKey": key,
+            **more,
+        }
+    }
+
+
+async def test_a_report_is_the_dispute_and_its_first_event(app, examples_graph):
+    async with client(app) as c:
+        bad = await ask(
+            c,
+            app,
+            "grid",
+            REPORT,
+            {"input": report_input("r-0", newParties=[{"name": "李四", "idNumber": "12345"}])},
+        )
+        assert bad["reportDispute"]["dispute"] is None
+        [error] = bad["reportDispute"]["userErrors"]
+        assert (error["code"], error["field"]) == ("INVALID_INPUT", "parties.0.id_number")
+        data = await ask(c, app, "grid", REPORT, {"input": report_input("r-1")})
+        again = await ask(c, app, "grid", REPORT, {"input": report_input("r-1")})
+    payload = data["reportDispute"]
+    dispute = payload["dispute"]["id"]
+    assert dispute.startswith("330421-W")
+    assert payload == {
+        "dispute": {"id": dispute, "title": "（已隐去）", "status": "DISCOVERED"},  # a viewer
+        "event": {
+            "version": 1,
+            "action": "report",
+            "fromState": "new",
+            "toState": "reported",
+            "targets": [{"label": "Grid", "key": GRID}],
+        },
+        "userErrors": [],
+        "replayed": False,
+    }
+    assert again["reportDispute"] == {**payload, "replayed": True}
+    parties = examples_graph.read(
+        "MATCH (p:Person)-[:PARTY_TO]->(:Dispute {id: $d}) RETURN p.name AS name, "
+        "p.mobile AS mobile",
+        {"d": dispute},
+    )
+    assert parties == [{"name": "王小明", "mobile": "13857321840"}]
+
+
+async def test_actions_replays_stale_versions_and_authorisation(app, examples_graph):
+    async with client(app) as c:
+        dispute = await reported(c, app)
+        accept = await ask(c, app, "grid", ACT, act_input(dispute, "ACCEPT", 1, "a-1"))
+        replay = await ask(c, app, "grid", ACT, act_input(dispute, "ACCEPT", 1, "a-1"))
+        stale = await ask(c, app, "grid", ACT, act_input(dispute, "ACCEPT", 1, "a-2"))
+        wrong_role = await ask(c, app, "viewer", ACT, act_input(dispute, "CHASE", 2, "v-1"))
+        outside = await ask(c, app, "outsider", ACT, act_input(dispute, "CHASE", 2, "o-1"))
+        no_reason = await ask(c, app, "grid", ACT, act_input(dispute, "ESCALATE", 2, "e-1"))
+        chase = await ask(c, app, "dispatcher", ACT, act_input(dispute, "CHASE", 2, "c-1"))
+        wrong_state = await ask(c, app, "dispatcher", ACT, act_input(dispute, "CLOSE", 3, "x"))
+        me = await ask(
+            c, app, "grid", "{ me { role workflowRole person { key } actsFor { label key } } }"
+        )
+    assert accept["actOnDispute"] == {
+        "dispute": {"id": dispute, "status": "ACCEPTED"},
+        "event": {
+            "version": 2,
+            "action": "accept",
+            "fromState": "reported",
+            "toState": "accepted",
+            "reason": None,
+        },
+        "userErrors": [],
+        "replayed": False,
+    }
+    assert replay["actOnDispute"] == {**accept["actOnDispute"], "replayed": True}
+
+    def codes(answer):
+        return [(e["code"], e["field"]) for e in answer["actOnDispute"]["userErrors"]]
+
+    assert codes(stale) == [("STALE_VERSION", "expectedVersion")]
+    assert codes(wrong_role) == [("WRONG_ROLE", None)]
+    assert codes(outside) == [("OUT_OF_SCOPE", None)]
+    assert codes(no_reason) == [("REASON_MISSING", "reason")]
+    assert codes(chase) == []
+    assert codes(wrong_state) == [("NOT_ALLOWED_IN_STATE", None)]
+    assert me["me"] == {
+        "role": "viewer",
+        "workflowRole": "grid_worker",
+        "person": {"key": "JS-P-0002"},
+        "actsFor": {"label": "Grid", "key": GRID},
+    }
+    versions = examples_graph.read(
+        "MATCH (:Dispute {id: $d})-[:LOGGED]->(e:DisputeEvent) RETURN e.version AS v, "
+        "e.action AS a ORDER BY v",
+        {"d": dispute},
+    )
+    assert versions == [{"v": 1, "a": "report"}, {"v": 2, "a": "accept"}, {"v": 3, "a": "chase"}]
+    audit = [json.loads(line) for line in app.state.test_audit.read_text().splitlines()]
+    acts = [(r["query"], r["outcome"], r["reason"]) for r in audit]
+    assert acts == [
+        ("reportDispute", "accepted", ""),
+        ("actOnDispute", "accepted", ""),
+        ("actOnDispute", "accepted", ""),
+        ("actOnDispute", "refused", "stale_version"),
+        ("actOnDispute", "refused", "wrong_role"),
+        ("actOnDispute", "refused", "out_of_scope"),
+        ("actOnDispute", "refused", "reason_missing"),
+        ("actOnDispute", "accepted", ""),
+        ("actOnDispute", "refused", "not_allowed_in_state"),
+    ]
+
+
+async def test_the_workflow_field_and_the_queue(app):
+    async with client(app) as c:
+        dispute = await reported(c, app)
+        await ask(c, app, "grid", ACT, act_input(dispute, "ACCEPT", 1, "a-1"))
+        cursor = (await ask(c, app, "grid", "{ workQueue(view: ALL) { cursor } }"))["workQueue"]
+        data = await ask(
+            c,
+            app,
+            "grid",
+            """query($since: String!) { disputeWorkflow: workQueue(view: UNIT) { totalCount
+                items { dispute { id workflow { state version kind holder { label key }
+                  clocks { name status limit unit limitSource }
+                  log { version action actor { label key } actsFor { label key } }
+                  allowedActions } }
+                state version holder { key } clock { name status } bounces } }
+              claimable: workQueue(view: CLAIMABLE) { totalCount }
+              changes: queueChanges(since: $since) { rows { dispute { id } } removed }
+              dispatcher: workQueue(view: ALL) { totalCount } }""",
+            {"since": cursor["cursor"]},
+        )
+        theirs = await ask(c, app, "dispatcher", "{ workQueue(view: ALL) { totalCount } }")
+        outsider = await ask(c, app, "outsider", "{ workQueue(view: ALL) { totalCount } }")
+    [row] = data["disputeWorkflow"]["items"]
+    workflow = row["dispute"]["workflow"]
+    assert workflow == {
+        "state": "accepted",
+        "version": 2,
+        "kind": "dispute",
+        "holder": {"label": "Grid", "key": GRID},
+        "clocks": [
+            {
+                "name": "handle",
+                "status": "within",
+                "limit": 3,
+                "unit": "working_days",
+                "limitSource": "time_limits.grid",
+            }
+        ],
+        "log": [
+            {
+                "version": 1,
+                "action": "report",
+                "actor": {"label": "Person", "key": "JS-P-0002"},
+                "actsFor": {"label": "Grid", "key": GRID},
+            },
+            {
+                "version": 2,
+                "action": "accept",
+                "actor": {"label": "Person", "key": "JS-P-0002"},
+                "actsFor": {"label": "Grid", "key": GRID},
+            },
+        ],
+        "allowedActions": workflow["allowedActions"],
+    }
+    assert "escalate" in workflow["allowedActions"] and "accept" not in workflow["allowedActions"]
+    assert {k: row[k] for k in ("state", "version", "holder", "clock", "bounces")} == {
+        "state": "accepted",
+        "version": 2,
+        "holder": {"key": GRID},
+        "clock": {"name": "handle", "status": "within"},
+        "bounces": 0,
+    }
+    assert data["claimable"] == {"totalCount": 0}
+    assert data["changes"] == {"rows": [{"dispute": {"id": dispute}}], "removed": []}
+    assert theirs == {"workQueue": {"totalCount": 1}}
+    assert outsider == {"workQueue": {"totalCount": 0}}
+
+
+async def test_twenty_clients_on_one_version_one_wins(app, examples_graph):
+    async with client(app) as c:
+        dispute = await reported(c, app)
+        await ask(c, app, "grid", ACT, act_input(dispute, "ACCEPT", 1, "a-1"))
+        answers = await asyncio.gather(
+            *(
+                ask(c, app, "dispatcher", ACT, act_input(dispute, "CHASE", 2, f"k-{i}"))
+                for i in range(20)
+            )
+        )
+    codes = sorted(
+        tuple(e["code"] for e in a["actOnDispute"]["userErrors"]) or ("OK",) for a in answers
+    )
+    assert codes == [("OK",)] + [("STALE_VERSION",)] * 19
+    versions = examples_graph.read(
+        "MATCH (:Dispute {id: $d})-[:LOGGED]->(e:DisputeEvent) RETURN e.version AS v ORDER BY v",
+        {"d": dispute},
+    )
+    assert [r["v"] for r in versions] == [1, 2, 3]
