@@ -66,3 +66,23 @@ export function matches(row, text) {
   }
   return seen.some((value) => value && String(value).replace(/\s+/g, '').toUpperCase().includes(wanted));
 }
+
+// A workflow clock's time, as the API counts it (api Clock: remainingMinutes and overdueMinutes
+// are counted time, a working day counting 24 hours): "2 个工作日 5 小时", "3 小时 20 分".
+export function span(minutes, unit) {
+  const day = Math.floor(minutes / 1440);
+  const hour = Math.floor((minutes % 1440) / 60);
+  const minute = minutes % 60;
+  const parts = [];
+  if (day) parts.push(`${day} ${unit === 'working_days' ? '个工作日' : '天'}`);
+  if (hour) parts.push(`${hour} 小时`);
+  if (!day && (minute || !hour)) parts.push(`${minute} 分`);
+  return parts.join(' ');
+}
+
+// A DateTime of the API (ISO 8601 with its offset, China time) as "2021-12-31 17:30".
+export function when(text) {
+  return text ? text.replace('T', ' ').slice(0, 16) : '';
+}
+
+export const FLOW_STATUS = { ...CLOCK_NAME, paused: '暂停' };
