@@ -538,6 +538,24 @@ def test_a_stale_version_is_said_and_the_dispute_read_again(browser, offline, fl
         shot(second, "flow-stale")
 
 
+def test_the_queue_learns_of_a_new_report_within_30_seconds(browser, offline, flow):
+    """The queue polls queueChanges every 30 s (the page's clock moved on here): a dispute
+    reported elsewhere appears in it without a reload, in its place by time left."""
+    with opened(browser, offline) as page:
+        page.clock.install()
+        sign_in(page, flow.url, flow.dispatcher, demo_day=False)
+        w = words(page)
+        before = shown_queue(page)
+        dispute = report(flow, "poll-test", "相邻关系纠纷")
+        page.clock.fast_forward("00:20")
+        assert shown_queue(page) == before
+        page.clock.fast_forward("00:11")
+        page.locator("table.queue tbody tr").filter(has_text=dispute).wait_for()
+        rows = shown_queue(page)
+        assert rows == expected_queue_rows(flow, flow.dispatcher, "UNIT", w)
+        assert len(rows) == len(before) + 1
+
+
 def test_the_dispute_page_shows_parties_referral_experts_and_ladder_as_the_api_does(
     browser, offline, site, mediator
 ):
@@ -557,9 +575,8 @@ def test_the_dispute_page_shows_parties_referral_experts_and_ladder_as_the_api_d
     )
     with opened(browser, offline) as page:
         sign_in(page, site.url, mediator)
-        page.get_by_role("link", name=api["dispute"]["title"]).click()
+        page.goto(site.url + "/#/dispute/" + PLANTED)  # loaded without a log: in no work queue
         page.get_by_role("heading", name=api["dispute"]["title"]).wait_for()
-        assert page.url == site.url + "/#/dispute/" + PLANTED
 
         parties = page.locator("section", has=page.get_by_role("heading", name="当事人"))
         shown = flat(parties.inner_text())
@@ -877,7 +894,7 @@ def test_signing_out_and_a_revoked_token_end_the_session(browser, offline, site)
 
 
 def test_the_pages_own_rules_in_the_browser(browser, offline, site):
-    """The clock, the search and the ID check, run in Chromium as the page runs them."""
+    """The clocks, the search and the ID check, run in Chromium as the page runs them."""
     with opened(browser, offline) as page:
         page.goto(site.url + "/")
         got = page.evaluate(
@@ -898,6 +915,9 @@ def test_the_pages_own_rules_in_the_browser(browser, offline, site):
                       '33042119830308659', '33042119830308659x']
                   .map(k.idNumberProblem),
                 mobiles: ['18892031962', '12892031962', '1889203196'].map(k.mobileProblem),
+                spans: [[1500, 'working_days'], [200, 'hours'], [0, 'hours'], [2880, 'days'],
+                        [45, 'working_days']].map(([m, u]) => c.span(m, u)),
+                when: c.when('2026-12-02T15:38:13+08:00'),
               };
             }"""
         )
@@ -908,6 +928,8 @@ def test_the_pages_own_rules_in_the_browser(browser, offline, site):
         {"state": "breached", "due": "2021-12-16", "left": 0, "over": 1, "limit": 15},
     ]
     assert got["none"] is None
+    assert got["spans"] == ["1 个工作日 1 小时", "3 小时 20 分", "0 分", "2 天", "45 分"]
+    assert got["when"] == "2026-12-02 15:38"
     assert got["search"] == [True, True, True, True, False, False, True, True]
     assert id_check_digit("33042119830308659") == "0"
     assert got["ids"] == [
