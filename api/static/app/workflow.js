@@ -5,12 +5,12 @@
 // so sending the same form twice applies it once. A stale version says so in Chinese and the
 // dispute is read again; any other refusal is shown under the field at fault.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, gql, newKey } from './api.js';
 import { when } from './clock.js';
 import { FlowClock, Loaded, html, useLoad } from './ui.js';
 import {
-  ACTION, CLOCK, LABEL, OUTCOME, PART, PROBLEM, SETTLED, STATE, WORKFLOW_ROLE, name,
+  ACTION, CLOCK, LABEL, LEVEL, OUTCOME, PART, PROBLEM, SETTLED, STATE, WARNING, WORKFLOW_ROLE, name,
 } from './zh.js';
 
 const REF = `{ label key name }`;
@@ -40,7 +40,8 @@ const HOLDERS = ['Grid', 'Department', 'MediationOrg', 'Center']; // workflow.co
 // The actions whose rule requires a reason (queries/rules.toml [workflow.actions]).
 const REASONED = ['bounce', 'refuse', 'request_extension', 'park', 'escalate', 'whistle', 'supervise', 'reopen'];
 
-// The log's data, its keys in Chinese; the rest shown as the API gives them.
+// The log's data worth reading beside the action, its keys in Chinese; the rest (the report's
+// own fields, shown above, and the bookkeeping of clocks) stays in the API's answer.
 const DATA = {
   level: '层级',
   limit: '时限',
@@ -50,18 +51,29 @@ const DATA = {
   days: '延期',
   rating: '评分',
   cause: '退单原因',
-  request: '所批申请',
-  request_action: '申请事项',
+  request_action: '所批申请',
   result: '反馈',
-  title: '标题',
-  place: '地点',
-  category: '类别',
-  channel: '渠道',
-  parties: '当事方',
   warning: '风险',
-  kind: '类型',
 };
-const HIDDEN_DATA = ['party_ids', 'visits', 'sign_limit', 'call_back_limit', 'limits', 'description', 'list_item'];
+const UNIT = { hours: '小时', working_days: '个工作日', days: '天' };
+
+function dataValue(key, value) {
+  if (key === 'limit') {
+    try {
+      const limit = JSON.parse(value);
+      return `${limit.amount} ${UNIT[limit.unit] || limit.unit}`;
+    } catch {
+      return value;
+    }
+  }
+  if (key === 'outcome') return name(OUTCOME, value.toUpperCase());
+  if (key === 'settled_level') return name(SETTLED, value.toUpperCase());
+  if (key === 'level') return name(LEVEL, value);
+  if (key === 'request_action') return name(ACTION, value);
+  if (key === 'warning') return name(WARNING, value.toUpperCase()) + '色';
+  if (key === 'cause') return { dispatch_error: '派单错误', not_responsible: '不属本单位职责' }[value] || value;
+  return value;
+}
 
 function ref(node) {
   return node ? node.name || node.key : '—';
@@ -76,7 +88,7 @@ export function Clocks({ flow }) {
             (c, i) => html`<li key=${i}>
               <strong>${name(CLOCK, c.name)}</strong> <span class="who-acts">${ref(c.who)}</span>
               <${FlowClock} clock=${c} />
-              <span class="sub">时限 ${c.limit} ${{ hours: '小时', working_days: '个工作日', days: '天' }[c.unit] || c.unit} · 依据 ${c.limitSource}</span>
+              <span class="sub">时限 ${c.limit} ${UNIT[c.unit] || c.unit} · 依据 ${c.limitSource}</span>
             </li>`,
           )}
         </ul>`
@@ -103,10 +115,9 @@ export function Timeline({ flow }) {
 }
 
 function Data({ data }) {
-  const shown = data.filter((d) => !HIDDEN_DATA.includes(d.key) && d.value !== 'null');
+  const shown = data.filter((d) => DATA[d.key] && d.value !== 'null' && d.value !== '');
   if (!shown.length) return null;
-  const value = (d) => (d.key === 'outcome' ? name(OUTCOME, d.value) : d.key === 'settled_level' ? name(SETTLED, d.value) : d.value);
-  return html`<span class="data">${shown.map((d) => html`<span key=${d.key}>${name(DATA, d.key)} ${value(d)}</span>`)}</span>`;
+  return html`<span class="data">${shown.map((d) => html`<span key=${d.key}>${DATA[d.key]} ${dataValue(d.key, d.value)}</span>`)}</span>`;
 }
 
 // The buttons, the open action's form, and the last answer.
@@ -120,7 +131,7 @@ export function Actions({ id, flow, date, onChanged }) {
   };
   return html`<section aria-labelledby="actions-title" class="card actions-card">
     <h2 id="actions-title">操作</h2>
-    <p class="sub">当前：${name(STATE, flow.state)} · 第 ${flow.version} 版 · 由 ${ref(flow.holder)} 办理</p>
+    <p class="sub">当前：${name(STATE, flow.state)} · 第 ${flow.version} 版${flow.holder ? ` · 由 ${ref(flow.holder)} 办理` : ''}</p>
     ${said ? html`<p class=${said.kind === 'ok' ? 'done' : 'problem'} role=${said.kind === 'ok' ? 'status' : 'alert'}>${said.text}</p>` : ''}
     ${allowed.length
       ? html`<div class="buttons">
@@ -186,6 +197,8 @@ function ActionForm({ id, flow, date, open, onCancel, onDone, onStale }) {
   );
   const set = (key) => (e) => setV({ ...v, [key]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
   const fid = (key) => `act-${key}`;
+  const formRef = useRef(null);
+  useEffect(() => formRef.current?.querySelector('input, select, textarea')?.focus(), []); // keyboards go on here
 
   const send = async (event) => {
     event.preventDefault();
@@ -228,7 +241,7 @@ function ActionForm({ id, flow, date, open, onCancel, onDone, onStale }) {
   const aria = (key) => ({ 'aria-invalid': errors[key] ? 'true' : 'false', 'aria-describedby': errors[key] ? fid(key) + '-error' : undefined });
   const unplaced = Object.keys(errors).filter((k) => !['reason', 'targets', 'days', 'outcome', 'settledLevel', 'rating', 'cause', 'request'].includes(k));
 
-  return html`<form class="act-form" aria-label=${name(ACTION, a)} onSubmit=${send} novalidate>
+  return html`<form class="act-form" ref=${formRef} aria-label=${name(ACTION, a)} onSubmit=${send} novalidate>
     <h3>${name(ACTION, a)}</h3>
     ${unplaced.length ? html`<p class="problem" role="alert">${unplaced.map((k) => errors[k]).join('；')}</p>` : ''}
     ${needsTargets
