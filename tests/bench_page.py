@@ -149,7 +149,7 @@ def measure(url: str, token: str, runs: int) -> None:
         heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0")
         ids = [
             t.split(" · ")[0]
-            for t in page.locator("table.queue td .sub:not(.parties)").all_inner_texts()
+            for t in page.locator('td[data-label="事项"] .sub:not(.parties)').all_inner_texts()
         ]
         for dispute in ids[:runs]:
             page.goto(url + "/#/dispute/" + dispute)

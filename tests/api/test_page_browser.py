@@ -240,7 +240,7 @@ def words(page):
         """async () => { const z = await import('/static/app/zh.js');
           const c = await import('/static/app/clock.js');
           return {action: z.ACTION, state: z.STATE, clock: z.CLOCK, status: c.FLOW_STATUS,
-                  warning: z.WARNING}; }"""
+                  warning: z.WARNING, problem: z.PROBLEM}; }"""
     )
 
 
@@ -487,6 +487,31 @@ def test_a_mediator_carries_a_dispute_from_report_to_close(browser, offline, flo
         ]
         assert f["log"][4]["reason"] == "已约双方到村调解室"
         shot(page, "flow-closed")
+
+        # A rule the API checks, shown under the field it names: rating a whistle's response
+        # without naming a summoned department (none was summoned).
+        refused = site.api(
+            """mutation ($input: ActOnDisputeInput!) { actOnDispute(input: $input) {
+              userErrors { code message field } } }""",
+            token,
+            input={
+                "disputeId": dispute,
+                "action": "RATE_RESPONSE",
+                "expectedVersion": 7,
+                "idempotencyKey": "refused-rating",
+                "rating": 5,
+            },
+        )["actOnDispute"]["userErrors"]
+        [error] = refused
+        assert error["field"] == "targets"
+        page.locator(".actions-card .buttons").get_by_role("button", name="评价报到").click()
+        form = page.get_by_role("form", name="评价报到")
+        form.get_by_role("button", name="确认评价报到").click()
+        under = form.locator("#act-targets-error")
+        under.wait_for()
+        assert under.inner_text() == f"{w['problem'][error['code']]}：{error['message']}"
+        assert form.get_by_label("评价的部门").get_attribute("aria-invalid") == "true"
+        assert site.api(FLOW, token, id=dispute)["dispute"]["workflow"]["version"] == 7
         page.get_by_role("navigation").get_by_role("link", name="工作台").click()
         assert shown_queue(page) == before
 
