@@ -1,8 +1,9 @@
 // 工作台: the work queue, as the workflow computes it (`workQueue`): tabs mine, my unit's,
 // claimable, approaching, overdue and all, each with its count; rows least working time left
 // first, each with its governing clock's badge (正常/临期/超期, 暂停) apart from its risk colour,
-// the holder, the place and the category. Every 30 s `queueChanges` says whether anything
-// moved since the queue was read; if so the tab is read again.
+// the holder, the place and the category. The first 50 rows are asked first and drawn, then up
+// to 500 for the search and the filters, then the tabs' counts. Every 30 s `queueChanges` says
+// whether anything moved since the queue was read; if so the tab is read again.
 
 import { useEffect, useState } from 'preact/hooks';
 import { gql } from './api.js';
@@ -57,28 +58,36 @@ function searchable(r) {
 // The tab's rows and every tab's count, read again when `within`, the tab or `reloads` change;
 // then `queueChanges` polled every 30 s, reading again when it names a change.
 function useWorkQueue(view, within) {
-  const [state, setState] = useState({ rows: null, total: null, counts: {}, counting: false, error: null });
+  const [state, setState] = useState({ rows: null, total: null, more: false, counts: {}, counting: false, error: null });
   const [reloads, setReloads] = useState(0);
   useEffect(() => {
     let current = true;
     let cursor = null;
     let timer = null;
     setState((s) => ({ ...s, rows: null, error: null }));
-    gql(QUEUE, { view, within, first: FIRST })
+    const shown = (data, more) => {
+      if (!current) return false;
+      cursor = cursor || data.workQueue.cursor;
+      setState((s) => ({ ...s, rows: data.workQueue.items, total: data.workQueue.totalCount, more, counting: true, error: null }));
+      return true;
+    };
+    // The rows drawn at first, then up to FIRST for the search and filters, then the counts:
+    // each row costs the server its dispute's fields, so the first paint asks only for 50.
+    gql(QUEUE, { view, within, first: SHOWN })
       .then((data) => {
-        if (!current) return null;
-        cursor = data.workQueue.cursor;
-        setState((s) => ({ ...s, rows: data.workQueue.items, total: data.workQueue.totalCount, counting: true, error: null }));
+        const more = data.workQueue.totalCount > SHOWN;
+        if (!shown(data, more)) return null;
         timer = setInterval(poll, POLL_MS);
-        return gql(COUNTS, { within });
+        return more ? gql(QUEUE, { view, within, first: FIRST }).then((all) => shown(all, false)) : true;
       })
+      .then((going) => (going && current ? gql(COUNTS, { within }) : null))
       .then(
         (data) => {
           if (!current || !data) return;
           const counts = Object.fromEntries(VIEWS.map((v) => [v, data[v].totalCount]));
           setState((s) => ({ ...s, counts, counting: false }));
         },
-        (error) => current && setState((s) => ({ ...s, rows: s.rows || [], counting: false, error })),
+        (error) => current && setState((s) => ({ ...s, rows: s.rows || [], more: false, counting: false, error })),
       );
     const poll = async () => {
       try {
@@ -176,6 +185,7 @@ export function Queue({ me }) {
 function progress(queue) {
   if (queue.error && !queue.rows?.length) return '读取中断';
   if (queue.rows === null) return '正在读取在办事项…';
+  if (queue.more) return `在办 ${queue.total} 件，正在读取其余…`;
   return queue.counting ? `在办 ${queue.total} 件，正在统计各栏…` : `在办 ${queue.total} 件`;
 }
 
