@@ -92,7 +92,9 @@ export async function signOut() {
 
 // Who the server takes the caller to be, and the name of a mediator's jurisdiction.
 export async function whoAmI() {
-  const { me } = await gql('{ me { role scope } }');
+  const { me } = await gql(
+    '{ me { role scope workflowRole person { label key name } actsFor { label key name } } }',
+  );
   let place = null;
   if (me.scope) {
     const code = me.scope.padEnd(12, '0');
@@ -106,4 +108,11 @@ export async function whoAmI() {
     }
   }
   return { ...me, place };
+}
+
+// A fresh idempotency key for one action: a retry of the same click sends the same key, a new
+// click a new one. crypto.getRandomValues works on plain http too (randomUUID needs https).
+export function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return 'page-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

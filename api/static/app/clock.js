@@ -1,11 +1,12 @@
-// Dates, the queue's time-limit clock and its search: pure functions, tested in the browser
+// Dates, clocks and the queue's search: pure functions, tested in the browser
 // (tests/api/test_page_browser.py).
 //
-// Until the dispute workflow serves each open step's clock in working time (issue 12), a
-// row's clock is the one the read side already knows: the responsibility-list item's time
-// limit, counted in calendar days from the report day — the due day `referral` gives the
-// responsible department. It is 超期 from the day after that, 临期 once APPROACHING_SHARE of
-// the allowance is used (the workflow rules' pre_breach_share), 正常 before.
+// Two clocks. A workflow clock is the API's (`span`, `when` show it). For a dispute loaded
+// without a log, and on the dashboard, the clock is the one the read side knows: the
+// responsibility-list item's time limit, counted in calendar days from the report day — the
+// due day `referral` gives the responsible department. It is 超期 from the day after that,
+// 临期 once APPROACHING_SHARE of the allowance is used (the workflow rules' pre_breach_share),
+// 正常 before.
 
 export const APPROACHING_SHARE = 0.8;
 const DAY = 86400000;
@@ -48,12 +49,6 @@ export function clock(reportedOn, limitDays, asOf) {
 
 export const CLOCK_NAME = { within: '正常', approaching: '临期', breached: '超期' };
 
-// Least time left first: the most overdue at the top, rows without a clock last.
-export function byTimeLeft(a, b) {
-  const key = (row) => (row.clock ? row.clock.left - row.clock.over : Infinity);
-  return key(a) - key(b) || (a.reportedOn < b.reportedOn ? -1 : 1) || (a.id < b.id ? -1 : 1);
-}
-
 // Whether `row` (a queue row as the API returned it to this caller) matches the search text:
 // a party's name, ID number or mobile as the caller sees them (masked ones match on what is
 // shown), the dispute's id or title, the grid's or a unit's name.
@@ -66,3 +61,23 @@ export function matches(row, text) {
   }
   return seen.some((value) => value && String(value).replace(/\s+/g, '').toUpperCase().includes(wanted));
 }
+
+// A workflow clock's time, as the API counts it (api Clock: remainingMinutes and overdueMinutes
+// are counted time, a working day counting 24 hours): "2 个工作日 5 小时", "3 小时 20 分".
+export function span(minutes, unit) {
+  const day = Math.floor(minutes / 1440);
+  const hour = Math.floor((minutes % 1440) / 60);
+  const minute = minutes % 60;
+  const parts = [];
+  if (day) parts.push(`${day} ${unit === 'working_days' ? '个工作日' : '天'}`);
+  if (hour) parts.push(`${hour} 小时`);
+  if (!day && (minute || !hour)) parts.push(`${minute} 分`);
+  return parts.join(' ');
+}
+
+// A DateTime of the API (ISO 8601 with its offset, China time) as "2021-12-31 17:30".
+export function when(text) {
+  return text ? text.replace('T', ' ').slice(0, 16) : '';
+}
+
+export const FLOW_STATUS = { ...CLOCK_NAME, paused: '暂停' };

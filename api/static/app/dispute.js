@@ -1,13 +1,16 @@
-// A dispute's page: what it is and where, its parties and their earlier disputes, who handled
-// it so far, and the three headline answers (referral, experts, escalation ladder) in tabs.
+// A dispute's page: what it is and where, its parties and their earlier disputes, and the three
+// headline answers (referral, experts, escalation ladder) in tabs. A dispute with a workflow log
+// shows its clocks, its timeline and the actions this caller may take (workflow.js); one loaded
+// without a log shows who handled it, as the graph records it.
 // Every name, mobile and ID number is shown exactly as the API returned it to this caller.
 
 import { useState } from 'preact/hooks';
 import { gql } from './api.js';
 import { clock } from './clock.js';
 import { Experts, Ladder, Referral } from './headline.js';
-import { ClockBadge, Loaded, RiskFlag, Tabs, TabPanel, html, link, useLoad } from './ui.js';
-import { CHANNEL, LEVEL, OUTCOME, SIDE, STEP, name } from './zh.js';
+import { ClockBadge, FlowClock, Loaded, RiskFlag, Tabs, TabPanel, html, link, useLoad } from './ui.js';
+import { CHANNEL, LEVEL, OUTCOME, SIDE, STATE, STEP, name } from './zh.js';
+import { Actions, Clocks, Timeline, WORKFLOW } from './workflow.js';
 
 const EARLIER = `disputes { id title reportedOn status outcome domain { name } }`;
 
@@ -23,13 +26,15 @@ const DISPUTE = `query Dispute($id: ID!) {
     handling { step onDate handler { __typename
       ... on Person { id name } ... on Center { id name }
       ... on MediationOrg { id name } ... on Department { id name } } }
+    ${WORKFLOW}
   }
 }`;
 
 const HANDLER = { Person: '人员', Center: '中心', MediationOrg: '调解组织', Department: '部门' };
 
 export function Dispute({ id, date }) {
-  const state = useLoad(() => gql(DISPUTE, { id }), [id]);
+  const [reads, setReads] = useState(0); // read again after an action, or a stale version
+  const state = useLoad(() => gql(DISPUTE, { id }), [id, reads]);
   const [tab, setTab] = useState('referral');
   return html`<article aria-labelledby="dispute-title">
     <p class="crumbs"><a href=${link('/queue')}>工作台</a> › ${id}</p>
@@ -39,8 +44,13 @@ export function Dispute({ id, date }) {
           ? html`<${Summary} d=${data.dispute} date=${date} />
               <div class="columns">
                 <div>
+                  ${data.dispute.workflow
+                    ? html`<${Actions} id=${id} flow=${data.dispute.workflow} date=${date} onChanged=${() => setReads((n) => n + 1)} />
+                        <${Clocks} flow=${data.dispute.workflow} />
+                        <${Timeline} flow=${data.dispute.workflow} />`
+                    : ''}
                   <${Parties} d=${data.dispute} />
-                  <${Handling} d=${data.dispute} />
+                  ${data.dispute.workflow ? '' : html`<${Handling} d=${data.dispute} />`}
                 </div>
                 <section aria-labelledby="help-title" class="card">
                   <h2 id="help-title">研判</h2>
@@ -64,13 +74,18 @@ export function Dispute({ id, date }) {
 function Summary({ d, date }) {
   const unit = d.grid?.unit;
   const place = [unit?.parent?.parent?.name, unit?.parent?.name, unit?.name, d.grid?.name].filter(Boolean);
-  const open = !d.outcome;
+  const flow = d.workflow;
+  const open = flow ? flow.state !== 'closed' : !d.outcome;
+  const governing = flow?.clocks.reduce((a, c) => (!a || c.remainingMinutes - c.overdueMinutes < a.remainingMinutes - a.overdueMinutes ? c : a), null);
   return html`<header class="card summary">
     <h1 id="dispute-title" tabindex="-1">${d.title}</h1>
     <dl class="facts">
       <div><dt>编号</dt><dd>${d.id}</dd></div>
       <div><dt>步骤</dt><dd>${name(STEP, d.status)}${d.outcome ? `（${name(OUTCOME, d.outcome)}）` : ''}</dd></div>
-      ${open
+      ${flow ? html`<div><dt>状态</dt><dd>${name(STATE, flow.state)}</dd></div>` : ''}
+      ${open && flow
+        ? html`<div><dt>时限</dt><dd><${FlowClock} clock=${governing} named=${true} /></dd></div>`
+        : open
         ? html`<div><dt>时限</dt><dd><${ClockBadge} clock=${clock(d.reportedOn, d.listItem?.timeLimitDays, date)} /></dd></div>`
         : html`<div><dt>化解</dt><dd>${d.settledOn || ''} ${name(LEVEL, d.settledLevel)}</dd></div>`}
       <div><dt>风险</dt><dd><${RiskFlag} warning=${d.warning} /></dd></div>

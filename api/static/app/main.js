@@ -13,7 +13,7 @@ import { forgetOpen } from './open.js';
 import { Queue } from './queue.js';
 import { Report } from './report.js';
 import { Problem, html, link } from './ui.js';
-import { ROLE, name } from './zh.js';
+import { ROLE, WORKFLOW_ROLE, name } from './zh.js';
 
 // How the page was entered this browser session: 'token' or 'viewer' (no token). Only this
 // word is kept (sessionStorage); the token lives in the HttpOnly cookie alone.
@@ -61,10 +61,15 @@ const MASKED = {
   mediator: '（辖区外个人信息打码）',
 };
 
+// 调解员 · 姚庄镇 · 330421111, and for a token that acts in the workflow who acts for which
+// unit in which role: 沈某某 · 姚庄镇矛调中心 · 中心值班.
 function whoText(me) {
   const role = name(ROLE, me.role);
-  if (!me.scope) return role;
-  return `${role} · ${me.place ? me.place.name + ' · ' : ''}${me.scope}`;
+  const acting = me.person
+    ? [me.person.name, me.actsFor?.name, name(WORKFLOW_ROLE, me.workflowRole)].filter(Boolean).join(' · ') + ' — '
+    : '';
+  if (!me.scope) return acting + role;
+  return `${acting}${role} · ${me.place ? me.place.name + ' · ' : ''}${me.scope}`;
 }
 
 // The address's hash is the route, so the skip link moves focus itself rather than by #main.
@@ -177,7 +182,7 @@ function App() {
   }
   const screens = {
     queue: () => html`<${Queue} me=${me} date=${date} />`,
-    dispute: () => html`<${Dispute} key=${current.id} id=${current.id} date=${date} />`,
+    dispute: () => html`<${Dispute} key=${current.id} id=${current.id} me=${me} date=${date} />`,
     report: () => html`<${Report} me=${me} date=${date} />`,
     dashboard: () => html`<${Dashboard} me=${me} date=${date} />`,
   };

@@ -1,9 +1,7 @@
-// The open disputes of a place, every page of them, shared by the queue and the dashboard.
-//
-// Until the workflow's queue is served (issue 12), the queue is fed by `disputes(open: true)`:
-// a page of 100 at a time, oldest report first, each page shown as soon as it arrives, the rest
-// read in the background. What is read is kept while the page stays open (in memory only)
-// and read again with 刷新.
+// The open disputes of a place, every page of them, for the dashboard (the queue is the
+// workflow's `workQueue`): `disputes(open: true)`, a page of 100 at a time, oldest report
+// first, each page shown as soon as it arrives, the rest read in the background. What is read
+// is kept while the page stays open (in memory only).
 
 import { useEffect, useState } from 'preact/hooks';
 import { gql } from './api.js';
@@ -83,10 +81,6 @@ function source(within) {
   const key = within || '';
   if (!kept.has(key)) kept.set(key, new OpenDisputes(within));
   return kept.get(key);
-}
-
-export function reloadOpen(within) {
-  source(within).load();
 }
 
 // {rows, total, done, error, started} for `within` (a division code, or null for all), kept

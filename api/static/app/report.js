@@ -1,15 +1,16 @@
 // 登记: the form to register a dispute or an event — place chosen by name from the division
 // tree, category by its Chinese name, parties entered — checked as the loaders check, with a
 // preview of who would be responsible (referral of the described dispute) and which experts
-// fit. Registering itself is the workflow's `report` (issue 12).
+// fit. 提交登记 sends the workflow's `reportDispute` and opens the new dispute; the API's
+// refusals are shown under the fields they name.
 
 import { useState } from 'preact/hooks';
-import { ApiError, gql } from './api.js';
+import { ApiError, gql, newKey } from './api.js';
 import { idNumberProblem, mobileProblem } from './checks.js';
 import { PATH, REFERRAL_FIELDS, ReferralAnswer } from './headline.js';
 import { PlacePicker } from './place.js';
 import { Loaded, Problem, html, useLoad } from './ui.js';
-import { CHANNEL, SIDE, WARNING } from './zh.js';
+import { CHANNEL, PROBLEM, SIDE, WARNING, name } from './zh.js';
 
 const DOMAINS = `{ domains(first: 100) { items { code name } } }`;
 const ITEMS = `query ($domain: String!) {
@@ -21,6 +22,20 @@ const PREVIEW = `query Preview($d: DisputeDescription!, $place: String!, $asOf: 
     ranked { rank expert { name } contact { post mobile } score }
   }
 } ${PATH}`;
+
+const REPORT = `mutation Report($input: ReportDisputeInput!) {
+  reportDispute(input: $input) { replayed dispute { id } userErrors { code message field } }
+}`;
+const RECEIVERS = ['Grid', 'Department', 'MediationOrg', 'Center']; // workflow.context.HOLDERS
+
+// The form's field for a field the API names (parties.0.id_number → party-0-id).
+function formField(field) {
+  const party = (field || '').match(/^parties\.(\d+)\.(\w+)$/);
+  if (party) return `party-${party[1]}-${{ id_number: 'id', name: 'name', mobile: 'mobile' }[party[2]] || 'name'}`;
+  const top = { title: 'report-title', place: 'report-place', category: 'report-domain', list_item: 'report-item',
+    channel: 'report-channel', parties: 'report-parties' };
+  return top[field] || 'report-submit';
+}
 
 const MAX_TEXT = 200; // graph/schema.py: a text property's max_length
 
@@ -73,6 +88,8 @@ export function Report({ me, date }) {
   });
   const [errors, setErrors] = useState({});
   const [preview, setPreview] = useState(null);
+  const [key, setKey] = useState(newKey); // one report, however often 提交登记 is pressed
+  const [sending, setSending] = useState(false);
   const domains = useLoad(() => gql(DOMAINS), []);
   const items = useLoad(
     () => (form.domain ? gql(ITEMS, { domain: form.domain }) : Promise.resolve(null)),
@@ -108,6 +125,49 @@ export function Report({ me, date }) {
     }
   };
 
+  // 提交登记: the workflow's report, received by the caller's own unit when it may hold a
+  // dispute (a center, a grid), else by the place's grid.
+  const submit = async () => {
+    if (!check()) return;
+    if (form.kind === 'dispute' && form.parties.some((p) => p.type !== 'person')) {
+      setErrors({ 'report-parties': '登记时单位当事人暂不能新建，请先登记个人当事人' });
+      return;
+    }
+    const receiver = me.actsFor && RECEIVERS.includes(me.actsFor.label) ? `${me.actsFor.label}:${me.actsFor.key}` : null;
+    const input = {
+      idempotencyKey: key,
+      kind: form.kind === 'event' ? 'EVENT' : 'DISPUTE',
+      title: form.title.trim(),
+      place: form.place.id,
+      channel: form.channel,
+      category: form.domain,
+      listItem: form.listItem || null,
+      receiver,
+      newParties: form.kind === 'dispute'
+        ? form.parties.map((p) => ({ name: p.name.trim(), idNumber: p.idNumber.trim() || null, mobile: p.mobile.trim() || null }))
+        : [],
+    };
+    setSending(true);
+    try {
+      const { reportDispute: r } = await gql(REPORT, { input });
+      if (r.userErrors.length) {
+        const found = {};
+        for (const e of r.userErrors) {
+          const at = formField(e.field);
+          found[at] = [found[at], `${name(PROBLEM, e.code)}：${e.message}`].filter(Boolean).join('；');
+        }
+        setErrors(found);
+        setKey(newKey());
+        return;
+      }
+      location.hash = '#/dispute/' + r.dispute.id;
+    } catch (error) {
+      setErrors({ 'report-submit': error instanceof ApiError ? error.message : String(error) });
+    } finally {
+      setSending(false);
+    }
+  };
+
   const count = Object.keys(errors).length;
   return html`<section aria-labelledby="report-title-h">
     <h1 id="report-title-h" tabindex="-1">登记</h1>
@@ -136,7 +196,7 @@ export function Report({ me, date }) {
             </select>`}
           </${Loaded}>
         </${Field}>
-        <${Field} id="report-item" label="事项清单">
+        <${Field} id="report-item" label="事项清单" error=${errors['report-item']}>
           <select id="report-item" value=${form.listItem} onChange=${set('listItem')} disabled=${!items.data}>
             <option value="">${form.domain ? '按类别自动' : '先选类别'}</option>
             ${(items.data?.listItems.items || []).map(
@@ -146,7 +206,7 @@ export function Report({ me, date }) {
         </${Field}>
       </div>
       <div class="row">
-        <${Field} id="report-channel" label="来源渠道">
+        <${Field} id="report-channel" label="来源渠道" error=${errors['report-channel']}>
           <select id="report-channel" value=${form.channel} onChange=${set('channel')}>
             ${Object.entries(CHANNEL).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
           </select>
@@ -166,8 +226,12 @@ export function Report({ me, date }) {
       ${form.kind === 'dispute' ? html`<${Parties} form=${form} setForm=${setForm} setParty=${setParty} errors=${errors} />` : ''}
       <div class="actions">
         <button type="submit" class="primary">查看分流建议</button>
-        <button type="button" disabled aria-describedby="report-submit-note">提交登记</button>
-        <span class="note" id="report-submit-note">提交登记需纠纷流程接口（议题 12），上线后启用。</span>
+        <button type="button" id="report-submit" onClick=${submit} disabled=${sending || !me.workflowRole}
+          aria-describedby="report-submit-note">提交登记</button>
+        <span class="note" id="report-submit-note">${me.workflowRole
+          ? '提交后按当前时间登记，由' + (me.actsFor?.name || '发生地网格') + '受理；风险颜色由系统按当事方人数和重复来访分级。'
+          : '您的令牌没有关联到人员和岗位，只能预览，不能提交登记。'}</span>
+        ${errors['report-submit'] ? html`<span class="error" role="alert">${errors['report-submit']}</span>` : ''}
       </div>
     </form>
     ${preview ? html`<${Preview} preview=${preview} />` : ''}

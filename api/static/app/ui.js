@@ -3,8 +3,8 @@
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
-import { CLOCK_NAME } from './clock.js';
-import { LABEL, REL, WARNING, detail, name } from './zh.js';
+import { CLOCK_NAME, FLOW_STATUS, span, when } from './clock.js';
+import { CLOCK, LABEL, REL, WARNING, detail, name } from './zh.js';
 
 export const html = htm.bind(h);
 
@@ -48,6 +48,19 @@ export function ClockBadge({ clock }) {
     <span class=${'clock ' + clock.state}>${CLOCK_NAME[clock.state]}</span>
     <span class="clock-left">${left}</span>
     <span class="clock-due">至 ${clock.due}</span>
+  </span>`;
+}
+
+// A workflow clock (the API's Clock): the same three states in working time, and 暂停 while
+// the dispute is parked; `named` adds which step's clock it is.
+export function FlowClock({ clock, named }) {
+  if (!clock) return html`<span class="clock none">无时限</span>`;
+  const over = clock.status === 'breached';
+  const left = over ? `超 ${span(clock.overdueMinutes, clock.unit)}` : `剩 ${span(clock.remainingMinutes, clock.unit)}`;
+  return html`<span class="clock-cell">
+    <span class=${'clock ' + clock.status}>${FLOW_STATUS[clock.status] || clock.status}</span>
+    <span class="clock-left">${named ? name(CLOCK, clock.name) + ' ' : ''}${left}</span>
+    <span class="clock-due">${clock.due ? '至 ' + when(clock.due) : '已暂停计时'}</span>
   </span>`;
 }
 

@@ -180,3 +180,98 @@ export function name(table, value) {
   if (value === null || value === undefined) return '';
   return table[value] || table[String(value).toLowerCase()] || String(value);
 }
+
+// The dispute workflow (issue 12): its states, actions, clocks, roles and refusals.
+export const STATE = {
+  new: '新建',
+  reported: '待受理',
+  accepted: '已受理',
+  dispatched: '已派单',
+  open: '待抢单',
+  handling: '办理中',
+  parked: '挂账',
+  fed_back: '已反馈',
+  closed: '已办结',
+};
+
+export const ACTION = {
+  report: '登记上报',
+  accept: '受理',
+  dispatch: '派单',
+  offer: '开放抢单',
+  sign: '签收',
+  claim: '抢单',
+  order: '点单',
+  record: '记录处置',
+  bounce: '退单',
+  approve: '批准',
+  refuse: '不予批准',
+  request_extension: '申请延期',
+  park: '申请挂账',
+  resume: '恢复办理',
+  escalate: '上报',
+  whistle: '吹哨',
+  sign_whistle: '报到签收',
+  contact: '已联系',
+  arrive: '已到场',
+  rate_response: '评价报到',
+  supervise: '督办',
+  chase: '催办',
+  feed_back: '反馈',
+  close: '办结',
+  rate: '评单',
+  reopen: '重新办理',
+  call_back: '回访',
+  check: '核查履行',
+};
+
+export const CLOCK = {
+  accept: '受理',
+  sign: '签收',
+  arrive: '到场',
+  handle: '办理',
+  supervise: '督办回复',
+  whistle_signed: '报到签收',
+  whistle_contacted: '报到联系',
+  whistle_arrived: '报到到场',
+  call_back: '回访',
+};
+
+export const WORKFLOW_ROLE = {
+  grid_worker: '网格员',
+  resident: '群众',
+  hotline: '热线',
+  dispatcher: '中心值班',
+  department: '部门',
+  mediator: '调解员',
+  expert: '专家',
+  supervisor: '督办',
+  system: '系统',
+};
+
+// What a refusal means, by its code; the API's message (in English) is shown beside it.
+export const PROBLEM = {
+  STALE_VERSION: '这件纠纷刚被其他人办理过，页面已重新读取，请核对后再操作',
+  UNKNOWN_ACTION: '没有这个操作',
+  NOT_FOUND: '没有这件纠纷',
+  DISPUTE_EXISTS: '这件纠纷已登记过',
+  WRONG_ROLE: '您的岗位不能做这个操作',
+  OUT_OF_SCOPE: '这件纠纷不在您的辖区内',
+  NOT_HOLDER: '这件纠纷不在您单位手上',
+  NOT_SUMMONED: '您的单位没有被吹哨',
+  NOT_A_PARTY: '您不是当事人',
+  NOT_IN_DOMAIN: '不属于您的专业领域',
+  CONFLICT_OF_INTEREST: '存在利益冲突，须回避',
+  NOT_ALLOWED_IN_STATE: '纠纷当前的状态不能做这个操作',
+  NOT_FOR_KIND: '事件不能做这个操作',
+  REASON_MISSING: '请填写理由',
+  PAST_WINDOW: '已超过可办理的期限',
+  PAST_DEADLINE: '已过时限，不能再申请',
+  LIMIT_REACHED: '已达次数上限',
+  NO_PENDING_REQUEST: '没有待审批的申请',
+  SELF_APPROVAL: '不能审批本单位的申请',
+  INVALID_INPUT: '填写有误',
+  IDEMPOTENCY_KEY_REUSED: '同一操作编号已用于其他内容',
+};
+
+export const SETTLED = { GRID: '网格', VILLAGE: '村（社区）', TOWN: '镇（街道）', COUNTY: '县（区）', COURT: '法院' };
