@@ -258,6 +258,9 @@ class Sandbox:
         buffer_pool_mb: int = 256,
         max_db_mb: int = 8192,
     ) -> None:
+        # Absolute: the process starts in the store's folder, where a relative path (the
+        # default ./data/govgraph.lbdb) would point elsewhere.
+        path = Path(path).resolve()
         self.path = path
         self.timeout_ms = timeout_ms
         self.config = {

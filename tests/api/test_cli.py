@@ -333,3 +333,18 @@ def test_a_load_names_the_grids_that_reach_no_unit(run, tmp_path):
         "jurisdiction or ladder finds them): X-G1; give each a PART_OF row to its village (or "
         "to a parent grid that has one)",
     ]
+
+
+def test_cypher_on_a_store_given_by_a_relative_path(examples_loaded, monkeypatch):
+    """The default GOVGRAPH_DB is relative (./data/govgraph.lbdb): the confined process that
+    answers ad-hoc Cypher starts in another folder and must still find its copy."""
+    from api.adhoc import close_all
+
+    monkeypatch.setenv("GOVGRAPH_DB", "g.lbdb")  # the fixture's store, from its folder
+    try:
+        result = examples_loaded(
+            "cypher", "MATCH (d:Domain) RETURN count(*) AS n", "--role", "admin", "--format", "json"
+        )
+    finally:
+        close_all()
+    assert (result.exit_code, json.loads(result.output)) == (0, [{"n": 3}])
