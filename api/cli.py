@@ -283,8 +283,8 @@ def demo(
     db = Path(settings.db)
     if db.exists():
         shutil.rmtree(db) if db.is_dir() else db.unlink()
-    for extra in db.parent.glob(db.name + ".*"):
-        extra.unlink()
+    for extra in db.parent.glob(db.name + ".*"):  # its write-ahead log, ad-hoc Cypher's copies
+        shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
     with _backend(settings) as backend:
         report = _load(
             backend,
@@ -298,6 +298,7 @@ def demo(
         if not report.ok:
             raise typer.Exit(1)
         _summarise(backend, counties)
+        acting = _demo_dispatcher(backend)
     console.print(
         "\nQuery it, for example:\n"
         '  .venv/bin/govgraph cypher "MATCH (g:Grid)-[:PART_OF*1..3]->(:Unit {code: \\$county}) '
@@ -312,16 +313,37 @@ def demo(
         # town (姚庄镇): one more line in the token file each run (`govgraph token list`).
         from api.auth import create_token
 
-        token = create_token(settings.tokens, "mediator", DEMO_MEDIATOR_SCOPE)
+        token = create_token(settings.tokens, "mediator", DEMO_MEDIATOR_SCOPE, **acting)
         console.print(
-            f"\nA token for a mediator of 姚庄镇 ({DEMO_MEDIATOR_SCOPE}), to sign in to the "
-            f"page with: {token}",
+            f"\nA token for a mediator of 姚庄镇 ({DEMO_MEDIATOR_SCOPE}) who dispatches for its "
+            f"center ({acting['unit']}), to sign in to the page with: {token}",
             highlight=False,
         )
         _serve(settings)
 
 
 DEMO_MEDIATOR_SCOPE = "330421111"  # 姚庄镇, where the planted dispute 330421-D900001 is
+
+
+def _demo_dispatcher(backend: Backend) -> dict[str, str]:
+    """Who the demo's token acts as: the first mediator of a committee in 姚庄镇, dispatching
+    for the town's center (the workflow's person, unit and role; docs/api.md)."""
+    town = {"code": DEMO_MEDIATOR_SCOPE + "000"}
+    [center] = backend.read(
+        "MATCH (c:Center)-[:JURISDICTION]->(:Unit {code: $code}) RETURN c.id AS id "
+        "ORDER BY id LIMIT 1",
+        town,
+    )
+    [person] = backend.read(
+        "MATCH (p:Person)-[:MEDIATES_IN]->(:MediationOrg)-[:LOCATED_IN]->(:Unit {code: $code}) "
+        "RETURN p.id AS id ORDER BY id LIMIT 1",
+        town,
+    )
+    return {
+        "person": person["id"],
+        "unit": "Center:" + center["id"],
+        "workflow_role": "dispatcher",
+    }
 
 
 def _summarise(backend: Backend, counties: list[str]) -> None:
