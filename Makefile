@@ -85,3 +85,10 @@ test-neo4j: $(BIN)/govgraph
 # The headline queries on Neo4j beside the embedded store, on the demo: prints p50 / p99.
 bench-neo4j: $(BIN)/govgraph
 	$(BIN)/python -P tests/bench_neo4j.py
+
+# The soak benchmark (issue 10): a real `govgraph serve` on a copy of the demo graph, 20
+# clients for 30 minutes with runaway researcher queries and the workflow's mutations; prints
+# requests/s, latencies, errors, memory over time and whether it stayed flat. MINUTES=5 for less.
+.PHONY: soak
+soak: $(BIN)/govgraph
+	$(BIN)/python -P tests/soak.py --minutes $(or $(MINUTES),30)

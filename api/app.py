@@ -82,6 +82,7 @@ def _open(settings: Settings) -> Backend:
         database=settings.neo4j_database,
         timeout_ms=settings.query_timeout_ms,
         read_threads=settings.read_threads,
+        buffer_pool_mb=settings.buffer_pool_mb,
     )
 
 

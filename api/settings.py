@@ -49,6 +49,15 @@ class Settings(BaseSettings):
         "One lets concurrent requests run side by side, one per core; a researcher running "
         "large queries one at a time may prefer 0.",
     )
+    buffer_pool_mb: int = Field(
+        2048,
+        ge=0,
+        description="Memory the server's embedded store may take, in MiB: its pages and the "
+        "work of every read at once (a read needing more than is left fails; 1024 was too "
+        "little for the demo under 20 clients: see docs/benchmarks.md). The store "
+        "keeps what it used, so a server's memory climbs to this and stays (0: LadybugDB's "
+        "default, 80% of the machine's memory, which a busy server reaches).",
+    )
     warm_up: bool = Field(
         True,
         description="On start, ask the ladder of one grid per unit in the background, so that "

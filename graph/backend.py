@@ -96,6 +96,7 @@ def open_backend(
     database: str = "neo4j",
     timeout_ms: int | None = None,
     read_threads: int = 1,
+    buffer_pool_mb: int = 0,
 ) -> Backend:
     """Open the backend `db` names: a file path for the embedded store, or a Neo4j URI.
 
@@ -103,6 +104,7 @@ def open_backend(
     plain text). `timeout_ms` limits each read query; None keeps the backend's default (none
     for the embedded store, 10 s for Neo4j), 0 means no limit of ours. `read_threads` is how
     many threads one read may use on the embedded store (0: one per core); Neo4j decides its own.
+    `buffer_pool_mb` bounds the embedded store's memory (0: LadybugDB's default, 80% of RAM).
     """
     if "://" in db:
         scheme = db.split("://", 1)[0].lower()
@@ -123,5 +125,9 @@ def open_backend(
     from graph.embedded import EmbeddedBackend
 
     return EmbeddedBackend(
-        Path(db), read_only=read_only, timeout_ms=timeout_ms or 0, read_threads=read_threads
+        Path(db),
+        read_only=read_only,
+        timeout_ms=timeout_ms or 0,
+        read_threads=read_threads,
+        buffer_pool_mb=buffer_pool_mb,
     )

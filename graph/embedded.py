@@ -57,10 +57,14 @@ class EmbeddedBackend:
         timeout_ms: int = 0,
         read_threads: int = 1,
         readers: int = DEFAULT_READERS,
+        buffer_pool_mb: int = 0,
     ) -> None:
         """Open (or create) the store at `path`. `timeout_ms` bounds each read (0: no bound);
         `read_threads` is how many LadybugDB threads one read may use (0: one per core);
-        `readers` is how many reads may run at once (more wait for a connection)."""
+        `readers` is how many reads may run at once (more wait for a connection);
+        `buffer_pool_mb` is the most memory the store takes for its pages and the reads' work
+        (0: LadybugDB's default, 80% of the machine's memory). The pool does not give back what
+        a read used: a long-running server's memory climbs to it, so the server sets it."""
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.exists():
@@ -69,7 +73,9 @@ class EmbeddedBackend:
                 "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it"
             )
         try:
-            self._db = ladybug.Database(str(path), read_only=read_only)
+            self._db = ladybug.Database(
+                str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20
+            )
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
             if "recovery" in str(exc).lower():  # "checkpoint recovery pending", after kill -9
@@ -106,16 +112,31 @@ class EmbeddedBackend:
 
     def read(self, query: str, params: Params | None = None) -> list[Row]:
         with self._reader() as conn:
+            return self._rows(conn, query, params)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Callable[[str], list[Row]]]:
+        """A read function whose reads all see the graph as it was when the first began (one
+        read-only transaction): a write committed meanwhile is in none of them, so reading
+        nodes and then their relationships never finds an end that was not read."""
+        with self._reader() as conn:
+            self._execute("BEGIN TRANSACTION READ ONLY", None, conn)
             try:
-                result = self._execute(query, params, conn)
-                columns = result.get_column_names()
-                values = result.get_all()
-            except (GraphError, RuntimeError) as exc:
-                if self._closed:  # closed under the read: say so, not "timed out"
-                    raise BackendUnavailable(f"the graph at {self.path} was closed") from None
-                if isinstance(exc, RuntimeError):
-                    raise from_ladybug(exc) from exc
-                raise
+                yield lambda query: self._rows(conn, query, None)
+            finally:
+                self._execute("COMMIT", None, conn)
+
+    def _rows(self, conn: Any, query: str, params: Params | None) -> list[Row]:
+        try:
+            result = self._execute(query, params, conn)
+            columns = result.get_column_names()
+            values = result.get_all()
+        except (GraphError, RuntimeError) as exc:
+            if self._closed:  # closed under the read: say so, not "timed out"
+                raise BackendUnavailable(f"the graph at {self.path} was closed") from None
+            if isinstance(exc, RuntimeError):
+                raise from_ladybug(exc) from exc
+            raise
         return [dict(zip(columns, row, strict=True)) for row in values]
 
     def write(self, statements: Sequence[tuple[str, Params]]) -> None:

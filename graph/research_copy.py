@@ -48,7 +48,7 @@ def fingerprint(main: Backend, privacy: Privacy) -> str:
     """What a copy must have been made from to serve `privacy` over `main` as it is now."""
     path = getattr(main, "path", None)
     version = getattr(main, "version", None)
-    if path is None or version is None:
+    if path is None or version is None or not isinstance(main, EmbeddedBackend):
         raise CopyUnavailable(
             "ad-hoc Cypher runs on a copy of the embedded store, and this backend (Neo4j) has "
             "neither a file nor a version to tell when a copy is stale; use GraphQL, the named "
@@ -86,6 +86,7 @@ def ensure(
         building = root / (name + ".building")
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
+        assert isinstance(main, EmbeddedBackend)  # `fingerprint` refused every other backend
         build(main, building / STORE, privacy, schema)
         (building / BUILT).write_text(repr(time.time()), encoding="ascii")
         building.rename(root / name)
@@ -111,26 +112,32 @@ def _recent(root: Path, prefix: str, max_age: float) -> Path | None:
     return None
 
 
-def build(main: Backend, store: Path, privacy: Privacy, schema: Schema = SCHEMA) -> None:
-    """Write a copy of `main`, as `privacy` shows it, into a new store at `store`."""
+def build(main: EmbeddedBackend, store: Path, privacy: Privacy, schema: Schema = SCHEMA) -> None:
+    """Write a copy of `main`, as `privacy` shows it, into a new store at `store`.
+
+    Every label and type is read in one snapshot: the server's writes go on meanwhile, and a
+    dispute reported between reading the people and reading who is party to what would
+    otherwise give a relationship whose person the copy does not hold."""
     copy = EmbeddedBackend(store)
     try:
         copy.init_schema()
-        for node in schema.nodes:
-            columns = ", ".join(
-                "n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties
-            )
-            rows = main.read("MATCH (n:" + ident(node.label) + ") RETURN " + columns)
-            if rows:
-                copy.upsert_nodes(node, [privacy.apply(node.label, r) for r in rows], bulk=True)
-        for rel in schema.rels:
-            groups: dict[tuple[str, str], list[Row]] = {}
-            for a, b in rel.endpoints:
-                rows = main.read(
-                    _rel_query(rel.type, a, b, schema, [p.name for p in rel.properties])
+        with main.snapshot() as read:
+            for node in schema.nodes:
+                columns = ", ".join(
+                    "n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties
                 )
-                groups[(a, b)] = [privacy.apply(rel.type, r) for r in rows]
-            copy.upsert_rels(rel, groups, bulk=True)
+                rows = read("MATCH (n:" + ident(node.label) + ") RETURN " + columns)
+                if rows:
+                    applied = [privacy.apply(node.label, r) for r in rows]
+                    copy.upsert_nodes(node, applied, bulk=True)
+            for rel in schema.rels:
+                groups: dict[tuple[str, str], list[Row]] = {}
+                for a, b in rel.endpoints:
+                    rows = read(
+                        _rel_query(rel.type, a, b, schema, [p.name for p in rel.properties])
+                    )
+                    groups[(a, b)] = [privacy.apply(rel.type, r) for r in rows]
+                copy.upsert_rels(rel, groups, bulk=True)
     finally:
         copy.close()
 

@@ -13,7 +13,7 @@ forbids unknown keys, so a misspelt key is an error naming it rather than a sile
 from __future__ import annotations
 
 import tomllib
-from functools import cache
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -241,16 +241,24 @@ def county_code(code: str) -> str:
     return code[:6]
 
 
-@cache
+KEPT_RULES = 256
+"""Counties whose rules are kept: a caller's place or key picks the county, so the rules are
+kept by its 6-digit code and the least recent go first, however many different ones come."""
+
+
 def load_rules(county: str | None = None, path: Path | None = None) -> Rules:
     """The rules for `county` (6-digit code, or any code or key starting with it): the file's
     defaults with its `[county."<code>"]` table merged over them. `path` reads another file
     instead of the packaged `queries/rules.toml`."""
+    return _county_rules(county_code(county) if county else None, path)
+
+
+@lru_cache(maxsize=KEPT_RULES)
+def _county_rules(code: str | None, path: Path | None) -> Rules:
     data = _read(path)
     overrides = data.pop("county", {})
     if not isinstance(overrides, dict):
         raise RulesError("[county] must hold one table per county code")
-    code = county_code(county) if county else None
     for other, table in overrides.items():  # a bad override fails whichever county asks
         if not isinstance(table, dict):
             raise RulesError(f'[county."{other}"] must be a table')

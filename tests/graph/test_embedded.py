@@ -257,3 +257,22 @@ def test_a_closed_store_refuses_reads(tmp_path):
     store.close()
     with pytest.raises(BackendUnavailable, match="closed"):
         store.read("RETURN 1 AS x")
+
+
+def test_a_snapshot_does_not_see_a_write_committed_while_it_reads(backend):
+    # The research copy reads every label and type in turn while the server writes: in one
+    # snapshot, people and who serves where agree, whatever was written between the two reads.
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    backend.upsert_nodes(PERSON, [person("P1", "甲")], bulk=True)
+    people = "MATCH (p:Person) RETURN p.id AS id ORDER BY id"
+    ties = "MATCH (p:Person)-[s:SERVES_IN]->(g:Grid) RETURN p.id AS id, g.id AS grid"
+    with backend.snapshot() as read:
+        before = read(people)
+        backend.upsert_nodes(PERSON, [person("P2", "乙")], bulk=False)
+        backend.upsert_rels(
+            SERVES_IN, {("Person", "Grid"): [serves("P2", "G1", "head", "r1")]}, bulk=False
+        )
+        assert read(people) == before == [{"id": "P1"}]
+        assert read(ties) == []
+    assert backend.read(people) == [{"id": "P1"}, {"id": "P2"}]
+    assert backend.read(ties) == [{"id": "P2", "grid": "G1"}]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from queries import rules
 from queries.rules import Rules, RulesError, load_rules
 
 
@@ -82,3 +83,15 @@ def test_another_file_can_be_read(tmp_path: Path) -> None:
 def test_a_bad_value_is_an_error_naming_its_key(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(RulesError, match=message):
         load_rules(path=_write(tmp_path, text))
+
+
+def test_rules_are_kept_per_county_and_only_so_many() -> None:
+    # A caller's place or dispute key picks the county: rules are kept by its 6-digit code,
+    # and a stream of different codes keeps at most KEPT_RULES of them.
+    rules._county_rules.cache_clear()
+    assert load_rules("330421-G0001") is load_rules("330421001001-G01")
+    assert load_rules("330421-G0001").county == "330421"
+    for n in range(rules.KEPT_RULES + 50):
+        assert load_rules(f"{900000 + n}-G0001").county == str(900000 + n)
+    assert rules._county_rules.cache_info().currsize == rules.KEPT_RULES
+    assert load_rules("330421").county == "330421"  # the one let go is read again
