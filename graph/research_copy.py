@@ -118,7 +118,7 @@ def build(main: EmbeddedBackend, store: Path, privacy: Privacy, schema: Schema =
     Every label and type is read in one snapshot: the server's writes go on meanwhile, and a
     dispute reported between reading the people and reading who is party to what would
     otherwise give a relationship whose person the copy does not hold."""
-    copy = EmbeddedBackend(store)
+    copy = EmbeddedBackend(store, buffer_pool_mb=256)  # not 80% of RAM, the store's default
     try:
         copy.init_schema()
         with main.snapshot() as read:
