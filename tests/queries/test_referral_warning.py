@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -18,8 +18,8 @@ PARTY_HEADER = ["from", "to", "from_type", "to_type", "side"]
 def _load(
     graph: EmbeddedBackend,
     write_csv: Callable[..., Path],
-    disputes: list[list[object]],
-    parties: list[list[object]],
+    disputes: Sequence[Sequence[object]],
+    parties: Sequence[Sequence[object]],
 ) -> None:
     people = [["id", "name"]] + [[f"W-P-{n:02d}", f"张{n:02d}"] for n in range(1, 16)]
     files = [
