@@ -169,7 +169,7 @@ def _item_limit(backend: Backend, item: str, target: Ref | None) -> tuple[int, s
     return None
 
 
-def _next_rung(backend: Backend, grid: str, state: DisputeState, rules: Rules) -> Rung | None:
+def next_rung_of(backend: Backend, grid: str, state: DisputeState, rules: Rules) -> Rung | None:
     """The ladder's first rung with a body above the level the dispute is held at."""
     ladder = escalation_path(backend, grid_id=grid, rules=rules).ladder
     level = state.holding.level if state.holding else None
@@ -235,7 +235,7 @@ def look_up(
         named = [Ref.parse(p) for p in command.data.get("party_ids", ())]
         facts["visits"] = _visits(backend, named, now, rules)
     if action == "escalate" and state is not None and grid is not None:
-        facts["next_rung"] = _next_rung(backend, grid, state, rules)
+        facts["next_rung"] = next_rung_of(backend, grid, state, rules)
     if action in ("claim", "order", "offer"):
         ranked, conflicts = _pool(backend, command.dispute, rules)
         if action == "offer":
@@ -507,7 +507,7 @@ def tick(backend: Backend, now: datetime | None = None) -> list[Notification]:
 
     def next_rung(state: DisputeState) -> Rung | None:
         rules, grid = rules_of(state), places[state.id]
-        return _next_rung(backend, grid, state, rules) if grid else None
+        return next_rung_of(backend, grid, state, rules) if grid else None
 
     return run_timers(
         EventStore(backend),

@@ -789,9 +789,10 @@ REL_TYPES: tuple[RelType, ...] = (
 
 
 # -- the workflow's log -----------------------------------------------------------------------
-# Written by the `workflow` package only, one record per action, never updated or deleted: the
-# loaders do not read these types from files (they are not in `nodes`/`rels`), the API does not
-# list them yet, and the DDL and docs/schema.md include them.
+# Written by the `workflow` package, one record per action, never updated or deleted. They are
+# not in `nodes`/`rels` (an export, a backup and the examples leave them out); the loaders read
+# the log from files (`LOADED_LOGS`: a demo's or a migrated system's past, validated row by row
+# like any file), never the notifications. The DDL and docs/schema.md include them all.
 
 _JSON = 100_000  # a JSON text: the length the loaders would check, were these types loaded
 
@@ -855,6 +856,8 @@ LOG_NODE_TYPES: tuple[NodeType, ...] = (
     ),
 )
 
+LOADED_LOGS = ("DisputeEvent", "LOGGED")  # the log types a file may hold
+
 LOG_REL_TYPES: tuple[RelType, ...] = (
     _rel(
         "LOGGED",
@@ -880,8 +883,11 @@ class Schema:
             self._by_name[name] = t
             self._by_name[t.file] = t
         logged: list[NodeType | RelType] = [*self.log_nodes, *self.log_rels]
-        for t in logged:  # by name only: no file holds them
-            self._by_name[t.label if isinstance(t, NodeType) else t.type] = t
+        for t in logged:  # by file too where a file may hold them
+            name = t.label if isinstance(t, NodeType) else t.type
+            self._by_name[name] = t
+            if name in LOADED_LOGS:
+                self._by_name[t.file] = t
 
     @property
     def stored_nodes(self) -> tuple[NodeType, ...]:
@@ -908,6 +914,14 @@ class Schema:
     @property
     def files(self) -> list[str]:
         return [n.file for n in self.nodes] + [r.file for r in self.rels]
+
+    @property
+    def loaded_files(self) -> list[str]:
+        """Every file type the loaders read, in the order they load them: the node files, the
+        log's events, the relationship files, the log's ties."""
+        nodes = [n.file for n in self.log_nodes if n.label in LOADED_LOGS]
+        rels = [r.file for r in self.log_rels if r.type in LOADED_LOGS]
+        return [n.file for n in self.nodes] + nodes + [r.file for r in self.rels] + rels
 
 
 SCHEMA = Schema()

@@ -307,7 +307,7 @@ class Loader:
         return self.load_tables(tables)
 
     def load_tables(self, tables: Iterable[Table]) -> LoadReport:
-        order = {name: i for i, name in enumerate(self.schema.files)}
+        order = {name: i for i, name in enumerate(self.schema.loaded_files)}
         known = [t for t in tables if self._known(t)]
         self._vocabulary = None
         for table in sorted(known, key=lambda t: order[t.stem]):
@@ -337,7 +337,7 @@ class Loader:
     # -- one table ------------------------------------------------------------------------
 
     def _known(self, table: Table) -> bool:
-        if self.schema.by_file(table.stem) is not None:
+        if table.stem in self.schema.loaded_files:
             return True
         import difflib
 

@@ -248,6 +248,28 @@ def _from_description(backend: Backend, description: DisputeDescription, as_of: 
     )
 
 
+def _graded(backend: Backend, case: _Case, rules: Rules) -> str | None:
+    """The colour the rules' grading gives: by parties, and for a stored dispute by the most
+    disputes one of its parties brought within `visits_days` up to it (this one included)."""
+    visits = 0
+    if case.dispute is not None:
+        since = date.fromordinal(case.reported_on.toordinal() - rules.warnings.visits_days)
+        rows = backend.read(
+            "MATCH (:Dispute {id: $id})<-[:PARTY_TO]-(p:Person)-[:PARTY_TO]->(d:Dispute) "
+            "WHERE d.reported_on >= $since AND d.reported_on <= $until "
+            "RETURN p.id AS person, count(d) AS n",
+            {"id": case.dispute.key, "since": since, "until": case.reported_on},
+        )
+        visits = max((int(r["n"]) for r in rows), default=0)
+    return rules.warnings.colour(case.parties, visits)
+
+
+def _highest(*colours: str | None) -> str | None:
+    """The highest of the colours given (a stored one, the graded one)."""
+    order = ("red", "orange", "yellow")
+    return next((c for c in order if c in colours), None)
+
+
 # -- the referral -----------------------------------------------------------------------------
 
 
@@ -277,7 +299,7 @@ def referral(
         case = _from_description(backend, description, day)
     chain = load_chain(backend, case.grids[0])
     rules = rules or load_rules(chain.county)
-    warning = case.warning or (None if case.dispute else rules.warnings.colour(case.parties))
+    warning = _highest(case.warning, _graded(backend, case, rules))
     group = case.parties >= rules.group.parties or (warning in rules.group.warnings)
     missing: list[Missing] = []
     primary, concerned = _items(backend, case, rules, chain, group, missing)

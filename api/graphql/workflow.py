@@ -28,11 +28,15 @@ from api.graphql.headline import NodeRef
 from api.graphql.pagination import PageInfo
 from api.graphql.types import Dispute
 from api.measures import LEVELS, workflow_measures
+from graph.backend import Backend
 from graph.schema import SCHEMA
 from queries.flow_rules import ACTIONS, STATES
+from queries.referral import referral
+from queries.rules import Rules
 from workflow.clocks import Clock as DomainClock
+from workflow.context import HOLDERS
 from workflow.model import Event, Problem, Ref, Refusal
-from workflow.state import replay
+from workflow.state import DisputeState, replay
 from workflow.store import EventStore
 
 WorkflowProblem = strawberry.enum(
@@ -127,6 +131,65 @@ class WorkflowCounts:
     whistles: int
 
 
+@strawberry.enum(description="An input an action takes (ActOnDisputeInput's fields).")
+class ActionInput(enum.Enum):
+    DAYS = "days"
+    OUTCOME = "outcome"
+    SETTLED_LEVEL = "settled_level"
+    RATING = "rating"
+    URGENT = "urgent"
+    TOUGH = "tough"
+    REQUEST = "request"
+    CAUSE = "cause"
+    RESULT = "result"
+    SATISFIED = "satisfied"
+    CARRIED_OUT = "carried_out"
+
+
+# What each action reads of its input beside targets and reason (workflow/actions.py and
+# workflow/handover.py).
+ACTION_INPUTS = {
+    "dispatch": (ActionInput.URGENT,),
+    "request_extension": (ActionInput.DAYS,),
+    "close": (ActionInput.OUTCOME, ActionInput.SETTLED_LEVEL),
+    "rate": (ActionInput.RATING,),
+    "rate_response": (ActionInput.RATING,),
+    "whistle": (ActionInput.TOUGH,),
+    "approve": (ActionInput.REQUEST,),
+    "refuse": (ActionInput.REQUEST,),
+    "bounce": (ActionInput.CAUSE,),
+    "feed_back": (ActionInput.RESULT,),
+    "call_back": (ActionInput.SATISFIED,),
+    "check": (ActionInput.CARRIED_OUT,),
+}
+
+
+@strawberry.type(description="An action this caller may take now, and what it takes.")
+class AllowedAction:
+    action: WorkflowAction
+    reason_required: bool
+    approval_by: list[str] = strawberry.field(
+        description="The roles that approve it before it takes effect (empty: none needed)."
+    )
+    proposed: list[NodeRef] = strawberry.field(
+        description="Targets to offer: dispatch, the referral's actors; whistle, its "
+        "departments; escalate, the ladder's next rung; order, those the expert pool offered."
+    )
+    inputs: list[ActionInput]
+
+
+@strawberry.type(description="One summoned department's answer to a whistle (吹哨报到).")
+class WhistleResponse:
+    department: NodeRef
+    summoner: NodeRef
+    start: datetime
+    signed: datetime | None
+    contacted: datetime | None
+    arrived: datetime | None
+    rating: int | None = strawberry.field(description="The summoning body's rating, 1 to 5.")
+    clocks: list[Clock] = strawberry.field(description="Its open clocks: sign, contact, arrive.")
+
+
 @strawberry.type(description="A dispute's workflow, derived from its log.")
 class DisputeWorkflow:
     state: str
@@ -140,7 +203,8 @@ class DisputeWorkflow:
     outcome: DisputeOutcome | None
     settled_level: SettledLevel | None
     log: list[WorkflowEvent]
-    allowed_actions: list[str] = strawberry.field(
+    whistles: list[WhistleResponse]
+    allowed_actions: list[AllowedAction] = strawberry.field(
         description="What this caller may do now: the actions whose checks of role, standing, "
         "state and kind pass (their inputs are checked when taken)."
     )
@@ -560,11 +624,16 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
     now = acting.now_in_china()
     rows = await run_in_threadpool(queue.rows_of, backend, [state], now)
     allowed = await run_in_threadpool(acting.allowed_actions, backend, caller, state, now)
+    proposals = await run_in_threadpool(_proposals, backend, state, allowed)
     found = rows[0].clocks
     wanted = [r for e in log for r in _event_refs(e)]
     wanted += [c.who for c in found if c.who] + [p.by for p in state.pending]
     wanted += [state.holder] if state.holder else []
+    wanted += [r for w in state.whistles for r in (w.department, w.summoner)]
+    wanted += [r for refs_ in proposals.values() for r in refs_]
     refs = await _refs(info, wanted)
+    grid = await run_in_threadpool(acting.place_of, backend, key, state)
+    rules, _ = await run_in_threadpool(acting.rules_for, backend, grid)
     counts = state.counts
     return DisputeWorkflow(
         state=state.state,
@@ -589,8 +658,73 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
         outcome=DisputeOutcome(state.outcome) if state.outcome else None,
         settled_level=SettledLevel(state.settled_level) if state.settled_level else None,
         log=[_event(e, refs) for e in log],
-        allowed_actions=allowed,
+        whistles=[
+            WhistleResponse(
+                department=refs[w.department],
+                summoner=refs[w.summoner],
+                start=w.start,
+                signed=w.signed,
+                contacted=w.contacted,
+                arrived=w.arrived,
+                rating=w.rating,
+                clocks=[
+                    _clock(c, refs)
+                    for c in found
+                    if c.name.startswith("whistle_")
+                    and c.who == w.department
+                    and c.opened == w.opened
+                ],
+            )
+            for w in state.whistles
+        ],
+        allowed_actions=[_allowed(a, rules, proposals.get(a, []), refs) for a in allowed],
     )
+
+
+def _allowed(
+    action: str, rules: Rules, proposed: list[Ref], refs: dict[Ref, NodeRef]
+) -> AllowedAction:
+    rule = rules.workflow.action(action)
+    return AllowedAction(
+        action=WorkflowAction(action),
+        reason_required=rule.reason,
+        approval_by=sorted(r for r, how in rule.approvers.items() if how != "none")
+        if rule.approval
+        else [],
+        proposed=[refs[r] for r in proposed],
+        inputs=list(ACTION_INPUTS.get(action, ())),
+    )
+
+
+def _proposals(backend: Backend, state: DisputeState, allowed: list[str]) -> dict[str, list[Ref]]:
+    """The targets to offer for the allowed actions that take one."""
+    out: dict[str, list[Ref]] = {}
+    if "order" in allowed:
+        out["order"] = list(state.offered)
+    grid = (
+        acting.place_of(backend, state.id, state)
+        if {"dispatch", "whistle", "escalate"} & set(allowed)
+        else None
+    )
+    if grid is None:
+        return out
+    rules, _ = acting.rules_for(backend, grid)
+    if "escalate" in allowed:
+        rung = acting.next_rung_of(backend, grid, state, rules)
+        out["escalate"] = [rung.body] if rung else []
+    if {"dispatch", "whistle"} & set(allowed):
+        try:
+            steps = referral(backend, dispute_id=state.id, rules=rules).steps
+        except (LookupError, ValueError):
+            steps = ()
+        actors = list(dict.fromkeys(Ref(s.actor.label, s.actor.key) for s in steps))
+        if "dispatch" in allowed:
+            out["dispatch"] = [a for a in actors if a.kind in HOLDERS and a != state.holder]
+        if "whistle" in allowed:
+            out["whistle"] = [
+                a for a in actors if a.kind == "Department" and state.whistle_of(a) is None
+            ]
+    return out
 
 
 async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
@@ -678,6 +812,8 @@ def _data(input: ActOnDisputeInput) -> dict[str, Any]:
         value = getattr(input, name)
         if value is not None:
             data[name] = value
+    if input.tough:  # a tough-problem whistle: its departments' report limit is the longer one
+        data["type"] = "tough"
     if input.outcome is not None:
         data["outcome"] = input.outcome.value
     if input.settled_level is not None:

@@ -82,6 +82,36 @@ async def ask(c, app, who, query, variables=None):
     return body["data"]
 
 
+# The grid holding an accepted dispute may sign for it or escalate it, to the community's
+# center (the ladder's next rung above the grid).
+ALLOWED_ACCEPTED = [
+    {"action": "SIGN", "reasonRequired": False, "approvalBy": [], "proposed": [], "inputs": []},
+    {
+        "action": "ESCALATE",
+        "reasonRequired": True,
+        "approvalBy": [],
+        "proposed": [{"label": "Center", "key": "center-330421001001"}],
+        "inputs": [],
+    },
+]
+# In hand, the grid may also whistle (the referral of a medical dispute in the examples names
+# no department: the list there has no health item) and escalate to the community's center.
+PROPOSED_HANDLING = {
+    "RECORD": {"action": "RECORD", "proposed": [], "inputs": []},
+    "BOUNCE": {"action": "BOUNCE", "proposed": [], "inputs": ["CAUSE"]},
+    "REQUEST_EXTENSION": {"action": "REQUEST_EXTENSION", "proposed": [], "inputs": ["DAYS"]},
+    "PARK": {"action": "PARK", "proposed": [], "inputs": []},
+    "ESCALATE": {
+        "action": "ESCALATE",
+        "proposed": [{"label": "Center", "key": "center-330421001001"}],
+        "inputs": [],
+    },
+    "WHISTLE": {"action": "WHISTLE", "proposed": [], "inputs": ["TOUGH"]},
+    "RATE_RESPONSE": {"action": "RATE_RESPONSE", "proposed": [], "inputs": ["RATING"]},
+    "FEED_BACK": {"action": "FEED_BACK", "proposed": [], "inputs": ["RESULT"]},
+}
+
+
 def report_input(key, **more):
     return {
         "idempotencyKey": key,
@@ -229,7 +259,8 @@ async def test_the_workflow_field_and_the_queue(app):
                 items { dispute { id workflow { state version kind holder { label key }
                   clocks { name status limit unit limitSource }
                   log { version action actor { label key } actsFor { label key } }
-                  allowedActions } }
+                  allowedActions { action reasonRequired approvalBy
+                                   proposed { label key } inputs } } }
                 state version holder { key } clock { name status } bounces } }
               claimable: workQueue(view: CLAIMABLE) { totalCount }
               changes: queueChanges(since: $since) { rows { dispute { id } } removed }
@@ -268,9 +299,8 @@ async def test_the_workflow_field_and_the_queue(app):
                 "actsFor": {"label": "Grid", "key": GRID},
             },
         ],
-        "allowedActions": workflow["allowedActions"],
+        "allowedActions": ALLOWED_ACCEPTED,
     }
-    assert "escalate" in workflow["allowedActions"] and "accept" not in workflow["allowedActions"]
     assert {k: row[k] for k in ("state", "version", "holder", "clock", "bounces")} == {
         "state": "accepted",
         "version": 2,
@@ -282,6 +312,79 @@ async def test_the_workflow_field_and_the_queue(app):
     assert data["changes"] == {"rows": [{"dispute": {"id": dispute}}], "removed": []}
     assert theirs == {"workQueue": {"totalCount": 1}}
     assert outsider == {"workQueue": {"totalCount": 0}}
+
+
+WHISTLE_QUERY = """query($id: ID!) { dispute(id: $id) { workflow {
+  whistles { department { label key name } summoner { label key } signed contacted arrived
+             rating clocks { name status limit unit limitSource } }
+  allowedActions { action proposed { label key } inputs } } } }"""
+
+
+async def test_a_whistle_its_answers_and_what_the_holder_is_offered(app):
+    """The grid holding a dispute in hand whistles the health bureau (a tough problem: five
+    working days to report); the bureau signs; the page reads each department's sub-case with
+    its open clocks, and the targets offered for the next actions."""
+    async with client(app) as c:
+        dispute = await reported(c, app)
+        await ask(c, app, "grid", ACT, act_input(dispute, "ACCEPT", 1, "a-1"))
+        await ask(c, app, "grid", ACT, act_input(dispute, "SIGN", 2, "a-2"))
+        before = await ask(c, app, "grid", WHISTLE_QUERY, {"id": dispute})
+        whistled = await ask(
+            c,
+            app,
+            "grid",
+            ACT,
+            act_input(
+                dispute,
+                "WHISTLE",
+                3,
+                "a-3",
+                targets=["Department:dept-330421-health"],
+                reason="需卫健部门到场",
+                tough=True,
+            ),
+        )
+        after = await ask(c, app, "grid", WHISTLE_QUERY, {"id": dispute})
+    assert whistled["actOnDispute"]["userErrors"] == []
+    offered = {a["action"]: a for a in before["dispute"]["workflow"]["allowedActions"]}
+    assert offered == PROPOSED_HANDLING
+    assert after["dispute"]["workflow"]["whistles"] == [
+        {
+            "department": {
+                "label": "Department",
+                "key": "dept-330421-health",
+                "name": "嘉善县卫生健康局",
+            },
+            "summoner": {"label": "Grid", "key": GRID},
+            "signed": None,
+            "contacted": None,
+            "arrived": None,
+            "rating": None,
+            "clocks": [
+                {
+                    "name": "whistle_signed",
+                    "status": "within",
+                    "limit": 1,
+                    "unit": "hours",
+                    "limitSource": "workflow.limits.whistle_sign",
+                },
+                {
+                    "name": "whistle_contacted",
+                    "status": "within",
+                    "limit": 24,
+                    "unit": "hours",
+                    "limitSource": "workflow.limits.whistle_contact",
+                },
+                {
+                    "name": "whistle_arrived",
+                    "status": "within",
+                    "limit": 5,
+                    "unit": "working_days",
+                    "limitSource": "workflow.limits.whistle_report",
+                },
+            ],
+        }
+    ]
 
 
 async def test_twenty_clients_on_one_version_one_wins(app, examples_graph):
