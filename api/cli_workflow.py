@@ -311,7 +311,7 @@ def act(
             ("request", request),
             ("cause", cause),
             ("urgent", urgent or None),
-            ("tough", tough or None),
+            ("type", "tough" if tough else None),  # a whistle's kind, as the rule reads it
             ("satisfied", satisfied),
             ("carried_out", carried_out),
             ("result", result),

@@ -25,7 +25,7 @@ from pathlib import Path
 from graph.embedded import EmbeddedBackend
 from graph.errors import GraphError
 from graph.pseudonym import Privacy
-from graph.schema import SCHEMA, Schema
+from graph.schema import LOADED_LOGS, SCHEMA, Schema
 from loaders.export import export
 from loaders.load import load
 
@@ -49,9 +49,9 @@ class Manifest:
 def counts(backend: EmbeddedBackend, schema: Schema = SCHEMA) -> dict[str, int]:
     """Nodes per label and relationships per type, leaving out those with none."""
     found = {}
-    for n in schema.nodes:
+    for n in (*schema.nodes, *(n for n in schema.log_nodes if n.label in LOADED_LOGS)):
         found[n.label] = backend.read(f"MATCH (n:`{n.label}`) RETURN count(n) AS n")[0]["n"]
-    for r in schema.rels:
+    for r in (*schema.rels, *(r for r in schema.log_rels if r.type in LOADED_LOGS)):
         found[r.type] = backend.read(f"MATCH ()-[e:`{r.type}`]->() RETURN count(e) AS n")[0]["n"]
     return {name: n for name, n in found.items() if n}
 
@@ -74,7 +74,7 @@ def backup(db: Path, out: Path) -> Manifest:
         ) from exc
     try:
         found = counts(store)
-        export(store, partial, privacy=Privacy.raw())
+        export(store, partial, privacy=Privacy.raw(), logs=True)
     finally:
         store.close()
     manifest = Manifest(datetime.now(UTC).isoformat(timespec="seconds"), str(db), found)

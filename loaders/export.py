@@ -33,7 +33,7 @@ from graph.backend import Backend, Row
 from graph.ddl import ident
 from graph.places import PLACED_BY, DivisionCode, NotADivisionCode, grids_within
 from graph.pseudonym import Privacy, View
-from graph.schema import SCHEMA, NodeType, Property, RelType, Schema, Type
+from graph.schema import LOADED_LOGS, SCHEMA, NodeType, Property, RelType, Schema, Type
 
 Format = Literal["csv", "parquet", "graphml"]
 FORMATS: tuple[Format, ...] = ("csv", "parquet", "graphml")
@@ -365,6 +365,7 @@ def export(
     privacy: Privacy,
     prefix: str = PREFIX,
     overwrite: bool = False,
+    logs: bool = False,
     schema: Schema = SCHEMA,
 ) -> ExportReport:
     """Write the graph, or the part `within` and `types` choose, to `out_dir`.
@@ -373,15 +374,19 @@ def export(
     admin's), `Privacy.masked()` or `Privacy.pseudonymised(key)` for researchers. Every type
     chosen gets a file, even when empty. `overwrite` replaces the files of an earlier export
     in the same folder (all of them, so no stale type is left behind); without it such a
-    folder is refused.
+    folder is refused. `logs` adds the disputes' logs the loaders read back (a backup's).
     """
     if format not in FORMATS:
         raise ExportError(f"format: {format!r}; one of {', '.join(FORMATS)}")
     if not re.fullmatch(r"[A-Za-z0-9_-]+", prefix):
         raise ExportError(f"prefix: {prefix!r}; use letters, digits, '-' and '_'")
     nodes = _selected(types, schema)
+    every_rel = list(schema.rels)
+    if logs:
+        nodes += [n for n in schema.log_nodes if n.label in LOADED_LOGS]
+        every_rel += [r for r in schema.log_rels if r.type in LOADED_LOGS]
     labels = {n.label for n in nodes}
-    rels = [r for r in schema.rels if any(a in labels and b in labels for a, b in r.endpoints)]
+    rels = [r for r in every_rel if any(a in labels and b in labels for a, b in r.endpoints)]
     members = members_within(backend, within, schema) if within is not None else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -226,7 +226,7 @@ def flow(tmp_path_factory, demo_graph, live_server):
     graph.close()
 
 
-FLOW = """query ($id: ID!) { dispute(id: $id) { workflow { state version allowedActions
+FLOW = """query ($id: ID!) { dispute(id: $id) { workflow { state version allowedActions { action }
   holder { label key name } clocks { name status }
   log { action fromState toState targets { name } reason } } } }"""
 QUEUE_API = """query ($view: QueueView!) { workQueue(view: $view) { totalCount items {
@@ -261,7 +261,7 @@ def expected_flow(site, token, dispute, w):
     """The same, from the API's answer to the same caller through the page's tables."""
     f = site.api(FLOW, token, id=dispute)["dispute"]["workflow"]
     return f, {
-        "buttons": [w["action"][a] for a in f["allowedActions"]],
+        "buttons": [w["action"][a["action"].lower()] for a in f["allowedActions"]],
         "clocks": [(w["clock"][c["name"]], w["status"][c["status"]]) for c in f["clocks"]],
         "log": [
             f"{w['action'][e['action']]} {w['state'][e['fromState']]} → {w['state'][e['toState']]}"

@@ -33,7 +33,7 @@ def test_a_backup_made_beside_a_serving_store_restores_an_equal_graph(
     finally:
         serving.close()
     held = {p.name for p in (tmp_path / "bk").iterdir()}
-    assert held == {MANIFEST, *(f"export.{stem}.csv" for stem in SCHEMA.files)}
+    assert held == {MANIFEST, *(f"export.{stem}.csv" for stem in SCHEMA.loaded_files)}
     assert restore(tmp_path / "bk", tmp_path / "restored.lbdb") == made
     restored = EmbeddedBackend(tmp_path / "restored.lbdb", read_only=True)
     try:
@@ -100,3 +100,36 @@ def test_the_backup_and_restore_commands(
         (0, f"restored {total} nodes and relationships (backed up {made_on}) to "
          f"{tmp_path / 'new.lbdb'}"),
     ]  # fmt: skip
+
+
+def test_a_backup_keeps_the_disputes_logs(examples_graph: EmbeddedBackend, tmp_path: Path) -> None:
+    """A dispute's life is its log: a restore that lost it would lose every state and clock."""
+    from datetime import datetime
+
+    from queries.rules import load_rules
+    from workflow.calendar import CHINA_TIME, china_calendar
+    from workflow.model import Caller, Command, Facts, Ref
+    from workflow.store import EventStore
+
+    center, party = Ref("Center", "center-330421"), Caller(Ref("Person", "JS-P-0003"), "resident")
+    report = dict(channel="app", title="噪声纠纷", place="330421001001-G01", category="medical",
+                  parties=2, party_ids=["Person:JS-P-0003"])  # fmt: skip
+    store = EventStore(examples_graph)
+    store.act(
+        Command("W1", "report", party, 0, "k-1", (center,), None, report),
+        Facts(target_level="county", visits=1),
+        datetime(2024, 7, 2, 9, tzinfo=CHINA_TIME),
+        load_rules("330421"),
+        china_calendar(),
+    )
+    logged = store.log("W1")
+    path = Path(examples_graph.path)
+    examples_graph.close()
+    made = backup(path, tmp_path / "bk")
+    assert (made.counts["DisputeEvent"], made.counts["LOGGED"]) == (1, 1)
+    restore(tmp_path / "bk", tmp_path / "restored.lbdb")
+    restored = EmbeddedBackend(tmp_path / "restored.lbdb")
+    try:
+        assert EventStore(restored).log("W1") == logged
+    finally:
+        restored.close()

@@ -19,7 +19,7 @@ export const WORKFLOW = `workflow {
   clocks { name status due preBreach unit limit limitSource remainingMinutes overdueMinutes who ${REF} }
   pending { action version at by ${REF} }
   counts { assignments bounces escalations reopens extensions whistles }
-  outcome settledLevel allowedActions
+  outcome settledLevel allowedActions { action }
   log { version at role action fromState toState reason actor ${REF} actsFor ${REF}
         targets ${REF} data { key value } }
 }`;
@@ -124,7 +124,7 @@ function Data({ data }) {
 export function Actions({ id, flow, date, onChanged }) {
   const [open, setOpen] = useState(null); // { action, key }
   const [said, setSaid] = useState(null); // { kind: 'ok'|'stale'|'refused', text }
-  const allowed = flow.allowedActions;
+  const allowed = flow.allowedActions.map((a) => a.action.toLowerCase()); // ACCEPT → accept, as zh.js names them
   const start = (action) => {
     setSaid(null);
     setOpen({ action, key: newKey() });
