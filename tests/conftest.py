@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,6 +114,60 @@ def demo_graph(
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: `make browser` installs it
 # CI sets this so that a machine without the browser fails instead of skipping.
 REQUIRE_BROWSER = os.environ.get("GOVGRAPH_REQUIRE_BROWSER") == "1"
+
+
+ServerProcess = tuple[subprocess.Popen[bytes], str]
+
+
+@pytest.fixture
+def serve_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """`serve_process(db, **settings)`: `govgraph serve` on the store `db` in a process of its
+    own (one a test may kill), with its token file and audit log in the test's folder unless
+    `settings` say otherwise; the process and its base URL once /healthz answers. Whatever is
+    still running is killed after the test."""
+    import socket
+
+    import httpx
+
+    from api.app import settings_environment
+    from api.settings import Settings
+
+    started: list[subprocess.Popen[bytes]] = []
+    code = (
+        "from api.app import serve; from api.settings import Settings; "
+        "serve(Settings(), log_level='warning')"
+    )
+
+    def start(db: Path, **settings: Any) -> ServerProcess:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        chosen = {
+            "tokens": str(tmp_path / "tokens.json"),
+            "audit_log": str(tmp_path / "audit.jsonl"),
+            **settings,
+        }
+        config = Settings(_env_file=None, db=str(db), port=port, **chosen)
+        env = {**os.environ, **settings_environment(config)}
+        root = Path(__file__).resolve().parents[1]
+        server = subprocess.Popen([sys.executable, "-c", code], cwd=root, env=env)
+        started.append(server)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90  # a busy machine opens the store slowly
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=5).status_code == 200:
+                    return server, url
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("the server did not answer within 90 s")
+
+    yield start
+    for server in started:
+        if server.poll() is None:
+            server.kill()
+        server.wait()
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,8 @@
 """`serve`: one process owns the embedded store read-write; a load beside it is refused."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -32,12 +30,6 @@ def test_the_settings_survive_the_trip_through_the_environment(monkeypatch):
     assert Settings(_env_file=None) == settings
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_several_workers_on_the_embedded_store_are_refused(tmp_path):
     from api.app import SeveralWriters, serve
 
@@ -46,35 +38,12 @@ def test_several_workers_on_the_embedded_store_are_refused(tmp_path):
         serve(settings)
 
 
-def start_server(db: Path, tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`serve` on `db` in a process of its own; its base URL once it answers."""
-    port = _free_port()
-    settings = Settings(_env_file=None, db=str(db), port=port, tokens=str(tmp_path / "t.json"))
-    env = {**os.environ, **settings_environment(settings)}
-    code = (
-        "from api.app import serve; from api.settings import Settings; "
-        "serve(Settings(), log_level='warning')"
-    )
-    server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=5).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.kill()
-    raise AssertionError("the server did not answer within 60 s")
-
-
 def test_a_load_beside_a_running_server_is_refused_and_the_server_goes_on(
-    tmp_path, examples_graph, write_csv
+    examples_graph, write_csv, serve_process
 ):
     db = examples_graph.path
     examples_graph.close()
-    server, url = start_server(db, tmp_path)
+    server, url = serve_process(db)
     try:
         people = write_csv(
             "more.people.csv",

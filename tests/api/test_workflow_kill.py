@@ -4,18 +4,13 @@ answered mutation is kept, and a restarted server carries on at the next version
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 
-from api.app import settings_environment
 from api.auth import create_token
-from api.settings import Settings
 from graph.embedded import EmbeddedBackend
 from workflow.state import replay
 from workflow.store import EventStore, projection
@@ -27,40 +22,6 @@ ACT = """mutation($input: ActOnDisputeInput!) { actOnDispute(input: $input) {
 REPORT = """mutation($input: ReportDisputeInput!) { reportDispute(input: $input) {
   dispute { id } userErrors { code message } } }"""
 STREAMS = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(db: Path, tokens: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    settings = Settings(
-        _env_file=None,
-        db=str(db),
-        port=port,
-        tokens=str(tokens),
-        audit_log=str(tokens.with_name("audit.jsonl")),
-    )
-    env = {**os.environ, **settings_environment(settings)}
-    code = (
-        "from api.app import serve; from api.settings import Settings; "
-        "serve(Settings(), log_level='warning')"
-    )
-    server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=5).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.kill()
-    raise AssertionError("the server did not answer within 90 s")
 
 
 def ask(url: str, token: str, query: str, variables: dict) -> dict:
@@ -87,7 +48,9 @@ def chase(url: str, token: str, dispute: str, version: int) -> dict:
     return ask(url, token, ACT, variables)["actOnDispute"]
 
 
-def test_a_server_killed_mid_stream_keeps_whole_events_and_carries_on(tmp_path, examples_graph):
+def test_a_server_killed_mid_stream_keeps_whole_events_and_carries_on(
+    tmp_path, examples_graph, serve_process
+):
     db = examples_graph.path
     examples_graph.close()
     tokens = tmp_path / "tokens.json"
@@ -98,7 +61,7 @@ def test_a_server_killed_mid_stream_keeps_whole_events_and_carries_on(tmp_path, 
         tokens, "mediator", "330421001", person="JS-P-0001",
         unit="Center:center-330421001", workflow_role="dispatcher",
     )  # fmt: skip
-    server, url = start(db, tokens)
+    server, url = serve_process(db, tokens=str(tokens))
     answered = {}  # dispute -> the last version an answer confirmed
     try:
         disputes = []
@@ -169,7 +132,7 @@ def test_a_server_killed_mid_stream_keeps_whole_events_and_carries_on(tmp_path, 
         # every answered mutation is kept; at most the one in flight got in unanswered
         assert answered[dispute] <= len(log) <= answered[dispute] + 1, (dispute, answered)
 
-    server, url = start(db, tokens)  # a restarted server carries on
+    server, url = serve_process(db, tokens=str(tokens))  # a restarted server carries on
     try:
         for dispute, log in logs.items():
             payload = chase(url, dispatcher, dispute, len(log))
