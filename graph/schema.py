@@ -790,9 +790,10 @@ REL_TYPES: tuple[RelType, ...] = (
 
 # -- the workflow's log -----------------------------------------------------------------------
 # Written by the `workflow` package, one record per action, never updated or deleted. They are
-# not in `nodes`/`rels` (an export, a backup and the examples leave them out); the loaders read
-# the log from files (`LOADED_LOGS`: a demo's or a migrated system's past, validated row by row
-# like any file), never the notifications. The DDL and docs/schema.md include them all.
+# not in `nodes`/`rels` (an export and the examples leave them out; a backup keeps the loaded
+# ones); the loaders read the log from files (`LOADED_LOGS`: a demo's or a migrated system's
+# past, validated row by row like any file, an event already held never changed), never the
+# notifications. The DDL and docs/schema.md include them all.
 
 _JSON = 100_000  # a JSON text: the length the loaders would check, were these types loaded
 

@@ -26,7 +26,7 @@ from graph.backend import Backend
 from graph.ddl import RID, ident
 from graph.errors import GraphError
 from graph.places import grids_without_unit
-from graph.schema import SCHEMA, Mask, NodeType, RelType, Schema
+from graph.schema import LOADED_LOGS, SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
 from loaders.read import (
     MAX_BYTES,
@@ -538,8 +538,46 @@ class Loader:
                         f"{kind.label} {key!r} was already given at {self._where(earlier)} "
                         "with other values",
                     )
+        new = self._appended_only(kind, batch, new, report)
         self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
         report.loaded += len(new)
+
+    def _appended_only(
+        self, kind: NodeType, batch: _Rows, new: list[int], report: FileReport
+    ) -> list[int]:
+        """A log is appended to, never changed: an event the store holds already is a duplicate
+        when the row says the same (its source aside), and is rejected when it says anything
+        else, rather than overwritten as other records are."""
+        if kind.label not in LOADED_LOGS or not new:
+            return new
+        names = [p.name for p in kind.properties if p.name != "source" and p.name in batch.columns]
+        keys = [batch.columns[kind.key][i] for i in new]
+        stored = {
+            r[kind.key]: r
+            for r in self.backend.read(
+                "MATCH (e:" + ident(kind.label) + ") WHERE e." + ident(kind.key) + " IN $keys "
+                "RETURN " + ", ".join("e." + ident(n) + " AS " + ident(n) for n in names),
+                {"keys": keys},
+            )
+        }
+        kept = []
+        for i, key in zip(new, keys, strict=True):
+            found = stored.get(key)
+            if found is None:
+                kept.append(i)
+            elif all(found[n] == batch.columns[n][i] for n in names):
+                report.duplicates += 1
+            else:
+                changed = [n for n in names if found[n] != batch.columns[n][i]]
+                self._reject(
+                    report,
+                    batch.lines[i],
+                    changed[0],
+                    str(batch.columns[changed[0]][i]),
+                    f"{kind.label} {key!r} is in the log already with other values "
+                    f"({', '.join(changed)}): a log is appended to, never changed",
+                )
+        return kept
 
     # -- relationships --------------------------------------------------------------------
 

@@ -795,3 +795,35 @@ def test_a_batch_of_relationships_of_several_label_pairs_is_one_write(
     assert load(counting, files, batch_size=5).ok
     assert counting.rel_writes == ["PART_OF"]
     assert counts(backend) == {"Unit": 1, "Grid": 2, "PART_OF": 2}
+
+
+def test_a_loaded_log_is_appended_to_never_changed(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    """A reload of the same events is all duplicates; an event whose row now says something
+    else is rejected, and the log keeps what it held."""
+    header = ["id", "dispute", "version", "at", "action", "to_state"]
+    first = [
+        ["W1#1", "W1", "1", "2024-07-02T09:00:00+08:00", "report", "reported"],
+        ["W1#2", "W1", "2", "2024-07-02T10:00:00+08:00", "accept", "accepted"],
+    ]
+    assert load(backend, [write_csv("a.dispute_events.csv", [header, *first])]).rejects == []
+    again = load(backend, [write_csv("b.dispute_events.csv", [header, *first])])
+    assert [f.line() for f in again.files] == [
+        "b.dispute_events.csv: read 2 = loaded 0 + rejected 0 + duplicates 2"
+    ]
+    changed = [*first[:1], ["W1#2", "W1", "2", "2024-07-02T10:00:00+08:00", "bounce", "accepted"]]
+    report = load(backend, [write_csv("c.dispute_events.csv", [header, *changed])])
+    assert [(r.line, r.column, r.value, r.reason) for r in report.rejects] == [
+        (
+            3,
+            "action",
+            "bounce",
+            "DisputeEvent 'W1#2' is in the log already with other values (action): a log is "
+            "appended to, never changed",
+        )
+    ]
+    assert backend.read("MATCH (e:DisputeEvent) RETURN e.id AS id, e.action AS a ORDER BY id") == [
+        {"id": "W1#1", "a": "report"},
+        {"id": "W1#2", "a": "accept"},
+    ]
