@@ -407,6 +407,16 @@ _describe(
     outcome="How it ended, once closed.",
     settled_level="The level it was settled at.",
     log="Its events, in order of version.",
+    whistles="The departments summoned (吹哨报到), each with its answer and clocks.",
+)
+_describe(
+    WhistleResponse,
+    department="The department summoned.",
+    summoner="The body that blew the whistle.",
+    start="When it was summoned.",
+    signed="When it signed for the summons (签收), if it has.",
+    contacted="When it contacted the parties, if it has.",
+    arrived="When it arrived on site or reported (报到), if it has.",
 )
 _describe(
     Clock,

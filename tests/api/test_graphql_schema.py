@@ -109,7 +109,7 @@ def test_every_type_field_and_argument_is_described(schema):
                 missing += [
                     f"{name}.{fname}({a})" for a, arg in f.args.items() if not arg.description
                 ]
-    assert missing == []
+    assert missing == [], missing
 
 
 def test_unions_say_who_can_be_a_party_and_a_handler(schema):
