@@ -410,6 +410,12 @@ _describe(
     whistles="The departments summoned (吹哨报到), each with its answer and clocks.",
 )
 _describe(
+    AllowedAction,
+    action="The action.",
+    reason_required="Whether it must be given a reason.",
+    inputs="The inputs it takes beside targets and reason (DAYS, OUTCOME, RATING…).",
+)
+_describe(
     WhistleResponse,
     department="The department summoned.",
     summoner="The body that blew the whistle.",
