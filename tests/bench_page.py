@@ -44,9 +44,10 @@ REPORT = """mutation ($input: ReportDisputeInput!) { reportDispute(input: $input
 def copy_store(source: Path, target: Path) -> None:
     target.unlink(missing_ok=True)
     for extra in target.parent.glob(target.name + ".*"):
-        extra.unlink()
+        shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
     for part in source.parent.glob(source.name + "*"):
-        shutil.copyfile(part, target.parent / part.name.replace(source.name, target.name, 1))
+        if part.is_file():  # not the folder of ad-hoc Cypher's copies beside it
+            shutil.copyfile(part, target.parent / part.name.replace(source.name, target.name, 1))
 
 
 def places(db: Path, scope: str) -> tuple[str, str, list[str]]:

@@ -198,7 +198,8 @@ def flow(tmp_path_factory, demo_graph, live_server):
     folder = tmp_path_factory.mktemp("flow")
     source = Path(demo_graph.path)
     for part in source.parent.glob(source.name + "*"):
-        shutil.copyfile(part, folder / part.name)
+        if part.is_file():  # not the folder of ad-hoc Cypher's copies beside it
+            shutil.copyfile(part, folder / part.name)
     graph = EmbeddedBackend(folder / source.name)
     tokens = str(folder / "tokens.json")
     [center] = graph.read(

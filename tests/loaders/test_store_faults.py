@@ -149,7 +149,7 @@ def test_serving_a_store_that_needs_recovery_names_the_command_that_recovers_it(
     EmbeddedBackend(env).close()
     import ladybug
 
-    def pending(path: str, read_only: bool = False) -> Any:
+    def pending(*args: Any, **options: Any) -> Any:
         raise RuntimeError("IO exception: checkpoint recovery pending")
 
     monkeypatch.setattr(ladybug, "Database", pending)
