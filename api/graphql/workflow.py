@@ -36,6 +36,7 @@ from queries.rules import Rules
 from workflow.clocks import Clock as DomainClock
 from workflow.context import HOLDERS
 from workflow.model import Event, Problem, Ref, Refusal
+from workflow.notify import Outbox
 from workflow.state import DisputeState, replay
 from workflow.store import EventStore
 
@@ -190,6 +191,16 @@ class WhistleResponse:
     clocks: list[Clock] = strawberry.field(description="Its open clocks: sign, contact, arrive.")
 
 
+@strawberry.type(description="A notice the timers sent about the dispute (records, not texts).")
+class WorkflowNotification:
+    recipient: NodeRef | None
+    why: str
+    clock: str
+    at: datetime
+    due: datetime | None
+    delivered_at: datetime | None
+
+
 @strawberry.type(description="A dispute's workflow, derived from its log.")
 class DisputeWorkflow:
     state: str
@@ -204,6 +215,7 @@ class DisputeWorkflow:
     settled_level: SettledLevel | None
     log: list[WorkflowEvent]
     whistles: list[WhistleResponse]
+    notifications: list[WorkflowNotification]
     allowed_actions: list[AllowedAction] = strawberry.field(
         description="What this caller may do now: the actions whose checks of role, standing, "
         "state and kind pass (their inputs are checked when taken)."
@@ -408,6 +420,16 @@ _describe(
     settled_level="The level it was settled at.",
     log="Its events, in order of version.",
     whistles="The departments summoned (吹哨报到), each with its answer and clocks.",
+    notifications="The notices the timers sent about it, in the order they fell due.",
+)
+_describe(
+    WorkflowNotification,
+    recipient="To whom.",
+    why="pre_breach, breach, escalated or escalation_refused.",
+    clock="The clock it is about: name@version:who.",
+    at="When it fell due to be sent (China time).",
+    due="The clock's due time.",
+    delivered_at="When the gateway took it; null until then.",
 )
 _describe(
     AllowedAction,
@@ -642,7 +664,9 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
     allowed = await run_in_threadpool(acting.allowed_actions, backend, caller, state, now)
     proposals = await run_in_threadpool(_proposals, backend, state, allowed)
     found = rows[0].clocks
+    sent = await run_in_threadpool(Outbox(backend).all, key)
     wanted = [r for e in log for r in _event_refs(e)]
+    wanted += [n.recipient for n in sent if n.recipient]
     wanted += [c.who for c in found if c.who] + [p.by for p in state.pending]
     wanted += [state.holder] if state.holder else []
     wanted += [r for w in state.whistles for r in (w.department, w.summoner)]
@@ -692,6 +716,17 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
                 ],
             )
             for w in state.whistles
+        ],
+        notifications=[
+            WorkflowNotification(
+                recipient=refs[n.recipient] if n.recipient else None,
+                why=n.why,
+                clock=n.clock,
+                at=n.at,
+                due=n.due,
+                delivered_at=n.delivered_at,
+            )
+            for n in sent
         ],
         allowed_actions=[_allowed(a, rules, proposals.get(a, []), refs) for a in allowed],
     )

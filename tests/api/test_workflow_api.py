@@ -406,3 +406,48 @@ async def test_twenty_clients_on_one_version_one_wins(app, examples_graph):
         {"d": dispute},
     )
     assert [r["v"] for r in versions] == [1, 2, 3]
+
+
+@pytest.mark.anyio
+async def test_the_notices_the_timers_sent_are_read_on_the_dispute(app, examples_graph):
+    """The timers' notifications are records the API reads (to whom, why, about which clock),
+    beside the escalation they led to. On fixed days, so that no holiday table runs out."""
+    from datetime import datetime
+
+    from api import acting
+    from api.auth import Caller, Role
+    from workflow.calendar import CHINA_TIME
+
+    grid_worker = Caller(
+        Role.VIEWER, person="JS-P-0002", unit=f"Grid:{GRID}", workflow_role="grid_worker"
+    )
+    reported = acting.report(
+        examples_graph, grid_worker, "r-1", kind="dispute", title="漏水", place=GRID,
+        category=None, channel="grid_worker", new_parties=[acting.NewParty("王小明")],
+        now=datetime(2024, 9, 2, 9, tzinfo=CHINA_TIME),
+    )  # fmt: skip
+    dispute = reported.dispute
+    acting.act(
+        examples_graph, grid_worker, dispute, "accept", 1, "a-1",
+        now=datetime(2024, 9, 2, 10, tzinfo=CHINA_TIME),
+    )  # fmt: skip
+    acting.tick(examples_graph, datetime(2024, 9, 20, 9, tzinfo=CHINA_TIME))
+    async with client(app) as c:
+        data = await ask(
+            c, app, "grid",
+            """query ($id: ID!) { dispute(id: $id) { workflow { version notifications {
+                recipient { label key } why clock } } } }""",
+            {"id": dispute},
+        )  # fmt: skip
+    flow = data["dispute"]["workflow"]
+    clock = f"handle@2:Grid:{GRID}"
+    assert flow["notifications"] == [
+        {"recipient": {"label": "Grid", "key": GRID}, "why": "pre_breach", "clock": clock},
+        {"recipient": {"label": "Grid", "key": GRID}, "why": "breach", "clock": clock},
+        {
+            "recipient": {"label": "Center", "key": "center-330421001001"},
+            "why": "escalated",
+            "clock": clock,
+        },
+    ]
+    assert flow["version"] == 3  # the escalation the breach led to
