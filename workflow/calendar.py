@@ -14,7 +14,12 @@ the end of the next working day. Hours count from the instant itself (the operat
 
 Paused spans (挂账) are not counted, whatever the unit; an open pause stops the clock, and then
 there is no due time. Every instant is aware and read in China time (UTC+8, no summer time
-since 1991). A date in a year the table does not cover is an error that says where to add it.
+since 1991). The year after the table's last is counted provisionally until its rows are
+added, Monday to Friday without the holidays the law fixes by date (元旦 1 January, 劳动节 1–2
+May, 国庆节 1–3 October: 《全国年节及纪念日放假办法》 第二条); the lunar ones and the make-up days
+come only with the State Council's notice, published in the November before, and a clock
+running into January must not stop the work queue meanwhile. Any other year the table does not
+cover is an error that says where to add it.
 """
 
 from __future__ import annotations
@@ -86,6 +91,10 @@ class _WorkingDays:
         return bisect_left(self.ordinals, day.toordinal())
 
 
+# The holidays the law fixes by date (全国年节及纪念日放假办法, 第二条, as amended in 2024).
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Rest days and make-up working days of the covered years; every other day is a working
@@ -106,9 +115,21 @@ class Calendar:
             (self.rest - work) | rest, (self.work - rest) | work, self.years, self.source
         )
 
+    @property
+    def provisional_year(self) -> int | None:
+        """The year after the last covered, counted Monday to Friday until its rows exist."""
+        return max(self.years) + 1 if self.years else None
+
     def is_working_day(self, day: date) -> bool:
         found = self._memo.get(day)
         if not isinstance(found, bool):
+            if day.year == self.provisional_year:
+                fixed = (day.month, day.day) in FIXED_HOLIDAYS
+                found = day in self.work or (
+                    day.weekday() < 5 and not fixed and day not in self.rest
+                )
+                self._memo[day] = found
+                return found
             if day.year not in self.years:
                 covered = f"{min(self.years)}–{max(self.years)}" if self.years else "none"
                 raise CalendarNotCovered(

@@ -58,12 +58,28 @@ def test_working_days_follow_the_state_councils_notices(day: str, working: bool)
 
 def test_a_year_the_table_does_not_cover_is_an_error_that_says_where_to_add_it() -> None:
     with pytest.raises(CalendarNotCovered) as caught:
-        CAL.is_working_day(date(2027, 3, 1))
+        CAL.is_working_day(date(2028, 3, 1))
     assert str(caught.value) == (
-        "2027-03-01: the holiday table workflow/data/holidays-cn.csv does not cover 2027 (it "
+        "2028-03-01: the holiday table workflow/data/holidays-cn.csv does not cover 2028 (it "
         "covers 2019–2026); add that year's rows from the State Council's notice on its "
         "holidays (国务院办公厅关于部分节假日安排的通知)"
     )
+    with pytest.raises(CalendarNotCovered):
+        CAL.is_working_day(date(2018, 12, 31))
+
+
+def test_the_year_after_the_table_counts_monday_to_friday_until_its_rows_are_added() -> None:
+    """A clock started in December runs into a January whose notice may not be in the table
+    yet: those days count Monday to Friday, without the holidays the law fixes by date."""
+    assert CAL.provisional_year == 2027
+    week = [CAL.is_working_day(date(2027, 1, d)) for d in range(1, 8)]  # Friday to Thursday
+    assert week == [False, False, False, True, True, True, True]  # 元旦, then the weekend
+    may_day = [CAL.is_working_day(date(2027, 4, 30) + timedelta(days=i)) for i in range(4)]
+    assert may_day == [True, False, False, True]  # Friday, 劳动节 Saturday–Sunday, Monday
+    # Reported on Tuesday 2026-12-29: day 1 Wednesday the 30th, day 2 Thursday the 31st,
+    # day 3 Monday 2027-01-04.
+    due = CAL.due(at("2026-12-29", 10), Allowance(3, Unit.WORKING_DAYS))
+    assert due == at("2027-01-05")  # the end of Monday the 4th
 
 
 def test_working_days_start_counting_the_day_after_and_skip_rest_days() -> None:
