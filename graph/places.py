@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from graph.ddl import ident
 from graph.schema import SCHEMA
 
 LEVELS = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12}
@@ -246,17 +247,17 @@ def places_query(label: str, ties: tuple[Tie, ...]) -> str:
     goes up PART_OF at any depth: cheap from a page of bound records, where the same walk as
     a filter over every record is not (hence `grids_within` for lists)."""
     node = SCHEMA.node(label)
+    up = "(:Grid)-[:PART_OF*1.." + str(DEEPEST) + "]->"  # a constant: the walk's bound
     walks = " ".join(
-        f"OPTIONAL MATCH (n)-[:{t.rel}]->(t{i}:Unit)"
-        if t.to == "Unit"
-        else f"OPTIONAL MATCH (n)-[:{t.rel}]->(:Grid)-[:PART_OF*1..{DEEPEST}]->(t{i}:Unit)"
+        "OPTIONAL MATCH (n)-[:" + ident(t.rel) + "]->" + ("" if t.to == "Unit" else up)
+        + "(t" + str(i) + ":Unit)"
         for i, t in enumerate(ties)
-    )
-    columns = ", ".join(f"t{i}.code AS t{i}" for i in range(len(ties)))
+    )  # fmt: skip
+    columns = ", ".join("t" + str(i) + ".code AS t" + str(i) for i in range(len(ties)))
     return (
-        f"UNWIND $keys AS k MATCH (n:{node.label} {{{node.key}: k}}) {walks} "
-        f"RETURN k AS key, {columns}"
-    )
+        "UNWIND $keys AS k MATCH (n:" + ident(node.label) + " {" + ident(node.key) + ": k}) "
+        + walks + " RETURN k AS key, " + columns
+    )  # fmt: skip
 
 
 def lies_inside(rows: Iterable[Mapping[str, Any]], code: DivisionCode) -> bool:

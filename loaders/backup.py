@@ -47,13 +47,13 @@ class Manifest:
 
 
 def counts(backend: EmbeddedBackend, schema: Schema = SCHEMA) -> dict[str, int]:
-    """Nodes per label and relationships per type, leaving out those with none."""
-    found = {}
-    for n in (*schema.nodes, *(n for n in schema.log_nodes if n.label in LOADED_LOGS)):
-        found[n.label] = backend.read(f"MATCH (n:`{n.label}`) RETURN count(n) AS n")[0]["n"]
-    for r in (*schema.rels, *(r for r in schema.log_rels if r.type in LOADED_LOGS)):
-        found[r.type] = backend.read(f"MATCH ()-[e:`{r.type}`]->() RETURN count(e) AS n")[0]["n"]
-    return {name: n for name, n in found.items() if n}
+    """Nodes per label and relationships per type that a backup holds, leaving out those with
+    none."""
+    kept = {n.label for n in schema.nodes} | {r.type for r in schema.rels} | set(LOADED_LOGS)
+    found = backend.read("MATCH (n) RETURN label(n) AS name, count(*) AS n") + backend.read(
+        "MATCH ()-[e]->() RETURN label(e) AS name, count(*) AS n"
+    )
+    return {r["name"]: r["n"] for r in sorted(found, key=lambda r: r["name"]) if r["name"] in kept}
 
 
 def backup(db: Path, out: Path) -> Manifest:

@@ -92,7 +92,7 @@ def from_row(row: Row) -> Event:
     )
 
 
-_RETURN = " RETURN " + ", ".join(f"e.{c} AS {c}" for c in _COLUMNS)
+_RETURN = " RETURN " + ", ".join("e." + c + " AS " + c for c in _COLUMNS)
 
 
 class EventStore:

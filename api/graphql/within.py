@@ -33,8 +33,6 @@ def division_prefix(code: str, *, argument: str = "within") -> str:
 # bounded variable-length path, deep enough for any real nesting (苏州 has four levels) and
 # cheap for one grid. Lists and jurisdictions use the set of grids instead.
 
-_DEEPEST = 30  # PART_OF steps from a grid to its unit; LadybugDB's own bound for a walk
-
 
 def grid_within(path: str, param: str = "within") -> str:
     """A condition: the grid at the end of `path` (e.g. "(n)") lies inside the prefix
@@ -42,7 +40,9 @@ def grid_within(path: str, param: str = "within") -> str:
     return (
         "EXISTS { MATCH "
         + path
-        + f"-[:PART_OF*1..{_DEEPEST}]->(u:Unit) WHERE u.code STARTS WITH $"
+        + "-[:PART_OF*1.."
+        + str(places.DEEPEST)
+        + "]->(u:Unit) WHERE u.code STARTS WITH $"
         + param
         + " }"
     )
