@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from api.app import create_app
 from api.auth import create_token, revoke_token, token_id
@@ -429,7 +430,9 @@ def test_a_mediator_carries_a_dispute_from_report_to_close(browser, offline, flo
             if s["actor"]["label"] in ("Grid", "Department", "MediationOrg", "Center")
             and s["actor"]["key"] != site.center["id"]
         ]
-        assert target.input_value() == proposed[0]  # pre-filled from the referral
+        # pre-filled from the referral once the page has read it (the answer may come after
+        # the form opens): the same whole value, waited for
+        expect(target).to_have_value(proposed[0])
         grid = next(p for p in proposed if p.startswith("Grid:"))
         target.select_option(grid)
         page.get_by_role("button", name="确认派单").click()
