@@ -254,11 +254,8 @@ def _graded(backend: Backend, case: _Case, rules: Rules) -> str | None:
     visits = 0
     if case.dispute is not None:
         since = date.fromordinal(case.reported_on.toordinal() - rules.warnings.visits_days)
-        rows = backend.read(
-            "MATCH (:Dispute {id: $id})<-[:PARTY_TO]-(p:Person)-[:PARTY_TO]->(d:Dispute) "
-            "WHERE d.reported_on >= $since AND d.reported_on <= $until "
-            "RETURN p.id AS person, count(d) AS n",
-            {"id": case.dispute.key, "since": since, "until": case.reported_on},
+        rows = run(
+            backend, "party_visits", dispute=case.dispute.key, since=since, until=case.reported_on
         )
         visits = max((int(r["n"]) for r in rows), default=0)
     return rules.warnings.colour(case.parties, visits)
