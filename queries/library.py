@@ -12,6 +12,11 @@ Dialects: `name.cypher` keeps to the Cypher both stores read alike. Where that i
 `name.<dialect>.cypher` beside it, with the same header, holds the other store's form; `run`
 picks the variant of the backend's `dialect` attribute ("neo4j"; the embedded store has none
 and reads as "ladybug") where one exists.
+
+A backend with a read model attached (`queries.read_model`, when the API opens the graph)
+has the structural queries the headline questions read answered from memory, with the rows
+their Cypher gives; every other query, and every query of a backend without one, reads the
+store.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from importlib import resources
 from typing import Any
 
 from graph.backend import Backend, Row
+from queries import read_model
 
 _HEADER = re.compile(r"^//\s*(answers|parameters|columns):\s*(.*)$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -112,4 +118,5 @@ def run(backend: Backend, name: str, **params: Any) -> list[Row]:
             + (f"; missing {missing}" if missing else "")
             + (f"; unknown {unknown}" if unknown else "")
         )
-    return backend.read(query.text, params)
+    rows = read_model.answer(backend, query, params)
+    return backend.read(query.text, params) if rows is None else rows

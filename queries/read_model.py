@@ -1,0 +1,763 @@
+"""The slowly-changing structure of the graph held in memory, answering the named queries the
+headline questions read (ladders, teams, centers, posts, list items, pools) without Cypher.
+
+LadybugDB spends a few tenths of a millisecond setting up each join of a query, whatever it
+then finds, and a ladder takes a dozen such queries. The structure they read (units, grids,
+centers, departments, posts and their holders, pools, list items, domains and the ties
+between them) changes when a load runs, not between two requests, and is small: a city's is
+read by one bulk read per label and relationship type (through the backend's `read`, with
+every property the schema declares) and answered from dictionaries.
+
+    model = attach(backend)                 # when the graph opens (api.app)
+    rows = answer(backend, query, params)   # queries.library.run: the rows, or None
+
+`answer` gives exactly the rows the query's Cypher gives (the same columns and values; the
+queries answered here have no ORDER BY, and their callers take rows in any order), as the
+parity test (tests/queries/test_read_model.py) checks for every query answered here. It
+answers only while nothing the query reads has changed since the model was read: the
+embedded store stamps each label and type with the version of the last write of its process
+that changed it (`EmbeddedBackend.stamp`, `graph.labels`), and no other process can change
+what it reads. A dispute's workflow event changes disputes and their log, not the structure,
+so the model stays; a load that changes the structure has the model read again by the next
+question that reads what changed (a question asked while a write is under way, or while the
+model is read again, is answered by Cypher). A backend without a version (Neo4j, which other
+clients write to unseen) gets no model and reads Cypher. Queries whose rows change with every
+dispute (dispute_facts, expert_load, conflicts…) stay Cypher.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from itertools import product
+from typing import TYPE_CHECKING, Any
+
+from graph.backend import Backend, Row
+from graph.ddl import ident
+from graph.labels import read_by
+from graph.schema import SCHEMA
+
+if TYPE_CHECKING:
+    from queries.library import NamedQuery
+
+Props = dict[str, Any]
+Tie = tuple[str, str, Props]  # the other end's label and key, and the tie's properties
+
+# Read whole: the structure. Person is read only for the people at the start of the ties
+# below that reach a person (a city's million residents are not the structure), and LIVES_IN
+# only for the experts in a pool.
+NODES = (
+    "Unit",
+    "Grid",
+    "PartyOrg",
+    "Department",
+    "Center",
+    "MediationOrg",
+    "Organisation",
+    "Domain",
+    "ExpertPool",
+    "ListItem",
+)
+TIES = (
+    "PART_OF",
+    "LOCATED_IN",
+    "LIAISES_WITH",
+    "SERVES_IN",
+    "LEADS",
+    "SUBORDINATE_TO",
+    "COVERS",
+    "HOLDS_POST",
+    "MEDIATES_IN",
+    "STATIONED_AT",
+    "JURISDICTION",
+    "ESCALATES_TO",
+    "RESPONSIBLE_FOR",
+    "HAS_EXPERTISE",
+    "IN_POOL",
+)
+_PEOPLE_TIES = ("SERVES_IN", "LEADS", "HOLDS_POST", "MEDIATES_IN", "IN_POOL")
+HELD = frozenset((*NODES, "Person", *TIES, "LIVES_IN"))
+
+
+class ReadModel:
+    """The structure as read at `version`: nodes by label and key, ties both ways."""
+
+    def __init__(self, backend: Backend) -> None:
+        # Labels changed by a write under way now get a stamp above this when it ends: the
+        # model is never taken for them, whichever side of the write its reads saw.
+        self.version = int(getattr(backend, "version", 0))
+        self.nodes: dict[str, dict[str, Props]] = {}
+        self.out: dict[str, dict[tuple[str, str], list[Tie]]] = {}
+        self.into: dict[str, dict[tuple[str, str], list[Tie]]] = {}
+        for label in NODES:
+            self.nodes[label] = _read_nodes(backend, label)
+        for type_ in TIES:
+            self._index(type_, _read_ties(backend, type_))
+        people = {
+            a for type_ in _PEOPLE_TIES for (label, a) in self.out[type_] if label == "Person"
+        }
+        self.nodes["Person"] = _read_nodes(backend, "Person", sorted(people))
+        experts = sorted(a for (label, a) in self.out["IN_POOL"] if label == "Person")
+        self._index("LIVES_IN", _read_ties(backend, "LIVES_IN", experts))
+
+    def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
+        out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
+        into: dict[tuple[str, str], list[Tie]] = defaultdict(list)
+        for a_label, a, b_label, b, props in ties:
+            out[(a_label, a)].append((b_label, b, props))
+            into[(b_label, b)].append((a_label, a, props))
+        self.out[type_], self.into[type_] = dict(out), dict(into)
+
+    def node(self, label: str, key: Any) -> Props | None:
+        return self.nodes[label].get(key) if isinstance(key, str) else None
+
+    def ends(
+        self,
+        table: dict[str, dict[tuple[str, str], list[Tie]]],
+        type_: str,
+        label: str,
+        key: str,
+        other: str,
+    ) -> list[tuple[Props, Props]]:
+        """The nodes labelled `other` tied to (label, key) by `type_`, each with the tie's
+        properties, once per tie."""
+        nodes = self.nodes[other]
+        return [
+            (nodes[k], props)
+            for lab, k, props in table[type_].get((label, key), ())
+            if lab == other
+        ]
+
+    def outgoing(self, type_: str, label: str, key: str, other: str) -> list[tuple[Props, Props]]:
+        return self.ends(self.out, type_, label, key, other)
+
+    def incoming(self, type_: str, label: str, key: str, other: str) -> list[tuple[Props, Props]]:
+        return self.ends(self.into, type_, label, key, other)
+
+    def current(self, backend: Backend, query: NamedQuery) -> bool:
+        """Whether nothing `query` reads has changed since the model was read."""
+        stamp = getattr(backend, "stamp", None)
+        return stamp is not None and int(stamp(read_by(query.text))) <= self.version
+
+
+def _read_nodes(backend: Backend, label: str, keys: list[str] | None = None) -> dict[str, Props]:
+    node = SCHEMA.node(label)
+    columns = ", ".join("n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties)
+    match = "MATCH (n:" + ident(label) + ") "
+    if keys is not None:
+        match = "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + ident(node.key) + ": k}) "
+    rows = backend.read(match + "RETURN " + columns, {"keys": keys} if keys is not None else {})
+    return {row[node.key]: row for row in rows}
+
+
+def _read_ties(
+    backend: Backend, type_: str, starts: list[str] | None = None
+) -> list[tuple[str, str, str, str, Props]]:
+    """Every tie of `type_` (from the nodes keyed `starts` only, when given), one read per
+    pair of end labels: (from label, from key, to label, to key, the tie's properties)."""
+    rel = SCHEMA.rel(type_)
+    columns = "".join(", r." + ident(p.name) + " AS " + ident(p.name) for p in rel.properties)
+    found = []
+    for a_label, b_label in rel.endpoints:
+        a_key, b_key = SCHEMA.node(a_label).key, SCHEMA.node(b_label).key
+        pattern = "(a:" + ident(a_label) + ")-[r:" + ident(type_) + "]->(b:" + ident(b_label) + ")"
+        if starts is None:
+            text, params = "MATCH " + pattern, {}
+        else:
+            text = "UNWIND $keys AS k MATCH " + pattern.replace(
+                ")-", " {" + ident(a_key) + ": k})-", 1
+            )
+            params = {"keys": starts}
+        rows = backend.read(
+            text
+            + " RETURN a."
+            + ident(a_key)
+            + " AS a_key, b."
+            + ident(b_key)
+            + " AS b_key"
+            + columns,
+            params,
+        )
+        for row in rows:
+            a, b = row.pop("a_key"), row.pop("b_key")
+            found.append((a_label, a, b_label, b, row))
+    return found
+
+
+# -- the answers, one per named query: each gives its Cypher's rows --------------------------
+
+_NO: Props = {}  # an optional match that found nothing: every property reads as null
+_BODY_COLUMNS = ("body_label", "body_key", "body_name", "body_kind", "body_level")
+
+
+def _body_row(
+    anchor: Any,
+    rel: str,
+    label: str,
+    body: Props,
+    kind: str,
+    level: Any,
+    via: tuple[Any, Any],
+    holder: Props,
+    tie: Props,
+    post: str,
+) -> Row:
+    return {
+        "anchor": anchor,
+        "rel": rel,
+        "body_label": label,
+        "body_key": body.get("id"),
+        "body_name": body.get("name"),
+        "body_kind": body.get(kind),
+        "body_level": level,
+        "via": via[0],
+        "via_name": via[1],
+        "holder": holder.get("id"),
+        "holder_name": holder.get("name"),
+        "mobile": holder.get("mobile"),
+        "post": tie.get(post),
+        "since": tie.get("valid_from"),
+        "until": tie.get("valid_to"),
+    }
+
+
+def _or_none(found: list[tuple[Props, Props]]) -> list[tuple[Props, Props]]:
+    """What an OPTIONAL MATCH gives: the matches, or one row of nulls."""
+    return found or [(_NO, _NO)]
+
+
+def _anchors(params: Mapping[str, Any], name: str) -> list[Any] | None:
+    value = params[name]
+    return list(value) if isinstance(value, list | tuple) else None
+
+
+def _holders(m: ReadModel, type_: str, label: str, body: Props) -> list[tuple[Props, Props]]:
+    if body is _NO:
+        return [(_NO, _NO)]
+    return _or_none(m.incoming(type_, label, body["id"], "Person"))
+
+
+def _ups(m: ReadModel, type_: str, label: str, body: Props) -> list[tuple[Any, Any]]:
+    """coalesce(up.id, ''), coalesce(up.name, '') of the OPTIONAL MATCH (body)-[:type_]->(up)."""
+    if body is _NO:
+        return [("", "")]
+    found = m.outgoing(type_, label, body["id"], label)
+    return [(_text(up.get("id")), _text(up.get("name"))) for up, _ in found] or [("", "")]
+
+
+def _text(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _centers(m: ReadModel, anchor: str) -> list[Row]:
+    rows = []
+    for c, _ in _or_none(m.incoming("JURISDICTION", "Unit", anchor, "Center")):
+        for via, (p, h) in product(
+            _ups(m, "ESCALATES_TO", "Center", c), _holders(m, "HOLDS_POST", "Center", c)
+        ):
+            rows.append(
+                _body_row(
+                    anchor, "JURISDICTION", "Center", c, "kind", c.get("level"), via, p, h, "post"
+                )
+            )
+    return rows
+
+
+def _committees(m: ReadModel, anchor: str, kinds: list[Any]) -> list[Row]:
+    found = [
+        (o, t)
+        for o, t in m.incoming("LOCATED_IN", "Unit", anchor, "MediationOrg")
+        if o.get("kind") is not None and o["kind"] in kinds
+    ]
+    rows = []
+    for o, _ in _or_none(found):
+        for p, h in _holders(m, "MEDIATES_IN", "MediationOrg", o):
+            rows.append(
+                _body_row(
+                    anchor,
+                    "LOCATED_IN",
+                    "MediationOrg",
+                    o,
+                    "kind",
+                    o.get("level"),
+                    ("", ""),
+                    p,
+                    h,
+                    "post",
+                )
+            )
+    return rows
+
+
+def _party_orgs(
+    m: ReadModel, anchor: str, label: str, found: list[tuple[Props, Props]], rel: str
+) -> list[Row]:
+    rows = []
+    for o, _ in _or_none(found):
+        for via, (p, h) in product(
+            _ups(m, "SUBORDINATE_TO", "PartyOrg", o), _holders(m, "LEADS", "PartyOrg", o)
+        ):
+            rows.append(
+                _body_row(anchor, rel, "PartyOrg", o, "kind", o.get("level"), via, p, h, "post")
+            )
+    return rows
+
+
+def _departments(
+    m: ReadModel, anchor: str, rel: str, court: Any | None = None, every: bool = False
+) -> list[Row]:
+    found = [
+        (d, t)
+        for d, t in m.incoming("LOCATED_IN", "Unit", anchor, "Department")
+        if every or (court is not None and d.get("function") == court)
+    ]
+    rows = []
+    for d, _ in _or_none(found):
+        for p, h in _holders(m, "HOLDS_POST", "Department", d):
+            rows.append(
+                _body_row(
+                    anchor, rel, "Department", d, "function", d.get("level"), ("", ""), p, h, "post"
+                )
+            )
+    return rows
+
+
+def _units(m: ReadModel, params: Mapping[str, Any]) -> list[str] | None:
+    anchors = _anchors(params, "units")
+    return None if anchors is None else [a for a in anchors if m.node("Unit", a) is not None]
+
+
+def _grids(m: ReadModel, params: Mapping[str, Any]) -> list[str] | None:
+    anchors = _anchors(params, "grids")
+    return None if anchors is None else [a for a in anchors if m.node("Grid", a) is not None]
+
+
+def ladder_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    units, kinds = _units(m, params), _anchors(params, "mediation_kinds")
+    if units is None or kinds is None:
+        return None
+    rows = []
+    for u in units:
+        rows += _centers(m, u)
+        rows += _committees(m, u, kinds)
+        rows += _party_orgs(
+            m, u, "Unit", m.incoming("LOCATED_IN", "Unit", u, "PartyOrg"), "LOCATED_IN"
+        )
+        rows += _departments(m, u, "COURT", court=params["court"])
+    return rows
+
+
+def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    units = _units(m, params)
+    kinds, industry = _anchors(params, "mediation_kinds"), _anchors(params, "industry_kinds")
+    if units is None or kinds is None or industry is None:
+        return None
+    rows = []
+    for u in units:
+        rows += _centers(m, u)
+        rows += _committees(m, u, kinds)
+        rows += _departments(m, u, "FUNCTION", every=True)
+        found = [
+            (o, dm)
+            for o, _ in m.incoming("LOCATED_IN", "Unit", u, "MediationOrg")
+            if o.get("kind") is not None and o["kind"] in industry
+            for dm, _ in m.outgoing("HAS_EXPERTISE", "MediationOrg", o["id"], "Domain")
+        ]
+        for o, dm in found or [(_NO, _NO)]:
+            via = (dm.get("code"), dm.get("name"))
+            for p, h in _holders(m, "MEDIATES_IN", "MediationOrg", o):
+                rows.append(
+                    _body_row(
+                        u,
+                        "HAS_EXPERTISE",
+                        "MediationOrg",
+                        o,
+                        "kind",
+                        o.get("level"),
+                        via,
+                        p,
+                        h,
+                        "post",
+                    )
+                )
+        rows += _departments(m, u, "COURT", court=params["court"])
+    return rows
+
+
+def ladder_stationed_departments(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    units = _units(m, params)
+    if units is None:
+        return None
+    rows = []
+    for u in units:
+        found = [
+            (c, d, st)
+            for c, _ in m.incoming("JURISDICTION", "Unit", u, "Center")
+            for d, st in m.incoming("STATIONED_AT", "Center", c["id"], "Department")
+        ]
+        for c, d, st in found or [(_NO, _NO, _NO)]:
+            for p, h in _holders(m, "HOLDS_POST", "Department", d):
+                row = _body_row(
+                    u,
+                    "STATIONED_AT",
+                    "Department",
+                    d,
+                    "function",
+                    d.get("level"),
+                    (c.get("id"), c.get("name")),
+                    p,
+                    h,
+                    "post",
+                )
+                row["stationed_from"], row["stationed_to"] = (
+                    st.get("valid_from"),
+                    st.get("valid_to"),
+                )
+                rows.append(row)
+    return rows
+
+
+def grid_teams(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    grids = _grids(m, params)
+    if grids is None:
+        return None
+    rows = []
+    for anchor in grids:
+        g = m.nodes["Grid"][anchor]
+        for p, h in _or_none(m.incoming("SERVES_IN", "Grid", anchor, "Person")):
+            rows.append(
+                _body_row(anchor, "SERVES_IN", "Grid", g, "kind", "grid", ("", ""), p, h, "role")
+            )
+    return rows
+
+
+def grid_party_orgs(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    grids = _grids(m, params)
+    if grids is None:
+        return None
+    rows = []
+    for anchor in grids:
+        rows += _party_orgs(
+            m, anchor, "Grid", m.incoming("COVERS", "Grid", anchor, "PartyOrg"), "COVERS"
+        )
+    return rows
+
+
+def liaison_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    grids = _grids(m, params)
+    if grids is None:
+        return None
+    rows = []
+    for label, kind in (("Department", "function"), ("Center", "kind")):
+        for anchor in grids:
+            for b, _ in _or_none(m.outgoing("LIAISES_WITH", "Grid", anchor, label)):
+                for p, h in _holders(m, "HOLDS_POST", label, b):
+                    rows.append(
+                        _body_row(
+                            anchor,
+                            "LIAISES_WITH",
+                            label,
+                            b,
+                            kind,
+                            b.get("level"),
+                            ("", ""),
+                            p,
+                            h,
+                            "post",
+                        )
+                    )
+    for anchor in grids:
+        for b, _ in _or_none(m.outgoing("LIAISES_WITH", "Grid", anchor, "Organisation")):
+            row = _body_row(
+                anchor, "LIAISES_WITH", "Organisation", b, "kind", "", ("", ""), _NO, _NO, "post"
+            )
+            rows.append({**row, "holder": "", "holder_name": "", "mobile": "", "post": ""})
+    return rows
+
+
+def grid_step(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    g = m.node("Grid", params["grid"])
+    if g is None:
+        return []
+    base = {
+        "name": g.get("name"),
+        "kind": g.get("kind"),
+        "unit_level": g.get("unit_level"),
+        "location": g.get("location"),
+        "liaisons": len(m.out["LIAISES_WITH"].get(("Grid", g["id"]), ())),
+    }
+    parents = m.out["PART_OF"].get(("Grid", g["id"]), [])
+    rows = []
+    for label, key, _ in parents:
+        n = m.nodes[label][key]
+        unit = label == "Unit"
+        rows.append(
+            {
+                **base,
+                "parent_label": "Unit" if unit else "Grid",
+                "parent": key,
+                "parent_name": n.get("name"),
+                "parent_level": n.get("level") if unit else None,
+            }
+        )
+    return rows or [
+        {**base, "parent_label": "Grid", "parent": None, "parent_name": None, "parent_level": None}
+    ]
+
+
+def unit_step(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    if m.node("Unit", params["unit"]) is None:
+        return []
+    return [
+        {"parent": n["code"], "parent_name": n.get("name"), "parent_level": n.get("level")}
+        for n, _ in m.outgoing("PART_OF", "Unit", params["unit"], "Unit")
+    ]
+
+
+def place(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    key = params["place"]
+    rows = []
+    g = m.node("Grid", key)
+    if g is not None:
+        rows.append(
+            {
+                "label": "Grid",
+                "name": g.get("name"),
+                "level": "grid",
+                "grid": g["id"],
+                "grid_kind": g.get("kind"),
+            }
+        )
+    u = m.node("Unit", key)
+    if u is not None:
+        for grid, _ in _or_none(m.incoming("PART_OF", "Unit", key, "Grid")):
+            rows.append(
+                {
+                    "label": "Unit",
+                    "name": u.get("name"),
+                    "level": u.get("level"),
+                    "grid": grid.get("id"),
+                    "grid_kind": grid.get("kind"),
+                }
+            )
+    o = m.node("Organisation", key)
+    if o is not None:
+        for grid, _ in _or_none(m.outgoing("LOCATED_IN", "Organisation", key, "Grid")):
+            rows.append(
+                {
+                    "label": "Organisation",
+                    "name": o.get("name"),
+                    "level": o.get("kind"),
+                    "grid": grid.get("id"),
+                    "grid_kind": grid.get("kind"),
+                }
+            )
+    return rows
+
+
+_MAX_HOPS = 8  # place_units' PART_OF*..8
+
+
+def _paths_to_units(m: ReadModel, label: str, key: str, least: int) -> list[tuple[str, int]]:
+    """(unit code, length) of every PART_OF path of `least`..8 steps from (label, key) that
+    ends at a unit, through nodes of any label, one per path (a walk: a node may recur)."""
+    found = []
+    step = [(label, key)]
+    for hops in range(_MAX_HOPS + 1):
+        if hops >= least:
+            found += [(k, hops) for lab, k in step if lab == "Unit"]
+        if hops == _MAX_HOPS:
+            break
+        step = [(lab, k) for node in step for lab, k, _ in m.out["PART_OF"].get(node, ())]
+    return found
+
+
+def place_units(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    key = params["place"]
+    rows = []
+    for label, least in (("Grid", 1), ("Unit", 0)):
+        x = m.node(label, key)
+        if x is None:
+            continue
+        paths = _paths_to_units(m, label, key, least)
+        for code, hops in paths or [(None, None)]:
+            u = m.nodes["Unit"].get(code, _NO) if code is not None else _NO
+            rows.append(
+                {
+                    "label": label,
+                    "name": x.get("name"),
+                    "unit": u.get("code"),
+                    "unit_name": u.get("name"),
+                    "level": u.get("level"),
+                    "hops": hops,
+                }
+            )
+    return rows
+
+
+def domain(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    dm = m.node("Domain", params["code"])
+    return [] if dm is None else [{"code": dm["code"], "name": dm.get("name")}]
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Cypher's `a = b` taken as a filter: null equals nothing."""
+    return a is not None and b is not None and a == b
+
+
+def referral_item(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    item, category, item_class = params["item"], params["category"], params["item_class"]
+    rows = []
+    for li in m.nodes["ListItem"].values():
+        key = li["id"]
+        if not (
+            _equal(key, item)
+            or (
+                _equal(li.get("item_class"), item_class)
+                and any(
+                    _equal(dm.get("code"), category)
+                    for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")
+                )
+            )
+        ):
+            continue
+        domains = [dm for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")] or [_NO]
+        responsible = [
+            (d, rf, u)
+            for d, rf in m.incoming("RESPONSIBLE_FOR", "ListItem", key, "Department")
+            for u, _ in m.outgoing("LOCATED_IN", "Department", d["id"], "Unit")
+        ] or [(_NO, _NO, _NO)]
+        for dm, (d, rf, u) in product(domains, responsible):
+            rows.append(
+                {
+                    "item": key,
+                    "item_name": li.get("name"),
+                    "item_class": li.get("item_class"),
+                    "item_limit": li.get("time_limit_days"),
+                    "domain": dm.get("code"),
+                    "domain_name": dm.get("name"),
+                    "department": d.get("id"),
+                    "department_name": d.get("name"),
+                    "function": d.get("function"),
+                    "limit": rf.get("time_limit_days"),
+                    "department_unit": u.get("code"),
+                }
+            )
+    return rows
+
+
+def pool_places(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    return [
+        {"pool": pool["id"], "unit": u.get("code")}
+        for pool in m.nodes["ExpertPool"].values()
+        for u, _ in _or_none(m.outgoing("LOCATED_IN", "ExpertPool", pool["id"], "Unit"))
+    ]
+
+
+def expert_candidates(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    wanted = _anchors(params, "domains")
+    if wanted is None:
+        return None
+    rows = []
+    for dm in m.nodes["Domain"].values():
+        if dm["code"] not in wanted:
+            continue
+        for e, _ in m.incoming("HAS_EXPERTISE", "Domain", dm["code"], "Person"):
+            for pool, tie in m.outgoing("IN_POOL", "Person", e["id"], "ExpertPool"):
+                for v, _ in _or_none(m.outgoing("LIVES_IN", "Person", e["id"], "Unit")):
+                    rows.append(
+                        {
+                            "domain": dm["code"],
+                            "domain_name": dm.get("name"),
+                            "expert": e["id"],
+                            "name": e.get("name"),
+                            "mobile": e.get("mobile"),
+                            "profession": e.get("profession"),
+                            "pool": pool["id"],
+                            "pool_name": pool.get("name"),
+                            "shared": pool.get("shared"),
+                            "since": tie.get("valid_from"),
+                            "until": tie.get("valid_to"),
+                            "home": v.get("code"),
+                        }
+                    )
+    return rows
+
+
+Answer = Callable[[ReadModel, Mapping[str, Any]], "list[Row] | None"]
+
+# The named queries the model answers. Each reads only what the model holds (a test checks
+# it against `graph.labels.read_by` of the query's text).
+ANSWERS: dict[str, Answer] = {
+    "grid_step": grid_step,
+    "unit_step": unit_step,
+    "place": place,
+    "place_units": place_units,
+    "grid_teams": grid_teams,
+    "grid_party_orgs": grid_party_orgs,
+    "liaison_bodies": liaison_bodies,
+    "ladder_unit_bodies": ladder_unit_bodies,
+    "ladder_stationed_departments": ladder_stationed_departments,
+    "referral_unit_bodies": referral_unit_bodies,
+    "referral_item": referral_item,
+    "domain": domain,
+    "pool_places": pool_places,
+    "expert_candidates": expert_candidates,
+}
+
+
+# -- where the model lives: one per backend, from `attach` on ------------------------------
+
+_models: weakref.WeakKeyDictionary[Any, ReadModel] = weakref.WeakKeyDictionary()
+_reading: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def attach(backend: Backend) -> ReadModel | None:
+    """Read the model of `backend`'s graph and answer its named queries from it from now on;
+    None (and nothing attached) for a backend without a version (Neo4j)."""
+    if getattr(backend, "stamp", None) is None or getattr(backend, "version", None) is None:
+        return None
+    with _lock:
+        reading = _reading.setdefault(backend, threading.Lock())
+    with reading:
+        model = ReadModel(backend)
+        _models[backend] = model
+    return model
+
+
+def model_of(backend: Backend) -> ReadModel | None:
+    """The model attached to `backend`, as last read (None when none is attached)."""
+    return _models.get(backend)
+
+
+def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> list[Row] | None:
+    """The rows of the named `query` with `params`, from `backend`'s model; None when it has
+    none, does not answer this query, or cannot now (the caller then reads Cypher). A model
+    that what the query reads has moved past is read again first, unless a write is under
+    way or another question is reading it."""
+    model = _models.get(backend)
+    handler = ANSWERS.get(query.name)
+    if model is None or handler is None:
+        return None
+    if not model.current(backend, query):
+        model = _reread(backend)
+        if model is None or not model.current(backend, query):
+            return None
+    return handler(model, params)
+
+
+def _reread(backend: Backend) -> ReadModel | None:
+    if int(getattr(backend, "version", 1)) % 2:
+        return None  # a write under way (graph.embedded): read again after it
+    reading = _reading.get(backend)
+    if reading is None or not reading.acquire(blocking=False):
+        return None
+    try:
+        model = ReadModel(backend)
+        _models[backend] = model
+        return model
+    finally:
+        reading.release()
