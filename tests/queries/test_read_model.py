@@ -1,0 +1,275 @@
+"""The read model (queries.read_model) against Cypher: for every named query it answers and
+every parameter value the graph holds (and a few it does not), the same rows; read again after
+a load changes the structure, not after a dispute's workflow event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from graph.backend import Row
+from graph.embedded import EmbeddedBackend
+from graph.labels import EVERYTHING, read_by
+from graph.schema import SCHEMA
+from queries import read_model
+from queries.escalation import escalation_path
+from queries.library import get_query, run
+from queries.rules import load_rules
+from workflow.calendar import CHINA_TIME, china_calendar
+from workflow.model import Caller, Command, Facts, Ref
+from workflow.store import EventStore, Outcome
+
+RULES = load_rules("330421").referral
+MISSING = ["no-such-key", "", "330421999999"]
+
+
+def _key(row: Row) -> str:
+    return repr(sorted(row.items()))
+
+
+def _same(graph: EmbeddedBackend, model: read_model.ReadModel, name: str, **params: Any) -> int:
+    """The model's rows of `name` equal its Cypher's (as a bag: none of these orders)."""
+    query = get_query(name)
+    cypher = graph.read(query.text, params)
+    mine = read_model.ANSWERS[name](model, params)
+    assert mine is not None, name
+    assert sorted(mine, key=_key) == sorted(cypher, key=_key), (name, params)
+    assert all(list(row) == list(query.columns) for row in mine), name
+    return len(cypher)
+
+
+def _column(graph: EmbeddedBackend, text: str) -> list[Any]:
+    return [r["k"] for r in graph.read(text)]
+
+
+def assert_parity(graph: EmbeddedBackend) -> None:
+    """Every answered query, every parameter value there is, and some there are not."""
+    model = read_model.ReadModel(graph)
+    grids = _column(graph, "MATCH (g:Grid) RETURN g.id AS k ORDER BY k")
+    units = _column(graph, "MATCH (u:Unit) RETURN u.code AS k ORDER BY k")
+    orgs = _column(graph, "MATCH (o:Organisation) RETURN o.id AS k ORDER BY k")
+    domains = _column(graph, "MATCH (d:Domain) RETURN d.code AS k ORDER BY k")
+    items = _column(graph, "MATCH (i:ListItem) RETURN i.id AS k ORDER BY k")
+    classes = _column(graph, "MATCH (i:ListItem) RETURN DISTINCT i.item_class AS k")
+    assert grids and units and domains and items
+    for grid in [*grids, *MISSING]:
+        _same(graph, model, "grid_step", grid=grid)
+    for unit in [*units, *MISSING]:
+        _same(graph, model, "unit_step", unit=unit)
+    for key in [*grids, *units, *orgs, *MISSING]:
+        _same(graph, model, "place", place=key)
+    for key in [*grids, *units, *MISSING]:
+        _same(graph, model, "place_units", place=key)
+    # A list parameter: each anchor's rows carry the anchor, so one read of every anchor (one
+    # twice, and some that name nothing) compares each anchor's rows.
+    every_grid = [*grids, grids[0], *MISSING]
+    every_unit = [*units, units[0], *MISSING]
+    for name in ("grid_teams", "grid_party_orgs", "liaison_bodies"):
+        assert _same(graph, model, name, grids=every_grid) > 0, name
+        _same(graph, model, name, grids=[])
+    assert _same(graph, model, "ladder_stationed_departments", units=every_unit) > 0
+    for kinds in (list(RULES.mediation_kinds), [*RULES.mediation_kinds, "industry"], []):
+        for court in (RULES.court_function, "no-such-function"):
+            _same(
+                graph,
+                model,
+                "ladder_unit_bodies",
+                units=every_unit,
+                mediation_kinds=kinds,
+                court=court,
+            )
+            _same(
+                graph,
+                model,
+                "referral_unit_bodies",
+                units=every_unit,
+                mediation_kinds=kinds,
+                industry_kinds=list(RULES.industry_kinds) if kinds else kinds,
+                court=court,
+            )
+    for item in [*items, *MISSING]:
+        _same(graph, model, "referral_item", item=item, category="", item_class="")
+    for code in [*domains, *MISSING]:
+        _same(graph, model, "domain", code=code)
+        for item_class in [*classes, RULES.item_class, ""]:
+            _same(graph, model, "referral_item", item="", category=code, item_class=item_class)
+        _same(
+            graph, model, "referral_item", item=items[0], category=code, item_class=RULES.item_class
+        )
+        _same(graph, model, "expert_candidates", domains=[code])
+    assert _same(graph, model, "expert_candidates", domains=[*domains, *MISSING]) > 0
+    _same(graph, model, "expert_candidates", domains=[])
+    assert _same(graph, model, "pool_places") > 0
+
+
+def test_every_answered_query_reads_only_what_the_model_holds() -> None:
+    for name in read_model.ANSWERS:
+        query = get_query(name)
+        assert EVERYTHING not in read_by(query.text), name
+        assert read_by(query.text) <= read_model.HELD, (name, read_by(query.text))
+        assert "ORDER BY" not in query.text.upper(), name  # compared as bags below
+
+
+# -- a small graph: the examples, with grids nested four deep --------------------------------
+
+VILLAGE = "330421001001"
+# N4 → N3 → N2 → N1 → the village → its town → the county
+NESTED_UNITS = [("330421000000", 6), ("330421001000", 5), (VILLAGE, 4)]
+
+
+def _add_nested(graph: EmbeddedBackend) -> None:
+    """Grids N1 ⊂ N2 ⊂ N3 ⊂ N4 under the village, N4 reaching it only through the grids
+    above it; N3b in N2 and in the village at once; a second team member serving twice; a
+    center escalating to two centers."""
+    grid = SCHEMA.node("Grid")
+    rows = [
+        {"id": f"N{i}", "name": f"嵌套网格{i}", "level": i, "kind": "micro" if i > 1 else "basic"}
+        for i in (1, 2, 3, 4)
+    ]
+    rows.append({"id": "N3b", "name": "嵌套网格3b", "level": 3, "kind": "micro"})
+    graph.upsert_nodes(grid, rows, bulk=False)
+    part_of = [("N1", VILLAGE, "Unit"), ("N2", "N1", "Grid"), ("N3", "N2", "Grid")]
+    part_of += [("N4", "N3", "Grid"), ("N3b", "N2", "Grid"), ("N3b", VILLAGE, "Unit")]
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for a, b, label in part_of:
+        groups.setdefault(("Grid", label), []).append({"from": a, "to": b, "rid": f"p-{a}-{b}"})
+    graph.upsert_rels(SCHEMA.rel("PART_OF"), groups, bulk=False)
+    serves = [
+        {"from": "JS-P-0002", "to": "N4", "rid": f"s-{n}", "role": "head", "valid_from": day}
+        for n, day in ((1, date(2020, 1, 1)), (2, date(2023, 1, 1)))
+    ]
+    graph.upsert_rels(SCHEMA.rel("SERVES_IN"), {("Person", "Grid"): serves}, bulk=False)
+    graph.upsert_rels(
+        SCHEMA.rel("ESCALATES_TO"),
+        {
+            ("Center", "Center"): [
+                {"from": "center-330421001", "to": "center-330421001001", "rid": "e-x"}
+            ]
+        },
+        bulk=False,
+    )
+
+
+def test_the_model_answers_as_cypher_on_grids_nested_four_deep(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    _add_nested(examples_graph)
+    model = read_model.ReadModel(examples_graph)
+    _same(examples_graph, model, "place_units", place="N4")
+    found = read_model.place_units(model, {"place": "N4"}) or []
+    assert sorted((r["unit"], r["hops"]) for r in found) == NESTED_UNITS
+    assert_parity(examples_graph)
+
+
+def test_a_ladder_from_the_model_is_the_ladder_from_cypher(examples_graph: EmbeddedBackend) -> None:
+    _add_nested(examples_graph)
+    day = date(2024, 7, 1)
+    by_cypher = escalation_path(examples_graph, grid_id="N4", as_of=day)
+    assert read_model.attach(examples_graph) is not None
+    by_model = escalation_path(examples_graph, grid_id="N4", as_of=day)
+    assert by_model == by_cypher
+    # N3, N2 and N1 have no team: the ladder climbs through them to the village's bodies.
+    assert [s.place.key for s in by_model.ladder][:4] == [
+        "N4",
+        VILLAGE,
+        "330421001000",
+        "330421000000",
+    ]
+
+
+# -- currency ---------------------------------------------------------------------------------
+
+
+def _builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time a model is read."""
+    counted: list[int] = []
+    build = read_model.ReadModel.__init__
+
+    def counting(self: read_model.ReadModel, backend: Any) -> None:
+        counted.append(1)
+        build(self, backend)
+
+    monkeypatch.setattr(read_model.ReadModel, "__init__", counting)
+    return counted
+
+
+def test_a_load_that_changes_the_structure_is_answered_after_it(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = _builds(monkeypatch)
+    read_model.attach(examples_graph)
+    assert run(examples_graph, "grid_step", grid="N1") == []
+    assert len(built) == 1
+    _add_nested(examples_graph)  # the loader's writes: upserts of grids and PART_OF
+    assert run(examples_graph, "grid_step", grid="N1") == [
+        {
+            "name": "嵌套网格1",
+            "kind": "basic",
+            "unit_level": None,
+            "location": None,
+            "liaisons": 0,
+            "parent_label": "Unit",
+            "parent": VILLAGE,
+            "parent_name": examples_graph.read(
+                "MATCH (u:Unit {code: $c}) RETURN u.name AS n", {"c": VILLAGE}
+            )[0]["n"],
+            "parent_level": "village",
+        }
+    ]
+    assert len(built) == 2  # read again once, by the first question after the load
+    assert [r["parent"] for r in run(examples_graph, "grid_step", grid="N4")] == ["N3"]
+    assert len(built) == 2
+
+
+def test_a_dispute_event_leaves_the_model_as_it_is(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = _builds(monkeypatch)
+    model = read_model.attach(examples_graph)
+    before = escalation_path(examples_graph, grid_id="330421001001-G01", as_of=date(2024, 7, 2))
+    center = Ref("Center", "center-330421")
+    outcome = EventStore(examples_graph).act(
+        Command(
+            "W1",
+            "report",
+            Caller(Ref("Person", "JS-P-0003"), "resident"),
+            0,
+            "r-1",
+            (center,),
+            None,
+            {
+                "channel": "app",
+                "title": "手术费用集体纠纷",
+                "place": "330421001001-G01",
+                "category": "medical",
+                "parties": 12,
+                "party_ids": ["Person:JS-P-0003"],
+            },
+        ),
+        Facts(target_level="county", visits=1),
+        datetime(2024, 7, 2, 9, tzinfo=CHINA_TIME),
+        load_rules("330421"),
+        china_calendar(),
+    )
+    assert isinstance(outcome, Outcome)
+    after = escalation_path(examples_graph, grid_id="330421001001-G01", as_of=date(2024, 7, 2))
+    assert after == before
+    assert read_model.model_of(examples_graph) is model
+    assert len(built) == 1
+
+
+def test_no_model_for_a_backend_without_a_version(examples_graph: EmbeddedBackend) -> None:
+    class Unversioned:
+        def read(self, query: str, params: Any = None) -> list[Row]:
+            return examples_graph.read(query, params)
+
+    plain = Unversioned()
+    assert read_model.attach(plain) is None  # type: ignore[arg-type]
+    assert run(plain, "domain", code="medical") == run(examples_graph, "domain", code="medical")
+
+
+@pytest.mark.slow
+def test_the_model_answers_as_cypher_on_the_demo_graph(demo_graph: EmbeddedBackend) -> None:
+    assert_parity(demo_graph)
