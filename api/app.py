@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import re
-import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -47,6 +46,7 @@ from api.session import router as session_router
 from api.settings import Settings, get_settings
 from graph.backend import Backend, open_backend
 from graph.errors import BackendUnavailable, GraphError
+from queries import read_model
 
 log = logging.getLogger("govgraph.api")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -86,17 +86,21 @@ def _open(settings: Settings) -> Backend:
     )
 
 
-def _warm(backend: Backend, stop: threading.Event) -> None:
-    """Fill the kept ladders (queries.warm) while the app already answers."""
-    from queries.warm import warm
-
+def _read_model(backend: Backend) -> None:
+    """Read the structure the headline questions walk into memory (queries.read_model)
+    before the first question; a store without a version (Neo4j) reads Cypher instead."""
     started = time.monotonic()
     try:
-        asked = warm(backend, stop=stop)
-    except Exception:  # it only ever saves time: never let it take the app down
-        log.exception("warm-up failed")
+        model = read_model.attach(backend)
+    except GraphError:  # it only saves time: the questions then read Cypher
+        log.exception("the read model could not be read; the questions read the store")
         return
-    log.info("warm-up: %d grids asked about in %.1f s", asked, time.monotonic() - started)
+    if model is not None:
+        log.info(
+            "read model: %d grids read in %.1f s",
+            len(model.nodes["Grid"]),
+            time.monotonic() - started,
+        )
 
 
 def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI:
@@ -114,17 +118,11 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
             yield
             return
         opened = await run_in_threadpool(_open, settings)
+        await run_in_threadpool(_read_model, opened)
         app.state.backend = opened
-        stop = threading.Event()
-        warming = threading.Thread(target=_warm, args=(opened, stop), name="warm-up", daemon=True)
-        if settings.warm_up and getattr(opened, "version", None) is not None:
-            warming.start()  # a store without a version (Neo4j) keeps nothing to warm
         try:
             yield
         finally:
-            stop.set()
-            if warming.is_alive():
-                await run_in_threadpool(warming.join, 30)
             app.state.backend = None
             await run_in_threadpool(opened.close)
 

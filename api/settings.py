@@ -58,11 +58,6 @@ class Settings(BaseSettings):
         "keeps what it used, so a server's memory climbs to this and stays (0: LadybugDB's "
         "default, 80% of the machine's memory, which a busy server reaches).",
     )
-    warm_up: bool = Field(
-        True,
-        description="On start, ask the ladder of one grid per unit in the background, so that "
-        "the first questions read only their own grid (about 5 s for the demo, 35 s for a city).",
-    )
     neo4j_user: str = Field("neo4j", description="User name for a Neo4j GOVGRAPH_DB.")
     neo4j_password: SecretStr = Field(
         SecretStr(""), description="Password for a Neo4j GOVGRAPH_DB (never logged)."

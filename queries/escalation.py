@@ -14,10 +14,9 @@ whose post holds on `as_of`.
 Named queries: `grid_step` and `unit_step` (what is above the grid, a step at a time);
 `grid_teams`, `grid_party_orgs`, `ladder_unit_bodies` and `ladder_stationed_departments` (the
 bodies of every step and their post-holders, past and present: the date is applied here);
-`liaison_bodies` for a grid with LIAISES_WITH ties. Their rows are kept while the graph stays
-the same (`queries.cache`): per grid and per unit, for every date, so a ladder reads only the
-steps no ladder asked about before. The chain and the body grouping are `queries.ladder`'s,
-shared with `referral` and `experts`.
+`liaison_bodies` for a grid with LIAISES_WITH ties. Their rows serve every date (the date is
+applied here), and a server answers them from its read model (`queries.read_model`). The chain
+and the body grouping are `queries.ladder`'s, shared with `referral` and `experts`.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from graph.backend import Backend
-from queries.cache import run_each
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date, valid_on
 from queries.ladder import (
     Chain,
@@ -39,6 +37,7 @@ from queries.ladder import (
     group_bodies,
     load_chain,
 )
+from queries.library import run
 from queries.rules import PreCourtStep, Rules, load_rules
 
 __all__ = [
@@ -155,35 +154,31 @@ def escalation_path(
     chain = load_chain(backend, grid_id)
     rules = rules or load_rules(chain.county)
     grids = [g.key for g in chain.grids]
-    rows = run_each(backend, "grid_teams", "grids", "anchor", grids=grids)
-    rows += run_each(backend, "grid_party_orgs", "grids", "anchor", grids=grids)
+    rows = run(backend, "grid_teams", grids=grids)
+    rows += run(backend, "grid_party_orgs", grids=grids)
     units = [u.key for u in chain.units]
-    rows += run_each(
+    rows += run(
         backend,
         "ladder_unit_bodies",
-        "units",
-        "anchor",
         units=units,
         mediation_kinds=list(rules.referral.mediation_kinds),
         court=rules.referral.court_function,
     )
     rows += [
         r
-        for r in run_each(backend, "ladder_stationed_departments", "units", "anchor", units=units)
+        for r in run(backend, "ladder_stationed_departments", units=units)
         if valid_on(as_date(r["stationed_from"]), as_date(r["stationed_to"]), day)
     ]
     if chain.liaisons:
-        rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
+        rows += run(backend, "liaison_bodies", grids=grids)
     pre_court = rules.pre_court_for(category) if category else ()
     if pre_court:  # the departments holding the steps the law puts before a suit
         functions = {step.function for step in pre_court}
         rows += [
             r
-            for r in run_each(
+            for r in run(
                 backend,
                 "referral_unit_bodies",
-                "units",
-                "anchor",
                 units=units,
                 mediation_kinds=list(rules.referral.mediation_kinds),
                 industry_kinds=list(rules.referral.industry_kinds),

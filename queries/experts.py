@@ -27,9 +27,9 @@ Locality compares the division code of the unit the expert LIVES_IN with the pla
 county codes: statistical division codes nest (a county is the first 6 digits, a town the
 first 9), which spares a join per candidate.
 
-The candidates, their load and the place's units are kept while the graph stays the same
-(`queries.cache`): they depend on the domains and the place, not on the dispute. The conflict
-walk is the dispute's own and is read every time.
+The candidates, the pools' places and the place's units depend on the domains and the place,
+not on the dispute: a server answers them from its read model (`queries.read_model`). The
+experts' load and the conflict walk change with every dispute and are read every time.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from graph.backend import Backend, Row
-from queries.cache import run_kept
 from queries.explain import (
     Contact,
     GraphPath,
@@ -389,13 +388,13 @@ def expert_pool(
         wanted = list(rules.domains_for(facts["domain"]))
     limit = limit or rules.experts.limit
     shared_ok = rules.experts.include_shared if include_shared is None else include_shared
-    found = _candidates(run_kept(backend, "expert_candidates", domains=wanted))
-    counties = {r["pool"]: (r["unit"] or "")[:6] for r in run_kept(backend, "pool_places")}
+    found = _candidates(run(backend, "expert_candidates", domains=wanted))
+    counties = {r["pool"]: (r["unit"] or "")[:6] for r in run(backend, "pool_places")}
     # (a pool located nowhere is every place's: "" matches below)
     opted = set(rules.experts.shared_pools)
     if not found:
         return ExpertRanking(tuple(wanted), place_ref, dispute, day, (), ())
-    _load(run_kept(backend, "expert_load", domains=wanted), found, day)
+    _load(run(backend, "expert_load", domains=wanted), found, day)
     conflicts = _conflicts_of(backend, dispute, found, day, rules) if dispute else {}
     score = _Scorer(wanted, town, county, place_ref is not None, rules)
     max_open = rules.experts.max_open
@@ -494,7 +493,7 @@ def _ranked(
 
 
 def _place(backend: Backend, place: str) -> tuple[NodeRef, str | None, str | None]:
-    rows = run_kept(backend, "place_units", place=place)
+    rows = run(backend, "place_units", place=place)
     if not rows:
         raise NotFound(f"no grid or unit with key {place!r} (give a grid id or a unit code)")
     first = rows[0]

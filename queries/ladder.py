@@ -4,7 +4,8 @@ stand on it; none of them imports another.
 
 The chain is read from the graph, never from a list: a grid's parent grids at any depth (苏州
 nests four levels), then every unit above (village › town › county › city…), walked one
-PART_OF step at a time (`grid_step`, `unit_step`, each step kept by `queries.cache`).
+PART_OF step at a time (`grid_step`, `unit_step`; a server answers each step from its read
+model, `queries.read_model`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from datetime import date, timedelta
 from graph.backend import Backend, Row
 from graph.places import DivisionCode
 from graph.schema import GRID_ROLES
-from queries.cache import run_kept
 from queries.explain import (
     Contact,
     GraphPath,
@@ -87,9 +87,8 @@ def load_chain(backend: Backend, grid_id: str) -> Chain:
 
     Walked up PART_OF one step at a time, breadth first, so each node's distance is its
     shortest, until nothing is above: grids nest at any depth, and a node met twice (a
-    cycle) is not walked again. Each step's rows are kept (`queries.cache`), and the grids
-    below one parent share what is above it."""
-    rows = run_kept(backend, "grid_step", grid=grid_id)
+    cycle) is not walked again."""
+    rows = run(backend, "grid_step", grid=grid_id)
     if not rows:
         raise NotFound(f"no grid with id {grid_id!r}")
     first = rows[0]
@@ -105,11 +104,11 @@ def load_chain(backend: Backend, grid_id: str) -> Chain:
         above: list[NodeRef] = []
         for node in step:
             if node.label == "Grid":
-                parents = run_kept(backend, "grid_step", grid=node.key)
+                parents = run(backend, "grid_step", grid=node.key)
                 if parents:
                     grid_levels[node.key] = str(parents[0]["unit_level"] or "")
             else:
-                parents = run_kept(backend, "unit_step", unit=node.key)
+                parents = run(backend, "unit_step", unit=node.key)
             for row in parents:
                 key = row["parent"]
                 if key is None or key in hops or key == grid_id:

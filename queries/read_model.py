@@ -27,6 +27,7 @@ dispute (dispute_facts, expert_load, conflicts…) stay Cypher.
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections import defaultdict
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from graph.backend import Backend, Row
 from graph.ddl import ident
 from graph.labels import read_by
-from graph.schema import SCHEMA
+from graph.schema import SCHEMA, Property
 
 if TYPE_CHECKING:
     from queries.library import NamedQuery
@@ -91,16 +92,15 @@ class ReadModel:
         self.nodes: dict[str, dict[str, Props]] = {}
         self.out: dict[str, dict[tuple[str, str], list[Tie]]] = {}
         self.into: dict[str, dict[tuple[str, str], list[Tie]]] = {}
+        read = _Reader(backend)
         for label in NODES:
-            self.nodes[label] = _read_nodes(backend, label)
+            self.nodes[label] = read.nodes(label)
         for type_ in TIES:
-            self._index(type_, _read_ties(backend, type_))
-        people = {
-            a for type_ in _PEOPLE_TIES for (label, a) in self.out[type_] if label == "Person"
-        }
-        self.nodes["Person"] = _read_nodes(backend, "Person", sorted(people))
+            self._index(type_, read.ties(type_))
+        people = {a for t in _PEOPLE_TIES for (label, a) in self.out[t] if label == "Person"}
+        self.nodes["Person"] = read.nodes("Person", sorted(people))
         experts = sorted(a for (label, a) in self.out["IN_POOL"] if label == "Person")
-        self._index("LIVES_IN", _read_ties(backend, "LIVES_IN", experts))
+        self._index("LIVES_IN", read.ties("LIVES_IN", experts))
 
     def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
         out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
@@ -142,48 +142,63 @@ class ReadModel:
         return stamp is not None and int(stamp(read_by(query.text))) <= self.version
 
 
-def _read_nodes(backend: Backend, label: str, keys: list[str] | None = None) -> dict[str, Props]:
-    node = SCHEMA.node(label)
-    columns = ", ".join("n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties)
-    match = "MATCH (n:" + ident(label) + ") "
-    if keys is not None:
-        match = "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + ident(node.key) + ": k}) "
-    rows = backend.read(match + "RETURN " + columns, {"keys": keys} if keys is not None else {})
-    return {row[node.key]: row for row in rows}
+class _Reader:
+    """The bulk reads of one model: the properties the answered queries read (a property a
+    query comes to read is held once its name appears in the query's text), each repeated
+    value held once (a city's grids share a few kinds, levels and dates)."""
 
+    def __init__(self, backend: Backend) -> None:
+        from queries.library import get_query  # queries.library answers from this module
 
-def _read_ties(
-    backend: Backend, type_: str, starts: list[str] | None = None
-) -> list[tuple[str, str, str, str, Props]]:
-    """Every tie of `type_` (from the nodes keyed `starts` only, when given), one read per
-    pair of end labels: (from label, from key, to label, to key, the tie's properties)."""
-    rel = SCHEMA.rel(type_)
-    columns = "".join(", r." + ident(p.name) + " AS " + ident(p.name) for p in rel.properties)
-    found = []
-    for a_label, b_label in rel.endpoints:
-        a_key, b_key = SCHEMA.node(a_label).key, SCHEMA.node(b_label).key
-        pattern = "(a:" + ident(a_label) + ")-[r:" + ident(type_) + "]->(b:" + ident(b_label) + ")"
-        if starts is None:
-            text, params = "MATCH " + pattern, {}
-        else:
-            text = "UNWIND $keys AS k MATCH " + pattern.replace(
-                ")-", " {" + ident(a_key) + ": k})-", 1
-            )
-            params = {"keys": starts}
-        rows = backend.read(
-            text
-            + " RETURN a."
-            + ident(a_key)
-            + " AS a_key, b."
-            + ident(b_key)
-            + " AS b_key"
-            + columns,
-            params,
+        self.backend = backend
+        texts = " ".join(get_query(name).text for name in ANSWERS)
+        self.wanted = set(re.findall(r"\.\s*(\w+)", texts))
+        self.values: dict[Any, Any] = {}
+
+    def _columns(self, var: str, properties: Iterable[Property], always: str = "") -> str:
+        names = [p.name for p in properties if p.name in self.wanted or p.name == always]
+        return ", ".join(var + "." + ident(n) + " AS " + ident(n) for n in names)
+
+    def _held(self, row: Row) -> Row:
+        values = self.values
+        return {k: v if v is None else values.setdefault(v, v) for k, v in row.items()}
+
+    def nodes(self, label: str, keys: list[str] | None = None) -> dict[str, Props]:
+        node = SCHEMA.node(label)
+        match = "MATCH (n:" + ident(label) + ") "
+        if keys is not None:
+            match = "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + ident(node.key) + ": k}) "
+        columns = self._columns("n", node.properties, always=node.key)
+        rows = self.backend.read(
+            match + "RETURN " + columns, {} if keys is None else {"keys": keys}
         )
-        for row in rows:
-            a, b = row.pop("a_key"), row.pop("b_key")
-            found.append((a_label, a, b_label, b, row))
-    return found
+        return {row[node.key]: self._held(row) for row in rows}
+
+    def ties(
+        self, type_: str, starts: list[str] | None = None
+    ) -> list[tuple[str, str, str, str, Props]]:
+        """Every tie of `type_` (from the nodes keyed `starts` only, when given), one read per
+        pair of end labels: (from label, from key, to label, to key, the tie's properties)."""
+        rel = SCHEMA.rel(type_)
+        columns = self._columns("r", rel.properties)
+        found = []
+        for a_label, b_label in rel.endpoints:
+            a_key, b_key = SCHEMA.node(a_label).key, SCHEMA.node(b_label).key
+            a = "(a:" + ident(a_label) + ")"
+            if starts is not None:
+                a = "(a:" + ident(a_label) + " {" + ident(a_key) + ": k})"
+            text = "MATCH " + a + "-[r:" + ident(type_) + "]->(b:" + ident(b_label) + ")"
+            if starts is not None:
+                text = "UNWIND $keys AS k " + text
+            ends = " RETURN a." + ident(a_key) + " AS a_key, b." + ident(b_key) + " AS b_key"
+            rows = self.backend.read(
+                text + ends + (", " + columns if columns else ""),
+                {} if starts is None else {"keys": starts},
+            )
+            for row in rows:
+                a_id, b_id = row.pop("a_key"), row.pop("b_key")
+                found.append((a_label, a_id, b_label, b_id, self._held(row) if row else _NO))
+        return found
 
 
 # -- the answers, one per named query: each gives its Cypher's rows --------------------------
@@ -581,7 +596,7 @@ def place_units(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
         x = m.node(label, key)
         if x is None:
             continue
-        paths = _paths_to_units(m, label, key, least)
+        paths: list[tuple[str | None, int | None]] = [*_paths_to_units(m, label, key, least)]
         for code, hops in paths or [(None, None)]:
             u = m.nodes["Unit"].get(code, _NO) if code is not None else _NO
             rows.append(

@@ -42,8 +42,8 @@ list item, a category) is an error.
 
 Named queries: the dispute's facts (or the described place), the chain above the grid, the
 list items, the grids' teams and the units' bodies (and liaison bodies). All but the dispute's
-facts read the ladders and lists, which change only with a load: their rows are kept while the
-graph stays the same (`queries.cache`), so an answer reads only what no answer read before.
+facts read the ladders and lists, which change only with a load: a server answers them from
+its read model (`queries.read_model`, through `queries.library.run`), not from the store.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ from datetime import date
 from typing import Any
 
 from graph.backend import Backend
-from queries.cache import run_each, run_kept
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.ladder import (
     Chain,
@@ -210,7 +209,7 @@ def _from_description(backend: Backend, description: DisputeDescription, as_of: 
         raise ValueError(f"a dispute has at least one party, not {description.parties}")
     if description.warning not in (None, "red", "orange", "yellow"):
         raise ValueError(f"warning is red, orange, yellow or None, not {description.warning!r}")
-    rows = run_kept(backend, "place", place=description.place)
+    rows = run(backend, "place", place=description.place)
     if not rows:
         raise NotFound(
             f"no grid, unit or organisation with key {description.place!r} "
@@ -311,12 +310,10 @@ def referral(
     grids = sorted(
         {*case.grids, *(g.key for g in chain.grids), *(p.grid.key for p in professional)}
     )
-    rows = run_each(backend, "grid_teams", "grids", "anchor", grids=grids)
-    rows += run_each(
+    rows = run(backend, "grid_teams", grids=grids)
+    rows += run(
         backend,
         "referral_unit_bodies",
-        "units",
-        "anchor",
         units=[u.key for u in chain.units],
         mediation_kinds=list(rules.referral.mediation_kinds),
         industry_kinds=list(rules.referral.industry_kinds),
@@ -332,7 +329,7 @@ def referral(
     ]
     if chain.liaisons:
         grids = [g.key for g in chain.grids]
-        rows += run_each(backend, "liaison_bodies", "grids", "anchor", grids=grids)
+        rows += run(backend, "liaison_bodies", grids=grids)
     bodies = group_bodies(rows, day)
     build = _Builder(case, chain, rules, bodies, group, warning, category, missing, professional)
     steps = build.steps(primary, concerned)
@@ -379,7 +376,7 @@ def _items(
     names the department concerned (the X of 3+X); otherwise the other is None. A category
     with no item of the class gives (None, None) and a `Missing`; an unknown category or
     item id is an error."""
-    rows = run_kept(
+    rows = run(
         backend,
         "referral_item",
         item=case.list_item,
@@ -415,7 +412,7 @@ def _items(
         primary: _Item | None = found[case.list_item]
         other = ordinary if primary and marker in primary.name else []
     elif not found:
-        if not run_kept(backend, "domain", code=case.category):
+        if not run(backend, "domain", code=case.category):
             raise NotFound(
                 f"no category (domain) with code {case.category!r} "
                 "(a domain code such as 'wages', 'medical', 'land')"
@@ -479,7 +476,7 @@ def _category(
             return NodeRef("Domain", code, item.domain_name)
     if not code:
         return None
-    rows = run_kept(backend, "domain", code=code)
+    rows = run(backend, "domain", code=code)
     return NodeRef("Domain", code, (rows[0]["name"] or "") if rows else "")
 
 
