@@ -175,8 +175,16 @@ class FoundBody:
     holders: list[Contact]
 
 
-def contact_order(contact: Contact) -> tuple[int, str, str]:
-    return (_ROLE_ORDER.get(contact.post, len(_ROLE_ORDER)), contact.post, contact.person.key)
+def contact_order(contact: Contact) -> tuple[int, str, str, date, date]:
+    """By role, post and person, then by term (one person may hold a post twice): an order
+    that does not depend on the order the rows came in."""
+    return (
+        _ROLE_ORDER.get(contact.post, len(_ROLE_ORDER)),
+        contact.post,
+        contact.person.key,
+        contact.since or date.min,
+        contact.until or date.max,
+    )
 
 
 def group_bodies(rows: Iterable[Row], as_of: date) -> list[FoundBody]:

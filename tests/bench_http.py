@@ -88,9 +88,6 @@ def _start(db: str, port: int, tokens: Path, workers: int) -> subprocess.Popen[b
         "GOVGRAPH_TOKENS": str(tokens),
         "GOVGRAPH_MODE": "production",
         "GOVGRAPH_WORKERS": str(workers),
-        # The warm-up would share the cores with the first measurements; the queries here
-        # either keep nothing (lookups, lists) or ask the same subject again and again.
-        "GOVGRAPH_WARM_UP": "false",
     }
     code = (
         "from api.app import serve; from api.settings import get_settings; "

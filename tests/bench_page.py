@@ -8,7 +8,7 @@ in Debian's Chromium.
 Copies `--db` to build/bench-page.lbdb (the workflow writes), reports `--open` disputes there
 through the API's `reportDispute` as a dispatcher of the scope's center (received by the
 center, so they are in its queue), serves the copy with uvicorn in this process (production
-mode, no warm-up), signs that dispatcher in, and over `--runs` rounds prints: the time to the
+mode), signs that dispatcher in, and over `--runs` rounds prints: the time to the
 first queue row painted after a reload (`workQueue` and the tabs' counts in one request), the
 rows and the JS heap, and the time from pressing 确认受理 on a dispute's page to the answer
 shown and the dispute read again at its new version.
@@ -185,7 +185,7 @@ def main() -> None:
     center, person, grids = places(db, args.scope)
     with tempfile.TemporaryDirectory() as folder:
         tokens = str(Path(folder) / "tokens.json")
-        settings = Settings(_env_file=None, db=str(db), tokens=tokens, warm_up=False)
+        settings = Settings(_env_file=None, db=str(db), tokens=tokens)
         token = create_token(
             tokens,
             "mediator",

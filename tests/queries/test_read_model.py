@@ -121,8 +121,7 @@ NESTED_UNITS = [("330421000000", 6), ("330421001000", 5), (VILLAGE, 4)]
 
 def _add_nested(graph: EmbeddedBackend) -> None:
     """Grids N1 ⊂ N2 ⊂ N3 ⊂ N4 under the village, N4 reaching it only through the grids
-    above it; N3b in N2 and in the village at once; a second team member serving twice; a
-    center escalating to two centers."""
+    above it; N3b in N2 and in the village at once; a team member serving twice."""
     grid = SCHEMA.node("Grid")
     rows = [
         {"id": f"N{i}", "name": f"嵌套网格{i}", "level": i, "kind": "micro" if i > 1 else "basic"}
@@ -141,7 +140,14 @@ def _add_nested(graph: EmbeddedBackend) -> None:
         for n, day in ((1, date(2020, 1, 1)), (2, date(2023, 1, 1)))
     ]
     graph.upsert_rels(SCHEMA.rel("SERVES_IN"), {("Person", "Grid"): serves}, bulk=False)
-    graph.upsert_rels(
+
+
+def test_the_model_answers_as_cypher_on_grids_nested_four_deep(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    _add_nested(examples_graph)
+    # A center escalating to two centers: each of its rows comes once per target.
+    examples_graph.upsert_rels(
         SCHEMA.rel("ESCALATES_TO"),
         {
             ("Center", "Center"): [
@@ -150,12 +156,6 @@ def _add_nested(graph: EmbeddedBackend) -> None:
         },
         bulk=False,
     )
-
-
-def test_the_model_answers_as_cypher_on_grids_nested_four_deep(
-    examples_graph: EmbeddedBackend,
-) -> None:
-    _add_nested(examples_graph)
     model = read_model.ReadModel(examples_graph)
     _same(examples_graph, model, "place_units", place="N4")
     found = read_model.place_units(model, {"place": "N4"}) or []
