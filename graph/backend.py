@@ -19,8 +19,8 @@ class Backend(Protocol):
     """A graph store. Opened by the command or the app's lifespan and passed down.
 
     A backend may also have `version`: a number that changes whenever the graph it reads may
-    have changed. Read results can be kept for as long as it stays the same
-    (`queries.cache`). The embedded store has one; Neo4j, which other clients write to
+    have changed. What was read can be held for as long as it stays the same
+    (`queries.read_model`). The embedded store has one; Neo4j, which other clients write to
     unseen, does not.
     """
 

@@ -103,7 +103,7 @@ class EmbeddedBackend:
 
     def stamp(self, labels: frozenset[str]) -> int:
         """The version at which any of `labels` last changed: kept results of a query that
-        reads only those are valid while it stays the same (queries.cache)."""
+        reads only those are valid while it stays the same (queries.read_model)."""
         if EVERYTHING in labels:
             return self.version
         return max((self._changed.get(name, 0) for name in (*labels, EVERYTHING)), default=0)
