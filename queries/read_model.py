@@ -36,7 +36,7 @@ from itertools import product
 from typing import TYPE_CHECKING, Any
 
 from graph.backend import Backend, Row
-from graph.ddl import ident
+from graph.ddl import RID, ident
 from graph.labels import read_by
 from graph.schema import SCHEMA, Property
 
@@ -47,8 +47,8 @@ Props = dict[str, Any]
 Tie = tuple[str, str, Props]  # the other end's label and key, and the tie's properties
 
 # Read whole: the structure. Person is read only for the people at the start of the ties
-# below that reach a person (a city's million residents are not the structure), and LIVES_IN
-# only for the experts in a pool.
+# below (a city's million residents are not the structure), with the ties, and LIVES_IN only
+# for the experts in a pool.
 NODES = (
     "Unit",
     "Grid",
@@ -78,7 +78,6 @@ TIES = (
     "HAS_EXPERTISE",
     "IN_POOL",
 )
-_PEOPLE_TIES = ("SERVES_IN", "LEADS", "HOLDS_POST", "MEDIATES_IN", "IN_POOL")
 HELD = frozenset((*NODES, "Person", *TIES, "LIVES_IN"))
 
 
@@ -95,12 +94,11 @@ class ReadModel:
         read = _Reader(backend)
         for label in NODES:
             self.nodes[label] = read.nodes(label)
+        people: dict[str, Props] = {}  # read with the ties that start at a person
         for type_ in TIES:
-            self._index(type_, read.ties(type_))
-        people = {a for t in _PEOPLE_TIES for (label, a) in self.out[t] if label == "Person"}
-        self.nodes["Person"] = read.nodes("Person", sorted(people))
-        experts = sorted(a for (label, a) in self.out["IN_POOL"] if label == "Person")
-        self._index("LIVES_IN", read.ties("LIVES_IN", experts))
+            self._index(type_, read.ties(type_, people))
+        self.nodes["Person"] = people
+        self._index("LIVES_IN", read.homes_of_experts())
 
     def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
         out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
@@ -142,6 +140,9 @@ class ReadModel:
         return stamp is not None and int(stamp(read_by(query.text))) <= self.version
 
 
+_PERSON = "person_"  # the columns of a tie's person, beside the tie's own
+
+
 class _Reader:
     """The bulk reads of one model: the properties the answered queries read (a property a
     query comes to read is held once its name appears in the query's text), each repeated
@@ -155,49 +156,68 @@ class _Reader:
         self.wanted = set(re.findall(r"\.\s*(\w+)", texts))
         self.values: dict[Any, Any] = {}
 
-    def _columns(self, var: str, properties: Iterable[Property], always: str = "") -> str:
+    def _columns(
+        self, var: str, properties: Iterable[Property], always: str = "", prefix: str = ""
+    ) -> str:
         names = [p.name for p in properties if p.name in self.wanted or p.name == always]
-        return ", ".join(var + "." + ident(n) + " AS " + ident(n) for n in names)
+        return ", ".join(var + "." + ident(n) + " AS " + prefix + ident(n) for n in names)
 
     def _held(self, row: Row) -> Row:
         values = self.values
         return {k: v if v is None else values.setdefault(v, v) for k, v in row.items()}
 
-    def nodes(self, label: str, keys: list[str] | None = None) -> dict[str, Props]:
+    def nodes(self, label: str) -> dict[str, Props]:
         node = SCHEMA.node(label)
-        match = "MATCH (n:" + ident(label) + ") "
-        if keys is not None:
-            match = "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + ident(node.key) + ": k}) "
         columns = self._columns("n", node.properties, always=node.key)
-        rows = self.backend.read(
-            match + "RETURN " + columns, {} if keys is None else {"keys": keys}
-        )
+        rows = self.backend.read("MATCH (n:" + ident(label) + ") RETURN " + columns)
         return {row[node.key]: self._held(row) for row in rows}
 
-    def ties(
-        self, type_: str, starts: list[str] | None = None
-    ) -> list[tuple[str, str, str, str, Props]]:
-        """Every tie of `type_` (from the nodes keyed `starts` only, when given), one read per
-        pair of end labels: (from label, from key, to label, to key, the tie's properties)."""
+    def ties(self, type_: str, people: dict[str, Props]) -> list[tuple[str, str, str, str, Props]]:
+        """Every tie of `type_`, one read per pair of end labels: (from label, from key, to
+        label, to key, the tie's properties). A person at the start of a tie is read with it,
+        into `people` (a lookup of each by key would scan the city's million)."""
         rel = SCHEMA.rel(type_)
         columns = self._columns("r", rel.properties)
+        person = SCHEMA.node("Person")
         found = []
         for a_label, b_label in rel.endpoints:
             a_key, b_key = SCHEMA.node(a_label).key, SCHEMA.node(b_label).key
-            a = "(a:" + ident(a_label) + ")"
-            if starts is not None:
-                a = "(a:" + ident(a_label) + " {" + ident(a_key) + ": k})"
-            text = "MATCH " + a + "-[r:" + ident(type_) + "]->(b:" + ident(b_label) + ")"
-            if starts is not None:
-                text = "UNWIND $keys AS k " + text
-            ends = " RETURN a." + ident(a_key) + " AS a_key, b." + ident(b_key) + " AS b_key"
-            rows = self.backend.read(
-                text + ends + (", " + columns if columns else ""),
-                {} if starts is None else {"keys": starts},
-            )
-            for row in rows:
+            text = "MATCH (a:" + ident(a_label) + ")-[r:" + ident(type_) + "]->(b:"
+            text += ident(b_label) + ") RETURN a." + ident(a_key) + " AS a_key, b."
+            text += ident(b_key) + " AS b_key" + (", " + columns if columns else "")
+            if a_label == person.label:
+                text += ", " + self._columns("a", person.properties, prefix=_PERSON)
+            for row in self.backend.read(text):
                 a_id, b_id = row.pop("a_key"), row.pop("b_key")
+                if a_label == person.label:
+                    found_person = {
+                        k.removeprefix(_PERSON): row.pop(k)
+                        for k in list(row)
+                        if k.startswith(_PERSON)
+                    }
+                    if a_id not in people:
+                        people[a_id] = self._held({person.key: a_id, **found_person})
                 found.append((a_label, a_id, b_label, b_id, self._held(row) if row else _NO))
+        return found
+
+    def homes_of_experts(self) -> list[tuple[str, str, str, str, Props]]:
+        """The LIVES_IN ties of the experts in a pool (every resident has one: the city's
+        million are not the structure). Reached from the pools, as expert_candidates does
+        (a lookup of the experts by key scans every LIVES_IN tie)."""
+        columns = self._columns("r", SCHEMA.rel("LIVES_IN").properties)
+        rows = self.backend.read(
+            "MATCH (a:Person)-[:IN_POOL]->(:ExpertPool) OPTIONAL MATCH (a)-[r:LIVES_IN]->"
+            "(b:Unit) RETURN a.id AS a_key, b.code AS b_key, r."
+            + RID
+            + " AS tie"
+            + (", " + columns if columns else "")
+        )
+        found, seen = [], set()
+        for row in rows:  # once per pool the expert is in: each tie once
+            a_id, b_id, tie = row.pop("a_key"), row.pop("b_key"), row.pop("tie")
+            if b_id is not None and (a_id, tie) not in seen:
+                seen.add((a_id, tie))
+                found.append(("Person", a_id, "Unit", b_id, self._held(row) if row else _NO))
         return found
 
 
