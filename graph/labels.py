@@ -1,8 +1,8 @@
 """Which node labels and relationship types a query reads, and which a write changes.
 
 The read model (`queries.read_model`) stays valid across a write that changes nothing it
-reads: a dispute's event leaves the ladders, teams and pools as they were. Both sides are read from the
-Cypher text, conservatively:
+reads: a dispute's event leaves the ladders, teams and pools as they were. Both sides are read
+from the Cypher text, conservatively:
 
 - a query *reads* every label and type its patterns name, and both ends of every type it
   names (a pattern may leave an end unlabelled); a relationship pattern with no type reads
