@@ -92,7 +92,7 @@ def _read_model(backend: Backend) -> None:
     started = time.monotonic()
     try:
         model = read_model.attach(backend)
-    except GraphError:  # it only saves time: the questions then read Cypher
+    except Exception:  # it only saves time: never let it take the app down (they read Cypher)
         log.exception("the read model could not be read; the questions read the store")
         return
     if model is not None:

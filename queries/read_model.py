@@ -6,7 +6,8 @@ then finds, and a ladder takes a dozen such queries. The structure they read (un
 centers, departments, posts and their holders, pools, list items, domains and the ties
 between them) changes when a load runs, not between two requests, and is small: a city's is
 read by one bulk read per label and relationship type (through the backend's `read`, with
-every property the schema declares) and answered from dictionaries.
+every property the answered queries name, so a property a query comes to read is held) and
+answered from dictionaries. The parity test is the judge of every answer.
 
     model = attach(backend)                 # when the graph opens (api.app)
     rows = answer(backend, query, params)   # queries.library.run: the rows, or None
