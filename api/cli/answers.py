@@ -1,5 +1,6 @@
 """The three headline questions: `govgraph referral`, `govgraph experts` and
-`govgraph escalation`, printed from the query modules' own answers."""
+`govgraph escalation`, printed from the query modules' own answers, shown as `--role` (and a
+mediator's `--scope`) may see them by the API's one policy (api.answers, api.privacy)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from api.auth import Role
+from api.answers import revealed
+from api.auth import Caller, Role
 from api.cli.common import Format, FormatOption, backend, fail, print_json, print_rows, settings
+from api.graphql.within import division_prefix
 from graph.errors import GraphError
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
-from queries.explain import NotFound, masked
+from queries.explain import NotFound
 from queries.referral import DisputeDescription
 from queries.referral import referral as referral_of
 
@@ -28,6 +31,13 @@ AsOf = Annotated[
     typer.Option(formats=["%Y-%m-%d"], help="Use the posts and memberships valid on this day."),
 ]
 RoleOption = Annotated[Role, typer.Option(help="admin shows personal data; others see it masked.")]
+ScopeOption = Annotated[
+    str | None,
+    typer.Option(
+        help="With --role mediator: the division code of their jurisdiction, inside which "
+        "names and mobiles are shown (without it, a mediator sees them masked)."
+    ),
+]
 
 
 @commands.command()
@@ -41,6 +51,7 @@ def referral(
     parties: Annotated[int, typer.Option(help="How many parties.")] = 2,
     as_of: AsOf = None,
     role: RoleOption = Role.VIEWER,
+    scope: ScopeOption = None,
     format: FormatOption = Format.table,
 ) -> None:
     """Who is responsible for a dispute, in order, with time limits and contacts."""
@@ -52,7 +63,7 @@ def referral(
         else None
     )
     result = _answer(
-        role,
+        _caller(role, scope),
         referral_of,
         dispute_id=dispute,
         description=description,
@@ -77,11 +88,12 @@ def experts(
     shared: Annotated[bool, typer.Option(help="Include shared pools.")] = True,
     as_of: AsOf = None,
     role: RoleOption = Role.VIEWER,
+    scope: ScopeOption = None,
     format: FormatOption = Format.table,
 ) -> None:
     """Experts who can help, ranked with the parts of their score, and who is excluded and why."""
     result = _answer(
-        role,
+        _caller(role, scope),
         expert_pool,
         domains=tuple(domain or ()),
         dispute_id=dispute,
@@ -109,10 +121,17 @@ def escalation(
     dispute: Annotated[str | None, typer.Option(help="Or a dispute: its grid.")] = None,
     as_of: AsOf = None,
     role: RoleOption = Role.VIEWER,
+    scope: ScopeOption = None,
     format: FormatOption = Format.table,
 ) -> None:
     """Where a matter goes if it is not settled here: the ladder and the party line beside it."""
-    result = _answer(role, escalation_path, grid_id=grid, dispute_id=dispute, as_of=_as_date(as_of))
+    result = _answer(
+        _caller(role, scope),
+        escalation_path,
+        grid_id=grid,
+        dispute_id=dispute,
+        as_of=_as_date(as_of),
+    )
     ladder = [
         {"#": s.order, "level": s.level, "place": s.place.name, "days": s.time_limit_days,
          "due": s.due, "bodies": "; ".join(f"{b.node.name} ({b.role})" for b in s.bodies),
@@ -127,15 +146,25 @@ def escalation(
     _emit(result, format, [("Escalation ladder", ladder), ("Party line", party)])
 
 
-def _answer(role: Role, question: Callable[..., _Answer], **arguments: Any) -> _Answer:
-    """The question's answer from the graph, opened read-only, as `role` may see it: admins
-    raw, everyone else masked. A question that cannot be answered ends the command."""
+def _caller(role: Role, scope: str | None) -> Caller:
+    if scope is None:
+        return Caller(role)
+    if role is not Role.MEDIATOR:
+        fail(f"--scope goes with --role mediator, not with --role {role.value}")
+    try:
+        return Caller(role, division_prefix(scope, argument="--scope"))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _answer(caller: Caller, question: Callable[..., _Answer], **arguments: Any) -> _Answer:
+    """The question's answer from the graph, opened read-only, as `caller` may see it. A
+    question that cannot be answered ends the command."""
     with backend(settings(), read_only=True, serving=True) as store:
         try:
-            result = question(store, **arguments)
+            return revealed(store, caller, question(store, **arguments))
         except (NotFound, ValueError, GraphError) as exc:
             fail(str(exc))
-    return result if role is Role.ADMIN else masked(result)
 
 
 def _emit(result: Any, fmt: Format, tables: list[tuple[str, list[dict[str, Any]]]]) -> None:

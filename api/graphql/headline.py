@@ -29,7 +29,6 @@ anything else (a bad rules file among them: `RulesError`, the server's) is maske
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
@@ -39,6 +38,7 @@ from typing import Annotated, Any, TypeVar, cast
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
+from api.answers import Personal
 from api.graphql.context import Info
 from api.graphql.enums import Warning
 from api.graphql.errors import QUERY_TIMEOUT, UserError
@@ -379,49 +379,20 @@ class Escalation:
 
 # -- masking --------------------------------------------------------------------------------------
 
-_PersonKey = tuple[str, str, str | None]  # key, name, mobile (None for a bare NodeRef)
-_DisputeKey = tuple[str, str]  # key, title
-
 
 async def reveal_result(info: Info, result: T) -> T:
     """A copy of a query result with its personal data as this caller may see it.
 
     Every Person and Dispute in it (NodeRefs and Contacts, paths included) goes through
     `Context.reveal`, as the records of every other field do: one jurisdiction check per type
-    for a mediator, none for anyone else.
+    for a mediator, none for anyone else (`api.answers`).
     """
-    people: dict[_PersonKey, None] = {}
-    disputes: dict[_DisputeKey, None] = {}
-
-    for v in explain.people_and_disputes(result):
-        if isinstance(v, explain.Contact):
-            people[(v.person.key, v.person.name, v.mobile)] = None
-        elif v.label == "Person":
-            people[(v.key, v.name, None)] = None
-        elif v.label == "Dispute":
-            disputes[(v.key, v.name)] = None
-    ctx = info.context
-    shown_people, shown_disputes = await asyncio.gather(
-        ctx.reveal("Person", [{"id": k, "name": n, "mobile": m} for k, n, m in people]),
-        ctx.reveal("Dispute", [{"id": k, "title": t} for k, t in disputes]),
+    personal = Personal(result)
+    records = personal.records()
+    shown = await asyncio.gather(
+        *(info.context.reveal(label, rows) for label, rows in records.items())
     )
-    person = {p: (str(r["name"]), r["mobile"]) for p, r in zip(people, shown_people, strict=True)}
-    title = {d: str(r["title"]) for d, r in zip(disputes, shown_disputes, strict=True)}
-
-    def node(v: explain.NodeRef) -> explain.NodeRef:
-        if v.label == "Person":
-            return dataclasses.replace(v, name=person[(v.key, v.name, None)][0])
-        if v.label == "Dispute":
-            return dataclasses.replace(v, name=title[(v.key, v.name)])
-        return v
-
-    def contact(v: explain.Contact) -> explain.Contact:
-        name, mobile = person[(v.person.key, v.person.name, v.mobile)]
-        return dataclasses.replace(
-            v, person=dataclasses.replace(v.person, name=name), mobile=mobile
-        )
-
-    return explain.rewrite(result, node, contact)
+    return personal.shown(result, dict(zip(records, shown, strict=True)))
 
 
 # -- running a query function -------------------------------------------------------------------
