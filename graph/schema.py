@@ -8,8 +8,10 @@ Roles are relationships with properties (a person SERVES_IN a grid with role 网
 date), never labels on people. A property with a closed set of values (`choices`) also declares
 the Chinese names people write for each value (`names`: 网格长 for `head`, 男 for `male`), which
 the loaders accept in their place. Posts and memberships carry `valid_from` / `valid_to` so that
-"who held this post on the day the dispute was filed" is a query. Every record carries
-`source`: the file or system it came from.
+"who held this post on the day the dispute was filed" is a query, and so do the units, grids,
+departments and centers themselves (`EXISTS`): "what was there that day". An end before a
+start is refused by the loaders. Every record carries `source`: the file or system that last
+asserted it; every source that ever did is kept beside it (`PROVENANCE_NODE_TYPES`).
 """
 
 from __future__ import annotations
@@ -108,6 +110,13 @@ SOURCE = Property("source", description="File or system the record came from.", 
 VALID_FROM = Property("valid_from", Type.DATE, "First day the tie holds.")
 VALID_TO = Property("valid_to", Type.DATE, "Last day the tie holds; empty while it still holds.")
 TEMPORAL = (VALID_FROM, VALID_TO)
+# The same two dates on a record of the structure: villages merge, grids are redrawn, a
+# department is renamed or a center opens, so "the ladder on the day the dispute was filed"
+# must leave out what did not exist that day (graph.temporal.holds_on, as for ties).
+EXISTS = (
+    Property("valid_from", Type.DATE, "First day it exists (a merged village: the merger)."),
+    Property("valid_to", Type.DATE, "Last day it exists; empty while it still does."),
+)
 
 LEVELS = ("province", "city", "county", "town", "village")
 LEVEL_NAMES = zh(
@@ -188,6 +197,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             ),
             Property("kind", description="street, town, township, community, village…"),
             Property("edition", description="Edition of the division table the code is from."),
+            *EXISTS,
             SOURCE,
         ),
     ),
@@ -251,6 +261,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 choices=LEVELS,
                 names=LEVEL_NAMES,
             ),
+            *EXISTS,
             SOURCE,
         ),
     ),
@@ -335,6 +346,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             Property(
                 "level", description="Level of government.", choices=LEVELS, names=LEVEL_NAMES
             ),
+            *EXISTS,
             SOURCE,
         ),
     ),
@@ -368,6 +380,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             ),
             Property("grade", description="model or standard (Jiashan's village centers)."),
             Property("windows", Type.INT64, "Reception windows.", minimum=0),
+            *EXISTS,
             SOURCE,
         ),
     ),

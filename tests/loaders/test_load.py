@@ -827,3 +827,62 @@ def test_a_loaded_log_is_appended_to_never_changed(
         {"id": "W1#1", "a": "report"},
         {"id": "W1#2", "a": "accept"},
     ]
+
+
+# -- validity: an end before a start --------------------------------------------------------
+
+
+def test_an_end_before_a_start_is_rejected_naming_file_line_and_field(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    """A grid redrawn when villages merged ends on a day; one that ends before it begins is a
+    typing slip, whether on a record of the structure or on a tie, and loses nothing else."""
+    grids = write_csv(
+        "t.grids.csv",
+        [
+            ["id", "name", "level", "kind", "valid_from", "valid_to"],
+            ["g1", "一号网格", "1", "basic", "2019-01-01", "2022-12-31"],
+            ["g2", "二号网格", "1", "basic", "2023-01-01", "2022年12月31日"],
+            ["g3", "三号网格", "1", "basic", "2023-01-01", "2023-01-01"],
+        ],
+    )
+    people = write_csv("t.people.csv", [["id", "name"], ["p1", "张三"]])
+    serves = write_csv(
+        "t.serves_in.csv",
+        [
+            ["from", "to", "role", "valid_from", "valid_to"],
+            ["p1", "g1", "head", "2021-03-01", "2020-03-01"],
+            ["p1", "g3", "head", "2023-01-01", ""],
+        ],
+    )
+    report = load(backend, [grids, people, serves])
+    assert report.rejects == [
+        Reject(
+            "t.grids.csv",
+            3,
+            "valid_to",
+            "2022年12月31日",
+            "the end 2022-12-31 is before the start 2023-01-01 (valid_from): a record or tie "
+            "cannot end before it begins",
+        ),
+        Reject(
+            "t.serves_in.csv",
+            2,
+            "valid_to",
+            "2020-03-01",
+            "the end 2020-03-01 is before the start 2021-03-01 (valid_from): a record or tie "
+            "cannot end before it begins",
+        ),
+    ]
+    assert lines(report) == [
+        "t.grids.csv: read 3 = loaded 2 + rejected 1 + duplicates 0",
+        "t.people.csv: read 1 = loaded 1 + rejected 0 + duplicates 0",
+        "t.serves_in.csv: read 2 = loaded 1 + rejected 1 + duplicates 0",
+    ]
+    rows = backend.read(
+        "MATCH (g:Grid) RETURN g.id AS id, g.valid_from AS since, g.valid_to AS until ORDER BY id"
+    )
+    assert rows == [
+        {"id": "g1", "since": date(2019, 1, 1), "until": date(2022, 12, 31)},
+        {"id": "g3", "since": date(2023, 1, 1), "until": date(2023, 1, 1)},
+    ]
