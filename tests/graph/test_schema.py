@@ -74,7 +74,9 @@ def test_the_structure_carries_validity_too():
     """Villages merge and grids are redrawn (the 2023 division table is not the articles'):
     units, grids, departments and centers say when they exist, as ties do."""
     dated = {
-        n.label for n in SCHEMA.nodes if {"valid_from", "valid_to"} <= {p.name for p in n.properties}
+        n.label
+        for n in SCHEMA.nodes
+        if {"valid_from", "valid_to"} <= {p.name for p in n.properties}
     }
     assert dated == {"Unit", "Grid", "Department", "Center"}
     assert {SCHEMA.node(label).property("valid_to").type for label in dated} == {Type.DATE}
