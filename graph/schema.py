@@ -106,7 +106,11 @@ class RelType:
         return {p.name: p for p in self.properties}[name]
 
 
-SOURCE = Property("source", description="File or system the record came from.", max_length=300)
+SOURCE = Property(
+    "source",
+    description="File or system that last gave the record (each one that did: provenance).",
+    max_length=300,
+)
 VALID_FROM = Property("valid_from", Type.DATE, "First day the tie holds.")
 VALID_TO = Property("valid_to", Type.DATE, "Last day the tie holds; empty while it still holds.")
 TEMPORAL = (VALID_FROM, VALID_TO)
@@ -882,12 +886,59 @@ LOG_REL_TYPES: tuple[RelType, ...] = (
 )
 
 
+# -- provenance -------------------------------------------------------------------------------
+# Written by the loaders (loaders/provenance.py) beside what they load: a record's `source` is
+# the last to assert it, and a reload from another source must not lose the first. Keyed by
+# text the loaders make; no file is loaded into these types and an export leaves them out.
+
+PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
+    NodeType(
+        "Load",
+        "loads",
+        "id",
+        "One file read by one load: what it held (its digest) and what became of its rows.",
+        (
+            Property("id", description="<at>#<file>.", required=True, max_length=400),
+            Property("file", description="The file's name (or a table's).", required=True),
+            Property("digest", description="sha256 of the file's bytes, hex.", max_length=64),
+            Property("at", description="When the load began, ISO 8601 in China time (+08:00)."),
+            Property("read", Type.INT64, "Rows read.", minimum=0),
+            Property("loaded", Type.INT64, "Rows loaded.", minimum=0),
+            Property("rejected", Type.INT64, "Rows rejected.", minimum=0),
+            Property("duplicates", Type.INT64, "Rows that repeated one loaded before.", minimum=0),
+        ),
+    ),
+    NodeType(
+        "Assertion",
+        "assertions",
+        "id",
+        "One source's assertion of one record or relationship: when it first and last did.",
+        (
+            Property("id", description="A digest of fact and source.", required=True),
+            Property(
+                "fact",
+                description="What was asserted: <Label>:<key> for a record, <TYPE>:<rid> for a "
+                "relationship.",
+                required=True,
+                max_length=400,
+            ),
+            Property("source", description="Who asserted it: the row's source.", max_length=300),
+            Property("first_seen", description="When it first did, ISO 8601."),
+            Property("last_seen", description="When it last did, ISO 8601."),
+            Property("first_load", description="The Load it first came in.", max_length=400),
+            Property("last_load", description="The Load it last came in.", max_length=400),
+        ),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Schema:
     nodes: tuple[NodeType, ...] = NODE_TYPES
     rels: tuple[RelType, ...] = REL_TYPES
     log_nodes: tuple[NodeType, ...] = LOG_NODE_TYPES
     log_rels: tuple[RelType, ...] = LOG_REL_TYPES
+    provenance: tuple[NodeType, ...] = PROVENANCE_NODE_TYPES
     _by_name: dict[str, NodeType | RelType] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -902,11 +953,13 @@ class Schema:
             self._by_name[name] = t
             if name in LOADED_LOGS:
                 self._by_name[t.file] = t
+        for n in self.provenance:  # by label only: no file holds them
+            self._by_name[n.label] = n
 
     @property
     def stored_nodes(self) -> tuple[NodeType, ...]:
-        """Every node type the store holds: the loaded ones and the workflow's log."""
-        return (*self.nodes, *self.log_nodes)
+        """Every node type the store holds: the loaded ones, the workflow's log, provenance."""
+        return (*self.nodes, *self.log_nodes, *self.provenance)
 
     @property
     def stored_rels(self) -> tuple[RelType, ...]:
