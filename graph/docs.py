@@ -90,7 +90,7 @@ def render(schema: Schema = SCHEMA) -> str:
     out += [
         "## Provenance",
         "",
-        "Written by the loaders beside what they load (docs/loading.md, \"Provenance\"): "
+        'Written by the loaders beside what they load (docs/loading.md, "Provenance"): '
         "each file a load read, and each source's assertion of each record and relationship, "
         "first and last seen; no file is loaded into these types.",
         "",
