@@ -912,7 +912,8 @@ PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
         "Assertion",
         "assertions",
         "id",
-        "One source's assertion of one record or relationship: when it first and last did.",
+        "One source's assertion of one record or relationship: the loads it first and last "
+        "came in.",
         (
             Property("id", description="A digest of fact and source.", required=True),
             Property(
@@ -923,10 +924,16 @@ PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
                 max_length=400,
             ),
             Property("source", description="Who asserted it: the row's source.", max_length=300),
-            Property("first_seen", description="When it first did, ISO 8601."),
-            Property("last_seen", description="When it last did, ISO 8601."),
-            Property("first_load", description="The Load it first came in.", max_length=400),
-            Property("last_load", description="The Load it last came in.", max_length=400),
+            Property(
+                "first_load",
+                description="The Load it first came in (when: its `at`).",
+                max_length=400,
+            ),
+            Property(
+                "last_load",
+                description="The Load it last came in (when: its `at`).",
+                max_length=400,
+            ),
         ),
     ),
 )

@@ -6,10 +6,10 @@ source would otherwise lose the first. Beside the graph the loaders write:
 - a `Load` per file per load: its name, the sha256 of its bytes, when, and its reconciliation
   (read = loaded + rejected + duplicates);
 - an `Assertion` per fact and source (`Grid:330421001001-G01` by `jiashan.grids.csv`), with the
-  time and the Load of its first and its last assertion.
+  Load of its first and of its last assertion (whose `at` says when).
 
 Every row a load accepts asserts its fact, a duplicate too (the same values from another file
-are that file's assertion). A rerun of the same files moves `last_seen` and adds nothing; a
+are that file's assertion). A rerun of the same files moves `last_load` and adds no Assertion; a
 second source adds its own Assertion and keeps the first. The record and its assertions are
 written in separate transactions: a load killed between them leaves a record its assertion
 lacks, which the rerun (as for everything else) writes.
@@ -84,15 +84,13 @@ class Ledger:
                 "id": key,
                 "fact": fact,
                 "source": source,
-                "first_seen": self.at,
-                "last_seen": self.at,
                 "first_load": load,
                 "last_load": load,
             }
             for key, (fact, source) in wanted.items()
             if key not in held
         ]
-        again = [{"id": key, "last_seen": self.at, "last_load": load} for key in held]
+        again = [{"id": key, "last_load": load} for key in held]
         self.backend.upsert_nodes(ASSERTION, new, bulk=self._bulk)
         self.backend.upsert_nodes(ASSERTION, again, bulk=False)
         self._written.update(wanted)
@@ -116,7 +114,7 @@ def sources(backend: Backend, fact: str) -> list[Row]:
         "MATCH (a:" + ident(ASSERTION.label) + " {fact: $fact}) "
         "OPTIONAL MATCH (f:Load {id: a.first_load}) "
         "OPTIONAL MATCH (l:Load {id: a.last_load}) "
-        "RETURN a.source AS source, a.first_seen AS first_seen, a.last_seen AS last_seen, "
+        "RETURN a.source AS source, f.at AS first_seen, l.at AS last_seen, "
         "f.file AS first_file, f.digest AS first_digest, l.file AS last_file, "
         "l.digest AS last_digest ORDER BY first_seen, source",
         {"fact": fact},
