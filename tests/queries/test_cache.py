@@ -7,6 +7,8 @@ import pytest
 from queries.cache import frozen, run_each, run_kept
 from queries.library import get_query
 
+DAY = date(2024, 6, 1)
+
 
 class Store:
     """A stand-in backend: answers `grid_teams` with two rows per grid, and records
@@ -75,10 +77,10 @@ def test_run_kept_keeps_rows_per_parameters():
         query_name = "grid_step"
 
     store = Chain()
-    assert run_kept(store, "grid_step", grid="g1") == rows("g1")
-    assert run_kept(store, "grid_step", grid="g1") == rows("g1")
-    assert run_kept(store, "grid_step", grid="g2") == rows("g2")
-    assert store.asked == [{"grid": "g1"}, {"grid": "g2"}]
+    assert run_kept(store, "grid_step", grid="g1", as_of=DAY) == rows("g1")
+    assert run_kept(store, "grid_step", grid="g1", as_of=DAY) == rows("g1")
+    assert run_kept(store, "grid_step", grid="g2", as_of=DAY) == rows("g2")
+    assert store.asked == [{"grid": "g1", "as_of": DAY}, {"grid": "g2", "as_of": DAY}]
 
 
 def test_the_callers_list_is_its_own():
@@ -86,9 +88,9 @@ def test_the_callers_list_is_its_own():
         query_name = "grid_step"
 
     store = Chain()
-    first = run_kept(store, "grid_step", grid="g1")
+    first = run_kept(store, "grid_step", grid="g1", as_of=DAY)
     first.append({"anchor": "mine"})
-    assert run_kept(store, "grid_step", grid="g1") == rows("g1")
+    assert run_kept(store, "grid_step", grid="g1", as_of=DAY) == rows("g1")
 
 
 def test_other_parameters_are_part_of_the_key():
@@ -100,7 +102,7 @@ def test_other_parameters_are_part_of_the_key():
             return [{"anchor": u, "court": params["court"]} for u in params["units"]]
 
     store = Units()
-    common = {"mediation_kinds": ["people"]}
+    common = {"mediation_kinds": ["people"], "as_of": DAY}
     run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c1", **common)
     run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c2", **common)
     run_each(store, "ladder_unit_bodies", "units", "anchor", units=["u"], court="c1", **common)
