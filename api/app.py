@@ -41,10 +41,11 @@ from api.deps import CallerDep, GraphDep, get_backend
 from api.errors import BodyLimit, JSONErrors, add_error_handlers, error_response
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.opening import open_graph
 from api.research import router as research_router
 from api.session import router as session_router
 from api.settings import Settings, get_settings
-from graph.backend import Backend, open_backend
+from graph.backend import Backend
 from graph.errors import BackendUnavailable, GraphError
 from queries import read_model
 
@@ -74,16 +75,7 @@ def _open(settings: Settings) -> Backend:
             f"there is no graph at {settings.db}; build one with `govgraph demo` or "
             "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it"
         )
-    return open_backend(
-        settings.db,
-        read_only=False,
-        user=settings.neo4j_user,
-        password=settings.neo4j_password.get_secret_value(),
-        database=settings.neo4j_database,
-        timeout_ms=settings.query_timeout_ms,
-        read_threads=settings.read_threads,
-        buffer_pool_mb=settings.buffer_pool_mb,
-    )
+    return open_graph(settings, timed=True, server=True)
 
 
 def _read_model(backend: Backend) -> None:

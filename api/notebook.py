@@ -32,8 +32,9 @@ from pydantic import SecretStr
 
 from api.adhoc import Refused, ask, close_all
 from api.audit import AuditLog
+from api.opening import open_graph
 from api.settings import Settings
-from graph.backend import Backend, open_backend
+from graph.backend import Backend
 from graph.pseudonym import Privacy, View, key_from_text
 from loaders.export import ExportReport, Format, export
 from queries.library import get_query, named_queries
@@ -87,20 +88,19 @@ class Graph:
         `GOVGRAPH_PSEUDONYM_KEY`: 64 hex digits as `graph.pseudonym.new_key()` makes them, or
         any text of at least 16 bytes. A researcher without a key sees masked values.
         """
-        settings = Settings()
+        given = {
+            "db": db,
+            "neo4j_user": user,
+            "neo4j_password": None if password is None else SecretStr(password),
+            "neo4j_database": database,
+            "query_timeout_ms": timeout_ms,
+        }
+        settings = Settings().model_copy(
+            update={name: value for name, value in given.items() if value is not None}
+        )
         if pseudonym_key is None and settings.pseudonym_key.get_secret_value():
             pseudonym_key = settings.pseudonym_key.get_secret_value()
-        backend = open_backend(
-            db if db is not None else settings.db,
-            read_only=True,
-            user=user if user is not None else settings.neo4j_user,
-            password=(
-                password if password is not None else settings.neo4j_password.get_secret_value()
-            ),
-            database=database if database is not None else settings.neo4j_database,
-            timeout_ms=timeout_ms if timeout_ms is not None else settings.query_timeout_ms,
-            read_threads=settings.read_threads,
-        )
+        backend = open_graph(settings, read_only=True, timed=True)
         try:
             return cls(
                 backend,

@@ -87,6 +87,17 @@ def render(schema: Schema = SCHEMA) -> str:
         pairs = ", ".join(f"{a} → {b}" for a, b in r.endpoints)
         out += [f"### {r.type}", "", r.description, "", f"Joins {pairs}.", ""]
         out += [*_table(r.properties), ""]
+    out += [
+        "## Provenance",
+        "",
+        'Written by the loaders beside what they load (docs/loading.md, "Provenance"): '
+        "each file a load read, and each source's assertion of each record and relationship, "
+        "first and last seen; no file is loaded into these types.",
+        "",
+    ]
+    for n in schema.provenance:
+        out += [f"### {n.label}", "", n.description, "", f"Key: `{n.key}`.", ""]
+        out += [*_table(n.properties), ""]
     return "\n".join(out)
 
 

@@ -40,9 +40,8 @@ _BARE = re.compile(r"(?<![\w>-])\(\s*([A-Za-z_]\w*)\s*\)(?!\s*[<-])")
 
 @cache
 def _known() -> frozenset[str]:
-    nodes = (*SCHEMA.nodes, *SCHEMA.log_nodes)
-    return frozenset(n.label for n in nodes) | frozenset(
-        r.type for r in (*SCHEMA.rels, *SCHEMA.log_rels)
+    return frozenset(n.label for n in SCHEMA.stored_nodes) | frozenset(
+        r.type for r in SCHEMA.stored_rels
     )
 
 

@@ -8,8 +8,10 @@ Roles are relationships with properties (a person SERVES_IN a grid with role 网
 date), never labels on people. A property with a closed set of values (`choices`) also declares
 the Chinese names people write for each value (`names`: 网格长 for `head`, 男 for `male`), which
 the loaders accept in their place. Posts and memberships carry `valid_from` / `valid_to` so that
-"who held this post on the day the dispute was filed" is a query. Every record carries
-`source`: the file or system it came from.
+"who held this post on the day the dispute was filed" is a query, and so do the units, grids,
+departments and centers themselves (`EXISTS`): "what was there that day". An end before a
+start is refused by the loaders. Every record carries `source`: the file or system that last
+asserted it; every source that ever did is kept beside it (`PROVENANCE_NODE_TYPES`).
 """
 
 from __future__ import annotations
@@ -104,10 +106,21 @@ class RelType:
         return {p.name: p for p in self.properties}[name]
 
 
-SOURCE = Property("source", description="File or system the record came from.", max_length=300)
+SOURCE = Property(
+    "source",
+    description="File or system that last gave the record (each one that did: provenance).",
+    max_length=300,
+)
 VALID_FROM = Property("valid_from", Type.DATE, "First day the tie holds.")
 VALID_TO = Property("valid_to", Type.DATE, "Last day the tie holds; empty while it still holds.")
 TEMPORAL = (VALID_FROM, VALID_TO)
+# The same two dates on a record of the structure: villages merge, grids are redrawn, a
+# department is renamed or a center opens, so "the ladder on the day the dispute was filed"
+# must leave out what did not exist that day (graph.temporal.holds_on, as for ties).
+EXISTS = (
+    Property("valid_from", Type.DATE, "First day it exists (a merged village: the merger)."),
+    Property("valid_to", Type.DATE, "Last day it exists; empty while it still does."),
+)
 
 LEVELS = ("province", "city", "county", "town", "village")
 LEVEL_NAMES = zh(
@@ -188,6 +201,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             ),
             Property("kind", description="street, town, township, community, village…"),
             Property("edition", description="Edition of the division table the code is from."),
+            *EXISTS,
             SOURCE,
         ),
     ),
@@ -251,6 +265,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 choices=LEVELS,
                 names=LEVEL_NAMES,
             ),
+            *EXISTS,
             SOURCE,
         ),
     ),
@@ -335,6 +350,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             Property(
                 "level", description="Level of government.", choices=LEVELS, names=LEVEL_NAMES
             ),
+            *EXISTS,
             SOURCE,
         ),
     ),
@@ -368,6 +384,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             ),
             Property("grade", description="model or standard (Jiashan's village centers)."),
             Property("windows", Type.INT64, "Reception windows.", minimum=0),
+            *EXISTS,
             SOURCE,
         ),
     ),
@@ -869,12 +886,66 @@ LOG_REL_TYPES: tuple[RelType, ...] = (
 )
 
 
+# -- provenance -------------------------------------------------------------------------------
+# Written by the loaders (loaders/provenance.py) beside what they load: a record's `source` is
+# the last to assert it, and a reload from another source must not lose the first. Keyed by
+# text the loaders make; no file is loaded into these types and an export leaves them out.
+
+PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
+    NodeType(
+        "Load",
+        "loads",
+        "id",
+        "One file read by one load: what it held (its digest) and what became of its rows.",
+        (
+            Property("id", description="<at>#<file>.", required=True, max_length=400),
+            Property("file", description="The file's name (or a table's).", required=True),
+            Property("digest", description="sha256 of the file's bytes, hex.", max_length=64),
+            Property("at", description="When the load began, ISO 8601 in China time (+08:00)."),
+            Property("read", Type.INT64, "Rows read.", minimum=0),
+            Property("loaded", Type.INT64, "Rows loaded.", minimum=0),
+            Property("rejected", Type.INT64, "Rows rejected.", minimum=0),
+            Property("duplicates", Type.INT64, "Rows that repeated one loaded before.", minimum=0),
+        ),
+    ),
+    NodeType(
+        "Assertion",
+        "assertions",
+        "id",
+        "One source's assertion of one record or relationship: the loads it first and last "
+        "came in.",
+        (
+            Property("id", description="A digest of fact and source.", required=True),
+            Property(
+                "fact",
+                description="What was asserted: <Label>:<key> for a record, <TYPE>:<rid> for a "
+                "relationship.",
+                required=True,
+                max_length=400,
+            ),
+            Property("source", description="Who asserted it: the row's source.", max_length=300),
+            Property(
+                "first_load",
+                description="The Load it first came in (when: its `at`).",
+                max_length=400,
+            ),
+            Property(
+                "last_load",
+                description="The Load it last came in (when: its `at`).",
+                max_length=400,
+            ),
+        ),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Schema:
     nodes: tuple[NodeType, ...] = NODE_TYPES
     rels: tuple[RelType, ...] = REL_TYPES
     log_nodes: tuple[NodeType, ...] = LOG_NODE_TYPES
     log_rels: tuple[RelType, ...] = LOG_REL_TYPES
+    provenance: tuple[NodeType, ...] = PROVENANCE_NODE_TYPES
     _by_name: dict[str, NodeType | RelType] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -889,11 +960,13 @@ class Schema:
             self._by_name[name] = t
             if name in LOADED_LOGS:
                 self._by_name[t.file] = t
+        for n in self.provenance:  # by label only: no file holds them
+            self._by_name[n.label] = n
 
     @property
     def stored_nodes(self) -> tuple[NodeType, ...]:
-        """Every node type the store holds: the loaded ones and the workflow's log."""
-        return (*self.nodes, *self.log_nodes)
+        """Every node type the store holds: the loaded ones, the workflow's log, provenance."""
+        return (*self.nodes, *self.log_nodes, *self.provenance)
 
     @property
     def stored_rels(self) -> tuple[RelType, ...]:

@@ -17,6 +17,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from itertools import repeat
 from pathlib import Path
 from queue import Empty, Full, Queue
@@ -28,6 +29,7 @@ from graph.errors import GraphError
 from graph.places import grids_without_unit
 from graph.schema import LOADED_LOGS, SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
+from loaders.provenance import Ledger, file_digest, node_fact, records_digest, rel_fact
 from loaders.read import (
     MAX_BYTES,
     MAX_ROWS,
@@ -44,6 +46,7 @@ from loaders.validate import CheckedChunk, HeaderError, RowValidator
 
 DEFAULT_BATCH_SIZE = 5000
 CHUNK_SIZE = 10_000  # rows read and validated together, whatever the batch size
+CHINA_TIME = timezone(timedelta(hours=8))
 Progress = Callable[[str, int], None]
 
 
@@ -73,6 +76,9 @@ class MemoryTable:
     def rows(self) -> Iterator[RawRow | BadRow]:
         for line, record in enumerate(self.records, start=2):
             yield RawRow(line, dict(record))
+
+    def digest(self) -> str:
+        return records_digest(self.records)
 
 
 @dataclass(frozen=True)
@@ -258,11 +264,12 @@ class Loader:
         schema: Schema = SCHEMA,
         max_bytes: int = MAX_BYTES,
         max_rows: int = MAX_ROWS,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         """`batch_size` rows make one transaction; `bulk_batch_size` (by default the same) while
         a type is filled through the store's bulk path, where fewer, larger COPYs are much
         faster than many small ones. A file of more than `max_bytes` or `max_rows` lines is
-        refused whole."""
+        refused whole. `now` gives the time the provenance records (loaders.provenance)."""
         if batch_size < 1 or (bulk_batch_size is not None and bulk_batch_size < 1):
             raise ValueError("batch_size must be at least 1")
         self.backend = backend
@@ -287,6 +294,15 @@ class Loader:
         # Categories and places by name, read from the graph when a row first names one (after
         # the load's node files, so it knows their units and domains too); once per load call.
         self._vocabulary: Vocabulary | None = None
+        self._now = now or (lambda: datetime.now(CHINA_TIME))
+        self._ledger: Ledger | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        """The provenance of this load, begun when it first writes."""
+        if self._ledger is None:
+            self._ledger = Ledger(self.backend, self._now())
+        return self._ledger
 
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
@@ -406,6 +422,19 @@ class Loader:
             batch = self._batch(table.name, kind, rows, start, len(chunk), batch, size, report)
         if batch:
             self._flush(table.name, kind, batch, report)
+        self._record_load(table, report)
+
+    def _record_load(self, table: Table, report: FileReport) -> None:
+        path = getattr(table, "path", None)
+        digest_of = getattr(table, "digest", None)
+        digest = file_digest(path) if path is not None else digest_of() if digest_of else None
+        counts = {
+            "read": report.read,
+            "loaded": report.loaded,
+            "rejected": report.rejected,
+            "duplicates": report.duplicates,
+        }
+        self.ledger.loaded(self.ledger.load_id(table.name), table.name, digest, counts)
 
     def _good_rows(
         self,
@@ -483,10 +512,13 @@ class Loader:
         report: FileReport,
     ) -> None:
         if isinstance(kind, NodeType):
-            self._flush_nodes(name, kind, batch, report)
+            facts = self._flush_nodes(name, kind, batch, report)
         else:
-            self._flush_rels(name, kind, batch, report)
+            facts = self._flush_rels(name, kind, batch, report)
         self.committed = f"{name} line {batch.lines[-1]}"
+        # After the batch, in a transaction of its own: should the store fail here, the batch
+        # is in and the rerun asserts it again.
+        self.ledger.asserted(self.ledger.load_id(name), facts)
         if self.on_progress:
             self.on_progress(name, len(batch))
 
@@ -513,10 +545,14 @@ class Loader:
 
     # -- nodes ----------------------------------------------------------------------------
 
-    def _flush_nodes(self, name: str, kind: NodeType, batch: _Rows, report: FileReport) -> None:
+    def _flush_nodes(
+        self, name: str, kind: NodeType, batch: _Rows, report: FileReport
+    ) -> list[tuple[str, str]]:
+        """Write the batch's new records; return the (fact, source) each accepted row asserts."""
         seen = self._nodes[kind.label]
         keys = batch.columns[kind.key]
         new = list(range(len(batch)))
+        repeated: list[int] = []  # duplicates: their files assert the record too
         if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
             seen.update(zip(keys, self._packed(name, batch, new), strict=True))
         else:
@@ -529,6 +565,7 @@ class Loader:
                     new.append(i)
                 elif earlier >> _WHERE_BITS == packed[i] >> _WHERE_BITS:
                     report.duplicates += 1
+                    repeated.append(i)
                 else:
                     self._reject(
                         report,
@@ -541,6 +578,8 @@ class Loader:
         new = self._appended_only(kind, batch, new, report)
         self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
         report.loaded += len(new)
+        sources = batch.columns["source"]
+        return [(node_fact(kind.label, keys[i]), sources[i]) for i in sorted([*new, *repeated])]
 
     def _appended_only(
         self, kind: NodeType, batch: _Rows, new: list[int], report: FileReport
@@ -621,7 +660,11 @@ class Loader:
             self._reject(report, batch.lines[i], column, str(values.get(column) or ""), found)
         return groups
 
-    def _flush_rels(self, name: str, kind: RelType, batch: _Rows, report: FileReport) -> None:
+    def _flush_rels(
+        self, name: str, kind: RelType, batch: _Rows, report: FileReport
+    ) -> list[tuple[str, str]]:
+        """Write the batch's new relationships; return the (fact, source) each accepted row
+        asserts."""
         groups = self._labelled(kind, batch, report)
         columns = batch.columns
         froms, tos = columns["from"], columns["to"]
@@ -642,6 +685,7 @@ class Loader:
         labelled = sorted(i for rows in groups.values() for i in rows)
         keys = [rids[i] for i in labelled]
         new: dict[tuple[str, str], list[int]]
+        repeated: list[int] = []  # duplicates: their files assert the relationship too
         if not unresolved and len(set(keys)) == len(keys) and self._rels.keys().isdisjoint(keys):
             self._rels.update(zip(keys, self._packed(name, batch, labelled), strict=True))
             new = groups
@@ -662,6 +706,7 @@ class Loader:
                     new[(a, b)].append(i)
                 elif earlier >> _WHERE_BITS == packed[i] >> _WHERE_BITS:
                     report.duplicates += 1
+                    repeated.append(i)
                 else:
                     self._reject(
                         report,
@@ -686,6 +731,9 @@ class Loader:
         }
         self.backend.upsert_rels(kind, writes, bulk=self._is_bulk(kind))
         report.loaded += sum(len(rows) for rows in writes.values())
+        sources = columns["source"]
+        asserted = sorted([*(i for rows in new.values() for i in rows), *repeated])
+        return [(rel_fact(kind.type, rids[i].hex()), sources[i]) for i in asserted]
 
     def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> bool:
         """Ask the graph, one query per label, for endpoint keys this load has not seen; say
@@ -772,6 +820,7 @@ def _select(columns: dict[str, list[Any]], rows: list[int]) -> ColumnRows:
 class _FileTable:
     def __init__(self, path: Path, free_text: list[str], max_bytes: int, max_rows: int) -> None:
         self._file = TableFile(path, free_text=free_text, max_bytes=max_bytes, max_rows=max_rows)
+        self.path = path
         self.name = path.name
         self.stem = type_stem(path)
         self.columns = self._file.columns
@@ -794,6 +843,7 @@ def load(
     on_progress: Progress | None = None,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
+    now: Callable[[], datetime] | None = None,
 ) -> LoadReport:
     """Load files into the graph. Returns the per-file reconciliation and every reject."""
     loader = Loader(
@@ -804,5 +854,6 @@ def load(
         on_progress=on_progress,
         max_bytes=max_bytes,
         max_rows=max_rows,
+        now=now,
     )
     return loader.load_paths(paths)

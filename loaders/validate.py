@@ -217,6 +217,8 @@ class RowValidator:
             self._required = endpoints + self._required
         # Keys a decimal number may not stand for: 1001.0 may have been 1001, 001001 or 1001.0.
         self._keys = {"from", "to"} if isinstance(kind, RelType) else {kind.key}
+        # Whether rows may give both ends of a validity, which must not cross.
+        self._dated = {"valid_from", "valid_to"} <= set(columns) & set(self._properties)
         self._check_header()
 
     def _check_header(self) -> None:
@@ -274,6 +276,15 @@ class RowValidator:
         for name in self._required:
             if values.get(name) is None and name not in {x.column for x in problems}:
                 problems.append(CellProblem(name, "", "a value is required"))
+        if self._dated and _ends_before_start(values.get("valid_from"), values.get("valid_to")):
+            problems.append(
+                CellProblem(
+                    "valid_to",
+                    raw.cells.get("valid_to", ""),
+                    f"the end {values['valid_to']} is before the start {values['valid_from']} "
+                    "(valid_from): a record or tie cannot end before it begins",
+                )
+            )
         for name in self._properties:
             values.setdefault(name, None)
         return values, problems
@@ -324,6 +335,14 @@ class RowValidator:
             )
         if chunk.raw is not None:
             suspects.update(i for i, raw in enumerate(chunk.raw) if raw.decimal & self._keys)
+        if self._dated:
+            suspects.update(
+                i
+                for i, (start, end) in enumerate(
+                    zip(values["valid_from"], values["valid_to"], strict=True)
+                )
+                if _ends_before_start(start, end)
+            )
         problems: dict[int, tuple[dict[str, Any], list[CellProblem]]] = {}
         whole: dict[int, dict[str, Any]] = {}
         for i in sorted(suspects):
@@ -421,6 +440,11 @@ class RowValidator:
             return self._typed_once(p.name, p, cells)
         bad = _mojibake_rows(cells)
         return _empty_as_none(cells), bad
+
+
+def _ends_before_start(start: Any, end: Any) -> bool:
+    """Both ends are dates and the end comes first (a cell with a problem is not a date)."""
+    return isinstance(start, date) and isinstance(end, date) and end < start
 
 
 def _empty_as_none(cells: list[Any]) -> list[Any]:

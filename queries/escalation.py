@@ -151,7 +151,7 @@ def escalation_path(
         grid_id = facts["grid"]
     assert grid_id is not None
     day = as_of or date.today()
-    chain = load_chain(backend, grid_id)
+    chain = load_chain(backend, grid_id, day)
     rules = rules or load_rules(chain.county)
     grids = [g.key for g in chain.grids]
     rows = run(backend, "grid_teams", grids=grids)
@@ -161,16 +161,17 @@ def escalation_path(
         backend,
         "ladder_unit_bodies",
         units=units,
+        as_of=day,
         mediation_kinds=list(rules.referral.mediation_kinds),
         court=rules.referral.court_function,
     )
     rows += [
         r
-        for r in run(backend, "ladder_stationed_departments", units=units)
+        for r in run(backend, "ladder_stationed_departments", units=units, as_of=day)
         if valid_on(as_date(r["stationed_from"]), as_date(r["stationed_to"]), day)
     ]
     if chain.liaisons:
-        rows += run(backend, "liaison_bodies", grids=grids)
+        rows += run(backend, "liaison_bodies", grids=grids, as_of=day)
     pre_court = rules.pre_court_for(category) if category else ()
     if pre_court:  # the departments holding the steps the law puts before a suit
         functions = {step.function for step in pre_court}
@@ -180,6 +181,7 @@ def escalation_path(
                 backend,
                 "referral_unit_bodies",
                 units=units,
+                as_of=day,
                 mediation_kinds=list(rules.referral.mediation_kinds),
                 industry_kinds=list(rules.referral.industry_kinds),
                 court=rules.referral.court_function,

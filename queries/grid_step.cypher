@@ -1,5 +1,5 @@
 // answers: a grid, and what it is directly PART_OF (its parent grid or its village or community)
-// parameters: $grid (grid id)
+// parameters: $grid (grid id), $as_of (date: the parents that exist that day)
 // columns: name, kind, unit_level, location, liaisons, parent_label, parent, parent_name, parent_level
 // One row per parent (a Suzhou level-3 grid is PART_OF its level-2 grid and its village), or
 // one row with empty parent columns; no row when there is no such grid. `unit_level` is the
@@ -9,8 +9,11 @@
 // LadybugDB would turn into text in this column and Neo4j would not). The chain above a grid is walked one step at a time
 // (queries.escalation.load_chain): each step is kept, and a grid's parents are shared by every
 // grid below them, where a walk of PART_OF*1..8 from each grid costs four times as much.
+// A parent grid or unit that does not exist on $as_of (graph.temporal: a grid redrawn, a
+// village merged away) is no parent that day: its row is left out.
 MATCH (g:Grid {id: $grid})
 OPTIONAL MATCH (g)-[:PART_OF]->(n)
+WHERE ((n.valid_from IS NULL OR n.valid_from <= $as_of) AND (n.valid_to IS NULL OR n.valid_to >= $as_of))
 RETURN
   g.name AS name,
   g.kind AS kind,

@@ -82,13 +82,15 @@ _PART_OF = RelRef("PART_OF")
 _LEVEL_RANK = {lvl: i for i, lvl in enumerate(("village", "town", "county", "city", "province"))}
 
 
-def load_chain(backend: Backend, grid_id: str) -> Chain:
-    """The grids and units above `grid_id`; raises NotFound if there is no such grid.
+def load_chain(backend: Backend, grid_id: str, as_of: date | None = None) -> Chain:
+    """The grids and units above `grid_id` that exist on `as_of` (default: today); raises
+    NotFound if there is no such grid.
 
     Walked up PART_OF one step at a time, breadth first, so each node's distance is its
     shortest, until nothing is above: grids nest at any depth, and a node met twice (a
     cycle) is not walked again."""
-    rows = run(backend, "grid_step", grid=grid_id)
+    day = as_of or date.today()
+    rows = run(backend, "grid_step", grid=grid_id, as_of=day)
     if not rows:
         raise NotFound(f"no grid with id {grid_id!r}")
     first = rows[0]
@@ -104,11 +106,11 @@ def load_chain(backend: Backend, grid_id: str) -> Chain:
         above: list[NodeRef] = []
         for node in step:
             if node.label == "Grid":
-                parents = run(backend, "grid_step", grid=node.key)
+                parents = run(backend, "grid_step", grid=node.key, as_of=day)
                 if parents:
                     grid_levels[node.key] = str(parents[0]["unit_level"] or "")
             else:
-                parents = run(backend, "unit_step", unit=node.key)
+                parents = run(backend, "unit_step", unit=node.key, as_of=day)
             for row in parents:
                 key = row["parent"]
                 if key is None or key in hops or key == grid_id:

@@ -1,9 +1,10 @@
 // answers: the liaison bodies of out-of-county grids in their home county (LIAISES_WITH) and their post-holders
-// parameters: $grids (grid ids)
+// parameters: $grids (grid ids), $as_of (date: the departments and centers that exist that day)
 // columns: anchor, rel, body_label, body_key, body_name, body_kind, body_level, via, via_name, holder, holder_name, mobile, post, since, until
 // `via` (and `via_name`) is the node the body was reached through or points on to: the center
 // a center escalates to, the center a department is stationed at, the organisation a party
 // organisation is subordinate to, the domain an industry committee matched.
+// A department or center that does not exist on $as_of (graph.temporal) is no body that day.
 // One row per body and post-holder, past or present; body columns are empty when an anchor has
 // no body of a kind, holder columns when a body has nobody. `since`/`until` (the post's
 // valid_from/valid_to) let the caller keep those holding the post on its date. `rel` names how
@@ -18,6 +19,7 @@
 UNWIND $grids AS anchor
 MATCH (g:Grid {id: anchor})
 OPTIONAL MATCH (g)-[:LIAISES_WITH]->(b:Department)
+WHERE ((b.valid_from IS NULL OR b.valid_from <= $as_of) AND (b.valid_to IS NULL OR b.valid_to >= $as_of))
 OPTIONAL MATCH (b)<-[h:HOLDS_POST]-(p:Person)
 RETURN anchor, 'LIAISES_WITH' AS rel, 'Department' AS body_label, b.id AS body_key, b.name AS body_name,
   b.function AS body_kind, b.level AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,
@@ -27,6 +29,7 @@ UNION ALL
 UNWIND $grids AS anchor
 MATCH (g:Grid {id: anchor})
 OPTIONAL MATCH (g)-[:LIAISES_WITH]->(b:Center)
+WHERE ((b.valid_from IS NULL OR b.valid_from <= $as_of) AND (b.valid_to IS NULL OR b.valid_to >= $as_of))
 OPTIONAL MATCH (b)<-[h:HOLDS_POST]-(p:Person)
 RETURN anchor, 'LIAISES_WITH' AS rel, 'Center' AS body_label, b.id AS body_key, b.name AS body_name,
   b.kind AS body_kind, b.level AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,

@@ -293,7 +293,7 @@ def referral(
     else:
         assert description is not None
         case = _from_description(backend, description, day)
-    chain = load_chain(backend, case.grids[0])
+    chain = load_chain(backend, case.grids[0], day)
     rules = rules or load_rules(chain.county)
     warning = _highest(case.warning, _graded(backend, case, rules))
     group = case.parties >= rules.group.parties or (warning in rules.group.warnings)
@@ -315,6 +315,7 @@ def referral(
         backend,
         "referral_unit_bodies",
         units=[u.key for u in chain.units],
+        as_of=day,
         mediation_kinds=list(rules.referral.mediation_kinds),
         industry_kinds=list(rules.referral.industry_kinds),
         court=rules.referral.court_function,
@@ -329,7 +330,7 @@ def referral(
     ]
     if chain.liaisons:
         grids = [g.key for g in chain.grids]
-        rows += run(backend, "liaison_bodies", grids=grids)
+        rows += run(backend, "liaison_bodies", grids=grids, as_of=day)
     bodies = group_bodies(rows, day)
     build = _Builder(case, chain, rules, bodies, group, warning, category, missing, professional)
     steps = build.steps(primary, concerned)

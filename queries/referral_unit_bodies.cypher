@@ -1,7 +1,8 @@
 // answers: the bodies above a dispute's grid it can be referred to, unit by unit (centers, mediation committees, every department, industry committees with their domains, court), and their post-holders
-// parameters: $units (unit codes of the chain), $mediation_kinds (kinds of the village/town committees), $industry_kinds (kinds of the industry committees), $court (the court's department function)
+// parameters: $units (unit codes of the chain), $as_of (date: the centers and departments that exist that day), $mediation_kinds (kinds of the village/town committees), $industry_kinds (kinds of the industry committees), $court (the court's department function)
 // columns: anchor, rel, body_label, body_key, body_name, body_kind, body_level, via, via_name, holder, holder_name, mobile, post, since, until
 // `via` (and `via_name`) is the node the body was reached through or points on to: the center a center escalates to, the domain an industry committee matched.
+// A center or department that does not exist on $as_of (graph.temporal) is no body that day.
 // One row per body and post-holder, past or present; body columns are empty when an anchor has
 // no body of a kind, holder columns when a body has nobody. `since`/`until` (the post's
 // valid_from/valid_to) let the caller keep those holding the post on its date. `rel` names how
@@ -21,7 +22,9 @@
 UNWIND $units AS anchor
 MATCH (u:Unit {code: anchor})
 OPTIONAL MATCH (u)<-[:JURISDICTION]-(c:Center)
+WHERE ((c.valid_from IS NULL OR c.valid_from <= $as_of) AND (c.valid_to IS NULL OR c.valid_to >= $as_of))
 OPTIONAL MATCH (c)-[:ESCALATES_TO]->(up:Center)
+WHERE ((up.valid_from IS NULL OR up.valid_from <= $as_of) AND (up.valid_to IS NULL OR up.valid_to >= $as_of))
 OPTIONAL MATCH (c)<-[h:HOLDS_POST]-(p:Person)
 RETURN anchor, 'JURISDICTION' AS rel, 'Center' AS body_label, c.id AS body_key, c.name AS body_name,
   c.kind AS body_kind, c.level AS body_level, coalesce(up.id, '') AS via, coalesce(up.name, '') AS via_name, p.id AS holder, p.name AS holder_name,
@@ -41,6 +44,7 @@ UNION ALL
 UNWIND $units AS anchor
 MATCH (u:Unit {code: anchor})
 OPTIONAL MATCH (u)<-[:LOCATED_IN]-(d:Department)
+WHERE ((d.valid_from IS NULL OR d.valid_from <= $as_of) AND (d.valid_to IS NULL OR d.valid_to >= $as_of))
 OPTIONAL MATCH (d)<-[h:HOLDS_POST]-(p:Person)
 RETURN anchor, 'FUNCTION' AS rel, 'Department' AS body_label, d.id AS body_key, d.name AS body_name,
   d.function AS body_kind, d.level AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,
@@ -60,6 +64,7 @@ UNION ALL
 UNWIND $units AS anchor
 MATCH (u:Unit {code: anchor})
 OPTIONAL MATCH (u)<-[:LOCATED_IN]-(d:Department {function: $court})
+WHERE ((d.valid_from IS NULL OR d.valid_from <= $as_of) AND (d.valid_to IS NULL OR d.valid_to >= $as_of))
 OPTIONAL MATCH (d)<-[h:HOLDS_POST]-(p:Person)
 RETURN anchor, 'COURT' AS rel, 'Department' AS body_label, d.id AS body_key, d.name AS body_name,
   d.function AS body_kind, d.level AS body_level, '' AS via, '' AS via_name, p.id AS holder, p.name AS holder_name,

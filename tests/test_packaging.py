@@ -69,4 +69,8 @@ def test_the_wheel_holds_every_file_the_app_serves_and_the_data_it_reads(tmp_pat
         if p.is_file() and p.suffix in (".html", ".js", ".css", ".xz", ".cypher", ".toml")
     ]
     assert len(needed) > 40
+    # and every module, subpackages' (api/cli, api/graphql) too: pyproject lists each package
+    needed += [
+        p.relative_to(ROOT).as_posix() for name in PACKAGES for p in (ROOT / name).rglob("*.py")
+    ]
     assert sorted(set(needed) - held) == []

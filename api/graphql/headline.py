@@ -1,9 +1,12 @@
 """The headline queries as root fields: `referral`, `expertPool` and `escalationPath`.
 
 Each resolver checks its arguments (with the GraphQL names in the message), runs the query
-function of `queries/` off the event loop, masks the answer for the caller and builds the
-GraphQL types from it. The types mirror the result dataclasses of `queries/` field for field
-(docs/queries.md), and every item keeps its explanation: the `rule` that put it there and
+function of `queries/` off the event loop, masks the answer for the caller and serves it as
+it is: strawberry reads a field by attribute, and the types here mirror the result
+dataclasses of `queries/` field for field (docs/queries.md), adding only their GraphQL
+descriptions and the few fields computed from them (`GraphPath.text`, `Referral.warning` as
+the enum). tests/api/test_graphql_answers.py fails when a dataclass field has no GraphQL field
+or the other way round. Every item keeps its explanation: the `rule` that put it there and
 the graph `path` behind it.
 
 Personal data, as everywhere else in the API, goes through `Context.reveal` (`api.privacy`):
@@ -26,16 +29,16 @@ anything else (a bad rules file among them: `RulesError`, the server's) is maske
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
+from api.answers import Personal
 from api.graphql.context import Info
 from api.graphql.enums import Warning
 from api.graphql.errors import QUERY_TIMEOUT, UserError
@@ -100,10 +103,13 @@ class RelRef:
 class GraphPath:
     nodes: list[NodeRef] = field("The nodes, from where the walk starts to where it ends.")
     rels: list[RelRef] = field("The relationships, rels[i] between nodes[i] and nodes[i + 1].")
-    text: str = field(
+
+    @resolver(
         "The path written as Cypher: (Person 330421-P900001 沈某)-[:RELATED_TO family 嫂子]->"
         "(…), with the names as this caller may see them."
     )
+    def text(self, root: strawberry.Parent[explain.GraphPath]) -> str:
+        return str(root)
 
 
 @strawberry.type(description="A person to call: who holds a post or role on the query's day.")
@@ -119,32 +125,6 @@ class Contact:
     )
     since: date | None = field("The day the post began (valid_from); null when unknown.")
     until: date | None = field("The day the post ended (valid_to); null while it holds.")
-
-
-def _node(n: explain.NodeRef) -> NodeRef:
-    return NodeRef(label=n.label, key=strawberry.ID(n.key), name=n.name)
-
-
-def _opt_node(n: explain.NodeRef | None) -> NodeRef | None:
-    return _node(n) if n is not None else None
-
-
-def _path(p: explain.GraphPath) -> GraphPath:
-    return GraphPath(
-        nodes=[_node(n) for n in p.nodes],
-        rels=[RelRef(type=r.type, forward=r.forward, detail=r.detail) for r in p.rels],
-        text=str(p),
-    )
-
-
-def _contact(c: explain.Contact) -> Contact:
-    return Contact(
-        person=_node(c.person), post=c.post, mobile=c.mobile, since=c.since, until=c.until
-    )
-
-
-def _warning(value: str | None) -> Warning | None:
-    return Warning(value) if value else None
 
 
 # -- referral -----------------------------------------------------------------------------------
@@ -224,6 +204,10 @@ class ReferralLead:
     reason: str = field("Why, in words (names no person).")
 
 
+def _warning_of(root: strawberry.Parent[q_referral.Referral]) -> Warning | None:
+    return Warning(root.warning) if root.warning else None
+
+
 @strawberry.type(
     description="Who is responsible for a dispute, in what order and by when: the ordered "
     "co-responsible actors, each explained by its rule and graph path."
@@ -236,7 +220,11 @@ class Referral:
         "The responsibility-list item that names the responsible department."
     )
     parties: int = field("How many parties it has.")
-    warning: Warning | None = field("Its warning colour, given or graded from the parties.")
+
+    warning: Warning | None = strawberry.field(
+        description="Its warning colour, given or graded from the parties.",
+        resolver=_warning_of,
+    )
     group: bool = field(
         "Whether it is a group dispute (enough parties, or a warning colour the rules name): "
         "it then enters at the county center's consultation team."
@@ -250,44 +238,6 @@ class Referral:
     )
     lead: ReferralLead | None = field(
         "Who leads at the matter's severity tier, where the county's rules grade severity."
-    )
-
-
-def _referral(r: q_referral.Referral) -> Referral:
-    return Referral(
-        dispute=_opt_node(r.dispute),
-        grid=_node(r.grid),
-        category=_opt_node(r.category),
-        list_item=_opt_node(r.list_item),
-        parties=r.parties,
-        warning=_warning(r.warning),
-        group=r.group,
-        reported_on=r.reported_on,
-        as_of=r.as_of,
-        steps=[
-            ReferralStep(
-                order=s.order,
-                part=ReferralPart(s.part),
-                level=s.level,
-                actor=_node(s.actor),
-                contacts=[_contact(c) for c in s.contacts],
-                time_limit_days=s.time_limit_days,
-                due=s.due,
-                rule=s.rule,
-                reason=s.reason,
-                path=_path(s.path),
-            )
-            for s in r.steps
-        ],
-        missing=[ReferralGap(what=m.what, add=m.add) for m in r.missing],
-        lead=None
-        if r.lead is None
-        else ReferralLead(
-            tier=r.lead.tier,
-            actors=[_node(a) for a in r.lead.actors],
-            rule=r.lead.rule,
-            reason=r.lead.reason,
-        ),
     )
 
 
@@ -350,36 +300,6 @@ class ExpertRanking:
     excluded: list[ExcludedExpert] = field(
         "Every candidate left out, conflicts of interest first (shortest tie first), then "
         "not-available, then overloaded. Not cut by `limit`."
-    )
-
-
-def _ranking(r: q_experts.ExpertRanking) -> ExpertRanking:
-    return ExpertRanking(
-        domains=list(r.domains),
-        place=_opt_node(r.place),
-        dispute=_opt_node(r.dispute),
-        as_of=r.as_of,
-        ranked=[
-            RankedExpert(
-                rank=e.rank,
-                expert=_node(e.expert),
-                score=e.score,
-                parts=[
-                    ScorePart(name=p.name, value=p.value, weight=p.weight, detail=p.detail)
-                    for p in e.parts
-                ],
-                domains=list(e.domains),
-                pools=[_node(p) for p in e.pools],
-                contact=_contact(e.contact),
-                rule=e.rule,
-                path=_path(e.path),
-            )
-            for e in r.ranked
-        ],
-        excluded=[
-            ExcludedExpert(expert=_node(x.expert), rule=x.rule, reason=x.reason, path=_path(x.path))
-            for x in r.excluded
-        ],
     )
 
 
@@ -457,53 +377,7 @@ class Escalation:
     )
 
 
-def _body(b: q_escalation.Body) -> Body:
-    return Body(
-        node=_node(b.node),
-        role=BodyRole(b.role),
-        kind=b.kind,
-        holders=[_contact(c) for c in b.holders],
-        path=_path(b.path),
-    )
-
-
-def _escalation(e: q_escalation.Escalation) -> Escalation:
-    return Escalation(
-        grid=_node(e.grid),
-        dispute=_opt_node(e.dispute),
-        as_of=e.as_of,
-        ladder=[
-            EscalationStep(
-                order=s.order,
-                level=s.level,
-                place=_node(s.place),
-                bodies=[_body(b) for b in s.bodies],
-                time_limit_days=s.time_limit_days,
-                due=s.due,
-                rule=s.rule,
-                path=_path(s.path),
-            )
-            for s in e.ladder
-        ],
-        party_line=[
-            PartyLineStep(
-                order=p.order,
-                org=_node(p.org),
-                kind=p.kind,
-                level=p.level,
-                leaders=[_contact(c) for c in p.leaders],
-                rule=p.rule,
-                path=_path(p.path),
-            )
-            for p in e.party_line
-        ],
-    )
-
-
 # -- masking --------------------------------------------------------------------------------------
-
-_PersonKey = tuple[str, str, str | None]  # key, name, mobile (None for a bare NodeRef)
-_DisputeKey = tuple[str, str]  # key, title
 
 
 async def reveal_result(info: Info, result: T) -> T:
@@ -511,43 +385,24 @@ async def reveal_result(info: Info, result: T) -> T:
 
     Every Person and Dispute in it (NodeRefs and Contacts, paths included) goes through
     `Context.reveal`, as the records of every other field do: one jurisdiction check per type
-    for a mediator, none for anyone else.
+    for a mediator, none for anyone else (`api.answers`).
     """
-    people: dict[_PersonKey, None] = {}
-    disputes: dict[_DisputeKey, None] = {}
-
-    for v in explain.people_and_disputes(result):
-        if isinstance(v, explain.Contact):
-            people[(v.person.key, v.person.name, v.mobile)] = None
-        elif v.label == "Person":
-            people[(v.key, v.name, None)] = None
-        elif v.label == "Dispute":
-            disputes[(v.key, v.name)] = None
-    ctx = info.context
-    shown_people, shown_disputes = await asyncio.gather(
-        ctx.reveal("Person", [{"id": k, "name": n, "mobile": m} for k, n, m in people]),
-        ctx.reveal("Dispute", [{"id": k, "title": t} for k, t in disputes]),
+    personal = Personal(result)
+    records = personal.records()
+    shown = await asyncio.gather(
+        *(info.context.reveal(label, rows) for label, rows in records.items())
     )
-    person = {p: (str(r["name"]), r["mobile"]) for p, r in zip(people, shown_people, strict=True)}
-    title = {d: str(r["title"]) for d, r in zip(disputes, shown_disputes, strict=True)}
-
-    def node(v: explain.NodeRef) -> explain.NodeRef:
-        if v.label == "Person":
-            return dataclasses.replace(v, name=person[(v.key, v.name, None)][0])
-        if v.label == "Dispute":
-            return dataclasses.replace(v, name=title[(v.key, v.name)])
-        return v
-
-    def contact(v: explain.Contact) -> explain.Contact:
-        name, mobile = person[(v.person.key, v.person.name, v.mobile)]
-        return dataclasses.replace(
-            v, person=dataclasses.replace(v.person, name=name), mobile=mobile
-        )
-
-    return explain.rewrite(result, node, contact)
+    return personal.shown(result, dict(zip(records, shown, strict=True)))
 
 
 # -- running a query function -------------------------------------------------------------------
+
+
+def served(graphql_type: type[T], answer: object) -> T:
+    """The query's own answer, served as `graphql_type`, whose fields mirror it: strawberry
+    resolves a field by reading the attribute of that name (or by the type's own resolver for
+    the computed ones), so no copy is made."""
+    return cast(T, answer)
 
 
 async def _run(info: Info, argument: Callable[[str], str], fn: Callable[[], T]) -> T:
@@ -665,7 +520,7 @@ class HeadlineQueries:
                 as_of=as_of,
             ),
         )
-        return _referral(found)
+        return served(Referral, found)
 
     @resolver(
         "Which experts can help with a dispute or in some domains, ranked by one score (domain, "
@@ -749,7 +604,7 @@ class HeadlineQueries:
                 include_shared=include_shared,
             ),
         )
-        return _ranking(found)
+        return served(ExpertRanking, found)
 
     @resolver(
         "Where a dispute goes if it is not settled where it is: the ladder from a grid upward "
@@ -788,4 +643,4 @@ class HeadlineQueries:
                 as_of=as_of,
             ),
         )
-        return _escalation(found)
+        return served(Escalation, found)

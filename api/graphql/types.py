@@ -97,6 +97,8 @@ class Unit:
     level: Level = prop("Unit", "level")
     kind: str | None = prop("Unit", "kind")
     edition: str | None = prop("Unit", "edition")
+    valid_from: date | None = prop("Unit", "valid_from")
+    valid_to: date | None = prop("Unit", "valid_to")
     source: str | None = prop("Unit", "source")
 
     @resolver("The unit this one is part of (a village's town…).")
@@ -126,6 +128,8 @@ class Grid:
     location: str | None = prop("Grid", "location")
     field: GridField | None = prop("Grid", "field")
     unit_level: Level | None = prop("Grid", "unit_level")
+    valid_from: date | None = prop("Grid", "valid_from")
+    valid_to: date | None = prop("Grid", "valid_to")
     source: str | None = prop("Grid", "source")
 
     @resolver(
@@ -246,6 +250,8 @@ class Department:
     name: str = prop("Department", "name")
     function: str = prop("Department", "function")
     level: Level | None = prop("Department", "level")
+    valid_from: date | None = prop("Department", "valid_from")
+    valid_to: date | None = prop("Department", "valid_to")
     source: str | None = prop("Department", "source")
 
     @resolver("The unit it is located in.")
@@ -274,6 +280,8 @@ class Center:
     level: Level = prop("Center", "level")
     grade: str | None = prop("Center", "grade")
     windows: int | None = prop("Center", "windows")
+    valid_from: date | None = prop("Center", "valid_from")
+    valid_to: date | None = prop("Center", "valid_to")
     source: str | None = prop("Center", "source")
 
     @resolver("The unit it serves (JURISDICTION).")

@@ -351,9 +351,9 @@ def test_cypher_on_a_store_given_by_a_relative_path(examples_loaded, monkeypatch
 
 
 def test_the_demos_token_acts_for_the_town_center_as_its_first_mediator(demo_graph):
-    from api.cli import _demo_dispatcher
+    from api.cli.demo import demo_dispatcher
 
-    assert _demo_dispatcher(demo_graph) == {
+    assert demo_dispatcher(demo_graph) == {
         "person": "330421-P013875",
         "unit": "Center:330421-C009",
         "workflow_role": "dispatcher",

@@ -22,7 +22,7 @@ def test_node_tables_come_before_the_relationship_tables_that_name_them():
     statements = embedded_ddl()
     kinds = [s.split()[1] for s in statements]
     assert kinds == ["NODE"] * len(SCHEMA.stored_nodes) + ["REL"] * len(SCHEMA.stored_rels)
-    assert len(SCHEMA.stored_nodes) == len(SCHEMA.nodes) + 2  # DisputeEvent, Notification
+    assert len(SCHEMA.stored_nodes) == len(SCHEMA.nodes) + 4  # the log and provenance: 2 + 2
 
 
 def test_neo4j_constraints_cover_every_key_and_every_relationship_identity():

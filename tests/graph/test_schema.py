@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from graph.docs import render
-from graph.schema import SCHEMA, Mask
+from graph.schema import SCHEMA, Mask, Type
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,6 +68,18 @@ def test_posts_and_memberships_carry_temporal_validity():
         "IN_POOL",
         "MEDIATES_IN",
     }
+
+
+def test_the_structure_carries_validity_too():
+    """Villages merge and grids are redrawn (the 2023 division table is not the articles'):
+    units, grids, departments and centers say when they exist, as ties do."""
+    dated = {
+        n.label
+        for n in SCHEMA.nodes
+        if {"valid_from", "valid_to"} <= {p.name for p in n.properties}
+    }
+    assert dated == {"Unit", "Grid", "Department", "Center"}
+    assert {SCHEMA.node(label).property("valid_to").type for label in dated} == {Type.DATE}
 
 
 def _choice_properties():

@@ -113,6 +113,8 @@ def test_csv_files_are_the_loaders_format(example, tmp_path):
         "location": "",
         "field": "",
         "unit_level": "",
+        "valid_from": "",
+        "valid_to": "",
         "source": "example.grids.csv",
     }
 

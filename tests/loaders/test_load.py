@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,16 @@ from graph.embedded import EmbeddedBackend
 from graph.schema import SCHEMA
 from loaders.chinese import MOBILE_RULE
 from loaders.divisions import divisions_within
-from loaders.load import FileReport, Loader, LoadReport, MemoryTable, Reject, load
+from loaders.load import (
+    FileReport,
+    Loader,
+    LoadReport,
+    MemoryTable,
+    Reject,
+    load,
+    relationship_id,
+)
+from loaders.provenance import file_digest, node_fact, rel_fact, sources
 from loaders.read import Lines
 
 WriteCsv = Callable[..., Path]  # the `write_csv` fixture
@@ -826,4 +835,157 @@ def test_a_loaded_log_is_appended_to_never_changed(
     assert backend.read("MATCH (e:DisputeEvent) RETURN e.id AS id, e.action AS a ORDER BY id") == [
         {"id": "W1#1", "a": "report"},
         {"id": "W1#2", "a": "accept"},
+    ]
+
+
+# -- validity: an end before a start --------------------------------------------------------
+
+
+def test_an_end_before_a_start_is_rejected_naming_file_line_and_field(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    """A grid redrawn when villages merged ends on a day; one that ends before it begins is a
+    typing slip, whether on a record of the structure or on a tie, and loses nothing else."""
+    grids = write_csv(
+        "t.grids.csv",
+        [
+            ["id", "name", "level", "kind", "valid_from", "valid_to"],
+            ["g1", "一号网格", "1", "basic", "2019-01-01", "2022-12-31"],
+            ["g2", "二号网格", "1", "basic", "2023-01-01", "2022年12月31日"],
+            ["g3", "三号网格", "1", "basic", "2023-01-01", "2023-01-01"],
+        ],
+    )
+    people = write_csv("t.people.csv", [["id", "name"], ["p1", "张三"]])
+    serves = write_csv(
+        "t.serves_in.csv",
+        [
+            ["from", "to", "role", "valid_from", "valid_to"],
+            ["p1", "g1", "head", "2021-03-01", "2020-03-01"],
+            ["p1", "g3", "head", "2023-01-01", ""],
+        ],
+    )
+    report = load(backend, [grids, people, serves])
+    assert report.rejects == [
+        Reject(
+            "t.grids.csv",
+            3,
+            "valid_to",
+            "2022年12月31日",
+            "the end 2022-12-31 is before the start 2023-01-01 (valid_from): a record or tie "
+            "cannot end before it begins",
+        ),
+        Reject(
+            "t.serves_in.csv",
+            2,
+            "valid_to",
+            "2020-03-01",
+            "the end 2020-03-01 is before the start 2021-03-01 (valid_from): a record or tie "
+            "cannot end before it begins",
+        ),
+    ]
+    assert lines(report) == [
+        "t.grids.csv: read 3 = loaded 2 + rejected 1 + duplicates 0",
+        "t.people.csv: read 1 = loaded 1 + rejected 0 + duplicates 0",
+        "t.serves_in.csv: read 2 = loaded 1 + rejected 1 + duplicates 0",
+    ]
+    rows = backend.read(
+        "MATCH (g:Grid) RETURN g.id AS id, g.valid_from AS since, g.valid_to AS until ORDER BY id"
+    )
+    assert rows == [
+        {"id": "g1", "since": date(2019, 1, 1), "until": date(2022, 12, 31)},
+        {"id": "g3", "since": date(2023, 1, 1), "until": date(2023, 1, 1)},
+    ]
+
+
+# -- provenance: every source that asserted a fact ------------------------------------------
+
+
+def clock(*times: str) -> Callable[[], datetime]:
+    """A `now` that gives each of `times` in turn, one per load."""
+    given = iter(datetime.fromisoformat(t) for t in times)
+    return lambda: next(given)
+
+
+def test_a_reload_from_a_second_source_keeps_both_sources(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    """The articles gave 日晖社区 in 2021; the 2023 division table gives it again with its
+    end: the record's source is the table, and the articles are kept as its first source."""
+    articles = write_csv(
+        "articles.units.csv", [["code", "name", "level"], ["330421001001", "日晖社区", "village"]]
+    )
+    table = write_csv(
+        "nbs2023.units.csv",
+        [
+            ["code", "name", "level", "valid_to"],
+            ["330421001001", "日晖社区", "village", "2022-12-31"],
+        ],
+    )
+    times = clock(
+        "2024-01-05T09:00:00+08:00", "2024-02-01T10:30:00+08:00", "2024-03-01T08:00:00+08:00"
+    )
+    assert load(backend, [articles], now=times).rejects == []
+    assert load(backend, [table], now=times).rejects == []
+    assert load(backend, [articles], now=times).rejects == []  # the articles again: last seen
+    assert backend.read("MATCH (u:Unit) RETURN u.source AS source, u.valid_to AS until") == [
+        {"source": "articles.units.csv", "until": date(2022, 12, 31)}
+    ]
+    assert sources(backend, node_fact("Unit", "330421001001")) == [
+        {
+            "source": "articles.units.csv",
+            "first_seen": "2024-01-05T09:00:00.000000+08:00",
+            "last_seen": "2024-03-01T08:00:00.000000+08:00",
+            "first_file": "articles.units.csv",
+            "first_digest": file_digest(articles),
+            "last_file": "articles.units.csv",
+            "last_digest": file_digest(articles),
+        },
+        {
+            "source": "nbs2023.units.csv",
+            "first_seen": "2024-02-01T10:30:00.000000+08:00",
+            "last_seen": "2024-02-01T10:30:00.000000+08:00",
+            "first_file": "nbs2023.units.csv",
+            "first_digest": file_digest(table),
+            "last_file": "nbs2023.units.csv",
+            "last_digest": file_digest(table),
+        },
+    ]
+    loads = backend.read(
+        "MATCH (l:Load) RETURN l.file AS file, l.at AS at, l.read AS read, l.loaded AS loaded, "
+        "l.rejected AS rejected, l.duplicates AS duplicates ORDER BY at"
+    )
+    assert loads == [
+        {"file": f, "at": at, "read": 1, "loaded": 1, "rejected": 0, "duplicates": 0}
+        for f, at in (
+            ("articles.units.csv", "2024-01-05T09:00:00.000000+08:00"),
+            ("nbs2023.units.csv", "2024-02-01T10:30:00.000000+08:00"),
+            ("articles.units.csv", "2024-03-01T08:00:00.000000+08:00"),
+        )
+    ]
+
+
+def test_a_duplicate_from_another_file_and_a_relationship_are_asserted_too(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    grids = write_csv("a.grids.csv", GRIDS[:2])
+    again = write_csv("b.grids.csv", GRIDS[:2])
+    people = write_csv("a.people.csv", PEOPLE[:2])
+    serves = write_csv("a.serves_in.csv", SERVES_IN[:2])
+    report = load(backend, [grids, again, people, serves], now=clock("2024-01-05T09:00:00+08:00"))
+    assert lines(report)[:2] == [
+        "a.grids.csv: read 1 = loaded 1 + rejected 0 + duplicates 0",
+        "b.grids.csv: read 1 = loaded 0 + rejected 0 + duplicates 1",
+    ]
+    assert [r["source"] for r in sources(backend, node_fact("Grid", "g1"))] == [
+        "a.grids.csv",
+        "b.grids.csv",
+    ]
+    rid = relationship_id(
+        "SERVES_IN",
+        "Person",
+        "Grid",
+        {"from": "p1", "to": "g1", "role": "head", "valid_from": date(2024, 1, 1)},
+    )
+    assert [r["source"] for r in sources(backend, rel_fact("SERVES_IN", rid))] == [
+        "a.serves_in.csv"
     ]

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import api.cli
-from api.cli import STORE_FAILED, app
+import api.opening
+from api.cli import app
+from api.cli.store import STORE_FAILED
 from graph.dump import dump
 from graph.embedded import EmbeddedBackend
 from graph.errors import GraphError
@@ -59,7 +60,7 @@ def test_a_store_failing_mid_load_ends_with_the_report_what_is_in_and_what_to_ru
     runner = CliRunner()
     assert runner.invoke(app, ["init"]).exit_code == 0
     monkeypatch.setattr(
-        api.cli, "open_backend", lambda db, **_: FullDisk(Path(db))
+        api.opening, "open_backend", lambda db, **_: FullDisk(Path(db))
     )  # the second batch of two rows fails
     failed = runner.invoke(app, ["load", "--no-progress", str(people)])
     assert (failed.exit_code, said(failed)) == (

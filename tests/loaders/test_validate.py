@@ -92,6 +92,7 @@ def test_a_good_row_becomes_typed_values_for_every_property() -> None:
         "households": "１２０",
         "urban": "是",
         "population": "",
+        "valid_from": "2021年3月1日",
     }
     assert validate("grids", cells) == (
         {
@@ -106,6 +107,8 @@ def test_a_good_row_becomes_typed_values_for_every_property() -> None:
             "location": None,
             "field": None,
             "unit_level": None,
+            "valid_from": date(2021, 3, 1),
+            "valid_to": None,
             "source": None,
         },
         [],
@@ -250,6 +253,7 @@ def test_full_width_digits_and_letters_become_half_width_and_chinese_punctuation
         "code": "１１０１０８０１００２７",
         "name": f"\u3000{name} ",
         "level": "ｖｉｌｌａｇｅ",
+        "valid_from": "２０２３－０１－０１",
     }
     assert validate("units", cells) == (
         {
@@ -258,6 +262,8 @@ def test_full_width_digits_and_letters_become_half_width_and_chinese_punctuation
             "level": "village",
             "kind": None,
             "edition": None,
+            "valid_from": date(2023, 1, 1),
+            "valid_to": None,
             "source": None,
         },
         [],

@@ -83,7 +83,7 @@ def test_run_picks_the_backends_dialect_where_a_variant_exists() -> None:
     run(neo4j, "conflict_paths", **CONFLICT)  # type: ignore[arg-type]
     run(ladybug, "conflict_paths", **CONFLICT)  # type: ignore[arg-type]
     assert "shortestPath(" in neo4j.texts[0] and "SHORTEST 1..3" in ladybug.texts[0]
-    run(neo4j, "grid_step", grid="g")  # type: ignore[arg-type]
+    run(neo4j, "grid_step", grid="g", as_of=date(2024, 6, 1))  # type: ignore[arg-type]
     assert neo4j.texts[1] == named_queries()["grid_step"].text
 
 
@@ -91,26 +91,31 @@ def test_run_refuses_missing_and_unknown_parameters() -> None:
     with pytest.raises(BadParameters, match=r"missing \['experts', 'as_of'"):
         run(Recorder(None), "conflict_paths", dispute="d")  # type: ignore[arg-type]
     with pytest.raises(BadParameters, match=r"unknown \['gird'\]"):
-        run(Recorder(None), "grid_step", grid="g", gird="g")  # type: ignore[arg-type]
+        run(Recorder(None), "grid_step", grid="g", as_of=date(2024, 6, 1), gird="g")  # type: ignore[arg-type]
 
 
 SAMPLES: dict[str, dict[str, Any]] = {
-    "grid_step": {"grid": "330421-M08315"},
-    "unit_step": {"unit": "330421111206"},
+    "grid_step": {"grid": "330421-M08315", "as_of": date(2024, 6, 1)},
+    "unit_step": {"unit": "330421111206", "as_of": date(2024, 6, 1)},
     "grid_teams": {"grids": ["330421-M08315", "330421-G0332"]},
     "grid_party_orgs": {"grids": ["330421-M08315", "330421-G0332"]},
     "ladder_unit_bodies": {
         "units": ["330421111206", "330421111000", "330421000000"],
         "mediation_kinds": ["people"],
         "court": "court",
+        "as_of": date(2024, 6, 1),
     },
-    "ladder_stationed_departments": {"units": ["330421111206", "330421111000", "330421000000"]},
-    "liaison_bodies": {"grids": ["331127-G0294"]},
+    "ladder_stationed_departments": {
+        "units": ["330421111206", "330421111000", "330421000000"],
+        "as_of": date(2024, 6, 1),
+    },
+    "liaison_bodies": {"grids": ["331127-G0294"], "as_of": date(2024, 6, 1)},
     "referral_unit_bodies": {
         "units": ["330421111206", "330421111000", "330421000000"],
         "mediation_kinds": ["people"],
         "industry_kinds": ["industry"],
         "court": "court",
+        "as_of": date(2024, 6, 1),
     },
     "referral_item": {"item": "", "category": "wages", "item_class": "矛盾纠纷化解"},
     "place": {"place": "330421111206"},

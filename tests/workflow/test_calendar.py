@@ -111,6 +111,16 @@ def test_hours_are_wall_clock_from_the_instant_itself() -> None:
     assert CAL.due(at("2024-10-01", 9), Allowance(24, Unit.HOURS)) == at("2024-10-02", 9)
 
 
+def test_an_urgent_limit_in_hours_does_not_wait_for_a_working_day() -> None:
+    # 景宁 (003): 接到指令后1个小时内到达现场. An order on Friday 24 May 2024 at 23:30 must be met
+    # on site by Saturday 00:30, though a working-day limit from the same instant runs on to
+    # the end of Monday.
+    friday = at("2024-05-24", 23, 30)
+    assert CAL.due(friday, Allowance(1, Unit.HOURS)) == at("2024-05-25", 0, 30)
+    assert CAL.due(friday, Allowance(1, Unit.WORKING_DAYS)) == at("2024-05-28")
+    assert CAL.due(at("2024-05-24", 18), Allowance(48, Unit.HOURS)) == at("2024-05-26", 18)
+
+
 def test_paused_spans_are_not_counted_and_an_open_pause_stops_the_clock() -> None:
     start, limit = at("2024-05-20", 9), Allowance(3, Unit.WORKING_DAYS)
     assert CAL.due(start, limit) == at("2024-05-24")

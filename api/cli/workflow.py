@@ -1,4 +1,5 @@
-"""The workflow on the command line: `govgraph report`, `govgraph act` and `govgraph queue`.
+"""The workflow on the command line: `govgraph report`, `govgraph act`, `govgraph queue` and
+`govgraph tick`.
 
 They act as a token's person, unit and workflow role (`--token`, or GOVGRAPH_TOKEN: a token
 made by `govgraph token create … --person --unit --workflow-role`), through the same code as
@@ -17,8 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -27,7 +27,7 @@ from rich.markup import escape
 
 from api import acting, queue
 from api.auth import Caller, InvalidToken, TokenError, TokenStore
-from api.cli import Format, _backend, _print_rows, _settings, console
+from api.cli.common import Format, FormatOption, backend, console, fail, print_rows, settings
 from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.schema import SCHEMA
@@ -62,31 +62,20 @@ TokenOption = Annotated[
         help="The token you act with (made with --person, --unit and --workflow-role).",
     ),
 ]
-FormatOption = Annotated[Format, typer.Option(help="Output format.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
-    return typer.Exit(2)
+commands = typer.Typer()
 
 
 def _caller(token: str) -> Caller:
     try:
-        return TokenStore(_settings().tokens).verify(token.strip())
+        return TokenStore(settings().tokens).verify(token.strip())
     except (InvalidToken, TokenError) as exc:
-        raise _fail(str(exc)) from None
-
-
-@contextmanager
-def _store() -> Iterator[Backend]:
-    with _backend(_settings()) as backend:
-        yield backend
+        fail(str(exc))
 
 
 # -- what is shown ----------------------------------------------------------------------------
 
 
-def _names(backend: Backend, caller: Caller, refs: Sequence[Ref]) -> dict[Ref, str]:
+def _names(store: Backend, caller: Caller, refs: Sequence[Ref]) -> dict[Ref, str]:
     """Each ref as `name (Label:key)`, a person's name as this caller may see it."""
     out: dict[Ref, str] = {}
     labels = {n.label for n in SCHEMA.nodes}
@@ -96,14 +85,14 @@ def _names(backend: Backend, caller: Caller, refs: Sequence[Ref]) -> dict[Ref, s
         if label in labels:
             node = SCHEMA.node(label)
             name = "title" if label == "Dispute" else "name"
-            rows = backend.read(
+            rows = store.read(
                 "MATCH (n:" + node.label + ") WHERE n." + node.key + " IN $keys "
                 "RETURN n." + node.key + " AS " + node.key + ", n." + name + " AS " + name,
                 {"keys": keys},
             )
             names = {
                 str(r[node.key]): str(r[name] or "")
-                for r in reveal_read(backend, caller, label, rows)
+                for r in reveal_read(store, caller, label, rows)
             }
         for key in keys:
             ref = Ref(label, key)
@@ -133,7 +122,7 @@ def _print_refusal(result: Refusal) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _print_acted(backend: Backend, caller: Caller, acted: acting.Acted, fmt: Format) -> None:
+def _print_acted(store: Backend, caller: Caller, acted: acting.Acted, fmt: Format) -> None:
     result = acted.result
     if isinstance(result, Refusal):
         if fmt is Format.json:
@@ -147,9 +136,9 @@ def _print_acted(backend: Backend, caller: Caller, acted: acting.Acted, fmt: For
             )  # fmt: skip
         raise _print_refusal(result)
     event, state = result.event, result.state
-    [row] = queue.rows_of(backend, [state], acting.now_in_china())
+    [row] = queue.rows_of(store, [state], acting.now_in_china())
     refs = [*event.targets, *([state.holder] if state.holder else [])]
-    names = _names(backend, caller, refs)
+    names = _names(store, caller, refs)
     targets = [names[t] for t in event.targets]
     answer: dict[str, Any] = {
         "dispute": acted.dispute,
@@ -190,6 +179,7 @@ def _default_key(*parts: Any) -> str:
 # -- the commands -----------------------------------------------------------------------------
 
 
+@commands.command()
 def report(
     place: Annotated[str, typer.Option(help="The grid or micro-grid id where it happened.")],
     title: Annotated[str, typer.Option(help="What it is about, in a line.")],
@@ -225,20 +215,20 @@ def report(
 ) -> None:
     """Report a dispute or an event (发现/上报) as your token's person."""
     if kind not in ("dispute", "event"):
-        raise _fail(f"--kind is dispute or event, not {kind!r}")
+        fail(f"--kind is dispute or event, not {kind!r}")
     caller = _caller(token)
     new = []
     for text in new_party or ():
         cells = [c.strip() or None for c in text.split(",")]
         if not cells[0] or len(cells) > 4:
-            raise _fail(f"--new-party is name[,mobile[,ID number[,gender]]], not {text!r}")
+            fail(f"--new-party is name[,mobile[,ID number[,gender]]], not {text!r}")
         cells += [None] * (4 - len(cells))
         new.append(acting.NewParty(str(cells[0]), cells[2], cells[1], cells[3]))
     fields = (kind, title, place, category, channel, list_item, description, receiver)
     key = key or _default_key("report", *fields, party or [], new_party or [])
-    with _store() as backend:
+    with backend(settings()) as store:
         acted = acting.report(
-            backend,
+            store,
             caller,
             key,
             kind=kind,
@@ -252,9 +242,10 @@ def report(
             parties=party or [],
             new_parties=new,
         )
-        _print_acted(backend, caller, acted, format)
+        _print_acted(store, caller, acted, format)
 
 
+@commands.command()
 def act(
     dispute: Annotated[str, typer.Argument(help="The dispute's id.")],
     action: Annotated[str, typer.Argument(help="The action: accept, dispatch, sign, close…")],
@@ -299,7 +290,7 @@ def act(
     """Take an action on a dispute as your token's person (the same rules as actOnDispute)."""
     if action not in ACTIONS or action == "report":
         known = ", ".join(a for a in ACTIONS if a != "report")
-        raise _fail(f"{action!r} is not an action (one of {known}; a report is `govgraph report`)")
+        fail(f"{action!r} is not an action (one of {known}; a report is `govgraph report`)")
     caller = _caller(token)
     data: dict[str, Any] = {
         name: value
@@ -319,9 +310,9 @@ def act(
         if value is not None
     }
     key = key or _default_key(action, expected_version, target or [], reason, data)
-    with _store() as backend:
+    with backend(settings()) as store:
         acted = acting.act(
-            backend,
+            store,
             caller,
             dispute,
             action,
@@ -331,9 +322,10 @@ def act(
             reason=reason,
             data=data,
         )
-        _print_acted(backend, caller, acted, format)
+        _print_acted(store, caller, acted, format)
 
 
+@commands.command("queue")
 def queue_command(
     token: TokenOption,
     view: Annotated[
@@ -360,7 +352,7 @@ def queue_command(
 ) -> None:
     """Your work queue: open disputes, least working time left first (as workQueue)."""
     if view.upper() not in queue.VIEWS:
-        raise _fail(f"--view is one of {', '.join(v.lower() for v in queue.VIEWS)}, not {view!r}")
+        fail(f"--view is one of {', '.join(v.lower() for v in queue.VIEWS)}, not {view!r}")
     caller = _caller(token)
     filters = queue.Filters(
         search=search,
@@ -369,15 +361,15 @@ def queue_command(
         domain=domain,
         kind=kind,
     )
-    with _store() as backend:
+    with backend(settings()) as store:
         try:
-            rows = queue.work_queue(backend, caller, view.upper(), within, filters=filters)
+            rows = queue.work_queue(store, caller, view.upper(), within, filters=filters)
         except ValueError as exc:
-            raise _fail(str(exc)) from None
+            fail(str(exc))
         shown = rows[: max(first, 0)]
         holders = [r.state.holder for r in shown if r.state.holder]
-        names = _names(backend, caller, holders)
-        titles = _titles(backend, caller, [r.state for r in shown])
+        names = _names(store, caller, holders)
+        titles = _titles(store, caller, [r.state for r in shown])
         out = [
             {
                 "dispute": r.state.id,
@@ -394,19 +386,20 @@ def queue_command(
             }
             for r in shown
         ]
-    _print_rows(out, format, f"工作队列 {view.lower()}: {len(rows)} 件")
+    print_rows(out, format, f"工作队列 {view.lower()}: {len(rows)} 件")
 
 
-def _titles(backend: Backend, caller: Caller, states: Sequence[DisputeState]) -> dict[str, str]:
+def _titles(store: Backend, caller: Caller, states: Sequence[DisputeState]) -> dict[str, str]:
     if not states:
         return {}
-    rows = backend.read(
+    rows = store.read(
         "MATCH (d:Dispute) WHERE d.id IN $ids RETURN d.id AS id, d.title AS title",
         {"ids": [s.id for s in states]},
     )
-    return {r["id"]: str(r["title"] or "") for r in reveal_read(backend, caller, "Dispute", rows)}
+    return {r["id"]: str(r["title"] or "") for r in reveal_read(store, caller, "Dispute", rows)}
 
 
+@commands.command()
 def tick(
     now: Annotated[
         datetime | None,
@@ -419,17 +412,9 @@ def tick(
     """Run the timers once (for cron): automatic escalations and pre-breach and breach notices
     due, each carried out once however often it runs; a missed run is caught up."""
     when = now.replace(tzinfo=CHINA_TIME) if now and now.tzinfo is None else now
-    with _store() as backend:
-        recorded = acting.tick(backend, when)
+    with backend(settings()) as store:
+        recorded = acting.tick(store, when)
     for n in recorded:
         due = n.due.strftime("%Y-%m-%d %H:%M") if n.due else "—"
         sys.stdout.write(f"{n.why} {n.dispute} {n.clock} 到期 {due} → {n.recipient or '—'}\n")
     console.print(f"{len(recorded)} notification(s) recorded", highlight=False)
-
-
-def register(app: typer.Typer) -> None:
-    """Add `report`, `act`, `queue` and `tick` to the command line."""
-    app.command("report")(report)
-    app.command("act")(act)
-    app.command("queue")(queue_command)
-    app.command("tick")(tick)
