@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from graph.backend import Backend
-from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date, valid_on
+from graph.temporal import valid_on
+from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.ladder import (
     Chain,
     FoundBody,

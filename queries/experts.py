@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from graph.backend import Backend, Row
+from graph.temporal import valid_on
 from queries.explain import (
     Contact,
     GraphPath,
@@ -48,7 +49,6 @@ from queries.explain import (
     RelRef,
     as_date,
     first_label,
-    valid_on,
 )
 from queries.ladder import dispute_facts
 from queries.library import run

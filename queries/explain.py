@@ -219,8 +219,3 @@ def as_date(value: Any) -> date | None:
         assert isinstance(native, date)
         return native
     return date.fromisoformat(str(value)[:10])
-
-
-def valid_on(since: date | None, until: date | None, day: date) -> bool:
-    """Whether a tie valid from `since` to `until` (both inclusive, None open) holds on `day`."""
-    return (since is None or since <= day) and (until is None or day <= until)

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from graph.backend import Backend, Row
 from graph.places import DivisionCode
 from graph.schema import GRID_ROLES
+from graph.temporal import valid_on
 from queries.explain import (
     Contact,
     GraphPath,
@@ -26,7 +27,6 @@ from queries.explain import (
     RelRef,
     as_date,
     first_label,
-    valid_on,
 )
 from queries.library import run
 from queries.rules import Levels

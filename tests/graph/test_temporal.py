@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.temporal import hand_written, holds_on
+from graph.temporal import hand_written, holds_on, valid_on
 
 ROOT = Path(__file__).resolve().parents[2]
 CYPHER = sorted((ROOT / "queries").glob("*.cypher"))
@@ -92,3 +92,37 @@ def test_the_rule_holds_on_both_ends_and_with_either_end_missing(backend) -> Non
         + " RETURN p.id AS id ORDER BY id"
     )
     assert [r["id"] for r in backend.read(query, {"as_of": date(2024, 3, 1)})] == ["A", "B", "C"]
+
+
+def test_the_python_rule_filters_as_the_fragment_does(backend) -> None:
+    """`valid_on` keeps what `holds_on` keeps, on every pair of dates (either or both missing)
+    and every day: before, on and between the ends, after them, and a missing day."""
+    ends = [None, date(2021, 1, 1), date(2022, 12, 31)]
+    pairs = [(s, u) for s in ends for u in ends if s is None or u is None or s <= u]
+    rows = [
+        {"id": f"G{i}", "name": "g", "valid_from": s, "valid_to": u}
+        for i, (s, u) in enumerate(pairs)
+    ]
+    backend.write(
+        [
+            (
+                "UNWIND $rows AS r CREATE (:Grid {id: r.id, name: r.name, "
+                "valid_from: r.valid_from, valid_to: r.valid_to})",
+                {"rows": rows},
+            )
+        ]
+    )
+    days = [None, date(2020, 6, 1), date(2021, 1, 1), date(2022, 6, 1), date(2022, 12, 31)]
+    days.append(date(2023, 1, 1))
+    kept_somewhere = set()
+    for day in days:
+        found = backend.read(
+            "MATCH (g:Grid) WHERE " + holds_on("g") + " RETURN g.id AS id", {"as_of": day}
+        )
+        by_cypher = sorted(r["id"] for r in found)
+        by_python = sorted(r["id"] for r in rows if valid_on(r["valid_from"], r["valid_to"], day))
+        assert by_python == by_cypher, day
+        kept_somewhere.update(by_cypher)
+    assert kept_somewhere == {r["id"] for r in rows}
+    assert valid_on(None, None, None) and not valid_on(date(2021, 1, 1), None, None)
+    assert not valid_on(None, date(2022, 12, 31), date(2023, 1, 1))
