@@ -33,6 +33,7 @@ import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from graph.backend import Backend, Row
 from graph.ddl import RID, ident
 from graph.labels import read_by
 from graph.schema import SCHEMA, Property
+from graph.temporal import valid_on
 
 if TYPE_CHECKING:
     from queries.library import NamedQuery
@@ -269,29 +271,48 @@ def _anchors(params: Mapping[str, Any], name: str) -> list[Any] | None:
     return list(value) if isinstance(value, list | tuple) else None
 
 
+Holds = Callable[[Props], bool]
+
+
+def _as_of(params: Mapping[str, Any]) -> Holds | None:
+    """Whether a unit, grid, center or department exists on `$as_of`, by the rule of
+    graph.temporal (a date, or None: Cypher's null); None for any other value, which is left
+    to Cypher and its error."""
+    day = params["as_of"]
+    if day is not None and (not isinstance(day, date) or isinstance(day, datetime)):
+        return None
+    return lambda node: valid_on(node.get("valid_from"), node.get("valid_to"), day)
+
+
 def _holders(m: ReadModel, type_: str, label: str, body: Props) -> list[tuple[Props, Props]]:
     if body is _NO:
         return [(_NO, _NO)]
     return _or_none(m.incoming(type_, label, body["id"], "Person"))
 
 
-def _ups(m: ReadModel, type_: str, label: str, body: Props) -> list[tuple[Any, Any]]:
-    """coalesce(up.id, ''), coalesce(up.name, '') of the OPTIONAL MATCH (body)-[:type_]->(up)."""
+def _ups(
+    m: ReadModel, type_: str, label: str, body: Props, holds: Holds | None = None
+) -> list[tuple[Any, Any]]:
+    """coalesce(up.id, ''), coalesce(up.name, '') of the OPTIONAL MATCH (body)-[:type_]->(up)
+    (WHERE up holds, when `holds` is given)."""
     if body is _NO:
         return [("", "")]
-    found = m.outgoing(type_, label, body["id"], label)
-    return [(_text(up.get("id")), _text(up.get("name"))) for up, _ in found] or [("", "")]
+    found = [
+        up for up, _ in m.outgoing(type_, label, body["id"], label) if holds is None or holds(up)
+    ]
+    return [(_text(up.get("id")), _text(up.get("name"))) for up in found] or [("", "")]
 
 
 def _text(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _centers(m: ReadModel, anchor: str) -> list[Row]:
+def _centers(m: ReadModel, anchor: str, holds: Holds) -> list[Row]:
     rows = []
-    for c, _ in _or_none(m.incoming("JURISDICTION", "Unit", anchor, "Center")):
+    found = [(c, t) for c, t in m.incoming("JURISDICTION", "Unit", anchor, "Center") if holds(c)]
+    for c, _ in _or_none(found):
         for via, (p, h) in product(
-            _ups(m, "ESCALATES_TO", "Center", c), _holders(m, "HOLDS_POST", "Center", c)
+            _ups(m, "ESCALATES_TO", "Center", c, holds), _holders(m, "HOLDS_POST", "Center", c)
         ):
             rows.append(
                 _body_row(
@@ -342,12 +363,17 @@ def _party_orgs(
 
 
 def _departments(
-    m: ReadModel, anchor: str, rel: str, court: Any | None = None, every: bool = False
+    m: ReadModel,
+    anchor: str,
+    rel: str,
+    holds: Holds,
+    court: Any | None = None,
+    every: bool = False,
 ) -> list[Row]:
     found = [
         (d, t)
         for d, t in m.incoming("LOCATED_IN", "Unit", anchor, "Department")
-        if every or (court is not None and d.get("function") == court)
+        if (every or (court is not None and d.get("function") == court)) and holds(d)
     ]
     rows = []
     for d, _ in _or_none(found):
@@ -372,29 +398,31 @@ def _grids(m: ReadModel, params: Mapping[str, Any]) -> list[str] | None:
 
 def ladder_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     units, kinds = _units(m, params), _anchors(params, "mediation_kinds")
-    if units is None or kinds is None:
+    holds = _as_of(params)
+    if units is None or kinds is None or holds is None:
         return None
     rows = []
     for u in units:
-        rows += _centers(m, u)
+        rows += _centers(m, u, holds)
         rows += _committees(m, u, kinds)
         rows += _party_orgs(
             m, u, "Unit", m.incoming("LOCATED_IN", "Unit", u, "PartyOrg"), "LOCATED_IN"
         )
-        rows += _departments(m, u, "COURT", court=params["court"])
+        rows += _departments(m, u, "COURT", holds, court=params["court"])
     return rows
 
 
 def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     units = _units(m, params)
     kinds, industry = _anchors(params, "mediation_kinds"), _anchors(params, "industry_kinds")
-    if units is None or kinds is None or industry is None:
+    holds = _as_of(params)
+    if units is None or kinds is None or industry is None or holds is None:
         return None
     rows = []
     for u in units:
-        rows += _centers(m, u)
+        rows += _centers(m, u, holds)
         rows += _committees(m, u, kinds)
-        rows += _departments(m, u, "FUNCTION", every=True)
+        rows += _departments(m, u, "FUNCTION", holds, every=True)
         found = [
             (o, dm)
             for o, _ in m.incoming("LOCATED_IN", "Unit", u, "MediationOrg")
@@ -418,13 +446,13 @@ def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] |
                         "post",
                     )
                 )
-        rows += _departments(m, u, "COURT", court=params["court"])
+        rows += _departments(m, u, "COURT", holds, court=params["court"])
     return rows
 
 
 def ladder_stationed_departments(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
-    units = _units(m, params)
-    if units is None:
+    units, holds = _units(m, params), _as_of(params)
+    if units is None or holds is None:
         return None
     rows = []
     for u in units:
@@ -432,6 +460,7 @@ def ladder_stationed_departments(m: ReadModel, params: Mapping[str, Any]) -> lis
             (c, d, st)
             for c, _ in m.incoming("JURISDICTION", "Unit", u, "Center")
             for d, st in m.incoming("STATIONED_AT", "Center", c["id"], "Department")
+            if holds(c) and holds(d)
         ]
         for c, d, st in found or [(_NO, _NO, _NO)]:
             for p, h in _holders(m, "HOLDS_POST", "Department", d):
@@ -482,13 +511,16 @@ def grid_party_orgs(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None
 
 
 def liaison_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
-    grids = _grids(m, params)
-    if grids is None:
+    grids, holds = _grids(m, params), _as_of(params)
+    if grids is None or holds is None:
         return None
     rows = []
     for label, kind in (("Department", "function"), ("Center", "kind")):
         for anchor in grids:
-            for b, _ in _or_none(m.outgoing("LIAISES_WITH", "Grid", anchor, label)):
+            found = [
+                (b, t) for b, t in m.outgoing("LIAISES_WITH", "Grid", anchor, label) if holds(b)
+            ]
+            for b, _ in _or_none(found):
                 for p, h in _holders(m, "HOLDS_POST", label, b):
                     rows.append(
                         _body_row(
@@ -514,7 +546,9 @@ def liaison_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
 
 
 def grid_step(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
-    g = m.node("Grid", params["grid"])
+    g, holds = m.node("Grid", params["grid"]), _as_of(params)
+    if holds is None:
+        return None
     if g is None:
         return []
     base = {
@@ -528,6 +562,8 @@ def grid_step(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     rows = []
     for label, key, _ in parents:
         n = m.nodes[label][key]
+        if not holds(n):
+            continue
         unit = label == "Unit"
         rows.append(
             {
@@ -544,11 +580,15 @@ def grid_step(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
 
 
 def unit_step(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    holds = _as_of(params)
+    if holds is None:
+        return None
     if m.node("Unit", params["unit"]) is None:
         return []
     return [
         {"parent": n["code"], "parent_name": n.get("name"), "parent_level": n.get("level")}
         for n, _ in m.outgoing("PART_OF", "Unit", params["unit"], "Unit")
+        if holds(n)
     ]
 
 

@@ -10,15 +10,19 @@ import pytest
 
 from graph.embedded import EmbeddedBackend
 from loaders.load import load
+from queries import read_model
 from queries.escalation import escalation_path
 from queries.referral import DisputeDescription, referral
 
 
-@pytest.fixture
-def redrawn(examples_graph: EmbeddedBackend, write_csv: Any) -> EmbeddedBackend:
+@pytest.fixture(params=["cypher", "read model"])
+def redrawn(
+    examples_graph: EmbeddedBackend, write_csv: Any, request: pytest.FixtureRequest
+) -> EmbeddedBackend:
     """The examples after a 2023 redrawing: 日晖社区's first grid ends with 2022 and a new
     grid, with its own head, takes its micro-grid on from 2023; the community's center closes
-    with 2022 (a village with no body that day is no rung)."""
+    with 2022 (a village with no body that day is no rung). Answered by Cypher, and again
+    with the read model (queries.read_model) attached after the load."""
     files = [
         write_csv(
             "redrawn.grids.csv",
@@ -53,6 +57,9 @@ def redrawn(examples_graph: EmbeddedBackend, write_csv: Any) -> EmbeddedBackend:
         ),
     ]
     assert load(examples_graph, files).rejects == []
+    if request.param == "read model":
+        model = read_model.attach(examples_graph)
+        assert model is not None and model.nodes["Grid"]["330421001001-G05"]["valid_from"]
     return examples_graph
 
 

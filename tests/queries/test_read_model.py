@@ -23,6 +23,9 @@ from workflow.store import EventStore, Outcome
 
 RULES = load_rules("330421").referral
 MISSING = ["no-such-key", "", "330421999999"]
+# Days before, on the ends of and after the validity the fixtures give (`_add_validity`), and
+# none (Cypher's null: only what has neither date holds).
+DAYS = [date(2015, 6, 1), date(2020, 6, 1), date(2022, 12, 31), date(2023, 1, 1), None]
 
 
 def _key(row: Row) -> str:
@@ -54,10 +57,12 @@ def assert_parity(graph: EmbeddedBackend) -> None:
     items = _column(graph, "MATCH (i:ListItem) RETURN i.id AS k ORDER BY k")
     classes = _column(graph, "MATCH (i:ListItem) RETURN DISTINCT i.item_class AS k")
     assert grids and units and domains and items
-    for grid in [*grids, *MISSING]:
-        _same(graph, model, "grid_step", grid=grid)
-    for unit in [*units, *MISSING]:
-        _same(graph, model, "unit_step", unit=unit)
+    for day in DAYS:
+        for grid in [*grids, *MISSING]:
+            _same(graph, model, "grid_step", grid=grid, as_of=day)
+        for unit in [*units, *MISSING]:
+            _same(graph, model, "unit_step", unit=unit, as_of=day)
+        _bodies_same(graph, model, grids, units, day)
     for key in [*grids, *units, *orgs, *MISSING]:
         _same(graph, model, "place", place=key)
     for key in [*grids, *units, *MISSING]:
@@ -65,30 +70,9 @@ def assert_parity(graph: EmbeddedBackend) -> None:
     # A list parameter: each anchor's rows carry the anchor, so one read of every anchor (one
     # twice, and some that name nothing) compares each anchor's rows.
     every_grid = [*grids, grids[0], *MISSING]
-    every_unit = [*units, units[0], *MISSING]
-    for name in ("grid_teams", "grid_party_orgs", "liaison_bodies"):
+    for name in ("grid_teams", "grid_party_orgs"):
         assert _same(graph, model, name, grids=every_grid) > 0, name
         _same(graph, model, name, grids=[])
-    assert _same(graph, model, "ladder_stationed_departments", units=every_unit) > 0
-    for kinds in (list(RULES.mediation_kinds), [*RULES.mediation_kinds, "industry"], []):
-        for court in (RULES.court_function, "no-such-function"):
-            _same(
-                graph,
-                model,
-                "ladder_unit_bodies",
-                units=every_unit,
-                mediation_kinds=kinds,
-                court=court,
-            )
-            _same(
-                graph,
-                model,
-                "referral_unit_bodies",
-                units=every_unit,
-                mediation_kinds=kinds,
-                industry_kinds=list(RULES.industry_kinds) if kinds else kinds,
-                court=court,
-            )
     for item in [*items, *MISSING]:
         _same(graph, model, "referral_item", item=item, category="", item_class="")
     for code in [*domains, *MISSING]:
@@ -102,6 +86,42 @@ def assert_parity(graph: EmbeddedBackend) -> None:
     assert _same(graph, model, "expert_candidates", domains=[*domains, *MISSING]) > 0
     _same(graph, model, "expert_candidates", domains=[])
     assert _same(graph, model, "pool_places") > 0
+
+
+def _bodies_same(
+    graph: EmbeddedBackend,
+    model: read_model.ReadModel,
+    grids: list[str],
+    units: list[str],
+    day: date | None,
+) -> None:
+    """The body queries that take $as_of, on `day`, for every anchor at once."""
+    every_grid = [*grids, grids[0], *MISSING]
+    every_unit = [*units, units[0], *MISSING]
+    assert _same(graph, model, "liaison_bodies", grids=every_grid, as_of=day) > 0
+    _same(graph, model, "liaison_bodies", grids=[], as_of=day)
+    assert _same(graph, model, "ladder_stationed_departments", units=every_unit, as_of=day) > 0
+    for kinds in (list(RULES.mediation_kinds), [*RULES.mediation_kinds, "industry"], []):
+        for court in (RULES.court_function, "no-such-function"):
+            _same(
+                graph,
+                model,
+                "ladder_unit_bodies",
+                units=every_unit,
+                as_of=day,
+                mediation_kinds=kinds,
+                court=court,
+            )
+            _same(
+                graph,
+                model,
+                "referral_unit_bodies",
+                units=every_unit,
+                as_of=day,
+                mediation_kinds=kinds,
+                industry_kinds=list(RULES.industry_kinds) if kinds else kinds,
+                court=court,
+            )
 
 
 def test_every_answered_query_reads_only_what_the_model_holds() -> None:
@@ -121,15 +141,21 @@ NESTED_UNITS = [("330421000000", 6), ("330421001000", 5), (VILLAGE, 4)]
 
 def _add_nested(graph: EmbeddedBackend) -> None:
     """Grids N1 ⊂ N2 ⊂ N3 ⊂ N4 under the village, N4 reaching it only through the grids
-    above it; N3b in N2 and in the village at once; a team member serving twice."""
+    above it; N3b in N2 and in the village at once; a team member serving twice. N2 ends with
+    2022 and N2r, in N1 from 2023, takes N3 on."""
     grid = SCHEMA.node("Grid")
-    rows = [
+    rows: list[Row] = [
         {"id": f"N{i}", "name": f"嵌套网格{i}", "level": i, "kind": "micro" if i > 1 else "basic"}
         for i in (1, 2, 3, 4)
     ]
     rows.append({"id": "N3b", "name": "嵌套网格3b", "level": 3, "kind": "micro"})
+    rows.append({"id": "N2r", "name": "嵌套网格2r", "level": 2, "kind": "micro"})
+    for row in rows:  # N2 is redrawn as N2r from 2023
+        row["valid_from"] = date(2023, 1, 1) if row["id"] == "N2r" else None
+        row["valid_to"] = date(2022, 12, 31) if row["id"] == "N2" else None
     graph.upsert_nodes(grid, rows, bulk=False)
     part_of = [("N1", VILLAGE, "Unit"), ("N2", "N1", "Grid"), ("N3", "N2", "Grid")]
+    part_of += [("N2r", "N1", "Grid"), ("N3", "N2r", "Grid")]
     part_of += [("N4", "N3", "Grid"), ("N3b", "N2", "Grid"), ("N3b", VILLAGE, "Unit")]
     groups: dict[tuple[str, str], list[Row]] = {}
     for a, b, label in part_of:
@@ -142,10 +168,33 @@ def _add_nested(graph: EmbeddedBackend) -> None:
     graph.upsert_rels(SCHEMA.rel("SERVES_IN"), {("Person", "Grid"): serves}, bulk=False)
 
 
+# Validity on the examples' bodies and units: (label, key property, key, from, to).
+VALIDITY = [
+    ("Unit", "code", "330421001000", date(2016, 1, 1), None),  # the town
+    ("Center", "id", "center-330421", date(2021, 1, 1), None),  # escalated to, liaison
+    ("Center", "id", "center-330421001001", None, date(2022, 12, 31)),
+    ("Department", "id", "dept-330421-labour", None, date(2022, 12, 31)),  # stationed, liaison
+    ("Department", "id", "dept-330421-court", date(2023, 1, 1), None),
+]
+
+
+def _add_validity(graph: EmbeddedBackend) -> None:
+    graph.write(
+        [
+            (
+                f"MATCH (n:{label} {{{key}: $key}}) SET n.valid_from = $since, n.valid_to = $until",
+                {"key": value, "since": since, "until": until},
+            )
+            for label, key, value, since, until in VALIDITY
+        ]
+    )
+
+
 def test_the_model_answers_as_cypher_on_grids_nested_four_deep(
     examples_graph: EmbeddedBackend,
 ) -> None:
     _add_nested(examples_graph)
+    _add_validity(examples_graph)
     # A center escalating to two centers: each of its rows comes once per target.
     examples_graph.upsert_rels(
         SCHEMA.rel("ESCALATES_TO"),
@@ -159,7 +208,13 @@ def test_the_model_answers_as_cypher_on_grids_nested_four_deep(
     model = read_model.ReadModel(examples_graph)
     _same(examples_graph, model, "place_units", place="N4")
     found = read_model.place_units(model, {"place": "N4"}) or []
-    assert sorted((r["unit"], r["hops"]) for r in found) == NESTED_UNITS
+    # place_units takes no day: a path through N2 and one through N2r, to each unit
+    assert sorted((r["unit"], r["hops"]) for r in found) == sorted(NESTED_UNITS * 2)
+    steps = {
+        day: read_model.grid_step(model, {"grid": "N3", "as_of": day}) or []
+        for day in (date(2022, 12, 31), date(2023, 1, 1))
+    }
+    assert [[r["parent"] for r in rows] for rows in steps.values()] == [["N2"], ["N2r"]]
     assert_parity(examples_graph)
 
 
@@ -177,6 +232,36 @@ def test_a_ladder_from_the_model_is_the_ladder_from_cypher(examples_graph: Embed
         "330421001000",
         "330421000000",
     ]
+
+
+def test_ladders_and_referrals_of_each_day_are_cyphers(examples_graph: EmbeddedBackend) -> None:
+    """With validity on grids, units, centers and departments: before, on the ends of and
+    after it, the ladders and referrals from the model are those from Cypher."""
+    from queries.referral import referral
+
+    _add_nested(examples_graph)
+    _add_validity(examples_graph)
+    modelled = _Beside(examples_graph)
+    assert read_model.attach(modelled) is not None
+    grids = ["N4", "N3b", "330421001001-G01-W03", "330421000000-Y01"]
+    disputes = _column(examples_graph, "MATCH (d:Dispute) RETURN d.id AS k ORDER BY k")
+    assert disputes
+    for day in [d for d in DAYS if d is not None]:
+        for grid in grids:
+            by_model = escalation_path(modelled, grid_id=grid, as_of=day)
+            assert by_model == escalation_path(examples_graph, grid_id=grid, as_of=day)
+        for key in disputes:
+            by_model_referral = referral(modelled, dispute_id=key, as_of=day)
+            assert by_model_referral == referral(examples_graph, dispute_id=key, as_of=day)
+    # the days differ: the county's center is on N4's ladder from 2021 only
+    assert [
+        "center-330421" in _bodies(escalation_path(examples_graph, grid_id="N4", as_of=day))
+        for day in (date(2020, 6, 1), date(2023, 1, 1))
+    ] == [False, True]
+
+
+def _bodies(path: Any) -> set[str]:
+    return {body.node.key for step in path.ladder for body in step.bodies}
 
 
 # -- currency ---------------------------------------------------------------------------------
