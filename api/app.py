@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import re
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,7 +46,6 @@ from api.session import router as session_router
 from api.settings import Settings, get_settings
 from graph.backend import Backend
 from graph.errors import BackendUnavailable, GraphError
-from queries import read_model
 
 log = logging.getLogger("govgraph.api")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -75,24 +73,7 @@ def _open(settings: Settings) -> Backend:
             f"there is no graph at {settings.db}; build one with `govgraph demo` or "
             "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it"
         )
-    return open_graph(settings, timed=True, server=True)
-
-
-def _read_model(backend: Backend) -> None:
-    """Read the structure the headline questions walk into memory (queries.read_model)
-    before the first question; a store without a version (Neo4j) reads Cypher instead."""
-    started = time.monotonic()
-    try:
-        model = read_model.attach(backend)
-    except Exception:  # it only saves time: never let it take the app down (they read Cypher)
-        log.exception("the read model could not be read; the questions read the store")
-        return
-    if model is not None:
-        log.info(
-            "read model: %d grids read in %.1f s",
-            len(model.nodes["Grid"]),
-            time.monotonic() - started,
-        )
+    return open_graph(settings, timed=True, server=True, modelled=True)
 
 
 def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI:
@@ -110,7 +91,6 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
             yield
             return
         opened = await run_in_threadpool(_open, settings)
-        await run_in_threadpool(_read_model, opened)
         app.state.backend = opened
         try:
             yield

@@ -100,7 +100,7 @@ class Graph:
         )
         if pseudonym_key is None and settings.pseudonym_key.get_secret_value():
             pseudonym_key = settings.pseudonym_key.get_secret_value()
-        backend = open_graph(settings, read_only=True, timed=True)
+        backend = open_graph(settings, read_only=True, timed=True, modelled=True)
         try:
             return cls(
                 backend,

@@ -1,23 +1,38 @@
 """The graph GOVGRAPH_DB names, opened from the settings: the one way the command line, the
-API app and the notebook API open it (docs/settings.md lists the settings it reads)."""
+API app and the notebook API open it (docs/settings.md lists the settings it reads), and the
+one place a read model (queries.read_model) is attached to it."""
 
 from __future__ import annotations
 
+import logging
+import time
+
 from api.settings import Settings
 from graph.backend import Backend, open_backend
+from queries import read_model
+
+log = logging.getLogger("govgraph.api")
 
 
 def open_graph(
-    settings: Settings, *, read_only: bool = False, timed: bool = False, server: bool = False
+    settings: Settings,
+    *,
+    read_only: bool = False,
+    timed: bool = False,
+    server: bool = False,
+    modelled: bool = False,
 ) -> Backend:
     """The backend `settings.db` names: an embedded store's path or a Neo4j URI.
 
     `timed`: each read is bounded by GOVGRAPH_QUERY_TIMEOUT_MS, for what serves queries; a bulk
     load is not, or the embedded store would cut it short. `server`: the long-running server,
     whose embedded store may take GOVGRAPH_BUFFER_POOL_MB of memory (others take the store's
-    default). Raises graph.errors.GraphError or ValueError when the store cannot be opened.
+    default). `modelled`: the structure the headline questions walk is read into memory before
+    the first question, for what asks many (the server, a notebook); a one-shot command asks
+    a few, which Cypher answers in less time than the model takes to read (docs/benchmarks.md).
+    Raises graph.errors.GraphError or ValueError when the store cannot be opened.
     """
-    return open_backend(
+    backend = open_backend(
         settings.db,
         read_only=read_only,
         user=settings.neo4j_user,
@@ -27,3 +42,22 @@ def open_graph(
         read_threads=settings.read_threads,
         buffer_pool_mb=settings.buffer_pool_mb if server else 0,
     )
+    if modelled:
+        _attach_model(backend)
+    return backend
+
+
+def _attach_model(backend: Backend) -> None:
+    """Read the model; a store without a version (Neo4j) reads Cypher instead."""
+    started = time.monotonic()
+    try:
+        model = read_model.attach(backend)
+    except Exception:  # it only saves time: never let it fail the opening (they read Cypher)
+        log.exception("the read model could not be read; the questions read the store")
+        return
+    if model is not None:
+        log.info(
+            "read model: %d grids read in %.1f s",
+            len(model.nodes["Grid"]),
+            time.monotonic() - started,
+        )

@@ -1,0 +1,61 @@
+"""api/opening.open_graph: the one place a read model is attached, for what asks for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.opening import open_graph
+from api.settings import Settings
+from graph.embedded import EmbeddedBackend
+from loaders.load import load
+from queries import read_model
+from queries.library import run
+
+
+@pytest.fixture
+def store(tmp_path: Path, example_files: list[Path]) -> Settings:
+    """The examples in a store of their own, closed: settings naming it."""
+    graph = EmbeddedBackend(tmp_path / "g.lbdb")
+    graph.init_schema()
+    assert load(graph, example_files).rejects == []
+    graph.close()
+    return Settings(db=str(tmp_path / "g.lbdb"))
+
+
+def test_a_modelled_opening_answers_from_the_model(store: Settings) -> None:
+    graph = open_graph(store, read_only=True, modelled=True)
+    try:
+        model = read_model.model_of(graph)
+        assert model is not None and "330421001001-G01" in model.nodes["Grid"]
+        assert run(graph, "domain", code="medical") == graph.read(
+            "MATCH (d:Domain {code: 'medical'}) RETURN d.code AS code, d.name AS name"
+        )
+    finally:
+        graph.close()
+
+
+def test_an_opening_without_the_model_reads_cypher(store: Settings) -> None:
+    graph = open_graph(store, read_only=True)
+    try:
+        assert read_model.model_of(graph) is None
+    finally:
+        graph.close()
+
+
+def test_a_model_that_cannot_be_read_leaves_the_graph_open_and_says_why(
+    store: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fails(backend: object) -> None:
+        raise MemoryError("no room for the model")
+
+    monkeypatch.setattr(read_model, "attach", fails)
+    graph = open_graph(store, read_only=True, modelled=True)
+    try:
+        assert read_model.model_of(graph) is None
+        assert run(graph, "domain", code="medical") != []
+        assert "the read model could not be read" in caplog.text
+        assert "no room for the model" in caplog.text
+    finally:
+        graph.close()
