@@ -6,8 +6,8 @@
 // no body of a kind, holder columns when a body has nobody. `since`/`until` (the post's
 // valid_from/valid_to) let the caller keep those holding the post on its date. `rel` names how
 // the body was found from its anchor (the grid id).
-// Each anchor's rows depend on that anchor alone (and the other parameters): the caller reads
-// them for the anchors it has not asked about before and keeps them (queries.cache.run_each).
+// Each anchor's rows depend on that anchor alone (and the other parameters). A server answers
+// this query from its read model (queries.read_model), with these rows (a parity test).
 // the party organisations built on each grid (支部建在网格上; via: the one above), and their leaders
 UNWIND $grids AS anchor
 MATCH (g:Grid {id: anchor})

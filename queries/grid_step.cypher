@@ -7,8 +7,8 @@
 // grid's LIAISES_WITH bodies (an out-of-county grid's home-county liaison); `parent_level` is
 // a unit's level (village, town…), empty for a parent grid (whose level is a number, which
 // LadybugDB would turn into text in this column and Neo4j would not). The chain above a grid is walked one step at a time
-// (queries.escalation.load_chain): each step is kept, and a grid's parents are shared by every
-// grid below them, where a walk of PART_OF*1..8 from each grid costs four times as much.
+// (queries.ladder.load_chain; a server answers each step from its read model,
+// queries.read_model), where a walk of PART_OF*1..8 from each grid costs four times as much.
 // A parent grid or unit that does not exist on $as_of (graph.temporal: a grid redrawn, a
 // village merged away) is no parent that day: its row is left out.
 MATCH (g:Grid {id: $grid})

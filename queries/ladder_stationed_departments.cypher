@@ -5,8 +5,8 @@
 // are empty when a unit's centers have no department stationed, holder columns when a
 // department has nobody. `since`/`until` are the post's valid_from/valid_to,
 // `stationed_from`/`stationed_to` the STATIONED_AT tie's: the caller keeps the departments
-// stationed on its date and the holders in post on it, so the rows serve every date and are
-// kept per unit (queries.cache.run_each). A center or department that does not exist on
+// stationed on its date and the holders in post on it (a server answers from its read model,
+// queries.read_model, with these rows). A center or department that does not exist on
 // $as_of (graph.temporal) has no row that day.
 UNWIND $units AS anchor
 MATCH (u:Unit {code: anchor})

@@ -8,8 +8,8 @@
 // no body of a kind, holder columns when a body has nobody. `since`/`until` (the post's
 // valid_from/valid_to) let the caller keep those holding the post on its date. `rel` names how
 // the body was found from its anchor (a unit code).
-// Each anchor's rows depend on that anchor alone (and the other parameters): the caller reads
-// them for the anchors it has not asked about before and keeps them (queries.cache.run_each).
+// Each anchor's rows depend on that anchor alone (and the other parameters). A server answers
+// this query from its read model (queries.read_model), with these rows (a parity test).
 // Shape, measured on LadybugDB at city scale: each branch looks its anchor up by key alone
 // (UNWIND … MATCH (x {key: anchor})), then reaches bodies and holders by OPTIONAL MATCH; a
 // pattern joining the anchor to its bodies in one MATCH after UNWIND is planned as a scan of

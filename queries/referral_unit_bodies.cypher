@@ -7,8 +7,8 @@
 // no body of a kind, holder columns when a body has nobody. `since`/`until` (the post's
 // valid_from/valid_to) let the caller keep those holding the post on its date. `rel` names how
 // the body was found from its anchor (a unit code).
-// Each anchor's rows depend on that anchor alone (and the other parameters): the caller reads
-// them for the anchors it has not asked about before and keeps them (queries.cache.run_each).
+// Each anchor's rows depend on that anchor alone (and the other parameters). A server answers
+// this query from its read model (queries.read_model), with these rows (a parity test).
 // Every department (rel FUNCTION, its function in body_kind) and every industry committee with
 // each of its domains (rel HAS_EXPERTISE, the domain in via) are returned: the caller keeps
 // those of the dispute's functions and domains, so that one unit's rows serve every category.

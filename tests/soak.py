@@ -4,8 +4,8 @@
     .venv/bin/python -P tests/soak.py [--minutes 30]      # or `make soak`; GOVGRAPH_DB: another
 
 Copies the graph into a temporary folder (the soak writes to it: the workflow's mutations) and
-starts a real `govgraph serve` on 127.0.0.1 at a free port (production mode, warm-up on, as
-deployed). Then, with httpx over loopback only, for `--minutes`:
+starts a real `govgraph serve` on 127.0.0.1 at a free port (production mode, its read model
+read as it opens, as deployed). Then, with httpx over loopback only, for `--minutes`:
 - `--clients` clients (20) send the read mix of docs/benchmarks.md in turn: lookups, lists
   with nested fields, and the three headline queries over many subjects (disputes and
   micro-grids of the graph, each asked with variables, as a page would);
@@ -18,7 +18,7 @@ Every `--sample-every` seconds (10) it reads the resident memory of the server a
 children (the researchers' confined process) from /proc. At the end it prints requests/s,
 p50/p95/p99 per kind, errors by status and the memory over time, and a verdict: "flat" when
 the server's peak in the last third of the run is within `--tolerance` (10%) of its peak in
-the middle third (the first third is the warm-up: kept ladders, caches, the copy). It asserts
+the middle third (the first third fills the store's pages and the copy's). It asserts
 nothing; the server is stopped at the end, and the copy removed.
 """
 
