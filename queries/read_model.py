@@ -82,6 +82,7 @@ TIES = (
     "RESPONSIBLE_FOR",
     "HAS_EXPERTISE",
     "IN_POOL",
+    "SUPERVISES",
 )
 HELD = frozenset((*NODES, "Person", *TIES, "LIVES_IN"))
 
@@ -726,6 +727,24 @@ def referral_item(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     return rows
 
 
+def professional_grids(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
+    orgs = _anchors(params, "orgs")
+    if orgs is None:
+        return None
+    return [
+        {
+            "org": o["id"],
+            "org_name": o.get("name"),
+            "grid": g["id"],
+            "grid_name": g.get("name"),
+            "field": g.get("field"),
+        }
+        for key in orgs
+        if (o := m.node("Organisation", key)) is not None
+        for g, _ in m.incoming("SUPERVISES", "Organisation", key, "Grid")
+    ]
+
+
 def pool_places(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     return [
         {"pool": pool["id"], "unit": u.get("code")}
@@ -782,6 +801,7 @@ ANSWERS: dict[str, Answer] = {
     "referral_item": referral_item,
     "domain": domain,
     "pool_places": pool_places,
+    "professional_grids": professional_grids,
     "expert_candidates": expert_candidates,
 }
 

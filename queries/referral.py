@@ -453,12 +453,17 @@ def _professional(
     """The professional grids supervising the matter's organisations (the place described, or
     the organisations party to the dispute) whose field answers for its category."""
     fields = rules.fields_for(category.key) if category else ()
+    if not fields:
+        return []
     orgs = [o.key for o in case.origin if o.label == "Organisation"]
-    dispute = case.dispute.key if case.dispute else ""
-    if not fields or not (orgs or dispute):
+    if case.dispute is not None:
+        orgs += [r["org"] for r in run(backend, "dispute_orgs", dispute=case.dispute.key)]
+    if not orgs:
         return []
     found: dict[str, _Supervised] = {}
-    for row in run(backend, "professional_grids", orgs=orgs, dispute=dispute):
+    rows = run(backend, "professional_grids", orgs=orgs)
+    # a grid supervising two of the organisations is shown with the first given
+    for row in sorted(rows, key=lambda r: (orgs.index(r["org"]), r["grid"])):
         if row["field"] in fields and row["grid"] not in found:
             found[row["grid"]] = _Supervised(
                 NodeRef("Organisation", row["org"], row["org_name"] or ""),

@@ -86,6 +86,8 @@ def assert_parity(graph: EmbeddedBackend) -> None:
     assert _same(graph, model, "expert_candidates", domains=[*domains, *MISSING]) > 0
     _same(graph, model, "expert_candidates", domains=[])
     assert _same(graph, model, "pool_places") > 0
+    assert _same(graph, model, "professional_grids", orgs=[*orgs, orgs[0], *MISSING]) > 0
+    _same(graph, model, "professional_grids", orgs=[])
 
 
 def _bodies_same(
