@@ -1050,7 +1050,10 @@ def test_two_files_of_one_source_each_keep_their_own_last_seen(
 ) -> None:
     """Two files that both say `source` nbs-2023 give the same unit: a rerun of the first alone
     is its last sighting, though the second came after it."""
-    rows = [["code", "name", "level", "source"], ["330421001001", "日晖社区", "village", "nbs-2023"]]
+    rows = [
+        ["code", "name", "level", "source"],
+        ["330421001001", "日晖社区", "village", "nbs-2023"],
+    ]
     a = write_csv("a.units.csv", rows)
     b = write_csv("b.units.csv", rows)
     times = clock(*(f"2024-0{m}-01T09:00:00+08:00" for m in range(1, 4)))
