@@ -110,25 +110,28 @@ class Ledger:
         the first time in this load, and of `again`, facts repeated within it (duplicates)."""
         if load.repeats:
             return
-        tags: dict[str, str] = {}
-        rows: dict[str, tuple[str, str]] = {}
-        for facts, sources in (first, again):
-            for fact, source in zip(facts, sources, strict=True):
-                tag = tags.get(source)
-                if tag is None:
-                    tag = tags[source] = _short(f"{source}\x1f{load.file}")
-                rows[f"{fact}\x1f{tag}"] = (fact, source)
-        if not rows:
+        facts, sources = first[0] + again[0], first[1] + again[1]
+        if not facts:
             return
+        tags = {s: _short(f"{s}\x1f{load.file}") for s in set(sources)}
+        keys = [f"{fact}\x1f{tags[s]}" for fact, s in zip(facts, sources, strict=True)]
+        rows: Sequence[int] = range(len(keys))
+        held: set[str] = set()
+        if again[0]:  # a duplicate within the file asserts what an earlier row did
+            rows = list({k: i for i, k in reversed(list(enumerate(keys)))}.values())
         # A fact first met in this load has no assertion of this load yet: in a store that held
         # none before, it has none at all, and the lookup is saved.
-        held = self._held(list(rows)) if not self._empty or again[0] else set()
-        keys = [k for k in rows if k not in held]
-        facts = [rows[k][0] for k in keys]
-        sources = [rows[k][1] for k in keys]
-        firsts = [load.id] * len(keys)
-        new = {"id": keys, "fact": facts, "source": sources}
-        new |= {"first_load": firsts, "last_load": firsts}
+        if not self._empty or again[0]:
+            held = self._held([keys[i] for i in rows])
+            rows = [i for i in rows if keys[i] not in held]
+        firsts = [load.id] * len(rows)
+        new = {
+            "id": [keys[i] for i in rows],
+            "fact": [facts[i] for i in rows],
+            "source": [sources[i] for i in rows],
+            "first_load": firsts,
+            "last_load": firsts,
+        }
         self.backend.upsert_nodes(ASSERTION, ColumnRows(new), bulk=True)  # appended: none held
         if held:
             moved = {"id": list(held), "last_load": [load.id] * len(held)}
