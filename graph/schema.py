@@ -898,7 +898,7 @@ PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
         "id",
         "One file read by one load: what it held (its digest) and what became of its rows.",
         (
-            Property("id", description="<at>#<file>.", required=True, max_length=400),
+            Property("id", description="A digest of <at>#<file>, 12 characters.", required=True),
             Property("file", description="The file's name (or a table's).", required=True),
             Property("digest", description="sha256 of the file's bytes, hex.", max_length=64),
             Property("at", description="When the load began, ISO 8601 in China time (+08:00)."),
@@ -906,6 +906,11 @@ PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
             Property("loaded", Type.INT64, "Rows loaded.", minimum=0),
             Property("rejected", Type.INT64, "Rows rejected.", minimum=0),
             Property("duplicates", Type.INT64, "Rows that repeated one loaded before.", minimum=0),
+            Property(
+                "repeats",
+                description="The Load whose assertions this one made again (the same bytes as "
+                "the last Load of the file, every row accepted by both): none were written.",
+            ),
         ),
     ),
     NodeType(
@@ -915,7 +920,12 @@ PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
         "One source's assertion of one record or relationship: the loads it first and last "
         "came in.",
         (
-            Property("id", description="A digest of fact and source.", required=True),
+            Property(
+                "id",
+                description="<fact>, then a digest of the source and the file.",
+                required=True,
+                max_length=500,
+            ),
             Property(
                 "fact",
                 description="What was asserted: <Label>:<key> for a record, <TYPE>:<rid> for a "
@@ -927,12 +937,11 @@ PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
             Property(
                 "first_load",
                 description="The Load it first came in (when: its `at`).",
-                max_length=400,
             ),
             Property(
                 "last_load",
-                description="The Load it last came in (when: its `at`).",
-                max_length=400,
+                description="The Load it last came in (when: its `at`; a Load that `repeats` "
+                "it came later).",
             ),
         ),
     ),

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from itertools import repeat
 from pathlib import Path
 from queue import Empty, Full, Queue
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar
 
 from graph.backend import Backend
 from graph.ddl import RID, ident
@@ -29,7 +29,8 @@ from graph.errors import GraphError
 from graph.places import grids_without_unit
 from graph.schema import LOADED_LOGS, SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
-from loaders.provenance import Ledger, file_digest, node_fact, records_digest, rel_fact
+from loaders.columns import ColumnRows
+from loaders.provenance import FileLoad, Ledger, file_digest, node_fact, records_digest, rel_fact
 from loaders.read import (
     MAX_BYTES,
     MAX_ROWS,
@@ -48,6 +49,7 @@ DEFAULT_BATCH_SIZE = 5000
 CHUNK_SIZE = 10_000  # rows read and validated together, whatever the batch size
 CHINA_TIME = timezone(timedelta(hours=8))
 Progress = Callable[[str, int], None]
+Facts = tuple[list[str], list[str]]  # facts (loaders.provenance) and the sources asserting them
 
 
 class Table(Protocol):
@@ -224,34 +226,6 @@ class _Rows:
             values.extend(other.columns[name][start:stop])
 
 
-class ColumnRows(Sequence[dict[str, Any]]):
-    """Rows held column by column (`by_column`), each read as a dict. A store may take the
-    columns as they are; to any other reader they are a sequence of dicts."""
-
-    def __init__(self, by_column: dict[str, list[Any]]) -> None:
-        self.by_column = by_column
-        self._length = len(next(iter(by_column.values()))) if by_column else 0
-
-    def __len__(self) -> int:
-        return self._length
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> ColumnRows: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | ColumnRows:
-        if isinstance(index, slice):
-            return ColumnRows({k: v[index] for k, v in self.by_column.items()})
-        return {k: v[index] for k, v in self.by_column.items()}
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        names = list(self.by_column)
-        for values in zip(*self.by_column.values(), strict=True):
-            yield dict(zip(names, values, strict=True))
-
-
 class Loader:
     def __init__(
         self,
@@ -296,6 +270,7 @@ class Loader:
         self._vocabulary: Vocabulary | None = None
         self._now = now or (lambda: datetime.now(CHINA_TIME))
         self._ledger: Ledger | None = None
+        self._file_load = FileLoad("", "", None)  # the Load of the file being loaded
 
     @property
     def ledger(self) -> Ledger:
@@ -386,6 +361,7 @@ class Loader:
             if report.read == 0:
                 self.report.rejects.append(Reject(table.name, 1, exc.column, "", str(exc)))
             return
+        self._file_load = self.ledger.begin(table.name, _digest_of(table))
         # Only the columns the file has: a file of ids and names must not erase the mobile
         # numbers another file loaded. (A node's key is a required column.)
         names = [*table.columns, *([] if "source" in table.columns else ["source"])]
@@ -422,19 +398,13 @@ class Loader:
             batch = self._batch(table.name, kind, rows, start, len(chunk), batch, size, report)
         if batch:
             self._flush(table.name, kind, batch, report)
-        self._record_load(table, report)
-
-    def _record_load(self, table: Table, report: FileReport) -> None:
-        path = getattr(table, "path", None)
-        digest_of = getattr(table, "digest", None)
-        digest = file_digest(path) if path is not None else digest_of() if digest_of else None
         counts = {
             "read": report.read,
             "loaded": report.loaded,
             "rejected": report.rejected,
             "duplicates": report.duplicates,
         }
-        self.ledger.loaded(self.ledger.load_id(table.name), table.name, digest, counts)
+        self.ledger.finished(self._file_load, counts)
 
     def _good_rows(
         self,
@@ -512,13 +482,13 @@ class Loader:
         report: FileReport,
     ) -> None:
         if isinstance(kind, NodeType):
-            facts = self._flush_nodes(name, kind, batch, report)
+            first, again = self._flush_nodes(name, kind, batch, report)
         else:
-            facts = self._flush_rels(name, kind, batch, report)
+            first, again = self._flush_rels(name, kind, batch, report)
         self.committed = f"{name} line {batch.lines[-1]}"
         # After the batch, in a transaction of its own: should the store fail here, the batch
-        # is in and the rerun asserts it again.
-        self.ledger.asserted(self.ledger.load_id(name), facts)
+        # is in, the file's Load has no counts, and the rerun asserts it again.
+        self.ledger.asserted(self._file_load, first, again)
         if self.on_progress:
             self.on_progress(name, len(batch))
 
@@ -547,8 +517,9 @@ class Loader:
 
     def _flush_nodes(
         self, name: str, kind: NodeType, batch: _Rows, report: FileReport
-    ) -> list[tuple[str, str]]:
-        """Write the batch's new records; return the (fact, source) each accepted row asserts."""
+    ) -> tuple[Facts, Facts]:
+        """Write the batch's new records; return the facts and sources the accepted rows assert,
+        those first met in this load and those met before (`_facts`)."""
         seen = self._nodes[kind.label]
         keys = batch.columns[kind.key]
         new = list(range(len(batch)))
@@ -578,8 +549,20 @@ class Loader:
         new = self._appended_only(kind, batch, new, report)
         self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
         report.loaded += len(new)
+        return self._facts(lambda i: node_fact(kind.label, keys[i]), batch, new, repeated)
+
+    def _facts(
+        self, fact: Callable[[int], str], batch: _Rows, first: list[int], again: list[int]
+    ) -> tuple[Facts, Facts]:
+        """The facts and sources of rows `first` and `again`; none when the file's Load repeats
+        the last one, which asserted them all."""
+        if self._file_load.repeats:
+            return ([], []), ([], [])
         sources = batch.columns["source"]
-        return [(node_fact(kind.label, keys[i]), sources[i]) for i in sorted([*new, *repeated])]
+        return (
+            ([fact(i) for i in first], [sources[i] for i in first]),
+            ([fact(i) for i in again], [sources[i] for i in again]),
+        )
 
     def _appended_only(
         self, kind: NodeType, batch: _Rows, new: list[int], report: FileReport
@@ -662,9 +645,9 @@ class Loader:
 
     def _flush_rels(
         self, name: str, kind: RelType, batch: _Rows, report: FileReport
-    ) -> list[tuple[str, str]]:
-        """Write the batch's new relationships; return the (fact, source) each accepted row
-        asserts."""
+    ) -> tuple[Facts, Facts]:
+        """Write the batch's new relationships; return the facts and sources the accepted rows
+        assert, as `_flush_nodes` does."""
         groups = self._labelled(kind, batch, report)
         columns = batch.columns
         froms, tos = columns["from"], columns["to"]
@@ -731,9 +714,8 @@ class Loader:
         }
         self.backend.upsert_rels(kind, writes, bulk=self._is_bulk(kind))
         report.loaded += sum(len(rows) for rows in writes.values())
-        sources = columns["source"]
-        asserted = sorted([*(i for rows in new.values() for i in rows), *repeated])
-        return [(rel_fact(kind.type, rids[i].hex()), sources[i]) for i in asserted]
+        first = sorted(i for rows in new.values() for i in rows)
+        return self._facts(lambda i: rel_fact(kind.type, rids[i].hex()), batch, first, repeated)
 
     def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> bool:
         """Ask the graph, one query per label, for endpoint keys this load has not seen; say
@@ -815,6 +797,15 @@ def _take(values: Sequence[Any], rows: list[int]) -> list[Any]:
 
 def _select(columns: dict[str, list[Any]], rows: list[int]) -> ColumnRows:
     return ColumnRows({name: _take(values, rows) for name, values in columns.items()})
+
+
+def _digest_of(table: Table) -> str | None:
+    """The sha256 of a file's bytes, or of a table's rows made in memory."""
+    path = getattr(table, "path", None)
+    if path is not None:
+        return file_digest(path)
+    digest = getattr(table, "digest", None)
+    return digest() if digest else None
 
 
 class _FileTable:

@@ -4,22 +4,28 @@ A record keeps one `source`, the last file or system to assert it, so a reload f
 source would otherwise lose the first. Beside the graph the loaders write:
 
 - a `Load` per file per load: its name, the sha256 of its bytes, when, and its reconciliation
-  (read = loaded + rejected + duplicates);
-- an `Assertion` per fact and source (`Grid:330421001001-G01` by `jiashan.grids.csv`), with the
-  Load of its first and of its last assertion (whose `at` says when).
+  (read = loaded + rejected + duplicates), written as the file begins (a load that never
+  finishes leaves its Load without counts);
+- an `Assertion` per fact, source and file (`Grid:330421001001-G01` by `jiashan.grids.csv`),
+  with the Load of its first and of its last assertion (whose `at` says when).
 
-Every row a load accepts asserts its fact, a duplicate too (the same values from another file
-are that file's assertion). A rerun of the same files moves `last_load` and adds no Assertion; a
-second source adds its own Assertion and keeps the first. The record and its assertions are
-written in separate transactions: a load killed between them leaves a record its assertion
-lacks, which the rerun (as for everything else) writes.
+Every row a load accepts asserts its fact, a duplicate too. A file whose bytes are those of the
+last Load of the same name, when that Load and this one accept every row, asserts again every
+fact that Load asserted, by definition: its Load says so (`repeats`, the Load that wrote the
+assertions) and nothing is written per fact, so a rerun of unchanged files costs one Load each.
+Any other file writes an Assertion for each fact new to its source and file (with the bulk COPY
+path) and moves `last_load` of the others. A record and its assertions are written in separate
+transactions: a load killed between them leaves a Load without counts, so the rerun of that file
+is no repeat and writes every assertion again.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,7 @@ from typing import Any
 from graph.backend import Backend, Row
 from graph.ddl import ident
 from graph.schema import SCHEMA, NodeType
+from loaders.columns import ColumnRows
 
 LOAD: NodeType = SCHEMA.node("Load")
 ASSERTION: NodeType = SCHEMA.node("Assertion")
@@ -53,69 +60,128 @@ def records_digest(records: Sequence[dict[str, str]]) -> str:
     return h.hexdigest()
 
 
-def _assertion_id(fact: str, source: str) -> str:
-    return hashlib.blake2b(f"{fact}\x1f{source}".encode(), digest_size=16).hexdigest()
+def _short(text: str) -> str:
+    """12 characters naming `text` (72 bits of its digest): a compact key, stored inline."""
+    return base64.urlsafe_b64encode(hashlib.blake2b(text.encode(), digest_size=9).digest()).decode()
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """One file's Load, as a load writes it: `repeats` is the Load whose assertions it repeats
+    (the same bytes, every row accepted), when it does."""
+
+    id: str
+    file: str
+    repeats: str | None
 
 
 class Ledger:
-    """The provenance one load writes: its time, and the assertions it has written so far."""
+    """The provenance one load writes: its time, and each file's Load and assertions."""
 
     def __init__(self, backend: Backend, at: datetime) -> None:
         self.backend = backend
         self.at = at.isoformat(timespec="microseconds")
-        self._written: set[str] = set()  # assertions this load has written: never twice
-        self._bulk = backend.is_empty(ASSERTION.label)  # none before it: none to look up
+        self._empty = backend.is_empty(ASSERTION.label)  # none before this load: none to look up
 
-    def load_id(self, file: str) -> str:
-        return f"{self.at}#{file}"
+    def begin(self, file: str, digest: str | None) -> FileLoad:
+        """Write the Load of a file as it begins; say whether it repeats the last Load of the
+        same name (same digest, every row accepted: every assertion made then is made again)."""
+        load = _short(f"{self.at}#{file}")
+        last = self.backend.read(
+            "MATCH (l:" + ident(LOAD.label) + " {file: $file}) WHERE l.id <> $id "
+            "RETURN l.id AS id, l.digest AS digest, l.rejected AS rejected, "
+            "l.repeats AS repeats ORDER BY l.at DESC LIMIT 1",
+            {"file": file, "id": load},
+        )
+        repeats = None
+        if last and digest is not None and last[0]["digest"] == digest and last[0]["rejected"] == 0:
+            repeats = last[0]["repeats"] or last[0]["id"]
+        row = {"id": load, "file": file, "digest": digest, "at": self.at}
+        self.backend.upsert_nodes(LOAD, [row], bulk=False)
+        return FileLoad(load, file, repeats)
 
-    def asserted(self, load: str, facts: Iterable[tuple[str, str]]) -> None:
-        """Record that the file of `load` asserted each (fact, source)."""
-        wanted: dict[str, tuple[str, str]] = {}
-        for fact, source in facts:
-            key = _assertion_id(fact, source)
-            if key not in self._written:
-                wanted[key] = (fact, source)
-        if not wanted:
+    def asserted(
+        self,
+        load: FileLoad,
+        first: tuple[list[str], list[str]],
+        again: tuple[list[str], list[str]],
+    ) -> None:
+        """Record that the file of `load` asserted each (fact, source) of `first`, facts met for
+        the first time in this load, and of `again`, facts repeated within it (duplicates)."""
+        if load.repeats:
             return
-        held = set() if self._bulk else self._held(list(wanted))
-        new = [
-            {
-                "id": key,
-                "fact": fact,
-                "source": source,
-                "first_load": load,
-                "last_load": load,
-            }
-            for key, (fact, source) in wanted.items()
-            if key not in held
-        ]
-        again = [{"id": key, "last_load": load} for key in held]
-        self.backend.upsert_nodes(ASSERTION, new, bulk=self._bulk)
-        self.backend.upsert_nodes(ASSERTION, again, bulk=False)
-        self._written.update(wanted)
+        facts, sources = first[0] + again[0], first[1] + again[1]
+        if not facts:
+            return
+        tags = {s: _short(f"{s}\x1f{load.file}") for s in set(sources)}
+        keys = [f"{fact}\x1f{tags[s]}" for fact, s in zip(facts, sources, strict=True)]
+        rows: Sequence[int] = range(len(keys))
+        held: set[str] = set()
+        if again[0]:  # a duplicate within the file asserts what an earlier row did
+            rows = list({k: i for i, k in reversed(list(enumerate(keys)))}.values())
+        # A fact first met in this load has no assertion of this load yet: in a store that held
+        # none before, it has none at all, and the lookup is saved.
+        if not self._empty or again[0]:
+            held = self._held([keys[i] for i in rows])
+            rows = [i for i in rows if keys[i] not in held]
+        firsts = [load.id] * len(rows)
+        new = {
+            "id": [keys[i] for i in rows],
+            "fact": [facts[i] for i in rows],
+            "source": [sources[i] for i in rows],
+            "first_load": firsts,
+            "last_load": firsts,
+        }
+        self.backend.upsert_nodes(ASSERTION, ColumnRows(new), bulk=True)  # appended: none held
+        if held:
+            moved = {"id": list(held), "last_load": [load.id] * len(held)}
+            self.backend.upsert_nodes(ASSERTION, ColumnRows(moved), bulk=False)
 
     def _held(self, keys: list[str]) -> set[str]:
         rows = self.backend.read(
-            "UNWIND $keys AS k MATCH (a:Assertion {id: k}) RETURN a.id AS id", {"keys": keys}
+            "UNWIND $keys AS k MATCH (a:" + ident(ASSERTION.label) + " {id: k}) RETURN a.id AS id",
+            {"keys": keys},
         )
         return {r["id"] for r in rows}
 
-    def loaded(self, load: str, file: str, digest: str | None, counts: dict[str, int]) -> None:
-        """Record the Load of one file, with what became of its rows."""
-        row = {"id": load, "file": file, "digest": digest, "at": self.at, **counts}
+    def finished(self, load: FileLoad, counts: dict[str, int]) -> None:
+        """Complete the Load of one file with what became of its rows; it repeats the Load
+        before only if it, too, accepted every row."""
+        repeats = load.repeats if counts["rejected"] == 0 else None
+        row = {"id": load.id, **counts, "repeats": repeats}
         self.backend.upsert_nodes(LOAD, [row], bulk=False)
 
 
 def sources(backend: Backend, fact: str) -> list[Row]:
     """Every source that asserted `fact` (`node_fact`, `rel_fact`), the first first, with when
     and from which file each first and last did."""
-    return backend.read(
+    rows = backend.read(
         "MATCH (a:" + ident(ASSERTION.label) + " {fact: $fact}) "
         "OPTIONAL MATCH (f:Load {id: a.first_load}) "
         "OPTIONAL MATCH (l:Load {id: a.last_load}) "
-        "RETURN a.source AS source, f.at AS first_seen, l.at AS last_seen, "
-        "f.file AS first_file, f.digest AS first_digest, l.file AS last_file, "
-        "l.digest AS last_digest ORDER BY first_seen, source",
+        "RETURN a.source AS source, f.at AS first_seen, f.file AS first_file, "
+        "f.digest AS first_digest, l.id AS last, l.at AS last_seen, l.file AS last_file, "
+        "l.digest AS last_digest",
         {"fact": fact},
+    )
+    # A Load that repeated the last one asserted the fact again, with the same bytes.
+    again = {
+        r["repeats"]: r["at"]
+        for r in backend.read(
+            "MATCH (r:Load) WHERE r.repeats IN $ids RETURN r.repeats AS repeats, max(r.at) AS at",
+            {"ids": [r["last"] for r in rows]},
+        )
+    }
+    by_source: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        r["last_seen"] = max(r["last_seen"] or "", again.get(r.pop("last"), ""))
+        kept = by_source.setdefault(r["source"], dict(r))  # one per file: the earliest first
+        if r["first_seen"] < kept["first_seen"]:
+            kept |= {k: r[k] for k in ("first_seen", "first_file", "first_digest")}
+        if r["last_seen"] > kept["last_seen"]:
+            kept |= {k: r[k] for k in ("last_seen", "last_file", "last_digest")}
+    order = ("source", "first_seen", "last_seen", "first_file", "first_digest", "last_file")
+    return sorted(
+        ({k: s[k] for k in (*order, "last_digest")} for s in by_source.values()),
+        key=lambda s: (s["first_seen"], s["source"]),
     )

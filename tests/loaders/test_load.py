@@ -989,3 +989,85 @@ def test_a_duplicate_from_another_file_and_a_relationship_are_asserted_too(
     assert [r["source"] for r in sources(backend, rel_fact("SERVES_IN", rid))] == [
         "a.serves_in.csv"
     ]
+
+
+def test_a_rerun_of_the_same_bytes_repeats_its_load_and_a_changed_file_asserts_anew(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    """Unchanged files write one Load each and nothing per fact, yet every fact in them is last
+    seen at the rerun; a changed file asserts what it holds now, and a fact it dropped keeps
+    the last time it was given."""
+    times = clock(*(f"2024-0{m}-01T09:00:00+08:00" for m in range(1, 5)))
+    people = write_csv("t.people.csv", PEOPLE)
+    serves = write_csv("t.serves_in.csv", SERVES_IN)
+    grids = write_csv("t.grids.csv", GRIDS)
+    assert load(backend, [grids, people, serves], now=times).ok
+    count = "MATCH (a:Assertion) RETURN count(a) AS n"
+    assert backend.read(count) == [{"n": 6}]
+    assert load(backend, [grids, people, serves], now=times).ok  # the same bytes again
+    assert backend.read(count) == [{"n": 6}]
+    loads = backend.read(
+        "MATCH (l:Load) RETURN l.file AS file, l.id AS id, l.repeats AS repeats ORDER BY l.at, file"
+    )
+    first = {r["file"]: r["id"] for r in loads[:3]}
+    assert [(r["file"], r["repeats"]) for r in loads] == [
+        ("t.grids.csv", None),
+        ("t.people.csv", None),
+        ("t.serves_in.csv", None),
+        ("t.grids.csv", first["t.grids.csv"]),
+        ("t.people.csv", first["t.people.csv"]),
+        ("t.serves_in.csv", first["t.serves_in.csv"]),
+    ]
+    rid = relationship_id(
+        "SERVES_IN",
+        "Person",
+        "Grid",
+        {"from": "p1", "to": "g1", "role": "head", "valid_from": date(2024, 1, 1)},
+    )
+
+    def seen(fact: str) -> list[tuple[str, str, str]]:
+        return [(r["source"], r["first_seen"], r["last_seen"]) for r in sources(backend, fact)]
+
+    jan, feb = "2024-01-01T09:00:00.000000+08:00", "2024-02-01T09:00:00.000000+08:00"
+    mar, apr = "2024-03-01T09:00:00.000000+08:00", "2024-04-01T09:00:00.000000+08:00"
+    assert seen(rel_fact("SERVES_IN", rid)) == [("t.serves_in.csv", jan, feb)]
+    # March: p2 is gone from the file and p3 is new; April: the same bytes as March.
+    people.write_text("id,name\np1,张三\np3,王五\n", encoding="utf-8")
+    assert load(backend, [people], now=times).ok
+    assert load(backend, [people], now=times).ok
+    assert [seen(node_fact("Person", p)) for p in ("p1", "p2", "p3")] == [
+        [("t.people.csv", jan, apr)],
+        [("t.people.csv", jan, feb)],
+        [("t.people.csv", mar, apr)],
+    ]
+    assert backend.read(count) == [{"n": 7}]
+    last = backend.read("MATCH (l:Load) RETURN l.digest AS digest ORDER BY l.at DESC LIMIT 1")
+    assert last == [{"digest": file_digest(people)}]
+
+
+def test_two_files_of_one_source_each_keep_their_own_last_seen(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    """Two files that both say `source` nbs-2023 give the same unit: a rerun of the first alone
+    is its last sighting, though the second came after it."""
+    rows = [
+        ["code", "name", "level", "source"],
+        ["330421001001", "日晖社区", "village", "nbs-2023"],
+    ]
+    a = write_csv("a.units.csv", rows)
+    b = write_csv("b.units.csv", rows)
+    times = clock(*(f"2024-0{m}-01T09:00:00+08:00" for m in range(1, 4)))
+    assert load(backend, [a], now=times).ok
+    assert load(backend, [b], now=times).ok
+    assert load(backend, [a], now=times).ok
+    assert sources(backend, node_fact("Unit", "330421001001")) == [
+        {
+            "source": "nbs-2023",
+            "first_seen": "2024-01-01T09:00:00.000000+08:00",
+            "last_seen": "2024-03-01T09:00:00.000000+08:00",
+            "first_file": "a.units.csv",
+            "first_digest": file_digest(a),
+            "last_file": "a.units.csv",
+            "last_digest": file_digest(a),
+        }
+    ]
