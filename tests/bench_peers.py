@@ -233,9 +233,7 @@ def in_process(step: str, system: str, args: argparse.Namespace) -> dict[str, An
 # -- validation and timing -----------------------------------------------------------------------
 
 
-def validate(
-    systems: dict[str, Any], picked: dict[str, list[tuple[str, date]]]
-) -> dict[str, int]:
+def validate(systems: dict[str, Any], picked: dict[str, list[tuple[str, date]]]) -> dict[str, int]:
     """Every peer's answer equals the product's, for every subject; how many were compared."""
     compared: dict[str, int] = {}
     for question, ask, kind in QUESTIONS:
@@ -301,8 +299,10 @@ def report(
             p50, p99 = _p50_p99(by_system[n])
             shares.append(f"{product[0] / p50:.2f} / {product[1] / p99:.2f}")
         print(f"| {question} | {' | '.join(cells)} | {' | '.join(shares)} |")
-    print("\n| system | load s (CPU s) | load peak RSS MiB | open to ready s | resident after "
-          "the questions MiB |")
+    print(
+        "\n| system | load s (CPU s) | load peak RSS MiB | open to ready s | resident after "
+        "the questions MiB |"
+    )
     print("|---|---:|---:|---:|---:|")
     for name in names:
         s = setup.get(name)

@@ -24,6 +24,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from graph.backend import Params, Row
 from graph.schema import NODE_TYPES, REL_TYPES, NodeType, RelType, Type
 from loaders.divisions import divisions_within
@@ -79,9 +81,7 @@ def _typed(kind: NodeType | RelType) -> dict[str, Callable[[str], Any]]:
 def _rows(kind: NodeType | RelType, rows: Iterable[dict[str, str]]) -> Iterator[dict[str, Any]]:
     typed = _typed(kind)
     for row in rows:
-        yield {
-            k: (typed[k](v) if k in typed else v) if v != "" else None for k, v in row.items()
-        }
+        yield {k: (typed[k](v) if k in typed else v) if v != "" else None for k, v in row.items()}
 
 
 def tables(files: Sequence[Path], divisions: Sequence[str]) -> Iterator[tuple[Any, Iterator]]:
@@ -270,7 +270,7 @@ def _anchored(
         else ""
     )
     who = (
-        f"p.id AS holder, p.name AS holder_name, p.mobile AS mobile, h.\"{post}\" AS post, "
+        f'p.id AS holder, p.name AS holder_name, p.mobile AS mobile, h."{post}" AS post, '
         "h.valid_from AS since, h.valid_to AS until"
         if holders
         else "'' AS holder, '' AS holder_name, '' AS mobile, '' AS post, NULL AS since, "
@@ -278,9 +278,9 @@ def _anchored(
     )
     return (
         f"SELECT a.value AS anchor, '{rel}' AS rel, '{body}' AS body_label, b.id AS body_key, "
-        f"b.name AS body_name, b.\"{kind}\" AS body_kind, {level} AS body_level, "
+        f'b.name AS body_name, b."{kind}" AS body_kind, {level} AS body_level, '
         f"{via} AS via, {via_name} AS via_name, {who}{more} "
-        f"FROM json_each(:anchors) a JOIN \"{anchor}\" x ON x.{key} = a.value "
+        f'FROM json_each(:anchors) a JOIN "{anchor}" x ON x.{key} = a.value '
         f"{join} {held}"
     )
 
@@ -362,7 +362,7 @@ def _liaison(body: str, kind: str, holders: str | None, level: str) -> str:
         "LIAISES_WITH",
         "Grid",
         body,
-        f"LEFT JOIN (LIAISES_WITH l JOIN \"{body}\" b ON b.id = l.dst "
+        f'LEFT JOIN (LIAISES_WITH l JOIN "{body}" b ON b.id = l.dst '
         f"AND l.dst_label = '{body}') ON l.src = x.id",
         kind=kind,
         holders=holders,
@@ -437,7 +437,7 @@ _SQL = {
         "SELECT li.id AS item, li.name AS item_name, li.item_class, "
         "li.time_limit_days AS item_limit, dm.code AS domain, dm.name AS domain_name, "
         "d.id AS department, d.name AS department_name, d.function, "
-        "rf.time_limit_days AS \"limit\", u.code AS department_unit FROM ListItem li "
+        'rf.time_limit_days AS "limit", u.code AS department_unit FROM ListItem li '
         "LEFT JOIN (HAS_EXPERTISE he JOIN Domain dm ON dm.code = he.dst) "
         "ON he.src = li.id AND he.src_label = 'ListItem' "
         "LEFT JOIN (RESPONSIBLE_FOR rf JOIN Department d ON d.id = rf.src "
@@ -769,3 +769,557 @@ def _rels(walk: list[Tie]) -> dict[str, list[Any]]:
         "relations": [t.relation for t in walk],
         "sides": [t.side for t in walk],
     }
+
+
+# -- networkx ----------------------------------------------------------------------------------
+
+
+def load_networkx(files: Sequence[Path], divisions: Sequence[str]) -> nx.MultiDiGraph:
+    """A MultiDiGraph in memory: node (label, key) with its non-empty properties, an edge per
+    relationship with its type (`type`) and properties."""
+    graph = nx.MultiDiGraph()
+    for kind, rows in tables(files, divisions):
+        if isinstance(kind, NodeType):
+            label, key = kind.label, kind.key
+            graph.add_nodes_from(
+                ((label, row[key]), {k: v for k, v in row.items() if v is not None}) for row in rows
+            )
+        else:
+            first = kind.endpoints[0]
+            graph.add_edges_from(
+                (
+                    (row.get("from_type") or first[0], row["from"]),
+                    (row.get("to_type") or first[1], row["to"]),
+                    {"type": kind.type, **{k: v for k, v in _props(row).items()}},
+                )
+                for row in rows
+            )
+    return graph
+
+
+def _props(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in row.items()
+        if v is not None and k not in ("from", "to", "from_type", "to_type")
+    }
+
+
+_NOBODY = dict.fromkeys(("holder", "holder_name", "mobile", "post", "since", "until"))
+
+
+class GraphPeer(Peer):
+    """The questions' named queries as walks over a networkx graph in memory."""
+
+    name = "networkx"
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        super().__init__()
+        self.g = graph
+        self.nodes = graph.nodes
+        self.by_label: dict[str, list[Any]] = defaultdict(list)
+        for node in graph:
+            self.by_label[node[0]].append(node)
+
+    def _out(self, node: Any, type_: str, label: str | None = None) -> Iterator[tuple[Any, dict]]:
+        for far, edges in self.g.succ[node].items():
+            if label is None or far[0] == label:
+                for attrs in edges.values():
+                    if attrs["type"] == type_:
+                        yield far, attrs
+
+    def _in(self, node: Any, type_: str, label: str | None = None) -> Iterator[tuple[Any, dict]]:
+        for far, edges in self.g.pred[node].items():
+            if label is None or far[0] == label:
+                for attrs in edges.values():
+                    if attrs["type"] == type_:
+                        yield far, attrs
+
+    # -- the bodies on a ladder
+
+    def _held(
+        self,
+        anchor: str,
+        rel: str,
+        found: list[tuple[Any, str | None, str | None, dict]],
+        kind: str,
+        holders: str | None,
+        post: str = "post",
+        level: str | None = None,
+    ) -> list[Row]:
+        """Rows of one branch: each body found (node, via, via name, more columns) with each
+        of its post-holders; a row of NULLs for an anchor with no body."""
+        if not found:
+            return [
+                {
+                    "anchor": anchor,
+                    "rel": rel,
+                    "body_label": None,
+                    "body_key": None,
+                    "body_name": None,
+                    "body_kind": None,
+                    "body_level": None,
+                    "via": "",
+                    "via_name": "",
+                    **_NOBODY,
+                }
+            ]
+        rows = []
+        for body, via, via_name, more in found:
+            attrs = self.nodes[body]
+            base = {
+                "anchor": anchor,
+                "rel": rel,
+                "body_label": body[0],
+                "body_key": body[1],
+                "body_name": attrs.get("name"),
+                "body_kind": attrs.get(kind),
+                "body_level": attrs.get("level") if level is None else level,
+                "via": via,
+                "via_name": via_name,
+                **more,
+            }
+            if holders is None:
+                rows.append({**base, **dict.fromkeys(_NOBODY, ""), "since": None, "until": None})
+                continue
+            held = list(self._in(body, holders, "Person"))
+            for person, tie in held:
+                who = self.nodes[person]
+                rows.append(
+                    {
+                        **base,
+                        "holder": person[1],
+                        "holder_name": who.get("name"),
+                        "mobile": who.get("mobile"),
+                        "post": tie.get(post),
+                        "since": tie.get("valid_from"),
+                        "until": tie.get("valid_to"),
+                    }
+                )
+            if not held:
+                rows.append({**base, **_NOBODY})
+        return rows
+
+    def _up(self, node: Any, type_: str, label: str) -> list[tuple[str, str]]:
+        """(key, name) of what `node` points on to by `type_` ('' when nothing)."""
+        found = [(far[1], self.nodes[far].get("name")) for far, _ in self._out(node, type_, label)]
+        return found or [("", "")]
+
+    def _centers(self, unit: Any) -> list[Row]:
+        found = [
+            (c, via, name, {})
+            for c, _ in self._in(unit, "JURISDICTION", "Center")
+            for via, name in self._up(c, "ESCALATES_TO", "Center")
+        ]
+        return self._held(unit[1], "JURISDICTION", found, "kind", "HOLDS_POST")
+
+    def _located(self, unit: Any, label: str, keep: Callable[[dict], bool]) -> list[Any]:
+        return [b for b, _ in self._in(unit, "LOCATED_IN", label) if keep(self.nodes[b])]
+
+    def _committees(self, unit: Any, kinds: list[str]) -> list[Row]:
+        found = [
+            (m, "", "", {})
+            for m in self._located(unit, "MediationOrg", lambda a: a.get("kind") in kinds)
+        ]
+        return self._held(unit[1], "LOCATED_IN", found, "kind", "MEDIATES_IN")
+
+    def _party_orgs(self, anchor: Any, type_: str, rel: str) -> list[Row]:
+        found = [
+            (o, via, name, {})
+            for o, _ in self._in(anchor, type_, "PartyOrg")
+            for via, name in self._up(o, "SUBORDINATE_TO", "PartyOrg")
+        ]
+        return self._held(anchor[1], rel, found, "kind", "LEADS")
+
+    def _departments(self, unit: Any, rel: str, keep: Callable[[dict], bool]) -> list[Row]:
+        found = [(d, "", "", {}) for d in self._located(unit, "Department", keep)]
+        return self._held(unit[1], rel, found, "function", "HOLDS_POST")
+
+    def _industry(self, unit: Any, kinds: list[str]) -> list[Row]:
+        found = [
+            (m, dm[1], self.nodes[dm].get("name"), {})
+            for m in self._located(unit, "MediationOrg", lambda a: a.get("kind") in kinds)
+            for dm, _ in self._out(m, "HAS_EXPERTISE", "Domain")
+        ]
+        return self._held(unit[1], "HAS_EXPERTISE", found, "kind", "MEDIATES_IN")
+
+    def _each(self, label: str, keys: list[str], answer: Callable[[Any], list[Row]]) -> list[Row]:
+        return [row for key in keys if (label, key) in self.nodes for row in answer((label, key))]
+
+    def grid_teams(self, grids: list[str]) -> list[Row]:
+        def team(grid: Any) -> list[Row]:
+            return self._held(
+                grid[1],
+                "SERVES_IN",
+                [(grid, "", "", {})],
+                "kind",
+                "SERVES_IN",
+                post="role",
+                level="grid",
+            )
+
+        return self._each("Grid", grids, team)
+
+    def grid_party_orgs(self, grids: list[str]) -> list[Row]:
+        return self._each("Grid", grids, lambda g: self._party_orgs(g, "COVERS", "COVERS"))
+
+    def ladder_unit_bodies(
+        self, units: list[str], mediation_kinds: list[str], court: str
+    ) -> list[Row]:
+        return [
+            *self._each("Unit", units, self._centers),
+            *self._each("Unit", units, lambda u: self._committees(u, mediation_kinds)),
+            *self._each("Unit", units, lambda u: self._party_orgs(u, "LOCATED_IN", "LOCATED_IN")),
+            *self._each(
+                "Unit",
+                units,
+                lambda u: self._departments(u, "COURT", lambda a: a.get("function") == court),
+            ),
+        ]
+
+    def referral_unit_bodies(
+        self, units: list[str], mediation_kinds: list[str], industry_kinds: list[str], court: str
+    ) -> list[Row]:
+        return [
+            *self._each("Unit", units, self._centers),
+            *self._each("Unit", units, lambda u: self._committees(u, mediation_kinds)),
+            *self._each("Unit", units, lambda u: self._departments(u, "FUNCTION", bool)),
+            *self._each("Unit", units, lambda u: self._industry(u, industry_kinds)),
+            *self._each(
+                "Unit",
+                units,
+                lambda u: self._departments(u, "COURT", lambda a: a.get("function") == court),
+            ),
+        ]
+
+    def ladder_stationed_departments(self, units: list[str]) -> list[Row]:
+        def stationed(unit: Any) -> list[Row]:
+            found = [
+                (
+                    d,
+                    c[1],
+                    self.nodes[c].get("name"),
+                    {"stationed_from": st.get("valid_from"), "stationed_to": st.get("valid_to")},
+                )
+                for c, _ in self._in(unit, "JURISDICTION", "Center")
+                for d, st in self._in(c, "STATIONED_AT", "Department")
+            ]
+            rows = self._held(unit[1], "STATIONED_AT", found, "function", "HOLDS_POST")
+            if not found:
+                rows[0].update(via=None, via_name=None, stationed_from=None, stationed_to=None)
+            return rows
+
+        return self._each("Unit", units, stationed)
+
+    def liaison_bodies(self, grids: list[str]) -> list[Row]:
+        def branch(label: str, kind: str, holders: str | None, level: str | None):
+            def rows(grid: Any) -> list[Row]:
+                found = [(b, "", "", {}) for b, _ in self._out(grid, "LIAISES_WITH", label)]
+                return self._held(grid[1], "LIAISES_WITH", found, kind, holders, level=level)
+
+            return rows
+
+        return [
+            *self._each("Grid", grids, branch("Department", "function", "HOLDS_POST", None)),
+            *self._each("Grid", grids, branch("Center", "kind", "HOLDS_POST", None)),
+            *self._each("Grid", grids, branch("Organisation", "kind", None, "")),
+        ]
+
+    # -- the rest
+
+    def dispute_facts(self, dispute: str) -> list[Row]:
+        node = ("Dispute", dispute)
+        if node not in self.nodes:
+            return []
+        d = self.nodes[node]
+        grids = [g for g, _ in self._out(node, "OCCURRED_IN", "Grid")] or [None]
+        domains = [x for x, _ in self._out(node, "IN_DOMAIN", "Domain")] or [None]
+        items = [x for x, _ in self._out(node, "CLASSIFIED_AS", "ListItem")] or [None]
+        count = sum(1 for _ in self._in(node, "PARTY_TO"))
+        return [
+            {
+                "title": d.get("title"),
+                "reported_on": d.get("reported_on"),
+                "parties": d.get("parties"),
+                "party_count": count,
+                "warning": d.get("warning"),
+                "status": d.get("status"),
+                "outcome": d.get("outcome"),
+                "grid": g and g[1],
+                "grid_name": g and self.nodes[g].get("name"),
+                "domain": dm and dm[1],
+                "domain_name": dm and self.nodes[dm].get("name"),
+                "item": li and li[1],
+                "item_name": li and self.nodes[li].get("name"),
+            }
+            for g in grids
+            for dm in domains
+            for li in items
+        ]
+
+    def grid_step(self, grid: str) -> list[Row]:
+        node = ("Grid", grid)
+        if node not in self.nodes:
+            return []
+        g = self.nodes[node]
+        base = {
+            "name": g.get("name"),
+            "kind": g.get("kind"),
+            "unit_level": g.get("unit_level"),
+            "location": g.get("location"),
+            "liaisons": sum(1 for _ in self._out(node, "LIAISES_WITH")),
+        }
+        rows = [
+            {
+                **base,
+                "parent_label": "Unit" if n[0] == "Unit" else "Grid",
+                "parent": n[1],
+                "parent_name": self.nodes[n].get("name"),
+                "parent_level": self.nodes[n].get("level") if n[0] == "Unit" else None,
+            }
+            for n, _ in self._out(node, "PART_OF")
+        ]
+        return rows or [
+            {
+                **base,
+                "parent_label": "Grid",
+                "parent": None,
+                "parent_name": None,
+                "parent_level": None,
+            }
+        ]
+
+    def unit_step(self, unit: str) -> list[Row]:
+        node = ("Unit", unit)
+        if node not in self.nodes:
+            return []
+        return [
+            {
+                "parent": n[1],
+                "parent_name": self.nodes[n].get("name"),
+                "parent_level": self.nodes[n].get("level"),
+            }
+            for n, _ in self._out(node, "PART_OF", "Unit")
+        ]
+
+    def party_visits(self, dispute: str, since: date, until: date) -> list[Row]:
+        node = ("Dispute", dispute)
+        if node not in self.nodes:
+            return []
+        counts: dict[str, int] = {}
+        for person, _ in self._in(node, "PARTY_TO", "Person"):
+            n = 0
+            for d, _ in self._out(person, "PARTY_TO", "Dispute"):
+                day = self.nodes[d].get("reported_on")
+                n += day is not None and since <= day <= until
+            if n:
+                counts[person[1]] = counts.get(person[1], 0) + n
+        return [{"person": p, "n": n} for p, n in counts.items()]
+
+    def referral_item(self, item: str, category: str, item_class: str) -> list[Row]:
+        rows = []
+        for li in self.by_label["ListItem"]:
+            a = self.nodes[li]
+            domains = [d for d, _ in self._out(li, "HAS_EXPERTISE", "Domain")]
+            if li[1] != item and not (
+                a.get("item_class") == item_class and ("Domain", category) in domains
+            ):
+                continue
+            held = [
+                (d, rf, u)
+                for d, rf in self._in(li, "RESPONSIBLE_FOR", "Department")
+                for u, _ in self._out(d, "LOCATED_IN", "Unit")
+            ] or [(None, {}, None)]
+            for dm in domains or [None]:
+                for d, rf, u in held:
+                    rows.append(
+                        {
+                            "item": li[1],
+                            "item_name": a.get("name"),
+                            "item_class": a.get("item_class"),
+                            "item_limit": a.get("time_limit_days"),
+                            "domain": dm and dm[1],
+                            "domain_name": dm and self.nodes[dm].get("name"),
+                            "department": d and d[1],
+                            "department_name": d and self.nodes[d].get("name"),
+                            "function": d and self.nodes[d].get("function"),
+                            "limit": rf.get("time_limit_days"),
+                            "department_unit": u and u[1],
+                        }
+                    )
+        return rows
+
+    def domain(self, code: str) -> list[Row]:
+        node = ("Domain", code)
+        return [{"code": code, "name": self.nodes[node].get("name")}] if node in self.nodes else []
+
+    def professional_grids(self, orgs: list[str], dispute: str) -> list[Row]:
+        found = [("Organisation", o) for o in orgs if ("Organisation", o) in self.nodes]
+        if ("Dispute", dispute) in self.nodes:
+            found += [o for o, _ in self._in(("Dispute", dispute), "PARTY_TO", "Organisation")]
+        return [
+            {
+                "org": o[1],
+                "org_name": self.nodes[o].get("name"),
+                "grid": g[1],
+                "grid_name": self.nodes[g].get("name"),
+                "field": self.nodes[g].get("field"),
+            }
+            for o in found
+            for g, _ in self._in(o, "SUPERVISES", "Grid")
+        ]
+
+    def place_units(self, place: str) -> list[Row]:
+        rows = []
+        for label, least in (("Grid", 1), ("Unit", 0)):
+            start = (label, place)
+            if start not in self.nodes:
+                continue
+            base = {"label": label, "name": self.nodes[start].get("name")}
+            found = []
+            walk = [(start, 0)]
+            while walk:  # every PART_OF path, as a variable-length match finds them
+                node, hops = walk.pop()
+                if node[0] == "Unit" and hops >= least:
+                    found.append((node, hops))
+                if hops < 8:
+                    walk.extend((up, hops + 1) for up, _ in self._out(node, "PART_OF"))
+            rows += [
+                {
+                    **base,
+                    "unit": u[1],
+                    "unit_name": self.nodes[u].get("name"),
+                    "level": self.nodes[u].get("level"),
+                    "hops": hops,
+                }
+                for u, hops in sorted(found, key=lambda f: f[1])
+            ] or [{**base, "unit": None, "unit_name": None, "level": None, "hops": None}]
+        return rows
+
+    def dispute_parties(self, dispute: str) -> list[Row]:
+        node = ("Dispute", dispute)
+        if node not in self.nodes:
+            return []
+        return [
+            {"party": p[1], "side": t.get("side")} for p, t in self._in(node, "PARTY_TO", "Person")
+        ]
+
+    def _experts(self, domains: list[str]) -> Iterator[tuple[Any, Any]]:
+        for code in domains:
+            if ("Domain", code) in self.nodes:
+                for e, _ in self._in(("Domain", code), "HAS_EXPERTISE", "Person"):
+                    yield ("Domain", code), e
+
+    def expert_candidates(self, domains: list[str]) -> list[Row]:
+        rows = []
+        for dm, e in self._experts(domains):
+            who = self.nodes[e]
+            homes = [u[1] for u, _ in self._out(e, "LIVES_IN", "Unit")] or [None]
+            for pool, m in self._out(e, "IN_POOL", "ExpertPool"):
+                p = self.nodes[pool]
+                rows += [
+                    {
+                        "domain": dm[1],
+                        "domain_name": self.nodes[dm].get("name"),
+                        "expert": e[1],
+                        "name": who.get("name"),
+                        "mobile": who.get("mobile"),
+                        "profession": who.get("profession"),
+                        "pool": pool[1],
+                        "pool_name": p.get("name"),
+                        "shared": p.get("shared"),
+                        "since": m.get("valid_from"),
+                        "until": m.get("valid_to"),
+                        "home": home,
+                    }
+                    for home in homes
+                ]
+        return rows
+
+    def pool_places(self) -> list[Row]:
+        return [
+            {"pool": p[1], "unit": u}
+            for p in self.by_label["ExpertPool"]
+            for u in [x[1] for x, _ in self._out(p, "LOCATED_IN", "Unit")] or [None]
+        ]
+
+    def expert_load(self, domains: list[str]) -> list[Row]:
+        rows: dict[tuple[str, str], Row] = {}
+        for _, e in self._experts(domains):
+            if next(self._out(e, "IN_POOL", "ExpertPool"), None) is None:
+                continue
+            for d, _ in self._out(e, "HANDLED", "Dispute"):
+                a = self.nodes[d]
+                rows[(e[1], d[1])] = {
+                    "expert": e[1],
+                    "dispute": d[1],
+                    "reported_on": a.get("reported_on"),
+                    "outcome": a.get("outcome"),
+                    "settled_on": a.get("settled_on"),
+                    "satisfaction": a.get("satisfaction"),
+                }
+        return list(rows.values())
+
+    def _step(self, day: date, kinds: list[str], types: Sequence[str]) -> Callable:
+        def holds(tie: dict) -> bool:
+            if tie["type"] not in types:
+                return False
+            if tie.get("kind") is not None and tie["kind"] not in kinds:
+                return False
+            since, until = tie.get("valid_from"), tie.get("valid_to")
+            return (since is None or since <= day) and (until is None or until >= day)
+
+        def step(nodes: list[Any]) -> list[Tie]:
+            ties = []
+            for node in nodes:
+                for near, adjacency, forward in (
+                    (node, self.g.succ, True),
+                    (node, self.g.pred, False),
+                ):
+                    for far, edges in adjacency[near].items():
+                        for t in edges.values():
+                            if holds(t):
+                                ties.append(
+                                    Tie(
+                                        near,
+                                        far,
+                                        t["type"],
+                                        near if forward else far,
+                                        t.get("kind"),
+                                        t.get("relation"),
+                                        t.get("side"),
+                                    )
+                                )
+            return ties
+
+        return step
+
+    def _facts(self, nodes: Iterable[Any]) -> dict[Any, tuple[str | None, str | None, Any]]:
+        return {
+            n: (
+                self.nodes[n].get("name"),
+                self.nodes[n].get("title"),
+                self.nodes[n].get("reported_on"),
+            )
+            for n in nodes
+        }
+
+    def expert_conflicts(self, dispute: str, as_of: date, related_kinds: list[str]) -> list[Row]:
+        if ("Dispute", dispute) not in self.nodes:
+            return []
+        return conflicts_from_dispute(self._step(as_of, related_kinds, TIES), self._facts, dispute)
+
+    def conflict_paths(
+        self,
+        dispute: str,
+        experts: list[str],
+        as_of: date,
+        ties: list[str],
+        related_kinds: list[str],
+    ) -> list[Row]:
+        node = ("Dispute", dispute)
+        if node not in self.nodes:
+            return []
+        parties = [(p[0], p[1], t.get("side")) for p, t in self._in(node, "PARTY_TO")]
+        step = self._step(as_of, related_kinds, ties)
+        return conflicts_from_parties(step, self._facts, dispute, experts, as_of, parties)
