@@ -216,12 +216,13 @@ def load_sqlite(path: Path, files: Sequence[Path], divisions: Sequence[str]) -> 
     for kind, rows in tables(files, divisions):
         if isinstance(kind, NodeType):
             names = _columns(kind)
-            sql = f'INSERT OR REPLACE INTO "{kind.label}" VALUES ({", ".join("?" * len(names))})'
+            marks = ", ".join("?" * len(names))  # names from graph.schema, values bound
+            sql = f'INSERT OR REPLACE INTO "{kind.label}" VALUES ({marks})'  # noqa: S608
             db.executemany(sql, ([_sql(row.get(c)) for c in names] for row in rows))
         else:
             names = ["from", "to", "from_type", "to_type", *_columns(kind)]
             first = kind.endpoints[0]
-            sql = f'INSERT INTO "{kind.type}" VALUES ({", ".join("?" * len(names))})'
+            sql = f'INSERT INTO "{kind.type}" VALUES ({", ".join("?" * len(names))})'  # noqa: S608
             db.executemany(
                 sql,
                 (
@@ -276,8 +277,8 @@ def _anchored(
         else "'' AS holder, '' AS holder_name, '' AS mobile, '' AS post, NULL AS since, "
         "NULL AS until"
     )
-    return (
-        f"SELECT a.value AS anchor, '{rel}' AS rel, '{body}' AS body_label, b.id AS body_key, "
+    return (  # the statements are made once, of constants; every value is a bound parameter
+        f"SELECT a.value AS anchor, '{rel}' AS rel, '{body}' AS body_label, b.id AS body_key, "  # noqa: S608
         f'b.name AS body_name, b."{kind}" AS body_kind, {level} AS body_level, '
         f"{via} AS via, {via_name} AS via_name, {who}{more} "
         f'FROM json_each(:anchors) a JOIN "{anchor}" x ON x.{key} = a.value '
@@ -498,8 +499,8 @@ _SQL = {
 }
 # The conflict walk's ties of the nodes reached so far (`:nodes`, a JSON list of [label, key]),
 # both ways, each holding on the date. The walk itself is breadth first (`shortest_walks`).
-_TIES = " UNION ALL ".join(
-    f"SELECT t.src_label, t.src, t.dst_label, t.dst, '{tie}', {cols}, 1 FROM json_each(:nodes) n "
+_TIES = " UNION ALL ".join(  # of constants, as _anchored
+    f"SELECT t.src_label, t.src, t.dst_label, t.dst, '{tie}', {cols}, 1 FROM json_each(:nodes) n "  # noqa: S608
     f"JOIN {tie} t ON t.src = n.value ->> 1 AND t.src_label = n.value ->> 0{valid} "
     f"UNION ALL SELECT t.dst_label, t.dst, t.src_label, t.src, '{tie}', {cols}, 0 "
     f"FROM json_each(:nodes) n "
