@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -248,11 +249,21 @@ def _sql(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+@dataclass(frozen=True)
+class Branch:
+    """One branch of a body query, as a statement about one anchor (`:anchor`): the bodies an
+    anchor reaches and their post-holders, and the row of an anchor that reaches none (what
+    OPTIONAL MATCH gives: the body's columns NULL)."""
+
+    sql: str
+    empty: Row
+
+
 def _anchored(
     rel: str,
-    anchor: str,
     body: str,
-    join: str,
+    source: str,
+    anchor: str,
     kind: str = "kind",
     level: str = "b.level",
     via: str = "''",
@@ -260,13 +271,16 @@ def _anchored(
     holders: str | None = "HOLDS_POST",
     post: str = "post",
     more: str = "",
-) -> str:
-    """One branch of a body query: each anchor (`:anchors`), its `body` nodes `b` by `join`
-    (LEFT JOIN: an anchor without one gives a row of NULLs), and their post-holders."""
-    key = "code" if anchor == "Unit" else "id"
+    empty: Row | None = None,
+) -> Branch:
+    """The bodies `b` an anchor reaches by `source` (inner joins from the tie at the anchor,
+    filtered by `anchor`, a condition on `:anchor`), and their post-holders. One statement per
+    anchor, its joins in a flat chain: a parenthesised `LEFT JOIN (a JOIN b)` is materialised
+    whole (a scan of both tables) before the anchor narrows it, and a list of anchors as the
+    outer loop makes SQLite 3.40 build a Bloom filter over the whole holders' table."""
     held = (
-        f"LEFT JOIN \"{holders}\" h ON h.dst = b.id AND h.dst_label = '{body}' "
-        f"LEFT JOIN Person p ON p.id = h.src AND h.src_label = 'Person'"
+        f"LEFT JOIN \"{holders}\" h ON h.dst = b.id AND h.src_label = 'Person' "
+        f"AND h.dst_label = '{body}' LEFT JOIN Person p ON p.id = h.src"
         if holders
         else ""
     )
@@ -277,140 +291,182 @@ def _anchored(
         else "'' AS holder, '' AS holder_name, '' AS mobile, '' AS post, NULL AS since, "
         "NULL AS until"
     )
-    return (  # the statements are made once, of constants; every value is a bound parameter
-        f"SELECT a.value AS anchor, '{rel}' AS rel, '{body}' AS body_label, b.id AS body_key, "  # noqa: S608
+    nobody: Row = dict.fromkeys(("holder", "holder_name", "mobile", "post", "since", "until"))
+    if not holders:
+        nobody.update(holder="", holder_name="", mobile="", post="")
+    return Branch(
+        # made once, of constants; every value is a bound parameter
+        f"SELECT :anchor AS anchor, '{rel}' AS rel, '{body}' AS body_label, b.id AS body_key, "  # noqa: S608
         f'b.name AS body_name, b."{kind}" AS body_kind, {level} AS body_level, '
-        f"{via} AS via, {via_name} AS via_name, {who}{more} "
-        f'FROM json_each(:anchors) a JOIN "{anchor}" x ON x.{key} = a.value '
-        f"{join} {held}"
+        f"{via} AS via, {via_name} AS via_name, {who}{more} FROM {source} {held} "
+        f"WHERE {anchor}",
+        {
+            "rel": rel,
+            "body_label": body,
+            "body_key": None,
+            "body_name": None,
+            "body_kind": None,
+            "body_level": None,
+            "via": "",
+            "via_name": "",
+            **nobody,
+            **(empty or {}),
+        },
     )
 
 
 _CENTERS = _anchored(
     "JURISDICTION",
-    "Unit",
     "Center",
-    "LEFT JOIN (JURISDICTION j JOIN Center b ON b.id = j.src AND j.src_label = 'Center') "
-    "ON j.dst = x.code LEFT JOIN (ESCALATES_TO e JOIN Center up ON up.id = e.dst) "
-    "ON e.src = b.id",
+    "JURISDICTION j JOIN Center b ON b.id = j.src "
+    "LEFT JOIN ESCALATES_TO e ON e.src = b.id AND e.dst_label = 'Center' "
+    "LEFT JOIN Center up ON up.id = e.dst",
+    "j.dst = :anchor AND j.src_label = 'Center'",
     via="coalesce(up.id, '')",
     via_name="coalesce(up.name, '')",
 )
 _COMMITTEES = _anchored(
     "LOCATED_IN",
-    "Unit",
     "MediationOrg",
-    "LEFT JOIN (LOCATED_IN l JOIN MediationOrg b ON b.id = l.src "
-    "AND l.src_label = 'MediationOrg' AND b.kind IN (SELECT value FROM json_each(:mediation))) "
-    "ON l.dst = x.code",
+    "LOCATED_IN l JOIN MediationOrg b ON b.id = l.src",
+    "l.dst = :anchor AND l.src_label = 'MediationOrg' "
+    "AND b.kind IN (SELECT value FROM json_each(:mediation))",
     holders="MEDIATES_IN",
 )
 _PARTY_ORGS = _anchored(
     "LOCATED_IN",
-    "Unit",
     "PartyOrg",
-    "LEFT JOIN (LOCATED_IN l JOIN PartyOrg b ON b.id = l.src AND l.src_label = 'PartyOrg') "
-    "ON l.dst = x.code LEFT JOIN (SUBORDINATE_TO s JOIN PartyOrg up ON up.id = s.dst) "
-    "ON s.src = b.id",
+    "LOCATED_IN l JOIN PartyOrg b ON b.id = l.src "
+    "LEFT JOIN SUBORDINATE_TO s ON s.src = b.id AND s.dst_label = 'PartyOrg' "
+    "LEFT JOIN PartyOrg up ON up.id = s.dst",
+    "l.dst = :anchor AND l.src_label = 'PartyOrg'",
     via="coalesce(up.id, '')",
     via_name="coalesce(up.name, '')",
     holders="LEADS",
 )
 _COURT = _anchored(
     "COURT",
-    "Unit",
     "Department",
-    "LEFT JOIN (LOCATED_IN l JOIN Department b ON b.id = l.src AND l.src_label = 'Department' "
-    "AND b.function = :court) ON l.dst = x.code",
+    "LOCATED_IN l JOIN Department b ON b.id = l.src",
+    "l.dst = :anchor AND l.src_label = 'Department' AND b.function = :court",
     kind="function",
 )
 _DEPARTMENTS = _anchored(
     "FUNCTION",
-    "Unit",
     "Department",
-    "LEFT JOIN (LOCATED_IN l JOIN Department b ON b.id = l.src AND l.src_label = 'Department') "
-    "ON l.dst = x.code",
+    "LOCATED_IN l JOIN Department b ON b.id = l.src",
+    "l.dst = :anchor AND l.src_label = 'Department'",
     kind="function",
 )
 _INDUSTRY = _anchored(
     "HAS_EXPERTISE",
-    "Unit",
     "MediationOrg",
-    "LEFT JOIN (LOCATED_IN l JOIN MediationOrg b ON b.id = l.src "
-    "AND l.src_label = 'MediationOrg' AND b.kind IN (SELECT value FROM json_each(:industry)) "
-    "JOIN HAS_EXPERTISE e ON e.src = b.id AND e.src_label = 'MediationOrg' "
-    "JOIN Domain up ON up.code = e.dst) ON l.dst = x.code",
+    "LOCATED_IN l JOIN MediationOrg b ON b.id = l.src "
+    "JOIN HAS_EXPERTISE e ON e.src = b.id AND e.dst_label = 'Domain' "
+    "JOIN Domain up ON up.code = e.dst",
+    "l.dst = :anchor AND l.src_label = 'MediationOrg' "
+    "AND b.kind IN (SELECT value FROM json_each(:industry))",
     via="up.code",
     via_name="up.name",
     holders="MEDIATES_IN",
+    empty={"via": None, "via_name": None},
 )
 _STATIONED = _anchored(
     "STATIONED_AT",
-    "Unit",
     "Department",
-    "LEFT JOIN (JURISDICTION j JOIN Center c ON c.id = j.src AND j.src_label = 'Center' "
-    "JOIN STATIONED_AT st ON st.dst = c.id JOIN Department b ON b.id = st.src) "
-    "ON j.dst = x.code",
+    "JURISDICTION j JOIN Center c ON c.id = j.src JOIN STATIONED_AT st ON st.dst = c.id "
+    "JOIN Department b ON b.id = st.src",
+    "j.dst = :anchor AND j.src_label = 'Center' AND st.src_label = 'Department'",
     kind="function",
     via="c.id",
     via_name="c.name",
     more=", st.valid_from AS stationed_from, st.valid_to AS stationed_to",
+    empty={"via": None, "via_name": None, "stationed_from": None, "stationed_to": None},
 )
 
 
-def _liaison(body: str, kind: str, holders: str | None, level: str) -> str:
+def _liaison(body: str, kind: str, holders: str | None, level: str) -> Branch:
     return _anchored(
         "LIAISES_WITH",
-        "Grid",
         body,
-        f'LEFT JOIN (LIAISES_WITH l JOIN "{body}" b ON b.id = l.dst '
-        f"AND l.dst_label = '{body}') ON l.src = x.id",
+        f'LIAISES_WITH l JOIN "{body}" b ON b.id = l.dst',
+        f"l.src = :anchor AND l.dst_label = '{body}'",
         kind=kind,
         holders=holders,
         level=level,
+        empty={"body_level": "" if level == "''" else None},
     )
 
 
-_SQL = {
+# The body queries: each the branches of its named query, in their order, and the label of its
+# anchors. The rows come branch by branch, anchor by anchor, as the UNION ALL of UNWINDs gives.
+_BODIES: dict[str, tuple[str, tuple[Branch, ...]]] = {
     "grid_teams": (
-        "SELECT a.value AS anchor, 'SERVES_IN' AS rel, 'Grid' AS body_label, x.id AS body_key, "
-        "x.name AS body_name, x.kind AS body_kind, 'grid' AS body_level, '' AS via, "
-        "'' AS via_name, p.id AS holder, p.name AS holder_name, p.mobile AS mobile, "
-        "h.role AS post, h.valid_from AS since, h.valid_to AS until "
-        "FROM json_each(:anchors) a JOIN Grid x ON x.id = a.value "
-        "LEFT JOIN SERVES_IN h ON h.dst = x.id LEFT JOIN Person p ON p.id = h.src"
-    ),
-    "grid_party_orgs": _anchored(
-        "COVERS",
         "Grid",
-        "PartyOrg",
-        "LEFT JOIN (COVERS c JOIN PartyOrg b ON b.id = c.src) ON c.dst = x.id "
-        "LEFT JOIN (SUBORDINATE_TO s JOIN PartyOrg up ON up.id = s.dst) ON s.src = b.id",
-        via="coalesce(up.id, '')",
-        via_name="coalesce(up.name, '')",
-        holders="LEADS",
+        (
+            Branch(
+                "SELECT :anchor AS anchor, 'SERVES_IN' AS rel, 'Grid' AS body_label, "
+                "b.id AS body_key, b.name AS body_name, b.kind AS body_kind, "
+                "'grid' AS body_level, '' AS via, '' AS via_name, p.id AS holder, "
+                "p.name AS holder_name, p.mobile AS mobile, h.role AS post, "
+                "h.valid_from AS since, h.valid_to AS until FROM Grid b "
+                "LEFT JOIN SERVES_IN h ON h.dst = b.id AND h.src_label = 'Person' "
+                "LEFT JOIN Person p ON p.id = h.src WHERE b.id = :anchor",
+                {},  # the grid itself is its body: a row whenever the grid is there
+            ),
+        ),
     ),
-    "ladder_unit_bodies": " UNION ALL ".join((_CENTERS, _COMMITTEES, _PARTY_ORGS, _COURT)),
-    "ladder_stationed_departments": _STATIONED,
-    "liaison_bodies": " UNION ALL ".join(
+    "grid_party_orgs": (
+        "Grid",
+        (
+            _anchored(
+                "COVERS",
+                "PartyOrg",
+                "COVERS c JOIN PartyOrg b ON b.id = c.src "
+                "LEFT JOIN SUBORDINATE_TO s ON s.src = b.id AND s.dst_label = 'PartyOrg' "
+                "LEFT JOIN PartyOrg up ON up.id = s.dst",
+                "c.dst = :anchor AND c.src_label = 'PartyOrg'",
+                via="coalesce(up.id, '')",
+                via_name="coalesce(up.name, '')",
+                holders="LEADS",
+            ),
+        ),
+    ),
+    "ladder_unit_bodies": ("Unit", (_CENTERS, _COMMITTEES, _PARTY_ORGS, _COURT)),
+    "ladder_stationed_departments": ("Unit", (_STATIONED,)),
+    "liaison_bodies": (
+        "Grid",
         (
             _liaison("Department", "function", "HOLDS_POST", "b.level"),
             _liaison("Center", "kind", "HOLDS_POST", "b.level"),
             _liaison("Organisation", "kind", None, "''"),
-        )
+        ),
     ),
-    "referral_unit_bodies": " UNION ALL ".join(
-        (_CENTERS, _COMMITTEES, _DEPARTMENTS, _INDUSTRY, _COURT)
+    "referral_unit_bodies": (
+        "Unit",
+        (_CENTERS, _COMMITTEES, _DEPARTMENTS, _INDUSTRY, _COURT),
     ),
+}
+_IS = {
+    "Grid": "SELECT 1 FROM Grid WHERE id = :anchor",
+    "Unit": "SELECT 1 FROM Unit WHERE code = :anchor",
+}
+
+# The other named queries, one statement each, their joins a flat chain from the node the
+# parameters name (a LEFT JOIN from a tie to the node at its end always finds it: the files
+# load into the product without a reject, so every tie's ends are there).
+_SQL = {
     "dispute_facts": (
         "SELECT d.title, d.reported_on, d.parties, "
         "(SELECT count(*) FROM PARTY_TO t WHERE t.dst = d.id) AS party_count, d.warning, "
         "d.status, d.outcome, g.id AS grid, g.name AS grid_name, dm.code AS domain, "
         "dm.name AS domain_name, li.id AS item, li.name AS item_name FROM Dispute d "
-        "LEFT JOIN (OCCURRED_IN o JOIN Grid g ON g.id = o.dst) ON o.src = d.id "
-        "LEFT JOIN (IN_DOMAIN i JOIN Domain dm ON dm.code = i.dst) ON i.src = d.id "
-        "LEFT JOIN (CLASSIFIED_AS c JOIN ListItem li ON li.id = c.dst) ON c.src = d.id "
-        "WHERE d.id = :dispute"
+        "LEFT JOIN OCCURRED_IN o ON o.src = d.id AND o.dst_label = 'Grid' "
+        "LEFT JOIN Grid g ON g.id = o.dst "
+        "LEFT JOIN IN_DOMAIN i ON i.src = d.id AND i.dst_label = 'Domain' "
+        "LEFT JOIN Domain dm ON dm.code = i.dst "
+        "LEFT JOIN CLASSIFIED_AS c ON c.src = d.id AND c.dst_label = 'ListItem' "
+        "LEFT JOIN ListItem li ON li.id = c.dst WHERE d.id = :dispute"
     ),
     "grid_step": (
         "SELECT g.name, g.kind, g.unit_level, g.location, "
@@ -429,46 +485,54 @@ _SQL = {
     ),
     "party_visits": (
         "SELECT p.src AS person, count(*) AS n FROM PARTY_TO p "
-        "JOIN PARTY_TO q ON q.src = p.src AND q.src_label = 'Person' "
+        "JOIN PARTY_TO q ON q.src = p.src AND q.dst_label = 'Dispute' "
         "JOIN Dispute d ON d.id = q.dst "
-        "WHERE p.dst = :dispute AND p.src_label = 'Person' "
+        "WHERE p.dst = :dispute AND p.src_label = 'Person' AND q.src_label = 'Person' "
         "AND d.reported_on >= :since AND d.reported_on <= :until GROUP BY p.src"
     ),
     "referral_item": (
+        # the item asked for, and the items of its class in its category, by key
+        "WITH picked(id) AS (SELECT :item UNION SELECT x.src FROM HAS_EXPERTISE x "
+        "JOIN ListItem k ON k.id = x.src WHERE x.dst = :category "
+        "AND x.src_label = 'ListItem' AND k.item_class = :item_class) "
         "SELECT li.id AS item, li.name AS item_name, li.item_class, "
         "li.time_limit_days AS item_limit, dm.code AS domain, dm.name AS domain_name, "
         "d.id AS department, d.name AS department_name, d.function, "
-        'rf.time_limit_days AS "limit", u.code AS department_unit FROM ListItem li '
-        "LEFT JOIN (HAS_EXPERTISE he JOIN Domain dm ON dm.code = he.dst) "
-        "ON he.src = li.id AND he.src_label = 'ListItem' "
-        "LEFT JOIN (RESPONSIBLE_FOR rf JOIN Department d ON d.id = rf.src "
-        "JOIN LOCATED_IN l ON l.src = d.id AND l.src_label = 'Department' "
-        "JOIN Unit u ON u.code = l.dst) ON rf.dst = li.id "
-        "WHERE li.id = :item OR (li.item_class = :item_class AND EXISTS (SELECT 1 FROM "
-        "HAS_EXPERTISE x WHERE x.src = li.id AND x.src_label = 'ListItem' "
-        "AND x.dst = :category)) ORDER BY li.rowid"
+        'rf.time_limit_days AS "limit", u.code AS department_unit '
+        "FROM picked JOIN ListItem li ON li.id = picked.id "
+        "LEFT JOIN HAS_EXPERTISE he ON he.src = li.id AND he.dst_label = 'Domain' "
+        "AND he.src_label = 'ListItem' LEFT JOIN Domain dm ON dm.code = he.dst "
+        # a department answers for the item only where it is located in a unit (one MATCH)
+        "LEFT JOIN RESPONSIBLE_FOR rf ON rf.dst = li.id AND rf.src_label = 'Department' "
+        "AND EXISTS (SELECT 1 FROM LOCATED_IN x WHERE x.src = rf.src AND x.dst_label = 'Unit' "
+        "AND x.src_label = 'Department') LEFT JOIN Department d ON d.id = rf.src "
+        "LEFT JOIN LOCATED_IN l ON l.src = d.id AND l.dst_label = 'Unit' "
+        "AND l.src_label = 'Department' LEFT JOIN Unit u ON u.code = l.dst ORDER BY li.rowid"
     ),
     "domain": "SELECT code, name FROM Domain WHERE code = :code",
     "professional_grids": (
         "SELECT o.id AS org, o.name AS org_name, g.id AS grid, g.name AS grid_name, g.field "
-        "FROM json_each(:orgs) a JOIN SUPERVISES s ON s.dst = a.value "
-        "JOIN Organisation o ON o.id = s.dst JOIN Grid g ON g.id = s.src "
+        "FROM json_each(:orgs) a JOIN Organisation o ON o.id = a.value "
+        "JOIN SUPERVISES s ON s.dst = o.id AND s.src_label = 'Grid' JOIN Grid g ON g.id = s.src "
         "UNION ALL SELECT o.id, o.name, g.id, g.name, g.field FROM PARTY_TO t "
-        "JOIN Organisation o ON o.id = t.src AND t.src_label = 'Organisation' "
-        "JOIN SUPERVISES s ON s.dst = o.id JOIN Grid g ON g.id = s.src WHERE t.dst = :dispute"
+        "JOIN Organisation o ON o.id = t.src "
+        "JOIN SUPERVISES s ON s.dst = o.id AND s.src_label = 'Grid' JOIN Grid g ON g.id = s.src "
+        "WHERE t.dst = :dispute AND t.src_label = 'Organisation'"
     ),
-    "place_units": (
+    "place_units": (  # `OR … hops < 0`: else SQLite 3.40 builds a Bloom filter over all of
+        # PART_OF at every step of the walk (a scan of the table)
         "WITH RECURSIVE up(node, label, hops) AS (SELECT :place, 'Grid', 0 "
         "UNION ALL SELECT p.dst, p.dst_label, up.hops + 1 FROM up JOIN PART_OF p "
-        "ON p.src = up.node AND p.src_label = up.label WHERE up.hops < 8), "
+        "ON p.src = up.node AND (p.src_label = up.label OR up.hops < 0) WHERE up.hops < 8), "
         "units(node, label, hops) AS (SELECT :place, 'Unit', 0 "
         "UNION ALL SELECT p.dst, p.dst_label, units.hops + 1 FROM units JOIN PART_OF p "
-        "ON p.src = units.node AND p.src_label = 'Unit' WHERE units.hops < 8) "
+        "ON p.src = units.node AND (p.src_label = 'Unit' OR units.hops < 0) "
+        "WHERE units.hops < 8) "
         "SELECT 'Grid' AS label, g.name, u.code AS unit, u.name AS unit_name, u.level, "
-        "up.hops FROM Grid g LEFT JOIN (up JOIN Unit u ON u.code = up.node "
-        "AND up.label = 'Unit' AND up.hops >= 1) WHERE g.id = :place "
+        "up.hops FROM Grid g LEFT JOIN up ON up.label = 'Unit' AND up.hops >= 1 "
+        "LEFT JOIN Unit u ON u.code = up.node WHERE g.id = :place "
         "UNION ALL SELECT 'Unit', x.name, u.code, u.name, u.level, units.hops FROM Unit x "
-        "LEFT JOIN (units JOIN Unit u ON u.code = units.node AND units.label = 'Unit') "
+        "LEFT JOIN units ON units.label = 'Unit' LEFT JOIN Unit u ON u.code = units.node "
         "WHERE x.code = :place"
     ),
     "dispute_parties": (
@@ -478,23 +542,27 @@ _SQL = {
         "SELECT dm.code AS domain, dm.name AS domain_name, e.id AS expert, e.name, e.mobile, "
         "e.profession, pool.id AS pool, pool.name AS pool_name, pool.shared, "
         "m.valid_from AS since, m.valid_to AS until, v.code AS home "
-        "FROM json_each(:domains) a JOIN Domain dm ON dm.code = a.value "
+        "FROM json_each(:domains) a CROSS JOIN Domain dm ON dm.code = a.value "  # a first
         "JOIN HAS_EXPERTISE he ON he.dst = dm.code AND he.src_label = 'Person' "
-        "JOIN Person e ON e.id = he.src JOIN IN_POOL m ON m.src = e.id "
+        "JOIN Person e ON e.id = he.src "
+        "JOIN IN_POOL m ON m.src = e.id AND m.dst_label = 'ExpertPool' "
         "JOIN ExpertPool pool ON pool.id = m.dst "
-        "LEFT JOIN (LIVES_IN lv JOIN Unit v ON v.code = lv.dst) ON lv.src = e.id"
+        "LEFT JOIN LIVES_IN lv ON lv.src = e.id AND lv.dst_label = 'Unit' "
+        "LEFT JOIN Unit v ON v.code = lv.dst"
     ),
-    "pool_places": (
+    "pool_places": (  # every pool: the whole (small) table is the answer
         "SELECT p.id AS pool, u.code AS unit FROM ExpertPool p "
-        "LEFT JOIN (LOCATED_IN l JOIN Unit u ON u.code = l.dst) "
-        "ON l.src = p.id AND l.src_label = 'ExpertPool'"
+        "LEFT JOIN LOCATED_IN l ON l.src = p.id AND l.dst_label = 'Unit' "
+        "AND l.src_label = 'ExpertPool' LEFT JOIN Unit u ON u.code = l.dst"
     ),
     "expert_load": (
         "SELECT DISTINCT he.src AS expert, d.id AS dispute, d.reported_on, d.outcome, "
         "d.settled_on, d.satisfaction FROM json_each(:domains) a "
         "JOIN HAS_EXPERTISE he ON he.dst = a.value AND he.src_label = 'Person' "
-        "JOIN HANDLED h ON h.src = he.src JOIN Dispute d ON d.id = h.dst "
-        "WHERE EXISTS (SELECT 1 FROM IN_POOL m WHERE m.src = he.src)"
+        "JOIN HANDLED h ON h.src = he.src AND h.dst_label = 'Dispute' "
+        "JOIN Dispute d ON d.id = h.dst "
+        "WHERE EXISTS (SELECT 1 FROM IN_POOL m WHERE m.src = he.src "
+        "AND m.dst_label = 'ExpertPool')"
     ),
 }
 # The conflict walk's ties of the nodes reached so far (`:nodes`, a JSON list of [label, key]),
@@ -535,6 +603,61 @@ _NODE_FACTS = (
     "LEFT JOIN Dispute d ON n.value ->> 0 = 'Dispute' AND d.id = n.value ->> 1"
 )
 
+_PARTIES = "SELECT src_label, src, side FROM PARTY_TO WHERE dst = :dispute"
+_PARAMETERS = re.compile(r":(\w+)")
+
+
+def statements() -> dict[str, str]:
+    """Every statement the SQLite peer runs, by a name: the named query's, or its branch's."""
+    found = dict(_SQL)
+    for name, (_, branches) in _BODIES.items():
+        found.update((f"{name} {i + 1}", branch.sql) for i, branch in enumerate(branches))
+    found.update(
+        {
+            "the anchor is a grid": _IS["Grid"],
+            "the anchor is a unit": _IS["Unit"],
+            "the conflict walk's ties": _TIES,
+            "the conflict walk's nodes": _NODE_FACTS,
+            "the parties of a dispute": _PARTIES,
+        }
+    )
+    return found
+
+
+# What a plan may read whole: the parameter lists (json_each), a constant row, the rows of a
+# walk (a CTE) and, for pool_places, every pool (the answer is every pool). Anything else that
+# a plan SCANs is a table an index could have searched; a Bloom filter is built by a scan of the
+# table it filters, and a materialised join is read whole before the anchor narrows it.
+WHOLE_READS_ALLOWED = frozenset(
+    {
+        "SCAN a VIRTUAL TABLE INDEX 1:",
+        "SCAN n VIRTUAL TABLE INDEX 1:",
+        "SCAN json_each VIRTUAL TABLE INDEX 1:",
+        "SCAN CONSTANT ROW",
+        "SCAN up",
+        "SCAN up LEFT-JOIN",
+        "SCAN units",
+        "SCAN units LEFT-JOIN",
+        "SCAN picked",
+        "SCAN p USING COVERING INDEX sqlite_autoindex_ExpertPool_1",
+    }
+)
+
+
+def whole_reads(plans: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Statement → the lines of its plan that read a whole table it need not read whole."""
+    found = {}
+    for name, lines in plans.items():
+        bad = [
+            line
+            for line in lines
+            if (line.startswith("SCAN ") and line not in WHOLE_READS_ALLOWED)
+            or line.startswith(("BLOOM FILTER", "MATERIALIZE (join-", "AUTOMATIC"))
+        ]
+        if bad:
+            found[name] = bad
+    return found
+
 
 class SqlitePeer(Peer):
     """The questions' named queries as SQL over a SQLite file (read-only)."""
@@ -543,14 +666,31 @@ class SqlitePeer(Peer):
 
     def __init__(self, path: Path) -> None:
         super().__init__()
-        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.db = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, cached_statements=256
+        )  # every statement the peer runs stays prepared
+        self.ran: dict[str, dict[str, Any]] = {}
         self.db.execute("PRAGMA cache_size = -262144")  # 256 MiB of pages
 
     def close(self) -> None:
         self.db.close()
 
-    def _all(self, name: str, **params: Any) -> list[Row]:
-        cursor = self.db.execute(_SQL[name], params)
+    def _run(self, sql: str, params: dict[str, Any]) -> sqlite3.Cursor:
+        self.ran.setdefault(sql, params)  # what the plans are checked with
+        return self.db.execute(sql, params)  # sqlite3 keeps the statement prepared
+
+    def plans(self) -> dict[str, list[str]]:
+        """Every statement the peer runs → its query plan's lines (EXPLAIN QUERY PLAN), with
+        the parameters of its first run, or placeholders for one not run yet."""
+        found = {}
+        for name, sql in statements().items():
+            params = self.ran.get(sql) or dict.fromkeys(_PARAMETERS.findall(sql), "")
+            rows = self.db.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+            found[name] = [row[3] for row in rows]
+        return found
+
+    def _all(self, sql: str, **params: Any) -> list[Row]:
+        cursor = self._run(sql, params)
         names = [c[0] for c in cursor.description]
         dated = [i for i, n in enumerate(names) if n in DATE_COLUMNS]
         rows = []
@@ -562,8 +702,20 @@ class SqlitePeer(Peer):
             rows.append(row)
         return rows
 
+    def _query(self, name: str, **params: Any) -> list[Row]:
+        return self._all(_SQL[name], **params)
+
     def _bodies(self, name: str, anchors: list[str], **params: Any) -> list[Row]:
-        return self._all(name, anchors=json.dumps(anchors), **params)
+        """A body query: each branch, each anchor that is there, by a statement of its own."""
+        label, branches = _BODIES[name]
+        there = [a for a in anchors if self._run(_IS[label], {"anchor": a}).fetchone()]
+        return [
+            row
+            for branch in branches
+            for anchor in there
+            for row in self._all(branch.sql, anchor=anchor, **params)
+            or [{"anchor": anchor, **branch.empty}]
+        ]
 
     def grid_teams(self, grids: list[str]) -> list[Row]:
         return self._bodies("grid_teams", grids)
@@ -596,49 +748,49 @@ class SqlitePeer(Peer):
         )
 
     def dispute_facts(self, dispute: str) -> list[Row]:
-        return self._all("dispute_facts", dispute=dispute)
+        return self._query("dispute_facts", dispute=dispute)
 
     def grid_step(self, grid: str) -> list[Row]:
-        return self._all("grid_step", grid=grid)
+        return self._query("grid_step", grid=grid)
 
     def unit_step(self, unit: str) -> list[Row]:
-        return self._all("unit_step", unit=unit)
+        return self._query("unit_step", unit=unit)
 
     def party_visits(self, dispute: str, since: date, until: date) -> list[Row]:
-        return self._all(
+        return self._query(
             "party_visits", dispute=dispute, since=since.isoformat(), until=until.isoformat()
         )
 
     def referral_item(self, item: str, category: str, item_class: str) -> list[Row]:
-        return self._all("referral_item", item=item, category=category, item_class=item_class)
+        return self._query("referral_item", item=item, category=category, item_class=item_class)
 
     def domain(self, code: str) -> list[Row]:
-        return self._all("domain", code=code)
+        return self._query("domain", code=code)
 
     def professional_grids(self, orgs: list[str], dispute: str) -> list[Row]:
-        return self._all("professional_grids", orgs=json.dumps(orgs), dispute=dispute)
+        return self._query("professional_grids", orgs=json.dumps(orgs), dispute=dispute)
 
     def place_units(self, place: str) -> list[Row]:
-        return self._all("place_units", place=place)
+        return self._query("place_units", place=place)
 
     def dispute_parties(self, dispute: str) -> list[Row]:
-        return self._all("dispute_parties", dispute=dispute)
+        return self._query("dispute_parties", dispute=dispute)
 
     def expert_candidates(self, domains: list[str]) -> list[Row]:
-        rows = self._all("expert_candidates", domains=json.dumps(domains))
+        rows = self._query("expert_candidates", domains=json.dumps(domains))
         for row in rows:
             row["shared"] = None if row["shared"] is None else bool(row["shared"])
         return rows
 
     def pool_places(self) -> list[Row]:
-        return self._all("pool_places")
+        return self._query("pool_places")
 
     def expert_load(self, domains: list[str]) -> list[Row]:
-        return self._all("expert_load", domains=json.dumps(domains))
+        return self._query("expert_load", domains=json.dumps(domains))
 
     def _step(self, day: date, kinds: list[str], types: Sequence[str]) -> Callable:
         def step(nodes: list[Any]) -> list[Tie]:
-            cursor = self.db.execute(
+            cursor = self._run(
                 _TIES,
                 {"nodes": json.dumps(nodes), "day": day.isoformat(), "kinds": json.dumps(kinds)},
             )
@@ -651,7 +803,7 @@ class SqlitePeer(Peer):
         return step
 
     def _facts(self, nodes: Iterable[Any]) -> dict[Any, tuple[str | None, str | None, Any]]:
-        cursor = self.db.execute(_NODE_FACTS, {"nodes": json.dumps(list(nodes))})
+        cursor = self._run(_NODE_FACTS, {"nodes": json.dumps(list(nodes))})
         return {
             (label, key): (name, title, date.fromisoformat(day) if day else None)
             for label, key, name, title, day in cursor
@@ -668,9 +820,7 @@ class SqlitePeer(Peer):
         ties: list[str],
         related_kinds: list[str],
     ) -> list[Row]:
-        parties = self.db.execute(
-            "SELECT src_label, src, side FROM PARTY_TO WHERE dst = ?", (dispute,)
-        ).fetchall()
+        parties = self._run(_PARTIES, {"dispute": dispute}).fetchall()
         step = self._step(as_of, related_kinds, ties)
         return conflicts_from_parties(step, self._facts, dispute, experts, as_of, parties)
 

@@ -5,8 +5,11 @@ product's named queries fails here, not in a benchmark run."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -109,3 +112,43 @@ def test_a_peer_refuses_a_text_that_is_not_a_named_query_it_answers(
             systems[name].read("MATCH (p:Person) RETURN p.id AS id", {})
         with pytest.raises(peers.NotNamed):  # a named query the questions do not read
             systems[name].read(named_queries()["county_summary"].text, {"county": "330421"})
+
+
+def test_no_statement_of_the_sqlite_peer_reads_whole_a_table_it_could_search(
+    systems: dict[str, Any], tmp_path: Path
+) -> None:
+    """The plans as for a big store: the example files' tables are so small that SQLite, knowing
+    their sizes (ANALYZE), rightly reads them whole; without the statistics it takes every
+    table to be big. `make bench-peers` checks the plans with the statistics of its own store."""
+    store = tmp_path / "unsized.sqlite"
+    shutil.copy(tmp_path / "peers.sqlite", store)
+    with closing(sqlite3.connect(store)) as db:
+        db.execute("DROP TABLE sqlite_stat1")
+        db.commit()
+    sqlite, product = peers.SqlitePeer(store), systems["product"]
+    dispute = product.read("MATCH (d:Dispute) RETURN d.id AS id ORDER BY id")[0]["id"]
+    day = _day(product, dispute)
+    grid = product.read("MATCH (g:Grid) RETURN g.id AS id ORDER BY id")[0]["id"]
+    referral(sqlite, dispute_id=dispute, as_of=day)  # the plans with a subject's parameters
+    expert_pool(sqlite, dispute_id=dispute, as_of=day)
+    escalation_path(sqlite, grid_id=grid, as_of=day)
+    plans = sqlite.plans()
+    assert set(plans) == set(peers.statements())
+    assert peers.whole_reads(plans) == {}
+    assert plans["unit_step"] == [
+        "SEARCH p USING INDEX PART_OF_src (src=? AND dst_label=?)",
+        "SEARCH n USING INDEX sqlite_autoindex_Unit_1 (code=?)",
+    ]
+    assert plans["ladder_unit_bodies 1"] == [  # a unit's centers, their upper ones and holders
+        "SEARCH j USING COVERING INDEX JURISDICTION_dst (dst=? AND src_label=?)",
+        "SEARCH b USING INDEX sqlite_autoindex_Center_1 (id=?)",
+        "SEARCH e USING COVERING INDEX ESCALATES_TO_src (src=? AND dst_label=?) LEFT-JOIN",
+        "SEARCH up USING INDEX sqlite_autoindex_Center_1 (id=?) LEFT-JOIN",
+        "SEARCH h USING INDEX HOLDS_POST_dst (dst=? AND src_label=?) LEFT-JOIN",
+        "SEARCH p USING INDEX sqlite_autoindex_Person_1 (id=?) LEFT-JOIN",
+    ]
+    # the check finds a statement that reads a whole table: a filter on a column no index has
+    scan = "SELECT src FROM PARTY_TO WHERE side = :side"
+    lines = [r[3] for r in sqlite.db.execute(f"EXPLAIN QUERY PLAN {scan}", {"side": "x"})]
+    assert peers.whole_reads({"by side": lines}) == {"by side": ["SCAN PARTY_TO"]}
+    sqlite.close()
