@@ -15,7 +15,9 @@ the product's own rule code: only the data access differs. Steps:
 2. One process with every system open: every peer's answer to every subject must equal the
    product's (the whole answer: steps, bodies, contacts, paths, scores) before anything is
    timed (on subjects between the timed ones, so that the product does not hold the timed
-   answers' rows before they are timed); a difference stops the run.
+   answers' rows before they are timed); a difference stops the run. So does a SQLite
+   statement whose plan (EXPLAIN QUERY PLAN, with those subjects' parameters) reads a whole
+   table where an index could be searched (`peers.whole_reads`).
 3. Timing, interleaved subject by subject: for each query and subject, every system once, the
    order of the systems rotating, so that the machine's other work falls on all alike.
    Garbage collection is off during the timed calls (the loaded objects frozen out of it).
@@ -368,6 +370,12 @@ def main() -> None:
     for name in chosen:
         systems[name] = open_peer(name, work)
     compared = validate(systems, _subjects(work, " validated"))
+    if "SQLite" in systems:  # its plans, with the parameters of the subjects just validated
+        plans = systems["SQLite"].plans()
+        wasted = peers.whole_reads(plans)
+        if wasted:
+            raise SystemExit(f"SQLite reads whole tables it could search: {wasted}")
+        print(f"SQLite: none of its {len(plans)} statements reads a table it could search")
     asked = {n: dict(s.asked) for n, s in systems.items() if isinstance(s, peers.Peer)}
     print(f"named queries the questions read, per peer: {json.dumps(asked)}")
     print("(peers have no version: queries.cache keeps nothing for them, every read is a read)")

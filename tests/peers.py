@@ -956,6 +956,7 @@ def _props(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+HUB = 32  # neighbours from which a node's ties are indexed by type
 _NOBODY = dict.fromkeys(("holder", "holder_name", "mobile", "post", "since", "until"))
 
 
@@ -964,23 +965,43 @@ class GraphPeer(Peer):
 
     name = "networkx"
 
-    def __init__(self, graph: nx.MultiDiGraph) -> None:
+    def __init__(self, graph: nx.MultiDiGraph, hub: int = HUB) -> None:
         super().__init__()
         self.g = graph
         self.nodes = graph.nodes
         self.by_label: dict[str, list[Any]] = defaultdict(list)
         for node in graph:
             self.by_label[node[0]].append(node)
+        self.position = {node: i for i, node in enumerate(self.by_label["ListItem"])}
+        # The ties of a node with many neighbours, by direction and type, built once: networkx's
+        # adjacency is not typed, and a typed step from a unit (its residents), a domain (its
+        # experts) or an organisation (its staff) would look at every neighbour otherwise.
+        self.typed: dict[tuple[Any, bool], dict[str, list[tuple[Any, dict]]]] = {}
+        for forward, adjacency in ((True, graph.succ), (False, graph.pred)):
+            for node, near in adjacency.items():
+                if len(near) > hub:
+                    by_type: dict[str, list[tuple[Any, dict]]] = defaultdict(list)
+                    for far, edges in near.items():
+                        for attrs in edges.values():
+                            by_type[attrs["type"]].append((far, attrs))
+                    self.typed[(node, forward)] = dict(by_type)
 
     def _out(self, node: Any, type_: str, label: str | None = None) -> Iterator[tuple[Any, dict]]:
-        for far, edges in self.g.succ[node].items():
-            if label is None or far[0] == label:
-                for attrs in edges.values():
-                    if attrs["type"] == type_:
-                        yield far, attrs
+        return self._ties(node, True, type_, label)
 
     def _in(self, node: Any, type_: str, label: str | None = None) -> Iterator[tuple[Any, dict]]:
-        for far, edges in self.g.pred[node].items():
+        return self._ties(node, False, type_, label)
+
+    def _ties(
+        self, node: Any, forward: bool, type_: str, label: str | None
+    ) -> Iterator[tuple[Any, dict]]:
+        hub = self.typed.get((node, forward))
+        if hub is not None:
+            for far, attrs in hub.get(type_, ()):
+                if label is None or far[0] == label:
+                    yield far, attrs
+            return
+        for far, edges in (self.g.succ if forward else self.g.pred)[node].items():
             if label is None or far[0] == label:
                 for attrs in edges.values():
                     if attrs["type"] == type_:
@@ -1269,13 +1290,16 @@ class GraphPeer(Peer):
 
     def referral_item(self, item: str, category: str, item_class: str) -> list[Row]:
         rows = []
-        for li in self.by_label["ListItem"]:
+        picked = {("ListItem", item)} & self.position.keys()
+        if ("Domain", category) in self.nodes:
+            picked.update(
+                li
+                for li, _ in self._in(("Domain", category), "HAS_EXPERTISE", "ListItem")
+                if self.nodes[li].get("item_class") == item_class
+            )
+        for li in sorted(picked, key=self.position.__getitem__):  # in the order loaded
             a = self.nodes[li]
             domains = [d for d, _ in self._out(li, "HAS_EXPERTISE", "Domain")]
-            if li[1] != item and not (
-                a.get("item_class") == item_class and ("Domain", category) in domains
-            ):
-                continue
             held = [
                 (d, rf, u)
                 for d, rf in self._in(li, "RESPONSIBLE_FOR", "Department")

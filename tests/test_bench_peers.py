@@ -35,6 +35,7 @@ def _module() -> ModuleType:
 
 
 peers = _module()
+PEERS = ("SQLite", "networkx", "networkx typed")
 
 
 @pytest.fixture
@@ -45,8 +46,14 @@ def systems(
     units come from example.units.csv: no division chain)."""
     peers.load_sqlite(tmp_path / "peers.sqlite", example_files, [])
     sqlite = peers.SqlitePeer(tmp_path / "peers.sqlite")
-    graph = peers.GraphPeer(peers.load_networkx(example_files, []))
-    yield {"product": examples_graph, "SQLite": sqlite, "networkx": graph}
+    graph = peers.load_networkx(example_files, [])
+    yield {
+        "product": examples_graph,
+        "SQLite": sqlite,
+        "networkx": peers.GraphPeer(graph),
+        # every node's ties indexed by type, as the demo's and the city's hubs are
+        "networkx typed": peers.GraphPeer(graph, hub=0),
+    }
     sqlite.close()
 
 
@@ -77,10 +84,10 @@ def test_every_peer_answers_every_question_as_the_product_does(
     for what, ask in questions:
         expected = _answer(lambda ask=ask: ask(product))
         answered += not isinstance(expected, tuple)
-        for name in ("SQLite", "networkx"):
+        for name in PEERS:
             assert _answer(lambda ask=ask, name=name: ask(systems[name])) == expected, (name, what)
     assert answered == len(questions)  # answers, not errors alike
-    for name in ("SQLite", "networkx"):
+    for name in PEERS:
         read = set(systems[name].asked)
         # what the questions read on the examples: the ladders, the list, the pools, the walk
         assert {"grid_step", "unit_step", "referral_unit_bodies", "expert_conflicts"} <= read
