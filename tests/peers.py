@@ -161,7 +161,7 @@ def shortest_walks(
 ) -> dict[Any, list[list[Tie]]]:
     """The shortest walks from `start` to every node within `depth` ties, breadth first:
     `step(nodes)` gives the ties of the nodes reached last. Every shortest walk (`all_walks`),
-    or one per node (the least by the keys along it)."""
+    or one per node (the least by the keys along it, from its far end)."""
     dist = {start: 0}
     into: dict[Any, list[Tie]] = defaultdict(list)  # the ties reaching a node at its distance
     frontier = [start]
@@ -187,7 +187,9 @@ def shortest_walks(
         if found is None:
             found = [[*w, t] for t in into[node] for w in back(t.near)]
             if not all_walks:
-                found = [min(found, key=lambda w: [t.far for t in reversed(w)])]
+                # the product's order for ties of equal length (queries.experts._order): the
+                # keys along the walk, read from its far end
+                found = [min(found, key=lambda w: [t.far[1] for t in reversed(w)])]
             walks[node] = found
         return found
 
