@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint types unit bench-load bench-workflow docs clean lock demo-digests browser
+.PHONY: demo test lint types unit bench-load bench-workflow bench-peers docs clean lock demo-digests browser
 
 $(BIN)/govgraph: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ bench-load: $(BIN)/govgraph
 # readers and the headline queries under writes.
 bench-workflow: $(BIN)/govgraph
 	$(BIN)/python -P tests/bench_workflow.py
+
+# The headline questions against SQLite and networkx (issue 15), loaded from the same files,
+# answers checked equal to the product's, then timed interleaved: p50 / p99, ratios, load and
+# memory. The demo by default (a few minutes); SCALE=city for 苏州市 (build/peers-city).
+bench-peers: $(BIN)/govgraph
+	$(BIN)/python -P tests/bench_peers.py --scale $(or $(SCALE),demo)
 
 clean:
 	rm -rf $(VENV) build data .mypy_cache .ruff_cache .pytest_cache
