@@ -116,7 +116,7 @@ def workflow_measures(
     for row in open_rows:
         area = area_of_place(row.state.report.get("place"))
         for key, counts in (
-            (area and Ref.parse(area), open_by_area),
+            (Ref.parse(area) if area else None, open_by_area),
             (row.state.holder, open_by_holder),
         ):
             if key is not None:
