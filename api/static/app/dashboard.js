@@ -38,6 +38,7 @@ const CLOCKS = [
   ['within', '正常', 'within'],
 ];
 const SETTLED_AT = ['grid', 'village', 'town', 'county', 'court'];
+const BELOW = { COUNTY: 'TOWN', TOWN: 'VILLAGE', VILLAGE: 'GRID' };
 
 export function percent(share) {
   return share === null || share === undefined ? '—' : `${(100 * share).toFixed(1)}%`;
@@ -93,7 +94,7 @@ function Open({ m }) {
           (o) => html`<tr key=${o.unit.key}>
             <th scope="row">${o.unit.name || o.unit.key}</th>
             <td class="bar"><${Stack} whole=${top} parts=${CLOCKS.map(([k, , tone]) => ({ tone, value: k === 'within' ? within(o) : o[k] }))} /></td>
-            <td>${o.open}</td><td>${o.approaching}</td><td>${o.overdue}</td><td>${o.paused}</td>
+            <td data-label="在办">${o.open}</td><td data-label="临期">${o.approaching}</td><td data-label="超期">${o.overdue}</td><td data-label="暂停">${o.paused}</td>
           </tr>`,
         )}
       </tbody>
@@ -135,14 +136,14 @@ function Areas({ m, from, to }) {
           const shown = a.settledShare.length;
           return html`<tr key=${a.area.key}>
             <th scope="row">${a.area.name || a.area.key}</th>
-            <td>${a.disputes}</td>
+            <td data-label="登记">${a.disputes}</td>
             <td class="bar">
               <${Stack} whole=${1} parts=${SETTLED_AT.map((l) => ({ tone: `lv-${l}`, value: share[l] || 0 }))} />
               <span class="sub">${a.settledShare.map((s) => `${name(LEVEL, s.level)} ${percent(s.share)}`).join(' · ') || '无已化解'}</span>
             </td>
-            <td>${shown ? percent(village) : '—'}</td>
-            <td>${shown ? percent(village + (share.town || 0)) : '—'}</td>
-            <td>${percent(a.bounceRate)}</td><td>${percent(a.whistleRate)}</td><td>${percent(a.onTimeRate)}</td>
+            <td data-label="不出村">${shown ? percent(village) : '—'}</td>
+            <td data-label="不出镇">${shown ? percent(village + (share.town || 0)) : '—'}</td>
+            <td data-label="退单率">${percent(a.bounceRate)}</td><td data-label="吹哨率">${percent(a.whistleRate)}</td><td data-label="按时率">${percent(a.onTimeRate)}</td>
           </tr>`;
         })}
       </tbody>
@@ -165,12 +166,12 @@ function Departments({ m }) {
         ${rows.map(
           (d) => html`<tr key=${d.department.key}>
             <th scope="row">${d.department.name || d.department.key}</th>
-            <td>${d.orders}</td><td>${d.bounced}</td>
+            <td data-label="收到">${d.orders}</td><td data-label="退单">${d.bounced}</td>
             <td class="bar pair">
               <${Stack} whole=${1} parts=${[{ tone: 'bounce', value: d.bounceRate || 0 }]} />
               <${Stack} whole=${1} parts=${[{ tone: 'whistle', value: d.whistleRate || 0 }]} />
             </td>
-            <td>${percent(d.bounceRate)}</td><td>${d.whistled}</td><td>${percent(d.whistleRate)}</td><td>${percent(d.onTimeRate)}</td>
+            <td data-label="退单率">${percent(d.bounceRate)}</td><td data-label="被吹哨">${d.whistled}</td><td data-label="吹哨率">${percent(d.whistleRate)}</td><td data-label="按时率">${percent(d.onTimeRate)}</td>
           </tr>`,
         )}
       </tbody>
@@ -195,9 +196,9 @@ export function Dashboard({ me, date }) {
   const [from, setFrom] = useState(date.slice(0, 4) + '-01-01');
   const [to, setTo] = useState(date);
   const scope = place ? place.code : me.place?.code || me.scope || null; // the picker stops at villages
-  const deep = (scope || '').length >= 9; // a town's head looks at its villages, a county's at its towns
   const [level, setLevel] = useState(null);
-  const group = level || ((scope || '').length >= 12 ? 'GRID' : deep ? 'VILLAGE' : 'TOWN');
+  // a county's head looks at its towns, a town's at its villages, a village's at its grids
+  const group = level || BELOW[(place || me.place)?.level] || 'TOWN';
   const end = to < from ? from : to;
   const state = useLoad(
     () => gql(MEASURES, { within: scope, from, to: end, level: group }),
