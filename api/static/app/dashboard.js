@@ -40,7 +40,7 @@ const CLOCKS = [
 const SETTLED_AT = ['grid', 'village', 'town', 'county', 'court'];
 const BELOW = { COUNTY: 'TOWN', TOWN: 'VILLAGE', VILLAGE: 'GRID' };
 
-export function percent(share) {
+function percent(share) {
   return share === null || share === undefined ? '—' : `${(100 * share).toFixed(1)}%`;
 }
 
@@ -139,7 +139,7 @@ function Areas({ m, from, to }) {
             <td data-label="登记">${a.disputes}</td>
             <td class="bar">
               <${Stack} whole=${1} parts=${SETTLED_AT.map((l) => ({ tone: `lv-${l}`, value: share[l] || 0 }))} />
-              <span class="sub">${a.settledShare.map((s) => `${name(LEVEL, s.level)} ${percent(s.share)}`).join(' · ') || '无已化解'}</span>
+              <span class="sub">${SETTLED_AT.filter((l) => l in share).map((l) => `${name(LEVEL, l)} ${percent(share[l])}`).join(' · ') || '无已化解'}</span>
             </td>
             <td data-label="不出村">${shown ? percent(village) : '—'}</td>
             <td data-label="不出镇">${shown ? percent(village + (share.town || 0)) : '—'}</td>
