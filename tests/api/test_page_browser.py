@@ -819,10 +819,21 @@ def test_a_viewer_sees_masked_data_everywhere_on_the_page(browser, offline, site
     names |= {v["person"]["name"] for v in visitors}
     names = {n for n in names if not n.endswith("某")}
     assert len(names) > 60
-    queued = site.api("{ workQueue(view: ALL) { items { dispute { title } } } }", admin)
+    queued = site.api("{ workQueue(view: ALL) { items { dispute { id title } } } }", admin)
     rows = [r["dispute"]["title"] for r in queued["workQueue"]["items"]]  # the viewer's rows
+    # a dispute with a log: its timeline names the people who acted, and its holder
+    logged = queued["workQueue"]["items"][0]["dispute"]["id"]
+    flow = site.api(
+        """query ($id: ID!) { dispute(id: $id) { workflow { holder { label name }
+          log { actor { label name } } } } }""",
+        admin,
+        id=logged,
+    )["dispute"]["workflow"]
+    actors = {e["actor"]["name"] for e in flow["log"] if e["actor"]["label"] == "Person"}
+    assert actors
     titles = set(rows)
     assert len(titles) > 10 and "（已隐去）" not in titles
+    names |= {n for n in actors if not n.endswith("某")}
     texts = {}
     with opened(browser, offline) as page:
         sign_in(page, site.url)
@@ -847,6 +858,12 @@ def test_a_viewer_sees_masked_data_everywhere_on_the_page(browser, offline, site
         page.get_by_role("heading", name=re.compile("登记的纠纷$")).wait_for()
         page.locator(".tile").filter(has_text="登记").wait_for()
         texts["dashboard"] = everything_shown(page)
+        shot(page, "viewer-dashboard")
+
+        page.goto(site.url + "/#/dispute/" + logged)
+        page.locator(".timeline.log").wait_for()
+        texts["workflow"] = everything_shown(page)
+        shot(page, "viewer-dispute-workflow")
     for where, text in texts.items():
         assert MOBILE.findall(text) == [], where
         assert ID_NUMBER.findall(text) == [], where
@@ -1355,10 +1372,10 @@ def test_a_days_work_bounce_loop_whistle_extension_rating_claim_and_the_dashboar
         tabs_after = tab_counts(site, token)
         names = ("我的", "本单位", "可抢单", "临期", "超期", "全部在办")
         assert shown_tabs(page) == [f"{t} {n}" for t, n in zip(names, tabs_after, strict=True)]
-        # 全部在办: one more (the claimed one; the first is closed); 本单位: the same (the
-        # claimed one is the expert's, the closed one gone).
-        assert tabs_after[5] == tabs_before[5] + 1
-        assert tabs_after[1] == tabs_before[1]
+        # 全部在办: one more (the claimed one, now the expert's; the first is closed); every
+        # other tab as before (the claimed one is neither the dispatcher's nor claimable, and
+        # its clock has all its time left).
+        assert tabs_after == [*tabs_before[:5], tabs_before[5] + 1]
         shot(page, "day-queue-after")
         board_after = dashboard(page, site.url)
         m_after, expected = expected_dashboard(site, token, TOWN, first, last, "VILLAGE")
