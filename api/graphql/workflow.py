@@ -27,7 +27,7 @@ from api.graphql.fields import mutation, resolver
 from api.graphql.headline import NodeRef
 from api.graphql.pagination import PageInfo
 from api.graphql.types import Dispute
-from api.measures import LEVELS, workflow_measures
+from api.measures import LEVELS, OpenCounts, workflow_measures
 from graph.backend import Backend
 from graph.schema import SCHEMA
 from queries.flow_rules import ACTIONS, STATES
@@ -320,9 +320,29 @@ class DepartmentFigures:
     bounced: int = strawberry.field(description="Of those, bounced by it.")
     bounce_rate: float | None = strawberry.field(description="bounced / orders.")
     whistled: int = strawberry.field(description="Whistles that summoned it.")
+    whistle_rate: float | None = strawberry.field(
+        description="Share of the period's disputes in scope whose whistle summoned it."
+    )
     on_time_rate: float | None = strawberry.field(
         description="Share of its ended handling steps that ended by their due time."
     )
+
+
+@strawberry.type(description="Open disputes now, by the state of their governing clock.")
+class OpenFigures:
+    unit: NodeRef = strawberry.field(
+        description="The area (a grid, or a unit keyed by its code) or the holder."
+    )
+    open: int = strawberry.field(description="Open disputes (with a workflow log).")
+    approaching: int = strawberry.field(description="Of those, with a clock approaching (临期).")
+    overdue: int = strawberry.field(description="Of those, with a clock past due (超期).")
+    paused: int = strawberry.field(description="Of those, parked (挂账): their clocks stand.")
+
+
+@strawberry.type(description="A person party to several disputes in the period (重复来访).")
+class RepeatVisitor:
+    person: NodeRef = strawberry.field(description="Named as this caller may see them.")
+    disputes: int = strawberry.field(description="Disputes in scope and period they were party to.")
 
 
 @strawberry.type(description="The workflow's figures over the disputes reported in a period.")
@@ -331,6 +351,17 @@ class WorkflowMeasures:
     by_area: list[AreaFigures] = strawberry.field(description="Per area, by code or grid id.")
     by_department: list[DepartmentFigures] = strawberry.field(
         description="Per department that held or was summoned to one, by its key."
+    )
+    open_by_area: list[OpenFigures] = strawberry.field(
+        description="The disputes open now (whatever the period) per area, most overdue first."
+    )
+    open_by_holder: list[OpenFigures] = strawberry.field(
+        description="The disputes open now per holder (a unit, or an expert or mediator who "
+        "claimed one), most overdue first."
+    )
+    repeat_visitors: list[RepeatVisitor] = strawberry.field(
+        description="People party to at least `visits` disputes in scope reported in the "
+        "period, most disputes first (at most 50)."
     )
 
 
@@ -563,6 +594,9 @@ FromDate = Annotated[
 ]
 ToDate = Annotated[date | None, strawberry.argument(description="Reported on or before it.")]
 Level = Annotated[AreaLevel, strawberry.argument(description="How areas are grouped.")]
+Visits = Annotated[
+    int, strawberry.argument(description="Disputes that make a repeat visitor (at least 2).")
+]
 ReportInput = Annotated[ReportDisputeInput, strawberry.argument(description="The report.")]
 ActInput = Annotated[ActOnDisputeInput, strawberry.argument(description="The action.")]
 
@@ -1008,17 +1042,38 @@ class WorkflowQueries:
         from_: FromDate = None,
         to: ToDate = None,
         level: Level = AreaLevel.TOWN,
+        visits: Visits = 2,
     ) -> WorkflowMeasures:
         backend, caller = info.context.backend, info.context.caller
         try:
             figures = await run_in_threadpool(
                 lambda: workflow_measures(
-                    backend, caller, level=level.value, within=within, start=from_, end=to
+                    backend, caller, level=level.value, within=within, start=from_, end=to,
+                    visits=visits,
                 )
-            )
+            )  # fmt: skip
         except ValueError as exc:
             raise GraphQLUserError(str(exc), argument=str(exc).split(":", 1)[0]) from None
-        refs = await _refs(info, [*figures.by_area, *figures.by_department])
+        refs = await _refs(
+            info,
+            [
+                *figures.by_area,
+                *figures.by_department,
+                *figures.open_by_area,
+                *figures.open_by_holder,
+                *(person for person, _ in figures.repeat_visitors),
+            ],
+        )
+
+        def open_figures(counts: dict[Ref, OpenCounts]) -> list[OpenFigures]:
+            return [
+                OpenFigures(
+                    unit=refs[ref], open=c.open, approaching=c.approaching, overdue=c.overdue,
+                    paused=c.paused,
+                )
+                for ref, c in counts.items()
+            ]  # fmt: skip
+
         return WorkflowMeasures(
             disputes=figures.disputes,
             by_area=[
@@ -1039,8 +1094,15 @@ class WorkflowQueries:
                     bounced=f.bounced,
                     bounce_rate=f.bounce_rate,
                     whistled=f.summoned,
+                    whistle_rate=figures.whistled_share[ref],
                     on_time_rate=f.on_time_rate,
                 )
                 for ref, f in figures.by_department.items()
+            ],
+            open_by_area=open_figures(figures.open_by_area),
+            open_by_holder=open_figures(figures.open_by_holder),
+            repeat_visitors=[
+                RepeatVisitor(person=refs[person], disputes=n)
+                for person, n in figures.repeat_visitors
             ],
         )

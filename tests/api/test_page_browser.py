@@ -13,6 +13,7 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import httpx
@@ -231,7 +232,8 @@ def flow(tmp_path_factory, demo_graph, live_server):
 FLOW = """query ($id: ID!) { dispute(id: $id) { workflow { state version allowedActions { action }
   holder { label key name } clocks { name status }
   log { action fromState toState targets { name } reason } } } }"""
-QUEUE_API = """query ($view: QueueView!) { workQueue(view: $view) { totalCount items {
+QUEUE_API = """query ($view: QueueView!, $search: String) {
+  workQueue(view: $view, search: $search) { totalCount items {
   dispute { id } state warning holder { name } clock { name status } } } }"""
 VIEWS = ("MINE", "UNIT", "CLAIMABLE", "APPROACHING", "OVERDUE", "ALL")
 
@@ -289,8 +291,8 @@ def shown_queue(page):
     ]
 
 
-def expected_queue_rows(site, token, view, w):
-    rows = site.api(QUEUE_API, token, view=view)["workQueue"]["items"]
+def expected_queue_rows(site, token, view, w, search=None):
+    rows = site.api(QUEUE_API, token, view=view, search=search)["workQueue"]["items"]
     return [
         (
             r["dispute"]["id"],
@@ -405,11 +407,23 @@ def test_a_mediator_carries_a_dispute_from_report_to_close(browser, offline, flo
             id=dispute,
         )["dispute"]["participants"]
         [party] = [p["party"] for p in parties if p["party"]["name"].startswith("王")]
+        # 全部在办 holds the town's other open disputes too: a search that finds it alone ran.
+        every = expected_queue_rows(site, token, "ALL", w)
+        assert len(every) > 1
+        page.get_by_role("tab", name=re.compile("^全部在办")).click()
+        expect(page.locator("table.queue tbody tr")).to_have_count(len(every))
+        assert shown_queue(page) == every
         search = page.get_by_label("搜索", exact=True)
+        drawn = page.locator("table.queue tbody tr")
         for text in (party["name"], party["mobile"], party["idNumber"]):
-            search.fill(text)
-            assert [r[0] for r in shown_queue(page)] == [dispute], text
-        search.fill("")
+            found = expected_queue_rows(site, token, "ALL", w, search=text)
+            assert dispute in [r[0] for r in found] and len(found) < len(every), text
+            search.fill(text)  # sent to the server once the typing pauses
+            expect(drawn).to_have_count(len(found))
+            assert shown_queue(page) == found
+            search.fill("")
+            expect(drawn).to_have_count(len(every))
+        assert [r[0] for r in found] == [dispute]  # an ID number is one person's
         shot(page, "flow-queue")
 
         # 受理, then 派单 to the grid the referral proposes.
@@ -737,43 +751,37 @@ def test_the_registration_form_checks_as_the_loaders_do_and_previews_the_referra
         shot(page, "mediator-report-preview")
 
 
-def test_the_dashboard_counts_what_the_graph_holds(browser, offline, site, mediator, demo_graph):
-    settled = {
-        r["level"]: r["n"]
-        for r in demo_graph.read(
-            IN_SCOPE + "AND d.outcome = 'settled' RETURN d.settled_level AS level, count(*) AS n",
-            {"scope": TOWN},
-        )
-    }
-    total = demo_graph.read(IN_SCOPE + "RETURN count(*) AS n", {"scope": TOWN})[0]["n"]
-    expected = expected_queue(demo_graph, TOWN, date.fromisoformat(DAY))
+def test_the_dashboard_shows_the_workflows_figures(browser, offline, site, mediator, demo_graph):
+    """The dashboard equals `workflowMeasures` for the same caller, and its counts equal the
+    graph's: the disputes with a log reported in the period, and the repeat visitors."""
+    reported = demo_graph.read(
+        IN_SCOPE + "AND d.reported_on >= $first AND d.reported_on <= $last "
+        "AND EXISTS { MATCH (d)-[:LOGGED]->(:DisputeEvent) } RETURN count(*) AS n",
+        {"scope": TOWN, "first": date(2021, 1, 1), "last": date.fromisoformat(DAY)},
+    )[0]["n"]
+    visitors = demo_graph.read(
+        IN_SCOPE + "AND d.reported_on >= $first AND d.reported_on <= $last "
+        "MATCH (p:Person)-[:PARTY_TO]->(d) WITH p, count(DISTINCT d) AS n WHERE n >= 2 "
+        "RETURN p.id AS id, n",
+        {"scope": TOWN, "first": date(2021, 1, 1), "last": date.fromisoformat(DAY)},
+    )
     with opened(browser, offline) as page:
         sign_in(page, site.url, mediator)
         page.get_by_role("link", name="看板").click()
         page.get_by_role("heading", name=f"2021-01-01 至 {DAY} 登记的纠纷").wait_for()
-        page.locator("table.bars").first.wait_for()
-        page.locator(".tile").filter(has_text="登记").wait_for()
-        tiles = page.locator(".tile").all_inner_texts()
-        village = settled["grid"] + settled["village"]
-        assert [t.replace("\n", " ") for t in tiles] == [
-            "18 在办",
-            f"{sum(1 for s, _ in expected if s[1] == '临期')} 临期",
-            f"{sum(1 for s, _ in expected if s[1] == '超期')} 超期",
-            f"{total} 登记",
-            f"{100 * village / total:.1f}% 小事不出村（网格、村化解）",
-            f"{100 * (village + settled.get('town', 0)) / total:.1f}% 大事不出镇（镇及以下化解）",
-        ]
-        levels = page.locator("table.bars", has_text="各级化解").locator("tr")
-        assert [re.sub(r"\s+", " ", t) for t in levels.all_inner_texts()] == [
-            f"{name} {settled.get(level, 0)} 件 {100 * settled.get(level, 0) / total:.1f}%"
-            for level, name in [
-                ("grid", "网格"),
-                ("village", "村（社区）"),
-                ("town", "镇（街道）"),
-                ("county", "县（区）"),
-                ("court", "法院"),
-            ]
-        ]
+        shown = shown_dashboard(page)
+        m, expected = expected_dashboard(site, mediator, TOWN, "2021-01-01", DAY, "VILLAGE")
+        assert shown == expected
+        assert m["disputes"] == reported > 0
+        most = sorted(((v["id"], v["n"]) for v in visitors), key=lambda t: (-t[1], t[0]))
+        assert [(v["person"]["key"], v["disputes"]) for v in m["repeatVisitors"]] == most[:50]
+        # by village: every area row is a village of 姚庄镇
+        assert m["byArea"] and all(a["area"]["key"].startswith(TOWN) for a in m["byArea"])
+        page.get_by_label("分组").select_option("TOWN")
+        page.locator("table.by-area tbody tr").filter(has_text="姚庄镇").wait_for()
+        town = expected_dashboard(site, mediator, TOWN, "2021-01-01", DAY, "TOWN")[1]
+        assert shown_dashboard(page) == town
+        assert [r[0] for r in town["areas"]] == ["姚庄镇"]
         assert unlabelled(page) == []
         shot(page, "mediator-dashboard")
 
@@ -801,8 +809,31 @@ def test_a_viewer_sees_masked_data_everywhere_on_the_page(browser, offline, site
         for b in r["bodies"]
         for h in b["holders"]
     }
+    visitors = site.api(
+        """query ($to: Date) { workflowMeasures(from: "2021-01-01", to: $to) {
+          repeatVisitors { person { name } } } }""",
+        admin,
+        to=DAY,
+    )["workflowMeasures"]["repeatVisitors"]
+    assert len(visitors) == 50  # the dashboard's list, as the admin sees it: in full
+    names |= {v["person"]["name"] for v in visitors}
     names = {n for n in names if not n.endswith("某")}
-    assert len(names) > 30
+    assert len(names) > 60
+    queued = site.api("{ workQueue(view: ALL) { items { dispute { id title } } } }", admin)
+    rows = [r["dispute"]["title"] for r in queued["workQueue"]["items"]]  # the viewer's rows
+    # a dispute with a log: its timeline names the people who acted, and its holder
+    logged = queued["workQueue"]["items"][0]["dispute"]["id"]
+    flow = site.api(
+        """query ($id: ID!) { dispute(id: $id) { workflow { holder { label name }
+          log { actor { label name } } } } }""",
+        admin,
+        id=logged,
+    )["dispute"]["workflow"]
+    actors = {e["actor"]["name"] for e in flow["log"] if e["actor"]["label"] == "Person"}
+    assert actors
+    titles = set(rows)
+    assert len(titles) > 10 and "（已隐去）" not in titles
+    names |= {n for n in actors if not n.endswith("某")}
     texts = {}
     with opened(browser, offline) as page:
         sign_in(page, site.url)
@@ -827,10 +858,18 @@ def test_a_viewer_sees_masked_data_everywhere_on_the_page(browser, offline, site
         page.get_by_role("heading", name=re.compile("登记的纠纷$")).wait_for()
         page.locator(".tile").filter(has_text="登记").wait_for()
         texts["dashboard"] = everything_shown(page)
+        shot(page, "viewer-dashboard")
+
+        page.goto(site.url + "/#/dispute/" + logged)
+        page.locator(".timeline.log").wait_for()
+        texts["workflow"] = everything_shown(page)
+        shot(page, "viewer-dispute-workflow")
     for where, text in texts.items():
         assert MOBILE.findall(text) == [], where
         assert ID_NUMBER.findall(text) == [], where
         assert sorted(n for n in names if n in text) == [], where
+        assert sorted(t for t in titles if t in text) == [], where
+    assert texts["queue"].count("（已隐去）") == len(rows)
     assert "陆某" in texts["referral"] and "188****1962" in texts["referral"]
     assert "330421********6590" in texts["referral"]
 
@@ -923,23 +962,17 @@ def test_signing_out_and_a_revoked_token_end_the_session(browser, offline, site)
 
 
 def test_the_pages_own_rules_in_the_browser(browser, offline, site):
-    """The clocks, the search and the ID check, run in Chromium as the page runs them."""
+    """The clocks and the ID check, run in Chromium as the page runs them."""
     with opened(browser, offline) as page:
         page.goto(site.url + "/")
         got = page.evaluate(
             """async () => {
               const c = await import('/static/app/clock.js');
               const k = await import('/static/app/checks.js');
-              const row = {id: 'X-1', title: '（已隐去）', grid: {name: '武长村第1网格',
-                unit: {name: '武长村委会', parent: {name: '姚庄镇'}}},
-                participants: [{party: {name: '陆某', mobile: '188****1962',
-                                        idNumber: '330421********6590'}}]};
               return {
                 clocks: ['2021-12-12', '2021-12-13', '2021-12-16', '2021-12-17']
                   .map(d => c.clock('2021-12-01', 15, d)),
                 none: c.clock('2021-12-01', null, '2021-12-17'),
-                search: ['陆某', '1962', '6590', '姚庄', '陆建国', '18892031962', ' 武长 村 ', '']
-                  .map(t => c.matches(row, t)),
                 ids: ['33042119830308659X', '330421198303086590', '330421198302306590',
                       '33042119830308659', '33042119830308659x']
                   .map(k.idNumberProblem),
@@ -959,7 +992,6 @@ def test_the_pages_own_rules_in_the_browser(browser, offline, site):
     assert got["none"] is None
     assert got["spans"] == ["1 个工作日 1 小时", "3 小时 20 分", "0 分", "2 天", "45 分"]
     assert got["when"] == "2026-12-02 15:38"
-    assert got["search"] == [True, True, True, True, False, False, True, True]
     assert id_check_digit("33042119830308659") == "0"
     assert got["ids"] == [
         "校验位应为 0，不是 X",
@@ -973,3 +1005,391 @@ def test_the_pages_own_rules_in_the_browser(browser, offline, site):
         "手机号应为 11 位数字，以 13–19 开头",
         "手机号应为 11 位数字，以 13–19 开头",
     ]
+
+
+# -- the rest of a day's work: bounce and loop, whistle, extension, rating, claim, dashboard -----
+
+MEASURES = """query ($from: Date, $to: Date, $level: AreaLevel!, $within: String) {
+  workflowMeasures(from: $from, to: $to, level: $level, within: $within) { disputes
+    openByArea { unit { key name } open approaching overdue paused }
+    openByHolder { unit { label key name } open approaching overdue paused }
+    byArea { area { key name } disputes bounceRate whistleRate onTimeRate
+             settledShare { level share } }
+    byDepartment { department { key name } orders bounced bounceRate whistled whistleRate
+                   onTimeRate }
+    repeatVisitors { person { key name } disputes } } }"""
+
+
+def percent(share):
+    """As the page writes a share: JavaScript's toFixed(1) of 100 × share, which rounds the
+    exact binary value half up (Python's format rounds half to even)."""
+    if share is None:
+        return "—"
+    return f"{Decimal(100 * share).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def shown_dashboard(page):
+    """The dashboard's figures as shown: tiles, and each table's rows as their cells' text."""
+    page.locator("table.chart.by-area").wait_for()
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+
+    def rows(selector):
+        return [
+            [flat(c).strip() for c in r]
+            for r in page.eval_on_selector_all(
+                selector + " tbody tr",
+                "rows => rows.map(r => [...r.children].map(c => c.innerText))",
+            )
+        ]
+
+    return {
+        "tiles": [flat(t).strip() for t in page.locator(".tile").all_inner_texts()],
+        "open": rows("table.open-by-area"),
+        "holders": rows("table.open-by-holder"),
+        "areas": rows("table.by-area"),
+        "departments": rows("table.by-department"),
+        "visitors": [flat(t).strip() for t in page.locator(".visitors > li").all_inner_texts()],
+    }
+
+
+def expected_dashboard(site, token, within, first, last, level):
+    """The same, from the API's `workflowMeasures` for the same caller and arguments."""
+    m = site.api(MEASURES, token, within=within, level=level, **{"from": first, "to": last})
+    m = m["workflowMeasures"]
+    total = {
+        k: sum(o[k] for o in m["openByArea"]) for k in ("open", "approaching", "overdue", "paused")
+    }
+    levels = {
+        "grid": "网格", "village": "村（社区）", "town": "镇（街道）", "county": "县（区）",
+        "court": "法院",
+    }  # fmt: skip
+    labels = {
+        "Department": "部门", "Grid": "网格", "Center": "中心", "Person": "人员",
+        "MediationOrg": "调解组织",
+    }  # fmt: skip
+
+    def area_row(a):
+        share = {s["level"]: s["share"] for s in a["settledShare"]}
+        village = share.get("grid", 0) + share.get("village", 0)
+        settled = " · ".join(f"{levels[k]} {percent(share[k])}" for k in levels if k in share)
+        return [
+            a["area"]["name"], str(a["disputes"]), settled or "无已化解",
+            percent(village) if share else "—",
+            percent(village + share.get("town", 0)) if share else "—",
+            percent(a["bounceRate"]), percent(a["whistleRate"]), percent(a["onTimeRate"]),
+        ]  # fmt: skip
+
+    departments = sorted(
+        m["byDepartment"], key=lambda d: (-(d["bounceRate"] or 0), -d["orders"])
+    )  # the page's order: most bounced first (a stable sort, as the page's)
+    return m, {
+        "tiles": [
+            f"{total['open']} 在办",
+            f"{total['approaching']} 临期",
+            f"{total['overdue']} 超期",
+            f"{total['paused']} 挂账暂停",
+            f"{m['disputes']} 登记",
+        ],
+        "open": [
+            [
+                o["unit"]["name"],
+                "",
+                *(str(o[k]) for k in ("open", "approaching", "overdue", "paused")),
+            ]
+            for o in m["openByArea"]
+        ],
+        "holders": [
+            [
+                f"{o['unit']['name']} {labels[o['unit']['label']]}",
+                *(str(o[k]) for k in ("open", "approaching", "overdue", "paused")),
+            ]
+            for o in m["openByHolder"]
+        ],
+        "areas": [area_row(a) for a in m["byArea"]],
+        "departments": [
+            [
+                d["department"]["name"],
+                str(d["orders"]),
+                str(d["bounced"]),
+                "",
+                percent(d["bounceRate"]),
+                str(d["whistled"]),
+                percent(d["whistleRate"]),
+                percent(d["onTimeRate"]),
+            ]
+            for d in departments
+        ],
+        "visitors": [f"{v['person']['name']} {v['disputes']} 件" for v in m["repeatVisitors"]],
+    }
+
+
+def dashboard(page, url):
+    page.goto(url + "/#/dashboard")
+    page.get_by_role("heading", name=re.compile("登记的纠纷$")).wait_for()
+    return shown_dashboard(page)
+
+
+ALLOWED = """query ($id: ID!) { dispute(id: $id) { workflow { version counts { bounces loops
+  extensions whistles } allowedActions { action proposed { label key name } } } } }"""
+
+
+def test_a_days_work_bounce_loop_whistle_extension_rating_claim_and_the_dashboard(
+    browser, offline, flow
+):
+    """The town mediator on duty (a dispatcher of the 姚庄镇 center) registers a dispute and
+    dispatches it to a grid; the grid bounces it (a dispatcher's error) and gets it back, which
+    the page counts as a loop; the grid worker signs, whistles two departments, one of which
+    signs for it as that department, and asks for three more days, which the dispatcher
+    approves; the grid feeds back, the dispatcher closes it and the party rates it. A second
+    dispute is opened to claims and an expert of its domain claims it. The queue's tabs and
+    the dashboard equal the API's answers before and after, and move by what was done."""
+    site, token = flow, flow.dispatcher
+    first, last = "2026-01-01", None
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, token, demo_day=False)
+        w = words(page)
+        last = page.get_by_label("日期").input_value()
+        first = last[:4] + "-01-01"
+        tabs_before = tab_counts(site, token)
+        board_before = dashboard(page, site.url)
+        m_before, expected = expected_dashboard(site, token, TOWN, first, last, "VILLAGE")
+        assert board_before == expected
+        shot(page, "day-dashboard-before")
+
+        # 登记 through the page, then 受理 and 派单 to the grid the API proposes.
+        page.get_by_role("link", name="登记").click()
+        page.get_by_label("标题").fill("医药费赔偿纠纷")
+        page.get_by_label("村（社区）").select_option(label="武长村委会")
+        page.get_by_label("网格", exact=True).select_option(label="武长村第1网格")
+        page.get_by_label("类别").select_option(label="医疗纠纷")
+        page.get_by_label("姓名").nth(0).fill("赵文斌")
+        page.get_by_label("身份证号").nth(0).fill(
+            "33042119790512" + "123" + id_check_digit("33042119790512123")
+        )
+        page.get_by_label("手机号").nth(0).fill("13957312468")
+        page.get_by_label("姓名").nth(1).fill("钱小燕")
+        page.get_by_role("button", name="提交登记").click()
+        page.get_by_role("heading", name="医药费赔偿纠纷").wait_for()
+        dispute = page.url.rsplit("/", 1)[1]
+        assert act(page, "受理") == "已受理（第 2 版，已受理）"
+        [dispatch] = [
+            a for a in site.api(ALLOWED, token, id=dispute)["dispute"]["workflow"]["allowedActions"]
+            if a["action"] == "DISPATCH"
+        ]  # fmt: skip
+        grid = next(
+            f"{p['label']}:{p['key']}" for p in dispatch["proposed"] if p["label"] == "Grid"
+        )
+        assert act(page, "派单", {"派往（按分流建议）": grid}) == "已派单（第 3 版，已派单）"
+
+    grid_worker = create_token(
+        site.tokens, "viewer", person=site.person["id"], unit=grid, workflow_role="grid_worker"
+    )
+    with opened(browser, offline, PHONE) as phone:
+        sign_in(phone, site.url, grid_worker, demo_day=False)
+        phone.goto(site.url + "/#/dispute/" + dispute)
+        said = act(phone, "退单", {"退单原因": "dispatch_error", "理由（必填）": "属卫健部门职责"})
+        assert said == "已退单（第 4 版，已受理）"
+        shot(phone, "day-bounced")
+
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, token, demo_day=False)
+        page.goto(site.url + "/#/dispute/" + dispute)
+        assert act(page, "派单", {"派往（按分流建议）": grid}) == "已派单（第 5 版，已派单）"
+        # Back at the unit that bounced it: a loop, counted on the page as the API counts it.
+        counts = site.api(ALLOWED, token, id=dispute)["dispute"]["workflow"]["counts"]
+        assert counts == {"bounces": 1, "loops": 1, "extensions": 0, "whistles": 0}
+        shown = flat(page.locator(".counts").inner_text())
+        assert "退单 1 次" in shown and "回流 1 次" in shown
+        assert page.locator(".counts .flagged").inner_text().split() == ["回流", "1", "次"]
+        shot(page, "day-loop")
+
+    with opened(browser, offline, PHONE) as phone:
+        sign_in(phone, site.url, grid_worker, demo_day=False)
+        phone.goto(site.url + "/#/dispute/" + dispute)
+        assert act(phone, "签收") == "已签收（第 6 版，办理中）"
+        [whistle] = [
+            a
+            for a in site.api(ALLOWED, grid_worker, id=dispute)["dispute"]["workflow"][
+                "allowedActions"
+            ]
+            if a["action"] == "WHISTLE"
+        ]
+        departments = whistle["proposed"][:2]
+        assert len(departments) == 2 and {d["label"] for d in departments} == {"Department"}
+        phone.locator(".actions-card .buttons").get_by_role(
+            "button", name="吹哨", exact=True
+        ).click()
+        form = phone.get_by_role("form", name="吹哨")
+        boxes = form.locator("#act-targets input[type=checkbox]")
+        assert [flat(t).strip() for t in form.locator("#act-targets label").all_inner_texts()] == [
+            d["name"] for d in whistle["proposed"]
+        ]
+        assert [b.is_checked() for b in boxes.all()] == [False] * len(whistle["proposed"])
+        for d in departments:
+            form.get_by_label(d["name"], exact=True).check()
+        form.get_by_label("理由（必填）").fill("需要卫健、医保部门到场核实")
+        form.get_by_role("button", name="确认吹哨").click()
+        phone.locator(".actions-card").get_by_role("status").filter(has_text="已吹哨").wait_for()
+        phone.locator(".actions-card > p.sub").filter(has_text="第 7 版").wait_for()
+        f, expected = expected_flow(site, grid_worker, dispute, w)
+        assert shown_flow(phone) == expected
+        # each summoned department on its own clocks
+        who = [c.locator(".who-acts").inner_text() for c in phone.locator("ul.clocks > li").all()]
+        for d in departments:
+            assert who.count(d["name"]) == 3  # sign within 1 h, contact within 24 h, on site
+        assert [t["name"] for t in f["log"][-1]["targets"]] == [d["name"] for d in departments]
+        shot(phone, "day-whistled")
+
+    # The first department signs for the whistle, as that department.
+    department = create_token(
+        site.tokens, "viewer", person=site.person["id"],
+        unit=f"{departments[0]['label']}:{departments[0]['key']}", workflow_role="department",
+    )  # fmt: skip
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, department, demo_day=False)
+        rows = shown_queue(page)  # 本单位: what it was summoned to
+        assert rows == expected_queue_rows(site, department, "UNIT", w)
+        assert dispute in [r[0] for r in rows]
+        page.locator("table.queue tbody tr").filter(has_text=dispute).locator("a.case").click()
+        assert act(page, "报到签收") == "已报到签收（第 8 版，办理中）"
+        f, expected = expected_flow(site, department, dispute, w)
+        assert shown_flow(page) == expected
+        signed = [c for c in f["clocks"] if c["name"] == "whistle_signed"]
+        assert len(signed) == 1  # the other department's sign-in clock still runs
+        shot(page, "day-department-signed")
+
+    # The grid worker asks for 3 more days; the dispatcher approves.
+    with opened(browser, offline, PHONE) as phone:
+        sign_in(phone, site.url, grid_worker, demo_day=False)
+        phone.goto(site.url + "/#/dispute/" + dispute)
+        said = act(phone, "申请延期", {"延期天数": "3", "理由（必填）": "等待医保部门核算"})
+        assert said == "已申请延期（第 9 版，办理中）"
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, token, demo_day=False)
+        page.goto(site.url + "/#/dispute/" + dispute)
+        handle = next(
+            c for c in site.api(FLOW.replace("clocks { name status }", "clocks { name limit }"),
+                                token, id=dispute)["dispute"]["workflow"]["clocks"]
+            if c["name"] == "handle"
+        )  # fmt: skip
+        form_request = page.locator(".actions-card .buttons").get_by_role(
+            "button", name="批准", exact=True
+        )
+        form_request.click()
+        request = page.get_by_role("form", name="批准").get_by_label("待审批的申请")
+        assert request.locator("option").all_inner_texts()[0].startswith("申请延期 · ")
+        page.get_by_role("form", name="批准").get_by_role("button", name="确认批准").click()
+        page.locator(".actions-card").get_by_role("status").filter(has_text="已批准").wait_for()
+        page.locator(".actions-card > p.sub").filter(has_text="第 10 版").wait_for()
+        f, expected = expected_flow(site, token, dispute, w)
+        assert shown_flow(page) == expected
+        after = site.api(ALLOWED, token, id=dispute)["dispute"]["workflow"]["counts"]
+        assert after["extensions"] == 1
+        limits = site.api(
+            FLOW.replace("clocks { name status }", "clocks { name limit }"), token, id=dispute
+        )["dispute"]["workflow"]["clocks"]
+        assert [c["limit"] for c in limits if c["name"] == "handle"] == [handle["limit"] + 3]
+        assert "延期 1 次" in flat(page.locator(".counts").inner_text())
+        shot(page, "day-extended")
+
+    with opened(browser, offline, PHONE) as phone:
+        sign_in(phone, site.url, grid_worker, demo_day=False)
+        phone.goto(site.url + "/#/dispute/" + dispute)
+        assert act(phone, "反馈", {"办理结果": "双方达成赔偿协议"}) == "已反馈（第 11 版，已反馈）"
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, token, demo_day=False)
+        page.goto(site.url + "/#/dispute/" + dispute)
+        said = act(page, "办结", {"结果": "SETTLED", "化解层级": "VILLAGE"})
+        assert said == "已办结（第 12 版，已办结）"
+        parties = site.api(
+            "query ($id: ID!) { dispute(id: $id) { participants { party { ... on Person "
+            "{ id name } } } } }",
+            token,
+            id=dispute,
+        )["dispute"]["participants"]
+        applicant = next(p["party"]["id"] for p in parties if p["party"]["name"].startswith("赵"))
+
+    # The party rates it (评单), signed in as a resident: what they see is masked as the API
+    # masks it for them.
+    resident = create_token(site.tokens, "viewer", person=applicant, workflow_role="resident")
+    with opened(browser, offline, PHONE) as phone:
+        sign_in(phone, site.url, resident, demo_day=False)
+        phone.goto(site.url + "/#/dispute/" + dispute)
+        assert act(phone, "评单", {"评分（1–5）": "4"}) == "已评单（第 13 版，已办结）"
+        f, expected = expected_flow(site, resident, dispute, w)
+        assert shown_flow(phone) == expected
+        assert [(e["action"], e["toState"]) for e in f["log"]] == [
+            ("report", "reported"), ("accept", "accepted"), ("dispatch", "dispatched"),
+            ("bounce", "accepted"), ("dispatch", "dispatched"), ("sign", "handling"),
+            ("whistle", "handling"), ("sign_whistle", "handling"),
+            ("request_extension", "handling"), ("approve", "handling"),
+            ("feed_back", "fed_back"), ("close", "closed"), ("rate", "closed"),
+        ]  # fmt: skip
+        shot(phone, "day-rated")
+
+    # A second dispute is opened to claims (抢单); an expert of its domain claims it.
+    second = report(site, "claim-test", "医疗费用争议")
+    experts = site.api(
+        "query ($id: ID!) { expertPool(disputeId: $id) { ranked { expert { key name } } } }",
+        token,
+        id=second,
+    )["expertPool"]["ranked"]
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, token, demo_day=False)
+        page.goto(site.url + "/#/dispute/" + second)
+        assert act(page, "受理") == "已受理（第 2 版，已受理）"
+        assert act(page, "开放抢单") == "已开放抢单（第 3 版，待抢单）"
+    expert = create_token(
+        site.tokens, "viewer", person=experts[0]["expert"]["key"], workflow_role="expert"
+    )
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, expert, demo_day=False)
+        claimable = expected_queue_rows(site, expert, "CLAIMABLE", w)
+        assert second in [r[0] for r in claimable]
+        page.get_by_role("tab", name=re.compile("^可抢单")).click()
+        expect(page.locator("table.queue tbody tr")).to_have_count(len(claimable))
+        assert shown_queue(page) == claimable
+        shot(page, "day-expert-claimable")
+        page.locator("table.queue tbody tr").filter(has_text=second).locator("a.case").click()
+        assert act(page, "抢单") == "已抢单（第 4 版，办理中）"
+        f, expected = expected_flow(site, expert, second, w)
+        assert shown_flow(page) == expected
+        # held by the expert, whose token (a viewer's) sees their own name masked, as the API
+        # masks it: the privacy rule knows roles, not who a person is
+        assert f["holder"]["key"] == experts[0]["expert"]["key"]
+        assert f["holder"]["name"] == experts[0]["expert"]["name"][0] + "某"
+        page.get_by_role("navigation").get_by_role("link", name="工作台").click()
+        mine = expected_queue_rows(site, expert, "MINE", w)
+        assert [r[0] for r in mine] == [second]
+        page.get_by_role("tab", name=re.compile("^我的")).click()
+        expect(page.locator("table.queue tbody tr")).to_have_count(1)
+        assert shown_queue(page) == mine
+        shot(page, "day-expert-mine")
+
+    # The queue and the dashboard have moved by what was done, and still equal the API.
+    with opened(browser, offline) as page:
+        sign_in(page, site.url, token, demo_day=False)
+        tabs_after = tab_counts(site, token)
+        names = ("我的", "本单位", "可抢单", "临期", "超期", "全部在办")
+        assert shown_tabs(page) == [f"{t} {n}" for t, n in zip(names, tabs_after, strict=True)]
+        # 全部在办: one more (the claimed one, now the expert's; the first is closed); every
+        # other tab as before (the claimed one is neither the dispatcher's nor claimable, and
+        # its clock has all its time left).
+        assert tabs_after == [*tabs_before[:5], tabs_before[5] + 1]
+        shot(page, "day-queue-after")
+        board_after = dashboard(page, site.url)
+        m_after, expected = expected_dashboard(site, token, TOWN, first, last, "VILLAGE")
+        assert board_after == expected
+        assert m_after["disputes"] == m_before["disputes"] + 2
+        opened_now = sum(o["open"] for o in m_after["openByArea"])
+        assert opened_now == sum(o["open"] for o in m_before["openByArea"]) + 1
+        expert_row = [o for o in m_after["openByHolder"] if o["unit"]["label"] == "Person"]
+        assert [(o["unit"]["key"], o["open"]) for o in expert_row] == [
+            (experts[0]["expert"]["key"], 1)
+        ]
+        whistled = {d["department"]["key"]: d["whistled"] for d in m_after["byDepartment"]}
+        before = {d["department"]["key"]: d["whistled"] for d in m_before["byDepartment"]}
+        for d in departments:
+            assert whistled[d["key"]] == before.get(d["key"], 0) + 1
+        assert unlabelled(page) == []
+        shot(page, "day-dashboard-after")

@@ -9,7 +9,7 @@ import pytest
 from api import acting
 from api.app import create_app
 from api.auth import Caller, Role, create_token
-from api.measures import workflow_measures
+from api.measures import OpenCounts, workflow_measures
 from api.settings import Settings
 from workflow.calendar import CHINA_TIME
 from workflow.model import Ref, Refusal
@@ -144,3 +144,93 @@ async def test_workflow_measures_in_graphql(graph, tmp_path):
              "orders": 1, "bounced": 0, "bounceRate": 0.0, "whistled": 0, "onTimeRate": 1.0},
         ],
     }  # fmt: skip
+
+
+def open_one(graph):
+    """A third dispute, with 陆美琴 (JS-P-0005, party to two disputes already) as its party,
+    dispatched to the health bureau on 4 September and left there unsigned."""
+    reported = acting.report(
+        graph, DISPATCHER, "open", kind="dispute", title="纠纷", place=GRID, category="医疗纠纷",
+        channel="visit", receiver=CENTER, parties=["Person:JS-P-0005"], now=at(4, 9),
+    )  # fmt: skip
+    assert not isinstance(reported.result, Refusal), reported.result
+    for version, action, targets in ((1, "accept", ()), (2, "dispatch", (HEALTH.unit,))):
+        acted = acting.act(
+            graph, DISPATCHER, reported.dispute, action, version, f"open-{version}",
+            targets=targets, now=at(4, 10 + version),
+        )  # fmt: skip
+        assert not isinstance(acted.result, Refusal), (action, acted.result)
+    return reported.dispute
+
+
+def test_open_disputes_by_area_and_holder_whistle_rates_and_repeat_visitors(graph):
+    open_one(graph)
+    admin = Caller(Role.ADMIN)
+    health = Ref("Department", "dept-330421-health")
+    # 30 September: the order's one working day to sign ran out long ago.
+    figures = workflow_measures(graph, admin, now=at(30, 12))
+    assert figures.disputes == 3
+    assert figures.open_by_area == {Ref("Unit", "330421001000"): OpenCounts(1, 0, 1, 0)}
+    assert figures.open_by_holder == {health: OpenCounts(1, 0, 1, 0)}
+    # The health bureau was summoned by one whistle of the three disputes; labour by none.
+    assert figures.whistled_share == {
+        health: 1 / 3, Ref("Department", "dept-330421-labour"): 0.0
+    }  # fmt: skip
+    # Two disputes of the examples (May, June) and this one.
+    assert figures.repeat_visitors == [(Ref("Person", "JS-P-0005"), 3)]
+    assert workflow_measures(graph, admin, now=at(30, 12), visits=4).repeat_visitors == []
+    september = workflow_measures(graph, admin, start=date(2024, 9, 1), now=at(30, 12))
+    assert september.repeat_visitors == []  # one dispute each in September
+    assert september.open_by_area == figures.open_by_area  # open now, whatever the period
+    # Dispatched at 12:00 on Wednesday the 4th, the order is due to be signed by the end of
+    # the next working day (the 6th, 00:00), approaching from 19:12 on the 5th (80 % used).
+    early = workflow_measures(graph, admin, now=datetime(2024, 9, 5, 20, tzinfo=CHINA_TIME))
+    assert early.open_by_holder == {health: OpenCounts(1, 1, 0, 0)}
+    with pytest.raises(ValueError, match=r"^visits: a repeat visitor brings at least 2"):
+        workflow_measures(graph, admin, visits=1)
+
+
+async def test_the_dashboards_figures_in_graphql_name_people_as_the_caller_may_see_them(
+    graph, tmp_path
+):
+    open_one(graph)
+    settings = Settings(
+        _env_file=None, tokens=str(tmp_path / "t.json"), audit_log=str(tmp_path / "a.jsonl")
+    )
+    query = """{ workflowMeasures { disputes
+      openByArea { unit { label key name } open approaching overdue paused }
+      openByHolder { unit { label key name } open approaching overdue paused }
+      byDepartment { department { key } whistled whistleRate }
+      repeatVisitors { person { label key name } disputes } } }"""
+    app = create_app(settings, backend=graph)
+    transport = httpx.ASGITransport(app=app)
+    answers = {}
+    for role, scope in (("mediator", "330421001"), ("viewer", None)):
+        token = create_token(settings.tokens, role, scope)
+        headers = {"authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as c:
+            body = (await c.post("/graphql", json={"query": query}, headers=headers)).json()
+        assert "errors" not in body, body
+        answers[role] = body["data"]["workflowMeasures"]
+    mediator = answers["mediator"]
+    town = {"label": "Unit", "key": "330421001000", "name": "魏塘街道"}
+    health = {"label": "Department", "key": "dept-330421-health", "name": "嘉善县卫生健康局"}
+    assert mediator["disputes"] == 3
+    # The clock is read now (today, long after September 2024): the order is overdue.
+    assert mediator["openByArea"] == [
+        {"unit": town, "open": 1, "approaching": 0, "overdue": 1, "paused": 0}
+    ]
+    assert mediator["openByHolder"] == [
+        {"unit": health, "open": 1, "approaching": 0, "overdue": 1, "paused": 0}
+    ]
+    assert mediator["byDepartment"] == [
+        {"department": {"key": "dept-330421-health"}, "whistled": 1, "whistleRate": 1 / 3},
+        {"department": {"key": "dept-330421-labour"}, "whistled": 0, "whistleRate": 0.0},
+    ]
+    person = {"label": "Person", "key": "JS-P-0005"}
+    assert mediator["repeatVisitors"] == [{"person": {**person, "name": "陆美琴"}, "disputes": 3}]
+    viewer = answers["viewer"]
+    assert viewer["repeatVisitors"] == [{"person": {**person, "name": "陆某"}, "disputes": 3}]
+    assert {k: v for k, v in viewer.items() if k != "repeatVisitors"} == {
+        k: v for k, v in mediator.items() if k != "repeatVisitors"
+    }

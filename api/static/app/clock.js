@@ -49,19 +49,6 @@ export function clock(reportedOn, limitDays, asOf) {
 
 export const CLOCK_NAME = { within: '正常', approaching: '临期', breached: '超期' };
 
-// Whether `row` (a queue row as the API returned it to this caller) matches the search text:
-// a party's name, ID number or mobile as the caller sees them (masked ones match on what is
-// shown), the dispute's id or title, the grid's or a unit's name.
-export function matches(row, text) {
-  const wanted = (text || '').replace(/\s+/g, '').toUpperCase();
-  if (!wanted) return true;
-  const seen = [row.id, row.title, row.grid?.name, row.grid?.unit?.name, row.grid?.unit?.parent?.name];
-  for (const p of row.participants || []) {
-    seen.push(p.party.name, p.party.idNumber, p.party.mobile);
-  }
-  return seen.some((value) => value && String(value).replace(/\s+/g, '').toUpperCase().includes(wanted));
-}
-
 // A workflow clock's time, as the API counts it (api Clock: remainingMinutes and overdueMinutes
 // are counted time, a working day counting 24 hours): "2 个工作日 5 小时", "3 小时 20 分".
 export function span(minutes, unit) {

@@ -45,7 +45,7 @@ export function Dispute({ id, date }) {
               <div class="columns">
                 <div>
                   ${data.dispute.workflow
-                    ? html`<${Actions} id=${id} flow=${data.dispute.workflow} date=${date} onChanged=${() => setReads((n) => n + 1)} />
+                    ? html`<${Actions} id=${id} flow=${data.dispute.workflow} onChanged=${() => setReads((n) => n + 1)} />
                         <${Clocks} flow=${data.dispute.workflow} />
                         <${Timeline} flow=${data.dispute.workflow} />`
                     : ''}

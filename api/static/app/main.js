@@ -9,7 +9,6 @@ import { daysBetween, isDate, today } from './clock.js';
 import { Dashboard } from './dashboard.js';
 import { Dispute } from './dispute.js';
 import { Login } from './login.js';
-import { forgetOpen } from './open.js';
 import { Queue } from './queue.js';
 import { Report } from './report.js';
 import { Problem, html, link } from './ui.js';
@@ -133,7 +132,6 @@ function App() {
   const toLogin = async (reason) => {
     watchSession(null);
     sessionStorage.removeItem(HOW);
-    forgetOpen();
     setMe(null);
     try {
       await signOut();
@@ -154,7 +152,6 @@ function App() {
     try {
       const who = await whoAmI();
       sessionStorage.setItem(HOW, how);
-      forgetOpen();
       setMe({ ...who, signedIn: how === 'token' });
       setBoot({ phase: 'in' });
       watchSession(() => toLogin(lost)); // a request refused later: the token was revoked

@@ -1,6 +1,9 @@
 // A dispute's workflow on its page: the clocks of every open step, the timeline of its log, and
 // a button for each action the API allows this caller now (`allowedActions`) and nothing else.
-// An action opens a short form with the inputs it needs; it is sent as `actOnDispute` with the
+// An action opens a short form with the inputs the API says it takes (`inputs`), its targets
+// chosen from those the API proposes (`proposed`: the referral's actors for a dispatch, its
+// departments for a whistle), and a reason where the rules require one (`reasonRequired`); it
+// is sent as `actOnDispute` with the
 // version the page shows (`expectedVersion`) and an idempotency key made when the form opened,
 // so sending the same form twice applies it once. A stale version says so in Chinese and the
 // dispute is read again; any other refusal is shown under the field at fault.
@@ -8,9 +11,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, gql, newKey } from './api.js';
 import { when } from './clock.js';
-import { FlowClock, Loaded, html, useLoad } from './ui.js';
+import { FlowClock, html } from './ui.js';
 import {
-  ACTION, CLOCK, LABEL, LEVEL, OUTCOME, PART, PROBLEM, SETTLED, STATE, WARNING, WORKFLOW_ROLE, name,
+  ACTION, CLOCK, LABEL, LEVEL, OUTCOME, PROBLEM, SETTLED, STATE, WARNING, WORKFLOW_ROLE, name,
 } from './zh.js';
 
 const REF = `{ label key name }`;
@@ -18,8 +21,8 @@ export const WORKFLOW = `workflow {
   state version kind warning holder ${REF}
   clocks { name status due preBreach unit limit limitSource remainingMinutes overdueMinutes who ${REF} }
   pending { action version at by ${REF} }
-  counts { assignments bounces escalations reopens extensions whistles }
-  outcome settledLevel allowedActions { action }
+  counts { assignments bounces loops escalations reopens extensions whistles }
+  outcome settledLevel allowedActions { action reasonRequired approvalBy proposed ${REF} inputs }
   log { version at role action fromState toState reason actor ${REF} actsFor ${REF}
         targets ${REF} data { key value } }
 }`;
@@ -31,14 +34,16 @@ const ACT = `mutation Act($input: ActOnDisputeInput!) {
   }
 }`;
 
-// Whom a dispatch or a whistle may name: the referral's actors (its proposal).
-const PROPOSED = `query Proposed($id: ID!, $asOf: Date) {
-  referral(disputeId: $id, asOf: $asOf) { steps { order part actor ${REF} } }
-}`;
-const HOLDERS = ['Grid', 'Department', 'MediationOrg', 'Center']; // workflow.context.HOLDERS
-
-// The actions whose rule requires a reason (queries/rules.toml [workflow.actions]).
-const REASONED = ['bounce', 'refuse', 'request_extension', 'park', 'escalate', 'whistle', 'supervise', 'reopen'];
+// How often the dispute was handed on (踢皮球), as the counts say it.
+const COUNTS = [
+  ['assignments', '派单'],
+  ['bounces', '退单'],
+  ['loops', '回流'],
+  ['escalations', '上报'],
+  ['reopens', '重新办理'],
+  ['extensions', '延期'],
+  ['whistles', '吹哨'],
+];
 
 // The log's data worth reading beside the action, its keys in Chinese; the rest (the report's
 // own fields, shown above, and the bookkeeping of clocks) stays in the API's answer.
@@ -77,6 +82,12 @@ function dataValue(key, value) {
 
 function ref(node) {
   return node ? node.name || node.key : '—';
+}
+
+export function Counts({ flow }) {
+  return html`<dl class="counts" aria-label="流转次数">
+    ${COUNTS.map(([k, t]) => html`<div key=${k} class=${k === 'loops' && flow.counts.loops ? 'flagged' : ''}><dt>${t}</dt><dd>${flow.counts[k]} 次</dd></div>`)}
+  </dl>`;
 }
 
 export function Clocks({ flow }) {
@@ -121,10 +132,11 @@ function Data({ data }) {
 }
 
 // The buttons, the open action's form, and the last answer.
-export function Actions({ id, flow, date, onChanged }) {
+export function Actions({ id, flow, onChanged }) {
   const [open, setOpen] = useState(null); // { action, key }
   const [said, setSaid] = useState(null); // { kind: 'ok'|'stale'|'refused', text }
   const allowed = flow.allowedActions.map((a) => a.action.toLowerCase()); // ACCEPT → accept, as zh.js names them
+  const rule = (a) => flow.allowedActions.find((x) => x.action.toLowerCase() === a);
   const start = (action) => {
     setSaid(null);
     setOpen({ action, key: newKey() });
@@ -132,6 +144,7 @@ export function Actions({ id, flow, date, onChanged }) {
   return html`<section aria-labelledby="actions-title" class="card actions-card">
     <h2 id="actions-title">操作</h2>
     <p class="sub">当前：${name(STATE, flow.state)} · 第 ${flow.version} 版${flow.holder ? ` · 由 ${ref(flow.holder)} 办理` : ''}</p>
+    <${Counts} flow=${flow} />
     ${said ? html`<p class=${said.kind === 'ok' ? 'done' : 'problem'} role=${said.kind === 'ok' ? 'status' : 'alert'}>${said.text}</p>` : ''}
     ${allowed.length
       ? html`<div class="buttons">
@@ -142,7 +155,7 @@ export function Actions({ id, flow, date, onChanged }) {
         </div>`
       : html`<p class="empty">您现在不能对这件纠纷做任何操作。</p>`}
     ${open && allowed.includes(open.action)
-      ? html`<${ActionForm} key=${open.key} id=${id} flow=${flow} date=${date} open=${open}
+      ? html`<${ActionForm} key=${open.key} id=${id} flow=${flow} rule=${rule(open.action)} open=${open}
           onCancel=${() => setOpen(null)}
           onDone=${(text) => { setOpen(null); setSaid({ kind: 'ok', text }); onChanged(); }}
           onStale=${(text) => { setOpen(null); setSaid({ kind: 'stale', text }); onChanged(); }} />`
@@ -150,33 +163,43 @@ export function Actions({ id, flow, date, onChanged }) {
   </section>`;
 }
 
-function blank(action, flow) {
+function blank(action, flow, rule) {
   return {
     reason: '', days: '', outcome: 'SETTLED', settledLevel: '', rating: '5', cause: 'dispatch_error',
-    request: flow.pending[0] ? String(flow.pending[0].version) : '', urgent: false, result: '',
-    satisfied: true, carriedOut: true, targets: [],
+    request: flow.pending[0] ? String(flow.pending[0].version) : '', urgent: false, tough: false, result: '',
+    satisfied: true, carriedOut: true,
+    // a dispatch goes to the first actor proposed; a whistle's departments are ticked by hand
+    targets: action === 'dispatch' && rule.proposed.length ? [key(rule.proposed[0])] : [],
   };
 }
 
+const key = (node) => `${node.label}:${node.key}`;
+
 // The input object for `actOnDispute`, from the form's values: only what the action takes.
-function input(id, flow, open, v) {
+function input(id, flow, open, rule, v) {
   const a = open.action;
+  const takes = (i) => rule.inputs.includes(i);
   const out = { disputeId: id, action: a.toUpperCase(), expectedVersion: flow.version, idempotencyKey: open.key };
   if (v.reason.trim()) out.reason = v.reason.trim();
-  if (['dispatch', 'whistle', 'rate_response'].includes(a)) out.targets = v.targets;
-  if (a === 'dispatch' && v.urgent) out.urgent = true;
-  if (a === 'request_extension' && v.days !== '') out.days = Number(v.days);
-  if (a === 'close') {
-    out.outcome = v.outcome;
-    if (v.settledLevel) out.settledLevel = v.settledLevel;
-  }
-  if (['rate', 'rate_response'].includes(a)) out.rating = Number(v.rating);
-  if (a === 'bounce') out.cause = v.cause;
-  if (['approve', 'refuse'].includes(a) && v.request) out.request = Number(v.request);
-  if (a === 'feed_back' && v.result.trim()) out.result = v.result.trim();
-  if (a === 'call_back') out.satisfied = v.satisfied;
-  if (a === 'check') out.carriedOut = v.carriedOut;
+  if (targeted(a)) out.targets = v.targets;
+  if (takes('URGENT') && v.urgent) out.urgent = true;
+  if (takes('TOUGH') && v.tough) out.tough = true;
+  if (takes('DAYS') && v.days !== '') out.days = Number(v.days);
+  if (takes('OUTCOME')) out.outcome = v.outcome;
+  if (takes('SETTLED_LEVEL') && v.settledLevel) out.settledLevel = v.settledLevel;
+  if (takes('RATING')) out.rating = Number(v.rating);
+  if (takes('CAUSE')) out.cause = v.cause;
+  if (takes('REQUEST') && v.request) out.request = Number(v.request);
+  if (takes('RESULT') && v.result.trim()) out.result = v.result.trim();
+  if (takes('SATISFIED')) out.satisfied = v.satisfied;
+  if (takes('CARRIED_OUT')) out.carriedOut = v.carriedOut;
   return out;
+}
+
+// An action that names its targets: from those the API proposes, or (rating a response) from
+// the departments a whistle summoned. An escalation goes to the rung the rules give (shown).
+function targeted(action) {
+  return ['dispatch', 'whistle', 'order', 'rate_response'].includes(action);
 }
 
 // The API's field at fault, as the form's field key.
@@ -185,16 +208,13 @@ function fieldOf(error) {
   return f || '_';
 }
 
-function ActionForm({ id, flow, date, open, onCancel, onDone, onStale }) {
+function ActionForm({ id, flow, rule, open, onCancel, onDone, onStale }) {
   const a = open.action;
-  const [v, setV] = useState(() => blank(a, flow));
+  const [v, setV] = useState(() => blank(a, flow, rule));
   const [errors, setErrors] = useState({});
   const [sending, setSending] = useState(false);
-  const needsTargets = ['dispatch', 'whistle'].includes(a);
-  const proposed = useLoad(
-    () => (needsTargets ? gql(PROPOSED, { id, asOf: date }) : Promise.resolve(null)),
-    [id, a],
-  );
+  const takes = (i) => rule.inputs.includes(i);
+  const needsTargets = targeted(a) && a !== 'rate_response';
   const set = (key) => (e) => setV({ ...v, [key]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
   const fid = (key) => `act-${key}`;
   const formRef = useRef(null);
@@ -203,10 +223,10 @@ function ActionForm({ id, flow, date, open, onCancel, onDone, onStale }) {
   const send = async (event) => {
     event.preventDefault();
     const found = {};
-    if (REASONED.includes(a) && !v.reason.trim()) found.reason = '请填写理由';
+    if (rule.reasonRequired && !v.reason.trim()) found.reason = '请填写理由';
     if (needsTargets && !v.targets.length) found.targets = a === 'whistle' ? '请至少选一个部门' : '请选择派往的单位';
-    if (a === 'request_extension' && !(Number(v.days) >= 1)) found.days = '延期天数至少 1 天';
-    if (a === 'close' && v.outcome === 'SETTLED' && !v.settledLevel) found.settledLevel = '化解的须选化解层级';
+    if (takes('DAYS') && !(Number(v.days) >= 1)) found.days = '延期天数至少 1 天';
+    if (takes('SETTLED_LEVEL') && v.outcome === 'SETTLED' && !v.settledLevel) found.settledLevel = '化解的须选化解层级';
     setErrors(found);
     if (Object.keys(found).length) {
       document.getElementById(fid(Object.keys(found)[0]))?.focus();
@@ -214,7 +234,7 @@ function ActionForm({ id, flow, date, open, onCancel, onDone, onStale }) {
     }
     setSending(true);
     try {
-      const { actOnDispute: p } = await gql(ACT, { input: input(id, flow, open, v) });
+      const { actOnDispute: p } = await gql(ACT, { input: input(id, flow, open, rule, v) });
       if (!p.userErrors.length) {
         onDone(`已${name(ACTION, a)}（第 ${p.event.version} 版，${name(STATE, p.event.toState)}）${p.replayed ? '；此前已提交过，未重复办理' : ''}`);
         return;
@@ -244,16 +264,23 @@ function ActionForm({ id, flow, date, open, onCancel, onDone, onStale }) {
   return html`<form class="act-form" ref=${formRef} aria-label=${name(ACTION, a)} onSubmit=${send} novalidate>
     <h3>${name(ACTION, a)}</h3>
     ${unplaced.length ? html`<p class="problem" role="alert">${unplaced.map((k) => errors[k]).join('；')}</p>` : ''}
+    ${rule.approvalBy.length
+      ? html`<p class="sub">须经${rule.approvalBy.map((r) => name(WORKFLOW_ROLE, r)).join('或')}批准后生效${a === 'bounce' ? '（派单错误的退单除外）' : ''}。</p>`
+      : ''}
+    ${a === 'escalate' && rule.proposed.length
+      ? html`<p class="sub">上报至 ${rule.proposed.map(ref).join('、')}</p>`
+      : ''}
     ${needsTargets
       ? html`<div class="field">
-          <${Loaded} state=${proposed} what="分流建议">
-            ${(data) => html`<${Targets} action=${a} flow=${flow} steps=${data?.referral.steps || []} v=${v} setV=${setV} />`}
-          </${Loaded}>
+          <${Targets} action=${a} proposed=${rule.proposed} v=${v} setV=${setV} />
           ${err('targets')}
         </div>`
       : ''}
-    ${a === 'dispatch'
+    ${takes('URGENT')
       ? html`<label class="check"><input type="checkbox" checked=${v.urgent} onChange=${set('urgent')} /> 急办（须限时到场）</label>`
+      : ''}
+    ${takes('TOUGH')
+      ? html`<label class="check"><input type="checkbox" checked=${v.tough} onChange=${set('tough')} /> 疑难问题（到场时限放宽）</label>`
       : ''}
     ${a === 'rate_response'
       ? html`<div class="field"><label for=${fid('targets')}>评价的部门</label>
@@ -262,24 +289,24 @@ function ActionForm({ id, flow, date, open, onCancel, onDone, onStale }) {
             ${summoned(flow).map((t) => html`<option value=${`${t.label}:${t.key}`}>${ref(t)}</option>`)}
           </select>${err('targets')}</div>`
       : ''}
-    ${['approve', 'refuse'].includes(a)
+    ${takes('REQUEST')
       ? html`<div class="field"><label for=${fid('request')}>待审批的申请</label>
           <select id=${fid('request')} value=${v.request} onChange=${set('request')} ...${aria('request')}>
             ${flow.pending.map((p) => html`<option value=${String(p.version)}>${name(ACTION, p.action)} · ${ref(p.by)} · ${when(p.at)}</option>`)}
           </select>${err('request')}</div>`
       : ''}
-    ${a === 'request_extension'
+    ${takes('DAYS')
       ? html`<div class="field"><label for=${fid('days')}>延期天数</label>
           <input id=${fid('days')} type="number" min="1" value=${v.days} onInput=${set('days')} ...${aria('days')} />${err('days')}</div>`
       : ''}
-    ${a === 'bounce'
+    ${takes('CAUSE')
       ? html`<div class="field"><label for=${fid('cause')}>退单原因</label>
           <select id=${fid('cause')} value=${v.cause} onChange=${set('cause')} ...${aria('cause')}>
             <option value="dispatch_error">派单错误（无需审批）</option>
             <option value="not_responsible">不属本单位职责（须审批）</option>
           </select>${err('cause')}</div>`
       : ''}
-    ${a === 'close'
+    ${takes('OUTCOME')
       ? html`<div class="row">
           <div class="field"><label for=${fid('outcome')}>结果</label>
             <select id=${fid('outcome')} value=${v.outcome} onChange=${set('outcome')} ...${aria('outcome')}>
@@ -292,23 +319,23 @@ function ActionForm({ id, flow, date, open, onCancel, onDone, onStale }) {
             </select>${err('settledLevel')}</div>
         </div>`
       : ''}
-    ${['rate', 'rate_response'].includes(a)
+    ${takes('RATING')
       ? html`<div class="field"><label for=${fid('rating')}>评分（1–5）</label>
           <select id=${fid('rating')} value=${v.rating} onChange=${set('rating')} ...${aria('rating')}>
             ${[5, 4, 3, 2, 1].map((n) => html`<option value=${String(n)}>${n}</option>`)}
           </select>${err('rating')}</div>`
       : ''}
-    ${a === 'feed_back'
+    ${takes('RESULT')
       ? html`<div class="field"><label for=${fid('result')}>办理结果</label>
           <input id=${fid('result')} value=${v.result} onInput=${set('result')} maxlength="200" /></div>`
       : ''}
-    ${a === 'call_back'
+    ${takes('SATISFIED')
       ? html`<label class="check"><input type="checkbox" checked=${v.satisfied} onChange=${set('satisfied')} /> 当事人满意</label>`
       : ''}
-    ${a === 'check'
+    ${takes('CARRIED_OUT')
       ? html`<label class="check"><input type="checkbox" checked=${v.carriedOut} onChange=${set('carriedOut')} /> 协议已履行</label>`
       : ''}
-    <div class="field"><label for=${fid('reason')}>${REASONED.includes(a) ? '理由（必填）' : '说明（可不填）'}</label>
+    <div class="field"><label for=${fid('reason')}>${rule.reasonRequired ? '理由（必填）' : '说明（可不填）'}</label>
       <textarea id=${fid('reason')} rows="2" maxlength="500" value=${v.reason} onInput=${set('reason')} ...${aria('reason')}></textarea>
       ${err('reason')}</div>
     <div class="actions">
@@ -327,35 +354,21 @@ function summoned(flow) {
   return [...seen.values()];
 }
 
-// The referral's actors to choose from: one for a dispatch (the first that does not hold the
-// dispute already, chosen at first), the departments for a whistle (the responsible ones
-// ticked at first).
-function Targets({ action, flow, steps, v, setV }) {
-  const here = flow.holder ? `${flow.holder.label}:${flow.holder.key}` : '';
-  const seen = new Set();
-  const choices = steps
-    .filter((s) => (action === 'whistle' ? s.actor.label === 'Department' : HOLDERS.includes(s.actor.label)))
-    .map((s) => ({ ...s, value: `${s.actor.label}:${s.actor.key}` }))
-    .filter((s) => s.value !== here && !seen.has(s.value) && seen.add(s.value));
-  useEffect(() => {
-    if (v.touched || !choices.length) return;
-    const first = action === 'whistle'
-      ? choices.filter((s) => s.part === 'RESPONSIBLE_DEPARTMENT').map((s) => s.value)
-      : [choices[0].value];
-    setV({ ...v, targets: first, touched: true });
-  }, [choices.length]);
-  if (!choices.length) return html`<p class="empty">分流建议中没有可${name(ACTION, action)}的单位。</p>`;
-  if (action === 'dispatch') {
-    return html`<label for="act-targets">派往（按分流建议）</label>
-      <select id="act-targets" value=${v.targets[0] || ''} onChange=${(e) => setV({ ...v, targets: [e.target.value], touched: true })}>
-        ${choices.map((s) => html`<option value=${s.value}>${s.actor.name}（${name(PART, s.part)} · ${name(LABEL, s.actor.label)}）</option>`)}
+// The targets the API proposes: one for a dispatch (the first chosen at first) or an order,
+// the departments for a whistle (ticked by hand: whom to summon is the holder's call).
+function Targets({ action, proposed, v, setV }) {
+  if (!proposed.length) return html`<p class="empty">没有可${name(ACTION, action)}的单位。</p>`;
+  if (action !== 'whistle') {
+    return html`<label for="act-targets">${action === 'dispatch' ? '派往（按分流建议）' : name(ACTION, action) + '至'}</label>
+      <select id="act-targets" value=${v.targets[0] || ''} onChange=${(e) => setV({ ...v, targets: [e.target.value] })}>
+        ${action === 'dispatch' ? '' : html`<option value="">请选择</option>`}
+        ${proposed.map((n) => html`<option value=${key(n)}>${n.name}（${name(LABEL, n.label)}）</option>`)}
       </select>`;
   }
   const toggle = (value) => (e) =>
-    setV({ ...v, touched: true, targets: e.target.checked ? [...v.targets, value] : v.targets.filter((t) => t !== value) });
+    setV({ ...v, targets: e.target.checked ? [...v.targets, value] : v.targets.filter((t) => t !== value) });
   return html`<fieldset id="act-targets" tabindex="-1"><legend>吹哨的部门</legend>
-    ${choices.map((s) => html`<label class="check" key=${s.value}>
-      <input type="checkbox" checked=${v.targets.includes(s.value)} onChange=${toggle(s.value)} /> ${s.actor.name}</label>`)}
+    ${proposed.map((n) => html`<label class="check" key=${key(n)}>
+      <input type="checkbox" checked=${v.targets.includes(key(n))} onChange=${toggle(key(n))} /> ${n.name}</label>`)}
   </fieldset>`;
 }
-
