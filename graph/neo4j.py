@@ -198,7 +198,7 @@ class Neo4jBackend:
 
     def is_empty(self, label_or_type: str) -> bool:
         name = ident(label_or_type)
-        if label_or_type in {n.label for n in SCHEMA.nodes}:
+        if label_or_type in {n.label for n in SCHEMA.stored_nodes}:
             query = "MATCH (n:" + name + ") RETURN count(n) AS n"
         else:
             query = "MATCH ()-[r:" + name + "]->() RETURN count(r) AS n"
