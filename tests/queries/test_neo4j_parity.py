@@ -113,6 +113,9 @@ def values_of(graph: Backend) -> dict[str, list[Any]]:
         "category": ["", *domains],
         "item_class": classes,
         "as_of": DAYS,
+        # a year of visits, ending on days through 2021 (a dispute's own day inside or not)
+        "since": [date(2020, 1, 1) + timedelta(days=30 * i) for i in range(SUBJECTS)],
+        "until": [date(2021, 1, 1) + timedelta(days=30 * i) for i in range(SUBJECTS)],
         "mediation_kinds": [["people"]],
         "industry_kinds": [["industry"]],
         "court": ["court"],
