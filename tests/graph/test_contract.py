@@ -338,9 +338,9 @@ def test_the_admin_export_reads_the_same_files_from_every_backend(
     texts = {p.relative_to(tmp_path / "out").as_posix(): p.read_text() for p in command.files}
     assert texts["nodes/Grid.csv"] == (
         "id:ID(Grid),name,level:long,kind,grid_class:long,households:long,population:long,"
-        "urban:boolean,location,field,unit_level,source\n"
-        "g1,一号网格,1,basic,,300,,true,,,,t.grids.csv\n"
-        "g2,二号网格,2,micro,,,,false,,,,t.grids.csv\n"
+        "urban:boolean,location,field,unit_level,valid_from:date,valid_to:date,source\n"
+        "g1,一号网格,1,basic,,300,,true,,,,,,t.grids.csv\n"
+        "g2,二号网格,2,micro,,,,false,,,,,,t.grids.csv\n"
     )
     assert texts["relationships/SERVES_IN.Person.Grid.csv"].splitlines()[0] == (
         ":START_ID(Person),:END_ID(Grid),:TYPE,rid,role,valid_from:date,valid_to:date,source"

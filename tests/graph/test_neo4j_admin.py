@@ -117,11 +117,13 @@ def test_node_files_use_the_key_as_id_and_type_every_column(exported, tmp_path) 
             "location",
             "field",
             "unit_level",
+            "valid_from:date",
+            "valid_to:date",
             "source",
         ],
-        ["G1", '一号, "东"网格', "1", "basic", "", "", "", "true", "", "", "", ""],
-        ["G2", "二号网格", "1", "basic", "", "", "", "false", "", "", "", ""],
-        ["M1", "微网格\n第一", "2", "micro", "", "40", "", "", "", "", "", ""],
+        ["G1", '一号, "东"网格', "1", "basic", "", "", "", "true", "", "", "", "", "", ""],
+        ["G2", "二号网格", "1", "basic", "", "", "", "false", "", "", "", "", "", ""],
+        ["M1", "微网格\n第一", "2", "micro", "", "40", "", "", "", "", "", "", "", ""],
     ]
     assert read(tmp_path / "out/nodes/Unit.csv")[0][0] == "code:ID(Unit)"
     raw = (tmp_path / "out/nodes/Grid.csv").read_text(encoding="utf-8")
