@@ -10,7 +10,7 @@ the product's own rule code: only the data access differs. Steps:
 
 1. Each system alone in a process of its own: its load (wall and CPU time, peak resident
    memory); then, in a fresh process, opened as it serves (the product as the server opens
-   it, with its start-up warm-up) and every subject asked once: resident memory after.
+   it, with its read model) and every subject asked once: resident memory after.
    (networkx has nothing on disk: its load and its serving are one process.)
 2. One process with every system open: every peer's answer to every subject must equal the
    product's (the whole answer: steps, bodies, contacts, paths, scores) before anything is
@@ -123,20 +123,12 @@ def _cpu() -> float:
 
 def open_product(work: Work) -> tuple[Backend, float]:
     """The product's store opened as the server opens it (api.app: read-write, the settings'
-    threads, pool and time limit), and its start-up warm-up where the server runs one; the
-    seconds from open to ready."""
+    threads, pool and time limit, its read model read); the seconds from open to ready."""
     from api.app import _open  # the server's own way of opening the graph
 
     started = time.perf_counter()
     settings = Settings(_env_file=None, db=str(work.product))  # type: ignore[call-arg]
     backend = _open(settings)
-    if settings.warm_up and getattr(backend, "version", None) is not None:
-        try:
-            from queries.warm import warm
-        except ImportError:  # a product without a warm-up
-            pass
-        else:
-            warm(backend)
     return backend, time.perf_counter() - started
 
 
