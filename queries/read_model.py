@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from graph.backend import Backend, Row
 from graph.ddl import RID, ident
 from graph.labels import read_by
+from graph.places import DEEPEST
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
 
@@ -636,11 +637,11 @@ def place(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     return rows
 
 
-_MAX_HOPS = 8  # place_units' PART_OF*..8
+_MAX_HOPS = DEEPEST  # place_units' PART_OF*..30
 
 
 def _paths_to_units(m: ReadModel, label: str, key: str, least: int) -> list[tuple[str, int]]:
-    """(unit code, length) of every PART_OF path of `least`..8 steps from (label, key) that
+    """(unit code, length) of every PART_OF path of `least`..DEEPEST steps from (label, key) that
     ends at a unit, through nodes of any label, one per path (a walk: a node may recur)."""
     found = []
     step = [(label, key)]

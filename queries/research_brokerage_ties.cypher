@@ -44,7 +44,7 @@ RETURN 'Department' AS source_label, d.id AS source, d.name AS source_name, d.fu
 ORDER BY source, target
 UNION ALL
 MATCH (c:Unit {code: $county})
-MATCH (g:Grid)-[:PART_OF*1..3]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 MATCH (g)-[:LIAISES_WITH]->(d:Department)
 RETURN 'Grid' AS source_label, g.id AS source, g.name AS source_name, g.kind AS source_kind,
   '' AS source_level, 'LIAISES_WITH' AS tie, 'Department' AS target_label, d.id AS target,
@@ -52,7 +52,7 @@ RETURN 'Grid' AS source_label, g.id AS source, g.name AS source_name, g.kind AS 
 ORDER BY source, target
 UNION ALL
 MATCH (c:Unit {code: $county})
-MATCH (g:Grid)-[:PART_OF*1..3]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 MATCH (g)-[:LIAISES_WITH]->(x:Center)
 RETURN 'Grid' AS source_label, g.id AS source, g.name AS source_name, g.kind AS source_kind,
   '' AS source_level, 'LIAISES_WITH' AS tie, 'Center' AS target_label, x.id AS target,

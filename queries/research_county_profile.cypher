@@ -72,7 +72,7 @@ ORDER BY item
 UNION ALL
 MATCH (c:Unit)
 WHERE c.code = $county OR c.code = $other
-MATCH (g:Grid)-[:PART_OF*1..4]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 WITH c.code AS code,
   CASE g.level WHEN 1 THEN 'level 1' WHEN 2 THEN 'level 2' WHEN 3 THEN 'level 3' WHEN 4 THEN 'level 4' ELSE 'level 5' END AS item,
   count(g) AS n
@@ -83,7 +83,7 @@ ORDER BY item
 UNION ALL
 MATCH (c:Unit)
 WHERE c.code = $county OR c.code = $other
-MATCH (g:Grid)-[:PART_OF*1..4]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 OPTIONAL MATCH (p:Person)-[s:SERVES_IN]->(g)
 WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 WITH c.code AS code, g.kind AS item, count(DISTINCT g) AS n, count(DISTINCT p) AS staff
@@ -97,7 +97,7 @@ ORDER BY item
 UNION ALL
 MATCH (c:Unit)
 WHERE c.code = $county OR c.code = $other
-MATCH (g:Grid)-[:PART_OF*1..4]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 WITH c, g
 WHERE g.kind = 'basic' AND g.grid_class IS NOT NULL
 WITH c.code AS code, CASE g.grid_class WHEN 1 THEN 'class 1' WHEN 2 THEN 'class 2' ELSE 'class 3' END AS item, count(g) AS n
@@ -108,7 +108,7 @@ ORDER BY item
 UNION ALL
 MATCH (c:Unit)
 WHERE c.code = $county OR c.code = $other
-MATCH (g:Grid)-[:PART_OF*1..4]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 OPTIONAL MATCH (p:Person)-[s:SERVES_IN]->(g)
 WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))
 WITH c.code AS code, g.kind AS kind, count(DISTINCT g) AS grids,

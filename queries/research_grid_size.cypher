@@ -8,7 +8,7 @@
 // `below` otherwise; `unknown` grids have neither figure. Grids are those PART_OF a village of the county (DISTINCT:
 // a 苏州 level-3 grid reaches its village twice). One row per town, ordered by town code.
 MATCH (c:Unit {code: $county})
-MATCH (g:Grid)-[:PART_OF*1..3]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 WITH DISTINCT g
 WHERE g.kind = 'basic'
 MATCH (g)-[:PART_OF]->(:Unit {level: 'village'})-[:PART_OF]->(t:Unit {level: 'town'})

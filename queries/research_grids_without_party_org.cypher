@@ -12,7 +12,7 @@
 // Shape (LadybugDB 0.22): the filter after the variable-length walk sits in a WITH … WHERE;
 // inside the MATCH it was planned 10–20× slower on the demo graph.
 MATCH (c:Unit {code: $county})
-MATCH (g:Grid)-[:PART_OF*1..3]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 WITH g
 WHERE g.kind <> 'micro'
   AND NOT EXISTS {

@@ -14,7 +14,7 @@
 // Shape (LadybugDB 0.22): the filter after the variable-length walk sits in a WITH … WHERE;
 // inside the MATCH it was planned 10–20× slower on the demo graph.
 MATCH (c:Unit {code: $county})
-MATCH (d:Dispute)-[:OCCURRED_IN]->(:Grid)-[:PART_OF*1..4]->(c)
+MATCH (d:Dispute)-[:OCCURRED_IN]->(:Grid)-[:PART_OF*1..30]->(c)
 WITH c, d
 WHERE d.reported_on >= date($start) AND d.reported_on <= date($until)
 WITH c, date.truncate('month', d.reported_on) AS month, d

@@ -9,7 +9,7 @@
 // space-separated (head instructor full_time part_time). `date($as_of)` takes a date or ISO
 // text (the command line passes text). Ordered by grid id.
 MATCH (c:Unit {code: $county})
-MATCH (g:Grid)-[:PART_OF*1..3]->(c)
+MATCH (g:Grid)-[:PART_OF*1..30]->(c)
 WHERE g.kind IN ['basic', 'dedicated', 'out_of_county']
 OPTIONAL MATCH (p:Person)-[s:SERVES_IN]->(g)
 WHERE ((s.valid_from IS NULL OR s.valid_from <= date($as_of)) AND (s.valid_to IS NULL OR s.valid_to >= date($as_of)))

@@ -15,7 +15,7 @@
 // The mean is rounded from the exact sum: round(avg(days), 2) rounds the double nearest the
 // mean, so a mean of exactly 3.525 days gave 3.52 here and 3.53 on LadybugDB.
 MATCH (c:Unit {code: $county})
-MATCH (d:Dispute)-[:OCCURRED_IN]->(:Grid)-[:PART_OF*1..4]->(c)
+MATCH (d:Dispute)-[:OCCURRED_IN]->(:Grid)-[:PART_OF*1..30]->(c)
 WITH c, d
 WHERE d.reported_on >= date($start) AND d.reported_on <= date($until)
   AND d.outcome = 'settled' AND d.settled_on IS NOT NULL

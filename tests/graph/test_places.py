@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -22,11 +23,12 @@ from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.settings import Settings
 from graph.masking import WITHHELD, mask_name
-from graph.places import DivisionCode, NotADivisionCode, grids_within, grids_without_unit
+from graph.places import DEEPEST, DivisionCode, NotADivisionCode, grids_within, grids_without_unit
 from graph.pseudonym import Privacy
 from loaders.export import export, members_within
 from loaders.load import load
 from queries.escalation import escalation_path
+from queries.library import get_query, named_queries
 
 NBS = "NBS 2023 (2023-06-30) via china-division 2.7.0"
 DEEP = ["G1", "G2", "G3", "G4", "G5"]
@@ -235,3 +237,62 @@ def test_the_ladder_and_the_party_line_climb_from_the_deepest_grid(deep):
         "party-town",
         "party-county",
     ]
+
+
+def _ask(backend, name, **params):
+    return backend.read(get_query(name).text, params)
+
+
+def test_the_researchers_county_figures_count_the_deepest_grid_and_its_dispute(deep):
+    summary = _ask(deep, "county_summary", county="330421000000")
+    assert summary == [
+        {
+            "county": "330421000000",
+            "name": "嘉善县",
+            "towns": 1,
+            "villages": 1,
+            "grids": 1,
+            "micro_grids": 4,
+            "grid_staff": 0,  # P5 serves a micro-grid: grid staff are of the other kinds
+            "centers": 0,
+            "departments": 0,
+            "disputes": 1,
+        }
+    ]
+    settled = _ask(
+        deep,
+        "research_settled_by_level",
+        county="330421000000",
+        start=date(2024, 1, 1),
+        until=date(2024, 12, 31),
+    )
+    assert [(r["month"], r["level"], r["disputes"], r["settled"]) for r in settled] == [
+        (date(2024, 5, 1), level, 1, 0) for level in ("grid", "village", "town", "county", "court")
+    ]
+    profile = _ask(
+        deep,
+        "research_county_profile",
+        county="330421000000",
+        other="330402000000",
+        as_of=date(2024, 6, 1),
+    )
+    assert [(r["item"], r["county"]) for r in profile if r["section"] == "grid levels"] == [
+        (f"level {i}", 1) for i in range(1, 6)
+    ]
+
+
+# A variable-length walk up PART_OF from a grid, in a named query's text.
+GRID_WALK = re.compile(r"Grid\)-\[:PART_OF\*(\d+)\.\.(\d+)\]")
+
+
+def test_every_named_query_walks_up_from_a_grid_at_any_depth():
+    """A fixed bound under places.DEEPEST (PART_OF*1..4) misses grids nested deeper: every
+    walk up from a grid, in every dialect, goes as deep as the places rule does."""
+    walks = [
+        (name, m.group(0))
+        for name in sorted(named_queries())
+        for dialect in (None, "neo4j")
+        for m in GRID_WALK.finditer(get_query(name, dialect).text)
+    ]
+    assert len(walks) >= 10, walks  # the check has walks to check
+    assert [(name, walk) for name, walk in walks if not walk.endswith(f"..{DEEPEST}]")] == []
