@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from graph.backend import Backend
 from graph.temporal import valid_on
@@ -32,13 +32,16 @@ from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_da
 from queries.ladder import (
     Chain,
     FoundBody,
-    add_days,
+    due_after,
+    runs_on,
+    split_due,
     by_anchor,
     dispute_facts,
     group_bodies,
     load_chain,
 )
 from queries.library import run
+from queries.flow_rules import Limit
 from queries.rules import PreCourtStep, Rules, load_rules
 
 __all__ = [
@@ -78,17 +81,20 @@ class EscalationStep:
 
     `level` is grid, liaison, a unit level (village, town, county, city…), pre_court (a
     dispute's statutory step before a suit, such as labour arbitration) or court; `place` is
-    the grid or unit of the rung; `time_limit_days` is how long the rung has before the next
-    one (None for the court); `due` is the report day plus the limits so far, when the ladder
-    was asked for a dispute. `path` leads from the starting grid to `place`.
+    the grid or unit of the rung; `limit` is how long the rung has before the next one, in
+    days or in hours (None for the court). When the ladder was asked for a dispute, the rung
+    runs out at the report day plus the limits so far: `due` is that day for a limit in days,
+    `due_at` the instant for one in hours (None from a report known only by its day, as a
+    stored dispute's is). `path` leads from the starting grid to `place`.
     """
 
     order: int
     level: str
     place: NodeRef
     bodies: tuple[Body, ...]
-    time_limit_days: int | None
+    limit: Limit | None
     due: date | None
+    due_at: datetime | None
     rule: str
     path: GraphPath
 
@@ -207,7 +213,7 @@ def _ladder(
     pre_court: Sequence[PreCourtStep] = (),
 ) -> tuple[EscalationStep, ...]:
     limits = rules.time_limits
-    steps: list[tuple[str, NodeRef, list[Body], int | None, str, GraphPath]] = []
+    steps: list[tuple[str, NodeRef, list[Body], Limit | None, str, GraphPath]] = []
     teams = by_anchor(bodies, "SERVES_IN")
     # A grid that is a unit's (苏州: a level-2 grid is a village's, a level-1 grid a town's)
     # works at that unit's level: its team joins that unit's rung, so the ladder climbs by the
@@ -225,7 +231,7 @@ def _ladder(
             at_level[level].append(body)
             continue
         rule = "grid-first" if grid == chain.grid else "part-of-ladder"
-        steps.append(("grid", grid, [body], limits.grid, rule, chain.paths[grid.key]))
+        steps.append(("grid", grid, [body], limits.level("grid"), rule, chain.paths[grid.key]))
     liaison = by_anchor(bodies, "LIAISES_WITH")
     for grid in chain.grids:
         found = liaison.get(grid.key, [])
@@ -234,7 +240,7 @@ def _ladder(
             items = [
                 _body(b, "liaison_body", at.then(RelRef("LIAISES_WITH"), b.node)) for b in found
             ]
-            steps.append(("liaison", grid, items, limits.liaison, "out-of-county-liaison", at))
+            steps.append(("liaison", grid, items, limits.level("liaison"), "out-of-county-liaison", at))
     centers = by_anchor(bodies, "JURISDICTION")
     center_path: dict[str, GraphPath] = {}
     for unit in chain.units:
@@ -287,7 +293,7 @@ def _ladder(
                 body = _body(
                     found[0], "pre_court_body", at.then(RelRef("LOCATED_IN", False), found[0].node)
                 )
-                steps.append(("pre_court", unit, [body], step.days, "statutory-pre-court-step", at))
+                steps.append(("pre_court", unit, [body], step.limit, "statutory-pre-court-step", at))
                 break
     for unit in chain.units:
         courts = [b for b in bodies if b.rel == "COURT" and b.anchor == unit.key]
@@ -299,11 +305,13 @@ def _ladder(
             steps.append(("court", unit, items, None, "court-last", at))
             break
     out = []
-    due = reported
+    start: date | datetime | None = reported
     for order, (level, place, items, limit, rule, path) in enumerate(steps, start=1):
-        due = add_days(due, limit)
-        step_due = due if limit is not None else None
-        out.append(EscalationStep(order, level, place, tuple(items), limit, step_due, rule, path))
+        day, instant = split_due(due_after(start, limit))
+        start = runs_on(start, limit) if limit is not None else start
+        out.append(
+            EscalationStep(order, level, place, tuple(items), limit, day, instant, rule, path)
+        )
     return tuple(out)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from graph.backend import Backend, Row
 from graph.places import DivisionCode
@@ -29,6 +29,7 @@ from queries.explain import (
     first_label,
 )
 from queries.library import run
+from queries.flow_rules import Limit
 from queries.rules import Levels
 
 # -- the chain above a grid -------------------------------------------------------------------
@@ -243,7 +244,45 @@ def dispute_facts(backend: Backend, dispute_id: str) -> Row:
     return rows[0]
 
 
-def add_days(day: date | None, days: int | None) -> date | None:
-    if day is None or days is None:
+Moment = date | datetime
+"""Where a limit starts or runs out: a day for a limit in days, an instant for one in hours."""
+
+CHINA_TIME = timezone(timedelta(hours=8), "CST")  # workflow.calendar's; queries sit below it
+
+
+def day_of(moment: Moment) -> date:
+    """The day of a moment, in China time (a naive instant is taken as China time)."""
+    if isinstance(moment, datetime):
+        return (moment.astimezone(CHINA_TIME) if moment.tzinfo else moment).date()
+    return moment
+
+
+def due_after(start: Moment | None, limit: Limit | None) -> Moment | None:
+    """When `limit`, started at `start`, runs out. A limit in days (calendar or working days
+    alike, as the ladder has always counted them) ends with a day: the start's day plus the
+    days. A limit in hours ends at an instant: the start's instant plus the hours, counted
+    from the instant itself (an urgent hour does not wait for a working day); from a start
+    known only by its day, the instant is unknown and so is the due time (None)."""
+    if start is None or limit is None:
         return None
-    return day + timedelta(days=days)
+    if limit.unit != "hours":
+        return day_of(start) + timedelta(days=limit.amount)
+    if isinstance(start, datetime):
+        return start + timedelta(hours=limit.amount)
+    return None
+
+
+def runs_on(start: Moment | None, limit: Limit | None) -> Moment | None:
+    """Where the next sequential stage starts: where this one runs out; after a limit in hours
+    from a start known only by its day, the last day those hours can reach."""
+    due = due_after(start, limit)
+    if due is None and start is not None and limit is not None:
+        return start + timedelta(days=-(-limit.amount // 24))
+    return due
+
+
+def split_due(due: Moment | None) -> tuple[date | None, datetime | None]:
+    """(the due day, the due instant): one of them set, by the kind of limit it came from."""
+    if isinstance(due, datetime):
+        return None, due
+    return due, None

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from graph.backend import Backend
@@ -58,13 +58,19 @@ from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_da
 from queries.ladder import (
     Chain,
     FoundBody,
-    add_days,
+    CHINA_TIME,
+    Moment,
+    day_of,
+    due_after,
+    runs_on,
+    split_due,
     by_anchor,
     dispute_facts,
     group_bodies,
     load_chain,
 )
 from queries.library import run
+from queries.flow_rules import Limit
 from queries.rules import Rules, SeverityTier, load_rules
 
 PARTS = (
@@ -72,6 +78,7 @@ PARTS = (
     "higher_grid",
     "liaison_body",
     "consultation_team",
+    "urgent_arrival",
     "responsible_department",
     "mediation_body",
     "pre_court_step",
@@ -86,8 +93,11 @@ class DisputeDescription:
     `place` is a grid id, a village or community code (every grid directly in it answers
     first) or the id of an organisation located in a grid (a factory in its dedicated grid).
     Give a `category` (a domain code such as ``wages``) or a `list_item` id (``L1-011``), or
-    both. `reported_on` defaults to the referral's `as_of`; `warning` (red, orange, yellow)
-    defaults to the colour the rules' warning grading gives `parties`.
+    both. `reported_on` defaults to the referral's `as_of` (or `reported_at`'s day, China time);
+    `reported_at`, the instant it was reported, gives limits in hours a due instant; `warning`
+    (red, orange, yellow) defaults to the colour the rules' warning grading gives `parties`.
+    `urgent` (突发事件) adds the responsible department's arrival on site where the county's
+    rules set `referral.urgent_arrival` (景宁: within 1 hour).
     """
 
     place: str
@@ -96,6 +106,8 @@ class DisputeDescription:
     parties: int = 2
     reported_on: date | None = None
     warning: str | None = None
+    reported_at: datetime | None = None
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,10 +116,11 @@ class ReferralStep:
 
     `part` is one of `PARTS`; `level` is grid or the level of the unit the actor serves
     (village, town, county, city). `contacts` are the people to call, holding their post on the
-    date (personal data: see queries.explain). `time_limit_days` is the days this actor has;
-    `due` the day by which it must have settled the dispute or passed it on: the report day
-    plus the limits of this step and of the sequential steps before it (the responsible
-    department's limit runs from the report day; the court has none). `reason` says in words
+    date (personal data: see queries.explain). `limit` is the time this actor has, in days or
+    in hours (None for the court); it runs out at the report day (or instant) plus the limits
+    of this step and of the sequential steps before it (the responsible department's and an
+    urgent arrival's run from the report): `due` is that day for a limit in days, `due_at` the
+    instant for one in hours (None when the report is known only by its day). `reason` says in words
     why the rule applies. `path` leads from the dispute (or the described place) to the actor.
     """
 
@@ -116,8 +129,9 @@ class ReferralStep:
     level: str
     actor: NodeRef
     contacts: tuple[Contact, ...]
-    time_limit_days: int | None
+    limit: Limit | None
     due: date | None
+    due_at: datetime | None
     rule: str
     reason: str
     path: GraphPath
@@ -163,6 +177,8 @@ class Referral:
     steps: tuple[ReferralStep, ...]
     missing: tuple[Missing, ...] = ()
     lead: Lead | None = None
+    reported_at: datetime | None = None
+    urgent: bool = False
 
 
 # -- the facts the referral starts from ------------------------------------------------------
@@ -179,6 +195,8 @@ class _Case:
     parties: int
     warning: str | None
     reported_on: date
+    reported_at: datetime | None = None
+    urgent: bool = False
 
 
 def _from_dispute(backend: Backend, dispute_id: str, as_of: date) -> _Case:
@@ -209,6 +227,17 @@ def _from_description(backend: Backend, description: DisputeDescription, as_of: 
         raise ValueError(f"a dispute has at least one party, not {description.parties}")
     if description.warning not in (None, "red", "orange", "yellow"):
         raise ValueError(f"warning is red, orange, yellow or None, not {description.warning!r}")
+    reported_on = description.reported_on or as_of
+    reported_at = description.reported_at
+    if reported_at is not None:
+        moment = reported_at if reported_at.tzinfo else reported_at.replace(tzinfo=CHINA_TIME)
+        reported_at, day = moment, day_of(moment)
+        if description.reported_on is not None and day != description.reported_on:
+            raise ValueError(
+                f"reported_at {moment.isoformat()} falls on {day}, not on reported_on "
+                f"{description.reported_on}; give one of them, or both of the same day"
+            )
+        reported_on = day
     rows = run(backend, "place", place=description.place)
     if not rows:
         raise NotFound(
@@ -243,7 +272,9 @@ def _from_description(backend: Backend, description: DisputeDescription, as_of: 
         description.list_item or "",
         description.parties,
         description.warning,
-        description.reported_on or as_of,
+        reported_on,
+        reported_at,
+        description.urgent,
     )
 
 
@@ -348,6 +379,8 @@ def referral(
         steps,
         tuple(missing),
         lead,
+        case.reported_at,
+        case.urgent,
     )
 
 
@@ -357,7 +390,7 @@ class _Item:
     name: str
     domain: str
     domain_name: str
-    limit: int | None
+    limit: Limit | None  # the list item's days (RESPONSIBLE_FOR's where it has its own)
     function: str
     department: NodeRef | None  # the one RESPONSIBLE_FOR it in the dispute's county
     department_unit: str
@@ -398,7 +431,7 @@ def _items(
             row["item_name"] or "",
             row["domain"] or "",
             row["domain_name"] or "",
-            int(limit) if limit is not None else None,
+            Limit(amount=int(limit), unit="days") if limit is not None else None,
             (row["function"] or "") if here else "",
             dept if here and row["department"] else None,
             row["department_unit"] if here else "",
@@ -510,8 +543,9 @@ class _Builder:
         self.group = group
         self.warning = warning
         self.out: list[dict[str, Any]] = []
-        self.running: date | None = case.reported_on  # due date of the last stage
-        self.pending: date | None = None
+        # where the last closed stage ran out: the report's instant where known, else its day
+        self.running: Moment | None = case.reported_at or case.reported_on
+        self.pending: Moment | None = None
         grids = {b.node.key: b.node for b in bodies if b.rel == "SERVES_IN"}
         grids.update({g.key: g for g in chain.grids})
         self.grid_nodes = grids
@@ -548,27 +582,29 @@ class _Builder:
         level: str,
         actor: NodeRef,
         contacts: Sequence[Contact],
-        limit: int | None,
+        limit: Limit | None,
         rule: str,
         reason: str,
         path: GraphPath,
         *,
         stage: bool = True,
-        due: date | None = None,
     ) -> None:
-        """One step. A `stage` step's due date runs on from the last closed stage's; steps
-        added before `close_stage` share a stage (a grid's teams, the liaison bodies)."""
+        """One step. A `stage` step runs on from where the last closed stage ran out; steps
+        added before `close_stage` share a stage (a grid's teams, the liaison bodies). A step
+        that is no stage runs from the report (the court has no limit)."""
+        start = self.running if stage else (self.case.reported_at or self.case.reported_on)
+        due, due_at = split_due(due_after(start, limit))
         if stage and limit is not None:
-            due = add_days(self.running, limit)
-            self.pending = due
+            self.pending = runs_on(start, limit)
         self.out.append(
             {
                 "part": part,
                 "level": level,
                 "actor": actor,
                 "contacts": tuple(contacts),
-                "time_limit_days": limit,
+                "limit": limit,
                 "due": due,
+                "due_at": due_at,
                 "rule": rule,
                 "reason": reason,
                 "path": path,
@@ -594,7 +630,7 @@ class _Builder:
                 "grid",
                 body.node,
                 body.holders,
-                limits.grid,
+                limits.level("grid"),
                 "grid-first",
                 "the team of the grid where it happened answers first (小事不出格)",
                 self.to_grid(key),
@@ -609,7 +645,7 @@ class _Builder:
                 "grid",
                 sup.grid,
                 team[0].holders if team else (),
-                limits.grid,
+                limits.level("grid"),
                 "professional-grid-by-field",
                 f"{sup.org.name or sup.org.key} is supervised by a {sup.field} grid, the field "
                 f"that answers for a {self.category.key if self.category else '?'} dispute",
@@ -618,7 +654,7 @@ class _Builder:
         self.close_stage()
         # 1b. the grids above it that work at grid level (a micro-grid's grid), each a rung
         for grid in self._higher_grids(None):
-            self._higher_grid(grid, "grid", limits.grid)
+            self._higher_grid(grid, "grid", limits.level("grid"))
             self.close_stage()
         # 2. an out-of-county grid's liaison bodies in its home county
         liaison = by_anchor(self.bodies, "LIAISES_WITH")
@@ -629,7 +665,7 @@ class _Builder:
                     b.level or "county",
                     b.node,
                     b.holders,
-                    limits.liaison,
+                    limits.level("liaison"),
                     "out-of-county-liaison",
                     f"{grid.key} is an out-of-county grid ({self.chain.location or '?'}); its "
                     "home county's liaison bodies take it up (4+X)",
@@ -684,7 +720,7 @@ class _Builder:
             and self.chain.rung_of(grid, self.rules.levels) == level
         ]
 
-    def _higher_grid(self, grid: NodeRef, level: str, limit: int | None) -> None:
+    def _higher_grid(self, grid: NodeRef, level: str, limit: Limit | None) -> None:
         team = by_anchor(self.bodies, "SERVES_IN")[grid.key][0]
         where = "a grid" if level == "grid" else f"the {level}'s grid"
         self.add(
@@ -745,7 +781,7 @@ class _Builder:
                 level,
                 holder.node,
                 holder.holders,
-                step.days,
+                step.limit,
                 "statutory-pre-court-step",
                 f"a {code} dispute goes to {step.name} before any suit ({step.law})",
                 self.to(holder.anchor).then(RelRef("LOCATED_IN", False), holder.node),
@@ -792,7 +828,7 @@ class _Builder:
             None,
         )
         posts = self.rules.referral.consultation_posts
-        limit = self.rules.time_limits.county
+        limit = self.rules.time_limits.level("county")
         for center in centers:
             team = [c for c in center.holders if c.post in posts]
             if court is not None:
@@ -871,6 +907,20 @@ class _Builder:
         self.responsible = lowest.node
         level = self.chain.unit_level.get(lowest.anchor, "")
         where = "a town platform before the county bureau" if level == "town" else f"the {level}"
+        arrival = self.rules.referral.urgent_arrival
+        if self.case.urgent and arrival is not None:
+            self.add(
+                "urgent_arrival",
+                level,
+                lowest.node,
+                lowest.holders,
+                arrival,
+                "urgent-arrival",
+                f"an urgent matter (突发事件): the {item.function} department's responsible "
+                f"person is on site within {arrival.amount} {arrival.unit} of the order",
+                path,
+                stage=False,
+            )
         self.add(
             "responsible_department",
             level,
@@ -882,7 +932,6 @@ class _Builder:
             f"lowest level present ({where})",
             path,
             stage=False,
-            due=add_days(self.case.reported_on, item.limit),
         )
 
     def _mediation(self) -> None:
@@ -926,7 +975,7 @@ class _Builder:
                     self.chain.unit_level.get(unit.key, ""),
                     b.node,
                     b.holders,
-                    limits.industry,
+                    limits.level("industry"),
                     "mediation-before-litigation",
                     f"a {category_code} dispute goes to the industry/professional mediation "
                     f"committee of {b.via}",

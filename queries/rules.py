@@ -16,12 +16,12 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from graph.schema import GRID_FIELDS, LEVELS
-from queries.flow_rules import WorkflowRules
+from queries.flow_rules import Limit, WorkflowRules
 
 
 class RulesError(ValueError):
@@ -47,20 +47,31 @@ class Levels(_Model):
         return self.order.index(level) if level in self.order else None
 
 
-class TimeLimits(_Model):
-    grid: int = Field(3, ge=0)
-    village: int = Field(7, ge=0)
-    town: int = Field(15, ge=0)
-    county: int = Field(30, ge=0)
-    city: int = Field(30, ge=0)
-    province: int = Field(30, ge=0)
-    liaison: int = Field(7, ge=0)
-    industry: int = Field(30, ge=0)
+LevelLimit = Annotated[int, Field(ge=0)] | Limit
+"""A rung's limit: a bare number of days (as the rules always said), or `{ amount, unit }`
+with unit hours, working_days or days (the workflow's `Limit`)."""
 
-    def level(self, level: str) -> int | None:
-        """Days allowed at `level` (a unit level, grid, liaison or industry); None if unknown."""
-        value = getattr(self, level, None)
-        return value if isinstance(value, int) else None
+
+class TimeLimits(_Model):
+    grid: LevelLimit = 3
+    village: LevelLimit = 7
+    town: LevelLimit = 15
+    county: LevelLimit = 30
+    city: LevelLimit = 30
+    province: LevelLimit = 30
+    liaison: LevelLimit = 7
+    industry: LevelLimit = 30
+
+    def level(self, level: str, days: str = "days") -> Limit | None:
+        """The limit at `level` (a unit level, grid, liaison or industry); None if unknown.
+
+        A bare number is read in the unit `days` says: the referral and the ladder count it in
+        calendar days from the report day (their due day), the workflow's clocks in
+        `workflow.limits.handling_unit`; a `{ amount, unit }` limit says its unit for both."""
+        value = getattr(self, level, None) if level in type(self).model_fields else None
+        if isinstance(value, Limit):
+            return value
+        return Limit(amount=value, unit=days) if isinstance(value, int) else None
 
 
 class Group(_Model):
@@ -97,6 +108,9 @@ class Referral(_Model):
     industry_kinds: tuple[str, ...] = ("industry",)
     court_function: str = "court"
     consultation_posts: tuple[str, ...] = ("首席调解员", "法律援助律师")
+    # An urgent matter's arrival on site (003:56 景宁: 1 hour): the responsible department is
+    # on site within it, a step of its own; None (the default) adds no such step.
+    urgent_arrival: Limit | None = None
 
 
 class PreCourtStep(_Model):
@@ -106,6 +120,11 @@ class PreCourtStep(_Model):
     function: str  # the function of the department that holds it
     days: int = Field(ge=0)
     law: str
+
+    @property
+    def limit(self) -> Limit:
+        """Its days as a limit (the law's periods are calendar days)."""
+        return Limit(amount=self.days, unit="days")
 
 
 class SeverityTier(_Model):

@@ -76,7 +76,8 @@ class Context:
 
     def level_limit(self, level: str | None) -> dict[str, Any] | UserError:
         """A rung's handling time: the responsibility-list item's limit where the facts give
-        one, else `[time_limits]` for the level, in `limits.handling_unit`."""
+        one, else `[time_limits]` for the level; a bare number of days is counted in
+        `limits.handling_unit`, a `{ amount, unit }` limit in its own unit (hours too)."""
         unit = self.rules.workflow.limits.handling_unit
         if self.facts.time_limit_days is not None:
             source = self.facts.limit_source or "responsibility-list item"
@@ -84,15 +85,15 @@ class Context:
                 "limit": {"amount": self.facts.time_limit_days, "unit": unit},
                 "limit_source": source,
             }
-        days = self.rules.time_limits.level(level or "")
-        if days is None:
+        limit = self.rules.time_limits.level(level or "", unit)
+        if limit is None:
             return UserError(
                 Problem.INVALID_INPUT,
                 f"no time limit for level {level!r}: give the target's level "
                 "(grid, village, town, county, city, liaison, industry)",
                 "targets",
             )
-        return {"limit": {"amount": days, "unit": unit}, "limit_source": f"time_limits.{level}"}
+        return {"limit": self.limit(limit), "limit_source": f"time_limits.{level}"}
 
 
 def no(problem: Problem, message: str, field: str | None = None) -> Refusal:

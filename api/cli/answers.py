@@ -19,6 +19,8 @@ from graph.errors import GraphError
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.explain import NotFound
+from queries.flow_rules import Limit
+from queries.ladder import CHINA_TIME
 from queries.referral import DisputeDescription
 from queries.referral import referral as referral_of
 
@@ -49,6 +51,16 @@ def referral(
     category: Annotated[str | None, typer.Option(help="Its domain, e.g. wages.")] = None,
     item: Annotated[str | None, typer.Option(help="Its responsibility-list item id.")] = None,
     parties: Annotated[int, typer.Option(help="How many parties.")] = 2,
+    reported_at: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
+            help="When it was reported (China time): limits in hours run from it.",
+        ),
+    ] = None,
+    urgent: Annotated[
+        bool, typer.Option(help="An urgent matter (突发事件): the arrival on site, where the rules set one.")
+    ] = False,
     as_of: AsOf = None,
     role: RoleOption = Role.VIEWER,
     scope: ScopeOption = None,
@@ -58,7 +70,14 @@ def referral(
     if (dispute is None) == (place is None):
         fail("give --dispute ID, or --place with --category or --item")
     description = (
-        DisputeDescription(place, category=category, list_item=item, parties=parties)
+        DisputeDescription(
+            place,
+            category=category,
+            list_item=item,
+            parties=parties,
+            reported_at=reported_at,
+            urgent=urgent,
+        )
         if place
         else None
     )
@@ -71,7 +90,7 @@ def referral(
     )
     rows = [
         {"#": s.order, "part": s.part, "level": s.level, "actor": f"{s.actor.name} ({s.actor.key})",
-         "days": s.time_limit_days, "due": s.due, "contacts": _contacts(s.contacts), "rule": s.rule}
+         "limit": _limit(s.limit), "due": _due(s.due, s.due_at), "contacts": _contacts(s.contacts), "rule": s.rule}
         for s in result.steps
     ]  # fmt: skip
     _emit(result, format, [(f"Referral of {result.dispute or result.grid}", rows)])
@@ -133,8 +152,8 @@ def escalation(
         as_of=_as_date(as_of),
     )
     ladder = [
-        {"#": s.order, "level": s.level, "place": s.place.name, "days": s.time_limit_days,
-         "due": s.due, "bodies": "; ".join(f"{b.node.name} ({b.role})" for b in s.bodies),
+        {"#": s.order, "level": s.level, "place": s.place.name, "limit": _limit(s.limit),
+         "due": _due(s.due, s.due_at), "bodies": "; ".join(f"{b.node.name} ({b.role})" for b in s.bodies),
          "rule": s.rule}
         for s in result.ladder
     ]  # fmt: skip
@@ -174,6 +193,21 @@ def _emit(result: Any, fmt: Format, tables: list[tuple[str, list[dict[str, Any]]
     for title, rows in tables:
         if rows:
             print_rows(rows, fmt, title)
+
+
+UNITS = {"hours": "小时", "working_days": "个工作日", "days": "天"}
+
+
+def _limit(limit: Limit | None) -> str | None:
+    """3 天, 15 个工作日, 1 小时; None for the court."""
+    return f"{limit.amount} {UNITS[limit.unit]}" if limit is not None else None
+
+
+def _due(day: date | None, instant: datetime | None) -> str | None:
+    """The due day, or the due instant in China time to the minute."""
+    if instant is not None:
+        return instant.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return day.isoformat() if day is not None else None
 
 
 def _contacts(contacts: Any) -> str:

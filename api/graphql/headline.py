@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from functools import partial
 from typing import Annotated, Any, TypeVar, cast
@@ -48,6 +48,7 @@ from queries import escalation as q_escalation
 from queries import experts as q_experts
 from queries import explain
 from queries import referral as q_referral
+from queries.flow_rules import Limit
 from queries.rules import RulesError
 
 MAX_EXPERTS = 50
@@ -136,10 +137,39 @@ class ReferralPart(StrEnum):
     HIGHER_GRID = "higher_grid"
     LIAISON_BODY = "liaison_body"
     CONSULTATION_TEAM = "consultation_team"
+    URGENT_ARRIVAL = "urgent_arrival"
     RESPONSIBLE_DEPARTMENT = "responsible_department"
     MEDIATION_BODY = "mediation_body"
     PRE_COURT_STEP = "pre_court_step"
     COURT = "court"
+
+
+@strawberry.enum(
+    description="The unit a time limit is counted in: wall-clock hours from the instant, "
+    "working days (工作日) or calendar days (日)."
+)
+class TimeUnit(StrEnum):
+    HOURS = "hours"
+    WORKING_DAYS = "working_days"
+    DAYS = "days"
+
+
+def _unit_of(root: strawberry.Parent[Limit]) -> TimeUnit:
+    return TimeUnit(root.unit)
+
+
+@strawberry.type(description="A time limit: an amount of hours, working days or calendar days.")
+class TimeLimit:
+    amount: int = field("How many hours or days.")
+    unit: TimeUnit = strawberry.field(description="What they are.", resolver=_unit_of)
+
+
+def _days_of(root: Any) -> int | None:
+    limit: Limit | None = root.limit
+    return limit.amount if limit is not None and limit.unit != "hours" else None
+
+
+TIME_LIMIT_DAYS = "Use limit { amount unit }: a limit may be in hours."
 
 
 @strawberry.input(description="A dispute not (yet) in the graph, to refer.")
@@ -160,9 +190,21 @@ class DisputeDescription:
         description="How many parties it has (at least 1); a group dispute from the rules' "
         "group.parties on.",
     )
-    reported_on: date | None = field("The day it was reported; asOf when omitted.")
+    reported_on: date | None = field(
+        "The day it was reported; reportedAt's day (China time), or asOf, when omitted."
+    )
     warning: Warning | None = field(
         "Its warning colour; graded from parties by the rules' [warnings] when omitted."
+    )
+    reported_at: datetime | None = field(
+        "The instant it was reported, from which limits in hours run (a naive time is China "
+        "time); without it a limit in hours has no dueAt."
+    )
+    urgent: bool = strawberry.field(
+        default=False,
+        description="An urgent matter (突发事件): where the county's rules set "
+        "referral.urgent_arrival (景宁: 1 hour), the responsible department's arrival on site "
+        "is a step of its own.",
     )
 
 
@@ -175,16 +217,28 @@ class ReferralStep:
     )
     actor: NodeRef = field("The grid, center, department or committee that acts.")
     contacts: list[Contact] = field("The people to call there, holding their post on asOf.")
-    time_limit_days: int | None = field("The days this actor has; null for the court.")
+    limit: TimeLimit | None = field(
+        "The time this actor has, in hours, working days or days; null for the court."
+    )
+    time_limit_days: int | None = strawberry.field(
+        description="The days this actor has; null for the court and for a limit in hours.",
+        resolver=_days_of,
+        deprecation_reason=TIME_LIMIT_DAYS,
+    )
     due: date | None = field(
-        "The day by which it must have settled the dispute or passed it on: the report day "
-        "plus the limits of this step and of the sequential steps before it (the responsible "
-        "department's runs from the report day); null for the court."
+        "For a limit in days: the day by which it must have settled the dispute or passed it "
+        "on, the report day plus the limits of this step and of the sequential steps before it "
+        "(the responsible department's and an urgent arrival's run from the report); null for "
+        "a limit in hours and for the court."
+    )
+    due_at: datetime | None = field(
+        "For a limit in hours: the instant it runs out, counted from the report's instant "
+        "(reportedAt) as due is; null for a limit in days, or when only the report day is known."
     )
     rule: str = field(
         "The rule that put it here (grid-first, out-of-county-liaison, "
-        "group-dispute-county-center, department-lowest-level, mediation-before-litigation, "
-        "court-last: docs/queries.md)."
+        "group-dispute-county-center, urgent-arrival, department-lowest-level, "
+        "mediation-before-litigation, court-last: docs/queries.md)."
     )
     reason: str = field("Why the rule applies, in words (names no person).")
     path: GraphPath = field("From the dispute (or the described place) to the actor.")
@@ -230,6 +284,11 @@ class Referral:
         "it then enters at the county center's consultation team."
     )
     reported_on: date = field("The day it was reported, from which the due days run.")
+    reported_at: datetime | None = field(
+        "The instant it was reported, from which limits in hours run; null when only the day "
+        "is known (a dispute in the graph)."
+    )
+    urgent: bool = field("Whether it was described as urgent (突发事件).")
     as_of: date = field("The day whose posts and contacts the answer shows.")
     steps: list[ReferralStep] = field("The actors, in order: the grid team first, the court last.")
     missing: list[ReferralGap] = field(
@@ -339,11 +398,22 @@ class EscalationStep:
     level: str = field("grid, liaison, a unit level (village, town, county, city…) or court.")
     place: NodeRef = field("The grid or unit of the rung.")
     bodies: list[Body] = field("The bodies found there.")
-    time_limit_days: int | None = field(
-        "How long the rung has before the next one; null for the court."
+    limit: TimeLimit | None = field(
+        "How long the rung has before the next one, in hours, working days or days; null for "
+        "the court."
+    )
+    time_limit_days: int | None = strawberry.field(
+        description="How many days the rung has; null for the court and for a limit in hours.",
+        resolver=_days_of,
+        deprecation_reason=TIME_LIMIT_DAYS,
     )
     due: date | None = field(
-        "With a dispute: its report day plus the limits so far; otherwise null."
+        "With a dispute and a limit in days: its report day plus the limits so far; otherwise "
+        "null."
+    )
+    due_at: datetime | None = field(
+        "With a limit in hours, the instant it runs out; null otherwise, and for a dispute in "
+        "the graph, whose report is known only by its day."
     )
     rule: str = field(
         "grid-first, part-of-ladder, escalates-to, out-of-county-liaison or court-last "
@@ -507,6 +577,8 @@ class HeadlineQueries:
                 parties=description.parties,
                 reported_on=description.reported_on,
                 warning=description.warning.value if description.warning else None,
+                reported_at=description.reported_at,
+                urgent=description.urgent,
             )
         at = "disputeId" if dispute_id is not None else "description"
         found = await _run(
