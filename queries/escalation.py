@@ -29,19 +29,20 @@ from datetime import date, datetime
 from graph.backend import Backend
 from graph.temporal import valid_on
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
+from queries.flow_rules import Limit
 from queries.ladder import (
     Chain,
     FoundBody,
-    due_after,
-    runs_on,
-    split_due,
     by_anchor,
+    days_of,
     dispute_facts,
+    due_after,
     group_bodies,
     load_chain,
+    runs_on,
+    split_due,
 )
 from queries.library import run
-from queries.flow_rules import Limit
 from queries.rules import PreCourtStep, Rules, load_rules
 
 __all__ = [
@@ -97,6 +98,11 @@ class EscalationStep:
     due_at: datetime | None
     rule: str
     path: GraphPath
+
+    @property
+    def time_limit_days(self) -> int | None:
+        """The limit's days; None for the court and for a limit in hours."""
+        return days_of(self.limit)
 
 
 @dataclass(frozen=True)
@@ -240,7 +246,9 @@ def _ladder(
             items = [
                 _body(b, "liaison_body", at.then(RelRef("LIAISES_WITH"), b.node)) for b in found
             ]
-            steps.append(("liaison", grid, items, limits.level("liaison"), "out-of-county-liaison", at))
+            steps.append(
+                ("liaison", grid, items, limits.level("liaison"), "out-of-county-liaison", at)
+            )
     centers = by_anchor(bodies, "JURISDICTION")
     center_path: dict[str, GraphPath] = {}
     for unit in chain.units:
@@ -293,7 +301,9 @@ def _ladder(
                 body = _body(
                     found[0], "pre_court_body", at.then(RelRef("LOCATED_IN", False), found[0].node)
                 )
-                steps.append(("pre_court", unit, [body], step.limit, "statutory-pre-court-step", at))
+                steps.append(
+                    ("pre_court", unit, [body], step.limit, "statutory-pre-court-step", at)
+                )
                 break
     for unit in chain.units:
         courts = [b for b in bodies if b.rel == "COURT" and b.anchor == unit.key]

@@ -28,8 +28,8 @@ from queries.explain import (
     as_date,
     first_label,
 )
-from queries.library import run
 from queries.flow_rules import Limit
+from queries.library import run
 from queries.rules import Levels
 
 # -- the chain above a grid -------------------------------------------------------------------
@@ -279,6 +279,11 @@ def runs_on(start: Moment | None, limit: Limit | None) -> Moment | None:
     if due is None and start is not None and limit is not None:
         return start + timedelta(days=-(-limit.amount // 24))
     return due
+
+
+def days_of(limit: Limit | None) -> int | None:
+    """A limit's days (working or calendar); None for none and for a limit in hours."""
+    return limit.amount if limit is not None and limit.unit != "hours" else None
 
 
 def split_due(due: Moment | None) -> tuple[date | None, datetime | None]:

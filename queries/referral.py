@@ -55,22 +55,23 @@ from typing import Any
 
 from graph.backend import Backend
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
+from queries.flow_rules import Limit
 from queries.ladder import (
+    CHINA_TIME,
     Chain,
     FoundBody,
-    CHINA_TIME,
     Moment,
-    day_of,
-    due_after,
-    runs_on,
-    split_due,
     by_anchor,
+    day_of,
+    days_of,
     dispute_facts,
+    due_after,
     group_bodies,
     load_chain,
+    runs_on,
+    split_due,
 )
 from queries.library import run
-from queries.flow_rules import Limit
 from queries.rules import Rules, SeverityTier, load_rules
 
 PARTS = (
@@ -135,6 +136,11 @@ class ReferralStep:
     rule: str
     reason: str
     path: GraphPath
+
+    @property
+    def time_limit_days(self) -> int | None:
+        """The limit's days; None for the court and for a limit in hours."""
+        return days_of(self.limit)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,10 @@ def referral(
         ),
     ] = None,
     urgent: Annotated[
-        bool, typer.Option(help="An urgent matter (突发事件): the arrival on site, where the rules set one.")
+        bool,
+        typer.Option(
+            help="An urgent matter (突发事件): the arrival on site, where the rules set one."
+        ),
     ] = False,
     as_of: AsOf = None,
     role: RoleOption = Role.VIEWER,

@@ -49,6 +49,7 @@ from queries import experts as q_experts
 from queries import explain
 from queries import referral as q_referral
 from queries.flow_rules import Limit
+from queries.ladder import days_of
 from queries.rules import RulesError
 
 MAX_EXPERTS = 50
@@ -165,8 +166,7 @@ class TimeLimit:
 
 
 def _days_of(root: Any) -> int | None:
-    limit: Limit | None = root.limit
-    return limit.amount if limit is not None and limit.unit != "hours" else None
+    return days_of(root.limit)
 
 
 TIME_LIMIT_DAYS = "Use limit { amount unit }: a limit may be in hours."
@@ -408,8 +408,7 @@ class EscalationStep:
         deprecation_reason=TIME_LIMIT_DAYS,
     )
     due: date | None = field(
-        "With a dispute and a limit in days: its report day plus the limits so far; otherwise "
-        "null."
+        "With a dispute and a limit in days: its report day plus the limits so far; otherwise null."
     )
     due_at: datetime | None = field(
         "With a limit in hours, the instant it runs out; null otherwise, and for a dispute in "

@@ -9,6 +9,7 @@ import pytest
 
 from graph.embedded import EmbeddedBackend
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef
+from queries.flow_rules import Limit
 from queries.referral import DisputeDescription, Referral, ReferralStep, referral
 from queries.rules import load_rules
 
@@ -113,8 +114,9 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
                 None,
             ),
         ),
-        time_limit_days=15,
+        limit=Limit(amount=15, unit="days"),
         due=date(2022, 1, 4),
+        due_at=None,
         rule="department-lowest-level",
         reason="L1-019 医疗纠纷调解 names the health department; it is taken at the lowest "
         "level present (the county)",

@@ -7,15 +7,19 @@ from pathlib import Path
 import pytest
 
 from queries import rules
+from queries.flow_rules import Limit
 from queries.rules import Rules, RulesError, load_rules
 
 
 def test_the_defaults_are_the_documented_ones() -> None:
     rules = load_rules()
     assert rules.county is None
-    assert rules.time_limits.level("grid") == 3
-    assert rules.time_limits.level("town") == 15
+    # a bare number is days: calendar days for the ladder, the handling unit for the workflow
+    assert rules.time_limits.level("grid") == Limit(amount=3, unit="days")
+    assert rules.time_limits.level("town", "working_days") == Limit(amount=15)
     assert rules.time_limits.level("nowhere") is None
+    assert rules.time_limits.level("level") is None  # a method's name is no level
+    assert rules.referral.urgent_arrival is None  # no seed gives one for every county
     assert (rules.group.parties, rules.group.warnings) == (10, ("red",))
     assert rules.conflict.depth == 3
     assert rules.experts.weights.domain == 0.40
@@ -40,6 +44,25 @@ def test_a_county_overrides_only_what_it_names() -> None:
     assert jingning.time_limits.model_copy(update={"liaison": 7}) == default.time_limits
     assert load_rules("331127-G0294") == jingning  # any key starting with the code
     assert load_rules("330421").time_limits == default.time_limits
+    # seeds/003_e207cda1d8a07614.txt:56: 派驻责任人必须在接到指令后1个小时内到达现场
+    assert jingning.referral.urgent_arrival == Limit(amount=1, unit="hours")
+    assert jingning.referral.model_copy(update={"urgent_arrival": None}) == default.referral
+
+
+def test_a_rung_takes_a_limit_in_hours_or_working_days(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[time_limits]\ngrid = { amount = 4, unit = "hours" }\n'
+        'town = { amount = 10, unit = "working_days" }\n',
+    )
+    limits = load_rules(path=path).time_limits
+    assert limits.level("grid", "working_days") == Limit(amount=4, unit="hours")
+    assert limits.level("town") == Limit(amount=10, unit="working_days")
+    assert limits.level("village") == Limit(amount=7, unit="days")
+    bad = tmp_path / "minutes.toml"
+    bad.write_text('[time_limits]\ngrid = { amount = 4, unit = "minutes" }\n', encoding="utf-8")
+    with pytest.raises(RulesError, match="time_limits.grid"):
+        load_rules(path=bad)
 
 
 def _write(tmp_path: Path, text: str) -> Path:

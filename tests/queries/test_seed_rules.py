@@ -3,7 +3,8 @@ from (`../shared/seeds/<number>_*.txt`, line numbers as the file has them)."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
 
@@ -13,7 +14,10 @@ from queries.experts import expert_pool
 from queries.explain import NodeRef
 from queries.library import run
 from queries.referral import DisputeDescription, Lead, Missing, Referral, referral
+from queries.ladder import CHINA_TIME
 from queries.rules import load_rules
+
+URGENT_STEPS: list[tuple[object, ...]] = []
 
 pytestmark = pytest.mark.slow
 
@@ -449,3 +453,25 @@ def test_jingnings_three_tier_linkage_decides_who_leads(demo_graph: EmbeddedBack
         "red warning: tier 3 of the linkage by severity; the county's center leads",
     )
     assert referral(demo_graph, dispute_id="330421-D900001", as_of=DAY).lead is None
+
+
+def test_jingnings_urgent_arrival_is_one_hour_from_the_order(demo_graph: EmbeddedBackend) -> None:
+    """seeds/003_e207cda1d8a07614.txt:56 (景宁): 责任乡发生突发事件时,派驻责任人必须在接到指令后1个小时内
+    到达现场. An urgent land dispute in 英川镇's 隆川村 reported at 23:30 on a Monday: the
+    responsible department is on site by 00:30 the next day (an hour does not wait for a
+    working day), a step of its own before its handling days; the day limits stay as before.
+    Not urgent, or in 嘉善 (no seed gives it an arrival), there is no such step."""
+    at = datetime(2021, 12, 20, 23, 30, tzinfo=CHINA_TIME)
+    described = DisputeDescription(
+        place="331127-G0100", category="land", parties=3, reported_at=at, urgent=True
+    )
+    r = referral(demo_graph, description=described, as_of=DAY)
+    assert (r.reported_on, r.reported_at, r.urgent) == (DAY, at, True)
+    assert [
+        (s.order, s.part, s.actor.key, s.rule, s.limit, s.due, s.due_at) for s in r.steps
+    ] == URGENT_STEPS
+    calm = referral(demo_graph, description=replace(described, urgent=False), as_of=DAY)
+    assert [s for s in calm.steps if s.part == "urgent_arrival"] == []
+    assert [(s.limit, s.due, s.due_at) for s in calm.steps] == [
+        (s.limit, s.due, s.due_at) for s in r.steps if s.part != "urgent_arrival"
+    ]
