@@ -19,7 +19,10 @@ due date and contacts, the rule that put it there and the graph path behind it:
 3. ``consultation_team`` — for a group dispute (``group.parties`` or more parties) or a warning
    colour in ``group.warnings``: the county center with its 3+X team (judge, chief mediator,
    legal-aid lawyer) and the departments concerned (``group-dispute-county-center``);
-4. ``responsible_department`` — the department the responsibility-list item names, resolved to
+4. ``urgent_arrival`` — for an urgent matter where the county's rules set
+   ``referral.urgent_arrival`` (景宁: on site within 1 hour, 003:56), the responsible
+   department's arrival, with a due instant from the report's (``urgent-arrival``);
+   ``responsible_department`` — the department the responsibility-list item names, resolved to
    the lowest level of the dispute's chain where a department of that function is, a town
    platform before the county bureau (``department-lowest-level``);
 5. ``mediation_body`` — the village, then the town people's mediation committee (left out for a
