@@ -29,7 +29,6 @@ from datetime import date, datetime
 from graph.backend import Backend
 from graph.temporal import valid_on
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
-from queries.flow_rules import Limit
 from queries.ladder import (
     Chain,
     FoundBody,
@@ -43,7 +42,7 @@ from queries.ladder import (
     split_due,
 )
 from queries.library import run
-from queries.rules import PreCourtStep, Rules, load_rules
+from queries.rules import Limit, PreCourtStep, Rules, load_rules
 
 __all__ = [
     "Body",

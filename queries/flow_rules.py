@@ -108,6 +108,11 @@ class Limit(_Model):
         _known([value], UNITS, "unit")
         return value
 
+    def __str__(self) -> str:
+        """1 hour, 3 working days, 7 days."""
+        word = {"hours": "hour", "working_days": "working day", "days": "day"}[self.unit]
+        return f"{self.amount} {word}{'' if self.amount == 1 else 's'}"
+
 
 def _roles(value: dict[str, str]) -> dict[str, str]:
     _known(value, ROLES, "roles")

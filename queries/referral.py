@@ -58,7 +58,6 @@ from typing import Any
 
 from graph.backend import Backend
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
-from queries.flow_rules import Limit
 from queries.ladder import (
     CHINA_TIME,
     Chain,
@@ -75,7 +74,7 @@ from queries.ladder import (
     split_due,
 )
 from queries.library import run
-from queries.rules import Rules, SeverityTier, load_rules
+from queries.rules import Limit, Rules, SeverityTier, load_rules
 
 PARTS = (
     "first_responder",
@@ -926,7 +925,7 @@ class _Builder:
                 arrival,
                 "urgent-arrival",
                 f"an urgent matter (突发事件): the {item.function} department's responsible "
-                f"person is on site within {arrival.amount} {arrival.unit} of the order",
+                f"person is on site within {arrival} of the order",
                 path,
                 stage=False,
             )

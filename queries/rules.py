@@ -21,7 +21,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from graph.schema import GRID_FIELDS, LEVELS
-from queries.flow_rules import Limit, WorkflowRules
+from queries.flow_rules import Limit as Limit  # the one form of a time limit, re-exported
+from queries.flow_rules import WorkflowRules
 
 
 class RulesError(ValueError):

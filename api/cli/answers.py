@@ -93,7 +93,8 @@ def referral(
     )
     rows = [
         {"#": s.order, "part": s.part, "level": s.level, "actor": f"{s.actor.name} ({s.actor.key})",
-         "limit": _limit(s.limit), "due": _due(s.due, s.due_at), "contacts": _contacts(s.contacts), "rule": s.rule}
+         "limit": _limit(s.limit), "due": _due(s.due, s.due_at), "contacts": _contacts(s.contacts),
+         "rule": s.rule}
         for s in result.steps
     ]  # fmt: skip
     _emit(result, format, [(f"Referral of {result.dispute or result.grid}", rows)])
@@ -156,8 +157,8 @@ def escalation(
     )
     ladder = [
         {"#": s.order, "level": s.level, "place": s.place.name, "limit": _limit(s.limit),
-         "due": _due(s.due, s.due_at), "bodies": "; ".join(f"{b.node.name} ({b.role})" for b in s.bodies),
-         "rule": s.rule}
+         "due": _due(s.due, s.due_at),
+         "bodies": "; ".join(f"{b.node.name} ({b.role})" for b in s.bodies), "rule": s.rule}
         for s in result.ladder
     ]  # fmt: skip
     party = [

@@ -61,7 +61,7 @@ def test_a_rung_takes_a_limit_in_hours_or_working_days(tmp_path: Path) -> None:
     assert limits.level("village") == Limit(amount=7, unit="days")
     bad = tmp_path / "minutes.toml"
     bad.write_text('[time_limits]\ngrid = { amount = 4, unit = "minutes" }\n', encoding="utf-8")
-    with pytest.raises(RulesError, match="time_limits.grid"):
+    with pytest.raises(RulesError, match=r"time_limits\.grid"):
         load_rules(path=bad)
 
 

@@ -12,12 +12,11 @@ from graph.embedded import EmbeddedBackend
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.explain import NodeRef
+from queries.flow_rules import Limit
+from queries.ladder import CHINA_TIME
 from queries.library import run
 from queries.referral import DisputeDescription, Lead, Missing, Referral, referral
-from queries.ladder import CHINA_TIME
 from queries.rules import load_rules
-
-URGENT_STEPS: list[tuple[object, ...]] = []
 
 pytestmark = pytest.mark.slow
 
@@ -456,9 +455,9 @@ def test_jingnings_three_tier_linkage_decides_who_leads(demo_graph: EmbeddedBack
 
 
 def test_jingnings_urgent_arrival_is_one_hour_from_the_order(demo_graph: EmbeddedBackend) -> None:
-    """seeds/003_e207cda1d8a07614.txt:56 (景宁): 责任乡发生突发事件时,派驻责任人必须在接到指令后1个小时内
-    到达现场. An urgent land dispute in 英川镇's 隆川村 reported at 23:30 on a Monday: the
-    responsible department is on site by 00:30 the next day (an hour does not wait for a
+    """seeds/003_e207cda1d8a07614.txt:56 (景宁): 责任乡发生突发事件时,派驻责任人必须在接到指令
+    后1个小时内到达现场. An urgent land dispute in 英川镇's 隆川村 reported at 23:30 on a
+    Monday: the responsible department is on site by 00:30 the next day (an hour does not wait for a
     working day), a step of its own before its handling days; the day limits stay as before.
     Not urgent, or in 嘉善 (no seed gives it an arrival), there is no such step."""
     at = datetime(2021, 12, 20, 23, 30, tzinfo=CHINA_TIME)
@@ -467,9 +466,38 @@ def test_jingnings_urgent_arrival_is_one_hour_from_the_order(demo_graph: Embedde
     )
     r = referral(demo_graph, description=described, as_of=DAY)
     assert (r.reported_on, r.reported_at, r.urgent) == (DAY, at, True)
+    days = "days"
     assert [
         (s.order, s.part, s.actor.key, s.rule, s.limit, s.due, s.due_at) for s in r.steps
-    ] == URGENT_STEPS
+    ] == [
+        (1, "first_responder", "331127-G0100", "grid-first", Limit(amount=3, unit=days),
+         date(2021, 12, 23), None),
+        (2, "urgent_arrival", "331127-DEP015", "urgent-arrival", Limit(amount=1, unit="hours"),
+         None, datetime(2021, 12, 21, 0, 30, tzinfo=CHINA_TIME)),
+        (3, "responsible_department", "331127-DEP015", "department-lowest-level",
+         Limit(amount=15, unit=days), date(2022, 1, 4), None),
+        (4, "mediation_body", "331127-MO065", "mediation-before-litigation",
+         Limit(amount=7, unit=days), date(2021, 12, 30), None),
+        (5, "mediation_body", "331127-MO005", "mediation-before-litigation",
+         Limit(amount=15, unit=days), date(2022, 1, 14), None),
+        (6, "court", "331127-DEP004", "court-last", None, None, None),
+    ]  # fmt: skip
+    assert r.steps[1].reason == (
+        "an urgent matter (突发事件): the natural_resources department's responsible person is "
+        "on site within 1 hour of the order"
+    )
+    assert r.steps[1].contacts == r.steps[2].contacts  # the same department, the same people
+    # a stored dispute's report is known by its day: an hour limit has no due instant there
+    day_only = referral(demo_graph, description=replace(described, reported_at=None), as_of=DAY)
+    assert [(s.part, s.due, s.due_at) for s in day_only.steps[1:3]] == [
+        ("urgent_arrival", None, None),
+        ("responsible_department", date(2022, 1, 4), None),
+    ]
+    # 嘉善's rules set no arrival: an urgent matter there has no such step
+    jiashan = DisputeDescription(place="330421-G0332", category="medical", urgent=True)
+    assert "urgent_arrival" not in {
+        s.part for s in referral(demo_graph, description=jiashan, as_of=DAY).steps
+    }
     calm = referral(demo_graph, description=replace(described, urgent=False), as_of=DAY)
     assert [s for s in calm.steps if s.part == "urgent_arrival"] == []
     assert [(s.limit, s.due, s.due_at) for s in calm.steps] == [
