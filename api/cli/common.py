@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -73,9 +73,12 @@ FormatOption = Annotated[Format, typer.Option(help="Output format.")]
 
 
 def plain(value: Any) -> Any:
-    """A value as JSON and CSV write it: dates as ISO text, private keys (`_…`) left out."""
+    """A value as JSON and CSV write it: dates as ISO text, private keys (`_…`) left out, a rules
+    model (a time limit) as its fields."""
     if isinstance(value, date | datetime):
         return value.isoformat()
+    if isinstance(value, BaseModel):
+        return plain(value.model_dump())
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items() if not k.startswith("_")}
     if isinstance(value, list | tuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -19,13 +19,18 @@ from strawberry.types.enum import StrawberryEnumDefinition
 
 from api.graphql import headline
 from queries import escalation, experts, referral
+from queries.flow_rules import UNITS, Limit
 
 ROOTS = [
     (headline.Referral, referral.Referral),
     (headline.ExpertRanking, experts.ExpertRanking),
     (headline.Escalation, escalation.Escalation),
 ]
-COMPUTED = {"GraphPath": {"text"}}
+COMPUTED = {
+    "GraphPath": {"text"},
+    "ReferralStep": {"time_limit_days"},  # deprecated: the days of limit, a property
+    "EscalationStep": {"time_limit_days"},
+}
 """GraphQL fields computed from the answer rather than read from a field of it."""
 
 
@@ -97,8 +102,15 @@ def test_each_graphql_type_has_exactly_the_fields_of_its_answer(gql: type, dc: t
 
 
 SCALARS: dict[Any, type] = {
-    str: str, strawberry.ID: str, int: int, float: float, bool: bool, date: date
+    str: str, strawberry.ID: str, int: int, float: float, bool: bool, date: date,
+    datetime: datetime, headline.TimeLimit: Limit,
 }  # fmt: skip
+
+
+def test_a_time_limit_is_served_with_the_fields_of_the_rules_limit() -> None:
+    served = {f.python_name for f in headline.TimeLimit.__strawberry_definition__.fields}
+    assert served == set(Limit.model_fields) == {"amount", "unit"}
+    assert {u.value for u in headline.TimeUnit} == set(UNITS)
 
 
 @pytest.mark.parametrize(("gql", "dc"), pairs(), ids=lambda t: t.__name__)
