@@ -190,6 +190,33 @@ def test_a_referral_says_what_is_missing_and_who_leads_at_its_severity(data):
     }
 
 
+def test_an_urgent_referral_in_jingning_has_its_one_hour_arrival_as_a_limit_in_hours(data):
+    """seeds/003_e207cda1d8a07614.txt:56 (景宁): 派驻责任人必须在接到指令后1个小时内到达现场. The
+    arrival is a limit of 1 HOURS due at an instant (23:30 + 1 h, China time, a naive reportedAt
+    read as China time); the day limits keep their days and due days."""
+    query = """{ referral(description: {place: "331127-G0100", category: "land", parties: 3,
+        urgent: true, reportedAt: "2021-12-20T23:30:00"}, asOf: "2021-12-20") {
+        reportedOn reportedAt urgent
+        steps { part actor { key } limit { amount unit } timeLimitDays due dueAt rule } } }"""
+    answer = data(query)["referral"]
+    days = {"amount": 15, "unit": "DAYS"}
+    assert answer["steps"][1:3] == [
+        {"part": "URGENT_ARRIVAL", "actor": {"key": "331127-DEP015"},
+         "limit": {"amount": 1, "unit": "HOURS"}, "timeLimitDays": None, "due": None,
+         "dueAt": "2021-12-21T00:30:00+08:00", "rule": "urgent-arrival"},
+        {"part": "RESPONSIBLE_DEPARTMENT", "actor": {"key": "331127-DEP015"}, "limit": days,
+         "timeLimitDays": 15, "due": "2022-01-04", "dueAt": None,
+         "rule": "department-lowest-level"},
+    ]  # fmt: skip
+    assert (answer["reportedOn"], answer["reportedAt"], answer["urgent"]) == (
+        "2021-12-20",
+        "2021-12-20T23:30:00+08:00",
+        True,
+    )
+    assert answer["steps"][0]["limit"] == {"amount": 3, "unit": "DAYS"}
+    assert answer["steps"][0]["due"] == "2021-12-23"
+
+
 def test_a_described_dispute_at_a_factory_in_its_dedicated_grid(data):
     query = """{ referral(description: {place: "330421-O013", category: "wages", parties: 3,
         reportedOn: "2021-12-01"}, asOf: "2021-12-01") {
