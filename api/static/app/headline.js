@@ -13,7 +13,7 @@ const CONTACT = `person { key name } post mobile since until`;
 // What a referral answer is read with (the 登记 form asks it for a described dispute).
 export const REFERRAL_FIELDS = `group warning reportedOn asOf
     steps { order part level actor { label key name } contacts { ${CONTACT} }
-            timeLimitDays due rule reason path { ...P } }`;
+            limit { amount unit } due dueAt rule reason path { ...P } }`;
 
 const REFERRAL = `query Referral($id: ID!, $asOf: Date) {
   referral(disputeId: $id, asOf: $asOf) { ${REFERRAL_FIELDS} }
@@ -31,11 +31,24 @@ const EXPERTS = `query Experts($id: ID!, $asOf: Date) {
 const LADDER = `query Ladder($id: ID!, $asOf: Date) {
   escalationPath(disputeId: $id, asOf: $asOf) {
     asOf
-    ladder { order level place { label key name } timeLimitDays due rule
+    ladder { order level place { label key name } limit { amount unit } due dueAt rule
              bodies { node { label key name } role kind holders { ${CONTACT} } } }
     partyLine { order org { key name } kind level leaders { ${CONTACT} } rule }
   }
 }`;
+
+const UNIT = { HOURS: '小时', WORKING_DAYS: '个工作日', DAYS: '天' };
+
+// 3 天, 15 个工作日, 1 小时.
+function limitText(limit) {
+  return `${limit.amount} ${UNIT[limit.unit]}`;
+}
+
+// A day limit's due day; an hour limit's due instant to the minute as the API gives it (China
+// time); nothing when only the report day is known.
+function dueText(step) {
+  return step.dueAt ? step.dueAt.slice(0, 16).replace('T', ' ') : step.due || '';
+}
 
 function Contacts({ contacts }) {
   if (!contacts.length) return html`<p class="sub">（当日无在任人员）</p>`;
@@ -72,7 +85,7 @@ export function ReferralAnswer({ r }) {
           (s) => html`<li key=${s.order}>
             <h3><span class="tag">${name(PART, s.part)}</span> ${s.actor.name}
               <span class="sub">${name(LEVEL, s.level)}</span></h3>
-            <p class="limit">${s.timeLimitDays ? `时限 ${s.timeLimitDays} 天，${s.due} 前` : '不设时限'}</p>
+            <p class="limit">${s.limit ? `时限 ${limitText(s.limit)}，${dueText(s)} 前` : '不设时限'}</p>
             <${Contacts} contacts=${s.contacts} />
             <${Why} rule=${s.rule} path=${s.path} />
           </li>`,
@@ -136,7 +149,7 @@ export function Ladder({ id, date }) {
         ${e.ladder.map(
           (r) => html`<li key=${r.order}>
             <h3>${name(LEVEL, r.level)} · ${r.place.name}
-              <span class="sub">${r.timeLimitDays ? `${r.timeLimitDays} 天，${r.due || ''}` : ''}</span></h3>
+              <span class="sub">${r.limit ? `${limitText(r.limit)}，${dueText(r)}` : ''}</span></h3>
             <ul class="bodies">
               ${r.bodies.map(
                 (b) => html`<li key=${b.node.key + b.role}>
