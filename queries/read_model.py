@@ -598,46 +598,36 @@ def unit_step(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
 
 def place(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     key = params["place"]
+
+    def row(label: str, node: Props, level: Any, grid: Props) -> Row:
+        return {
+            "label": label,
+            "name": node.get("name"),
+            "level": level,
+            "grid": grid.get("id"),
+            "grid_kind": grid.get("kind"),
+        }
+
     rows = []
     g = m.node("Grid", key)
     if g is not None:
-        rows.append(
-            {
-                "label": "Grid",
-                "name": g.get("name"),
-                "level": "grid",
-                "grid": g["id"],
-                "grid_kind": g.get("kind"),
-            }
-        )
+        rows.append(row("Grid", g, "grid", g))
     u = m.node("Unit", key)
     if u is not None:
-        for grid, _ in _or_none(m.incoming("PART_OF", "Unit", key, "Grid")):
-            rows.append(
-                {
-                    "label": "Unit",
-                    "name": u.get("name"),
-                    "level": u.get("level"),
-                    "grid": grid.get("id"),
-                    "grid_kind": grid.get("kind"),
-                }
-            )
+        rows += [
+            row("Unit", u, u.get("level"), grid)
+            for grid, _ in _or_none(m.incoming("PART_OF", "Unit", key, "Grid"))
+        ]
     o = m.node("Organisation", key)
     if o is not None:
-        for grid, _ in _or_none(m.outgoing("LOCATED_IN", "Organisation", key, "Grid")):
-            rows.append(
-                {
-                    "label": "Organisation",
-                    "name": o.get("name"),
-                    "level": o.get("kind"),
-                    "grid": grid.get("id"),
-                    "grid_kind": grid.get("kind"),
-                }
-            )
+        rows += [
+            row("Organisation", o, o.get("kind"), grid)
+            for grid, _ in _or_none(m.outgoing("LOCATED_IN", "Organisation", key, "Grid"))
+        ]
     return rows
 
 
-_MAX_HOPS = DEEPEST  # place_units' PART_OF*..30
+_MAX_HOPS = DEEPEST  # place_units' PART_OF*..30; a walk up stops at the top long before
 
 
 def _paths_to_units(m: ReadModel, label: str, key: str, least: int) -> list[tuple[str, int]]:
@@ -648,7 +638,7 @@ def _paths_to_units(m: ReadModel, label: str, key: str, least: int) -> list[tupl
     for hops in range(_MAX_HOPS + 1):
         if hops >= least:
             found += [(k, hops) for lab, k in step if lab == "Unit"]
-        if hops == _MAX_HOPS:
+        if hops == _MAX_HOPS or not step:  # the bound, or the top: nothing above
             break
         step = [(lab, k) for node in step for lab, k, _ in m.out["PART_OF"].get(node, ())]
     return found
