@@ -18,6 +18,7 @@ import csv
 import json
 import re
 import sqlite3
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ def texts() -> dict[str, str]:
     return found
 
 
-class Peer:
+class Peer(ABC):
     """A stand-in backend: answers the named queries in READ by their text."""
 
     name = "peer"
@@ -141,8 +142,41 @@ class Peer:
         answer: Callable[..., list[Row]] = getattr(self, name)
         return answer(**(params or {}))
 
+    @abstractmethod
     def close(self) -> None:
-        pass
+        """Release what the peer holds open."""
+
+    # The conflict questions, the same walks over either peer's data: a peer gives the ties of
+    # the nodes reached (`_step`), the facts of nodes (`_facts`) and a dispute's parties.
+
+    def expert_conflicts(self, dispute: str, as_of: date, related_kinds: list[str]) -> list[Row]:
+        return conflicts_from_dispute(self._step(as_of, related_kinds, TIES), self._facts, dispute)
+
+    def conflict_paths(
+        self,
+        dispute: str,
+        experts: list[str],
+        as_of: date,
+        ties: list[str],
+        related_kinds: list[str],
+    ) -> list[Row]:
+        step = self._step(as_of, related_kinds, ties)
+        parties = self._parties(dispute)
+        return conflicts_from_parties(step, self._facts, dispute, experts, as_of, parties)
+
+    @abstractmethod
+    def _step(
+        self, day: date, kinds: list[str], types: Sequence[str]
+    ) -> Callable[[list[Any]], list[Tie]]:
+        """The ties of `types` of the nodes given, holding on `day`, of `kinds` when kinded."""
+
+    @abstractmethod
+    def _facts(self, nodes: Iterable[Any]) -> dict[Any, tuple[str | None, str | None, Any]]:
+        """Node → its name, title and report day (None where it has none)."""
+
+    @abstractmethod
+    def _parties(self, dispute: str) -> list[tuple[str, str, str | None]]:
+        """The dispute's parties: label, key, side."""
 
 
 @dataclass(frozen=True)
@@ -818,7 +852,9 @@ class SqlitePeer(Peer):
     def expert_load(self, domains: list[str]) -> list[Row]:
         return self._query("expert_load", domains=json.dumps(domains))
 
-    def _step(self, day: date, kinds: list[str], types: Sequence[str]) -> Callable:
+    def _step(
+        self, day: date, kinds: list[str], types: Sequence[str]
+    ) -> Callable[[list[Any]], list[Tie]]:
         def step(nodes: list[Any]) -> list[Tie]:
             cursor = self._run(
                 _TIES,
@@ -839,20 +875,8 @@ class SqlitePeer(Peer):
             for label, key, name, title, day in cursor
         }
 
-    def expert_conflicts(self, dispute: str, as_of: date, related_kinds: list[str]) -> list[Row]:
-        return conflicts_from_dispute(self._step(as_of, related_kinds, TIES), self._facts, dispute)
-
-    def conflict_paths(
-        self,
-        dispute: str,
-        experts: list[str],
-        as_of: date,
-        ties: list[str],
-        related_kinds: list[str],
-    ) -> list[Row]:
-        parties = self._run(_PARTIES, {"dispute": dispute}).fetchall()
-        step = self._step(as_of, related_kinds, ties)
-        return conflicts_from_parties(step, self._facts, dispute, experts, as_of, parties)
+    def _parties(self, dispute: str) -> list[tuple[str, str, str | None]]:
+        return self._run(_PARTIES, {"dispute": dispute}).fetchall()
 
 
 # -- the conflict walks, from either peer's ties ------------------------------------------------
@@ -1036,6 +1060,9 @@ class GraphPeer(Peer):
                 for attrs in edges.values():
                     if attrs["type"] == type_:
                         yield far, attrs
+
+    def close(self) -> None:
+        pass  # nothing open: the graph is in memory
 
     def _exists(self, node: Any, day: date) -> bool:
         """Whether `node` exists on `day` (graph.temporal's rule)."""
@@ -1501,18 +1528,21 @@ class GraphPeer(Peer):
                 }
         return list(rows.values())
 
-    def _step(self, day: date, kinds: list[str], types: Sequence[str]) -> Callable:
+    def _step(
+        self, day: date, kinds: list[str], types: Sequence[str]
+    ) -> Callable[[list[Any]], list[Tie]]:
         def holds(tie: dict) -> bool:
             if tie["type"] not in types:
                 return False
             if tie.get("kind") is not None and tie["kind"] not in kinds:
                 return False
-            since, until = tie.get("valid_from"), tie.get("valid_to")
-            return (since is None or since <= day) and (until is None or until >= day)
+            return valid_on(tie.get("valid_from"), tie.get("valid_to"), day)
 
         def step(nodes: list[Any]) -> list[Tie]:
             ties = []
             for node in nodes:
+                if node not in self.nodes:
+                    continue  # a dispute not in the graph: no tie, as a MATCH finds none
                 for near, adjacency, forward in (
                     (node, self.g.succ, True),
                     (node, self.g.pred, False),
@@ -1545,22 +1575,8 @@ class GraphPeer(Peer):
             for n in nodes
         }
 
-    def expert_conflicts(self, dispute: str, as_of: date, related_kinds: list[str]) -> list[Row]:
-        if ("Dispute", dispute) not in self.nodes:
-            return []
-        return conflicts_from_dispute(self._step(as_of, related_kinds, TIES), self._facts, dispute)
-
-    def conflict_paths(
-        self,
-        dispute: str,
-        experts: list[str],
-        as_of: date,
-        ties: list[str],
-        related_kinds: list[str],
-    ) -> list[Row]:
+    def _parties(self, dispute: str) -> list[tuple[str, str, str | None]]:
         node = ("Dispute", dispute)
         if node not in self.nodes:
             return []
-        parties = [(p[0], p[1], t.get("side")) for p, t in self._in(node, "PARTY_TO")]
-        step = self._step(as_of, related_kinds, ties)
-        return conflicts_from_parties(step, self._facts, dispute, experts, as_of, parties)
+        return [(p[0], p[1], t.get("side")) for p, t in self._in(node, "PARTY_TO")]
