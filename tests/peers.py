@@ -5,8 +5,8 @@ through named queries (`queries.library.run` → `backend.read(text, params)`). 
 object with that `read`: it knows each named query's text (and its dialect variants), answers
 the ones the questions read from its own data (SQL over SQLite, walks over a networkx graph)
 with the same columns, and raises `NotNamed` for any other text. The product's own rule code
-then runs over the peer, so only the data access differs. A peer has no `version` or `stamp`,
-so `queries.cache` keeps nothing for it: every question reads its data every time.
+then runs over the peer, so only the data access differs. A peer has no read model
+(queries.read_model): every question reads its data every time.
 
 Both peers load the same generated files as the product (CSV, an empty cell is NULL, values
 typed by graph.schema) and the same division rows (`loaders.divisions`).
