@@ -9,6 +9,11 @@ Facts this adapter is built around (shared/notes/ladybugdb.md):
   side, and a small query is 20–40% faster than with a thread pool per query. A connection
   holds tens of MB of prepared statements once used, so they are few and reused, never one
   per thread (a server's worker threads come and go);
+- a connection also keeps native memory from the queries it runs (LadybugDB 0.22: copies of
+  the physical plan made as each prepared statement runs, more beside writes), given back
+  only when it is closed: a server under load grew by 300–400 MiB a minute without a plateau.
+  So a read connection is closed after `READS_PER_CONNECTION` reads, and the next read opens
+  a fresh one (docs/benchmarks.md, the soak);
 - `COPY T FROM $table` is the fast path into empty tables, and appends to non-empty ones;
   `UNWIND $rows` of maps is slow (seconds per 50,000 rows) and `UNWIND … MERGE` slows down as
   a table grows, while `LOAD FROM $table` (an Arrow table) with a key lookup reads or sets
@@ -38,6 +43,9 @@ from graph.labels import EVERYTHING, changed_by
 from graph.schema import NodeType, Property, RelType, Type
 
 DEFAULT_READERS = 8  # reads at once; a request waits for a connection beyond that
+# Reads before a read connection is closed and replaced, giving back the native memory it has
+# kept; a new one prepares its statements again, a few ms each.
+READS_PER_CONNECTION = 500
 
 _ARROW_TYPES = {
     Type.STRING: pa.string(),
@@ -58,10 +66,12 @@ class EmbeddedBackend:
         read_threads: int = 1,
         readers: int = DEFAULT_READERS,
         buffer_pool_mb: int = 0,
+        reads_per_connection: int = READS_PER_CONNECTION,
     ) -> None:
         """Open (or create) the store at `path`. `timeout_ms` bounds each read (0: no bound);
         `read_threads` is how many LadybugDB threads one read may use (0: one per core);
-        `readers` is how many reads may run at once (more wait for a connection);
+        `readers` is how many reads may run at once (more wait for a connection), each
+        connection closed after `reads_per_connection` reads;
         `buffer_pool_mb` is the most memory the store takes for its pages and the reads' work
         (0: LadybugDB's default, 80% of the machine's memory). The pool does not give back what
         a read used: a long-running server's memory climbs to it, so the server sets it."""
@@ -87,8 +97,10 @@ class EmbeddedBackend:
         self._timeout_ms = timeout_ms
         self._read_threads = read_threads
         self._max_readers = max(1, readers)
+        self._reads_per_connection = max(1, reads_per_connection)
         self._readers: list[Any] = []  # every read connection opened, to close them
         self._idle: list[Any] = []  # those no read holds now, the last returned on top
+        self._reads: dict[int, int] = {}  # reads made on each open one, by id()
         self._pool = threading.Condition()
         self._closed = False
         self.path = path
@@ -300,7 +312,8 @@ class EmbeddedBackend:
     @contextlib.contextmanager
     def _reader(self) -> Iterator[Any]:
         """A read connection for the length of one read: an idle one, a new one while fewer
-        than `readers` are open, or else the next one returned."""
+        than `readers` are open, or else the next one returned. One that has served
+        `READS_PER_CONNECTION` reads is closed when given back."""
         with self._pool:
             while True:
                 if self._closed:
@@ -317,7 +330,13 @@ class EmbeddedBackend:
             yield conn
         finally:
             with self._pool:
-                self._idle.append(conn)
+                reads = self._reads.pop(id(conn), 0) + 1
+                if reads >= self._reads_per_connection and not self._closed:
+                    self._readers.remove(conn)  # the next read opens a new one
+                    conn.close()
+                else:
+                    self._reads[id(conn)] = reads
+                    self._idle.append(conn)
                 self._pool.notify()
 
     def _connect(self) -> Any:

@@ -240,6 +240,31 @@ def test_reads_share_a_few_connections_whatever_the_threads(tmp_path):
         store.close()
 
 
+def test_a_read_connection_is_closed_after_its_reads_and_replaced(tmp_path):
+    """A connection keeps native memory from every query it runs until it is closed (the
+    soak's growth): after `reads_per_connection` reads it is closed, and reads go on, on a new
+    one, with the same answers."""
+    store = EmbeddedBackend(tmp_path / "worn.lbdb", readers=2, reads_per_connection=3)
+    store.init_schema()
+    store.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)
+    try:
+        answers = [grids(store)]
+        [first] = store._readers
+        answers += [grids(store), grids(store)]  # its third read closes it
+        assert store._readers == [] and first.is_closed
+        answers.append(grids(store))
+        [second] = store._readers
+        assert second is not first and not second.is_closed
+        assert answers == [[{"id": "G1", "name": "一", "households": None}]] * 4
+        with store.snapshot() as read:  # a snapshot is one read, on one connection
+            assert read("MATCH (g:Grid) RETURN g.id AS id") == [{"id": "G1"}]
+        assert store._readers == [second]
+        grids(store)
+        assert store._readers == [] and second.is_closed
+    finally:
+        store.close()
+
+
 def test_every_write_moves_the_version_on(backend):
     before = backend.version
     backend.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)
