@@ -13,7 +13,8 @@ Facts this adapter is built around (shared/notes/ladybugdb.md):
   the physical plan made as each prepared statement runs, more beside writes), given back
   only when it is closed: a server under load grew by 300–400 MiB a minute without a plateau.
   So a read connection is closed after `READS_PER_CONNECTION` reads, and the next read opens
-  a fresh one (docs/benchmarks.md, the soak);
+  a fresh one; the write connection likewise, after as many statements, between two writes
+  (docs/benchmarks.md, the soak);
 - `COPY T FROM $table` is the fast path into empty tables, and appends to non-empty ones;
   `UNWIND $rows` of maps is slow (seconds per 50,000 rows) and `UNWIND … MERGE` slows down as
   a table grows, while `LOAD FROM $table` (an Arrow table) with a key lookup reads or sets
@@ -86,18 +87,17 @@ class EmbeddedBackend:
             self._db = ladybug.Database(
                 str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20
             )
-            self._conn = ladybug.Connection(self._db)
+            self._conn = _writer(self._db, timeout_ms)
         except RuntimeError as exc:
             if "recovery" in str(exc).lower():  # "checkpoint recovery pending", after kill -9
                 raise BackendUnavailable(f"{exc} — {recovery(path)}") from exc
             raise from_ladybug(exc) from exc
-        if timeout_ms:
-            self._conn.set_query_timeout(timeout_ms)
         self._lock = threading.Lock()  # held by every write, on self._conn
         self._timeout_ms = timeout_ms
         self._read_threads = read_threads
         self._max_readers = max(1, readers)
         self._reads_per_connection = max(1, reads_per_connection)
+        self._written = 0  # statements run on the write connection (self._conn) since it opened
         self._readers: list[Any] = []  # every read connection opened, to close them
         self._idle: list[Any] = []  # those no read holds now, the last returned on top
         self._reads: dict[int, int] = {}  # reads made on each open one, by id()
@@ -351,6 +351,8 @@ class EmbeddedBackend:
         return conn
 
     def _execute(self, query: str, params: Params | None = None, conn: Any = None) -> Any:
+        if conn is None:
+            self._written += 1
         try:
             return (conn or self._conn).execute(query, dict(params or {}))
         except RuntimeError as exc:
@@ -369,6 +371,10 @@ class EmbeddedBackend:
             self.version += 1
             for name in {changed} if isinstance(changed, str) else changed:
                 self._changed[name] = self.version
+            if self._written >= self._reads_per_connection:  # worn: see the module's header
+                self._conn.close()
+                self._conn = _writer(self._db, self._timeout_ms)
+                self._written = 0
 
     @contextlib.contextmanager
     def _writing_tables(self) -> Iterator[None]:
@@ -405,6 +411,14 @@ class EmbeddedBackend:
                 self._conn.execute("ROLLBACK")
             raise
         self._execute("COMMIT")
+
+
+def _writer(db: Any, timeout_ms: int) -> Any:
+    """The write connection: every core for a write's work (a load's COPY), the time limit."""
+    conn = ladybug.Connection(db)
+    if timeout_ms:
+        conn.set_query_timeout(timeout_ms)
+    return conn
 
 
 def recovery(path: Path) -> str:

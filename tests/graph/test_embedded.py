@@ -265,6 +265,23 @@ def test_a_read_connection_is_closed_after_its_reads_and_replaced(tmp_path):
         store.close()
 
 
+def test_the_write_connection_is_replaced_between_writes_once_worn(tmp_path):
+    """The write connection too keeps what its statements leave: after as many statements as
+    a reader's reads it is replaced when a write ends (never inside one), and writes go on."""
+    store = EmbeddedBackend(tmp_path / "worn.lbdb", reads_per_connection=4, timeout_ms=5000)
+    store.init_schema()  # many statements: replaced as it ends
+    try:
+        first = store._conn
+        store.write([("CREATE (:Grid {id: $id, name: $n})", {"id": "G1", "n": "一"})])
+        assert store._conn is first  # BEGIN, CREATE, COMMIT: three statements
+        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 3", {"id": "G1"})])
+        assert store._conn is not first and first.is_closed
+        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 4", {"id": "G1"})])
+        assert grids(store) == [{"id": "G1", "name": "一", "households": 4}]
+    finally:
+        store.close()
+
+
 def test_every_write_moves_the_version_on(backend):
     before = backend.version
     backend.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)
