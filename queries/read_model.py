@@ -87,7 +87,7 @@ TIES = (
     "IN_POOL",
     "SUPERVISES",
 )
-HELD = frozenset((*NODES, "Person", *TIES, "LIVES_IN"))
+HELD = frozenset((*NODES, "Person", *TIES, "LIVES_IN", "HANDLED"))
 
 
 class ReadModel:
@@ -108,6 +108,8 @@ class ReadModel:
             self._index(type_, read.ties(type_, people))
         self.nodes["Person"] = people
         self._index("LIVES_IN", read.homes_of_experts())
+        self.handled = read.handled_by_experts()
+        self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         self.cases = Cases(backend)
 
     def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
@@ -233,6 +235,17 @@ class _Reader:
                 seen.add((a_id, tie))
                 found.append(("Person", a_id, "Unit", b_id, self._held(row) if row else _NO))
         return found
+
+    def handled_by_experts(self) -> dict[str, list[str]]:
+        """The disputes each expert in a pool HANDLED (loaded: the workflow records no
+        HANDLED tie), reached from the pools as homes_of_experts does."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for row in self.backend.read(
+            "MATCH (a:Person)-[:IN_POOL]->(:ExpertPool) MATCH (a)-[:HANDLED]->(d:Dispute) "
+            "RETURN DISTINCT a.id AS a, d.id AS d"
+        ):
+            found[row["a"]].append(row["d"])
+        return dict(found)
 
 
 # -- the answers, one per named query: each gives its Cypher's rows --------------------------
@@ -1074,6 +1087,56 @@ def _back(
     return found
 
 
+_LOAD = "reported_on", "outcome", "settled_on", "satisfaction"
+
+
+def expert_load(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    """The disputes the experts with one of `$domains` handled, with their state now: the
+    model holds the HANDLED ties (loaded) and the state of every dispute an expert handled,
+    read again by key whenever a write changed a Dispute (`current_handled`)."""
+    wanted = _anchors(params, "domains")
+    if wanted is None:
+        return None
+    facts = m.handled_facts[1]
+    experts = {
+        e["id"]
+        for code in wanted
+        if isinstance(code, str)
+        for e, _ in m.incoming("HAS_EXPERTISE", "Domain", code, "Person")
+        if m.out["IN_POOL"].get(("Person", e["id"]))
+        and any(lab == "ExpertPool" for lab, _, _ in m.out["IN_POOL"][("Person", e["id"])])
+    }
+    return [
+        {"expert": e, "dispute": d, **{k: facts[d][k] for k in _LOAD}}
+        for e in experts
+        for d in dict.fromkeys(m.handled.get(e, ()))
+    ]
+
+
+def current_handled(backend: Backend, m: ReadModel) -> bool:
+    """Whether the state of the disputes experts handled is held as it is now: read again (by
+    key) when a write changed a Dispute since; False when it could not be."""
+    stamp = getattr(backend, "stamp", None)
+    if stamp is None:
+        return False
+    if int(stamp(frozenset({"Dispute"}))) <= m.handled_facts[0]:
+        return True
+    version = int(getattr(backend, "version", 1))
+    if version % 2:
+        return False  # a write under way
+    keys = sorted({d for ds in m.handled.values() for d in ds})
+    rows = backend.read(
+        "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id"
+        + "".join(", d." + ident(c) + " AS " + ident(c) for c in _LOAD),
+        {"keys": keys},
+    )
+    found = {row["id"]: row for row in rows}
+    if len(found) != len(keys):
+        return False  # a dispute is no more there: Cypher answers
+    m.handled_facts = (version, found)
+    return True
+
+
 CaseAnswer = Callable[[ReadModel, Mapping[str, Any], Read], "list[Row] | None"]
 
 # The named queries answered from the cases (and the structure), reading a dispute's own
@@ -1084,6 +1147,7 @@ CASE_ANSWERS: dict[str, CaseAnswer] = {
     "dispute_orgs": dispute_orgs,
     "party_visits": party_visits,
     "expert_conflicts": expert_conflicts,
+    "expert_load": expert_load,
 }
 
 
@@ -1166,6 +1230,8 @@ def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> li
             model.current(backend, query, theirs) and model.cases.current(backend, mine)
         ):
             return None
+    if query.name == "expert_load" and not current_handled(backend, model):
+        return None
     return case(model, params, backend.read)
 
 

@@ -45,6 +45,8 @@ def canonical(rows: list[Row]) -> list[str]:
 def _same(graph: EmbeddedBackend, model: read_model.ReadModel, name: str, **params: Any) -> int:
     query = get_query(name)
     cypher = graph.read(query.text, params)
+    if name == "expert_load":
+        assert read_model.current_handled(graph, model)
     mine = read_model.CASE_ANSWERS[name](model, params, graph.read)
     assert mine is not None, name
     assert canonical(mine) == canonical(cypher), (name, params)
@@ -83,6 +85,9 @@ def assert_parity(graph: EmbeddedBackend, disputes: list[Row]) -> dict[str, int]
         rows["party_visits"] += _same(
             graph, model, "party_visits", dispute=key, since=None, until=date(2024, 7, 2)
         )
+    domains = [r["k"] for r in graph.read("MATCH (d:Domain) RETURN d.code AS k")]
+    for wanted in [[d] for d in domains] + [[*domains, *MISSING], [], MISSING]:
+        rows["expert_load"] += _same(graph, model, "expert_load", domains=wanted)
     return rows
 
 
@@ -208,6 +213,25 @@ def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
     assert facts == run(examples_graph, "dispute_facts", dispute=NEW)
     assert [f["status"] for f in facts] == ["accepted"]
     assert _answers(modelled, day) == _answers(examples_graph, day)
+    assert len(read) == 2
+    # a dispute an expert handled is open again, rated 2: its state is read again, by key
+    load = run(modelled, "expert_load", domains=["medical"])  # type: ignore[arg-type]
+    assert load == run(examples_graph, "expert_load", domains=["medical"])
+    assert [(r["outcome"], r["satisfaction"]) for r in load] == [("settled", 5)]
+    examples_graph.write(
+        [
+            (
+                "MATCH (d:Dispute {id: $id}) SET d.outcome = NULL, d.settled_on = NULL, "
+                "d.satisfaction = 2",
+                {"id": "JS-2024-0137"},
+            )
+        ]
+    )
+    load = run(modelled, "expert_load", domains=["medical"])  # type: ignore[arg-type]
+    assert load == run(examples_graph, "expert_load", domains=["medical"])
+    assert [(r["expert"], r["dispute"], r["outcome"], r["satisfaction"]) for r in load] == [
+        ("JS-P-0004", "JS-2024-0137", None, 2)
+    ]
     assert len(read) == 2
     assert_parity(examples_graph, _disputes(examples_graph))
 
