@@ -189,15 +189,13 @@ def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
     day = date(2024, 7, 2)
     modelled = _Beside(examples_graph)
     read = _cases_read(monkeypatch)
-    assert read_model.attach(modelled) is not None  # type: ignore[arg-type]
-    assert run(modelled, "dispute_parties", dispute=NEW) == []  # type: ignore[arg-type]
+    assert read_model.attach(modelled) is not None
+    assert run(modelled, "dispute_parties", dispute=NEW) == []
     _report(examples_graph)
     # the report wrote PARTY_TO: the next question reads the cases again, once
-    assert run(modelled, "dispute_parties", dispute=NEW) == [  # type: ignore[arg-type]
-        {"party": "JS-P-0003", "side": None}
-    ]
+    assert run(modelled, "dispute_parties", dispute=NEW) == [{"party": "JS-P-0003", "side": None}]
     assert len(read) == 2
-    walks = run(modelled, "expert_conflicts", dispute=NEW, as_of=day, related_kinds=["neighbour"])  # type: ignore[arg-type]
+    walks = run(modelled, "expert_conflicts", dispute=NEW, as_of=day, related_kinds=["neighbour"])
     # 0005 is the new dispute's party's neighbour (and party with its other party to an
     # older dispute: a longer walk); 0001 works in 0003's department
     assert sorted((r["expert"], r["steps"], tuple(r["keys"])) for r in walks) == [
@@ -209,13 +207,13 @@ def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
     assert len(read) == 2
     # a later event sets the dispute's state only: the cases stay, its facts are read by key
     _act(examples_graph, Command(NEW, "accept", DISPATCHER, 1, "a"), 10, Facts())
-    facts = run(modelled, "dispute_facts", dispute=NEW)  # type: ignore[arg-type]
+    facts = run(modelled, "dispute_facts", dispute=NEW)
     assert facts == run(examples_graph, "dispute_facts", dispute=NEW)
     assert [f["status"] for f in facts] == ["accepted"]
     assert _answers(modelled, day) == _answers(examples_graph, day)
     assert len(read) == 2
     # a dispute an expert handled is open again, rated 2: its state is read again, by key
-    load = run(modelled, "expert_load", domains=["medical"])  # type: ignore[arg-type]
+    load = run(modelled, "expert_load", domains=["medical"])
     assert load == run(examples_graph, "expert_load", domains=["medical"])
     assert [(r["outcome"], r["satisfaction"]) for r in load] == [("settled", 5)]
     examples_graph.write(
@@ -227,7 +225,7 @@ def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
             )
         ]
     )
-    load = run(modelled, "expert_load", domains=["medical"])  # type: ignore[arg-type]
+    load = run(modelled, "expert_load", domains=["medical"])
     assert load == run(examples_graph, "expert_load", domains=["medical"])
     assert [(r["expert"], r["dispute"], r["outcome"], r["satisfaction"]) for r in load] == [
         ("JS-P-0004", "JS-2024-0137", None, 2)
