@@ -1,5 +1,6 @@
 """The slowly-changing structure of the graph held in memory, answering the named queries the
-headline questions read (ladders, teams, centers, posts, list items, pools) without Cypher.
+headline questions read (ladders, teams, centers, posts, list items, pools, a dispute's ties
+and the ties between people) without Cypher, or with one read by key.
 
 LadybugDB spends a few tenths of a millisecond setting up each join of a query, whatever it
 then finds, and a ladder takes a dozen such queries. The structure they read (units, grids,
@@ -16,16 +17,41 @@ day by graph.temporal's rule (`valid_on`, the Python form of the Cypher's `holds
 
 `answer` gives exactly the rows the query's Cypher gives (the same columns and values; the
 queries answered here have no ORDER BY, and their callers take rows in any order), as the
-parity test (tests/queries/test_read_model.py) checks for every query answered here. It
-answers only while nothing the query reads has changed since the model was read: the
-embedded store stamps each label and type with the version of the last write of its process
-that changed it (`EmbeddedBackend.stamp`, `graph.labels`), and no other process can change
-what it reads. A dispute's workflow event changes disputes and their log, not the structure,
-so the model stays; a load that changes the structure has the model read again by the next
-question that reads what changed (a question asked while a write is under way, or while the
-model is read again, is answered by Cypher). A backend without a version (Neo4j, which other
-clients write to unseen) gets no model and reads Cypher. Queries whose rows change with every
-dispute (dispute_facts, expert_load, conflicts…) stay Cypher.
+parity tests (tests/queries/test_read_model.py, test_read_model_cases.py) check for every
+query answered here. It answers only while nothing the query reads from memory has changed
+since it was read: the embedded store stamps each label and type with the version of the last
+write of its process that changed it (`EmbeddedBackend.stamp`, `graph.labels`), and no other
+process can change what it reads. A load that changes the structure has it read again by the
+next question that reads what changed (a question asked while a write is under way, or while
+the model is read again, is answered by Cypher). A backend without a version (Neo4j, which
+other clients write to unseen) gets no model and reads Cypher.
+
+What a dispute's workflow events change is kept apart, by what each writes
+(workflow/store.py):
+
+- The cases (`Cases`): each dispute's parties (PARTY_TO), grid, category and list item, and
+  the ties between people a conflict walk follows (RELATED_TO, WORKS_IN, MEMBER_OF), with the
+  names of the people and bodies on them. A report writes a dispute's ties; no later event
+  does; the ties between people are loaded. The cases carry a version of their own: after a
+  report (or a load of these ties) the next question that reads them reads the cases again
+  first, alone (a city's in a few seconds of CPU; other questions meanwhile read Cypher). A
+  report comes seldom beside the questions: the generated city has 90,000 disputes in a year,
+  about one report every six minutes.
+- A dispute's own properties (its state, which every event sets, and its title and report
+  day) are never held with the cases: `dispute_facts`, `party_visits` and `expert_conflicts`
+  read the disputes they need by key (`UNWIND $keys … MATCH (d:Dispute {id: k})`, a fraction
+  of a millisecond), so the Dispute label's stamp, which moves at every event, is not the
+  cases'.
+- The experts' load: the HANDLED ties of the experts in a pool are loaded structure (the
+  workflow records none), and the state of the disputes they handled (a city's experts handled
+  about 1,200) is read again by key, all at once, by the first `expert_load` after a write
+  that changed a Dispute (`current_handled`): one read per event, not per question.
+
+`expert_conflicts` walks the cases breadth first, keeping every tie that reaches a node at its
+least depth, so it gives every shortest walk, as ALL SHORTEST does (the caller breaks ties by
+the keys along a walk, `queries.experts._order`). `conflict_paths` (SHORTEST: one walk of the
+store's choosing per party and person, asked only when the rules turn ties off or a walk
+passes through a dispute that does not count) stays Cypher.
 """
 
 from __future__ import annotations
