@@ -1099,6 +1099,108 @@ def expert_conflicts(m: ReadModel, params: Mapping[str, Any], read: Read) -> lis
     return rows
 
 
+def conflict_paths(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    """The shortest walk (SHORTEST 1..3) from each party of the dispute to each of `$experts`,
+    over the ties of `$ties` holding on `$as_of`, never through the dispute nor through a
+    dispute reported after `$as_of`. Where several walks are equally short, the store takes
+    one of its choosing; the model takes the least by the keys along it read from the
+    person's end (`queries.experts._order`), as the caller breaks ties between parties."""
+    kinds, ties, experts = (_anchors(params, n) for n in ("related_kinds", "ties", "experts"))
+    if kinds is None or ties is None or experts is None or not _day(params, "as_of"):
+        return None
+    c = m.cases
+    day, dispute = params["as_of"], params["dispute"]
+    wanted = {x for x in experts if isinstance(x, str)}
+    reported: dict[str, Row] = {}  # the disputes walked into: their report days and titles
+    rows = []
+    for party, pt in c.parties(dispute):
+        if not _report_days(c, read, [party], reported):
+            return None
+        depth, came = {party: 0}, {}
+        frontier = [party]
+        for step in range(1, 4):
+            reached = []
+            if not _report_days(c, read, frontier, reported):
+                return None
+            for n in frontier:
+                if n != party and not _counts(c, n, dispute, day, reported):
+                    continue  # the dispute itself, or one reported after the day
+                for t in c.ties_of(n):
+                    kind, _, _, since, until = c.props[t]
+                    if c.types[t] not in ties or (kind is not None and kind not in kinds):
+                        continue
+                    if not valid_on(since, until, day):
+                        continue
+                    o = c.other(t, n)
+                    at = depth.get(o)
+                    if at is None:
+                        depth[o] = step
+                        came[o] = [(n, t)]
+                        reached.append(o)
+                    elif at == step:
+                        came[o].append((n, t))
+            frontier = reached
+        for e, at in depth.items():
+            if not at or c.labels[e] != "Person" or c.keys[e] not in wanted:
+                continue
+            walks = [
+                ([party, *nodes, e], ties_)
+                for nodes, ties_ in _back(came, party, e)
+                if all(_counts(c, x, dispute, day, reported) for x in nodes)
+            ]
+            if not walks:
+                continue
+            nodes, walk = min(walks, key=lambda w: tuple(reversed([c.keys[x] for x in w[0]])))
+            between = [
+                reported.get(c.keys[x], _NO) if c.labels[x] == "Dispute" else _NO for x in nodes
+            ]
+            titles = [None, *(f.get("title") for f in between[1:-1]), None]
+            rows.append(
+                {
+                    "party": c.keys[party],
+                    "side": c.props[pt][2],
+                    "expert": c.keys[e],
+                    "hops": len(walk),
+                    "labels": [c.labels[x] for x in nodes],
+                    "keys": [c.keys[x] for x in nodes],
+                    "names": [c.names[x] for x in nodes],
+                    "titles": titles,
+                    "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
+                    "rel_types": [c.types[t] for t in walk],
+                    "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in walk],
+                    "kinds": [c.props[t][0] for t in walk],
+                    "relations": [c.props[t][1] for t in walk],
+                    "sides": [c.props[t][2] for t in walk],
+                }
+            )
+    return rows
+
+
+def _report_days(c: Cases, read: Read, nodes: Iterable[int], reported: dict[str, Row]) -> bool:
+    """The disputes among `nodes` read by key into `reported` (their report days and titles);
+    False when one is no more in the store."""
+    keys = [c.keys[n] for n in nodes if c.labels[n] == "Dispute" and c.keys[n] not in reported]
+    found = _disputes(read, keys)
+    if found is None:
+        return False
+    reported.update(found)
+    return True
+
+
+def _title(c: Cases, n: int, reported: dict[str, Row]) -> Any:
+    return reported[c.keys[n]]["title"] if c.labels[n] == "Dispute" else None
+
+
+def _counts(c: Cases, n: int, dispute: Any, day: date | None, reported: dict[str, Row]) -> bool:
+    """Whether a walk may pass through node n: conflict_paths' test on the nodes of a walk."""
+    if c.keys[n] == dispute:
+        return False
+    if c.labels[n] != "Dispute":
+        return True
+    when = reported[c.keys[n]]["reported_on"]
+    return when is None or (day is not None and when <= day)
+
+
 def _back(
     came: dict[int, list[tuple[int, int]]], start: int, end: int
 ) -> list[tuple[list[int], list[int]]]:
@@ -1174,6 +1276,7 @@ CASE_ANSWERS: dict[str, CaseAnswer] = {
     "party_visits": party_visits,
     "expert_conflicts": expert_conflicts,
     "expert_load": expert_load,
+    "conflict_paths": conflict_paths,
 }
 
 

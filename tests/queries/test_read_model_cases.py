@@ -6,6 +6,7 @@ event (a write of the dispute's state only: read by key, the cases stay)."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -62,7 +63,7 @@ def assert_parity(graph: EmbeddedBackend, disputes: list[Row]) -> dict[str, int]
     """Every query answered from the cases, for `disputes` (and some that are not): how many
     rows each gave in all (a comparison of empty answers alone would prove nothing)."""
     model = read_model.ReadModel(graph)
-    rows = dict.fromkeys(read_model.CASE_ANSWERS, 0)
+    rows = dict.fromkeys(set(read_model.CASE_ANSWERS) - {"conflict_paths"}, 0)  # assert_paths
     for key in [*(r["k"] for r in disputes), *MISSING]:
         for name in ("dispute_facts", "dispute_parties", "dispute_orgs"):
             rows[name] += _same(graph, model, name, dispute=key)
@@ -91,6 +92,45 @@ def assert_parity(graph: EmbeddedBackend, disputes: list[Row]) -> dict[str, int]
     return rows
 
 
+TIES = [["RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO"], ["RELATED_TO", "PARTY_TO"], []]
+
+
+def assert_paths(graph: EmbeddedBackend, disputes: list[Row]) -> int:
+    """conflict_paths from the model against Cypher: the same (party, side, person, hops) rows,
+    each walk one of the shortest from its party (Cypher's ALL SHORTEST of the same walk), the
+    least by the keys read from the person's end, and equal whole to Cypher's where it is the
+    only one. How many rows there were."""
+    model = read_model.ReadModel(graph)
+    text = get_query("conflict_paths").text
+    assert text.count("* SHORTEST") == 1
+    every = text.replace("* SHORTEST", "* ALL SHORTEST")
+    people = [r["k"] for r in graph.read("MATCH (p:Person) RETURN p.id AS k")]
+    compared = 0
+    for key in [*(r["k"] for r in disputes), *MISSING]:
+        for day, kinds, ties in itertools.product(DAYS, KINDS[:2], TIES):
+            params = dict(dispute=key, experts=people, as_of=day, related_kinds=kinds, ties=ties)
+            mine = read_model.conflict_paths(model, params, graph.read)
+            assert mine is not None
+            cypher = graph.read(text, params)
+            assert canonical([_end(r) for r in mine]) == canonical([_end(r) for r in cypher])
+            walks: dict[tuple[str, str], list[Row]] = {}
+            for row in graph.read(every, params):
+                walks.setdefault((row["party"], row["expert"]), []).append(row)
+            for row in mine:
+                shortest = walks[(row["party"], row["expert"])]
+                assert canonical([row])[0] in canonical(shortest), (params, row)
+                least = min(tuple(reversed(w["keys"])) for w in shortest)
+                assert tuple(reversed(row["keys"])) == least
+                if len(shortest) == 1:
+                    assert canonical([row]) == canonical(shortest)
+            compared += len(mine)
+    return compared
+
+
+def _end(row: Row) -> Row:
+    return {k: row[k] for k in ("party", "side", "expert", "hops")}
+
+
 def test_every_case_answer_reads_only_what_the_model_holds() -> None:
     for name in read_model.CASE_ANSWERS:
         read = read_by(get_query(name).text)
@@ -101,6 +141,7 @@ def test_every_case_answer_reads_only_what_the_model_holds() -> None:
 def test_the_cases_answer_as_cypher_on_the_examples(examples_graph: EmbeddedBackend) -> None:
     rows = assert_parity(examples_graph, _disputes(examples_graph))
     assert all(rows.values()), rows
+    assert assert_paths(examples_graph, _disputes(examples_graph)) > 0
     # from the party 0005 to its neighbour 0003, on to 0003's colleague and to who works in
     # 0003's department (0001 left 0002's party branch in March)
     model = read_model.ReadModel(examples_graph)
@@ -232,6 +273,7 @@ def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
     ]
     assert len(read) == 2
     assert_parity(examples_graph, _disputes(examples_graph))
+    assert assert_paths(examples_graph, _disputes(examples_graph)) > 0
 
 
 @pytest.mark.slow
