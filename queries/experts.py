@@ -28,9 +28,8 @@ county codes: statistical division codes nest (a county is the first 6 digits, a
 first 9), which spares a join per candidate.
 
 A server answers the candidates, the pools' places, the place's units, the experts' load, the
-dispute's parties and the conflict walk from its read model (`queries.read_model`), which
-keeps what the workflow's events change current; the rarer walks of `conflict_paths` read
-the store.
+dispute's parties and the conflict walks from its read model (`queries.read_model`), which
+keeps what the workflow's events change current.
 """
 
 from __future__ import annotations

@@ -49,9 +49,11 @@ What a dispute's workflow events change is kept apart, by what each writes
 
 `expert_conflicts` walks the cases breadth first, keeping every tie that reaches a node at its
 least depth, so it gives every shortest walk, as ALL SHORTEST does (the caller breaks ties by
-the keys along a walk, `queries.experts._order`). `conflict_paths` (SHORTEST: one walk of the
-store's choosing per party and person, asked only when the rules turn ties off or a walk
-passes through a dispute that does not count) stays Cypher.
+the keys along a walk, `queries.experts._order`). `conflict_paths` walks from each party the
+same way, through disputes that count; where several walks are equally short its Cypher
+(SHORTEST) gives one of the store's choosing, and the model the least by that same order, so
+parity for it is the same rows with each walk one of the shortest (its Cypher's ALL SHORTEST)
+and whole where only one is.
 """
 
 from __future__ import annotations
