@@ -9,6 +9,12 @@ Facts this adapter is built around (shared/notes/ladybugdb.md):
   side, and a small query is 20–40% faster than with a thread pool per query. A connection
   holds tens of MB of prepared statements once used, so they are few and reused, never one
   per thread (a server's worker threads come and go);
+- a connection also keeps native memory from the queries it runs (LadybugDB 0.22: copies of
+  the physical plan made as each prepared statement runs, more beside writes), given back
+  only when it is closed: a server under load grew by 300–400 MiB a minute without a plateau.
+  So a read connection is closed after `READS_PER_CONNECTION` reads, and the next read opens
+  a fresh one; the write connection likewise, after as many statements, between two writes
+  (docs/benchmarks.md, the soak);
 - `COPY T FROM $table` is the fast path into empty tables, and appends to non-empty ones;
   `UNWIND $rows` of maps is slow (seconds per 50,000 rows) and `UNWIND … MERGE` slows down as
   a table grows, while `LOAD FROM $table` (an Arrow table) with a key lookup reads or sets
@@ -38,6 +44,9 @@ from graph.labels import EVERYTHING, changed_by
 from graph.schema import NodeType, Property, RelType, Type
 
 DEFAULT_READERS = 8  # reads at once; a request waits for a connection beyond that
+# Reads before a read connection is closed and replaced, giving back the native memory it has
+# kept; a new one prepares its statements again, a few ms each.
+READS_PER_CONNECTION = 500
 
 _ARROW_TYPES = {
     Type.STRING: pa.string(),
@@ -58,10 +67,12 @@ class EmbeddedBackend:
         read_threads: int = 1,
         readers: int = DEFAULT_READERS,
         buffer_pool_mb: int = 0,
+        reads_per_connection: int = READS_PER_CONNECTION,
     ) -> None:
         """Open (or create) the store at `path`. `timeout_ms` bounds each read (0: no bound);
         `read_threads` is how many LadybugDB threads one read may use (0: one per core);
-        `readers` is how many reads may run at once (more wait for a connection);
+        `readers` is how many reads may run at once (more wait for a connection), each
+        connection closed after `reads_per_connection` reads;
         `buffer_pool_mb` is the most memory the store takes for its pages and the reads' work
         (0: LadybugDB's default, 80% of the machine's memory). The pool does not give back what
         a read used: a long-running server's memory climbs to it, so the server sets it."""
@@ -76,19 +87,20 @@ class EmbeddedBackend:
             self._db = ladybug.Database(
                 str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20
             )
-            self._conn = ladybug.Connection(self._db)
+            self._conn = _writer(self._db, timeout_ms)
         except RuntimeError as exc:
             if "recovery" in str(exc).lower():  # "checkpoint recovery pending", after kill -9
                 raise BackendUnavailable(f"{exc} — {recovery(path)}") from exc
             raise from_ladybug(exc) from exc
-        if timeout_ms:
-            self._conn.set_query_timeout(timeout_ms)
         self._lock = threading.Lock()  # held by every write, on self._conn
         self._timeout_ms = timeout_ms
         self._read_threads = read_threads
         self._max_readers = max(1, readers)
+        self._reads_per_connection = max(1, reads_per_connection)
+        self._written = 0  # statements run on the write connection (self._conn) since it opened
         self._readers: list[Any] = []  # every read connection opened, to close them
         self._idle: list[Any] = []  # those no read holds now, the last returned on top
+        self._reads: dict[int, int] = {}  # reads made on each open one, by id()
         self._pool = threading.Condition()
         self._closed = False
         self.path = path
@@ -300,7 +312,8 @@ class EmbeddedBackend:
     @contextlib.contextmanager
     def _reader(self) -> Iterator[Any]:
         """A read connection for the length of one read: an idle one, a new one while fewer
-        than `readers` are open, or else the next one returned."""
+        than `readers` are open, or else the next one returned. One that has served
+        `READS_PER_CONNECTION` reads is closed when given back."""
         with self._pool:
             while True:
                 if self._closed:
@@ -317,7 +330,13 @@ class EmbeddedBackend:
             yield conn
         finally:
             with self._pool:
-                self._idle.append(conn)
+                reads = self._reads.pop(id(conn), 0) + 1
+                if reads >= self._reads_per_connection and not self._closed:
+                    self._readers.remove(conn)  # the next read opens a new one
+                    conn.close()
+                else:
+                    self._reads[id(conn)] = reads
+                    self._idle.append(conn)
                 self._pool.notify()
 
     def _connect(self) -> Any:
@@ -332,6 +351,8 @@ class EmbeddedBackend:
         return conn
 
     def _execute(self, query: str, params: Params | None = None, conn: Any = None) -> Any:
+        if conn is None:
+            self._written += 1
         try:
             return (conn or self._conn).execute(query, dict(params or {}))
         except RuntimeError as exc:
@@ -350,6 +371,10 @@ class EmbeddedBackend:
             self.version += 1
             for name in {changed} if isinstance(changed, str) else changed:
                 self._changed[name] = self.version
+            if self._written >= self._reads_per_connection:  # worn: see the module's header
+                self._conn.close()
+                self._conn = _writer(self._db, self._timeout_ms)
+                self._written = 0
 
     @contextlib.contextmanager
     def _writing_tables(self) -> Iterator[None]:
@@ -386,6 +411,14 @@ class EmbeddedBackend:
                 self._conn.execute("ROLLBACK")
             raise
         self._execute("COMMIT")
+
+
+def _writer(db: Any, timeout_ms: int) -> Any:
+    """The write connection: every core for a write's work (a load's COPY), the time limit."""
+    conn = ladybug.Connection(db)
+    if timeout_ms:
+        conn.set_query_timeout(timeout_ms)
+    return conn
 
 
 def recovery(path: Path) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from graph.backend import Backend
+from graph.places import DivisionCode, NotADivisionCode
 from graph.schema import Property
 from loaders.checks import DIVISION_CODE, MOBILE
 
@@ -259,10 +260,14 @@ class Vocabulary:
         return f"{unit.name} ({' '.join(chain)})" if chain else unit.name
 
     def _code(self, digits: str) -> str:
-        if len(digits) in (2, 4, 6, 9) and digits.ljust(12, "0") in self.units:
-            return digits.ljust(12, "0")
-        if DIVISION_CODE.fullmatch(digits):
-            return digits  # loaded or not, a code is a code: the loader says if it is unknown
+        """A 12-digit code, loaded or not (the loader says if it is unknown), or a unit's
+        significant prefix (330421), which must name a unit in the graph."""
+        try:
+            code = DivisionCode.parse(digits)
+        except NotADivisionCode:
+            code = None
+        if code is not None and (len(digits) == 12 or code.full in self.units):
+            return code.full
         raise ValueError(f"{digits!r} is not a division code of a unit in the graph")
 
     def _ends_with(self, text: str) -> set[str]:

@@ -27,9 +27,9 @@ Locality compares the division code of the unit the expert LIVES_IN with the pla
 county codes: statistical division codes nest (a county is the first 6 digits, a town the
 first 9), which spares a join per candidate.
 
-The candidates, the pools' places and the place's units depend on the domains and the place,
-not on the dispute: a server answers them from its read model (`queries.read_model`). The
-experts' load and the conflict walk change with every dispute and are read every time.
+A server answers the candidates, the pools' places, the place's units, the experts' load, the
+dispute's parties and the conflict walks from its read model (`queries.read_model`), which
+keeps what the workflow's events change current.
 """
 
 from __future__ import annotations

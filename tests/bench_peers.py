@@ -370,7 +370,7 @@ def main() -> None:
         print(f"SQLite: none of its {len(plans)} statements reads a table it could search")
     asked = {n: dict(s.asked) for n, s in systems.items() if isinstance(s, peers.Peer)}
     print(f"named queries the questions read, per peer: {json.dumps(asked)}")
-    print("(peers have no version: queries.cache keeps nothing for them, every read is a read)")
+    print("(the peers have no read model: every read is a read of their data)")
     times = timed(systems, picked)
     report(times, setup, compared)
     for backend in systems.values():

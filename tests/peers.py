@@ -5,8 +5,8 @@ through named queries (`queries.library.run` → `backend.read(text, params)`). 
 object with that `read`: it knows each named query's text (and its dialect variants), answers
 the ones the questions read from its own data (SQL over SQLite, walks over a networkx graph)
 with the same columns, and raises `NotNamed` for any other text. The product's own rule code
-then runs over the peer, so only the data access differs. A peer has no `version` or `stamp`,
-so `queries.cache` keeps nothing for it: every question reads its data every time.
+then runs over the peer, so only the data access differs. A peer has no read model
+(queries.read_model): every question reads its data every time.
 
 Both peers load the same generated files as the product (CSV, an empty cell is NULL, values
 typed by graph.schema) and the same division rows (`loaders.divisions`).
@@ -18,6 +18,7 @@ import csv
 import json
 import re
 import sqlite3
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import networkx as nx
 
 from graph.backend import Params, Row
 from graph.schema import NODE_TYPES, REL_TYPES, NodeType, RelType, Type
+from graph.temporal import holds_on, valid_on
 from loaders.divisions import divisions_within
 from queries.library import named_queries, variants
 
@@ -48,6 +50,7 @@ READ = (
     "referral_item",
     "domain",
     "professional_grids",
+    "dispute_orgs",
     "place_units",
     "dispute_parties",
     "expert_candidates",
@@ -121,7 +124,7 @@ def texts() -> dict[str, str]:
     return found
 
 
-class Peer:
+class Peer(ABC):
     """A stand-in backend: answers the named queries in READ by their text."""
 
     name = "peer"
@@ -139,8 +142,41 @@ class Peer:
         answer: Callable[..., list[Row]] = getattr(self, name)
         return answer(**(params or {}))
 
+    @abstractmethod
     def close(self) -> None:
-        pass
+        """Release what the peer holds open."""
+
+    # The conflict questions, the same walks over either peer's data: a peer gives the ties of
+    # the nodes reached (`_step`), the facts of nodes (`_facts`) and a dispute's parties.
+
+    def expert_conflicts(self, dispute: str, as_of: date, related_kinds: list[str]) -> list[Row]:
+        return conflicts_from_dispute(self._step(as_of, related_kinds, TIES), self._facts, dispute)
+
+    def conflict_paths(
+        self,
+        dispute: str,
+        experts: list[str],
+        as_of: date,
+        ties: list[str],
+        related_kinds: list[str],
+    ) -> list[Row]:
+        step = self._step(as_of, related_kinds, ties)
+        parties = self._parties(dispute)
+        return conflicts_from_parties(step, self._facts, dispute, experts, as_of, parties)
+
+    @abstractmethod
+    def _step(
+        self, day: date, kinds: list[str], types: Sequence[str]
+    ) -> Callable[[list[Any]], list[Tie]]:
+        """The ties of `types` of the nodes given, holding on `day`, of `kinds` when kinded."""
+
+    @abstractmethod
+    def _facts(self, nodes: Iterable[Any]) -> dict[Any, tuple[str | None, str | None, Any]]:
+        """Node → its name, title and report day (None where it has none)."""
+
+    @abstractmethod
+    def _parties(self, dispute: str) -> list[tuple[str, str, str | None]]:
+        """The dispute's parties: label, key, side."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +287,12 @@ def _sql(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _exists(var: str) -> str:
+    """A condition: the node `var` exists on `:as_of` (graph.temporal's rule, as the named
+    queries write it; dates are ISO text, so they compare as text)."""
+    return holds_on(var, ":as_of")
+
+
 @dataclass(frozen=True)
 class Branch:
     """One branch of a body query, as a statement about one anchor (`:anchor`): the bodies an
@@ -320,10 +362,13 @@ def _anchored(
 _CENTERS = _anchored(
     "JURISDICTION",
     "Center",
-    "JURISDICTION j JOIN Center b ON b.id = j.src "
+    # a center escalating to one that does not exist that day escalates to nothing: the tie is
+    # left out (OPTIONAL MATCH … WHERE), not kept with an empty end beside the ones that exist
+    "JURISDICTION j JOIN Center b ON b.id = j.src "  # noqa: S608
     "LEFT JOIN ESCALATES_TO e ON e.src = b.id AND e.dst_label = 'Center' "
+    f"AND EXISTS (SELECT 1 FROM Center x WHERE x.id = e.dst AND {_exists('x')}) "
     "LEFT JOIN Center up ON up.id = e.dst",
-    "j.dst = :anchor AND j.src_label = 'Center'",
+    f"j.dst = :anchor AND j.src_label = 'Center' AND {_exists('b')}",
     via="coalesce(up.id, '')",
     via_name="coalesce(up.name, '')",
 )
@@ -350,14 +395,14 @@ _COURT = _anchored(
     "COURT",
     "Department",
     "LOCATED_IN l JOIN Department b ON b.id = l.src",
-    "l.dst = :anchor AND l.src_label = 'Department' AND b.function = :court",
+    f"l.dst = :anchor AND l.src_label = 'Department' AND b.function = :court AND {_exists('b')}",
     kind="function",
 )
 _DEPARTMENTS = _anchored(
     "FUNCTION",
     "Department",
     "LOCATED_IN l JOIN Department b ON b.id = l.src",
-    "l.dst = :anchor AND l.src_label = 'Department'",
+    f"l.dst = :anchor AND l.src_label = 'Department' AND {_exists('b')}",
     kind="function",
 )
 _INDUSTRY = _anchored(
@@ -378,7 +423,8 @@ _STATIONED = _anchored(
     "Department",
     "JURISDICTION j JOIN Center c ON c.id = j.src JOIN STATIONED_AT st ON st.dst = c.id "
     "JOIN Department b ON b.id = st.src",
-    "j.dst = :anchor AND j.src_label = 'Center' AND st.src_label = 'Department'",
+    f"j.dst = :anchor AND j.src_label = 'Center' AND st.src_label = 'Department' "
+    f"AND {_exists('c')} AND {_exists('b')}",
     kind="function",
     via="c.id",
     via_name="c.name",
@@ -387,12 +433,12 @@ _STATIONED = _anchored(
 )
 
 
-def _liaison(body: str, kind: str, holders: str | None, level: str) -> Branch:
+def _liaison(body: str, kind: str, holders: str | None, level: str, dated: bool) -> Branch:
     return _anchored(
         "LIAISES_WITH",
         body,
         f'LIAISES_WITH l JOIN "{body}" b ON b.id = l.dst',
-        f"l.src = :anchor AND l.dst_label = '{body}'",
+        f"l.src = :anchor AND l.dst_label = '{body}'" + (f" AND {_exists('b')}" if dated else ""),
         kind=kind,
         holders=holders,
         level=level,
@@ -439,9 +485,9 @@ _BODIES: dict[str, tuple[str, tuple[Branch, ...]]] = {
     "liaison_bodies": (
         "Grid",
         (
-            _liaison("Department", "function", "HOLDS_POST", "b.level"),
-            _liaison("Center", "kind", "HOLDS_POST", "b.level"),
-            _liaison("Organisation", "kind", None, "''"),
+            _liaison("Department", "function", "HOLDS_POST", "b.level", dated=True),
+            _liaison("Center", "kind", "HOLDS_POST", "b.level", dated=True),
+            _liaison("Organisation", "kind", None, "''", dated=False),
         ),
     ),
     "referral_unit_bodies": (
@@ -471,19 +517,24 @@ _SQL = {
         "LEFT JOIN ListItem li ON li.id = c.dst WHERE d.id = :dispute"
     ),
     "grid_step": (
-        "SELECT g.name, g.kind, g.unit_level, g.location, "
+        "SELECT g.name, g.kind, g.unit_level, g.location, "  # noqa: S608
         "(SELECT count(*) FROM LIAISES_WITH l WHERE l.src = g.id) AS liaisons, "
         "CASE WHEN u.code IS NULL THEN 'Grid' ELSE 'Unit' END AS parent_label, "
         "coalesce(pg.id, u.code) AS parent, coalesce(pg.name, u.name) AS parent_name, "
         "u.level AS parent_level FROM Grid g "
+        # a parent that does not exist that day is no parent: its tie is left out
         "LEFT JOIN PART_OF p ON p.src = g.id AND p.src_label = 'Grid' "
+        f"AND EXISTS (SELECT 1 FROM Grid x WHERE p.dst_label = 'Grid' AND x.id = p.dst "
+        f"AND {_exists('x')} UNION ALL SELECT 1 FROM Unit x WHERE p.dst_label = 'Unit' "
+        f"AND x.code = p.dst AND {_exists('x')}) "
         "LEFT JOIN Grid pg ON pg.id = p.dst AND p.dst_label = 'Grid' "
         "LEFT JOIN Unit u ON u.code = p.dst AND p.dst_label = 'Unit' WHERE g.id = :grid"
     ),
     "unit_step": (
-        "SELECT n.code AS parent, n.name AS parent_name, n.level AS parent_level "
+        "SELECT n.code AS parent, n.name AS parent_name, n.level AS parent_level "  # noqa: S608
         "FROM PART_OF p JOIN Unit n ON n.code = p.dst "
-        "WHERE p.src = :unit AND p.src_label = 'Unit' AND p.dst_label = 'Unit'"
+        "WHERE p.src = :unit AND p.src_label = 'Unit' AND p.dst_label = 'Unit' "
+        f"AND {_exists('n')}"
     ),
     "party_visits": (
         "SELECT p.src AS person, count(*) AS n FROM PARTY_TO p "
@@ -515,11 +566,11 @@ _SQL = {
     "professional_grids": (
         "SELECT o.id AS org, o.name AS org_name, g.id AS grid, g.name AS grid_name, g.field "
         "FROM json_each(:orgs) a JOIN Organisation o ON o.id = a.value "
-        "JOIN SUPERVISES s ON s.dst = o.id AND s.src_label = 'Grid' JOIN Grid g ON g.id = s.src "
-        "UNION ALL SELECT o.id, o.name, g.id, g.name, g.field FROM PARTY_TO t "
-        "JOIN Organisation o ON o.id = t.src "
-        "JOIN SUPERVISES s ON s.dst = o.id AND s.src_label = 'Grid' JOIN Grid g ON g.id = s.src "
-        "WHERE t.dst = :dispute AND t.src_label = 'Organisation'"
+        "JOIN SUPERVISES s ON s.dst = o.id AND s.src_label = 'Grid' JOIN Grid g ON g.id = s.src"
+    ),
+    "dispute_orgs": (
+        "SELECT src AS org FROM PARTY_TO "
+        "WHERE dst = :dispute AND src_label = 'Organisation' AND dst_label = 'Dispute'"
     ),
     "place_units": (  # `OR … hops < 0`: else SQLite 3.40 builds a Bloom filter over all of
         # PART_OF at every step of the walk (a scan of the table)
@@ -584,14 +635,12 @@ _TIES = " UNION ALL ".join(  # of constants, as _anchored
         (
             "WORKS_IN",
             "NULL, NULL, NULL",
-            " AND (t.valid_from IS NULL OR t.valid_from <= :day) "
-            "AND (t.valid_to IS NULL OR t.valid_to >= :day)",
+            f" AND {holds_on('t', ':day')}",
         ),
         (
             "MEMBER_OF",
             "NULL, NULL, NULL",
-            " AND (t.valid_from IS NULL OR t.valid_from <= :day) "
-            "AND (t.valid_to IS NULL OR t.valid_to >= :day)",
+            f" AND {holds_on('t', ':day')}",
         ),
         ("PARTY_TO", "NULL, NULL, t.side", ""),
     )
@@ -725,25 +774,35 @@ class SqlitePeer(Peer):
     def grid_party_orgs(self, grids: list[str]) -> list[Row]:
         return self._bodies("grid_party_orgs", grids)
 
-    def liaison_bodies(self, grids: list[str]) -> list[Row]:
-        return self._bodies("liaison_bodies", grids)
+    def liaison_bodies(self, grids: list[str], as_of: date) -> list[Row]:
+        return self._bodies("liaison_bodies", grids, as_of=as_of.isoformat())
 
     def ladder_unit_bodies(
-        self, units: list[str], mediation_kinds: list[str], court: str
+        self, units: list[str], as_of: date, mediation_kinds: list[str], court: str
     ) -> list[Row]:
         return self._bodies(
-            "ladder_unit_bodies", units, mediation=json.dumps(mediation_kinds), court=court
+            "ladder_unit_bodies",
+            units,
+            as_of=as_of.isoformat(),
+            mediation=json.dumps(mediation_kinds),
+            court=court,
         )
 
-    def ladder_stationed_departments(self, units: list[str]) -> list[Row]:
-        return self._bodies("ladder_stationed_departments", units)
+    def ladder_stationed_departments(self, units: list[str], as_of: date) -> list[Row]:
+        return self._bodies("ladder_stationed_departments", units, as_of=as_of.isoformat())
 
     def referral_unit_bodies(
-        self, units: list[str], mediation_kinds: list[str], industry_kinds: list[str], court: str
+        self,
+        units: list[str],
+        as_of: date,
+        mediation_kinds: list[str],
+        industry_kinds: list[str],
+        court: str,
     ) -> list[Row]:
         return self._bodies(
             "referral_unit_bodies",
             units,
+            as_of=as_of.isoformat(),
             mediation=json.dumps(mediation_kinds),
             industry=json.dumps(industry_kinds),
             court=court,
@@ -752,11 +811,11 @@ class SqlitePeer(Peer):
     def dispute_facts(self, dispute: str) -> list[Row]:
         return self._query("dispute_facts", dispute=dispute)
 
-    def grid_step(self, grid: str) -> list[Row]:
-        return self._query("grid_step", grid=grid)
+    def grid_step(self, grid: str, as_of: date) -> list[Row]:
+        return self._query("grid_step", grid=grid, as_of=as_of.isoformat())
 
-    def unit_step(self, unit: str) -> list[Row]:
-        return self._query("unit_step", unit=unit)
+    def unit_step(self, unit: str, as_of: date) -> list[Row]:
+        return self._query("unit_step", unit=unit, as_of=as_of.isoformat())
 
     def party_visits(self, dispute: str, since: date, until: date) -> list[Row]:
         return self._query(
@@ -769,8 +828,11 @@ class SqlitePeer(Peer):
     def domain(self, code: str) -> list[Row]:
         return self._query("domain", code=code)
 
-    def professional_grids(self, orgs: list[str], dispute: str) -> list[Row]:
-        return self._query("professional_grids", orgs=json.dumps(orgs), dispute=dispute)
+    def professional_grids(self, orgs: list[str]) -> list[Row]:
+        return self._query("professional_grids", orgs=json.dumps(orgs))
+
+    def dispute_orgs(self, dispute: str) -> list[Row]:
+        return self._query("dispute_orgs", dispute=dispute)
 
     def place_units(self, place: str) -> list[Row]:
         return self._query("place_units", place=place)
@@ -790,7 +852,9 @@ class SqlitePeer(Peer):
     def expert_load(self, domains: list[str]) -> list[Row]:
         return self._query("expert_load", domains=json.dumps(domains))
 
-    def _step(self, day: date, kinds: list[str], types: Sequence[str]) -> Callable:
+    def _step(
+        self, day: date, kinds: list[str], types: Sequence[str]
+    ) -> Callable[[list[Any]], list[Tie]]:
         def step(nodes: list[Any]) -> list[Tie]:
             cursor = self._run(
                 _TIES,
@@ -811,20 +875,8 @@ class SqlitePeer(Peer):
             for label, key, name, title, day in cursor
         }
 
-    def expert_conflicts(self, dispute: str, as_of: date, related_kinds: list[str]) -> list[Row]:
-        return conflicts_from_dispute(self._step(as_of, related_kinds, TIES), self._facts, dispute)
-
-    def conflict_paths(
-        self,
-        dispute: str,
-        experts: list[str],
-        as_of: date,
-        ties: list[str],
-        related_kinds: list[str],
-    ) -> list[Row]:
-        parties = self._run(_PARTIES, {"dispute": dispute}).fetchall()
-        step = self._step(as_of, related_kinds, ties)
-        return conflicts_from_parties(step, self._facts, dispute, experts, as_of, parties)
+    def _parties(self, dispute: str) -> list[tuple[str, str, str | None]]:
+        return self._run(_PARTIES, {"dispute": dispute}).fetchall()
 
 
 # -- the conflict walks, from either peer's ties ------------------------------------------------
@@ -1009,12 +1061,21 @@ class GraphPeer(Peer):
                     if attrs["type"] == type_:
                         yield far, attrs
 
+    def close(self) -> None:
+        pass  # nothing open: the graph is in memory
+
+    def _exists(self, node: Any, day: date) -> bool:
+        """Whether `node` exists on `day` (graph.temporal's rule)."""
+        attrs = self.nodes[node]
+        return valid_on(attrs.get("valid_from"), attrs.get("valid_to"), day)
+
     # -- the bodies on a ladder
 
     def _held(
         self,
         anchor: str,
         rel: str,
+        label: str,
         found: list[tuple[Any, str | None, str | None, dict]],
         kind: str,
         holders: str | None,
@@ -1028,7 +1089,7 @@ class GraphPeer(Peer):
                 {
                     "anchor": anchor,
                     "rel": rel,
-                    "body_label": None,
+                    "body_label": label,  # a constant of the branch
                     "body_key": None,
                     "body_name": None,
                     "body_kind": None,
@@ -1074,18 +1135,26 @@ class GraphPeer(Peer):
                 rows.append({**base, **_NOBODY})
         return rows
 
-    def _up(self, node: Any, type_: str, label: str) -> list[tuple[str, str]]:
-        """(key, name) of what `node` points on to by `type_` ('' when nothing)."""
-        found = [(far[1], self.nodes[far].get("name")) for far, _ in self._out(node, type_, label)]
+    def _up(
+        self, node: Any, type_: str, label: str, day: date | None = None
+    ) -> list[tuple[str, str]]:
+        """(key, name) of what `node` points on to by `type_` (existing on `day`, when given;
+        '' when nothing)."""
+        found = [
+            (far[1], self.nodes[far].get("name"))
+            for far, _ in self._out(node, type_, label)
+            if day is None or self._exists(far, day)
+        ]
         return found or [("", "")]
 
-    def _centers(self, unit: Any) -> list[Row]:
+    def _centers(self, unit: Any, day: date) -> list[Row]:
         found = [
             (c, via, name, {})
             for c, _ in self._in(unit, "JURISDICTION", "Center")
-            for via, name in self._up(c, "ESCALATES_TO", "Center")
+            if self._exists(c, day)
+            for via, name in self._up(c, "ESCALATES_TO", "Center", day)
         ]
-        return self._held(unit[1], "JURISDICTION", found, "kind", "HOLDS_POST")
+        return self._held(unit[1], "JURISDICTION", "Center", found, "kind", "HOLDS_POST")
 
     def _located(self, unit: Any, label: str, keep: Callable[[dict], bool]) -> list[Any]:
         return [b for b, _ in self._in(unit, "LOCATED_IN", label) if keep(self.nodes[b])]
@@ -1095,7 +1164,7 @@ class GraphPeer(Peer):
             (m, "", "", {})
             for m in self._located(unit, "MediationOrg", lambda a: a.get("kind") in kinds)
         ]
-        return self._held(unit[1], "LOCATED_IN", found, "kind", "MEDIATES_IN")
+        return self._held(unit[1], "LOCATED_IN", "MediationOrg", found, "kind", "MEDIATES_IN")
 
     def _party_orgs(self, anchor: Any, type_: str, rel: str) -> list[Row]:
         found = [
@@ -1103,11 +1172,15 @@ class GraphPeer(Peer):
             for o, _ in self._in(anchor, type_, "PartyOrg")
             for via, name in self._up(o, "SUBORDINATE_TO", "PartyOrg")
         ]
-        return self._held(anchor[1], rel, found, "kind", "LEADS")
+        return self._held(anchor[1], rel, "PartyOrg", found, "kind", "LEADS")
 
-    def _departments(self, unit: Any, rel: str, keep: Callable[[dict], bool]) -> list[Row]:
-        found = [(d, "", "", {}) for d in self._located(unit, "Department", keep)]
-        return self._held(unit[1], rel, found, "function", "HOLDS_POST")
+    def _departments(
+        self, unit: Any, rel: str, day: date, keep: Callable[[dict], bool] = bool
+    ) -> list[Row]:
+        found = [
+            (d, "", "", {}) for d in self._located(unit, "Department", keep) if self._exists(d, day)
+        ]
+        return self._held(unit[1], rel, "Department", found, "function", "HOLDS_POST")
 
     def _industry(self, unit: Any, kinds: list[str]) -> list[Row]:
         found = [
@@ -1115,7 +1188,10 @@ class GraphPeer(Peer):
             for m in self._located(unit, "MediationOrg", lambda a: a.get("kind") in kinds)
             for dm, _ in self._out(m, "HAS_EXPERTISE", "Domain")
         ]
-        return self._held(unit[1], "HAS_EXPERTISE", found, "kind", "MEDIATES_IN")
+        rows = self._held(unit[1], "HAS_EXPERTISE", "MediationOrg", found, "kind", "MEDIATES_IN")
+        if not found:  # the domain's columns, not constants, are empty
+            rows[0].update(via=None, via_name=None)
+        return rows
 
     def _each(self, label: str, keys: list[str], answer: Callable[[Any], list[Row]]) -> list[Row]:
         return [row for key in keys if (label, key) in self.nodes for row in answer((label, key))]
@@ -1125,6 +1201,7 @@ class GraphPeer(Peer):
             return self._held(
                 grid[1],
                 "SERVES_IN",
+                "Grid",
                 [(grid, "", "", {})],
                 "kind",
                 "SERVES_IN",
@@ -1137,36 +1214,36 @@ class GraphPeer(Peer):
     def grid_party_orgs(self, grids: list[str]) -> list[Row]:
         return self._each("Grid", grids, lambda g: self._party_orgs(g, "COVERS", "COVERS"))
 
+    def _court(self, unit: Any, day: date, court: str) -> list[Row]:
+        return self._departments(unit, "COURT", day, lambda a: a.get("function") == court)
+
     def ladder_unit_bodies(
-        self, units: list[str], mediation_kinds: list[str], court: str
+        self, units: list[str], as_of: date, mediation_kinds: list[str], court: str
     ) -> list[Row]:
         return [
-            *self._each("Unit", units, self._centers),
+            *self._each("Unit", units, lambda u: self._centers(u, as_of)),
             *self._each("Unit", units, lambda u: self._committees(u, mediation_kinds)),
             *self._each("Unit", units, lambda u: self._party_orgs(u, "LOCATED_IN", "LOCATED_IN")),
-            *self._each(
-                "Unit",
-                units,
-                lambda u: self._departments(u, "COURT", lambda a: a.get("function") == court),
-            ),
+            *self._each("Unit", units, lambda u: self._court(u, as_of, court)),
         ]
 
     def referral_unit_bodies(
-        self, units: list[str], mediation_kinds: list[str], industry_kinds: list[str], court: str
+        self,
+        units: list[str],
+        as_of: date,
+        mediation_kinds: list[str],
+        industry_kinds: list[str],
+        court: str,
     ) -> list[Row]:
         return [
-            *self._each("Unit", units, self._centers),
+            *self._each("Unit", units, lambda u: self._centers(u, as_of)),
             *self._each("Unit", units, lambda u: self._committees(u, mediation_kinds)),
-            *self._each("Unit", units, lambda u: self._departments(u, "FUNCTION", bool)),
+            *self._each("Unit", units, lambda u: self._departments(u, "FUNCTION", as_of)),
             *self._each("Unit", units, lambda u: self._industry(u, industry_kinds)),
-            *self._each(
-                "Unit",
-                units,
-                lambda u: self._departments(u, "COURT", lambda a: a.get("function") == court),
-            ),
+            *self._each("Unit", units, lambda u: self._court(u, as_of, court)),
         ]
 
-    def ladder_stationed_departments(self, units: list[str]) -> list[Row]:
+    def ladder_stationed_departments(self, units: list[str], as_of: date) -> list[Row]:
         def stationed(unit: Any) -> list[Row]:
             found = [
                 (
@@ -1176,27 +1253,35 @@ class GraphPeer(Peer):
                     {"stationed_from": st.get("valid_from"), "stationed_to": st.get("valid_to")},
                 )
                 for c, _ in self._in(unit, "JURISDICTION", "Center")
+                if self._exists(c, as_of)
                 for d, st in self._in(c, "STATIONED_AT", "Department")
+                if self._exists(d, as_of)
             ]
-            rows = self._held(unit[1], "STATIONED_AT", found, "function", "HOLDS_POST")
+            rows = self._held(
+                unit[1], "STATIONED_AT", "Department", found, "function", "HOLDS_POST"
+            )
             if not found:
                 rows[0].update(via=None, via_name=None, stationed_from=None, stationed_to=None)
             return rows
 
         return self._each("Unit", units, stationed)
 
-    def liaison_bodies(self, grids: list[str]) -> list[Row]:
-        def branch(label: str, kind: str, holders: str | None, level: str | None):
+    def liaison_bodies(self, grids: list[str], as_of: date) -> list[Row]:
+        def branch(label: str, kind: str, holders: str | None, level: str | None, dated: bool):
             def rows(grid: Any) -> list[Row]:
-                found = [(b, "", "", {}) for b, _ in self._out(grid, "LIAISES_WITH", label)]
-                return self._held(grid[1], "LIAISES_WITH", found, kind, holders, level=level)
+                found = [
+                    (b, "", "", {})
+                    for b, _ in self._out(grid, "LIAISES_WITH", label)
+                    if not dated or self._exists(b, as_of)
+                ]
+                return self._held(grid[1], "LIAISES_WITH", label, found, kind, holders, level=level)
 
             return rows
 
         return [
-            *self._each("Grid", grids, branch("Department", "function", "HOLDS_POST", None)),
-            *self._each("Grid", grids, branch("Center", "kind", "HOLDS_POST", None)),
-            *self._each("Grid", grids, branch("Organisation", "kind", None, "")),
+            *self._each("Grid", grids, branch("Department", "function", "HOLDS_POST", None, True)),
+            *self._each("Grid", grids, branch("Center", "kind", "HOLDS_POST", None, True)),
+            *self._each("Grid", grids, branch("Organisation", "kind", None, "", False)),
         ]
 
     # -- the rest
@@ -1231,7 +1316,7 @@ class GraphPeer(Peer):
             for li in items
         ]
 
-    def grid_step(self, grid: str) -> list[Row]:
+    def grid_step(self, grid: str, as_of: date) -> list[Row]:
         node = ("Grid", grid)
         if node not in self.nodes:
             return []
@@ -1252,6 +1337,7 @@ class GraphPeer(Peer):
                 "parent_level": self.nodes[n].get("level") if n[0] == "Unit" else None,
             }
             for n, _ in self._out(node, "PART_OF")
+            if self._exists(n, as_of)
         ]
         return rows or [
             {
@@ -1263,7 +1349,7 @@ class GraphPeer(Peer):
             }
         ]
 
-    def unit_step(self, unit: str) -> list[Row]:
+    def unit_step(self, unit: str, as_of: date) -> list[Row]:
         node = ("Unit", unit)
         if node not in self.nodes:
             return []
@@ -1274,6 +1360,7 @@ class GraphPeer(Peer):
                 "parent_level": self.nodes[n].get("level"),
             }
             for n, _ in self._out(node, "PART_OF", "Unit")
+            if self._exists(n, as_of)
         ]
 
     def party_visits(self, dispute: str, since: date, until: date) -> list[Row]:
@@ -1330,10 +1417,8 @@ class GraphPeer(Peer):
         node = ("Domain", code)
         return [{"code": code, "name": self.nodes[node].get("name")}] if node in self.nodes else []
 
-    def professional_grids(self, orgs: list[str], dispute: str) -> list[Row]:
+    def professional_grids(self, orgs: list[str]) -> list[Row]:
         found = [("Organisation", o) for o in orgs if ("Organisation", o) in self.nodes]
-        if ("Dispute", dispute) in self.nodes:
-            found += [o for o, _ in self._in(("Dispute", dispute), "PARTY_TO", "Organisation")]
         return [
             {
                 "org": o[1],
@@ -1372,6 +1457,12 @@ class GraphPeer(Peer):
                 for u, hops in sorted(found, key=lambda f: f[1])
             ] or [{**base, "unit": None, "unit_name": None, "level": None, "hops": None}]
         return rows
+
+    def dispute_orgs(self, dispute: str) -> list[Row]:
+        node = ("Dispute", dispute)
+        if node not in self.nodes:
+            return []
+        return [{"org": o[1]} for o, _ in self._in(node, "PARTY_TO", "Organisation")]
 
     def dispute_parties(self, dispute: str) -> list[Row]:
         node = ("Dispute", dispute)
@@ -1437,18 +1528,21 @@ class GraphPeer(Peer):
                 }
         return list(rows.values())
 
-    def _step(self, day: date, kinds: list[str], types: Sequence[str]) -> Callable:
+    def _step(
+        self, day: date, kinds: list[str], types: Sequence[str]
+    ) -> Callable[[list[Any]], list[Tie]]:
         def holds(tie: dict) -> bool:
             if tie["type"] not in types:
                 return False
             if tie.get("kind") is not None and tie["kind"] not in kinds:
                 return False
-            since, until = tie.get("valid_from"), tie.get("valid_to")
-            return (since is None or since <= day) and (until is None or until >= day)
+            return valid_on(tie.get("valid_from"), tie.get("valid_to"), day)
 
         def step(nodes: list[Any]) -> list[Tie]:
             ties = []
             for node in nodes:
+                if node not in self.nodes:
+                    continue  # a dispute not in the graph: no tie, as a MATCH finds none
                 for near, adjacency, forward in (
                     (node, self.g.succ, True),
                     (node, self.g.pred, False),
@@ -1481,22 +1575,8 @@ class GraphPeer(Peer):
             for n in nodes
         }
 
-    def expert_conflicts(self, dispute: str, as_of: date, related_kinds: list[str]) -> list[Row]:
-        if ("Dispute", dispute) not in self.nodes:
-            return []
-        return conflicts_from_dispute(self._step(as_of, related_kinds, TIES), self._facts, dispute)
-
-    def conflict_paths(
-        self,
-        dispute: str,
-        experts: list[str],
-        as_of: date,
-        ties: list[str],
-        related_kinds: list[str],
-    ) -> list[Row]:
+    def _parties(self, dispute: str) -> list[tuple[str, str, str | None]]:
         node = ("Dispute", dispute)
         if node not in self.nodes:
             return []
-        parties = [(p[0], p[1], t.get("side")) for p, t in self._in(node, "PARTY_TO")]
-        step = self._step(as_of, related_kinds, ties)
-        return conflicts_from_parties(step, self._facts, dispute, experts, as_of, parties)
+        return [(p[0], p[1], t.get("side")) for p, t in self._in(node, "PARTY_TO")]

@@ -4,12 +4,14 @@ product's named queries fails here, not in a benchmark run."""
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import shutil
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from datetime import date
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +19,9 @@ from typing import Any
 
 import pytest
 
+from graph.backend import Row
 from graph.embedded import EmbeddedBackend
+from loaders.load import load
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.library import named_queries
@@ -150,6 +154,8 @@ def test_no_statement_of_the_sqlite_peer_reads_whole_a_table_it_could_search(
         "SEARCH j USING COVERING INDEX JURISDICTION_dst (dst=? AND src_label=?)",
         "SEARCH b USING INDEX sqlite_autoindex_Center_1 (id=?)",
         "SEARCH e USING COVERING INDEX ESCALATES_TO_src (src=? AND dst_label=?) LEFT-JOIN",
+        "CORRELATED SCALAR SUBQUERY 1",  # the upper one exists that day: by its key
+        "SEARCH x USING INDEX sqlite_autoindex_Center_1 (id=?)",
         "SEARCH up USING INDEX sqlite_autoindex_Center_1 (id=?) LEFT-JOIN",
         "SEARCH h USING INDEX HOLDS_POST_dst (dst=? AND src_label=?) LEFT-JOIN",
         "SEARCH p USING INDEX sqlite_autoindex_Person_1 (id=?) LEFT-JOIN",
@@ -159,3 +165,107 @@ def test_no_statement_of_the_sqlite_peer_reads_whole_a_table_it_could_search(
     lines = [r[3] for r in sqlite.db.execute(f"EXPLAIN QUERY PLAN {scan}", {"side": "x"})]
     assert peers.whole_reads({"by side": lines}) == {"by side": ["SCAN PARTY_TO"]}
     sqlite.close()
+
+
+# Validities that leave out, on some of DAYS, a unit (the town), a grid (the micro-grid's
+# parent), centers (the county's, the town's) and departments: first day, last day.
+VALIDITY = {
+    "units": {"330421001000": ("", "2024-06-30")},
+    "grids": {"330421001001-G01": ("2024-06-01", "")},
+    "centers": {"center-330421": ("2024-06-01", ""), "center-330421001": ("", "2024-06-30")},
+    "departments": {
+        "dept-330421-justice": ("2024-06-10", ""),
+        "dept-330421001-governance": ("", "2024-06-30"),
+    },
+}
+DAYS = (date(2024, 5, 20), date(2024, 6, 5), date(2024, 7, 2))
+DATED = (  # the named queries that keep what exists on $as_of
+    "grid_step",
+    "unit_step",
+    "liaison_bodies",
+    "ladder_unit_bodies",
+    "ladder_stationed_departments",
+    "referral_unit_bodies",
+)
+
+
+class _Recorder:
+    """The product, remembering every read of a named query that takes `$as_of`."""
+
+    def __init__(self, product: EmbeddedBackend) -> None:
+        self.product = product
+        self.named = {q.text: name for name, q in named_queries().items() if name in DATED}
+        self.reads: list[tuple[str, str, dict[str, Any], list[Row]]] = []
+
+    def read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        rows = self.product.read(query, params)
+        if query in self.named:
+            self.reads.append((self.named[query], query, dict(params or {}), rows))
+        return rows
+
+
+def _dated_files(files: list[Path], folder: Path) -> list[Path]:
+    """The example files, with VALIDITY's dates on the units, grids, centers and departments."""
+    folder.mkdir()
+    dated = []
+    for path in files:
+        target = folder / path.name
+        validity = VALIDITY.get(path.name.split(".")[-2])
+        if validity is None:
+            shutil.copy(path, target)
+        else:
+            with path.open(encoding="utf-8", newline="") as f:
+                rows = list(csv.DictReader(f))
+            with target.open("w", encoding="utf-8", newline="") as f:
+                out = csv.DictWriter(f, [*rows[0], "valid_from", "valid_to"], lineterminator="\n")
+                out.writeheader()
+                for row in rows:
+                    since, until = validity.get(next(iter(row.values())), ("", ""))
+                    out.writerow({**row, "valid_from": since, "valid_to": until})
+        dated.append(target)
+    return dated
+
+
+def _sorted(rows: list[Row]) -> list[Row]:
+    return sorted(rows, key=lambda r: sorted((k, repr(v)) for k, v in r.items()))
+
+
+def test_the_peers_keep_what_exists_on_the_day_as_the_product_does(
+    backend: EmbeddedBackend, example_files: list[Path], tmp_path: Path
+) -> None:
+    """On a day inside and a day outside the validity of a unit, a grid, centers and
+    departments, every peer gives the product's answer to each question, and the product's
+    rows to each of its reads that take `$as_of`; those rows differ from day to day, so the
+    days do leave something out."""
+    files = _dated_files(example_files, tmp_path / "dated")
+    assert load(backend, files).rejects == []
+    peers.load_sqlite(tmp_path / "dated.sqlite", files, [])
+    graph = peers.load_networkx(files, [])
+    systems = {
+        "SQLite": peers.SqlitePeer(tmp_path / "dated.sqlite"),
+        "networkx": peers.GraphPeer(graph),
+        "networkx typed": peers.GraphPeer(graph, hub=0),
+    }
+    product = _Recorder(backend)
+    disputes = [r["id"] for r in backend.read("MATCH (d:Dispute) RETURN d.id AS id ORDER BY id")]
+    grids = [r["id"] for r in backend.read("MATCH (g:Grid) RETURN g.id AS id ORDER BY id")]
+    for day in DAYS:
+        questions = [
+            *(partial(_referral, dispute_id=d, as_of=day) for d in disputes),
+            *(partial(_experts, dispute_id=d, as_of=day) for d in disputes),
+            *(partial(_escalation, grid_id=g, as_of=day) for g in grids),
+        ]
+        for ask in questions:
+            expected = _answer(lambda ask=ask: ask(product))
+            assert not isinstance(expected, tuple), (ask, expected)
+            for name, peer in systems.items():
+                assert _answer(lambda ask=ask, peer=peer: ask(peer)) == expected, (name, ask)
+    by_day: dict[tuple[str, str], dict[date, list[Row]]] = {}
+    for name, text, params, rows in product.reads:
+        for system, peer in systems.items():
+            assert _sorted(peer.read(text, params)) == _sorted(rows), (system, name, params)
+        asked = repr(sorted((k, v) for k, v in params.items() if k != "as_of"))
+        by_day.setdefault((name, asked), {})[params["as_of"]] = _sorted(rows)
+    changed = {name for (name, _), rows in by_day.items() if len(set(map(repr, rows.values()))) > 1}
+    assert changed == set(DATED)
+    systems["SQLite"].close()

@@ -240,6 +240,48 @@ def test_reads_share_a_few_connections_whatever_the_threads(tmp_path):
         store.close()
 
 
+def test_a_read_connection_is_closed_after_its_reads_and_replaced(tmp_path):
+    """A connection keeps native memory from every query it runs until it is closed (the
+    soak's growth): after `reads_per_connection` reads it is closed, and reads go on, on a new
+    one, with the same answers."""
+    store = EmbeddedBackend(tmp_path / "worn.lbdb", readers=2, reads_per_connection=3)
+    store.init_schema()
+    store.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)
+    try:
+        answers = [grids(store)]
+        [first] = store._readers
+        answers += [grids(store), grids(store)]  # its third read closes it
+        assert store._readers == [] and first.is_closed
+        answers.append(grids(store))
+        [second] = store._readers
+        assert second is not first and not second.is_closed
+        assert answers == [[{"id": "G1", "name": "一", "households": None}]] * 4
+        with store.snapshot() as read:  # a snapshot is one read, on one connection
+            assert read("MATCH (g:Grid) RETURN g.id AS id") == [{"id": "G1"}]
+        assert store._readers == [second]
+        grids(store)
+        assert store._readers == [] and second.is_closed
+    finally:
+        store.close()
+
+
+def test_the_write_connection_is_replaced_between_writes_once_worn(tmp_path):
+    """The write connection too keeps what its statements leave: after as many statements as
+    a reader's reads it is replaced when a write ends (never inside one), and writes go on."""
+    store = EmbeddedBackend(tmp_path / "worn.lbdb", reads_per_connection=4, timeout_ms=5000)
+    store.init_schema()  # many statements: replaced as it ends
+    try:
+        first = store._conn
+        store.write([("CREATE (:Grid {id: $id, name: $n})", {"id": "G1", "n": "一"})])
+        assert store._conn is first  # BEGIN, CREATE, COMMIT: three statements
+        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 3", {"id": "G1"})])
+        assert store._conn is not first and first.is_closed
+        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 4", {"id": "G1"})])
+        assert grids(store) == [{"id": "G1", "name": "一", "households": 4}]
+    finally:
+        store.close()
+
+
 def test_every_write_moves_the_version_on(backend):
     before = backend.version
     backend.upsert_nodes(GRID, [grid("G1", "一")], bulk=True)

@@ -266,6 +266,10 @@ def test_an_unknown_place_suggests_the_nearest_names(vocabulary: Vocabulary) -> 
     with pytest.raises(ValueError) as short:
         vocabulary.place("33042")
     assert str(short.value) == "'33042' is not a division code of a unit in the graph"
+    with pytest.raises(ValueError) as absent:  # a prefix names a unit only if the graph has it
+        vocabulary.place("330422")
+    assert str(absent.value) == "'330422' is not a division code of a unit in the graph"
+    assert vocabulary.place("330422000000") == "330422000000"  # a code is a code: loader checks
 
 
 # -- in a load ----------------------------------------------------------------------------------

@@ -1,0 +1,286 @@
+"""The read model's cases (queries.read_model.Cases: a dispute's ties and the ties between
+people) against Cypher: for every dispute, several days and every kind of tie, the same rows
+of every query answered from them (walks compared whole, their nodes by position); the same
+after a reported dispute (a write that adds ties: the cases are read again) and after a later
+event (a write of the dispute's state only: read by key, the cases stay)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from graph.backend import Row
+from graph.embedded import EmbeddedBackend
+from graph.labels import EVERYTHING, read_by
+from queries import read_model
+from queries.experts import expert_pool
+from queries.library import get_query, run
+from queries.referral import referral
+from queries.rules import load_rules
+from workflow.calendar import CHINA_TIME, china_calendar
+from workflow.model import Caller, Command, Facts, Ref
+from workflow.store import EventStore, Outcome
+
+MISSING = ["no-such-dispute", ""]
+DAYS = [date(2021, 1, 1), date(2022, 8, 1), date(2024, 3, 31), date(2024, 7, 2), None]
+KINDS = [["family", "colleague", "neighbour"], ["family", "colleague"], ["neighbour"], []]
+
+
+def canonical(rows: list[Row]) -> list[str]:
+    """Rows as an order-free list; a walk's node ids (the store's internal ids in Cypher's
+    rows, (label, key) in the model's) become positions in the walk, "end" for its ends."""
+
+    def positions(row: Row) -> Row:
+        if "node_ids" not in row:
+            return row
+        at = {repr(node): i for i, node in enumerate(row["node_ids"])}
+        starts = [at.get(repr(node), "end") for node in row["rel_starts"]]
+        return {**row, "node_ids": list(range(len(at))), "rel_starts": starts}
+
+    return sorted(repr(sorted(positions(r).items())) for r in rows)
+
+
+def _same(graph: EmbeddedBackend, model: read_model.ReadModel, name: str, **params: Any) -> int:
+    query = get_query(name)
+    cypher = graph.read(query.text, params)
+    if name == "expert_load":
+        assert read_model.current_handled(graph, model)
+    mine = read_model.CASE_ANSWERS[name](model, params, graph.read)
+    assert mine is not None, name
+    assert canonical(mine) == canonical(cypher), (name, params)
+    assert all(list(row) == list(query.columns) for row in mine), name
+    return len(cypher)
+
+
+def _disputes(graph: EmbeddedBackend) -> list[Row]:
+    return graph.read("MATCH (d:Dispute) RETURN d.id AS k, d.reported_on AS day ORDER BY k")
+
+
+def assert_parity(graph: EmbeddedBackend, disputes: list[Row]) -> dict[str, int]:
+    """Every query answered from the cases, for `disputes` (and some that are not): how many
+    rows each gave in all (a comparison of empty answers alone would prove nothing)."""
+    model = read_model.ReadModel(graph)
+    rows = dict.fromkeys(set(read_model.CASE_ANSWERS) - {"conflict_paths"}, 0)  # assert_paths
+    for key in [*(r["k"] for r in disputes), *MISSING]:
+        for name in ("dispute_facts", "dispute_parties", "dispute_orgs"):
+            rows[name] += _same(graph, model, name, dispute=key)
+        reported = next((r["day"] for r in disputes if r["k"] == key), None)
+        for day in [*DAYS, *([reported] if reported else [])]:
+            for kinds in KINDS:
+                rows["expert_conflicts"] += _same(
+                    graph, model, "expert_conflicts", dispute=key, as_of=day, related_kinds=kinds
+                )
+            if day is not None:
+                for days in (30, 365, 1000):
+                    rows["party_visits"] += _same(
+                        graph,
+                        model,
+                        "party_visits",
+                        dispute=key,
+                        since=day - timedelta(days=days),
+                        until=day,
+                    )
+        rows["party_visits"] += _same(
+            graph, model, "party_visits", dispute=key, since=None, until=date(2024, 7, 2)
+        )
+    domains = [r["k"] for r in graph.read("MATCH (d:Domain) RETURN d.code AS k")]
+    for wanted in [[d] for d in domains] + [[*domains, *MISSING], [], MISSING]:
+        rows["expert_load"] += _same(graph, model, "expert_load", domains=wanted)
+    return rows
+
+
+TIES = [["RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO"], ["RELATED_TO", "PARTY_TO"], []]
+
+
+def assert_paths(graph: EmbeddedBackend, disputes: list[Row]) -> int:
+    """conflict_paths from the model against Cypher: the same (party, side, person, hops) rows,
+    each walk one of the shortest from its party (Cypher's ALL SHORTEST of the same walk), the
+    least by the keys read from the person's end, and equal whole to Cypher's where it is the
+    only one. How many rows there were."""
+    model = read_model.ReadModel(graph)
+    text = get_query("conflict_paths").text
+    assert text.count("* SHORTEST") == 1
+    every = text.replace("* SHORTEST", "* ALL SHORTEST")
+    people = [r["k"] for r in graph.read("MATCH (p:Person) RETURN p.id AS k")]
+    compared = 0
+    for key in [*(r["k"] for r in disputes), *MISSING]:
+        for day, kinds, ties in itertools.product(DAYS, KINDS[:2], TIES):
+            params = dict(dispute=key, experts=people, as_of=day, related_kinds=kinds, ties=ties)
+            mine = read_model.conflict_paths(model, params, graph.read)
+            assert mine is not None
+            cypher = graph.read(text, params)
+            assert canonical([_end(r) for r in mine]) == canonical([_end(r) for r in cypher])
+            walks: dict[tuple[str, str], list[Row]] = {}
+            for row in graph.read(every, params):
+                walks.setdefault((row["party"], row["expert"]), []).append(row)
+            for row in mine:
+                shortest = walks[(row["party"], row["expert"])]
+                assert canonical([row])[0] in canonical(shortest), (params, row)
+                least = min(tuple(reversed(w["keys"])) for w in shortest)
+                assert tuple(reversed(row["keys"])) == least
+                if len(shortest) == 1:
+                    assert canonical([row]) == canonical(shortest)
+            compared += len(mine)
+    return compared
+
+
+def _end(row: Row) -> Row:
+    return {k: row[k] for k in ("party", "side", "expert", "hops")}
+
+
+def test_every_case_answer_reads_only_what_the_model_holds() -> None:
+    for name in read_model.CASE_ANSWERS:
+        read = read_by(get_query(name).text)
+        assert EVERYTHING not in read, name
+        assert read - {"Dispute"} <= read_model.CASES_HELD | read_model.HELD, (name, read)
+
+
+def test_the_cases_answer_as_cypher_on_the_examples(examples_graph: EmbeddedBackend) -> None:
+    rows = assert_parity(examples_graph, _disputes(examples_graph))
+    assert all(rows.values()), rows
+    assert assert_paths(examples_graph, _disputes(examples_graph)) > 0
+    # from the party 0005 to its neighbour 0003, on to 0003's colleague and to who works in
+    # 0003's department (0001 left 0002's party branch in March)
+    model = read_model.ReadModel(examples_graph)
+    kinds = ["neighbour", "colleague"]
+    walks = read_model.expert_conflicts(
+        model,
+        {"dispute": "JS-2024-0137", "as_of": date(2024, 7, 2), "related_kinds": kinds},
+        examples_graph.read,
+    )
+    assert walks is not None
+    assert sorted((r["expert"], r["steps"], tuple(r["keys"])) for r in walks) == [
+        ("JS-P-0001", 4, ("JS-P-0005", "JS-P-0003", "dept-330421001-governance")),
+        ("JS-P-0002", 3, ("JS-P-0005", "JS-P-0003")),
+        ("JS-P-0003", 2, ("JS-P-0005",)),
+        ("JS-P-0005", 1, ()),
+    ]
+
+
+# -- under the workflow's writes --------------------------------------------------------------
+
+RULES = load_rules("330421")
+CENTER = Ref("Center", "center-330421")
+DISPATCHER = Caller(Ref("Person", "JS-P-0001"), "dispatcher", CENTER, "330421")
+PARTY = Caller(Ref("Person", "JS-P-0003"), "resident")
+NEW = "W1"
+
+
+def _act(graph: EmbeddedBackend, command: Command, hour: int, facts: Facts) -> None:
+    when = datetime(2024, 7, 2, hour, tzinfo=CHINA_TIME)
+    outcome = EventStore(graph).act(command, facts, when, RULES, china_calendar())
+    assert isinstance(outcome, Outcome), outcome
+
+
+def _report(graph: EmbeddedBackend) -> None:
+    """A report of a dispute whose parties are 0003 (0005's neighbour) and the hospital, party
+    to JS-2024-0137 with 0005."""
+    data = {
+        "channel": "app",
+        "title": "手术费用集体纠纷",
+        "place": "330421001001-G01",
+        "category": "medical",
+        "parties": 12,
+        "party_ids": ["Person:JS-P-0003", "Organisation:org-330421-hospital1"],
+    }
+    command = Command(NEW, "report", PARTY, 0, "r-1", (CENTER,), None, data)
+    _act(graph, command, 9, Facts(target_level="county", visits=1))
+
+
+class _Beside:
+    """The graph under another name: a model attached to it is not the graph's."""
+
+    def __init__(self, graph: EmbeddedBackend) -> None:
+        self._graph = graph
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._graph, name)
+
+
+def _cases_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time the cases are read."""
+    counted: list[int] = []
+    build = read_model.Cases.__init__
+
+    def counting(self: read_model.Cases, backend: Any) -> None:
+        counted.append(1)
+        build(self, backend)
+
+    monkeypatch.setattr(read_model.Cases, "__init__", counting)
+    return counted
+
+
+def _answers(backend: Any, day: date) -> list[Any]:
+    asked = [NEW, "JS-2024-0137", "JS-2024-0158"]
+    return [
+        (
+            referral(backend, dispute_id=key, as_of=day),
+            expert_pool(backend, dispute_id=key, domains=("medical",), as_of=day),
+        )
+        for key in asked
+    ]
+
+
+def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = date(2024, 7, 2)
+    modelled = _Beside(examples_graph)
+    read = _cases_read(monkeypatch)
+    assert read_model.attach(modelled) is not None
+    assert run(modelled, "dispute_parties", dispute=NEW) == []
+    _report(examples_graph)
+    # the report wrote PARTY_TO: the next question reads the cases again, once
+    assert run(modelled, "dispute_parties", dispute=NEW) == [{"party": "JS-P-0003", "side": None}]
+    assert len(read) == 2
+    walks = run(modelled, "expert_conflicts", dispute=NEW, as_of=day, related_kinds=["neighbour"])
+    # 0005 is the new dispute's party's neighbour (and party with its other party to an
+    # older dispute: a longer walk); 0001 works in 0003's department
+    assert sorted((r["expert"], r["steps"], tuple(r["keys"])) for r in walks) == [
+        ("JS-P-0001", 3, ("JS-P-0003", "dept-330421001-governance")),
+        ("JS-P-0003", 1, ()),
+        ("JS-P-0005", 2, ("JS-P-0003",)),
+    ]
+    assert _answers(modelled, day) == _answers(examples_graph, day)
+    assert len(read) == 2
+    # a later event sets the dispute's state only: the cases stay, its facts are read by key
+    _act(examples_graph, Command(NEW, "accept", DISPATCHER, 1, "a"), 10, Facts())
+    facts = run(modelled, "dispute_facts", dispute=NEW)
+    assert facts == run(examples_graph, "dispute_facts", dispute=NEW)
+    assert [f["status"] for f in facts] == ["accepted"]
+    assert _answers(modelled, day) == _answers(examples_graph, day)
+    assert len(read) == 2
+    # a dispute an expert handled is open again, rated 2: its state is read again, by key
+    load = run(modelled, "expert_load", domains=["medical"])
+    assert load == run(examples_graph, "expert_load", domains=["medical"])
+    assert [(r["outcome"], r["satisfaction"]) for r in load] == [("settled", 5)]
+    examples_graph.write(
+        [
+            (
+                "MATCH (d:Dispute {id: $id}) SET d.outcome = NULL, d.settled_on = NULL, "
+                "d.satisfaction = 2",
+                {"id": "JS-2024-0137"},
+            )
+        ]
+    )
+    load = run(modelled, "expert_load", domains=["medical"])
+    assert load == run(examples_graph, "expert_load", domains=["medical"])
+    assert [(r["expert"], r["dispute"], r["outcome"], r["satisfaction"]) for r in load] == [
+        ("JS-P-0004", "JS-2024-0137", None, 2)
+    ]
+    assert len(read) == 2
+    assert_parity(examples_graph, _disputes(examples_graph))
+    assert assert_paths(examples_graph, _disputes(examples_graph)) > 0
+
+
+@pytest.mark.slow
+def test_the_cases_answer_as_cypher_on_the_demo_graph(demo_graph: EmbeddedBackend) -> None:
+    disputes = _disputes(demo_graph)
+    picked = [r for r in disputes if r["k"].endswith("D900001")] + disputes[::250]
+    rows = assert_parity(demo_graph, picked)
+    # no expert of the demo has handled a dispute (the examples' has: compared above)
+    assert rows.pop("expert_load") == 0
+    assert all(rows.values()), rows
