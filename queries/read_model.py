@@ -26,34 +26,10 @@ next question that reads what changed (a question asked while a write is under w
 the model is read again, is answered by Cypher). A backend without a version (Neo4j, which
 other clients write to unseen) gets no model and reads Cypher.
 
-What a dispute's workflow events change is kept apart, by what each writes
-(workflow/store.py):
-
-- The cases (`Cases`): each dispute's parties (PARTY_TO), grid, category and list item, and
-  the ties between people a conflict walk follows (RELATED_TO, WORKS_IN, MEMBER_OF), with the
-  names of the people and bodies on them. A report writes a dispute's ties; no later event
-  does; the ties between people are loaded. The cases carry a version of their own: after a
-  report (or a load of these ties) the next question that reads them reads the cases again
-  first, alone (a city's in a few seconds of CPU; other questions meanwhile read Cypher). A
-  report comes seldom beside the questions: the generated city has 90,000 disputes in a year,
-  about one report every six minutes.
-- A dispute's own properties (its state, which every event sets, and its title and report
-  day) are never held with the cases: `dispute_facts`, `party_visits` and `expert_conflicts`
-  read the disputes they need by key (`UNWIND $keys … MATCH (d:Dispute {id: k})`, a fraction
-  of a millisecond), so the Dispute label's stamp, which moves at every event, is not the
-  cases'.
-- The experts' load: the HANDLED ties of the experts in a pool are loaded structure (the
-  workflow records none), and the state of the disputes they handled (a city's experts handled
-  about 1,200) is read again by key, all at once, by the first `expert_load` after a write
-  that changed a Dispute (`current_handled`): one read per event, not per question.
-
-`expert_conflicts` walks the cases breadth first, keeping every tie that reaches a node at its
-least depth, so it gives every shortest walk, as ALL SHORTEST does (the caller breaks ties by
-the keys along a walk, `queries.experts._order`). `conflict_paths` walks from each party the
-same way, through disputes that count; where several walks are equally short its Cypher
-(SHORTEST) gives one of the store's choosing, and the model the least by that same order, so
-parity for it is the same rows with each walk one of the shortest (its Cypher's ALL SHORTEST)
-and whole where only one is.
+A dispute's ties and the ties between people (the cases, `queries.cases`) are held beside
+the structure with a version of their own, and the queries of a dispute are answered from
+them (`CASE_ANSWERS`); queries.cases says what each workflow event changes and how each part
+stays current.
 """
 
 from __future__ import annotations
@@ -62,7 +38,6 @@ import copy
 import re
 import threading
 import weakref
-from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
@@ -75,11 +50,11 @@ from graph.labels import read_by
 from graph.places import DEEPEST
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
+from queries.cases import CASE_ANSWERS, CASES_HELD, NULLS, Cases, Props, current_handled, listed
 
 if TYPE_CHECKING:
     from queries.library import NamedQuery
 
-Props = dict[str, Any]
 Tie = tuple[str, str, Props]  # the other end's label and key, and the tie's properties
 
 # Read whole: the structure. Person is read only for the people at the start of the ties
@@ -241,7 +216,7 @@ class _Reader:
                     }
                     if a_id not in people:
                         people[a_id] = self._held({person.key: a_id, **found_person})
-                found.append((a_label, a_id, b_label, b_id, self._held(row) if row else _NO))
+                found.append((a_label, a_id, b_label, b_id, self._held(row) if row else NULLS))
         return found
 
     def homes_of_experts(self) -> list[tuple[str, str, str, str, Props]]:
@@ -261,7 +236,7 @@ class _Reader:
             a_id, b_id, tie = row.pop("a_key"), row.pop("b_key"), row.pop("tie")
             if b_id is not None and (a_id, tie) not in seen:
                 seen.add((a_id, tie))
-                found.append(("Person", a_id, "Unit", b_id, self._held(row) if row else _NO))
+                found.append(("Person", a_id, "Unit", b_id, self._held(row) if row else NULLS))
         return found
 
     def handled_by_experts(self) -> dict[str, list[str]]:
@@ -278,7 +253,6 @@ class _Reader:
 
 # -- the answers, one per named query: each gives its Cypher's rows --------------------------
 
-_NO: Props = {}  # an optional match that found nothing: every property reads as null
 _BODY_COLUMNS = ("body_label", "body_key", "body_name", "body_kind", "body_level")
 
 
@@ -315,12 +289,7 @@ def _body_row(
 
 def _or_none(found: list[tuple[Props, Props]]) -> list[tuple[Props, Props]]:
     """What an OPTIONAL MATCH gives: the matches, or one row of nulls."""
-    return found or [(_NO, _NO)]
-
-
-def _anchors(params: Mapping[str, Any], name: str) -> list[Any] | None:
-    value = params[name]
-    return list(value) if isinstance(value, list | tuple) else None
+    return found or [(NULLS, NULLS)]
 
 
 Holds = Callable[[Props], bool]
@@ -337,8 +306,8 @@ def _as_of(params: Mapping[str, Any]) -> Holds | None:
 
 
 def _holders(m: ReadModel, type_: str, label: str, body: Props) -> list[tuple[Props, Props]]:
-    if body is _NO:
-        return [(_NO, _NO)]
+    if body is NULLS:
+        return [(NULLS, NULLS)]
     return _or_none(m.incoming(type_, label, body["id"], "Person"))
 
 
@@ -347,7 +316,7 @@ def _ups(
 ) -> list[tuple[Any, Any]]:
     """coalesce(up.id, ''), coalesce(up.name, '') of the OPTIONAL MATCH (body)-[:type_]->(up)
     (WHERE up holds, when `holds` is given)."""
-    if body is _NO:
+    if body is NULLS:
         return [("", "")]
     found = [
         up for up, _ in m.outgoing(type_, label, body["id"], label) if holds is None or holds(up)
@@ -439,17 +408,17 @@ def _departments(
 
 
 def _units(m: ReadModel, params: Mapping[str, Any]) -> list[str] | None:
-    anchors = _anchors(params, "units")
+    anchors = listed(params, "units")
     return None if anchors is None else [a for a in anchors if m.node("Unit", a) is not None]
 
 
 def _grids(m: ReadModel, params: Mapping[str, Any]) -> list[str] | None:
-    anchors = _anchors(params, "grids")
+    anchors = listed(params, "grids")
     return None if anchors is None else [a for a in anchors if m.node("Grid", a) is not None]
 
 
 def ladder_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
-    units, kinds = _units(m, params), _anchors(params, "mediation_kinds")
+    units, kinds = _units(m, params), listed(params, "mediation_kinds")
     holds = _as_of(params)
     if units is None or kinds is None or holds is None:
         return None
@@ -466,7 +435,7 @@ def ladder_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | N
 
 def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     units = _units(m, params)
-    kinds, industry = _anchors(params, "mediation_kinds"), _anchors(params, "industry_kinds")
+    kinds, industry = listed(params, "mediation_kinds"), listed(params, "industry_kinds")
     holds = _as_of(params)
     if units is None or kinds is None or industry is None or holds is None:
         return None
@@ -481,7 +450,7 @@ def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] |
             if o.get("kind") is not None and o["kind"] in industry
             for dm, _ in m.outgoing("HAS_EXPERTISE", "MediationOrg", o["id"], "Domain")
         ]
-        for o, dm in found or [(_NO, _NO)]:
+        for o, dm in found or [(NULLS, NULLS)]:
             via = (dm.get("code"), dm.get("name"))
             for p, h in _holders(m, "MEDIATES_IN", "MediationOrg", o):
                 rows.append(
@@ -514,7 +483,7 @@ def ladder_stationed_departments(m: ReadModel, params: Mapping[str, Any]) -> lis
             for d, st in m.incoming("STATIONED_AT", "Center", c["id"], "Department")
             if holds(c) and holds(d)
         ]
-        for c, d, st in found or [(_NO, _NO, _NO)]:
+        for c, d, st in found or [(NULLS, NULLS, NULLS)]:
             for p, h in _holders(m, "HOLDS_POST", "Department", d):
                 row = _body_row(
                     u,
@@ -591,7 +560,16 @@ def liaison_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     for anchor in grids:
         for b, _ in _or_none(m.outgoing("LIAISES_WITH", "Grid", anchor, "Organisation")):
             row = _body_row(
-                anchor, "LIAISES_WITH", "Organisation", b, "kind", "", ("", ""), _NO, _NO, "post"
+                anchor,
+                "LIAISES_WITH",
+                "Organisation",
+                b,
+                "kind",
+                "",
+                ("", ""),
+                NULLS,
+                NULLS,
+                "post",
             )
             rows.append({**row, "holder": "", "holder_name": "", "mobile": "", "post": ""})
     return rows
@@ -701,7 +679,7 @@ def place_units(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
             continue
         paths: list[tuple[str | None, int | None]] = [*_paths_to_units(m, label, key, least)]
         for code, hops in paths or [(None, None)]:
-            u = m.nodes["Unit"].get(code, _NO) if code is not None else _NO
+            u = m.nodes["Unit"].get(code, NULLS) if code is not None else NULLS
             rows.append(
                 {
                     "label": label,
@@ -741,12 +719,14 @@ def referral_item(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
             )
         ):
             continue
-        domains = [dm for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")] or [_NO]
+        domains = [dm for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")] or [
+            NULLS
+        ]
         responsible = [
             (d, rf, u)
             for d, rf in m.incoming("RESPONSIBLE_FOR", "ListItem", key, "Department")
             for u, _ in m.outgoing("LOCATED_IN", "Department", d["id"], "Unit")
-        ] or [(_NO, _NO, _NO)]
+        ] or [(NULLS, NULLS, NULLS)]
         for dm, (d, rf, u) in product(domains, responsible):
             rows.append(
                 {
@@ -767,7 +747,7 @@ def referral_item(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
 
 
 def professional_grids(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
-    orgs = _anchors(params, "orgs")
+    orgs = listed(params, "orgs")
     if orgs is None:
         return None
     return [
@@ -793,7 +773,7 @@ def pool_places(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
 
 
 def expert_candidates(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
-    wanted = _anchors(params, "domains")
+    wanted = listed(params, "domains")
     if wanted is None:
         return None
     rows = []
@@ -820,456 +800,6 @@ def expert_candidates(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | No
                         }
                     )
     return rows
-
-
-# -- the cases: a dispute's ties, and the ties between people a conflict walk follows --------
-
-# What a report writes for a dispute (its parties, place, category and list item) and the
-# ties between people (loaded): read whole, by keys, with the names of their people and
-# bodies. Not a dispute's own properties: the workflow sets its state on every event, so the
-# answers below read those by key, each time (`Read`).
-WALKED = ("RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO")
-FILED = ("OCCURRED_IN", "IN_DOMAIN", "CLASSIFIED_AS")
-CASES_HELD = frozenset((*WALKED, *FILED, "Person", "Organisation", "PartyOrg", "Department"))
-_TIE = ("kind", "relation", "side", "valid_from", "valid_to")  # what a walk reads of a tie
-
-Read = Callable[..., list[Row]]  # a backend's `read`
-
-
-class Cases:
-    """The ties of disputes and people as read at `version`: the nodes a walk passes through
-    (numbered: label, key and name), every tie of WALKED (its type, ends and `_TIE`
-    properties), each node's ties (`ties_of`), and each dispute's grids, domains and list
-    items. Numbers and arrays, not a dict per tie: a city holds half a million."""
-
-    def __init__(self, backend: Backend) -> None:
-        self.version = int(getattr(backend, "version", 0))
-        self.numbers: dict[str, dict[str, int]] = defaultdict(dict)  # label -> key -> number
-        self.labels: list[str] = []
-        self.keys: list[str] = []
-        self.names: list[Any] = []
-        self.types: list[str] = []
-        self.starts, self.ends = array("i"), array("i")
-        self.props: list[tuple[Any, ...]] = []
-        held: dict[Any, Any] = {}  # each repeated value (names, dates, property tuples) once
-        for type_ in WALKED:
-            rel = SCHEMA.rel(type_)
-            columns = [p.name for p in rel.properties if p.name in _TIE]
-            for a_label, b_label in rel.endpoints:
-                a, b = SCHEMA.node(a_label), SCHEMA.node(b_label)
-                text = "MATCH (a:" + ident(a_label) + ")-[r:" + ident(type_) + "]->(b:"
-                text += ident(b_label) + ") RETURN a." + ident(a.key) + " AS a, b."
-                text += ident(b.key) + " AS b, a.name AS a_name"
-                text += ", b.name AS b_name" if any(p.name == "name" for p in b.properties) else ""
-                text += "".join(", r." + ident(c) + " AS " + ident(c) for c in columns)
-                for row in backend.read(text):
-                    props = tuple(row.get(c) for c in _TIE)
-                    self.types.append(type_)
-                    self.starts.append(self._number(a_label, row["a"], row["a_name"], held))
-                    self.ends.append(self._number(b_label, row["b"], row.get("b_name"), held))
-                    self.props.append(held.setdefault(props, props))
-        # each node's ties, both ways: ties[first[n]:first[n + 1]]
-        count = array("i", bytes(4 * (len(self.keys) + 1)))
-        for end in (self.starts, self.ends):
-            for x in end:
-                count[x + 1] += 1
-        for n in range(len(self.keys)):
-            count[n + 1] += count[n]
-        self.first = array("i", count)
-        self.ties = array("i", bytes(4 * count[-1]))
-        for tie, ends in enumerate(zip(self.starts, self.ends, strict=True)):
-            for x in ends:
-                self.ties[count[x]] = tie
-                count[x] += 1
-        self.filed: dict[str, dict[str, list[str]]] = {}  # type -> dispute -> other ends' keys
-        for type_ in FILED:
-            ((_, b_label),) = SCHEMA.rel(type_).endpoints
-            key = SCHEMA.node(b_label).key
-            found: dict[str, list[str]] = defaultdict(list)
-            for row in backend.read(
-                "MATCH (a:Dispute)-[:" + ident(type_) + "]->(b:" + ident(b_label) + ") "
-                "RETURN a.id AS a, b." + ident(key) + " AS b"
-            ):
-                found[row["a"]].append(row["b"])
-            self.filed[type_] = dict(found)
-
-    def _number(self, label: str, key: str, name: Any, held: dict[Any, Any]) -> int:
-        numbers = self.numbers[label]
-        n = numbers.get(key)
-        if n is None:
-            n = numbers[key] = len(self.keys)
-            self.labels.append(label)
-            self.keys.append(key)
-            self.names.append(None if name is None else held.setdefault(name, name))
-        return n
-
-    def node(self, label: str, key: Any) -> int | None:
-        return self.numbers[label].get(key) if isinstance(key, str) else None
-
-    def ties_of(self, n: int) -> array[int]:
-        return self.ties[self.first[n] : self.first[n + 1]]
-
-    def other(self, tie: int, n: int) -> int:
-        a = self.starts[tie]
-        return self.ends[tie] if a == n else a
-
-    def parties(self, dispute: str) -> list[tuple[int, int]]:
-        """(party, tie) of each PARTY_TO tie into `dispute`."""
-        d = self.node("Dispute", dispute)
-        if d is None:
-            return []
-        return [(self.starts[t], t) for t in self.ties_of(d) if self.ends[t] == d]
-
-    def current(self, backend: Backend, labels: frozenset[str]) -> bool:
-        stamp = getattr(backend, "stamp", None)
-        return stamp is not None and int(stamp(labels)) <= self.version
-
-
-def _day(params: Mapping[str, Any], name: str) -> bool:
-    """Whether `$name` is a date or null (anything else is left to Cypher and its error)."""
-    day = params[name]
-    return day is None or (isinstance(day, date) and not isinstance(day, datetime))
-
-
-def _disputes(read: Read, keys: Iterable[str]) -> dict[str, Row] | None:
-    """The properties of the disputes `keys`, read by key now (the workflow changes them); None
-    when one is not in the store (the model's ties name a dispute no more there)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    rows = read(
-        "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id, d.title AS title, "
-        "d.reported_on AS reported_on",
-        {"keys": wanted},
-    )
-    found = {row["id"]: row for row in rows}
-    return found if len(found) == len(wanted) else None
-
-
-def dispute_parties(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
-    c = m.cases
-    return [
-        {"party": c.keys[p], "side": c.props[t][2]}
-        for p, t in c.parties(params["dispute"])
-        if c.labels[p] == "Person"
-    ]
-
-
-def dispute_orgs(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
-    c = m.cases
-    return [
-        {"org": c.keys[p]} for p, _ in c.parties(params["dispute"]) if c.labels[p] == "Organisation"
-    ]
-
-
-def party_visits(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
-    if not (_day(params, "since") and _day(params, "until")):
-        return None
-    c = m.cases
-    since, until = params["since"], params["until"]
-    visits: list[tuple[str, list[str]]] = []  # per PARTY_TO tie of a person: its disputes
-    for p, _ in c.parties(params["dispute"]):
-        if c.labels[p] == "Person":
-            ties = c.ties_of(p)
-            disputes = [c.keys[c.ends[t]] for t in ties if c.types[t] == "PARTY_TO"]
-            visits.append((c.keys[p], disputes))
-    facts = _disputes(read, (d for _, ds in visits for d in ds))
-    if facts is None:
-        return None
-    counts: dict[str, int] = {}
-    for person, disputes in visits:
-        for d in disputes:
-            day = facts[d]["reported_on"]
-            if None not in (since, until, day) and since <= day <= until:
-                counts[person] = counts.get(person, 0) + 1
-    return [{"person": person, "n": n} for person, n in counts.items()]
-
-
-def dispute_facts(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
-    key = params["dispute"]
-    rows = read(
-        "MATCH (d:Dispute {id: $dispute}) RETURN d.title AS title, d.reported_on AS "
-        "reported_on, d.parties AS parties, d.warning AS warning, d.status AS status, "
-        "d.outcome AS outcome",
-        {"dispute": key},
-    )
-    if not rows:
-        return []
-    (d,) = rows
-    filed = m.cases.filed
-    grids = [m.nodes["Grid"][g] for g in filed["OCCURRED_IN"].get(key, ())] or [_NO]
-    domains = [m.nodes["Domain"][x] for x in filed["IN_DOMAIN"].get(key, ())] or [_NO]
-    items = [m.nodes["ListItem"][x] for x in filed["CLASSIFIED_AS"].get(key, ())] or [_NO]
-    party_count = len(m.cases.parties(key))
-    return [
-        {
-            "title": d["title"],
-            "reported_on": d["reported_on"],
-            "parties": d["parties"],
-            "party_count": party_count,
-            "warning": d["warning"],
-            "status": d["status"],
-            "outcome": d["outcome"],
-            "grid": g.get("id"),
-            "grid_name": g.get("name"),
-            "domain": dm.get("code"),
-            "domain_name": dm.get("name"),
-            "item": li.get("id"),
-            "item_name": li.get("name"),
-        }
-        for g, dm, li in product(grids, domains, items)
-    ]
-
-
-_DEEPEST_WALK = 4  # expert_conflicts' 1..4: the party's PARTY_TO, then up to three ties
-
-
-def expert_conflicts(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
-    """Every shortest walk (ALL SHORTEST 1..4) from the dispute to each person, over WALKED
-    ties holding on `$as_of`: breadth first, keeping every tie that reaches a node at its
-    least depth, then each person's walks spelled out backwards. A walk's nodes are given
-    as (label, key) where the Cypher gives the store's internal ids (`node_ids`,
-    `rel_starts`): the caller only compares them with each other."""
-    kinds = _anchors(params, "related_kinds")
-    if kinds is None or not _day(params, "as_of"):
-        return None
-    c = m.cases
-    day = params["as_of"]
-    start = c.node("Dispute", params["dispute"])
-    if start is None:
-        return []
-    depth = {start: 0}
-    came: dict[int, list[tuple[int, int]]] = {}  # node -> (node before, tie) of its walks
-    frontier = [start]
-    for step in range(1, _DEEPEST_WALK + 1):
-        reached = []
-        for n in frontier:
-            for t in c.ties_of(n):
-                kind, _, _, since, until = c.props[t]
-                if kind is not None and kind not in kinds:
-                    continue
-                if not valid_on(since, until, day):
-                    continue
-                o = c.other(t, n)
-                at = depth.get(o)
-                if at is None:
-                    depth[o] = step
-                    came[o] = [(n, t)]
-                    reached.append(o)
-                elif at == step:
-                    came[o].append((n, t))
-        frontier = reached
-    walks: list[tuple[int, list[int], list[int]]] = []  # person, nodes between, ties
-    for n, at in depth.items():
-        if at and c.labels[n] == "Person":
-            walks += [(n, nodes, ties) for nodes, ties in _back(came, start, n)]
-    disputes = _disputes(
-        read, (c.keys[x] for _, nodes, _ in walks for x in nodes if c.labels[x] == "Dispute")
-    )
-    if disputes is None:
-        return None
-    rows = []
-    for person, nodes, ties in walks:
-        facts = [disputes.get(c.keys[x]) or _NO for x in nodes]
-        rows.append(
-            {
-                "expert": c.keys[person],
-                "steps": len(ties),
-                "labels": [c.labels[x] for x in nodes],
-                "keys": [c.keys[x] for x in nodes],
-                "names": [c.names[x] for x in nodes],
-                "titles": [f.get("title") for f in facts],
-                "reported": [f.get("reported_on") for f in facts],
-                "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
-                "rel_types": [c.types[t] for t in ties],
-                "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in ties],
-                "kinds": [c.props[t][0] for t in ties],
-                "relations": [c.props[t][1] for t in ties],
-                "sides": [c.props[t][2] for t in ties],
-            }
-        )
-    return rows
-
-
-def conflict_paths(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
-    """The shortest walk (SHORTEST 1..3) from each party of the dispute to each of `$experts`,
-    over the ties of `$ties` holding on `$as_of`, never through the dispute nor through a
-    dispute reported after `$as_of`. Where several walks are equally short, the store takes
-    one of its choosing; the model takes the least by the keys along it read from the
-    person's end (`queries.experts._order`), as the caller breaks ties between parties."""
-    kinds, ties, experts = (_anchors(params, n) for n in ("related_kinds", "ties", "experts"))
-    if kinds is None or ties is None or experts is None or not _day(params, "as_of"):
-        return None
-    c = m.cases
-    day, dispute = params["as_of"], params["dispute"]
-    wanted = {x for x in experts if isinstance(x, str)}
-    reported: dict[str, Row] = {}  # the disputes walked into: their report days and titles
-    rows = []
-    for party, pt in c.parties(dispute):
-        if not _report_days(c, read, [party], reported):
-            return None
-        depth, came = {party: 0}, {}
-        frontier = [party]
-        for step in range(1, 4):
-            reached = []
-            if not _report_days(c, read, frontier, reported):
-                return None
-            for n in frontier:
-                if n != party and not _counts(c, n, dispute, day, reported):
-                    continue  # the dispute itself, or one reported after the day
-                for t in c.ties_of(n):
-                    kind, _, _, since, until = c.props[t]
-                    if c.types[t] not in ties or (kind is not None and kind not in kinds):
-                        continue
-                    if not valid_on(since, until, day):
-                        continue
-                    o = c.other(t, n)
-                    at = depth.get(o)
-                    if at is None:
-                        depth[o] = step
-                        came[o] = [(n, t)]
-                        reached.append(o)
-                    elif at == step:
-                        came[o].append((n, t))
-            frontier = reached
-        for e, at in depth.items():
-            if not at or c.labels[e] != "Person" or c.keys[e] not in wanted:
-                continue
-            walks = [
-                ([party, *nodes, e], ties_)
-                for nodes, ties_ in _back(came, party, e)
-                if all(_counts(c, x, dispute, day, reported) for x in nodes)
-            ]
-            if not walks:
-                continue
-            nodes, walk = min(walks, key=lambda w: tuple(reversed([c.keys[x] for x in w[0]])))
-            between = [
-                reported.get(c.keys[x], _NO) if c.labels[x] == "Dispute" else _NO for x in nodes
-            ]
-            titles = [None, *(f.get("title") for f in between[1:-1]), None]
-            rows.append(
-                {
-                    "party": c.keys[party],
-                    "side": c.props[pt][2],
-                    "expert": c.keys[e],
-                    "hops": len(walk),
-                    "labels": [c.labels[x] for x in nodes],
-                    "keys": [c.keys[x] for x in nodes],
-                    "names": [c.names[x] for x in nodes],
-                    "titles": titles,
-                    "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
-                    "rel_types": [c.types[t] for t in walk],
-                    "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in walk],
-                    "kinds": [c.props[t][0] for t in walk],
-                    "relations": [c.props[t][1] for t in walk],
-                    "sides": [c.props[t][2] for t in walk],
-                }
-            )
-    return rows
-
-
-def _report_days(c: Cases, read: Read, nodes: Iterable[int], reported: dict[str, Row]) -> bool:
-    """The disputes among `nodes` read by key into `reported` (their report days and titles);
-    False when one is no more in the store."""
-    keys = [c.keys[n] for n in nodes if c.labels[n] == "Dispute" and c.keys[n] not in reported]
-    found = _disputes(read, keys)
-    if found is None:
-        return False
-    reported.update(found)
-    return True
-
-
-def _title(c: Cases, n: int, reported: dict[str, Row]) -> Any:
-    return reported[c.keys[n]]["title"] if c.labels[n] == "Dispute" else None
-
-
-def _counts(c: Cases, n: int, dispute: Any, day: date | None, reported: dict[str, Row]) -> bool:
-    """Whether a walk may pass through node n: conflict_paths' test on the nodes of a walk."""
-    if c.keys[n] == dispute:
-        return False
-    if c.labels[n] != "Dispute":
-        return True
-    when = reported[c.keys[n]]["reported_on"]
-    return when is None or (day is not None and when <= day)
-
-
-def _back(
-    came: dict[int, list[tuple[int, int]]], start: int, end: int
-) -> list[tuple[list[int], list[int]]]:
-    """Every walk from `start` to `end` through `came`: (the nodes between, the ties)."""
-    if end == start:
-        return [([], [])]
-    found = []
-    for before, tie in came[end]:
-        for nodes, ties in _back(came, start, before):
-            between = [*nodes, before] if before != start else nodes
-            found.append((between, [*ties, tie]))
-    return found
-
-
-_LOAD = "reported_on", "outcome", "settled_on", "satisfaction"
-
-
-def expert_load(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
-    """The disputes the experts with one of `$domains` handled, with their state now: the
-    model holds the HANDLED ties (loaded) and the state of every dispute an expert handled,
-    read again by key whenever a write changed a Dispute (`current_handled`)."""
-    wanted = _anchors(params, "domains")
-    if wanted is None:
-        return None
-    facts = m.handled_facts[1]
-    experts = {
-        e["id"]
-        for code in wanted
-        if isinstance(code, str)
-        for e, _ in m.incoming("HAS_EXPERTISE", "Domain", code, "Person")
-        if m.out["IN_POOL"].get(("Person", e["id"]))
-        and any(lab == "ExpertPool" for lab, _, _ in m.out["IN_POOL"][("Person", e["id"])])
-    }
-    return [
-        {"expert": e, "dispute": d, **{k: facts[d][k] for k in _LOAD}}
-        for e in experts
-        for d in dict.fromkeys(m.handled.get(e, ()))
-    ]
-
-
-def current_handled(backend: Backend, m: ReadModel) -> bool:
-    """Whether the state of the disputes experts handled is held as it is now: read again (by
-    key) when a write changed a Dispute since; False when it could not be."""
-    stamp = getattr(backend, "stamp", None)
-    if stamp is None:
-        return False
-    if int(stamp(frozenset({"Dispute"}))) <= m.handled_facts[0]:
-        return True
-    version = int(getattr(backend, "version", 1))
-    if version % 2:
-        return False  # a write under way
-    keys = sorted({d for ds in m.handled.values() for d in ds})
-    rows = backend.read(
-        "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id"
-        + "".join(", d." + ident(c) + " AS " + ident(c) for c in _LOAD),
-        {"keys": keys},
-    )
-    found = {row["id"]: row for row in rows}
-    if len(found) != len(keys):
-        return False  # a dispute is no more there: Cypher answers
-    m.handled_facts = (version, found)
-    return True
-
-
-CaseAnswer = Callable[[ReadModel, Mapping[str, Any], Read], "list[Row] | None"]
-
-# The named queries answered from the cases (and the structure), reading a dispute's own
-# properties by key each time.
-CASE_ANSWERS: dict[str, CaseAnswer] = {
-    "dispute_facts": dispute_facts,
-    "dispute_parties": dispute_parties,
-    "dispute_orgs": dispute_orgs,
-    "party_visits": party_visits,
-    "expert_conflicts": expert_conflicts,
-    "expert_load": expert_load,
-    "conflict_paths": conflict_paths,
-}
 
 
 Answer = Callable[[ReadModel, Mapping[str, Any]], "list[Row] | None"]

@@ -1,4 +1,4 @@
-"""The read model's cases (queries.read_model.Cases: a dispute's ties and the ties between
+"""The read model's cases (queries.cases.Cases: a dispute's ties and the ties between
 people) against Cypher: for every dispute, several days and every kind of tie, the same rows
 of every query answered from them (walks compared whole, their nodes by position); the same
 after a reported dispute (a write that adds ties: the cases are read again) and after a later
@@ -15,7 +15,7 @@ import pytest
 from graph.backend import Row
 from graph.embedded import EmbeddedBackend
 from graph.labels import EVERYTHING, read_by
-from queries import read_model
+from queries import cases, read_model
 from queries.experts import expert_pool
 from queries.library import get_query, run
 from queries.referral import referral
@@ -47,8 +47,8 @@ def _same(graph: EmbeddedBackend, model: read_model.ReadModel, name: str, **para
     query = get_query(name)
     cypher = graph.read(query.text, params)
     if name == "expert_load":
-        assert read_model.current_handled(graph, model)
-    mine = read_model.CASE_ANSWERS[name](model, params, graph.read)
+        assert cases.current_handled(graph, model)
+    mine = cases.CASE_ANSWERS[name](model, params, graph.read)
     assert mine is not None, name
     assert canonical(mine) == canonical(cypher), (name, params)
     assert all(list(row) == list(query.columns) for row in mine), name
@@ -63,7 +63,7 @@ def assert_parity(graph: EmbeddedBackend, disputes: list[Row]) -> dict[str, int]
     """Every query answered from the cases, for `disputes` (and some that are not): how many
     rows each gave in all (a comparison of empty answers alone would prove nothing)."""
     model = read_model.ReadModel(graph)
-    rows = dict.fromkeys(set(read_model.CASE_ANSWERS) - {"conflict_paths"}, 0)  # assert_paths
+    rows = dict.fromkeys(set(cases.CASE_ANSWERS) - {"conflict_paths"}, 0)  # assert_paths
     for key in [*(r["k"] for r in disputes), *MISSING]:
         for name in ("dispute_facts", "dispute_parties", "dispute_orgs"):
             rows[name] += _same(graph, model, name, dispute=key)
@@ -109,7 +109,7 @@ def assert_paths(graph: EmbeddedBackend, disputes: list[Row]) -> int:
     for key in [*(r["k"] for r in disputes), *MISSING]:
         for day, kinds, ties in itertools.product(DAYS, KINDS[:2], TIES):
             params = dict(dispute=key, experts=people, as_of=day, related_kinds=kinds, ties=ties)
-            mine = read_model.conflict_paths(model, params, graph.read)
+            mine = cases.conflict_paths(model, params, graph.read)
             assert mine is not None
             cypher = graph.read(text, params)
             assert canonical([_end(r) for r in mine]) == canonical([_end(r) for r in cypher])
@@ -132,10 +132,10 @@ def _end(row: Row) -> Row:
 
 
 def test_every_case_answer_reads_only_what_the_model_holds() -> None:
-    for name in read_model.CASE_ANSWERS:
+    for name in cases.CASE_ANSWERS:
         read = read_by(get_query(name).text)
         assert EVERYTHING not in read, name
-        assert read - {"Dispute"} <= read_model.CASES_HELD | read_model.HELD, (name, read)
+        assert read - {"Dispute"} <= cases.CASES_HELD | read_model.HELD, (name, read)
 
 
 def test_the_cases_answer_as_cypher_on_the_examples(examples_graph: EmbeddedBackend) -> None:
@@ -146,7 +146,7 @@ def test_the_cases_answer_as_cypher_on_the_examples(examples_graph: EmbeddedBack
     # 0003's department (0001 left 0002's party branch in March)
     model = read_model.ReadModel(examples_graph)
     kinds = ["neighbour", "colleague"]
-    walks = read_model.expert_conflicts(
+    walks = cases.expert_conflicts(
         model,
         {"dispute": "JS-2024-0137", "as_of": date(2024, 7, 2), "related_kinds": kinds},
         examples_graph.read,
@@ -203,13 +203,13 @@ class _Beside:
 def _cases_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A list that grows by one each time the cases are read."""
     counted: list[int] = []
-    build = read_model.Cases.__init__
+    build = cases.Cases.__init__
 
-    def counting(self: read_model.Cases, backend: Any) -> None:
+    def counting(self: cases.Cases, backend: Any) -> None:
         counted.append(1)
         build(self, backend)
 
-    monkeypatch.setattr(read_model.Cases, "__init__", counting)
+    monkeypatch.setattr(cases.Cases, "__init__", counting)
     return counted
 
 

@@ -1,0 +1,508 @@
+"""The cases held in memory beside the structure (`queries.read_model`): each dispute's
+parties, place, category and list item, and the ties between people a conflict walk follows,
+answering the named queries of a dispute (`dispute_facts`, `dispute_parties`, `dispute_orgs`,
+`party_visits`, `expert_conflicts`, `conflict_paths`, `expert_load`) with their Cypher's rows.
+
+What a dispute's workflow events change is kept apart, by what each writes
+(workflow/store.py):
+
+- The cases (`Cases`): each dispute's parties (PARTY_TO), grid, category and list item, and
+  the ties between people a conflict walk follows (RELATED_TO, WORKS_IN, MEMBER_OF), with the
+  names of the people and bodies on them. A report writes a dispute's ties; no later event
+  does; the ties between people are loaded. The cases carry a version of their own: after a
+  report (or a load of these ties) the next question that reads them reads the cases again
+  first, alone (a city's in a few seconds of CPU; other questions meanwhile read Cypher). A
+  report comes seldom beside the questions: the generated city has 90,000 disputes in a year,
+  about one report every six minutes.
+- A dispute's own properties (its state, which every event sets, and its title and report
+  day) are never held with the cases: `dispute_facts`, `party_visits` and `expert_conflicts`
+  read the disputes they need by key (`UNWIND $keys … MATCH (d:Dispute {id: k})`, a fraction
+  of a millisecond), so the Dispute label's stamp, which moves at every event, is not the
+  cases'.
+- The experts' load: the HANDLED ties of the experts in a pool are loaded structure (the
+  workflow records none), and the state of the disputes they handled (a city's experts handled
+  about 1,200) is read again by key, all at once, by the first `expert_load` after a write
+  that changed a Dispute (`current_handled`): one read per event, not per question.
+
+`expert_conflicts` walks the cases breadth first, keeping every tie that reaches a node at its
+least depth, so it gives every shortest walk, as ALL SHORTEST does (the caller breaks ties by
+the keys along a walk, `queries.experts._order`). `conflict_paths` walks from each party the
+same way, through disputes that count; where several walks are equally short its Cypher
+(SHORTEST) gives one of the store's choosing, and the model the least by that same order, so
+parity for it is the same rows with each walk one of the shortest (its Cypher's ALL SHORTEST)
+and whole where only one is.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from itertools import product
+from typing import TYPE_CHECKING, Any
+
+from graph.backend import Backend, Row
+from graph.ddl import ident
+from graph.schema import SCHEMA
+from graph.temporal import valid_on
+
+if TYPE_CHECKING:
+    from queries.read_model import ReadModel
+
+Props = dict[str, Any]
+NULLS: Props = {}  # an optional match that found nothing: every property reads as null
+
+
+def listed(params: Mapping[str, Any], name: str) -> list[Any] | None:
+    """`$name` as a list, or None for anything else (left to Cypher and its error)."""
+    value = params[name]
+    return list(value) if isinstance(value, list | tuple) else None
+
+
+# What a report writes for a dispute (its parties, place, category and list item) and the
+# ties between people (loaded): read whole, by keys, with the names of their people and
+# bodies. Not a dispute's own properties: the workflow sets its state on every event, so the
+# answers below read those by key, each time (`Read`).
+WALKED = ("RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO")
+FILED = ("OCCURRED_IN", "IN_DOMAIN", "CLASSIFIED_AS")
+CASES_HELD = frozenset((*WALKED, *FILED, "Person", "Organisation", "PartyOrg", "Department"))
+_TIE = ("kind", "relation", "side", "valid_from", "valid_to")  # what a walk reads of a tie
+
+Read = Callable[..., list[Row]]  # a backend's `read`
+
+
+class Cases:
+    """The ties of disputes and people as read at `version`: the nodes a walk passes through
+    (numbered: label, key and name), every tie of WALKED (its type, ends and `_TIE`
+    properties), each node's ties (`ties_of`), and each dispute's grids, domains and list
+    items. Numbers and arrays, not a dict per tie: a city holds half a million."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.version = int(getattr(backend, "version", 0))
+        self.numbers: dict[str, dict[str, int]] = defaultdict(dict)  # label -> key -> number
+        self.labels: list[str] = []
+        self.keys: list[str] = []
+        self.names: list[Any] = []
+        self.types: list[str] = []
+        self.starts, self.ends = array("i"), array("i")
+        self.props: list[tuple[Any, ...]] = []
+        held: dict[Any, Any] = {}  # each repeated value (names, dates, property tuples) once
+        for type_ in WALKED:
+            rel = SCHEMA.rel(type_)
+            columns = [p.name for p in rel.properties if p.name in _TIE]
+            for a_label, b_label in rel.endpoints:
+                a, b = SCHEMA.node(a_label), SCHEMA.node(b_label)
+                text = "MATCH (a:" + ident(a_label) + ")-[r:" + ident(type_) + "]->(b:"
+                text += ident(b_label) + ") RETURN a." + ident(a.key) + " AS a, b."
+                text += ident(b.key) + " AS b, a.name AS a_name"
+                text += ", b.name AS b_name" if any(p.name == "name" for p in b.properties) else ""
+                text += "".join(", r." + ident(c) + " AS " + ident(c) for c in columns)
+                for row in backend.read(text):
+                    props = tuple(row.get(c) for c in _TIE)
+                    self.types.append(type_)
+                    self.starts.append(self._number(a_label, row["a"], row["a_name"], held))
+                    self.ends.append(self._number(b_label, row["b"], row.get("b_name"), held))
+                    self.props.append(held.setdefault(props, props))
+        # each node's ties, both ways: ties[first[n]:first[n + 1]]
+        count = array("i", bytes(4 * (len(self.keys) + 1)))
+        for end in (self.starts, self.ends):
+            for x in end:
+                count[x + 1] += 1
+        for n in range(len(self.keys)):
+            count[n + 1] += count[n]
+        self.first = array("i", count)
+        self.ties = array("i", bytes(4 * count[-1]))
+        for tie, ends in enumerate(zip(self.starts, self.ends, strict=True)):
+            for x in ends:
+                self.ties[count[x]] = tie
+                count[x] += 1
+        self.filed: dict[str, dict[str, list[str]]] = {}  # type -> dispute -> other ends' keys
+        for type_ in FILED:
+            ((_, b_label),) = SCHEMA.rel(type_).endpoints
+            key = SCHEMA.node(b_label).key
+            found: dict[str, list[str]] = defaultdict(list)
+            for row in backend.read(
+                "MATCH (a:Dispute)-[:" + ident(type_) + "]->(b:" + ident(b_label) + ") "
+                "RETURN a.id AS a, b." + ident(key) + " AS b"
+            ):
+                found[row["a"]].append(row["b"])
+            self.filed[type_] = dict(found)
+
+    def _number(self, label: str, key: str, name: Any, held: dict[Any, Any]) -> int:
+        numbers = self.numbers[label]
+        n = numbers.get(key)
+        if n is None:
+            n = numbers[key] = len(self.keys)
+            self.labels.append(label)
+            self.keys.append(key)
+            self.names.append(None if name is None else held.setdefault(name, name))
+        return n
+
+    def node(self, label: str, key: Any) -> int | None:
+        return self.numbers[label].get(key) if isinstance(key, str) else None
+
+    def ties_of(self, n: int) -> array[int]:
+        return self.ties[self.first[n] : self.first[n + 1]]
+
+    def other(self, tie: int, n: int) -> int:
+        a = self.starts[tie]
+        return self.ends[tie] if a == n else a
+
+    def parties(self, dispute: str) -> list[tuple[int, int]]:
+        """(party, tie) of each PARTY_TO tie into `dispute`."""
+        d = self.node("Dispute", dispute)
+        if d is None:
+            return []
+        return [(self.starts[t], t) for t in self.ties_of(d) if self.ends[t] == d]
+
+    def current(self, backend: Backend, labels: frozenset[str]) -> bool:
+        stamp = getattr(backend, "stamp", None)
+        return stamp is not None and int(stamp(labels)) <= self.version
+
+
+def _day(params: Mapping[str, Any], name: str) -> bool:
+    """Whether `$name` is a date or null (anything else is left to Cypher and its error)."""
+    day = params[name]
+    return day is None or (isinstance(day, date) and not isinstance(day, datetime))
+
+
+def _disputes(read: Read, keys: Iterable[str]) -> dict[str, Row] | None:
+    """The properties of the disputes `keys`, read by key now (the workflow changes them); None
+    when one is not in the store (the model's ties name a dispute no more there)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = read(
+        "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id, d.title AS title, "
+        "d.reported_on AS reported_on",
+        {"keys": wanted},
+    )
+    found = {row["id"]: row for row in rows}
+    return found if len(found) == len(wanted) else None
+
+
+def dispute_parties(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    c = m.cases
+    return [
+        {"party": c.keys[p], "side": c.props[t][2]}
+        for p, t in c.parties(params["dispute"])
+        if c.labels[p] == "Person"
+    ]
+
+
+def dispute_orgs(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    c = m.cases
+    return [
+        {"org": c.keys[p]} for p, _ in c.parties(params["dispute"]) if c.labels[p] == "Organisation"
+    ]
+
+
+def party_visits(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    if not (_day(params, "since") and _day(params, "until")):
+        return None
+    c = m.cases
+    since, until = params["since"], params["until"]
+    visits: list[tuple[str, list[str]]] = []  # per PARTY_TO tie of a person: its disputes
+    for p, _ in c.parties(params["dispute"]):
+        if c.labels[p] == "Person":
+            ties = c.ties_of(p)
+            disputes = [c.keys[c.ends[t]] for t in ties if c.types[t] == "PARTY_TO"]
+            visits.append((c.keys[p], disputes))
+    facts = _disputes(read, (d for _, ds in visits for d in ds))
+    if facts is None:
+        return None
+    counts: dict[str, int] = {}
+    for person, disputes in visits:
+        for d in disputes:
+            day = facts[d]["reported_on"]
+            if None not in (since, until, day) and since <= day <= until:
+                counts[person] = counts.get(person, 0) + 1
+    return [{"person": person, "n": n} for person, n in counts.items()]
+
+
+def dispute_facts(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    key = params["dispute"]
+    rows = read(
+        "MATCH (d:Dispute {id: $dispute}) RETURN d.title AS title, d.reported_on AS "
+        "reported_on, d.parties AS parties, d.warning AS warning, d.status AS status, "
+        "d.outcome AS outcome",
+        {"dispute": key},
+    )
+    if not rows:
+        return []
+    (d,) = rows
+    filed = m.cases.filed
+    grids = [m.nodes["Grid"][g] for g in filed["OCCURRED_IN"].get(key, ())] or [NULLS]
+    domains = [m.nodes["Domain"][x] for x in filed["IN_DOMAIN"].get(key, ())] or [NULLS]
+    items = [m.nodes["ListItem"][x] for x in filed["CLASSIFIED_AS"].get(key, ())] or [NULLS]
+    party_count = len(m.cases.parties(key))
+    return [
+        {
+            "title": d["title"],
+            "reported_on": d["reported_on"],
+            "parties": d["parties"],
+            "party_count": party_count,
+            "warning": d["warning"],
+            "status": d["status"],
+            "outcome": d["outcome"],
+            "grid": g.get("id"),
+            "grid_name": g.get("name"),
+            "domain": dm.get("code"),
+            "domain_name": dm.get("name"),
+            "item": li.get("id"),
+            "item_name": li.get("name"),
+        }
+        for g, dm, li in product(grids, domains, items)
+    ]
+
+
+_DEEPEST_WALK = 4  # expert_conflicts' 1..4: the party's PARTY_TO, then up to three ties
+
+
+def expert_conflicts(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    """Every shortest walk (ALL SHORTEST 1..4) from the dispute to each person, over WALKED
+    ties holding on `$as_of`: breadth first, keeping every tie that reaches a node at its
+    least depth, then each person's walks spelled out backwards. A walk's nodes are given
+    as (label, key) where the Cypher gives the store's internal ids (`node_ids`,
+    `rel_starts`): the caller only compares them with each other."""
+    kinds = listed(params, "related_kinds")
+    if kinds is None or not _day(params, "as_of"):
+        return None
+    c = m.cases
+    day = params["as_of"]
+    start = c.node("Dispute", params["dispute"])
+    if start is None:
+        return []
+    depth = {start: 0}
+    came: dict[int, list[tuple[int, int]]] = {}  # node -> (node before, tie) of its walks
+    frontier = [start]
+    for step in range(1, _DEEPEST_WALK + 1):
+        reached = []
+        for n in frontier:
+            for t in c.ties_of(n):
+                kind, _, _, since, until = c.props[t]
+                if kind is not None and kind not in kinds:
+                    continue
+                if not valid_on(since, until, day):
+                    continue
+                o = c.other(t, n)
+                at = depth.get(o)
+                if at is None:
+                    depth[o] = step
+                    came[o] = [(n, t)]
+                    reached.append(o)
+                elif at == step:
+                    came[o].append((n, t))
+        frontier = reached
+    walks: list[tuple[int, list[int], list[int]]] = []  # person, nodes between, ties
+    for n, at in depth.items():
+        if at and c.labels[n] == "Person":
+            walks += [(n, nodes, ties) for nodes, ties in _back(came, start, n)]
+    disputes = _disputes(
+        read, (c.keys[x] for _, nodes, _ in walks for x in nodes if c.labels[x] == "Dispute")
+    )
+    if disputes is None:
+        return None
+    rows = []
+    for person, nodes, ties in walks:
+        facts = [disputes.get(c.keys[x]) or NULLS for x in nodes]
+        rows.append(
+            {
+                "expert": c.keys[person],
+                "steps": len(ties),
+                "labels": [c.labels[x] for x in nodes],
+                "keys": [c.keys[x] for x in nodes],
+                "names": [c.names[x] for x in nodes],
+                "titles": [f.get("title") for f in facts],
+                "reported": [f.get("reported_on") for f in facts],
+                "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
+                "rel_types": [c.types[t] for t in ties],
+                "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in ties],
+                "kinds": [c.props[t][0] for t in ties],
+                "relations": [c.props[t][1] for t in ties],
+                "sides": [c.props[t][2] for t in ties],
+            }
+        )
+    return rows
+
+
+def conflict_paths(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    """The shortest walk (SHORTEST 1..3) from each party of the dispute to each of `$experts`,
+    over the ties of `$ties` holding on `$as_of`, never through the dispute nor through a
+    dispute reported after `$as_of`. Where several walks are equally short, the store takes
+    one of its choosing; the model takes the least by the keys along it read from the
+    person's end (`queries.experts._order`), as the caller breaks ties between parties."""
+    kinds, ties, experts = (listed(params, n) for n in ("related_kinds", "ties", "experts"))
+    if kinds is None or ties is None or experts is None or not _day(params, "as_of"):
+        return None
+    c = m.cases
+    day, dispute = params["as_of"], params["dispute"]
+    wanted = {x for x in experts if isinstance(x, str)}
+    reported: dict[str, Row] = {}  # the disputes walked into: their report days and titles
+    rows = []
+    for party, pt in c.parties(dispute):
+        if not _report_days(c, read, [party], reported):
+            return None
+        depth, came = {party: 0}, {}
+        frontier = [party]
+        for step in range(1, 4):
+            reached = []
+            if not _report_days(c, read, frontier, reported):
+                return None
+            for n in frontier:
+                if n != party and not _counts(c, n, dispute, day, reported):
+                    continue  # the dispute itself, or one reported after the day
+                for t in c.ties_of(n):
+                    kind, _, _, since, until = c.props[t]
+                    if c.types[t] not in ties or (kind is not None and kind not in kinds):
+                        continue
+                    if not valid_on(since, until, day):
+                        continue
+                    o = c.other(t, n)
+                    at = depth.get(o)
+                    if at is None:
+                        depth[o] = step
+                        came[o] = [(n, t)]
+                        reached.append(o)
+                    elif at == step:
+                        came[o].append((n, t))
+            frontier = reached
+        for e, at in depth.items():
+            if not at or c.labels[e] != "Person" or c.keys[e] not in wanted:
+                continue
+            walks = [
+                ([party, *nodes, e], ties_)
+                for nodes, ties_ in _back(came, party, e)
+                if all(_counts(c, x, dispute, day, reported) for x in nodes)
+            ]
+            if not walks:
+                continue
+            nodes, walk = min(walks, key=lambda w: tuple(reversed([c.keys[x] for x in w[0]])))
+            between = [
+                reported.get(c.keys[x], NULLS) if c.labels[x] == "Dispute" else NULLS for x in nodes
+            ]
+            titles = [None, *(f.get("title") for f in between[1:-1]), None]
+            rows.append(
+                {
+                    "party": c.keys[party],
+                    "side": c.props[pt][2],
+                    "expert": c.keys[e],
+                    "hops": len(walk),
+                    "labels": [c.labels[x] for x in nodes],
+                    "keys": [c.keys[x] for x in nodes],
+                    "names": [c.names[x] for x in nodes],
+                    "titles": titles,
+                    "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
+                    "rel_types": [c.types[t] for t in walk],
+                    "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in walk],
+                    "kinds": [c.props[t][0] for t in walk],
+                    "relations": [c.props[t][1] for t in walk],
+                    "sides": [c.props[t][2] for t in walk],
+                }
+            )
+    return rows
+
+
+def _report_days(c: Cases, read: Read, nodes: Iterable[int], reported: dict[str, Row]) -> bool:
+    """The disputes among `nodes` read by key into `reported` (their report days and titles);
+    False when one is no more in the store."""
+    keys = [c.keys[n] for n in nodes if c.labels[n] == "Dispute" and c.keys[n] not in reported]
+    found = _disputes(read, keys)
+    if found is None:
+        return False
+    reported.update(found)
+    return True
+
+
+def _title(c: Cases, n: int, reported: dict[str, Row]) -> Any:
+    return reported[c.keys[n]]["title"] if c.labels[n] == "Dispute" else None
+
+
+def _counts(c: Cases, n: int, dispute: Any, day: date | None, reported: dict[str, Row]) -> bool:
+    """Whether a walk may pass through node n: conflict_paths' test on the nodes of a walk."""
+    if c.keys[n] == dispute:
+        return False
+    if c.labels[n] != "Dispute":
+        return True
+    when = reported[c.keys[n]]["reported_on"]
+    return when is None or (day is not None and when <= day)
+
+
+def _back(
+    came: dict[int, list[tuple[int, int]]], start: int, end: int
+) -> list[tuple[list[int], list[int]]]:
+    """Every walk from `start` to `end` through `came`: (the nodes between, the ties)."""
+    if end == start:
+        return [([], [])]
+    found = []
+    for before, tie in came[end]:
+        for nodes, ties in _back(came, start, before):
+            between = [*nodes, before] if before != start else nodes
+            found.append((between, [*ties, tie]))
+    return found
+
+
+_LOAD = "reported_on", "outcome", "settled_on", "satisfaction"
+
+
+def expert_load(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+    """The disputes the experts with one of `$domains` handled, with their state now: the
+    model holds the HANDLED ties (loaded) and the state of every dispute an expert handled,
+    read again by key whenever a write changed a Dispute (`current_handled`)."""
+    wanted = listed(params, "domains")
+    if wanted is None:
+        return None
+    facts = m.handled_facts[1]
+    experts = {
+        e["id"]
+        for code in wanted
+        if isinstance(code, str)
+        for e, _ in m.incoming("HAS_EXPERTISE", "Domain", code, "Person")
+        if m.out["IN_POOL"].get(("Person", e["id"]))
+        and any(lab == "ExpertPool" for lab, _, _ in m.out["IN_POOL"][("Person", e["id"])])
+    }
+    return [
+        {"expert": e, "dispute": d, **{k: facts[d][k] for k in _LOAD}}
+        for e in experts
+        for d in dict.fromkeys(m.handled.get(e, ()))
+    ]
+
+
+def current_handled(backend: Backend, m: ReadModel) -> bool:
+    """Whether the state of the disputes experts handled is held as it is now: read again (by
+    key) when a write changed a Dispute since; False when it could not be."""
+    stamp = getattr(backend, "stamp", None)
+    if stamp is None:
+        return False
+    if int(stamp(frozenset({"Dispute"}))) <= m.handled_facts[0]:
+        return True
+    version = int(getattr(backend, "version", 1))
+    if version % 2:
+        return False  # a write under way
+    keys = sorted({d for ds in m.handled.values() for d in ds})
+    rows = backend.read(
+        "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id"
+        + "".join(", d." + ident(c) + " AS " + ident(c) for c in _LOAD),
+        {"keys": keys},
+    )
+    found = {row["id"]: row for row in rows}
+    if len(found) != len(keys):
+        return False  # a dispute is no more there: Cypher answers
+    m.handled_facts = (version, found)
+    return True
+
+
+CaseAnswer = Callable[["ReadModel", Mapping[str, Any], Read], "list[Row] | None"]
+
+# The named queries answered from the cases (and the structure), reading a dispute's own
+# properties by key each time.
+CASE_ANSWERS: dict[str, CaseAnswer] = {
+    "dispute_facts": dispute_facts,
+    "dispute_parties": dispute_parties,
+    "dispute_orgs": dispute_orgs,
+    "party_visits": party_visits,
+    "expert_conflicts": expert_conflicts,
+    "expert_load": expert_load,
+    "conflict_paths": conflict_paths,
+}
