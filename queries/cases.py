@@ -274,27 +274,10 @@ def expert_conflicts(m: ReadModel, params: Mapping[str, Any], read: Read) -> lis
     start = c.node("Dispute", params["dispute"])
     if start is None:
         return []
-    depth = {start: 0}
-    came: dict[int, list[tuple[int, int]]] = {}  # node -> (node before, tie) of its walks
-    frontier = [start]
-    for step in range(1, _DEEPEST_WALK + 1):
-        reached = []
-        for n in frontier:
-            for t in c.ties_of(n):
-                kind, _, _, since, until = c.props[t]
-                if kind is not None and kind not in kinds:
-                    continue
-                if not valid_on(since, until, day):
-                    continue
-                o = c.other(t, n)
-                at = depth.get(o)
-                if at is None:
-                    depth[o] = step
-                    came[o] = [(n, t)]
-                    reached.append(o)
-                elif at == step:
-                    came[o].append((n, t))
-        frontier = reached
+    walked = _breadth_first(c, start, _DEEPEST_WALK, lambda t: _holds(c, t, kinds, day))
+    if walked is None:
+        return None
+    depth, came = walked
     walks: list[tuple[int, list[int], list[int]]] = []  # person, nodes between, ties
     for n, at in depth.items():
         if at and c.labels[n] == "Person":
@@ -342,32 +325,18 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[
     reported: dict[str, Row] = {}  # the disputes walked into: their report days and titles
     rows = []
     for party, pt in c.parties(dispute):
-        if not _report_days(c, read, [party], reported):
+        walked = _breadth_first(
+            c,
+            party,
+            3,
+            lambda t: c.types[t] in ties and _holds(c, t, kinds, day),
+            # never on from the dispute itself, or from one reported after the day
+            expands=lambda n: _counts(c, n, dispute, day, reported),
+            ready=lambda frontier: _report_days(c, read, frontier, reported),
+        )
+        if walked is None:
             return None
-        depth, came = {party: 0}, {}
-        frontier = [party]
-        for step in range(1, 4):
-            reached = []
-            if not _report_days(c, read, frontier, reported):
-                return None
-            for n in frontier:
-                if n != party and not _counts(c, n, dispute, day, reported):
-                    continue  # the dispute itself, or one reported after the day
-                for t in c.ties_of(n):
-                    kind, _, _, since, until = c.props[t]
-                    if c.types[t] not in ties or (kind is not None and kind not in kinds):
-                        continue
-                    if not valid_on(since, until, day):
-                        continue
-                    o = c.other(t, n)
-                    at = depth.get(o)
-                    if at is None:
-                        depth[o] = step
-                        came[o] = [(n, t)]
-                        reached.append(o)
-                    elif at == step:
-                        came[o].append((n, t))
-            frontier = reached
+        depth, came = walked
         for e, at in depth.items():
             if not at or c.labels[e] != "Person" or c.keys[e] not in wanted:
                 continue
@@ -404,6 +373,51 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[
     return rows
 
 
+Came = dict[int, list[tuple[int, int]]]  # node -> (node before, tie) of its shortest walks
+
+
+def _breadth_first(
+    c: Cases,
+    start: int,
+    steps: int,
+    follows: Callable[[int], bool],
+    expands: Callable[[int], bool] = lambda n: True,
+    ready: Callable[[list[int]], bool] = lambda frontier: True,
+) -> tuple[dict[int, int], Came] | None:
+    """Each node within `steps` of `start` over the ties it `follows`, at its least depth, with
+    every tie that reaches it there, so that `_back` spells out every shortest walk, as ALL
+    SHORTEST gives them. The ties of a node (not `start`) that does not `expand` are not
+    followed on; each step's frontier is made `ready` first (None when it cannot be)."""
+    depth, came = {start: 0}, {}
+    frontier = [start]
+    for step in range(1, steps + 1):
+        if not ready(frontier):
+            return None
+        reached = []
+        for n in frontier:
+            if n != start and not expands(n):
+                continue
+            for t in c.ties_of(n):
+                if not follows(t):
+                    continue
+                o = c.other(t, n)
+                at = depth.get(o)
+                if at is None:
+                    depth[o] = step
+                    came[o] = [(n, t)]
+                    reached.append(o)
+                elif at == step:
+                    came[o].append((n, t))
+        frontier = reached
+    return depth, came
+
+
+def _holds(c: Cases, tie: int, kinds: list[Any], day: date | None) -> bool:
+    """Whether `tie` is of one of `kinds` (or of none) and holds on `day`."""
+    kind, _, _, since, until = c.props[tie]
+    return (kind is None or kind in kinds) and valid_on(since, until, day)
+
+
 def _report_days(c: Cases, read: Read, nodes: Iterable[int], reported: dict[str, Row]) -> bool:
     """The disputes among `nodes` read by key into `reported` (their report days and titles);
     False when one is no more in the store."""
@@ -429,9 +443,7 @@ def _counts(c: Cases, n: int, dispute: Any, day: date | None, reported: dict[str
     return when is None or (day is not None and when <= day)
 
 
-def _back(
-    came: dict[int, list[tuple[int, int]]], start: int, end: int
-) -> list[tuple[list[int], list[int]]]:
+def _back(came: Came, start: int, end: int) -> list[tuple[list[int], list[int]]]:
     """Every walk from `start` to `end` through `came`: (the nodes between, the ties)."""
     if end == start:
         return [([], [])]
