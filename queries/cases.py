@@ -294,17 +294,10 @@ def expert_conflicts(m: ReadModel, params: Mapping[str, Any], read: Read) -> lis
             {
                 "expert": c.keys[person],
                 "steps": len(ties),
-                "labels": [c.labels[x] for x in nodes],
-                "keys": [c.keys[x] for x in nodes],
-                "names": [c.names[x] for x in nodes],
+                **_named(c, nodes),
                 "titles": [f.get("title") for f in facts],
                 "reported": [f.get("reported_on") for f in facts],
-                "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
-                "rel_types": [c.types[t] for t in ties],
-                "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in ties],
-                "kinds": [c.props[t][0] for t in ties],
-                "relations": [c.props[t][1] for t in ties],
-                "sides": [c.props[t][2] for t in ties],
+                **_walked(c, nodes, ties),
             }
         )
     return rows
@@ -358,19 +351,34 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[
                     "side": c.props[pt][2],
                     "expert": c.keys[e],
                     "hops": len(walk),
-                    "labels": [c.labels[x] for x in nodes],
-                    "keys": [c.keys[x] for x in nodes],
-                    "names": [c.names[x] for x in nodes],
+                    **_named(c, nodes),
                     "titles": titles,
-                    "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
-                    "rel_types": [c.types[t] for t in walk],
-                    "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in walk],
-                    "kinds": [c.props[t][0] for t in walk],
-                    "relations": [c.props[t][1] for t in walk],
-                    "sides": [c.props[t][2] for t in walk],
+                    **_walked(c, nodes, walk),
                 }
             )
     return rows
+
+
+def _named(c: Cases, nodes: list[int]) -> Row:
+    """A walk's nodes as the conflict queries' Cypher gives them (`labels`, `keys`, `names`)."""
+    return {
+        "labels": [c.labels[x] for x in nodes],
+        "keys": [c.keys[x] for x in nodes],
+        "names": [c.names[x] for x in nodes],
+    }
+
+
+def _walked(c: Cases, nodes: list[int], ties: list[int]) -> Row:
+    """A walk's ids and ties as the conflict queries' Cypher gives them, but for a node's
+    internal id, given as its (label, key): the caller only compares them with each other."""
+    return {
+        "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
+        "rel_types": [c.types[t] for t in ties],
+        "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in ties],
+        "kinds": [c.props[t][0] for t in ties],
+        "relations": [c.props[t][1] for t in ties],
+        "sides": [c.props[t][2] for t in ties],
+    }
 
 
 Came = dict[int, list[tuple[int, int]]]  # node -> (node before, tie) of its shortest walks
