@@ -436,7 +436,7 @@ class EmbeddedBackend:
 def _give_back_memory() -> None:
     """After a connection is closed: the memory it freed lies in malloc's heaps, between what
     other threads still hold, and glibc returns it to the system only when asked (an 8-minute
-    soak: 0.6 GB less at the same load, where trimming by threshold, MALLOC_TRIM_THRESHOLD_,
+    soak: 0.5–0.8 GB less at the same load, where trimming by threshold, MALLOC_TRIM_THRESHOLD_,
     did nothing). It walks every heap: done once a connection is worn, not after each read."""
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
