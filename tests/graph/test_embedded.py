@@ -1,3 +1,4 @@
+import platform
 import subprocess
 import sys
 import time
@@ -5,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from graph import embedded
 from graph.backend import UnknownBackend, open_backend
 from graph.ddl import RID
 from graph.embedded import EmbeddedBackend
@@ -280,6 +282,54 @@ def test_the_write_connection_is_replaced_between_writes_once_worn(tmp_path):
         assert grids(store) == [{"id": "G1", "name": "一", "households": 4}]
     finally:
         store.close()
+
+
+def test_a_worn_write_connection_checkpoints_first(tmp_path):
+    """The store keeps memory for every committed change of a stored node until a checkpoint
+    folds its write-ahead log into the file (the soak's growth): the write that wears the
+    write connection checkpoints before replacing it, and every write is kept."""
+    path, wal = tmp_path / "worn.lbdb", tmp_path / "worn.lbdb.wal"
+    store = EmbeddedBackend(path, reads_per_connection=4, timeout_ms=5000)
+    store.init_schema()  # many statements: checkpointed as it ends
+    try:
+        assert not wal.exists()
+        store.write([("CREATE (:Grid {id: $id, name: $n})", {"id": "G1", "n": "一"})])
+        assert wal.exists()  # BEGIN, CREATE, COMMIT: three statements, in the log
+        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 3", {"id": "G1"})])
+        assert not wal.exists()  # six: worn, checkpointed
+        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 4", {"id": "G1"})])
+        assert wal.exists()
+    finally:
+        store.close()
+    reopened = EmbeddedBackend(path, read_only=True)
+    try:
+        assert grids(reopened) == [{"id": "G1", "name": "一", "households": 4}]
+    finally:
+        reopened.close()
+
+
+def test_every_worn_connection_closed_is_followed_by_a_trim(tmp_path, monkeypatch):
+    """What a closed connection freed stays in malloc's heaps until glibc is asked to trim
+    them: each worn connection closed, read or write, is followed by one `malloc_trim(0)`, and
+    nothing else asks for one."""
+    if platform.libc_ver()[0] == "glibc":
+        assert embedded._MALLOC_TRIM is not None  # found in this process's C library
+    trims: list[int] = []
+    monkeypatch.setattr(embedded, "_MALLOC_TRIM", trims.append)
+    store = EmbeddedBackend(tmp_path / "worn.lbdb", readers=2, reads_per_connection=3)
+    try:
+        store.init_schema()  # many statements: the write connection is worn
+        assert trims == [0]
+        store.write([("CREATE (:Grid {id: $id, name: $n})", {"id": "G1", "n": "一"})])
+        assert trims == [0, 0]  # BEGIN, CREATE, COMMIT: worn again
+        grids(store)
+        grids(store)
+        assert trims == [0, 0]
+        grids(store)  # the read connection's third read
+        assert trims == [0, 0, 0] and store._readers == []
+    finally:
+        store.close()
+    assert trims == [0, 0, 0]  # closing the store is no worn connection
 
 
 def test_every_write_moves_the_version_on(backend):
