@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from graph.backend import Backend, Row
 from graph.places import DivisionCode
 from graph.schema import GRID_ROLES
 from graph.temporal import valid_on
+from queries.calendar import CHINA_TIME
 from queries.explain import (
     Contact,
     GraphPath,
@@ -246,8 +247,6 @@ def dispute_facts(backend: Backend, dispute_id: str) -> Row:
 
 Moment = date | datetime
 """Where a limit starts or runs out: a day for a limit in days, an instant for one in hours."""
-
-CHINA_TIME = timezone(timedelta(hours=8), "CST")  # workflow.calendar's; queries sit below it
 
 
 def day_of(moment: Moment) -> date:

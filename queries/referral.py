@@ -57,9 +57,9 @@ from datetime import date, datetime
 from typing import Any
 
 from graph.backend import Backend
+from queries.calendar import CHINA_TIME
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.ladder import (
-    CHINA_TIME,
     Chain,
     FoundBody,
     Moment,

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from queries.calendar import Calendar
 from queries.flow_rules import ActionRule, Limit
 from queries.rules import Rules
-from workflow.calendar import Calendar
 from workflow.model import Command, Facts, Problem, Ref, Refusal, UserError
 from workflow.state import DisputeState
 

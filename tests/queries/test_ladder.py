@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from queries.calendar import CHINA_TIME
 from queries.flow_rules import Limit
-from queries.ladder import CHINA_TIME, days_of, due_after, runs_on, split_due
+from queries.ladder import days_of, due_after, runs_on, split_due
 
 QUERIES = Path(__file__).resolve().parents[2] / "queries"
 FEATURES = ("escalation", "referral", "experts", "brokerage", "flow_rules")

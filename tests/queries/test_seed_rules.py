@@ -9,11 +9,11 @@ from datetime import date, datetime
 import pytest
 
 from graph.embedded import EmbeddedBackend
+from queries.calendar import CHINA_TIME
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.explain import NodeRef
 from queries.flow_rules import Limit
-from queries.ladder import CHINA_TIME
 from queries.library import run
 from queries.referral import DisputeDescription, Lead, Missing, Referral, referral
 from queries.rules import load_rules

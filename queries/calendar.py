@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 DAY = timedelta(days=1)
-TABLE = "workflow/data/holidays-cn.csv"
+TABLE = "queries/data/holidays-cn.csv"
 
 
 class Unit(StrEnum):
@@ -321,7 +321,7 @@ def read_table(text: str, source: str = TABLE) -> Calendar:
 @cache
 def china_calendar() -> Calendar:
     """The shipped table of China's holidays (without any county's extra days)."""
-    text = resources.files("workflow").joinpath("data/holidays-cn.csv").read_text("utf-8")
+    text = resources.files("queries").joinpath("data/holidays-cn.csv").read_text("utf-8")
     return read_table(text)
 
 
