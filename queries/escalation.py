@@ -28,6 +28,7 @@ from datetime import date, datetime
 
 from graph.backend import Backend
 from graph.temporal import valid_on
+from queries.calendar import county_calendar
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.ladder import (
     Chain,
@@ -314,10 +315,11 @@ def _ladder(
             steps.append(("court", unit, items, None, "court-last", at))
             break
     out = []
+    calendar = county_calendar(rules)  # the workflow's: its clocks count the same
     start: date | datetime | None = reported
     for order, (level, place, items, limit, rule, path) in enumerate(steps, start=1):
-        day, instant = split_due(due_after(start, limit))
-        start = runs_on(start, limit) if limit is not None else start
+        day, instant = split_due(due_after(start, limit, calendar))
+        start = runs_on(start, limit, calendar) if limit is not None else start
         out.append(
             EscalationStep(order, level, place, tuple(items), limit, day, instant, rule, path)
         )

@@ -57,7 +57,7 @@ from datetime import date, datetime
 from typing import Any
 
 from graph.backend import Backend
-from queries.calendar import CHINA_TIME
+from queries.calendar import CHINA_TIME, county_calendar
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.ladder import (
     Chain,
@@ -547,6 +547,7 @@ class _Builder:
         self.category = category
         self.chain = chain
         self.rules = rules
+        self.calendar = county_calendar(rules)  # the workflow's: its clocks count the same
         self.bodies = bodies
         self.group = group
         self.warning = warning
@@ -601,9 +602,9 @@ class _Builder:
         added before `close_stage` share a stage (a grid's teams, the liaison bodies). A step
         that is no stage runs from the report (the court has no limit)."""
         start = self.running if stage else (self.case.reported_at or self.case.reported_on)
-        due, due_at = split_due(due_after(start, limit))
+        due, due_at = split_due(due_after(start, limit, self.calendar))
         if stage and limit is not None:
-            self.pending = runs_on(start, limit)
+            self.pending = runs_on(start, limit, self.calendar)
         self.out.append(
             {
                 "part": part,
