@@ -68,7 +68,8 @@ class TimeLimits(_Model):
 
         A bare number is read in the unit `days` says: the referral and the ladder count it in
         calendar days from the report day (their due day), the workflow's clocks in
-        `workflow.limits.handling_unit`; a `{ amount, unit }` limit says its unit for both."""
+        `workflow.limits.handling_unit`; a `{ amount, unit }` limit says its unit for both, and
+        both count working days with one calendar (`queries.calendar`)."""
         value = getattr(self, level, None) if level in type(self).model_fields else None
         if isinstance(value, Limit):
             return value
