@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from graph.embedded import EmbeddedBackend
+from queries.calendar import CHINA_TIME, Allowance, Unit, county_calendar
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef
 from queries.flow_rules import Limit
 from queries.referral import DisputeDescription, Referral, ReferralStep, referral
-from queries.rules import load_rules
+from queries.rules import Rules, load_rules
 
 pytestmark = pytest.mark.slow
 
@@ -20,6 +21,24 @@ def steps(r: Referral) -> list[tuple[object, ...]]:
     return [
         (s.order, s.part, s.level, s.actor.key, s.rule, s.time_limit_days, s.due) for s in r.steps
     ]
+
+
+def clock_day(start: date, amount: int) -> date:
+    """The day the workflow's clock of `amount` working days from `start` runs out with (its
+    due instant is the midnight after it), by the workflow's own calendar and count."""
+    ends = county_calendar(load_rules("330421")).due(
+        datetime.combine(start, time(9), CHINA_TIME), Allowance(amount, Unit.WORKING_DAYS)
+    )
+    assert ends is not None
+    return (ends - timedelta(microseconds=1)).astimezone(CHINA_TIME).date()
+
+
+def in_working_days(rules: Rules) -> Rules:
+    """`rules` with the ladder's limits in working days: grid 3, village 7, town 15, county
+    and industry 30."""
+    days = {"grid": 3, "village": 7, "town": 15, "county": 30, "industry": 30}
+    limits = {k: Limit(amount=n, unit="working_days") for k, n in days.items()}
+    return rules.model_copy(update={"time_limits": rules.time_limits.model_copy(update=limits)})
 
 
 def contacts(step: ReferralStep) -> tuple[tuple[str, str], ...]:
@@ -351,6 +370,40 @@ def test_a_description_is_graded_and_the_rules_can_change_it(demo_graph: Embedde
     ]
     red = replace(described, parties=2, warning="red")
     assert referral(demo_graph, description=red, as_of=date(2021, 12, 1)).group
+
+
+def test_steps_in_working_days_run_out_when_the_workflows_clocks_do(
+    demo_graph: EmbeddedBackend,
+) -> None:
+    """The planted dispute with the ladder's limits in working days: each stage runs out on the
+    day the workflow's clock for the same start and limit does (China's weekends, holidays and
+    make-up working days), where calendar days gave 23 December, 30 December, 14 January and 13
+    February. The grid team's 3 from Monday 2021-12-20 end on Thursday the 23rd; the village
+    committee's 7 from there skip the weekend and 元旦 (1–3 January 2022) to Tuesday 4
+    January; the town's 15 end on Tuesday 25 January; the county medical committee's 30 (an
+    industry body's limit) work Saturday and Sunday 29–30 January (调休), skip 春节 (31
+    January–6 February) and end on Friday 11 March (国办发明电〔2021〕11号). The health
+    bureau's list-item limit (15 days) runs from the report, in calendar days as before."""
+    rules = in_working_days(load_rules("330421"))
+    r = referral(demo_graph, dispute_id="330421-D900001", as_of=date(2021, 12, 20), rules=rules)
+    assert [(s.part, s.level, s.actor.key, s.limit, s.due, s.due_at) for s in r.steps] == [
+        ("first_responder", "grid", "330421-G0332", Limit(amount=3, unit="working_days"),
+         date(2021, 12, 23), None),
+        ("responsible_department", "county", "330421-DEP007", Limit(amount=15, unit="days"),
+         date(2022, 1, 4), None),
+        ("mediation_body", "village", "330421-MO147", Limit(amount=7, unit="working_days"),
+         date(2022, 1, 4), None),
+        ("mediation_body", "town", "330421-MO008", Limit(amount=15, unit="working_days"),
+         date(2022, 1, 25), None),
+        ("mediation_body", "county", "330421-MO184", Limit(amount=30, unit="working_days"),
+         date(2022, 3, 11), None),
+        ("court", "county", "330421-DEP004", None, None, None),
+    ]  # fmt: skip
+    start = date(2021, 12, 20)
+    for step in (r.steps[0], *r.steps[2:5]):
+        assert step.limit is not None
+        assert step.due == clock_day(start, step.limit.amount)  # the workflow's own count
+        start = step.due
 
 
 def test_unknown_ids_and_bad_arguments(demo_graph: EmbeddedBackend) -> None:
