@@ -1,5 +1,9 @@
 """Working days and time limits: China's statutory holidays and make-up working days (调休).
 
+The product's one working-time calendar: the workflow's clocks and the due days of the referral
+and the ladder (`queries.ladder.due_after`) count with it, so that a step's due day shown to a
+mediator is the day its clock runs out on once the workflow runs it.
+
     calendar = china_calendar()                 # the shipped table, data/holidays-cn.csv
     calendar.is_working_day(date(2021, 10, 8))  # False: National Day
     calendar.due(start, Allowance(3, Unit.WORKING_DAYS))
