@@ -333,7 +333,13 @@ def county_calendar(rules: Rules) -> Calendar:
     """The national table with the county's extra days from its rules
     (`[county."<code>".workflow.calendar]`)."""
     days = rules.workflow.calendar
+    return _with_days(days.extra_rest_days, days.extra_work_days)
+
+
+@cache
+def _with_days(rest: tuple[str, ...], work: tuple[str, ...]) -> Calendar:
+    """One calendar per county's days, kept: each referral, ladder and timer pass asks for it,
+    and a calendar of its own would count its working days again (a few ms)."""
     return china_calendar().with_days(
-        (date.fromisoformat(d) for d in days.extra_rest_days),
-        (date.fromisoformat(d) for d in days.extra_work_days),
+        (date.fromisoformat(d) for d in rest), (date.fromisoformat(d) for d in work)
     )
