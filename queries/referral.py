@@ -836,7 +836,7 @@ class _Builder:
             None,
         )
         posts = self.rules.referral.consultation_posts
-        limit = self.rules.time_self.rules.level_limit("county")
+        limit = self.rules.level_limit("county")
         for center in centers:
             team = [c for c in center.holders if c.post in posts]
             if court is not None:

@@ -7,14 +7,22 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from api.acting import look_up
 from graph.embedded import EmbeddedBackend
 from queries.calendar import CHINA_TIME, Allowance, Unit, county_calendar
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef
 from queries.flow_rules import Limit
 from queries.referral import DisputeDescription, Referral, ReferralStep, referral
 from queries.rules import Rules, load_rules
+from workflow.clocks import clocks
+from workflow.decide import decide
+from workflow.model import Caller, Command, Ref, Refusal
+from workflow.state import DisputeState, apply
 
 pytestmark = pytest.mark.slow
+
+
+DISPUTE = "330421-D900001"
 
 
 def steps(r: Referral) -> list[tuple[object, ...]]:
@@ -425,3 +433,51 @@ def test_unknown_ids_and_bad_arguments(demo_graph: EmbeddedBackend) -> None:
         referral(demo_graph, description=DisputeDescription(place="330421-G0332"))
     with pytest.raises(ValueError, match="has no grid directly in it"):
         referral(demo_graph, description=DisputeDescription(place="330421111000", category="land"))
+
+
+def test_the_health_bureaus_due_day_is_its_workflow_clocks(demo_graph: EmbeddedBackend) -> None:
+    """The planted dispute dispatched to the health bureau on its report day (Monday 20
+    December 2021): the referral's due day for the bureau is the day the workflow's handling
+    clock runs out with, its due instant the midnight after. Both read the list item's 15 in
+    the county's handling unit, working days (元旦, 1–3 January, not counted): 11 January 2022,
+    where the referral once counted calendar days to 4 January."""
+    rules = load_rules("330421")
+    calendar = county_calendar(rules)
+    r = referral(demo_graph, dispute_id="330421-D900001", as_of=date(2021, 12, 20))
+    bureau = r.steps[1]
+    assert (bureau.part, bureau.actor.key, bureau.limit, bureau.due) == (
+        "responsible_department",
+        "330421-DEP007",
+        Limit(amount=15, unit="working_days"),
+        date(2022, 1, 11),
+    )
+    center = Ref("Center", "center-330421")
+    dispatcher = Caller(Ref("Person", "P-D"), "dispatcher", center, "330421")
+    resident = Caller(Ref("Person", "P-R"), "resident")
+    department = Ref("Department", bureau.actor.key)
+    officer = Caller(Ref("Person", "P-O"), "department", department, "330421")
+    report = {"channel": "app", "title": "t", "place": "330421-G0332", "parties": 2}
+    state: DisputeState | None = None
+    commands = [
+        (Command(DISPUTE, "report", resident, 0, "r", (center,), None, report), 9),
+        (Command(DISPUTE, "accept", dispatcher, 1, "a"), 10),
+        (Command(DISPUTE, "dispatch", dispatcher, 2, "d", (department,)), 11),
+        (Command(DISPUTE, "sign", officer, 3, "s"), 12),
+    ]
+    for command, hour in commands:
+        now = datetime.combine(date(2021, 12, 20), time(hour), CHINA_TIME)
+        facts = look_up(demo_graph, command, state, "330421-G0332", rules, now)
+        event = decide(state, command, replace(facts, in_scope=True), now, rules, calendar)
+        assert not isinstance(event, Refusal), event.errors
+        state = apply(state or DisputeState(DISPUTE), event)
+    assert state is not None
+    now = datetime.combine(date(2021, 12, 20), time(13), CHINA_TIME)
+    (handle,) = clocks(state, now, rules, calendar)
+    assert (handle.name, handle.who, handle.limit, handle.limit_source, handle.due) == (
+        "handle",
+        department,
+        Allowance(15, Unit.WORKING_DAYS),
+        "list item L1-019",
+        datetime(2022, 1, 12, tzinfo=CHINA_TIME),
+    )
+    assert handle.due - timedelta(days=1) == datetime.combine(bureau.due, time(0), CHINA_TIME)
