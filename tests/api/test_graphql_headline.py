@@ -113,13 +113,13 @@ def test_the_referral_of_the_planted_dispute_step_by_step(data):
     assert steps == [
         (1, "FIRST_RESPONDER", "grid", "330421-G0332", "grid-first", 3, "2021-12-23"),
         (2, "RESPONSIBLE_DEPARTMENT", "county", "330421-DEP007", "department-lowest-level", 15,
-         "2022-01-04"),
+         "2022-01-11"),
         (3, "MEDIATION_BODY", "village", "330421-MO147", "mediation-before-litigation", 7,
-         "2021-12-30"),
+         "2022-01-04"),
         (4, "MEDIATION_BODY", "town", "330421-MO008", "mediation-before-litigation", 15,
-         "2022-01-14"),
+         "2022-01-25"),
         (5, "MEDIATION_BODY", "county", "330421-MO184", "mediation-before-litigation", 30,
-         "2022-02-13"),
+         "2022-03-11"),
         (6, "COURT", "county", "330421-DEP004", "court-last", None, None),
     ]  # fmt: skip
 
@@ -151,7 +151,7 @@ def _department_step(dispute_title, name, mobile):
             }
         ],
         "timeLimitDays": 15,
-        "due": "2022-01-04",
+        "due": "2022-01-11",
         "rule": "department-lowest-level",
         "reason": "L1-019 医疗纠纷调解 names the health department; it is taken at the lowest "
         "level present (the county)",
@@ -199,13 +199,13 @@ def test_an_urgent_referral_in_jingning_has_its_one_hour_arrival_as_a_limit_in_h
         reportedOn reportedAt urgent
         steps { part actor { key } limit { amount unit } timeLimitDays due dueAt rule } } }"""
     answer = data(query)["referral"]
-    days = {"amount": 15, "unit": "DAYS"}
+    days = {"amount": 15, "unit": "WORKING_DAYS"}
     assert answer["steps"][1:3] == [
         {"part": "URGENT_ARRIVAL", "actor": {"key": "331127-DEP015"},
          "limit": {"amount": 1, "unit": "HOURS"}, "timeLimitDays": None, "due": None,
          "dueAt": "2021-12-21T00:30:00+08:00", "rule": "urgent-arrival"},
         {"part": "RESPONSIBLE_DEPARTMENT", "actor": {"key": "331127-DEP015"}, "limit": days,
-         "timeLimitDays": 15, "due": "2022-01-04", "dueAt": None,
+         "timeLimitDays": 15, "due": "2022-01-11", "dueAt": None,
          "rule": "department-lowest-level"},
     ]  # fmt: skip
     assert (answer["reportedOn"], answer["reportedAt"], answer["urgent"]) == (
@@ -397,9 +397,9 @@ def test_a_disputes_ladder_runs_its_due_days_from_the_report_day(data):
         "dispute": {"key": "330421-D900001", "name": WITHHELD},
         "ladder": [
             {"level": "grid", "timeLimitDays": 3, "due": "2021-12-23"},
-            {"level": "village", "timeLimitDays": 7, "due": "2021-12-30"},
-            {"level": "town", "timeLimitDays": 15, "due": "2022-01-14"},
-            {"level": "county", "timeLimitDays": 30, "due": "2022-02-13"},
+            {"level": "village", "timeLimitDays": 7, "due": "2022-01-04"},
+            {"level": "town", "timeLimitDays": 15, "due": "2022-01-25"},
+            {"level": "county", "timeLimitDays": 30, "due": "2022-03-11"},
             {"level": "court", "timeLimitDays": None, "due": None},
         ],
     }

@@ -13,7 +13,7 @@ from queries.calendar import CHINA_TIME, Allowance, Unit, county_calendar
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef
 from queries.flow_rules import Limit
 from queries.referral import DisputeDescription, Referral, ReferralStep, referral
-from queries.rules import Rules, load_rules
+from queries.rules import load_rules
 from workflow.clocks import clocks
 from workflow.decide import decide
 from workflow.model import Caller, Command, Ref, Refusal
@@ -41,14 +41,6 @@ def clock_day(start: date, amount: int) -> date:
     return (ends - timedelta(microseconds=1)).astimezone(CHINA_TIME).date()
 
 
-def in_working_days(rules: Rules) -> Rules:
-    """`rules` with the ladder's limits in working days: grid 3, village 7, town 15, county
-    and industry 30."""
-    days = {"grid": 3, "village": 7, "town": 15, "county": 30, "industry": 30}
-    limits = {k: Limit(amount=n, unit="working_days") for k, n in days.items()}
-    return rules.model_copy(update={"time_limits": rules.time_limits.model_copy(update=limits)})
-
-
 def contacts(step: ReferralStep) -> tuple[tuple[str, str], ...]:
     return tuple((c.post, c.person.key) for c in step.contacts)
 
@@ -73,7 +65,7 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
             "330421-DEP007",
             "department-lowest-level",
             15,
-            date(2022, 1, 4),
+            date(2022, 1, 11),
         ),
         (
             3,
@@ -82,7 +74,7 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
             "330421-MO147",
             "mediation-before-litigation",
             7,
-            date(2021, 12, 30),
+            date(2022, 1, 4),
         ),
         (
             4,
@@ -91,7 +83,7 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
             "330421-MO008",
             "mediation-before-litigation",
             15,
-            date(2022, 1, 14),
+            date(2022, 1, 25),
         ),
         (
             5,
@@ -100,7 +92,7 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
             "330421-MO184",
             "mediation-before-litigation",
             30,
-            date(2022, 2, 13),
+            date(2022, 3, 11),
         ),
         (6, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
@@ -383,22 +375,22 @@ def test_a_description_is_graded_and_the_rules_can_change_it(demo_graph: Embedde
 def test_steps_in_working_days_run_out_when_the_workflows_clocks_do(
     demo_graph: EmbeddedBackend,
 ) -> None:
-    """The planted dispute with the ladder's limits in working days: each stage runs out on the
-    day the workflow's clock for the same start and limit does (China's weekends, holidays and
-    make-up working days), where calendar days gave 23 December, 30 December, 14 January and 13
-    February. The grid team's 3 from Monday 2021-12-20 end on Thursday the 23rd; the village
-    committee's 7 from there skip the weekend and 元旦 (1–3 January 2022) to Tuesday 4
-    January; the town's 15 end on Tuesday 25 January; the county medical committee's 30 (an
-    industry body's limit) work Saturday and Sunday 29–30 January (调休), skip 春节 (31
-    January–6 February) and end on Friday 11 March (国办发明电〔2021〕11号). The health
-    bureau's list-item limit (15 days) runs from the report, in calendar days as before."""
-    rules = in_working_days(load_rules("330421"))
-    r = referral(demo_graph, dispute_id="330421-D900001", as_of=date(2021, 12, 20), rules=rules)
+    """The planted dispute under the county's rules, whose bare numbers of days are working
+    days (`workflow.limits.handling_unit`): each stage runs out on the day the workflow's clock
+    for the same start and limit does (China's weekends, holidays and make-up working days),
+    where calendar days gave 23 December, 4 January, 30 December, 14 January and 13 February.
+    The grid team's 3 from Monday 2021-12-20 end on Thursday the 23rd; the health bureau's
+    list-item 15 run from the report, past 元旦 (1–3 January 2022), to Tuesday 11 January; the
+    village committee's 7 from the 23rd skip the weekend and 元旦 to Tuesday 4 January; the
+    town's 15 end on Tuesday 25 January; the county medical committee's 30 (an industry body's
+    limit) work Saturday and Sunday 29–30 January (调休), skip 春节 (31 January–6 February) and
+    end on Friday 11 March (国办发明电〔2021〕11号)."""
+    r = referral(demo_graph, dispute_id="330421-D900001", as_of=date(2021, 12, 20))
     assert [(s.part, s.level, s.actor.key, s.limit, s.due, s.due_at) for s in r.steps] == [
         ("first_responder", "grid", "330421-G0332", Limit(amount=3, unit="working_days"),
          date(2021, 12, 23), None),
-        ("responsible_department", "county", "330421-DEP007", Limit(amount=15, unit="days"),
-         date(2022, 1, 4), None),
+        ("responsible_department", "county", "330421-DEP007", Limit(amount=15, unit="working_days"),
+         date(2022, 1, 11), None),
         ("mediation_body", "village", "330421-MO147", Limit(amount=7, unit="working_days"),
          date(2022, 1, 4), None),
         ("mediation_body", "town", "330421-MO008", Limit(amount=15, unit="working_days"),
@@ -407,6 +399,7 @@ def test_steps_in_working_days_run_out_when_the_workflows_clocks_do(
          date(2022, 3, 11), None),
         ("court", "county", "330421-DEP004", None, None, None),
     ]  # fmt: skip
+    assert r.steps[1].due == clock_day(date(2021, 12, 20), 15)  # from the report
     start = date(2021, 12, 20)
     for step in (r.steps[0], *r.steps[2:5]):
         assert step.limit is not None
@@ -477,7 +470,7 @@ def test_the_health_bureaus_due_day_is_its_workflow_clocks(demo_graph: EmbeddedB
         "handle",
         department,
         Allowance(15, Unit.WORKING_DAYS),
-        "list item L1-019",
+        "list item L1-019 (330421-DEP007)",
         datetime(2022, 1, 12, tzinfo=CHINA_TIME),
     )
     assert handle.due - timedelta(days=1) == datetime.combine(bureau.due, time(0), CHINA_TIME)
