@@ -247,9 +247,9 @@ def test_a_disputes_ladder_has_due_dates_from_its_report_day(demo_graph: Embedde
     assert e.grid.key == "330421-G0332"
     assert [(s.level, s.time_limit_days, s.due) for s in e.ladder] == [
         ("grid", 3, date(2021, 12, 23)),
-        ("village", 7, date(2021, 12, 30)),
-        ("town", 15, date(2022, 1, 14)),
-        ("county", 30, date(2022, 2, 13)),
+        ("village", 7, date(2022, 1, 4)),
+        ("town", 15, date(2022, 1, 25)),
+        ("county", 30, date(2022, 3, 11)),
         ("court", None, None),
     ]
 
