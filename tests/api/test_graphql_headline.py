@@ -232,13 +232,13 @@ def test_a_described_dispute_at_a_factory_in_its_dedicated_grid(data):
         "group": False,
     }
     assert [(s["order"], s["part"], s["actor"]["key"], s["due"]) for s in steps] == [
-        (1, "FIRST_RESPONDER", "330421-G0435", "2021-12-04"),
-        (2, "RESPONSIBLE_DEPARTMENT", "330421-DEP006", "2021-12-16"),
-        (3, "MEDIATION_BODY", "330421-MO032", "2021-12-11"),
-        (4, "MEDIATION_BODY", "330421-MO001", "2021-12-26"),
-        (5, "MEDIATION_BODY", "330421-MO188", "2022-01-25"),
+        (1, "FIRST_RESPONDER", "330421-G0435", "2021-12-06"),
+        (2, "RESPONSIBLE_DEPARTMENT", "330421-DEP006", "2021-12-22"),
+        (3, "MEDIATION_BODY", "330421-MO032", "2021-12-15"),
+        (4, "MEDIATION_BODY", "330421-MO001", "2022-01-06"),
+        (5, "MEDIATION_BODY", "330421-MO188", "2022-02-22"),
         # 000:6: labour arbitration (at the human-resources bureau) before the court
-        (6, "PRE_COURT_STEP", "330421-DEP006", "2022-03-11"),
+        (6, "PRE_COURT_STEP", "330421-DEP006", "2022-04-08"),
         (7, "COURT", "330421-DEP004", None),
     ]
     assert steps[0]["path"]["text"] == (

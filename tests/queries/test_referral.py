@@ -169,7 +169,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
         False,
     )
     assert steps(r) == [
-        (1, "first_responder", "grid", "330421-G0435", "grid-first", 3, date(2021, 12, 4)),
+        (1, "first_responder", "grid", "330421-G0435", "grid-first", 3, date(2021, 12, 6)),
         (
             2,
             "responsible_department",
@@ -177,7 +177,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-DEP006",
             "department-lowest-level",
             15,
-            date(2021, 12, 16),
+            date(2021, 12, 22),
         ),
         (
             3,
@@ -186,7 +186,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-MO032",
             "mediation-before-litigation",
             7,
-            date(2021, 12, 11),
+            date(2021, 12, 15),
         ),
         (
             4,
@@ -195,7 +195,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-MO001",
             "mediation-before-litigation",
             15,
-            date(2021, 12, 26),
+            date(2022, 1, 6),
         ),
         (
             5,
@@ -204,7 +204,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-MO188",
             "mediation-before-litigation",
             30,
-            date(2022, 1, 25),
+            date(2022, 2, 22),
         ),
         (
             6,
@@ -213,7 +213,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-DEP006",
             "statutory-pre-court-step",
             45,
-            date(2022, 3, 11),
+            date(2022, 4, 8),
         ),
         (7, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
@@ -238,7 +238,7 @@ def test_a_twelve_party_land_dispute_enters_at_the_county_center(
         NodeRef("ListItem", "L1-006", "土地山林纠纷群体性事件预警处置"),
     )
     assert steps(r) == [
-        (1, "first_responder", "grid", "330421-G0103", "grid-first", 3, date(2021, 12, 7)),
+        (1, "first_responder", "grid", "330421-G0103", "grid-first", 3, date(2021, 12, 8)),
         (
             2,
             "consultation_team",
@@ -246,7 +246,7 @@ def test_a_twelve_party_land_dispute_enters_at_the_county_center(
             "330421-C001",
             "group-dispute-county-center",
             30,
-            date(2022, 1, 6),
+            date(2022, 1, 20),
         ),
         (
             3,
@@ -255,7 +255,7 @@ def test_a_twelve_party_land_dispute_enters_at_the_county_center(
             "330421-DEP015",
             "group-dispute-county-center",
             30,
-            date(2022, 1, 6),
+            date(2022, 1, 20),
         ),
         (
             4,
@@ -264,7 +264,7 @@ def test_a_twelve_party_land_dispute_enters_at_the_county_center(
             "330421-DEP002",
             "department-lowest-level",
             30,
-            date(2022, 1, 3),
+            date(2022, 1, 17),
         ),
         (5, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
@@ -280,13 +280,13 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
     demo_graph: EmbeddedBackend,
 ) -> None:
     """An out-of-county grid: its own team, then the four liaison departments of 景宁's 4+X
-    (10 days: 景宁 overrides the liaison limit), the labour bureau, the labour committee."""
+    (10 working days: 景宁 overrides the liaison limit), the labour bureau, the labour committee."""
     r = referral(demo_graph, dispute_id="331127-D001878", as_of=date(2021, 7, 2))
     assert r.grid == NodeRef("Grid", "331127-G0294", "杭州景宁人域外综治网格")
     assert steps(r) == [
-        (1, "first_responder", "grid", "331127-G0294", "grid-first", 3, date(2021, 7, 5)),
+        (1, "first_responder", "grid", "331127-G0294", "grid-first", 3, date(2021, 7, 7)),
         *(
-            (n, "liaison_body", "county", key, "out-of-county-liaison", 10, date(2021, 7, 15))
+            (n, "liaison_body", "county", key, "out-of-county-liaison", 10, date(2021, 7, 21))
             for n, key in enumerate(
                 ("331127-DEP002", "331127-DEP014", "331127-DEP021", "331127-DEP022"), start=2
             )
@@ -298,7 +298,7 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
             "331127-DEP006",
             "department-lowest-level",
             15,
-            date(2021, 7, 17),
+            date(2021, 7, 23),
         ),
         (
             7,
@@ -307,7 +307,7 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
             "331127-MO169",
             "mediation-before-litigation",
             30,
-            date(2021, 8, 14),
+            date(2021, 9, 1),
         ),
         (
             8,
@@ -316,7 +316,7 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
             "331127-DEP006",
             "statutory-pre-court-step",
             45,
-            date(2021, 9, 28),
+            date(2021, 10, 16),
         ),
         (9, "court", "county", "331127-DEP004", "court-last", None, None),
     ]
@@ -334,8 +334,8 @@ def test_a_department_is_taken_at_the_lowest_level_present(demo_graph: EmbeddedB
     )
     r = referral(demo_graph, description=described, as_of=date(2021, 12, 1))
     assert steps(r)[:3] == [
-        (1, "first_responder", "grid", "330421-G0332", "grid-first", 3, date(2021, 12, 4)),
-        (2, "first_responder", "grid", "330421-G0333", "grid-first", 3, date(2021, 12, 4)),
+        (1, "first_responder", "grid", "330421-G0332", "grid-first", 3, date(2021, 12, 6)),
+        (2, "first_responder", "grid", "330421-G0333", "grid-first", 3, date(2021, 12, 6)),
         (
             3,
             "responsible_department",
@@ -343,7 +343,7 @@ def test_a_department_is_taken_at_the_lowest_level_present(demo_graph: EmbeddedB
             "330421-DEP050",
             "department-lowest-level",
             15,
-            date(2021, 12, 16),
+            date(2021, 12, 22),
         ),
     ]
     assert str(r.steps[2].path) == (
