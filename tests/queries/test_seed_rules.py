@@ -458,8 +458,8 @@ def test_jingnings_urgent_arrival_is_one_hour_from_the_order(demo_graph: Embedde
     """seeds/003_e207cda1d8a07614.txt:56 (景宁): 责任乡发生突发事件时,派驻责任人必须在接到指令
     后1个小时内到达现场. An urgent land dispute in 英川镇's 隆川村 reported at 23:30 on a
     Monday: the responsible department is on site by 00:30 the next day (an hour does not wait for a
-    working day), a step of its own before its handling days; the day limits stay the county's working days.
-    Not urgent, or in 嘉善 (no seed gives it an arrival), there is no such step."""
+    working day), a step of its own before its handling days, counted in the county's working
+    days. Not urgent, or in 嘉善 (no seed gives it an arrival), there is no such step."""
     at = datetime(2021, 12, 20, 23, 30, tzinfo=CHINA_TIME)
     described = DisputeDescription(
         place="331127-G0100", category="land", parties=3, reported_at=at, urgent=True
