@@ -213,7 +213,7 @@ def test_an_urgent_referral_in_jingning_has_its_one_hour_arrival_as_a_limit_in_h
         "2021-12-20T23:30:00+08:00",
         True,
     )
-    assert answer["steps"][0]["limit"] == {"amount": 3, "unit": "DAYS"}
+    assert answer["steps"][0]["limit"] == {"amount": 3, "unit": "WORKING_DAYS"}
     assert answer["steps"][0]["due"] == "2021-12-23"
 
 

@@ -133,8 +133,8 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
                 None,
             ),
         ),
-        limit=Limit(amount=15, unit="days"),
-        due=date(2022, 1, 4),
+        limit=Limit(amount=15, unit="working_days"),
+        due=date(2022, 1, 11),
         due_at=None,
         rule="department-lowest-level",
         reason="L1-019 医疗纠纷调解 names the health department; it is taken at the lowest "

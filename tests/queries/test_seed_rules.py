@@ -310,8 +310,8 @@ def test_labour_arbitration_comes_before_the_court(demo_graph: EmbeddedBackend) 
     assert [(s.order, s.level, s.place.key, s.rule, s.time_limit_days, s.due) for s in e.ladder][
         -3:
     ] == [
-        (4, "county", "320509000000", "escalates-to", 30, date(2022, 2, 13)),
-        (5, "pre_court", "320509000000", "statutory-pre-court-step", 45, date(2022, 3, 30)),
+        (4, "county", "320509000000", "escalates-to", 30, date(2022, 3, 11)),
+        (5, "pre_court", "320509000000", "statutory-pre-court-step", 45, date(2022, 4, 25)),
         (6, "court", "320509000000", "court-last", None, None),
     ]
     assert [(b.role, b.node.key) for b in e.ladder[4].bodies] == [
@@ -491,7 +491,7 @@ def test_jingnings_urgent_arrival_is_one_hour_from_the_order(demo_graph: Embedde
     day_only = referral(demo_graph, description=replace(described, reported_at=None), as_of=DAY)
     assert [(s.part, s.due, s.due_at) for s in day_only.steps[1:3]] == [
         ("urgent_arrival", None, None),
-        ("responsible_department", date(2022, 1, 4), None),
+        ("responsible_department", date(2022, 1, 11), None),
     ]
     # 嘉善's rules set no arrival: an urgent matter there has no such step
     jiashan = DisputeDescription(place="330421-G0332", category="medical", urgent=True)
