@@ -25,12 +25,12 @@ from graph.backend import Backend
 from graph.schema import SCHEMA
 from loaders.read import RawRow
 from loaders.validate import RowValidator
+from queries.calendar import CHINA_TIME, Calendar, county_calendar
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.flow_rules import ACTIONS
 from queries.ladder import load_chain
 from queries.rules import Rules, load_rules
-from workflow.calendar import CHINA_TIME, Calendar, county_calendar
 from workflow.context import HOLDERS
 from workflow.decide import decide
 from workflow.model import Caller, Command, Facts, Problem, Ref, Refusal, Rung, UserError

@@ -17,7 +17,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from itertools import repeat
 from pathlib import Path
 from queue import Empty, Full, Queue
@@ -44,10 +44,10 @@ from loaders.read import (
     type_stem,
 )
 from loaders.validate import CheckedChunk, HeaderError, RowValidator
+from queries.calendar import CHINA_TIME
 
 DEFAULT_BATCH_SIZE = 5000
 CHUNK_SIZE = 10_000  # rows read and validated together, whatever the batch size
-CHINA_TIME = timezone(timedelta(hours=8))
 Progress = Callable[[str, int], None]
 Facts = tuple[list[str], list[str]]  # facts (loaders.provenance) and the sources asserting them
 

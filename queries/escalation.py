@@ -28,6 +28,7 @@ from datetime import date, datetime
 
 from graph.backend import Backend
 from graph.temporal import valid_on
+from queries.calendar import county_calendar
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.ladder import (
     Chain,
@@ -217,7 +218,6 @@ def _ladder(
     reported: date | None,
     pre_court: Sequence[PreCourtStep] = (),
 ) -> tuple[EscalationStep, ...]:
-    limits = rules.time_limits
     steps: list[tuple[str, NodeRef, list[Body], Limit | None, str, GraphPath]] = []
     teams = by_anchor(bodies, "SERVES_IN")
     # A grid that is a unit's (苏州: a level-2 grid is a village's, a level-1 grid a town's)
@@ -236,7 +236,7 @@ def _ladder(
             at_level[level].append(body)
             continue
         rule = "grid-first" if grid == chain.grid else "part-of-ladder"
-        steps.append(("grid", grid, [body], limits.level("grid"), rule, chain.paths[grid.key]))
+        steps.append(("grid", grid, [body], rules.level_limit("grid"), rule, chain.paths[grid.key]))
     liaison = by_anchor(bodies, "LIAISES_WITH")
     for grid in chain.grids:
         found = liaison.get(grid.key, [])
@@ -246,7 +246,7 @@ def _ladder(
                 _body(b, "liaison_body", at.then(RelRef("LIAISES_WITH"), b.node)) for b in found
             ]
             steps.append(
-                ("liaison", grid, items, limits.level("liaison"), "out-of-county-liaison", at)
+                ("liaison", grid, items, rules.level_limit("liaison"), "out-of-county-liaison", at)
             )
     centers = by_anchor(bodies, "JURISDICTION")
     center_path: dict[str, GraphPath] = {}
@@ -290,7 +290,7 @@ def _ladder(
         if not items:
             continue  # a level with no body of its own (the demo's 嘉兴市, 浙江省)
         rule = "escalates-to" if escalated else "part-of-ladder"
-        steps.append((level, unit, items, limits.level(level), rule, at))
+        steps.append((level, unit, items, rules.level_limit(level), rule, at))
     for step in pre_court:  # 劳动人事争议仲裁 before a labour suit: at the lowest unit holding it
         for unit in chain.units:
             found = [b for b in bodies if b.rel == "FUNCTION" and b.kind == step.function]
@@ -314,10 +314,11 @@ def _ladder(
             steps.append(("court", unit, items, None, "court-last", at))
             break
     out = []
+    calendar = county_calendar(rules)  # the workflow's: its clocks count the same
     start: date | datetime | None = reported
     for order, (level, place, items, limit, rule, path) in enumerate(steps, start=1):
-        day, instant = split_due(due_after(start, limit))
-        start = runs_on(start, limit) if limit is not None else start
+        day, instant = split_due(due_after(start, limit, calendar))
+        start = runs_on(start, limit, calendar) if limit is not None else start
         out.append(
             EscalationStep(order, level, place, tuple(items), limit, day, instant, rule, path)
         )

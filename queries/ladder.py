@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from graph.backend import Backend, Row
 from graph.places import DivisionCode
 from graph.schema import GRID_ROLES
 from graph.temporal import valid_on
+from queries.calendar import CHINA_TIME, Allowance, Calendar, Unit
 from queries.explain import (
     Contact,
     GraphPath,
@@ -247,8 +248,6 @@ def dispute_facts(backend: Backend, dispute_id: str) -> Row:
 Moment = date | datetime
 """Where a limit starts or runs out: a day for a limit in days, an instant for one in hours."""
 
-CHINA_TIME = timezone(timedelta(hours=8), "CST")  # workflow.calendar's; queries sit below it
-
 
 def day_of(moment: Moment) -> date:
     """The day of a moment, in China time (a naive instant is taken as China time)."""
@@ -257,14 +256,20 @@ def day_of(moment: Moment) -> date:
     return moment
 
 
-def due_after(start: Moment | None, limit: Limit | None) -> Moment | None:
-    """When `limit`, started at `start`, runs out. A limit in days (calendar or working days
-    alike, as the ladder has always counted them) ends with a day: the start's day plus the
-    days. A limit in hours ends at an instant: the start's instant plus the hours, counted
-    from the instant itself (an urgent hour does not wait for a working day); from a start
-    known only by its day, the instant is unknown and so is the due time (None)."""
+def due_after(start: Moment | None, limit: Limit | None, calendar: Calendar) -> Moment | None:
+    """When `limit`, started at `start`, runs out. A limit in days ends with a day, its last;
+    the start's day is not counted: a limit in calendar days ends on the start's day plus the
+    days, one in working days on the last of that many working days after the start's day, by
+    `calendar` (China's holidays and make-up working days: the day the workflow's clock for the
+    same start and limit runs out). A limit in hours ends at an instant: the start's instant
+    plus the hours, counted from the instant itself (an urgent hour does not wait for a working
+    day); from a start known only by its day, the instant is unknown and so is the due time
+    (None). A working day in a year the calendar does not cover is its error
+    (`CalendarNotCovered`), as it is the workflow's."""
     if start is None or limit is None:
         return None
+    if limit.unit == "working_days":
+        return _last_working_day(day_of(start), limit.amount, calendar)
     if limit.unit != "hours":
         return day_of(start) + timedelta(days=limit.amount)
     if isinstance(start, datetime):
@@ -272,10 +277,20 @@ def due_after(start: Moment | None, limit: Limit | None) -> Moment | None:
     return None
 
 
-def runs_on(start: Moment | None, limit: Limit | None) -> Moment | None:
+def _last_working_day(start: date, amount: int, calendar: Calendar) -> date:
+    """The day the workflow's clock of `amount` working days from `start` ends with: its due
+    instant is the midnight after that day (the calendar's own count, so the two agree)."""
+    ends = calendar.due(
+        datetime.combine(start, time(0), CHINA_TIME), Allowance(amount, Unit.WORKING_DAYS)
+    )
+    assert ends is not None  # only an open pause holds a clock, and a ladder has none
+    return day_of(ends - timedelta(microseconds=1))
+
+
+def runs_on(start: Moment | None, limit: Limit | None, calendar: Calendar) -> Moment | None:
     """Where the next sequential stage starts: where this one runs out; after a limit in hours
     from a start known only by its day, the last day those hours can reach."""
-    due = due_after(start, limit)
+    due = due_after(start, limit, calendar)
     if due is None and start is not None and limit is not None:
         return start + timedelta(days=-(-limit.amount // 24))
     return due

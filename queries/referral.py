@@ -57,9 +57,9 @@ from datetime import date, datetime
 from typing import Any
 
 from graph.backend import Backend
+from queries.calendar import CHINA_TIME, county_calendar
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
 from queries.ladder import (
-    CHINA_TIME,
     Chain,
     FoundBody,
     Moment,
@@ -439,7 +439,7 @@ def _items(
             row["item_name"] or "",
             row["domain"] or "",
             row["domain_name"] or "",
-            Limit(amount=int(limit), unit="days") if limit is not None else None,
+            rules.item_limit(int(limit)) if limit is not None else None,
             (row["function"] or "") if here else "",
             dept if here and row["department"] else None,
             row["department_unit"] if here else "",
@@ -547,6 +547,7 @@ class _Builder:
         self.category = category
         self.chain = chain
         self.rules = rules
+        self.calendar = county_calendar(rules)  # the workflow's: its clocks count the same
         self.bodies = bodies
         self.group = group
         self.warning = warning
@@ -601,9 +602,9 @@ class _Builder:
         added before `close_stage` share a stage (a grid's teams, the liaison bodies). A step
         that is no stage runs from the report (the court has no limit)."""
         start = self.running if stage else (self.case.reported_at or self.case.reported_on)
-        due, due_at = split_due(due_after(start, limit))
+        due, due_at = split_due(due_after(start, limit, self.calendar))
         if stage and limit is not None:
-            self.pending = runs_on(start, limit)
+            self.pending = runs_on(start, limit, self.calendar)
         self.out.append(
             {
                 "part": part,
@@ -624,7 +625,6 @@ class _Builder:
             self.running, self.pending = self.pending, None
 
     def steps(self, primary: _Item | None, concerned: _Item | None) -> tuple[ReferralStep, ...]:
-        limits = self.rules.time_limits
         teams = by_anchor(self.bodies, "SERVES_IN")
         # 1. the team of the grid where it happened answers first, with the professional grid
         # whose field answers for the category
@@ -638,7 +638,7 @@ class _Builder:
                 "grid",
                 body.node,
                 body.holders,
-                limits.level("grid"),
+                self.rules.level_limit("grid"),
                 "grid-first",
                 "the team of the grid where it happened answers first (小事不出格)",
                 self.to_grid(key),
@@ -653,7 +653,7 @@ class _Builder:
                 "grid",
                 sup.grid,
                 team[0].holders if team else (),
-                limits.level("grid"),
+                self.rules.level_limit("grid"),
                 "professional-grid-by-field",
                 f"{sup.org.name or sup.org.key} is supervised by a {sup.field} grid, the field "
                 f"that answers for a {self.category.key if self.category else '?'} dispute",
@@ -662,7 +662,7 @@ class _Builder:
         self.close_stage()
         # 1b. the grids above it that work at grid level (a micro-grid's grid), each a rung
         for grid in self._higher_grids(None):
-            self._higher_grid(grid, "grid", limits.level("grid"))
+            self._higher_grid(grid, "grid", self.rules.level_limit("grid"))
             self.close_stage()
         # 2. an out-of-county grid's liaison bodies in its home county
         liaison = by_anchor(self.bodies, "LIAISES_WITH")
@@ -673,7 +673,7 @@ class _Builder:
                     b.level or "county",
                     b.node,
                     b.holders,
-                    limits.level("liaison"),
+                    self.rules.level_limit("liaison"),
                     "out-of-county-liaison",
                     f"{grid.key} is an out-of-county grid ({self.chain.location or '?'}); its "
                     "home county's liaison bodies take it up (4+X)",
@@ -836,7 +836,7 @@ class _Builder:
             None,
         )
         posts = self.rules.referral.consultation_posts
-        limit = self.rules.time_limits.level("county")
+        limit = self.rules.level_limit("county")
         for center in centers:
             team = [c for c in center.holders if c.post in posts]
             if court is not None:
@@ -943,7 +943,6 @@ class _Builder:
         )
 
     def _mediation(self) -> None:
-        limits = self.rules.time_limits
         if not (self.group and self.rules.group.skip_local_mediation):
             located = by_anchor(self.bodies, "LOCATED_IN")
             for unit in self.chain.units:
@@ -952,14 +951,14 @@ class _Builder:
                     continue
                 if unit == self.chain.unit_at(level):  # its grid shares the committee's stage
                     for grid in self._higher_grids(level):
-                        self._higher_grid(grid, level, limits.level(level))
+                        self._higher_grid(grid, level, self.rules.level_limit(level))
                 for b in located.get(unit.key, []):
                     self.add(
                         "mediation_body",
                         level,
                         b.node,
                         b.holders,
-                        limits.level(level),
+                        self.rules.level_limit(level),
                         "mediation-before-litigation",
                         f"the {level} people's mediation committee mediates before any suit",
                         self.to(unit.key).then(RelRef("LOCATED_IN", False), b.node),
@@ -983,7 +982,7 @@ class _Builder:
                     self.chain.unit_level.get(unit.key, ""),
                     b.node,
                     b.holders,
-                    limits.level("industry"),
+                    self.rules.level_limit("industry"),
                     "mediation-before-litigation",
                     f"a {category_code} dispute goes to the industry/professional mediation "
                     f"committee of {b.via}",

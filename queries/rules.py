@@ -3,7 +3,7 @@
 `load_rules(county)` returns the defaults with the county's overrides merged in:
 
     rules = load_rules("330421")          # 嘉善's rules
-    rules.time_limits.level("town")       # 15
+    rules.level_limit("town")             # Limit(amount=15, unit="working_days")
     load_rules(path=Path("my_rules.toml"))  # another file (the API passes a settings value)
 
 The file and its keys are documented in the file itself and in docs/queries.md. Every model
@@ -63,16 +63,15 @@ class TimeLimits(_Model):
     liaison: LevelLimit = 7
     industry: LevelLimit = 30
 
-    def level(self, level: str, days: str = "days") -> Limit | None:
+    def level(self, level: str, unit: str) -> Limit | None:
         """The limit at `level` (a unit level, grid, liaison or industry); None if unknown.
 
-        A bare number is read in the unit `days` says: the referral and the ladder count it in
-        calendar days from the report day (their due day), the workflow's clocks in
-        `workflow.limits.handling_unit`; a `{ amount, unit }` limit says its unit for both."""
+        A bare number is read in `unit`, a `{ amount, unit }` limit in its own unit. Every layer
+        asks `Rules.level_limit`, which reads a bare number in the county's handling unit."""
         value = getattr(self, level, None) if level in type(self).model_fields else None
         if isinstance(value, Limit):
             return value
-        return Limit(amount=value, unit=days) if isinstance(value, int) else None
+        return Limit(amount=value, unit=unit) if isinstance(value, int) else None
 
 
 class Group(_Model):
@@ -191,6 +190,17 @@ class Conflict(_Model):
 
 class Rules(_Model):
     """Every rule, with the county whose overrides were merged in (None: the defaults)."""
+
+    def level_limit(self, level: str) -> Limit | None:
+        """A rung's limit at `level` (None if unknown), as the referral, the ladder and the
+        workflow all count it: a bare number of days in `workflow.limits.handling_unit`, so a
+        step has one due day wherever it is shown."""
+        return self.time_limits.level(level, self.workflow.limits.handling_unit)
+
+    def item_limit(self, days: int) -> Limit:
+        """A responsibility-list item's `time_limit_days`, counted as `level_limit` counts a
+        bare number: in `workflow.limits.handling_unit`."""
+        return Limit(amount=days, unit=self.workflow.limits.handling_unit)
 
     def domains_for(self, category: str) -> tuple[str, ...]:
         """A category's own domain and the related ones the rules add."""

@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from graph.embedded import EmbeddedBackend  # noqa: E402
 from graph.schema import SCHEMA  # noqa: E402
+from queries.calendar import CHINA_TIME, Calendar, china_calendar  # noqa: E402
 from queries.rules import Rules, load_rules  # noqa: E402
-from workflow.calendar import CHINA_TIME, Calendar, china_calendar  # noqa: E402
 from workflow.clocks import clocks  # noqa: E402
 from workflow.decide import decide  # noqa: E402
 from workflow.model import Caller, Command, Event, Facts, Ref, Refusal  # noqa: E402

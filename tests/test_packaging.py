@@ -64,9 +64,9 @@ def test_the_wheel_holds_every_file_the_app_serves_and_the_data_it_reads(tmp_pat
     held = set(zipfile.ZipFile(wheel).namelist())
     needed = [
         p.relative_to(ROOT).as_posix()
-        for folder in ("api/static", "loaders/data", "queries")
+        for folder in ("api/static", "loaders/data", "queries")  # the holiday table too
         for p in (ROOT / folder).rglob("*")
-        if p.is_file() and p.suffix in (".html", ".js", ".css", ".xz", ".cypher", ".toml")
+        if p.is_file() and p.suffix in (".html", ".js", ".css", ".xz", ".cypher", ".toml", ".csv")
     ]
     assert len(needed) > 40
     # and every module, subpackages' (api/cli, api/graphql) too: pyproject lists each package

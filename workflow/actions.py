@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from queries.calendar import Allowance
 from workflow import handover
-from workflow.calendar import Allowance
 from workflow.clocks import extended
 from workflow.context import Context, Effect, no, one_target, rating_of, whole
 from workflow.model import Problem, Refusal

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from queries.calendar import Allowance, Calendar, Span
 from queries.rules import Rules
-from workflow.calendar import Allowance, Calendar, Span
 from workflow.model import Ref
 from workflow.state import DisputeState
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from queries.calendar import Calendar
 from queries.flow_rules import ActionRule, Limit
 from queries.rules import Rules
-from workflow.calendar import Calendar
 from workflow.model import Command, Facts, Problem, Ref, Refusal, UserError
 from workflow.state import DisputeState
 
@@ -76,16 +76,16 @@ class Context:
 
     def level_limit(self, level: str | None) -> dict[str, Any] | UserError:
         """A rung's handling time: the responsibility-list item's limit where the facts give
-        one, else `[time_limits]` for the level; a bare number of days is counted in
-        `limits.handling_unit`, a `{ amount, unit }` limit in its own unit (hours too)."""
-        unit = self.rules.workflow.limits.handling_unit
+        one, else `[time_limits]` for the level, both counted as the referral and the ladder count
+        them (`Rules.item_limit`, `Rules.level_limit`: a bare number of days in
+        `limits.handling_unit`, a `{ amount, unit }` limit in its own unit, hours too)."""
         if self.facts.time_limit_days is not None:
             source = self.facts.limit_source or "responsibility-list item"
             return {
-                "limit": {"amount": self.facts.time_limit_days, "unit": unit},
+                "limit": self.limit(self.rules.item_limit(self.facts.time_limit_days)),
                 "limit_source": source,
             }
-        limit = self.rules.time_limits.level(level or "", unit)
+        limit = self.rules.level_limit(level or "")
         if limit is None:
             return UserError(
                 Problem.INVALID_INPUT,

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from queries.calendar import CHINA_TIME, Calendar
 from queries.flow_rules import ACTIONS
 from queries.rules import Rules
 from workflow.actions import EFFECTS
-from workflow.calendar import CHINA_TIME, Calendar
 from workflow.context import Context, Effect
 from workflow.model import Caller, Command, Event, Facts, Problem, Refusal, UserError
 from workflow.state import DisputeState

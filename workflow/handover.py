@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.schema import SCHEMA, SETTLED_LEVELS
-from workflow.calendar import Allowance, Unit
+from queries.calendar import Allowance, Unit
 from workflow.context import HOLDERS, Context, Effect, no, one_target, whole
 from workflow.model import Problem, Refusal, UserError
 

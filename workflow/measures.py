@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workflow.calendar import Calendar
+from queries.calendar import Calendar
 from workflow.clocks import extended
 from workflow.model import Event, Ref
 from workflow.state import DisputeState, Holding, apply

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from workflow.calendar import Allowance, Span, Unit
+from queries.calendar import Allowance, Span, Unit
 from workflow.model import Event, Ref
 
 

@@ -29,8 +29,8 @@ from graph.ddl import ident
 from graph.errors import ConstraintViolation
 from graph.schema import SCHEMA
 from loaders.load import relationship_id
+from queries.calendar import Calendar
 from queries.rules import Rules
-from workflow.calendar import Calendar
 from workflow.decide import decide
 from workflow.model import Command, Event, Facts, Problem, Ref, Refusal, UserError
 from workflow.state import DisputeState, apply, replay

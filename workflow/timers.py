@@ -18,8 +18,8 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from queries.calendar import Calendar
 from queries.rules import Rules
-from workflow.calendar import Calendar
 from workflow.clocks import Clock, clocks
 from workflow.model import SYSTEM_CALLER, Command, Facts, Problem, Ref, Refusal, Rung
 from workflow.notify import Notification, Outbox

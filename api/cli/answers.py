@@ -16,11 +16,11 @@ from api.auth import Caller, Role
 from api.cli.common import Format, FormatOption, backend, fail, print_json, print_rows, settings
 from api.graphql.within import division_prefix
 from graph.errors import GraphError
+from queries.calendar import CHINA_TIME
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.explain import NotFound
 from queries.flow_rules import Limit
-from queries.ladder import CHINA_TIME
 from queries.referral import DisputeDescription
 from queries.referral import referral as referral_of
 

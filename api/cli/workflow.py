@@ -31,8 +31,8 @@ from api.cli.common import Format, FormatOption, backend, console, fail, print_r
 from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.schema import SCHEMA
+from queries.calendar import CHINA_TIME
 from queries.flow_rules import ACTIONS
-from workflow.calendar import CHINA_TIME
 from workflow.clocks import Clock
 from workflow.model import Ref, Refusal
 from workflow.state import DisputeState

@@ -228,8 +228,9 @@ class ReferralStep:
     due: date | None = field(
         "For a limit in days: the day by which it must have settled the dispute or passed it "
         "on, the report day plus the limits of this step and of the sequential steps before it "
-        "(the responsible department's and an urgent arrival's run from the report); null for "
-        "a limit in hours and for the court."
+        "(the responsible department's and an urgent arrival's run from the report); working "
+        "days are China's (holidays, make-up working days), the day the workflow's clock for "
+        "the same start and limit runs out on; null for a limit in hours and for the court."
     )
     due_at: datetime | None = field(
         "For a limit in hours: the instant it runs out, counted from the report's instant "
@@ -408,7 +409,8 @@ class EscalationStep:
         deprecation_reason=TIME_LIMIT_DAYS,
     )
     due: date | None = field(
-        "With a dispute and a limit in days: its report day plus the limits so far; otherwise null."
+        "With a dispute and a limit in days: its report day plus the limits so far (working "
+        "days are China's, as the workflow's clocks count them); otherwise null."
     )
     due_at: datetime | None = field(
         "With a limit in hours, the instant it runs out; null otherwise, and for a dispute in "

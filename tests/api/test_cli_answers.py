@@ -68,18 +68,19 @@ def test_a_scope_is_a_division_code(run):
 
 
 def test_a_limit_is_shown_with_its_unit_and_the_json_keeps_amount_and_unit(run):
-    """The rules' day limits stay days: the grid team's 3 天 and its due day; the JSON answer
-    carries each limit as amount and unit, and a null due instant beside a due day."""
+    """The rules' bare day limits are the county's working days: the grid team's 3 个工作日 and
+    its due day; the JSON answer carries each limit as amount and unit, and a null due instant
+    beside a due day."""
     steps = answer(run, "referral", "--role", "viewer")["steps"]
     first = steps[0]
     assert (first["part"], first["limit"], first["due_at"]) == (
         "first_responder",
-        {"amount": 3, "unit": "days"},
+        {"amount": 3, "unit": "working_days"},
         None,
     )
-    assert {(s["limit"]["unit"], s["due_at"]) for s in steps} == {("days", None)}
+    assert {(s["limit"]["unit"], s["due_at"]) for s in steps} == {("working_days", None)}
     table = run("referral", *ASK["referral"], "--format", "csv")
     assert table.exit_code == 0, table.output
     header, row = table.stdout.lstrip("\ufeff").splitlines()[:2]
     assert header.split(",")[:6] == ["#", "part", "level", "actor", "limit", "due"]
-    assert row.split(",")[4:6] == ["3 天", first["due"]]
+    assert row.split(",")[4:6] == ["3 个工作日", first["due"]]

@@ -113,13 +113,13 @@ def test_the_referral_of_the_planted_dispute_step_by_step(data):
     assert steps == [
         (1, "FIRST_RESPONDER", "grid", "330421-G0332", "grid-first", 3, "2021-12-23"),
         (2, "RESPONSIBLE_DEPARTMENT", "county", "330421-DEP007", "department-lowest-level", 15,
-         "2022-01-04"),
+         "2022-01-11"),
         (3, "MEDIATION_BODY", "village", "330421-MO147", "mediation-before-litigation", 7,
-         "2021-12-30"),
+         "2022-01-04"),
         (4, "MEDIATION_BODY", "town", "330421-MO008", "mediation-before-litigation", 15,
-         "2022-01-14"),
+         "2022-01-25"),
         (5, "MEDIATION_BODY", "county", "330421-MO184", "mediation-before-litigation", 30,
-         "2022-02-13"),
+         "2022-03-11"),
         (6, "COURT", "county", "330421-DEP004", "court-last", None, None),
     ]  # fmt: skip
 
@@ -151,7 +151,7 @@ def _department_step(dispute_title, name, mobile):
             }
         ],
         "timeLimitDays": 15,
-        "due": "2022-01-04",
+        "due": "2022-01-11",
         "rule": "department-lowest-level",
         "reason": "L1-019 医疗纠纷调解 names the health department; it is taken at the lowest "
         "level present (the county)",
@@ -199,13 +199,13 @@ def test_an_urgent_referral_in_jingning_has_its_one_hour_arrival_as_a_limit_in_h
         reportedOn reportedAt urgent
         steps { part actor { key } limit { amount unit } timeLimitDays due dueAt rule } } }"""
     answer = data(query)["referral"]
-    days = {"amount": 15, "unit": "DAYS"}
+    days = {"amount": 15, "unit": "WORKING_DAYS"}
     assert answer["steps"][1:3] == [
         {"part": "URGENT_ARRIVAL", "actor": {"key": "331127-DEP015"},
          "limit": {"amount": 1, "unit": "HOURS"}, "timeLimitDays": None, "due": None,
          "dueAt": "2021-12-21T00:30:00+08:00", "rule": "urgent-arrival"},
         {"part": "RESPONSIBLE_DEPARTMENT", "actor": {"key": "331127-DEP015"}, "limit": days,
-         "timeLimitDays": 15, "due": "2022-01-04", "dueAt": None,
+         "timeLimitDays": 15, "due": "2022-01-11", "dueAt": None,
          "rule": "department-lowest-level"},
     ]  # fmt: skip
     assert (answer["reportedOn"], answer["reportedAt"], answer["urgent"]) == (
@@ -213,7 +213,7 @@ def test_an_urgent_referral_in_jingning_has_its_one_hour_arrival_as_a_limit_in_h
         "2021-12-20T23:30:00+08:00",
         True,
     )
-    assert answer["steps"][0]["limit"] == {"amount": 3, "unit": "DAYS"}
+    assert answer["steps"][0]["limit"] == {"amount": 3, "unit": "WORKING_DAYS"}
     assert answer["steps"][0]["due"] == "2021-12-23"
 
 
@@ -232,13 +232,13 @@ def test_a_described_dispute_at_a_factory_in_its_dedicated_grid(data):
         "group": False,
     }
     assert [(s["order"], s["part"], s["actor"]["key"], s["due"]) for s in steps] == [
-        (1, "FIRST_RESPONDER", "330421-G0435", "2021-12-04"),
-        (2, "RESPONSIBLE_DEPARTMENT", "330421-DEP006", "2021-12-16"),
-        (3, "MEDIATION_BODY", "330421-MO032", "2021-12-11"),
-        (4, "MEDIATION_BODY", "330421-MO001", "2021-12-26"),
-        (5, "MEDIATION_BODY", "330421-MO188", "2022-01-25"),
+        (1, "FIRST_RESPONDER", "330421-G0435", "2021-12-06"),
+        (2, "RESPONSIBLE_DEPARTMENT", "330421-DEP006", "2021-12-22"),
+        (3, "MEDIATION_BODY", "330421-MO032", "2021-12-15"),
+        (4, "MEDIATION_BODY", "330421-MO001", "2022-01-06"),
+        (5, "MEDIATION_BODY", "330421-MO188", "2022-02-22"),
         # 000:6: labour arbitration (at the human-resources bureau) before the court
-        (6, "PRE_COURT_STEP", "330421-DEP006", "2022-03-11"),
+        (6, "PRE_COURT_STEP", "330421-DEP006", "2022-04-08"),
         (7, "COURT", "330421-DEP004", None),
     ]
     assert steps[0]["path"]["text"] == (
@@ -397,9 +397,9 @@ def test_a_disputes_ladder_runs_its_due_days_from_the_report_day(data):
         "dispute": {"key": "330421-D900001", "name": WITHHELD},
         "ladder": [
             {"level": "grid", "timeLimitDays": 3, "due": "2021-12-23"},
-            {"level": "village", "timeLimitDays": 7, "due": "2021-12-30"},
-            {"level": "town", "timeLimitDays": 15, "due": "2022-01-14"},
-            {"level": "county", "timeLimitDays": 30, "due": "2022-02-13"},
+            {"level": "village", "timeLimitDays": 7, "due": "2022-01-04"},
+            {"level": "town", "timeLimitDays": 15, "due": "2022-01-25"},
+            {"level": "county", "timeLimitDays": 30, "due": "2022-03-11"},
             {"level": "court", "timeLimitDays": None, "due": None},
         ],
     }

@@ -606,7 +606,7 @@ def test_the_dispute_page_shows_parties_referral_experts_and_ladder_as_the_api_d
         """query ($id: ID!, $day: Date) {
           dispute(id: $id) { title participants { party { ... on Person { name mobile idNumber }
             ... on Organisation { name disputes { id } } } } }
-          referral(disputeId: $id, asOf: $day) { steps { actor { name }
+          referral(disputeId: $id, asOf: $day) { steps { part due actor { name }
             contacts { person { name } mobile } } }
           expertPool(disputeId: $id, asOf: $day) { ranked { expert { key name } contact { mobile } }
             excluded { expert { key name } } }
@@ -620,6 +620,14 @@ def test_the_dispute_page_shows_parties_referral_experts_and_ladder_as_the_api_d
         sign_in(page, site.url, mediator)
         page.goto(site.url + "/#/dispute/" + PLANTED)  # loaded without a log: in no work queue
         page.get_by_role("heading", name=api["dispute"]["title"]).wait_for()
+        # its clock runs to the responsible department's due day, the server's (in working days)
+        due = page.locator(".summary .clock-due")
+        due.wait_for()
+        department = next(
+            s for s in api["referral"]["steps"] if s["part"] == "RESPONSIBLE_DEPARTMENT"
+        )
+        assert department["due"] == "2022-01-11"
+        assert due.inner_text() == "至 2022-01-11"
 
         parties = page.locator("section", has=page.get_by_role("heading", name="当事人"))
         shown = flat(parties.inner_text())
@@ -734,7 +742,7 @@ def test_the_registration_form_checks_as_the_loaders_do_and_previews_the_referra
         preview.locator(".referral").wait_for()
         api = site.api(
             """query ($d: DisputeDescription!, $day: Date) { referral(description: $d, asOf: $day)
-              { steps { actor { name } timeLimitDays due } } }""",
+              { steps { actor { name } limit { amount unit } due } } }""",
             mediator,
             d={"place": "330421-G0332", "category": "medical", "parties": 2, "reportedOn": DAY},
             day=DAY,
@@ -745,7 +753,9 @@ def test_the_registration_form_checks_as_the_loaders_do_and_previews_the_referra
         for s, step in zip(shown, api["referral"]["steps"], strict=True):
             assert step["actor"]["name"] in s
             if step["due"]:
-                assert f"时限 {step['timeLimitDays']} 天，{step['due']} 前" in text
+                unit = {"HOURS": "小时", "WORKING_DAYS": "个工作日", "DAYS": "天"}
+                limit = f"{step['limit']['amount']} {unit[step['limit']['unit']]}"
+                assert f"时限 {limit}，{step['due']} 前" in text
         assert page.get_by_role("button", name="提交登记").is_disabled()
         assert unlabelled(page) == []
         shot(page, "mediator-report-preview")
@@ -971,7 +981,7 @@ def test_the_pages_own_rules_in_the_browser(browser, offline, site):
               const k = await import('/static/app/checks.js');
               return {
                 clocks: ['2021-12-12', '2021-12-13', '2021-12-16', '2021-12-17']
-                  .map(d => c.clock('2021-12-01', 15, d)),
+                  .map(d => c.clock('2021-12-01', '2021-12-16', d)),
                 none: c.clock('2021-12-01', null, '2021-12-17'),
                 ids: ['33042119830308659X', '330421198303086590', '330421198302306590',
                       '33042119830308659', '33042119830308659x']
@@ -984,10 +994,10 @@ def test_the_pages_own_rules_in_the_browser(browser, offline, site):
             }"""
         )
     assert got["clocks"] == [
-        {"state": "within", "due": "2021-12-16", "left": 4, "over": 0, "limit": 15},
-        {"state": "approaching", "due": "2021-12-16", "left": 3, "over": 0, "limit": 15},
-        {"state": "approaching", "due": "2021-12-16", "left": 0, "over": 0, "limit": 15},
-        {"state": "breached", "due": "2021-12-16", "left": 0, "over": 1, "limit": 15},
+        {"state": "within", "due": "2021-12-16", "left": 4, "over": 0},
+        {"state": "approaching", "due": "2021-12-16", "left": 3, "over": 0},
+        {"state": "approaching", "due": "2021-12-16", "left": 0, "over": 0},
+        {"state": "breached", "due": "2021-12-16", "left": 0, "over": 1},
     ]
     assert got["none"] is None
     assert got["spans"] == ["1 个工作日 1 小时", "3 小时 20 分", "0 分", "2 天", "45 分"]

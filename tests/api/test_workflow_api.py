@@ -416,7 +416,7 @@ async def test_the_notices_the_timers_sent_are_read_on_the_dispute(app, examples
 
     from api import acting
     from api.auth import Caller, Role
-    from workflow.calendar import CHINA_TIME
+    from queries.calendar import CHINA_TIME
 
     grid_worker = Caller(
         Role.VIEWER, person="JS-P-0002", unit=f"Grid:{GRID}", workflow_role="grid_worker"

@@ -155,7 +155,7 @@ def test_tick_fires_what_is_due_once(run, tmp_path):
     from api import acting
     from api.auth import Caller, Role
     from graph.embedded import EmbeddedBackend
-    from workflow.calendar import CHINA_TIME
+    from queries.calendar import CHINA_TIME
 
     grid_worker = Caller(
         Role.VIEWER, person="JS-P-0002", unit=f"Grid:{GRID}", workflow_role="grid_worker"

@@ -11,7 +11,7 @@ from api.app import create_app
 from api.auth import Caller, Role, create_token
 from api.measures import OpenCounts, workflow_measures
 from api.settings import Settings
-from workflow.calendar import CHINA_TIME
+from queries.calendar import CHINA_TIME
 from workflow.model import Ref, Refusal
 
 pytestmark = pytest.mark.anyio

@@ -14,7 +14,7 @@ from api.auth import Caller, Role, create_token
 from api.queue import rows_of
 from api.settings import Settings
 from loaders.load import load
-from workflow.calendar import CHINA_TIME
+from queries.calendar import CHINA_TIME
 from workflow.model import Refusal
 from workflow.store import EventStore, to_row
 

@@ -9,7 +9,7 @@ from api import acting
 from api.app import create_app
 from api.auth import Caller, Role, create_token
 from api.settings import Settings
-from workflow.calendar import CHINA_TIME
+from queries.calendar import CHINA_TIME
 from workflow.model import Refusal
 
 pytestmark = pytest.mark.anyio

@@ -106,8 +106,8 @@ def test_a_backup_keeps_the_disputes_logs(examples_graph: EmbeddedBackend, tmp_p
     """A dispute's life is its log: a restore that lost it would lose every state and clock."""
     from datetime import datetime
 
+    from queries.calendar import CHINA_TIME, china_calendar
     from queries.rules import load_rules
-    from workflow.calendar import CHINA_TIME, china_calendar
     from workflow.model import Caller, Command, Facts, Ref
     from workflow.store import EventStore
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from graph.embedded import EmbeddedBackend
+from queries.calendar import CHINA_TIME, Allowance, Unit, county_calendar
 from queries.escalation import Escalation, escalation_path
 from queries.explain import GraphPath, NodeRef, NotFound, RelRef
+from queries.flow_rules import Limit
+from queries.rules import Rules, load_rules
 
 pytestmark = pytest.mark.slow
 
@@ -17,6 +20,24 @@ JIASHAN_COUNTY_BODIES = (
     *(("stationed_department", f"330421-DEP{i:03d}") for i in range(1, 21)),
     ("party_organisation", "330421-PO0001"),
 )
+
+
+def clock_day(start: date, amount: int) -> date:
+    """The day the workflow's clock of `amount` working days from `start` runs out with (its
+    due instant is the midnight after it), by the workflow's own calendar and count."""
+    ends = county_calendar(load_rules("330421")).due(
+        datetime.combine(start, time(9), CHINA_TIME), Allowance(amount, Unit.WORKING_DAYS)
+    )
+    assert ends is not None
+    return (ends - timedelta(microseconds=1)).astimezone(CHINA_TIME).date()
+
+
+def in_working_days(rules: Rules) -> Rules:
+    """`rules` with the ladder's limits in working days: grid 3, village 7, town 15, county
+    and industry 30."""
+    days = {"grid": 3, "village": 7, "town": 15, "county": 30, "industry": 30}
+    limits = {k: Limit(amount=n, unit="working_days") for k, n in days.items()}
+    return rules.model_copy(update={"time_limits": rules.time_limits.model_copy(update=limits)})
 
 
 def rungs(e: Escalation) -> list[tuple[object, ...]]:
@@ -226,11 +247,40 @@ def test_a_disputes_ladder_has_due_dates_from_its_report_day(demo_graph: Embedde
     assert e.grid.key == "330421-G0332"
     assert [(s.level, s.time_limit_days, s.due) for s in e.ladder] == [
         ("grid", 3, date(2021, 12, 23)),
-        ("village", 7, date(2021, 12, 30)),
-        ("town", 15, date(2022, 1, 14)),
-        ("county", 30, date(2022, 2, 13)),
+        ("village", 7, date(2022, 1, 4)),
+        ("town", 15, date(2022, 1, 25)),
+        ("county", 30, date(2022, 3, 11)),
         ("court", None, None),
     ]
+
+
+def test_a_ladder_in_working_days_runs_out_when_the_workflows_clocks_do(
+    demo_graph: EmbeddedBackend,
+) -> None:
+    """With the rungs' limits in working days, each rung runs out on the day the workflow's
+    clock for the same start and limit does: China's weekends, holidays and make-up working
+    days. From the report on Monday 2021-12-20: the grid's 3 end on Thursday the 23rd; the
+    village's 7 from there skip the weekend and 元旦 (1–3 January 2022) to Tuesday 4 January;
+    the town's 15 end on Tuesday 25 January; the county's 30 work Saturday and Sunday 29–30
+    January (调休), skip 春节 (31 January–6 February) and end on Friday 11 March
+    (国办发明电〔2021〕11号). In calendar days they were 23 December, 30 December, 14 January
+    and 13 February."""
+    rules = in_working_days(load_rules("330421"))
+    e = escalation_path(
+        demo_graph, dispute_id="330421-D900001", as_of=date(2021, 12, 20), rules=rules
+    )
+    assert [(s.level, s.limit, s.due, s.due_at) for s in e.ladder] == [
+        ("grid", Limit(amount=3, unit="working_days"), date(2021, 12, 23), None),
+        ("village", Limit(amount=7, unit="working_days"), date(2022, 1, 4), None),
+        ("town", Limit(amount=15, unit="working_days"), date(2022, 1, 25), None),
+        ("county", Limit(amount=30, unit="working_days"), date(2022, 3, 11), None),
+        ("court", None, None, None),
+    ]
+    start = date(2021, 12, 20)
+    for rung in e.ladder[:-1]:
+        assert rung.limit is not None
+        assert rung.due == clock_day(start, rung.limit.amount)  # the workflow's own count
+        start = rung.due
 
 
 def test_unknown_ids_and_bad_arguments(demo_graph: EmbeddedBackend) -> None:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import ast
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from queries.calendar import (
+    CHINA_TIME,
+    Allowance,
+    Calendar,
+    CalendarNotCovered,
+    Unit,
+    china_calendar,
+)
 from queries.flow_rules import Limit
-from queries.ladder import CHINA_TIME, days_of, due_after, runs_on, split_due
+from queries.ladder import days_of, due_after, runs_on, split_due
 
 QUERIES = Path(__file__).resolve().parents[2] / "queries"
+CAL = china_calendar()
 FEATURES = ("escalation", "referral", "experts", "brokerage", "flow_rules")
 
 
@@ -40,26 +49,25 @@ def test_the_features_that_climb_the_chain_stand_on_the_kernel() -> None:
 
 
 def test_a_limit_runs_out_on_a_day_for_days_and_at_an_instant_for_hours() -> None:
-    """A rung's limit in days ends with a day (calendar days, as the ladder always counted), one
-    in hours at an instant from the instant itself: 23:30 on Monday plus an hour is 00:30 on
-    Tuesday (seeds/003_e207cda1d8a07614.txt:56, the one-hour arrival); from a start known only
-    by its day an hour limit has no instant, and the next stage runs on from the last day its
-    hours can reach."""
+    """A rung's limit in days ends with a day, one in hours at an instant from the instant
+    itself: 23:30 on Monday plus an hour is 00:30 on Tuesday (seeds/003_e207cda1d8a07614.txt:56,
+    the one-hour arrival); from a start known only by its day an hour limit has no instant, and
+    the next stage runs on from the last day its hours can reach."""
     monday = date(2021, 12, 20)
     late = datetime(2021, 12, 20, 23, 30, tzinfo=CHINA_TIME)
     hour, day_hours = Limit(amount=1, unit="hours"), Limit(amount=30, unit="hours")
-    assert due_after(monday, Limit(amount=3, unit="days")) == date(2021, 12, 23)
-    assert due_after(monday, Limit(amount=3, unit="working_days")) == date(2021, 12, 23)
-    assert due_after(late, Limit(amount=3, unit="days")) == date(2021, 12, 23)
-    assert due_after(late, hour) == datetime(2021, 12, 21, 0, 30, tzinfo=CHINA_TIME)
-    assert due_after(late.astimezone(UTC), Limit(amount=1, unit="days")) == date(
+    assert due_after(monday, Limit(amount=3, unit="days"), CAL) == date(2021, 12, 23)
+    assert due_after(monday, Limit(amount=3, unit="working_days"), CAL) == date(2021, 12, 23)
+    assert due_after(late, Limit(amount=3, unit="days"), CAL) == date(2021, 12, 23)
+    assert due_after(late, hour, CAL) == datetime(2021, 12, 21, 0, 30, tzinfo=CHINA_TIME)
+    assert due_after(late.astimezone(UTC), Limit(amount=1, unit="days"), CAL) == date(
         2021, 12, 21
     )  # the day is China's: 15:30 UTC is 23:30 in China
-    assert due_after(monday, hour) is None
-    assert due_after(None, hour) is None and due_after(monday, None) is None
-    assert runs_on(monday, hour) == date(2021, 12, 21)
-    assert runs_on(monday, day_hours) == date(2021, 12, 22)
-    assert runs_on(late, hour) == datetime(2021, 12, 21, 0, 30, tzinfo=CHINA_TIME)
+    assert due_after(monday, hour, CAL) is None
+    assert due_after(None, hour, CAL) is None and due_after(monday, None, CAL) is None
+    assert runs_on(monday, hour, CAL) == date(2021, 12, 21)
+    assert runs_on(monday, day_hours, CAL) == date(2021, 12, 22)
+    assert runs_on(late, hour, CAL) == datetime(2021, 12, 21, 0, 30, tzinfo=CHINA_TIME)
     assert split_due(date(2021, 12, 23)) == (date(2021, 12, 23), None)
     assert split_due(late) == (None, late)
     assert (days_of(Limit(amount=15)), days_of(hour), days_of(None)) == (15, None, None)
@@ -69,3 +77,67 @@ def test_a_limit_runs_out_on_a_day_for_days_and_at_an_instant_for_hours() -> Non
         "1 working day",
         "7 days",
     )
+
+
+def _clock_day(start: datetime, amount: int, calendar: Calendar = CAL) -> date:
+    """The day the workflow's clock of `amount` working days from `start` runs out with: its
+    due instant is the midnight after that day."""
+    ends = calendar.due(start, Allowance(amount, Unit.WORKING_DAYS))
+    assert ends is not None
+    return (ends - timedelta(microseconds=1)).astimezone(CHINA_TIME).date()
+
+
+@pytest.mark.parametrize(
+    ("start", "amount", "due"),
+    [
+        # Thursday before 国庆 2024 (国办发明电〔2023〕7号): Friday 27 September, Sunday the 29th
+        # worked, Monday the 30th, then 1–7 October off: the 4th and 5th working days are
+        # Tuesday 8 and Wednesday 9 October (5 calendar days would end on 1 October).
+        (datetime(2024, 9, 26, 15, 0, tzinfo=CHINA_TIME), 5, date(2024, 10, 9)),
+        # Friday before 春节 2021 (国办发明电〔2020〕27号): Sunday 7 February worked, Monday
+        # to Wednesday the 8th–10th, 11–17 February off, Thursday the 18th, Friday the 19th.
+        (datetime(2021, 2, 5, 9, 0, tzinfo=CHINA_TIME), 6, date(2021, 2, 19)),
+        # The start's day is not counted, whatever its hour: 23:59 on Friday 5 February 2021.
+        (datetime(2021, 2, 5, 23, 59, tzinfo=CHINA_TIME), 1, date(2021, 2, 7)),
+        # The provisional year: 国庆 2027's 1–3 October (fixed by law) and the weekend are
+        # off; Thursday 30 September plus 2 working days is Monday 4, Tuesday 5 October.
+        (datetime(2027, 9, 30, 10, 0, tzinfo=CHINA_TIME), 2, date(2027, 10, 5)),
+    ],
+)
+def test_a_limit_in_working_days_runs_out_when_the_workflows_clock_does(
+    start: datetime, amount: int, due: date
+) -> None:
+    """A rung's working days are China's (the holiday table and its make-up working days), as
+    the workflow's clock for the same start and limit counts them: the due day is the day its
+    clock's due instant ends, from an instant and from the start's day alike."""
+    limit = Limit(amount=amount, unit="working_days")
+    assert due_after(start, limit, CAL) == due == _clock_day(start, amount)
+    assert due_after(start.date(), limit, CAL) == due
+    assert runs_on(start.date(), limit, CAL) == due  # the next stage runs on from its due day
+
+
+def test_working_days_follow_the_countys_own_days() -> None:
+    """A county's extra rest day (rules `[county."<code>".workflow.calendar]`) moves the rung's
+    due day as it moves the workflow's clock."""
+    county = CAL.with_days(rest=[date(2024, 10, 9)])
+    start = datetime(2024, 9, 26, 15, 0, tzinfo=CHINA_TIME)
+    limit = Limit(amount=5, unit="working_days")
+    assert due_after(start, limit, county) == date(2024, 10, 10) == _clock_day(start, 5, county)
+
+
+def test_working_days_in_a_year_the_calendar_does_not_cover_are_its_error() -> None:
+    """As the workflow's clock refuses them: the message says where to add the year."""
+    with pytest.raises(CalendarNotCovered) as clock:
+        CAL.due(datetime(2028, 3, 1, tzinfo=CHINA_TIME), Allowance(3, Unit.WORKING_DAYS))
+    with pytest.raises(CalendarNotCovered) as rung:
+        due_after(date(2028, 3, 1), Limit(amount=3, unit="working_days"), CAL)
+    assert (
+        str(rung.value)
+        == str(clock.value)
+        == (
+            "2028-03-02: the holiday table queries/data/holidays-cn.csv does not cover 2028 (it "
+            "covers 2019–2026); add that year's rows from the State Council's notice on its "
+            "holidays (国务院办公厅关于部分节假日安排的通知)"
+        )
+    )
+    assert due_after(date(2028, 3, 1), Limit(amount=3, unit="days"), CAL) == date(2028, 3, 4)

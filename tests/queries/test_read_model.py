@@ -14,10 +14,10 @@ from graph.embedded import EmbeddedBackend
 from graph.labels import EVERYTHING, read_by
 from graph.schema import SCHEMA
 from queries import read_model
+from queries.calendar import CHINA_TIME, china_calendar
 from queries.escalation import escalation_path
 from queries.library import get_query, run
 from queries.rules import load_rules
-from workflow.calendar import CHINA_TIME, china_calendar
 from workflow.model import Caller, Command, Facts, Ref
 from workflow.store import EventStore, Outcome
 

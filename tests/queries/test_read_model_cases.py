@@ -16,11 +16,11 @@ from graph.backend import Row
 from graph.embedded import EmbeddedBackend
 from graph.labels import EVERYTHING, read_by
 from queries import cases, read_model
+from queries.calendar import CHINA_TIME, china_calendar
 from queries.experts import expert_pool
 from queries.library import get_query, run
 from queries.referral import referral
 from queries.rules import load_rules
-from workflow.calendar import CHINA_TIME, china_calendar
 from workflow.model import Caller, Command, Facts, Ref
 from workflow.store import EventStore, Outcome
 

@@ -3,23 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from api.acting import look_up
 from graph.embedded import EmbeddedBackend
+from queries.calendar import CHINA_TIME, Allowance, Unit, county_calendar
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef
 from queries.flow_rules import Limit
 from queries.referral import DisputeDescription, Referral, ReferralStep, referral
 from queries.rules import load_rules
+from workflow.clocks import clocks
+from workflow.decide import decide
+from workflow.model import Caller, Command, Ref, Refusal
+from workflow.state import DisputeState, apply
 
 pytestmark = pytest.mark.slow
+
+
+DISPUTE = "330421-D900001"
 
 
 def steps(r: Referral) -> list[tuple[object, ...]]:
     return [
         (s.order, s.part, s.level, s.actor.key, s.rule, s.time_limit_days, s.due) for s in r.steps
     ]
+
+
+def clock_day(start: date, amount: int) -> date:
+    """The day the workflow's clock of `amount` working days from `start` runs out with (its
+    due instant is the midnight after it), by the workflow's own calendar and count."""
+    ends = county_calendar(load_rules("330421")).due(
+        datetime.combine(start, time(9), CHINA_TIME), Allowance(amount, Unit.WORKING_DAYS)
+    )
+    assert ends is not None
+    return (ends - timedelta(microseconds=1)).astimezone(CHINA_TIME).date()
 
 
 def contacts(step: ReferralStep) -> tuple[tuple[str, str], ...]:
@@ -46,7 +65,7 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
             "330421-DEP007",
             "department-lowest-level",
             15,
-            date(2022, 1, 4),
+            date(2022, 1, 11),
         ),
         (
             3,
@@ -55,7 +74,7 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
             "330421-MO147",
             "mediation-before-litigation",
             7,
-            date(2021, 12, 30),
+            date(2022, 1, 4),
         ),
         (
             4,
@@ -64,7 +83,7 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
             "330421-MO008",
             "mediation-before-litigation",
             15,
-            date(2022, 1, 14),
+            date(2022, 1, 25),
         ),
         (
             5,
@@ -73,7 +92,7 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
             "330421-MO184",
             "mediation-before-litigation",
             30,
-            date(2022, 2, 13),
+            date(2022, 3, 11),
         ),
         (6, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
@@ -114,8 +133,8 @@ def test_a_medical_dispute_in_a_jiashan_village_grid(demo_graph: EmbeddedBackend
                 None,
             ),
         ),
-        limit=Limit(amount=15, unit="days"),
-        due=date(2022, 1, 4),
+        limit=Limit(amount=15, unit="working_days"),
+        due=date(2022, 1, 11),
         due_at=None,
         rule="department-lowest-level",
         reason="L1-019 医疗纠纷调解 names the health department; it is taken at the lowest "
@@ -150,7 +169,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
         False,
     )
     assert steps(r) == [
-        (1, "first_responder", "grid", "330421-G0435", "grid-first", 3, date(2021, 12, 4)),
+        (1, "first_responder", "grid", "330421-G0435", "grid-first", 3, date(2021, 12, 6)),
         (
             2,
             "responsible_department",
@@ -158,7 +177,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-DEP006",
             "department-lowest-level",
             15,
-            date(2021, 12, 16),
+            date(2021, 12, 22),
         ),
         (
             3,
@@ -167,7 +186,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-MO032",
             "mediation-before-litigation",
             7,
-            date(2021, 12, 11),
+            date(2021, 12, 15),
         ),
         (
             4,
@@ -176,7 +195,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-MO001",
             "mediation-before-litigation",
             15,
-            date(2021, 12, 26),
+            date(2022, 1, 6),
         ),
         (
             5,
@@ -185,7 +204,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-MO188",
             "mediation-before-litigation",
             30,
-            date(2022, 1, 25),
+            date(2022, 2, 22),
         ),
         (
             6,
@@ -194,7 +213,7 @@ def test_unpaid_wages_at_a_factory_in_its_dedicated_grid(demo_graph: EmbeddedBac
             "330421-DEP006",
             "statutory-pre-court-step",
             45,
-            date(2022, 3, 11),
+            date(2022, 4, 8),
         ),
         (7, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
@@ -219,7 +238,7 @@ def test_a_twelve_party_land_dispute_enters_at_the_county_center(
         NodeRef("ListItem", "L1-006", "土地山林纠纷群体性事件预警处置"),
     )
     assert steps(r) == [
-        (1, "first_responder", "grid", "330421-G0103", "grid-first", 3, date(2021, 12, 7)),
+        (1, "first_responder", "grid", "330421-G0103", "grid-first", 3, date(2021, 12, 8)),
         (
             2,
             "consultation_team",
@@ -227,7 +246,7 @@ def test_a_twelve_party_land_dispute_enters_at_the_county_center(
             "330421-C001",
             "group-dispute-county-center",
             30,
-            date(2022, 1, 6),
+            date(2022, 1, 20),
         ),
         (
             3,
@@ -236,7 +255,7 @@ def test_a_twelve_party_land_dispute_enters_at_the_county_center(
             "330421-DEP015",
             "group-dispute-county-center",
             30,
-            date(2022, 1, 6),
+            date(2022, 1, 20),
         ),
         (
             4,
@@ -245,7 +264,7 @@ def test_a_twelve_party_land_dispute_enters_at_the_county_center(
             "330421-DEP002",
             "department-lowest-level",
             30,
-            date(2022, 1, 3),
+            date(2022, 1, 17),
         ),
         (5, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
@@ -261,13 +280,13 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
     demo_graph: EmbeddedBackend,
 ) -> None:
     """An out-of-county grid: its own team, then the four liaison departments of 景宁's 4+X
-    (10 days: 景宁 overrides the liaison limit), the labour bureau, the labour committee."""
+    (10 working days: 景宁 overrides the liaison limit), the labour bureau, the labour committee."""
     r = referral(demo_graph, dispute_id="331127-D001878", as_of=date(2021, 7, 2))
     assert r.grid == NodeRef("Grid", "331127-G0294", "杭州景宁人域外综治网格")
     assert steps(r) == [
-        (1, "first_responder", "grid", "331127-G0294", "grid-first", 3, date(2021, 7, 5)),
+        (1, "first_responder", "grid", "331127-G0294", "grid-first", 3, date(2021, 7, 7)),
         *(
-            (n, "liaison_body", "county", key, "out-of-county-liaison", 10, date(2021, 7, 15))
+            (n, "liaison_body", "county", key, "out-of-county-liaison", 10, date(2021, 7, 21))
             for n, key in enumerate(
                 ("331127-DEP002", "331127-DEP014", "331127-DEP021", "331127-DEP022"), start=2
             )
@@ -279,7 +298,7 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
             "331127-DEP006",
             "department-lowest-level",
             15,
-            date(2021, 7, 17),
+            date(2021, 7, 23),
         ),
         (
             7,
@@ -288,7 +307,7 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
             "331127-MO169",
             "mediation-before-litigation",
             30,
-            date(2021, 8, 14),
+            date(2021, 9, 1),
         ),
         (
             8,
@@ -297,7 +316,7 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
             "331127-DEP006",
             "statutory-pre-court-step",
             45,
-            date(2021, 9, 28),
+            date(2021, 10, 16),
         ),
         (9, "court", "county", "331127-DEP004", "court-last", None, None),
     ]
@@ -315,8 +334,8 @@ def test_a_department_is_taken_at_the_lowest_level_present(demo_graph: EmbeddedB
     )
     r = referral(demo_graph, description=described, as_of=date(2021, 12, 1))
     assert steps(r)[:3] == [
-        (1, "first_responder", "grid", "330421-G0332", "grid-first", 3, date(2021, 12, 4)),
-        (2, "first_responder", "grid", "330421-G0333", "grid-first", 3, date(2021, 12, 4)),
+        (1, "first_responder", "grid", "330421-G0332", "grid-first", 3, date(2021, 12, 6)),
+        (2, "first_responder", "grid", "330421-G0333", "grid-first", 3, date(2021, 12, 6)),
         (
             3,
             "responsible_department",
@@ -324,7 +343,7 @@ def test_a_department_is_taken_at_the_lowest_level_present(demo_graph: EmbeddedB
             "330421-DEP050",
             "department-lowest-level",
             15,
-            date(2021, 12, 16),
+            date(2021, 12, 22),
         ),
     ]
     assert str(r.steps[2].path) == (
@@ -353,6 +372,41 @@ def test_a_description_is_graded_and_the_rules_can_change_it(demo_graph: Embedde
     assert referral(demo_graph, description=red, as_of=date(2021, 12, 1)).group
 
 
+def test_steps_in_working_days_run_out_when_the_workflows_clocks_do(
+    demo_graph: EmbeddedBackend,
+) -> None:
+    """The planted dispute under the county's rules, whose bare numbers of days are working
+    days (`workflow.limits.handling_unit`): each stage runs out on the day the workflow's clock
+    for the same start and limit does (China's weekends, holidays and make-up working days),
+    where calendar days gave 23 December, 4 January, 30 December, 14 January and 13 February.
+    The grid team's 3 from Monday 2021-12-20 end on Thursday the 23rd; the health bureau's
+    list-item 15 run from the report, past 元旦 (1–3 January 2022), to Tuesday 11 January; the
+    village committee's 7 from the 23rd skip the weekend and 元旦 to Tuesday 4 January; the
+    town's 15 end on Tuesday 25 January; the county medical committee's 30 (an industry body's
+    limit) work Saturday and Sunday 29–30 January (调休), skip 春节 (31 January–6 February) and
+    end on Friday 11 March (国办发明电〔2021〕11号)."""
+    r = referral(demo_graph, dispute_id="330421-D900001", as_of=date(2021, 12, 20))
+    assert [(s.part, s.level, s.actor.key, s.limit, s.due, s.due_at) for s in r.steps] == [
+        ("first_responder", "grid", "330421-G0332", Limit(amount=3, unit="working_days"),
+         date(2021, 12, 23), None),
+        ("responsible_department", "county", "330421-DEP007", Limit(amount=15, unit="working_days"),
+         date(2022, 1, 11), None),
+        ("mediation_body", "village", "330421-MO147", Limit(amount=7, unit="working_days"),
+         date(2022, 1, 4), None),
+        ("mediation_body", "town", "330421-MO008", Limit(amount=15, unit="working_days"),
+         date(2022, 1, 25), None),
+        ("mediation_body", "county", "330421-MO184", Limit(amount=30, unit="working_days"),
+         date(2022, 3, 11), None),
+        ("court", "county", "330421-DEP004", None, None, None),
+    ]  # fmt: skip
+    assert r.steps[1].due == clock_day(date(2021, 12, 20), 15)  # from the report
+    start = date(2021, 12, 20)
+    for step in (r.steps[0], *r.steps[2:5]):
+        assert step.limit is not None
+        assert step.due == clock_day(start, step.limit.amount)  # the workflow's own count
+        start = step.due
+
+
 def test_unknown_ids_and_bad_arguments(demo_graph: EmbeddedBackend) -> None:
     with pytest.raises(NotFound, match="no dispute with id '330421-D999999'"):
         referral(demo_graph, dispute_id="330421-D999999")
@@ -372,3 +426,51 @@ def test_unknown_ids_and_bad_arguments(demo_graph: EmbeddedBackend) -> None:
         referral(demo_graph, description=DisputeDescription(place="330421-G0332"))
     with pytest.raises(ValueError, match="has no grid directly in it"):
         referral(demo_graph, description=DisputeDescription(place="330421111000", category="land"))
+
+
+def test_the_health_bureaus_due_day_is_its_workflow_clocks(demo_graph: EmbeddedBackend) -> None:
+    """The planted dispute dispatched to the health bureau on its report day (Monday 20
+    December 2021): the referral's due day for the bureau is the day the workflow's handling
+    clock runs out with, its due instant the midnight after. Both read the list item's 15 in
+    the county's handling unit, working days (元旦, 1–3 January, not counted): 11 January 2022,
+    where the referral once counted calendar days to 4 January."""
+    rules = load_rules("330421")
+    calendar = county_calendar(rules)
+    r = referral(demo_graph, dispute_id="330421-D900001", as_of=date(2021, 12, 20))
+    bureau = r.steps[1]
+    assert (bureau.part, bureau.actor.key, bureau.limit, bureau.due) == (
+        "responsible_department",
+        "330421-DEP007",
+        Limit(amount=15, unit="working_days"),
+        date(2022, 1, 11),
+    )
+    center = Ref("Center", "center-330421")
+    dispatcher = Caller(Ref("Person", "P-D"), "dispatcher", center, "330421")
+    resident = Caller(Ref("Person", "P-R"), "resident")
+    department = Ref("Department", bureau.actor.key)
+    officer = Caller(Ref("Person", "P-O"), "department", department, "330421")
+    report = {"channel": "app", "title": "t", "place": "330421-G0332", "parties": 2}
+    state: DisputeState | None = None
+    commands = [
+        (Command(DISPUTE, "report", resident, 0, "r", (center,), None, report), 9),
+        (Command(DISPUTE, "accept", dispatcher, 1, "a"), 10),
+        (Command(DISPUTE, "dispatch", dispatcher, 2, "d", (department,)), 11),
+        (Command(DISPUTE, "sign", officer, 3, "s"), 12),
+    ]
+    for command, hour in commands:
+        now = datetime.combine(date(2021, 12, 20), time(hour), CHINA_TIME)
+        facts = look_up(demo_graph, command, state, "330421-G0332", rules, now)
+        event = decide(state, command, replace(facts, in_scope=True), now, rules, calendar)
+        assert not isinstance(event, Refusal), event.errors
+        state = apply(state or DisputeState(DISPUTE), event)
+    assert state is not None
+    now = datetime.combine(date(2021, 12, 20), time(13), CHINA_TIME)
+    (handle,) = clocks(state, now, rules, calendar)
+    assert (handle.name, handle.who, handle.limit, handle.limit_source, handle.due) == (
+        "handle",
+        department,
+        Allowance(15, Unit.WORKING_DAYS),
+        "list item L1-019 (330421-DEP007)",
+        datetime(2022, 1, 12, tzinfo=CHINA_TIME),
+    )
+    assert handle.due - timedelta(days=1) == datetime.combine(bureau.due, time(0), CHINA_TIME)

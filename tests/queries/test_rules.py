@@ -14,11 +14,13 @@ from queries.rules import Rules, RulesError, load_rules
 def test_the_defaults_are_the_documented_ones() -> None:
     rules = load_rules()
     assert rules.county is None
-    # a bare number is days: calendar days for the ladder, the handling unit for the workflow
-    assert rules.time_limits.level("grid") == Limit(amount=3, unit="days")
-    assert rules.time_limits.level("town", "working_days") == Limit(amount=15)
-    assert rules.time_limits.level("nowhere") is None
-    assert rules.time_limits.level("level") is None  # a method's name is no level
+    # a bare number is days in the handling unit, for the ladder as for the workflow
+    assert rules.workflow.limits.handling_unit == "working_days"
+    assert rules.level_limit("grid") == Limit(amount=3, unit="working_days")
+    assert rules.item_limit(15) == Limit(amount=15, unit="working_days")
+    assert rules.time_limits.level("town", "days") == Limit(amount=15, unit="days")
+    assert rules.level_limit("nowhere") is None
+    assert rules.level_limit("level") is None  # a method's name is no level
     assert rules.referral.urgent_arrival is None  # no seed gives one for every county
     assert (rules.group.parties, rules.group.warnings) == (10, ("red",))
     assert rules.conflict.depth == 3
@@ -55,10 +57,10 @@ def test_a_rung_takes_a_limit_in_hours_or_working_days(tmp_path: Path) -> None:
         '[time_limits]\ngrid = { amount = 4, unit = "hours" }\n'
         'town = { amount = 10, unit = "working_days" }\n',
     )
-    limits = load_rules(path=path).time_limits
-    assert limits.level("grid", "working_days") == Limit(amount=4, unit="hours")
-    assert limits.level("town") == Limit(amount=10, unit="working_days")
-    assert limits.level("village") == Limit(amount=7, unit="days")
+    rules = load_rules(path=path)
+    assert rules.level_limit("grid") == Limit(amount=4, unit="hours")
+    assert rules.time_limits.level("town", "days") == Limit(amount=10, unit="working_days")
+    assert rules.level_limit("village") == Limit(amount=7, unit="working_days")
     bad = tmp_path / "minutes.toml"
     bad.write_text('[time_limits]\ngrid = { amount = 4, unit = "minutes" }\n', encoding="utf-8")
     with pytest.raises(RulesError, match=r"time_limits\.grid"):

@@ -9,11 +9,11 @@ from datetime import date, datetime
 import pytest
 
 from graph.embedded import EmbeddedBackend
+from queries.calendar import CHINA_TIME
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.explain import NodeRef
 from queries.flow_rules import Limit
-from queries.ladder import CHINA_TIME
 from queries.library import run
 from queries.referral import DisputeDescription, Lead, Missing, Referral, referral
 from queries.rules import load_rules
@@ -58,7 +58,7 @@ def test_referral_degrades_when_no_list_item_matches(demo_graph: EmbeddedBackend
             "330421-MO147",
             "mediation-before-litigation",
             7,
-            date(2021, 12, 30),
+            date(2022, 1, 4),
         ),
         (
             3,
@@ -67,7 +67,7 @@ def test_referral_degrades_when_no_list_item_matches(demo_graph: EmbeddedBackend
             "330421-MO008",
             "mediation-before-litigation",
             15,
-            date(2022, 1, 14),
+            date(2022, 1, 25),
         ),
         (
             4,
@@ -76,7 +76,7 @@ def test_referral_degrades_when_no_list_item_matches(demo_graph: EmbeddedBackend
             "330421-MO188",
             "mediation-before-litigation",
             30,
-            date(2022, 2, 13),
+            date(2022, 3, 11),
         ),
         (
             5,
@@ -85,7 +85,7 @@ def test_referral_degrades_when_no_list_item_matches(demo_graph: EmbeddedBackend
             "330421-DEP006",
             "statutory-pre-court-step",
             45,
-            date(2022, 3, 30),
+            date(2022, 4, 25),
         ),
         (6, "court", "county", "330421-DEP004", "court-last", None, None),
     ]
@@ -128,9 +128,9 @@ def test_a_wage_dispute_at_a_factory_is_answered_by_its_labour_inspection_grid(
             "320509-DEP006",
             "department-lowest-level",
             15,
-            date(2022, 1, 4),
+            date(2022, 1, 11),
         ),
-        (4, "higher_grid", "village", "320509-G0607", "part-of-ladder", 7, date(2021, 12, 30)),
+        (4, "higher_grid", "village", "320509-G0607", "part-of-ladder", 7, date(2022, 1, 4)),
         (
             5,
             "mediation_body",
@@ -138,9 +138,9 @@ def test_a_wage_dispute_at_a_factory_is_answered_by_its_labour_inspection_grid(
             "320509-MO165",
             "mediation-before-litigation",
             7,
-            date(2021, 12, 30),
+            date(2022, 1, 4),
         ),
-        (6, "higher_grid", "town", "320509-G0006", "part-of-ladder", 15, date(2022, 1, 14)),
+        (6, "higher_grid", "town", "320509-G0006", "part-of-ladder", 15, date(2022, 1, 25)),
         (
             7,
             "mediation_body",
@@ -148,7 +148,7 @@ def test_a_wage_dispute_at_a_factory_is_answered_by_its_labour_inspection_grid(
             "320509-MO006",
             "mediation-before-litigation",
             15,
-            date(2022, 1, 14),
+            date(2022, 1, 25),
         ),
         (
             8,
@@ -157,7 +157,7 @@ def test_a_wage_dispute_at_a_factory_is_answered_by_its_labour_inspection_grid(
             "320509-DEP006",
             "statutory-pre-court-step",
             45,
-            date(2022, 2, 28),
+            date(2022, 3, 11),
         ),
         (9, "court", "county", "320509-DEP004", "court-last", None, None),
     ]
@@ -249,7 +249,7 @@ def test_four_grid_levels_and_no_village_center_climb_by_the_level_each_works_at
     )
     assert steps(r) == [
         (1, "first_responder", "grid", "320509-G1224", "grid-first", 3, date(2021, 12, 23)),
-        (2, "higher_grid", "grid", "320509-G0016", "part-of-ladder", 3, date(2021, 12, 26)),
+        (2, "higher_grid", "grid", "320509-G0016", "part-of-ladder", 3, date(2021, 12, 28)),
         (
             3,
             "responsible_department",
@@ -257,9 +257,9 @@ def test_four_grid_levels_and_no_village_center_climb_by_the_level_each_works_at
             "320509-DEP003",
             "department-lowest-level",
             15,
-            date(2022, 1, 4),
+            date(2022, 1, 11),
         ),
-        (4, "higher_grid", "village", "320509-G0015", "part-of-ladder", 7, date(2022, 1, 2)),
+        (4, "higher_grid", "village", "320509-G0015", "part-of-ladder", 7, date(2022, 1, 7)),
         (
             5,
             "mediation_body",
@@ -267,9 +267,9 @@ def test_four_grid_levels_and_no_village_center_climb_by_the_level_each_works_at
             "320509-MO015",
             "mediation-before-litigation",
             7,
-            date(2022, 1, 2),
+            date(2022, 1, 7),
         ),
-        (6, "higher_grid", "town", "320509-G0001", "part-of-ladder", 15, date(2022, 1, 17)),
+        (6, "higher_grid", "town", "320509-G0001", "part-of-ladder", 15, date(2022, 1, 28)),
         (
             7,
             "mediation_body",
@@ -277,7 +277,7 @@ def test_four_grid_levels_and_no_village_center_climb_by_the_level_each_works_at
             "320509-MO001",
             "mediation-before-litigation",
             15,
-            date(2022, 1, 17),
+            date(2022, 1, 28),
         ),
         (8, "court", "county", "320509-DEP004", "court-last", None, None),
     ]
@@ -297,7 +297,7 @@ def test_labour_arbitration_comes_before_the_court(demo_graph: EmbeddedBackend) 
             "320509-DEP006",
             "statutory-pre-court-step",
             45,
-            date(2022, 2, 28),
+            date(2022, 3, 11),
         ),
         (9, "court", "county", "320509-DEP004", "court-last", None, None),
     ]
@@ -310,8 +310,8 @@ def test_labour_arbitration_comes_before_the_court(demo_graph: EmbeddedBackend) 
     assert [(s.order, s.level, s.place.key, s.rule, s.time_limit_days, s.due) for s in e.ladder][
         -3:
     ] == [
-        (4, "county", "320509000000", "escalates-to", 30, date(2022, 2, 13)),
-        (5, "pre_court", "320509000000", "statutory-pre-court-step", 45, date(2022, 3, 30)),
+        (4, "county", "320509000000", "escalates-to", 30, date(2022, 3, 11)),
+        (5, "pre_court", "320509000000", "statutory-pre-court-step", 45, date(2022, 4, 25)),
         (6, "court", "320509000000", "court-last", None, None),
     ]
     assert [(b.role, b.node.key) for b in e.ladder[4].bodies] == [
@@ -458,15 +458,15 @@ def test_jingnings_urgent_arrival_is_one_hour_from_the_order(demo_graph: Embedde
     """seeds/003_e207cda1d8a07614.txt:56 (景宁): 责任乡发生突发事件时,派驻责任人必须在接到指令
     后1个小时内到达现场. An urgent land dispute in 英川镇's 隆川村 reported at 23:30 on a
     Monday: the responsible department is on site by 00:30 the next day (an hour does not wait for a
-    working day), a step of its own before its handling days; the day limits stay as before.
-    Not urgent, or in 嘉善 (no seed gives it an arrival), there is no such step."""
+    working day), a step of its own before its handling days, counted in the county's working
+    days. Not urgent, or in 嘉善 (no seed gives it an arrival), there is no such step."""
     at = datetime(2021, 12, 20, 23, 30, tzinfo=CHINA_TIME)
     described = DisputeDescription(
         place="331127-G0100", category="land", parties=3, reported_at=at, urgent=True
     )
     r = referral(demo_graph, description=described, as_of=DAY)
     assert (r.reported_on, r.reported_at, r.urgent) == (DAY, at, True)
-    days = "days"
+    days = "working_days"
     assert [
         (s.order, s.part, s.actor.key, s.rule, s.limit, s.due, s.due_at) for s in r.steps
     ] == [
@@ -475,11 +475,11 @@ def test_jingnings_urgent_arrival_is_one_hour_from_the_order(demo_graph: Embedde
         (2, "urgent_arrival", "331127-DEP015", "urgent-arrival", Limit(amount=1, unit="hours"),
          None, datetime(2021, 12, 21, 0, 30, tzinfo=CHINA_TIME)),
         (3, "responsible_department", "331127-DEP015", "department-lowest-level",
-         Limit(amount=15, unit=days), date(2022, 1, 4), None),
+         Limit(amount=15, unit=days), date(2022, 1, 11), None),
         (4, "mediation_body", "331127-MO065", "mediation-before-litigation",
-         Limit(amount=7, unit=days), date(2021, 12, 30), None),
+         Limit(amount=7, unit=days), date(2022, 1, 4), None),
         (5, "mediation_body", "331127-MO005", "mediation-before-litigation",
-         Limit(amount=15, unit=days), date(2022, 1, 14), None),
+         Limit(amount=15, unit=days), date(2022, 1, 25), None),
         (6, "court", "331127-DEP004", "court-last", None, None, None),
     ]  # fmt: skip
     assert r.steps[1].reason == (
@@ -491,7 +491,7 @@ def test_jingnings_urgent_arrival_is_one_hour_from_the_order(demo_graph: Embedde
     day_only = referral(demo_graph, description=replace(described, reported_at=None), as_of=DAY)
     assert [(s.part, s.due, s.due_at) for s in day_only.steps[1:3]] == [
         ("urgent_arrival", None, None),
-        ("responsible_department", date(2022, 1, 4), None),
+        ("responsible_department", date(2022, 1, 11), None),
     ]
     # 嘉善's rules set no arrival: an urgent matter there has no such step
     jiashan = DisputeDescription(place="330421-G0332", category="medical", urgent=True)

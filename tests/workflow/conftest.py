@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from queries.calendar import Calendar, china_calendar
 from queries.rules import Rules, load_rules
-from workflow.calendar import Calendar, china_calendar
 from workflow.clocks import Clock, clocks
 from workflow.decide import decide
 from workflow.model import Caller, Command, Event, Facts, Ref, Refusal

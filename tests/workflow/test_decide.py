@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from workflow.calendar import CHINA_TIME
+from queries.calendar import CHINA_TIME
 from workflow.model import Caller, Command, Facts, Ref, Refusal, Rung
 
 CENTER = Ref("Center", "center-330421")

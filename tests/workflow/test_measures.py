@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from workflow.calendar import CHINA_TIME, china_calendar
+from queries.calendar import CHINA_TIME, china_calendar
 from workflow.measures import (
     AreaMeasures,
     DisputeMeasures,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from workflow.calendar import CHINA_TIME, Allowance, Unit
+from queries.calendar import CHINA_TIME, Allowance, Unit
 from workflow.model import Caller, Facts, Ref
 from workflow.state import Whistle
 

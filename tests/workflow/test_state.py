@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workflow.calendar import CHINA_TIME, Allowance, Unit
+from queries.calendar import CHINA_TIME, Allowance, Unit
 from workflow.model import Caller, Facts, Ref
 from workflow.state import DisputeState, Holding, LogError, Request, apply, replay
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from graph.embedded import EmbeddedBackend
+from queries.calendar import CHINA_TIME, china_calendar
 from queries.flow_rules import ACTIONS
 from queries.rules import load_rules
-from workflow.calendar import CHINA_TIME, china_calendar
 from workflow.clocks import clocks
 from workflow.model import Caller, Command, Facts, Ref, Refusal, Rung
 from workflow.state import DisputeState, replay

@@ -7,8 +7,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from graph.embedded import EmbeddedBackend
+from queries.calendar import CHINA_TIME, china_calendar
 from queries.rules import load_rules
-from workflow.calendar import CHINA_TIME, china_calendar
 from workflow.model import Caller, Command, Facts, Ref, Refusal
 from workflow.state import replay
 from workflow.store import EventStore, Outcome, from_row, projection, to_row

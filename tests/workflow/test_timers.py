@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from graph.embedded import EmbeddedBackend
+from queries.calendar import CHINA_TIME, Calendar, china_calendar
 from queries.rules import Rules, load_rules
-from workflow.calendar import CHINA_TIME, Calendar, china_calendar
 from workflow.model import Caller, Command, Facts, Ref, Rung
 from workflow.notify import Notification, Outbox
 from workflow.state import DisputeState

@@ -2,11 +2,11 @@
 // (tests/api/test_page_browser.py).
 //
 // Two clocks. A workflow clock is the API's (`span`, `when` show it). For a dispute loaded
-// without a log, and on the dashboard, the clock is the one the read side knows: the
-// responsibility-list item's time limit, counted in calendar days from the report day — the
-// due day `referral` gives the responsible department. It is 超期 from the day after that,
-// 临期 once APPROACHING_SHARE of the allowance is used (the workflow rules' pre_breach_share),
-// 正常 before.
+// without a log, the clock is the one the read side knows: the due day `referral` gives the
+// responsible department (its list item's limit in the county's handling unit, counted by the
+// server's calendar, the day the workflow's clock would run out on). It is 超期 from the day
+// after that, 临期 once APPROACHING_SHARE of the days from the report to it have passed (the
+// workflow rules' pre_breach_share), 正常 before.
 
 export const APPROACHING_SHARE = 0.8;
 const DAY = 86400000;
@@ -34,17 +34,16 @@ export function isDate(text) {
   return /^\d{4}-\d{2}-\d{2}$/.test(text || '') && addDays(text, 0) === text;
 }
 
-// A row's clock on `asOf`: {state: 'within'|'approaching'|'breached', due, left, over,
-// limit}, or null when the dispute has no list item (no time limit is known).
-export function clock(reportedOn, limitDays, asOf) {
-  if (!reportedOn || !limitDays) return null;
-  const due = addDays(reportedOn, limitDays);
+// The clock on `asOf` of a due day the API gave: {state: 'within'|'approaching'|'breached',
+// due, left, over} in calendar days, or null when there is no due day (no time limit known).
+export function clock(reportedOn, due, asOf) {
+  if (!reportedOn || !due) return null;
   const used = daysBetween(reportedOn, asOf);
   const left = daysBetween(asOf, due);
   let state = 'within';
   if (left < 0) state = 'breached';
-  else if (used >= limitDays * APPROACHING_SHARE) state = 'approaching';
-  return { state, due, left: Math.max(left, 0), over: Math.max(-left, 0), limit: limitDays };
+  else if (used >= daysBetween(reportedOn, due) * APPROACHING_SHARE) state = 'approaching';
+  return { state, due, left: Math.max(left, 0), over: Math.max(-left, 0) };
 }
 
 export const CLOCK_NAME = { within: '正常', approaching: '临期', breached: '超期' };

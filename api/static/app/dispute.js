@@ -86,7 +86,7 @@ function Summary({ d, date }) {
       ${open && flow
         ? html`<div><dt>时限</dt><dd><${FlowClock} clock=${governing} named=${true} /></dd></div>`
         : open
-        ? html`<div><dt>时限</dt><dd><${ClockBadge} clock=${clock(d.reportedOn, d.listItem?.timeLimitDays, date)} /></dd></div>`
+        ? html`<div><dt>时限</dt><dd><${DueClock} d=${d} date=${date} /></dd></div>`
         : html`<div><dt>化解</dt><dd>${d.settledOn || ''} ${name(LEVEL, d.settledLevel)}</dd></div>`}
       <div><dt>风险</dt><dd><${RiskFlag} warning=${d.warning} /></dd></div>
       <div><dt>类别</dt><dd>${d.domain?.name || '—'}</dd></div>
@@ -97,6 +97,17 @@ function Summary({ d, date }) {
       ${d.satisfaction ? html`<div><dt>满意度</dt><dd>${d.satisfaction} / 5</dd></div>` : ''}
     </dl>
   </header>`;
+}
+
+// The due day the referral gives the responsible department (the server counts it, in the
+// county's handling unit and calendar, as the workflow would), on the page's day.
+const DUE = `query Due($id: ID!) { referral(disputeId: $id) { steps { part due } } }`;
+
+function DueClock({ d, date }) {
+  const state = useLoad(() => gql(DUE, { id: d.id }), [d.id]);
+  const step = state.data?.referral.steps.find((s) => s.part === 'RESPONSIBLE_DEPARTMENT');
+  if (!state.data) return state.error ? html`<span class="clock none" title=${state.error.message}>无时限</span>` : '';
+  return html`<${ClockBadge} clock=${clock(d.reportedOn, step?.due, date)} />`;
 }
 
 function Parties({ d }) {

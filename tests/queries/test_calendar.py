@@ -1,4 +1,4 @@
-"""workflow.calendar: China's holiday table and the legal convention for periods."""
+"""queries.calendar: China's holiday table and the legal convention for periods."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queries.rules import Rules
-from workflow.calendar import (
+from queries.calendar import (
     CHINA_TIME,
     Allowance,
     CalendarError,
@@ -19,6 +18,7 @@ from workflow.calendar import (
     county_calendar,
     read_table,
 )
+from queries.rules import Rules
 
 CAL = china_calendar()
 
@@ -60,7 +60,7 @@ def test_a_year_the_table_does_not_cover_is_an_error_that_says_where_to_add_it()
     with pytest.raises(CalendarNotCovered) as caught:
         CAL.is_working_day(date(2028, 3, 1))
     assert str(caught.value) == (
-        "2028-03-01: the holiday table workflow/data/holidays-cn.csv does not cover 2028 (it "
+        "2028-03-01: the holiday table queries/data/holidays-cn.csv does not cover 2028 (it "
         "covers 2019–2026); add that year's rows from the State Council's notice on its "
         "holidays (国务院办公厅关于部分节假日安排的通知)"
     )

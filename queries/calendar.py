@@ -1,5 +1,9 @@
 """Working days and time limits: China's statutory holidays and make-up working days (调休).
 
+The product's one working-time calendar: the workflow's clocks and the due days of the referral
+and the ladder (`queries.ladder.due_after`) count with it, so that a step's due day shown to a
+mediator is the day its clock runs out on once the workflow runs it.
+
     calendar = china_calendar()                 # the shipped table, data/holidays-cn.csv
     calendar.is_working_day(date(2021, 10, 8))  # False: National Day
     calendar.due(start, Allowance(3, Unit.WORKING_DAYS))
@@ -39,7 +43,7 @@ if TYPE_CHECKING:
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 DAY = timedelta(days=1)
-TABLE = "workflow/data/holidays-cn.csv"
+TABLE = "queries/data/holidays-cn.csv"
 
 
 class Unit(StrEnum):
@@ -321,7 +325,7 @@ def read_table(text: str, source: str = TABLE) -> Calendar:
 @cache
 def china_calendar() -> Calendar:
     """The shipped table of China's holidays (without any county's extra days)."""
-    text = resources.files("workflow").joinpath("data/holidays-cn.csv").read_text("utf-8")
+    text = resources.files("queries").joinpath("data/holidays-cn.csv").read_text("utf-8")
     return read_table(text)
 
 
@@ -329,7 +333,13 @@ def county_calendar(rules: Rules) -> Calendar:
     """The national table with the county's extra days from its rules
     (`[county."<code>".workflow.calendar]`)."""
     days = rules.workflow.calendar
+    return _with_days(days.extra_rest_days, days.extra_work_days)
+
+
+@cache
+def _with_days(rest: tuple[str, ...], work: tuple[str, ...]) -> Calendar:
+    """One calendar per county's days, kept: each referral, ladder and timer pass asks for it,
+    and a calendar of its own would count its working days again (a few ms)."""
     return china_calendar().with_days(
-        (date.fromisoformat(d) for d in days.extra_rest_days),
-        (date.fromisoformat(d) for d in days.extra_work_days),
+        (date.fromisoformat(d) for d in rest), (date.fromisoformat(d) for d in work)
     )
