@@ -257,32 +257,29 @@ def day_of(moment: Moment) -> date:
 
 
 def due_after(start: Moment | None, limit: Limit | None, calendar: Calendar) -> Moment | None:
-    """When `limit`, started at `start`, runs out. A limit in days ends with a day, its last;
-    the start's day is not counted: a limit in calendar days ends on the start's day plus the
-    days, one in working days on the last of that many working days after the start's day, by
-    `calendar` (China's holidays and make-up working days: the day the workflow's clock for the
-    same start and limit runs out). A limit in hours ends at an instant: the start's instant
-    plus the hours, counted from the instant itself (an urgent hour does not wait for a working
-    day); from a start known only by its day, the instant is unknown and so is the due time
-    (None). A working day in a year the calendar does not cover is its error
-    (`CalendarNotCovered`), as it is the workflow's."""
+    """When `limit`, started at `start`, runs out: the day or instant the workflow's clock for
+    the same start and limit runs out (`calendar.due`, so the two agree). A limit in days ends
+    with a day, its last; the start's day is not counted: one in working days ends on the last
+    of that many working days after the start's day (China's holidays and make-up working
+    days), one in calendar days on the start's day plus the days, or on the next working day
+    when that is a rest day (as statutory periods do: 民事诉讼法 第八十五条). A limit in hours
+    ends at an instant: the start's instant plus the hours, counted from the instant itself
+    (an urgent hour does not wait for a working day); from a start known only by its day, the
+    instant is unknown and so is the due time (None). A day in a year the calendar does not
+    cover is its error (`CalendarNotCovered`), as it is the workflow's."""
     if start is None or limit is None:
         return None
-    if limit.unit == "working_days":
-        return _last_working_day(day_of(start), limit.amount, calendar)
     if limit.unit != "hours":
-        return day_of(start) + timedelta(days=limit.amount)
+        return _last_day(day_of(start), Allowance(limit.amount, Unit(limit.unit)), calendar)
     if isinstance(start, datetime):
         return start + timedelta(hours=limit.amount)
     return None
 
 
-def _last_working_day(start: date, amount: int, calendar: Calendar) -> date:
-    """The day the workflow's clock of `amount` working days from `start` ends with: its due
-    instant is the midnight after that day (the calendar's own count, so the two agree)."""
-    ends = calendar.due(
-        datetime.combine(start, time(0), CHINA_TIME), Allowance(amount, Unit.WORKING_DAYS)
-    )
+def _last_day(start: date, allowance: Allowance, calendar: Calendar) -> date:
+    """The day the workflow's clock of `allowance` (in days) from `start` ends with: its due
+    instant is the midnight after that day."""
+    ends = calendar.due(datetime.combine(start, time(0), CHINA_TIME), allowance)
     assert ends is not None  # only an open pause holds a clock, and a ladder has none
     return day_of(ends - timedelta(microseconds=1))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,6 +116,28 @@ def test_a_limit_in_working_days_runs_out_when_the_workflows_clock_does(
     assert runs_on(start.date(), limit, CAL) == due  # the next stage runs on from its due day
 
 
+@pytest.mark.parametrize(
+    ("start", "amount", "due"),
+    [
+        # 45 days from Wednesday 1 September 2021 end on Saturday 16 October: Monday the 18th.
+        (date(2021, 9, 1), 45, date(2021, 10, 18)),
+        # 3 days from Saturday 28 September 2024 end on 1 October (国庆): Tuesday 8 October.
+        (date(2024, 9, 28), 3, date(2024, 10, 8)),
+        # 3 days from Thursday 26 September 2024 end on Sunday the 29th, a make-up working day.
+        (date(2024, 9, 26), 3, date(2024, 9, 29)),
+    ],
+)
+def test_a_limit_in_calendar_days_ending_on_a_rest_day_runs_to_the_next_working_day(
+    start: date, amount: int, due: date
+) -> None:
+    """As statutory periods do (民事诉讼法 第八十五条) and as the workflow's clock for the same
+    start and limit counts them."""
+    clock = CAL.due(datetime.combine(start, time(0), CHINA_TIME), Allowance(amount, Unit.DAYS))
+    assert clock is not None
+    assert due_after(start, Limit(amount=amount, unit="days"), CAL) == due
+    assert (clock - timedelta(microseconds=1)).astimezone(CHINA_TIME).date() == due
+
+
 def test_working_days_follow_the_countys_own_days() -> None:
     """A county's extra rest day (rules `[county."<code>".workflow.calendar]`) moves the rung's
     due day as it moves the workflow's clock."""
@@ -140,4 +162,9 @@ def test_working_days_in_a_year_the_calendar_does_not_cover_are_its_error() -> N
             "holidays (国务院办公厅关于部分节假日安排的通知)"
         )
     )
-    assert due_after(date(2028, 3, 1), Limit(amount=3, unit="days"), CAL) == date(2028, 3, 4)
+    # calendar days too: whether their last day is a rest day is the calendar's to say
+    with pytest.raises(CalendarNotCovered) as days:
+        due_after(date(2028, 3, 1), Limit(amount=3, unit="days"), CAL)
+    with pytest.raises(CalendarNotCovered) as clock_days:
+        CAL.due(datetime(2028, 3, 1, tzinfo=CHINA_TIME), Allowance(3, Unit.DAYS))
+    assert str(days.value) == str(clock_days.value) == "2028-03-04" + str(clock.value)[10:]

@@ -316,7 +316,7 @@ def test_a_dispute_in_jingnings_hangzhou_grid_goes_through_the_liaison(
             "331127-DEP006",
             "statutory-pre-court-step",
             45,
-            date(2021, 10, 16),
+            date(2021, 10, 18),  # the 45th day, 16 October, is a Saturday
         ),
         (9, "court", "county", "331127-DEP004", "court-last", None, None),
     ]
