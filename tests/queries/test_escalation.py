@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import date
 
 import pytest
 
 from graph.embedded import EmbeddedBackend
-from queries.calendar import CHINA_TIME, Allowance, Unit, county_calendar
+from queries.calendar import county_calendar
 from queries.escalation import Escalation, escalation_path
 from queries.explain import GraphPath, NodeRef, NotFound, RelRef
 from queries.flow_rules import Limit
@@ -22,14 +23,7 @@ JIASHAN_COUNTY_BODIES = (
 )
 
 
-def clock_day(start: date, amount: int) -> date:
-    """The day the workflow's clock of `amount` working days from `start` runs out with (its
-    due instant is the midnight after it), by the workflow's own calendar and count."""
-    ends = county_calendar(load_rules("330421")).due(
-        datetime.combine(start, time(9), CHINA_TIME), Allowance(amount, Unit.WORKING_DAYS)
-    )
-    assert ends is not None
-    return (ends - timedelta(microseconds=1)).astimezone(CHINA_TIME).date()
+CALENDAR = county_calendar(load_rules("330421"))
 
 
 def in_working_days(rules: Rules) -> Rules:
@@ -255,7 +249,7 @@ def test_a_disputes_ladder_has_due_dates_from_its_report_day(demo_graph: Embedde
 
 
 def test_a_ladder_in_working_days_runs_out_when_the_workflows_clocks_do(
-    demo_graph: EmbeddedBackend,
+    demo_graph: EmbeddedBackend, clock_day: Callable[..., date]
 ) -> None:
     """With the rungs' limits in working days, each rung runs out on the day the workflow's
     clock for the same start and limit does: China's weekends, holidays and make-up working
@@ -279,7 +273,7 @@ def test_a_ladder_in_working_days_runs_out_when_the_workflows_clocks_do(
     start = date(2021, 12, 20)
     for rung in e.ladder[:-1]:
         assert rung.limit is not None
-        assert rung.due == clock_day(start, rung.limit.amount)  # the workflow's own count
+        assert rung.due == clock_day(CALENDAR, start, rung.limit.amount)  # the workflow's own count
         start = rung.due
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,6 @@ import pytest
 from queries.calendar import (
     CHINA_TIME,
     Allowance,
-    Calendar,
     CalendarNotCovered,
     Unit,
     china_calendar,
@@ -79,14 +79,6 @@ def test_a_limit_runs_out_on_a_day_for_days_and_at_an_instant_for_hours() -> Non
     )
 
 
-def _clock_day(start: datetime, amount: int, calendar: Calendar = CAL) -> date:
-    """The day the workflow's clock of `amount` working days from `start` runs out with: its
-    due instant is the midnight after that day."""
-    ends = calendar.due(start, Allowance(amount, Unit.WORKING_DAYS))
-    assert ends is not None
-    return (ends - timedelta(microseconds=1)).astimezone(CHINA_TIME).date()
-
-
 @pytest.mark.parametrize(
     ("start", "amount", "due"),
     [
@@ -105,13 +97,13 @@ def _clock_day(start: datetime, amount: int, calendar: Calendar = CAL) -> date:
     ],
 )
 def test_a_limit_in_working_days_runs_out_when_the_workflows_clock_does(
-    start: datetime, amount: int, due: date
+    start: datetime, amount: int, due: date, clock_day: Callable[..., date]
 ) -> None:
     """A rung's working days are China's (the holiday table and its make-up working days), as
     the workflow's clock for the same start and limit counts them: the due day is the day its
     clock's due instant ends, from an instant and from the start's day alike."""
     limit = Limit(amount=amount, unit="working_days")
-    assert due_after(start, limit, CAL) == due == _clock_day(start, amount)
+    assert due_after(start, limit, CAL) == due == clock_day(CAL, start, amount)
     assert due_after(start.date(), limit, CAL) == due
     assert runs_on(start.date(), limit, CAL) == due  # the next stage runs on from its due day
 
@@ -128,23 +120,21 @@ def test_a_limit_in_working_days_runs_out_when_the_workflows_clock_does(
     ],
 )
 def test_a_limit_in_calendar_days_ending_on_a_rest_day_runs_to_the_next_working_day(
-    start: date, amount: int, due: date
+    start: date, amount: int, due: date, clock_day: Callable[..., date]
 ) -> None:
     """As statutory periods do (民事诉讼法 第八十五条) and as the workflow's clock for the same
     start and limit counts them."""
-    clock = CAL.due(datetime.combine(start, time(0), CHINA_TIME), Allowance(amount, Unit.DAYS))
-    assert clock is not None
-    assert due_after(start, Limit(amount=amount, unit="days"), CAL) == due
-    assert (clock - timedelta(microseconds=1)).astimezone(CHINA_TIME).date() == due
+    limit = Limit(amount=amount, unit="days")
+    assert due_after(start, limit, CAL) == due == clock_day(CAL, start, amount, Unit.DAYS)
 
 
-def test_working_days_follow_the_countys_own_days() -> None:
+def test_working_days_follow_the_countys_own_days(clock_day: Callable[..., date]) -> None:
     """A county's extra rest day (rules `[county."<code>".workflow.calendar]`) moves the rung's
     due day as it moves the workflow's clock."""
     county = CAL.with_days(rest=[date(2024, 10, 9)])
     start = datetime(2024, 9, 26, 15, 0, tzinfo=CHINA_TIME)
     limit = Limit(amount=5, unit="working_days")
-    assert due_after(start, limit, county) == date(2024, 10, 10) == _clock_day(start, 5, county)
+    assert due_after(start, limit, county) == date(2024, 10, 10) == clock_day(county, start, 5)
 
 
 def test_working_days_in_a_year_the_calendar_does_not_cover_are_its_error() -> None:

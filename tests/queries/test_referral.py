@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -31,14 +32,7 @@ def steps(r: Referral) -> list[tuple[object, ...]]:
     ]
 
 
-def clock_day(start: date, amount: int) -> date:
-    """The day the workflow's clock of `amount` working days from `start` runs out with (its
-    due instant is the midnight after it), by the workflow's own calendar and count."""
-    ends = county_calendar(load_rules("330421")).due(
-        datetime.combine(start, time(9), CHINA_TIME), Allowance(amount, Unit.WORKING_DAYS)
-    )
-    assert ends is not None
-    return (ends - timedelta(microseconds=1)).astimezone(CHINA_TIME).date()
+CALENDAR = county_calendar(load_rules("330421"))
 
 
 def contacts(step: ReferralStep) -> tuple[tuple[str, str], ...]:
@@ -373,7 +367,7 @@ def test_a_description_is_graded_and_the_rules_can_change_it(demo_graph: Embedde
 
 
 def test_steps_in_working_days_run_out_when_the_workflows_clocks_do(
-    demo_graph: EmbeddedBackend,
+    demo_graph: EmbeddedBackend, clock_day: Callable[..., date]
 ) -> None:
     """The planted dispute under the county's rules, whose bare numbers of days are working
     days (`workflow.limits.handling_unit`): each stage runs out on the day the workflow's clock
@@ -399,11 +393,11 @@ def test_steps_in_working_days_run_out_when_the_workflows_clocks_do(
          date(2022, 3, 11), None),
         ("court", "county", "330421-DEP004", None, None, None),
     ]  # fmt: skip
-    assert r.steps[1].due == clock_day(date(2021, 12, 20), 15)  # from the report
+    assert r.steps[1].due == clock_day(CALENDAR, date(2021, 12, 20), 15)  # from the report
     start = date(2021, 12, 20)
     for step in (r.steps[0], *r.steps[2:5]):
         assert step.limit is not None
-        assert step.due == clock_day(start, step.limit.amount)  # the workflow's own count
+        assert step.due == clock_day(CALENDAR, start, step.limit.amount)  # the workflow's own count
         start = step.due
 
 
