@@ -13,7 +13,7 @@ one transaction and whose version key refuses the second writer of a version.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from api.auth import Caller as ApiCaller
 from api.auth import Role
 from api.graphql.within import grid_within
 from graph.backend import Backend
+from graph.places import units_of
 from graph.schema import SCHEMA
 from loaders.read import RawRow
 from loaders.validate import RowValidator
@@ -89,6 +90,21 @@ def county_of(backend: Backend, grid: str) -> str | None:
 
 def rules_for(backend: Backend, grid: str | None) -> tuple[Rules, Calendar]:
     rules = load_rules(county_of(backend, grid) if grid else None)
+    return rules, county_calendar(rules)
+
+
+def rules_by_grid(
+    backend: Backend, grids: Iterable[str | None]
+) -> dict[str | None, tuple[Rules, Calendar]]:
+    """`rules_for` each of `grids` at once: the county of each from the unit it lies in (one
+    walk up for all, `graph.places.units_of`), not a ladder read per grid."""
+    asked = set(grids)
+    units = units_of(backend.read, {g for g in asked if g})
+    return {g: _rules_and_calendar(units.get(g) if g else None) for g in asked}
+
+
+def _rules_and_calendar(unit: str | None) -> tuple[Rules, Calendar]:
+    rules = load_rules(unit)  # the county's, by the unit code's first six digits
     return rules, county_calendar(rules)
 
 

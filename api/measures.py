@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from api.acting import now_in_china, rules_for
+from api.acting import now_in_china, rules_by_grid
 from api.auth import Caller as ApiCaller
 from api.queue import rows_of, scope_of
 from graph.backend import Backend
+from graph.places import units_of
 from workflow.measures import AreaMeasures, DisputeMeasures, UnitMeasures, by_area, by_unit
 from workflow.measures import measure as measure_log
 from workflow.model import Ref
@@ -80,20 +80,21 @@ def workflow_measures(
     now = now or now_in_china()
     where, params = scope_of(caller, within)
     logs = EventStore(backend).logs(where, params)
-    calendars: dict[Any, Any] = {}
     measured: list[DisputeMeasures] = []
-    open_states = [s for log in logs.values() if (s := replay(log)) and s.state != "closed"]
+    open_states = []
+    rules = rules_by_grid(backend, (log[0].data.get("place") for log in logs.values()))
     for log in logs.values():
         day = log[0].at.date()
         if (start and day < start) or (end and day > end):
-            continue
-        place = log[0].data.get("place")
-        if place not in calendars:
-            calendars[place] = rules_for(backend, place)[1]
-        measured.append(measure_log(log, now, calendars[place]))
-    open_rows = rows_of(backend, open_states, now)
+            state = replay(log)
+        else:  # measuring replays the log: its state is the one it ends in
+            measured.append(measure_log(log, now, rules[log[0].data.get("place")][1]))
+            state = measured[-1].state
+        if state is not None and state.state != "closed":
+            open_states.append(state)
+    open_rows = rows_of(backend, open_states, now, rules)
     grids = {m.place for m in measured} | {r.state.report.get("place") for r in open_rows}
-    units = _units_of(backend, {g for g in grids if g})
+    units = units_of(backend.read, {g for g in grids if g})
     digits = LEVELS[level]
 
     def area_of_place(place: str | None) -> str | None:
@@ -179,17 +180,3 @@ def _repeat_visitors(
         params,
     )
     return [(Ref("Person", r["person"]), r["n"]) for r in rows]
-
-
-def _units_of(backend: Backend, grids: set[str]) -> dict[str, str]:
-    """The code of the unit each grid is part of (a micro-grid's through its parent grid)."""
-    if not grids:
-        return {}
-    rows = backend.read(
-        "MATCH (g:Grid) WHERE g.id IN $ids "
-        "OPTIONAL MATCH (g)-[:PART_OF]->(u:Unit) "
-        "OPTIONAL MATCH (g)-[:PART_OF]->(:Grid)-[:PART_OF]->(v:Unit) "
-        "RETURN g.id AS grid, u.code AS own, v.code AS parent",
-        {"ids": sorted(grids)},
-    )
-    return {r["grid"]: r["own"] or r["parent"] for r in rows if r["own"] or r["parent"]}

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.acting import now_in_china, rules_for
+from api.acting import now_in_china, rules_by_grid
 from api.auth import Caller as ApiCaller
 from api.auth import Role
 from api.graphql.within import within as within_condition
@@ -47,7 +47,9 @@ from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.ddl import ident
 from graph.schema import SCHEMA
+from queries.calendar import Calendar
 from queries.flow_rules import KINDS, STATES
+from queries.rules import Rules
 from workflow.clocks import Clock, clocks
 from workflow.model import Ref
 from workflow.state import DisputeState, replay
@@ -104,14 +106,20 @@ def scope_of(caller: ApiCaller, within: str | None) -> tuple[str, dict[str, Any]
     return "", {}
 
 
-def rows_of(backend: Backend, states: Iterable[DisputeState], now: datetime) -> list[QueueRow]:
-    calendars: dict[str | None, Any] = {}
+def rows_of(
+    backend: Backend,
+    states: Iterable[DisputeState],
+    now: datetime,
+    rules_of: Mapping[str | None, tuple[Rules, Calendar]] | None = None,
+) -> list[QueueRow]:
+    """Each dispute with its clocks, under the rules of its county (`rules_of` by grid, where
+    the caller has them)."""
+    states = list(states)
+    if rules_of is None:
+        rules_of = rules_by_grid(backend, (s.report.get("place") for s in states))
     out = []
     for s in states:
-        grid = s.report.get("place")
-        if grid not in calendars:
-            calendars[grid] = rules_for(backend, grid)
-        rules, calendar = calendars[grid]
+        rules, calendar = rules_of[s.report.get("place")]
         found = clocks(s, now, rules, calendar)
         governing = min(found, key=lambda c: c.remaining - c.overdue, default=None)
         out.append(QueueRow(s, governing, found))

@@ -154,19 +154,19 @@ def grids_within(read: Read, code: DivisionCode) -> frozenset[str]:
     return frozenset(found)
 
 
-def grids_without_unit(read: Read, grids: Iterable[str]) -> list[str]:
-    """Those of `grids` with no way up to a unit: PART_OF no unit, directly or through their
-    parent grids (a parent missing or a cycle). Walked up a level at a time."""
-    todo = sorted(set(grids))
+def units_of(read: Read, grids: Iterable[str]) -> dict[str, str]:
+    """The code of the unit each of `grids` lies in: PART_OF it directly or through its parent
+    grids, at any depth (of two, the least code). Walked up a level at a time; a grid with no
+    way up to a unit (a parent missing, or a cycle) has none."""
+    start = sorted(set(grids))
+    unit: dict[str, str] = {}
     parents: dict[str, set[str]] = {}
-    reaches: set[str] = set()
-    seen = set(todo)
+    todo, seen = start, set(start)
     while todo:
-        rows = read(GRIDS_UP, {"grids": todo})
         nxt: set[str] = set()
-        for r in rows:
+        for r in read(GRIDS_UP, {"grids": todo}):
             if r["unit"] is not None:
-                reaches.add(r["grid"])
+                unit[r["grid"]] = min(unit.get(r["grid"], r["unit"]), r["unit"])
             elif r["grid_above"] is not None:
                 parents.setdefault(r["grid"], set()).add(r["grid_above"])
                 if r["grid_above"] not in seen:
@@ -174,13 +174,21 @@ def grids_without_unit(read: Read, grids: Iterable[str]) -> list[str]:
         seen |= nxt
         todo = sorted(nxt)
     changed = True
-    while changed:  # a grid reaches a unit when a parent grid does
+    while changed:  # a grid lies in the unit its parent grid lies in
         changed = False
         for grid, above in parents.items():
-            if grid not in reaches and above & reaches:
-                reaches.add(grid)
+            found = [unit[a] for a in above if a in unit]
+            if grid not in unit and found:
+                unit[grid] = min(found)
                 changed = True
-    return sorted(set(grids) - reaches)
+    return {g: unit[g] for g in start if g in unit}
+
+
+def grids_without_unit(read: Read, grids: Iterable[str]) -> list[str]:
+    """Those of `grids` with no way up to a unit: PART_OF no unit, directly or through their
+    parent grids (a parent missing or a cycle)."""
+    asked = set(grids)
+    return sorted(asked - units_of(read, asked).keys())
 
 
 # -- the rule as Cypher --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from queries.calendar import Calendar
@@ -64,6 +64,8 @@ class DisputeMeasures:
     loops: tuple[Loop, ...]
     outcome: str | None
     settled_level: str | None
+    # the state the log ends in, for a caller that needs it too (not measured: not compared)
+    state: DisputeState | None = field(default=None, compare=False, repr=False)
 
 
 def measure(log: Sequence[Event], now: datetime, calendar: Calendar) -> DisputeMeasures:
@@ -118,6 +120,7 @@ def measure(log: Sequence[Event], now: datetime, calendar: Calendar) -> DisputeM
         loops=tuple(loops),
         outcome=state.outcome,
         settled_level=state.settled_level,
+        state=state,
     )
 
 

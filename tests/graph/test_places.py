@@ -23,7 +23,14 @@ from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.settings import Settings
 from graph.masking import WITHHELD, mask_name
-from graph.places import DEEPEST, DivisionCode, NotADivisionCode, grids_within, grids_without_unit
+from graph.places import (
+    DEEPEST,
+    DivisionCode,
+    NotADivisionCode,
+    grids_within,
+    grids_without_unit,
+    units_of,
+)
 from graph.pseudonym import Privacy
 from loaders.export import export, members_within
 from loaders.load import load
@@ -131,6 +138,14 @@ def test_the_load_names_the_grid_with_no_way_up(deep):
         "a parent grid that has one)"
     ]
     assert grids_without_unit(deep.read, ["G5", "X", "G1"]) == ["X"]
+
+
+def test_each_grid_lies_in_its_village_however_deep(deep):
+    """The unit each grid lies in, walked up at once for all (the county of the rules for a
+    dispute's figures and clocks): the village for all five, none for the grid with no way up."""
+    assert units_of(deep.read, ["G5", "X", "G1", "G3"]) == dict.fromkeys(
+        ["G1", "G3", "G5"], "330421001001"
+    )
 
 
 @pytest.mark.parametrize("code", ["330421001001", "330421001", "330421", "33"])
