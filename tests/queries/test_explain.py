@@ -8,6 +8,7 @@ import pytest
 
 from queries.escalation import Body, Escalation, EscalationStep
 from queries.explain import Contact, GraphPath, NodeRef, NotFound, Reason, RelRef, masked
+from queries.flow_rules import Limit
 
 PERSON = NodeRef("Person", "p1", "欧阳修")
 GRID = NodeRef("Grid", "g1", "一号网格")
@@ -30,7 +31,15 @@ def test_masked_hides_names_mobiles_and_titles_everywhere() -> None:
     contact = Contact(PERSON, "head", "13812341234", date(2020, 1, 1))
     path = GraphPath.at(PERSON).then(RelRef("SERVES_IN"), GRID)
     step = EscalationStep(
-        1, "grid", GRID, (Body(GRID, "grid_team", "basic", (contact,), path),), 3, None, "r", path
+        1,
+        "grid",
+        GRID,
+        (Body(GRID, "grid_team", "basic", (contact,), path),),
+        Limit(amount=3),
+        None,
+        None,
+        "r",
+        path,
     )
     result = Escalation(GRID, DISPUTE, date(2021, 1, 1), (step,), ())
     hidden = masked(result)
