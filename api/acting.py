@@ -89,23 +89,20 @@ def county_of(backend: Backend, grid: str) -> str | None:
 
 
 def rules_for(backend: Backend, grid: str | None) -> tuple[Rules, Calendar]:
-    rules = load_rules(county_of(backend, grid) if grid else None)
-    return rules, county_calendar(rules)
+    """The rules and calendar of the county `grid` lies in (the defaults for none)."""
+    return rules_by_grid(backend, [grid])[grid]
 
 
 def rules_by_grid(
     backend: Backend, grids: Iterable[str | None]
 ) -> dict[str | None, tuple[Rules, Calendar]]:
-    """`rules_for` each of `grids` at once: the county of each from the unit it lies in (one
-    walk up for all, `graph.places.units_of`), not a ladder read per grid."""
+    """`rules_for` each of `grids` at once: the county of each from the unit it lies in, at
+    any depth (one walk up for all, `graph.places.units_of`; the rules go by the unit code's
+    first six digits), not a ladder read per grid."""
     asked = set(grids)
     units = units_of(backend.read, {g for g in asked if g})
-    return {g: _rules_and_calendar(units.get(g) if g else None) for g in asked}
-
-
-def _rules_and_calendar(unit: str | None) -> tuple[Rules, Calendar]:
-    rules = load_rules(unit)  # the county's, by the unit code's first six digits
-    return rules, county_calendar(rules)
+    found = {g: load_rules(units.get(g) if g else None) for g in asked}
+    return {g: (rules, county_calendar(rules)) for g, rules in found.items()}
 
 
 def place_of(backend: Backend, dispute: str, state: DisputeState | None) -> str | None:
