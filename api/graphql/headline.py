@@ -48,6 +48,7 @@ from queries import escalation as q_escalation
 from queries import experts as q_experts
 from queries import explain
 from queries import referral as q_referral
+from queries.calendar import Unit
 from queries.flow_rules import Limit
 from queries.ladder import days_of
 from queries.rules import RulesError
@@ -145,24 +146,24 @@ class ReferralPart(StrEnum):
     COURT = "court"
 
 
-@strawberry.enum(
+# The workflow's own units (queries.calendar.Unit) are the GraphQL enum TimeUnit.
+strawberry.enum(
+    Unit,
+    name="TimeUnit",
     description="The unit a time limit is counted in: wall-clock hours from the instant, "
-    "working days (工作日) or calendar days (日)."
+    "working days (工作日) or calendar days (日).",
 )
-class TimeUnit(StrEnum):
-    HOURS = "hours"
-    WORKING_DAYS = "working_days"
-    DAYS = "days"
+TimeUnit = Unit
 
 
-def _unit_of(root: strawberry.Parent[Limit]) -> TimeUnit:
-    return TimeUnit(root.unit)
+def _unit_of(root: strawberry.Parent[Limit]) -> Unit:
+    return Unit(root.unit)
 
 
 @strawberry.type(description="A time limit: an amount of hours, working days or calendar days.")
 class TimeLimit:
     amount: int = field("How many hours or days.")
-    unit: TimeUnit = strawberry.field(description="What they are.", resolver=_unit_of)
+    unit: Unit = strawberry.field(description="What they are.", resolver=_unit_of)
 
 
 def _days_of(root: Any) -> int | None:
