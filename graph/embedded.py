@@ -199,19 +199,21 @@ class EmbeddedBackend:
             query = "MATCH (n:" + ident(label_or_type) + ") RETURN count(n) AS n"
         return int(self.read(query)[0]["n"]) == 0
 
-    def upsert_nodes(self, node_type: NodeType, rows: Sequence[Row], *, bulk: bool) -> None:
-        if not rows:
+    def upsert_nodes(
+        self, node_type: NodeType, rows: Sequence[Row] | pa.Table, *, bulk: bool
+    ) -> None:
+        if len(rows) == 0:
             return
-        label = ident(node_type.label)
+        label = ident(node_type.label)  # rows as a table (`arrow_table`'s) only when bulk
         if bulk:
-            table = _arrow(rows, node_type.properties)
+            table = arrow_table(rows, node_type.properties)
             with self._lock, self._changing(label), self._writing_tables():
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
             return
         # Set only the properties the rows carry: a partial file updates what it holds.
         key = node_type.property(node_type.key)
         others = [p for p in node_type.properties if p is not key and p.name in rows[0]]
-        given = _arrow(rows, [key, *others])
+        given = arrow_table(rows, [key, *others])
         find = "LOAD FROM $rows MATCH (n:" + label + " {" + ident(key.name) + ": c0}) "
         with self._lock, self._changing(label), self._writing_tables():
             now = self._execute(
@@ -227,13 +229,17 @@ class EmbeddedBackend:
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
 
     def upsert_rels(
-        self, rel_type: RelType, groups: Mapping[tuple[str, str], Sequence[Row]], *, bulk: bool
+        self,
+        rel_type: RelType,
+        groups: Mapping[tuple[str, str], Sequence[Row] | pa.Table],
+        *,
+        bulk: bool,
     ) -> None:
-        work = [(a, b, rows) for (a, b), rows in groups.items() if rows]
+        work = [(a, b, rows) for (a, b), rows in groups.items() if len(rows)]
         if not work:
             return
         if bulk:
-            tables = [(a, b, _arrow(rows, _rel_columns(rel_type))) for a, b, rows in work]
+            tables = [(a, b, arrow_table(rows, rel_columns(rel_type))) for a, b, rows in work]
             with self._lock, self._changing(rel_type.type), self._writing_tables():
                 for a, b, table in tables:
                     self._copy_rels(rel_type, a, b, table)
@@ -257,7 +263,7 @@ class EmbeddedBackend:
         are created."""
         type_ = ident(rel_type.type)
         others = [p for p in rel_type.properties if p.name in rows[0]]
-        given = _arrow(rows, [*_rel_columns(rel_type)[:3], *others])  # from, to, rid, …
+        given = arrow_table(rows, [*rel_columns(rel_type)[:3], *others])  # from, to, rid, …
         # The relationships are found from one end's nodes, looked up by key, along their own
         # relationships (a pattern that binds both ends is planned as a scan of the whole
         # type). The end with more distinct keys in the rows is taken: its nodes are likely to
@@ -304,7 +310,7 @@ class EmbeddedBackend:
             )
         if new:
             self._copy_rels(
-                rel_type, from_label, to_label, _widen(given.take(new), _rel_columns(rel_type))
+                rel_type, from_label, to_label, _widen(given.take(new), rel_columns(rel_type))
             )
 
     def close(self) -> None:
@@ -489,16 +495,19 @@ def _key_of(rel_type: RelType, label: str, end: int = 0) -> str:
     return SCHEMA.node(label).key
 
 
-def _rel_columns(rel_type: RelType) -> tuple[Property, ...]:
+def rel_columns(rel_type: RelType) -> tuple[Property, ...]:
     """A relationship table's columns as COPY takes them: from, to, rid, then its properties."""
     return (Property("from"), Property("to"), Property(RID, max_length=64), *rel_type.properties)
 
 
-def _arrow(rows: Sequence[Row], columns: Sequence[Property]) -> pa.Table:
+def arrow_table(rows: Sequence[Row] | pa.Table, columns: Sequence[Property]) -> pa.Table:
     """Rows as an Arrow table with the schema's types, so COPY never guesses a type.
 
     Rows that come column by column (a `by_column` dict of lists, as the loader gives them)
-    are taken as they are."""
+    are taken as they are, and so is a table made by this function (`graph.research_copy`
+    writes them to files for another process)."""
+    if isinstance(rows, pa.Table):
+        return rows.select([p.name for p in columns])
     by_column = getattr(rows, "by_column", None)
     arrays = {}
     for p in columns:

@@ -16,27 +16,41 @@ and a rebuild reads the whole graph: researchers read the graph as of at most `m
 Otherwise the copy is rebuilt (read every node and relationship, apply the policy, COPY into a
 fresh store; docs/research.md has the cost) in a temporary folder and renamed into place, and
 older copies are removed.
+
+The store is locked to the process that opened it, so the reading is the server's; the
+writing is not: the policy's rows go to Arrow files beside the new store, and a process of its
+own (`python -m graph.research_copy STORE`) COPYs them in and exits. A store opened and
+written in the server would leave its memory there (its buffer pool, COPY's key index: a few
+hundred MiB at each rebuild, every `GOVGRAPH_RESEARCH_REFRESH_SECONDS` under writes; the soak
+in docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from graph.backend import Backend, Row
+import pyarrow as pa
+
+from graph.backend import Backend
 from graph.ddl import RID, ident
-from graph.embedded import EmbeddedBackend
+from graph.embedded import EmbeddedBackend, arrow_table, rel_columns
 from graph.pseudonym import Privacy
 from graph.schema import SCHEMA, Schema
 
 STORE = "graph.lbdb"
 BUILT = "built-at"  # the copy's time of building, in seconds since the epoch
+TABLES = "tables"  # beside a copy being built: its tables as Arrow files, and their manifest
+MANIFEST = "tables.json"
 _building = threading.Lock()
 
 
@@ -87,7 +101,11 @@ def ensure(
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
         assert isinstance(main, EmbeddedBackend)  # `fingerprint` refused every other backend
-        build(main, building / STORE, privacy, schema)
+        try:
+            build(main, building / STORE, privacy, schema)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
         (building / BUILT).write_text(repr(time.time()), encoding="ascii")
         building.rename(root / name)
         for old in root.iterdir():
@@ -117,27 +135,62 @@ def build(main: EmbeddedBackend, store: Path, privacy: Privacy, schema: Schema =
 
     Every label and type is read in one snapshot: the server's writes go on meanwhile, and a
     dispute reported between reading the people and reading who is party to what would
-    otherwise give a relationship whose person the copy does not hold."""
+    otherwise give a relationship whose person the copy does not hold. One table at a time is
+    held here: read, the policy applied, written to its Arrow file and let go."""
+    tables = store.parent / TABLES
+    tables.mkdir()
+    written: list[dict[str, str]] = []
+
+    def keep(table: pa.Table, **what: str) -> None:
+        file = tables / f"{len(written)}.arrow"
+        with pa.OSFile(str(file), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+            out.write_table(table)
+        written.append({**what, "file": file.name})
+
+    with main.snapshot() as read:
+        for node in schema.nodes:
+            columns = ", ".join(
+                "n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties
+            )
+            rows = read("MATCH (n:" + ident(node.label) + ") RETURN " + columns)
+            if rows:
+                applied = [privacy.apply(node.label, r) for r in rows]
+                keep(arrow_table(applied, node.properties), node=node.label)
+        for rel in schema.rels:
+            for a, b in rel.endpoints:
+                rows = read(_rel_query(rel.type, a, b, schema, [p.name for p in rel.properties]))
+                if rows:
+                    applied = [privacy.apply(rel.type, r) for r in rows]
+                    keep(arrow_table(applied, rel_columns(rel)), rel=rel.type, a=a, b=b)
+    (tables / MANIFEST).write_text(json.dumps(written), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "graph.research_copy", str(store)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"the researchers' copy could not be written into {store} "
+            f"(exit {done.returncode}): {done.stderr.strip()[-2000:]}"
+        )
+    shutil.rmtree(tables)
+
+
+def write(store: Path, schema: Schema = SCHEMA) -> None:
+    """Create the store at `store` and COPY into it the tables `build` left beside it."""
+    tables = store.parent / TABLES
+    written = json.loads((tables / MANIFEST).read_text(encoding="utf-8"))
     copy = EmbeddedBackend(store, buffer_pool_mb=256)  # not 80% of RAM, the store's default
     try:
         copy.init_schema()
-        with main.snapshot() as read:
-            for node in schema.nodes:
-                columns = ", ".join(
-                    "n." + ident(p.name) + " AS " + ident(p.name) for p in node.properties
-                )
-                rows = read("MATCH (n:" + ident(node.label) + ") RETURN " + columns)
-                if rows:
-                    applied = [privacy.apply(node.label, r) for r in rows]
-                    copy.upsert_nodes(node, applied, bulk=True)
-            for rel in schema.rels:
-                groups: dict[tuple[str, str], list[Row]] = {}
-                for a, b in rel.endpoints:
-                    rows = read(
-                        _rel_query(rel.type, a, b, schema, [p.name for p in rel.properties])
-                    )
-                    groups[(a, b)] = [privacy.apply(rel.type, r) for r in rows]
-                copy.upsert_rels(rel, groups, bulk=True)
+        for entry in written:
+            table = pa.ipc.open_file(pa.memory_map(str(tables / entry["file"]))).read_all()
+            if "node" in entry:
+                copy.upsert_nodes(schema.node(entry["node"]), table, bulk=True)
+            else:
+                rel = schema.rel(entry["rel"])
+                copy.upsert_rels(rel, {(entry["a"], entry["b"]): table}, bulk=True)
     finally:
         copy.close()
 
@@ -159,3 +212,9 @@ def _rel_query(rel: str, a: str, b: str, schema: Schema, properties: list[str]) 
         + ") RETURN "
         + ", ".join(columns)
     )
+
+
+if (
+    __name__ == "__main__"
+):  # the writing process `build` starts: python -m graph.research_copy STORE
+    write(Path(sys.argv[1]))

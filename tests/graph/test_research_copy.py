@@ -48,3 +48,41 @@ def test_a_young_copy_is_read_after_a_write(tmp_path, examples_graph):
     other = ensure(examples_graph, tmp_path, Privacy.for_role("viewer", None), max_age=3600)
     assert other.parent.name.startswith("masked-")
     assert _count_in(other) == _domains(examples_graph) == _count_in(first) + 1
+
+
+def test_the_copy_is_written_by_a_process_of_its_own_and_equals_the_graph(
+    tmp_path, examples_graph, monkeypatch
+):
+    """The server only reads: a store opened here for the copy would keep its memory here.
+    The admin's view changes nothing, so its copy is the graph, node for node."""
+    from graph.dump import dump
+    from graph.embedded import EmbeddedBackend
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the copy's store was opened in the server's process")
+
+    monkeypatch.setattr(EmbeddedBackend, "__init__", refused)
+    store = ensure(examples_graph, tmp_path, Privacy.for_role("admin", None), max_age=0)
+    monkeypatch.undo()
+    assert sorted(p.name for p in store.parent.iterdir()) == ["built-at", "graph.lbdb"]
+    copy = EmbeddedBackend(store, read_only=True)
+    try:
+        assert dump(copy) == dump(examples_graph)
+    finally:
+        copy.close()
+
+
+def test_a_copy_that_cannot_be_written_says_why_and_leaves_no_copy(
+    tmp_path, examples_graph, monkeypatch
+):
+    import sys
+
+    import pytest
+
+    # The writing process is the one `sys.executable` names: one that cannot run Python fails.
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    with pytest.raises(
+        RuntimeError, match=r"^the researchers' copy could not be written into .*exit 1"
+    ):
+        ensure(examples_graph, tmp_path / "copies", Privacy.for_role("admin", None), max_age=0)
+    assert list((tmp_path / "copies").iterdir()) == []  # nor the de-identified tables on their way
