@@ -546,10 +546,11 @@ class Loader:
                         f"{kind.label} {key!r} was already given at {self._where(earlier)} "
                         "with other values",
                     )
-        new = self._appended_only(kind, batch, new, report)
+        new, held = self._appended_only(kind, batch, new, report)
         self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
         report.loaded += len(new)
-        return self._facts(lambda i: node_fact(kind.label, keys[i]), batch, new, repeated)
+        again = sorted(repeated + held)
+        return self._facts(lambda i: node_fact(kind.label, keys[i]), batch, new, again)
 
     def _facts(
         self, fact: Callable[[int], str], batch: _Rows, first: list[int], again: list[int]
@@ -566,18 +567,19 @@ class Loader:
 
     def _appended_only(
         self, kind: NodeType, batch: _Rows, new: list[int], report: FileReport
-    ) -> list[int]:
-        """A log is appended to, never changed: an event the store holds already is a duplicate
-        when the row says the same (its source aside), and is rejected when it says anything
-        else, rather than overwritten as other records are. On the bulk path the store held
-        none of the log when the load met it, and the load never gives a key twice."""
+    ) -> tuple[list[int], list[int]]:
+        """Rows `new` to write, and those that repeat what the store holds. A log is appended
+        to, never changed: an event the store holds already is a duplicate when the row says
+        the same (its source aside), and is rejected when it says anything else, rather than
+        overwritten as other records are. On the bulk path the store held none of the log
+        when the load met it, and the load never gives a key twice."""
         if kind.label not in LOADED_LOGS or not new or self._is_bulk(kind):
-            return new
+            return new, []
         names = [p.name for p in kind.properties if p.name != "source" and p.name in batch.columns]
         keys = [batch.columns[kind.key][i] for i in new]
         stored = self._stored(kind.label, keys, names)
         given = [batch.columns[n] for n in names]
-        kept = []
+        kept, same = [], []
         for i, key in zip(new, keys, strict=True):
             found = stored.get(key)
             if found is None:
@@ -586,6 +588,7 @@ class Loader:
             changed = [n for n, values in zip(names, given, strict=True) if found[n] != values[i]]
             if not changed:
                 report.duplicates += 1
+                same.append(i)
                 continue
             self._reject(
                 report,
@@ -595,7 +598,7 @@ class Loader:
                 f"{kind.label} {key!r} is in the log already with other values "
                 f"({', '.join(changed)}): a log is appended to, never changed",
             )
-        return kept
+        return kept, same
 
     def _stored(self, label: str, keys: list[Any], names: Sequence[str] = ()) -> dict[Any, Row]:
         """The records of `label` the graph holds of `keys`, by key, with their key and
