@@ -23,7 +23,7 @@ from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import Any, Protocol, TypeVar
 
-from graph.backend import Backend
+from graph.backend import Backend, Row
 from graph.ddl import RID, ident
 from graph.errors import GraphError
 from graph.places import grids_without_unit
@@ -546,10 +546,11 @@ class Loader:
                         f"{kind.label} {key!r} was already given at {self._where(earlier)} "
                         "with other values",
                     )
-        new = self._appended_only(kind, batch, new, report)
+        new, held = self._appended_only(kind, batch, new, report)
         self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
         report.loaded += len(new)
-        return self._facts(lambda i: node_fact(kind.label, keys[i]), batch, new, repeated)
+        again = sorted(repeated + held)
+        return self._facts(lambda i: node_fact(kind.label, keys[i]), batch, new, again)
 
     def _facts(
         self, fact: Callable[[int], str], batch: _Rows, first: list[int], again: list[int]
@@ -566,40 +567,50 @@ class Loader:
 
     def _appended_only(
         self, kind: NodeType, batch: _Rows, new: list[int], report: FileReport
-    ) -> list[int]:
-        """A log is appended to, never changed: an event the store holds already is a duplicate
-        when the row says the same (its source aside), and is rejected when it says anything
-        else, rather than overwritten as other records are."""
-        if kind.label not in LOADED_LOGS or not new:
-            return new
+    ) -> tuple[list[int], list[int]]:
+        """Rows `new` to write, and those that repeat what the store holds. A log is appended
+        to, never changed: an event the store holds already is a duplicate when the row says
+        the same (its source aside), and is rejected when it says anything else, rather than
+        overwritten as other records are. On the bulk path the store held none of the log
+        when the load met it, and the load never gives a key twice."""
+        if kind.label not in LOADED_LOGS or not new or self._is_bulk(kind):
+            return new, []
         names = [p.name for p in kind.properties if p.name != "source" and p.name in batch.columns]
         keys = [batch.columns[kind.key][i] for i in new]
-        stored = {
-            r[kind.key]: r
-            for r in self.backend.read(
-                "MATCH (e:" + ident(kind.label) + ") WHERE e." + ident(kind.key) + " IN $keys "
-                "RETURN " + ", ".join("e." + ident(n) + " AS " + ident(n) for n in names),
-                {"keys": keys},
-            )
-        }
-        kept = []
+        stored = self._stored(kind.label, keys, names)
+        given = [batch.columns[n] for n in names]
+        kept, same = [], []
         for i, key in zip(new, keys, strict=True):
             found = stored.get(key)
             if found is None:
                 kept.append(i)
-            elif all(found[n] == batch.columns[n][i] for n in names):
+                continue
+            changed = [n for n, values in zip(names, given, strict=True) if found[n] != values[i]]
+            if not changed:
                 report.duplicates += 1
-            else:
-                changed = [n for n in names if found[n] != batch.columns[n][i]]
-                self._reject(
-                    report,
-                    batch.lines[i],
-                    changed[0],
-                    str(batch.columns[changed[0]][i]),
-                    f"{kind.label} {key!r} is in the log already with other values "
-                    f"({', '.join(changed)}): a log is appended to, never changed",
-                )
-        return kept
+                same.append(i)
+                continue
+            self._reject(
+                report,
+                batch.lines[i],
+                changed[0],
+                str(batch.columns[changed[0]][i]),
+                f"{kind.label} {key!r} is in the log already with other values "
+                f"({', '.join(changed)}): a log is appended to, never changed",
+            )
+        return kept, same
+
+    def _stored(self, label: str, keys: list[Any], names: Sequence[str] = ()) -> dict[Any, Row]:
+        """The records of `label` the graph holds of `keys`, by key, with their key and
+        properties `names`. Each key is looked up in the store's key index: `WHERE n.key IN
+        $keys` would test every record of the label against the whole list, a time that grows
+        as the label times the keys (a re-load of a log of N events took N² of it)."""
+        key = self.schema.node(label).key
+        columns = [key, *(n for n in names if n != key)]
+        match = "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + ident(key) + ": k}) "
+        returned = ", ".join("n." + ident(n) + " AS " + ident(n) for n in columns)
+        rows = self.backend.read(match + "RETURN " + returned, {"keys": keys})
+        return {r[key]: r for r in rows}
 
     # -- relationships --------------------------------------------------------------------
 
@@ -728,13 +739,7 @@ class Loader:
             if missing:
                 wanted.setdefault(label, set()).update(missing)
         for label, asked in wanted.items():
-            key_name = ident(self.schema.node(label).key)
-            query = (
-                "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + key_name + ": k}) "
-                "RETURN n." + key_name + " AS key"
-            )
-            found = self.backend.read(query, {"keys": sorted(asked)})
-            self._in_graph[label].update(r["key"] for r in found)
+            self._in_graph[label].update(self._stored(label, sorted(asked)))
         return any(asked.difference(self._in_graph[label]) for label, asked in wanted.items())
 
     def _unresolved(self, label: str, key: Any, column: str) -> tuple[str, str] | None:

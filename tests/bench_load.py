@@ -4,8 +4,11 @@ Run with `python -P` (as make does) so that tests/ does not shadow the packages.
 Generates the city-scale data set once (into build/city/), then loads it into a fresh embedded
 store (the first load takes the bulk COPY path, in batches of --bulk-batch-size rows), then
 loads the same files again (every row an upsert, in batches of --batch-size rows), and prints
-rows/s, CPU time and peak memory for each. The machine's other work shows in the wall time
-more than in the CPU time: compare runs on the same data, several times.
+rows/s, CPU time and peak memory for each, and the files that took longest. The machine's other
+work shows in the wall time more than in the CPU time: compare runs on the same data, several
+times. Part of the city: `--residents N` generates a smaller one (into build/city-N/; disputes
+and their log shrink with it), `--only disputes,dispute_events,logged` loads those types only
+(into build/city[-N]-part.lbdb, so build/city.lbdb stays whole for the other benchmarks).
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import resource
 import shutil
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
@@ -27,7 +32,7 @@ from loaders.divisions import divisions_within  # noqa: E402
 from loaders.load import Loader, MemoryTable  # noqa: E402
 
 
-def _generator():  # type: ignore[no-untyped-def]
+def _generator() -> Any:
     spec = importlib.util.spec_from_file_location("generate", ROOT / "fixtures" / "generate.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -55,12 +60,36 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _generate(generator: Any, out: Path, residents: int | None) -> None:
+    """The city's files (fixtures/generate.py), with its residents or `residents`."""
+    if residents is None:
+        generator.generate(out, scale="city")
+        return
+    files = generator.Output(out, check_keys=False)
+    try:
+        shared = generator.write_shared(files.sink("shared"))
+        generator.gen_city.build(files, 2021, shared, residents=residents)
+    finally:
+        files.close()
+
+
 def _load(
     db: Path, files: list[Path], county: str, batch_size: int, bulk_batch_size: int
-) -> tuple[int, float, float]:
+) -> tuple[int, float, float, str]:
+    """Rows read, wall and CPU seconds, and the five files that took longest."""
     backend = EmbeddedBackend(db)
     backend.init_schema()
-    loader = Loader(backend, batch_size=batch_size, bulk_batch_size=bulk_batch_size)
+    took: dict[str, float] = defaultdict(float)
+    last = [time.perf_counter()]
+
+    def progress(name: str, rows: int) -> None:  # after each batch
+        now = time.perf_counter()
+        took[name] += now - last[0]
+        last[0] = now
+
+    loader = Loader(
+        backend, batch_size=batch_size, bulk_batch_size=bulk_batch_size, on_progress=progress
+    )
     started, cpu = time.perf_counter(), _cpu()
     chain = divisions_within(county)
     loader.load_tables(
@@ -75,7 +104,9 @@ def _load(
     bad = [f.line() for f in report.files if f.rejected or f.error]
     if bad:
         raise SystemExit("the benchmark data did not load cleanly:\n" + "\n".join(bad[:10]))
-    return sum(f.read for f in report.files), elapsed, cpu
+    longest = sorted(took.items(), key=lambda item: -item[1])[:5]
+    slowest = ", ".join(f"{name} {s:.1f} s" for name, s in longest)
+    return sum(f.read for f in report.files), elapsed, cpu, slowest
 
 
 def main() -> None:
@@ -89,34 +120,40 @@ def main() -> None:
         help="rows per batch while a type is filled by COPY (the first load)",
     )
     parser.add_argument("--skip-reload", action="store_true")
+    parser.add_argument("--residents", type=int, help="a smaller city (default: 900,000)")
+    parser.add_argument("--only", help="the file types to load, e.g. dispute_events,logged")
     args = parser.parse_args()
     generator = _generator()
+    if args.residents is not None and args.out == parser.get_default("out"):
+        args.out = args.out.with_name(f"city-{args.residents}")
     marker = args.out / ".complete"
     if not marker.exists():
         started = time.perf_counter()
         shutil.rmtree(args.out, ignore_errors=True)
-        generator.generate(args.out, scale="city")
+        _generate(generator, args.out, args.residents)
         marker.touch()
         print(f"generated city-scale files in {time.perf_counter() - started:.1f} s")
     files = sorted(p for p in args.out.glob("*.csv"))
+    if args.only:
+        files = [p for p in files if p.name.split(".")[-2] in args.only.split(",")]
     county = generator.DIVISIONS["city"][0]
     size = sum(p.stat().st_size for p in files) / 2**20
     print(f"{len(files)} files, {size:.0f} MiB, division code {county}")
-    db = args.out.parent / "city.lbdb"
+    db = args.out.parent / f"{args.out.name}{'-part' if args.only else ''}.lbdb"
     shutil.rmtree(db, ignore_errors=True)
     db.unlink(missing_ok=True)
     sizes = (db, files, county, args.batch_size, args.bulk_batch_size)
-    rows, seconds, cpu = _load(*sizes)
+    rows, seconds, cpu, slowest = _load(*sizes)
     print(
         f"first load: {rows} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
-        f"(bulk COPY path; {cpu:.1f} s CPU); peak memory {_peak_mib():,.0f} MiB"
+        f"(bulk COPY path; {cpu:.1f} s CPU); peak memory {_peak_mib():,.0f} MiB\n  {slowest}"
     )
     if not args.skip_reload:
         _reset_peak()
-        rows, seconds, cpu = _load(*sizes)
+        rows, seconds, cpu, slowest = _load(*sizes)
         print(
             f"re-load:    {rows} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
-            f"(upsert path; {cpu:.1f} s CPU); peak memory {_peak_mib():,.0f} MiB"
+            f"(upsert path; {cpu:.1f} s CPU); peak memory {_peak_mib():,.0f} MiB\n  {slowest}"
         )
 
 

@@ -4,6 +4,7 @@ bad input the field sends survives as rejects, and a rerun changes nothing."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -12,9 +13,10 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from graph.ddl import RID
 from graph.dump import dump
 from graph.embedded import EmbeddedBackend
-from graph.schema import SCHEMA
+from graph.schema import SCHEMA, Schema
 from loaders.chinese import MOBILE_RULE
 from loaders.divisions import divisions_within
 from loaders.load import (
@@ -836,6 +838,144 @@ def test_a_loaded_log_is_appended_to_never_changed(
         {"id": "W1#1", "a": "report"},
         {"id": "W1#2", "a": "accept"},
     ]
+
+
+EVENTS = [
+    ["id", "dispute", "version", "at", "action", "to_state"],
+    ["W1#1", "W1", "1", "2024-07-02T09:00:00+08:00", "report", "reported"],
+    ["W1#2", "W1", "2", "2024-07-02T10:00:00+08:00", "accept", "accepted"],
+    ["W2#1", "W2", "1", "2024-07-03T09:00:00+08:00", "report", "reported"],
+]
+DISPUTES = [
+    ["id", "title", "reported_on"],
+    ["W1", "漏水", "2024-07-02"],
+    ["W2", "噪音", "2024-07-03"],
+]
+LOGGED = [["from", "to"], ["W1", "W1#1"], ["W1", "W1#2"], ["W2", "W2#1"]]
+
+
+def in_dump(row: dict[str, Any]) -> str:
+    """Where `dump` sorts a row."""
+    return repr(sorted(row.items()))
+
+
+# The graph with the workflow's log, for `dump` (provenance aside: every load adds its Loads).
+WITH_LOG = Schema(nodes=(*SCHEMA.nodes, *SCHEMA.log_nodes), rels=SCHEMA.stored_rels, log_nodes=())
+
+
+def store_writes(backend: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the store is asked to write from now on: `COPY DisputeEvent 1` for each COPY,
+    `SET Assertion 3` for each update, with the table written and how many rows it is given."""
+    writes: list[str] = []
+    execute = backend._execute
+
+    def recording(query: str, params: Any = None, conn: Any = None) -> Any:
+        copied = re.match(r"COPY (\w+)", query)
+        updated = re.search(r"SET (\w+)\.", query)
+        if conn is None and (copied or updated):
+            rows = params["rows"].num_rows
+            if copied:
+                writes.append(f"COPY {copied[1]} {rows}")
+            else:
+                assert updated is not None
+                table = re.search(r"[(\[]" + updated[1] + r":(\w+)", query)
+                assert table is not None
+                writes.append(f"SET {table[1]} {rows}")
+        return execute(query, params, conn)
+
+    monkeypatch.setattr(backend, "_execute", recording)
+    return writes
+
+
+def test_a_reload_of_an_unchanged_log_writes_nothing_and_reports_every_row(
+    backend: EmbeddedBackend, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same files again, in batches of two: every event is read, validated and counted as
+    a duplicate, and the store writes only each file's Load."""
+    files = [
+        write_csv("t.disputes.csv", DISPUTES),
+        write_csv("t.dispute_events.csv", EVENTS),
+        write_csv("t.logged.csv", LOGGED),
+    ]
+    assert load(backend, files, batch_size=2).ok
+    before = dump(backend, WITH_LOG)
+    writes = store_writes(backend, monkeypatch)
+    again = load(backend, files, batch_size=2)
+    assert (lines(again), again.rejects) == (
+        [
+            "t.disputes.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+            "t.dispute_events.csv: read 3 = loaded 0 + rejected 0 + duplicates 3",
+            "t.logged.csv: read 3 = loaded 3 + rejected 0 + duplicates 0",
+        ],
+        [],
+    )
+    assert writes == ["COPY Load 1", "SET Load 1"] * 3
+    assert dump(backend, WITH_LOG) == before
+
+
+def test_a_reload_of_a_log_with_a_changed_and_an_added_event_writes_the_added_one(
+    backend: EmbeddedBackend, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's file again with W1#2 changed and W2#2 added: the change is rejected, W2#2 and
+    its LOGGED are the only records written, and every row of the file asserts its event (the
+    unchanged ones were last seen at the reload)."""
+    times = clock("2024-08-01T09:00:00+08:00", "2024-09-01T09:00:00+08:00")
+    files = [
+        write_csv("t.disputes.csv", DISPUTES),
+        write_csv("t.dispute_events.csv", EVENTS),
+        write_csv("t.logged.csv", LOGGED),
+    ]
+    assert load(backend, files, now=times).ok
+    before = dump(backend, WITH_LOG)
+    added = ["W2#2", "W2", "2", "2024-07-03T10:00:00+08:00", "accept", "accepted"]
+    changed = ["W1#2", "W1", "2", "2024-07-02T10:00:00+08:00", "bounce", "accepted"]
+    write_csv("t.dispute_events.csv", [*EVENTS[:2], changed, EVENTS[3], added])
+    write_csv("t.logged.csv", [*LOGGED, ["W2", "W2#2"]])
+    writes = store_writes(backend, monkeypatch)
+    report = load(backend, files, now=times)
+    assert lines(report) == [
+        "t.disputes.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+        "t.dispute_events.csv: read 4 = loaded 1 + rejected 1 + duplicates 2",
+        "t.logged.csv: read 4 = loaded 4 + rejected 0 + duplicates 0",
+    ]
+    assert report.rejects == [
+        Reject(
+            "t.dispute_events.csv",
+            3,
+            "action",
+            "bounce",
+            "DisputeEvent 'W1#2' is in the log already with other values (action): a log is "
+            "appended to, never changed",
+        )
+    ]
+    # The disputes' file repeats its Load; the others assert their facts: one new Assertion
+    # each, and the last Load of those asserted before moves on.
+    assert writes == [
+        *["COPY Load 1", "SET Load 1"],
+        *["COPY Load 1", "COPY DisputeEvent 1", "COPY Assertion 1", "SET Assertion 2"],
+        "SET Load 1",
+        *["COPY Load 1", "COPY LOGGED 1", "COPY Assertion 1", "SET Assertion 3", "SET Load 1"],
+    ]
+    event = {
+        **{p.name: None for p in SCHEMA.node("DisputeEvent").properties},
+        **dict(zip(EVENTS[0], added, strict=True)),
+        "version": 2,
+        "source": "t.dispute_events.csv",
+    }
+    logged = {"from_type": "Dispute", "to_type": "DisputeEvent", "from": "W2", "to": "W2#2"}
+    logged |= {
+        RID: relationship_id("LOGGED", "Dispute", "DisputeEvent", logged),
+        "source": "t.logged.csv",
+    }
+    assert dump(backend, WITH_LOG) == before | {
+        "DisputeEvent": sorted([*before["DisputeEvent"], event], key=in_dump),
+        "LOGGED": sorted([*before["LOGGED"], logged], key=in_dump),
+    }
+    aug, sep = "2024-08-01T09:00:00.000000+08:00", "2024-09-01T09:00:00.000000+08:00"
+    assert [
+        [(r["first_seen"], r["last_seen"]) for r in sources(backend, node_fact("DisputeEvent", e))]
+        for e in ("W1#1", "W1#2", "W2#1", "W2#2")
+    ] == [[(aug, sep)], [(aug, aug)], [(aug, sep)], [(sep, sep)]]
 
 
 # -- validity: an end before a start --------------------------------------------------------
