@@ -282,13 +282,15 @@ def _searchable(
     ids = [r.state.id for r in rows]
     out: dict[str, list[str]] = {i: [i] for i in ids}
     disputes = backend.read(
-        "MATCH (d:Dispute) WHERE d.id IN $ids RETURN d.id AS id, d.title AS title", {"ids": ids}
+        "UNWIND $ids AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id, d.title AS title",
+        {"ids": ids},
     )
     for d in reveal_read(backend, caller, "Dispute", disputes):
         out[d["id"]].append(str(d["title"] or ""))
     parties = backend.read(
-        "MATCH (p:Person)-[:PARTY_TO]->(d:Dispute) WHERE d.id IN $ids RETURN d.id AS dispute, "
-        "p.id AS id, p.name AS name, p.id_number AS id_number, p.mobile AS mobile",
+        "UNWIND $ids AS k MATCH (p:Person)-[:PARTY_TO]->(d:Dispute {id: k}) "
+        "RETURN d.id AS dispute, p.id AS id, p.name AS name, p.id_number AS id_number, "
+        "p.mobile AS mobile",
         {"ids": ids},
     )
     for p in reveal_read(backend, caller, "Person", parties):
@@ -315,7 +317,7 @@ def _names(backend: Backend, refs: Iterable[tuple[str, str]]) -> dict[tuple[str,
     for label, keys in by_label.items():
         node = SCHEMA.node(label)
         rows = backend.read(
-            "MATCH (n:" + ident(node.label) + ") WHERE n." + ident(node.key) + " IN $keys "
+            "UNWIND $keys AS k MATCH (n:" + ident(node.label) + " {" + ident(node.key) + ": k}) "
             "RETURN n." + ident(node.key) + " AS id, n.name AS name",
             {"keys": sorted(keys)},
         )

@@ -86,7 +86,7 @@ def _names(store: Backend, caller: Caller, refs: Sequence[Ref]) -> dict[Ref, str
             node = SCHEMA.node(label)
             name = "title" if label == "Dispute" else "name"
             rows = store.read(
-                "MATCH (n:" + node.label + ") WHERE n." + node.key + " IN $keys "
+                "UNWIND $keys AS k MATCH (n:" + node.label + " {" + node.key + ": k}) "
                 "RETURN n." + node.key + " AS " + node.key + ", n." + name + " AS " + name,
                 {"keys": keys},
             )
@@ -393,7 +393,7 @@ def _titles(store: Backend, caller: Caller, states: Sequence[DisputeState]) -> d
     if not states:
         return {}
     rows = store.read(
-        "MATCH (d:Dispute) WHERE d.id IN $ids RETURN d.id AS id, d.title AS title",
+        "UNWIND $ids AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id, d.title AS title",
         {"ids": [s.id for s in states]},
     )
     return {r["id"]: str(r["title"] or "") for r in reveal_read(store, caller, "Dispute", rows)}

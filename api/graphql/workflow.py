@@ -616,11 +616,11 @@ async def _refs(info: Info, refs: list[Ref]) -> dict[Ref, NodeRef]:
             node = SCHEMA.node(label)
             name = "title" if label == "Dispute" else "name"
             rows = await info.context.read(
-                "MATCH (n:"
+                "UNWIND $keys AS k MATCH (n:"
                 + label
-                + ") WHERE n."
+                + " {"
                 + node.key
-                + " IN $keys RETURN n."
+                + ": k}) RETURN n."
                 + node.key
                 + " AS "
                 + node.key
