@@ -128,6 +128,18 @@ class Cases:
             ):
                 found[row["a"]].append(row["b"])
             self.filed[type_] = dict(found)
+        self._by_grid: dict[str, list[str]] | None = None  # OCCURRED_IN the other way
+
+    def occurred_in(self, grids: Iterable[str]) -> list[str]:
+        """The disputes that OCCURRED_IN any of `grids`, each once, in no order."""
+        by_grid = self._by_grid
+        if by_grid is None:
+            found: dict[str, list[str]] = defaultdict(list)
+            for dispute, places in self.filed["OCCURRED_IN"].items():
+                for grid in places:
+                    found[grid].append(dispute)
+            by_grid = self._by_grid = dict(found)
+        return list({d for grid in grids for d in by_grid.get(grid, ())})
 
     def _number(self, label: str, key: str, name: Any, held: dict[Any, Any]) -> int:
         numbers = self.numbers[label]

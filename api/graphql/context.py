@@ -21,6 +21,7 @@ from graph.backend import Backend, Params, Row
 from graph.errors import QueryTimeout
 from graph.places import DivisionCode, grids_within, params
 from graph.schema import SCHEMA
+from queries import read_model
 
 _T = TypeVar("_T")
 
@@ -37,10 +38,21 @@ class Context(BaseContext):
         return await self._off_loop(self.backend.read, query, params or {})
 
     async def grids_within(self, code: DivisionCode) -> frozenset[str]:
-        """The grids inside `code`, at any depth (read once per request)."""
+        """The grids inside `code`, at any depth: from the read model when the backend has
+        one (`queries.read_model`), else read (once per request)."""
         if code not in self._grids:
-            self._grids[code] = await self._off_loop(grids_within, self.backend.read, code)
+            self._grids[code] = await self._off_loop(_grids_within, self.backend, code)
         return self._grids[code]
+
+    async def keys_within(self, label: str, code: DivisionCode) -> list[str] | None:
+        """The keys of the records of type `label` inside `code` when they are known without
+        a scan: the grids, and the disputes that occurred in them from the read model; None
+        for any other type, or without the model."""
+        if label == "Grid":
+            return sorted(await self.grids_within(code))
+        if label == "Dispute":
+            return await self._off_loop(read_model.disputes_within, self.backend, code)
+        return None
 
     async def place_params(self, code: DivisionCode) -> dict[str, Any]:
         """The parameters of `graph.places`' conditions for `code`."""
@@ -66,6 +78,11 @@ class Context(BaseContext):
             loader = self.loaders.inside(label, scope)
             inside = await loader.load_many([r[key] for r in rows])
         return reveal(self.caller, label, rows, inside)
+
+
+def _grids_within(backend: Backend, code: DivisionCode) -> frozenset[str]:
+    held = read_model.grids_within(backend, code)
+    return held if held is not None else grids_within(backend.read, code)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -84,6 +84,7 @@ class _Filters:
         self.conditions: list[str] = []
         self.params: dict[str, Any] = {}
         self.start: str | None = None
+        self.keys: list[str] | None = None
 
     def equal(self, prop: str, value: object) -> None:
         if value is not None:
@@ -107,6 +108,9 @@ class _Filters:
                 "list the units with units(level: COUNTY)",
                 argument="within",
             )
+        self.keys = await info.context.keys_within(self.label, place)
+        if self.keys is not None:
+            return
         self.start = start_within(self.label)
         if self.start is None:
             self.conditions.append(within(self.label, "n"))
@@ -114,7 +118,7 @@ class _Filters:
 
     def listing(self, order: str, direction: Direction) -> Listing:
         conditions = tuple(self.conditions)
-        return Listing(self.label, order, direction, conditions, self.params, self.start)
+        return Listing(self.label, order, direction, conditions, self.params, self.start, self.keys)
 
 
 async def _page(info: Info, listing: Listing, first: int, after: str | None) -> Page[Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -65,6 +65,9 @@ class Listing:
     `conditions` are Cypher conditions on the node `n`, with their values in `params`.
     `start`, when given, finds the candidates instead of a scan of every `label` node (see
     `within.start_within`); it may find a node more than once, so `WITH DISTINCT n` follows.
+    `keys`, when given instead, are the candidates' keys, each once (the grids or disputes
+    inside a code, `Context.keys_within`): they are read by key, and counted without a read
+    when no condition is added.
     """
 
     label: str
@@ -73,6 +76,7 @@ class Listing:
     conditions: tuple[str, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
     start: str | None = None  # a MATCH binding `n` in place of `MATCH (n:Label)`
+    keys: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         prop = SCHEMA.node(self.label).property(self.order)
@@ -86,6 +90,9 @@ class Listing:
     def _match(self, extra: tuple[str, ...] = ()) -> str:
         conditions = (*self.conditions, *extra)
         where = " WHERE " + " AND ".join(conditions) if conditions else ""
+        if self.keys is not None:
+            node = "(n:" + ident(self.label) + " {" + ident(self.key) + ": k})"
+            return "UNWIND $keys AS k MATCH " + node + where
         if self.start is not None:
             return self.start + " WITH DISTINCT n" + where
         return "MATCH (n:" + ident(self.label) + ")" + where
@@ -123,6 +130,11 @@ class Listing:
 
     def count_query(self) -> str:
         return self._match() + " RETURN count(n) AS total"
+
+    @property
+    def query_params(self) -> dict[str, Any]:
+        """The parameters of its queries."""
+        return {**self.params, **({"keys": self.keys} if self.keys is not None else {})}
 
     # -- cursors ----------------------------------------------------------------------------
 
@@ -183,7 +195,7 @@ async def fetch_page(
 ) -> tuple[list[Row], PageInfo, Callable[[], Awaitable[int]]]:
     """One page of `listing`: its rows (unmasked), its PageInfo and a count to run on demand."""
     check_first(first)
-    params: dict[str, Any] = {**listing.params, "limit": first + 1}
+    params: dict[str, Any] = {**listing.query_params, "limit": first + 1}
     if after is not None:
         params["after_value"], params["after_key"] = listing.decode(after)
         if listing.order == listing.key:
@@ -194,7 +206,9 @@ async def fetch_page(
     info = PageInfo(end_cursor=listing.cursor(rows[-1]) if rows else None, has_next_page=more)
 
     async def count() -> int:
-        found = await ctx.read(listing.count_query(), dict(listing.params))
+        if listing.keys is not None and not listing.conditions:
+            return len(listing.keys)  # each once, and each in the store: a key came from it
+        found = await ctx.read(listing.count_query(), listing.query_params)
         return int(found[0]["total"])
 
     return rows, info, count
