@@ -935,7 +935,7 @@ def grids_within(backend: Backend, code: DivisionCode) -> frozenset[str] | None:
 
 def disputes_within(backend: Backend, code: DivisionCode) -> list[str] | None:
     """The keys of the disputes that OCCURRED_IN a grid inside `code` (`grids_within`), each
-    once, from `backend`'s model; None when it has none current."""
+    once and in ascending order, from `backend`'s model; None when it has none current."""
     model = _holding(backend, PLACES)
     if model is None:
         return None
@@ -945,7 +945,8 @@ def disputes_within(backend: Backend, code: DivisionCode) -> list[str] | None:
         model = _models[backend]
         if not (model.cases.current(backend, OCCURRED) and model.holds(backend, PLACES)):
             return None
-    return model.cases.occurred_in(model.grids_within(code))
+    kept = code if code.full in model.nodes["Unit"] else None  # the codes of units only
+    return model.cases.occurred_in(model.grids_within(code), kept)
 
 
 def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:

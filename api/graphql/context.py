@@ -6,6 +6,7 @@ library (each read borrows one of a few connections; see graph/embedded.py).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias, TypeVar
 
@@ -74,10 +75,21 @@ class Context(BaseContext):
         if rows and access(self.caller, label) is Access.BY_JURISDICTION:
             assert self.caller.scope is not None
             scope = DivisionCode.parse(self.caller.scope)
-            key = SCHEMA.node(label).key
-            loader = self.loaders.inside(label, scope)
-            inside = await loader.load_many([r[key] for r in rows])
+            keys = [r[SCHEMA.node(label).key] for r in rows]
+            held = None
+            if label == "Dispute":  # the disputes in the scope's grids, from the read model
+                held = await self.keys_within(label, scope)
+            if held is not None:
+                inside = [_among(held, k) for k in keys]
+            else:
+                inside = await self.loaders.inside(label, scope).load_many(keys)
         return reveal(self.caller, label, rows, inside)
+
+
+def _among(ordered: list[str], key: str) -> bool:
+    """Whether `key` is one of `ordered` (ascending)."""
+    at = bisect.bisect_left(ordered, key)
+    return at < len(ordered) and ordered[at] == key
 
 
 def _grids_within(backend: Backend, code: DivisionCode) -> frozenset[str]:

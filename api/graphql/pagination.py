@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,9 +66,9 @@ class Listing:
     `conditions` are Cypher conditions on the node `n`, with their values in `params`.
     `start`, when given, finds the candidates instead of a scan of every `label` node (see
     `within.start_within`); it may find a node more than once, so `WITH DISTINCT n` follows.
-    `keys`, when given instead, are the candidates' keys, each once (the grids or disputes
-    inside a code, `Context.keys_within`): they are read by key, and counted without a read
-    when no condition is added.
+    `keys`, when given instead, are the candidates' keys, each once and in ascending order
+    (the grids or disputes inside a code, `Context.keys_within`): they are read by key, and
+    counted without a read when no condition is added.
     """
 
     label: str
@@ -97,7 +98,7 @@ class Listing:
             return self.start + " WITH DISTINCT n" + where
         return "MATCH (n:" + ident(self.label) + ")" + where
 
-    def page_query(self, after: bool) -> str:
+    def page_query(self, after: bool, keys_only: bool = False) -> str:
         op = ">" if self.direction is Direction.ASC else "<"
         order, key = "n." + ident(self.order), "n." + ident(self.key)
         extra: tuple[str, ...] = ()
@@ -119,17 +120,23 @@ class Listing:
             )
         direction = " DESC" if self.direction is Direction.DESC else ""
         sort = order + direction + (", " + key + direction if self.order != self.key else "")
-        return (
-            self._match(extra)
-            + " RETURN "
-            + node_columns("n", self.label)
-            + " ORDER BY "
-            + sort
-            + " LIMIT $limit"
-        )
+        columns = key + " AS key" if keys_only else node_columns("n", self.label)
+        return self._match(extra) + " RETURN " + columns + " ORDER BY " + sort + " LIMIT $limit"
 
     def count_query(self) -> str:
         return self._match() + " RETURN count(n) AS total"
+
+    def first_keys(self, after_key: str | None, limit: int) -> list[str] | None:
+        """The keys of a page when it is cut from `keys` alone (sorted by key, no condition),
+        else None."""
+        if self.keys is None or self.conditions or self.order != self.key:
+            return None
+        keys = self.keys
+        if self.direction is Direction.ASC:
+            start = 0 if after_key is None else bisect.bisect_right(keys, after_key)
+            return list(keys[start : start + limit])
+        end = len(keys) if after_key is None else bisect.bisect_left(keys, after_key)
+        return list(reversed(keys[max(0, end - limit) : end]))
 
     @property
     def query_params(self) -> dict[str, Any]:
@@ -200,7 +207,15 @@ async def fetch_page(
         params["after_value"], params["after_key"] = listing.decode(after)
         if listing.order == listing.key:
             del params["after_value"]
-    rows = [take(r) for r in await ctx.read(listing.page_query(after is not None), params)]
+    if listing.keys is None:
+        rows = [take(r) for r in await ctx.read(listing.page_query(after is not None), params)]
+    else:  # the page's keys (cut from the keys, or sorted by the store), then its records
+        keys = listing.first_keys(params.get("after_key"), first + 1)
+        if keys is None:
+            query = listing.page_query(after is not None, keys_only=True)
+            keys = [r["key"] for r in await ctx.read(query, params)]
+        found = await ctx.loaders.node(listing.label).load_many(keys)
+        rows = [r for r in found if r is not None]
     more = len(rows) > first
     rows = rows[:first]
     info = PageInfo(end_cursor=listing.cursor(rows[-1]) if rows else None, has_next_page=more)
