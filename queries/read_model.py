@@ -91,6 +91,9 @@ TIES = (
     "SUPERVISES",
 )
 HELD = frozenset((*NODES, "Person", *TIES, "LIVES_IN", "HANDLED"))
+LISTED = frozenset({"name", "kind", "level"})
+"""Properties held whatever the queries read: what the GraphQL lists of grids filter and sort
+on (api.graphql.lists)."""
 
 
 class ReadModel:
@@ -204,7 +207,7 @@ class _Reader:
 
         self.backend = backend
         texts = " ".join(get_query(name).text for name in ANSWERS)
-        self.wanted = set(re.findall(r"\.\s*(\w+)", texts))
+        self.wanted = set(re.findall(r"\.\s*(\w+)", texts)) | LISTED
         self.values: dict[Any, Any] = {}
 
     def _columns(
@@ -947,6 +950,13 @@ def disputes_within(backend: Backend, code: DivisionCode) -> list[str] | None:
             return None
     kept = code if code.full in model.nodes["Unit"] else None  # the codes of units only
     return model.cases.occurred_in(model.grids_within(code), kept)
+
+
+def held(backend: Backend, label: str) -> dict[str, Props] | None:
+    """The nodes of `label` (one of NODES, with the properties `LISTED` at least) by key,
+    from `backend`'s model; None when it has none current."""
+    model = _holding(backend, frozenset({label}))
+    return None if model is None else model.nodes[label]
 
 
 def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:

@@ -55,6 +55,11 @@ class Context(BaseContext):
             return await self._off_loop(read_model.disputes_within, self.backend, code)
         return None
 
+    async def held(self, label: str) -> Mapping[str, Mapping[str, Any]] | None:
+        """The nodes of `label` by key as the read model holds them (the structure, with the
+        properties lists filter and sort on); None without a model."""
+        return await self._off_loop(read_model.held, self.backend, label)
+
     async def place_params(self, code: DivisionCode) -> dict[str, Any]:
         """The parameters of `graph.places`' conditions for `code`."""
         return params(code, await self.grids_within(code))

@@ -85,6 +85,7 @@ class _Filters:
         self.params: dict[str, Any] = {}
         self.start: str | None = None
         self.keys: list[str] | None = None
+        self.values: dict[str, Any] | None = None
 
     def equal(self, prop: str, value: object) -> None:
         if value is not None:
@@ -116,9 +117,38 @@ class _Filters:
             self.conditions.append(within(self.label, "n"))
         self.params.update(await info.context.place_params(place))
 
+    async def held(self, info: Info, order: str, **equal: object) -> bool:
+        """Keep the `keys` whose properties equal `equal` (None: any) and take their `order`
+        values, from the read model; False, with nothing done, when the keys are not known or
+        the model does not hold them all (the caller then adds Cypher conditions)."""
+        if self.keys is None:
+            return False
+        nodes = await info.context.held(self.label)
+        if nodes is None or any(k not in nodes for k in self.keys):
+            return False
+        node = SCHEMA.node(self.label)
+        wanted = {
+            node.property(prop).name: value.value if isinstance(value, Enum) else value
+            for prop, value in equal.items()
+            if value is not None
+        }
+        self.keys = [k for k in self.keys if all(nodes[k].get(p) == v for p, v in wanted.items())]
+        if order != node.key:
+            self.values = {k: nodes[k][order] for k in self.keys}
+        return True
+
     def listing(self, order: str, direction: Direction) -> Listing:
         conditions = tuple(self.conditions)
-        return Listing(self.label, order, direction, conditions, self.params, self.start, self.keys)
+        return Listing(
+            self.label,
+            order,
+            direction,
+            conditions,
+            self.params,
+            self.start,
+            self.keys,
+            self.values,
+        )
 
 
 async def _page(info: Info, listing: Listing, first: int, after: str | None) -> Page[Any]:
@@ -160,8 +190,9 @@ class NodeLists:
     ) -> Page[Grid]:
         f = _Filters("Grid")
         await f.within(info, within)
-        f.equal("kind", kind)
-        f.equal("level", level)
+        if not await f.held(info, order_by.value, kind=kind, level=level):
+            f.equal("kind", kind)
+            f.equal("level", level)
         return await _page(info, f.listing(order_by.value, direction), first, after)
 
     @resolver("People. `within` is where they live; `pool` and `domain` find experts.")

@@ -68,7 +68,8 @@ class Listing:
     `within.start_within`); it may find a node more than once, so `WITH DISTINCT n` follows.
     `keys`, when given instead, are the candidates' keys, each once and in ascending order
     (the grids or disputes inside a code, `Context.keys_within`): they are read by key, and
-    counted without a read when no condition is added.
+    counted without a read when no condition is added; `values`, each key's sort value when
+    held in memory (`Context.held`), let a page be cut without the store.
     """
 
     label: str
@@ -78,6 +79,7 @@ class Listing:
     params: Mapping[str, Any] = field(default_factory=dict)
     start: str | None = None  # a MATCH binding `n` in place of `MATCH (n:Label)`
     keys: Sequence[str] | None = None
+    values: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         prop = SCHEMA.node(self.label).property(self.order)
@@ -126,17 +128,27 @@ class Listing:
     def count_query(self) -> str:
         return self._match() + " RETURN count(n) AS total"
 
-    def first_keys(self, after_key: str | None, limit: int) -> list[str] | None:
-        """The keys of a page when it is cut from `keys` alone (sorted by key, no condition),
-        else None."""
-        if self.keys is None or self.conditions or self.order != self.key:
+    def first_keys(self, after: tuple[Any, str] | None, limit: int) -> list[str] | None:
+        """The keys of a page when it is cut from `keys` alone (no condition; sorted by key,
+        or by `values`), after the (sort value, key) `after`; else None."""
+        if self.keys is None or self.conditions:
             return None
-        keys = self.keys
+        if self.order == self.key:
+            ordered: Sequence[Any] = self.keys
+            start: Any = None if after is None else after[1]
+        elif self.values is not None:
+            values = self.values
+            ordered = sorted((values[k], k) for k in self.keys)
+            start = after
+        else:
+            return None
         if self.direction is Direction.ASC:
-            start = 0 if after_key is None else bisect.bisect_right(keys, after_key)
-            return list(keys[start : start + limit])
-        end = len(keys) if after_key is None else bisect.bisect_left(keys, after_key)
-        return list(reversed(keys[max(0, end - limit) : end]))
+            first = 0 if start is None else bisect.bisect_right(ordered, start)
+            page = ordered[first : first + limit]
+        else:
+            end = len(ordered) if start is None else bisect.bisect_left(ordered, start)
+            page = ordered[max(0, end - limit) : end][::-1]
+        return [k if self.order == self.key else k[1] for k in page]
 
     @property
     def query_params(self) -> dict[str, Any]:
@@ -210,7 +222,8 @@ async def fetch_page(
     if listing.keys is None:
         rows = [take(r) for r in await ctx.read(listing.page_query(after is not None), params)]
     else:  # the page's keys (cut from the keys, or sorted by the store), then its records
-        keys = listing.first_keys(params.get("after_key"), first + 1)
+        cursor = None if after is None else (params.get("after_value"), params["after_key"])
+        keys = listing.first_keys(cursor, first + 1)
         if keys is None:
             query = listing.page_query(after is not None, keys_only=True)
             keys = [r["key"] for r in await ctx.read(query, params)]
