@@ -118,6 +118,7 @@ class ReadModel:
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         self.cases = Cases(backend)
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
+        self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
 
     def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
         out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
@@ -179,6 +180,15 @@ class ReadModel:
         found = frozenset(inside)
         if code.full in self.nodes["Unit"]:  # the codes of units only: a bounded number
             self._within[code] = found
+        return found
+
+    def grids_in_order(self, code: DivisionCode) -> list[str]:
+        """`grids_within`, in ascending order (kept likewise)."""
+        found = self._in_order.get(code)
+        if found is None:
+            found = sorted(self.grids_within(code))
+            if code.full in self.nodes["Unit"]:
+                self._in_order[code] = found
         return found
 
     def current(
@@ -934,6 +944,12 @@ def grids_within(backend: Backend, code: DivisionCode) -> frozenset[str] | None:
     has none, or none current (the caller then reads Cypher)."""
     model = _holding(backend, PLACES)
     return None if model is None else model.grids_within(code)
+
+
+def grid_keys_within(backend: Backend, code: DivisionCode) -> list[str] | None:
+    """`grids_within`, in ascending order."""
+    model = _holding(backend, PLACES)
+    return None if model is None else model.grids_in_order(code)
 
 
 def disputes_within(backend: Backend, code: DivisionCode) -> list[str] | None:

@@ -50,7 +50,8 @@ class Context(BaseContext):
         a scan: the grids, and the disputes that occurred in them from the read model; None
         for any other type, or without the model."""
         if label == "Grid":
-            return sorted(await self.grids_within(code))
+            held = await self._off_loop(read_model.grid_keys_within, self.backend, code)
+            return held if held is not None else sorted(await self.grids_within(code))
         if label == "Dispute":
             return await self._off_loop(read_model.disputes_within, self.backend, code)
         return None

@@ -124,17 +124,17 @@ class _Filters:
         if self.keys is None:
             return False
         nodes = await info.context.held(self.label)
-        if nodes is None or any(k not in nodes for k in self.keys):
-            return False
-        node = SCHEMA.node(self.label)
-        wanted = {
-            node.property(prop).name: value.value if isinstance(value, Enum) else value
-            for prop, value in equal.items()
-            if value is not None
-        }
-        self.keys = [k for k in self.keys if all(nodes[k].get(p) == v for p, v in wanted.items())]
+        if nodes is None or not all(k in nodes for k in self.keys):
+            return False  # no model, or a key it does not hold (read again meanwhile)
+        node, keys = SCHEMA.node(self.label), self.keys
+        for prop, value in equal.items():
+            if value is not None:
+                name = node.property(prop).name
+                wanted = value.value if isinstance(value, Enum) else value
+                keys = [k for k in keys if nodes[k].get(name) == wanted]
+        self.keys = keys
         if order != node.key:
-            self.values = {k: nodes[k][order] for k in self.keys}
+            self.values = {k: nodes[k][order] for k in keys}
         return True
 
     def listing(self, order: str, direction: Direction) -> Listing:

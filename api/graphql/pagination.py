@@ -133,22 +133,22 @@ class Listing:
         or by `values`), after the (sort value, key) `after`; else None."""
         if self.keys is None or self.conditions:
             return None
+        sort_key: Callable[[str], Any] | None = None
+        start: Any = None
         if self.order == self.key:
-            ordered: Sequence[Any] = self.keys
-            start: Any = None if after is None else after[1]
+            ordered: Sequence[str] = self.keys
+            start = None if after is None else after[1]
         elif self.values is not None:
             values = self.values
-            ordered = sorted((values[k], k) for k in self.keys)
-            start = after
+            ordered = sorted(self.keys, key=values.__getitem__)  # stable: ties stay by key
+            sort_key, start = (lambda k: (values[k], k)), after
         else:
             return None
         if self.direction is Direction.ASC:
-            first = 0 if start is None else bisect.bisect_right(ordered, start)
-            page = ordered[first : first + limit]
-        else:
-            end = len(ordered) if start is None else bisect.bisect_left(ordered, start)
-            page = ordered[max(0, end - limit) : end][::-1]
-        return [k if self.order == self.key else k[1] for k in page]
+            first = 0 if start is None else bisect.bisect_right(ordered, start, key=sort_key)
+            return list(ordered[first : first + limit])
+        end = len(ordered) if start is None else bisect.bisect_left(ordered, start, key=sort_key)
+        return list(ordered[max(0, end - limit) : end][::-1])
 
     @property
     def query_params(self) -> dict[str, Any]:
