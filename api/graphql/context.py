@@ -76,7 +76,10 @@ class Context(BaseContext):
             ) from None
 
     async def reveal(self, label: str, rows: Sequence[Mapping[str, Any]]) -> list[Revealed]:
-        """The records as this caller may see them (see `api.privacy`)."""
+        """The records as this caller may see them (see `api.privacy`). Whether a dispute lies
+        in a mediator's jurisdiction is read from the model when it holds the disputes in the
+        scope's grids (`keys_within`), else walked up (`api.privacy.inside_query`): one
+        rule, `graph.places.JURISDICTION_BY`, the parity test's judge."""
         inside = None
         if rows and access(self.caller, label) is Access.BY_JURISDICTION:
             assert self.caller.scope is not None

@@ -267,3 +267,24 @@ def test_a_grid_and_a_dispute_added_later_are_listed_at_once(backend, tmp_path):
     assert found["grids"] == {"totalCount": 6, "items": [{"id": g} for g in [*DEEP, "G6"]]}
     assert [d["id"] for d in found["disputes"]["items"]] == ["D1", "D5", "D6"]
     assert found["disputes"]["totalCount"] == 3
+
+
+# -- a page cut from the keys ---------------------------------------------------------------
+
+
+def test_a_page_is_cut_from_the_keys_after_the_cursor_in_either_direction():
+    keys = ["a", "b", "c", "d"]
+    by_name = {"a": "y", "b": "x", "c": "y", "d": "x"}  # ties broken by key, as in Cypher
+    asc = Listing("Grid", "name", Direction.ASC, keys=keys, values=by_name)
+    desc = Listing("Grid", "name", Direction.DESC, keys=keys, values=by_name)
+    assert asc.first_keys(None, 3) == ["b", "d", "a"]
+    assert asc.first_keys(("x", "d"), 3) == ["a", "c"]
+    assert desc.first_keys(None, 3) == ["c", "a", "d"]
+    assert desc.first_keys(("y", "a"), 3) == ["d", "b"]
+    by_id = Listing("Grid", "id", Direction.DESC, keys=keys)
+    assert by_id.first_keys(None, 2) == ["d", "c"]
+    assert by_id.first_keys((None, "c"), 5) == ["b", "a"]
+    assert Listing("Grid", "id", keys=keys).first_keys((None, "b"), 5) == ["c", "d"]
+    # a condition left to the store, or no values to sort on: the store cuts the page
+    assert Listing("Grid", "id", conditions=("n.level = 1",), keys=keys).first_keys(None, 2) is None
+    assert Listing("Grid", "name", keys=keys).first_keys(None, 2) is None
