@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime
 from itertools import product
 from typing import TYPE_CHECKING, Any
@@ -128,6 +128,27 @@ class Cases:
             ):
                 found[row["a"]].append(row["b"])
             self.filed[type_] = dict(found)
+        self._by_grid: dict[str, list[str]] | None = None  # OCCURRED_IN the other way
+        self._occurred_in: dict[Any, list[str]] = {}  # occurred_in, as asked
+
+    def occurred_in(self, grids: frozenset[str], place: Hashable | None) -> list[str]:
+        """The disputes that OCCURRED_IN any of `grids` (the grids inside `place`), each once,
+        in ascending order; kept per `place` unless None (the cases are read again whole
+        when they change)."""
+        found = self._occurred_in.get(place) if place is not None else None
+        if found is not None:
+            return found
+        by_grid = self._by_grid
+        if by_grid is None:
+            ties: dict[str, list[str]] = defaultdict(list)
+            for dispute, places in self.filed["OCCURRED_IN"].items():
+                for grid in places:
+                    ties[grid].append(dispute)
+            by_grid = self._by_grid = dict(ties)
+        found = sorted({d for g in grids for d in by_grid.get(g, ())})
+        if place is not None:
+            self._occurred_in[place] = found
+        return found
 
     def _number(self, label: str, key: str, name: Any, held: dict[Any, Any]) -> int:
         numbers = self.numbers[label]

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from graph.backend import Backend, Row
 from graph.ddl import RID, ident
 from graph.labels import read_by
-from graph.places import DEEPEST
+from graph.places import DEEPEST, DivisionCode
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
 from queries.cases import CASE_ANSWERS, CASES_HELD, NULLS, Cases, Props, current_handled, listed
@@ -91,6 +91,9 @@ TIES = (
     "SUPERVISES",
 )
 HELD = frozenset((*NODES, "Person", *TIES, "LIVES_IN", "HANDLED"))
+LISTED = frozenset({"name", "kind", "level"})
+"""Properties held whatever the queries read: what the GraphQL lists of grids filter and sort
+on (api.graphql.lists)."""
 
 
 class ReadModel:
@@ -114,6 +117,8 @@ class ReadModel:
         self.handled = read.handled_by_experts()
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         self.cases = Cases(backend)
+        self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
+        self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
 
     def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
         out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
@@ -149,13 +154,53 @@ class ReadModel:
     def incoming(self, type_: str, label: str, key: str, other: str) -> list[tuple[Props, Props]]:
         return self.ends(self.into, type_, label, key, other)
 
+    def grids_within(self, code: DivisionCode) -> frozenset[str]:
+        """`graph.places.grids_within` answered from the model: the grids PART_OF a unit inside
+        `code`, or PART_OF such a grid, at any depth (kept per code of a unit held)."""
+        found = self._within.get(code)
+        if found is not None:
+            return found
+        part_of = self.into["PART_OF"]
+        level = {
+            key
+            for unit in self.nodes["Unit"]
+            if code.contains(unit)
+            for label, key, _ in part_of.get(("Unit", unit), ())
+            if label == "Grid"
+        }
+        inside = set(level)
+        while level:  # a level of nesting at a time; a cycle of grids ends the walk
+            level = {
+                key
+                for grid in level
+                for label, key, _ in part_of.get(("Grid", grid), ())
+                if label == "Grid" and key not in inside
+            }
+            inside |= level
+        found = frozenset(inside)
+        if code.full in self.nodes["Unit"]:  # the codes of units only: a bounded number
+            self._within[code] = found
+        return found
+
+    def grids_in_order(self, code: DivisionCode) -> list[str]:
+        """`grids_within`, in ascending order (kept likewise)."""
+        found = self._in_order.get(code)
+        if found is None:
+            found = sorted(self.grids_within(code))
+            if code.full in self.nodes["Unit"]:
+                self._in_order[code] = found
+        return found
+
     def current(
         self, backend: Backend, query: NamedQuery, labels: frozenset[str] | None = None
     ) -> bool:
         """Whether nothing `query` reads (or `labels` of it) has changed since the model was
         read."""
+        return self.holds(backend, read_by(query.text) if labels is None else labels)
+
+    def holds(self, backend: Backend, labels: frozenset[str]) -> bool:
+        """Whether none of `labels` has changed since the model was read."""
         stamp = getattr(backend, "stamp", None)
-        labels = read_by(query.text) if labels is None else labels
         return stamp is not None and int(stamp(labels)) <= self.version
 
 
@@ -172,7 +217,7 @@ class _Reader:
 
         self.backend = backend
         texts = " ".join(get_query(name).text for name in ANSWERS)
-        self.wanted = set(re.findall(r"\.\s*(\w+)", texts))
+        self.wanted = set(re.findall(r"\.\s*(\w+)", texts)) | LISTED
         self.values: dict[Any, Any] = {}
 
     def _columns(
@@ -884,6 +929,63 @@ def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> li
     if query.name == "expert_load" and not current_handled(backend, model):
         return None
     return case(model, params, backend.read)
+
+
+# -- places: where the GraphQL lists' `within` looks (api.graphql.context) ---------------------
+
+PLACES = frozenset({"Unit", "Grid", "PART_OF"})
+"""What `grids_within` reads."""
+OCCURRED = frozenset({"OCCURRED_IN", "Grid"})
+"""What `disputes_within` reads of the cases (a Dispute's own properties are never held)."""
+
+
+def grids_within(backend: Backend, code: DivisionCode) -> frozenset[str] | None:
+    """`graph.places.grids_within(backend.read, code)` from `backend`'s model; None when it
+    has none, or none current (the caller then reads Cypher)."""
+    model = _holding(backend, PLACES)
+    return None if model is None else model.grids_within(code)
+
+
+def grid_keys_within(backend: Backend, code: DivisionCode) -> list[str] | None:
+    """`grids_within`, in ascending order."""
+    model = _holding(backend, PLACES)
+    return None if model is None else model.grids_in_order(code)
+
+
+def disputes_within(backend: Backend, code: DivisionCode) -> list[str] | None:
+    """The keys of the disputes that OCCURRED_IN a grid inside `code` (`grids_within`), each
+    once and in ascending order, from `backend`'s model; None when it has none current."""
+    model = _holding(backend, PLACES)
+    if model is None:
+        return None
+    if not model.cases.current(backend, OCCURRED):
+        if _reread(backend, cases_only=True) is None:
+            return None
+        model = _models[backend]
+        if not (model.cases.current(backend, OCCURRED) and model.holds(backend, PLACES)):
+            return None
+    kept = code if code.full in model.nodes["Unit"] else None  # the codes of units only
+    return model.cases.occurred_in(model.grids_within(code), kept)
+
+
+def held(backend: Backend, label: str) -> dict[str, Props] | None:
+    """The nodes of `label` (one of NODES, with the properties `LISTED` at least) by key,
+    from `backend`'s model; None when it has none current."""
+    model = _holding(backend, frozenset({label}))
+    return None if model is None else model.nodes[label]
+
+
+def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:
+    """`backend`'s model if none of `labels` changed since it was read (read again first if
+    one did, as `answer` does); None when it has none or cannot now."""
+    model = _models.get(backend)
+    if model is None:
+        return None
+    if not model.holds(backend, labels):
+        model = _reread(backend)
+        if model is None or not model.holds(backend, labels):
+            return None
+    return model
 
 
 def _parts(query: NamedQuery) -> tuple[frozenset[str], frozenset[str]]:

@@ -1,10 +1,11 @@
 """HTTP benchmark of the GraphQL API on the demo graph: a script, not a test.
 
     .venv/bin/govgraph demo --no-serve                      # once: builds ./data/govgraph.lbdb
-    .venv/bin/python -P tests/bench_http.py [--workers 2]   # GOVGRAPH_DB picks another graph
+    .venv/bin/python -P tests/bench_http.py [--workers N]   # GOVGRAPH_DB picks another graph
 
-Starts uvicorn (production mode, `--workers` processes) on 127.0.0.1 at a free port in a child
-process, then, with httpx.AsyncClient over loopback only:
+Starts uvicorn (production mode, `--workers` processes: one for an embedded store, which one
+process owns; several only for Neo4j) on 127.0.0.1 at a free port in a child process, then,
+with httpx.AsyncClient over loopback only:
 1. latency: each representative query alone, after a warm-up, N times in a row: p50 and p99;
 2. throughput: 20 concurrent clients sending one query over and over for a fixed time, for
    each query, then all of them in turn: requests/s, and p50/p99 under that load.

@@ -6,6 +6,7 @@ library (each read borrows one of a few connections; see graph/embedded.py).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias, TypeVar
 
@@ -21,6 +22,7 @@ from graph.backend import Backend, Params, Row
 from graph.errors import QueryTimeout
 from graph.places import DivisionCode, grids_within, params
 from graph.schema import SCHEMA
+from queries import read_model
 
 _T = TypeVar("_T")
 
@@ -37,10 +39,27 @@ class Context(BaseContext):
         return await self._off_loop(self.backend.read, query, params or {})
 
     async def grids_within(self, code: DivisionCode) -> frozenset[str]:
-        """The grids inside `code`, at any depth (read once per request)."""
+        """The grids inside `code`, at any depth: from the read model when the backend has
+        one (`queries.read_model`), else read (once per request)."""
         if code not in self._grids:
-            self._grids[code] = await self._off_loop(grids_within, self.backend.read, code)
+            self._grids[code] = await self._off_loop(_grids_within, self.backend, code)
         return self._grids[code]
+
+    async def keys_within(self, label: str, code: DivisionCode) -> list[str] | None:
+        """The keys of the records of type `label` inside `code` when they are known without
+        a scan: the grids, and the disputes that occurred in them from the read model; None
+        for any other type, or without the model."""
+        if label == "Grid":
+            held = await self._off_loop(read_model.grid_keys_within, self.backend, code)
+            return held if held is not None else sorted(await self.grids_within(code))
+        if label == "Dispute":
+            return await self._off_loop(read_model.disputes_within, self.backend, code)
+        return None
+
+    async def held(self, label: str) -> Mapping[str, Mapping[str, Any]] | None:
+        """The nodes of `label` by key as the read model holds them (the structure, with the
+        properties lists filter and sort on); None without a model."""
+        return await self._off_loop(read_model.held, self.backend, label)
 
     async def place_params(self, code: DivisionCode) -> dict[str, Any]:
         """The parameters of `graph.places`' conditions for `code`."""
@@ -57,15 +76,34 @@ class Context(BaseContext):
             ) from None
 
     async def reveal(self, label: str, rows: Sequence[Mapping[str, Any]]) -> list[Revealed]:
-        """The records as this caller may see them (see `api.privacy`)."""
+        """The records as this caller may see them (see `api.privacy`). Whether a dispute lies
+        in a mediator's jurisdiction is read from the model when it holds the disputes in the
+        scope's grids (`keys_within`), else walked up (`api.privacy.inside_query`): one
+        rule, `graph.places.JURISDICTION_BY`, the parity test's judge."""
         inside = None
         if rows and access(self.caller, label) is Access.BY_JURISDICTION:
             assert self.caller.scope is not None
             scope = DivisionCode.parse(self.caller.scope)
-            key = SCHEMA.node(label).key
-            loader = self.loaders.inside(label, scope)
-            inside = await loader.load_many([r[key] for r in rows])
+            keys = [r[SCHEMA.node(label).key] for r in rows]
+            held = None
+            if label == "Dispute":  # the disputes in the scope's grids, from the read model
+                held = await self.keys_within(label, scope)
+            if held is not None:
+                inside = [_among(held, k) for k in keys]
+            else:
+                inside = await self.loaders.inside(label, scope).load_many(keys)
         return reveal(self.caller, label, rows, inside)
+
+
+def _among(ordered: list[str], key: str) -> bool:
+    """Whether `key` is one of `ordered` (ascending)."""
+    at = bisect.bisect_left(ordered, key)
+    return at < len(ordered) and ordered[at] == key
+
+
+def _grids_within(backend: Backend, code: DivisionCode) -> frozenset[str]:
+    held = read_model.grids_within(backend, code)
+    return held if held is not None else grids_within(backend.read, code)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -84,6 +84,8 @@ class _Filters:
         self.conditions: list[str] = []
         self.params: dict[str, Any] = {}
         self.start: str | None = None
+        self.keys: list[str] | None = None
+        self.values: dict[str, Any] | None = None
 
     def equal(self, prop: str, value: object) -> None:
         if value is not None:
@@ -107,14 +109,46 @@ class _Filters:
                 "list the units with units(level: COUNTY)",
                 argument="within",
             )
+        self.keys = await info.context.keys_within(self.label, place)
+        if self.keys is not None:
+            return
         self.start = start_within(self.label)
         if self.start is None:
             self.conditions.append(within(self.label, "n"))
         self.params.update(await info.context.place_params(place))
 
+    async def held(self, info: Info, order: str, **equal: object) -> bool:
+        """Keep the `keys` whose properties equal `equal` (None: any) and take their `order`
+        values, from the read model; False, with nothing done, when the keys are not known or
+        the model does not hold them all (the caller then adds Cypher conditions)."""
+        if self.keys is None:
+            return False
+        nodes = await info.context.held(self.label)
+        if nodes is None or not all(k in nodes for k in self.keys):
+            return False  # no model, or a key it does not hold (read again meanwhile)
+        node, keys = SCHEMA.node(self.label), self.keys
+        for prop, value in equal.items():
+            if value is not None:
+                name = node.property(prop).name
+                wanted = value.value if isinstance(value, Enum) else value
+                keys = [k for k in keys if nodes[k].get(name) == wanted]
+        self.keys = keys
+        if order != node.key:
+            self.values = {k: nodes[k][order] for k in keys}
+        return True
+
     def listing(self, order: str, direction: Direction) -> Listing:
         conditions = tuple(self.conditions)
-        return Listing(self.label, order, direction, conditions, self.params, self.start)
+        return Listing(
+            self.label,
+            order,
+            direction,
+            conditions,
+            self.params,
+            self.start,
+            self.keys,
+            self.values,
+        )
 
 
 async def _page(info: Info, listing: Listing, first: int, after: str | None) -> Page[Any]:
@@ -156,8 +190,9 @@ class NodeLists:
     ) -> Page[Grid]:
         f = _Filters("Grid")
         await f.within(info, within)
-        f.equal("kind", kind)
-        f.equal("level", level)
+        if not await f.held(info, order_by.value, kind=kind, level=level):
+            f.equal("kind", kind)
+            f.equal("level", level)
         return await _page(info, f.listing(order_by.value, direction), first, after)
 
     @resolver("People. `within` is where they live; `pool` and `domain` find experts.")

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -65,6 +66,10 @@ class Listing:
     `conditions` are Cypher conditions on the node `n`, with their values in `params`.
     `start`, when given, finds the candidates instead of a scan of every `label` node (see
     `within.start_within`); it may find a node more than once, so `WITH DISTINCT n` follows.
+    `keys`, when given instead, are the candidates' keys, each once and in ascending order
+    (the grids or disputes inside a code, `Context.keys_within`): they are read by key, and
+    counted without a read when no condition is added; `values`, each key's sort value when
+    held in memory (`Context.held`), let a page be cut without the store.
     """
 
     label: str
@@ -73,6 +78,8 @@ class Listing:
     conditions: tuple[str, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
     start: str | None = None  # a MATCH binding `n` in place of `MATCH (n:Label)`
+    keys: Sequence[str] | None = None
+    values: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         prop = SCHEMA.node(self.label).property(self.order)
@@ -86,11 +93,14 @@ class Listing:
     def _match(self, extra: tuple[str, ...] = ()) -> str:
         conditions = (*self.conditions, *extra)
         where = " WHERE " + " AND ".join(conditions) if conditions else ""
+        if self.keys is not None:
+            node = "(n:" + ident(self.label) + " {" + ident(self.key) + ": k})"
+            return "UNWIND $keys AS k MATCH " + node + where
         if self.start is not None:
             return self.start + " WITH DISTINCT n" + where
         return "MATCH (n:" + ident(self.label) + ")" + where
 
-    def page_query(self, after: bool) -> str:
+    def page_query(self, after: bool, keys_only: bool = False) -> str:
         op = ">" if self.direction is Direction.ASC else "<"
         order, key = "n." + ident(self.order), "n." + ident(self.key)
         extra: tuple[str, ...] = ()
@@ -112,17 +122,38 @@ class Listing:
             )
         direction = " DESC" if self.direction is Direction.DESC else ""
         sort = order + direction + (", " + key + direction if self.order != self.key else "")
-        return (
-            self._match(extra)
-            + " RETURN "
-            + node_columns("n", self.label)
-            + " ORDER BY "
-            + sort
-            + " LIMIT $limit"
-        )
+        columns = key + " AS key" if keys_only else node_columns("n", self.label)
+        return self._match(extra) + " RETURN " + columns + " ORDER BY " + sort + " LIMIT $limit"
 
     def count_query(self) -> str:
         return self._match() + " RETURN count(n) AS total"
+
+    def first_keys(self, after: tuple[Any, str] | None, limit: int) -> list[str] | None:
+        """The keys of a page when it is cut from `keys` alone (no condition; sorted by key,
+        or by `values`), after the (sort value, key) `after`; else None."""
+        if self.keys is None or self.conditions:
+            return None
+        sort_key: Callable[[str], Any] | None = None
+        start: Any = None
+        if self.order == self.key:
+            ordered: Sequence[str] = self.keys
+            start = None if after is None else after[1]
+        elif self.values is not None:
+            values = self.values
+            ordered = sorted(self.keys, key=values.__getitem__)  # stable: ties stay by key
+            sort_key, start = (lambda k: (values[k], k)), after
+        else:
+            return None
+        if self.direction is Direction.ASC:
+            first = 0 if start is None else bisect.bisect_right(ordered, start, key=sort_key)
+            return list(ordered[first : first + limit])
+        end = len(ordered) if start is None else bisect.bisect_left(ordered, start, key=sort_key)
+        return list(ordered[max(0, end - limit) : end][::-1])
+
+    @property
+    def query_params(self) -> dict[str, Any]:
+        """The parameters of its queries."""
+        return {**self.params, **({"keys": self.keys} if self.keys is not None else {})}
 
     # -- cursors ----------------------------------------------------------------------------
 
@@ -183,18 +214,29 @@ async def fetch_page(
 ) -> tuple[list[Row], PageInfo, Callable[[], Awaitable[int]]]:
     """One page of `listing`: its rows (unmasked), its PageInfo and a count to run on demand."""
     check_first(first)
-    params: dict[str, Any] = {**listing.params, "limit": first + 1}
+    params: dict[str, Any] = {**listing.query_params, "limit": first + 1}
     if after is not None:
         params["after_value"], params["after_key"] = listing.decode(after)
         if listing.order == listing.key:
             del params["after_value"]
-    rows = [take(r) for r in await ctx.read(listing.page_query(after is not None), params)]
+    if listing.keys is None:
+        rows = [take(r) for r in await ctx.read(listing.page_query(after is not None), params)]
+    else:  # the page's keys (cut from the keys, or sorted by the store), then its records
+        cursor = None if after is None else (params.get("after_value"), params["after_key"])
+        keys = listing.first_keys(cursor, first + 1)
+        if keys is None:
+            query = listing.page_query(after is not None, keys_only=True)
+            keys = [r["key"] for r in await ctx.read(query, params)]
+        found = await ctx.loaders.node(listing.label).load_many(keys)
+        rows = [r for r in found if r is not None]
     more = len(rows) > first
     rows = rows[:first]
     info = PageInfo(end_cursor=listing.cursor(rows[-1]) if rows else None, has_next_page=more)
 
     async def count() -> int:
-        found = await ctx.read(listing.count_query(), dict(listing.params))
+        if listing.keys is not None and not listing.conditions:
+            return len(listing.keys)  # each once, and each in the store: a key came from it
+        found = await ctx.read(listing.count_query(), listing.query_params)
         return int(found[0]["total"])
 
     return rows, info, count
