@@ -20,7 +20,7 @@ from api.graphql.errors import QUERY_TIMEOUT, UserError
 from api.privacy import Access, Revealed, access, reveal
 from graph.backend import Backend, Params, Row
 from graph.errors import QueryTimeout
-from graph.places import DivisionCode, grids_within, params
+from graph.places import DivisionCode, grids_within, params, units_of
 from graph.schema import SCHEMA
 from queries import read_model
 
@@ -32,11 +32,15 @@ class Context(BaseContext):
         super().__init__()
         self.backend = backend
         self.caller = caller
-        self.loaders = Loaders(self.read)
+        self.loaders = Loaders(self.read, self.units_of)
         self._grids: dict[DivisionCode, frozenset[str]] = {}
 
     async def read(self, query: str, params: Params | None = None) -> list[Row]:
         return await self._off_loop(self.backend.read, query, params or {})
+
+    async def units_of(self, grids: list[str]) -> dict[str, str]:
+        """The code of the unit each grid lies in, at any depth (`graph.places.units_of`)."""
+        return await self._off_loop(units_of, self.backend.read, grids)
 
     async def grids_within(self, code: DivisionCode) -> frozenset[str]:
         """The grids inside `code`, at any depth: from the read model when the backend has

@@ -102,13 +102,3 @@ class Tie:
             + " RETURN k AS key, "
             + ", ".join(filter(None, (rel_columns("r", self.rel), node_columns("b", self.target))))
         )
-
-
-GRID_UNIT = (
-    "UNWIND $keys AS k MATCH (g:Grid {id: k}) "
-    "OPTIONAL MATCH (g)-[:PART_OF]->(u:Unit) "
-    "OPTIONAL MATCH (g)-[:PART_OF]->(:Grid)-[:PART_OF]->(v:Unit) "
-    "WITH k, coalesce(u, v) AS x WHERE x IS NOT NULL "
-    "RETURN k AS key, " + node_columns("x", "Unit")
-)
-"""The unit a grid lies in: the one it is PART_OF, or its parent grid's (a micro-grid)."""

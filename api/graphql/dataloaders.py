@@ -23,6 +23,7 @@ from graph.places import DivisionCode
 from graph.schema import SCHEMA
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
+UnitsOf = Callable[[list[str]], Awaitable[dict[str, str]]]
 T = TypeVar("T")
 
 TieRow = tuple[Row, Row]
@@ -30,8 +31,9 @@ TieRow = tuple[Row, Row]
 
 
 class Loaders:
-    def __init__(self, read: Read) -> None:
+    def __init__(self, read: Read, units_of: UnitsOf) -> None:
         self._read = read
+        self._units_of = units_of  # `graph.places.units_of`: the walk up from grids to units
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def _loader(
@@ -77,11 +79,14 @@ class Loaders:
         return self._loader(("ties", tie, as_of), load)
 
     def grid_unit(self) -> DataLoader[str, Row | None]:
-        """The unit a grid lies in (through its parent grid for a micro-grid)."""
+        """The unit a grid lies in, through its parent grids at any depth (`units_of`)."""
 
         async def load(keys: list[str]) -> list[Row | None]:
-            found = await self._grouped(cypher.GRID_UNIT, keys, {})
-            return [take(found[k][0]) if k in found else None for k in keys]
+            codes = await self._units_of(keys)
+            placed = [k for k in keys if k in codes]
+            units = await self.node("Unit").load_many([codes[k] for k in placed])
+            found = dict(zip(placed, units, strict=True))
+            return [found.get(k) for k in keys]
 
         return self._loader(("grid_unit",), load)
 

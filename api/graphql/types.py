@@ -133,8 +133,9 @@ class Grid:
     source: str | None = prop("Grid", "source")
 
     @resolver(
-        "The unit the grid lies in: the one it is part of, or its parent grid's "
-        "for a micro-grid (a village, or the home county of an out-of-county grid)."
+        "The unit the grid lies in: the one it is part of, or the one its parent grid lies "
+        "in for a micro-grid, at any depth (a village, or the home county of an "
+        "out-of-county grid)."
     )
     async def unit(self, info: Info) -> Unit | None:
         row = await info.context.loaders.grid_unit().load(self.id)

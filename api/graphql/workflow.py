@@ -868,7 +868,8 @@ async def _payload(
             WorkflowError(code=e.code, message=e.message, field=e.field) for e in result.errors
         ]
         return DisputePayload(dispute=None, event=None, user_errors=errors, replayed=False)
-    info.context.loaders = type(info.context.loaders)(info.context.read)  # read what was written
+    # read what was written
+    info.context.loaders = type(info.context.loaders)(info.context.read, info.context.units_of)
     refs = await _refs(info, _event_refs(result.event))
     return DisputePayload(
         dispute=await _dispute(info, acted.dispute),

@@ -247,6 +247,17 @@ def test_the_deepest_grid_and_its_dispute_are_listed_in_every_unit_above(backend
     }
 
 
+def test_every_grid_five_deep_lies_in_the_village_of_the_first(backend, tmp_path):
+    """`Grid.unit` walks up through parent grids at any depth (`graph.places.units_of`)."""
+    assert load(backend, _write(tmp_path, FILES)).rejects == []
+    query = '{ grids(within: "330421") { items { id unit { code name level } } } }'
+    village = {"code": "330421001001", "name": "日晖社区", "level": "VILLAGE"}
+    for graph in (backend, _Beside(backend)):
+        assert _run(graph, query, ADMIN)["grids"]["items"] == [
+            {"id": g, "unit": village} for g in DEEP
+        ]
+
+
 def test_a_grid_and_a_dispute_added_later_are_listed_at_once(backend, tmp_path):
     """A load after the model was read: the lists read the model again (or Cypher), never
     the model as it was."""

@@ -512,8 +512,10 @@ TEAMS = """query ($n: Int!) { grids(first: $n, kind: BASIC) {
 @pytest.mark.parametrize(
     ("caller", "reads"),
     [
-        (ANONYMOUS, ["page", "units", "teams"]),
-        (Caller(Role.MEDIATOR, "330421"), ["page", "units", "teams", "jurisdiction"]),
+        # a grid's unit: the walk up the grids (one read a level; the first 50 are one deep),
+        # then the units by key
+        (ANONYMOUS, ["page", "walk up", "units", "teams"]),
+        (Caller(Role.MEDIATOR, "330421"), ["page", "walk up", "units", "teams", "jurisdiction"]),
     ],
     ids=["viewer", "mediator"],
 )
