@@ -178,7 +178,8 @@ def build(main: EmbeddedBackend, store: Path, privacy: Privacy, schema: Schema =
 
 
 def write(store: Path, schema: Schema = SCHEMA) -> None:
-    """Create the store at `store` and COPY into it the tables `build` left beside it."""
+    """Create the store at `store` and COPY into it the tables `build` left beside it (laid
+    out by `schema`: the writing process is started with the package's own)."""
     tables = store.parent / TABLES
     written = json.loads((tables / MANIFEST).read_text(encoding="utf-8"))
     copy = EmbeddedBackend(store, buffer_pool_mb=256)  # not 80% of RAM, the store's default
