@@ -145,12 +145,21 @@ Read = Callable[[str, Mapping[str, Any]], list[dict[str, Any]]]
 def grids_within(read: Read, code: DivisionCode) -> frozenset[str]:
     """The ids of the grids inside `code`: PART_OF a unit inside it, or PART_OF such a grid,
     at any depth. One query per level of nesting; a cycle of grids ends the walk."""
-    found = {r["id"] for r in read(GRIDS_IN_UNITS, {"prefix": code.prefix})}
+    return grids_down(
+        (r["id"] for r in read(GRIDS_IN_UNITS, {"prefix": code.prefix})),
+        lambda level: (r["id"] for r in read(GRIDS_IN_GRIDS, {"grids": level})),
+    )
+
+
+def grids_down(first: Iterable[str], below: Callable[[list[str]], Iterable[str]]) -> frozenset[str]:
+    """`first` and every grid PART_OF one of them at any depth, walked a level at a time:
+    `below` gives the grids PART_OF a level's grids (by Cypher, or from the read model)."""
+    found = set(first)
     level = sorted(found)
     while level:
-        below = {r["id"] for r in read(GRIDS_IN_GRIDS, {"grids": level})} - found
-        found |= below
-        level = sorted(below)
+        deeper = set(below(level)) - found
+        found |= deeper
+        level = sorted(deeper)
     return frozenset(found)
 
 

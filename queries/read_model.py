@@ -39,7 +39,7 @@ import re
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from itertools import product
 from typing import TYPE_CHECKING, Any
@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from graph.backend import Backend, Row
 from graph.ddl import RID, ident
 from graph.labels import read_by
-from graph.places import DEEPEST, DivisionCode
+from graph.places import DEEPEST, DivisionCode, grids_down
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
 from queries.cases import CASE_ANSWERS, CASES_HELD, NULLS, Cases, Props, current_handled, listed
@@ -161,23 +161,13 @@ class ReadModel:
         if found is not None:
             return found
         part_of = self.into["PART_OF"]
-        level = {
-            key
-            for unit in self.nodes["Unit"]
-            if code.contains(unit)
-            for label, key, _ in part_of.get(("Unit", unit), ())
-            if label == "Grid"
-        }
-        inside = set(level)
-        while level:  # a level of nesting at a time; a cycle of grids ends the walk
-            level = {
-                key
-                for grid in level
-                for label, key, _ in part_of.get(("Grid", grid), ())
-                if label == "Grid" and key not in inside
-            }
-            inside |= level
-        found = frozenset(inside)
+
+        def parts(label: str, keys: Iterable[str]) -> Iterator[str]:
+            for key in keys:
+                yield from (k for lb, k, _ in part_of.get((label, key), ()) if lb == "Grid")
+
+        units = (unit for unit in self.nodes["Unit"] if code.contains(unit))
+        found = grids_down(parts("Unit", units), lambda level: parts("Grid", level))
         if code.full in self.nodes["Unit"]:  # the codes of units only: a bounded number
             self._within[code] = found
         return found
