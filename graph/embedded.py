@@ -149,18 +149,40 @@ class EmbeddedBackend:
             finally:
                 self._execute("COMMIT", None, conn)
 
+    @contextlib.contextmanager
+    def table_snapshot(self) -> Iterator[Callable[[str], pa.Table]]:
+        """`snapshot` with each read's result as one Arrow table: a whole label's rows held
+        column by column in Arrow's buffers, never as a Python dict per row (the researchers'
+        copy reads the whole graph this way, inside the server)."""
+        with self._reader() as conn:
+            self._execute("BEGIN TRANSACTION READ ONLY", None, conn)
+            try:
+                yield lambda query: self._table(conn, query)
+            finally:
+                self._execute("COMMIT", None, conn)
+
     def _rows(self, conn: Any, query: str, params: Params | None) -> list[Row]:
-        try:
+        with self._reading():
             result = self._execute(query, params, conn)
             columns = result.get_column_names()
             values = result.get_all()
+        return [dict(zip(columns, row, strict=True)) for row in values]
+
+    def _table(self, conn: Any, query: str) -> pa.Table:
+        with self._reading():
+            return self._execute(query, None, conn).get_as_arrow(0)  # 0: one chunk
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A read's store errors as the graph's errors, and a read cut by `close` said so."""
+        try:
+            yield
         except (GraphError, RuntimeError) as exc:
             if self._closed:  # closed under the read: say so, not "timed out"
                 raise BackendUnavailable(f"the graph at {self.path} was closed") from None
             if isinstance(exc, RuntimeError):
                 raise from_ladybug(exc) from exc
             raise
-        return [dict(zip(columns, row, strict=True)) for row in values]
 
     def write(self, statements: Sequence[tuple[str, Params]]) -> None:
         changed = frozenset().union(*(changed_by(query) for query, _ in statements))
@@ -504,10 +526,13 @@ def arrow_table(rows: Sequence[Row] | pa.Table, columns: Sequence[Property]) -> 
     """Rows as an Arrow table with the schema's types, so COPY never guesses a type.
 
     Rows that come column by column (a `by_column` dict of lists, as the loader gives them)
-    are taken as they are, and so is a table made by this function (`graph.research_copy`
-    writes them to files for another process)."""
+    are taken as they are, and an Arrow table is cast to the schema's types (a table read
+    from the store, or made by this function: `graph.research_copy` reads the graph as
+    tables and writes them to files for another process)."""
     if isinstance(rows, pa.Table):
-        return rows.select([p.name for p in columns])
+        return rows.select([p.name for p in columns]).cast(
+            pa.schema([(p.name, _ARROW_TYPES[p.type]) for p in columns])
+        )
     by_column = getattr(rows, "by_column", None)
     arrays = {}
     for p in columns:

@@ -35,6 +35,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from graph.masking import mask
 from graph.schema import SCHEMA, Mask, Schema
 
@@ -57,6 +60,9 @@ _ID_NUMBER = r"\d{17}[\dXx]"
 _EMBEDDED = re.compile(
     r"(?<![0-9A-Za-z])(?:(?P<id>" + _ID_NUMBER + r")|(?P<mobile>" + _MOBILE + r"))(?![0-9A-Za-z])"
 )
+# Every text `_EMBEDDED` matches has four digits in a row (RE2 syntax; Python's `\d` is any
+# Unicode decimal digit, and so is `\p{Nd}`): the texts without them need no scrubbing.
+_FOUR_DIGITS = r"\p{Nd}{4}"
 
 
 class PseudonymKeyError(ValueError):
@@ -221,3 +227,29 @@ class Privacy:
             else:
                 out[name] = value
         return out
+
+    def apply_table(self, label: str, table: pa.Table) -> pa.Table:
+        """`apply` for a whole table, column by column, with the values `apply` gives row by
+        row. Only the values that can change become Python objects: a personal column's, and
+        the texts with four digits in a row (every mobile or ID number has them)."""
+        if self.view is View.RAW:
+            return table
+        masks = self._masks.get(label, {})
+        columns = []
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            if name in masks:
+                kind = masks[name]
+                column = pa.array([self.value(kind, v) for v in column.to_pylist()], column.type)
+            elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                column = self._scrub_column(column.combine_chunks())
+            columns.append(column)
+        return pa.table(columns, names=table.column_names)
+
+    def _scrub_column(self, column: pa.Array) -> pa.Array:
+        suspect = pc.fill_null(pc.match_substring_regex(column, _FOUR_DIGITS), False)
+        if not pc.any(suspect).as_py():
+            return column
+        texts = column.filter(suspect).to_pylist()
+        return pc.replace_with_mask(
+            column, suspect, pa.array([self.scrub(t) for t in texts], column.type)
+        )
