@@ -26,8 +26,10 @@ next page starts after that row where it stands now, or where it stood if it lef
 and counts each view under the same filters.
 
 The cursor for `queue_changes` is the time of the latest event (ISO 8601, China time, so it
-sorts as text): the disputes with an event at or after it are answered again, and those that
-closed since are `removed`.
+sorts as text): the disputes in scope with an event at or after it are answered again, and
+those that closed since are `removed` (`queries.logged`: held by the read model where one is
+attached, so a poll between two events reads no event; the changed disputes are then read by
+key).
 """
 
 from __future__ import annotations
@@ -47,8 +49,10 @@ from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.ddl import ident
 from graph.schema import SCHEMA
+from queries import read_model
 from queries.calendar import Calendar
 from queries.flow_rules import KINDS, STATES
+from queries.logged import changed_since, latest
 from queries.rules import Rules
 from workflow.clocks import Clock, clocks
 from workflow.model import Ref
@@ -147,14 +151,15 @@ def _order(row: QueueRow) -> tuple[Any, ...]:
 
 
 def _open_states(
-    backend: Backend, caller: ApiCaller, within: str | None, extra: str = "", **params: Any
+    backend: Backend, caller: ApiCaller, within: str | None, keys: Sequence[str] | None = None
 ) -> list[DisputeState]:
-    where, scope = scope_of(caller, within)
+    """The open disputes in scope; given `keys`, those of them, which are in scope already."""
+    where, scope = scope_of(caller, within) if keys is None else ("", {})
     # Only disputes whose node shows no outcome: the store keeps the node as its log's replay
     # (`workflow.store.projection`), and reading every closed dispute's log too took seconds.
     # The replay below stays the judge of what is open.
-    where = " AND ".join(w for w in ("d.outcome IS NULL", where, extra) if w)
-    logs = EventStore(backend).logs(where, {**scope, **params})
+    where = " AND ".join(w for w in ("d.outcome IS NULL", where) if w)
+    logs = EventStore(backend).logs(where, scope, keys)
     return [s for log in logs.values() if (s := replay(log)) is not None and s.state != "closed"]
 
 
@@ -327,8 +332,8 @@ def _names(backend: Backend, refs: Iterable[tuple[str, str]]) -> dict[tuple[str,
 
 def cursor(backend: Backend) -> str:
     """The time of the latest event: the cursor `queue_changes` takes."""
-    rows = backend.read("MATCH (e:DisputeEvent) RETURN max(e.at) AS at")
-    return str(rows[0]["at"] or "") if rows else ""
+    held = read_model.logged(backend)
+    return held.mark if held is not None else latest(backend)
 
 
 def queue_changes(
@@ -341,18 +346,21 @@ def queue_changes(
     """The open disputes in scope with an event at or after `since`, least time left first;
     the ids of those that closed; the new cursor."""
     now = now or now_in_china()
-    mark = cursor(backend)
+    held = read_model.logged(backend)
+    if held is not None:
+        mark, changed = held.mark, held.since(since)
+    else:
+        mark, changed = changed_since(backend, since)
     where, scope = scope_of(caller, within)
-    changed = backend.read(
-        "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent) WHERE e.at >= $since"
-        + (" AND " + where if where else "")
-        + " RETURN DISTINCT d.id AS id",
-        {"since": since, **scope},
-    )
-    ids = [r["id"] for r in changed]
-    if not ids:
+    if changed and where:  # the scope's test, once, of the changed disputes only
+        found = backend.read(
+            "UNWIND $keys AS k MATCH (d:Dispute {id: k}) WHERE " + where + " RETURN d.id AS id",
+            {"keys": changed, **scope},
+        )
+        changed = [r["id"] for r in found]
+    if not changed:
         return [], [], mark
-    states = _open_states(backend, caller, within, "d.id IN $ids", ids=ids)
+    states = _open_states(backend, caller, within, changed)
     still = {s.id for s in states}
     rows = sorted(rows_of(backend, states, now), key=_order)
-    return rows, sorted(i for i in ids if i not in still), mark
+    return rows, sorted(i for i in changed if i not in still), mark

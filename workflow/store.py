@@ -108,14 +108,21 @@ class EventStore:
     def state(self, dispute: str) -> DisputeState | None:
         return replay(self.log(dispute))
 
-    def logs(self, where: str = "", params: Params | None = None) -> dict[str, tuple[Event, ...]]:
+    def logs(
+        self, where: str = "", params: Params | None = None, keys: Sequence[str] | None = None
+    ) -> dict[str, tuple[Event, ...]]:
         """Every dispute's log (the timers and the measures read them all), or those of the
-        disputes `d` for which the condition `where` holds (a work queue's scope)."""
+        disputes `d` for which the condition `where` holds (a work queue's scope), of the
+        disputes `keys` only when given: each looked up by key (`WHERE d.id IN $keys` would
+        test every dispute against the whole list)."""
+        match = "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent)"
+        if keys is not None:
+            if not keys:
+                return {}
+            match = "UNWIND $keys AS k MATCH (d:Dispute {id: k})-[:LOGGED]->(e:DisputeEvent)"
+            params = {**(params or {}), "keys": list(keys)}
         rows = self.backend.read(
-            "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent)"
-            + (" WHERE " + where if where else "")
-            + _RETURN
-            + " ORDER BY dispute, version",
+            match + (" WHERE " + where if where else "") + _RETURN + " ORDER BY dispute, version",
             params or {},
         )
         out: dict[str, list[Event]] = {}

@@ -1000,6 +1000,9 @@ class WorkflowQueries:
             domain=domain,
             kind=kind.value if kind else None,
         )
+        # The cursor first: an event logged while the page is read is then answered again by
+        # the next poll, never missed by both.
+        mark = await run_in_threadpool(queue.cursor, backend)
         try:
             page = await run_in_threadpool(
                 lambda: queue.queue_page(
@@ -1010,7 +1013,6 @@ class WorkflowQueries:
         except ValueError as exc:
             argument = str(exc).split(":", 1)[0]
             raise GraphQLUserError(str(exc), argument=argument) from None
-        mark = await run_in_threadpool(queue.cursor, backend)
         counts = {v.lower(): n for v, n in page.counts.items()}
         return QueuePage(
             items=await _queue_rows(info, page.rows),

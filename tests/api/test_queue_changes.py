@@ -1,0 +1,155 @@
+"""queue_changes, the work queue's poll, and its cursor: with the read model attached (the
+disputes' latest event times held, `queries.logged`) and without one (Cypher, as on Neo4j)."""
+
+from datetime import datetime
+
+import pytest
+
+from api import acting, queue
+from api.auth import Caller, Role
+from queries import logged, read_model
+from queries.calendar import CHINA_TIME
+from workflow.model import Refusal
+
+GRID = "330421001001-G01"
+CENTER = "Center:center-330421001"
+GRID_WORKER = Caller(
+    Role.VIEWER, person="JS-P-0002", unit=f"Grid:{GRID}", workflow_role="grid_worker"
+)
+DISPATCHER = Caller(
+    Role.MEDIATOR, "330421001", person="JS-P-0001", unit=CENTER, workflow_role="dispatcher"
+)
+ADMIN = Caller(Role.ADMIN)
+ELSEWHERE = Caller(Role.MEDIATOR, "330402")  # a mediator of another county
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2024, 9, 2, hour, minute, tzinfo=CHINA_TIME)
+
+
+def mark(hour: int, minute: int = 0) -> str:
+    """The cursor an event at that time gives."""
+    return at(hour, minute).isoformat(timespec="microseconds")
+
+
+def act(graph, who, dispute, action, version, when, **data):
+    acted = acting.act(
+        graph, who, dispute, action, version, f"{dispute}-{version}", data=data, now=when
+    )
+    assert not isinstance(acted.result, Refusal), (action, acted.result)
+
+
+def reported(graph):
+    """Two disputes reported at 9:00 and 10:00 (the examples hold no log): their ids."""
+    ids = []
+    for key, hour in (("r-1", 9), ("r-2", 10)):
+        acted = acting.report(
+            graph, GRID_WORKER, key, kind="dispute", title="邻里纠纷", place=GRID, channel="app",
+            category=None, receiver=CENTER, new_parties=[acting.NewParty("王小明")], now=at(hour),
+        )  # fmt: skip
+        assert not isinstance(acted.result, Refusal), acted.result
+        ids.append(acted.dispute)
+    return ids
+
+
+@pytest.fixture(params=["cypher", "held"])
+def graph(request, examples_graph):
+    """The two disputes, read with the read model attached or without one."""
+    r1, r2 = reported(examples_graph)
+    if request.param == "held":
+        assert read_model.attach(examples_graph) is not None
+    return examples_graph, r1, r2
+
+
+def changes(graph, caller, since, within=None):
+    rows, removed, cursor = queue.queue_changes(graph, caller, since, within, now=at(12))
+    return {r.state.id: (r.state.state, r.state.version) for r in rows}, removed, cursor
+
+
+def test_an_event_between_two_polls_is_answered_by_the_next(graph):
+    graph, r1, r2 = graph
+    first = queue.cursor(graph)
+    assert first == mark(10)
+    assert changes(graph, ADMIN, "") == (
+        {r1: ("reported", 1), r2: ("reported", 1)}, [], mark(10)
+    )  # fmt: skip
+    act(graph, DISPATCHER, r1, "accept", 1, at(11))
+    # r-2's report is at the cursor's instant: answered again, as every poll answers the
+    # disputes of the latest events (an event logged later at that instant is not lost).
+    assert changes(graph, ADMIN, first) == (
+        {r1: ("accepted", 2), r2: ("reported", 1)}, [], mark(11)
+    )  # fmt: skip
+    assert queue.cursor(graph) == mark(11)
+    assert changes(graph, ADMIN, mark(11)) == ({r1: ("accepted", 2)}, [], mark(11))
+    act(graph, DISPATCHER, r2, "accept", 1, at(11))  # logged after that poll, same instant
+    assert changes(graph, ADMIN, mark(11)) == (
+        {r1: ("accepted", 2), r2: ("accepted", 2)}, [], mark(11)
+    )  # fmt: skip
+    assert changes(graph, ADMIN, mark(11, 1)) == ({}, [], mark(11))
+
+
+def test_a_dispute_closed_between_two_polls_is_removed(graph):
+    graph, r1, r2 = graph
+    since = queue.cursor(graph)
+    act(graph, DISPATCHER, r1, "accept", 1, at(10, 10))
+    act(graph, DISPATCHER, r1, "sign", 2, at(10, 20))
+    act(graph, DISPATCHER, r1, "close", 3, at(10, 30), outcome="settled", settled_level="town")
+    assert changes(graph, ADMIN, since) == ({r2: ("reported", 1)}, [r1], mark(10, 30))
+    assert changes(graph, DISPATCHER, since) == ({r2: ("reported", 1)}, [r1], mark(10, 30))
+    assert changes(graph, ADMIN, mark(10, 30)) == ({}, [r1], mark(10, 30))
+    # the queue no longer holds it
+    assert [r.state.id for r in queue.work_queue(graph, ADMIN, "ALL", now=at(12))] == [r2]
+
+
+def test_a_caller_out_of_scope_sees_nothing(graph):
+    graph, r1, r2 = graph
+    act(graph, DISPATCHER, r1, "accept", 1, at(11))
+    assert changes(graph, ELSEWHERE, "") == ({}, [], mark(11))
+    assert changes(graph, ADMIN, "", within="330402") == ({}, [], mark(11))
+    assert changes(graph, ADMIN, "", within="330421001") == (
+        {r1: ("accepted", 2), r2: ("reported", 1)}, [], mark(11)
+    )  # fmt: skip
+    # a grid worker sees the disputes of the grid
+    assert changes(graph, GRID_WORKER, mark(11)) == ({r1: ("accepted", 2)}, [], mark(11))
+    other = Caller(Role.VIEWER, person="JS-P-0002", unit="Grid:no-such-grid")
+    assert changes(graph, other, "") == ({}, [], mark(11))
+
+
+def test_an_empty_log_gives_an_empty_cursor(examples_graph):
+    assert queue.cursor(examples_graph) == ""
+    assert changes(examples_graph, ADMIN, "") == ({}, [], "")
+    assert read_model.attach(examples_graph) is not None
+    assert queue.cursor(examples_graph) == ""
+    assert changes(examples_graph, ADMIN, "") == ({}, [], "")
+
+
+def test_the_held_times_are_the_cyphers_and_read_once_between_two_events(
+    examples_graph, monkeypatch
+):
+    graph = examples_graph
+    r1, r2 = reported(graph)
+    act(graph, DISPATCHER, r1, "accept", 1, at(10))
+    assert read_model.attach(graph) is not None
+    # an event with no LOGGED tie counts in the cursor, as the Cypher's, and in no dispute
+    graph.write([("CREATE (e:DisputeEvent {id: 'x#1', dispute: 'x', version: 1, at: $at})",
+                  {"at": mark(11)})])  # fmt: skip
+    held = read_model.logged(graph)
+    assert held is not None and held.mark == mark(11)
+    for since in ("", mark(9), mark(9, 30), mark(10), mark(11), "9999"):
+        cypher_mark, cypher_ids = logged.changed_since(graph, since)
+        assert (held.mark, sorted(held.since(since))) == (cypher_mark, sorted(cypher_ids))
+    assert held.since(mark(9, 30)) == sorted([r1, r2])  # both at 10:00; each once
+    assert held.since(mark(10, 1)) == []
+    reads: list[str] = []
+    read = graph.read
+    monkeypatch.setattr(graph, "read", lambda q, p=None: reads.append(q) or read(q, p))
+    changes(graph, ADMIN, mark(10))
+    changes(graph, DISPATCHER, mark(9))
+    assert queue.cursor(graph) == mark(11)
+    assert [q for q in reads if q in (logged.LATEST, logged.CHANGED, logged.PER_DISPUTE)] == []
+    act(graph, DISPATCHER, r2, "accept", 1, at(12))  # read again once, by the next poll
+    assert changes(graph, ADMIN, mark(11)) == ({r2: ("accepted", 2)}, [], mark(12))
+    assert queue.cursor(graph) == mark(12)
+    assert [q for q in reads if q in (logged.LATEST, logged.PER_DISPUTE)] == [
+        logged.LATEST, logged.PER_DISPUTE
+    ]  # fmt: skip
