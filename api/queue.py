@@ -27,9 +27,11 @@ and counts each view under the same filters.
 
 The cursor for `queue_changes` is the time of the latest event (ISO 8601, China time, so it
 sorts as text): the disputes in scope with an event at or after it are answered again, and
-those that closed since are `removed` (`queries.logged`: held by the read model where one is
-attached, so a poll between two events reads no event; the changed disputes are then read by
-key).
+those that closed since are `removed`. At, not only after: an event logged later at the
+cursor's very instant is not lost (the disputes of the latest events are answered again by the
+next poll). No dispute's latest event time is held (the Dispute node shows its state, not
+when it last moved), so a poll reads every event's time, twice; the changed disputes are then
+tested for the scope and read by key.
 """
 
 from __future__ import annotations
@@ -49,10 +51,8 @@ from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.ddl import ident
 from graph.schema import SCHEMA
-from queries import read_model
 from queries.calendar import Calendar
 from queries.flow_rules import KINDS, STATES
-from queries.logged import changed_since, latest
 from queries.rules import Rules
 from workflow.clocks import Clock, clocks
 from workflow.model import Ref
@@ -331,9 +331,9 @@ def _names(backend: Backend, refs: Iterable[tuple[str, str]]) -> dict[tuple[str,
 
 
 def cursor(backend: Backend) -> str:
-    """The time of the latest event: the cursor `queue_changes` takes."""
-    held = read_model.logged(backend)
-    return held.mark if held is not None else latest(backend)
+    """The time of the latest event ("" when there is none): the cursor `queue_changes` takes."""
+    rows = backend.read("MATCH (e:DisputeEvent) RETURN max(e.at) AS at")
+    return str(rows[0]["at"] or "") if rows else ""
 
 
 def queue_changes(
@@ -346,11 +346,15 @@ def queue_changes(
     """The open disputes in scope with an event at or after `since`, least time left first;
     the ids of those that closed; the new cursor."""
     now = now or now_in_china()
-    held = read_model.logged(backend)
-    if held is not None:
-        mark, changed = held.mark, held.since(since)
-    else:
-        mark, changed = changed_since(backend, since)
+    # The cursor first: an event logged between the two reads is in the second (and answered
+    # again by the next poll), never in neither.
+    mark = cursor(backend)
+    found = backend.read(
+        "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent) WHERE e.at >= $since "
+        "RETURN DISTINCT d.id AS id",
+        {"since": since},
+    )
+    changed = [r["id"] for r in found]
     where, scope = scope_of(caller, within)
     if changed and where:  # the scope's test, once, of the changed disputes only
         found = backend.read(

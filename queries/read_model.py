@@ -29,8 +29,7 @@ other clients write to unseen) gets no model and reads Cypher.
 A dispute's ties and the ties between people (the cases, `queries.cases`) are held beside
 the structure with a version of their own, and the queries of a dispute are answered from
 them (`CASE_ANSWERS`); queries.cases says what each workflow event changes and how each part
-stays current. Each dispute's latest event time (`queries.logged`, the work queue's polls) is
-held the same way, read by the first poll after an event (`logged`).
+stays current.
 """
 
 from __future__ import annotations
@@ -52,7 +51,6 @@ from graph.places import DEEPEST, DivisionCode, grids_down
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
 from queries.cases import CASE_ANSWERS, CASES_HELD, NULLS, Cases, Props, current_handled, listed
-from queries.logged import Logged
 
 if TYPE_CHECKING:
     from queries.library import NamedQuery
@@ -119,7 +117,6 @@ class ReadModel:
         self.handled = read.handled_by_experts()
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         self.cases = Cases(backend)
-        self.logged: Logged | None = None  # read by the first work-queue poll (`logged`)
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
         self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
 
@@ -908,7 +905,7 @@ def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> li
         return None
     mine, theirs = _parts(query)
     if not model.cases.current(backend, mine):
-        if _reread(backend, part="cases") is None:
+        if _reread(backend, cases_only=True) is None:
             return None
         model = _models[backend]
         if not model.cases.current(backend, mine):
@@ -952,27 +949,13 @@ def disputes_within(backend: Backend, code: DivisionCode) -> list[str] | None:
     if model is None:
         return None
     if not model.cases.current(backend, OCCURRED):
-        if _reread(backend, part="cases") is None:
+        if _reread(backend, cases_only=True) is None:
             return None
         model = _models[backend]
         if not (model.cases.current(backend, OCCURRED) and model.holds(backend, PLACES)):
             return None
     kept = code if code.full in model.nodes["Unit"] else None  # the codes of units only
     return model.cases.occurred_in(model.grids_within(code), kept)
-
-
-def logged(backend: Backend) -> Logged | None:
-    """Each dispute's latest event time (`queries.logged`) from `backend`'s model, read again
-    first when an event was written since; None when it has no model or cannot now (the
-    caller then reads Cypher)."""
-    model = _models.get(backend)
-    if model is None:
-        return None
-    if model.logged is None or not model.logged.current(backend):
-        model = _reread(backend, part="logged")
-        if model is None or model.logged is None or not model.logged.current(backend):
-            return None
-    return model.logged
 
 
 def held(backend: Backend, label: str) -> dict[str, Props] | None:
@@ -1002,9 +985,9 @@ def _parts(query: NamedQuery) -> tuple[frozenset[str], frozenset[str]]:
     return read & CASES_HELD, read - CASES_HELD
 
 
-def _reread(backend: Backend, *, part: str | None = None) -> ReadModel | None:
-    """The model read again (with `part`, "cases" or "logged", only that part), or None when a
-    write is under way or another question is reading it."""
+def _reread(backend: Backend, *, cases_only: bool = False) -> ReadModel | None:
+    """The model read again (with `cases_only`, only its cases), or None when a write is
+    under way or another question is reading it."""
     if int(getattr(backend, "version", 1)) % 2:
         return None  # a write under way (graph.embedded): read again after it
     reading = _reading.get(backend)
@@ -1012,12 +995,9 @@ def _reread(backend: Backend, *, part: str | None = None) -> ReadModel | None:
         return None
     try:
         old = _models.get(backend)
-        if part is not None and old is not None:
+        if cases_only and old is not None:
             model = copy.copy(old)
-            if part == "cases":
-                model.cases = Cases(backend)
-            else:
-                model.logged = Logged(backend)
+            model.cases = Cases(backend)
         else:
             model = ReadModel(backend)
         _models[backend] = model

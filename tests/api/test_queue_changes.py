@@ -1,5 +1,5 @@
-"""queue_changes, the work queue's poll, and its cursor: with the read model attached (the
-disputes' latest event times held, `queries.logged`) and without one (Cypher, as on Neo4j)."""
+"""queue_changes, the work queue's poll, and its cursor: what a client polling with the cursor
+it got learns, in and out of scope."""
 
 from datetime import datetime
 
@@ -7,7 +7,6 @@ import pytest
 
 from api import acting, queue
 from api.auth import Caller, Role
-from queries import logged, read_model
 from queries.calendar import CHINA_TIME
 from workflow.model import Refusal
 
@@ -52,12 +51,10 @@ def reported(graph):
     return ids
 
 
-@pytest.fixture(params=["cypher", "held"])
-def graph(request, examples_graph):
-    """The two disputes, read with the read model attached or without one."""
+@pytest.fixture
+def graph(examples_graph):
+    """The examples with the two disputes, and their ids."""
     r1, r2 = reported(examples_graph)
-    if request.param == "held":
-        assert read_model.attach(examples_graph) is not None
     return examples_graph, r1, r2
 
 
@@ -118,38 +115,3 @@ def test_a_caller_out_of_scope_sees_nothing(graph):
 def test_an_empty_log_gives_an_empty_cursor(examples_graph):
     assert queue.cursor(examples_graph) == ""
     assert changes(examples_graph, ADMIN, "") == ({}, [], "")
-    assert read_model.attach(examples_graph) is not None
-    assert queue.cursor(examples_graph) == ""
-    assert changes(examples_graph, ADMIN, "") == ({}, [], "")
-
-
-def test_the_held_times_are_the_cyphers_and_read_once_between_two_events(
-    examples_graph, monkeypatch
-):
-    graph = examples_graph
-    r1, r2 = reported(graph)
-    act(graph, DISPATCHER, r1, "accept", 1, at(10))
-    assert read_model.attach(graph) is not None
-    # an event with no LOGGED tie counts in the cursor, as the Cypher's, and in no dispute
-    graph.write([("CREATE (e:DisputeEvent {id: 'x#1', dispute: 'x', version: 1, at: $at})",
-                  {"at": mark(11)})])  # fmt: skip
-    held = read_model.logged(graph)
-    assert held is not None and held.mark == mark(11)
-    for since in ("", mark(9), mark(9, 30), mark(10), mark(11), "9999"):
-        cypher_mark, cypher_ids = logged.changed_since(graph, since)
-        assert (held.mark, sorted(held.since(since))) == (cypher_mark, sorted(cypher_ids))
-    assert held.since(mark(9, 30)) == sorted([r1, r2])  # both at 10:00; each once
-    assert held.since(mark(10, 1)) == []
-    reads: list[str] = []
-    read = graph.read
-    monkeypatch.setattr(graph, "read", lambda q, p=None: reads.append(q) or read(q, p))
-    changes(graph, ADMIN, mark(10))
-    changes(graph, DISPATCHER, mark(9))
-    assert queue.cursor(graph) == mark(11)
-    assert [q for q in reads if q in (logged.LATEST, logged.CHANGED, logged.PER_DISPUTE)] == []
-    act(graph, DISPATCHER, r2, "accept", 1, at(12))  # read again once, by the next poll
-    assert changes(graph, ADMIN, mark(11)) == ({r2: ("accepted", 2)}, [], mark(12))
-    assert queue.cursor(graph) == mark(12)
-    assert [q for q in reads if q in (logged.LATEST, logged.PER_DISPUTE)] == [
-        logged.LATEST, logged.PER_DISPUTE
-    ]  # fmt: skip

@@ -97,6 +97,26 @@ def test_the_dispute_node_shows_what_the_replay_derives(backend: EmbeddedBackend
     assert node[0]["warning"] == "red" and node[0]["settled_on"] == date(2024, 7, 3)
 
 
+def test_the_logs_of_disputes_looked_up_by_key(backend: EmbeddedBackend) -> None:
+    store = EventStore(backend)
+    report(store)
+    second = Command("W2", "report", PARTY, 0, "r-2", (CENTER,), None, REPORT)
+    assert isinstance(
+        act(store, second, at("2024-07-02", 10), Facts(target_level="county")), Outcome
+    )
+    accept = Command("W2", "accept", DISPATCHER, 1, "k1")
+    assert isinstance(act(store, accept, at("2024-07-02", 11)), Outcome)
+    both = {"W1": store.log("W1"), "W2": store.log("W2")}
+    assert [len(log) for log in both.values()] == [1, 2]
+    assert store.logs() == both
+    assert store.logs(keys=["W2", "W1", "no-such-dispute"]) == both
+    assert store.logs(keys=["W2"]) == {"W2": both["W2"]}
+    assert store.logs("d.status = $status", {"status": "accepted"}, keys=["W1", "W2"]) == {
+        "W2": both["W2"]
+    }
+    assert store.logs(keys=[]) == {}
+
+
 def test_a_stale_version_is_refused_and_changes_nothing(backend: EmbeddedBackend) -> None:
     store = EventStore(backend)
     report(store)
