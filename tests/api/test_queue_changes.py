@@ -1,5 +1,6 @@
 """queue_changes, the work queue's poll, and its cursor: what a client polling with the cursor
-it got learns, in and out of scope."""
+it got learns, in and out of scope; with the read model attached (the scope's units held) and
+without one (Cypher, as on Neo4j)."""
 
 from datetime import datetime
 
@@ -7,6 +8,7 @@ import pytest
 
 from api import acting, queue
 from api.auth import Caller, Role
+from queries import read_model
 from queries.calendar import CHINA_TIME
 from workflow.model import Refusal
 
@@ -51,10 +53,13 @@ def reported(graph):
     return ids
 
 
-@pytest.fixture
-def graph(examples_graph):
-    """The examples with the two disputes, and their ids."""
+@pytest.fixture(params=["cypher", "model"])
+def graph(request, examples_graph):
+    """The examples with the two disputes, and their ids; read with the read model attached
+    or without one."""
     r1, r2 = reported(examples_graph)
+    if request.param == "model":
+        assert read_model.attach(examples_graph) is not None
     return examples_graph, r1, r2
 
 
@@ -115,3 +120,15 @@ def test_a_caller_out_of_scope_sees_nothing(graph):
 def test_an_empty_log_gives_an_empty_cursor(examples_graph):
     assert queue.cursor(examples_graph) == ""
     assert changes(examples_graph, ADMIN, "") == ({}, [], "")
+
+
+def test_with_the_model_a_mediator_poll_walks_no_path_in_cypher(examples_graph, monkeypatch):
+    graph = examples_graph
+    _, r2 = reported(graph)
+    assert read_model.attach(graph) is not None
+    reads: list[str] = []
+    read = graph.read
+    monkeypatch.setattr(graph, "read", lambda q, p=None: reads.append(q) or read(q, p))
+    assert changes(graph, DISPATCHER, mark(10)) == ({r2: ("reported", 1)}, [], mark(10))
+    assert changes(graph, ELSEWHERE, "") == ({}, [], mark(10))
+    assert reads and [q for q in reads if "PART_OF*" in q] == []
