@@ -132,3 +132,20 @@ def test_with_the_model_a_mediator_poll_walks_no_path_in_cypher(examples_graph, 
     assert changes(graph, DISPATCHER, mark(10)) == ({r2: ("reported", 1)}, [], mark(10))
     assert changes(graph, ELSEWHERE, "") == ({}, [], mark(10))
     assert reads and [q for q in reads if "PART_OF*" in q] == []
+
+
+def test_the_units_above_a_grid_are_the_cyphers_walk(examples_graph):
+    assert read_model.attach(examples_graph) is not None
+    grids = [r["id"] for r in examples_graph.read("MATCH (g:Grid) RETURN g.id AS id")]
+    cypher = {
+        g: {
+            r["code"]
+            for r in examples_graph.read(
+                "MATCH (:Grid {id: $g})-[:PART_OF*1..30]->(u:Unit) RETURN DISTINCT u.code AS code",
+                {"g": g},
+            )
+        }
+        for g in [*grids, "no-such-grid"]
+    }
+    assert cypher["330421001001-G01-W03"] >= cypher["330421001001-G01"] != set()  # nested
+    assert read_model.units_above(examples_graph, cypher) == cypher
