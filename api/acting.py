@@ -1,5 +1,7 @@
 """The API's side of the dispute workflow: who the caller is to it, the facts looked up in the
-graph for a command, and the act itself (GraphQL's mutations and `govgraph act` call these).
+graph for a command, and the act itself (GraphQL's mutations and `govgraph act` call these);
+and the names of a dispute's actors, as a caller may see them (`names`: for GraphQL, the
+command line and the work queue's search).
 
 `workflow.decide` is pure: it is given `Facts` (docs/workflow.md). They are looked up here:
 whether the dispute's grid lies in the caller's jurisdiction (a mediator's scope; an admin's
@@ -21,7 +23,9 @@ from typing import Any
 from api.auth import Caller as ApiCaller
 from api.auth import Role
 from api.graphql.within import grid_within
+from api.privacy import reveal_read
 from graph.backend import Backend
+from graph.ddl import ident
 from graph.places import units_of
 from graph.schema import SCHEMA
 from loaders.read import RawRow
@@ -332,6 +336,28 @@ def parse_refs(texts: Sequence[str]) -> tuple[Ref, ...] | Refusal:
             )
         refs.append(ref)
     return tuple(refs)
+
+
+def names(backend: Backend, caller: ApiCaller, refs: Iterable[Ref]) -> dict[Ref, str]:
+    """Each of `refs` with its name (a dispute's title), a person's as `caller` may see it
+    (`api.privacy`); "" for a ref to no node, or of a kind with no name (System)."""
+    out = dict.fromkeys(refs, "")
+    nodes = {n.label: n for n in SCHEMA.nodes}
+    for label in sorted({r.kind for r in out} & nodes.keys()):
+        node = nodes[label]
+        held = {p.name for p in node.properties}
+        named_by = next((n for n in ("name", "title") if n in held), None)
+        if named_by is None:
+            continue
+        key, name = ident(node.key), ident(named_by)
+        rows = backend.read(
+            "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + key + ": k}) "
+            "RETURN n." + key + " AS " + key + ", n." + name + " AS " + name,
+            {"keys": sorted(r.id for r in out if r.kind == label)},
+        )
+        for row in reveal_read(backend, caller, label, rows):
+            out[Ref(label, str(row[key]))] = str(row[name] or "")
+    return out
 
 
 @dataclass(frozen=True)

@@ -43,14 +43,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.acting import now_in_china, rules_by_grid
+from api.acting import names, now_in_china, rules_by_grid
 from api.auth import Caller as ApiCaller
 from api.auth import Role
 from api.graphql.within import within as within_condition
-from api.privacy import reveal_read
+from api.privacy import PERSONAL, reveal_read
 from graph.backend import Backend
-from graph.ddl import ident
-from graph.schema import SCHEMA
 from queries import read_model
 from queries.calendar import Calendar
 from queries.flow_rules import KINDS, STATES
@@ -303,31 +301,14 @@ def _searchable(
         out[p["dispute"]] += [str(p[k]) for k in ("name", "id_number", "mobile") if p[k]]
     places = {r.state.id: r.state.report.get("place") for r in rows}
     holders = {r.state.id: r.state.holder for r in rows if r.state.holder}
-    named = _names(backend, [*(("Grid", g) for g in places.values() if g),
-                             *((h.kind, h.id) for h in holders.values())])  # fmt: skip
+    # A holder is searched by a unit's name; a person holding it is not (a person's name is
+    # searched as a party's).
+    units = [h for h in holders.values() if h.kind not in PERSONAL]
+    named = names(backend, caller, [*(Ref("Grid", str(g)) for g in places.values() if g), *units])
     for dispute, grid in places.items():
-        out[dispute].append(named.get(("Grid", str(grid)), ""))
+        out[dispute].append(named.get(Ref("Grid", str(grid)), ""))
     for dispute, holder in holders.items():
-        out[dispute].append(named.get((holder.kind, holder.id), ""))
-    return out
-
-
-def _names(backend: Backend, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """The names of units and grids (no personal data: a person's name is searched as a
-    party's, masked as the caller may see it)."""
-    by_label: dict[str, set[str]] = {}
-    for label, key in refs:
-        if label in ("Grid", "Center", "Department", "MediationOrg", "Organisation"):
-            by_label.setdefault(label, set()).add(key)
-    out = {}
-    for label, keys in by_label.items():
-        node = SCHEMA.node(label)
-        rows = backend.read(
-            "UNWIND $keys AS k MATCH (n:" + ident(node.label) + " {" + ident(node.key) + ": k}) "
-            "RETURN n." + ident(node.key) + " AS id, n.name AS name",
-            {"keys": sorted(keys)},
-        )
-        out.update({(label, r["id"]): str(r["name"] or "") for r in rows})
+        out[dispute].append(named.get(holder, ""))
     return out
 
 

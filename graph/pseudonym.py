@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -65,6 +66,23 @@ _EMBEDDED = re.compile(
 _FOUR_DIGITS = r"\p{Nd}{4}"
 
 
+class _AsAscii(dict[int, str]):
+    """For `str.translate`: any decimal digit (a full-width １, an Arabic-Indic ٣) as its ASCII
+    digit, and the full-width ＋, －, Ｘ and ｘ as theirs; every other character as it is.
+    One character for one, so a match in the translation is a match at the same place in the
+    text: a number typed with a Chinese input method's full-width digits is found too."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        found = str(unicodedata.decimal(char)) if char.isdecimal() else _WIDE.get(char, char)
+        self[code] = found
+        return found
+
+
+_WIDE = {"＋": "+", "－": "-", "Ｘ": "X", "ｘ": "x"}
+_AS_ASCII = _AsAscii()
+
+
 class PseudonymKeyError(ValueError):
     """The pseudonym key is missing or too short to be a secret."""
 
@@ -94,7 +112,7 @@ def new_key() -> str:
 
 def _normal(value: str, kind: Mask) -> str:
     """The form a value is pseudonymised in, so that one number written two ways links."""
-    value = value.strip()
+    value = value.strip().translate(_AS_ASCII)
     if kind is Mask.MOBILE:
         digits = re.sub(r"\D", "", value)
         return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
@@ -199,11 +217,15 @@ class Privacy:
         if self.view is View.RAW:
             return text
 
-        def replace(match: re.Match[str]) -> str:
+        parts, end = [], 0
+        for match in _EMBEDDED.finditer(text.translate(_AS_ASCII)):
             kind = Mask.ID_NUMBER if match["id"] else Mask.MOBILE
-            return str(self.value(kind, match.group()))
-
-        return _EMBEDDED.sub(replace, text)
+            parts += [
+                text[end : match.start()],
+                str(self.value(kind, text[match.start() : match.end()])),
+            ]
+            end = match.end()
+        return "".join(parts) + text[end:] if parts else text
 
     # -- rows -----------------------------------------------------------------------------
 

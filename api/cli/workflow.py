@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -28,14 +28,11 @@ from rich.markup import escape
 from api import acting, queue
 from api.auth import Caller, InvalidToken, TokenError, TokenStore
 from api.cli.common import Format, FormatOption, backend, console, fail, print_rows, settings
-from api.privacy import reveal_read
 from graph.backend import Backend
-from graph.schema import SCHEMA
 from queries.calendar import CHINA_TIME
 from queries.flow_rules import ACTIONS
 from workflow.clocks import Clock
 from workflow.model import Ref, Refusal
-from workflow.state import DisputeState
 
 # What the people who do the work call each action and state (docs/workflow.md).
 ACTION_NAMES = {
@@ -75,29 +72,9 @@ def _caller(token: str) -> Caller:
 # -- what is shown ----------------------------------------------------------------------------
 
 
-def _names(store: Backend, caller: Caller, refs: Sequence[Ref]) -> dict[Ref, str]:
-    """Each ref as `name (Label:key)`, a person's name as this caller may see it."""
-    out: dict[Ref, str] = {}
-    labels = {n.label for n in SCHEMA.nodes}
-    for label in sorted({r.kind for r in refs}):
-        keys = sorted({r.id for r in refs if r.kind == label})
-        names: dict[str, str] = {}
-        if label in labels:
-            node = SCHEMA.node(label)
-            name = "title" if label == "Dispute" else "name"
-            rows = store.read(
-                "UNWIND $keys AS k MATCH (n:" + node.label + " {" + node.key + ": k}) "
-                "RETURN n." + node.key + " AS " + node.key + ", n." + name + " AS " + name,
-                {"keys": keys},
-            )
-            names = {
-                str(r[node.key]): str(r[name] or "")
-                for r in reveal_read(store, caller, label, rows)
-            }
-        for key in keys:
-            ref = Ref(label, key)
-            out[ref] = f"{names[key]} ({ref})" if names.get(key) else str(ref)
-    return out
+def _named(names: Mapping[Ref, str], ref: Ref) -> str:
+    """A ref as `name (Label:key)` (`acting.names`), or `Label:key` when it has no name."""
+    return f"{names[ref]} ({ref})" if names[ref] else str(ref)
 
 
 def _minutes(c: Clock) -> str:
@@ -138,15 +115,15 @@ def _print_acted(store: Backend, caller: Caller, acted: acting.Acted, fmt: Forma
     event, state = result.event, result.state
     [row] = queue.rows_of(store, [state], acting.now_in_china())
     refs = [*event.targets, *([state.holder] if state.holder else [])]
-    names = _names(store, caller, refs)
-    targets = [names[t] for t in event.targets]
+    names = acting.names(store, caller, refs)
+    targets = [_named(names, t) for t in event.targets]
     answer: dict[str, Any] = {
         "dispute": acted.dispute,
         "version": event.version,
         "action": event.action,
         "from": event.from_state,
         "to": event.to_state,
-        "holder": names[state.holder] if state.holder else None,
+        "holder": _named(names, state.holder) if state.holder else None,
         "targets": targets,
         "clock": _clock_text(row.clock) or None,
         "replayed": result.replayed,
@@ -367,19 +344,19 @@ def queue_command(
         except ValueError as exc:
             fail(str(exc))
         shown = rows[: max(first, 0)]
+        disputes = [Ref("Dispute", r.state.id) for r in shown]
         holders = [r.state.holder for r in shown if r.state.holder]
-        names = _names(store, caller, holders)
-        titles = _titles(store, caller, [r.state for r in shown])
+        names = acting.names(store, caller, [*disputes, *holders])
         out = [
             {
                 "dispute": r.state.id,
-                "title": titles.get(r.state.id, ""),
+                "title": names[Ref("Dispute", r.state.id)],
                 "state": r.state.state
                 if format is not Format.table
                 else f"{STATE_NAMES.get(r.state.state, r.state.state)} ({r.state.state})",
                 "version": r.state.version,
                 "warning": r.state.warning,
-                "holder": names[r.state.holder] if r.state.holder else None,
+                "holder": _named(names, r.state.holder) if r.state.holder else None,
                 "clock": _clock_text(r.clock),
                 "due": r.clock.due if r.clock else None,
                 "bounces": r.state.counts.get("bounces", 0),
@@ -387,16 +364,6 @@ def queue_command(
             for r in shown
         ]
     print_rows(out, format, f"工作队列 {view.lower()}: {len(rows)} 件")
-
-
-def _titles(store: Backend, caller: Caller, states: Sequence[DisputeState]) -> dict[str, str]:
-    if not states:
-        return {}
-    rows = store.read(
-        "UNWIND $ids AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id, d.title AS title",
-        {"ids": [s.id for s in states]},
-    )
-    return {r["id"]: str(r["title"] or "") for r in reveal_read(store, caller, "Dispute", rows)}
 
 
 @commands.command()

@@ -29,7 +29,6 @@ from api.graphql.pagination import PageInfo
 from api.graphql.types import Dispute
 from api.measures import LEVELS, OpenCounts, workflow_measures
 from graph.backend import Backend
-from graph.schema import SCHEMA
 from queries.flow_rules import ACTIONS, STATES
 from queries.referral import referral
 from queries.rules import Rules
@@ -605,38 +604,10 @@ ActInput = Annotated[ActOnDisputeInput, strawberry.argument(description="The act
 
 
 async def _refs(info: Info, refs: list[Ref]) -> dict[Ref, NodeRef]:
-    """Each ref with its name, a person's as this caller may see it."""
-    out: dict[Ref, NodeRef] = {}
-    by_label: dict[str, list[str]] = {}
-    for r in refs:
-        by_label.setdefault(r.kind, []).append(r.id)
-    for label, keys in by_label.items():
-        names: dict[str, str] = {}
-        if label in {n.label for n in SCHEMA.nodes}:
-            node = SCHEMA.node(label)
-            name = "title" if label == "Dispute" else "name"
-            rows = await info.context.read(
-                "UNWIND $keys AS k MATCH (n:"
-                + label
-                + " {"
-                + node.key
-                + ": k}) RETURN n."
-                + node.key
-                + " AS "
-                + node.key
-                + ", n."
-                + name
-                + " AS "
-                + name,
-                {"keys": sorted(set(keys))},
-            )
-            shown = await info.context.reveal(label, rows)
-            names = {str(r[node.key]): str(r[name] or "") for r in shown}
-        for key in keys:
-            out[Ref(label, key)] = NodeRef(
-                label=label, key=strawberry.ID(key), name=names.get(key, "")
-            )
-    return out
+    """Each ref with its name, a person's as this caller may see it (`acting.names`)."""
+    context = info.context
+    named = await run_in_threadpool(acting.names, context.backend, context.caller, refs)
+    return {r: NodeRef(label=r.kind, key=strawberry.ID(r.id), name=n) for r, n in named.items()}
 
 
 def _clock(c: DomainClock, refs: dict[Ref, NodeRef]) -> Clock:

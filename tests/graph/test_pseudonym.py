@@ -162,6 +162,26 @@ def test_numbers_typed_into_other_fields_are_caught_too():
     assert Privacy.masked().apply("Grid", codes) == codes
 
 
+def test_numbers_typed_in_full_width_digits_are_caught_and_link():
+    """A Chinese input method types １３８…: the same number, found and pseudonymised as one."""
+    row = {
+        "id": "u1",
+        "name": "联系人１３８－１２３４－１２３４",
+        "source": "证３３０４２１１９９００１０１１２３ｘ",
+    }
+    assert Privacy.masked().apply("Unit", row) == {
+        "id": "u1",
+        "name": "联系人１３８****１２３４",
+        "source": "证３３０４２１********１２３ｘ",
+    }
+    assert Privacy.pseudonymised(KEY).apply("Unit", row) == {
+        "id": "u1",
+        "name": "联系人" + p("13812341234", Mask.MOBILE),
+        "source": "证" + p("33042119900101123X", Mask.ID_NUMBER),
+    }
+    assert p("１３８ １２３４ １２３４", Mask.MOBILE) == p("13812341234", Mask.MOBILE)
+
+
 def test_empty_values_stay_empty():
     row = {"id": "p2", "name": None, "mobile": None, "id_number": None}
     assert Privacy.pseudonymised(KEY).apply("Person", row) == row
