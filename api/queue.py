@@ -31,7 +31,7 @@ those that closed since are `removed`. At, not only after: an event logged later
 cursor's very instant is not lost (the disputes of the latest events are answered again by the
 next poll). No dispute's latest event time is held (the Dispute node shows its state, not
 when it last moved), so a poll reads every event's time, twice; the changed disputes are then
-tested for the scope and read by key.
+tested for the scope (`_in_scope`) and their logs read, by key.
 """
 
 from __future__ import annotations
@@ -365,8 +365,7 @@ def queue_changes(
         "RETURN DISTINCT d.id AS id",
         {"since": since},
     )
-    changed = [r["id"] for r in found]
-    changed = _in_scope(backend, caller, within, changed)
+    changed = _in_scope(backend, caller, within, [r["id"] for r in found])
     if not changed:
         return [], [], mark
     states = _open_states(backend, caller, within, changed)
