@@ -7,8 +7,9 @@ written there, never to STORE) and times `queue_changes`, the work queue's poll 
 asks it every 30 s with the cursor it last got), as the server runs it: with the read model
 attached and without one (as on Neo4j). For each, p50 and p99 of:
 
-- a poll with no change since the cursor;
-- a poll after `--changes` events (a dispatcher's 催办 on open disputes of `--scope`);
+- a poll with no change since the cursor (`--polls` of them);
+- a poll after `--changes` events (a dispatcher's 催办 on open disputes of `--scope`; a tenth
+  as many polls);
 
 and of `cursor` alone (what `workQueue` answers beside its rows). Each poll is asked by an
 admin (every dispute in scope) and by a mediator of `--scope`.
