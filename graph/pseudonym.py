@@ -64,6 +64,7 @@ _EMBEDDED = re.compile(
 # Every text `_EMBEDDED` matches has four digits in a row (RE2 syntax; Python's `\d` is any
 # Unicode decimal digit, and so is `\p{Nd}`): the texts without them need no scrubbing.
 _FOUR_DIGITS = r"\p{Nd}{4}"
+_HAS_FOUR_DIGITS = re.compile(r"\d{4}")  # the same test for one text
 
 
 class _AsAscii(dict[int, str]):
@@ -214,9 +215,8 @@ class Privacy:
 
     def scrub(self, text: str) -> str:
         """`text` with every mobile or ID number inside it transformed."""
-        if self.view is View.RAW:
-            return text
-
+        if self.view is View.RAW or not _HAS_FOUR_DIGITS.search(text):
+            return text  # most texts: no translation, no match
         parts, end = [], 0
         for match in _EMBEDDED.finditer(text.translate(_AS_ASCII)):
             kind = Mask.ID_NUMBER if match["id"] else Mask.MOBILE
