@@ -11,6 +11,7 @@ from api.auth import Caller, Role
 from queries import read_model
 from queries.calendar import CHINA_TIME
 from workflow.model import Refusal
+from workflow.store import EventStore
 
 GRID = "330421001001-G01"
 CENTER = "Center:center-330421001"
@@ -88,6 +89,23 @@ def test_an_event_between_two_polls_is_answered_by_the_next(graph):
         {r1: ("accepted", 2), r2: ("accepted", 2)}, [], mark(11)
     )  # fmt: skip
     assert changes(graph, ADMIN, mark(11, 1)) == ({}, [], mark(11))
+
+
+def test_an_event_decided_before_a_later_one_is_logged_is_answered_by_the_next_poll(graph):
+    """A writer reads the clock (10:30) before it takes the write lock; meanwhile another
+    logs an event at 11:00 and a poll takes 11:00 as its cursor. The first commits after
+    that poll: it is stamped 11:00, in the order of the commits. At 10:30, before the
+    cursor, the next poll (and every later one) would not have answered it."""
+    graph, r1, r2 = graph
+    act(graph, DISPATCHER, r2, "accept", 1, at(11))
+    assert changes(graph, ADMIN, mark(10)) == ({r2: ("accepted", 2)}, [], mark(11))
+    act(graph, DISPATCHER, r1, "accept", 1, at(10, 30))
+    assert changes(graph, ADMIN, mark(11)) == (
+        {r1: ("accepted", 2), r2: ("accepted", 2)}, [], mark(11)
+    )  # fmt: skip
+    assert [(e.action, e.at) for e in EventStore(graph).log(r1)] == [
+        ("report", at(9)), ("accept", at(11))
+    ]  # fmt: skip
 
 
 def test_a_dispute_closed_between_two_polls_is_removed(graph):
