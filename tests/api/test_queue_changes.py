@@ -1,6 +1,7 @@
 """queue_changes, the work queue's poll, and its cursor: what a client polling with the cursor
 it got learns, in and out of scope; with the read model attached (the scope's units held) and
-without one (Cypher, as on Neo4j)."""
+without one (Cypher, as on Neo4j); and that an event decided at an earlier time than one
+logged first is stamped after it, on Neo4j too."""
 
 import contextlib
 import threading
@@ -11,6 +12,7 @@ import pytest
 
 from api import acting, queue
 from api.auth import Caller, Role
+from loaders.load import load
 from queries import read_model
 from queries.calendar import CHINA_TIME
 from workflow import store
@@ -95,12 +97,26 @@ def test_an_event_between_two_polls_is_answered_by_the_next(graph):
     assert changes(graph, ADMIN, mark(11, 1)) == ({}, [], mark(11))
 
 
-def test_an_event_decided_before_a_later_one_is_logged_is_answered_by_the_next_poll(graph):
+@pytest.fixture(params=["cypher", "model", "neo4j"])
+def both(request, example_files):
+    """As `graph`, and on Neo4j (read without the model, as there)."""
+    if request.param == "neo4j":
+        graph = request.getfixturevalue("neo4j_backend")
+        assert load(graph, example_files).rejects == []
+    else:
+        graph = request.getfixturevalue("examples_graph")
+    r1, r2 = reported(graph)
+    if request.param == "model":
+        assert read_model.attach(graph) is not None
+    return graph, r1, r2
+
+
+def test_an_event_decided_before_a_later_one_is_logged_is_answered_by_the_next_poll(both):
     """A writer reads the clock (10:30) before it takes the write lock; meanwhile another
     logs an event at 11:00 and a poll takes 11:00 as its cursor. The first commits after
     that poll: it is stamped 11:00, in the order of the commits. At 10:30, before the
     cursor, the next poll (and every later one) would not have answered it."""
-    graph, r1, r2 = graph
+    graph, r1, r2 = both
     act(graph, DISPATCHER, r2, "accept", 1, at(11))
     assert changes(graph, ADMIN, mark(10)) == ({r2: ("accepted", 2)}, [], mark(11))
     act(graph, DISPATCHER, r1, "accept", 1, at(10, 30))
