@@ -29,9 +29,12 @@ The cursor for `queue_changes` is the time of the latest event (ISO 8601, China 
 sorts as text): the disputes in scope with an event at or after it are answered again, and
 those that closed since are `removed`. At, not only after: an event logged later at the
 cursor's very instant is not lost (the disputes of the latest events are answered again by the
-next poll). No dispute's latest event time is held (the Dispute node shows its state, not
-when it last moved), so a poll reads every event's time, twice; the changed disputes are then
-tested for the scope (`_in_scope`) and their logs read, by key.
+next poll). Nor is one whose writer read the clock before a later event was logged: the store
+stamps it no earlier than the latest event stored (`workflow.store.stamp`), so no event
+committed after a poll read the cursor lies before it. No dispute's latest event time is
+held (the Dispute node shows its state, not when it last moved), so a poll reads every
+event's time, twice; the changed disputes are then tested for the scope (`_in_scope`) and
+their logs read, by key.
 """
 
 from __future__ import annotations

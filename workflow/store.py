@@ -13,6 +13,11 @@ constraint lets one commit and fails the other, whole, on both backends, which b
 `stale_version`. An idempotency key (scoped to the caller and the dispute) that was used
 before returns the first event and the state after it, and applies nothing; the same key with
 another request is `idempotency_key_reused`.
+
+An event is decided and stamped at the caller's `now`, unless an event stored already is
+later: then at that event's time (`stamp`, read under the lock). So on the embedded store,
+whose one lock orders every append, events are stamped in the order they commit, and a work
+queue's cursor (the latest time) is never passed by an event committed after it was read.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from graph.ddl import ident
 from graph.errors import ConstraintViolation
 from graph.schema import SCHEMA
 from loaders.load import relationship_id
-from queries.calendar import Calendar
+from queries.calendar import CHINA_TIME, Calendar
 from queries.rules import Rules
 from workflow.decide import decide
 from workflow.model import Command, Event, Facts, Problem, Ref, Refusal, UserError
@@ -137,7 +142,9 @@ class EventStore:
     ) -> Outcome | Refusal:
         """Decide `command` on the dispute's log as stored, and append the event: in one
         transaction that locks the Dispute first (`Backend.write_locked`), so writers of one
-        dispute decide one after the other, each on the log the one before it left."""
+        dispute decide one after the other, each on the log the one before it left. It is
+        decided and stamped at `now`, or at the latest event's time where that is later
+        (`stamp`)."""
 
         def work(read: Reader) -> tuple[list[Statement], Outcome | Refusal]:
             log = _log(read, command.dispute)
@@ -145,7 +152,7 @@ class EventStore:
             if seen is not None:
                 return [], seen
             state = replay(log)
-            decision = decide(state, command, facts, now, rules, calendar)
+            decision = decide(state, command, facts, stamp(read, now), rules, calendar)
             if isinstance(decision, Refusal):
                 return [], decision
             after = apply(state or DisputeState(command.dispute), decision)
@@ -173,6 +180,21 @@ class EventStore:
                     ),
                 )
             )
+
+
+def stamp(read: Reader, now: datetime) -> datetime:
+    """`now`, or the time of the latest event stored if that is later: read under the write
+    lock, so events are stamped in the order they commit wherever that lock orders every
+    append (the embedded store's one writer; on Neo4j it orders one dispute's only,
+    docs/neo4j.md). A work queue's poll takes the latest time as its cursor and asks for the
+    events at or after it (`api.queue`); an event decided at an earlier `now` (its caller
+    read the clock before the lock, a timer pass reads it once for all its firings) but
+    committed after that poll would lie before the cursor, and no later poll would see it."""
+    rows = read("MATCH (e:DisputeEvent) RETURN max(e.at) AS at", {})
+    if not rows or not rows[0]["at"] or now.tzinfo is None:  # decide refuses a naive `now`
+        return now
+    latest = datetime.fromisoformat(rows[0]["at"])
+    return max(now, latest if latest.tzinfo else latest.replace(tzinfo=CHINA_TIME))
 
 
 def _log(read: Reader, dispute: str) -> tuple[Event, ...]:

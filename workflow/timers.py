@@ -9,7 +9,9 @@ extension asked in time still waits for approval). Its key is made of the disput
 identity (name, the version that opened it, who must act), the kind and the recipient, so it
 is the same on every run: a run after downtime lists every firing missed, each once, and the
 store refuses a second record of a key (`workflow.notify`) and a second escalation with it
-(the escalation's idempotency key). Escalations are appended by the `system` caller.
+(the escalation's idempotency key). Escalations are appended by the `system` caller, each
+at the pass's `now`, or later where an event logged while the pass ran is later
+(`workflow.store.stamp`): a pass's appends take a while.
 """
 
 from __future__ import annotations

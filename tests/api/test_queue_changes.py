@@ -1,16 +1,23 @@
 """queue_changes, the work queue's poll, and its cursor: what a client polling with the cursor
 it got learns, in and out of scope; with the read model attached (the scope's units held) and
-without one (Cypher, as on Neo4j)."""
+without one (Cypher, as on Neo4j); and that an event decided at an earlier time than one
+logged first is stamped after it, on Neo4j too."""
 
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
 
 from api import acting, queue
 from api.auth import Caller, Role
+from loaders.load import load
 from queries import read_model
 from queries.calendar import CHINA_TIME
+from workflow import store
 from workflow.model import Refusal
+from workflow.store import EventStore
 
 GRID = "330421001001-G01"
 CENTER = "Center:center-330421001"
@@ -90,6 +97,37 @@ def test_an_event_between_two_polls_is_answered_by_the_next(graph):
     assert changes(graph, ADMIN, mark(11, 1)) == ({}, [], mark(11))
 
 
+@pytest.fixture(params=["cypher", "model", "neo4j"])
+def both(request, example_files):
+    """As `graph`, and on Neo4j (read without the model, as there)."""
+    if request.param == "neo4j":
+        graph = request.getfixturevalue("neo4j_backend")
+        assert load(graph, example_files).rejects == []
+    else:
+        graph = request.getfixturevalue("examples_graph")
+    r1, r2 = reported(graph)
+    if request.param == "model":
+        assert read_model.attach(graph) is not None
+    return graph, r1, r2
+
+
+def test_an_event_decided_before_a_later_one_is_logged_is_answered_by_the_next_poll(both):
+    """A writer reads the clock (10:30) before it takes the write lock; meanwhile another
+    logs an event at 11:00 and a poll takes 11:00 as its cursor. The first commits after
+    that poll: it is stamped 11:00, in the order of the commits. At 10:30, before the
+    cursor, the next poll (and every later one) would not have answered it."""
+    graph, r1, r2 = both
+    act(graph, DISPATCHER, r2, "accept", 1, at(11))
+    assert changes(graph, ADMIN, mark(10)) == ({r2: ("accepted", 2)}, [], mark(11))
+    act(graph, DISPATCHER, r1, "accept", 1, at(10, 30))
+    assert changes(graph, ADMIN, mark(11)) == (
+        {r1: ("accepted", 2), r2: ("accepted", 2)}, [], mark(11)
+    )  # fmt: skip
+    assert [(e.action, e.at) for e in EventStore(graph).log(r1)] == [
+        ("report", at(9)), ("accept", at(11))
+    ]  # fmt: skip
+
+
 def test_a_dispute_closed_between_two_polls_is_removed(graph):
     graph, r1, r2 = graph
     since = queue.cursor(graph)
@@ -149,3 +187,38 @@ def test_the_units_above_a_grid_are_the_cyphers_walk(examples_graph):
     }
     assert cypher["330421001001-G01-W03"] >= cypher["330421001001-G01"] != set()  # nested
     assert read_model.units_above(examples_graph, cypher) == cypher
+
+
+def test_appends_to_two_disputes_commit_one_after_the_other(examples_graph, monkeypatch):
+    """What stamping in commit order rests on: the embedded store's lock orders appends to
+    different disputes too. Writer A (10:30) holds its transaction open after reading the
+    latest time; writer B (11:00), on another dispute, waits for it. (On Neo4j, whose lock is
+    the Dispute node's, B commits while A is open: docs/neo4j.md.)"""
+    graph = examples_graph
+    r1, r2 = reported(graph)
+    deciding, release = threading.Event(), threading.Event()
+    decide = store.decide
+
+    def slow(state, command, *rest):
+        if command.dispute == r1:
+            deciding.set()
+            assert release.wait(60)
+        return decide(state, command, *rest)
+
+    monkeypatch.setattr(store, "decide", slow)
+    with ThreadPoolExecutor(2) as pool:
+        try:
+            a = pool.submit(act, graph, DISPATCHER, r1, "accept", 1, at(10, 30))
+            assert deciding.wait(60)
+            b = pool.submit(act, graph, DISPATCHER, r2, "accept", 1, at(11))
+            with contextlib.suppress(TimeoutError):
+                b.result(2)  # B is not to end while A's transaction is open
+            cursor, waited = queue.cursor(graph), not b.done()
+        finally:
+            release.set()
+        a.result(60)
+        b.result(60)
+    assert (waited, cursor) == (True, mark(10))
+    assert changes(graph, ADMIN, cursor) == (
+        {r1: ("accepted", 2), r2: ("accepted", 2)}, [], mark(11)
+    )  # fmt: skip

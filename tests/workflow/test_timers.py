@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from api import queue
+from api.auth import Caller as ApiCaller
+from api.auth import Role
 from graph.embedded import EmbeddedBackend
 from queries.calendar import CHINA_TIME, Calendar, china_calendar
 from queries.rules import Rules, load_rules
@@ -19,6 +22,7 @@ COUNTY_CENTER = Ref("Center", "center-330421")
 DISPATCHER = Caller(Ref("Person", "P-D"), "dispatcher", TOWN_CENTER, "330421001")
 DEPT = Ref("Department", "dept-330421001-zhzf")
 OFFICER = Caller(Ref("Person", "P-O"), "department", DEPT, "330421001")
+ADMIN = ApiCaller(Role.ADMIN)
 
 
 def at(day: str, hour: int = 0, minute: int = 0) -> datetime:
@@ -107,6 +111,37 @@ def test_a_catch_up_after_downtime_fires_each_missed_firing_once(backend: Embedd
     assert outbox.all("D1") == [
         Notification(n.id, n.dispute, n.recipient, n.why, n.clock, n.at, n.due) for n in recorded
     ]
+
+
+def test_an_escalation_appended_after_a_later_event_is_not_missed_by_a_poll(
+    backend: EmbeddedBackend,
+) -> None:
+    """A pass reads the clock once (9:00) and appends its escalations one by one: while it
+    works, another dispute is reported at 9:05 and a poll takes 9:05 as its cursor. The
+    escalation appended after that is stamped 9:05, so the next poll answers it."""
+    store, outbox = EventStore(backend), Outbox(backend)
+    handled(store)
+    meanwhile = at("2024-05-30", 9, 5)
+    cursors = []
+
+    def slow_rung(state: DisputeState) -> Rung | None:  # asked just before the escalation
+        reported = store.act(
+            Command("D2", "report", Caller(Ref("Person", "P-B"), "resident"), 0, "r",
+                    (TOWN_CENTER,), None,
+                    {"channel": "app", "title": "噪音", "place": "330421001001-G01", "parties": 2}),
+            Facts(target_level="town"), meanwhile, RULES, china_calendar(),
+        )  # fmt: skip
+        assert isinstance(reported, Outcome)
+        cursors.append(queue.cursor(backend))
+        return next_rung(state)
+
+    run_timers(store, outbox, at("2024-05-30", 9), rules_for, calendar_for, slow_rung)
+    assert cursors == [meanwhile.isoformat(timespec="microseconds")]
+    assert [(e.action, e.at) for e in store.log("D1")[-1:]] == [("escalate", meanwhile)]
+    rows, removed, cursor = queue.queue_changes(backend, ADMIN, cursors[0], now=meanwhile)
+    assert (sorted((r.state.id, r.state.state) for r in rows), removed, cursor) == (
+        [("D1", "accepted"), ("D2", "reported")], [], cursors[0]
+    )  # fmt: skip
 
 
 class _Phone:
