@@ -27,7 +27,7 @@ from workflow.state import DisputeState, Holding, apply
 TAKES = ("dispatch", "claim", "order", "escalate", "reopen", "approve", "bounce")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loop:
     """`unit` bounced the dispute at version `bounced`, and was given it again at `back`."""
 
@@ -36,7 +36,7 @@ class Loop:
     back: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """A handling step that ended: who held it, and whether it ended by its due time."""
 
@@ -46,7 +46,7 @@ class Step:
     on_time: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DisputeMeasures:
     dispute: str
     place: str | None
