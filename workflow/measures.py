@@ -185,19 +185,14 @@ class UnitMeasures:
 
 def by_unit(measures: Iterable[DisputeMeasures]) -> dict[Ref, UnitMeasures]:
     """The measures of every unit that held a dispute or was summoned to one."""
-    received: Counter[Ref] = Counter()
-    bounced: Counter[Ref] = Counter()
-    summoned: Counter[Ref] = Counter()
-    ended: Counter[Ref] = Counter()
-    on_time: Counter[Ref] = Counter()
-    for m in measures:
-        for s in m.steps:
-            ended[s.holder] += 1
-            on_time[s.holder] += s.on_time
-        received.update(m.holdings)
-        bounced.update(m.bounced_by)
-        for unit in m.summoned:
-            summoned[unit] += 1
+    measures = list(measures)
+    steps = [s for m in measures for s in m.steps]
+    # Each counted in one pass of Counter's own loop: the dashboard sums 15,000 disputes' parts.
+    received = Counter(u for m in measures for u in m.holdings)
+    bounced = Counter(u for m in measures for u in m.bounced_by)
+    summoned = Counter(u for m in measures for u in m.summoned)
+    ended = Counter(s.holder for s in steps)
+    on_time = Counter(s.holder for s in steps if s.on_time)
     return {
         u: UnitMeasures(received[u], bounced[u], summoned[u], ended[u], on_time[u])
         for u in sorted(set(received) | set(summoned))

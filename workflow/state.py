@@ -142,8 +142,8 @@ _Value = TypeVar("_Value", DisputeState, Holding, Whistle)
 def _evolve(value: _Value, **changes: Any) -> _Value:
     """`dataclasses.replace` for the replay's frozen values, without calling `__init__`: a
     copy of the fields with `changes` over them. replace() passes every field through
-    `__init__` again (27 of them for a state, about 20 µs), and a replay makes two or three
-    per event: over the demo's 120,000 events that was half the time of `workflowMeasures`."""
+    `__init__` again (27 of them for a state), and a replay makes two or three per event: over
+    the demo's 120,000 events that was half the replay's time (docs/benchmarks.md)."""
     copy = type(value).__new__(type(value))
     fields = copy.__dict__
     fields.update(value.__dict__)
