@@ -1,7 +1,7 @@
 """workflowMeasures: bounce, whistle and on-time rates and the share settled at each level, per
 area and per department, from the logs of two disputes driven through the API's code."""
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, datetime, time
 
 import httpx
@@ -15,7 +15,7 @@ from api.measures import LEVELS, Figures, OpenCounts, workflow_measures
 from api.queue import rows_of, scope_of
 from api.settings import Settings
 from graph.places import units_of
-from queries.calendar import CHINA_TIME
+from queries.calendar import CHINA_TIME, Calendar
 from workflow.measures import by_area, by_unit, measure
 from workflow.model import Ref, Refusal
 from workflow.state import replay
@@ -351,6 +351,21 @@ def test_at_most_kept_disputes_are_kept_and_the_figures_stay_the_same(graph, mon
             afresh(graph, admin, level=level, now=now),
         )
         assert len(measures._kept[graph].kept) == 2
+
+
+def test_a_dispute_timed_by_another_calendar_than_its_countys_now_is_measured_again(graph):
+    """As after a load that put its grid in another county: its log has not grown, but its
+    steps are timed again by the calendar its grid's county has now."""
+    admin, now = Caller(Role.ADMIN), at(30, 12)
+    workflow_measures(graph, admin, now=now)
+    kept = measures._kept[graph].kept
+    first = next(iter(kept))
+    county = kept[first].calendar
+    # A calendar no county has (no holidays at all), as if kept from before the load.
+    nowhere = Calendar(rest=frozenset(), work=frozenset(), years=frozenset({2024}))
+    kept[first] = replace(kept[first], calendar=nowhere)
+    assert_same(workflow_measures(graph, admin, now=now), afresh(graph, admin, now=now))
+    assert kept[first].calendar is county
 
 
 @pytest.mark.slow
