@@ -1,7 +1,8 @@
 """Workflow benchmark (not a test): prints figures, asserts nothing.
 
-    .venv/bin/govgraph demo --no-serve          # once, for the HTTP part: ./data/govgraph.lbdb
+    .venv/bin/govgraph demo --no-serve   # once, for the demo's parts: ./data/govgraph.lbdb
     .venv/bin/python -P tests/bench_workflow.py [--disputes 2000] [--city 10000] [--no-http]
+    .venv/bin/python -P tests/bench_workflow.py --only-measures [--cold 5] [--warm 30]
 
 - decide + apply per action, in process (the pure core);
 - `EventStore.act` per action on a fresh embedded store (read the log, replay, decide, one
@@ -11,6 +12,8 @@
   whistle (so six clocks each);
 - the scheduler (`run_timers`) over a city's `--city` open disputes in a store: a catch-up pass
   over a slice, and the steady pass a minute after the last (every earlier firing recorded);
+- the dashboard's `workflowMeasures(level: GRID)` over the demo graph (a copy), in process:
+  p50/p99 cold (the first after the store is opened), warm, and after a dispute's log grew;
 - over HTTP, on a copy of the demo graph served by `govgraph serve` (one process, the store's
   owner): mutations/s and their p50/p99 with 20 clients reading at the same time (and with
   none), and the headline queries' latency (referral, expert pool, escalation path) under a
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import sys
 import tempfile
@@ -312,6 +316,85 @@ def _note_row(n: Any) -> dict[str, Any]:
     }
 
 
+# -- the dashboard's figures: workflowMeasures over the whole demo graph ---------------------
+
+MEASURES = """{ workflowMeasures(level: GRID) { disputes
+  byArea { area { key } disputes bounceRate whistleRate onTimeRate settledShare { level share } }
+  byDepartment { department { key name } orders bounced whistled whistleRate onTimeRate }
+  openByArea { unit { key } open approaching overdue paused }
+  openByHolder { unit { key name } open approaching overdue paused }
+  repeatVisitors { person { key name } disputes } } }"""
+
+
+def measures(db: Path, cold: int, warm: int) -> None:
+    """`workflowMeasures(level: GRID)` over every dispute, asked by a researcher in process
+    (the GraphQL schema executed on a copy of the demo graph): cold, the first after the store
+    is opened (each run opens it again); warm, asked again; and after a change, each run
+    after a 催办 of one open dispute (its log one event longer)."""
+    import asyncio
+    import shutil
+
+    from api import acting, queue
+    from api.auth import Caller as ApiCaller
+    from api.auth import Role
+    from api.graphql.context import Context
+    from api.graphql.schema import build_schema
+    from api.settings import Settings
+
+    if not db.exists():
+        print(f"\n(no graph at {db}: `govgraph demo --no-serve` builds it; measures skipped)")
+        return
+    schema = build_schema(Settings(_env_file=None))
+    researcher = ApiCaller(Role.RESEARCHER)
+
+    def ask(graph: EmbeddedBackend) -> float:
+        started = time.perf_counter()
+        result = asyncio.run(schema.execute(MEASURES, context_value=Context(graph, researcher)))
+        elapsed = time.perf_counter() - started
+        if result.errors:
+            raise SystemExit(f"workflowMeasures: {result.errors}")
+        return elapsed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "g.lbdb"  # the 催办 stay out of the demo graph
+        shutil.copy(db, copy)
+        cold_times = []
+        for _ in range(cold):
+            graph = EmbeddedBackend(copy)
+            cold_times.append(ask(graph))
+            graph.close()
+        graph = EmbeddedBackend(copy)
+        try:
+            events = graph.read("MATCH (e:DisputeEvent) RETURN count(e) AS n")[0]["n"]
+            disputes = graph.read("MATCH (d:Dispute)-[:LOGGED]->(:DisputeEvent {version: 1}) "
+                                  "RETURN count(d) AS n")[0]["n"]  # fmt: skip
+            ask(graph)
+            warm_times = [ask(graph) for _ in range(warm)]
+            center = graph.read(
+                "MATCH (c:Center)-[:JURISDICTION]->(:Unit {code: '330421000000'}) RETURN c.id AS id"
+            )[0]["id"]
+            dispatcher = ApiCaller(
+                Role.ADMIN, person="bench", unit=f"Center:{center}", workflow_role="dispatcher"
+            )
+            rows = queue.work_queue(graph, dispatcher, "ALL", within="330421")
+            chased = next(r.state for r in rows if r.state.state not in ("new", "closed"))
+            changed_times = []
+            for run in range(max(1, warm // 3)):
+                acted = acting.act(graph, dispatcher, chased.id, "chase", chased.version + run,
+                                   f"bench-measures-{run}", reason="催办")  # fmt: skip
+                if isinstance(acted.result, Refusal):
+                    raise SystemExit(f"{chased.id}: the chase was refused: {acted.result}")
+                changed_times.append(ask(graph))
+        finally:
+            graph.close()
+    print(f"\nworkflowMeasures(level: GRID) over {disputes:,} disputes and {events:,} events, "
+          "in process, as a researcher:")  # fmt: skip
+    print(f"  cold (the first after opening the store, {cold} runs): {_ms(cold_times)}")
+    print(f"  warm ({warm} runs):                                     {_ms(warm_times)}")
+    print(f"  after one dispute's log grew ({len(changed_times)} runs):      "
+          f"{_ms(changed_times)}")  # fmt: skip
+
+
 # -- over HTTP: mutations beside readers, headline queries under writes ----------------------
 
 GRID_ID = "330421-G0096"  # a basic grid of 嘉善 in the demo
@@ -344,7 +427,6 @@ def _pct(values: list[float], q: float) -> float:
 
 async def run_http(seconds: float) -> None:
     import asyncio
-    import os
     import shutil
     import socket
     import subprocess
@@ -522,12 +604,22 @@ def main() -> None:
     parser.add_argument("--stored", type=int, default=100)
     parser.add_argument("--city", type=int, default=10_000, help="open disputes for run_timers")
     parser.add_argument("--http", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--only-measures", action="store_true", help="workflowMeasures on the demo graph alone"
+    )
+    parser.add_argument("--cold", type=int, default=5, help="cold runs of workflowMeasures")
+    parser.add_argument("--warm", type=int, default=30, help="warm runs of workflowMeasures")
     parser.add_argument("--seconds", type=float, default=10.0, help="each HTTP load phase")
     args = parser.parse_args()
+    db = Path(os.environ.get("GOVGRAPH_DB", str(ROOT / "data" / "govgraph.lbdb")))
+    if args.only_measures:
+        measures(db, args.cold, args.warm)
+        return
     pure(1000)
     stored(args.stored)
     timers(args.disputes)
     scheduler(args.city)
+    measures(db, args.cold, args.warm)
     if args.http:
         import asyncio
 

@@ -27,7 +27,7 @@ from workflow.state import DisputeState, Holding, apply
 TAKES = ("dispatch", "claim", "order", "escalate", "reopen", "approve", "bounce")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loop:
     """`unit` bounced the dispute at version `bounced`, and was given it again at `back`."""
 
@@ -36,7 +36,7 @@ class Loop:
     back: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """A handling step that ended: who held it, and whether it ended by its due time."""
 
@@ -46,7 +46,7 @@ class Step:
     on_time: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DisputeMeasures:
     dispute: str
     place: str | None
@@ -185,19 +185,14 @@ class UnitMeasures:
 
 def by_unit(measures: Iterable[DisputeMeasures]) -> dict[Ref, UnitMeasures]:
     """The measures of every unit that held a dispute or was summoned to one."""
-    received: Counter[Ref] = Counter()
-    bounced: Counter[Ref] = Counter()
-    summoned: Counter[Ref] = Counter()
-    ended: Counter[Ref] = Counter()
-    on_time: Counter[Ref] = Counter()
-    for m in measures:
-        for s in m.steps:
-            ended[s.holder] += 1
-            on_time[s.holder] += s.on_time
-        received.update(m.holdings)
-        bounced.update(m.bounced_by)
-        for unit in m.summoned:
-            summoned[unit] += 1
+    measures = list(measures)
+    steps = [s for m in measures for s in m.steps]
+    # Each counted in one pass of Counter's own loop: the dashboard sums 15,000 disputes' parts.
+    received = Counter(u for m in measures for u in m.holdings)
+    bounced = Counter(u for m in measures for u in m.bounced_by)
+    summoned = Counter(u for m in measures for u in m.summoned)
+    ended = Counter(s.holder for s in steps)
+    on_time = Counter(s.holder for s in steps if s.on_time)
     return {
         u: UnitMeasures(received[u], bounced[u], summoned[u], ended[u], on_time[u])
         for u in sorted(set(received) | set(summoned))

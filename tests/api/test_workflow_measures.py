@@ -1,18 +1,25 @@
 """workflowMeasures: bounce, whistle and on-time rates and the share settled at each level, per
 area and per department, from the logs of two disputes driven through the API's code."""
 
-from datetime import date, datetime
+from dataclasses import fields, replace
+from datetime import date, datetime, time
 
 import httpx
 import pytest
 
-from api import acting
+from api import acting, measures
+from api.acting import rules_by_grid
 from api.app import create_app
 from api.auth import Caller, Role, create_token
-from api.measures import OpenCounts, workflow_measures
+from api.measures import LEVELS, Figures, OpenCounts, workflow_measures
+from api.queue import rows_of, scope_of
 from api.settings import Settings
-from queries.calendar import CHINA_TIME
+from graph.places import units_of
+from queries.calendar import CHINA_TIME, Calendar
+from workflow.measures import by_area, by_unit, measure
 from workflow.model import Ref, Refusal
+from workflow.state import replay
+from workflow.store import EventStore
 
 pytestmark = pytest.mark.anyio
 
@@ -234,3 +241,144 @@ async def test_the_dashboards_figures_in_graphql_name_people_as_the_caller_may_s
     assert {k: v for k, v in viewer.items() if k != "repeatVisitors"} == {
         k: v for k, v in mediator.items() if k != "repeatVisitors"
     }
+
+
+# -- the figures kept per dispute and version equal the figures replayed afresh ---------------
+
+
+def afresh(backend, caller, *, level="town", within=None, start=None, end=None, now, visits=2):
+    """The figures as workflow_measures defined them before it kept each dispute's part: every
+    log in scope read whole (EventStore.logs) and replayed, at every call."""
+    where, params = scope_of(caller, within)
+    logs = EventStore(backend).logs(where, params)
+    measured, open_states = [], []
+    rules = rules_by_grid(backend, (log[0].data.get("place") for log in logs.values()))
+    for log in logs.values():
+        day = log[0].at.date()
+        if (start and day < start) or (end and day > end):
+            state = replay(log)
+        else:
+            measured.append(measure(log, now, rules[log[0].data.get("place")][1]))
+            state = measured[-1].state
+        if state is not None and state.state != "closed":
+            open_states.append(state)
+    open_rows = rows_of(backend, open_states, now, rules)
+    grids = {m.place for m in measured} | {r.state.report.get("place") for r in open_rows}
+    units = units_of(backend.read, {g for g in grids if g})
+    digits = LEVELS[level]
+
+    def area_of_place(place):
+        if place is None:
+            return None
+        if not digits:
+            return f"Grid:{place}"
+        code = units.get(place)
+        return f"Unit:{code[:digits].ljust(12, '0')}" if code else None
+
+    areas = {
+        Ref.parse(k): v for k, v in by_area(measured, lambda m: area_of_place(m.place)).items()
+    }
+    departments = {u: f for u, f in by_unit(measured).items() if u.kind == "Department"}
+    whistled = {
+        u: (f.summoned / len(measured) if measured else None) for u, f in departments.items()
+    }
+    open_by_area, open_by_holder = {}, {}
+    for row in open_rows:
+        area = area_of_place(row.state.report.get("place"))
+        for key, counts in (
+            (Ref.parse(area) if area else None, open_by_area),
+            (row.state.holder, open_by_holder),
+        ):
+            if key is not None:
+                measures._count(
+                    counts.setdefault(key, OpenCounts()), row.clock.status if row.clock else None
+                )
+    return Figures(
+        disputes=len(measured),
+        by_area=areas,
+        by_department=departments,
+        whistled_share=whistled,
+        open_by_area=measures._worst_first(open_by_area),
+        open_by_holder=measures._worst_first(open_by_holder),
+        repeat_visitors=measures._repeat_visitors(backend, caller, within, start, end, visits),
+    )
+
+
+def assert_same(kept: Figures, replayed: Figures) -> None:
+    """Equal, and in the same order (GraphQL answers each dict as a list in its order)."""
+    assert kept == replayed
+    for f in fields(Figures):
+        value = getattr(kept, f.name)
+        if isinstance(value, dict):
+            assert list(value) == list(getattr(replayed, f.name)), f.name
+
+
+def test_a_dispute_is_measured_again_when_its_log_grows_and_no_text_is_kept(graph):
+    admin, now = Caller(Role.ADMIN), at(30, 12)
+    health, town = Ref("Department", "dept-330421-health"), Ref("Unit", "330421001000")
+    dispute = open_one(graph)
+    before = workflow_measures(graph, admin, now=now)
+    assert_same(before, afresh(graph, admin, now=now))
+    assert before.open_by_holder == {health: OpenCounts(1, 0, 1, 0)}
+    kept = measures._kept[graph].kept
+    assert {d: k.version for d, k in kept.items()} == {
+        d: len(log) for d, log in EventStore(graph).logs().items()
+    }
+    [held] = [k.open for k in kept.values() if k.open is not None]
+    assert (held.id, held.report, held.ratings) == (dispute, {"place": GRID}, ())
+    for version, (who, action, data) in enumerate([
+        (HEALTH, "sign", {}),
+        (HEALTH, "feed_back", {}),
+        (DISPATCHER, "close", {"outcome": "settled", "settled_level": "town"}),
+    ], 3):  # fmt: skip
+        acted = acting.act(graph, who, dispute, action, version, f"open-{version}", data=data,
+                           now=at(5, 9 + version))  # fmt: skip
+        assert not isinstance(acted.result, Refusal), (action, acted.result)
+    after = workflow_measures(graph, admin, now=now)
+    assert_same(after, afresh(graph, admin, now=now))
+    assert (after.open_by_area, after.open_by_holder) == ({}, {})
+    assert after.by_area[town].settled_at == {"grid": 1 / 3, "town": 2 / 3}
+    assert kept[dispute].version == 6 and kept[dispute].open is None
+
+
+def test_at_most_kept_disputes_are_kept_and_the_figures_stay_the_same(graph, monkeypatch):
+    open_one(graph)
+    monkeypatch.setattr(measures, "KEPT", 2)
+    admin, now = Caller(Role.ADMIN), at(30, 12)
+    for level in ("grid", "town"):
+        assert_same(
+            workflow_measures(graph, admin, level=level, now=now),
+            afresh(graph, admin, level=level, now=now),
+        )
+        assert len(measures._kept[graph].kept) == 2
+
+
+def test_a_dispute_timed_by_another_calendar_than_its_countys_now_is_measured_again(graph):
+    """As after a load that put its grid in another county: its log has not grown, but its
+    steps are timed again by the calendar its grid's county has now."""
+    admin, now = Caller(Role.ADMIN), at(30, 12)
+    workflow_measures(graph, admin, now=now)
+    kept = measures._kept[graph].kept
+    first = next(iter(kept))
+    county = kept[first].calendar
+    # A calendar no county has (no holidays at all), as if kept from before the load.
+    nowhere = Calendar(rest=frozenset(), work=frozenset(), years=frozenset({2024}))
+    kept[first] = replace(kept[first], calendar=nowhere)
+    assert_same(workflow_measures(graph, admin, now=now), afresh(graph, admin, now=now))
+    assert kept[first].calendar is county
+
+
+@pytest.mark.slow
+def test_the_demos_figures_kept_equal_its_logs_replayed_afresh(demo_graph):
+    """Every demo dispute's life (bounces, extensions, escalations, whistles, reopens…):
+    the whole demo by grid in a period, then one county by town from what was kept."""
+    researcher = Caller(Role.RESEARCHER)
+    now = datetime.combine(date(2021, 12, 31), time(17), CHINA_TIME)
+    asked = [
+        {"level": "grid", "start": date(2021, 3, 1), "end": date(2021, 10, 31)},
+        {"level": "town", "within": "331127"},
+    ]
+    for ask in asked:
+        kept = workflow_measures(demo_graph, researcher, now=now, **ask)
+        assert_same(kept, afresh(demo_graph, researcher, now=now, **ask))
+        assert kept.disputes > 1000 and kept.open_by_area
