@@ -8,12 +8,17 @@ What a dispute's workflow events change is kept apart, by what each writes
 
 - The cases (`Cases`): each dispute's parties (PARTY_TO), grid, category and list item, and
   the ties between people a conflict walk follows (RELATED_TO, WORKS_IN, MEMBER_OF), with the
-  names of the people and bodies on them. A report writes a dispute's ties; no later event
-  does; the ties between people are loaded. The cases carry a version of their own: after a
-  report (or a load of these ties) the next question that reads them reads the cases again
-  first, alone (a city's in a few seconds of CPU; other questions meanwhile read Cypher). A
-  report comes seldom beside the questions: the generated city has 90,000 disputes in a year,
-  about one report every six minutes.
+  names of the people and bodies on them. A report writes a new dispute's ties, in one write
+  locked on the dispute (and its new parties before it, by key); no later event writes any;
+  the ties between people are loaded. The cases carry a version of their own. After reports,
+  the next question that reads them reads only the new disputes' ties, by key, with the
+  people and bodies on them (five reads of a tenth of a millisecond each), into a copy
+  (`Cases.reported`; the backend's `writes_since` tells what each write since was about).
+  Reading them again whole at each report, as before, took a second of CPU and some 30 MiB
+  of rows on the demo (seconds on a city) while the next list waited. After anything else
+  that changed what they hold (a load, a tie between people, a write that did not say what
+  it was about) they are read again whole, alone, first (other questions meanwhile read
+  Cypher).
 - A dispute's own properties (its state, which every event sets, and its title and report
   day) are never held with the cases: `dispute_facts`, `party_visits` and `expert_conflicts`
   read the disputes they need by key (`UNWIND $keys … MATCH (d:Dispute {id: k})`, a fraction
@@ -75,6 +80,9 @@ OF_DISPUTES = frozenset(  # what a report writes of them: the ties with a disput
 _TIE = ("kind", "relation", "side", "valid_from", "valid_to")  # what a walk reads of a tie
 
 Read = Callable[..., list[Row]]  # a backend's `read`
+# The most nodes, as a share of all, with ties added since the index was built (`Cases.later`)
+# before it is built again (a pass over every tie: a tenth of a second on the demo)
+LATER = 1 / 8
 
 
 class Cases:
@@ -101,9 +109,11 @@ class Cases:
 
     def _read(self, read: Read, disputes: list[str] | None) -> None:
         """Append the ties of WALKED and FILED, with the nodes at their ends: every one, or
-        those of `disputes` only (read by key)."""
+        those of `disputes` only, read by key one dispute at a time (LadybugDB joins an
+        `UNWIND $keys` with a relationship by scanning its type: 30 ms on the demo, where a
+        read of one dispute's takes a tenth of one)."""
         keyed = disputes is not None
-        params = {"keys": disputes} if keyed else None
+        each = [{"dispute": d} for d in disputes] if disputes is not None else [None]
         held: dict[Any, Any] = {}  # each repeated value (names, dates, property tuples) once
         for type_ in WALKED:
             rel = SCHEMA.rel(type_)
@@ -116,7 +126,7 @@ class Cases:
                 text += " AS a, b." + ident(b.key) + " AS b, a.name AS a_name"
                 text += ", b.name AS b_name" if any(p.name == "name" for p in b.properties) else ""
                 text += "".join(", r." + ident(c) + " AS " + ident(c) for c in columns)
-                for row in read(text, params):
+                for row in (row for params in each for row in read(text, params)):
                     props = tuple(row.get(c) for c in _TIE)
                     self.types.append(type_)
                     self.starts.append(self._number(a_label, row["a"], row["a_name"], held))
@@ -127,7 +137,7 @@ class Cases:
             text = _match(type_, "Dispute", b_label, keyed)
             text += " RETURN a.id AS a, b." + ident(SCHEMA.node(b_label).key) + " AS b"
             filed = self.filed[type_]
-            for row in read(text, params):
+            for row in (row for params in each for row in read(text, params)):
                 filed.setdefault(row["a"], []).append(row["b"])
 
     def _index(self) -> None:
@@ -169,7 +179,7 @@ class Cases:
             label, keys = w.about
             if label == "Dispute" and held <= OF_DISPUTES and not any(map(self._holds, keys)):
                 disputes |= keys
-            elif held != {label} or not keys.isdisjoint(self.numbers.get(label, ())):
+            elif held != {label} or any(k in self.numbers.get(label, ()) for k in keys):
                 return None
         new = copy.copy(self)
         new.version = version
@@ -186,7 +196,7 @@ class Cases:
         for tie in range(added, len(new.types)):
             for x in (new.starts[tie], new.ends[tie]):
                 new.later[x] = new.later.get(x, array("i")) + array("i", (tie,))
-        if len(new.later) * 8 > len(new.keys):  # so many: index them all again
+        if len(new.later) > LATER * len(new.keys):
             new._index()
         # the new disputes in the places' answers kept: by grid, and per place asked
         placed = [(d, g) for d in disputes for g in new.filed["OCCURRED_IN"].get(d, ())]
@@ -259,14 +269,13 @@ class Cases:
 
 
 def _match(type_: str, a_label: str, b_label: str, keyed: bool) -> str:
-    """`MATCH (a)-[r:type_]->(b)` of every such tie, or (`keyed`) of the disputes `$keys`."""
-    by_key = " {" + ident(SCHEMA.node("Dispute").key) + ": k})"
+    """`MATCH (a)-[r:type_]->(b)` of every such tie, or (`keyed`) of the dispute `$dispute`."""
+    by_key = " {" + ident(SCHEMA.node("Dispute").key) + ": $dispute})"
     ends = [
         "(" + var + ":" + ident(label) + (by_key if keyed and label == "Dispute" else ")")
         for var, label in (("a", a_label), ("b", b_label))
     ]
-    text = "MATCH " + ends[0] + "-[r:" + ident(type_) + "]->" + ends[1]
-    return "UNWIND $keys AS k " + text if keyed else text
+    return "MATCH " + ends[0] + "-[r:" + ident(type_) + "]->" + ends[1]
 
 
 def _day(params: Mapping[str, Any], name: str) -> bool:

@@ -357,9 +357,12 @@ def _within(graph: EmbeddedBackend, modelled: Any, code: str) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize("later", [0, 100], ids=["indexed-again", "kept-beside"])
 def test_reported_disputes_are_added_to_the_cases_never_read_again(
-    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch, later: float
 ) -> None:
+    # the new ties kept beside the index of the ties read whole, or all indexed again
+    monkeypatch.setattr(cases, "LATER", later)
     modelled = _Beside(examples_graph)
     read = _cases_read(monkeypatch)
     assert read_model.attach(modelled) is not None
@@ -407,6 +410,7 @@ def test_reported_disputes_are_added_to_the_cases_never_read_again(
     assert model is not None
     kept = model.cases
     assert kept.version == examples_graph.version
+    assert bool(kept.later) == bool(later)
     assert set(kept._occurred_in) == {DivisionCode.parse(code) for code in PLACES}
     afresh = cases.Cases(examples_graph)
     assert _whole(kept) == _whole(afresh)
