@@ -245,7 +245,8 @@ class Cases:
         return n
 
     def node(self, label: str, key: Any) -> int | None:
-        return self.numbers[label].get(key) if isinstance(key, str) else None
+        numbers = self.numbers.get(label)  # never adds a label: `reported` copies them
+        return numbers.get(key) if numbers is not None and isinstance(key, str) else None
 
     def ties_of(self, n: int) -> array[int]:
         first, later = self.first, self.later.get(n)
