@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from graph.schema import NodeType, RelType
 
@@ -15,13 +15,25 @@ Reader = Callable[[str, Params], list[Row]]
 T = TypeVar("T")
 
 
+class Written(NamedTuple):
+    """One write of a backend with a `version`: the version it ended at, the labels and types
+    it changed (`graph.labels.changed_by`), and, where its writer named them, the label and
+    keys of the nodes it was about (the node `write_locked` locked, the nodes of a small
+    upsert); None where it did not."""
+
+    version: int
+    changed: frozenset[str]
+    about: tuple[str, frozenset[str]] | None
+
+
 class Backend(Protocol):
     """A graph store. Opened by the command or the app's lifespan and passed down.
 
     A backend may also have `version`: a number that changes whenever the graph it reads may
     have changed. What was read can be held for as long as it stays the same
-    (`queries.read_model`). The embedded store has one; Neo4j, which other clients write to
-    unseen, does not.
+    (`queries.read_model`), and `writes_since(version)` tells what the writes since then
+    changed (`Written`), so that what was read can be brought current by reading only that.
+    The embedded store has both; Neo4j, which other clients write to unseen, neither.
     """
 
     def read(self, query: str, params: Params | None = None) -> list[Row]:
@@ -39,7 +51,9 @@ class Backend(Protocol):
         calls `work(read)`, whose reads see every write committed before the lock was taken,
         and runs the statements it returns; returns what `work` answered with them. Writers
         of one node so decide one after the other (the dispute workflow: read the log, decide,
-        append). `work` may be called again if the transaction is retried."""
+        append). `work` may be called again if the transaction is retried. The write is about
+        that node (`Written.about`): the relationships it creates of the read model's cases
+        are the node's own (queries.cases)."""
         ...
 
     def init_schema(self) -> None:

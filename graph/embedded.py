@@ -43,7 +43,7 @@ import ladybug
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.backend import Params, Reader, Row, Statement, T
+from graph.backend import Params, Reader, Row, Statement, T, Written
 from graph.ddl import RID, embedded_ddl, ident
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.labels import EVERYTHING, changed_by
@@ -54,6 +54,10 @@ DEFAULT_READERS = 8  # reads at once; a request waits for a connection beyond th
 # kept; a new one prepares its statements again, a few ms each (in an 8-minute soak, 100
 # instead of 500: 1 GB less at the peak, 6% fewer requests a second).
 READS_PER_CONNECTION = 100
+# The writes `writes_since` tells of (older ones: the caller reads again whole), and the most
+# keys of one upsert it names (a bigger upsert is a load, taken as about anything).
+JOURNAL = 256
+NAMED = 100
 try:  # glibc's: gives the free pages inside malloc's heaps back to the system
     _MALLOC_TRIM: Callable[[int], int] | None = ctypes.CDLL(None).malloc_trim
 except (AttributeError, OSError, TypeError):  # another C library: nothing to call
@@ -123,6 +127,8 @@ class EmbeddedBackend:
         # The version at which each label or type was last changed (graph.labels): results
         # kept from reads of labels no write has changed since stay valid (`stamp`).
         self._changed: dict[str, int] = {}
+        # The last JOURNAL writes, oldest first: replaced whole, never changed, by each write.
+        self._journal: tuple[Written, ...] = ()
 
     def stamp(self, labels: frozenset[str]) -> int:
         """The version at which any of `labels` last changed: kept results of a query that
@@ -130,6 +136,15 @@ class EmbeddedBackend:
         if EVERYTHING in labels:
             return self.version
         return max((self._changed.get(name, 0) for name in (*labels, EVERYTHING)), default=0)
+
+    def writes_since(self, version: int) -> list[Written] | None:
+        """The writes of this process that ended after `version`, oldest first (each listed
+        before the version moves past it); None when some of them are no longer kept."""
+        journal = self._journal
+        # every write moves the version by two: the first kept ended two after the one before
+        if journal and journal[0].version - 2 > version:
+            return None
+        return [w for w in journal if w.version > version]
 
     # -- the Backend interface ------------------------------------------------------------
 
@@ -206,7 +221,7 @@ class EmbeddedBackend:
             if not statements:
                 return answer
             changed = frozenset().union(*(changed_by(query) for query, _ in statements))
-            with self._changing(changed):
+            with self._changing(changed, (label, frozenset({key}))):
                 self._transaction(statements)
         return answer
 
@@ -237,7 +252,9 @@ class EmbeddedBackend:
         others = [p for p in node_type.properties if p is not key and p.name in rows[0]]
         given = arrow_table(rows, [key, *others])
         find = "LOAD FROM $rows MATCH (n:" + label + " {" + ident(key.name) + ": c0}) "
-        with self._lock, self._changing(label), self._writing_tables():
+        keys = given.column(0).to_pylist() if len(rows) <= NAMED else None
+        about = None if keys is None else (node_type.label, frozenset(keys))
+        with self._lock, self._changing(label, about), self._writing_tables():
             now = self._execute(
                 find + "RETURN c0" + "".join(", n." + ident(p.name) for p in others),
                 {"rows": _numbered(given.select([0]))},
@@ -402,17 +419,22 @@ class EmbeddedBackend:
             raise from_ladybug(exc) from exc
 
     @contextlib.contextmanager
-    def _changing(self, changed: str | frozenset[str]) -> Iterator[None]:
-        """A write of the labels or types `changed`: the version moves on as it starts and
-        again when it ends, committed or not (a failed write may have run statements before
-        the one that failed). It is odd while a write is under way: rows read then may be
-        from before or after it."""
+    def _changing(
+        self, changed: str | frozenset[str], about: tuple[str, frozenset[str]] | None = None
+    ) -> Iterator[None]:
+        """A write of the labels or types `changed` (about the nodes `about`, where the writer
+        names them): the version moves on as it starts and again when it ends, committed or
+        not (a failed write may have run statements before the one that failed). It is odd
+        while a write is under way: rows read then may be from before or after it."""
+        names = frozenset({changed} if isinstance(changed, str) else changed)
         self.version += 1
         try:
             yield
         finally:
+            written = Written(self.version + 1, names, about)
+            self._journal = (*self._journal[1 - JOURNAL :], written)
             self.version += 1
-            for name in {changed} if isinstance(changed, str) else changed:
+            for name in names:
                 self._changed[name] = self.version
             if self._written >= self._reads_per_connection:  # worn: see the module's header
                 # It waits for the reads under way (reads that start meanwhile wait for it);

@@ -1014,18 +1014,20 @@ def _parts(query: NamedQuery) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _reread(backend: Backend, *, cases_only: bool = False) -> ReadModel | None:
-    """The model read again (with `cases_only`, only its cases), or None when a write is
-    under way or another question is reading it."""
-    if int(getattr(backend, "version", 1)) % 2:
-        return None  # a write under way (graph.embedded): read again after it
+    """The model read again (with `cases_only`, only its cases: brought current by reading
+    the disputes reported since where nothing else changed them, `Cases.reported`), or None
+    when a write is under way or another question is reading it."""
     reading = _reading.get(backend)
     if reading is None or not reading.acquire(blocking=False):
         return None
     try:
+        version = int(getattr(backend, "version", 1))
+        if version % 2:
+            return None  # a write under way (graph.embedded): read again after it
         old = _models.get(backend)
         if cases_only and old is not None:
             model = copy.copy(old)
-            model.cases = Cases(backend)
+            model.cases = old.cases.reported(backend, version) or Cases(backend)
         else:
             model = ReadModel(backend)
         _models[backend] = model

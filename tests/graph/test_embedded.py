@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from graph import embedded
-from graph.backend import UnknownBackend, open_backend
+from graph.backend import UnknownBackend, Written, open_backend
 from graph.ddl import RID
 from graph.embedded import EmbeddedBackend
 from graph.errors import BackendUnavailable, BadQuery, ConstraintViolation
@@ -340,6 +340,35 @@ def test_every_write_moves_the_version_on(backend):
         backend.write([("MATCH (g:Grid) SET g.nonexistent = 1", {})])
     grids(backend)  # reads leave it
     assert backend.version == before + 6  # up as each write starts, and as it ends
+
+
+def test_the_writes_since_a_version_say_what_each_changed_and_was_about(backend, monkeypatch):
+    start = backend.version
+    backend.upsert_nodes(GRID, [grid("G1", "一"), grid("G2", "二")], bulk=False)
+    backend.upsert_nodes(GRID, [grid("G3", "三")], bulk=True)  # a load: about anything
+    many = [person(f"P{i}", "人") for i in range(embedded.NAMED + 1)]
+    backend.upsert_nodes(PERSON, many, bulk=False)  # too many keys to name
+
+    def work(read):
+        return [("MATCH (g:Grid {id: $id}) SET g.households = 3", {"id": "G1"})], "done"
+
+    assert backend.write_locked("Grid", "G1", work) == "done"
+    assert backend.writes_since(start) == [
+        Written(start + 2, frozenset({"Grid"}), ("Grid", frozenset({"G1", "G2"}))),
+        Written(start + 4, frozenset({"Grid"}), None),
+        Written(start + 6, frozenset({"Person"}), None),
+        Written(start + 8, frozenset({"Grid"}), ("Grid", frozenset({"G1"}))),
+    ]
+    assert backend.writes_since(start + 6) == backend.writes_since(start)[3:]
+    assert backend.writes_since(backend.version) == []
+    monkeypatch.setattr(embedded, "JOURNAL", 3)  # the oldest are forgotten: not known
+    backend.write([("MATCH (g:Grid {id: $id}) SET g.households = 4", {"id": "G2"})])
+    assert [w.version for w in backend.writes_since(start + 4)] == [
+        start + 6,
+        start + 8,
+        start + 10,
+    ]
+    assert backend.writes_since(start + 2) is None
 
 
 def test_a_closed_store_refuses_reads(tmp_path):

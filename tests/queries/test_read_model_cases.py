@@ -1,20 +1,29 @@
 """The read model's cases (queries.cases.Cases: a dispute's ties and the ties between
 people) against Cypher: for every dispute, several days and every kind of tie, the same rows
 of every query answered from them (walks compared whole, their nodes by position); the same
-after a reported dispute (a write that adds ties: the cases are read again) and after a later
-event (a write of the dispute's state only: read by key, the cases stay)."""
+after reported disputes (writes that add a new dispute's ties: those are read by key and
+added, the cases the same whole as read afresh, never read again) and after a later event (a
+write of the dispute's state only: read by key, the cases stay); and read again whole after
+any other write of what they hold (a load, a tie between people, a known person renamed)."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from api import acting
+from api.auth import Caller as ApiCaller
+from api.auth import Role
 from graph.backend import Row
 from graph.embedded import EmbeddedBackend
 from graph.labels import EVERYTHING, read_by
+from graph.places import DivisionCode, grids_within
+from graph.schema import SCHEMA
+from loaders.load import load
 from queries import cases, read_model
 from queries.calendar import CHINA_TIME, china_calendar
 from queries.experts import expert_pool
@@ -59,10 +68,13 @@ def _disputes(graph: EmbeddedBackend) -> list[Row]:
     return graph.read("MATCH (d:Dispute) RETURN d.id AS k, d.reported_on AS day ORDER BY k")
 
 
-def assert_parity(graph: EmbeddedBackend, disputes: list[Row]) -> dict[str, int]:
-    """Every query answered from the cases, for `disputes` (and some that are not): how many
-    rows each gave in all (a comparison of empty answers alone would prove nothing)."""
-    model = read_model.ReadModel(graph)
+def assert_parity(
+    graph: EmbeddedBackend, disputes: list[Row], model: read_model.ReadModel | None = None
+) -> dict[str, int]:
+    """Every query answered from the cases (of `model`, or read now), for `disputes` (and
+    some that are not): how many rows each gave in all (a comparison of empty answers alone
+    would prove nothing)."""
+    model = model or read_model.ReadModel(graph)
     rows = dict.fromkeys(set(cases.CASE_ANSWERS) - {"conflict_paths"}, 0)  # assert_paths
     for key in [*(r["k"] for r in disputes), *MISSING]:
         for name in ("dispute_facts", "dispute_parties", "dispute_orgs"):
@@ -95,12 +107,14 @@ def assert_parity(graph: EmbeddedBackend, disputes: list[Row]) -> dict[str, int]
 TIES = [["RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO"], ["RELATED_TO", "PARTY_TO"], []]
 
 
-def assert_paths(graph: EmbeddedBackend, disputes: list[Row]) -> int:
+def assert_paths(
+    graph: EmbeddedBackend, disputes: list[Row], model: read_model.ReadModel | None = None
+) -> int:
     """conflict_paths from the model against Cypher: the same (party, side, person, hops) rows,
     each walk one of the shortest from its party (Cypher's ALL SHORTEST of the same walk), the
     least by the keys read from the person's end, and equal whole to Cypher's where it is the
     only one. How many rows there were."""
-    model = read_model.ReadModel(graph)
+    model = model or read_model.ReadModel(graph)
     text = get_query("conflict_paths").text
     assert text.count("* SHORTEST") == 1
     every = text.replace("* SHORTEST", "* ALL SHORTEST")
@@ -233,9 +247,10 @@ def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
     assert read_model.attach(modelled) is not None
     assert run(modelled, "dispute_parties", dispute=NEW) == []
     _report(examples_graph)
-    # the report wrote PARTY_TO: the next question reads the cases again, once
+    # the report wrote the new dispute's ties: the next question reads them by key, and the
+    # cases are not read again
     assert run(modelled, "dispute_parties", dispute=NEW) == [{"party": "JS-P-0003", "side": None}]
-    assert len(read) == 2
+    assert len(read) == 1
     walks = run(modelled, "expert_conflicts", dispute=NEW, as_of=day, related_kinds=["neighbour"])
     # 0005 is the new dispute's party's neighbour (and party with its other party to an
     # older dispute: a longer walk); 0001 works in 0003's department
@@ -245,14 +260,14 @@ def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
         ("JS-P-0005", 2, ("JS-P-0003",)),
     ]
     assert _answers(modelled, day) == _answers(examples_graph, day)
-    assert len(read) == 2
+    assert len(read) == 1
     # a later event sets the dispute's state only: the cases stay, its facts are read by key
     _act(examples_graph, Command(NEW, "accept", DISPATCHER, 1, "a"), 10, Facts())
     facts = run(modelled, "dispute_facts", dispute=NEW)
     assert facts == run(examples_graph, "dispute_facts", dispute=NEW)
     assert [f["status"] for f in facts] == ["accepted"]
     assert _answers(modelled, day) == _answers(examples_graph, day)
-    assert len(read) == 2
+    assert len(read) == 1
     # a dispute an expert handled is open again, rated 2: its state is read again, by key
     load = run(modelled, "expert_load", domains=["medical"])
     assert load == run(examples_graph, "expert_load", domains=["medical"])
@@ -271,9 +286,192 @@ def test_a_reported_dispute_and_its_events_are_answered_as_cypher(
     assert [(r["expert"], r["dispute"], r["outcome"], r["satisfaction"]) for r in load] == [
         ("JS-P-0004", "JS-2024-0137", None, 2)
     ]
-    assert len(read) == 2
+    assert len(read) == 1
     assert_parity(examples_graph, _disputes(examples_graph))
     assert assert_paths(examples_graph, _disputes(examples_graph)) > 0
+
+
+# -- reports added to the cases by key; anything else has them read again whole ---------------
+
+GRID = "330421001001-G01"
+CENTER_OF_TOWN = "Center:center-330421001"
+REPORTER = ApiCaller(  # the town's dispatcher, who may report in each of its grids
+    Role.MEDIATOR, "330421001", person="JS-P-0001", unit=CENTER_OF_TOWN, workflow_role="dispatcher"
+)
+PLACES = ["330421001001", "330421001000", "330421"]  # a village, its town, the county
+
+
+def _reported(
+    graph: EmbeddedBackend,
+    key: str,
+    place: str,
+    *parties: str,
+    new: tuple[str, ...] = (),
+    category: str | None = None,
+    item: str | None = None,
+) -> str:
+    """A dispute reported through the API's path (`api.acting.report`: new people first,
+    then the report's transaction): its key."""
+    acted = acting.report(
+        graph, REPORTER, key, kind="dispute", title="邻里纠纷", place=place, channel="app",
+        category=category, list_item=item, receiver=CENTER_OF_TOWN, parties=parties,
+        new_parties=[acting.NewParty(name) for name in new],
+        now=datetime(2024, 7, 2, 9, tzinfo=CHINA_TIME),
+    )  # fmt: skip
+    assert isinstance(acted.result, Outcome), acted.result
+    return acted.dispute
+
+
+def _whole(c: cases.Cases) -> dict[str, Any]:
+    """The cases as values, whatever numbers their nodes and ties were given: the nodes
+    (label, key, name), every tie (type, ends, properties), each node's ties, the filed ties
+    of each dispute."""
+    for n, (label, key) in enumerate(zip(c.labels, c.keys, strict=True)):
+        assert c.numbers[label][key] == n
+
+    def tie(t: int) -> str:
+        ends = [(c.labels[x], c.keys[x]) for x in (c.starts[t], c.ends[t])]
+        return repr((c.types[t], *ends, c.props[t]))
+
+    nodes = range(len(c.keys))
+    return {
+        "nodes": sorted(map(repr, zip(c.labels, c.keys, c.names, strict=True))),
+        "numbered": sorted(repr((label, key)) for label, ns in c.numbers.items() for key in ns),
+        "ties": sorted(map(tie, range(len(c.types)))),
+        "ties of": {(c.labels[n], c.keys[n]): sorted(map(tie, c.ties_of(n))) for n in nodes},
+        "filed": {t: {d: sorted(v) for d, v in f.items()} for t, f in c.filed.items()},
+    }
+
+
+def _within(graph: EmbeddedBackend, modelled: Any, code: str) -> list[str]:
+    """The disputes in the grids inside `code` from the model, checked against Cypher's."""
+    place = DivisionCode.parse(code)
+    grids = sorted(grids_within(graph.read, place))
+    cypher = graph.read(
+        "MATCH (d:Dispute)-[:OCCURRED_IN]->(g:Grid) WHERE g.id IN $grids "
+        "RETURN DISTINCT d.id AS k ORDER BY k",
+        {"grids": grids},
+    )
+    found = read_model.disputes_within(modelled, place)
+    assert found == [r["k"] for r in cypher], code
+    return found
+
+
+@pytest.mark.parametrize("later", [0, 100], ids=["indexed-again", "kept-beside"])
+def test_reported_disputes_are_added_to_the_cases_never_read_again(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch, later: float
+) -> None:
+    # the new ties kept beside the index of the ties read whole, or all indexed again
+    monkeypatch.setattr(cases, "LATER", later)
+    modelled = _Beside(examples_graph)
+    read = _cases_read(monkeypatch)
+    assert read_model.attach(modelled) is not None
+    before = {code: _within(examples_graph, modelled, code) for code in PLACES[:2]}
+    new = [
+        # a new party and a known one, a category and a list item
+        _reported(
+            examples_graph,
+            "r-1",
+            GRID,
+            "Person:JS-P-0003",
+            new=("王小明",),
+            category="medical",
+            item="li-330421-medical",
+        ),
+    ]
+    assert _within(examples_graph, modelled, PLACES[0]) == sorted([*before[PLACES[0]], *new])
+    new += [  # two at once: a micro-grid, parties known to other disputes; a town's grid
+        _reported(
+            examples_graph,
+            "r-2",
+            "330421001001-G01-W03",
+            "Person:JS-P-0005",
+            "Organisation:org-330421-property01",
+            category="property",
+        ),
+        _reported(examples_graph, "r-3", "330421001000-Z02", new=("李四", "张三")),
+    ]
+    assert _within(examples_graph, modelled, PLACES[1]) == sorted([*before[PLACES[1]], *new])
+    # a party of three of them now, another new person of the same name as the first
+    new.append(
+        _reported(
+            examples_graph,
+            "r-4",
+            GRID,
+            "Person:JS-P-0003",
+            "Organisation:org-330421-hospital1",
+            new=("王小明",),
+        )
+    )
+    for code in PLACES:
+        _within(examples_graph, modelled, code)
+    assert len(read) == 1  # when the model was attached: never since
+    model = read_model.model_of(modelled)
+    assert model is not None
+    kept = model.cases
+    assert kept.version == examples_graph.version
+    assert bool(kept.later) == bool(later)
+    assert set(kept._occurred_in) == {DivisionCode.parse(code) for code in PLACES}
+    afresh = cases.Cases(examples_graph)
+    assert _whole(kept) == _whole(afresh)
+    assert len(kept.parties(new[3])) == 3 and len(kept.parties(new[2])) == 2
+    for code in PLACES:
+        grids = read_model.grids_within(modelled, DivisionCode.parse(code))
+        assert grids is not None
+        assert kept.occurred_in(grids, None) == afresh.occurred_in(grids, None)
+    rows = assert_parity(examples_graph, _disputes(examples_graph), model)
+    assert all(rows.values()), rows
+    assert assert_paths(examples_graph, _disputes(examples_graph), model) > 0
+
+
+def test_any_other_write_of_what_the_cases_hold_has_them_read_again_whole(
+    examples_graph: EmbeddedBackend, example_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modelled = _Beside(examples_graph)
+    read = _cases_read(monkeypatch)
+    assert read_model.attach(modelled) is not None
+    person = SCHEMA.node("Person")
+    day = date(2024, 7, 2)
+
+    def asked(builds: int) -> None:
+        """A question that reads the cases, as Cypher answers it, after `builds` reads of
+        them whole; the cases then the same whole as read afresh."""
+        for dispute in ("JS-2024-0137", "JS-2024-0158"):
+            params = {"dispute": dispute, "as_of": day, "related_kinds": ["family", "neighbour"]}
+            for name, p in (
+                ("dispute_parties", {"dispute": dispute}),
+                ("expert_conflicts", params),
+            ):
+                assert canonical(run(modelled, name, **p)) == canonical(
+                    run(examples_graph, name, **p)
+                )
+        _within(examples_graph, modelled, "330421")
+        assert len(read) == builds
+        model = read_model.model_of(modelled)
+        assert model is not None and model.cases.version == examples_graph.version
+        assert _whole(model.cases) == _whole(cases.Cases(examples_graph))
+        read.clear()
+
+    _reported(examples_graph, "r-1", GRID, "Person:JS-P-0003", new=("王小明",))
+    asked(1)  # attached; the report added
+    examples_graph.upsert_nodes(person, [{"id": "JS-P-9001", "name": "周一"}], bulk=False)
+    asked(0)  # a person the cases do not hold
+    examples_graph.write(  # a tie between people
+        [
+            (
+                "MATCH (a:Person {id: $a}), (b:Person {id: $b}) CREATE (a)-[:RELATED_TO "
+                "{rid: $rid, kind: $kind, source: $source}]->(b)",
+                {"a": "JS-P-0003", "b": "JS-P-9001", "rid": "t-1", "kind": "family", "source": "t"},
+            )
+        ]
+    )
+    asked(1)
+    examples_graph.upsert_nodes(person, [{"id": "JS-P-0003", "name": "陈丽"}], bulk=False)
+    asked(1)  # a person the cases hold, renamed
+    assert load(examples_graph, example_files).rejects == []
+    asked(2)  # a load: the cases alone, then with the structure, which it changed too
+    _reported(examples_graph, "r-2", GRID, "Person:JS-P-9001")
+    asked(0)
 
 
 @pytest.mark.slow
