@@ -345,6 +345,12 @@ class Loader:
         self.report.files.append(FileReport(name, error=reason))
         self.report.rejects.append(Reject(name, 0, "", "", reason))
 
+    def _refused_late(self, report: FileReport, exc: FileRejected) -> None:
+        """A file refused when its rows were wanted, before any was read: it changed (or went
+        away) since the load first read it."""
+        report.error, report.lines = str(exc), None  # none of its lines was read
+        self.report.rejects.append(Reject(report.file, 0, "", "", str(exc)))
+
     def _load_table(self, table: Table, kind: NodeType | RelType) -> None:
         report = FileReport(table.name, lines=getattr(table, "lines", None))
         self.report.files.append(report)
@@ -354,13 +360,25 @@ class Loader:
             )
         except HeaderError as exc:
             # Every row still has to be accounted for: each is rejected for the header's fault.
-            for raw in table.rows():
-                report.read += 1
-                self._reject(report, raw.line, exc.column, "", f"file refused: {exc}")
+            try:
+                for raw in table.rows():
+                    report.read += 1
+                    self._reject(report, raw.line, exc.column, "", f"file refused: {exc}")
+            except FileRejected as gone:  # the file changed since it was first read
+                return self._refused_late(report, gone)
             report.error = str(exc)
             if report.read == 0:
                 self.report.rejects.append(Reject(table.name, 1, exc.column, "", str(exc)))
             return
+        chunks = getattr(table, "chunks", None)
+        try:  # a file is read again here (loaders.read._read_csv)
+            source = (
+                chunks(CHUNK_SIZE)
+                if chunks
+                else chunk_rows(table.columns, table.rows(), CHUNK_SIZE)
+            )
+        except FileRejected as exc:
+            return self._refused_late(report, exc)
         self._file_load = self.ledger.begin(table.name, _digest_of(table))
         # Only the columns the file has: a file of ids and names must not erase the mobile
         # numbers another file loaded. (A node's key is a required column.)
@@ -368,10 +386,6 @@ class Loader:
         compared = _compared(kind)
         batch = _Rows.empty(names)
         size = self.bulk_batch_size if self._is_bulk(kind) else self.batch_size
-        chunks = getattr(table, "chunks", None)
-        source = (
-            chunks(CHUNK_SIZE) if chunks else chunk_rows(table.columns, table.rows(), CHUNK_SIZE)
-        )
 
         def prepared() -> Iterator[tuple[Chunk, CheckedChunk, _Rows]]:
             for chunk in source:
@@ -806,11 +820,11 @@ def _select(columns: dict[str, list[Any]], rows: list[int]) -> ColumnRows:
 
 def _digest_of(table: Table) -> str | None:
     """The sha256 of a file's bytes, or of a table's rows made in memory."""
-    path = getattr(table, "path", None)
-    if path is not None:
-        return file_digest(path)
     digest = getattr(table, "digest", None)
-    return digest() if digest else None
+    if digest is not None:
+        return str(digest())
+    path = getattr(table, "path", None)
+    return file_digest(path) if path is not None else None
 
 
 class _FileTable:
@@ -827,6 +841,9 @@ class _FileTable:
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         return self._file.chunks(size)
+
+    def digest(self) -> str:
+        return self._file.digest()
 
 
 def load(
