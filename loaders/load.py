@@ -309,6 +309,8 @@ class Loader:
             except GraphError:  # the store failed (a full disk): this file's report says so
                 self.report.files[-1].stopped = True
                 raise
+        if self._ledger is not None:
+            self._ledger.flush()
         self._warn_of_grids_without_unit()
         return self.report
 
@@ -500,8 +502,9 @@ class Loader:
         else:
             first, again = self._flush_rels(name, kind, batch, report)
         self.committed = f"{name} line {batch.lines[-1]}"
-        # After the batch, in a transaction of its own: should the store fail here, the batch
-        # is in, the file's Load has no counts, and the rerun asserts it again.
+        # After the batch, held and written with others in a transaction of their own: should
+        # the store fail first, the batch is in, the file's Load has no counts, and the rerun
+        # asserts it again.
         self.ledger.asserted(self._file_load, first, again)
         if self.on_progress:
             self.on_progress(name, len(batch))

@@ -970,12 +970,13 @@ def test_a_reload_of_a_log_with_a_changed_and_an_added_event_writes_the_added_on
         )
     ]
     # The disputes' file repeats its Load; the others assert their facts: one new Assertion
-    # each, and the last Load of those asserted before moves on.
+    # each, and the last Load of those asserted before moves on. The new ones are written
+    # together as the load ends, then the counts of the Loads that gave them.
     assert writes == [
         *["COPY Load 1", "SET Load 1"],
-        *["COPY Load 1", "COPY DisputeEvent 1", "COPY Assertion 1", "SET Assertion 2"],
-        "SET Load 1",
-        *["COPY Load 1", "COPY LOGGED 1", "COPY Assertion 1", "SET Assertion 3", "SET Load 1"],
+        *["COPY Load 1", "COPY DisputeEvent 1", "SET Assertion 2"],
+        *["COPY Load 1", "COPY LOGGED 1", "SET Assertion 3"],
+        *["COPY Assertion 2", "SET Load 2"],
     ]
     event = {
         **{p.name: None for p in SCHEMA.node("DisputeEvent").properties},
