@@ -30,7 +30,7 @@ from graph.places import grids_without_unit
 from graph.schema import LOADED_LOGS, SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
 from loaders.columns import ColumnRows
-from loaders.provenance import FileLoad, Ledger, file_digest, node_fact, records_digest, rel_fact
+from loaders.provenance import FileLoad, Ledger, file_digest, records_digest
 from loaders.read import (
     MAX_BYTES,
     MAX_ROWS,
@@ -567,19 +567,22 @@ class Loader:
         self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
         report.loaded += len(new)
         again = sorted(repeated + held)
-        return self._facts(lambda i: node_fact(kind.label, keys[i]), batch, new, again)
+        return self._facts(kind.label, keys, batch, new, again)
 
     def _facts(
-        self, fact: Callable[[int], str], batch: _Rows, first: list[int], again: list[int]
+        self, name: str, keys: Sequence[Any], batch: _Rows, first: list[int], again: list[int]
     ) -> tuple[Facts, Facts]:
-        """The facts and sources of rows `first` and `again`; none when the file's Load repeats
-        the last one, which asserted them all."""
+        """The facts and sources of rows `first` and `again`, whose keys (a node's, or a
+        relationship's rid in hex) are `keys` and label or type `name`: `node_fact` and
+        `rel_fact`, made a batch at a time. None when the file's Load repeats the last one,
+        which asserted them all."""
         if self._file_load.repeats:
             return ([], []), ([], [])
         sources = batch.columns["source"]
+        prefix = name + ":"
         return (
-            ([fact(i) for i in first], [sources[i] for i in first]),
-            ([fact(i) for i in again], [sources[i] for i in again]),
+            ([prefix + str(keys[i]) for i in first], [sources[i] for i in first]),
+            ([prefix + str(keys[i]) for i in again], [sources[i] for i in again]),
         )
 
     def _appended_only(
@@ -728,12 +731,13 @@ class Loader:
                         "with other values",
                     )
         properties = [p.name for p in kind.properties if p.name in columns]
+        hexes = [rid.hex() for rid in rids]
         writes = {
             pair: ColumnRows(
                 {
                     "from": _take(froms, rows),
                     "to": _take(tos, rows),
-                    RID: [rids[i].hex() for i in rows],
+                    RID: _take(hexes, rows),
                     **{p: _take(columns[p], rows) for p in properties},
                 }
             )
@@ -743,7 +747,7 @@ class Loader:
         self.backend.upsert_rels(kind, writes, bulk=self._is_bulk(kind))
         report.loaded += sum(len(rows) for rows in writes.values())
         first = sorted(i for rows in new.values() for i in rows)
-        return self._facts(lambda i: rel_fact(kind.type, rids[i].hex()), batch, first, repeated)
+        return self._facts(kind.type, hexes, batch, first, repeated)
 
     def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> bool:
         """Ask the graph, one query per label, for endpoint keys this load has not seen; say
