@@ -214,7 +214,7 @@ def _visits(backend: Backend, parties: Sequence[Ref], now: datetime, rules: Rule
         return 0
     since = (now - timedelta(days=rules.warnings.visits_days)).date()
     rows = backend.read(
-        "UNWIND $people AS p MATCH (:Person {id: p})-[:PARTY_TO]->(d:Dispute) "
+        "UNWIND $people AS p MATCH (q:Person {id: p}) OPTIONAL MATCH (q)-[:PARTY_TO]->(d:Dispute) "
         "WHERE d.reported_on >= $since RETURN p AS person, count(d) AS n",
         {"people": people, "since": since},
     )

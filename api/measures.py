@@ -312,7 +312,8 @@ def read_logs(
     if keys is not None:
         if not keys:
             return {}
-        match = "UNWIND $keys AS k MATCH (d:Dispute {id: k})-[:LOGGED]->(e:DisputeEvent)"
+        match = "UNWIND $keys AS k MATCH (d:Dispute {id: k}) "  # walked: graph.places
+        match += "OPTIONAL MATCH (d)-[:LOGGED]->(e:DisputeEvent)"
         params, where = {"keys": list(keys)}, ""
     else:
         match = "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent)"
@@ -338,6 +339,8 @@ def read_logs(
 
     out: dict[str, list[Event]] = {}
     for row in rows:
+        if row["version"] is None:  # a dispute with no log (keys)
+            continue
         listed, text = row["targets"], row["data"]
         aimed = targets.get(listed)
         if aimed is None:

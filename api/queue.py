@@ -295,11 +295,12 @@ def _searchable(
     for d in reveal_read(backend, caller, "Dispute", disputes):
         out[d["id"]].append(str(d["title"] or ""))
     parties = backend.read(
-        "UNWIND $ids AS k MATCH (p:Person)-[:PARTY_TO]->(d:Dispute {id: k}) "
+        "UNWIND $ids AS k MATCH (d:Dispute {id: k}) OPTIONAL MATCH (p:Person)-[:PARTY_TO]->(d) "
         "RETURN d.id AS dispute, p.id AS id, p.name AS name, p.id_number AS id_number, "
         "p.mobile AS mobile",
         {"ids": ids},
     )
+    parties = [p for p in parties if p["id"] is not None]  # a dispute with none: nulls
     for p in reveal_read(backend, caller, "Person", parties):
         out[p["dispute"]] += [str(p[k]) for k in ("name", "id_number", "mobile") if p[k]]
     places = {r.state.id: r.state.report.get("place") for r in rows}
@@ -327,10 +328,11 @@ def _in_scope(
     prefix = scope.get("within")
     if prefix is not None:
         places = backend.read(
-            "UNWIND $keys AS k MATCH (d:Dispute {id: k})-[:OCCURRED_IN]->(g:Grid) "
-            "RETURN d.id AS id, g.id AS grid",
+            "UNWIND $keys AS k MATCH (d:Dispute {id: k}) "
+            "OPTIONAL MATCH (d)-[:OCCURRED_IN]->(g:Grid) RETURN d.id AS id, g.id AS grid",
             {"keys": keys},
         )
+        places = [r for r in places if r["grid"] is not None]  # placed nowhere: nulls
         above = read_model.units_above(backend, {r["grid"] for r in places})
         if above is not None:
             inside = {

@@ -133,9 +133,16 @@ def placed_by(label: str) -> tuple[Tie, ...]:
 GRIDS_IN_UNITS = (
     "MATCH (u:Unit)<-[:PART_OF]-(g:Grid) WHERE u.code STARTS WITH $prefix RETURN g.id AS id"
 )
-GRIDS_IN_GRIDS = "UNWIND $grids AS k MATCH (:Grid {id: k})<-[:PART_OF]-(g:Grid) RETURN g.id AS id"
+# A batch of keys joined to a relationship: `UNWIND $keys AS k MATCH (n {key: k})-[r]-…` makes
+# LadybugDB scan the relationship's whole table (tens to hundreds of ms); matched first and
+# followed by an OPTIONAL MATCH it walks from each node (a few ms). A node without the tie then
+# gives one row of nulls, which the callers skip.
+GRIDS_IN_GRIDS = (
+    "UNWIND $grids AS k MATCH (a:Grid {id: k}) OPTIONAL MATCH (a)<-[:PART_OF]-(g:Grid) "
+    "RETURN g.id AS id"
+)
 GRIDS_UP = (
-    "UNWIND $grids AS k MATCH (g:Grid {id: k})-[:PART_OF]->(p) "
+    "UNWIND $grids AS k MATCH (g:Grid {id: k}) OPTIONAL MATCH (g)-[:PART_OF]->(p) "
     "RETURN k AS grid, p.id AS grid_above, p.code AS unit"
 )
 
@@ -147,7 +154,7 @@ def grids_within(read: Read, code: DivisionCode) -> frozenset[str]:
     at any depth. One query per level of nesting; a cycle of grids ends the walk."""
     return grids_down(
         (r["id"] for r in read(GRIDS_IN_UNITS, {"prefix": code.prefix})),
-        lambda level: (r["id"] for r in read(GRIDS_IN_GRIDS, {"grids": level})),
+        lambda level: (r["id"] for r in read(GRIDS_IN_GRIDS, {"grids": level}) if r["id"]),
     )
 
 

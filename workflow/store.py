@@ -118,21 +118,22 @@ class EventStore:
     ) -> dict[str, tuple[Event, ...]]:
         """Every dispute's log (the timers and the measures read them all), or those of the
         disputes `d` for which the condition `where` holds (a work queue's scope), of the
-        disputes `keys` only when given: each looked up by key (`WHERE d.id IN $keys` would
-        test every dispute against the whole list)."""
-        match = "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent)"
+        disputes `keys` only when given: each looked up by key, then its log walked (`WHERE
+        d.id IN $keys` would test every dispute against the whole list, and a MATCH of the
+        tie after the keys scans every event: graph.places)."""
+        where = " WHERE " + where if where else ""
+        match = "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent)" + where
         if keys is not None:
             if not keys:
                 return {}
-            match = "UNWIND $keys AS k MATCH (d:Dispute {id: k})-[:LOGGED]->(e:DisputeEvent)"
+            match = "UNWIND $keys AS k MATCH (d:Dispute {id: k})" + where
+            match += " OPTIONAL MATCH (d)-[:LOGGED]->(e:DisputeEvent)"
             params = {**(params or {}), "keys": list(keys)}
-        rows = self.backend.read(
-            match + (" WHERE " + where if where else "") + _RETURN + " ORDER BY dispute, version",
-            params or {},
-        )
+        rows = self.backend.read(match + _RETURN + " ORDER BY dispute, version", params or {})
         out: dict[str, list[Event]] = {}
         for row in rows:
-            out.setdefault(row["dispute"], []).append(from_row(row))
+            if row["id"] is not None:  # a dispute with no log (keys)
+                out.setdefault(row["dispute"], []).append(from_row(row))
         return {k: tuple(v) for k, v in out.items()}
 
     # -- acting ---------------------------------------------------------------------------

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from api.measures import read_logs
 from graph.embedded import EmbeddedBackend
+from graph.schema import SCHEMA
 from queries.calendar import CHINA_TIME, china_calendar
 from queries.rules import load_rules
 from workflow.model import Caller, Command, Facts, Ref, Refusal
@@ -115,6 +117,15 @@ def test_the_logs_of_disputes_looked_up_by_key(backend: EmbeddedBackend) -> None
         "W2": both["W2"]
     }
     assert store.logs(keys=[]) == {}
+    # a dispute with no log (loaded): looked up, walked, and answered with nothing
+    backend.upsert_nodes(SCHEMA.node("Dispute"), [{"id": "W0", "title": "t"}], bulk=False)
+    assert store.logs(keys=["W0", "W1"]) == {"W1": both["W1"]}
+    assert store.logs("d.id = $id", {"id": "W0"}, keys=["W0", "W1"]) == {}
+    measured = read_logs(backend, keys=["W0", "W2"])
+    assert list(measured) == ["W2"]
+    assert [(e.version, e.action, e.to_state) for e in measured["W2"]] == [
+        (e.version, e.action, e.to_state) for e in both["W2"]
+    ]
 
 
 def test_a_stale_version_is_refused_and_changes_nothing(backend: EmbeddedBackend) -> None:
