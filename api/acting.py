@@ -480,6 +480,11 @@ def report(
     command = Command(dispute, "report", who, 0, idempotency_key, (target,), None, data)
     facts = look_up(backend, command, None, place, rules, now)
     if rows and EventStore(backend).log(dispute) == ():
+        # The new people are written before the report's event (which ties them to it): a
+        # report refused by its own fields (a title, a channel, a receiver) leaves none.
+        early = decide(None, command, facts, now, rules, calendar)
+        if isinstance(early, Refusal):
+            return Acted(dispute, early)
         backend.upsert_nodes(SCHEMA.node("Person"), rows, bulk=False)
     return Acted(dispute, EventStore(backend).act(command, facts, now, rules, calendar))
 

@@ -156,6 +156,10 @@ async def test_a_report_is_the_dispute_and_its_first_event(app, examples_graph):
         assert bad["reportDispute"]["dispute"] is None
         [error] = bad["reportDispute"]["userErrors"]
         assert (error["code"], error["field"]) == ("INVALID_INPUT", "parties.0.id_number")
+        untitled = await ask(c, app, "grid", REPORT, {"input": report_input("r-0", title="")})
+        written = examples_graph.read(
+            "MATCH (p:Person) WHERE p.source = 'workflow' RETURN count(p) AS n", {}
+        )
         data = await ask(c, app, "grid", REPORT, {"input": report_input("r-1")})
         again = await ask(c, app, "grid", REPORT, {"input": report_input("r-1")})
     payload = data["reportDispute"]
@@ -174,6 +178,16 @@ async def test_a_report_is_the_dispute_and_its_first_event(app, examples_graph):
         "replayed": False,
     }
     assert again["reportDispute"] == {**payload, "replayed": True}
+    # refused by its own title: its new party was never written
+    assert untitled["reportDispute"] == {
+        "dispute": None,
+        "event": None,
+        "userErrors": [
+            {"code": "INVALID_INPUT", "field": "title", "message": "a title is required"}
+        ],
+        "replayed": False,
+    }
+    assert written == [{"n": 0}]
     parties = examples_graph.read(
         "MATCH (p:Person)-[:PARTY_TO]->(:Dispute {id: $d}) RETURN p.name AS name, "
         "p.mobile AS mobile",
