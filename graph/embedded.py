@@ -433,9 +433,12 @@ class EmbeddedBackend:
         finally:
             written = Written(self.version + 1, names, about)
             self._journal = (*self._journal[1 - JOURNAL :], written)
-            self.version += 1
+            # The stamps before the version (readers on other threads): one who sees the new
+            # version sees the new stamps, so it never takes kept answers as current after
+            # a write that changed them (a new stamp beside the odd version: read again).
             for name in names:
-                self._changed[name] = self.version
+                self._changed[name] = written.version
+            self.version = written.version
             if self._written >= self._reads_per_connection:  # worn: see the module's header
                 # It waits for the reads under way (reads that start meanwhile wait for it);
                 # should it fail, the next worn write tries again: it only gives memory back.

@@ -342,6 +342,23 @@ def test_every_write_moves_the_version_on(backend):
     assert backend.version == before + 6  # up as each write starts, and as it ends
 
 
+def test_a_labels_stamp_moves_before_the_version_says_the_write_ended(backend):
+    # A reader on another thread that sees the version the write ends at must see the stamps
+    # it set: each stamp set while the version is still odd (under way), at the version to be.
+    seen = []
+
+    class Stamps(dict):
+        def __setitem__(self, label, version):
+            seen.append((label, version, backend.version))
+            super().__setitem__(label, version)
+
+    backend._changed = Stamps(backend._changed)
+    start = backend.version
+    backend.upsert_nodes(GRID, [grid("G1", "一")], bulk=False)
+    assert seen == [("Grid", start + 2, start + 1)]
+    assert (backend.version, backend.stamp(frozenset({"Grid"}))) == (start + 2, start + 2)
+
+
 def test_the_writes_since_a_version_say_what_each_changed_and_was_about(backend, monkeypatch):
     start = backend.version
     backend.upsert_nodes(GRID, [grid("G1", "一"), grid("G2", "二")], bulk=False)
