@@ -209,3 +209,30 @@ def test_a_replayed_key_returns_the_first_result_and_applies_nothing(
         ("idempotency_key_reused", "idempotencyKey")
     ]
     assert replay(store.log("W1")) == accepted.state
+
+
+def test_an_append_is_stamped_at_the_latest_time_without_reading_every_event_again(
+    backend: EmbeddedBackend, monkeypatch: Any
+) -> None:
+    store, scans, execute = EventStore(backend), [], backend._execute
+
+    def counting(query: str, *args: Any, **kwargs: Any) -> Any:
+        scans.extend([query] if "max(e.at)" in query else [])
+        return execute(query, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "_execute", counting)
+    report(store)  # 9:00, the events read once
+    accepted = act(store, Command("W1", "accept", DISPATCHER, 1, "a"), at("2024-07-02", 8))
+    assert (accepted.event.at, len(scans)) == (at("2024-07-02", 9), 1)  # kept: not read again
+    # an event written another way (a load of a log) is later: the next append reads again
+    later = at("2024-07-03", 12).isoformat()
+    backend.write([("CREATE (:DisputeEvent {id: 'X#1', dispute: 'X', at: $at})", {"at": later})])
+    signed = act(store, Command("W1", "sign", DISPATCHER, 2, "s"), at("2024-07-02", 10))
+    assert (signed.event.at, len(scans)) == (at("2024-07-03", 12), 2)
+    another = act(
+        store,
+        Command("W2", "report", PARTY, 0, "r-2", (CENTER,), None, REPORT),
+        at("2024-07-04", 9),
+        Facts(target_level="county", visits=1),
+    )
+    assert (another.event.at, len(scans)) == (at("2024-07-04", 9), 2)
