@@ -276,7 +276,7 @@ class Loader:
     def ledger(self) -> Ledger:
         """The provenance of this load, begun when it first writes."""
         if self._ledger is None:
-            self._ledger = Ledger(self.backend, self._now())
+            self._ledger = Ledger(self.backend, self._now(), self.batch_size)
         return self._ledger
 
     def vocabulary(self) -> Vocabulary:
