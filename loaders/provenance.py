@@ -84,20 +84,19 @@ PENDING_ASSERTIONS = 250_000
 class Ledger:
     """The provenance one load writes: its time, and each file's Load and assertions.
 
-    New assertions are held, and written a slice at a time: `PENDING_ASSERTIONS` on the
-    embedded store (one COPY each); on a backend without COPY (Neo4j) `batch_size`, a
-    transaction as large as the loader's own, since there new nodes are one `UNWIND $rows …
-    CREATE` the server holds in its heap until it commits (250,000 at once overran the test
-    server's 1 GiB). A batch whose assertions would make more than a slice writes those held
-    first, as does the load's end (`flush`). A file's Load gets its counts only once its
-    assertions are written, so a load that stops before leaves its Loads without counts, and
-    their files' rerun asserts every fact again."""
+    New assertions are held, and written together once `PENDING_ASSERTIONS` of them are and as
+    the load ends (`flush`): on the embedded store in one COPY. A backend without COPY (Neo4j)
+    writes new nodes as one `UNWIND $rows … CREATE` that the server holds in its heap until it
+    commits (250,000 at once overran the test server's 1 GiB): there they are held only up to
+    `batch_size` and written in transactions of at most that many, as large as the loader's own.
+    A file's Load gets its counts only once its assertions are written, so a load that stops
+    before leaves its Loads without counts, and their files' rerun asserts every fact again."""
 
     def __init__(self, backend: Backend, at: datetime, batch_size: int) -> None:
         self.backend = backend
         self.at = at.isoformat(timespec="microseconds")
         copies = getattr(backend, "dialect", "ladybug") == "ladybug"  # as queries.library says
-        self._slice = PENDING_ASSERTIONS if copies else batch_size  # new assertions per write
+        self._slice = None if copies else batch_size  # the most new assertions one write takes
         self._empty = backend.is_empty(ASSERTION.label)  # none before this load: none to look up
         self._pending: dict[str, list[str]] = _no_assertions()  # new ones, not yet written
         self._counted: list[dict[str, Any]] = []  # Loads' counts, to write after those
@@ -145,26 +144,26 @@ class Ledger:
             held = self._held([keys[i] for i in rows])
             rows = [i for i in rows if keys[i] not in held]
         pending = self._pending
-        if pending["id"] and len(pending["id"]) + len(rows) > self._slice:
-            self.flush()  # what is held first, in a slice of its own
-            pending = self._pending
         pending["id"] += [keys[i] for i in rows]  # each fact is its key's first part
         pending["source"] += [sources[i] for i in rows]
         pending["first_load"] += [load.id] * len(rows)
         if held:
             moved = {"id": list(held), "last_load": [load.id] * len(held)}
             self.backend.upsert_nodes(ASSERTION, ColumnRows(moved), bulk=False)
+        if len(pending["id"]) >= (self._slice or PENDING_ASSERTIONS):
+            self.flush()
 
     def flush(self) -> None:
-        """Write the assertions held, a slice at a time (more than a slice only when one batch
-        gave them), then the counts of the Loads whose files gave them."""
+        """Write the assertions held (in slices where the backend has no COPY), then the counts
+        of the Loads whose files gave them."""
         new = self._pending
         if new["id"]:
             new["fact"] = [key.rpartition("\x1f")[0] for key in new["id"]]
             new["last_load"] = new["first_load"]
             rows = ColumnRows(new)
-            for start in range(0, len(rows), self._slice):
-                part = rows[start : start + self._slice]
+            step = self._slice or len(rows)
+            for start in range(0, len(rows), step):
+                part = rows[start : start + step]
                 self.backend.upsert_nodes(ASSERTION, part, bulk=True)  # none held
             self._pending = _no_assertions()
         if self._counted:

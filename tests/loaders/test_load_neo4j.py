@@ -50,8 +50,7 @@ def test_held_assertions_reach_neo4j_in_slices_of_the_batch_size(
         True,
         ["t.grids.csv: read 7 = loaded 7 + rejected 0 + duplicates 0"],
     )
-    # The first batch's five are held; the second's two would make more than a slice, so the
-    # five are written first, in slices; the last two as the load ends.
+    # The first batch's five are more than two: written at once, in slices; then the second's.
     assert writes == [2, 2, 1, 2]
     facts = neo4j_backend.read("MATCH (a:Assertion) RETURN a.fact AS fact ORDER BY fact")
     assert [r["fact"] for r in facts] == [node_fact("Grid", f"g{i}") for i in range(1, 8)]
