@@ -30,7 +30,7 @@ from graph.places import grids_without_unit
 from graph.schema import LOADED_LOGS, SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
 from loaders.columns import ColumnRows
-from loaders.provenance import FileLoad, Ledger, file_digest, node_fact, records_digest, rel_fact
+from loaders.provenance import FileLoad, Ledger, file_digest, records_digest
 from loaders.read import (
     MAX_BYTES,
     MAX_ROWS,
@@ -276,7 +276,7 @@ class Loader:
     def ledger(self) -> Ledger:
         """The provenance of this load, begun when it first writes."""
         if self._ledger is None:
-            self._ledger = Ledger(self.backend, self._now())
+            self._ledger = Ledger(self.backend, self._now(), self.batch_size)
         return self._ledger
 
     def vocabulary(self) -> Vocabulary:
@@ -309,6 +309,8 @@ class Loader:
             except GraphError:  # the store failed (a full disk): this file's report says so
                 self.report.files[-1].stopped = True
                 raise
+        if self._ledger is not None:
+            self._ledger.flush()
         self._warn_of_grids_without_unit()
         return self.report
 
@@ -345,6 +347,12 @@ class Loader:
         self.report.files.append(FileReport(name, error=reason))
         self.report.rejects.append(Reject(name, 0, "", "", reason))
 
+    def _refused_late(self, report: FileReport, exc: FileRejected) -> None:
+        """A file refused when its rows were wanted, before any was read: it changed (or went
+        away) since the load first read it."""
+        report.error, report.lines = str(exc), None  # none of its lines was read
+        self.report.rejects.append(Reject(report.file, 0, "", "", str(exc)))
+
     def _load_table(self, table: Table, kind: NodeType | RelType) -> None:
         report = FileReport(table.name, lines=getattr(table, "lines", None))
         self.report.files.append(report)
@@ -354,13 +362,25 @@ class Loader:
             )
         except HeaderError as exc:
             # Every row still has to be accounted for: each is rejected for the header's fault.
-            for raw in table.rows():
-                report.read += 1
-                self._reject(report, raw.line, exc.column, "", f"file refused: {exc}")
+            try:
+                for raw in table.rows():
+                    report.read += 1
+                    self._reject(report, raw.line, exc.column, "", f"file refused: {exc}")
+            except FileRejected as gone:  # the file changed since it was first read
+                return self._refused_late(report, gone)
             report.error = str(exc)
             if report.read == 0:
                 self.report.rejects.append(Reject(table.name, 1, exc.column, "", str(exc)))
             return
+        chunks = getattr(table, "chunks", None)
+        try:  # a file is read again here (loaders.read._read_csv)
+            source = (
+                chunks(CHUNK_SIZE)
+                if chunks
+                else chunk_rows(table.columns, table.rows(), CHUNK_SIZE)
+            )
+        except FileRejected as exc:
+            return self._refused_late(report, exc)
         self._file_load = self.ledger.begin(table.name, _digest_of(table))
         # Only the columns the file has: a file of ids and names must not erase the mobile
         # numbers another file loaded. (A node's key is a required column.)
@@ -368,10 +388,6 @@ class Loader:
         compared = _compared(kind)
         batch = _Rows.empty(names)
         size = self.bulk_batch_size if self._is_bulk(kind) else self.batch_size
-        chunks = getattr(table, "chunks", None)
-        source = (
-            chunks(CHUNK_SIZE) if chunks else chunk_rows(table.columns, table.rows(), CHUNK_SIZE)
-        )
 
         def prepared() -> Iterator[tuple[Chunk, CheckedChunk, _Rows]]:
             for chunk in source:
@@ -486,8 +502,9 @@ class Loader:
         else:
             first, again = self._flush_rels(name, kind, batch, report)
         self.committed = f"{name} line {batch.lines[-1]}"
-        # After the batch, in a transaction of its own: should the store fail here, the batch
-        # is in, the file's Load has no counts, and the rerun asserts it again.
+        # After the batch, held and written with others in a transaction of their own: should
+        # the store fail first, the batch is in, the file's Load has no counts, and the rerun
+        # asserts it again.
         self.ledger.asserted(self._file_load, first, again)
         if self.on_progress:
             self.on_progress(name, len(batch))
@@ -550,19 +567,22 @@ class Loader:
         self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
         report.loaded += len(new)
         again = sorted(repeated + held)
-        return self._facts(lambda i: node_fact(kind.label, keys[i]), batch, new, again)
+        return self._facts(kind.label, keys, batch, new, again)
 
     def _facts(
-        self, fact: Callable[[int], str], batch: _Rows, first: list[int], again: list[int]
+        self, name: str, keys: Sequence[Any], batch: _Rows, first: list[int], again: list[int]
     ) -> tuple[Facts, Facts]:
-        """The facts and sources of rows `first` and `again`; none when the file's Load repeats
-        the last one, which asserted them all."""
+        """The facts and sources of rows `first` and `again`, whose keys (a node's, or a
+        relationship's rid in hex) are `keys` and label or type `name`: `node_fact` and
+        `rel_fact`, made a batch at a time. None when the file's Load repeats the last one,
+        which asserted them all."""
         if self._file_load.repeats:
             return ([], []), ([], [])
         sources = batch.columns["source"]
+        prefix = name + ":"
         return (
-            ([fact(i) for i in first], [sources[i] for i in first]),
-            ([fact(i) for i in again], [sources[i] for i in again]),
+            ([prefix + str(keys[i]) for i in first], [sources[i] for i in first]),
+            ([prefix + str(keys[i]) for i in again], [sources[i] for i in again]),
         )
 
     def _appended_only(
@@ -711,12 +731,13 @@ class Loader:
                         "with other values",
                     )
         properties = [p.name for p in kind.properties if p.name in columns]
+        hexes = [rid.hex() for rid in rids]
         writes = {
             pair: ColumnRows(
                 {
                     "from": _take(froms, rows),
                     "to": _take(tos, rows),
-                    RID: [rids[i].hex() for i in rows],
+                    RID: _take(hexes, rows),
                     **{p: _take(columns[p], rows) for p in properties},
                 }
             )
@@ -726,7 +747,7 @@ class Loader:
         self.backend.upsert_rels(kind, writes, bulk=self._is_bulk(kind))
         report.loaded += sum(len(rows) for rows in writes.values())
         first = sorted(i for rows in new.values() for i in rows)
-        return self._facts(lambda i: rel_fact(kind.type, rids[i].hex()), batch, first, repeated)
+        return self._facts(kind.type, hexes, batch, first, repeated)
 
     def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> bool:
         """Ask the graph, one query per label, for endpoint keys this load has not seen; say
@@ -806,11 +827,11 @@ def _select(columns: dict[str, list[Any]], rows: list[int]) -> ColumnRows:
 
 def _digest_of(table: Table) -> str | None:
     """The sha256 of a file's bytes, or of a table's rows made in memory."""
-    path = getattr(table, "path", None)
-    if path is not None:
-        return file_digest(path)
     digest = getattr(table, "digest", None)
-    return digest() if digest else None
+    if digest is not None:
+        return str(digest())
+    path = getattr(table, "path", None)
+    return file_digest(path) if path is not None else None
 
 
 class _FileTable:
@@ -827,6 +848,9 @@ class _FileTable:
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         return self._file.chunks(size)
+
+    def digest(self) -> str:
+        return self._file.digest()
 
 
 def load(

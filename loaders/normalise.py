@@ -3,6 +3,7 @@ marked as traditional, traditional to simplified characters (OpenCC, in that dir
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -17,6 +18,8 @@ _DIGITS_AND_LETTERS = {
 # All of full-width ASCII (U+FF01–U+FF5E) and the ideographic space: for values that are not
 # text (numbers, dates, true/false), where ２０２０－０１－０５ and －３ mean what they say.
 _ALL_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+_CHINESE = re.compile("[\u4e00-\u9fff]")  # what looks_like_mojibake counts
 
 
 def half_width(value: str, *, punctuation: bool = False) -> str:
@@ -52,5 +55,5 @@ def looks_like_mojibake(value: str) -> bool:
     if "\ufffd" in value:
         return True
     original = value.encode("gb18030").decode("utf-8", errors="replace")
-    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in original)
+    chinese = len(_CHINESE.findall(original))
     return chinese >= 2 and chinese > original.count("\ufffd")

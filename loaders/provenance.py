@@ -75,13 +75,31 @@ class FileLoad:
     repeats: str | None
 
 
-class Ledger:
-    """The provenance one load writes: its time, and each file's Load and assertions."""
+# New assertions held before they are written together, on the embedded store: each COPY into
+# the Assertion table commits with a checkpoint whose cost grows with the table
+# (docs/benchmarks.md), so a load writes them in a few large COPYs rather than one per batch.
+PENDING_ASSERTIONS = 250_000
 
-    def __init__(self, backend: Backend, at: datetime) -> None:
+
+class Ledger:
+    """The provenance one load writes: its time, and each file's Load and assertions.
+
+    New assertions are held, and written together once `PENDING_ASSERTIONS` of them are and as
+    the load ends (`flush`): on the embedded store in one COPY. A backend without COPY (Neo4j)
+    writes new nodes as one `UNWIND $rows … CREATE` that the server holds in its heap until it
+    commits (250,000 at once overran the test server's 1 GiB): there they are held only up to
+    `batch_size` and written in transactions of at most that many, as large as the loader's own.
+    A file's Load gets its counts only once its assertions are written, so a load that stops
+    before leaves its Loads without counts, and their files' rerun asserts every fact again."""
+
+    def __init__(self, backend: Backend, at: datetime, batch_size: int) -> None:
         self.backend = backend
         self.at = at.isoformat(timespec="microseconds")
+        copies = getattr(backend, "dialect", "ladybug") == "ladybug"  # as queries.library says
+        self._slice = None if copies else batch_size  # the most new assertions one write takes
         self._empty = backend.is_empty(ASSERTION.label)  # none before this load: none to look up
+        self._pending: dict[str, list[str]] = _no_assertions()  # new ones, not yet written
+        self._counted: list[dict[str, Any]] = []  # Loads' counts, to write after those
 
     def begin(self, file: str, digest: str | None) -> FileLoad:
         """Write the Load of a file as it begins; say whether it repeats the last Load of the
@@ -119,23 +137,38 @@ class Ledger:
         held: set[str] = set()
         if again[0]:  # a duplicate within the file asserts what an earlier row did
             rows = list({k: i for i, k in reversed(list(enumerate(keys)))}.values())
+            self.flush()  # which may be among those held, not yet written
         # A fact first met in this load has no assertion of this load yet: in a store that held
         # none before, it has none at all, and the lookup is saved.
         if not self._empty or again[0]:
             held = self._held([keys[i] for i in rows])
             rows = [i for i in rows if keys[i] not in held]
-        firsts = [load.id] * len(rows)
-        new = {
-            "id": [keys[i] for i in rows],
-            "fact": [facts[i] for i in rows],
-            "source": [sources[i] for i in rows],
-            "first_load": firsts,
-            "last_load": firsts,
-        }
-        self.backend.upsert_nodes(ASSERTION, ColumnRows(new), bulk=True)  # appended: none held
+        pending = self._pending
+        pending["id"] += [keys[i] for i in rows]  # each fact is its key's first part
+        pending["source"] += [sources[i] for i in rows]
+        pending["first_load"] += [load.id] * len(rows)
         if held:
             moved = {"id": list(held), "last_load": [load.id] * len(held)}
             self.backend.upsert_nodes(ASSERTION, ColumnRows(moved), bulk=False)
+        if len(pending["id"]) >= (self._slice or PENDING_ASSERTIONS):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the assertions held (in slices where the backend has no COPY), then the counts
+        of the Loads whose files gave them."""
+        new = self._pending
+        if new["id"]:
+            new["fact"] = [key.rpartition("\x1f")[0] for key in new["id"]]
+            new["last_load"] = new["first_load"]
+            rows = ColumnRows(new)
+            step = self._slice or len(rows)
+            for start in range(0, len(rows), step):
+                part = rows[start : start + step]
+                self.backend.upsert_nodes(ASSERTION, part, bulk=True)  # none held
+            self._pending = _no_assertions()
+        if self._counted:
+            self.backend.upsert_nodes(LOAD, ColumnRows(_by_column(self._counted)), bulk=False)
+            self._counted = []
 
     def _held(self, keys: list[str]) -> set[str]:
         rows = self.backend.read(
@@ -145,11 +178,20 @@ class Ledger:
         return {r["id"] for r in rows}
 
     def finished(self, load: FileLoad, counts: dict[str, int]) -> None:
-        """Complete the Load of one file with what became of its rows; it repeats the Load
-        before only if it, too, accepted every row."""
+        """Complete the Load of one file with what became of its rows, once its assertions are
+        written; it repeats the Load before only if it, too, accepted every row."""
         repeats = load.repeats if counts["rejected"] == 0 else None
-        row = {"id": load.id, **counts, "repeats": repeats}
-        self.backend.upsert_nodes(LOAD, [row], bulk=False)
+        self._counted.append({"id": load.id, **counts, "repeats": repeats})
+        if not self._pending["id"]:
+            self.flush()
+
+
+def _no_assertions() -> dict[str, list[str]]:
+    return {"id": [], "source": [], "first_load": []}
+
+
+def _by_column(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {name: [row[name] for row in rows] for name in rows[0]}
 
 
 def sources(backend: Backend, fact: str) -> list[Row]:

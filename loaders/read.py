@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import json
 import re
@@ -240,8 +241,9 @@ class TableFile:
         self.columns: list[str]
         self.lines = Lines()
         self._chunks: Callable[[int], Iterator[Chunk]] | None = None
+        self._digest: str | None = None
         if suffix == ".csv":
-            self.columns, self._chunks = _read_csv(path, set(free_text), self.lines)
+            self.columns, self._digest, self._chunks = _read_csv(path, set(free_text), self.lines)
         else:
             read = _read_xlsx if suffix == ".xlsx" else _read_jsonl
             self.columns, rows = read(path, self.lines)
@@ -264,9 +266,17 @@ class TableFile:
             yield from map(chunk.row, range(at, len(chunk)))
 
     def chunks(self, size: int) -> Iterator[Chunk]:
-        """The rows in chunks of up to `size` rows. The file is read once: use `rows` or this."""
+        """The rows in chunks of up to `size` rows. The file is read once: use `rows` or this.
+        A CSV file is read again here, and refused (FileRejected) if it changed since."""
         chunks, self._chunks = self._chunks, None
         return iter(()) if chunks is None else chunks(size)
+
+    def digest(self) -> str:
+        """The sha256 of the file's bytes, as they were read."""
+        if self._digest is None:
+            with self.path.open("rb") as f:
+                self._digest = hashlib.file_digest(f, "sha256").hexdigest()
+        return self._digest
 
 
 # Characters that end a line for str.splitlines() but not for the csv module.
@@ -276,13 +286,47 @@ _PLAIN_PART = 1 << 20  # characters of a quote-free CSV text split into lines at
 
 def _read_csv(
     path: Path, free_text: set[str], lines: Lines
-) -> tuple[list[str], Callable[[int], Iterator[Chunk]]]:
-    """The header, and a function giving the rows in chunks (to be called once)."""
-    text = decode(_read_bytes(path))
+) -> tuple[list[str], str, Callable[[int], Iterator[Chunk]]]:
+    """The header, the sha256 of the file's bytes, and a function giving the rows in chunks
+    (to be called once).
+
+    The file is read whole here, to be refused before any row is loaded if it must be, and
+    again by that function when its rows are wanted: a load reads every file first, and
+    keeping each text from then on would hold all of them in memory until the load reached
+    the last (as Python strings, two to four bytes a character once one is Chinese)."""
+    data = _read_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
+    text = decode(data)
+    del data
     lines.total = _count_lines(text)
+    columns, _, _ = _csv_header(path, text)
+    del text
+
+    def chunks(size: int) -> Iterator[Chunk]:
+        data = _read_bytes(path)
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise FileRejected(
+                f"{path.name}: the file changed while the load was reading it; load it again"
+            )
+        text = decode(data)
+        del data
+        _, reader, body = _csv_header(path, text)
+        if reader is None:
+            read = _plain_chunks(columns, text, body, size, lines)
+        else:
+            read = _record_chunks(columns, _csv_records(reader, columns, free_text, lines), size)
+        return read if "'" not in text else map(_unescaped, read)
+
+    return columns, digest, chunks
+
+
+def _csv_header(path: Path, text: str) -> tuple[list[str], Any, int]:
+    """The columns of a CSV text, and where its rows are: a csv reader past the header, or,
+    where the text holds no quote, None and the offset of line 2."""
     # Without a quote anywhere, every line is one row and every comma ends a cell: the rows can
     # be split without the csv module, a part of the text at a time.
     plain = '"' not in text and not any(ch in text for ch in _OTHER_LINE_BREAKS)
+    body = 0
     if plain:
         body = _line_end(text, 0)
         reader = csv.reader([text[:body]] if text else [])
@@ -303,16 +347,7 @@ def _read_csv(
     columns = [h.strip() for h in header]
     if not any(columns):
         raise FileRejected(f"{path.name}: the first line is empty; it must be the header row")
-    records = None if plain else _csv_records(reader, columns, free_text, lines)
-
-    def chunks(size: int) -> Iterator[Chunk]:
-        if records is None:
-            read = _plain_chunks(columns, text, body, size, lines)
-        else:
-            read = _record_chunks(columns, records, size)
-        return read if "'" not in text else map(_unescaped, read)
-
-    return columns, chunks
+    return columns, None if plain else reader, body
 
 
 # An apostrophe before text that starts like a formula: Excel's mark of text, and what

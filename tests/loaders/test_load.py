@@ -297,6 +297,27 @@ def test_a_file_in_neither_encoding_is_refused_and_the_others_load(
     assert counts(backend) == {"Grid": 2}
 
 
+def test_a_file_changed_after_the_load_first_read_it_is_refused_then(
+    backend: EmbeddedBackend, write_csv: WriteCsv
+) -> None:
+    """Each file is read when the load begins (to refuse it before any row is loaded) and again
+    at its turn: one that changed in between is refused whole, and the others load."""
+    grids = write_csv("t.grids.csv", GRIDS)
+    later = write_csv("t.people.csv", PEOPLE)
+
+    def change_the_people(name: str, rows: int) -> None:  # after the grids' batch
+        later.write_text("id,name\np9,王九\n", encoding="utf-8")
+
+    report = load(backend, [later, grids], on_progress=change_the_people)
+    reason = "t.people.csv: the file changed while the load was reading it; load it again"
+    assert lines(report) == [
+        "t.grids.csv: read 2 = loaded 2 + rejected 0 + duplicates 0",
+        f"t.people.csv: read 0 = loaded 0 + rejected 0 + duplicates 0 (file refused: {reason})",
+    ]
+    assert (report.ok, report.rejects) == (False, [Reject("t.people.csv", 0, "", "", reason)])
+    assert counts(backend) == {"Grid": 2}
+
+
 def test_mojibake_is_rejected_per_cell(backend: EmbeddedBackend, write_csv: WriteCsv) -> None:
     # UTF-8 text opened as GBK and saved again as UTF-8: 张三 律师 became 寮犱笁 寰嬪笀, and
     # 魏塘街道, whose bytes GBK could not all pair, 榄忓�樿�楅亾.
@@ -949,12 +970,13 @@ def test_a_reload_of_a_log_with_a_changed_and_an_added_event_writes_the_added_on
         )
     ]
     # The disputes' file repeats its Load; the others assert their facts: one new Assertion
-    # each, and the last Load of those asserted before moves on.
+    # each, and the last Load of those asserted before moves on. The new ones are written
+    # together as the load ends, then the counts of the Loads that gave them.
     assert writes == [
         *["COPY Load 1", "SET Load 1"],
-        *["COPY Load 1", "COPY DisputeEvent 1", "COPY Assertion 1", "SET Assertion 2"],
-        "SET Load 1",
-        *["COPY Load 1", "COPY LOGGED 1", "COPY Assertion 1", "SET Assertion 3", "SET Load 1"],
+        *["COPY Load 1", "COPY DisputeEvent 1", "SET Assertion 2"],
+        *["COPY Load 1", "COPY LOGGED 1", "SET Assertion 3"],
+        *["COPY Assertion 2", "SET Load 2"],
     ]
     event = {
         **{p.name: None for p in SCHEMA.node("DisputeEvent").properties},
