@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from enum import Enum
+from functools import partial
+from operator import eq
 from typing import Annotated, Any
 
 import strawberry
@@ -175,7 +177,7 @@ class _Filters:
         else:
             self.value = fields.day
         tests: list[tuple[int, Callable[[Any], bool]]] = [
-            (FIELDS.index(prop), (value.value if isinstance(value, Enum) else value).__eq__)
+            (FIELDS.index(prop), partial(eq, value.value if isinstance(value, Enum) else value))
             for prop, value in equal.items()
             if value is not None
         ]  # a null equals nothing, as in Cypher
