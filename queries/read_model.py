@@ -29,7 +29,8 @@ other clients write to unseen) gets no model and reads Cypher.
 A dispute's ties and the ties between people (the cases, `queries.cases`) are held beside
 the structure with a version of their own, and the queries of a dispute are answered from
 them (`CASE_ANSWERS`); queries.cases says what each workflow event changes and how each part
-stays current.
+stays current; what the list of disputes filters and sorts on, of every dispute, likewise
+(`queries.dispute_fields`, caught up by key after workflow events).
 """
 
 from __future__ import annotations
@@ -928,7 +929,7 @@ def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> li
 PLACES = frozenset({"Unit", "Grid", "PART_OF"})
 """What `grids_within` reads."""
 OCCURRED = frozenset({"OCCURRED_IN", "Grid"})
-"""What `disputes_within` reads of the cases (a Dispute's own properties are never held)."""
+"""What `disputes_within` reads of the cases (a Dispute's own properties are not theirs)."""
 
 
 def grids_within(backend: Backend, code: DivisionCode) -> frozenset[str] | None:
