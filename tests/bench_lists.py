@@ -137,17 +137,18 @@ class _Events:
     def __call__(self, code: str, count: int) -> None:
         from api import acting
         from api.auth import Caller as ApiCaller
-        from queries.calendar import CHINA_TIME, china_calendar
-        from queries.rules import load_rules
+        from graph.places import DivisionCode, grids_within
+        from queries.calendar import CHINA_TIME
         from workflow.model import Caller as Actor
         from workflow.model import Command, Facts, Ref, Refusal
         from workflow.store import EventStore
 
+        grids = sorted(grids_within(self.graph.read, DivisionCode.parse(code)))
         found = self.graph.read(
-            "MATCH (p:Person)-[s:SERVES_IN]->(g:Grid) WHERE g.kind = 'basic' AND "
-            "g.id STARTS WITH $w AND s.role = 'head' RETURN p.id AS person, g.id AS grid "
-            "ORDER BY grid LIMIT 1",
-            {"w": code[:6]},
+            "UNWIND $grids AS k MATCH (g:Grid {id: k}) WHERE g.kind = 'basic' "
+            "MATCH (p:Person)-[s:SERVES_IN]->(g) WHERE s.role = 'head' "
+            "RETURN p.id AS person, g.id AS grid ORDER BY grid LIMIT 1",
+            {"grids": grids},
         )
         if not found:
             self.skipped += 1  # no basic grid with a head here: no events this round
@@ -167,9 +168,9 @@ class _Events:
             if isinstance(acted.result, Refusal):
                 raise SystemExit(f"the report was refused: {acted.result}")
             command = Command(acted.dispute, "accept", actor, 1, f"bench-accept-{self.n}")
-            now = datetime.now(CHINA_TIME)
+            rules, calendar = acting.rules_for(self.graph, grid)
             done = EventStore(self.graph).act(
-                command, Facts(), now, load_rules(code[:6]), china_calendar()
+                command, Facts(), datetime.now(CHINA_TIME), rules, calendar
             )
             if isinstance(done, Refusal):
                 raise SystemExit(f"the accept was refused: {done}")
