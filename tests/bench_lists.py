@@ -117,9 +117,10 @@ def main() -> None:
         finally:
             graph.close()
             loop.close()
-    skipped = f" (none in {events.skipped} runs: no basic grid with a head)" if events else ""
+    skipped = events.skipped if events else 0
+    skipped_text = f" (none in {skipped} runs: no basic grid with a head)" if skipped else ""
     print(f"{len(counties)} counties, {args.runs} runs of each list, {args.events} events per run")
-    print(f"  each event a report and its accept{skipped}")
+    print(f"  each event a report and its accept{skipped_text}")
     for name in LISTS:
         count = statistics.median(sizes[name])
         print(f"  {name:38} {_ms(times[name])}  (totalCount p50 {count:.0f})")
