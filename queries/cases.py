@@ -23,7 +23,8 @@ What a dispute's workflow events change is kept apart, by what each writes
   day) are never held with the cases: `dispute_facts`, `party_visits` and `expert_conflicts`
   read the disputes they need by key (`UNWIND $keys … MATCH (d:Dispute {id: k})`, a fraction
   of a millisecond), so the Dispute label's stamp, which moves at every event, is not the
-  cases'.
+  cases'. (The list of disputes holds what it filters and sorts on apart, caught up by key
+  after each event: `queries.dispute_fields`.)
 - The experts' load: the HANDLED ties of the experts in a pool are loaded structure (the
   workflow records none), and the state of the disputes they handled (a city's experts handled
   about 1,200) is read again by key, all at once, by the first `expert_load` after a write

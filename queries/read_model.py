@@ -29,7 +29,8 @@ other clients write to unseen) gets no model and reads Cypher.
 A dispute's ties and the ties between people (the cases, `queries.cases`) are held beside
 the structure with a version of their own, and the queries of a dispute are answered from
 them (`CASE_ANSWERS`); queries.cases says what each workflow event changes and how each part
-stays current.
+stays current; what the list of disputes filters and sorts on, of every dispute, likewise
+(`queries.dispute_fields`, caught up by key after workflow events).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from graph.places import DEEPEST, DivisionCode, grids_down
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
 from queries.cases import CASE_ANSWERS, CASES_HELD, NULLS, Cases, Props, current_handled, listed
+from queries.dispute_fields import DisputeFields
 
 if TYPE_CHECKING:
     from queries.library import NamedQuery
@@ -117,6 +119,7 @@ class ReadModel:
         self.handled = read.handled_by_experts()
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         self.cases = Cases(backend)
+        self.disputes = DisputeFields.read(backend)  # what the list of disputes sorts on
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
         self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
 
@@ -926,7 +929,7 @@ def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> li
 PLACES = frozenset({"Unit", "Grid", "PART_OF"})
 """What `grids_within` reads."""
 OCCURRED = frozenset({"OCCURRED_IN", "Grid"})
-"""What `disputes_within` reads of the cases (a Dispute's own properties are never held)."""
+"""What `disputes_within` reads of the cases (a Dispute's own properties are not theirs)."""
 
 
 def grids_within(backend: Backend, code: DivisionCode) -> frozenset[str] | None:
@@ -991,6 +994,32 @@ def held(backend: Backend, label: str) -> dict[str, Props] | None:
     from `backend`'s model; None when it has none current."""
     model = _holding(backend, frozenset({label}))
     return None if model is None else model.nodes[label]
+
+
+def dispute_fields(backend: Backend) -> DisputeFields | None:
+    """What the list of disputes filters and sorts on, of every dispute, from `backend`'s
+    model, caught up first after writes (`DisputeFields.caught_up`, else read whole); None
+    when it has none, or cannot now (a write under way, another question reading)."""
+    model = _models.get(backend)
+    if model is None:
+        return None
+    if model.disputes.current(backend):
+        return model.disputes
+    reading = _reading.get(backend)
+    if reading is None or not reading.acquire(blocking=False):
+        return None
+    try:
+        version = int(getattr(backend, "version", 1))
+        if version % 2:
+            return None  # a write under way (graph.embedded): read after it
+        model = _models[backend]
+        fields = model.disputes
+        if not fields.current(backend):
+            fields = fields.caught_up(backend, version) or DisputeFields.read(backend)
+            model.disputes = fields
+        return fields if fields.current(backend) else None
+    finally:
+        reading.release()
 
 
 def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:

@@ -23,6 +23,7 @@ from graph.errors import QueryTimeout
 from graph.places import DivisionCode, grids_within, params, units_of
 from graph.schema import SCHEMA
 from queries import read_model
+from queries.dispute_fields import DisputeFields
 
 _T = TypeVar("_T")
 
@@ -64,6 +65,11 @@ class Context(BaseContext):
         """The nodes of `label` by key as the read model holds them (the structure, with the
         properties lists filter and sort on); None without a model."""
         return await self._off_loop(read_model.held, self.backend, label)
+
+    async def dispute_fields(self) -> DisputeFields | None:
+        """What the list of disputes filters and sorts on, of every dispute, from the read
+        model (`queries.dispute_fields`); None without a model, or when it is not current."""
+        return await self._off_loop(read_model.dispute_fields, self.backend)
 
     async def place_params(self, code: DivisionCode) -> dict[str, Any]:
         """The parameters of `graph.places`' conditions for `code`."""

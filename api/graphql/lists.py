@@ -7,8 +7,11 @@ by date range for disputes. Pages: `first` (0 to 100) and `after` (see
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import Enum
+from functools import partial
+from operator import eq
 from typing import Annotated, Any
 
 import strawberry
@@ -56,6 +59,7 @@ from api.graphql.types import (
 from api.graphql.within import division_code, start_within, within
 from graph.ddl import ident
 from graph.schema import SCHEMA
+from queries.dispute_fields import FIELDS
 
 First = Annotated[int, strawberry.argument(description="Page size: 0 to 100 items (default 20).")]
 After = Annotated[
@@ -84,8 +88,8 @@ class _Filters:
         self.conditions: list[str] = []
         self.params: dict[str, Any] = {}
         self.start: str | None = None
-        self.keys: list[str] | None = None
-        self.values: dict[str, Any] | None = None
+        self.keys: Sequence[str] | None = None
+        self.value: Callable[[str], Any] | None = None
 
     def equal(self, prop: str, value: object) -> None:
         if value is not None:
@@ -103,7 +107,12 @@ class _Filters:
         if code is None:
             return
         place = division_code(code)
-        if await info.context.loaders.node("Unit").load(place.full) is None:
+        units = await info.context.held("Unit")  # else read by key
+        if (
+            place.full not in units
+            if units is not None
+            else await info.context.loaders.node("Unit").load(place.full) is None
+        ):
             raise UserError(
                 f"within: there is no unit with code {place.full}; "
                 "list the units with units(level: COUNTY)",
@@ -118,9 +127,9 @@ class _Filters:
         self.params.update(await info.context.place_params(place))
 
     async def held(self, info: Info, order: str, **equal: object) -> bool:
-        """Keep the `keys` whose properties equal `equal` (None: any) and take their `order`
-        values, from the read model; False, with nothing done, when the keys are not known or
-        the model does not hold them all (the caller then adds Cypher conditions)."""
+        """Keep the `keys` whose properties equal `equal` (None: any), sorted by `order`, from
+        the read model; False, with nothing done, when the keys are not known or the model
+        does not hold them all (the caller then adds Cypher conditions)."""
         if self.keys is None:
             return False
         nodes = await info.context.held(self.label)
@@ -132,9 +141,53 @@ class _Filters:
                 name = node.property(prop).name
                 wanted = value.value if isinstance(value, Enum) else value
                 keys = [k for k in keys if nodes[k].get(name) == wanted]
-        self.keys = keys
         if order != node.key:
-            self.values = {k: nodes[k][order] for k in keys}
+            self.value = lambda k: nodes[k][order]
+            keys = sorted(keys, key=self.value)  # stable: ties stay by key
+        self.keys = keys
+        return True
+
+    async def held_disputes(
+        self,
+        info: Info,
+        order: str,
+        since: date | None,
+        until: date | None,
+        open_: bool | None,
+        **equal: object,
+    ) -> bool:
+        """`held` for disputes (`queries.dispute_fields`): also reported `since`..`until`
+        (both days included, None: unbounded) and still open or ended (`open_`)."""
+        if self.keys is None:
+            return False
+        fields = await info.context.dispute_fields()
+        place = None if fields is None else fields.place(self.keys)
+        if fields is None or place is None:
+            return False  # no model, or a dispute reported since it read them: Cypher
+        ordered, in_order, by_key = place
+        keys, numbers = ordered, in_order
+        if since is not None or until is not None:  # a slice of those sorted by report day
+            keys, numbers = fields.reported(ordered, in_order, since, until)
+        if order == SCHEMA.node("Dispute").key:
+            if len(keys) == len(self.keys):
+                keys, numbers = list(self.keys), by_key
+            else:
+                pairs = sorted(zip(keys, numbers, strict=True))
+                keys, numbers = [k for k, _ in pairs], [n for _, n in pairs]
+        else:
+            self.value = fields.day
+        tests: list[tuple[int, Callable[[Any], bool]]] = [
+            (FIELDS.index(prop), partial(eq, value.value if isinstance(value, Enum) else value))
+            for prop, value in equal.items()
+            if value is not None
+        ]  # a null equals nothing, as in Cypher
+        if open_ is not None:
+            tests.append((FIELDS.index("outcome"), lambda v: (v is None) is open_))
+        for at, test in tests:
+            column = fields.columns[at]
+            kept = [i for i, n in enumerate(numbers) if test(column[n])]
+            keys, numbers = [keys[i] for i in kept], [numbers[i] for i in kept]
+        self.keys = keys
         return True
 
     def listing(self, order: str, direction: Direction) -> Listing:
@@ -147,7 +200,7 @@ class _Filters:
             self.params,
             self.start,
             self.keys,
-            self.values,
+            self.value,
         )
 
 
@@ -402,18 +455,25 @@ class NodeLists:
             )
         f = _Filters("Dispute")
         await f.within(info, within)
-        if reported_from is not None:
-            f.conditions.append("n.reported_on >= $reported_from")
-            f.params["reported_from"] = reported_from
-        if reported_to is not None:
-            f.conditions.append("n.reported_on <= $reported_to")
-            f.params["reported_to"] = reported_to
-        f.equal("status", status)
-        f.equal("outcome", outcome)
-        f.equal("channel", channel)
-        f.equal("warning", warning)
+        equal = {
+            "status": status,
+            "outcome": outcome,
+            "channel": channel,
+            "warning": warning,
+            "settled_level": settled_level,
+        }
+        if not await f.held_disputes(
+            info, order_by.value, reported_from, reported_to, open, **equal
+        ):
+            if reported_from is not None:
+                f.conditions.append("n.reported_on >= $reported_from")
+                f.params["reported_from"] = reported_from
+            if reported_to is not None:
+                f.conditions.append("n.reported_on <= $reported_to")
+                f.params["reported_to"] = reported_to
+            for prop, value in equal.items():
+                f.equal(prop, value)
+            if open is not None:
+                f.conditions.append("n.outcome IS NULL" if open else "n.outcome IS NOT NULL")
         f.linked("(n)-[:IN_DOMAIN]->(:Domain {code: $domain})", "domain", domain)
-        if open is not None:
-            f.conditions.append("n.outcome IS NULL" if open else "n.outcome IS NOT NULL")
-        f.equal("settled_level", settled_level)
         return await _page(info, f.listing(order_by.value, direction), first, after)

@@ -66,10 +66,12 @@ class Listing:
     `conditions` are Cypher conditions on the node `n`, with their values in `params`.
     `start`, when given, finds the candidates instead of a scan of every `label` node (see
     `within.start_within`); it may find a node more than once, so `WITH DISTINCT n` follows.
-    `keys`, when given instead, are the candidates' keys, each once and in ascending order
-    (the grids or disputes inside a code, `Context.keys_within`): they are read by key, and
-    counted without a read when no condition is added; `values`, each key's sort value when
-    held in memory (`Context.held`), let a page be cut without the store.
+    `keys`, when given instead, are the candidates' keys, each once (the grids or disputes
+    inside a code, `Context.keys_within`), in ascending order, or of (value, key) where
+    `value` gives each key's sort value held in memory (`Context.held`,
+    `Context.dispute_fields`): they are read by key, counted without a read when no
+    condition is added, and then cut into a page without the store when sorted by key or by
+    `value`.
     """
 
     label: str
@@ -79,7 +81,7 @@ class Listing:
     params: Mapping[str, Any] = field(default_factory=dict)
     start: str | None = None  # a MATCH binding `n` in place of `MATCH (n:Label)`
     keys: Sequence[str] | None = None
-    values: Mapping[str, Any] | None = None
+    value: Callable[[str], Any] | None = None
 
     def __post_init__(self) -> None:
         prop = SCHEMA.node(self.label).property(self.order)
@@ -130,18 +132,16 @@ class Listing:
 
     def first_keys(self, after: tuple[Any, str] | None, limit: int) -> list[str] | None:
         """The keys of a page when it is cut from `keys` alone (no condition; sorted by key,
-        or by `values`), after the (sort value, key) `after`; else None."""
+        or by `value`), after the (sort value, key) `after`; else None."""
         if self.keys is None or self.conditions:
             return None
-        sort_key: Callable[[str], Any] | None = None
+        ordered, sort_key = self.keys, None
         start: Any = None
         if self.order == self.key:
-            ordered: Sequence[str] = self.keys
             start = None if after is None else after[1]
-        elif self.values is not None:
-            values = self.values
-            ordered = sorted(self.keys, key=values.__getitem__)  # stable: ties stay by key
-            sort_key, start = (lambda k: (values[k], k)), after
+        elif self.value is not None:
+            value = self.value
+            sort_key, start = (lambda k: (value(k), k)), after
         else:
             return None
         if self.direction is Direction.ASC:

@@ -286,8 +286,9 @@ def test_a_grid_and_a_dispute_added_later_are_listed_at_once(backend, tmp_path):
 def test_a_page_is_cut_from_the_keys_after_the_cursor_in_either_direction():
     keys = ["a", "b", "c", "d"]
     by_name = {"a": "y", "b": "x", "c": "y", "d": "x"}  # ties broken by key, as in Cypher
-    asc = Listing("Grid", "name", Direction.ASC, keys=keys, values=by_name)
-    desc = Listing("Grid", "name", Direction.DESC, keys=keys, values=by_name)
+    in_order = ["b", "d", "a", "c"]  # by (name, key)
+    asc = Listing("Grid", "name", Direction.ASC, keys=in_order, value=by_name.__getitem__)
+    desc = Listing("Grid", "name", Direction.DESC, keys=in_order, value=by_name.__getitem__)
     assert asc.first_keys(None, 3) == ["b", "d", "a"]
     assert asc.first_keys(("x", "d"), 3) == ["a", "c"]
     assert desc.first_keys(None, 3) == ["c", "a", "d"]
