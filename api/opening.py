@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from api.settings import Settings
 from graph.backend import Backend, open_backend
+from graph.errors import BackendUnavailable
 from queries import read_model
 
 log = logging.getLogger("govgraph.api")
@@ -21,6 +23,7 @@ def open_graph(
     timed: bool = False,
     server: bool = False,
     modelled: bool = False,
+    upgrading: bool = False,
 ) -> Backend:
     """The backend `settings.db` names: an embedded store's path or a Neo4j URI.
 
@@ -30,6 +33,9 @@ def open_graph(
     default). `modelled`: the structure the headline questions walk is read into memory before
     the first question, for what asks many (the server, a notebook); a one-shot command asks
     a few, which Cypher answers in less time than the model takes to read (docs/benchmarks.md).
+    An embedded store that lacks part of the schema (made by an older govgraph, or just
+    created) is refused, saying which command brings it up to date, unless `upgrading` (what
+    `govgraph init` and `govgraph load` do): every query would fail on what it lacks.
     Raises graph.errors.GraphError or ValueError when the store cannot be opened.
     """
     backend = open_backend(
@@ -42,9 +48,27 @@ def open_graph(
         read_threads=settings.read_threads,
         buffer_pool_mb=settings.buffer_pool_mb if server else 0,
     )
+    if not upgrading:
+        _check_schema(backend, settings.db)
     if modelled:
         _attach_model(backend)
     return backend
+
+
+def _check_schema(backend: Backend, db: str) -> None:
+    gaps_of = getattr(backend, "schema_gaps", None)  # Neo4j holds no table to compare
+    if gaps_of is None:
+        return
+    from graph.embedded import outdated
+
+    try:
+        gaps = gaps_of()
+    except BaseException:
+        backend.close()
+        raise
+    if gaps:
+        backend.close()
+        raise BackendUnavailable(outdated(Path(db), gaps))
 
 
 def _attach_model(backend: Backend) -> None:

@@ -44,10 +44,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.backend import Params, Reader, Row, Statement, T, Written
-from graph.ddl import RID, embedded_ddl, ident
+from graph.ddl import RID, SchemaGaps, StoredTable, embedded_ddl, embedded_gaps, ident
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.labels import EVERYTHING, changed_by
-from graph.schema import NodeType, Property, RelType, Type
+from graph.schema import SCHEMA, NodeType, Property, RelType, Type
 
 DEFAULT_READERS = 8  # reads at once; a request waits for a connection beyond that
 # Reads before a read connection is closed and replaced, giving back the native memory it has
@@ -226,9 +226,44 @@ class EmbeddedBackend:
         return answer
 
     def init_schema(self) -> None:
+        """Create the schema, or bring a store made by an older govgraph up to it: the
+        tables, columns and relationship ends it lacks are added, nothing it holds is
+        changed. Refused, changing nothing, when the store holds what no addition mends."""
+        with self._lock:
+            gaps = self._gaps(lambda query: list(self._execute(query).get_all()))
+        if gaps.conflicts:
+            raise GraphError(_conflicting(self.path, gaps.conflicts))
         with self._lock, self._changing(frozenset({EVERYTHING})):
             for statement in embedded_ddl():
                 self._execute(statement)
+            for statement in gaps.statements:
+                if statement.startswith("ALTER"):  # the tables are the CREATEs above
+                    self._execute(statement)
+
+    def schema_gaps(self) -> SchemaGaps:
+        """What the store lacks of the schema (`graph.ddl.embedded_gaps`)."""
+        return self._gaps(self._catalog)
+
+    def _gaps(self, catalog: Callable[[str], list[list[Any]]]) -> SchemaGaps:
+        """The catalog's calls take a table's name only as text: the names asked are the
+        schema's (`ident`)."""
+        declared = {n.label for n in SCHEMA.stored_nodes} | {r.type for r in SCHEMA.stored_rels}
+        stored: dict[str, StoredTable] = {}
+        for name, kind in catalog("CALL show_tables() RETURN name, type"):
+            if name not in declared:
+                continue  # not govgraph's: left alone
+            quoted = "('" + ident(name) + "')"
+            columns = dict(catalog("CALL table_info" + quoted + " RETURN name, type"))
+            pairs: frozenset[tuple[str, str]] = frozenset()
+            if kind == "REL":
+                connections = catalog("CALL show_connection" + quoted + " RETURN *")
+                pairs = frozenset((row[0], row[1]) for row in connections)
+            stored[name] = StoredTable(columns, pairs)
+        return embedded_gaps(stored)
+
+    def _catalog(self, query: str) -> list[list[Any]]:
+        with self._reader() as conn, self._reading():
+            return list(self._execute(query, None, conn).get_all())
 
     def is_empty(self, label_or_type: str) -> bool:
         query = "MATCH ()-[r:" + ident(label_or_type) + "]->() RETURN count(r) AS n"
@@ -508,6 +543,34 @@ def recovery(path: Path) -> str:
     return (
         f"the store at {path} needs recovery: run `GOVGRAPH_DB={path} govgraph init` once "
         "(opening it for writing recovers it; it changes no data), then try again"
+    )
+
+
+def outdated(path: Path, gaps: SchemaGaps) -> str:
+    """What to do with a store that lacks part of the schema (`EmbeddedBackend.schema_gaps`)."""
+    if gaps.conflicts:
+        return _conflicting(path, gaps.conflicts)
+    if len(gaps.missing) == len(embedded_ddl()) and all(
+        s.startswith("CREATE") for s in gaps.statements
+    ):  # not one table: a store just created
+        return (
+            f"there is no graph at {path}; build one with `govgraph demo` or "
+            "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it"
+        )
+    shown = ", ".join(gaps.missing[:5]) + (
+        f" and {len(gaps.missing) - 5} more" * (len(gaps.missing) > 5)
+    )
+    return (
+        f"the store at {path} was made by an older govgraph: it lacks {shown}; run "
+        f"`GOVGRAPH_DB={path} govgraph init` once to add them (it changes no data), then try again"
+    )
+
+
+def _conflicting(path: Path, conflicts: tuple[str, ...]) -> str:
+    return (
+        f"the store at {path} does not fit this govgraph's schema and cannot be brought up to "
+        f"it by adding to it: {'; '.join(conflicts)}. Load its source files into a new store "
+        "(GOVGRAPH_DB naming another path), or restore a backup made by this version"
     )
 
 

@@ -48,13 +48,14 @@ def settings() -> Settings:
 
 @contextmanager
 def backend(
-    settings: Settings, *, read_only: bool = False, serving: bool = False
+    settings: Settings, *, read_only: bool = False, serving: bool = False, upgrading: bool = False
 ) -> Iterator[Backend]:
     """The graph GOVGRAPH_DB names, closed when done. The query time limit applies only to
     commands that serve queries: on the embedded store it would also cut a long bulk load
-    short."""
+    short. `upgrading`: a store lacking part of the schema is opened, to be brought up to it
+    (`init`, `load`); any other command is refused on one (`api.opening.open_graph`)."""
     try:
-        opened = open_graph(settings, read_only=read_only, timed=serving)
+        opened = open_graph(settings, read_only=read_only, timed=serving, upgrading=upgrading)
     except (GraphError, ValueError) as exc:
         fail(str(exc))
     try:

@@ -46,7 +46,7 @@ def demo(
         shutil.rmtree(db) if db.is_dir() else db.unlink()
     for extra in db.parent.glob(db.name + ".*"):  # its write-ahead log, ad-hoc Cypher's copies
         shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
-    with backend(given) as store:
+    with backend(given, upgrading=True) as store:
         report = load_into(
             store, given, sorted(files), counties, False, Path("govgraph-rejects.csv"), progress
         )

@@ -27,8 +27,11 @@ STORE_FAILED = 3  # the exit status of a load the store failed; 1 is rows reject
 def init() -> None:
     """Create the schema in the graph store (safe to run twice)."""
     given = settings()
-    with backend(given) as store:
-        store.init_schema()
+    with backend(given, upgrading=True) as store:
+        try:
+            store.init_schema()
+        except GraphError as exc:  # a store no addition brings up to the schema
+            fail(str(exc))
     console.print(f"schema ready in {given.db}")
 
 
@@ -63,7 +66,7 @@ def load(
         files = []
     elif codes:
         fail("--within goes with 'govgraph load divisions'")
-    with backend(given) as store:
+    with backend(given, upgrading=True) as store:
         try:
             report = load_into(store, given, files, codes, traditional, rejects, progress)
         except ValueError as exc:  # an unknown division code, for one

@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.ddl import SchemaGaps
 
 
 @pytest.fixture
@@ -358,3 +359,70 @@ def test_the_demos_token_acts_for_the_town_center_as_its_first_mediator(demo_gra
         "unit": "Center:330421-C009",
         "workflow_role": "dispatcher",
     }
+
+
+def test_a_store_made_by_an_older_govgraph_is_refused_until_init_adds_what_it_lacks(
+    run, tmp_path, example_files
+):
+    from graph.embedded import EmbeddedBackend
+
+    assert run("init").exit_code == 0
+    assert run("load", *example_files, "--no-progress").exit_code == 0
+    read = "MATCH (d:Dispute) RETURN d.id AS id, d.title AS title ORDER BY id"
+    store = EmbeddedBackend(tmp_path / "g.lbdb")
+    before = store.read(read)
+    for older in (  # what the schema declared since such a store was made
+        "ALTER TABLE Dispute DROP warning",
+        "DROP TABLE RATED",
+        "ALTER TABLE HANDLED DROP FROM Department TO Dispute",
+    ):
+        store.write([(older, {})])
+    store.close()
+    db = tmp_path / "g.lbdb"
+
+    refused = run("cypher", "MATCH (d:Dispute) RETURN count(d) AS n", "--format", "json")
+    assert (refused.exit_code, refused.output.replace("\n", "")) == (
+        2,
+        f"error: the store at {db} was made by an older govgraph: it lacks Dispute.warning, "
+        "the relationship table RATED, HANDLED from Department to Dispute; run "
+        f"`GOVGRAPH_DB={db} govgraph init` once to add them (it changes no data), then try again",
+    )
+    assert run("init").exit_code == 0
+    store = EmbeddedBackend(tmp_path / "g.lbdb", read_only=True)
+    try:
+        assert store.schema_gaps() == SchemaGaps()
+        assert store.read(read) == before and before != []
+        assert store.read("MATCH (d:Dispute) WHERE d.warning IS NOT NULL RETURN d.id") == []
+    finally:
+        store.close()
+    answered = run("cypher", "MATCH (d:Dispute) RETURN count(d) AS n", "--format", "json")
+    assert (answered.exit_code, json.loads(answered.output)) == (0, [{"n": len(before)}])
+
+
+def test_a_store_that_no_addition_mends_is_refused_by_init_too(run, tmp_path):
+    from graph.embedded import EmbeddedBackend
+
+    assert run("init").exit_code == 0
+    store = EmbeddedBackend(tmp_path / "g.lbdb")
+    store.write([("ALTER TABLE Dispute DROP parties", {})])
+    store.write([("ALTER TABLE Dispute ADD parties STRING", {})])
+    store.close()
+    db = tmp_path / "g.lbdb"
+    message = (
+        f"the store at {db} does not fit this govgraph's schema and cannot be brought up to it "
+        "by adding to it: Dispute.parties is STRING in the store, INT64 here. Load its source "
+        "files into a new store (GOVGRAPH_DB naming another path), or restore a backup made by "
+        "this version"
+    )
+    for command in (("init",), ("cypher", "MATCH (d:Dispute) RETURN count(d) AS n")):
+        result = run(*command)
+        assert (result.exit_code, result.output.replace("\n", "")) == (2, f"error: {message}")
+
+
+def test_a_command_that_writes_refuses_a_new_store_with_no_graph_in_it(run, tmp_path):
+    result = run("tick")  # opened for writing: the store is created, with no table in it
+    assert (result.exit_code, result.output.replace("\n", "")) == (
+        2,
+        f"error: there is no graph at {tmp_path / 'g.lbdb'}; build one with `govgraph demo` or "
+        "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it",
+    )
