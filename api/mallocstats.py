@@ -13,7 +13,7 @@ nothing and the line has the rest.
 scratch file while it runs. The three steps are C calls made one after the other by `map`,
 with no Python code between them, so no other Python thread (the server's log) runs and
 writes to fd 2 while it points elsewhere; only a native thread writing just then would
-write into the scratch file (LadybugDB does not log there).
+write into the scratch file (none of the soaks' server logs showed LadybugDB writing to stderr).
 """
 
 from __future__ import annotations
