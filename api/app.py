@@ -14,7 +14,9 @@ GraphQL answers in GraphQL's own shape (`{"data": â€¦, "errors": [{"message": â€
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -34,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from strawberry.fastapi import GraphQLRouter
 
+from api import mallocstats
 from api.audit import AuditLog
 from api.auth import TokenStore
 from api.deps import CallerDep, GraphDep, get_backend
@@ -86,6 +89,11 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _malloc_stats(settings), _backend(app):
+            yield
+
+    @asynccontextmanager
+    async def _backend(app: FastAPI) -> AsyncIterator[None]:
         if backend is not None:
             app.state.backend = backend
             yield
@@ -164,6 +172,23 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(JSONErrors)  # outermost: even a refused CORS preflight gets the shape
     return app
+
+
+@asynccontextmanager
+async def _malloc_stats(settings: Settings) -> AsyncIterator[None]:
+    """Appends the allocator's figures to GOVGRAPH_MALLOC_STATS while serving, if named."""
+    if not settings.malloc_stats:
+        yield
+        return
+    task = asyncio.create_task(
+        mallocstats.every(Path(settings.malloc_stats), settings.malloc_stats_seconds)
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def page_security_headers(page: str) -> dict[str, str]:

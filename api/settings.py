@@ -135,6 +135,15 @@ class Settings(BaseSettings):
         description="Memory one ad-hoc Cypher query may take beyond what its store maps; a "
         "query needing more is stopped with a 400.",
     )
+    malloc_stats: str = Field(
+        "",
+        description="A file to which the server appends its allocator's figures (Python's "
+        "arenas held and blocks in use, glibc's heaps, resident memory), one JSON line every "
+        "GOVGRAPH_MALLOC_STATS_SECONDS: for soaks (docs/benchmarks.md); empty: none.",
+    )
+    malloc_stats_seconds: float = Field(
+        60, gt=0, description="How often the server appends to GOVGRAPH_MALLOC_STATS, in seconds."
+    )
     pseudonym_key: SecretStr = Field(
         SecretStr(""),
         description="Secret key of researchers' pseudonyms (at least 16 bytes; "

@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.backend import Params, Reader, Row, Statement, T, Written
+from graph.date_refs import Leak
 from graph.ddl import RID, SchemaGaps, StoredTable, embedded_ddl, embedded_gaps, ident
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.labels import EVERYTHING, changed_by
@@ -103,6 +104,7 @@ class EmbeddedBackend:
                 str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20
             )
             self._conn = _writer(self._db, timeout_ms)
+            self._leak = Leak.probe(self._conn)  # the binding's dates: graph/date_refs.py
         except RuntimeError as exc:
             if "recovery" in str(exc).lower():  # "checkpoint recovery pending", after kill -9
                 raise BackendUnavailable(f"{exc} — {recovery(path)}") from exc
@@ -178,9 +180,12 @@ class EmbeddedBackend:
 
     def _rows(self, conn: Any, query: str, params: Params | None) -> list[Row]:
         with self._reading():
-            result = self._execute(query, params, conn)
-            columns = result.get_column_names()
-            values = result.get_all()
+            return self._dicts(self._execute(query, params, conn))
+
+    def _dicts(self, result: Any) -> list[Row]:
+        columns = result.get_column_names()
+        values = result.get_all()
+        self._leak.release(values, result.get_column_data_types())
         return [dict(zip(columns, row, strict=True)) for row in values]
 
     def _table(self, conn: Any, query: str) -> pa.Table:
@@ -212,9 +217,7 @@ class EmbeddedBackend:
         # the write connection, which only the lock's holder uses: a writer never waits for a
         # pooled read connection (busy with the readers) while every other writer waits for it.
         def read(query: str, params: Params) -> list[Row]:
-            result = self._execute(query, params)
-            columns = result.get_column_names()
-            return [dict(zip(columns, row, strict=True)) for row in result.get_all()]
+            return self._dicts(self._execute(query, params))
 
         with self._lock:
             statements, answer = work(read)

@@ -191,6 +191,7 @@ def _serve(config: dict[str, Any]) -> None:
     import ladybug
     import ladybug._lbug
 
+    from graph.date_refs import Leak
     from graph.readonly import NotReadOnly, check_plan
 
     path = Path(config["path"])
@@ -210,13 +211,14 @@ def _serve(config: dict[str, Any]) -> None:
     if config["timeout_ms"]:
         conn.set_query_timeout(config["timeout_ms"])
     conn.execute("RETURN 1").get_all()  # type: ignore[union-attr]  # let the store open what it opens lazily
+    leak = Leak.probe(conn)  # the binding keeps every date it returns: graph/date_refs.py
     _limit(config["memory_mb"])
     out.write(json.dumps({"ready": True, "landlock": abi}) + "\n")
     out.flush()
     for line in sys.stdin:
         request = json.loads(line, object_hook=_decode)
         try:
-            answer = _answer(conn, request, check_plan)
+            answer = _answer(conn, request, check_plan, leak)
         except NotReadOnly as exc:
             answer = {"error": "refused", "message": str(exc)}
         except RuntimeError as exc:
@@ -227,7 +229,7 @@ def _serve(config: dict[str, Any]) -> None:
         out.flush()
 
 
-def _answer(conn: Any, request: dict[str, Any], check_plan: Any) -> dict[str, Any]:
+def _answer(conn: Any, request: dict[str, Any], check_plan: Any, leak: Any) -> dict[str, Any]:
     query, params, cap = request["query"], request["params"], request["cap"]
     if request.get("check", True):
         plan = conn.execute("EXPLAIN " + query, params).get_all()
@@ -235,9 +237,12 @@ def _answer(conn: Any, request: dict[str, Any], check_plan: Any) -> dict[str, An
     result = conn.execute(query, params)
     try:
         columns = result.get_column_names()
+        types = result.get_column_data_types()
         rows: list[dict[str, Any]] = []
         while len(rows) <= cap and result.has_next():
-            rows.append(dict(zip(columns, result.get_next(), strict=True)))
+            row = result.get_next()
+            leak.release([row], types)
+            rows.append(dict(zip(columns, row, strict=True)))
     finally:
         result.close()
     return {"columns": columns, "rows": rows[:cap], "truncated": len(rows) > cap}

@@ -19,7 +19,9 @@ children (the researchers' confined process) from /proc. At the end it prints re
 p50/p95/p99 per kind, errors by status and the memory over time, and a verdict: "flat" when
 the server's peak in the last third of the run is within `--tolerance` (10%) of its peak in
 the middle third (the first third fills the store's pages and the copy's). It asserts
-nothing; the server is stopped at the end, and the copy removed.
+nothing; the server is stopped at the end, and the copy removed. The server inherits this
+script's environment: GOVGRAPH_MALLOC_STATS=FILE has it append its allocator's figures to FILE
+(api/mallocstats.py).
 """
 
 from __future__ import annotations
