@@ -325,21 +325,31 @@ def _reported(
 def _whole(c: cases.Cases) -> dict[str, Any]:
     """The cases as values, whatever numbers their nodes and ties were given: the nodes
     (label, key, name), every tie (type, ends, properties), each node's ties, the filed ties
-    of each dispute."""
-    for n, (label, key) in enumerate(zip(c.labels, c.keys, strict=True)):
-        assert c.numbers[label][key] == n
+    of each dispute; only what these cases see (`node_count`, `tie_count`) of the storage
+    they share with those brought current from them."""
+    nodes = range(c.node_count)
+    for n in nodes:
+        assert c.node(c.labels[n], c.keys[n]) == n
 
     def tie(t: int) -> str:
         ends = [(c.labels[x], c.keys[x]) for x in (c.starts[t], c.ends[t])]
         return repr((c.types[t], *ends, c.props[t]))
 
-    nodes = range(len(c.keys))
+    disputes = [c.keys[n] for n in nodes if c.labels[n] == "Dispute"]
     return {
-        "nodes": sorted(map(repr, zip(c.labels, c.keys, c.names, strict=True))),
-        "numbered": sorted(repr((label, key)) for label, ns in c.numbers.items() for key in ns),
-        "ties": sorted(map(tie, range(len(c.types)))),
+        "nodes": sorted(repr((c.labels[n], c.keys[n], c.names[n])) for n in nodes),
+        "numbered": sorted(
+            repr((label, key))
+            for label, ns in c.numbers.items()
+            for key in ns
+            if c.node(label, key) is not None
+        ),
+        "ties": sorted(map(tie, range(c.tie_count))),
         "ties of": {(c.labels[n], c.keys[n]): sorted(map(tie, c.ties_of(n))) for n in nodes},
-        "filed": {t: {d: sorted(v) for d, v in f.items()} for t, f in c.filed.items()},
+        "filed": {
+            t: {d: sorted(c.filed_of(t, d)) for d in disputes if c.filed_of(t, d)}
+            for t in cases.FILED
+        },
     }
 
 
