@@ -46,8 +46,11 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from itertools import product
+from itertools import accumulate, product
 from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.backend import Backend, Row
 from graph.ddl import ident
@@ -110,8 +113,13 @@ class Cases:
         # dispute -> its other end (a tuple when it has several); every such dispute numbered
         self.filed: dict[str, dict[str, Filed]] = {t: {} for t in FILED}
         held: dict[Any, Any] = {}  # each repeated value (names, keys, property tuples) once
-        for fetched in _fetch(backend.read, None):  # a fresh object: appended as read
-            self._append(fetched, held)
+        tables = getattr(backend, "table_snapshot", None)
+        if tables is not None:
+            with tables() as read:
+                self._append_tables([(*t[:3], read(t[3])) for t in _texts(keyed=False)], held)
+        else:
+            for fetched in _fetch(backend.read, None):  # a fresh object: appended as read
+                self._append(fetched, held)
         self.node_count, self.tie_count = len(self.keys), len(self.types)
         self._index()
         self._by_grid: dict[str, list[int]] | None = None  # OCCURRED_IN the other way
@@ -124,9 +132,7 @@ class Cases:
             filed = self.filed[type_]
             for row in rows:
                 d = self.keys[self._number("Dispute", row["a"], None, held)]
-                b = held.setdefault(row["b"], row["b"])
-                was = filed.get(d)
-                filed[d] = b if was is None else (*((was,) if isinstance(was, str) else was), b)
+                _file(filed, d, held.setdefault(row["b"], row["b"]))
             return
         for row in rows:
             props = tuple(row.get(c) for c in _TIE)
@@ -135,21 +141,83 @@ class Cases:
             self.ends.append(self._number(b_label, row["b"], row.get("b_name"), held))
             self.props.append(held.setdefault(props, props))
 
+    def _append_tables(
+        self, tables: list[tuple[str, str, str, pa.Table]], held: dict[Any, Any]
+    ) -> None:
+        """Every tie of WALKED and FILED, read as Arrow tables: each label's keys numbered at
+        once (Arrow's `unique` and `index_in`, not a dictionary lookup per end), each node's
+        name taken where its key is first seen, as `_append` does row by row."""
+        ends: dict[str, list[tuple[pa.ChunkedArray, pa.ChunkedArray | None]]] = {}
+        for type_, a_label, b_label, table in tables:
+            named = {"a": "a_name", "b": "b_name"}
+            for end, label in (("a", a_label), ("b", b_label)):
+                if type_ in FILED and end == "b":
+                    continue
+                name = named[end] if named[end] in table.column_names else None
+                ends.setdefault(label, []).append(
+                    (table.column(end), None if name is None else table.column(name))
+                )
+        distinct: dict[str, tuple[pa.Array, int]] = {}
+        for label, columns in ends.items():
+            keys = pa.concat_arrays([_strings(k) for k, _ in columns])
+            names = pa.concat_arrays(
+                [
+                    _strings(n) if n is not None else pa.nulls(len(k), pa.string())
+                    for k, n in columns
+                ]
+            )
+            unique = pc.unique(keys)
+            offset, listed_keys = len(self.keys), unique.to_pylist()
+            distinct[label] = (unique, offset)
+            self.numbers[label] = dict(
+                zip(listed_keys, range(offset, offset + len(unique)), strict=True)
+            )
+            self.labels.extend([label] * len(unique))
+            self.keys.extend(listed_keys)
+            first_names = pc.take(names, pc.index_in(unique, value_set=keys)).to_pylist()
+            self.names.extend(None if x is None else held.setdefault(x, x) for x in first_names)
+
+        def numbered(label: str, column: pa.ChunkedArray) -> list[int]:
+            unique, offset = distinct[label]
+            found = pc.index_in(_strings(column), value_set=unique).to_pylist()
+            return [offset + i for i in found]
+
+        for type_, a_label, b_label, table in tables:
+            n = table.num_rows
+            if type_ in FILED:
+                filed = self.filed[type_]
+                keys = self.keys
+                for d, b in zip(
+                    numbered("Dispute", table.column("a")),
+                    table.column("b").to_pylist(),
+                    strict=True,
+                ):
+                    _file(filed, keys[d], held.setdefault(b, b))
+                continue
+            self.types.extend([type_] * n)
+            self.starts.extend(numbered(a_label, table.column("a")))
+            self.ends.extend(numbered(b_label, table.column("b")))
+            values: list[list[Any]] = [
+                table.column(c).to_pylist() if c in table.column_names else [None] * n for c in _TIE
+            ]
+            self.props.extend(held.setdefault(p, p) for p in zip(*values, strict=True))
+
     def _index(self) -> None:
         """Each node's ties, both ways: ties[first[n]:first[n + 1]], and none `later`."""
         nodes, tied = self.node_count, self.tie_count
-        count = array("i", bytes(4 * (nodes + 1)))
-        for end in (self.starts, self.ends):
-            for x in end[:tied]:
-                count[x + 1] += 1
-        for n in range(nodes):
-            count[n + 1] += count[n]
-        self.first = array("i", count)
-        self.ties = array("i", bytes(4 * count[-1]))
-        for tie, ends in enumerate(zip(self.starts[:tied], self.ends[:tied], strict=True)):
-            for x in ends:
-                self.ties[count[x]] = tie
-                count[x] += 1
+        # both ends of every tie, sorted by node (stably: a node's ties as a start, then as an
+        # end, each in the order of the ties), in Arrow rather than a Python loop per end
+        both = pa.concat_arrays([_ints(self.starts, tied), _ints(self.ends, tied)])
+        order = pc.sort_indices(both)
+        count = [0] * (nodes + 1)
+        found = pc.value_counts(both)
+        for n, many in zip(
+            found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True
+        ):
+            count[n + 1] = many
+        self.first = array("i", accumulate(count))
+        ties = pc.if_else(pc.less(order, tied), order, pc.subtract(order, tied))
+        self.ties = array("i", ties.cast(pa.int32()).to_pylist())
         # node -> its ties appended since (`reported`), in ascending order: shared by the
         # cases brought current from these, each seeing those below its `tie_count`
         self.later: dict[int, array[int]] = {}
@@ -190,7 +258,7 @@ class Cases:
         if not disputes:
             return new
         fetched = list(_fetch(backend.read, sorted(disputes)))  # every read before any append
-        added, appended = len(self.types), {}  # type: dict[Any, Any]
+        added, appended = len(self.types), dict[Any, Any]()
         for each in fetched:
             new._append(each, appended)
         new.node_count, new.tie_count = len(new.keys), len(new.types)
@@ -295,13 +363,24 @@ Filed = str | tuple[str, ...]  # a dispute's other end of a FILED type, or its s
 Fetched = tuple[str, str, str, list[Row]]  # a read's type, end labels and rows
 
 
-def _fetch(read: Read, disputes: list[str] | None) -> Iterator[Fetched]:
-    """The ties of WALKED and FILED, with the keys (and names) of the nodes at their ends:
-    every one, or those of `disputes` only, read by key one dispute at a time (LadybugDB joins
-    an `UNWIND $keys` with a relationship by scanning its type: 30 ms on the demo, where a
-    read of one dispute's takes a tenth of one)."""
-    keyed = disputes is not None
-    each = [{"dispute": d} for d in disputes] if disputes is not None else [None]
+def _file(filed: dict[str, Filed], dispute: str, other: Any) -> None:
+    """`other` filed for `dispute`: a value, or a tuple once it has several."""
+    was = filed.get(dispute)
+    filed[dispute] = other if was is None else (*((was,) if isinstance(was, str) else was), other)
+
+
+def _ints(numbers: array[int], count: int) -> pa.Array:
+    """The first `count` of `numbers` as an Arrow array (a copy)."""
+    return pa.array(numbers[:count].tolist(), pa.int32())
+
+
+def _strings(column: pa.ChunkedArray) -> pa.Array:
+    return column.cast(pa.string()).combine_chunks()
+
+
+def _texts(*, keyed: bool) -> Iterator[tuple[str, str, str, str]]:
+    """The reads of the ties of WALKED and FILED, with the keys (and names) of the nodes at
+    their ends: of every one, or (`keyed`) of the dispute `$dispute`."""
     for type_ in WALKED:
         rel = SCHEMA.rel(type_)
         columns = [p.name for p in rel.properties if p.name in _TIE]
@@ -313,12 +392,21 @@ def _fetch(read: Read, disputes: list[str] | None) -> Iterator[Fetched]:
             text += " AS a, b." + ident(b.key) + " AS b, a.name AS a_name"
             text += ", b.name AS b_name" if any(p.name == "name" for p in b.properties) else ""
             text += "".join(", r." + ident(c) + " AS " + ident(c) for c in columns)
-            yield type_, a_label, b_label, [row for p in each for row in read(text, p)]
+            yield type_, a_label, b_label, text
     for type_ in FILED:
         ((_, b_label),) = SCHEMA.rel(type_).endpoints
         text = _match(type_, "Dispute", b_label, keyed)
         text += " RETURN a.id AS a, b." + ident(SCHEMA.node(b_label).key) + " AS b"
-        yield type_, "Dispute", b_label, [row for p in each for row in read(text, p)]
+        yield type_, "Dispute", b_label, text
+
+
+def _fetch(read: Read, disputes: list[str] | None) -> Iterator[Fetched]:
+    """The rows of each of `_texts`: of every tie, or those of `disputes` only, read by key
+    one dispute at a time (LadybugDB joins an `UNWIND $keys` with a relationship by scanning
+    its type: 30 ms on the demo, where a read of one dispute's takes a tenth of one)."""
+    each = [{"dispute": d} for d in disputes] if disputes is not None else [None]
+    for type_, a_label, b_label, text in _texts(keyed=disputes is not None):
+        yield type_, a_label, b_label, [row for p in each for row in read(text, p)]
 
 
 def _match(type_: str, a_label: str, b_label: str, keyed: bool) -> str:
