@@ -120,7 +120,6 @@ class Cases:
         if tables is not None:
             with tables() as read:
                 self._append_tables([(*t[:3], read(t[3])) for t in _texts(keyed=False)], held)
-            pa.default_memory_pool().release_unused()  # the tables' buffers, freed, returned
         else:
             for fetched in _fetch(backend.read, None):  # a fresh object: appended as read
                 self._append(fetched, held)
@@ -213,15 +212,16 @@ class Cases:
         # end, each in the order of the ties), in Arrow rather than a Python loop per end
         both = pa.concat_arrays([_ints(self.starts, tied), _ints(self.ends, tied)])
         order = pc.sort_indices(both)
-        count = [0] * (nodes + 1)
         found = pc.value_counts(both)
-        for n, many in zip(
-            found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True
-        ):
+        count = array("i", bytes(4 * (nodes + 1)))
+        # arrays through their buffers: a Python list of a million ints stays in the heap
+        values, counts = _numbers(found.field("values")), _numbers(found.field("counts"))
+        for n, many in zip(values, counts, strict=True):
             count[n + 1] = many
         self.first = array("i", accumulate(count))
-        ties = pc.if_else(pc.less(order, tied), order, pc.subtract(order, tied))
-        self.ties = array("i", ties.cast(pa.int32()).to_pylist())
+        self.ties = _numbers(pc.if_else(pc.less(order, tied), order, pc.subtract(order, tied)))
+        del both, order, found
+        pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed: 80 MiB
         # node -> its ties appended since (`reported`), in ascending order: shared by the
         # cases brought current from these, each seeing those below its `tie_count`
         self.later: dict[int, array[int]] = {}
@@ -374,8 +374,17 @@ def _file(filed: dict[str, Filed], dispute: str, other: Any) -> None:
 
 
 def _ints(numbers: array[int], count: int) -> pa.Array:
-    """The first `count` of `numbers` as an Arrow array (a copy)."""
-    return pa.array(numbers[:count].tolist(), pa.int32())
+    """The first `count` of `numbers` as an Arrow array (a copy of their bytes)."""
+    return pa.Array.from_buffers(pa.int32(), count, [None, pa.py_buffer(numbers[:count])])
+
+
+def _numbers(values: pa.Array) -> array[int]:
+    """Arrow's integers (no nulls) as an array of ints, copied from their buffer."""
+    values = values.cast(pa.int32())
+    out = array("i")
+    data = values.buffers()[1]
+    out.frombytes(memoryview(data)[values.offset * 4 : (values.offset + len(values)) * 4])
+    return out
 
 
 def _strings(column: pa.ChunkedArray) -> pa.Array:
