@@ -7,8 +7,9 @@ there, never to STORE), opens it with the read model attached (as the server doe
 `--reports` times: reports a dispute as the soak does (`api.acting.report`, a grid worker of
 `--within`, one new party, a category), then times the next `disputes(within:)` list
 (GraphQL, in process, the soak's "20 disputes" page): the list that finds the cases changed
-by the report. Prints p50 and p99 of the reports, of those lists, and of the same list asked
-again at once (nothing changed); how many times the cases were read whole; and whether every
+by the report. Prints p50 and p99 of the reports, of those lists, of the same list asked
+again at once (nothing changed), and of the cases' catch-up within the list after a report
+(`Cases.reported`); how many times the cases were read whole; and whether every
 list counted its report.
 """
 
@@ -33,6 +34,7 @@ from api.graphql.context import Context  # noqa: E402
 from api.graphql.schema import build_schema  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from graph.embedded import EmbeddedBackend  # noqa: E402
+from graph.places import DivisionCode, grids_within  # noqa: E402
 from queries import cases, read_model  # noqa: E402
 from workflow.model import Refusal  # noqa: E402
 
@@ -47,12 +49,13 @@ def _ms(values: list[float]) -> str:
 
 
 def _reporter(graph: EmbeddedBackend, within: str) -> tuple[Caller, str]:
-    """The soak's reporter: the head of the first basic grid of `within`."""
-    found = graph.read(
+    """The soak's reporter: the head of the first basic grid inside `within`."""
+    grids = sorted(grids_within(graph.read, DivisionCode.parse(within)))  # a city's keys
+    found = graph.read(  # do not start with the code
         "MATCH (p:Person)-[s:SERVES_IN]->(g:Grid) WHERE g.kind = 'basic' AND "
-        "g.id STARTS WITH $w AND s.role = 'head' RETURN p.id AS person, g.id AS grid "
+        "g.id IN $grids AND s.role = 'head' RETURN p.id AS person, g.id AS grid "
         "ORDER BY grid LIMIT 1",
-        {"w": within},
+        {"grids": grids},
     )
     if not found:
         raise SystemExit(f"{within}: no basic grid with a head")
@@ -91,6 +94,17 @@ def main() -> None:
         build(self, backend)
 
     cases.Cases.__init__ = counted  # type: ignore[method-assign]
+    caught_up: list[float] = []  # each catch-up of the cases after a report (`reported`)
+    catch_up = cases.Cases.reported
+
+    def timed(self: cases.Cases, backend: Any, version: int) -> cases.Cases | None:
+        started = time.perf_counter()
+        try:
+            return catch_up(self, backend, version)
+        finally:
+            caught_up.append(time.perf_counter() - started)
+
+    cases.Cases.reported = timed  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "bench-report-list.lbdb"
         shutil.copyfile(args.store, copy)
@@ -101,6 +115,7 @@ def main() -> None:
             print(f"model read in {time.perf_counter() - started:.2f} s")
             total = listed(graph)[1]["disputes"]["totalCount"]
             whole = 0
+            caught_up.clear()
             reporter, grid = _reporter(graph, args.within)
             reports, after, again, held = [], [], [], 0
             for n in range(args.reports):
@@ -124,6 +139,7 @@ def main() -> None:
     print(f"  the report (acting.report)          {_ms(reports)}")
     print(f"  the list after it                   {_ms(after)}")
     print(f"  the same list again at once         {_ms(again)}")
+    print(f"  the cases' catch-up (reported)      {_ms(caught_up)}")
     print(f"  the cases read whole: {whole} times; lists that counted their report: {held}")
 
 

@@ -20,6 +20,7 @@ from api.auth import Caller as ApiCaller
 from api.auth import Role
 from graph.backend import Row
 from graph.embedded import EmbeddedBackend
+from graph.errors import BackendUnavailable
 from graph.labels import EVERYTHING, read_by
 from graph.places import DivisionCode, grids_within
 from graph.schema import SCHEMA
@@ -325,21 +326,31 @@ def _reported(
 def _whole(c: cases.Cases) -> dict[str, Any]:
     """The cases as values, whatever numbers their nodes and ties were given: the nodes
     (label, key, name), every tie (type, ends, properties), each node's ties, the filed ties
-    of each dispute."""
-    for n, (label, key) in enumerate(zip(c.labels, c.keys, strict=True)):
-        assert c.numbers[label][key] == n
+    of each dispute; only what these cases see (`node_count`, `tie_count`) of the storage
+    they share with those brought current from them."""
+    nodes = range(c.node_count)
+    for n in nodes:
+        assert c.node(c.labels[n], c.keys[n]) == n
 
     def tie(t: int) -> str:
         ends = [(c.labels[x], c.keys[x]) for x in (c.starts[t], c.ends[t])]
         return repr((c.types[t], *ends, c.props[t]))
 
-    nodes = range(len(c.keys))
+    disputes = [c.keys[n] for n in nodes if c.labels[n] == "Dispute"]
     return {
-        "nodes": sorted(map(repr, zip(c.labels, c.keys, c.names, strict=True))),
-        "numbered": sorted(repr((label, key)) for label, ns in c.numbers.items() for key in ns),
-        "ties": sorted(map(tie, range(len(c.types)))),
+        "nodes": sorted(repr((c.labels[n], c.keys[n], c.names[n])) for n in nodes),
+        "numbered": sorted(
+            repr((label, key))
+            for label, ns in c.numbers.items()
+            for key in ns
+            if c.node(label, key) is not None
+        ),
+        "ties": sorted(map(tie, range(c.tie_count))),
         "ties of": {(c.labels[n], c.keys[n]): sorted(map(tie, c.ties_of(n))) for n in nodes},
-        "filed": {t: {d: sorted(v) for d, v in f.items()} for t, f in c.filed.items()},
+        "filed": {
+            t: {d: sorted(c.filed_of(t, d)) for d in disputes if c.filed_of(t, d)}
+            for t in cases.FILED
+        },
     }
 
 
@@ -422,6 +433,99 @@ def test_reported_disputes_are_added_to_the_cases_never_read_again(
     rows = assert_parity(examples_graph, _disputes(examples_graph), model)
     assert all(rows.values()), rows
     assert assert_paths(examples_graph, _disputes(examples_graph), model) > 0
+
+
+def _storage(c: cases.Cases) -> tuple[int, ...]:
+    """How much the storage the cases share with those brought current from them holds."""
+    return (len(c.keys), len(c.types), len(c.starts), len(c.props), len(c.numbers["Dispute"]))
+
+
+def test_cases_under_way_see_nothing_of_a_later_catch_up(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the new ties kept beside the index, so that a later report appends to the same arrays
+    monkeypatch.setattr(cases, "LATER", 100)
+    modelled = _Beside(examples_graph)
+    read = _cases_read(monkeypatch)
+    assert read_model.attach(modelled) is not None
+
+    def held() -> cases.Cases:
+        _within(examples_graph, modelled, PLACES[1])  # a question that catches them up
+        model = read_model.model_of(modelled)
+        assert model is not None and model.cases.version == examples_graph.version
+        return model.cases
+
+    town = read_model.grids_within(modelled, DivisionCode.parse(PLACES[1]))
+    assert town is not None
+    first = held()
+    # a party of JS-2024-0137 (whose ties the next two reports add to), a new person
+    one = _reported(examples_graph, "r-1", GRID, "Person:JS-P-0003", new=("王小明",))
+    second = held()
+    seen = {
+        c: (_whole(c), c.occurred_in(town, None), c.node_count, c.tie_count)
+        for c in (first, second)
+    }
+    two = _reported(
+        examples_graph, "r-2", GRID, "Person:JS-P-0003", "Organisation:org-330421-hospital1",
+        new=("李四",), category="medical", item="li-330421-medical",
+    )  # fmt: skip
+    third = held()
+    assert len(read) == 1  # when attached: each report added, into the same storage
+    assert third.keys is first.keys and third.types is first.types
+    assert third.later is second.later and second.later
+    counts = [(c.node_count, c.tie_count) for c in (first, second, third)]
+    assert counts[0] < counts[1] < counts[2] == _storage(third)[:2]
+    for c, was in seen.items():
+        assert (_whole(c), c.occurred_in(town, None), c.node_count, c.tie_count) == was
+    assert _whole(third) == _whole(cases.Cases(examples_graph))
+    party = first.node("Person", "JS-P-0003")
+    assert party is not None
+    assert len(third.ties_of(party)) == len(second.ties_of(party)) + 1
+    assert len(second.ties_of(party)) == len(first.ties_of(party)) + 1
+    assert first.parties(one) == [] and second.parties(two) == []
+    assert [first.filed_of("OCCURRED_IN", one), second.filed_of("IN_DOMAIN", two)] == [(), ()]
+    assert third.filed_of("OCCURRED_IN", two) == (GRID,)
+    assert sorted(third.keys[p] for p, _ in third.parties(two)) == sorted(
+        r["p"]
+        for r in examples_graph.read(
+            "MATCH (p)-[:PARTY_TO]->(:Dispute {id: $d}) RETURN p.id AS p", {"d": two}
+        )
+    )
+    assert sorted([*first.occurred_in(town, None), one, two]) == third.occurred_in(town, None)
+
+
+def test_a_catch_up_whose_read_fails_leaves_the_cases_as_they_were(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modelled = _Beside(examples_graph)
+    read = _cases_read(monkeypatch)
+    assert read_model.attach(modelled) is not None
+    model = read_model.model_of(modelled)
+    assert model is not None
+    kept = model.cases
+    before, storage = _whole(kept), _storage(kept)
+    _reported(examples_graph, "r-1", GRID, "Person:JS-P-0003", new=("王小明",), category="medical")
+    reads: list[str] = []
+
+    def failing(text: str, params: Any = None) -> list[Row]:
+        reads.append(text)
+        if text.startswith("MATCH (a:Dispute") and "CLASSIFIED_AS" in text:
+            raise BackendUnavailable("the graph went away")  # the last read of a catch-up
+        return examples_graph.read(text, params)
+
+    monkeypatch.setattr(modelled, "read", failing, raising=False)
+    with pytest.raises(BackendUnavailable):
+        read_model.disputes_within(modelled, DivisionCode.parse(PLACES[0]))
+    assert len(reads) == len(list(cases._texts(keyed=True)))  # every read but the last
+    assert read_model.model_of(modelled) is model and model.cases is kept
+    assert (_whole(kept), _storage(kept)) == (before, storage)
+    monkeypatch.setattr(modelled, "read", examples_graph.read)
+    _within(examples_graph, modelled, PLACES[0])  # caught up now, by key
+    assert len(read) == 1
+    caught_up = read_model.model_of(modelled)
+    assert caught_up is not None and caught_up.cases.keys is kept.keys
+    assert _whole(caught_up.cases) == _whole(cases.Cases(examples_graph))
+    assert _whole(kept) == before
 
 
 def test_any_other_write_of_what_the_cases_hold_has_them_read_again_whole(
