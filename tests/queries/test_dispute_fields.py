@@ -90,6 +90,9 @@ def _fields(fields: dispute_fields.DisputeFields) -> dict[str, tuple[Any, ...]]:
     """Every dispute `fields` holds, with its FIELDS (each numbered as `keys` has it)."""
     keys = fields.keys[: fields.count]
     assert [fields.numbered(k) for k in keys] == list(range(fields.count))
+    assert [fields.numbered(k) for k in fields.keys[fields.count :]] == [None] * (
+        len(fields.keys) - fields.count
+    )  # appended since, for later fields
     numbers = range(fields.count)
     columns = [fields.values(at, numbers) for at in range(len(dispute_fields.FIELDS))]
     return {key: tuple(column[n] for column in columns) for n, key in enumerate(keys)}
@@ -184,6 +187,9 @@ def test_reports_and_events_are_caught_up_by_key_and_listed_as_cypher(
     whole = _whole_reads(monkeypatch)
     assert read_model.attach(modelled) is not None
     before = {code: _same(examples_graph, modelled, w=code) for code in PLACES}
+    first = read_model.dispute_fields(modelled)
+    assert first is not None
+    first_held = _fields(first)
     # four reports on one day (ties on the day broken by key), in a grid and a micro-grid
     new = [
         _report(examples_graph, f"r-{n}", place)
@@ -201,6 +207,8 @@ def test_reports_and_events_are_caught_up_by_key_and_listed_as_cypher(
     assert len(whole) == 1  # when the model was attached: never since
     held = _held_whole(examples_graph, modelled)  # (reads them whole afresh, to compare)
     assert held.version == examples_graph.version
+    assert held.keys is first.keys  # appended to, in place
+    assert _fields(first) == first_held  # a list that began with them saw nothing since
     whole.clear()
     # any other write of a Dispute (one that names no dispute): read whole, then listed alike
     examples_graph.write(
@@ -347,8 +355,9 @@ def test_a_place_carried_forward_is_the_place_sorted_afresh(
     assert _named(later, carried) == expected
     assert later.place(more, "here") is carried
     assert fields.place(more, "here") is None  # the fields before hold none of them
-    # a list that is not the one kept plus new disputes (one gone from it) is sorted again
-    other = [k for k in more if k != "d2"] + ["z0"]
+    # a list that is not the one kept plus new disputes (one gone from it, one reported
+    # before it was kept come into it: d3, elsewhere until now) is sorted again
+    other = sorted([*(k for k in more if k != "d2"), "d3", "z0"])
     store.write(_dispute("z0", 2))
     last = _later(later, store)
     expected = _afresh(store, other)
