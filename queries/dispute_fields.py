@@ -222,7 +222,8 @@ class DisputeFields:
         if len(put) != added:
             return None
         put.sort()
-        rest, start = [], 0
+        rest: list[str] = []
+        start = 0
         for i, _ in put:
             rest.extend(keys[start:i])
             start = i + 1
