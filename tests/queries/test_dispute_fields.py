@@ -90,9 +90,8 @@ def _fields(fields: dispute_fields.DisputeFields) -> dict[str, tuple[Any, ...]]:
     """Every dispute `fields` holds, with its FIELDS (each numbered as `keys` has it)."""
     keys = fields.keys[: fields.count]
     assert [fields.numbered(k) for k in keys] == list(range(fields.count))
-    assert [fields.numbered(k) for k in fields.keys[fields.count :]] == [None] * (
-        len(fields.keys) - fields.count
-    )  # appended since, for later fields
+    later = fields.keys[fields.count :]  # appended since, for later fields
+    assert [fields.numbered(k) for k in later] == [None] * len(later)
     numbers = range(fields.count)
     columns = [fields.values(at, numbers) for at in range(len(dispute_fields.FIELDS))]
     return {key: tuple(column[n] for column in columns) for n, key in enumerate(keys)}
