@@ -199,6 +199,7 @@ class DisputeFields:
         return found
 
     def _sorted(self, keys: Sequence[str]) -> Place | None:
+        """`place` sorted afresh (None when one of `keys` is not held)."""
         count = self.count
         by_key = list(map(self.number.get, keys, repeat(count)))
         if by_key and max(by_key) >= count:
