@@ -5,23 +5,35 @@ hold) is filtered, counted and cut into a page without Cypher (api.graphql.lists
 
 Every workflow event sets its dispute's status, and a report creates one: both are writes
 locked on their dispute (`Backend.write_locked`, whose `Written.about` names it). The next
-list after them reads only those disputes again, by key (one read), into a copy
-(`DisputeFields.caught_up`); after any other write that changed a Dispute (a load, a write
-that named nothing) they are read whole (one read: 90,000 disputes on a city). While a write
-is under way, or another list is catching them up, lists read Cypher.
+list after them reads only those disputes again, by key (one read), and gives new fields
+that share their storage with the fields before (`DisputeFields.caught_up`): a new dispute
+is appended to the shared columns, past the count of the fields before, which see nothing
+past it; a changed one's values go into the new fields' own small overlay (`changed`, by
+number), copied from the fields before. Nothing is written before everything is read, so a
+catch-up that fails leaves the fields as they were, and a list under way keeps the fields it
+began with. Once the overlay holds `_CHANGED` values, or a dispute is gone (no more in the
+store), or the fields are not the latest (others appended past them), the catch-up copies
+the columns into storage of its own instead (a gone dispute's number freed, the others
+renumbered). After any other write that changed a Dispute (a load, a write that named
+nothing) they are read whole (one read: 90,000 disputes on a city). While a write is under
+way, or another list is catching them up, lists read Cypher.
 
-They are held as columns, a dispute's by its number, and a place's disputes (sorted by report
-day, with their numbers) are kept per list of keys (`place`): the cases keep one list per
-place until a report adds to it, and a dispute's report day and number never change, so a
-place kept lasts across events; a filter is then a pass over a column, with no lookup by key.
+A place's disputes sorted by report day (with their numbers) are kept per place (`place`):
+a report day never changes once reported and a dispute keeps its number while none is gone,
+so the order kept lasts across events; when the cases give the place a new list of keys
+(after a report: the old one plus the new disputes) the order is carried forward, the new
+disputes put in by bisection, rather than sorted again. A catch-up that saw a report day
+change, or a dispute go, keeps none. A filter is then a pass over a column, with no lookup
+by key.
 """
 
 from __future__ import annotations
 
 import bisect
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 from graph.backend import Backend, Row
@@ -34,25 +46,36 @@ CHANGED = frozenset({"Dispute", EVERYTHING})
 _COLUMNS = "d.id AS id" + "".join(", d." + ident(f) + " AS " + ident(f) for f in FIELDS)
 _ALL = "MATCH (d:Dispute) RETURN " + _COLUMNS
 _BY_KEY = "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN " + _COLUMNS
-_KEPT = 512  # sorts kept (`in_order`): one per place asked, of each version of its disputes
+_KEPT = 512  # places kept (`place`)
+_CHANGED = 2048  # values in the overlay (`changed`) before the columns are copied with them
+_CARRIED = 256  # disputes numbered since a place was kept, past which it is sorted again
 
 Place = tuple[list[str], list[int], list[int]]  # `DisputeFields.place`
+_Kept = tuple[Sequence[str], Place, int]  # a place's keys, its order, the count it was made at
 
 
 class DisputeFields:
-    """Every dispute's FIELDS as read at `version`, as columns (`columns[i][n]`: FIELDS[i] of
-    the dispute numbered n, `number[key]`; a dispute keeps its number). Never changed once
-    read (lists on other threads read them): `caught_up` gives new ones."""
+    """Every dispute's FIELDS as read at `version`, as columns: the dispute numbered n
+    (`numbered`, below `count`; `keys[n]` is its key) has FIELDS[i] `values(i, [n])[0]`,
+    which is `changed[i][n]` when the overlay holds it, else `columns[i][n]`. A dispute keeps
+    its number while none is gone.
+
+    Never changed once read (lists on other threads read them): `caught_up` gives new ones,
+    which share `keys`, `number` and `columns` and append to them; each sees nothing
+    numbered past its own `count`, and holds its own overlay."""
 
     def __init__(self, version: int, rows: list[Row]) -> None:
         self.version = version
-        self.number: dict[str, int] = {row["id"]: n for n, row in enumerate(rows)}
+        self.keys: list[str] = [row["id"] for row in rows]
+        self.number: dict[str, int] = {k: n for n, k in enumerate(self.keys)}
         held: dict[Any, Any] = {}  # each repeated value (days, statuses) once
         self.columns: tuple[list[Any], ...] = tuple(
             [None if row[f] is None else held.setdefault(row[f], row[f]) for row in rows]
             for f in FIELDS
         )
-        self._places: dict[int, tuple[Sequence[str], Place]] = {}
+        self.count = len(self.keys)
+        self.changed: tuple[dict[int, Any], ...] = tuple({} for _ in FIELDS)
+        self._places: dict[Hashable, _Kept] = {}
 
     @classmethod
     def read(cls, backend: Backend) -> DisputeFields:
@@ -62,6 +85,25 @@ class DisputeFields:
     def current(self, backend: Backend) -> bool:
         stamp = getattr(backend, "stamp", None)
         return stamp is not None and int(stamp(CHANGED)) <= self.version
+
+    def numbered(self, key: str) -> int | None:
+        """`key`'s number, None when these do not hold it."""
+        n = self.number.get(key)
+        return n if n is not None and n < self.count else None
+
+    def values(self, at: int, numbers: Iterable[int]) -> list[Any]:
+        """FIELDS[at] of the disputes numbered `numbers`, in that order."""
+        column, changed = self.columns[at], self.changed[at]
+        if not changed:
+            return list(map(column.__getitem__, numbers))
+        return [changed[n] if n in changed else column[n] for n in numbers]
+
+    def _value(self, at: int) -> Callable[[int], Any]:
+        """FIELDS[at] of a dispute by its number."""
+        column, changed = self.columns[at], self.changed[at]
+        if not changed:
+            return column.__getitem__
+        return lambda n: changed[n] if n in changed else column[n]
 
     def caught_up(self, backend: Backend, version: int) -> DisputeFields | None:
         """These brought to `version` (at which no write is under way) by reading again the
@@ -79,63 +121,143 @@ class DisputeFields:
                 return None
             keys |= w.about[1]
         rows = backend.read(_BY_KEY, {"keys": sorted(keys)}) if keys else []
+        # every value taken before anything is written: a row that fails writes nothing
+        found = {row["id"]: tuple(row[f] for f in FIELDS) for row in rows}
         new = copy.copy(self)
         new.version = version
-        new.columns = tuple(column[:] for column in self.columns)
-        if any(row["id"] not in self.number for row in rows) or len(rows) < len(keys):
-            new.number = dict(self.number)
-        for row in rows:
-            n = new.number.setdefault(row["id"], len(new.columns[0]))
-            for f, column in zip(FIELDS, new.columns, strict=True):
-                if n == len(column):
-                    column.append(row[f])
+        gone = {k for k in keys if k not in found and self.numbered(k) is not None}
+        fresh = [(k, found[k]) for k in sorted(found) if self.numbered(k) is None]
+        overlay = list(self.changed)  # each copied when first written: these keep theirs
+        copied: set[int] = set()
+        day, changed_day = self._value(REPORTED_ON), False
+        for k, values in found.items():
+            n = self.numbered(k)
+            if n is None:
+                continue
+            changed_day = changed_day or values[REPORTED_ON] != day(n)
+            for at, value in enumerate(values):
+                same = value == self.columns[at][n]
+                if same and n not in overlay[at]:
+                    continue
+                if at not in copied:
+                    overlay[at] = dict(overlay[at])
+                    copied.add(at)
+                if same:
+                    del overlay[at][n]
                 else:
-                    column[n] = row[f]
-        gone = {k for k in keys - {row["id"] for row in rows} if k in self.number}
-        for key in gone:
-            del new.number[key]  # no more in the store: its number is never used again
-        day, old = new.columns[REPORTED_ON], self.columns[REPORTED_ON]
-        changed_day = any(day[n] != old[n] for n in map(self.number.get, keys) if n is not None)
-        # the places kept hold while no dispute in them went and no report day changed (an
-        # event never sets one): a new dispute is in a new list of its place's keys
-        new._places = {} if gone or changed_day else self._places
+                    overlay[at][n] = value
+        new.changed = tuple(overlay)
+        latest = all(len(c) == self.count for c in (self.keys, self.number, *self.columns))
+        owned = bool(gone) or not latest or sum(map(len, overlay)) > _CHANGED
+        if owned:
+            new._own(gone)
+        for k, values in fresh:  # past every other's count: none sees them
+            for column, value in zip(new.columns, values, strict=True):
+                column.append(value)
+            new.keys.append(k)
+            new.number[k] = len(new.keys) - 1
+        new.count = len(new.keys)
+        # the places kept hold while no report day changed (an event never sets one) and no
+        # dispute went (numbers stay): a new dispute is in a new list of its place's keys.
+        # Storage of its own starts a dict of its own: the places these kept, none later's
+        if gone or changed_day:
+            new._places = {}
+        elif owned:
+            kept = list(self._places.items())  # one copy (atomic): lists may be adding
+            new._places = {where: k for where, k in kept if k[2] <= self.count}
         return new
 
-    def place(self, keys: Sequence[str]) -> Place | None:
-        """The disputes of `keys` (ascending, as `disputes_within` gives them) sorted by
-        (report day, key), with their numbers in that order and in `keys`' order; kept for
-        that list of keys. None when one of them is not held (reported since these were
-        read: Cypher answers)."""
-        kept = self._places.get(id(keys))
+    def _own(self, gone: set[str]) -> None:
+        """Storage of these fields' own: the columns copied with the overlay in them, without
+        the disputes `gone` (the others numbered again, in the same order)."""
+        kept = [n for n in range(self.count) if self.keys[n] not in gone]
+        self.keys = [self.keys[n] for n in kept]
+        self.number = {k: n for n, k in enumerate(self.keys)}
+        self.columns = tuple(self.values(at, kept) for at in range(len(FIELDS)))
+        self.changed = tuple({} for _ in FIELDS)
+        self.count = len(self.keys)
+
+    def place(self, keys: Sequence[str], where: Hashable) -> Place | None:
+        """The disputes of `keys` (ascending, as `disputes_within` gives them for the place
+        `where`) sorted by (report day, key), with their numbers in that order and in
+        `keys`' order; kept for `where`, and carried forward to its next list of keys when
+        that is the same plus disputes numbered since. None when one of them is not held
+        (reported since these were read: Cypher answers)."""
+        kept = self._places.get(where)
+        if kept is not None and kept[2] > self.count:
+            return self._sorted(keys)  # kept by later fields: may hold disputes these do not
         if kept is not None and kept[0] is keys:
             return kept[1]
-        number = self.number
-        if not all(k in number for k in keys):
-            return None
-        by_key = [number[k] for k in keys]
-        day = self.columns[REPORTED_ON]
-        at = sorted(range(len(keys)), key=lambda i: day[by_key[i]])  # stable: ties by key
-        found = ([keys[i] for i in at], [by_key[i] for i in at], by_key)
+        found = None if kept is None else self._carried(keys, kept)
+        if found is None:
+            found = self._sorted(keys)
+            if found is None:
+                return None
         if len(self._places) >= _KEPT:
             self._places.clear()
-        self._places[id(keys)] = (keys, found)
+        self._places[where] = (keys, found, self.count)
         return found
+
+    def _sorted(self, keys: Sequence[str]) -> Place | None:
+        """`place` sorted afresh (None when one of `keys` is not held)."""
+        count = self.count
+        by_key = list(map(self.number.get, keys, repeat(count)))
+        if by_key and max(by_key) >= count:
+            return None
+        day = self.values(REPORTED_ON, by_key)
+        at = sorted(range(len(keys)), key=day.__getitem__)  # stable: ties by key
+        return list(map(keys.__getitem__, at)), list(map(by_key.__getitem__, at)), by_key
+
+    def _carried(self, keys: Sequence[str], kept: _Kept) -> Place | None:
+        """The place kept, for `keys` when they are its keys plus disputes numbered since it
+        was kept (each put in by bisection on (report day, key)); else None."""
+        old, (ordered, in_order, by_key), fence = kept
+        added = len(keys) - len(old)
+        if added < 0 or self.count - fence > _CARRIED:
+            return None
+        put: list[tuple[int, int]] = []  # (its place in `keys`, its number)
+        for n in range(fence, self.count):
+            i = bisect.bisect_left(keys, self.keys[n])
+            if i < len(keys) and keys[i] == self.keys[n]:
+                put.append((i, n))
+        if len(put) != added:
+            return None
+        put.sort()
+        rest: list[str] = []
+        start = 0
+        for i, _ in put:
+            rest.extend(keys[start:i])
+            start = i + 1
+        rest.extend(keys[start:])
+        if rest != (old if isinstance(old, list) else list(old)):
+            return None  # not the same keys besides: sorted again
+        ordered, in_order, by_key = list(ordered), list(in_order), list(by_key)
+        day = self._value(REPORTED_ON)
+        for i, n in put:  # ascending: each goes where it ends
+            by_key.insert(i, n)
+            k = keys[i]
+            at = bisect.bisect_left(
+                range(len(ordered)), (day(n), k), key=lambda j: (day(in_order[j]), ordered[j])
+            )
+            ordered.insert(at, k)
+            in_order.insert(at, n)
+        return ordered, in_order, by_key
 
     def reported(
         self, keys: list[str], numbers: list[int], since: date | None, until: date | None
     ) -> tuple[list[str], list[int]]:
         """Those of `keys` (sorted by report day, with their `numbers`) reported
         `since`..`until`, both days included (None: unbounded), in the same order."""
-        day = self.columns[REPORTED_ON]
+        day = self._value(REPORTED_ON)
         at = range(len(numbers))
-        first = 0 if since is None else bisect.bisect_left(at, since, key=lambda i: day[numbers[i]])
+        first = 0 if since is None else bisect.bisect_left(at, since, key=lambda i: day(numbers[i]))
         end = (
             len(at)
             if until is None
-            else bisect.bisect_right(at, until, key=lambda i: day[numbers[i]])
+            else bisect.bisect_right(at, until, key=lambda i: day(numbers[i]))
         )
         return keys[first:end], numbers[first:end]
 
     def day(self, key: str) -> Any:
         """The day `key` was reported."""
-        return self.columns[REPORTED_ON][self.number[key]]
+        return self._value(REPORTED_ON)(self.number[key])

@@ -8,9 +8,10 @@ there, never to STORE), opens it with the read model attached (as the server doe
 `--within`, one new party, a category), then times the next `disputes(within:)` list
 (GraphQL, in process, the soak's "20 disputes" page): the list that finds the cases changed
 by the report. Prints p50 and p99 of the reports, of those lists, of the same list asked
-again at once (nothing changed), and of the cases' catch-up within the list after a report
-(`Cases.reported`); how many times the cases were read whole; and whether every
-list counted its report.
+again at once (nothing changed), of the cases' catch-up within the list after a report
+(`Cases.reported`), of the list fields' catch-up (`DisputeFields.caught_up`) and of the
+place's ordering (`DisputeFields.place`) within it; how many times the cases were read
+whole; and whether every list counted its report.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from api.graphql.schema import build_schema  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from graph.embedded import EmbeddedBackend  # noqa: E402
 from graph.places import DivisionCode, grids_within  # noqa: E402
-from queries import cases, read_model  # noqa: E402
+from queries import cases, dispute_fields, read_model  # noqa: E402
 from workflow.model import Refusal  # noqa: E402
 
 LIST = """query ($w: String!) { disputes(within: $w, orderBy: ID, direction: DESC, first: 20) {
@@ -105,6 +106,29 @@ def main() -> None:
             caught_up.append(time.perf_counter() - started)
 
     cases.Cases.reported = timed  # type: ignore[method-assign]
+    fields_caught_up: list[float] = []  # the list fields' catch-up after a report
+    placed: list[float] = []  # the place's disputes in order, in the list after a report
+    catch_up_fields, place = (
+        dispute_fields.DisputeFields.caught_up,
+        dispute_fields.DisputeFields.place,
+    )
+
+    def timed_fields(self: dispute_fields.DisputeFields, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return catch_up_fields(self, *args)
+        finally:
+            fields_caught_up.append(time.perf_counter() - started)
+
+    def timed_place(self: dispute_fields.DisputeFields, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return place(self, *args)
+        finally:
+            placed.append(time.perf_counter() - started)
+
+    dispute_fields.DisputeFields.caught_up = timed_fields  # type: ignore[method-assign]
+    dispute_fields.DisputeFields.place = timed_place  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "bench-report-list.lbdb"
         shutil.copyfile(args.store, copy)
@@ -116,6 +140,8 @@ def main() -> None:
             total = listed(graph)[1]["disputes"]["totalCount"]
             whole = 0
             caught_up.clear()
+            fields_caught_up.clear()
+            placed_after: list[float] = []
             reporter, grid = _reporter(graph, args.within)
             reports, after, again, held = [], [], [], 0
             for n in range(args.reports):
@@ -128,8 +154,10 @@ def main() -> None:
                 reports.append(time.perf_counter() - started)
                 if isinstance(acted.result, Refusal):
                     raise SystemExit(f"the report was refused: {acted.result}")
+                placed.clear()
                 took, data = listed(graph)
                 after.append(took)
+                placed_after.extend(placed)
                 held += data["disputes"]["totalCount"] == total + 1
                 total = data["disputes"]["totalCount"]
                 again.append(listed(graph)[0])
@@ -140,6 +168,8 @@ def main() -> None:
     print(f"  the list after it                   {_ms(after)}")
     print(f"  the same list again at once         {_ms(again)}")
     print(f"  the cases' catch-up (reported)      {_ms(caught_up)}")
+    print(f"  the fields' catch-up (caught_up)    {_ms(fields_caught_up)}")
+    print(f"  the place's order (place), after it {_ms(placed_after)}")
     print(f"  the cases read whole: {whole} times; lists that counted their report: {held}")
 
 

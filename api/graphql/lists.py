@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from enum import Enum
 from functools import partial
+from itertools import compress
 from operator import eq
 from typing import Annotated, Any
 
@@ -89,6 +90,7 @@ class _Filters:
         self.params: dict[str, Any] = {}
         self.start: str | None = None
         self.keys: Sequence[str] | None = None
+        self.place: str | None = None  # the code `within` gave `keys` for
         self.value: Callable[[str], Any] | None = None
 
     def equal(self, prop: str, value: object) -> None:
@@ -120,6 +122,7 @@ class _Filters:
             )
         self.keys = await info.context.keys_within(self.label, place)
         if self.keys is not None:
+            self.place = place.full
             return
         self.start = start_within(self.label)
         if self.start is None:
@@ -161,7 +164,7 @@ class _Filters:
         if self.keys is None:
             return False
         fields = await info.context.dispute_fields()
-        place = None if fields is None else fields.place(self.keys)
+        place = None if fields is None else fields.place(self.keys, self.place)
         if fields is None or place is None:
             return False  # no model, or a dispute reported since it read them: Cypher
         ordered, in_order, by_key = place
@@ -184,9 +187,8 @@ class _Filters:
         if open_ is not None:
             tests.append((FIELDS.index("outcome"), lambda v: (v is None) is open_))
         for at, test in tests:
-            column = fields.columns[at]
-            kept = [i for i, n in enumerate(numbers) if test(column[n])]
-            keys, numbers = [keys[i] for i in kept], [numbers[i] for i in kept]
+            kept = list(map(test, fields.values(at, numbers)))
+            keys, numbers = list(compress(keys, kept)), list(compress(numbers, kept))
         self.keys = keys
         return True
 
