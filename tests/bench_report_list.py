@@ -49,6 +49,22 @@ def _ms(values: list[float]) -> str:
     return f"p50 {statistics.median(values) * 1000:8.2f} ms, p99 {p99 * 1000:8.2f} ms"
 
 
+def _timed(cls: type, name: str) -> list[float]:
+    """`cls.name` replaced by itself timed: the seconds of each call, appended to the list
+    returned."""
+    method, took = getattr(cls, name), []
+
+    def timed(*args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return method(*args)
+        finally:
+            took.append(time.perf_counter() - started)
+
+    setattr(cls, name, timed)
+    return took
+
+
 def _reporter(graph: EmbeddedBackend, within: str) -> tuple[Caller, str]:
     """The soak's reporter: the head of the first basic grid inside `within`."""
     grids = sorted(grids_within(graph.read, DivisionCode.parse(within)))  # a city's keys
@@ -95,40 +111,9 @@ def main() -> None:
         build(self, backend)
 
     cases.Cases.__init__ = counted  # type: ignore[method-assign]
-    caught_up: list[float] = []  # each catch-up of the cases after a report (`reported`)
-    catch_up = cases.Cases.reported
-
-    def timed(self: cases.Cases, backend: Any, version: int) -> cases.Cases | None:
-        started = time.perf_counter()
-        try:
-            return catch_up(self, backend, version)
-        finally:
-            caught_up.append(time.perf_counter() - started)
-
-    cases.Cases.reported = timed  # type: ignore[method-assign]
-    fields_caught_up: list[float] = []  # the list fields' catch-up after a report
-    placed: list[float] = []  # the place's disputes in order, in the list after a report
-    catch_up_fields, place = (
-        dispute_fields.DisputeFields.caught_up,
-        dispute_fields.DisputeFields.place,
-    )
-
-    def timed_fields(self: dispute_fields.DisputeFields, *args: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return catch_up_fields(self, *args)
-        finally:
-            fields_caught_up.append(time.perf_counter() - started)
-
-    def timed_place(self: dispute_fields.DisputeFields, *args: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return place(self, *args)
-        finally:
-            placed.append(time.perf_counter() - started)
-
-    dispute_fields.DisputeFields.caught_up = timed_fields  # type: ignore[method-assign]
-    dispute_fields.DisputeFields.place = timed_place  # type: ignore[method-assign]
+    caught_up = _timed(cases.Cases, "reported")  # the cases' catch-up after a report
+    fields_caught_up = _timed(dispute_fields.DisputeFields, "caught_up")  # the list fields'
+    placed = _timed(dispute_fields.DisputeFields, "place")  # the place's disputes in order
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "bench-report-list.lbdb"
         shutil.copyfile(args.store, copy)
