@@ -745,13 +745,12 @@ def expert_load(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row
     if wanted is None:
         return None
     facts = m.handled_facts[1]
+    domains = m.nodes["Domain"]
     experts = {
-        e["id"]
+        e
         for code in wanted
-        if isinstance(code, str)
-        for e, _ in m.incoming("HAS_EXPERTISE", "Domain", code, "Person")
-        if m.out["IN_POOL"].get(("Person", e["id"]))
-        and any(lab == "ExpertPool" for lab, _, _ in m.out["IN_POOL"][("Person", e["id"])])
+        if isinstance(code, str) and code in domains
+        for e in m.pooled(domains[code])[1]
     }
     return [
         {"expert": e, "dispute": d, **{k: facts[d][k] for k in _LOAD}}

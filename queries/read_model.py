@@ -122,6 +122,11 @@ class ReadModel:
         self.disputes = DisputeFields.read(backend)  # what the list of disputes sorts on
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
         self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
+        # Answers' rows of one domain or list item, made from the structure when first asked
+        # and shared by the answers that give them (their callers never change a row)
+        self._pooled: dict[str, tuple[list[Row], frozenset[str]]] = {}
+        self._items: _Items | None = None
+        self._item_rows: dict[str, list[Row]] = {}
 
     def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
         out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
@@ -184,6 +189,27 @@ class ReadModel:
                 self._in_order[code] = found
         return found
 
+    def pooled(self, dm: Props) -> tuple[list[Row], frozenset[str]]:
+        """expert_candidates' rows of the domain `dm` (the experts with it in a pool, with
+        their memberships and homes) and the keys of those experts; kept per domain."""
+        found = self._pooled.get(dm["code"])
+        if found is None:
+            found = self._pooled[dm["code"]] = _pooled(self, dm)
+        return found
+
+    def list_items(self) -> _Items:
+        """The list items' order, and their keys by (class, domain code)."""
+        if self._items is None:
+            self._items = _Items(self)
+        return self._items
+
+    def item_rows(self, key: str) -> list[Row]:
+        """referral_item's rows of the list item `key`; kept per item."""
+        found = self._item_rows.get(key)
+        if found is None:
+            found = self._item_rows[key] = _item_rows(self, key)
+        return found
+
     def current(
         self, backend: Backend, query: NamedQuery, labels: frozenset[str] | None = None
     ) -> bool:
@@ -195,6 +221,20 @@ class ReadModel:
         """Whether none of `labels` has changed since the model was read."""
         stamp = getattr(backend, "stamp", None)
         return stamp is not None and int(stamp(labels)) <= self.version
+
+
+class _Items:
+    """Where referral_item looks: each list item's position (the order its Cypher scans them
+    in, kept in its rows) and the items of each (item_class, domain code) they have."""
+
+    def __init__(self, m: ReadModel) -> None:
+        self.position = {key: i for i, key in enumerate(m.nodes["ListItem"])}
+        by_class_domain: dict[tuple[Any, Any], list[str]] = defaultdict(list)
+        for key, li in m.nodes["ListItem"].items():
+            for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain"):
+                if li.get("item_class") is not None and dm.get("code") is not None:
+                    by_class_domain[(li["item_class"], dm["code"])].append(key)
+        self.by_class_domain = dict(by_class_domain)
 
 
 _PERSON = "person_"  # the columns of a tie's person, beside the tie's own
@@ -736,52 +776,42 @@ def domain(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     return [] if dm is None else [{"code": dm["code"], "name": dm.get("name")}]
 
 
-def _equal(a: Any, b: Any) -> bool:
-    """Cypher's `a = b` taken as a filter: null equals nothing."""
-    return a is not None and b is not None and a == b
-
-
 def referral_item(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     item, category, item_class = params["item"], params["category"], params["item_class"]
-    rows = []
-    for li in m.nodes["ListItem"].values():
-        key = li["id"]
-        if not (
-            _equal(key, item)
-            or (
-                _equal(li.get("item_class"), item_class)
-                and any(
-                    _equal(dm.get("code"), category)
-                    for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")
-                )
-            )
-        ):
-            continue
-        domains = [dm for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")] or [
-            NULLS
-        ]
-        responsible = [
-            (d, rf, u)
-            for d, rf in m.incoming("RESPONSIBLE_FOR", "ListItem", key, "Department")
-            for u, _ in m.outgoing("LOCATED_IN", "Department", d["id"], "Unit")
-        ] or [(NULLS, NULLS, NULLS)]
-        for dm, (d, rf, u) in product(domains, responsible):
-            rows.append(
-                {
-                    "item": key,
-                    "item_name": li.get("name"),
-                    "item_class": li.get("item_class"),
-                    "item_limit": li.get("time_limit_days"),
-                    "domain": dm.get("code"),
-                    "domain_name": dm.get("name"),
-                    "department": d.get("id"),
-                    "department_name": d.get("name"),
-                    "function": d.get("function"),
-                    "limit": rf.get("time_limit_days"),
-                    "department_unit": u.get("code"),
-                }
-            )
-    return rows
+    if not all(v is None or isinstance(v, str) for v in (item, category, item_class)):
+        return None  # left to Cypher and its comparison of other types
+    items = m.list_items()
+    keys = set(items.by_class_domain.get((item_class, category), ()))
+    if item in m.nodes["ListItem"]:
+        keys.add(item)
+    return [row for key in sorted(keys, key=items.position.__getitem__) for row in m.item_rows(key)]
+
+
+def _item_rows(m: ReadModel, key: str) -> list[Row]:
+    """referral_item's rows of the list item `key`: one per domain and responsible department."""
+    li = m.nodes["ListItem"][key]
+    domains = [dm for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")] or [NULLS]
+    responsible = [
+        (d, rf, u)
+        for d, rf in m.incoming("RESPONSIBLE_FOR", "ListItem", key, "Department")
+        for u, _ in m.outgoing("LOCATED_IN", "Department", d["id"], "Unit")
+    ] or [(NULLS, NULLS, NULLS)]
+    return [
+        {
+            "item": key,
+            "item_name": li.get("name"),
+            "item_class": li.get("item_class"),
+            "item_limit": li.get("time_limit_days"),
+            "domain": dm.get("code"),
+            "domain_name": dm.get("name"),
+            "department": d.get("id"),
+            "department_name": d.get("name"),
+            "function": d.get("function"),
+            "limit": rf.get("time_limit_days"),
+            "department_unit": u.get("code"),
+        }
+        for dm, (d, rf, u) in product(domains, responsible)
+    ]
 
 
 def professional_grids(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
@@ -814,30 +844,34 @@ def expert_candidates(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | No
     wanted = listed(params, "domains")
     if wanted is None:
         return None
+    return [
+        row for dm in m.nodes["Domain"].values() if dm["code"] in wanted for row in m.pooled(dm)[0]
+    ]
+
+
+def _pooled(m: ReadModel, dm: Props) -> tuple[list[Row], frozenset[str]]:
+    """expert_candidates' rows of the domain `dm`, and the keys of their experts."""
     rows = []
-    for dm in m.nodes["Domain"].values():
-        if dm["code"] not in wanted:
-            continue
-        for e, _ in m.incoming("HAS_EXPERTISE", "Domain", dm["code"], "Person"):
-            for pool, tie in m.outgoing("IN_POOL", "Person", e["id"], "ExpertPool"):
-                for v, _ in _or_none(m.outgoing("LIVES_IN", "Person", e["id"], "Unit")):
-                    rows.append(
-                        {
-                            "domain": dm["code"],
-                            "domain_name": dm.get("name"),
-                            "expert": e["id"],
-                            "name": e.get("name"),
-                            "mobile": e.get("mobile"),
-                            "profession": e.get("profession"),
-                            "pool": pool["id"],
-                            "pool_name": pool.get("name"),
-                            "shared": pool.get("shared"),
-                            "since": tie.get("valid_from"),
-                            "until": tie.get("valid_to"),
-                            "home": v.get("code"),
-                        }
-                    )
-    return rows
+    for e, _ in m.incoming("HAS_EXPERTISE", "Domain", dm["code"], "Person"):
+        for pool, tie in m.outgoing("IN_POOL", "Person", e["id"], "ExpertPool"):
+            for v, _ in _or_none(m.outgoing("LIVES_IN", "Person", e["id"], "Unit")):
+                rows.append(
+                    {
+                        "domain": dm["code"],
+                        "domain_name": dm.get("name"),
+                        "expert": e["id"],
+                        "name": e.get("name"),
+                        "mobile": e.get("mobile"),
+                        "profession": e.get("profession"),
+                        "pool": pool["id"],
+                        "pool_name": pool.get("name"),
+                        "shared": pool.get("shared"),
+                        "since": tie.get("valid_from"),
+                        "until": tie.get("valid_to"),
+                        "home": v.get("code"),
+                    }
+                )
+    return rows, frozenset(row["expert"] for row in rows)
 
 
 Answer = Callable[[ReadModel, Mapping[str, Any]], "list[Row] | None"]
