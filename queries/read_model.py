@@ -51,8 +51,19 @@ from graph.labels import read_by
 from graph.places import DEEPEST, DivisionCode, grids_down
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
-from queries.cases import CASE_ANSWERS, CASES_HELD, NULLS, Cases, Props, current_handled, listed
+from queries.cases import (
+    CASE_ANSWERS,
+    CASES_HELD,
+    NULLS,
+    Cases,
+    Held,
+    Own,
+    Props,
+    current_handled,
+    listed,
+)
 from queries.dispute_fields import DisputeFields
+from queries.dispute_titles import DisputeTitles
 
 if TYPE_CHECKING:
     from queries.library import NamedQuery
@@ -120,6 +131,7 @@ class ReadModel:
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         self.cases = Cases(backend)
         self.disputes = DisputeFields.read(backend)  # what the list of disputes sorts on
+        self.titles = DisputeTitles.read(backend)  # and what the questions show besides
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
         self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
         # Answers' rows of one domain or list item, made from the structure when first asked
@@ -955,7 +967,7 @@ def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> li
             return None
     if query.name == "expert_load" and not current_handled(backend, model):
         return None
-    return case(model, params, backend.read)
+    return case(model, params, Own(backend.read, lambda: disputes_held(backend)))
 
 
 # -- places: where the GraphQL lists' `within` looks (api.graphql.context) ---------------------
@@ -1056,6 +1068,38 @@ def dispute_fields(backend: Backend) -> DisputeFields | None:
         reading.release()
 
 
+def dispute_titles(backend: Backend) -> DisputeTitles | None:
+    """The title and parties of every dispute, from `backend`'s model, caught up first after
+    writes as `dispute_fields` is; None when it has none, or cannot now."""
+    model = _models.get(backend)
+    if model is None:
+        return None
+    if model.titles.current(backend):
+        return model.titles
+    reading = _reading.get(backend)
+    if reading is None or not reading.acquire(blocking=False):
+        return None
+    try:
+        version = int(getattr(backend, "version", 1))
+        if version % 2:
+            return None  # a write under way (graph.embedded): read after it
+        model = _models[backend]
+        titles = model.titles
+        if not titles.current(backend):
+            titles = titles.caught_up(backend, version) or DisputeTitles.read(backend)
+            model.titles = titles
+        return titles if titles.current(backend) else None
+    finally:
+        reading.release()
+
+
+def disputes_held(backend: Backend) -> Held | None:
+    """What is held of every dispute's own properties (queries.cases.OWN), current: the list's
+    fields and the titles; None when either cannot answer now (Cypher reads them by key)."""
+    fields, titles = dispute_fields(backend), dispute_titles(backend)
+    return None if fields is None or titles is None else (fields, titles)
+
+
 def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:
     """`backend`'s model if none of `labels` changed since it was read (read again first if
     one did, as `answer` does); None when it has none or cannot now."""
@@ -1071,7 +1115,7 @@ def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:
 
 def _parts(query: NamedQuery) -> tuple[frozenset[str], frozenset[str]]:
     """What a query answered from the cases reads of them, and of the structure. A dispute's
-    properties are read by key each time: the Dispute label is neither's."""
+    own properties are held apart, caught up by key (`Own`): the Dispute label is neither's."""
     read = read_by(query.text) - {"Dispute"}
     return read & CASES_HELD, read - CASES_HELD
 
