@@ -789,11 +789,19 @@ def expert_load(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] 
         if isinstance(code, str) and code in domains
         for e in m.pooled(domains[code])[1]
     }
-    return [
-        {"expert": e, "dispute": d, **{k: facts[d][k] for k in _LOAD}}
-        for e in experts
-        for d in dict.fromkeys(m.handled.get(e, ()))
-    ]
+    kept = m.load_rows
+    if kept[0] is not facts:  # the disputes' state was read again since: rows made anew
+        kept = m.load_rows = (facts, {})
+    rows: list[Row] = []
+    for e in experts:
+        made = kept[1].get(e)
+        if made is None:
+            made = kept[1][e] = [
+                {"expert": e, "dispute": d, **{k: facts[d][k] for k in _LOAD}}
+                for d in dict.fromkeys(m.handled.get(e, ()))
+            ]
+        rows += made
+    return rows
 
 
 def current_handled(backend: Backend, m: ReadModel) -> bool:

@@ -129,6 +129,8 @@ class ReadModel:
         self._index("LIVES_IN", read.homes_of_experts())
         self.handled = read.handled_by_experts()
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
+        # expert_load's rows of each expert, made from the handled_facts they name
+        self.load_rows: tuple[dict[str, Row], dict[str, list[Row]]] = ({}, {})
         self.cases = Cases(backend)
         self.disputes = DisputeFields.read(backend)  # what the list of disputes sorts on
         self.titles = DisputeTitles.read(backend)  # and what the questions show besides
