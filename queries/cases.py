@@ -22,12 +22,16 @@ What a dispute's workflow events change is kept apart, by what each writes
   that changed what they hold (a load, a tie between people, a write that did not say what
   it was about) they are read again whole, alone, first (other questions meanwhile read
   Cypher).
-- A dispute's own properties (its state, which every event sets, and its title and report
-  day) are never held with the cases: `dispute_facts`, `party_visits` and `expert_conflicts`
-  read the disputes they need by key (`UNWIND $keys … MATCH (d:Dispute {id: k})`, a fraction
-  of a millisecond), so the Dispute label's stamp, which moves at every event, is not the
-  cases'. (The list of disputes holds what it filters and sorts on apart, caught up by key
-  after each event: `queries.dispute_fields`.)
+- A dispute's own properties (its title, report day, count of parties and state, which
+  every event sets: `OWN`) are never held with the cases, so that the Dispute label's stamp,
+  which moves at every event, is not the cases'. They are held for every dispute apart
+  (`queries.dispute_fields` the state and report day, `queries.dispute_titles` the title
+  and parties), each caught up by key by the first question after workflow writes; the
+  answers take them from there (`Own`), and read the disputes they name by key (`UNWIND
+  $keys … MATCH (d:Dispute {id: k})`, a fraction of a millisecond each) only while those
+  cannot answer (a write under way, another question catching them up). Read so per
+  question, they cost the referral two reads and the expert pool one or two
+  (docs/benchmarks.md).
 - The experts' load: the HANDLED ties of the experts in a pool are loaded structure (the
   workflow records none), and the state of the disputes they handled (a city's experts handled
   about 1,200) is read again by key, all at once, by the first `expert_load` after a write

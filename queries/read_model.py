@@ -140,6 +140,8 @@ class ReadModel:
         # and shared by the answers that give them (their callers never change a row)
         self._pooled: dict[str, tuple[list[Row], frozenset[str]]] = {}
         self._items: _Items | None = None
+        self._dated: dict[str, list[Props]] = {}  # unit -> `_dated`
+        self._anchored: dict[tuple[Any, ...], list[Row]] = {}  # `anchored`
         self._item_rows: dict[str, list[Row]] = {}
 
     def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
@@ -203,6 +205,27 @@ class ReadModel:
                 self._in_order[code] = found
         return found
 
+    def anchored(
+        self, unit: str, given: tuple[Any, ...], holds: Holds, make: Callable[[str], list[Row]]
+    ) -> list[Row]:
+        """A unit body query's rows of the anchor `unit` (`make(unit)`), kept per anchor, the
+        query's other parameters (`given`) and which of the unit's dated centers and
+        departments exist on the day asked (`holds`): most have no dates, so that the rows of
+        one day serve every day."""
+        dated = self._dated.get(unit)
+        if dated is None:
+            dated = self._dated[unit] = _dated(self, unit)
+        key = (unit, given, tuple(map(holds, dated)))
+        try:
+            rows = self._anchored.get(key)
+        except TypeError:  # a parameter Cypher compares but Python cannot hash
+            return make(unit)
+        if rows is None:
+            if len(self._anchored) >= _ANCHORED:
+                self._anchored.clear()
+            rows = self._anchored[key] = make(unit)
+        return rows
+
     def pooled(self, dm: Props) -> tuple[list[Row], frozenset[str]]:
         """expert_candidates' rows of the domain `dm` (the experts with it in a pool, with
         their memberships and homes) and the keys of those experts; kept per domain."""
@@ -235,6 +258,21 @@ class ReadModel:
         """Whether none of `labels` has changed since the model was read."""
         stamp = getattr(backend, "stamp", None)
         return stamp is not None and int(stamp(labels)) <= self.version
+
+
+_ANCHORED = 8192  # rows of anchors kept (`ReadModel.anchored`) before they are made anew
+
+
+def _dated(m: ReadModel, unit: str) -> list[Props]:
+    """The centers and departments whose existence on a day decides the unit body queries'
+    rows of `unit` (`_centers`, `_departments`): those with a date of their own."""
+    centers = [c for c, _ in m.incoming("JURISDICTION", "Unit", unit, "Center")]
+    near = [
+        *centers,
+        *(up for c in centers for up, _ in m.outgoing("ESCALATES_TO", "Center", c["id"], "Center")),
+        *(d for d, _ in m.incoming("LOCATED_IN", "Unit", unit, "Department")),
+    ]
+    return [n for n in near if n.get("valid_from") is not None or n.get("valid_to") is not None]
 
 
 class _Items:
@@ -514,15 +552,19 @@ def ladder_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | N
     holds = _as_of(params)
     if units is None or kinds is None or holds is None:
         return None
-    rows = []
-    for u in units:
-        rows += _centers(m, u, holds)
-        rows += _committees(m, u, kinds)
-        rows += _party_orgs(
-            m, u, "Unit", m.incoming("LOCATED_IN", "Unit", u, "PartyOrg"), "LOCATED_IN"
-        )
-        rows += _departments(m, u, "COURT", holds, court=params["court"])
-    return rows
+
+    def of(u: str) -> list[Row]:
+        return [
+            *_centers(m, u, holds),
+            *_committees(m, u, kinds),
+            *_party_orgs(
+                m, u, "Unit", m.incoming("LOCATED_IN", "Unit", u, "PartyOrg"), "LOCATED_IN"
+            ),
+            *_departments(m, u, "COURT", holds, court=params["court"]),
+        ]
+
+    given = ("ladder", tuple(kinds), params["court"])
+    return [row for u in units for row in m.anchored(u, given, holds, of)]
 
 
 def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
@@ -531,9 +573,9 @@ def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] |
     holds = _as_of(params)
     if units is None or kinds is None or industry is None or holds is None:
         return None
-    rows = []
-    for u in units:
-        rows += _centers(m, u, holds)
+
+    def of(u: str) -> list[Row]:
+        rows = _centers(m, u, holds)
         rows += _committees(m, u, kinds)
         rows += _departments(m, u, "FUNCTION", holds, every=True)
         found = [
@@ -560,7 +602,10 @@ def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] |
                     )
                 )
         rows += _departments(m, u, "COURT", holds, court=params["court"])
-    return rows
+        return rows
+
+    given = ("referral", tuple(kinds), tuple(industry), params["court"])
+    return [row for u in units for row in m.anchored(u, given, holds, of)]
 
 
 def ladder_stationed_departments(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
