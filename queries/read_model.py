@@ -30,7 +30,9 @@ A dispute's ties and the ties between people (the cases, `queries.cases`) are he
 the structure with a version of their own, and the queries of a dispute are answered from
 them (`CASE_ANSWERS`); queries.cases says what each workflow event changes and how each part
 stays current; what the list of disputes filters and sorts on, of every dispute, likewise
-(`queries.dispute_fields`, caught up by key after workflow events).
+(`queries.dispute_fields`, caught up by key after workflow events), and each dispute's title
+and parties (`queries.dispute_titles`): with those fields, a dispute's own properties, which
+the questions take from there rather than reading them per question.
 """
 
 from __future__ import annotations
