@@ -22,12 +22,16 @@ What a dispute's workflow events change is kept apart, by what each writes
   that changed what they hold (a load, a tie between people, a write that did not say what
   it was about) they are read again whole, alone, first (other questions meanwhile read
   Cypher).
-- A dispute's own properties (its state, which every event sets, and its title and report
-  day) are never held with the cases: `dispute_facts`, `party_visits` and `expert_conflicts`
-  read the disputes they need by key (`UNWIND $keys … MATCH (d:Dispute {id: k})`, a fraction
-  of a millisecond), so the Dispute label's stamp, which moves at every event, is not the
-  cases'. (The list of disputes holds what it filters and sorts on apart, caught up by key
-  after each event: `queries.dispute_fields`.)
+- A dispute's own properties (its title, report day, count of parties and state, which
+  every event sets: `OWN`) are never held with the cases, so that the Dispute label's stamp,
+  which moves at every event, is not the cases'. They are held for every dispute apart
+  (`queries.dispute_fields` the state and report day, `queries.dispute_titles` the title
+  and parties), each caught up by key by the first question after workflow writes; the
+  answers take them from there (`Own`), and read the disputes they name by key (`UNWIND
+  $keys … MATCH (d:Dispute {id: k})`, a fraction of a millisecond each) only while those
+  cannot answer (a write under way, another question catching them up). Read so per
+  question, they cost the referral two reads and the expert pool one or two
+  (docs/benchmarks.md).
 - The experts' load: the HANDLED ties of the experts in a pool are loaded structure (the
   workflow records none), and the state of the disputes they handled (a city's experts handled
   about 1,200) is read again by key, all at once, by the first `expert_load` after a write
@@ -60,8 +64,11 @@ from graph.ddl import ident
 from graph.labels import EVERYTHING
 from graph.schema import SCHEMA
 from graph.temporal import valid_on
+from queries.dispute_fields import FIELDS
 
 if TYPE_CHECKING:
+    from queries.dispute_fields import DisputeFields
+    from queries.dispute_titles import DisputeTitles
     from queries.read_model import ReadModel
 
 Props = dict[str, Any]
@@ -438,22 +445,61 @@ def _day(params: Mapping[str, Any], name: str) -> bool:
     return day is None or (isinstance(day, date) and not isinstance(day, datetime))
 
 
-def _disputes(read: Read, keys: Iterable[str]) -> dict[str, Row] | None:
-    """The properties of the disputes `keys`, read by key now (the workflow changes them); None
-    when one is not in the store (the model's ties name a dispute no more there)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    rows = read(
-        "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id, d.title AS title, "
-        "d.reported_on AS reported_on",
-        {"keys": wanted},
-    )
-    found = {row["id"]: row for row in rows}
-    return found if len(found) == len(wanted) else None
+OWN = ("title", "reported_on", "parties", "warning", "status", "outcome")
+_OWN_BY_KEY = "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id" + "".join(
+    ", d." + ident(c) + " AS " + ident(c) for c in OWN
+)
+Held = tuple["DisputeFields", "DisputeTitles"]
+_DAY = FIELDS.index("reported_on")
+_STATE = [FIELDS.index(c) for c in ("warning", "status", "outcome")]
 
 
-def dispute_parties(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+class Own:
+    """The own properties of the disputes a question names (OWN: the workflow sets their state
+    at every event), as they are now: from what is held of every dispute (`held()`: the list's
+    fields and the titles, queries.read_model, each caught up by key after workflow writes),
+    else read by key. `held` is asked once, when first needed; None when it cannot answer now
+    (a write under way, another question catching them up)."""
+
+    def __init__(self, read: Read, held: Callable[[], Held | None] = lambda: None) -> None:
+        self.read = read
+        self._held = held
+        self._asked: tuple[Held | None] | None = None
+
+    def of(self, keys: Iterable[str]) -> dict[str, Row] | None:
+        """OWN of the disputes `keys` by key (with "id"); None when one is not in the store
+        (the cases name a dispute no more there)."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        if self._asked is None:
+            self._asked = (self._held(),)
+        held = self._asked[0]
+        if held is None:
+            rows = self.read(_OWN_BY_KEY, {"keys": sorted(wanted)})
+            found = {row["id"]: row for row in rows}
+            return found if len(found) == len(wanted) else None
+        fields, titles = held
+        number, columns, titled = fields.number, fields.columns, titles.held
+        day, (warning, status, outcome) = columns[_DAY], (columns[c] for c in _STATE)
+        found = {}
+        for key in wanted:
+            n, t = number.get(key), titled.get(key)
+            if n is None or t is None:
+                return None
+            found[key] = {
+                "id": key,
+                "title": t[0],
+                "reported_on": day[n],
+                "parties": t[1],
+                "warning": warning[n],
+                "status": status[n],
+                "outcome": outcome[n],
+            }
+        return found
+
+
+def dispute_parties(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     c = m.cases
     return [
         {"party": c.keys[p], "side": c.props[t][2]}
@@ -462,14 +508,14 @@ def dispute_parties(m: ReadModel, params: Mapping[str, Any], read: Read) -> list
     ]
 
 
-def dispute_orgs(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+def dispute_orgs(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     c = m.cases
     return [
         {"org": c.keys[p]} for p, _ in c.parties(params["dispute"]) if c.labels[p] == "Organisation"
     ]
 
 
-def party_visits(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+def party_visits(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     if not (_day(params, "since") and _day(params, "until")):
         return None
     c = m.cases
@@ -480,7 +526,7 @@ def party_visits(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Ro
             ties = c.ties_of(p)
             disputes = [c.keys[c.ends[t]] for t in ties if c.types[t] == "PARTY_TO"]
             visits.append((c.keys[p], disputes))
-    facts = _disputes(read, (d for _, ds in visits for d in ds))
+    facts = own.of(d for _, ds in visits for d in ds)
     if facts is None:
         return None
     counts: dict[str, int] = {}
@@ -492,17 +538,14 @@ def party_visits(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Ro
     return [{"person": person, "n": n} for person, n in counts.items()]
 
 
-def dispute_facts(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+def dispute_facts(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     key = params["dispute"]
-    rows = read(
-        "MATCH (d:Dispute {id: $dispute}) RETURN d.title AS title, d.reported_on AS "
-        "reported_on, d.parties AS parties, d.warning AS warning, d.status AS status, "
-        "d.outcome AS outcome",
-        {"dispute": key},
-    )
-    if not rows:
-        return []
-    (d,) = rows
+    if not isinstance(key, str):
+        return None  # left to Cypher
+    found = own.of((key,))
+    if found is None:
+        return []  # no such dispute
+    d = found[key]
     c = m.cases
     grids = [m.nodes["Grid"][g] for g in c.filed_of("OCCURRED_IN", key)] or [NULLS]
     domains = [m.nodes["Domain"][x] for x in c.filed_of("IN_DOMAIN", key)] or [NULLS]
@@ -531,7 +574,7 @@ def dispute_facts(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[R
 _DEEPEST_WALK = 4  # expert_conflicts' 1..4: the party's PARTY_TO, then up to three ties
 
 
-def expert_conflicts(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+def expert_conflicts(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     """Every shortest walk (ALL SHORTEST 1..4) from the dispute to each person, over WALKED
     ties holding on `$as_of`: breadth first, keeping every tie that reaches a node at its
     least depth, then each person's walks spelled out backwards. A walk's nodes are given
@@ -553,9 +596,7 @@ def expert_conflicts(m: ReadModel, params: Mapping[str, Any], read: Read) -> lis
     for n, at in depth.items():
         if at and c.labels[n] == "Person":
             walks += [(n, nodes, ties) for nodes, ties in _back(came, start, n)]
-    disputes = _disputes(
-        read, (c.keys[x] for _, nodes, _ in walks for x in nodes if c.labels[x] == "Dispute")
-    )
+    disputes = own.of(c.keys[x] for _, nodes, _ in walks for x in nodes if c.labels[x] == "Dispute")
     if disputes is None:
         return None
     rows = []
@@ -574,7 +615,7 @@ def expert_conflicts(m: ReadModel, params: Mapping[str, Any], read: Read) -> lis
     return rows
 
 
-def conflict_paths(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     """The shortest walk (SHORTEST 1..3) from each party of the dispute to each of `$experts`,
     over the ties of `$ties` holding on `$as_of`, never through the dispute nor through a
     dispute reported after `$as_of`. Where several walks are equally short, the store takes
@@ -596,7 +637,7 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[
             lambda t: c.types[t] in ties and _holds(c, t, kinds, day),
             # never on from the dispute itself, or from one reported after the day
             expands=lambda n: _counts(c, n, dispute, day, reported),
-            ready=lambda frontier: _report_days(c, read, frontier, reported),
+            ready=lambda frontier: _report_days(c, own, frontier, reported),
         )
         if walked is None:
             return None
@@ -697,11 +738,11 @@ def _holds(c: Cases, tie: int, kinds: list[Any], day: date | None) -> bool:
     return (kind is None or kind in kinds) and valid_on(since, until, day)
 
 
-def _report_days(c: Cases, read: Read, nodes: Iterable[int], reported: dict[str, Row]) -> bool:
+def _report_days(c: Cases, own: Own, nodes: Iterable[int], reported: dict[str, Row]) -> bool:
     """The disputes among `nodes` read by key into `reported` (their report days and titles);
     False when one is no more in the store."""
     keys = [c.keys[n] for n in nodes if c.labels[n] == "Dispute" and c.keys[n] not in reported]
-    found = _disputes(read, keys)
+    found = own.of(keys)
     if found is None:
         return False
     reported.update(found)
@@ -737,7 +778,7 @@ def _back(came: Came, start: int, end: int) -> list[tuple[list[int], list[int]]]
 _LOAD = "reported_on", "outcome", "settled_on", "satisfaction"
 
 
-def expert_load(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row] | None:
+def expert_load(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     """The disputes the experts with one of `$domains` handled, with their state now: the
     model holds the HANDLED ties (loaded) and the state of every dispute an expert handled,
     read again by key whenever a write changed a Dispute (`current_handled`)."""
@@ -745,19 +786,26 @@ def expert_load(m: ReadModel, params: Mapping[str, Any], read: Read) -> list[Row
     if wanted is None:
         return None
     facts = m.handled_facts[1]
+    domains = m.nodes["Domain"]
     experts = {
-        e["id"]
+        e
         for code in wanted
-        if isinstance(code, str)
-        for e, _ in m.incoming("HAS_EXPERTISE", "Domain", code, "Person")
-        if m.out["IN_POOL"].get(("Person", e["id"]))
-        and any(lab == "ExpertPool" for lab, _, _ in m.out["IN_POOL"][("Person", e["id"])])
+        if isinstance(code, str) and code in domains
+        for e in m.pooled(domains[code])[1]
     }
-    return [
-        {"expert": e, "dispute": d, **{k: facts[d][k] for k in _LOAD}}
-        for e in experts
-        for d in dict.fromkeys(m.handled.get(e, ()))
-    ]
+    kept = m.load_rows
+    if kept[0] is not facts:  # the disputes' state was read again since: rows made anew
+        kept = m.load_rows = (facts, {})
+    rows: list[Row] = []
+    for e in experts:
+        made = kept[1].get(e)
+        if made is None:
+            made = kept[1][e] = [
+                {"expert": e, "dispute": d, **{k: facts[d][k] for k in _LOAD}}
+                for d in dict.fromkeys(m.handled.get(e, ()))
+            ]
+        rows += made
+    return rows
 
 
 def current_handled(backend: Backend, m: ReadModel) -> bool:
@@ -784,7 +832,7 @@ def current_handled(backend: Backend, m: ReadModel) -> bool:
     return True
 
 
-CaseAnswer = Callable[["ReadModel", Mapping[str, Any], Read], "list[Row] | None"]
+CaseAnswer = Callable[["ReadModel", Mapping[str, Any], Own], "list[Row] | None"]
 
 # The named queries answered from the cases (and the structure), reading a dispute's own
 # properties by key each time.

@@ -30,7 +30,9 @@ A dispute's ties and the ties between people (the cases, `queries.cases`) are he
 the structure with a version of their own, and the queries of a dispute are answered from
 them (`CASE_ANSWERS`); queries.cases says what each workflow event changes and how each part
 stays current; what the list of disputes filters and sorts on, of every dispute, likewise
-(`queries.dispute_fields`, caught up by key after workflow events).
+(`queries.dispute_fields`, caught up by key after workflow events), and each dispute's title
+and parties (`queries.dispute_titles`): with those fields, a dispute's own properties, which
+the questions take from there rather than reading them per question.
 """
 
 from __future__ import annotations
@@ -51,8 +53,19 @@ from graph.labels import read_by
 from graph.places import DEEPEST, DivisionCode, grids_down
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
-from queries.cases import CASE_ANSWERS, CASES_HELD, NULLS, Cases, Props, current_handled, listed
+from queries.cases import (
+    CASE_ANSWERS,
+    CASES_HELD,
+    NULLS,
+    Cases,
+    Held,
+    Own,
+    Props,
+    current_handled,
+    listed,
+)
 from queries.dispute_fields import DisputeFields
+from queries.dispute_titles import DisputeTitles
 
 if TYPE_CHECKING:
     from queries.library import NamedQuery
@@ -118,10 +131,20 @@ class ReadModel:
         self._index("LIVES_IN", read.homes_of_experts())
         self.handled = read.handled_by_experts()
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
+        # expert_load's rows of each expert, made from the handled_facts they name
+        self.load_rows: tuple[dict[str, Row], dict[str, list[Row]]] = ({}, {})
         self.cases = Cases(backend)
         self.disputes = DisputeFields.read(backend)  # what the list of disputes sorts on
+        self.titles = DisputeTitles.read(backend)  # and what the questions show besides
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
         self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
+        # Answers' rows of one domain or list item, made from the structure when first asked
+        # and shared by the answers that give them (their callers never change a row)
+        self._pooled: dict[str, tuple[list[Row], frozenset[str]]] = {}
+        self._items: _Items | None = None
+        self._dated: dict[str, list[Props]] = {}  # unit -> `_dated`
+        self._anchored: dict[tuple[Any, ...], list[Row]] = {}  # `anchored`
+        self._item_rows: dict[str, list[Row]] = {}
 
     def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
         out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
@@ -184,6 +207,48 @@ class ReadModel:
                 self._in_order[code] = found
         return found
 
+    def anchored(
+        self, unit: str, given: tuple[Any, ...], holds: Holds, make: Callable[[str], list[Row]]
+    ) -> list[Row]:
+        """A unit body query's rows of the anchor `unit` (`make(unit)`), kept per anchor, the
+        query's other parameters (`given`) and which of the unit's dated centers and
+        departments exist on the day asked (`holds`): most have no dates, so that the rows of
+        one day serve every day."""
+        dated = self._dated.get(unit)
+        if dated is None:
+            dated = self._dated[unit] = _dated(self, unit)
+        key = (unit, given, tuple(map(holds, dated)))
+        try:
+            rows = self._anchored.get(key)
+        except TypeError:  # a parameter Cypher compares but Python cannot hash
+            return make(unit)
+        if rows is None:
+            if len(self._anchored) >= _ANCHORED:
+                self._anchored.clear()
+            rows = self._anchored[key] = make(unit)
+        return rows
+
+    def pooled(self, dm: Props) -> tuple[list[Row], frozenset[str]]:
+        """expert_candidates' rows of the domain `dm` (the experts with it in a pool, with
+        their memberships and homes) and the keys of those experts; kept per domain."""
+        found = self._pooled.get(dm["code"])
+        if found is None:
+            found = self._pooled[dm["code"]] = _pooled(self, dm)
+        return found
+
+    def list_items(self) -> _Items:
+        """The list items' order, and their keys by (class, domain code)."""
+        if self._items is None:
+            self._items = _Items(self)
+        return self._items
+
+    def item_rows(self, key: str) -> list[Row]:
+        """referral_item's rows of the list item `key`; kept per item."""
+        found = self._item_rows.get(key)
+        if found is None:
+            found = self._item_rows[key] = _item_rows(self, key)
+        return found
+
     def current(
         self, backend: Backend, query: NamedQuery, labels: frozenset[str] | None = None
     ) -> bool:
@@ -195,6 +260,35 @@ class ReadModel:
         """Whether none of `labels` has changed since the model was read."""
         stamp = getattr(backend, "stamp", None)
         return stamp is not None and int(stamp(labels)) <= self.version
+
+
+_ANCHORED = 8192  # rows of anchors kept (`ReadModel.anchored`) before they are made anew
+
+
+def _dated(m: ReadModel, unit: str) -> list[Props]:
+    """The centers and departments whose existence on a day decides the unit body queries'
+    rows of `unit` (`_centers`, `_departments`): those with a date of their own."""
+    centers = [c for c, _ in m.incoming("JURISDICTION", "Unit", unit, "Center")]
+    near = [
+        *centers,
+        *(up for c in centers for up, _ in m.outgoing("ESCALATES_TO", "Center", c["id"], "Center")),
+        *(d for d, _ in m.incoming("LOCATED_IN", "Unit", unit, "Department")),
+    ]
+    return [n for n in near if n.get("valid_from") is not None or n.get("valid_to") is not None]
+
+
+class _Items:
+    """Where referral_item looks: each list item's position (the order its Cypher scans them
+    in, kept in its rows) and the items of each (item_class, domain code) they have."""
+
+    def __init__(self, m: ReadModel) -> None:
+        self.position = {key: i for i, key in enumerate(m.nodes["ListItem"])}
+        by_class_domain: dict[tuple[Any, Any], list[str]] = defaultdict(list)
+        for key, li in m.nodes["ListItem"].items():
+            for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain"):
+                if li.get("item_class") is not None and dm.get("code") is not None:
+                    by_class_domain[(li["item_class"], dm["code"])].append(key)
+        self.by_class_domain = dict(by_class_domain)
 
 
 _PERSON = "person_"  # the columns of a tie's person, beside the tie's own
@@ -460,15 +554,19 @@ def ladder_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | N
     holds = _as_of(params)
     if units is None or kinds is None or holds is None:
         return None
-    rows = []
-    for u in units:
-        rows += _centers(m, u, holds)
-        rows += _committees(m, u, kinds)
-        rows += _party_orgs(
-            m, u, "Unit", m.incoming("LOCATED_IN", "Unit", u, "PartyOrg"), "LOCATED_IN"
-        )
-        rows += _departments(m, u, "COURT", holds, court=params["court"])
-    return rows
+
+    def of(u: str) -> list[Row]:
+        return [
+            *_centers(m, u, holds),
+            *_committees(m, u, kinds),
+            *_party_orgs(
+                m, u, "Unit", m.incoming("LOCATED_IN", "Unit", u, "PartyOrg"), "LOCATED_IN"
+            ),
+            *_departments(m, u, "COURT", holds, court=params["court"]),
+        ]
+
+    given = ("ladder", tuple(kinds), params["court"])
+    return [row for u in units for row in m.anchored(u, given, holds, of)]
 
 
 def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
@@ -477,9 +575,9 @@ def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] |
     holds = _as_of(params)
     if units is None or kinds is None or industry is None or holds is None:
         return None
-    rows = []
-    for u in units:
-        rows += _centers(m, u, holds)
+
+    def of(u: str) -> list[Row]:
+        rows = _centers(m, u, holds)
         rows += _committees(m, u, kinds)
         rows += _departments(m, u, "FUNCTION", holds, every=True)
         found = [
@@ -506,7 +604,10 @@ def referral_unit_bodies(m: ReadModel, params: Mapping[str, Any]) -> list[Row] |
                     )
                 )
         rows += _departments(m, u, "COURT", holds, court=params["court"])
-    return rows
+        return rows
+
+    given = ("referral", tuple(kinds), tuple(industry), params["court"])
+    return [row for u in units for row in m.anchored(u, given, holds, of)]
 
 
 def ladder_stationed_departments(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
@@ -736,52 +837,42 @@ def domain(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     return [] if dm is None else [{"code": dm["code"], "name": dm.get("name")}]
 
 
-def _equal(a: Any, b: Any) -> bool:
-    """Cypher's `a = b` taken as a filter: null equals nothing."""
-    return a is not None and b is not None and a == b
-
-
 def referral_item(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
     item, category, item_class = params["item"], params["category"], params["item_class"]
-    rows = []
-    for li in m.nodes["ListItem"].values():
-        key = li["id"]
-        if not (
-            _equal(key, item)
-            or (
-                _equal(li.get("item_class"), item_class)
-                and any(
-                    _equal(dm.get("code"), category)
-                    for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")
-                )
-            )
-        ):
-            continue
-        domains = [dm for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")] or [
-            NULLS
-        ]
-        responsible = [
-            (d, rf, u)
-            for d, rf in m.incoming("RESPONSIBLE_FOR", "ListItem", key, "Department")
-            for u, _ in m.outgoing("LOCATED_IN", "Department", d["id"], "Unit")
-        ] or [(NULLS, NULLS, NULLS)]
-        for dm, (d, rf, u) in product(domains, responsible):
-            rows.append(
-                {
-                    "item": key,
-                    "item_name": li.get("name"),
-                    "item_class": li.get("item_class"),
-                    "item_limit": li.get("time_limit_days"),
-                    "domain": dm.get("code"),
-                    "domain_name": dm.get("name"),
-                    "department": d.get("id"),
-                    "department_name": d.get("name"),
-                    "function": d.get("function"),
-                    "limit": rf.get("time_limit_days"),
-                    "department_unit": u.get("code"),
-                }
-            )
-    return rows
+    if not all(v is None or isinstance(v, str) for v in (item, category, item_class)):
+        return None  # left to Cypher and its comparison of other types
+    items = m.list_items()
+    keys = set(items.by_class_domain.get((item_class, category), ()))
+    if item in m.nodes["ListItem"]:
+        keys.add(item)
+    return [row for key in sorted(keys, key=items.position.__getitem__) for row in m.item_rows(key)]
+
+
+def _item_rows(m: ReadModel, key: str) -> list[Row]:
+    """referral_item's rows of the list item `key`: one per domain and responsible department."""
+    li = m.nodes["ListItem"][key]
+    domains = [dm for dm, _ in m.outgoing("HAS_EXPERTISE", "ListItem", key, "Domain")] or [NULLS]
+    responsible = [
+        (d, rf, u)
+        for d, rf in m.incoming("RESPONSIBLE_FOR", "ListItem", key, "Department")
+        for u, _ in m.outgoing("LOCATED_IN", "Department", d["id"], "Unit")
+    ] or [(NULLS, NULLS, NULLS)]
+    return [
+        {
+            "item": key,
+            "item_name": li.get("name"),
+            "item_class": li.get("item_class"),
+            "item_limit": li.get("time_limit_days"),
+            "domain": dm.get("code"),
+            "domain_name": dm.get("name"),
+            "department": d.get("id"),
+            "department_name": d.get("name"),
+            "function": d.get("function"),
+            "limit": rf.get("time_limit_days"),
+            "department_unit": u.get("code"),
+        }
+        for dm, (d, rf, u) in product(domains, responsible)
+    ]
 
 
 def professional_grids(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
@@ -814,30 +905,34 @@ def expert_candidates(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | No
     wanted = listed(params, "domains")
     if wanted is None:
         return None
+    return [
+        row for dm in m.nodes["Domain"].values() if dm["code"] in wanted for row in m.pooled(dm)[0]
+    ]
+
+
+def _pooled(m: ReadModel, dm: Props) -> tuple[list[Row], frozenset[str]]:
+    """expert_candidates' rows of the domain `dm`, and the keys of their experts."""
     rows = []
-    for dm in m.nodes["Domain"].values():
-        if dm["code"] not in wanted:
-            continue
-        for e, _ in m.incoming("HAS_EXPERTISE", "Domain", dm["code"], "Person"):
-            for pool, tie in m.outgoing("IN_POOL", "Person", e["id"], "ExpertPool"):
-                for v, _ in _or_none(m.outgoing("LIVES_IN", "Person", e["id"], "Unit")):
-                    rows.append(
-                        {
-                            "domain": dm["code"],
-                            "domain_name": dm.get("name"),
-                            "expert": e["id"],
-                            "name": e.get("name"),
-                            "mobile": e.get("mobile"),
-                            "profession": e.get("profession"),
-                            "pool": pool["id"],
-                            "pool_name": pool.get("name"),
-                            "shared": pool.get("shared"),
-                            "since": tie.get("valid_from"),
-                            "until": tie.get("valid_to"),
-                            "home": v.get("code"),
-                        }
-                    )
-    return rows
+    for e, _ in m.incoming("HAS_EXPERTISE", "Domain", dm["code"], "Person"):
+        for pool, tie in m.outgoing("IN_POOL", "Person", e["id"], "ExpertPool"):
+            for v, _ in _or_none(m.outgoing("LIVES_IN", "Person", e["id"], "Unit")):
+                rows.append(
+                    {
+                        "domain": dm["code"],
+                        "domain_name": dm.get("name"),
+                        "expert": e["id"],
+                        "name": e.get("name"),
+                        "mobile": e.get("mobile"),
+                        "profession": e.get("profession"),
+                        "pool": pool["id"],
+                        "pool_name": pool.get("name"),
+                        "shared": pool.get("shared"),
+                        "since": tie.get("valid_from"),
+                        "until": tie.get("valid_to"),
+                        "home": v.get("code"),
+                    }
+                )
+    return rows, frozenset(row["expert"] for row in rows)
 
 
 Answer = Callable[[ReadModel, Mapping[str, Any]], "list[Row] | None"]
@@ -921,7 +1016,7 @@ def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> li
             return None
     if query.name == "expert_load" and not current_handled(backend, model):
         return None
-    return case(model, params, backend.read)
+    return case(model, params, Own(backend.read, lambda: disputes_held(backend)))
 
 
 # -- places: where the GraphQL lists' `within` looks (api.graphql.context) ---------------------
@@ -1022,6 +1117,38 @@ def dispute_fields(backend: Backend) -> DisputeFields | None:
         reading.release()
 
 
+def dispute_titles(backend: Backend) -> DisputeTitles | None:
+    """The title and parties of every dispute, from `backend`'s model, caught up first after
+    writes as `dispute_fields` is; None when it has none, or cannot now."""
+    model = _models.get(backend)
+    if model is None:
+        return None
+    if model.titles.current(backend):
+        return model.titles
+    reading = _reading.get(backend)
+    if reading is None or not reading.acquire(blocking=False):
+        return None
+    try:
+        version = int(getattr(backend, "version", 1))
+        if version % 2:
+            return None  # a write under way (graph.embedded): read after it
+        model = _models[backend]
+        titles = model.titles
+        if not titles.current(backend):
+            titles = titles.caught_up(backend, version) or DisputeTitles.read(backend)
+            model.titles = titles
+        return titles if titles.current(backend) else None
+    finally:
+        reading.release()
+
+
+def disputes_held(backend: Backend) -> Held | None:
+    """What is held of every dispute's own properties (queries.cases.OWN), current: the list's
+    fields and the titles; None when either cannot answer now (Cypher reads them by key)."""
+    fields, titles = dispute_fields(backend), dispute_titles(backend)
+    return None if fields is None or titles is None else (fields, titles)
+
+
 def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:
     """`backend`'s model if none of `labels` changed since it was read (read again first if
     one did, as `answer` does); None when it has none or cannot now."""
@@ -1037,7 +1164,7 @@ def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:
 
 def _parts(query: NamedQuery) -> tuple[frozenset[str], frozenset[str]]:
     """What a query answered from the cases reads of them, and of the structure. A dispute's
-    properties are read by key each time: the Dispute label is neither's."""
+    own properties are held apart, caught up by key (`Own`): the Dispute label is neither's."""
     read = read_by(query.text) - {"Dispute"}
     return read & CASES_HELD, read - CASES_HELD
 

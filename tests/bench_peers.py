@@ -313,9 +313,14 @@ def report(
         s = setup.get(name)
         if not s:
             continue
+        loaded = (  # none with --reuse: the store a previous run loaded
+            f"{s['load_s']:.1f} ({s['load_cpu_s']:.1f}) | {s['load_peak_mib']:,.0f}"
+            if "load_s" in s
+            else "(reused) | (reused)"
+        )
         print(
-            f"| {name} | {s['load_s']:.1f} ({s['load_cpu_s']:.1f}) | {s['load_peak_mib']:,.0f} | "
-            f"{s['ready_s']:.1f} | {s['after_mib']:,.0f} (after {s['asked']} questions) |"
+            f"| {name} | {loaded} | {s['ready_s']:.1f} | {s['after_mib']:,.0f} "
+            f"(after {s['asked']} questions) |"
         )
 
 
