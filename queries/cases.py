@@ -24,14 +24,13 @@ What a dispute's workflow events change is kept apart, by what each writes
   Cypher).
 - A dispute's own properties (its title, report day, count of parties and state, which
   every event sets: `OWN`) are never held with the cases, so that the Dispute label's stamp,
-  which moves at every event, is not the cases'. They are held for every dispute apart
-  (`queries.dispute_fields` the state and report day, `queries.dispute_titles` the title
-  and parties), each caught up by key by the first question after workflow writes; the
-  answers take them from there (`Own`), and read the disputes they name by key (`UNWIND
-  $keys … MATCH (d:Dispute {id: k})`, a fraction of a millisecond each) only while those
-  cannot answer (a write under way, another question catching them up). Read so per
-  question, they cost the referral two reads and the expert pool one or two
-  (docs/benchmarks.md).
+  which moves at every event, is not the cases'. They are held for every dispute apart, with
+  what the list of disputes filters on (`queries.dispute_fields`), caught up by key by the
+  first question after workflow writes; the answers take them from there (`Own`), and read
+  the disputes they name by key (`UNWIND $keys … MATCH (d:Dispute {id: k})`, a fraction of
+  a millisecond each) only while those cannot answer (a write under way, another question
+  catching them up). Read so per question, they cost the referral two reads and the expert
+  pool one or two (docs/benchmarks.md).
 - The experts' load: the HANDLED ties of the experts in a pool are loaded structure (the
   workflow records none), and the state of the disputes they handled (a city's experts handled
   about 1,200) is read again by key, all at once, by the first `expert_load` after a write
@@ -68,7 +67,6 @@ from queries.dispute_fields import FIELDS
 
 if TYPE_CHECKING:
     from queries.dispute_fields import DisputeFields
-    from queries.dispute_titles import DisputeTitles
     from queries.read_model import ReadModel
 
 Props = dict[str, Any]
@@ -449,54 +447,42 @@ OWN = ("title", "reported_on", "parties", "warning", "status", "outcome")
 _OWN_BY_KEY = "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id" + "".join(
     ", d." + ident(c) + " AS " + ident(c) for c in OWN
 )
-Held = tuple["DisputeFields", "DisputeTitles"]
-_DAY = FIELDS.index("reported_on")
-_STATE = [FIELDS.index(c) for c in ("warning", "status", "outcome")]
+_OWN_AT = [FIELDS.index(c) for c in OWN]
 
 
 class Own:
     """The own properties of the disputes a question names (OWN: the workflow sets their state
-    at every event), as they are now: from what is held of every dispute (`held()`: the list's
-    fields and the titles, queries.read_model, each caught up by key after workflow writes),
+    at every event), as they are now: from what is held of every dispute (`held()`:
+    `queries.dispute_fields`, caught up by key after workflow writes, queries.read_model),
     else read by key. `held` is asked once, when first needed; None when it cannot answer now
     (a write under way, another question catching them up)."""
 
-    def __init__(self, read: Read, held: Callable[[], Held | None] = lambda: None) -> None:
+    def __init__(self, read: Read, held: Callable[[], DisputeFields | None] = lambda: None) -> None:
         self.read = read
         self._held = held
-        self._asked: tuple[Held | None] | None = None
+        self._asked: tuple[DisputeFields | None] | None = None
 
     def of(self, keys: Iterable[str]) -> dict[str, Row] | None:
         """OWN of the disputes `keys` by key (with "id"); None when one is not in the store
         (the cases name a dispute no more there)."""
-        wanted = set(keys)
+        wanted = sorted(set(keys))
         if not wanted:
             return {}
         if self._asked is None:
             self._asked = (self._held(),)
-        held = self._asked[0]
-        if held is None:
-            rows = self.read(_OWN_BY_KEY, {"keys": sorted(wanted)})
+        fields = self._asked[0]
+        if fields is None:
+            rows = self.read(_OWN_BY_KEY, {"keys": wanted})
             found = {row["id"]: row for row in rows}
             return found if len(found) == len(wanted) else None
-        fields, titles = held
-        number, columns, titled = fields.number, fields.columns, titles.held
-        day, (warning, status, outcome) = columns[_DAY], (columns[c] for c in _STATE)
-        found = {}
-        for key in wanted:
-            n, t = number.get(key), titled.get(key)
-            if n is None or t is None:
-                return None
-            found[key] = {
-                "id": key,
-                "title": t[0],
-                "reported_on": day[n],
-                "parties": t[1],
-                "warning": warning[n],
-                "status": status[n],
-                "outcome": outcome[n],
-            }
-        return found
+        numbers = [fields.numbered(key) for key in wanted]
+        if None in numbers:
+            return None
+        values = [fields.values(at, numbers) for at in _OWN_AT]  # type: ignore[arg-type]
+        return {
+            key: {"id": key, **dict(zip(OWN, row, strict=True))}
+            for key, row in zip(wanted, zip(*values, strict=True), strict=True)
+        }
 
 
 def dispute_parties(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:

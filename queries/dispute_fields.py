@@ -1,7 +1,10 @@
-"""What the GraphQL list `disputes` filters and sorts on, of every dispute, held beside the
-read model (`queries.read_model`): its report day, status, outcome, channel, warning and
-settled level (`FIELDS`), so that a place's list (`disputes(within:)`, whose keys the cases
-hold) is filtered, counted and cut into a page without Cypher (api.graphql.lists).
+"""A dispute's own properties, of every dispute, held beside the read model
+(`queries.read_model`): what the GraphQL list `disputes` filters and sorts on (its report
+day, status, outcome, channel, warning and settled level), so that a place's list
+(`disputes(within:)`, whose keys the cases hold) is filtered, counted and cut into a page
+without Cypher (api.graphql.lists), and what the headline questions show of it besides (its
+title and recorded count of parties), so that they read no dispute per question
+(`queries.cases.Own`). All of them are `FIELDS`.
 
 Every workflow event sets its dispute's status, and a report creates one: both are writes
 locked on their dispute (`Backend.write_locked`, whose `Written.about` names it). The next
@@ -40,7 +43,16 @@ from graph.backend import Backend, Row
 from graph.ddl import ident
 from graph.labels import EVERYTHING
 
-FIELDS = ("reported_on", "status", "outcome", "channel", "warning", "settled_level")
+FIELDS = (
+    "reported_on",
+    "status",
+    "outcome",
+    "channel",
+    "warning",
+    "settled_level",
+    "title",
+    "parties",
+)
 REPORTED_ON = FIELDS.index("reported_on")
 CHANGED = frozenset({"Dispute", EVERYTHING})
 _COLUMNS = "d.id AS id" + "".join(", d." + ident(f) + " AS " + ident(f) for f in FIELDS)

@@ -30,9 +30,9 @@ A dispute's ties and the ties between people (the cases, `queries.cases`) are he
 the structure with a version of their own, and the queries of a dispute are answered from
 them (`CASE_ANSWERS`); queries.cases says what each workflow event changes and how each part
 stays current; what the list of disputes filters and sorts on, of every dispute, likewise
-(`queries.dispute_fields`, caught up by key after workflow events), and each dispute's title
-and parties (`queries.dispute_titles`): with those fields, a dispute's own properties, which
-the questions take from there rather than reading them per question.
+(`queries.dispute_fields`, caught up by key after workflow events), with each dispute's title
+and parties: a dispute's own properties, which the questions take from there rather than
+reading them per question.
 """
 
 from __future__ import annotations
@@ -58,14 +58,12 @@ from queries.cases import (
     CASES_HELD,
     NULLS,
     Cases,
-    Held,
     Own,
     Props,
     current_handled,
     listed,
 )
 from queries.dispute_fields import DisputeFields
-from queries.dispute_titles import DisputeTitles
 
 if TYPE_CHECKING:
     from queries.library import NamedQuery
@@ -134,8 +132,7 @@ class ReadModel:
         # expert_load's rows of each expert, made from the handled_facts they name
         self.load_rows: tuple[dict[str, Row], dict[str, list[Row]]] = ({}, {})
         self.cases = Cases(backend)
-        self.disputes = DisputeFields.read(backend)  # what the list of disputes sorts on
-        self.titles = DisputeTitles.read(backend)  # and what the questions show besides
+        self.disputes = DisputeFields.read(backend)  # a dispute's own properties, of each
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
         self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
         # Answers' rows of one domain or list item, made from the structure when first asked
@@ -1016,7 +1013,7 @@ def answer(backend: Backend, query: NamedQuery, params: Mapping[str, Any]) -> li
             return None
     if query.name == "expert_load" and not current_handled(backend, model):
         return None
-    return case(model, params, Own(backend.read, lambda: disputes_held(backend)))
+    return case(model, params, Own(backend.read, lambda: dispute_fields(backend)))
 
 
 # -- places: where the GraphQL lists' `within` looks (api.graphql.context) ---------------------
@@ -1115,38 +1112,6 @@ def dispute_fields(backend: Backend) -> DisputeFields | None:
         return fields if fields.current(backend) else None
     finally:
         reading.release()
-
-
-def dispute_titles(backend: Backend) -> DisputeTitles | None:
-    """The title and parties of every dispute, from `backend`'s model, caught up first after
-    writes as `dispute_fields` is; None when it has none, or cannot now."""
-    model = _models.get(backend)
-    if model is None:
-        return None
-    if model.titles.current(backend):
-        return model.titles
-    reading = _reading.get(backend)
-    if reading is None or not reading.acquire(blocking=False):
-        return None
-    try:
-        version = int(getattr(backend, "version", 1))
-        if version % 2:
-            return None  # a write under way (graph.embedded): read after it
-        model = _models[backend]
-        titles = model.titles
-        if not titles.current(backend):
-            titles = titles.caught_up(backend, version) or DisputeTitles.read(backend)
-            model.titles = titles
-        return titles if titles.current(backend) else None
-    finally:
-        reading.release()
-
-
-def disputes_held(backend: Backend) -> Held | None:
-    """What is held of every dispute's own properties (queries.cases.OWN), current: the list's
-    fields and the titles; None when either cannot answer now (Cypher reads them by key)."""
-    fields, titles = dispute_fields(backend), dispute_titles(backend)
-    return None if fields is None or titles is None else (fields, titles)
 
 
 def _holding(backend: Backend, labels: frozenset[str]) -> ReadModel | None:

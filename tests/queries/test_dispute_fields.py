@@ -262,7 +262,8 @@ class _Journal:
 def _dispute(key: str, day: int, status: str = "discovered", outcome: str | None = None) -> Row:
     return {
         "id": key, "reported_on": date(2024, 7, day), "status": status, "outcome": outcome,
-        "channel": "app", "warning": None, "settled_level": None,
+        "channel": "app", "warning": None, "settled_level": None, "title": f"纠纷{key}",
+        "parties": 2,
     }  # fmt: skip
 
 
@@ -296,7 +297,9 @@ def test_older_fields_are_unchanged_by_later_catch_ups(monkeypatch: pytest.Monke
         held.append(_fields(fields[-1]))
     assert [_fields(f) for f in fields] == held  # each as it was caught up: whole
     assert all(f.keys is fields[0].keys and f.columns is fields[0].columns for f in fields)
-    assert fields[4].changed == ({}, {}, {}, {}, {}, {}) and len(fields[0].keys) == 14
+    assert (
+        fields[4].changed == tuple({} for _ in dispute_fields.FIELDS) and len(fields[0].keys) == 14
+    )
     # the overlay full: the columns copied with it, the places kept (numbers unchanged)
     monkeypatch.setattr(dispute_fields, "_CHANGED", 2)
     keys = sorted(fields[-1].keys)
@@ -375,7 +378,9 @@ def test_a_catch_up_that_fails_part_way_leaves_the_fields_as_they_were() -> None
     with pytest.raises(KeyError):
         fields.caught_up(store, store.version)  # type: ignore[arg-type]
     assert _fields(fields) == held
-    assert [len(fields.keys), len(fields.number), *map(len, fields.columns)] == [10] * 8
+    assert [len(fields.keys), len(fields.number), *map(len, fields.columns)] == [10] * (
+        2 + len(dispute_fields.FIELDS)
+    )
     assert fields.place(keys, "here") is place
     store.broken = None
     assert _later(fields, store).keys is fields.keys  # appended as if nothing failed
@@ -390,7 +395,16 @@ def test_a_dispute_gone_or_a_day_changed_drops_the_places() -> None:
     gone = _later(fields, store)
     assert gone.numbered("d3") is None and fields.numbered("d3") == 3  # the older keep it
     assert gone.keys is not fields.keys
-    assert _fields(fields)["d3"] == (date(2024, 7, 1), "discovered", None, "app", None, None)
+    assert _fields(fields)["d3"] == (
+        date(2024, 7, 1),
+        "discovered",
+        None,
+        "app",
+        None,
+        None,
+        "纠纷d3",
+        2,
+    )
     assert gone.place(keys, "here") is None  # one of them is gone: Cypher answers
     rest = ["d1", "d4", "d5"]
     assert _named(gone, gone.place(rest, "here")) == _afresh(store, rest)

@@ -28,7 +28,6 @@ from loaders.load import load
 from queries import cases, read_model
 from queries.calendar import CHINA_TIME, china_calendar
 from queries.dispute_fields import DisputeFields
-from queries.dispute_titles import DisputeTitles
 from queries.experts import expert_pool
 from queries.library import get_query, run
 from queries.referral import referral
@@ -72,14 +71,12 @@ def _owns(graph: EmbeddedBackend, model: read_model.ReadModel) -> list[cases.Own
     """A dispute's own properties read by key, and from what `model` holds of every dispute
     (caught up by key first, as the product does, when writes came after it)."""
 
-    def held() -> cases.Held:
-        fields, titles = model.disputes, model.titles
+    def held() -> DisputeFields:
+        fields = model.disputes
         if not fields.current(graph):
             fields = fields.caught_up(graph, graph.version) or DisputeFields.read(graph)
-        if not titles.current(graph):
-            titles = titles.caught_up(graph, graph.version) or DisputeTitles.read(graph)
-        assert fields.current(graph) and titles.current(graph)
-        return fields, titles
+        assert fields.current(graph)
+        return fields
 
     return [cases.Own(graph.read), cases.Own(graph.read, held)]
 
