@@ -352,8 +352,9 @@ def test_a_disputes_own_properties_are_held_and_caught_up_after_writes(
 
     answers()
     _report(examples_graph)
+    answers()  # the report caught up: the new dispute appended to what is held
     _act(examples_graph, Command(NEW, "accept", DISPATCHER, 1, "a"), 10, Facts())
-    facts, visits, walks = answers()[:3]
+    facts, visits, walks = answers()[:3]  # the accept caught up: its state in the overlay
     assert [(f["title"], f["parties"], f["status"]) for f in facts] == [
         ("手术费用集体纠纷", 12, "accepted")
     ]
