@@ -7,6 +7,7 @@ by date range for disputes. Pages: `first` (0 to 100) and `after` (see
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -222,21 +223,23 @@ class _Kept:
     filter and sort, on every request. An answer is found only for the very same objects
     it was made from (the model's keys of a place and its nodes, which the model replaces,
     never changes, when it reads them again); the last `size` answers are kept, and with
-    them, until they are pushed out, the objects they were made from. Used on the event
-    loop only."""
+    them, until they are pushed out, the objects they were made from."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._kept: OrderedDict[tuple[Any, ...], tuple[Any, Any, list[str]]] = OrderedDict()
+        self._lock = threading.Lock()  # one loop in the server; apps in tests run on several
 
     def get(
         self, keys: Sequence[str], nodes: Any, wanted: tuple[Any, ...], order: str
     ) -> Sequence[str] | None:
-        found = self._kept.get((id(keys), id(nodes), wanted, order))
-        if found is None or found[0] is not keys or found[1] is not nodes:
-            return None
-        self._kept.move_to_end((id(keys), id(nodes), wanted, order))
-        return found[2]
+        at = (id(keys), id(nodes), wanted, order)
+        with self._lock:
+            found = self._kept.get(at)
+            if found is None or found[0] is not keys or found[1] is not nodes:
+                return None
+            self._kept.move_to_end(at)
+            return found[2]
 
     def put(
         self,
@@ -246,10 +249,12 @@ class _Kept:
         order: str,
         kept: Sequence[str],
     ) -> None:
-        self._kept[(id(keys), id(nodes), wanted, order)] = (keys, nodes, list(kept))
-        self._kept.move_to_end((id(keys), id(nodes), wanted, order))
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        at = (id(keys), id(nodes), wanted, order)
+        with self._lock:
+            self._kept[at] = (keys, nodes, list(kept))
+            self._kept.move_to_end(at)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
 
 
 _KEPT = _Kept(64)
