@@ -16,6 +16,7 @@ import pytest
 from api.auth import ANONYMOUS, Caller, Role
 from api.graphql.context import Context
 from api.graphql.enums import Direction
+from api.graphql.lists import _Kept
 from api.graphql.pagination import Listing
 from api.graphql.schema import build_schema
 from api.graphql.within import start_within
@@ -300,3 +301,19 @@ def test_a_page_is_cut_from_the_keys_after_the_cursor_in_either_direction():
     # a condition left to the store, or no values to sort on: the store cuts the page
     assert Listing("Grid", "id", conditions=("n.level = 1",), keys=keys).first_keys(None, 2) is None
     assert Listing("Grid", "name", keys=keys).first_keys(None, 2) is None
+
+
+def test_kept_keys_are_found_only_for_the_very_objects_they_were_made_from():
+    kept = _Kept(2)
+    keys, nodes = ["a", "b", "c"], {"a": {"kind": "basic"}, "b": {"kind": "micro"}, "c": {}}
+    basic = (("kind", "basic"),)
+    kept.put(keys, nodes, basic, "id", ["a"])
+    assert kept.get(keys, nodes, basic, "id") == ["a"]
+    assert kept.get(list(keys), nodes, basic, "id") is None  # equal keys, another list
+    assert kept.get(keys, dict(nodes), basic, "id") is None  # the model read again
+    assert kept.get(keys, nodes, (("kind", "micro"),), "id") is None
+    assert kept.get(keys, nodes, basic, "name") is None
+    kept.put(keys, nodes, (), "id", keys)
+    kept.put(keys, nodes, (), "name", ["c", "b", "a"])
+    assert kept.get(keys, nodes, basic, "id") is None  # pushed out: two are kept
+    assert kept.get(keys, nodes, (), "name") == ["c", "b", "a"]
