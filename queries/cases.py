@@ -475,10 +475,10 @@ class Own:
             rows = self.read(_OWN_BY_KEY, {"keys": wanted})
             found = {row["id"]: row for row in rows}
             return found if len(found) == len(wanted) else None
-        numbers = [fields.numbered(key) for key in wanted]
-        if None in numbers:
-            return None
-        values = [fields.values(at, numbers) for at in _OWN_AT]  # type: ignore[arg-type]
+        numbers = [n for n in map(fields.numbered, wanted) if n is not None]
+        if len(numbers) < len(wanted):
+            return None  # not held (reported since): the question reads Cypher
+        values = [fields.values(at, numbers) for at in _OWN_AT]
         return {
             key: {"id": key, **dict(zip(OWN, row, strict=True))}
             for key, row in zip(wanted, zip(*values, strict=True), strict=True)
@@ -820,8 +820,8 @@ def current_handled(backend: Backend, m: ReadModel) -> bool:
 
 CaseAnswer = Callable[["ReadModel", Mapping[str, Any], Own], "list[Row] | None"]
 
-# The named queries answered from the cases (and the structure), reading a dispute's own
-# properties by key each time.
+# The named queries answered from the cases (and the structure), a dispute's own properties
+# from what is held of every dispute (`Own`).
 CASE_ANSWERS: dict[str, CaseAnswer] = {
     "dispute_facts": dispute_facts,
     "dispute_parties": dispute_parties,

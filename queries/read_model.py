@@ -45,7 +45,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from itertools import product
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graph.backend import Backend, Row
 from graph.ddl import RID, ident
@@ -211,9 +211,7 @@ class ReadModel:
         query's other parameters (`given`) and which of the unit's dated centers and
         departments exist on the day asked (`holds`): most have no dates, so that the rows of
         one day serve every day."""
-        dated = self._dated.get(unit)
-        if dated is None:
-            dated = self._dated[unit] = _dated(self, unit)
+        dated = _kept(self._dated, unit, lambda: _dated(self, unit))
         key = (unit, given, tuple(map(holds, dated)))
         try:
             rows = self._anchored.get(key)
@@ -228,10 +226,7 @@ class ReadModel:
     def pooled(self, dm: Props) -> tuple[list[Row], frozenset[str]]:
         """expert_candidates' rows of the domain `dm` (the experts with it in a pool, with
         their memberships and homes) and the keys of those experts; kept per domain."""
-        found = self._pooled.get(dm["code"])
-        if found is None:
-            found = self._pooled[dm["code"]] = _pooled(self, dm)
-        return found
+        return _kept(self._pooled, dm["code"], lambda: _pooled(self, dm))
 
     def list_items(self) -> _Items:
         """The list items' order, and their keys by (class, domain code)."""
@@ -241,10 +236,7 @@ class ReadModel:
 
     def item_rows(self, key: str) -> list[Row]:
         """referral_item's rows of the list item `key`; kept per item."""
-        found = self._item_rows.get(key)
-        if found is None:
-            found = self._item_rows[key] = _item_rows(self, key)
-        return found
+        return _kept(self._item_rows, key, lambda: _item_rows(self, key))
 
     def current(
         self, backend: Backend, query: NamedQuery, labels: frozenset[str] | None = None
@@ -260,6 +252,19 @@ class ReadModel:
 
 
 _ANCHORED = 8192  # rows of anchors kept (`ReadModel.anchored`) before they are made anew
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _kept(table: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """`table[key]`, made first if it is not there (two threads may both make it: the
+    same value)."""
+    found = table.get(key)
+    if found is None:
+        found = table[key] = make()
+    return found
 
 
 def _dated(m: ReadModel, unit: str) -> list[Props]:
