@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from graph.backend import Backend, Row
 from graph.ddl import RID, ident
-from graph.labels import read_by
+from graph.labels import EVERYTHING, read_by
 from graph.places import DEEPEST, DivisionCode, grids_down
 from graph.schema import SCHEMA, Property
 from graph.temporal import valid_on
@@ -249,6 +249,28 @@ class ReadModel:
         """Whether none of `labels` has changed since the model was read."""
         stamp = getattr(backend, "stamp", None)
         return stamp is not None and int(stamp(labels)) <= self.version
+
+    def unchanged_until(self, backend: Backend, version: int) -> bool:
+        """Whether every write from the model's version to `version` (at which no write is
+        under way) left the structure as it was: each changed nothing it holds, or wrote
+        people by key none of whom it holds (a report's new parties). It holds only the
+        people at the start of its ties, and a tie is a write of its own type, so a person it
+        does not hold cannot change any answer of it. False when the writes since are no
+        longer known."""
+        since = getattr(backend, "writes_since", None)
+        writes = since(self.version) if since is not None else None
+        if writes is None:
+            return False
+        people = self.nodes["Person"]
+        for w in writes:
+            held = w.changed & (HELD | {EVERYTHING})
+            if w.version > version or not held:
+                continue  # after `version` (the next question sees it), or nothing held
+            if w.about is None or held != {"Person"} or w.about[0] != "Person":
+                return False
+            if any(key in people for key in w.about[1]):
+                return False
+        return True
 
 
 _ANCHORED = 8192  # rows of anchors kept (`ReadModel.anchored`) before they are made anew
@@ -1154,6 +1176,9 @@ def _reread(backend: Backend, *, cases_only: bool = False) -> ReadModel | None:
         if cases_only and old is not None:
             model = copy.copy(old)
             model.cases = old.cases.reported(backend, version) or Cases(backend)
+        elif old is not None and old.unchanged_until(backend, version):
+            model = copy.copy(old)  # the same structure, current at `version`
+            model.version = version
         else:
             model = ReadModel(backend)
         _models[backend] = model

@@ -4,7 +4,8 @@ of every query answered from them (walks compared whole, their nodes by position
 after reported disputes (writes that add a new dispute's ties: those are read by key and
 added, the cases the same whole as read afresh, never read again) and after a later event (a
 write of the dispute's state only: read by key, the cases stay); and read again whole after
-any other write of what they hold (a load, a tie between people, a known person renamed)."""
+any other write of what they hold (a load, a tie between people, a known person renamed);
+the structure left as it is by a report's new parties."""
 
 from __future__ import annotations
 
@@ -245,8 +246,8 @@ def _cases_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return counted
 
 
-def _answers(backend: Any, day: date) -> list[Any]:
-    asked = [NEW, "JS-2024-0137", "JS-2024-0158"]
+def _answers(backend: Any, day: date, new: str = NEW) -> list[Any]:
+    asked = [new, "JS-2024-0137", "JS-2024-0158"]
     return [
         (
             referral(backend, dispute_id=key, as_of=day),
@@ -651,6 +652,42 @@ def test_any_other_write_of_what_the_cases_hold_has_them_read_again_whole(
     asked(2)  # a load: the cases alone, then with the structure, which it changed too
     _reported(examples_graph, "r-2", GRID, "Person:JS-P-9001")
     asked(0)
+
+
+def test_a_reports_new_parties_leave_the_structure_as_it_was(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report's new parties are people the structure does not hold (it holds those at the
+    start of its ties): it is not read again for them (a city's takes seconds, every report),
+    and the answers stay Cypher's; a person it holds, renamed, has it read again."""
+    built: list[int] = []
+    build = read_model.ReadModel.__init__
+
+    def counting(self: read_model.ReadModel, backend: Any) -> None:
+        built.append(1)
+        build(self, backend)
+
+    monkeypatch.setattr(read_model.ReadModel, "__init__", counting)
+    modelled = _Beside(examples_graph)
+    assert read_model.attach(modelled) is not None
+    day = date(2024, 7, 2)
+    known = _reported(examples_graph, "r-1", GRID, "Person:JS-P-0003", category="medical")
+    assert _answers(modelled, day, known) == _answers(examples_graph, day, known)
+    new = _reported(
+        examples_graph, "r-2", GRID, "Person:JS-P-0005", new=("王小明", "李四"), category="medical"
+    )
+    assert _answers(modelled, day, new) == _answers(examples_graph, day, new)
+    model = read_model.model_of(modelled)
+    assert model is not None and model.version == examples_graph.version
+    assert len(built) == 1  # when attached: never since
+    serving = examples_graph.read(
+        "MATCH (p:Person)-[:SERVES_IN]->(:Grid {id: $g}) RETURN p.id AS id ORDER BY id LIMIT 1",
+        {"g": GRID},
+    )[0]["id"]
+    renamed = [{"id": serving, "name": "周一"}]
+    examples_graph.upsert_nodes(SCHEMA.node("Person"), renamed, bulk=False)
+    assert _answers(modelled, day, new) == _answers(examples_graph, day, new)
+    assert len(built) == 2
 
 
 @pytest.mark.slow
