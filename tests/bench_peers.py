@@ -21,6 +21,10 @@ the product's own rule code: only the data access differs. Steps:
 3. Timing, interleaved subject by subject: for each query and subject, every system once, the
    order of the systems rotating, so that the machine's other work falls on all alike.
    Garbage collection is off during the timed calls (the loaded objects frozen out of it).
+   With `--writes SECONDS`, the product is timed on a copy of its store while a thread
+   reports a dispute every SECONDS (`api.acting.report`, as the soak's grid worker does):
+   the headline questions under a steady write load from the workflow, each question after a
+   report catching up what the read model holds of the disputes.
 
 Subjects as tests/bench_queries.py picks them: micro-grids for the escalation path (asked
 about on 2021-12-31), disputes with a grid and a category for the referral and the expert pool
@@ -38,6 +42,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -52,7 +58,9 @@ sys.path.append(str(ROOT / "tests"))  # after the packages: tests/queries is no 
 import generate  # noqa: E402
 import peers  # noqa: E402
 from bench_queries import figures, subjects  # noqa: E402
+from bench_report_list import grid_head  # noqa: E402
 
+from api import acting  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from graph.backend import Backend  # noqa: E402
 from graph.embedded import EmbeddedBackend  # noqa: E402
@@ -61,6 +69,7 @@ from loaders.load import Loader, MemoryTable  # noqa: E402
 from queries.escalation import escalation_path  # noqa: E402
 from queries.experts import expert_pool  # noqa: E402
 from queries.referral import referral  # noqa: E402
+from workflow.model import Refusal  # noqa: E402
 
 QUESTIONS: list[tuple[str, Callable[[Any, str, date], Any], str]] = [
     ("referral", lambda b, k, day: referral(b, dispute_id=k, as_of=day), "disputes"),
@@ -121,13 +130,14 @@ def _cpu() -> float:
 # -- opening each system ------------------------------------------------------------------------
 
 
-def open_product(work: Work) -> tuple[Backend, float]:
-    """The product's store opened as the server opens it (api.app: read-write, the settings'
-    threads, pool and time limit, its read model read); the seconds from open to ready."""
+def open_product(work: Work, store: Path | None = None) -> tuple[Backend, float]:
+    """The product's store (or a copy of it) opened as the server opens it (api.app:
+    read-write, the settings' threads, pool and time limit, its read model read); the seconds
+    from open to ready."""
     from api.app import _open  # the server's own way of opening the graph
 
     started = time.perf_counter()
-    settings = Settings(_env_file=None, db=str(work.product))  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, db=str(store or work.product))  # type: ignore[call-arg]
     backend = _open(settings)
     return backend, time.perf_counter() - started
 
@@ -277,6 +287,44 @@ def timed(
     return times
 
 
+class Writer(threading.Thread):
+    """Reports a dispute every `every` seconds into `graph` until stopped, as the soak's grid
+    worker does: a steady write load from the workflow beside the timed questions."""
+
+    def __init__(self, graph: Backend, within: str, every: float) -> None:
+        super().__init__(daemon=True)
+        self.graph, self.every = graph, every
+        self.caller, self.grid = grid_head(graph, within)  # type: ignore[arg-type]
+        self.stopped = threading.Event()
+        self.reported: list[float] = []
+        self.refused: list[str] = []
+
+    def run(self) -> None:
+        n = 0
+        while not self.stopped.wait(self.every):
+            n += 1
+            started = time.perf_counter()
+            acted = acting.report(
+                self.graph, self.caller, f"bench-peers-{time.time_ns()}-{n}",
+                kind="dispute", title="邻里噪音纠纷", place=self.grid, category="邻里纠纷",
+                channel="app", new_parties=[acting.NewParty("王小明", mobile=f"139{n:08d}")],
+            )  # fmt: skip
+            self.reported.append((time.perf_counter() - started) * 1000)
+            if isinstance(acted.result, Refusal):
+                self.refused.append(str(acted.result))
+
+    def stop(self) -> str:
+        self.stopped.set()
+        self.join()
+        if self.refused:
+            raise SystemExit(f"the writer's reports were refused: {self.refused[:3]}")
+        p50, p99 = _p50_p99(self.reported) if self.reported else (0.0, 0.0)
+        return (
+            f"writes meanwhile: {len(self.reported)} reports, one every {self.every:g} s "
+            f"(a report p50 {p50:.1f} ms, p99 {p99:.1f} ms), none refused"
+        )
+
+
 def _p50_p99(times: list[float]) -> tuple[float, float]:
     ordered = sorted(times)
     return statistics.median(ordered), ordered[round(0.99 * (len(ordered) - 1))]
@@ -332,6 +380,12 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="use the stores a previous run left, if any"
     )
+    parser.add_argument(
+        "--writes",
+        type=float,
+        metavar="SECONDS",
+        help="time the product on a copy of its store while a dispute is reported every SECONDS",
+    )
     parser.add_argument("--step", nargs=2, metavar=("STEP", "SYSTEM"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     work = Work(args.scale)
@@ -363,7 +417,11 @@ def main() -> None:
         print(f"{system}: {json.dumps(setup[system])}")
     picked = _subjects(work)
     systems: dict[str, Any] = {}
-    systems["product"], _ = open_product(work)
+    scratch = tempfile.TemporaryDirectory()  # the copy the writes go to, never the store
+    copy = Path(scratch.name) / "product.lbdb"
+    if args.writes:
+        shutil.copyfile(work.product, copy)
+    systems["product"], _ = open_product(work, copy if args.writes else None)
     for name in chosen:
         systems[name] = open_peer(name, work)
     compared = validate(systems, _subjects(work, " validated"))
@@ -376,10 +434,16 @@ def main() -> None:
     asked = {n: dict(s.asked) for n, s in systems.items() if isinstance(s, peers.Peer)}
     print(f"named queries the questions read, per peer: {json.dumps(asked)}")
     print("(the peers have no read model: every read is a read of their data)")
+    writer = Writer(systems["product"], work.divisions[0], args.writes) if args.writes else None
+    if writer:
+        writer.start()
     times = timed(systems, picked)
+    writes = writer.stop() if writer else "no writes meanwhile"
     report(times, setup, compared)
+    print(f"\n{writes}")
     for backend in systems.values():
         backend.close()
+    scratch.cleanup()
     print(f"\n{time.perf_counter() - started:.0f} s in all")
 
 

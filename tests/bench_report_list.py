@@ -65,7 +65,7 @@ def _timed(cls: type, name: str) -> list[float]:
     return took
 
 
-def _reporter(graph: EmbeddedBackend, within: str) -> tuple[Caller, str]:
+def grid_head(graph: EmbeddedBackend, within: str) -> tuple[Caller, str]:
     """The soak's reporter: the head of the first basic grid inside `within`."""
     grids = sorted(grids_within(graph.read, DivisionCode.parse(within)))  # a city's keys
     found = graph.read(  # do not start with the code
@@ -127,7 +127,7 @@ def main() -> None:
             caught_up.clear()
             fields_caught_up.clear()
             placed_after: list[float] = []
-            reporter, grid = _reporter(graph, args.within)
+            reporter, grid = grid_head(graph, args.within)
             reports, after, again, held = [], [], [], 0
             for n in range(args.reports):
                 started = time.perf_counter()
