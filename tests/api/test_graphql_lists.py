@@ -281,6 +281,47 @@ def test_a_grid_and_a_dispute_added_later_are_listed_at_once(backend, tmp_path):
     assert found["disputes"]["totalCount"] == 3
 
 
+MODEL_LOOKUPS = {"held", "grid_keys_within", "disputes_within", "dispute_fields"}
+
+
+def test_the_models_lookups_leave_the_loop_only_when_it_must_be_read_again(
+    backend, tmp_path, monkeypatch
+):
+    """While the model is current its lookups are answered on the event loop; after a load
+    the lookup that finds it stale goes to a worker thread, which reads it again, and the
+    lists show the load."""
+    assert load(backend, _write(tmp_path, FILES)).rejects == []
+    modelled = _Beside(backend)
+    assert read_model.attach(modelled) is not None
+    hops: list[str] = []
+    off_loop = Context._off_loop
+
+    async def counted(self: Context, call: Any, *args: Any) -> Any:
+        hops.append(call.__name__)
+        return await off_loop(self, call, *args)
+
+    monkeypatch.setattr(Context, "_off_loop", counted)
+    assert _run(modelled, DEEP_LISTS, ADMIN, w="330421")["grids"]["totalCount"] == 5
+    assert MODEL_LOOKUPS.intersection(hops) == set()
+    later = tmp_path / "later"
+    later.mkdir()
+    more = {
+        "grids": [{"id": "G6", "name": "第6级网格", "level": "5", "kind": "micro"}],
+        "part_of": [{"from": "G6", "to": "G5", "from_type": "Grid", "to_type": "Grid"}],
+    }
+    assert load(backend, _write(later, more)).rejects == []
+    hops.clear()
+    grids = "query ($w: String!) { grids(within: $w) { totalCount items { id } } }"
+    assert _run(modelled, grids, ADMIN, w="330421")["grids"] == {
+        "totalCount": 6,
+        "items": [{"id": g} for g in [*DEEP, "G6"]],
+    }
+    assert [h for h in hops if h in MODEL_LOOKUPS] == ["grid_keys_within"]
+    hops.clear()
+    assert _run(modelled, DEEP_LISTS, ADMIN, w="330421")["grids"]["totalCount"] == 6
+    assert MODEL_LOOKUPS.intersection(hops) == set()
+
+
 # -- a page cut from the keys ---------------------------------------------------------------
 
 
