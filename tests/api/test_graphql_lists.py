@@ -294,7 +294,7 @@ def test_the_unit_of_every_grid_walked_up_the_model_is_the_stores(demo_graph, mo
     assert found == units_of(demo_graph.read, grids)
 
 
-MODEL_LOOKUPS = {"held", "grid_keys_within", "disputes_within", "dispute_fields"}
+MODEL_LOOKUPS = {"held", "grid_keys_within", "disputes_within", "dispute_fields", "units_of"}
 
 
 def test_the_models_lookups_leave_the_loop_only_when_it_must_be_read_again(
@@ -315,6 +315,8 @@ def test_the_models_lookups_leave_the_loop_only_when_it_must_be_read_again(
 
     monkeypatch.setattr(Context, "_off_loop", counted)
     assert _run(modelled, DEEP_LISTS, ADMIN, w="330421")["grids"]["totalCount"] == 5
+    units = '{ grid(id: "G5") { unit { code } } }'  # walked up the model's PART_OF ties
+    assert _run(modelled, units, ADMIN) == {"grid": {"unit": {"code": "330421001001"}}}
     assert MODEL_LOOKUPS.intersection(hops) == set()
     later = tmp_path / "later"
     later.mkdir()
