@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import gc
 import hashlib
 import json
 import logging
@@ -37,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from strawberry.fastapi import GraphQLRouter
 
-from api import mallocstats
+from api import heap, mallocstats
 from api.audit import AuditLog
 from api.auth import TokenStore
 from api.deps import CallerDep, GraphDep, get_backend
@@ -100,10 +99,10 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
             yield
             return
         opened = await run_in_threadpool(_open, settings)
-        _freeze_heap()
         app.state.backend = opened
         try:
-            yield
+            with heap.frozen():  # the read model out of full collections, read again or not
+                yield
         finally:
             app.state.backend = None
             await run_in_threadpool(opened.close)
@@ -174,16 +173,6 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(JSONErrors)  # outermost: even a refused CORS preflight gets the shape
     return app
-
-
-def _freeze_heap() -> None:
-    """Keep what is alive once the graph is open (its read model, the schema, the modules)
-    out of the cyclic collector's full collections: those walk every tracked object, and
-    with a read model of half a million objects one takes about 200 ms, every few dozen
-    requests that build lists (docs/benchmarks.md). Frozen objects are still freed when no
-    longer referenced; only a cycle among them would stay."""
-    gc.collect()
-    gc.freeze()
 
 
 @asynccontextmanager

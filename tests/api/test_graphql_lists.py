@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from api.auth import ANONYMOUS, Caller, Role
-from api.graphql.context import Context
+from api.graphql.context import Context, _grids_up
 from api.graphql.enums import Direction
 from api.graphql.lists import _Kept
 from api.graphql.pagination import Listing
@@ -22,7 +22,7 @@ from api.graphql.schema import build_schema
 from api.graphql.within import start_within
 from api.settings import Settings
 from graph.masking import WITHHELD
-from graph.places import DivisionCode, grids_within, params
+from graph.places import DivisionCode, grids_within, params, units_of
 from loaders.load import load
 from queries import read_model
 
@@ -279,6 +279,62 @@ def test_a_grid_and_a_dispute_added_later_are_listed_at_once(backend, tmp_path):
     assert found["grids"] == {"totalCount": 6, "items": [{"id": g} for g in [*DEEP, "G6"]]}
     assert [d["id"] for d in found["disputes"]["items"]] == ["D1", "D5", "D6"]
     assert found["disputes"]["totalCount"] == 3
+
+
+@pytest.mark.slow
+def test_the_unit_of_every_grid_walked_up_the_model_is_the_stores(demo_graph, modelled):
+    """`units_of` on the model's PART_OF ties (the unit of each grid in a list, as a grid's
+    `unit` loads it) gives what it gives on the store's, for every grid and one missing."""
+    grids = [r["id"] for r in demo_graph.read("MATCH (g:Grid) RETURN g.id AS id")]
+    grids.append("no-such-grid")
+    model = read_model.model_of(modelled)
+    assert model is not None
+    found = units_of(_grids_up(model), grids)
+    assert len(found) == len(grids) - 1
+    assert found == units_of(demo_graph.read, grids)
+
+
+MODEL_LOOKUPS = {"held", "grid_keys_within", "disputes_within", "dispute_fields", "units_of"}
+
+
+def test_the_models_lookups_leave_the_loop_only_when_it_must_be_read_again(
+    backend, tmp_path, monkeypatch
+):
+    """While the model is current its lookups are answered on the event loop; after a load
+    the lookup that finds it stale goes to a worker thread, which reads it again, and the
+    lists show the load."""
+    assert load(backend, _write(tmp_path, FILES)).rejects == []
+    modelled = _Beside(backend)
+    assert read_model.attach(modelled) is not None
+    hops: list[str] = []
+    off_loop = Context._off_loop
+
+    async def counted(self: Context, call: Any, *args: Any) -> Any:
+        hops.append(call.__name__)
+        return await off_loop(self, call, *args)
+
+    monkeypatch.setattr(Context, "_off_loop", counted)
+    assert _run(modelled, DEEP_LISTS, ADMIN, w="330421")["grids"]["totalCount"] == 5
+    units = '{ grid(id: "G5") { unit { code } } }'  # walked up the model's PART_OF ties
+    assert _run(modelled, units, ADMIN) == {"grid": {"unit": {"code": "330421001001"}}}
+    assert MODEL_LOOKUPS.intersection(hops) == set()
+    later = tmp_path / "later"
+    later.mkdir()
+    more = {
+        "grids": [{"id": "G6", "name": "第6级网格", "level": "5", "kind": "micro"}],
+        "part_of": [{"from": "G6", "to": "G5", "from_type": "Grid", "to_type": "Grid"}],
+    }
+    assert load(backend, _write(later, more)).rejects == []
+    hops.clear()
+    grids = "query ($w: String!) { grids(within: $w) { totalCount items { id } } }"
+    assert _run(modelled, grids, ADMIN, w="330421")["grids"] == {
+        "totalCount": 6,
+        "items": [{"id": g} for g in [*DEEP, "G6"]],
+    }
+    assert [h for h in hops if h in MODEL_LOOKUPS] == ["grid_keys_within"]
+    hops.clear()
+    assert _run(modelled, DEEP_LISTS, ADMIN, w="330421")["grids"]["totalCount"] == 6
+    assert MODEL_LOOKUPS.intersection(hops) == set()
 
 
 # -- a page cut from the keys ---------------------------------------------------------------
