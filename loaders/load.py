@@ -219,6 +219,13 @@ class _Rows:
     def __len__(self) -> int:
         return len(self.lines)
 
+    def clear(self) -> None:
+        """Let go of the rows, keeping the columns' names (a written batch, emptied in place)."""
+        self.lines.clear()
+        self.digests.clear()
+        for values in self.columns.values():
+            values.clear()
+
     def extend(self, other: _Rows, start: int, stop: int) -> None:
         self.lines.extend(other.lines[start:stop])
         self.digests.extend(other.digests[start:stop])
@@ -463,14 +470,14 @@ class Loader:
         size: int,
         report: FileReport,
     ) -> _Rows:
-        """Good rows start…stop - 1 added to the batch, written whenever it holds `size` rows."""
+        """Good rows start…stop - 1 added to the batch, written (and emptied) whenever it holds
+        `size` rows."""
         while start < stop:
             take = min(stop - start, size - len(batch))
             batch.extend(rows, start, start + take)
             start += take
             if len(batch) >= size:
                 self._flush(name, kind, batch, report)
-                batch = _Rows.empty(batch.columns)
         return batch
 
     def _reject_row(
@@ -502,12 +509,16 @@ class Loader:
         else:
             first, again = self._flush_rels(name, kind, batch, report)
         self.committed = f"{name} line {batch.lines[-1]}"
+        size = len(batch)
+        # Written: its rows go before its assertions are made, which take as much memory again
+        # (a batch of a million relationships is the load's peak).
+        batch.clear()
         # After the batch, held and written with others in a transaction of their own: should
         # the store fail first, the batch is in, the file's Load has no counts, and the rerun
         # asserts it again.
         self.ledger.asserted(self._file_load, first, again)
         if self.on_progress:
-            self.on_progress(name, len(batch))
+            self.on_progress(name, size)
 
     def _is_bulk(self, kind: NodeType | RelType) -> bool:
         """Whether the type goes through the store's bulk path in this load: it was empty when

@@ -144,7 +144,8 @@ class Ledger:
             held = self._held([keys[i] for i in rows])
             rows = [i for i in rows if keys[i] not in held]
         pending = self._pending
-        pending["id"] += [keys[i] for i in rows]  # each fact is its key's first part
+        pending["id"] += [keys[i] for i in rows]
+        pending["fact"] += [facts[i] for i in rows]  # the caller's strings: none made again
         pending["source"] += [sources[i] for i in rows]
         pending["first_load"] += [load.id] * len(rows)
         if held:
@@ -158,7 +159,6 @@ class Ledger:
         of the Loads whose files gave them."""
         new = self._pending
         if new["id"]:
-            new["fact"] = [key.rpartition("\x1f")[0] for key in new["id"]]
             new["last_load"] = new["first_load"]
             rows = ColumnRows(new)
             step = self._slice or len(rows)
@@ -187,7 +187,7 @@ class Ledger:
 
 
 def _no_assertions() -> dict[str, list[str]]:
-    return {"id": [], "source": [], "first_load": []}
+    return {"id": [], "fact": [], "source": [], "first_load": []}
 
 
 def _by_column(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
