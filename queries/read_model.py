@@ -37,7 +37,9 @@ reading them per question.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import re
 import threading
 import weakref
@@ -974,10 +976,25 @@ def attach(backend: Backend) -> ReadModel | None:
         return None
     with _lock:
         reading = _reading.setdefault(backend, threading.Lock())
-    with reading:
+    with reading, _uncollected():
         model = ReadModel(backend)
         _models[backend] = model
     return model
+
+
+@contextlib.contextmanager
+def _uncollected() -> Iterator[None]:
+    """No cyclic garbage collection while the model is read: it makes a few million objects
+    and no cycle among them, and each full collection on the way walks every object made so
+    far (ten of them took half the time of a read on the demo). Collection is as it was after
+    (another thread's read may have turned it off first: that one turns it back on)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def model_of(backend: Backend) -> ReadModel | None:
@@ -1151,11 +1168,12 @@ def _reread(backend: Backend, *, cases_only: bool = False) -> ReadModel | None:
         if version % 2:
             return None  # a write under way (graph.embedded): read again after it
         old = _models.get(backend)
-        if cases_only and old is not None:
-            model = copy.copy(old)
-            model.cases = old.cases.reported(backend, version) or Cases(backend)
-        else:
-            model = ReadModel(backend)
+        with _uncollected():
+            if cases_only and old is not None:
+                model = copy.copy(old)
+                model.cases = old.cases.reported(backend, version) or Cases(backend)
+            else:
+                model = ReadModel(backend)
         _models[backend] = model
         return model
     finally:
