@@ -6,11 +6,12 @@ LadybugDB spends a few tenths of a millisecond setting up each join of a query, 
 then finds, and a ladder takes a dozen such queries. The structure they read (units, grids,
 centers, departments, posts and their holders, pools, list items, domains and the ties
 between them) changes when a load runs, not between two requests, and is small: a city's is
-read by one bulk read per label and relationship type (through the backend's `read`, with
-every property the answered queries name, so a property a query comes to read is held) and
-answered from dictionaries. The parity test is the judge of every answer. A query that
-takes `$as_of` leaves out the units, grids, centers and departments that do not exist that
-day by graph.temporal's rule (`valid_on`, the Python form of the Cypher's `holds_on`).
+read by one bulk read per label and relationship type (on the embedded store as Arrow tables
+in one snapshot, with every property the answered queries name, so a property a query comes
+to read is held) and answered from dictionaries; no cyclic collection runs while it is
+read. The parity test is the judge of every answer. A query that takes `$as_of` leaves out
+the units, grids, centers and departments that do not exist that day by graph.temporal's
+rule (`valid_on`, the Python form of the Cypher's `holds_on`).
 
     model = attach(backend)                 # when the graph opens (api.opening)
     rows = answer(backend, query, params)   # queries.library.run: the rows, or None
