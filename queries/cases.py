@@ -114,7 +114,7 @@ class Cases:
         self.numbers: dict[str, dict[str, int]] = defaultdict(dict)  # label -> key -> number
         self.labels: list[str] = []
         self.keys: list[str] = []
-        self.names = Names()
+        self.names: list[Any] = []
         self.types: list[str] = []
         self.starts, self.ends = array("i"), array("i")
         self.props: list[tuple[Any, ...]] = []
@@ -168,7 +168,6 @@ class Cases:
                 at[(i, end)] = (label, sum(len(k) for k, _ in columns))
                 columns.append((table.column(end), None if name is None else table.column(name)))
         numbers: dict[str, pa.Array] = {}  # label -> the number of each of its ends, in order
-        first_names: list[pa.Array] = [pa.array([], pa.string())]  # each label's nodes' names
         for label, columns in ends.items():
             encoded = pc.dictionary_encode(pa.concat_arrays([_strings(k) for k, _ in columns]))
             unique, indices = encoded.dictionary, encoded.indices
@@ -190,8 +189,8 @@ class Cases:
             before = pa.concat_arrays(
                 [pa.array([-1], indices.type), before.slice(0, len(before) - 1)]
             )
-            first_names.append(pc.filter(names, pc.greater(indices, before)))
-        self.names = Names(pa.concat_arrays(first_names))  # the first read: numbered from 0
+            first_names = pc.filter(names, pc.greater(indices, before)).to_pylist()
+            self.names.extend(None if x is None else held.setdefault(x, x) for x in first_names)
 
         def numbered(i: int, end: str, count: int) -> array[int]:
             label, first = at[(i, end)]
@@ -373,24 +372,6 @@ class Cases:
     def current(self, backend: Backend, labels: frozenset[str]) -> bool:
         stamp = getattr(backend, "stamp", None)
         return stamp is not None and int(stamp(labels)) <= self.version
-
-
-class Names:
-    """The nodes' names by number: those read whole as one Arrow string array (a city's half a
-    million in one buffer, not a Python string each: 13 MiB less), those appended since
-    (`Cases.reported`) in a list. Shared, as a list is, by the cases brought current from
-    these, which take names by number only."""
-
-    def __init__(self, read: pa.Array | None = None) -> None:
-        self.read = pa.array([], pa.string()) if read is None else read
-        self.count = len(self.read)
-        self.added: list[Any] = []
-
-    def __getitem__(self, n: int) -> Any:
-        return self.read[n].as_py() if n < self.count else self.added[n - self.count]
-
-    def append(self, name: Any) -> None:
-        self.added.append(name)
 
 
 Filed = str | tuple[str, ...]  # a dispute's other end of a FILED type, or its several
