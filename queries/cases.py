@@ -18,10 +18,10 @@ What a dispute's workflow events change is kept apart, by what each writes
   the cases before, which see nothing past their counts. Reading them again whole at each
   report took a second of CPU on the demo, and copying them for each report 0.1–1.3 s on a
   city, while the next list waited. Read whole, they are read as Arrow tables, each label's
-  keys numbered by Arrow at once and the names of the nodes held in one Arrow buffer (about
-  2.3 s of CPU on a city, half of it the store's reads). After anything else that changed
-  what they hold (a load, a tie between people, a write that did not say what it was about)
-  they are read again whole, alone, first (other questions meanwhile read Cypher).
+  keys numbered by Arrow at once (about 2.3 s of CPU on a city, half of it the store's
+  reads). After anything else that changed what they hold (a load, a tie between people, a
+  write that did not say what it was about) they are read again whole, alone, first (other
+  questions meanwhile read Cypher).
 - A dispute's own properties (its title, report day, count of parties and state, which
   every event sets: `OWN`) are never held with the cases, so that the Dispute label's stamp,
   which moves at every event, is not the cases'. They are held for every dispute apart, with
