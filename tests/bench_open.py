@@ -7,10 +7,11 @@ pool and time limit, its read model read) and prints the seconds from open to re
 read model's parts timed apart, and the process's resident memory (VmRSS) then; then asks the
 three headline questions about N micro-grids and N disputes (picked as tests/bench_queries.py
 picks them, in a process of their own so that their reads count nowhere: 3 × N questions) and
-prints the resident memory after them. Opening read-write writes nothing, but take a copy of
-a store something else uses. `--profile FILE`: cProfile's statistics of the opening into
-FILE (and its top 25 by cumulative time printed). `--traced`: the Python memory the opening
-left allocated (tracemalloc; slows the opening several times), with its 15 largest lines.
+prints the resident memory after them. The store is opened read-write, as the server does,
+and so locked to this process: measure a copy of a store something else uses.
+`--profile FILE`: cProfile's statistics of the opening into FILE (and its top 25 by
+cumulative time printed). `--traced`: the Python memory the opening left allocated
+(tracemalloc; slows the opening several times), with its 15 largest lines.
 """
 
 from __future__ import annotations
