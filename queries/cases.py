@@ -185,10 +185,9 @@ class Cases:
                 ]
             )
             # a key is first seen where its number is above every number before it
-            before = pc.cumulative_max(indices)
             before = pa.concat_arrays(
-                [pa.array([-1], indices.type), before.slice(0, len(before) - 1)]
-            )
+                [pa.array([-1], indices.type), pc.cumulative_max(indices)]
+            ).slice(0, len(indices))
             first_names = pc.filter(names, pc.greater(indices, before)).to_pylist()
             self.names.extend(None if x is None else held.setdefault(x, x) for x in first_names)
 
