@@ -442,7 +442,7 @@ class EmbeddedBackend:
                     self._idle.append(conn)
                 self._pool.notify()
             if worn:
-                _give_back_memory()
+                give_back_memory()
 
     def _connect(self) -> Any:
         try:
@@ -492,7 +492,7 @@ class EmbeddedBackend:
                 self._conn.close()
                 self._conn = _writer(self._db, self._timeout_ms)
                 self._written = 0
-                _give_back_memory()
+                give_back_memory()
 
     @contextlib.contextmanager
     def _writing_tables(self) -> Iterator[None]:
@@ -531,11 +531,12 @@ class EmbeddedBackend:
         self._execute("COMMIT")
 
 
-def _give_back_memory() -> None:
-    """After a connection is closed: the memory it freed lies in malloc's heaps, between what
-    other threads still hold, and glibc returns it to the system only when asked (an 8-minute
-    soak: 0.5–0.8 GB less at the same load, where trimming by threshold, MALLOC_TRIM_THRESHOLD_,
-    did nothing). It walks every heap: done once a connection is worn, not after each read."""
+def give_back_memory() -> None:
+    """After a connection is closed, or the read model read (queries.read_model): the memory
+    freed lies in malloc's heaps, between what other threads still hold, and glibc returns it
+    to the system only when asked (an 8-minute soak: 0.5–0.8 GB less at the same load, where
+    trimming by threshold, MALLOC_TRIM_THRESHOLD_, did nothing; a city's opening: 45 MiB).
+    It walks every heap: done once a connection is worn, not after each read."""
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
 

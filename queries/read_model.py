@@ -6,11 +6,12 @@ LadybugDB spends a few tenths of a millisecond setting up each join of a query, 
 then finds, and a ladder takes a dozen such queries. The structure they read (units, grids,
 centers, departments, posts and their holders, pools, list items, domains and the ties
 between them) changes when a load runs, not between two requests, and is small: a city's is
-read by one bulk read per label and relationship type (through the backend's `read`, with
-every property the answered queries name, so a property a query comes to read is held) and
-answered from dictionaries. The parity test is the judge of every answer. A query that
-takes `$as_of` leaves out the units, grids, centers and departments that do not exist that
-day by graph.temporal's rule (`valid_on`, the Python form of the Cypher's `holds_on`).
+read by one bulk read per label and relationship type (on the embedded store as Arrow tables
+in one snapshot, with every property the answered queries name, so a property a query comes
+to read is held) and answered from dictionaries; no cyclic collection runs while it is
+read. The parity test is the judge of every answer. A query that takes `$as_of` leaves out
+the units, grids, centers and departments that do not exist that day by graph.temporal's
+rule (`valid_on`, the Python form of the Cypher's `holds_on`).
 
     model = attach(backend)                 # when the graph opens (api.opening)
     rows = answer(backend, query, params)   # queries.library.run: the rows, or None
@@ -37,8 +38,11 @@ reading them per question.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import re
+import sys
 import threading
 import weakref
 from collections import defaultdict
@@ -47,8 +51,11 @@ from datetime import date, datetime
 from itertools import product
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pyarrow as pa
+
 from graph.backend import Backend, Row
 from graph.ddl import RID, ident
+from graph.embedded import give_back_memory
 from graph.labels import EVERYTHING, read_by
 from graph.places import DEEPEST, DivisionCode, grids_down
 from graph.schema import SCHEMA, Property
@@ -119,15 +126,15 @@ class ReadModel:
         self.nodes: dict[str, dict[str, Props]] = {}
         self.out: dict[str, dict[tuple[str, str], list[Tie]]] = {}
         self.into: dict[str, dict[tuple[str, str], list[Tie]]] = {}
-        read = _Reader(backend)
-        for label in NODES:
-            self.nodes[label] = read.nodes(label)
-        people: dict[str, Props] = {}  # read with the ties that start at a person
-        for type_ in TIES:
-            self._index(type_, read.ties(type_, people))
-        self.nodes["Person"] = people
-        self._index("LIVES_IN", read.homes_of_experts())
-        self.handled = read.handled_by_experts()
+        with _Reader.of(backend) as read:
+            for label in NODES:
+                self.nodes[label] = read.nodes(label)
+            people: dict[str, Props] = {}  # read with the ties that start at a person
+            for type_ in TIES:
+                self._index(type_, read.ties(type_, people))
+            self.nodes["Person"] = people
+            self._index("LIVES_IN", read.homes_of_experts())
+            self.handled = read.handled_by_experts()
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         # expert_load's rows of each expert, made from the handled_facts they name
         self.load_rows: tuple[dict[str, Row], dict[str, list[Row]]] = ({}, {})
@@ -315,21 +322,49 @@ class _Items:
         self.by_class_domain = dict(by_class_domain)
 
 
+def _rows(table: pa.Table) -> list[Row]:
+    """An Arrow table's rows, as the backend's `read` gives them."""
+    names = table.column_names
+    columns = [table.column(n).to_pylist() for n in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 _PERSON = "person_"  # the columns of a tie's person, beside the tie's own
+
+
+def _unprefixed(column: str) -> str:
+    """A person's column's property name: one string for all the people (a string made per
+    row, the key of every person's dict, took 15 MiB of a city's)."""
+    return sys.intern(column.removeprefix(_PERSON))
 
 
 class _Reader:
     """The bulk reads of one model: the properties the answered queries read (a property a
     query comes to read is held once its name appears in the query's text), each repeated
-    value held once (a city's grids share a few kinds, levels and dates)."""
+    value held once (a city's grids share a few kinds, levels and dates, and many ties the
+    same properties). On the embedded store, one snapshot whose whole labels are read as
+    Arrow tables (`table_snapshot`): a row at a time through the binding took half the
+    structure's read on a city."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, read: Callable[[str], list[Row]]) -> None:
         from queries.library import get_query  # queries.library answers from this module
 
         self.backend = backend
+        self.read = read
         texts = " ".join(get_query(name).text for name in ANSWERS)
         self.wanted = set(re.findall(r"\.\s*(\w+)", texts)) | LISTED
         self.values: dict[Any, Any] = {}
+        self.ties_held: dict[tuple[tuple[str, Any], ...], Props] = {}
+
+    @classmethod
+    @contextlib.contextmanager
+    def of(cls, backend: Backend) -> Iterator[_Reader]:
+        tables = getattr(backend, "table_snapshot", None)
+        if tables is None:
+            yield cls(backend, backend.read)
+            return
+        with tables() as read:
+            yield cls(backend, lambda query: _rows(read(query)))
 
     def _columns(
         self, var: str, properties: Iterable[Property], always: str = "", prefix: str = ""
@@ -344,7 +379,7 @@ class _Reader:
     def nodes(self, label: str) -> dict[str, Props]:
         node = SCHEMA.node(label)
         columns = self._columns("n", node.properties, always=node.key)
-        rows = self.backend.read("MATCH (n:" + ident(label) + ") RETURN " + columns)
+        rows = self.read("MATCH (n:" + ident(label) + ") RETURN " + columns)
         return {row[node.key]: self._held(row) for row in rows}
 
     def ties(self, type_: str, people: dict[str, Props]) -> list[tuple[str, str, str, str, Props]]:
@@ -362,18 +397,26 @@ class _Reader:
             text += ident(b_key) + " AS b_key" + (", " + columns if columns else "")
             if a_label == person.label:
                 text += ", " + self._columns("a", person.properties, prefix=_PERSON)
-            for row in self.backend.read(text):
+            for row in self.read(text):
                 a_id, b_id = row.pop("a_key"), row.pop("b_key")
                 if a_label == person.label:
                     found_person = {
-                        k.removeprefix(_PERSON): row.pop(k)
-                        for k in list(row)
-                        if k.startswith(_PERSON)
+                        _unprefixed(k): row.pop(k) for k in list(row) if k.startswith(_PERSON)
                     }
                     if a_id not in people:
                         people[a_id] = self._held({person.key: a_id, **found_person})
-                found.append((a_label, a_id, b_label, b_id, self._held(row) if row else NULLS))
+                found.append((a_label, a_id, b_label, b_id, self._tie(row)))
         return found
+
+    def _tie(self, row: Row) -> Props:
+        """A tie's properties, one dict for all the ties with the same (never changed)."""
+        if not row:
+            return NULLS
+        held = self._held(row)
+        try:
+            return self.ties_held.setdefault(tuple(held.items()), held)
+        except TypeError:  # a value Python cannot hash (a list): this tie's own
+            return held
 
     def homes_of_experts(self) -> list[tuple[str, str, str, str, Props]]:
         """The LIVES_IN ties of the experts in a pool (every resident has one: the city's
@@ -392,7 +435,7 @@ class _Reader:
             a_id, b_id, tie = row.pop("a_key"), row.pop("b_key"), row.pop("tie")
             if b_id is not None and (a_id, tie) not in seen:
                 seen.add((a_id, tie))
-                found.append(("Person", a_id, "Unit", b_id, self._held(row) if row else NULLS))
+                found.append(("Person", a_id, "Unit", b_id, self._tie(row)))
         return found
 
     def handled_by_experts(self) -> dict[str, list[str]]:
@@ -996,10 +1039,28 @@ def attach(backend: Backend) -> ReadModel | None:
         return None
     with _lock:
         reading = _reading.setdefault(backend, threading.Lock())
-    with reading:
+    with reading, _reading_whole():
         model = ReadModel(backend)
         _models[backend] = model
     return model
+
+
+@contextlib.contextmanager
+def _reading_whole() -> Iterator[None]:
+    """While the model (or its cases) is read whole: no cyclic garbage collection, since it
+    makes a few million objects and no cycle among them, and each full collection on the way
+    walks every object made so far (ten of them took half the time of a read on the demo).
+    Collection is as it was after (another thread's read may have turned it off first: that
+    one turns it back on). After, what the reads freed is given back to the system
+    (`give_back_memory`: 45 MiB of a city's)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        give_back_memory()
 
 
 def model_of(backend: Backend) -> ReadModel | None:
@@ -1175,12 +1236,17 @@ def _reread(backend: Backend, *, cases_only: bool = False) -> ReadModel | None:
         old = _models.get(backend)
         if cases_only and old is not None:
             model = copy.copy(old)
-            model.cases = old.cases.reported(backend, version) or Cases(backend)
+            cases = old.cases.reported(backend, version)  # a report's few: nothing to give back
+            if cases is None:
+                with _reading_whole():
+                    cases = Cases(backend)
+            model.cases = cases
         elif old is not None and old.unchanged_until(backend, version):
             model = copy.copy(old)  # the same structure, current at `version`
             model.version = version
         else:
-            model = ReadModel(backend)
+            with _reading_whole():
+                model = ReadModel(backend)
         _models[backend] = model
         return model
     finally:

@@ -698,3 +698,15 @@ def test_the_cases_answer_as_cypher_on_the_demo_graph(demo_graph: EmbeddedBacken
     # no expert of the demo has handled a dispute (the examples' has: compared above)
     assert rows.pop("expert_load") == 0
     assert all(rows.values()), rows
+
+
+def test_the_cases_of_a_graph_without_disputes_or_ties_are_empty(tmp_path: Path) -> None:
+    """A label whose ends are read from no row at all (an empty table) numbers nothing."""
+    backend = EmbeddedBackend(tmp_path / "empty.lbdb")
+    try:
+        backend.init_schema()
+        held = cases.Cases(backend)
+        assert (held.node_count, held.tie_count, held.keys, held.names) == (0, 0, [], [])
+        assert held.node("Dispute", "D1") is None
+    finally:
+        backend.close()
