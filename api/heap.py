@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-SLOW = 0.05  # seconds: a full collection this long walked a few hundred thousand objects
+SLOW = 0.05  # CPU seconds: a full collection this long walked a few hundred thousand objects
 
 
 class _Refreeze:
-    """A `gc.callbacks` callback: freezes the heap after a full collection slower than
-    `slow` seconds."""
+    """A `gc.callbacks` callback: freezes the heap after a full collection that took `slow`
+    seconds of CPU or more."""
 
     def __init__(self, slow: float) -> None:
         self.slow = slow
@@ -37,9 +37,11 @@ class _Refreeze:
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if info["generation"] != 2:
             return
+        # The collection's own CPU time: one stretched by the machine's other work is not
+        # slow, and each freeze may keep a cycle a request under way drops later.
         if phase == "start":
-            self.started = time.perf_counter()
-        elif time.perf_counter() - self.started >= self.slow:
+            self.started = time.thread_time()
+        elif time.thread_time() - self.started >= self.slow:
             gc.freeze()  # the collection is over: everything left is reachable
             self.freezes += 1
 
