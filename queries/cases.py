@@ -801,15 +801,20 @@ def expert_load(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] 
 
 def current_handled(backend: Backend, m: ReadModel) -> bool:
     """Whether the state of the disputes experts handled is held as it is now: read again (by
-    key) when a write changed a Dispute since; False when it could not be."""
+    key) when a write changed one of them since, or a Dispute it cannot tell; False when it
+    could not be."""
     stamp = getattr(backend, "stamp", None)
     if stamp is None:
         return False
-    if int(stamp(frozenset({"Dispute"}))) <= m.handled_facts[0]:
+    held, facts = m.handled_facts
+    if int(stamp(frozenset({"Dispute"}))) <= held:
         return True
     version = int(getattr(backend, "version", 1))
     if version % 2:
         return False  # a write under way
+    if held >= 0 and _untouched(backend, facts, held, version):
+        m.handled_facts = (version, facts)  # the same state: expert_load's rows stay
+        return True
     keys = sorted({d for ds in m.handled.values() for d in ds})
     rows = backend.read(
         "UNWIND $keys AS k MATCH (d:Dispute {id: k}) RETURN d.id AS id"
@@ -820,6 +825,22 @@ def current_handled(backend: Backend, m: ReadModel) -> bool:
     if len(found) != len(keys):
         return False  # a dispute is no more there: Cypher answers
     m.handled_facts = (version, found)
+    return True
+
+
+def _untouched(backend: Backend, handled: Mapping[str, Row], since: int, version: int) -> bool:
+    """Whether every write from `since` to `version` that changed a Dispute named the disputes
+    it was about, none of them `handled` (a report, an event of another dispute: a workflow
+    write sets the state of the dispute it locked only, `Written.about`)."""
+    writes_since = getattr(backend, "writes_since", None)
+    writes = writes_since(since) if writes_since is not None else None
+    if writes is None:
+        return False
+    for w in writes:
+        if w.version > version or not w.changed & {"Dispute", EVERYTHING}:
+            continue
+        if w.about is None or w.about[0] != "Dispute" or any(k in handled for k in w.about[1]):
+            return False
     return True
 
 

@@ -690,6 +690,38 @@ def test_a_reports_new_parties_leave_the_structure_as_it_was(
     assert len(built) == 2
 
 
+def test_the_handled_disputes_state_is_read_again_only_after_a_write_of_one(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    """expert_load holds the state of the disputes the pools' experts handled: a report (a
+    write about a dispute none of them) leaves it, with no read; a write of one of them, or
+    a write that names no dispute, has it read again by key. Cypher's rows each time."""
+    modelled = _Counted(examples_graph)
+    assert read_model.attach(modelled) is not None
+    domains = {"domains": ["medical"]}
+
+    def load(reads: int) -> list[Row]:
+        modelled.texts.clear()
+        found = run(modelled, "expert_load", **domains)
+        assert found == run(examples_graph, "expert_load", **domains)
+        assert len([t for t in modelled.texts if "satisfaction" in t]) == reads
+        return found
+
+    assert [r["dispute"] for r in load(1)] == ["JS-2024-0137"]  # the first question reads
+    load(0)
+    _reported(examples_graph, "r-1", GRID, "Person:JS-P-0003", new=("王小明",), category="medical")
+    load(0)
+    examples_graph.upsert_nodes(
+        SCHEMA.node("Dispute"), [{"id": "JS-2024-0137", "satisfaction": 1}], bulk=False
+    )
+    assert [r["satisfaction"] for r in load(1)] == [1]
+    load(0)
+    examples_graph.write(
+        [("MATCH (d:Dispute {id: $id}) SET d.satisfaction = 3", {"id": "JS-2024-0158"})]
+    )
+    assert [r["satisfaction"] for r in load(1)] == [1]
+
+
 @pytest.mark.slow
 def test_the_cases_answer_as_cypher_on_the_demo_graph(demo_graph: EmbeddedBackend) -> None:
     disputes = _disputes(demo_graph)
