@@ -233,16 +233,16 @@ class _Beside:
         return getattr(self._graph, name)
 
 
-def _cases_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A list that grows by one each time the cases are read."""
+def _cases_read(monkeypatch: pytest.MonkeyPatch, whole: type = cases.Cases) -> list[int]:
+    """A list that grows by one each time the cases (or `whole`: the read model) are read."""
     counted: list[int] = []
-    build = cases.Cases.__init__
+    build = whole.__init__
 
-    def counting(self: cases.Cases, backend: Any) -> None:
+    def counting(self: Any, backend: Any) -> None:
         counted.append(1)
         build(self, backend)
 
-    monkeypatch.setattr(cases.Cases, "__init__", counting)
+    monkeypatch.setattr(whole, "__init__", counting)
     return counted
 
 
@@ -660,14 +660,7 @@ def test_a_reports_new_parties_leave_the_structure_as_it_was(
     """A report's new parties are people the structure does not hold (it holds those at the
     start of its ties): it is not read again for them (a city's takes seconds, every report),
     and the answers stay Cypher's; a person it holds, renamed, has it read again."""
-    built: list[int] = []
-    build = read_model.ReadModel.__init__
-
-    def counting(self: read_model.ReadModel, backend: Any) -> None:
-        built.append(1)
-        build(self, backend)
-
-    monkeypatch.setattr(read_model.ReadModel, "__init__", counting)
+    built = _cases_read(monkeypatch, read_model.ReadModel)
     modelled = _Beside(examples_graph)
     assert read_model.attach(modelled) is not None
     day = date(2024, 7, 2)
