@@ -886,16 +886,21 @@ WITH_LOG = Schema(nodes=(*SCHEMA.nodes, *SCHEMA.log_nodes), rels=SCHEMA.stored_r
 
 def store_writes(backend: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What the store is asked to write from now on: `COPY DisputeEvent 1` for each COPY,
-    `SET Assertion 3` for each update, with the table written and how many rows it is given."""
+    `CREATE Load 1` for a few new nodes created, `SET Assertion 3` for each update, with the
+    table written and how many rows it is given."""
     writes: list[str] = []
     execute = backend._execute
 
     def recording(query: str, params: Any = None, conn: Any = None) -> Any:
-        copied = re.match(r"COPY (\w+)", query)
+        copied = re.match(r"COPY (\w+)", query) or re.match(
+            r"LOAD FROM \$rows (CREATE) \(n:(\w+)", query
+        )
         updated = re.search(r"SET (\w+)\.", query)
         if conn is None and (copied or updated):
             rows = params["rows"].num_rows
-            if copied:
+            if copied and copied.re.groups == 2:
+                writes.append(f"CREATE {copied[2]} {rows}")
+            elif copied:
                 writes.append(f"COPY {copied[1]} {rows}")
             else:
                 assert updated is not None
@@ -930,7 +935,7 @@ def test_a_reload_of_an_unchanged_log_writes_nothing_and_reports_every_row(
         ],
         [],
     )
-    assert writes == ["COPY Load 1", "SET Load 1"] * 3
+    assert writes == ["CREATE Load 1", "SET Load 1"] * 3
     assert dump(backend, WITH_LOG) == before
 
 
@@ -973,9 +978,9 @@ def test_a_reload_of_a_log_with_a_changed_and_an_added_event_writes_the_added_on
     # each, and the last Load of those asserted before moves on. The new ones are written
     # together as the load ends, then the counts of the Loads that gave them.
     assert writes == [
-        *["COPY Load 1", "SET Load 1"],
-        *["COPY Load 1", "COPY DisputeEvent 1", "SET Assertion 2"],
-        *["COPY Load 1", "COPY LOGGED 1", "SET Assertion 3"],
+        *["CREATE Load 1", "SET Load 1"],
+        *["CREATE Load 1", "CREATE DisputeEvent 1", "SET Assertion 2"],
+        *["CREATE Load 1", "COPY LOGGED 1", "SET Assertion 3"],
         *["COPY Assertion 2", "SET Load 2"],
     ]
     event = {
