@@ -25,7 +25,7 @@ grids below it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,30 +170,45 @@ def grids_down(first: Iterable[str], below: Callable[[list[str]], Iterable[str]]
     return frozenset(found)
 
 
+Ups = Callable[[list[str]], Iterable[tuple[str, str | None, str | None]]]
+"""What each of some grids is PART_OF: (grid, the grid above or None, the unit's code or
+None), as GRIDS_UP's rows."""
+
+
 def units_of(read: Read, grids: Iterable[str]) -> dict[str, str]:
+    """The code of the unit each of `grids` lies in (`units_up`), read level by level."""
+
+    def ups(todo: list[str]) -> Iterator[tuple[str, str | None, str | None]]:
+        for r in read(GRIDS_UP, {"grids": todo}):
+            yield r["grid"], r["grid_above"], r["unit"]
+
+    return units_up(ups, grids)
+
+
+def units_up(ups: Ups, grids: Iterable[str]) -> dict[str, str]:
     """The code of the unit each of `grids` lies in: PART_OF it directly or through its parent
-    grids, at any depth (of two, the least code). Walked up a level at a time; a grid with no
-    way up to a unit (a parent missing, or a cycle) has none."""
+    grids, at any depth (of two, the least code). Walked up a level at a time (`ups`); a grid
+    with no way up to a unit (a parent missing, or a cycle) has none."""
     start = sorted(set(grids))
     unit: dict[str, str] = {}
     parents: dict[str, set[str]] = {}
     todo, seen = start, set(start)
     while todo:
         nxt: set[str] = set()
-        for r in read(GRIDS_UP, {"grids": todo}):
-            if r["unit"] is not None:
-                unit[r["grid"]] = min(unit.get(r["grid"], r["unit"]), r["unit"])
-            elif r["grid_above"] is not None:
-                parents.setdefault(r["grid"], set()).add(r["grid_above"])
-                if r["grid_above"] not in seen:
-                    nxt.add(r["grid_above"])
+        for grid, above, code in ups(todo):
+            if code is not None:
+                unit[grid] = min(unit.get(grid, code), code)
+            elif above is not None:
+                parents.setdefault(grid, set()).add(above)
+                if above not in seen:
+                    nxt.add(above)
         seen |= nxt
         todo = sorted(nxt)
     changed = True
     while changed:  # a grid lies in the unit its parent grid lies in
         changed = False
-        for grid, above in parents.items():
-            found = [unit[a] for a in above if a in unit]
+        for grid, aboves in parents.items():
+            found = [unit[a] for a in aboves if a in unit]
             if grid not in unit and found:
                 unit[grid] = min(found)
                 changed = True

@@ -211,6 +211,20 @@ class ReadModel:
                 self._in_order[code] = found
         return found
 
+    def grids_up(self, grids: list[str]) -> Iterator[tuple[str, str | None, str | None]]:
+        """What each of `grids` is PART_OF (`graph.places.Ups`: GRIDS_UP's rows, but none
+        for a grid with no tie up), for `graph.places.units_up`'s walk."""
+        part_of = self.out["PART_OF"]
+        for grid in grids:
+            for label, key, _ in part_of.get(("Grid", grid), ()):
+                yield grid, key if label == "Grid" else None, key if label == "Unit" else None
+
+    def disputes_within(self, code: DivisionCode) -> list[str]:
+        """The keys of the disputes that OCCURRED_IN a grid inside `code`, from the cases as
+        they are (the caller sees they are current)."""
+        kept = code if code.full in self.nodes["Unit"] else None  # the codes of units only
+        return self.cases.occurred_in(self.grids_within(code), kept)
+
     def anchored(
         self, unit: str, given: tuple[Any, ...], holds: Holds, make: Callable[[str], list[Row]]
     ) -> list[Row]:
@@ -1137,8 +1151,7 @@ def disputes_within(backend: Backend, code: DivisionCode) -> list[str] | None:
         model = _models[backend]
         if not (model.cases.current(backend, OCCURRED) and model.holds(backend, PLACES)):
             return None
-    kept = code if code.full in model.nodes["Unit"] else None  # the codes of units only
-    return model.cases.occurred_in(model.grids_within(code), kept)
+    return model.disputes_within(code)
 
 
 def units_above(backend: Backend, grids: Iterable[str]) -> dict[str, set[str]] | None:

@@ -24,7 +24,7 @@ from api.graphql.errors import QUERY_TIMEOUT, UserError
 from api.privacy import Access, Revealed, access, reveal
 from graph.backend import Backend, Params, Row
 from graph.errors import QueryTimeout
-from graph.places import GRIDS_UP, DivisionCode, grids_within, params, units_of
+from graph.places import DivisionCode, grids_within, params, units_of, units_up
 from graph.schema import SCHEMA
 from queries import read_model
 from queries.dispute_fields import DisputeFields
@@ -48,7 +48,7 @@ class Context(BaseContext):
         walked up the read model's PART_OF ties when they are current."""
         model = _current(self.backend, read_model.PLACES)
         if model is not None:
-            return units_of(_grids_up(model), grids)
+            return units_up(model.grids_up, grids)
         return await self._off_loop(units_of, self.backend.read, grids)
 
     async def grids_within(self, code: DivisionCode) -> frozenset[str]:
@@ -77,9 +77,7 @@ class Context(BaseContext):
             return held if held is not None else sorted(await self.grids_within(code))
         if label == "Dispute":
             if model is not None and model.cases.current(self.backend, read_model.OCCURRED):
-                # read_model.disputes_within, when it needs no catch-up
-                kept = code if code.full in model.nodes["Unit"] else None  # units' codes only
-                return model.cases.occurred_in(model.grids_within(code), kept)
+                return model.disputes_within(code)  # no catch-up needed
             return await self._off_loop(read_model.disputes_within, self.backend, code)
         return None
 
@@ -149,32 +147,6 @@ def _current(backend: Backend, labels: frozenset[str]) -> read_model.ReadModel |
     after is not seen, as a lookup a moment earlier would not."""
     model = read_model.model_of(backend)
     return model if model is not None and model.holds(backend, labels) else None
-
-
-def _grids_up(model: read_model.ReadModel) -> Callable[[str, Params], list[Row]]:
-    """A read that answers `graph.places.GRIDS_UP` (each grid's parents, a grid's by id and
-    a unit's by code) from `model`'s PART_OF ties, for `units_of`'s walk: a few dictionary
-    lookups a grid, where the store spends 2.5 ms on 50."""
-    grids, part_of = model.nodes["Grid"], model.out["PART_OF"]
-
-    def read(query: str, params: Params) -> list[Row]:
-        assert query == GRIDS_UP
-        rows = []
-        for grid in params["grids"]:
-            if grid not in grids:
-                continue
-            ups = part_of.get(("Grid", grid), ())
-            rows += [
-                {
-                    "grid": grid,
-                    "grid_above": key if label == "Grid" else None,
-                    "unit": key if label == "Unit" else None,
-                }
-                for label, key, _ in ups
-            ] or [{"grid": grid, "grid_above": None, "unit": None}]  # OPTIONAL MATCH: nulls
-        return rows
-
-    return read
 
 
 def _grids_within(backend: Backend, code: DivisionCode) -> frozenset[str]:

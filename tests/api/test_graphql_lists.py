@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from api.auth import ANONYMOUS, Caller, Role
-from api.graphql.context import Context, _grids_up
+from api.graphql.context import Context
 from api.graphql.enums import Direction
 from api.graphql.lists import _Kept
 from api.graphql.pagination import Listing
@@ -22,7 +22,7 @@ from api.graphql.schema import build_schema
 from api.graphql.within import start_within
 from api.settings import Settings
 from graph.masking import WITHHELD
-from graph.places import DivisionCode, grids_within, params, units_of
+from graph.places import DivisionCode, grids_within, params, units_of, units_up
 from loaders.load import load
 from queries import read_model
 
@@ -289,7 +289,7 @@ def test_the_unit_of_every_grid_walked_up_the_model_is_the_stores(demo_graph, mo
     grids.append("no-such-grid")
     model = read_model.model_of(modelled)
     assert model is not None
-    found = units_of(_grids_up(model), grids)
+    found = units_up(model.grids_up, grids)
     assert len(found) == len(grids) - 1
     assert found == units_of(demo_graph.read, grids)
 
