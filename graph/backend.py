@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from graph.labels import EVERYTHING
 from graph.schema import NodeType, RelType
 
 Row = dict[str, Any]
@@ -24,6 +25,22 @@ class Written(NamedTuple):
     version: int
     changed: frozenset[str]
     about: tuple[str, frozenset[str]] | None
+
+
+def writes_changing(
+    backend: Any, since: int, until: int, names: frozenset[str]
+) -> list[Written] | None:
+    """The writes of `backend` that ended after `since` and by `until` and changed any of
+    `names` (or could not tell what they changed: `graph.labels.EVERYTHING`), oldest first:
+    what a reader holding what it read at `since` must look at to be current at `until`.
+    None when the backend does not tell its writes (`writes_since`) or no longer keeps them
+    all."""
+    writes_since = getattr(backend, "writes_since", None)
+    writes = writes_since(since) if writes_since is not None else None
+    if writes is None:
+        return None
+    wanted = names | {EVERYTHING}
+    return [w for w in writes if w.version <= until and w.changed & wanted]
 
 
 class Backend(Protocol):

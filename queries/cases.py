@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.backend import Backend, Row
+from graph.backend import Backend, Row, writes_changing
 from graph.ddl import ident
 from graph.labels import EVERYTHING
 from graph.schema import SCHEMA
@@ -248,8 +248,7 @@ class Cases:
         when anything else changed them (a load, a tie between people, a write that named
         nothing), the writes since are no longer known, or these are not the latest cases
         read (others appended past them): they are then read again whole."""
-        since = getattr(backend, "writes_since", None)
-        writes = since(self.version) if since is not None else None
+        writes = writes_changing(backend, self.version, version, CASES_HELD)
         if writes is None or (len(self.keys), len(self.types)) != (
             self.node_count,
             self.tie_count,
@@ -258,8 +257,6 @@ class Cases:
         disputes: set[str] = set()
         for w in writes:
             held = w.changed & (CASES_HELD | {EVERYTHING})
-            if w.version > version or not held:
-                continue  # after `version` (the next question sees it), or nothing held
             if w.about is None:
                 return None
             label, keys = w.about
@@ -832,16 +829,13 @@ def _untouched(backend: Backend, handled: Mapping[str, Row], since: int, version
     """Whether every write from `since` to `version` that changed a Dispute named the disputes
     it was about, none of them `handled` (a report, an event of another dispute: a workflow
     write sets the state of the dispute it locked only, `Written.about`)."""
-    writes_since = getattr(backend, "writes_since", None)
-    writes = writes_since(since) if writes_since is not None else None
-    if writes is None:
-        return False
-    for w in writes:
-        if w.version > version or not w.changed & {"Dispute", EVERYTHING}:
-            continue
-        if w.about is None or w.about[0] != "Dispute" or any(k in handled for k in w.about[1]):
-            return False
-    return True
+    writes = writes_changing(backend, since, version, frozenset({"Dispute"}))
+    return writes is not None and all(
+        w.about is not None
+        and w.about[0] == "Dispute"
+        and not any(map(handled.__contains__, w.about[1]))
+        for w in writes
+    )
 
 
 CaseAnswer = Callable[["ReadModel", Mapping[str, Any], Own], "list[Row] | None"]

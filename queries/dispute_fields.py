@@ -39,7 +39,7 @@ from datetime import date
 from itertools import repeat
 from typing import Any
 
-from graph.backend import Backend, Row
+from graph.backend import Backend, Row, writes_changing
 from graph.ddl import ident
 from graph.labels import EVERYTHING
 
@@ -121,14 +121,11 @@ class DisputeFields:
         """These brought to `version` (at which no write is under way) by reading again the
         disputes each write since that changed a Dispute was about; None when one named none,
         or another label's node, or the writes since are no longer known."""
-        since = getattr(backend, "writes_since", None)
-        writes = since(self.version) if since is not None else None
+        writes = writes_changing(backend, self.version, version, CHANGED)
         if writes is None:
             return None
         keys: set[str] = set()
         for w in writes:
-            if w.version > version or not w.changed & CHANGED:
-                continue
             if w.about is None or w.about[0] != "Dispute":
                 return None
             keys |= w.about[1]

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
-from graph.backend import Backend, Row
+from graph.backend import Backend, Row, writes_changing
 from graph.ddl import RID, ident
 from graph.embedded import give_back_memory
 from graph.labels import EVERYTHING, read_by
@@ -278,20 +278,15 @@ class ReadModel:
         people at the start of its ties, and a tie is a write of its own type, so a person it
         does not hold cannot change any answer of it. False when the writes since are no
         longer known."""
-        since = getattr(backend, "writes_since", None)
-        writes = since(self.version) if since is not None else None
-        if writes is None:
-            return False
+        writes = writes_changing(backend, self.version, version, HELD)
         people = self.nodes["Person"]
-        for w in writes:
-            held = w.changed & (HELD | {EVERYTHING})
-            if w.version > version or not held:
-                continue  # after `version` (the next question sees it), or nothing held
-            if w.about is None or held != {"Person"} or w.about[0] != "Person":
-                return False
-            if any(key in people for key in w.about[1]):
-                return False
-        return True
+        return writes is not None and all(
+            w.about is not None
+            and w.about[0] == "Person"
+            and w.changed & (HELD | {EVERYTHING}) == {"Person"}
+            and not any(map(people.__contains__, w.about[1]))
+            for w in writes
+        )
 
 
 _ANCHORED = 8192  # rows of anchors kept (`ReadModel.anchored`) before they are made anew
