@@ -478,7 +478,7 @@ class _Reader:
                 if names
                 else [NULLS] * len(a_keys)
             )
-            found += zip(repeat(a_label), a_keys, repeat(b_label), b_keys, props, strict=False)
+            found += zip(repeat(a_label), a_keys, repeat(b_label), b_keys, props)
         return found
 
     def _keys(self, keys: list[str]) -> list[str]:
