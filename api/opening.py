@@ -79,9 +79,11 @@ def _attach_model(backend: Backend) -> None:
     except Exception:  # it only saves time: never let it fail the opening (they read Cypher)
         log.exception("the read model could not be read; the questions read the store")
         return
-    if model is not None:
-        log.info(
-            "read model: %d grids read in %.1f s",
-            len(model.nodes["Grid"]),
-            time.monotonic() - started,
-        )
+    if model is None:
+        return
+    drop = getattr(backend, "drop_cached_pages", None)
+    if drop is not None:  # the store's pages the bulk reads left, which no question reads
+        drop()
+    log.info(
+        "read model: %d grids read in %.1f s", len(model.nodes["Grid"]), time.monotonic() - started
+    )

@@ -99,10 +99,11 @@ class EmbeddedBackend:
                 f"there is no graph at {path}; build one with `govgraph demo` or "
                 "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it"
             )
+        self._database: Callable[[], Any] = lambda: ladybug.Database(
+            str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20
+        )
         try:
-            self._db = ladybug.Database(
-                str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20
-            )
+            self._db = self._database()
             self._conn = _writer(self._db, timeout_ms)
             self._leak = Leak.probe(self._conn)  # the binding's dates: graph/date_refs.py
         except RuntimeError as exc:
@@ -396,6 +397,37 @@ class EmbeddedBackend:
             self._copy_rels(
                 rel_type, from_label, to_label, _widen(given.take(new), rel_columns(rel_type))
             )
+
+    def drop_cached_pages(self) -> None:
+        """Give back the pages the store keeps in memory: the database closed and opened again
+        as it was (this process's version and writes kept: nothing is written meanwhile).
+        LadybugDB's buffer pool keeps every page a read touched until it is full, and lets
+        go of none but by closing: after the read model's bulk reads (queries.read_model)
+        a city's 140 MiB, which the questions answered from the model never read again.
+        Reads under way are waited for; reads and writes wait meanwhile (0.2 s on a city).
+        A store held read-write is unlocked meanwhile: should another process take it then
+        (a `govgraph load` started at that moment), this one is closed, BackendUnavailable."""
+        with self._lock, self._pool:
+            while len(self._idle) < len(self._readers) and not self._closed:
+                self._pool.wait(0.1)  # a read under way gives its connection back
+            if self._closed:
+                raise BackendUnavailable(f"the graph at {self.path} is closed")
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+            self._idle.clear()
+            self._reads.clear()
+            self._conn.close()
+            self._db.close()
+            give_back_memory()
+            try:
+                self._db = self._database()
+                self._conn = _writer(self._db, self._timeout_ms)
+            except RuntimeError as exc:
+                self._closed = True
+                self._pool.notify_all()
+                raise from_ladybug(exc) from exc
+            self._written = 0
 
     def close(self) -> None:
         with self._lock, self._pool:

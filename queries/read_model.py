@@ -48,7 +48,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from itertools import product
+from itertools import product, repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
@@ -111,21 +111,54 @@ TIES = (
     "SUPERVISES",
 )
 HELD = frozenset((*NODES, "Person", *TIES, "LIVES_IN", "HANDLED"))
+# The ways the answers below walk each tie: from its start (`ReadModel.out`), from its end
+# (`into`). Only those are indexed: SERVES_IN from each of a city's 80,000 people, which no
+# answer walks, took 18 MiB. A walk of a way not indexed fails (KeyError), never finds nothing.
+FROM_START = frozenset(
+    {
+        "PART_OF",
+        "LOCATED_IN",
+        "HAS_EXPERTISE",
+        "LIAISES_WITH",
+        "SUBORDINATE_TO",
+        "ESCALATES_TO",
+        "IN_POOL",
+        "LIVES_IN",
+    }
+)
+FROM_END = frozenset(
+    {
+        "PART_OF",
+        "LOCATED_IN",
+        "HAS_EXPERTISE",
+        "SERVES_IN",
+        "LEADS",
+        "COVERS",
+        "HOLDS_POST",
+        "MEDIATES_IN",
+        "STATIONED_AT",
+        "JURISDICTION",
+        "RESPONSIBLE_FOR",
+        "SUPERVISES",
+    }
+)
 LISTED = frozenset({"name", "kind", "level"})
 """Properties held whatever the queries read: what the GraphQL lists of grids filter and sort
 on (api.graphql.lists)."""
 
 
 class ReadModel:
-    """The structure as read at `version`: nodes by label and key, ties both ways."""
+    """The structure as read at `version`: nodes by label and key, and the ties of each
+    node, from their start (`out`: FROM_START's types) and from their end (`into`:
+    FROM_END's)."""
 
     def __init__(self, backend: Backend) -> None:
         # Labels changed by a write under way now get a stamp above this when it ends: the
         # model is never taken for them, whichever side of the write its reads saw.
         self.version = int(getattr(backend, "version", 0))
         self.nodes: dict[str, dict[str, Props]] = {}
-        self.out: dict[str, dict[tuple[str, str], list[Tie]]] = {}
-        self.into: dict[str, dict[tuple[str, str], list[Tie]]] = {}
+        self.out: dict[str, dict[tuple[str, str], tuple[Tie, ...]]] = {}
+        self.into: dict[str, dict[tuple[str, str], tuple[Tie, ...]]] = {}
         with _Reader.of(backend) as read:
             for label in NODES:
                 self.nodes[label] = read.nodes(label)
@@ -150,20 +183,26 @@ class ReadModel:
         self._anchored: dict[tuple[Any, ...], list[Row]] = {}  # `anchored`
         self._item_rows: dict[str, list[Row]] = {}
 
-    def _index(self, type_: str, ties: Iterable[tuple[str, str, str, str, Props]]) -> None:
-        out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
-        into: dict[tuple[str, str], list[Tie]] = defaultdict(list)
-        for a_label, a, b_label, b, props in ties:
-            out[(a_label, a)].append((b_label, b, props))
-            into[(b_label, b)].append((a_label, a, props))
-        self.out[type_], self.into[type_] = dict(out), dict(into)
+    def _index(self, type_: str, ties: list[tuple[str, str, str, str, Props]]) -> None:
+        """The ties of `type_` by the node at their start and at their end, as walked; each
+        node's a tuple (a list of one took a third more)."""
+        if type_ in FROM_START:
+            out: dict[tuple[str, str], list[Tie]] = defaultdict(list)
+            for a_label, a, b_label, b, props in ties:
+                out[(a_label, a)].append((b_label, b, props))
+            self.out[type_] = {node: tuple(found) for node, found in out.items()}
+        if type_ in FROM_END:
+            into: dict[tuple[str, str], list[Tie]] = defaultdict(list)
+            for a_label, a, b_label, b, props in ties:
+                into[(b_label, b)].append((a_label, a, props))
+            self.into[type_] = {node: tuple(found) for node, found in into.items()}
 
     def node(self, label: str, key: Any) -> Props | None:
         return self.nodes[label].get(key) if isinstance(key, str) else None
 
     def ends(
         self,
-        table: dict[str, dict[tuple[str, str], list[Tie]]],
+        table: dict[str, dict[tuple[str, str], tuple[Tie, ...]]],
         type_: str,
         label: str,
         key: str,
@@ -331,11 +370,17 @@ class _Items:
         self.by_class_domain = dict(by_class_domain)
 
 
-def _rows(table: pa.Table) -> list[Row]:
-    """An Arrow table's rows, as the backend's `read` gives them."""
-    names = table.column_names
-    columns = [table.column(n).to_pylist() for n in names]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+Columns = dict[str, list[Any]]  # a read's values, column by column
+
+
+def _columns(table: pa.Table) -> Columns:
+    """An Arrow table's columns as lists of Python values."""
+    return {name: table.column(name).to_pylist() for name in table.column_names}
+
+
+def _columns_of(rows: list[Row]) -> Columns:
+    """A read's rows (a backend without Arrow tables) column by column."""
+    return {name: [row[name] for row in rows] for name in (rows[0] if rows else ())}
 
 
 _PERSON = "person_"  # the columns of a tie's person, beside the tie's own
@@ -352,10 +397,11 @@ class _Reader:
     query comes to read is held once its name appears in the query's text), each repeated
     value held once (a city's grids share a few kinds, levels and dates, and many ties the
     same properties). On the embedded store, one snapshot whose whole labels are read as
-    Arrow tables (`table_snapshot`): a row at a time through the binding took half the
-    structure's read on a city."""
+    Arrow tables (`table_snapshot`) and taken column by column: a row at a time through the
+    binding took half the structure's read on a city, and a dict per row made and taken
+    apart again a third of the rest."""
 
-    def __init__(self, backend: Backend, read: Callable[[str], list[Row]]) -> None:
+    def __init__(self, backend: Backend, read: Callable[[str], Columns]) -> None:
         from queries.library import get_query  # queries.library answers from this module
 
         self.backend = backend
@@ -363,17 +409,18 @@ class _Reader:
         texts = " ".join(get_query(name).text for name in ANSWERS)
         self.wanted = set(re.findall(r"\.\s*(\w+)", texts)) | LISTED
         self.values: dict[Any, Any] = {}
-        self.ties_held: dict[tuple[tuple[str, Any], ...], Props] = {}
+        # (names, values) -> the properties of every tie with them
+        self.ties_held: dict[tuple[tuple[str, ...], tuple[Any, ...]], Props] = {}
 
     @classmethod
     @contextlib.contextmanager
     def of(cls, backend: Backend) -> Iterator[_Reader]:
         tables = getattr(backend, "table_snapshot", None)
         if tables is None:
-            yield cls(backend, backend.read)
+            yield cls(backend, lambda query: _columns_of(backend.read(query)))
             return
         with tables() as read:
-            yield cls(backend, lambda query: _rows(read(query)))
+            yield cls(backend, lambda query: _columns(read(query)))
 
     def _columns(
         self, var: str, properties: Iterable[Property], always: str = "", prefix: str = ""
@@ -387,9 +434,16 @@ class _Reader:
 
     def nodes(self, label: str) -> dict[str, Props]:
         node = SCHEMA.node(label)
-        columns = self._columns("n", node.properties, always=node.key)
-        rows = self.read("MATCH (n:" + ident(label) + ") RETURN " + columns)
-        return {row[node.key]: self._held(row) for row in rows}
+        returned = self._columns("n", node.properties, always=node.key)
+        columns = self.read("MATCH (n:" + ident(label) + ") RETURN " + returned)
+        names = list(columns)
+        return {
+            row[node.key]: row
+            for row in (
+                self._held(dict(zip(names, values, strict=True)))
+                for values in zip(*columns.values(), strict=True)
+            )
+        }
 
     def ties(self, type_: str, people: dict[str, Props]) -> list[tuple[str, str, str, str, Props]]:
         """Every tie of `type_`, one read per pair of end labels: (from label, from key, to
@@ -398,65 +452,98 @@ class _Reader:
         rel = SCHEMA.rel(type_)
         columns = self._columns("r", rel.properties)
         person = SCHEMA.node("Person")
-        found = []
+        found: list[tuple[str, str, str, str, Props]] = []
         for a_label, b_label in rel.endpoints:
             a_key, b_key = SCHEMA.node(a_label).key, SCHEMA.node(b_label).key
-            text = "MATCH (a:" + ident(a_label) + ")-[r:" + ident(type_) + "]->(b:"
-            text += ident(b_label) + ") RETURN a." + ident(a_key) + " AS a_key, b."
+            a, tie = "(a:" + ident(a_label) + ")", "-[r:" + ident(type_) + "]->"
+            b = "(b:" + ident(b_label) + ")"
+            text = "MATCH " + a + tie + b
+            if a_label == person.label:
+                # LadybugDB plans that as a scan of every person, however few the ties (a
+                # city's million: 0.12 s for HOLDS_POST's 22); from the other end's nodes,
+                # it reads the people tied to them (1 ms)
+                text = "MATCH " + b + " WITH b MATCH " + a + tie + "(b)"
+            text += " RETURN a." + ident(a_key) + " AS a_key, b."
             text += ident(b_key) + " AS b_key" + (", " + columns if columns else "")
             if a_label == person.label:
                 text += ", " + self._columns("a", person.properties, prefix=_PERSON)
-            for row in self.read(text):
-                a_id, b_id = row.pop("a_key"), row.pop("b_key")
-                if a_label == person.label:
-                    found_person = {
-                        _unprefixed(k): row.pop(k) for k in list(row) if k.startswith(_PERSON)
-                    }
-                    if a_id not in people:
-                        people[a_id] = self._held({person.key: a_id, **found_person})
-                found.append((a_label, a_id, b_label, b_id, self._tie(row)))
+            read = self.read(text)
+            a_keys, b_keys = self._keys(read.pop("a_key", [])), self._keys(read.pop("b_key", []))
+            theirs = [name for name in read if name.startswith(_PERSON)]
+            if theirs:
+                self._people(people, a_keys, {_unprefixed(n): read.pop(n) for n in theirs})
+            names = tuple(read)  # the tie's own
+            props = (
+                [self._tie(names, values) for values in zip(*read.values(), strict=True)]
+                if names
+                else [NULLS] * len(a_keys)
+            )
+            found += zip(repeat(a_label), a_keys, repeat(b_label), b_keys, props)
         return found
 
-    def _tie(self, row: Row) -> Props:
+    def _keys(self, keys: list[str]) -> list[str]:
+        """The keys of a tie's ends, each the one string the model holds for that node (a
+        string per tie took 18 MiB of a city's)."""
+        hold = self.values.setdefault
+        return [hold(key, key) for key in keys]
+
+    def _people(self, people: dict[str, Props], keys: list[str], columns: Columns) -> None:
+        """Each person at the start of a tie not read before, into `people`."""
+        key, names = SCHEMA.node("Person").key, list(columns)
+        for at, values in zip(keys, zip(*columns.values(), strict=True), strict=True):
+            if at not in people:
+                people[at] = self._held({key: at, **dict(zip(names, values, strict=True))})
+
+    def _tie(self, names: tuple[str, ...], values: tuple[Any, ...]) -> Props:
         """A tie's properties, one dict for all the ties with the same (never changed)."""
-        if not row:
-            return NULLS
-        held = self._held(row)
         try:
-            return self.ties_held.setdefault(tuple(held.items()), held)
+            found = self.ties_held.get((names, values))
         except TypeError:  # a value Python cannot hash (a list): this tie's own
-            return held
+            return self._held(dict(zip(names, values, strict=True)))
+        if found is None:
+            found = self.ties_held[(names, values)] = self._held(
+                dict(zip(names, values, strict=True))
+            )
+        return found
 
     def homes_of_experts(self) -> list[tuple[str, str, str, str, Props]]:
         """The LIVES_IN ties of the experts in a pool (every resident has one: the city's
         million are not the structure). Reached from the pools, as expert_candidates does
         (a lookup of the experts by key scans every LIVES_IN tie)."""
         columns = self._columns("r", SCHEMA.rel("LIVES_IN").properties)
-        rows = self.backend.read(
-            "MATCH (a:Person)-[:IN_POOL]->(:ExpertPool) OPTIONAL MATCH (a)-[r:LIVES_IN]->"
-            "(b:Unit) RETURN a.id AS a_key, b.code AS b_key, r."
+        read = self.read(
+            _EXPERTS
+            + " OPTIONAL MATCH (a)-[r:LIVES_IN]->(b:Unit) RETURN a.id AS a_key, b.code AS b_key, r."
             + RID
             + " AS tie"
             + (", " + columns if columns else "")
         )
+        a_keys, b_keys = self._keys(read.pop("a_key", [])), self._keys(read.pop("b_key", []))
+        ties = read.pop("tie", [])
+        names = tuple(read)  # the tie's own
         found, seen = [], set()
-        for row in rows:  # once per pool the expert is in: each tie once
-            a_id, b_id, tie = row.pop("a_key"), row.pop("b_key"), row.pop("tie")
-            if b_id is not None and (a_id, tie) not in seen:
+        for a_id, b_id, tie, *values in zip(a_keys, b_keys, ties, *read.values(), strict=True):
+            if b_id is not None and (a_id, tie) not in seen:  # once per pool: each tie once
                 seen.add((a_id, tie))
-                found.append(("Person", a_id, "Unit", b_id, self._tie(row)))
+                props = self._tie(names, tuple(values)) if names else NULLS
+                found.append(("Person", a_id, "Unit", b_id, props))
         return found
 
     def handled_by_experts(self) -> dict[str, list[str]]:
         """The disputes each expert in a pool HANDLED (loaded: the workflow records no
         HANDLED tie), reached from the pools as homes_of_experts does."""
         found: dict[str, list[str]] = defaultdict(list)
-        for row in self.backend.read(
-            "MATCH (a:Person)-[:IN_POOL]->(:ExpertPool) MATCH (a)-[:HANDLED]->(d:Dispute) "
-            "RETURN DISTINCT a.id AS a, d.id AS d"
-        ):
-            found[row["a"]].append(row["d"])
+        read = self.read(
+            _EXPERTS + " MATCH (a)-[:HANDLED]->(d:Dispute) RETURN DISTINCT a.id AS a, d.id AS d"
+        )
+        for expert, dispute in zip(read.get("a", []), read.get("d", []), strict=True):
+            found[expert].append(dispute)
         return dict(found)
+
+
+# The experts in a pool, as `a`: from the pools, not from every person (a scan of a city's
+# million, 40 ms where this takes 5)
+_EXPERTS = "MATCH (p:ExpertPool) WITH p MATCH (a:Person)-[:IN_POOL]->(p)"
 
 
 # -- the answers, one per named query: each gives its Cypher's rows --------------------------
@@ -803,7 +890,7 @@ def grid_step(m: ReadModel, params: Mapping[str, Any]) -> list[Row] | None:
         "location": g.get("location"),
         "liaisons": len(m.out["LIAISES_WITH"].get(("Grid", g["id"]), ())),
     }
-    parents = m.out["PART_OF"].get(("Grid", g["id"]), [])
+    parents = m.out["PART_OF"].get(("Grid", g["id"]), ())
     rows = []
     for label, key, _ in parents:
         n = m.nodes[label][key]

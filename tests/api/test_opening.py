@@ -59,3 +59,26 @@ def test_a_model_that_cannot_be_read_leaves_the_graph_open_and_says_why(
         assert "no room for the model" in caplog.text
     finally:
         graph.close()
+
+
+def test_a_modelled_opening_drops_the_pages_its_model_read(
+    store: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's pages that the model's bulk reads left are given back once it is read
+    (`EmbeddedBackend.drop_cached_pages`); an opening without the model keeps them."""
+    dropped: list[bool] = []
+    real = EmbeddedBackend.drop_cached_pages
+
+    def drop(graph: EmbeddedBackend) -> None:
+        dropped.append(read_model.model_of(graph) is not None)  # after the model is read
+        real(graph)
+
+    monkeypatch.setattr(EmbeddedBackend, "drop_cached_pages", drop)
+    graph = open_graph(store, read_only=True, modelled=True)
+    try:
+        assert dropped == [True]
+        assert run(graph, "domain", code="medical") == [{"code": "medical", "name": "医疗纠纷"}]
+    finally:
+        graph.close()
+    open_graph(store, read_only=True).close()
+    assert dropped == [True]

@@ -448,3 +448,73 @@ def test_a_snapshot_does_not_see_a_write_committed_while_it_reads(backend):
         assert read(ties) == []
     assert backend.read(people) == [{"id": "P1"}, {"id": "P2"}]
     assert backend.read(ties) == [{"id": "P2", "grid": "G1"}]
+
+
+def test_dropping_the_cached_pages_keeps_the_graph_its_version_and_writes(tmp_path):
+    """The store closed and opened again: what it holds, this process's version and the
+    writes it tells of are as they were, it writes again, and it stays locked to this
+    process (a second writer is still refused)."""
+    store = EmbeddedBackend(tmp_path / "dropped.lbdb")
+    try:
+        store.init_schema()
+        store.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+        before = grids(store)
+        version, journal = store.version, store.writes_since(0)
+        first = store._db
+        store.drop_cached_pages()
+        assert store._db is not first
+        assert (grids(store), store.version, store.writes_since(0)) == (before, version, journal)
+        store.upsert_nodes(GRID, [grid("G2", "二号")], bulk=False)
+        assert [row["id"] for row in grids(store)] == ["G1", "G2"]
+        assert store.version == version + 2
+        locked = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys, ladybug\ntry:\n    ladybug.Database(sys.argv[1])\n"
+                "except RuntimeError as exc:\n    print(exc)",
+                str(tmp_path / "dropped.lbdb"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "lock" in locked.stdout.lower()
+    finally:
+        store.close()
+
+
+def test_dropping_the_cached_pages_waits_for_the_reads_under_way(tmp_path):
+    import threading
+
+    store = EmbeddedBackend(tmp_path / "waits.lbdb")
+    store.init_schema()
+    answers = []
+    reader = threading.Thread(
+        target=lambda: answers.append(
+            store.read("UNWIND range(1, 100000000) AS i RETURN sum(i) AS n")
+        )
+    )
+    try:
+        reader.start()
+        time.sleep(0.3)
+        store.drop_cached_pages()
+        assert answers == [[{"n": 5000000050000000}]]  # answered whole, before the close
+    finally:
+        reader.join()
+        store.close()
+
+
+def test_a_store_taken_while_its_pages_are_dropped_is_closed_and_says_so(tmp_path):
+    store = EmbeddedBackend(tmp_path / "taken.lbdb")
+    store.init_schema()
+
+    def taken() -> None:
+        raise RuntimeError("IO exception: Could not set lock on file : held by another process")
+
+    store._database = taken
+    with pytest.raises(BackendUnavailable, match="another process"):
+        store.drop_cached_pages()
+    with pytest.raises(BackendUnavailable, match="closed"):
+        store.read("RETURN 1 AS x")
+    store.close()

@@ -134,6 +134,36 @@ def test_every_answered_query_reads_only_what_the_model_holds() -> None:
         assert "ORDER BY" not in query.text.upper(), name  # compared as bags below
 
 
+def test_the_ties_are_held_only_the_ways_the_answers_walk_them(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    """Each type from its start, its end or both (`FROM_START`, `FROM_END`): every type read
+    is walked some way, and a way not held fails rather than finding nothing."""
+    model = read_model.ReadModel(examples_graph)
+    assert (set(model.out), set(model.into)) == (read_model.FROM_START, read_model.FROM_END)
+    assert {*read_model.TIES, "LIVES_IN"} == read_model.FROM_START | read_model.FROM_END
+    assert model.incoming("SERVES_IN", "Grid", "330421001001-G01", "Person") != []
+    with pytest.raises(KeyError):
+        model.outgoing("SERVES_IN", "Person", "JS-P-0002", "Grid")
+
+
+def test_a_ties_ends_are_the_keys_the_model_holds_of_their_nodes(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    """One string per node, its key, at each end of each of its ties (not one per tie)."""
+    model = read_model.ReadModel(examples_graph)
+    held = {label: {key: key for key in nodes} for label, nodes in model.nodes.items()}
+    ends = [
+        (label, key)
+        for table in (model.out, model.into)
+        for ties in table.values()
+        for (start_label, start), found in ties.items()
+        for label, key in [(start_label, start), *((lb, k) for lb, k, _ in found)]
+    ]
+    assert len(ends) > 100
+    assert [(label, key) for label, key in ends if held[label].get(key) is not key] == []
+
+
 # -- a small graph: the examples, with grids nested four deep --------------------------------
 
 VILLAGE = "330421001001"
