@@ -512,10 +512,13 @@ TEAMS = """query ($n: Int!) { grids(first: $n, kind: BASIC) {
 @pytest.mark.parametrize(
     ("caller", "reads"),
     [
-        # a grid's unit: the walk up the grids (one read a level; the first 50 are one deep),
-        # then the units by key
-        (ANONYMOUS, ["page", "walk up", "units", "teams"]),
-        (Caller(Role.MEDIATOR, "330421"), ["page", "walk up", "units", "teams", "jurisdiction"]),
+        # a page: its keys, then its records by key; a grid's unit: the walk up the grids
+        # (one read a level; the first 50 are one deep), then the units by key
+        (ANONYMOUS, ["page's keys", "page", "walk up", "units", "teams"]),
+        (
+            Caller(Role.MEDIATOR, "330421"),
+            ["page's keys", "page", "walk up", "units", "teams", "jurisdiction"],
+        ),
     ],
     ids=["viewer", "mediator"],
 )
@@ -537,7 +540,7 @@ def test_total_count_is_counted_only_when_asked_for(run, demo_graph):
     without, with_total = Counting(demo_graph), Counting(demo_graph)
     run("{ grids(first: 3) { items { id } } }", backend=without)
     run("{ grids(first: 3) { totalCount items { id } } }", backend=with_total)
-    assert (len(without.reads), len(with_total.reads)) == (1, 2)
+    assert (len(without.reads), len(with_total.reads)) == (2, 3)  # the page's keys, records
 
 
 @pytest.mark.parametrize(
