@@ -546,12 +546,13 @@ def test_total_count_is_counted_only_when_asked_for(run, demo_graph):
 @pytest.mark.parametrize(
     "label", ["Person", "Center", "Department", "MediationOrg", "PartyOrg", "ExpertPool"]
 )
-def test_finding_from_the_units_gives_what_testing_every_node_gives(demo_graph, label):
+@pytest.mark.parametrize("conditions", [(), ("n.name < $name",)], ids=["all", "some names"])
+def test_finding_from_the_units_gives_what_testing_every_node_gives(demo_graph, label, conditions):
     key = SCHEMA.node(label).key
-    scan = Listing(label, key, conditions=(within(label),))
-    start = Listing(label, key, start=start_within(label))
+    scan = Listing(label, key, conditions=(within(label), *conditions))
+    start = Listing(label, key, conditions=conditions, start=start_within(label))
     for prefix in ("33", "330421", "330421002", "331127104204"):
-        params = {"within": prefix, "limit": 100}
+        params = {"within": prefix, "limit": 100, "name": "李"}
         assert demo_graph.read(start.count_query(), params) == demo_graph.read(
             scan.count_query(), params
         )
