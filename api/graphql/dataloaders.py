@@ -1,9 +1,9 @@
 """DataLoaders: one backend call per kind of load per level of a query, never one per object.
 
-A query for 50 grids, each with its unit and its team, runs three reads (the page, the units,
-the teams) whatever the page size. The loaders are made afresh for every request (their cache
-lives as long as the request) and are created lazily, one per kind of load: nodes by key per
-type, ties per (hop, as-of day), the jurisdiction check per type.
+A query for 50 grids, each with its unit and its team, runs the same reads as one for 5 (the
+page, the walk up to the units, the units, the teams). The loaders are made afresh for every
+request (their cache lives as long as the request) and are created lazily, one per kind of
+load: nodes by key per type, ties per (hop, as-of day), the jurisdiction check per type.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.printer import print_schema
 
 from api.graphql.errors import should_mask
+from api.graphql.execution import Execution
 from api.graphql.headline import HeadlineQueries
 from api.graphql.limits import extensions
 from api.graphql.lists import NodeLists
@@ -46,6 +47,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        execution_context_class=Execution,
         extensions=extensions(settings) if settings is not None else [],
     )
 

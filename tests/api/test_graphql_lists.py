@@ -55,10 +55,9 @@ def _old(graph: Any, label: str, code: str, order: str, direction: Direction,
     place = DivisionCode.parse(code)
     p = {**params(place, grids_within(graph.read, place)), **(values or {})}
     listing = Listing(label, order, direction, conditions, p, start_within(label))
-    key = listing.key
     page = graph.read(listing.page_query(after=False), {**p, "limit": first})
     total = graph.read(listing.count_query(), p)[0]["total"]
-    return [r["n_" + key] for r in page], total
+    return [r["key"] for r in page], total
 
 
 GRIDS = """query ($w: String!, $kind: GridKind, $level: Int, $order: GridOrder!,

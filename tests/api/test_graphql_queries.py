@@ -512,10 +512,13 @@ TEAMS = """query ($n: Int!) { grids(first: $n, kind: BASIC) {
 @pytest.mark.parametrize(
     ("caller", "reads"),
     [
-        # a grid's unit: the walk up the grids (one read a level; the first 50 are one deep),
-        # then the units by key
-        (ANONYMOUS, ["page", "walk up", "units", "teams"]),
-        (Caller(Role.MEDIATOR, "330421"), ["page", "walk up", "units", "teams", "jurisdiction"]),
+        # a page: its keys, then its records by key; a grid's unit: the walk up the grids
+        # (one read a level; the first 50 are one deep), then the units by key
+        (ANONYMOUS, ["page's keys", "page", "walk up", "units", "teams"]),
+        (
+            Caller(Role.MEDIATOR, "330421"),
+            ["page's keys", "page", "walk up", "units", "teams", "jurisdiction"],
+        ),
     ],
     ids=["viewer", "mediator"],
 )
@@ -537,18 +540,19 @@ def test_total_count_is_counted_only_when_asked_for(run, demo_graph):
     without, with_total = Counting(demo_graph), Counting(demo_graph)
     run("{ grids(first: 3) { items { id } } }", backend=without)
     run("{ grids(first: 3) { totalCount items { id } } }", backend=with_total)
-    assert (len(without.reads), len(with_total.reads)) == (1, 2)
+    assert (len(without.reads), len(with_total.reads)) == (2, 3)  # the page's keys, records
 
 
 @pytest.mark.parametrize(
     "label", ["Person", "Center", "Department", "MediationOrg", "PartyOrg", "ExpertPool"]
 )
-def test_finding_from_the_units_gives_what_testing_every_node_gives(demo_graph, label):
+@pytest.mark.parametrize("conditions", [(), ("n.name < $name",)], ids=["all", "some names"])
+def test_finding_from_the_units_gives_what_testing_every_node_gives(demo_graph, label, conditions):
     key = SCHEMA.node(label).key
-    scan = Listing(label, key, conditions=(within(label),))
-    start = Listing(label, key, start=start_within(label))
+    scan = Listing(label, key, conditions=(within(label), *conditions))
+    start = Listing(label, key, conditions=conditions, start=start_within(label))
     for prefix in ("33", "330421", "330421002", "331127104204"):
-        params = {"within": prefix, "limit": 100}
+        params = {"within": prefix, "limit": 100, "name": "李"}
         assert demo_graph.read(start.count_query(), params) == demo_graph.read(
             scan.count_query(), params
         )

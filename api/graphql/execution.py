@@ -1,0 +1,92 @@
+"""GraphQL's execution with a short path for plain attribute fields.
+
+graphql-core executes every field alike: it builds an info object, reads the arguments, calls
+the resolver through the middleware, tests the result for an awaitable twice and completes it
+through the non-null, list, leaf, abstract and object cases in turn (~10 µs a field). Most
+fields of a list's items are neither: a scalar or enum read off the object (`Grid.name`,
+`GridPost.role`), which strawberry resolves with `getattr` and no info object at all
+(`StrawberryField.is_basic_field`). `Execution` reads those fields and coerces their value
+directly; anything else, or anything unusual (a null where the type forbids one, a value its
+type cannot serialise, an error), goes the library's way, so answers and errors are the same.
+
+The override is of `execute_field`, which graphql-core documents as internal: the versions
+are pinned (requirements.lock), and tests/api/test_graphql_execution.py compares the answers
+of both executions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NamedTuple
+
+from graphql import (
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+
+class _Plain(NamedTuple):
+    """How to read a plain attribute field: the attribute, its leaf type, whether non-null."""
+
+    attribute: str
+    leaf: GraphQLLeafType
+    non_null: bool
+
+
+def _plain(parent_type: GraphQLObjectType, name: str) -> _Plain | None:
+    """The plan of field `name` of `parent_type` when it is a plain attribute (a strawberry
+    field without resolver, permission or extension, of a scalar or enum type), else None."""
+    field_def = parent_type.fields.get(name)
+    if field_def is None or not getattr(field_def.resolve, "_is_default", False):
+        return None
+    field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if field is None or field.default_resolver is not getattr:
+        return None
+    type_ = field_def.type
+    non_null = isinstance(type_, GraphQLNonNull)
+    leaf = type_.of_type if non_null else type_
+    if not is_leaf_type(leaf):
+        return None
+    return _Plain(field.python_name, leaf, non_null)
+
+
+class Execution(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution context, reading plain attribute fields directly."""
+
+    # (type, field name) → its plan, or None when the field takes the library's way; filled
+    # as fields are first met (a few hundred per schema: the server builds one, tests a few).
+    plans: ClassVar[dict[tuple[GraphQLObjectType, str], _Plain | None]] = {}
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        node = field_details_list[0].node
+        at = (parent_type, node.name.value)
+        plan = self.plans[at] if at in self.plans else self.plans.setdefault(at, _plain(*at))
+        middleware = self.middleware_manager
+        if plan is not None and not node.arguments and not (middleware and middleware.middlewares):
+            try:
+                value = getattr(source, plan.attribute)
+                if value is None:
+                    if not plan.non_null:
+                        return None
+                else:
+                    coerced = plan.leaf.coerce_output_value(value)
+                    if coerced is not None and coerced is not Undefined:
+                        return coerced
+            except Exception:  # the library's way reports it
+                pass
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )

@@ -1,0 +1,106 @@
+"""CPU per GraphQL request in process, for the read mix of tests/bench_http.py: a script, not
+a test.
+
+    .venv/bin/python -P tests/bench_graphql.py [DB] [--runs N] [--profile QUERY]
+
+Opens the graph as the server does (timed reads, the read model attached, the heap frozen:
+`api.heap`), builds the schema with production settings, and runs each query of the read
+mix `--runs` times, one after another, as its caller, through `schema.execute` with a fresh
+`Context`, as each HTTP request makes one. Prints, per query, the process's CPU per request
+(the event loop's and the worker threads', `time.process_time`), the event loop's share
+(`time.thread_time`: the rest is the store's reads) and the wall p50. With `--profile N`
+(the query's number in the table, from 1): a cProfile of that query's runs instead, sorted
+by own time (`--sort cumtime`: by time within). No HTTP, no JSON: what GraphQL's execution,
+the resolvers and the store cost. The graph is opened read-only (DB defaults to GOVGRAPH_DB
+or data/govgraph.lbdb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import strawberry
+
+from api import heap
+from api.auth import Caller, Role
+from api.graphql.context import Context
+from api.graphql.schema import build_schema
+from api.opening import open_graph
+from api.settings import Settings
+from graph.backend import Backend
+from tests.bench_http import QUERIES
+
+ROOT = Path(__file__).resolve().parents[1]
+CALLERS = {
+    "viewer": Caller(Role.VIEWER),
+    "mediator": Caller(Role.MEDIATOR, "330421"),
+    "admin": Caller(Role.ADMIN),
+}
+
+
+async def _run(
+    schema: strawberry.Schema, backend: Backend, who: str, query: str, runs: int
+) -> tuple[float, float, float]:
+    """(CPU ms per request, the event loop's share of it, wall p50 ms) of `runs` requests
+    one after another."""
+    walls = []
+    cpu, loop = time.process_time(), time.thread_time()
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = await schema.execute(query, context_value=Context(backend, CALLERS[who]))
+        walls.append((time.perf_counter() - started) * 1000)
+        if result.errors:
+            raise SystemExit(f"{query[:60]}…: {result.errors}")
+    cpu, loop = time.process_time() - cpu, time.thread_time() - loop
+    return cpu * 1000 / runs, loop * 1000 / runs, statistics.median(walls)
+
+
+async def main(db: str, runs: int, profile: int | None, sort: str) -> None:
+    settings = Settings(db=db, mode="production")
+    backend = open_graph(settings, read_only=True, timed=True, modelled=True)
+    schema = build_schema(settings)
+    try:
+        with heap.frozen():
+            queries = list(QUERIES.items())
+            for _, (who, query) in queries:  # warm: parser's cache, loaders' first reads
+                await _run(schema, backend, who, query, 3)
+            if profile is not None:
+                name, (who, query) = queries[profile - 1]
+                profiler = cProfile.Profile()
+                profiler.enable()
+                await _run(schema, backend, who, query, runs)
+                profiler.disable()
+                print(f"{name}, {runs} requests")
+                pstats.Stats(profiler, stream=sys.stdout).sort_stats(sort).print_stats(40)
+                return
+            print(
+                f"{runs} requests each, one after another, load average "
+                f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
+            )
+            print("| query | CPU ms per request | of which the event loop's | wall p50 ms |")
+            print("|---|---:|---:|---:|")
+            for name, (who, query) in queries:
+                cpu, loop, p50 = await _run(schema, backend, who, query, runs)
+                print(f"| {name} | {cpu:.2f} | {loop:.2f} | {p50:.2f} |")
+    finally:
+        backend.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "db", nargs="?", default=os.environ.get("GOVGRAPH_DB", str(ROOT / "data/govgraph.lbdb"))
+    )
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--profile", type=int, default=None, metavar="QUERY")
+    parser.add_argument("--sort", default="tottime", help="the profile's order: tottime, cumtime")
+    args = parser.parse_args()
+    asyncio.run(main(args.db, args.runs, args.profile, args.sort))
