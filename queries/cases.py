@@ -13,8 +13,8 @@ What a dispute's workflow events change is kept apart, by what each writes
   the ties between people are loaded. The cases carry a version of their own. After reports,
   the next question that reads them reads only the new disputes' ties, by key, with the
   people and bodies on them and the disputes' list fields along (one read per dispute: the
-  list fields' catch-up at that version then reads none, `dispute_fields.read_along`), and
-  appends them
+  list fields' catch-up at that version then reads none, `dispute_fields.read_along`; none
+  at all for a report through the API, which reads it ahead, `read_ahead`), and appends them
   to the storage the cases before share, with counts of their own (`Cases.reported`; the
   backend's `writes_since` tells what each write since was about): questions under way keep
   the cases before, which see nothing past their counts. Reading them again whole at each
