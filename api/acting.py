@@ -31,12 +31,10 @@ from graph.schema import SCHEMA
 from loaders.read import RawRow
 from loaders.validate import RowValidator
 from queries.calendar import CHINA_TIME, Calendar, county_calendar
-from queries.cases import read_ahead
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.flow_rules import ACTIONS
 from queries.ladder import load_chain
-from queries.read_model import model_of
 from queries.rules import Rules, load_rules
 from workflow.context import HOLDERS
 from workflow.decide import decide
@@ -488,10 +486,7 @@ def report(
         if isinstance(early, Refusal):
             return Acted(dispute, early)
         backend.upsert_nodes(SCHEMA.node("Person"), rows, bulk=False)
-    outcome = EventStore(backend).act(command, facts, now, rules, calendar)
-    if isinstance(outcome, Outcome) and model_of(backend) is not None:
-        read_ahead(backend, dispute)  # here, not in the next question (queries.cases)
-    return Acted(dispute, outcome)
+    return Acted(dispute, EventStore(backend).act(command, facts, now, rules, calendar))
 
 
 # -- what a caller may do now ------------------------------------------------------------------

@@ -13,8 +13,8 @@ What a dispute's workflow events change is kept apart, by what each writes
   the ties between people are loaded. The cases carry a version of their own. After reports,
   the next question that reads them reads only the new disputes' ties, by key, with the
   people and bodies on them and the disputes' list fields along (one read per dispute: the
-  list fields' catch-up at that version then reads none, `dispute_fields.read_along`; none
-  at all for a report through the API, which reads it ahead, `read_ahead`), and appends them
+  list fields' catch-up at that version then reads none, `dispute_fields.read_along`), and
+  appends them
   to the storage the cases before share, with counts of their own (`Cases.reported`; the
   backend's `writes_since` tells what each write since was about): questions under way keep
   the cases before, which see nothing past their counts. Reading them again whole at each
@@ -50,7 +50,6 @@ and whole where only one is.
 from __future__ import annotations
 
 import copy
-import weakref
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
@@ -63,7 +62,6 @@ import pyarrow.compute as pc
 
 from graph.backend import Backend, Row, writes_changing
 from graph.ddl import ident
-from graph.errors import GraphError
 from graph.labels import EVERYTHING
 from graph.schema import SCHEMA, NodeType, Type
 from graph.temporal import valid_on
@@ -246,34 +244,35 @@ class Cases:
         every write since that changed what they hold was a report (a write locked on a
         dispute they do not hold, creating only ties of disputes: `Written.about`) or wrote
         nodes by key none of which they hold (the reporter's new parties). The new ties are
-        read first (one read per dispute, its list fields along, or none where the reporter
-        read it ahead: `_fetch_reported`), then appended to the storage these share, with
-        new counts: questions under way keep these, which see none of them, and a read that
-        fails appends nothing. The cost is that of what was reported, never a copy of the
-        cases. None when anything else changed them (a load, a tie between people, a write
-        that named nothing), the writes since are no longer known, or these are not the
-        latest cases read (others appended past them): they are then read again whole."""
+        read first (one read per dispute, its list fields along: `_fetch_reported`), then
+        appended to the storage these share, with new counts: questions under way keep
+        these, which see none of them, and a read that fails appends nothing. The cost is
+        that of what was reported, never a copy of the cases. None when anything else
+        changed them (a load, a tie between people, a write that named nothing), the writes
+        since are no longer known, or these are not the latest cases read (others appended
+        past them): they are then read again whole."""
         writes = writes_changing(backend, self.version, version, CASES_HELD)
         if writes is None or (len(self.keys), len(self.types)) != (
             self.node_count,
             self.tie_count,
         ):
             return None
-        reported: dict[str, int] = {}  # each dispute reported since -> its report's version
+        disputes: set[str] = set()
         for w in writes:
             held = w.changed & (CASES_HELD | {EVERYTHING})
             if w.about is None:
                 return None
             label, keys = w.about
             if label == "Dispute" and held <= OF_DISPUTES and not any(map(self._holds, keys)):
-                reported.update(dict.fromkeys(keys, w.version))
+                disputes |= keys
             elif held != {label} or any(self.node(label, k) is not None for k in keys):
                 return None
         new = copy.copy(self)
         new.version = version
-        if not reported:
+        if not disputes:
             return new
-        fetched = _fetch_reported(backend, version, reported)  # all read before any append
+        fetched, fields = _fetch_reported(backend.read, sorted(disputes))  # read before appending
+        read_along(backend, version, fields)  # the list fields' catch-up at `version` reads none
         added, appended = len(self.types), dict[Any, Any]()
         for each in fetched:
             new._append(each, appended)
@@ -288,7 +287,7 @@ class Cases:
         if len(new.later) > LATER * new.node_count:
             new._index()
         # the new disputes in the places' answers kept: by grid, and per place asked
-        placed = [(d, g) for d in sorted(reported) for g in new.filed_of("OCCURRED_IN", d)]
+        placed = [(d, g) for d in sorted(disputes) for g in new.filed_of("OCCURRED_IN", d)]
         if new._by_grid is not None:
             for d, g in placed:
                 n = new.node("Dispute", d)
@@ -480,70 +479,23 @@ def _reported_text() -> tuple[str, list[tuple[str, str, str]]]:
     return " UNION ALL ".join(branches), [(t, a, b) for t, a, b, _ in keyed]
 
 
-def _fetch_reported(backend: Backend, version: int, reported: dict[str, int]) -> list[Fetched]:
-    """What the reports of the disputes `reported` (each with its report's version) wrote that
-    the cases hold, as `_fetch` gives every tie (each read's rows in the order of the
-    disputes): read ahead where it was, after the report (`read_ahead`), else read now, one
-    read per dispute (LadybugDB joins an `UNWIND $keys` with a relationship by scanning its
-    type: 30 ms on the demo, where a read of one dispute's takes a fraction of one). The list
-    fields of those read at `version` are handed to their catch-up (`read_along`)."""
-    ahead = _ahead.get(backend, {})
+def _fetch_reported(read: Read, disputes: list[str]) -> tuple[list[Fetched], list[Row]]:
+    """What reports wrote of `disputes` that the cases hold, as `_fetch` gives every tie (each
+    read's rows in the order of `disputes`), and the FIELDS of each (with "id") that has a
+    tie: one read per dispute (LadybugDB joins an `UNWIND $keys` with a relationship by
+    scanning its type: 30 ms on the demo, where a read of one dispute's takes a fraction of
+    one)."""
     rows, fields = [], []
-    for d in sorted(reported):
-        kept = ahead.get(d)
-        if kept is not None and kept[0] >= reported[d]:  # read after its report: all its ties
-            at, found = kept
-        else:
-            at, found = version, backend.read(_REPORTED, {"dispute": d})
+    for d in disputes:
+        found = read(_REPORTED, {"dispute": d})
         rows += found
-        if found and at == version:
-            fields.append(_fields(d, found))
-    for d in reported:
-        ahead.pop(d, None)  # held by the cases from now on
-    if fields:
-        read_along(backend, version, fields)
-    return [
+        if found:
+            fields.append({"id": d, **{f: found[0][f] for f in FIELDS}})
+    fetched = [
         (type_, a_label, b_label, [row for row in rows if row["branch"] == i])
         for i, (type_, a_label, b_label) in enumerate(_REPORTED_READS)
     ]
-
-
-def _fields(dispute: str, rows: list[Row]) -> Row:
-    return {"id": dispute, **{f: rows[0][f] for f in FIELDS}}
-
-
-# Per backend: reported disputes read right after their report (`read_ahead`), not yet taken
-# by the cases, by key: (the version read at, the rows of `_REPORTED`)
-_ahead: weakref.WeakKeyDictionary[Any, dict[str, tuple[int, list[Row]]]] = (
-    weakref.WeakKeyDictionary()
-)
-_AHEAD = 64  # disputes read ahead and not taken before all are dropped (no model catching up)
-
-
-def read_ahead(backend: Backend, dispute: str) -> None:
-    """On the reporter's thread, right after the report of `dispute` committed: read what the
-    next question's catch-up reads of it (`Cases.reported`: its ties with the people and
-    bodies on them, and its list fields), for that catch-up to take instead. The question
-    after a report then reads nothing: the first read of a new dispute's ties costs up to
-    10–20 ms on the demo, and each read of a question waits to take the interpreter back
-    from the writer's thread. The ties are taken at any later version (no event writes a
-    dispute's ties; any other write has the cases read whole), the list fields only at the
-    version they were read at (`read_along`). Nothing on a backend that does not tell its
-    writes (Neo4j: no model to catch up), while a write is under way, or when the read fails
-    (the question then reads it)."""
-    version = getattr(backend, "version", None)
-    if getattr(backend, "writes_since", None) is None or version is None or int(version) % 2:
-        return
-    try:
-        rows = backend.read(_REPORTED, {"dispute": dispute})
-    except GraphError:
-        return
-    kept = _ahead.setdefault(backend, {})
-    if len(kept) >= _AHEAD:
-        kept.clear()
-    kept[dispute] = (int(version), rows)
-    if rows:
-        read_along(backend, int(version), [_fields(dispute, rows)])
+    return fetched, fields
 
 
 def _match(type_: str, a_label: str, b_label: str, keyed: bool) -> str:

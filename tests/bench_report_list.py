@@ -10,9 +10,8 @@ there, never to STORE), opens it with the read model attached (as the server doe
 by the report. Prints p50 and p99 of the reports, of those lists, of the same list asked
 again at once (nothing changed), of the cases' catch-up within the list after a report
 (`Cases.reported`), of the list fields' catch-up (`DisputeFields.caught_up`) and of the
-place's ordering (`DisputeFields.place`) within it, and of the read ahead within the report
-(`cases.read_ahead`: what the catch-up then takes rather than reads); how many times the
-cases were read whole; and whether every list counted its report.
+place's ordering (`DisputeFields.place`) within it; how many times the cases were read
+whole; and whether every list counted its report.
 """
 
 from __future__ import annotations
@@ -115,7 +114,6 @@ def main() -> None:
     caught_up = _timed(cases.Cases, "reported")  # the cases' catch-up after a report
     fields_caught_up = _timed(dispute_fields.DisputeFields, "caught_up")  # the list fields'
     placed = _timed(dispute_fields.DisputeFields, "place")  # the place's disputes in order
-    ahead = _timed(acting, "read_ahead")  # type: ignore[arg-type]  # within the report
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "bench-report-list.lbdb"
         shutil.copyfile(args.store, copy)
@@ -128,7 +126,6 @@ def main() -> None:
             whole = 0
             caught_up.clear()
             fields_caught_up.clear()
-            ahead.clear()
             placed_after: list[float] = []
             reporter, grid = grid_head(graph, args.within)
             reports, after, again, held = [], [], [], 0
@@ -158,7 +155,6 @@ def main() -> None:
     print(f"  the cases' catch-up (reported)      {_ms(caught_up)}")
     print(f"  the fields' catch-up (caught_up)    {_ms(fields_caught_up)}")
     print(f"  the place's order (place), after it {_ms(placed_after)}")
-    print(f"  the read ahead, in the report       {_ms(ahead) if ahead else 'none'}")
     print(f"  the cases read whole: {whole} times; lists that counted their report: {held}")
 
 

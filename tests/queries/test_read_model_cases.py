@@ -471,46 +471,6 @@ def _within(graph: EmbeddedBackend, modelled: Any, code: str) -> list[str]:
     return found
 
 
-def test_a_report_through_the_api_is_read_ahead_and_the_next_question_reads_nothing(
-    examples_graph: EmbeddedBackend,
-) -> None:
-    """A report through the API (`api.acting.report`) reads, on the reporter's thread right
-    after it commits, what the next question's catch-up would (`cases.read_ahead`): that
-    question reads nothing, and answers as Cypher. The ties read ahead are taken after a
-    later write too (another's new party), the list fields then read by key."""
-    modelled = _Counted(examples_graph)
-    assert read_model.attach(modelled) is not None
-    day = date(2024, 7, 2)
-    before = "JS-2024-0137"  # the questions' first reads (the structure, the rules) before
-    assert _answers(modelled, day, before) == _answers(examples_graph, day, before)
-    new = _reported(modelled, "r-1", GRID, "Person:JS-P-0003", new=("王小明",), category="medical")
-    assert modelled.texts[-1] == cases._REPORTED  # read ahead, by the reporter
-    modelled.texts.clear()
-    found = referral(modelled, dispute_id=new, as_of=day)
-    assert modelled.texts == []
-    assert found == referral(examples_graph, dispute_id=new, as_of=day)
-    assert _answers(modelled, day, new) == _answers(examples_graph, day, new)
-    assert modelled.texts == []
-    later = _reported(
-        modelled,
-        "r-2",
-        GRID,
-        "Organisation:org-330421-hospital1",
-        new=("李四",),
-        category="medical",
-    )
-    person = [{"id": "JS-P-9001", "name": "周一"}]
-    examples_graph.upsert_nodes(SCHEMA.node("Person"), person, bulk=False)
-    modelled.texts.clear()
-    facts = run(modelled, "dispute_facts", dispute=later)
-    assert modelled.texts == [dispute_fields._BY_KEY]
-    assert facts == run(examples_graph, "dispute_facts", dispute=later)
-    assert _answers(modelled, day, later) == _answers(examples_graph, day, later)
-    model = read_model.model_of(modelled)
-    assert model is not None
-    assert _whole(model.cases) == _whole(cases.Cases(examples_graph))
-
-
 @pytest.mark.parametrize("later", [0, 100], ids=["indexed-again", "kept-beside"])
 def test_reported_disputes_are_added_to_the_cases_never_read_again(
     examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch, later: float
