@@ -12,7 +12,9 @@ What a dispute's workflow events change is kept apart, by what each writes
   locked on the dispute (and its new parties before it, by key); no later event writes any;
   the ties between people are loaded. The cases carry a version of their own. After reports,
   the next question that reads them reads only the new disputes' ties, by key, with the
-  people and bodies on them (five reads of a tenth of a millisecond each), and appends them
+  people and bodies on them and the disputes' list fields along (one read per dispute: the
+  list fields' catch-up at that version then reads none, `dispute_fields.read_along`), and
+  appends them
   to the storage the cases before share, with counts of their own (`Cases.reported`; the
   backend's `writes_since` tells what each write since was about): questions under way keep
   the cases before, which see nothing past their counts. Reading them again whole at each
@@ -61,9 +63,9 @@ import pyarrow.compute as pc
 from graph.backend import Backend, Row, writes_changing
 from graph.ddl import ident
 from graph.labels import EVERYTHING
-from graph.schema import SCHEMA
+from graph.schema import SCHEMA, NodeType, Type
 from graph.temporal import valid_on
-from queries.dispute_fields import FIELDS
+from queries.dispute_fields import FIELDS, read_along
 
 if TYPE_CHECKING:
     from queries.dispute_fields import DisputeFields
@@ -124,9 +126,9 @@ class Cases:
         tables = getattr(backend, "table_snapshot", None)
         if tables is not None:
             with tables() as read:
-                self._append_tables([(*t[:3], read(t[3])) for t in _texts(keyed=False)], held)
+                self._append_tables([(*t[:3], read(t[3])) for t in _texts()], held)
         else:
-            for fetched in _fetch(backend.read, None):  # a fresh object: appended as read
+            for fetched in _fetch(backend.read):  # a fresh object: appended as read
                 self._append(fetched, held)
         self.node_count, self.tie_count = len(self.keys), len(self.types)
         self._index()
@@ -242,12 +244,13 @@ class Cases:
         every write since that changed what they hold was a report (a write locked on a
         dispute they do not hold, creating only ties of disputes: `Written.about`) or wrote
         nodes by key none of which they hold (the reporter's new parties). The new ties are
-        read first, then appended to the storage these share, with new counts: questions
-        under way keep these, which see none of them, and a read that fails appends
-        nothing. The cost is that of what was reported, never a copy of the cases. None
-        when anything else changed them (a load, a tie between people, a write that named
-        nothing), the writes since are no longer known, or these are not the latest cases
-        read (others appended past them): they are then read again whole."""
+        read first (one read per dispute, its list fields along: `_fetch_reported`), then
+        appended to the storage these share, with new counts: questions under way keep
+        these, which see none of them, and a read that fails appends nothing. The cost is
+        that of what was reported, never a copy of the cases. None when anything else
+        changed them (a load, a tie between people, a write that named nothing), the writes
+        since are no longer known, or these are not the latest cases read (others appended
+        past them): they are then read again whole."""
         writes = writes_changing(backend, self.version, version, CASES_HELD)
         if writes is None or (len(self.keys), len(self.types)) != (
             self.node_count,
@@ -268,7 +271,8 @@ class Cases:
         new.version = version
         if not disputes:
             return new
-        fetched = list(_fetch(backend.read, sorted(disputes)))  # every read before any append
+        fetched, fields = _fetch_reported(backend.read, sorted(disputes))  # read before appending
+        read_along(backend, version, fields)  # the list fields' catch-up at `version` reads none
         added, appended = len(self.types), dict[Any, Any]()
         for each in fetched:
             new._append(each, appended)
@@ -398,35 +402,100 @@ def _strings(column: pa.ChunkedArray) -> pa.Array:
     return column.cast(pa.string()).combine_chunks()
 
 
-def _texts(*, keyed: bool) -> Iterator[tuple[str, str, str, str]]:
-    """The reads of the ties of WALKED and FILED, with the keys (and names) of the nodes at
-    their ends: of every one, or (`keyed`) of the dispute `$dispute`."""
+Column = tuple[str, str, Type]  # a read's column: its name, its expression, its type
+
+
+def _reads() -> Iterator[tuple[str, str, str, list[Column]]]:
+    """The reads of the ties of WALKED and FILED: each one's type, end labels and columns (the
+    keys of the nodes at their ends, their names where they have one, the tie's `_TIE`)."""
     for type_ in WALKED:
         rel = SCHEMA.rel(type_)
-        columns = [p.name for p in rel.properties if p.name in _TIE]
         for a_label, b_label in rel.endpoints:
-            if keyed and "Dispute" not in (a_label, b_label):
-                continue
             a, b = SCHEMA.node(a_label), SCHEMA.node(b_label)
-            text = _match(type_, a_label, b_label, keyed) + " RETURN a." + ident(a.key)
-            text += " AS a, b." + ident(b.key) + " AS b, a.name AS a_name"
-            text += ", b.name AS b_name" if any(p.name == "name" for p in b.properties) else ""
-            text += "".join(", r." + ident(c) + " AS " + ident(c) for c in columns)
-            yield type_, a_label, b_label, text
+            columns = [_key("a", a), _key("b", b), ("a_name", "a.name", a.property("name").type)]
+            if any(p.name == "name" for p in b.properties):
+                columns.append(("b_name", "b.name", b.property("name").type))
+            columns += [
+                (p.name, "r." + ident(p.name), p.type) for p in rel.properties if p.name in _TIE
+            ]
+            yield type_, a_label, b_label, columns
     for type_ in FILED:
         ((_, b_label),) = SCHEMA.rel(type_).endpoints
-        text = _match(type_, "Dispute", b_label, keyed)
-        text += " RETURN a.id AS a, b." + ident(SCHEMA.node(b_label).key) + " AS b"
-        yield type_, "Dispute", b_label, text
+        yield (
+            type_,
+            "Dispute",
+            b_label,
+            [_key("a", SCHEMA.node("Dispute")), _key("b", SCHEMA.node(b_label))],
+        )
 
 
-def _fetch(read: Read, disputes: list[str] | None) -> Iterator[Fetched]:
-    """The rows of each of `_texts`: of every tie, or those of `disputes` only, read by key
-    one dispute at a time (LadybugDB joins an `UNWIND $keys` with a relationship by scanning
-    its type: 30 ms on the demo, where a read of one dispute's takes a tenth of one)."""
-    each = [{"dispute": d} for d in disputes] if disputes is not None else [None]
-    for type_, a_label, b_label, text in _texts(keyed=disputes is not None):
-        yield type_, a_label, b_label, [row for p in each for row in read(text, p)]
+def _key(var: str, node: NodeType) -> Column:
+    return var, var + "." + ident(node.key), node.property(node.key).type
+
+
+def _texts() -> Iterator[tuple[str, str, str, str]]:
+    """The text of each of `_reads`, of every such tie."""
+    for type_, a_label, b_label, columns in _reads():
+        returned = ", ".join(e + " AS " + n for n, e, _ in columns)
+        yield (
+            type_,
+            a_label,
+            b_label,
+            _match(type_, a_label, b_label, keyed=False) + " RETURN " + returned,
+        )
+
+
+def _fetch(read: Read) -> Iterator[Fetched]:
+    """The rows of each of `_texts`: every tie."""
+    for type_, a_label, b_label, text in _texts():
+        yield type_, a_label, b_label, read(text)
+
+
+def _reported_text() -> tuple[str, list[tuple[str, str, str]]]:
+    """One read of everything a report wrote of the dispute `$dispute` that the cases hold
+    (those of `_reads` with a Dispute at one end, as one UNION ALL, `branch` telling which
+    each row is of), each row with the dispute's FIELDS (queries.dispute_fields), and those
+    reads' types and end labels in the order of `branch`. One read, not one per type and one
+    for the fields: each read takes a connection from the pool, prepares its statement again
+    on one opened since (the pool replaces each every 100 reads), and waits to take the
+    interpreter back after it (a writer on another thread holds it meanwhile)."""
+    keyed = [(t, a, b, columns) for t, a, b, columns in _reads() if "Dispute" in (a, b)]
+    types: dict[str, Type] = {}  # every column of any of them, in order: null where not its
+    for *_, columns in keyed:
+        for name, _, held in columns:
+            types.setdefault(name, held)
+    branches = []
+    for i, (type_, a_label, b_label, columns) in enumerate(keyed):
+        given = {name: expression for name, expression, _ in columns}
+        dispute = "a" if a_label == "Dispute" else "b"
+        returned = [
+            f"{i} AS branch",
+            *(given.get(n, f"CAST(NULL AS {t.value})") + " AS " + n for n, t in types.items()),
+            *(f"{dispute}.{ident(f)} AS {ident(f)}" for f in FIELDS),
+        ]
+        branches.append(
+            _match(type_, a_label, b_label, keyed=True) + " RETURN " + ", ".join(returned)
+        )
+    return " UNION ALL ".join(branches), [(t, a, b) for t, a, b, _ in keyed]
+
+
+def _fetch_reported(read: Read, disputes: list[str]) -> tuple[list[Fetched], list[Row]]:
+    """What reports wrote of `disputes` that the cases hold, as `_fetch` gives every tie (each
+    read's rows in the order of `disputes`), and the FIELDS of each (with "id") that has a
+    tie: one read per dispute (LadybugDB joins an `UNWIND $keys` with a relationship by
+    scanning its type: 30 ms on the demo, where a read of one dispute's takes a fraction of
+    one)."""
+    rows, fields = [], []
+    for d in disputes:
+        found = read(_REPORTED, {"dispute": d})
+        rows += found
+        if found:
+            fields.append({"id": d, **{f: found[0][f] for f in FIELDS}})
+    fetched = [
+        (type_, a_label, b_label, [row for row in rows if row["branch"] == i])
+        for i, (type_, a_label, b_label) in enumerate(_REPORTED_READS)
+    ]
+    return fetched, fields
 
 
 def _match(type_: str, a_label: str, b_label: str, keyed: bool) -> str:
@@ -437,6 +506,9 @@ def _match(type_: str, a_label: str, b_label: str, keyed: bool) -> str:
         for var, label in (("a", a_label), ("b", b_label))
     ]
     return "MATCH " + ends[0] + "-[r:" + ident(type_) + "]->" + ends[1]
+
+
+_REPORTED, _REPORTED_READS = _reported_text()
 
 
 def _day(params: Mapping[str, Any], name: str) -> bool:

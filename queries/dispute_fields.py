@@ -8,7 +8,9 @@ title and recorded count of parties), so that they read no dispute per question
 
 Every workflow event sets its dispute's status, and a report creates one: both are writes
 locked on their dispute (`Backend.write_locked`, whose `Written.about` names it). The next
-list after them reads only those disputes again, by key (one read), and gives new fields
+list after them reads only those disputes again, by key (one read; none for a dispute whose
+fields the cases' catch-up read along with its ties at the same version, `read_along`: the
+question after a report reads once, not twice), and gives new fields
 that share their storage with the fields before (`DisputeFields.caught_up`): a new dispute
 is appended to the shared columns, past the count of the fields before, which see nothing
 past it; a changed one's values go into the new fields' own small overlay (`changed`, by
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from itertools import repeat
@@ -64,6 +67,32 @@ _CARRIED = 256  # disputes numbered since a place was kept, past which it is sor
 
 Place = tuple[list[str], list[int], list[int]]  # `DisputeFields.place`
 _Kept = tuple[Sequence[str], Place, int]  # a place's keys, its order, the count it was made at
+
+
+# Per backend: the FIELDS of disputes read at a version beside what another reader read of
+# them (`read_along`), for the catch-up to that same version
+_read_along: weakref.WeakKeyDictionary[Any, tuple[int, dict[str, Row]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def read_along(backend: Backend, version: int, rows: Iterable[Row]) -> None:
+    """The FIELDS of disputes (rows with "id") read after `version` (at which no write was
+    under way) together with what another reader reads of them (a report's ties:
+    `queries.cases`): the catch-up to that same version takes them from here rather than
+    reading them again. Held until the next such read; one at another version is ignored."""
+    _read_along[backend] = (version, {row["id"]: row for row in rows})
+
+
+def _by_key(backend: Backend, version: int, keys: list[str]) -> list[Row]:
+    """The rows of `_BY_KEY` for `keys` as they are at `version` (no write since it): those
+    read along at that version (`read_along`), the rest read now (none when none is left).
+    Rows read along at another version are not taken: a write since may have changed them."""
+    along = _read_along.get(backend)
+    held = along[1] if along is not None and along[0] == version else {}
+    rest = [k for k in keys if k not in held]
+    rows = [held[k] for k in keys if k in held]
+    return rows + backend.read(_BY_KEY, {"keys": rest}) if rest else rows
 
 
 class DisputeFields:
@@ -129,7 +158,7 @@ class DisputeFields:
             if w.about is None or w.about[0] != "Dispute":
                 return None
             keys |= w.about[1]
-        rows = backend.read(_BY_KEY, {"keys": sorted(keys)}) if keys else []
+        rows = _by_key(backend, version, sorted(keys))
         # every value taken before anything is written: a row that fails writes nothing
         found = {row["id"]: tuple(row[f] for f in FIELDS) for row in rows}
         new = copy.copy(self)

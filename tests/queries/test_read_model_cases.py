@@ -26,7 +26,7 @@ from graph.labels import EVERYTHING, read_by
 from graph.places import DivisionCode, grids_within
 from graph.schema import SCHEMA
 from loaders.load import load
-from queries import cases, read_model
+from queries import cases, dispute_fields, read_model
 from queries.calendar import CHINA_TIME, china_calendar
 from queries.dispute_fields import DisputeFields
 from queries.experts import expert_pool
@@ -368,6 +368,33 @@ def test_a_disputes_own_properties_are_held_and_caught_up_after_writes(
     assert "改" in {t for w in walks for t in w["titles"]}
 
 
+def test_the_question_after_a_report_reads_the_new_dispute_once(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    """The first question after a report brings the cases and the list fields current with
+    one read: the new dispute's ties and its own properties together (each read takes a
+    connection, may prepare its statement again, and waits for the interpreter after it).
+    The fields read along are taken only at the version they were read at: after a later
+    event the dispute is read again by key. Cypher's answers each time."""
+    modelled = _Counted(examples_graph)
+    assert read_model.attach(modelled) is not None
+    day = date(2024, 7, 2)
+    before = "JS-2024-0137"  # the questions' first reads (the structure, the rules) before
+    assert _answers(modelled, day, before) == _answers(examples_graph, day, before)
+    _report(examples_graph)
+    modelled.texts.clear()
+    found = referral(modelled, dispute_id=NEW, as_of=day)
+    assert modelled.texts == [cases._REPORTED]
+    assert found == referral(examples_graph, dispute_id=NEW, as_of=day)
+    assert _answers(modelled, day) == _answers(examples_graph, day)
+    assert modelled.texts == [cases._REPORTED]
+    _act(examples_graph, Command(NEW, "accept", DISPATCHER, 1, "a"), 10, Facts())
+    facts = run(modelled, "dispute_facts", dispute=NEW)
+    assert modelled.texts == [cases._REPORTED, dispute_fields._BY_KEY]
+    assert facts == run(examples_graph, "dispute_facts", dispute=NEW)
+    assert [f["status"] for f in facts] == ["accepted"]
+
+
 # -- reports added to the cases by key; anything else has them read again whole ---------------
 
 GRID = "330421001001-G01"
@@ -580,19 +607,25 @@ def test_a_catch_up_whose_read_fails_leaves_the_cases_as_they_were(
     assert model is not None
     kept = model.cases
     before, storage = _whole(kept), _storage(kept)
-    _reported(examples_graph, "r-1", GRID, "Person:JS-P-0003", new=("王小明",), category="medical")
-    reads: list[str] = []
+    reported = [
+        _reported(
+            examples_graph, "r-1", GRID, "Person:JS-P-0003", new=("王小明",), category="medical"
+        ),
+        _reported(examples_graph, "r-2", GRID, "Person:JS-P-0005", category="medical"),
+    ]
+    reads: list[Any] = []
 
     def failing(text: str, params: Any = None) -> list[Row]:
-        reads.append(text)
-        if text.startswith("MATCH (a:Dispute") and "CLASSIFIED_AS" in text:
+        reads.append((text, params))
+        if params == {"dispute": max(reported)}:
             raise BackendUnavailable("the graph went away")  # the last read of a catch-up
         return examples_graph.read(text, params)
 
     monkeypatch.setattr(modelled, "read", failing, raising=False)
     with pytest.raises(BackendUnavailable):
         read_model.disputes_within(modelled, DivisionCode.parse(PLACES[0]))
-    assert len(reads) == len(list(cases._texts(keyed=True)))  # every read but the last
+    # one read per dispute: the first one's rows read, none appended
+    assert reads == [(cases._REPORTED, {"dispute": d}) for d in sorted(reported)]
     assert read_model.model_of(modelled) is model and model.cases is kept
     assert (_whole(kept), _storage(kept)) == (before, storage)
     monkeypatch.setattr(modelled, "read", examples_graph.read)
