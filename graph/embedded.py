@@ -412,13 +412,7 @@ class EmbeddedBackend:
                 self._pool.wait(0.1)  # a read under way gives its connection back
             if self._closed:
                 raise BackendUnavailable(f"the graph at {self.path} is closed")
-            for conn in self._readers:
-                conn.close()
-            self._readers.clear()
-            self._idle.clear()
-            self._reads.clear()
-            self._conn.close()
-            self._db.close()
+            self._shut()
             give_back_memory()
             try:
                 self._db = self._database()
@@ -435,10 +429,17 @@ class EmbeddedBackend:
                 return
             self._closed = True
             self._pool.notify_all()  # reads waiting for a connection: the store is closed
-            for conn in self._readers:
-                conn.close()
-            self._conn.close()
-            self._db.close()
+            self._shut()
+
+    def _shut(self) -> None:
+        """Every connection and the database closed (under the lock and the pool)."""
+        for conn in self._readers:
+            conn.close()
+        self._readers.clear()
+        self._idle.clear()
+        self._reads.clear()
+        self._conn.close()
+        self._db.close()
 
     # -- helpers --------------------------------------------------------------------------
 

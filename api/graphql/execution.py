@@ -16,6 +16,7 @@ of both executions.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, ClassVar, NamedTuple
 
 from graphql import (
@@ -59,9 +60,12 @@ def _plain(parent_type: GraphQLObjectType, name: str) -> _Plain | None:
 class Execution(StrawberryGraphQLCoreExecutionContext):
     """strawberry's execution context, reading plain attribute fields directly."""
 
-    # (type, field name) → its plan, or None when the field takes the library's way; filled
-    # as fields are first met (a few hundred per schema: the server builds one, tests a few).
-    plans: ClassVar[dict[tuple[GraphQLObjectType, str], _Plain | None]] = {}
+    # Per schema, (type, field name) → its plan, or None when the field takes the library's
+    # way; filled as fields are first met. Held by the schema, weakly: a schema dropped (the
+    # tests build many) takes its plans and types with it.
+    plans: ClassVar[weakref.WeakKeyDictionary[Any, dict[tuple[GraphQLObjectType, str], Any]]] = (
+        weakref.WeakKeyDictionary()
+    )
 
     def execute_field(
         self,
@@ -73,7 +77,10 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         node = field_details_list[0].node
         at = (parent_type, node.name.value)
-        plan = self.plans[at] if at in self.plans else self.plans.setdefault(at, _plain(*at))
+        plans = self.plans.get(self.schema)
+        if plans is None:
+            plans = self.plans.setdefault(self.schema, {})
+        plan = plans[at] if at in plans else plans.setdefault(at, _plain(*at))
         middleware = self.middleware_manager
         if plan is not None and not node.arguments and not (middleware and middleware.middlewares):
             try:
