@@ -86,8 +86,9 @@ PENDING_ASSERTIONS = 250_000
 class Ledger:
     """The provenance one load writes: its time, and each file's Load and assertions.
 
-    New assertions are held, and written together once `PENDING_ASSERTIONS` of them are and as
-    the load ends (`flush`): on the embedded store in one COPY. A backend without COPY (Neo4j)
+    New assertions are held as Arrow columns (a fraction of the memory of Python's strings), and
+    written together once `PENDING_ASSERTIONS` of them are (`write_when_full`) and as the load
+    ends (`flush`): on the embedded store in one COPY. A backend without COPY (Neo4j)
     writes new nodes as one `UNWIND $rows … CREATE` that the server holds in its heap until it
     commits (250,000 at once overran the test server's 1 GiB): there they are held only up to
     `batch_size` and written in transactions of at most that many, as large as the loader's own.
