@@ -329,7 +329,7 @@ class Loader:
         store asked to give back the memory it keeps: an embedded store's `drop_cached_pages`,
         closed and opened again in a fraction of a second. LadybugDB's native memory grows with
         each COPY and is given back only on closing: a city's first load held 3.2 GiB at its
-        end, 1.1 GiB of it once the store was closed. It comes after a write has committed,
+        end and 1.1 GiB once the store was closed. It comes after a write has committed,
         so it changes nothing a killed load leaves."""
         self._unreleased += written
         drop = getattr(self.backend, "drop_cached_pages", None)

@@ -148,12 +148,10 @@ class Ledger:
             held = self._held([keys[i] for i in rows])
             rows = [i for i in rows if keys[i] not in held]
         if rows:  # held as Arrow columns, a fraction of the memory of Python's strings
-            columns = {"id": keys, "fact": facts, "source": sources}
-            taken = None if len(rows) == len(keys) else pa.array(rows, pa.int64())
-            chunk = pa.table(
-                {name: pa.array(values, pa.string()) for name, values in columns.items()}
-            )
-            chunk = chunk if taken is None else chunk.take(taken)
+            if len(rows) < len(keys):
+                keys, facts, sources = ([v[i] for i in rows] for v in (keys, facts, sources))
+            given = {"id": keys, "fact": facts, "source": sources}
+            chunk = pa.table({name: pa.array(v, pa.string()) for name, v in given.items()})
             first_load = pa.repeat(pa.scalar(load.id, pa.string()), len(chunk))
             self._pending.append(chunk.append_column("first_load", first_load))
             self._held_rows += len(chunk)

@@ -1244,7 +1244,7 @@ def test_the_store_lets_go_of_its_memory_between_files_once_enough_rows_are_writ
     backend: EmbeddedBackend, basics: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """LadybugDB keeps native memory that grows with what a load writes until the store is
-    closed (a city's first load: 3.2 GiB at its end, 1.1 GiB of it once closed): the loader
+    closed (a city's first load: 3.2 GiB at its end and 1.1 GiB once closed): the loader
     asks it to let go after a write once `LET_GO_ROWS` rows have been written since it last
     did, and the load goes on in the store opened again as if nothing had happened."""
     monkeypatch.setattr("loaders.load.LET_GO_ROWS", 3)
