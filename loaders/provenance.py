@@ -30,6 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from graph.backend import Backend, Row
 from graph.ddl import ident
 from graph.schema import SCHEMA, NodeType
@@ -84,8 +86,9 @@ PENDING_ASSERTIONS = 250_000
 class Ledger:
     """The provenance one load writes: its time, and each file's Load and assertions.
 
-    New assertions are held, and written together once `PENDING_ASSERTIONS` of them are and as
-    the load ends (`flush`): on the embedded store in one COPY. A backend without COPY (Neo4j)
+    New assertions are held as Arrow columns (a fraction of the memory of Python's strings), and
+    written together once `PENDING_ASSERTIONS` of them are (`write_when_full`) and as the load
+    ends (`flush`): on the embedded store in one COPY. A backend without COPY (Neo4j)
     writes new nodes as one `UNWIND $rows … CREATE` that the server holds in its heap until it
     commits (250,000 at once overran the test server's 1 GiB): there they are held only up to
     `batch_size` and written in transactions of at most that many, as large as the loader's own.
@@ -98,7 +101,8 @@ class Ledger:
         copies = getattr(backend, "dialect", "ladybug") == "ladybug"  # as queries.library says
         self._slice = None if copies else batch_size  # the most new assertions one write takes
         self._empty = backend.is_empty(ASSERTION.label)  # none before this load: none to look up
-        self._pending: dict[str, list[str]] = _no_assertions()  # new ones, not yet written
+        self._pending: list[pa.Table] = []  # new ones, not yet written
+        self._held_rows = 0  # how many
         self._counted: list[dict[str, Any]] = []  # Loads' counts, to write after those
 
     def begin(self, file: str, digest: str | None) -> FileLoad:
@@ -143,29 +147,40 @@ class Ledger:
         if not self._empty or again[0]:
             held = self._held([keys[i] for i in rows])
             rows = [i for i in rows if keys[i] not in held]
-        pending = self._pending
-        pending["id"] += [keys[i] for i in rows]
-        pending["fact"] += [facts[i] for i in rows]  # the caller's strings: none made again
-        pending["source"] += [sources[i] for i in rows]
-        pending["first_load"] += [load.id] * len(rows)
+        if rows:  # held as Arrow columns, a fraction of the memory of Python's strings
+            if len(rows) < len(keys):
+                keys, facts, sources = ([v[i] for i in rows] for v in (keys, facts, sources))
+            given = {"id": keys, "fact": facts, "source": sources}
+            chunk = pa.table({name: pa.array(v, pa.string()) for name, v in given.items()})
+            first_load = pa.repeat(pa.scalar(load.id, pa.string()), len(chunk))
+            self._pending.append(chunk.append_column("first_load", first_load))
+            self._held_rows += len(chunk)
         if held:
             moved = {"id": list(held), "last_load": [load.id] * len(held)}
             self.backend.upsert_nodes(ASSERTION, ColumnRows(moved), bulk=False)
-        if len(pending["id"]) >= (self._slice or PENDING_ASSERTIONS):
-            self.flush()
+
+    def write_when_full(self) -> int:
+        """Write the assertions held once there are enough for a write; say how many it wrote.
+        Apart from `asserted`, so that its caller lets go of the facts' texts first (a million
+        at a large batch)."""
+        held = self._held_rows
+        if held < (self._slice or PENDING_ASSERTIONS):
+            return 0
+        self.flush()
+        return held
 
     def flush(self) -> None:
         """Write the assertions held (in slices where the backend has no COPY), then the counts
         of the Loads whose files gave them."""
-        new = self._pending
-        if new["id"]:
-            new["last_load"] = new["first_load"]
-            rows = ColumnRows(new)
-            step = self._slice or len(rows)
-            for start in range(0, len(rows), step):
-                part = rows[start : start + step]
-                self.backend.upsert_nodes(ASSERTION, part, bulk=True)  # none held
-            self._pending = _no_assertions()
+        if self._pending:
+            new = pa.concat_tables(self._pending)
+            self._pending, self._held_rows = [], 0
+            new = new.append_column("last_load", new.column("first_load"))
+            step = self._slice or len(new)
+            for start in range(0, len(new), step):
+                part = new.slice(start, step)
+                given = part if self._slice is None else ColumnRows(part.to_pydict())
+                self.backend.upsert_nodes(ASSERTION, given, bulk=True)  # none held
         if self._counted:
             self.backend.upsert_nodes(LOAD, ColumnRows(_by_column(self._counted)), bulk=False)
             self._counted = []
@@ -182,12 +197,8 @@ class Ledger:
         written; it repeats the Load before only if it, too, accepted every row."""
         repeats = load.repeats if counts["rejected"] == 0 else None
         self._counted.append({"id": load.id, **counts, "repeats": repeats})
-        if not self._pending["id"]:
+        if not self._pending:
             self.flush()
-
-
-def _no_assertions() -> dict[str, list[str]]:
-    return {"id": [], "fact": [], "source": [], "first_load": []}
 
 
 def _by_column(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -13,17 +13,19 @@ import pytest
 from graph.dump import dump
 from graph.embedded import EmbeddedBackend
 from loaders.checks import id_check_digit
-from loaders.load import load
+from loaders.load import LET_GO_ROWS, load
 
 BATCH = 25
 LOADER = """
 import sys
 from pathlib import Path
 from graph.embedded import EmbeddedBackend
+import loaders.load
 from loaders.load import load
+loaders.load.LET_GO_ROWS = int(sys.argv[3])
 backend = EmbeddedBackend(Path(sys.argv[1]))
 backend.init_schema()
-paths = [Path(p) for p in sys.argv[3:]]
+paths = [Path(p) for p in sys.argv[4:]]
 pause = sys.stdin.readline  # the parent answers each batch, or kills the loader instead
 
 
@@ -101,11 +103,14 @@ def test_the_clean_run_holds_every_row(clean):
     assert (len(clean["Grid"]), len(clean["Person"]), len(clean["SERVES_IN"])) == (60, 500, 500)
 
 
+# The store let go of its memory (closed and opened again: loaders.load.LET_GO_ROWS) as the
+# loader does by default, never at this size, and after every second batch or so.
+@pytest.mark.parametrize("let_go", [LET_GO_ROWS, 40])
 @pytest.mark.parametrize("after_batches", [1, 5, 12, 21, 26])
-def test_a_killed_load_rerun_ends_as_a_clean_run(files, clean, tmp_path, after_batches):
+def test_a_killed_load_rerun_ends_as_a_clean_run(files, clean, tmp_path, after_batches, let_go):
     db = tmp_path / "g.lbdb"
     child = subprocess.Popen(
-        [sys.executable, "-c", LOADER, str(db), str(BATCH), *map(str, files)],
+        [sys.executable, "-c", LOADER, str(db), str(BATCH), str(let_go), *map(str, files)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
