@@ -10,8 +10,9 @@ from pathlib import Path
 
 from api.settings import Settings
 from graph.backend import Backend, open_backend
-from graph.errors import BackendUnavailable
+from graph.errors import BackendUnavailable, GraphError
 from queries import read_model
+from workflow.store import prime
 
 log = logging.getLogger("govgraph.api")
 
@@ -51,7 +52,7 @@ def open_graph(
     if not upgrading:
         _check_schema(backend, settings.db)
     if modelled:
-        _attach_model(backend)
+        _attach_model(backend, writing=not read_only)
     return backend
 
 
@@ -71,8 +72,9 @@ def _check_schema(backend: Backend, db: str) -> None:
         raise BackendUnavailable(outdated(Path(db), gaps))
 
 
-def _attach_model(backend: Backend) -> None:
-    """Read the model; a store without a version (Neo4j) reads Cypher instead."""
+def _attach_model(backend: Backend, *, writing: bool) -> None:
+    """Read the model; a store without a version (Neo4j) reads Cypher instead. One that takes
+    the workflow's writes reads the latest event's time too, for the first append (`prime`)."""
     started = time.monotonic()
     try:
         model = read_model.attach(backend)
@@ -81,6 +83,11 @@ def _attach_model(backend: Backend) -> None:
         return
     if model is None:
         return
+    if writing:
+        try:
+            prime(backend)
+        except GraphError:  # it only saves time, as the model does
+            log.exception("the latest event's time could not be read; the first report reads it")
     drop = getattr(backend, "drop_cached_pages", None)
     if drop is not None:  # the store's pages the bulk reads left, which no question reads
         drop()

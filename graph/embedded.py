@@ -16,10 +16,15 @@ Facts this adapter is built around (shared/notes/ladybugdb.md):
   a fresh one; the write connection likewise, after as many statements, between two writes
   (docs/benchmarks.md, the soak). What a closed connection frees stays in malloc's heaps
   until glibc is asked to trim them (`malloc_trim`), which follows every close;
-- the store keeps about 30 KB of memory for each property a committed transaction changed
-  on a stored node (167 KB for the workflow's SET of six), until a checkpoint folds the
-  write-ahead log into the file; it checkpoints by itself only when that log reaches 16 MB,
-  some 30,000 such writes and 5 GB later. So a worn write connection checkpoints first;
+- the store keeps memory for what was written since its last checkpoint (which folds the
+  write-ahead log into the file): on a city about 40 MiB once anything is, then some 10 KB a
+  report (new nodes and ties) but about 30 KB for each property a transaction changed on a
+  stored node (170–190 KB for the workflow's SET of six). It checkpoints by itself only when
+  that log reaches 16 MB: some 5,000 reports, or 30,000 such SETs and 5 GB. A checkpoint costs
+  much the same whatever the log holds (on a city 0.3–0.9 s after one report or thirty, 1–2 s
+  after 100 reports and accepts on a busy machine) and reads go on beside it, so the write
+  connection checkpoints after `UPDATES_PER_CHECKPOINT` statements that SET, REMOVE or
+  DELETE, not each time it is worn (every 7th report, when it checkpointed then);
 - `COPY T FROM $table` is the fast path into empty tables, and appends to non-empty ones;
   `UNWIND $rows` of maps is slow (seconds per 50,000 rows) and `UNWIND … MERGE` slows down as
   a table grows, while `LOAD FROM $table` (an Arrow table) with a key lookup reads or sets
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -55,6 +61,11 @@ DEFAULT_READERS = 8  # reads at once; a request waits for a connection beyond th
 # kept; a new one prepares its statements again, a few ms each (in an 8-minute soak, 100
 # instead of 500: 1 GB less at the peak, 6% fewer requests a second).
 READS_PER_CONNECTION = 100
+# Statements that change stored properties (SET, REMOVE, DELETE) before the write connection
+# checkpoints: on a city some 60 MiB kept at most (40 for anything written, 0.2 an accept), a
+# checkpoint every 100 accepts (docs/benchmarks.md, "Checkpoints by what is held").
+UPDATES_PER_CHECKPOINT = 100
+_UPDATES = re.compile(r"\b(?:SET|REMOVE|DELETE)\b", re.IGNORECASE)
 # The writes `writes_since` tells of (older ones: the caller reads again whole), and the most
 # keys of one upsert it names (a bigger upsert is a load, taken as about anything).
 JOURNAL = 256
@@ -84,11 +95,14 @@ class EmbeddedBackend:
         readers: int = DEFAULT_READERS,
         buffer_pool_mb: int = 0,
         reads_per_connection: int = READS_PER_CONNECTION,
+        updates_per_checkpoint: int = UPDATES_PER_CHECKPOINT,
     ) -> None:
         """Open (or create) the store at `path`. `timeout_ms` bounds each read (0: no bound);
         `read_threads` is how many LadybugDB threads one read may use (0: one per core);
         `readers` is how many reads may run at once (more wait for a connection), each
-        connection closed after `reads_per_connection` reads;
+        connection closed after `reads_per_connection` reads (the write connection after as many
+        statements), and the store checkpointed after `updates_per_checkpoint` writes of stored
+        properties;
         `buffer_pool_mb` is the most memory the store takes for its pages and the reads' work
         (0: LadybugDB's default, 80% of the machine's memory). The pool does not give back what
         a read used: a long-running server's memory climbs to it, so the server sets it."""
@@ -116,6 +130,8 @@ class EmbeddedBackend:
         self._max_readers = max(1, readers)
         self._reads_per_connection = max(1, reads_per_connection)
         self._written = 0  # statements run on the write connection (self._conn) since it opened
+        self._updates_per_checkpoint = max(1, updates_per_checkpoint)
+        self._updates = 0  # statements that SET, REMOVE or DELETE since the last checkpoint
         self._readers: list[Any] = []  # every read connection opened, to close them
         self._idle: list[Any] = []  # those no read holds now, the last returned on top
         self._reads: dict[int, int] = {}  # reads made on each open one, by id()
@@ -421,7 +437,7 @@ class EmbeddedBackend:
                 self._closed = True
                 self._pool.notify_all()
                 raise from_ladybug(exc) from exc
-            self._written = 0
+            self._written = self._updates = 0  # closing the database checkpointed it
 
     def close(self) -> None:
         with self._lock, self._pool:
@@ -491,6 +507,8 @@ class EmbeddedBackend:
     def _execute(self, query: str, params: Params | None = None, conn: Any = None) -> Any:
         if conn is None:
             self._written += 1
+            if _UPDATES.search(query):
+                self._updates += 1
         try:
             return (conn or self._conn).execute(query, dict(params or {}))
         except RuntimeError as exc:
@@ -517,14 +535,18 @@ class EmbeddedBackend:
             for name in names:
                 self._changed[name] = written.version
             self.version = written.version
-            if self._written >= self._reads_per_connection:  # worn: see the module's header
-                # It waits for the reads under way (reads that start meanwhile wait for it);
-                # should it fail, the next worn write tries again: it only gives memory back.
+            # What the store and the connection keep (the module's header), given back.
+            held = self._updates >= self._updates_per_checkpoint
+            worn = self._written >= self._reads_per_connection
+            if held:  # reads go on beside it; should it fail, the next write tries again
                 with contextlib.suppress(RuntimeError):
                     self._conn.execute("CHECKPOINT")
+                    self._updates = 0
+            if worn:
                 self._conn.close()
                 self._conn = _writer(self._db, self._timeout_ms)
                 self._written = 0
+            if held or worn:
                 give_back_memory()
 
     @contextlib.contextmanager

@@ -646,10 +646,11 @@ _TIES = " UNION ALL ".join(  # of constants, as _anchored
     )
 )
 _NODE_FACTS = (
-    "SELECT n.value ->> 0, n.value ->> 1, coalesce(p.name, o.name, g.name), d.title, "
+    "SELECT n.value ->> 0, n.value ->> 1, coalesce(p.name, o.name, g.name, b.name), d.title, "
     "d.reported_on FROM json_each(:nodes) n "
     "LEFT JOIN Person p ON n.value ->> 0 = 'Person' AND p.id = n.value ->> 1 "
     "LEFT JOIN Organisation o ON n.value ->> 0 = 'Organisation' AND o.id = n.value ->> 1 "
+    "LEFT JOIN Department b ON n.value ->> 0 = 'Department' AND b.id = n.value ->> 1 "
     "LEFT JOIN PartyOrg g ON n.value ->> 0 = 'PartyOrg' AND g.id = n.value ->> 1 "
     "LEFT JOIN Dispute d ON n.value ->> 0 = 'Dispute' AND d.id = n.value ->> 1"
 )

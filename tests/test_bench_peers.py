@@ -98,6 +98,21 @@ def test_every_peer_answers_every_question_as_the_product_does(
         assert read <= set(peers.READ)
 
 
+def test_the_conflict_walks_name_every_node_they_pass(systems: dict[str, Any]) -> None:
+    """A walk from a party to an expert may pass a department (two people WORKS_IN it): each
+    peer names it as the product does (the SQLite peer named no department; found by the city
+    benchmark with 1,000 subjects, where the examples have no such walk)."""
+    nodes = [("Department", "dept-330421-justice"), ("Person", "JS-P-0003")]
+    product = systems["product"].read(
+        "MATCH (b:Department {id: 'dept-330421-justice'}), (p:Person {id: 'JS-P-0003'}) "
+        "RETURN b.name AS department, p.name AS person"
+    )
+    assert product == [{"department": "嘉善县司法局", "person": product[0]["person"]}]
+    for name in PEERS:
+        named = {n: facts[0] for n, facts in systems[name]._facts(nodes).items()}
+        assert named == {nodes[0]: "嘉善县司法局", nodes[1]: product[0]["person"]}, name
+
+
 def _referral(backend: Any, **asked: Any) -> Any:
     return referral(backend, **asked)
 

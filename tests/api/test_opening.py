@@ -12,6 +12,7 @@ from graph.embedded import EmbeddedBackend
 from loaders.load import load
 from queries import read_model
 from queries.library import run
+from workflow import store as events
 
 
 @pytest.fixture
@@ -82,3 +83,21 @@ def test_a_modelled_opening_drops_the_pages_its_model_read(
         graph.close()
     open_graph(store, read_only=True).close()
     assert dropped == [True]
+
+
+def test_an_opening_for_writing_reads_the_latest_event_time_ahead(store: Settings) -> None:
+    """A modelled opening that takes the workflow's writes (the server's) keeps the latest
+    event's time (`workflow.store.prime`): the first report reads no event for it."""
+    graph = EmbeddedBackend(Path(store.db))
+    graph.write(
+        [("CREATE (:DisputeEvent {id: 'X#1', dispute: 'X', at: '2024-07-03T12:00:00+08:00'})", {})]
+    )
+    graph.close()
+    for read_only, kept in ((True, None), (False, "2024-07-03T12:00:00+08:00")):
+        graph = open_graph(store, read_only=read_only, modelled=True)
+        try:
+            now = graph.stamp(frozenset({"DisputeEvent"}))  # type: ignore[attr-defined]
+            at = events._LATEST.at(graph, now)
+            assert (at.isoformat() if at else None) == kept
+        finally:
+            graph.close()

@@ -318,26 +318,41 @@ def test_the_write_connection_is_replaced_between_writes_once_worn(tmp_path):
         store.close()
 
 
-def test_a_worn_write_connection_checkpoints_first(tmp_path):
-    """The store keeps memory for every committed change of a stored node until a checkpoint
-    folds its write-ahead log into the file (the soak's growth): the write that wears the
-    write connection checkpoints before replacing it, and every write is kept."""
-    path, wal = tmp_path / "worn.lbdb", tmp_path / "worn.lbdb.wal"
-    store = EmbeddedBackend(path, reads_per_connection=4, timeout_ms=5000)
-    store.init_schema()  # many statements: checkpointed as it ends
+def test_the_store_is_checkpointed_after_so_many_updates_not_when_worn(tmp_path):
+    """The store keeps memory for every committed change of a stored property until a
+    checkpoint folds its write-ahead log into the file (the soak's growth), and a checkpoint
+    costs about as much whatever the log holds: the write that brings the statements that SET,
+    REMOVE or DELETE to `updates_per_checkpoint` checkpoints, while writes that only create
+    (reports) leave the log growing, however often they wear the write connection; every write
+    is kept."""
+    path, wal = tmp_path / "held.lbdb", tmp_path / "held.lbdb.wal"
+    store = EmbeddedBackend(path, reads_per_connection=4, updates_per_checkpoint=2, timeout_ms=5000)
+    store.init_schema()
     try:
-        assert not wal.exists()
-        store.write([("CREATE (:Grid {id: $id, name: $n})", {"id": "G1", "n": "一"})])
-        assert wal.exists()  # BEGIN, CREATE, COMMIT: three statements, in the log
+        sizes, connections = [], set()
+        for n in range(1, 5):  # BEGIN, CREATE, COMMIT: worn every other write
+            store.write([("CREATE (:Grid {id: $id, name: $n})", {"id": f"G{n}", "n": "一"})])
+            sizes.append(wal.stat().st_size)
+            connections.add(id(store._conn))
+        assert len(connections) > 1 and sizes == sorted(set(sizes))  # replaced, log growing
         store.write([("MATCH (g:Grid {id: $id}) SET g.households = 3", {"id": "G1"})])
-        assert not wal.exists()  # six: worn, checkpointed
-        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 4", {"id": "G1"})])
+        assert wal.stat().st_size > sizes[-1]  # one update: held
+        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 4", {"id": "G2"})])
+        assert not wal.exists()  # two: checkpointed
+        store.write([("MATCH (g:Grid {id: $id}) SET g.households = 5", {"id": "G3"})])
         assert wal.exists()
     finally:
         store.close()
     reopened = EmbeddedBackend(path, read_only=True)
     try:
-        assert grids(reopened) == [{"id": "G1", "name": "一", "households": 4}]
+        assert reopened.read(
+            "MATCH (g:Grid) RETURN g.id AS id, g.households AS households ORDER BY id"
+        ) == [
+            {"id": "G1", "households": 3},
+            {"id": "G2", "households": 4},
+            {"id": "G3", "households": 5},
+            {"id": "G4", "households": None},
+        ]
     finally:
         reopened.close()
 

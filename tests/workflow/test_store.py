@@ -13,7 +13,7 @@ from queries.calendar import CHINA_TIME, china_calendar
 from queries.rules import load_rules
 from workflow.model import Caller, Command, Facts, Ref, Refusal
 from workflow.state import replay
-from workflow.store import EventStore, Outcome, from_row, projection, to_row
+from workflow.store import EventStore, Outcome, from_row, prime, projection, to_row
 
 RULES, CALENDAR, NO_FACTS = load_rules("330421"), china_calendar(), Facts()
 CENTER = Ref("Center", "center-330421")
@@ -236,3 +236,26 @@ def test_an_append_is_stamped_at_the_latest_time_without_reading_every_event_aga
         Facts(target_level="county", visits=1),
     )
     assert (another.event.at, len(scans)) == (at("2024-07-04", 9), 2)
+
+
+def test_the_latest_time_read_ahead_spares_the_first_append_its_read(
+    backend: EmbeddedBackend, monkeypatch: Any
+) -> None:
+    """A server reads the latest event's time as it opens (`prime`): the first append reads no
+    event and is stamped after the latest; once events are written another way, read again."""
+    later = at("2024-07-03", 12).isoformat()
+    backend.write([("CREATE (:DisputeEvent {id: 'X#1', dispute: 'X', at: $at})", {"at": later})])
+    prime(backend)
+    store, scans, execute = EventStore(backend), [], backend._execute
+
+    def counting(query: str, *args: Any, **kwargs: Any) -> Any:
+        scans.extend([query] if "max(e.at)" in query else [])
+        return execute(query, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "_execute", counting)
+    first = report(store)  # at 2024-07-02 9:00, before the event read ahead
+    assert (first.event.at, len(scans)) == (at("2024-07-03", 12), 0)
+    latest = at("2024-07-05", 8).isoformat()
+    backend.write([("CREATE (:DisputeEvent {id: 'X#2', dispute: 'X', at: $at})", {"at": latest})])
+    accepted = act(store, Command("W1", "accept", DISPATCHER, 1, "a"), at("2024-07-04", 8))
+    assert (accepted.event.at, len(scans)) == (at("2024-07-05", 8), 1)
