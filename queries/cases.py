@@ -20,8 +20,8 @@ What a dispute's workflow events change is kept apart, by what each writes
   the cases before, which see nothing past their counts. Reading them again whole at each
   report took a second of CPU on the demo, and copying them for each report 0.1–1.3 s on a
   city, while the next list waited. Read whole, they are read as Arrow tables, each label's
-  keys numbered by Arrow at once, in their order (about 2.3 s of CPU on a city, half of it the store's
-  reads). After anything else that changed what they hold (a load, a tie between people, a
+  keys numbered by Arrow at once, in their order (about 2.3 s of CPU on a city, half of it the
+  store's reads). After anything else that changed what they hold (a load, a tie between people, a
   write that did not say what it was about) they are read again whole, alone, first (other
   questions meanwhile read Cypher).
 - A dispute's own properties (its title, report day, count of parties and state, which
@@ -55,7 +55,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from itertools import accumulate, product
+from itertools import product
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -235,10 +235,7 @@ class Cases:
             self.types.extend([type_] * n)
             self.starts.extend(numbered(i, "a", n))
             self.ends.extend(numbered(i, "b", n))
-            values: list[list[Any]] = [
-                table.column(c).to_pylist() if c in table.column_names else [None] * n for c in _TIE
-            ]
-            self.props.extend(held.setdefault(p, p) for p in zip(*values, strict=True))
+            self.props.extend(_tie_props(table, held))
 
     def _file_read(
         self, type_: str, disputes: array[int], others: pa.ChunkedArray, held: dict[Any, Any]
@@ -267,15 +264,12 @@ class Cases:
         # end, each in the order of the ties), in Arrow rather than a Python loop per end
         both = pa.concat_arrays([_ints(self.starts, tied), _ints(self.ends, tied)])
         order = pc.sort_indices(both)
-        found = pc.value_counts(both)
-        count = array("i", bytes(4 * (nodes + 1)))
-        # arrays through their buffers: a Python list of a million ints stays in the heap
-        values, counts = _numbers(found.field("values")), _numbers(found.field("counts"))
-        for n, many in zip(values, counts, strict=True):
-            count[n + 1] = many
-        self.first = array("i", accumulate(count))
+        # where each node's first lies among the ends sorted (a Python loop per node took a
+        # quarter of a second on a city)
+        upto = pc.subtract(pc.cumulative_sum(pc.fill_null(pa.nulls(nodes + 1, pa.int32()), 1)), 1)
+        self.first = _numbers(pc.search_sorted(both.take(order), upto.cast(pa.int32())))
         self.ties = _numbers(pc.if_else(pc.less(order, tied), order, pc.subtract(order, tied)))
-        del both, order, found
+        del both, order, upto
         pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed: 80 MiB
         # node -> its ties appended since (`reported`), in ascending order: shared by the
         # cases brought current from these, each seeing those below its `tie_count`
@@ -479,6 +473,33 @@ def _file(filed: dict[int, Filed], dispute: int, other: Any) -> None:
     """`other` filed for `dispute`: a value, or a tuple once it has several."""
     was = filed.get(dispute)
     filed[dispute] = other if was is None else (*((was,) if isinstance(was, str) else was), other)
+
+
+def _tie_props(table: pa.Table, held: dict[Any, Any]) -> list[tuple[Any, ...]]:
+    """The `_TIE` properties of each tie of `table`, each distinct tuple held once: its
+    columns' values numbered by Arrow, each tie's numbers made one (a city's ties share
+    13,872 tuples: a Python value per tie and column took a third of a second)."""
+    code = pc.fill_null(pa.nulls(table.num_rows, pa.int64()), 0)
+    dictionaries = []
+    for c in _TIE:
+        if c not in table.column_names:
+            dictionaries.append([None])
+            continue
+        encoded = pc.dictionary_encode(table.column(c).combine_chunks())
+        values = [*encoded.dictionary.to_pylist(), None]  # the last: null
+        indices = pc.fill_null(encoded.indices, len(values) - 1).cast(pa.int64())
+        code = pc.add(pc.multiply(code, len(values)), indices)
+        dictionaries.append(values)
+    distinct = pc.dictionary_encode(code)
+    tuples = []
+    for number in distinct.dictionary.to_pylist():
+        props = []
+        for values in reversed(dictionaries):
+            number, at = divmod(number, len(values))
+            props.append(values[at])
+        p = tuple(reversed(props))
+        tuples.append(held.setdefault(p, p))
+    return list(map(tuples.__getitem__, _numbers(distinct.indices)))
 
 
 def _joined(values: pa.Array) -> tuple[str, array[int]]:
