@@ -117,7 +117,8 @@ class Cases:
 
     def __init__(self, backend: Backend) -> None:
         self.version = int(getattr(backend, "version", 0))
-        self.labels: list[str] = []
+        self._label_at = array("B")  # each node's label, as its place in `_label_names`
+        self._label_names: list[str] = []
         # The nodes numbered by the bulk read, below `_read`: each label's a span of numbers
         # in the order of their keys (`_spans`: its first and end, and every STRIDE-th key),
         # their keys held as one string (key n is _text[_at[n]:_at[n + 1]]) and their names
@@ -134,7 +135,8 @@ class Cases:
         self._added: dict[str, dict[Any, int]] = defaultdict(dict)
         self._added_keys: list[Any] = []
         self._added_names: list[Any] = []
-        self.types: list[str] = []
+        self._type_at = array("B")  # each tie's type, as its place in `_type_names`
+        self._type_names: list[str] = []
         self.starts, self.ends = array("i"), array("i")
         self.props: list[tuple[Any, ...]] = []
         # Each FILED type's other end of the disputes read: (the first dispute's number, for
@@ -150,7 +152,7 @@ class Cases:
         else:
             for fetched in _fetch(backend.read):  # a fresh object: appended as read
                 self._append(fetched, held)
-        self.node_count, self.tie_count = self._numbered(), len(self.types)
+        self.node_count, self.tie_count = self._numbered(), len(self._type_at)
         self._index()
         self._by_grid: dict[str, list[int]] | None = None  # OCCURRED_IN the other way
         self._occurred_in: dict[Any, tuple[frozenset[str], list[str]]] = {}  # as asked
@@ -166,7 +168,7 @@ class Cases:
             return
         for row in rows:
             props = tuple(row.get(c) for c in _TIE)
-            self.types.append(type_)
+            self._type_at.append(_code(self._type_names, type_))
             self.starts.append(self._number(a_label, row["a"], row["a_name"], held))
             self.ends.append(self._number(b_label, row["b"], row.get("b_name"), held))
             self.props.append(held.setdefault(props, props))
@@ -201,7 +203,7 @@ class Cases:
             numbers[label] = pc.add(pc.take(rank, indices), pa.scalar(offset, pa.uint64()))
             self._read += len(unique)
             keys.append(unique.take(order))
-            self.labels.extend([label] * len(unique))
+            self._label_at.extend(array("B", (_code(self._label_names, label),)) * len(unique))
             self._spans[label] = (offset, self._read, [])
             named = pa.concat_arrays(
                 [
@@ -232,7 +234,7 @@ class Cases:
                 if n:
                     self._file_read(type_, numbered(i, "a", n), table.column("b"), held)
                 continue
-            self.types.extend([type_] * n)
+            self._type_at.extend(array("B", (_code(self._type_names, type_),)) * n)
             self.starts.extend(numbered(i, "a", n))
             self.ends.extend(numbered(i, "b", n))
             self.props.extend(_tie_props(table, held))
@@ -289,7 +291,7 @@ class Cases:
         since are no longer known, or these are not the latest cases read (others appended
         past them): they are then read again whole."""
         writes = writes_changing(backend, self.version, version, CASES_HELD)
-        if writes is None or (self._numbered(), len(self.types)) != (
+        if writes is None or (self._numbered(), len(self._type_at)) != (
             self.node_count,
             self.tie_count,
         ):
@@ -310,10 +312,10 @@ class Cases:
             return new
         fetched, fields = _fetch_reported(backend.read, sorted(disputes))  # read before appending
         read_along(backend, version, fields)  # the list fields' catch-up at `version` reads none
-        added, appended = len(self.types), dict[Any, Any]()
+        added, appended = len(self._type_at), dict[Any, Any]()
         for each in fetched:
             new._append(each, appended)
-        new.node_count, new.tie_count = new._numbered(), len(new.types)
+        new.node_count, new.tie_count = new._numbered(), len(new._type_at)
         for tie in range(added, new.tie_count):
             for x in (new.starts[tie], new.ends[tie]):
                 ties = new.later.get(x)
@@ -387,7 +389,7 @@ class Cases:
         n = self._find(label, key)
         if n is None:
             n = self._added[label][key] = self._numbered()
-            self.labels.append(label)
+            self._label_at.append(_code(self._label_names, label))
             self._added_keys.append(key)
             self._added_names.append(None if name is None else held.setdefault(name, name))
         return n
@@ -418,6 +420,12 @@ class Cases:
             return None
         n = self._find(label, key)
         return n if n is not None and n < self.node_count else None
+
+    def label(self, n: int) -> str:
+        return self._label_names[self._label_at[n]]
+
+    def type_of(self, tie: int) -> str:
+        return self._type_names[self._type_at[tie]]
 
     def key(self, n: int) -> Any:
         """The key of the node numbered `n`."""
@@ -467,6 +475,14 @@ class Cases:
 
 Filed = str | tuple[str, ...]  # a dispute's other end of a FILED type, or its several
 Fetched = tuple[str, str, str, list[Row]]  # a read's type, end labels and rows
+
+
+def _code(names: list[str], name: str) -> int:
+    """`name`'s place in `names` (a label's, a type's: a byte each, not a pointer), added
+    there when it is not yet."""
+    if name not in names:
+        names.append(name)
+    return names.index(name)
 
 
 def _file(filed: dict[int, Filed], dispute: int, other: Any) -> None:
@@ -690,14 +706,14 @@ def dispute_parties(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[R
     return [
         {"party": c.key(p), "side": c.props[t][2]}
         for p, t in c.parties(params["dispute"])
-        if c.labels[p] == "Person"
+        if c.label(p) == "Person"
     ]
 
 
 def dispute_orgs(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     c = m.cases
     return [
-        {"org": c.key(p)} for p, _ in c.parties(params["dispute"]) if c.labels[p] == "Organisation"
+        {"org": c.key(p)} for p, _ in c.parties(params["dispute"]) if c.label(p) == "Organisation"
     ]
 
 
@@ -708,9 +724,9 @@ def party_visits(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row]
     since, until = params["since"], params["until"]
     visits: list[tuple[str, list[str]]] = []  # per PARTY_TO tie of a person: its disputes
     for p, _ in c.parties(params["dispute"]):
-        if c.labels[p] == "Person":
+        if c.label(p) == "Person":
             ties = c.ties_of(p)
-            disputes = [c.key(c.ends[t]) for t in ties if c.types[t] == "PARTY_TO"]
+            disputes = [c.key(c.ends[t]) for t in ties if c.type_of(t) == "PARTY_TO"]
             visits.append((c.key(p), disputes))
     facts = own.of(d for _, ds in visits for d in ds)
     if facts is None:
@@ -780,9 +796,9 @@ def expert_conflicts(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[
     depth, came = walked
     walks: list[tuple[int, list[int], list[int]]] = []  # person, nodes between, ties
     for n, at in depth.items():
-        if at and c.labels[n] == "Person":
+        if at and c.label(n) == "Person":
             walks += [(n, nodes, ties) for nodes, ties in _back(came, start, n)]
-    disputes = own.of(c.key(x) for _, nodes, _ in walks for x in nodes if c.labels[x] == "Dispute")
+    disputes = own.of(c.key(x) for _, nodes, _ in walks for x in nodes if c.label(x) == "Dispute")
     if disputes is None:
         return None
     rows = []
@@ -820,7 +836,7 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
             c,
             party,
             3,
-            lambda t: c.types[t] in ties and _holds(c, t, kinds, day),
+            lambda t: c.type_of(t) in ties and _holds(c, t, kinds, day),
             # never on from the dispute itself, or from one reported after the day
             expands=lambda n: _counts(c, n, dispute, day, reported),
             ready=lambda frontier: _report_days(c, own, frontier, reported),
@@ -829,7 +845,7 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
             return None
         depth, came = walked
         for e, at in depth.items():
-            if not at or c.labels[e] != "Person" or c.key(e) not in wanted:
+            if not at or c.label(e) != "Person" or c.key(e) not in wanted:
                 continue
             walks = [
                 ([party, *nodes, e], ties_)
@@ -840,7 +856,7 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
                 continue
             nodes, walk = min(walks, key=lambda w: tuple(reversed([c.key(x) for x in w[0]])))
             between = [
-                reported.get(c.key(x), NULLS) if c.labels[x] == "Dispute" else NULLS for x in nodes
+                reported.get(c.key(x), NULLS) if c.label(x) == "Dispute" else NULLS for x in nodes
             ]
             titles = [None, *(f.get("title") for f in between[1:-1]), None]
             rows.append(
@@ -860,7 +876,7 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
 def _named(c: Cases, nodes: list[int]) -> Row:
     """A walk's nodes as the conflict queries' Cypher gives them (`labels`, `keys`, `names`)."""
     return {
-        "labels": [c.labels[x] for x in nodes],
+        "labels": [c.label(x) for x in nodes],
         "keys": [c.key(x) for x in nodes],
         "names": [c.name(x) for x in nodes],
     }
@@ -870,9 +886,9 @@ def _walked(c: Cases, nodes: list[int], ties: list[int]) -> Row:
     """A walk's ids and ties as the conflict queries' Cypher gives them, but for a node's
     internal id, given as its (label, key): the caller only compares them with each other."""
     return {
-        "node_ids": [(c.labels[x], c.key(x)) for x in nodes],
-        "rel_types": [c.types[t] for t in ties],
-        "rel_starts": [(c.labels[c.starts[t]], c.key(c.starts[t])) for t in ties],
+        "node_ids": [(c.label(x), c.key(x)) for x in nodes],
+        "rel_types": [c.type_of(t) for t in ties],
+        "rel_starts": [(c.label(c.starts[t]), c.key(c.starts[t])) for t in ties],
         "kinds": [c.props[t][0] for t in ties],
         "relations": [c.props[t][1] for t in ties],
         "sides": [c.props[t][2] for t in ties],
@@ -927,7 +943,7 @@ def _holds(c: Cases, tie: int, kinds: list[Any], day: date | None) -> bool:
 def _report_days(c: Cases, own: Own, nodes: Iterable[int], reported: dict[str, Row]) -> bool:
     """The disputes among `nodes` read by key into `reported` (their report days and titles);
     False when one is no more in the store."""
-    keys = [c.key(n) for n in nodes if c.labels[n] == "Dispute" and c.key(n) not in reported]
+    keys = [c.key(n) for n in nodes if c.label(n) == "Dispute" and c.key(n) not in reported]
     found = own.of(keys)
     if found is None:
         return False
@@ -939,7 +955,7 @@ def _counts(c: Cases, n: int, dispute: Any, day: date | None, reported: dict[str
     """Whether a walk may pass through node n: conflict_paths' test on the nodes of a walk."""
     if c.key(n) == dispute:
         return False
-    if c.labels[n] != "Dispute":
+    if c.label(n) != "Dispute":
         return True
     when = reported[c.key(n)]["reported_on"]
     return when is None or (day is not None and when <= day)

@@ -433,22 +433,22 @@ def _whole(c: cases.Cases) -> dict[str, Any]:
     they share with those brought current from them."""
     nodes = range(c.node_count)
     for n in nodes:
-        assert c.node(c.labels[n], c.key(n)) == n
+        assert c.node(c.label(n), c.key(n)) == n
 
     def tie(t: int) -> str:
-        ends = [(c.labels[x], c.key(x)) for x in (c.starts[t], c.ends[t])]
-        return repr((c.types[t], *ends, c.props[t]))
+        ends = [(c.label(x), c.key(x)) for x in (c.starts[t], c.ends[t])]
+        return repr((c.type_of(t), *ends, c.props[t]))
 
-    disputes = [c.key(n) for n in nodes if c.labels[n] == "Dispute"]
+    disputes = [c.key(n) for n in nodes if c.label(n) == "Dispute"]
     return {
-        "nodes": sorted(repr((c.labels[n], c.key(n), c.name(n))) for n in nodes),
+        "nodes": sorted(repr((c.label(n), c.key(n), c.name(n))) for n in nodes),
         "numbered": sorted(  # every node found by key, of the storage shared
-            repr((c.labels[n], c.key(n)))
+            repr((c.label(n), c.key(n)))
             for n in range(c._numbered())
-            if c.node(c.labels[n], c.key(n)) is not None
+            if c.node(c.label(n), c.key(n)) is not None
         ),
         "ties": sorted(map(tie, range(c.tie_count))),
-        "ties of": {(c.labels[n], c.key(n)): sorted(map(tie, c.ties_of(n))) for n in nodes},
+        "ties of": {(c.label(n), c.key(n)): sorted(map(tie, c.ties_of(n))) for n in nodes},
         "filed": {
             t: {d: sorted(c.filed_of(t, d)) for d in disputes if c.filed_of(t, d)}
             for t in cases.FILED
@@ -539,7 +539,7 @@ def test_reported_disputes_are_added_to_the_cases_never_read_again(
 
 def _storage(c: cases.Cases) -> tuple[int, ...]:
     """How much the storage the cases share with those brought current from them holds."""
-    return (c._numbered(), len(c.labels), len(c.types), len(c.starts), len(c.props))
+    return (c._numbered(), len(c._label_at), len(c._type_at), len(c.starts), len(c.props))
 
 
 def test_cases_under_way_see_nothing_of_a_later_catch_up(
@@ -573,7 +573,7 @@ def test_cases_under_way_see_nothing_of_a_later_catch_up(
     )  # fmt: skip
     third = held()
     assert len(read) == 1  # when attached: each report added, into the same storage
-    assert third._added_keys is first._added_keys and third.types is first.types
+    assert third._added_keys is first._added_keys and third._type_at is first._type_at
     assert third.later is second.later and second.later
     counts = [(c.node_count, c.tie_count) for c in (first, second, third)]
     assert counts[0] < counts[1] < counts[2] == _storage(third)[:2]
@@ -763,7 +763,7 @@ def test_the_cases_of_a_graph_without_disputes_or_ties_are_empty(tmp_path: Path)
     try:
         backend.init_schema()
         held = cases.Cases(backend)
-        assert (held.node_count, held.tie_count, held._numbered(), held.labels) == (0, 0, 0, [])
+        assert (held.node_count, held.tie_count, held._numbered(), len(held._label_at)) == (0,) * 4
         assert held.node("Dispute", "D1") is None
     finally:
         backend.close()
