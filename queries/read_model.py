@@ -156,13 +156,13 @@ class ReadModel:
         # Labels changed by a write under way now get a stamp above this when it ends: the
         # model is never taken for them, whichever side of the write its reads saw.
         self.version = int(getattr(backend, "version", 0))
-        self.nodes: dict[str, Mapping[str, Props]] = {}
+        self.nodes: dict[str, dict[str, Props]] = {}
         self.out: dict[str, dict[tuple[str, str], tuple[Tie, ...]]] = {}
         self.into: dict[str, dict[tuple[str, str], tuple[Tie, ...]]] = {}
         with _Reader.of(backend) as read:
             for label in NODES:
                 self.nodes[label] = read.nodes(label)
-            people = _People()  # read with the ties that start at a person
+            people: dict[str, Props] = {}  # read with the ties that start at a person
             for type_ in TIES:
                 self._index(type_, read.ties(type_, people))
             self.nodes["Person"] = people
@@ -392,41 +392,6 @@ def _unprefixed(column: str) -> str:
     return sys.intern(column.removeprefix(_PERSON))
 
 
-class _People(Mapping[str, Props]):
-    """The people at the start of the structure's ties, by key: each held as the tuple of its
-    properties' values (all read with the same names), made a dict when asked. A dict each
-    took 192 bytes, a tuple 80: a city's 96,558 people 10 MiB less, for a dict made per
-    person an answer names (a few per question). Never changed once read."""
-
-    def __init__(self) -> None:
-        self.names: tuple[str, ...] = ()
-        self.rows: dict[str, tuple[Any, ...]] = {}
-
-    def add(self, person: Props, key: str) -> None:
-        names = tuple(person)
-        if self.names != names:
-            if self.rows:
-                raise ValueError(f"a person read with {names}, not {self.names}")
-            self.names = names
-        self.rows[key] = tuple(person.values())
-
-    def __getitem__(self, key: str) -> Props:
-        return dict(zip(self.names, self.rows[key], strict=True))
-
-    def get(self, key: str, default: Any = None) -> Any:
-        row = self.rows.get(key)
-        return default if row is None else dict(zip(self.names, row, strict=True))
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.rows
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
 class _Reader:
     """The bulk reads of one model: the properties the answered queries read (a property a
     query comes to read is held once its name appears in the query's text), each repeated
@@ -480,7 +445,7 @@ class _Reader:
             )
         }
 
-    def ties(self, type_: str, people: _People) -> list[tuple[str, str, str, str, Props]]:
+    def ties(self, type_: str, people: dict[str, Props]) -> list[tuple[str, str, str, str, Props]]:
         """Every tie of `type_`, one read per pair of end labels: (from label, from key, to
         label, to key, the tie's properties). A person at the start of a tie is read with it,
         into `people` (a lookup of each by key would scan the city's million)."""
@@ -522,12 +487,12 @@ class _Reader:
         hold = self.values.setdefault
         return [hold(key, key) for key in keys]
 
-    def _people(self, people: _People, keys: list[str], columns: Columns) -> None:
+    def _people(self, people: dict[str, Props], keys: list[str], columns: Columns) -> None:
         """Each person at the start of a tie not read before, into `people`."""
         key, names = SCHEMA.node("Person").key, list(columns)
         for at, values in zip(keys, zip(*columns.values(), strict=True), strict=True):
             if at not in people:
-                people.add(self._held({key: at, **dict(zip(names, values, strict=True))}), at)
+                people[at] = self._held({key: at, **dict(zip(names, values, strict=True))})
 
     def _tie(self, names: tuple[str, ...], values: tuple[Any, ...]) -> Props:
         """A tie's properties, one dict for all the ties with the same (never changed)."""
@@ -1299,7 +1264,7 @@ def units_above(backend: Backend, grids: Iterable[str]) -> dict[str, set[str]] |
     return out
 
 
-def held(backend: Backend, label: str) -> Mapping[str, Props] | None:
+def held(backend: Backend, label: str) -> dict[str, Props] | None:
     """The nodes of `label` (one of NODES, with the properties `LISTED` at least) by key,
     from `backend`'s model; None when it has none current."""
     model = _holding(backend, frozenset({label}))
