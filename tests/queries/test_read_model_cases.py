@@ -767,3 +767,22 @@ def test_the_cases_of_a_graph_without_disputes_or_ties_are_empty(tmp_path: Path)
         assert held.node("Dispute", "D1") is None
     finally:
         backend.close()
+
+
+def test_a_key_not_held_is_found_nowhere_by_bisection(examples_graph: EmbeddedBackend) -> None:
+    """The nodes read are found by bisection in their label's keys, in order: a key before
+    the first, between two, past the last, or another label's, is not found; every key held
+    is (each sampled one and each between)."""
+    c = cases.Cases(examples_graph)
+    found, missed = [], []
+    for label, (first, end, _) in c._spans.items():
+        keys = [c.key(n) for n in range(first, end)]
+        assert keys == sorted(keys), label
+        found += [c.node(label, k) == n for n, k in enumerate(keys, first)]
+        between = [k + "\0" for k in keys]  # after each key, before the next
+        missed += [c.node(label, k) for k in ("", *between, "~")]
+        for other in set(c._spans) - {label}:  # another label's never gives one of these
+            numbers = [c.node(other, k) for k in keys]
+            assert not [n for n in numbers if n is not None and first <= n < end], other
+    assert all(found) and len(found) == c.node_count
+    assert set(missed) == {None}
