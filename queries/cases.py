@@ -20,8 +20,8 @@ What a dispute's workflow events change is kept apart, by what each writes
   the cases before, which see nothing past their counts. Reading them again whole at each
   report took a second of CPU on the demo, and copying them for each report 0.1–1.3 s on a
   city, while the next list waited. Read whole, they are read as Arrow tables, each label's
-  keys numbered by Arrow at once (about 2.3 s of CPU on a city, half of it the store's
-  reads). After anything else that changed what they hold (a load, a tie between people, a
+  keys numbered by Arrow at once, in their order (about 2.3 s of CPU on a city, half of it the
+  store's reads). After anything else that changed what they hold (a load, a tie between people, a
   write that did not say what it was about) they are read again whole, alone, first (other
   questions meanwhile read Cypher).
 - A dispute's own properties (its title, report day, count of parties and state, which
@@ -49,12 +49,13 @@ and whole where only one is.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from itertools import accumulate, product
+from itertools import product
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -97,13 +98,16 @@ Read = Callable[..., list[Row]]  # a backend's `read`
 # The most nodes, as a share of all, with ties added since the index was built (`Cases.later`)
 # before it is built again (a pass over every tie: a tenth of a second on the demo)
 LATER = 1 / 8
+STRIDE = 32  # every STRIDE-th key of a label sampled, for a bisection in C first
 
 
 class Cases:
     """The ties of disputes and people as read at `version`: the nodes a walk passes through
     (numbered: label, key and name), every tie of WALKED (its type, ends and `_TIE`
     properties), each node's ties (`ties_of`), and each dispute's grid, domain and list item
-    (`filed_of`). Numbers and arrays, not a dict per tie: a city holds half a million.
+    (`filed_of`). Numbers and arrays, not a dict per tie: a city holds half a million; and
+    not a str object per node (`key`, `name`): a city's 569,176 nodes, with a dict numbering
+    their keys, took 84 MiB so, 15 now.
 
     Never changed once read (questions on other threads read them): `reported` gives new
     ones, which share these lists, arrays and dictionaries and append to them. Each holds
@@ -113,15 +117,33 @@ class Cases:
 
     def __init__(self, backend: Backend) -> None:
         self.version = int(getattr(backend, "version", 0))
-        self.numbers: dict[str, dict[str, int]] = defaultdict(dict)  # label -> key -> number
-        self.labels: list[str] = []
-        self.keys: list[str] = []
-        self.names: list[Any] = []
-        self.types: list[str] = []
+        self._label_at = array("B")  # each node's label, as its place in `_label_names`
+        self._label_names: list[str] = []
+        # The nodes numbered by the bulk read, below `_read`: each label's a span of numbers
+        # in the order of their keys (`_spans`: its first and end, and every STRIDE-th key),
+        # their keys held as one string (key n is _text[_at[n]:_at[n + 1]]) and their names
+        # as a number each into one string of the distinct names (-1 for none). A str object
+        # each took 64 bytes for a key of 13 characters and a dict numbering them 64 more:
+        # 70 MiB for a city's 569,176 nodes, found now by bisection (`_find`).
+        self._read = 0
+        self._spans: dict[str, tuple[int, int, list[str]]] = {}
+        self._text, self._at = "", array("i", (0,))
+        self._name_at = array("i")
+        self._names_text, self._names_at = "", array("i", (0,))
+        # Nodes numbered since (a report's, or every node where the store gives no tables),
+        # from `_read` on: label -> key -> number, and their keys and names in order
+        self._added: dict[str, dict[Any, int]] = defaultdict(dict)
+        self._added_keys: list[Any] = []
+        self._added_names: list[Any] = []
+        self._type_at = array("B")  # each tie's type, as its place in `_type_names`
+        self._type_names: list[str] = []
         self.starts, self.ends = array("i"), array("i")
         self.props: list[tuple[Any, ...]] = []
-        # dispute -> its other end (a tuple when it has several); every such dispute numbered
-        self.filed: dict[str, dict[str, Filed]] = {t: {} for t in FILED}
+        # Each FILED type's other end of the disputes read: (the first dispute's number, for
+        # each dispute from it the number of its other end or -1, those other ends); and by
+        # number those filed since, or with several (a tuple)
+        self._filed_read: dict[str, tuple[int, array[int], list[str]]] = {}
+        self.filed: dict[str, dict[int, Filed]] = {t: {} for t in FILED}
         held: dict[Any, Any] = {}  # each repeated value (names, keys, property tuples) once
         tables = getattr(backend, "table_snapshot", None)
         if tables is not None:
@@ -130,7 +152,7 @@ class Cases:
         else:
             for fetched in _fetch(backend.read):  # a fresh object: appended as read
                 self._append(fetched, held)
-        self.node_count, self.tie_count = len(self.keys), len(self.types)
+        self.node_count, self.tie_count = self._numbered(), len(self._type_at)
         self._index()
         self._by_grid: dict[str, list[int]] | None = None  # OCCURRED_IN the other way
         self._occurred_in: dict[Any, tuple[frozenset[str], list[str]]] = {}  # as asked
@@ -141,12 +163,12 @@ class Cases:
         if type_ in FILED:
             filed = self.filed[type_]
             for row in rows:
-                d = self.keys[self._number("Dispute", row["a"], None, held)]
+                d = self._number("Dispute", row["a"], None, held)
                 _file(filed, d, held.setdefault(row["b"], row["b"]))
             return
         for row in rows:
             props = tuple(row.get(c) for c in _TIE)
-            self.types.append(type_)
+            self._type_at.append(_code(self._type_names, type_))
             self.starts.append(self._number(a_label, row["a"], row["a_name"], held))
             self.ends.append(self._number(b_label, row["b"], row.get("b_name"), held))
             self.props.append(held.setdefault(props, props))
@@ -154,10 +176,10 @@ class Cases:
     def _append_tables(
         self, tables: list[tuple[str, str, str, pa.Table]], held: dict[Any, Any]
     ) -> None:
-        """Every tie of WALKED and FILED, read as Arrow tables: each label's keys numbered at
-        once (Arrow's `dictionary_encode` of all its ends together, in the order each key is
-        first seen, not a dictionary lookup per end), each node's name taken where its key is
-        first seen, as `_append` does row by row."""
+        """Every tie of WALKED and FILED, read as Arrow tables, into cases with no node yet:
+        each label's keys numbered at once, in their order (Arrow's `dictionary_encode` of
+        all its ends together, then sorted), each node's name taken where its key is first
+        seen, as `_append` does row by row."""
         ends: dict[str, list[tuple[pa.ChunkedArray, pa.ChunkedArray | None]]] = {}
         at: dict[tuple[int, str], tuple[str, int]] = {}  # (table, end) -> label, first row
         for i, (type_, a_label, b_label, table) in enumerate(tables):
@@ -170,17 +192,20 @@ class Cases:
                 at[(i, end)] = (label, sum(len(k) for k, _ in columns))
                 columns.append((table.column(end), None if name is None else table.column(name)))
         numbers: dict[str, pa.Array] = {}  # label -> the number of each of its ends, in order
+        keys: list[pa.Array] = []  # each label's, in order
+        names: list[pa.Array] = []  # of those keys
         for label, columns in ends.items():
             encoded = pc.dictionary_encode(pa.concat_arrays([_strings(k) for k, _ in columns]))
             unique, indices = encoded.dictionary, encoded.indices
-            offset, listed_keys = len(self.keys), unique.to_pylist()
-            numbers[label] = pc.add(indices, pa.scalar(offset, indices.type))
-            self.numbers[label] = dict(
-                zip(listed_keys, range(offset, offset + len(unique)), strict=True)
-            )
-            self.labels.extend([label] * len(unique))
-            self.keys.extend(listed_keys)
-            names = pa.concat_arrays(
+            order = pc.array_sort_indices(unique)  # its n-th key's place among the unique
+            rank = pc.array_sort_indices(order)  # the inverse: each unique key's place
+            offset = self._read
+            numbers[label] = pc.add(pc.take(rank, indices), pa.scalar(offset, pa.uint64()))
+            self._read += len(unique)
+            keys.append(unique.take(order))
+            self._label_at.extend(array("B", (_code(self._label_names, label),)) * len(unique))
+            self._spans[label] = (offset, self._read, [])
+            named = pa.concat_arrays(
                 [
                     _strings(n) if n is not None else pa.nulls(len(k), pa.string())
                     for k, n in columns
@@ -190,8 +215,14 @@ class Cases:
             before = pa.concat_arrays(
                 [pa.array([-1], indices.type), pc.cumulative_max(indices)]
             ).slice(0, len(indices))
-            first_names = pc.filter(names, pc.greater(indices, before)).to_pylist()
-            self.names.extend(None if x is None else held.setdefault(x, x) for x in first_names)
+            names.append(pc.filter(named, pc.greater(indices, before)).take(order))
+        if keys:
+            self._text, self._at = _joined(pa.concat_arrays(keys))
+            for first, stop, samples in self._spans.values():
+                samples.extend(map(self.key, range(first, stop, STRIDE)))
+            distinct = pc.dictionary_encode(pa.concat_arrays(names))
+            self._names_text, self._names_at = _joined(distinct.dictionary)
+            self._name_at = _numbers(pc.fill_null(distinct.indices, -1))
 
         def numbered(i: int, end: str, count: int) -> array[int]:
             label, first = at[(i, end)]
@@ -200,22 +231,33 @@ class Cases:
         for i, (type_, _, _, table) in enumerate(tables):
             n = table.num_rows
             if type_ in FILED:
-                filed = self.filed[type_]
-                keys = self.keys
-                for d, b in zip(
-                    numbered(i, "a", n),
-                    table.column("b").to_pylist(),
-                    strict=True,
-                ):
-                    _file(filed, keys[d], held.setdefault(b, b))
+                if n:
+                    self._file_read(type_, numbered(i, "a", n), table.column("b"), held)
                 continue
-            self.types.extend([type_] * n)
+            self._type_at.extend(array("B", (_code(self._type_names, type_),)) * n)
             self.starts.extend(numbered(i, "a", n))
             self.ends.extend(numbered(i, "b", n))
-            values: list[list[Any]] = [
-                table.column(c).to_pylist() if c in table.column_names else [None] * n for c in _TIE
-            ]
-            self.props.extend(held.setdefault(p, p) for p in zip(*values, strict=True))
+            self.props.extend(_tie_props(table, held))
+
+    def _file_read(
+        self, type_: str, disputes: array[int], others: pa.ChunkedArray, held: dict[Any, Any]
+    ) -> None:
+        """The ties of `type_` (one of FILED) read whole: from each of `disputes` (numbered)
+        to the other end's key in `others`."""
+        first, end, _ = self._spans["Dispute"]
+        encoded = pc.dictionary_encode(_strings(others))
+        values = [held.setdefault(v, v) for v in encoded.dictionary.to_pylist()]
+        of = array("i", (-1,)) * (end - first)
+        several = self.filed[type_]
+        for d, b in zip(disputes, _numbers(encoded.indices), strict=True):
+            if d in several:
+                _file(several, d, values[b])
+            elif of[d - first] < 0:
+                of[d - first] = b
+            else:  # a second: both held by number, as a tuple
+                several[d] = (values[of[d - first]], values[b])
+                of[d - first] = -1
+        self._filed_read[type_] = (first, of, values)
 
     def _index(self) -> None:
         """Each node's ties, both ways: ties[first[n]:first[n + 1]], and none `later`."""
@@ -224,15 +266,12 @@ class Cases:
         # end, each in the order of the ties), in Arrow rather than a Python loop per end
         both = pa.concat_arrays([_ints(self.starts, tied), _ints(self.ends, tied)])
         order = pc.sort_indices(both)
-        found = pc.value_counts(both)
-        count = array("i", bytes(4 * (nodes + 1)))
-        # arrays through their buffers: a Python list of a million ints stays in the heap
-        values, counts = _numbers(found.field("values")), _numbers(found.field("counts"))
-        for n, many in zip(values, counts, strict=True):
-            count[n + 1] = many
-        self.first = array("i", accumulate(count))
+        # where each node's first lies among the ends sorted (a Python loop per node took a
+        # quarter of a second on a city)
+        upto = pc.subtract(pc.cumulative_sum(pc.fill_null(pa.nulls(nodes + 1, pa.int32()), 1)), 1)
+        self.first = _numbers(pc.search_sorted(both.take(order), upto.cast(pa.int32())))
         self.ties = _numbers(pc.if_else(pc.less(order, tied), order, pc.subtract(order, tied)))
-        del both, order, found
+        del both, order, upto
         pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed: 80 MiB
         # node -> its ties appended since (`reported`), in ascending order: shared by the
         # cases brought current from these, each seeing those below its `tie_count`
@@ -252,7 +291,7 @@ class Cases:
         since are no longer known, or these are not the latest cases read (others appended
         past them): they are then read again whole."""
         writes = writes_changing(backend, self.version, version, CASES_HELD)
-        if writes is None or (len(self.keys), len(self.types)) != (
+        if writes is None or (self._numbered(), len(self._type_at)) != (
             self.node_count,
             self.tie_count,
         ):
@@ -273,10 +312,10 @@ class Cases:
             return new
         fetched, fields = _fetch_reported(backend.read, sorted(disputes))  # read before appending
         read_along(backend, version, fields)  # the list fields' catch-up at `version` reads none
-        added, appended = len(self.types), dict[Any, Any]()
+        added, appended = len(self._type_at), dict[Any, Any]()
         for each in fetched:
             new._append(each, appended)
-        new.node_count, new.tie_count = len(new.keys), len(new.types)
+        new.node_count, new.tie_count = new._numbered(), len(new._type_at)
         for tie in range(added, new.tie_count):
             for x in (new.starts[tie], new.ends[tie]):
                 ties = new.later.get(x)
@@ -304,10 +343,16 @@ class Cases:
 
     def filed_of(self, type_: str, dispute: Any) -> tuple[str, ...]:
         """The other ends of `dispute`'s ties of `type_` (one of FILED)."""
-        if self.node("Dispute", dispute) is None:
+        n = self.node("Dispute", dispute)
+        if n is None:
             return ()  # none held, or filed after these were read
-        held = self.filed[type_].get(dispute)
-        return () if held is None else (held,) if isinstance(held, str) else held
+        held = self.filed[type_].get(n)
+        if held is None:
+            read = self._filed_read.get(type_)
+            if read is None or not 0 <= n - read[0] < len(read[1]) or read[1][n - read[0]] < 0:
+                return ()
+            return (read[2][read[1][n - read[0]]],)
+        return (held,) if isinstance(held, str) else held
 
     def occurred_in(self, grids: frozenset[str], place: Hashable | None) -> list[str]:
         """The disputes that OCCURRED_IN any of `grids` (the grids inside `place`), each once,
@@ -319,33 +364,87 @@ class Cases:
         by_grid = self._by_grid
         if by_grid is None:  # built from a copy of the items: later reports add to them
             ties: dict[str, list[int]] = defaultdict(list)
-            disputes = self.numbers.get("Dispute", {})
-            for dispute, places in list(self.filed["OCCURRED_IN"].items()):
-                n = disputes[dispute]
+            read = self._filed_read.get("OCCURRED_IN")
+            if read is not None:
+                first, of, values = read
+                for n, b in enumerate(of, first):
+                    if b >= 0:
+                        ties[values[b]].append(n)
+            for n, places in list(self.filed["OCCURRED_IN"].items()):
                 if n < self.node_count:
                     for grid in (places,) if isinstance(places, str) else places:
                         ties[grid].append(n)
             by_grid = self._by_grid = dict(ties)
-        fence, keys = self.node_count, self.keys
-        found = sorted({keys[n] for g in grids for n in by_grid.get(g, ()) if n < fence})
+        fence = self.node_count
+        found = sorted({self.key(n) for g in grids for n in by_grid.get(g, ()) if n < fence})
         if place is not None:
             self._occurred_in[place] = (grids, found)
         return found
 
-    def _number(self, label: str, key: str, name: Any, held: dict[Any, Any]) -> int:
-        numbers = self.numbers[label]
-        n = numbers.get(key)
+    def _numbered(self) -> int:
+        """How many nodes are numbered, by these cases or by any brought current from them."""
+        return self._read + len(self._added_keys)
+
+    def _number(self, label: str, key: Any, name: Any, held: dict[Any, Any]) -> int:
+        n = self._find(label, key)
         if n is None:
-            n = numbers[key] = len(self.keys)
-            self.labels.append(label)
-            self.keys.append(key)
-            self.names.append(None if name is None else held.setdefault(name, name))
+            n = self._added[label][key] = self._numbered()
+            self._label_at.append(_code(self._label_names, label))
+            self._added_keys.append(key)
+            self._added_names.append(None if name is None else held.setdefault(name, name))
         return n
 
+    def _find(self, label: str, key: Any) -> int | None:
+        """The number of the node `label` `key`, however recent (others' appends too)."""
+        span = self._spans.get(label)
+        if span is not None and isinstance(key, str):
+            first, end, samples = span
+            i = bisect.bisect_right(samples, key)
+            if i:  # between the i-th key sampled and the next: bisection in the text
+                lo = first + (i - 1) * STRIDE
+                hi = min(end, lo + STRIDE)
+                text, at = self._text, self._at
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if text[at[mid] : at[mid + 1]] < key:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo < end and text[at[lo] : at[lo + 1]] == key:
+                    return lo
+        added = self._added.get(label)  # never adds a label: other threads read them
+        return None if added is None else added.get(key)
+
     def node(self, label: str, key: Any) -> int | None:
-        numbers = self.numbers.get(label)  # never adds a label: other threads read them
-        n = numbers.get(key) if numbers is not None and isinstance(key, str) else None
+        if not isinstance(key, str):
+            return None
+        n = self._find(label, key)
         return n if n is not None and n < self.node_count else None
+
+    def label(self, n: int) -> str:
+        return self._label_names[self._label_at[n]]
+
+    def type_of(self, tie: int) -> str:
+        return self._type_names[self._type_at[tie]]
+
+    def key(self, n: int) -> Any:
+        """The key of the node numbered `n`."""
+        read = self._read
+        if n < read:
+            at = self._at
+            return self._text[at[n] : at[n + 1]]
+        return self._added_keys[n - read]
+
+    def name(self, n: int) -> Any:
+        """The name of the node numbered `n` (None when it has none)."""
+        read = self._read
+        if n < read:
+            i = self._name_at[n]
+            if i < 0:
+                return None
+            at = self._names_at
+            return self._names_text[at[i] : at[i + 1]]
+        return self._added_names[n - read]
 
     def ties_of(self, n: int) -> array[int]:
         first = self.first
@@ -378,10 +477,53 @@ Filed = str | tuple[str, ...]  # a dispute's other end of a FILED type, or its s
 Fetched = tuple[str, str, str, list[Row]]  # a read's type, end labels and rows
 
 
-def _file(filed: dict[str, Filed], dispute: str, other: Any) -> None:
+def _code(names: list[str], name: str) -> int:
+    """`name`'s place in `names` (a label's, a type's: a byte each, not a pointer), added
+    there when it is not yet."""
+    if name not in names:
+        names.append(name)
+    return names.index(name)
+
+
+def _file(filed: dict[int, Filed], dispute: int, other: Any) -> None:
     """`other` filed for `dispute`: a value, or a tuple once it has several."""
     was = filed.get(dispute)
     filed[dispute] = other if was is None else (*((was,) if isinstance(was, str) else was), other)
+
+
+def _tie_props(table: pa.Table, held: dict[Any, Any]) -> list[tuple[Any, ...]]:
+    """The `_TIE` properties of each tie of `table`, each distinct tuple held once: its
+    columns' values numbered by Arrow, each tie's numbers made one (a city's ties share
+    13,872 tuples: a Python value per tie and column took a third of a second)."""
+    code = pc.fill_null(pa.nulls(table.num_rows, pa.int64()), 0)
+    dictionaries = []
+    for c in _TIE:
+        if c not in table.column_names:
+            dictionaries.append([None])
+            continue
+        encoded = pc.dictionary_encode(table.column(c).combine_chunks())
+        values = [*encoded.dictionary.to_pylist(), None]  # the last: null
+        indices = pc.fill_null(encoded.indices, len(values) - 1).cast(pa.int64())
+        code = pc.add(pc.multiply(code, len(values)), indices)
+        dictionaries.append(values)
+    distinct = pc.dictionary_encode(code)
+    tuples = []
+    for number in distinct.dictionary.to_pylist():
+        props = []
+        for values in reversed(dictionaries):
+            number, at = divmod(number, len(values))
+            props.append(values[at])
+        p = tuple(reversed(props))
+        tuples.append(held.setdefault(p, p))
+    return list(map(tuples.__getitem__, _numbers(distinct.indices)))
+
+
+def _joined(values: pa.Array) -> tuple[str, array[int]]:
+    """Strings (no nulls) as one string and where each starts in it, with its end last."""
+    lengths = pc.utf8_length(values).cast(pa.int32())
+    at = _numbers(pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(lengths)]))
+    whole = pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)
+    return pc.binary_join(whole, "")[0].as_py(), at
 
 
 def _ints(numbers: array[int], count: int) -> pa.Array:
@@ -562,16 +704,16 @@ class Own:
 def dispute_parties(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     c = m.cases
     return [
-        {"party": c.keys[p], "side": c.props[t][2]}
+        {"party": c.key(p), "side": c.props[t][2]}
         for p, t in c.parties(params["dispute"])
-        if c.labels[p] == "Person"
+        if c.label(p) == "Person"
     ]
 
 
 def dispute_orgs(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     c = m.cases
     return [
-        {"org": c.keys[p]} for p, _ in c.parties(params["dispute"]) if c.labels[p] == "Organisation"
+        {"org": c.key(p)} for p, _ in c.parties(params["dispute"]) if c.label(p) == "Organisation"
     ]
 
 
@@ -582,10 +724,10 @@ def party_visits(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row]
     since, until = params["since"], params["until"]
     visits: list[tuple[str, list[str]]] = []  # per PARTY_TO tie of a person: its disputes
     for p, _ in c.parties(params["dispute"]):
-        if c.labels[p] == "Person":
+        if c.label(p) == "Person":
             ties = c.ties_of(p)
-            disputes = [c.keys[c.ends[t]] for t in ties if c.types[t] == "PARTY_TO"]
-            visits.append((c.keys[p], disputes))
+            disputes = [c.key(c.ends[t]) for t in ties if c.type_of(t) == "PARTY_TO"]
+            visits.append((c.key(p), disputes))
     facts = own.of(d for _, ds in visits for d in ds)
     if facts is None:
         return None
@@ -654,17 +796,17 @@ def expert_conflicts(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[
     depth, came = walked
     walks: list[tuple[int, list[int], list[int]]] = []  # person, nodes between, ties
     for n, at in depth.items():
-        if at and c.labels[n] == "Person":
+        if at and c.label(n) == "Person":
             walks += [(n, nodes, ties) for nodes, ties in _back(came, start, n)]
-    disputes = own.of(c.keys[x] for _, nodes, _ in walks for x in nodes if c.labels[x] == "Dispute")
+    disputes = own.of(c.key(x) for _, nodes, _ in walks for x in nodes if c.label(x) == "Dispute")
     if disputes is None:
         return None
     rows = []
     for person, nodes, ties in walks:
-        facts = [disputes.get(c.keys[x]) or NULLS for x in nodes]
+        facts = [disputes.get(c.key(x)) or NULLS for x in nodes]
         rows.append(
             {
-                "expert": c.keys[person],
+                "expert": c.key(person),
                 "steps": len(ties),
                 **_named(c, nodes),
                 "titles": [f.get("title") for f in facts],
@@ -694,7 +836,7 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
             c,
             party,
             3,
-            lambda t: c.types[t] in ties and _holds(c, t, kinds, day),
+            lambda t: c.type_of(t) in ties and _holds(c, t, kinds, day),
             # never on from the dispute itself, or from one reported after the day
             expands=lambda n: _counts(c, n, dispute, day, reported),
             ready=lambda frontier: _report_days(c, own, frontier, reported),
@@ -703,7 +845,7 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
             return None
         depth, came = walked
         for e, at in depth.items():
-            if not at or c.labels[e] != "Person" or c.keys[e] not in wanted:
+            if not at or c.label(e) != "Person" or c.key(e) not in wanted:
                 continue
             walks = [
                 ([party, *nodes, e], ties_)
@@ -712,16 +854,16 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
             ]
             if not walks:
                 continue
-            nodes, walk = min(walks, key=lambda w: tuple(reversed([c.keys[x] for x in w[0]])))
+            nodes, walk = min(walks, key=lambda w: tuple(reversed([c.key(x) for x in w[0]])))
             between = [
-                reported.get(c.keys[x], NULLS) if c.labels[x] == "Dispute" else NULLS for x in nodes
+                reported.get(c.key(x), NULLS) if c.label(x) == "Dispute" else NULLS for x in nodes
             ]
             titles = [None, *(f.get("title") for f in between[1:-1]), None]
             rows.append(
                 {
-                    "party": c.keys[party],
+                    "party": c.key(party),
                     "side": c.props[pt][2],
-                    "expert": c.keys[e],
+                    "expert": c.key(e),
                     "hops": len(walk),
                     **_named(c, nodes),
                     "titles": titles,
@@ -734,9 +876,9 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
 def _named(c: Cases, nodes: list[int]) -> Row:
     """A walk's nodes as the conflict queries' Cypher gives them (`labels`, `keys`, `names`)."""
     return {
-        "labels": [c.labels[x] for x in nodes],
-        "keys": [c.keys[x] for x in nodes],
-        "names": [c.names[x] for x in nodes],
+        "labels": [c.label(x) for x in nodes],
+        "keys": [c.key(x) for x in nodes],
+        "names": [c.name(x) for x in nodes],
     }
 
 
@@ -744,9 +886,9 @@ def _walked(c: Cases, nodes: list[int], ties: list[int]) -> Row:
     """A walk's ids and ties as the conflict queries' Cypher gives them, but for a node's
     internal id, given as its (label, key): the caller only compares them with each other."""
     return {
-        "node_ids": [(c.labels[x], c.keys[x]) for x in nodes],
-        "rel_types": [c.types[t] for t in ties],
-        "rel_starts": [(c.labels[c.starts[t]], c.keys[c.starts[t]]) for t in ties],
+        "node_ids": [(c.label(x), c.key(x)) for x in nodes],
+        "rel_types": [c.type_of(t) for t in ties],
+        "rel_starts": [(c.label(c.starts[t]), c.key(c.starts[t])) for t in ties],
         "kinds": [c.props[t][0] for t in ties],
         "relations": [c.props[t][1] for t in ties],
         "sides": [c.props[t][2] for t in ties],
@@ -801,7 +943,7 @@ def _holds(c: Cases, tie: int, kinds: list[Any], day: date | None) -> bool:
 def _report_days(c: Cases, own: Own, nodes: Iterable[int], reported: dict[str, Row]) -> bool:
     """The disputes among `nodes` read by key into `reported` (their report days and titles);
     False when one is no more in the store."""
-    keys = [c.keys[n] for n in nodes if c.labels[n] == "Dispute" and c.keys[n] not in reported]
+    keys = [c.key(n) for n in nodes if c.label(n) == "Dispute" and c.key(n) not in reported]
     found = own.of(keys)
     if found is None:
         return False
@@ -809,17 +951,13 @@ def _report_days(c: Cases, own: Own, nodes: Iterable[int], reported: dict[str, R
     return True
 
 
-def _title(c: Cases, n: int, reported: dict[str, Row]) -> Any:
-    return reported[c.keys[n]]["title"] if c.labels[n] == "Dispute" else None
-
-
 def _counts(c: Cases, n: int, dispute: Any, day: date | None, reported: dict[str, Row]) -> bool:
     """Whether a walk may pass through node n: conflict_paths' test on the nodes of a walk."""
-    if c.keys[n] == dispute:
+    if c.key(n) == dispute:
         return False
-    if c.labels[n] != "Dispute":
+    if c.label(n) != "Dispute":
         return True
-    when = reported[c.keys[n]]["reported_on"]
+    when = reported[c.key(n)]["reported_on"]
     return when is None or (day is not None and when <= day)
 
 

@@ -433,23 +433,22 @@ def _whole(c: cases.Cases) -> dict[str, Any]:
     they share with those brought current from them."""
     nodes = range(c.node_count)
     for n in nodes:
-        assert c.node(c.labels[n], c.keys[n]) == n
+        assert c.node(c.label(n), c.key(n)) == n
 
     def tie(t: int) -> str:
-        ends = [(c.labels[x], c.keys[x]) for x in (c.starts[t], c.ends[t])]
-        return repr((c.types[t], *ends, c.props[t]))
+        ends = [(c.label(x), c.key(x)) for x in (c.starts[t], c.ends[t])]
+        return repr((c.type_of(t), *ends, c.props[t]))
 
-    disputes = [c.keys[n] for n in nodes if c.labels[n] == "Dispute"]
+    disputes = [c.key(n) for n in nodes if c.label(n) == "Dispute"]
     return {
-        "nodes": sorted(repr((c.labels[n], c.keys[n], c.names[n])) for n in nodes),
-        "numbered": sorted(
-            repr((label, key))
-            for label, ns in c.numbers.items()
-            for key in ns
-            if c.node(label, key) is not None
+        "nodes": sorted(repr((c.label(n), c.key(n), c.name(n))) for n in nodes),
+        "numbered": sorted(  # every node found by key, of the storage shared
+            repr((c.label(n), c.key(n)))
+            for n in range(c._numbered())
+            if c.node(c.label(n), c.key(n)) is not None
         ),
         "ties": sorted(map(tie, range(c.tie_count))),
-        "ties of": {(c.labels[n], c.keys[n]): sorted(map(tie, c.ties_of(n))) for n in nodes},
+        "ties of": {(c.label(n), c.key(n)): sorted(map(tie, c.ties_of(n))) for n in nodes},
         "filed": {
             t: {d: sorted(c.filed_of(t, d)) for d in disputes if c.filed_of(t, d)}
             for t in cases.FILED
@@ -540,7 +539,7 @@ def test_reported_disputes_are_added_to_the_cases_never_read_again(
 
 def _storage(c: cases.Cases) -> tuple[int, ...]:
     """How much the storage the cases share with those brought current from them holds."""
-    return (len(c.keys), len(c.types), len(c.starts), len(c.props), len(c.numbers["Dispute"]))
+    return (c._numbered(), len(c._label_at), len(c._type_at), len(c.starts), len(c.props))
 
 
 def test_cases_under_way_see_nothing_of_a_later_catch_up(
@@ -574,7 +573,7 @@ def test_cases_under_way_see_nothing_of_a_later_catch_up(
     )  # fmt: skip
     third = held()
     assert len(read) == 1  # when attached: each report added, into the same storage
-    assert third.keys is first.keys and third.types is first.types
+    assert third._added_keys is first._added_keys and third._type_at is first._type_at
     assert third.later is second.later and second.later
     counts = [(c.node_count, c.tie_count) for c in (first, second, third)]
     assert counts[0] < counts[1] < counts[2] == _storage(third)[:2]
@@ -588,7 +587,7 @@ def test_cases_under_way_see_nothing_of_a_later_catch_up(
     assert first.parties(one) == [] and second.parties(two) == []
     assert [first.filed_of("OCCURRED_IN", one), second.filed_of("IN_DOMAIN", two)] == [(), ()]
     assert third.filed_of("OCCURRED_IN", two) == (GRID,)
-    assert sorted(third.keys[p] for p, _ in third.parties(two)) == sorted(
+    assert sorted(third.key(p) for p, _ in third.parties(two)) == sorted(
         r["p"]
         for r in examples_graph.read(
             "MATCH (p)-[:PARTY_TO]->(:Dispute {id: $d}) RETURN p.id AS p", {"d": two}
@@ -632,7 +631,7 @@ def test_a_catch_up_whose_read_fails_leaves_the_cases_as_they_were(
     _within(examples_graph, modelled, PLACES[0])  # caught up now, by key
     assert len(read) == 1
     caught_up = read_model.model_of(modelled)
-    assert caught_up is not None and caught_up.cases.keys is kept.keys
+    assert caught_up is not None and caught_up.cases._added_keys is kept._added_keys
     assert _whole(caught_up.cases) == _whole(cases.Cases(examples_graph))
     assert _whole(kept) == before
 
@@ -764,7 +763,26 @@ def test_the_cases_of_a_graph_without_disputes_or_ties_are_empty(tmp_path: Path)
     try:
         backend.init_schema()
         held = cases.Cases(backend)
-        assert (held.node_count, held.tie_count, held.keys, held.names) == (0, 0, [], [])
+        assert (held.node_count, held.tie_count, held._numbered(), len(held._label_at)) == (0,) * 4
         assert held.node("Dispute", "D1") is None
     finally:
         backend.close()
+
+
+def test_a_key_not_held_is_found_nowhere_by_bisection(examples_graph: EmbeddedBackend) -> None:
+    """The nodes read are found by bisection in their label's keys, in order: a key before
+    the first, between two, past the last, or another label's, is not found; every key held
+    is (each sampled one and each between)."""
+    c = cases.Cases(examples_graph)
+    found, missed = [], []
+    for label, (first, end, _) in c._spans.items():
+        keys = [c.key(n) for n in range(first, end)]
+        assert keys == sorted(keys), label
+        found += [c.node(label, k) == n for n, k in enumerate(keys, first)]
+        between = [k + "\0" for k in keys]  # after each key, before the next
+        missed += [c.node(label, k) for k in ("", *between, "~")]
+        for other in set(c._spans) - {label}:  # another label's never gives one of these
+            numbers = [c.node(other, k) for k in keys]
+            assert not [n for n in numbers if n is not None and first <= n < end], other
+    assert all(found) and len(found) == c.node_count
+    assert set(missed) == {None}
