@@ -87,6 +87,13 @@ async def _node(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
     return found[0] if found else None
 
 
+async def _filed(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
+    """`_node` for a dispute's grid, category or list item (`Loaders.filed`)."""
+    pairs = await info.context.loaders.filed(tie).load(key)
+    found = _build(cls, await info.context.reveal(tie.target, [node for _, node in pairs]))
+    return found[0] if found else None
+
+
 # -- node types -----------------------------------------------------------------------------
 
 
@@ -403,22 +410,23 @@ class Dispute:
 
     @resolver("The grid it occurred in (OCCURRED_IN).")
     async def grid(self, info: Info) -> Grid | None:
-        return await _node(info, Tie("Dispute", "OCCURRED_IN", "Grid"), self.id, Grid)
+        return await _filed(info, Tie("Dispute", "OCCURRED_IN", "Grid"), self.id, Grid)
 
     @resolver("Its category (IN_DOMAIN).")
     async def domain(self, info: Info) -> Domain | None:
-        return await _node(info, Tie("Dispute", "IN_DOMAIN", "Domain"), self.id, Domain)
+        return await _filed(info, Tie("Dispute", "IN_DOMAIN", "Domain"), self.id, Domain)
 
     @resolver("The responsibility-list item it falls under (CLASSIFIED_AS).")
     async def list_item(self, info: Info) -> ListItem | None:
-        return await _node(info, Tie("Dispute", "CLASSIFIED_AS", "ListItem"), self.id, ListItem)
+        tie = Tie("Dispute", "CLASSIFIED_AS", "ListItem")
+        return await _filed(info, tie, self.id, ListItem)
 
     @resolver("The parties to it (PARTY_TO): people and organisations.")
     async def participants(self, info: Info) -> list[DisputeParty]:
         loaders = info.context.loaders
         people, orgs = await asyncio.gather(
-            loaders.ties(Tie("Dispute", "PARTY_TO", "Person", False)).load(self.id),
-            loaders.ties(Tie("Dispute", "PARTY_TO", "Organisation", False)).load(self.id),
+            loaders.filed(Tie("Dispute", "PARTY_TO", "Person", False)).load(self.id),
+            loaders.filed(Tie("Dispute", "PARTY_TO", "Organisation", False)).load(self.id),
         )
         shown = await info.context.reveal("Person", [node for _, node in people])
         parties: list[DisputeParty] = [
