@@ -38,9 +38,7 @@ class Context(BaseContext):
         super().__init__()
         self.backend = backend
         self.caller = caller
-        self.loaders = Loaders(
-            self.read, self.units_of, self.cases, lambda labels: _current(backend, labels)
-        )
+        self.loaders = Loaders(self.read, self.units_of, self.cases)
         self._grids: dict[DivisionCode, frozenset[str]] = {}
 
     async def read(self, query: str, params: Params | None = None) -> list[Row]:
