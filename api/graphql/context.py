@@ -38,7 +38,9 @@ class Context(BaseContext):
         super().__init__()
         self.backend = backend
         self.caller = caller
-        self.loaders = Loaders(self.read, self.units_of, self.cases)
+        self.loaders = Loaders(
+            self.read, self.units_of, self.cases, lambda labels: _current(backend, labels)
+        )
         self._grids: dict[DivisionCode, frozenset[str]] = {}
 
     async def read(self, query: str, params: Params | None = None) -> list[Row]:

@@ -26,12 +26,16 @@ from api.privacy import inside, inside_query
 from graph.backend import Params, Row
 from graph.places import DivisionCode
 from graph.schema import SCHEMA
+from graph.temporal import valid_on
 from queries.cases import _TIE, FILED, Cases
+from queries.read_model import ReadModel
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
 UnitsOf = Callable[[list[str]], Awaitable[dict[str, str]]]
 CasesFor = Callable[[frozenset[str]], Cases | None]
 """The read model's cases when none of the labels given changed since they were read."""
+ModelFor = Callable[[frozenset[str]], ReadModel | None]
+"""The read model when none of the labels given changed since it was read."""
 T = TypeVar("T")
 
 TieRow = tuple[Row, Row]
@@ -39,10 +43,17 @@ TieRow = tuple[Row, Row]
 
 
 class Loaders:
-    def __init__(self, read: Read, units_of: UnitsOf, cases: CasesFor = lambda _: None) -> None:
+    def __init__(
+        self,
+        read: Read,
+        units_of: UnitsOf,
+        cases: CasesFor = lambda _: None,
+        model: ModelFor = lambda _: None,
+    ) -> None:
         self._read = read
         self._units_of = units_of  # `graph.places.units_of`: the walk up from grids to units
         self._cases = cases
+        self._model = model
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def _loader(
@@ -113,6 +124,37 @@ class Loaders:
 
         return self._loader(("filed", tie), load)
 
+    def team(self, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
+        """`ties` of a grid's team (SERVES_IN into the grid; those holding on `as_of` if
+        given) with each post's role and days but not its `source`, which the read model
+        does not hold: its ties while SERVES_IN is current, the people's records read by key;
+        else read as `ties` does."""
+        tie = _TEAM
+
+        async def load(keys: list[str]) -> list[list[TieRow]]:
+            model = self._model(_POSTS)
+            if model is None:
+                return await self.ties(tie, as_of).load_many(keys)
+            held = model.into["SERVES_IN"]
+            posts = {
+                k: [
+                    (person, props)
+                    for _, person, props in held.get(("Grid", k), ())
+                    if as_of is None
+                    or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
+                ]
+                for k in keys
+            }
+            people = sorted({person for found in posts.values() for person, _ in found})
+            records = dict(zip(people, await self.node("Person").load_many(people), strict=True))
+            pairs = {
+                k: [(dict(t), r) for person, t in found if (r := records[person]) is not None]
+                for k, found in posts.items()
+            }
+            return [sorted(pairs[k], key=lambda p: p[1]["id"]) for k in keys]
+
+        return self._loader(("team", as_of), load)
+
     def grid_unit(self) -> DataLoader[str, Row | None]:
         """The unit a grid lies in, through its parent grids at any depth (`units_of`)."""
 
@@ -135,6 +177,8 @@ class Loaders:
         return self._loader(("inside", label, scope), load)
 
 
+_TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
+_POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` reads of the model
 _SIDE = _TIE.index("side")  # where the cases keep a tie's side among its properties
 
 

@@ -80,8 +80,8 @@ class _Beside:
 def test_a_grids_team_and_a_disputes_ties_are_alike_on_neo4j_and_from_the_model(
     demo_graph, neo4j_demo, field
 ):
-    """`Loaders.filed` answers from the read model on the embedded store and reads Cypher on
-    Neo4j (no model): the same pages, and the same teams."""
+    """`Loaders.team` and `Loaders.filed` answer from the read model on the embedded store
+    and read Cypher on Neo4j (no model): the same pages."""
     modelled = _Beside(demo_graph)
     assert read_model.attach(modelled) is not None
     embedded = _pages(modelled, field, "330421002")
