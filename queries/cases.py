@@ -93,6 +93,7 @@ OF_DISPUTES = frozenset(  # what a report writes of them: the ties with a disput
     t for t in (*WALKED, *FILED) if any("Dispute" in ends for ends in SCHEMA.rel(t).endpoints)
 )
 _TIE = ("kind", "relation", "side", "valid_from", "valid_to")  # what a walk reads of a tie
+_SIDE = _TIE.index("side")
 
 Read = Callable[..., list[Row]]  # a backend's `read`
 # The most nodes, as a share of all, with ties added since the index was built (`Cases.later`)
@@ -461,6 +462,10 @@ class Cases:
         a = self.starts[tie]
         return self.ends[tie] if a == n else a
 
+    def side(self, tie: int) -> Any:
+        """The side of the party on PARTY_TO tie `tie` (its `_TIE` property)."""
+        return self.props[tie][_SIDE]
+
     def parties(self, dispute: str) -> list[tuple[int, int]]:
         """(party, tie) of each PARTY_TO tie into `dispute`."""
         d = self.node("Dispute", dispute)
@@ -704,7 +709,7 @@ class Own:
 def dispute_parties(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Row] | None:
     c = m.cases
     return [
-        {"party": c.key(p), "side": c.props[t][2]}
+        {"party": c.key(p), "side": c.side(t)}
         for p, t in c.parties(params["dispute"])
         if c.label(p) == "Person"
     ]
@@ -862,7 +867,7 @@ def conflict_paths(m: ReadModel, params: Mapping[str, Any], own: Own) -> list[Ro
             rows.append(
                 {
                     "party": c.key(party),
-                    "side": c.props[pt][2],
+                    "side": c.side(pt),
                     "expert": c.key(e),
                     "hops": len(walk),
                     **_named(c, nodes),
@@ -891,7 +896,7 @@ def _walked(c: Cases, nodes: list[int], ties: list[int]) -> Row:
         "rel_starts": [(c.label(c.starts[t]), c.key(c.starts[t])) for t in ties],
         "kinds": [c.props[t][0] for t in ties],
         "relations": [c.props[t][1] for t in ties],
-        "sides": [c.props[t][2] for t in ties],
+        "sides": [c.side(t) for t in ties],
     }
 
 

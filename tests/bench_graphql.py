@@ -1,7 +1,7 @@
 """CPU per GraphQL request in process, for the read mix of tests/bench_http.py: a script, not
 a test.
 
-    .venv/bin/python -P tests/bench_graphql.py [DB] [--runs N] [--profile QUERY]
+    .venv/bin/python -P tests/bench_graphql.py [DB] [--runs N] [--profile QUERY] [--loop asyncio]
 
 Opens the graph as the server does (timed reads, the read model attached, the heap frozen:
 `api.heap`), builds the schema with production settings, and runs each query of the read
@@ -12,7 +12,9 @@ mix `--runs` times, one after another, as its caller, through `schema.execute` w
 (the query's number in the table, from 1): a cProfile of that query's runs instead, sorted
 by own time (`--sort cumtime`: by time within). No HTTP, no JSON: what GraphQL's execution,
 the resolvers and the store cost. The graph is opened read-only (DB defaults to GOVGRAPH_DB
-or data/govgraph.lbdb).
+or data/govgraph.lbdb). The event loop is uvloop's, as the server's (uvicorn's `loop="auto"`
+takes it when it is installed, as requirements.lock has it); `--loop asyncio` for the standard
+library's.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import time
 from pathlib import Path
 
 import strawberry
+import uvloop
 
 from api import heap
 from api.auth import Caller, Role
@@ -82,7 +85,8 @@ async def main(db: str, runs: int, profile: int | None, sort: str) -> None:
                 pstats.Stats(profiler, stream=sys.stdout).sort_stats(sort).print_stats(40)
                 return
             print(
-                f"{runs} requests each, one after another, load average "
+                f"{runs} requests each, one after another, on {type(asyncio.get_running_loop())}"
+                f", load average "
                 f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
             )
             print("| query | CPU ms per request | of which the event loop's | wall p50 ms |")
@@ -102,5 +106,7 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--profile", type=int, default=None, metavar="QUERY")
     parser.add_argument("--sort", default="tottime", help="the profile's order: tottime, cumtime")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     args = parser.parse_args()
-    asyncio.run(main(args.db, args.runs, args.profile, args.sort))
+    run = uvloop.run if args.loop == "uvloop" else asyncio.run
+    run(main(args.db, args.runs, args.profile, args.sort))

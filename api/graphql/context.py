@@ -27,6 +27,7 @@ from graph.errors import QueryTimeout
 from graph.places import DivisionCode, grids_within, params, units_of, units_up
 from graph.schema import SCHEMA
 from queries import read_model
+from queries.cases import CASES_HELD, Cases
 from queries.dispute_fields import DisputeFields
 
 _T = TypeVar("_T")
@@ -37,7 +38,9 @@ class Context(BaseContext):
         super().__init__()
         self.backend = backend
         self.caller = caller
-        self.loaders = Loaders(self.read, self.units_of)
+        self.loaders = Loaders(
+            self.read, self.units_of, self.cases, lambda labels: _current(backend, labels)
+        )
         self._grids: dict[DivisionCode, frozenset[str]] = {}
 
     async def read(self, query: str, params: Params | None = None) -> list[Row]:
@@ -50,6 +53,18 @@ class Context(BaseContext):
         if model is not None:
             return units_up(model.grids_up, grids)
         return await self._off_loop(units_of, self.backend.read, grids)
+
+    def cases(self, labels: frozenset[str]) -> Cases | None:
+        """The read model's cases (`queries.cases`) when none of `labels` changed since they
+        were read, those they hold by their stamp and the rest by the structure's; else None
+        (never blocks, never reads them again: the caller reads Cypher)."""
+        model = read_model.model_of(self.backend)
+        if model is None:
+            return None
+        cases = model.cases  # one look: a catch-up replaces them
+        if not cases.current(self.backend, labels & CASES_HELD):
+            return None
+        return cases if model.holds(self.backend, labels - CASES_HELD) else None
 
     async def grids_within(self, code: DivisionCode) -> frozenset[str]:
         """The grids inside `code`, at any depth: from the read model when the backend has

@@ -18,6 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
+from graphql import FieldNode
 
 from api.graphql.context import Info
 from api.graphql.cypher import Tie
@@ -84,6 +85,24 @@ async def _nodes(
 
 async def _node(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
     found = await _nodes(info, tie, key, cls)
+    return found[0] if found else None
+
+
+def _asks(info: Info, name: str) -> bool:
+    """Whether this field's selection may ask for `name` of its items: a field of that name,
+    or any fragment (not looked into)."""
+    for node in info._raw_info.field_nodes:
+        selections = node.selection_set.selections if node.selection_set else ()
+        for selection in selections:
+            if not isinstance(selection, FieldNode) or selection.name.value == name:
+                return True
+    return False
+
+
+async def _filed(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
+    """`_node` for a dispute's grid, category or list item (`Loaders.filed`)."""
+    pairs = await info.context.loaders.filed(tie).load(key)
+    found = _build(cls, await info.context.reveal(tie.target, [node for _, node in pairs]))
     return found[0] if found else None
 
 
@@ -155,11 +174,15 @@ class Grid:
         "days the post ran, heads first."
     )
     async def team(self, info: Info, as_of: AsOf = None) -> list[GridPost]:
-        tie = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
-        pairs = await info.context.loaders.ties(tie, as_of).load(self.id)
+        loaders = info.context.loaders
+        if _asks(info, "source"):  # not held by the read model: read with the ties
+            tie = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
+            pairs = await loaders.ties(tie, as_of).load(self.id)
+        else:
+            pairs = await loaders.team(as_of).load(self.id)
         people = await info.context.reveal("Person", [node for _, node in pairs])
         posts = [
-            GridPost(person=Person(**p), grid=self, **t)
+            GridPost(person=Person(**p), grid=self, **{"source": None, **t})
             for (t, _), p in zip(pairs, people, strict=True)
         ]
         return sorted(posts, key=_post_order)
@@ -403,22 +426,23 @@ class Dispute:
 
     @resolver("The grid it occurred in (OCCURRED_IN).")
     async def grid(self, info: Info) -> Grid | None:
-        return await _node(info, Tie("Dispute", "OCCURRED_IN", "Grid"), self.id, Grid)
+        return await _filed(info, Tie("Dispute", "OCCURRED_IN", "Grid"), self.id, Grid)
 
     @resolver("Its category (IN_DOMAIN).")
     async def domain(self, info: Info) -> Domain | None:
-        return await _node(info, Tie("Dispute", "IN_DOMAIN", "Domain"), self.id, Domain)
+        return await _filed(info, Tie("Dispute", "IN_DOMAIN", "Domain"), self.id, Domain)
 
     @resolver("The responsibility-list item it falls under (CLASSIFIED_AS).")
     async def list_item(self, info: Info) -> ListItem | None:
-        return await _node(info, Tie("Dispute", "CLASSIFIED_AS", "ListItem"), self.id, ListItem)
+        tie = Tie("Dispute", "CLASSIFIED_AS", "ListItem")
+        return await _filed(info, tie, self.id, ListItem)
 
     @resolver("The parties to it (PARTY_TO): people and organisations.")
     async def participants(self, info: Info) -> list[DisputeParty]:
         loaders = info.context.loaders
         people, orgs = await asyncio.gather(
-            loaders.ties(Tie("Dispute", "PARTY_TO", "Person", False)).load(self.id),
-            loaders.ties(Tie("Dispute", "PARTY_TO", "Organisation", False)).load(self.id),
+            loaders.filed(Tie("Dispute", "PARTY_TO", "Person", False)).load(self.id),
+            loaders.filed(Tie("Dispute", "PARTY_TO", "Organisation", False)).load(self.id),
         )
         shown = await info.context.reveal("Person", [node for _, node in people])
         parties: list[DisputeParty] = [

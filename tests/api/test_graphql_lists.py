@@ -293,6 +293,157 @@ def test_the_unit_of_every_grid_walked_up_the_model_is_the_stores(demo_graph, mo
     assert found == units_of(demo_graph.read, grids)
 
 
+FILED = """query ($w: String!, $after: String) {
+    disputes(within: $w, orderBy: ID, direction: ASC, first: 100, after: $after) {
+        pageInfo { endCursor hasNextPage }
+        items { id grid { id name population source } domain { code name source }
+                listItem { id name } participants { side party { __typename
+                    ... on Person { id name mobile idNumber }
+                    ... on Organisation { id name kind } } } } } }"""
+TIES_WALKED = ("OCCURRED_IN", "IN_DOMAIN", "CLASSIFIED_AS", "PARTY_TO")
+
+
+class _Reads(_Beside):
+    """`_Beside`, keeping the text of every read."""
+
+    def __init__(self, graph: Any) -> None:
+        super().__init__(graph)
+        self.reads: list[str] = []
+
+    def read(self, query: str, params: Any = None) -> Any:
+        self.reads.append(query)
+        return self._graph.read(query, params)
+
+
+def _all_pages(backend: Any, caller: Caller, code: str) -> list[Any]:
+    items, after = [], None
+    while True:
+        page = _run(backend, FILED, caller, w=code, after=after)["disputes"]
+        items += page["items"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return items
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "caller",
+    [ANONYMOUS, ADMIN, Caller(Role.MEDIATOR, "330421"), Caller(Role.MEDIATOR, "331127")],
+    ids=["viewer", "admin", "mediator", "another county's mediator"],
+)
+def test_a_disputes_grid_category_item_and_parties_from_the_cases_are_the_stores(
+    demo_graph, caller
+):
+    """`Loaders.filed`: the cases' ties and the far ends read by key give what the walks of
+    the ties in the store give (`Loaders.ties`), masked alike, for every dispute of a town;
+    and no tie of theirs is walked in the store."""
+    modelled = _Reads(demo_graph)
+    assert read_model.attach(modelled) is not None
+    found = _all_pages(modelled, caller, "330421002")
+    assert len(found) > 1000
+    assert sum(len(d["participants"]) for d in found) > 3000
+    assert found == _all_pages(_Beside(demo_graph), caller, "330421002")
+    assert [q for q in modelled.reads if any(t in q for t in TIES_WALKED)] == []
+
+
+def test_a_disputes_parties_loaded_after_the_cases_were_read_are_shown_at_once(backend, tmp_path):
+    assert load(backend, _write(tmp_path, FILES)).rejects == []
+    modelled = _Beside(backend)
+    assert read_model.attach(modelled) is not None
+    query = """query ($d: ID!) { dispute(id: $d) { grid { id } domain { code }
+        participants { side party { ... on Person { id name } } } } }"""
+    assert _run(modelled, query, ADMIN, d="D1") == {
+        "dispute": {"grid": {"id": "G1"}, "domain": None, "participants": []}
+    }
+    more = {
+        "disputes": [{"id": "D6", "title": "六级网格纠纷", "reported_on": "2024-05-03"}],
+        "occurred_in": [{"from": "D6", "to": "G5", "from_type": "Dispute", "to_type": "Grid"}],
+        "people": [{"id": "P1", "name": "沈建华"}],
+        "party_to": [
+            {"from": "P1", "to": "D6", "from_type": "Person", "to_type": "Dispute",
+             "side": "applicant"}
+        ],
+    }  # fmt: skip
+    later = tmp_path / "later"
+    later.mkdir()
+    assert load(backend, _write(later, more)).rejects == []
+    assert _run(modelled, query, ADMIN, d="D6") == {
+        "dispute": {
+            "grid": {"id": "G5"},
+            "domain": None,
+            "participants": [{"side": "APPLICANT", "party": {"id": "P1", "name": "沈建华"}}],
+        }
+    }
+
+
+TEAMS = """query ($w: String!, $after: String, $day: Date) {
+    grids(within: $w, first: 100, after: $after) { pageInfo { endCursor hasNextPage }
+        items { id team(asOf: $day) { role validFrom validTo
+                                     person { id name mobile idNumber gender } } } } }"""
+
+
+def _all_teams(backend: Any, caller: Caller, code: str, query: str, day: str | None) -> Any:
+    items, after = [], None
+    while True:
+        page = _run(backend, query, caller, w=code, after=after, day=day)["grids"]
+        items += page["items"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return items
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", [None, "2021-01-01", "2019-03-05"])
+@pytest.mark.parametrize(
+    "caller",
+    [ANONYMOUS, ADMIN, Caller(Role.MEDIATOR, "330421")],
+    ids=["viewer", "admin", "mediator"],
+)
+def test_a_grids_team_from_the_model_is_the_stores(demo_graph, caller, day):
+    """`Loaders.team`: the model's SERVES_IN ties, as of a day or not, and the people read by
+    key give what the walk in the store gives, masked alike, for every grid of a town; the
+    posts' `source`, which the model does not hold, is read with the ties when asked."""
+    modelled = _Reads(demo_graph)
+    assert read_model.attach(modelled) is not None
+    found = _all_teams(modelled, caller, "330421002", TEAMS, day)
+    assert sum(len(g["team"]) for g in found) > (50 if day == "2019-03-05" else 1000)
+    assert found == _all_teams(_Beside(demo_graph), caller, "330421002", TEAMS, day)
+    assert [q for q in modelled.reads if "[r:SERVES_IN]" in q] == []  # the walk of the ties
+    sourced = TEAMS.replace("validTo", "validTo source")
+    found = _all_teams(modelled, caller, "330421002", sourced, day)
+    assert found == _all_teams(_Beside(demo_graph), caller, "330421002", sourced, day)
+    assert {g["team"][0]["source"] for g in found if g["team"]} != {None}
+
+
+def test_a_post_loaded_after_the_model_was_read_is_on_the_team_at_once(backend, tmp_path):
+    assert load(backend, _write(tmp_path, FILES)).rejects == []
+    modelled = _Beside(backend)
+    assert read_model.attach(modelled) is not None
+    query = '{ grid(id: "G1") { team { role validFrom person { id name } } } }'
+    assert _run(modelled, query, ADMIN) == {"grid": {"team": []}}
+    more = {
+        "people": [{"id": "P1", "name": "沈建华"}],
+        "serves_in": [
+            {"from": "P1", "to": "G1", "from_type": "Person", "to_type": "Grid",
+             "role": "head", "valid_from": "2024-01-01"}
+        ],
+    }  # fmt: skip
+    later = tmp_path / "later"
+    later.mkdir()
+    assert load(backend, _write(later, more)).rejects == []
+    assert _run(modelled, query, ADMIN) == {
+        "grid": {
+            "team": [
+                {
+                    "role": "HEAD",
+                    "validFrom": "2024-01-01",
+                    "person": {"id": "P1", "name": "沈建华"},
+                }
+            ]
+        }
+    }
+
+
 MODEL_LOOKUPS = {"held", "grid_keys_within", "disputes_within", "dispute_fields", "units_of"}
 
 
