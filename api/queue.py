@@ -397,15 +397,16 @@ class _Recent:
             return None
         keys = sorted({k for w in writes for k in (w.about[1] if w.about else ())})
         rows = backend.read(
-            "UNWIND $keys AS k MATCH (d:Dispute {id: k})-[:LOGGED]->(e:DisputeEvent) "
-            "RETURN d.id AS id, max(e.at) AS at",
+            # the tie walked after the key (a MATCH of it scans every event: `EventStore.logs`)
+            "UNWIND $keys AS k MATCH (d:Dispute {id: k}) "
+            "OPTIONAL MATCH (d)-[:LOGGED]->(e:DisputeEvent) RETURN d.id AS id, max(e.at) AS at",
             {"keys": keys},
         )
         # A write that ended meanwhile may be in these reads and not in the journal read: one
         # about another dispute, stamped before an event read here, would be missed.
         if stamp_of(_READS) != now:
             return None
-        found = {r["id"]: str(r["at"]) for r in rows}
+        found = {r["id"]: str(r["at"]) for r in rows if r["at"] is not None}
         recent = dict(kept.recent)
         for key in keys:
             at, before = found.get(key), kept.recent.get(key)
