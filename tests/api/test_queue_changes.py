@@ -304,3 +304,27 @@ def test_a_cursor_older_than_the_kept_one_and_a_load_read_every_event(graph, mon
     del scans[:]
     assert changes(graph, ADMIN, mark(12)) == ({r1: ("reported", 1)}, [], mark(12))
     assert scans == []
+
+
+def test_a_write_ending_while_a_poll_reads_by_key_makes_it_read_every_event(graph, monkeypatch):
+    """r-2 accepted at 11:00 after a poll kept what it read; while the next poll reads r-2's
+    latest event by key, r-1 (older than what was kept) moves at 11:05 and r-2 at 11:10. Kept
+    from that read, the cursor would be 11:10 with r-1 unanswered, and never answered by a
+    later poll: the poll reads every event instead."""
+    graph, r1, r2 = graph
+    assert changes(graph, ADMIN, mark(10)) == ({r2: ("reported", 1)}, [], mark(10))
+    act(graph, DISPATCHER, r2, "accept", 1, at(11))
+    scans = counted(graph, monkeypatch)
+    read, meanwhile = graph.read, [(r1, "accept", 1, at(11, 5)), (r2, "sign", 2, at(11, 10))]
+
+    def writing_first(query, params=None):
+        if "max(e.at) AS at" in query and "UNWIND $keys" in query:
+            while meanwhile:
+                act(graph, DISPATCHER, *meanwhile.pop(0))
+        return read(query, params)
+
+    monkeypatch.setattr(graph, "read", writing_first)
+    assert changes(graph, ADMIN, mark(10)) == (
+        {r1: ("accepted", 2), r2: ("handling", 3)}, [], mark(11, 10)
+    )  # fmt: skip
+    assert (meanwhile, scans) == ([], list(SCANS))
