@@ -11,10 +11,12 @@ attached and without one (as on Neo4j). For each, p50 and p99 of:
 - a poll after `--changes` events (a dispatcher's 催办 on open disputes of `--scope`; a tenth
   as many polls);
 
-and of `cursor` alone (what `workQueue` answers beside its rows). Each poll is asked by an
-admin (every dispute in scope) and by a mediator of `--scope`. Also p50 and p99 of the chases
-themselves (`acting.act`, one writer: its reads and the append, which reads the latest
-event's time under the write lock to stamp it, `workflow.store.stamp`).
+and of `cursor` alone (what `workQueue` answers beside its rows; timed before any poll,
+so it reads every event: a poll keeps what it read, `api.queue._Recent`, and the first poll
+of each store opened reads every event to keep it, the p99 of its series). Each poll is
+asked by an admin (every dispute in scope) and by a mediator of `--scope`. Also p50 and
+p99 of the chases themselves (`acting.act`, one writer: its reads and the append, which
+reads the latest event's time under the write lock to stamp it, `workflow.store.stamp`).
 """
 
 from __future__ import annotations

@@ -222,3 +222,109 @@ def test_appends_to_two_disputes_commit_one_after_the_other(examples_graph, monk
     assert changes(graph, ADMIN, cursor) == (
         {r1: ("accepted", 2), r2: ("accepted", 2)}, [], mark(11)
     )  # fmt: skip
+
+
+SCANS = ("MATCH (e:DisputeEvent) RETURN max(e.at)", "WHERE e.at >= $since")
+
+
+def counted(graph, monkeypatch) -> list[str]:
+    """The reads of `graph` from now on that read every event (`SCANS`)."""
+    scans: list[str] = []
+    read = graph.read
+
+    def reading(query, params=None):
+        scans.extend(s for s in SCANS if s in query)
+        return read(query, params)
+
+    monkeypatch.setattr(graph, "read", reading)
+    return scans
+
+
+def scanned(graph, caller, since):
+    """The poll's answer from a read of every event (nothing kept, as on Neo4j)."""
+    kept = queue._RECENT
+    queue._RECENT = queue._Recent()
+    try:
+        return changes(graph, caller, since)
+    finally:
+        queue._RECENT = kept
+
+
+def test_polls_after_appends_read_no_event_but_the_appended_disputes(graph, monkeypatch):
+    """The first poll reads every event; the next ones, after appends only, read the
+    appended disputes' latest events by key, and answer as a read of every event does."""
+    graph, r1, r2 = graph
+    scans = counted(graph, monkeypatch)
+    assert changes(graph, ADMIN, mark(10)) == ({r2: ("reported", 1)}, [], mark(10))
+    assert scans == list(SCANS)
+    del scans[:]
+    act(graph, DISPATCHER, r1, "accept", 1, at(11))
+    act(graph, DISPATCHER, r1, "sign", 2, at(11, 10))
+    act(graph, DISPATCHER, r2, "accept", 1, at(11, 10))
+    polls = [
+        (ADMIN, mark(10)), (ADMIN, mark(11)), (ADMIN, mark(11, 10)), (ADMIN, mark(11, 11)),
+        (DISPATCHER, mark(11)), (GRID_WORKER, mark(11, 10)), (ELSEWHERE, mark(10)),
+    ]  # fmt: skip
+    answers = [changes(graph, caller, since) for caller, since in polls]
+    assert (scans, queue.cursor(graph)) == ([], mark(11, 10))
+    assert answers[:4] == [
+        ({r1: ("handling", 3), r2: ("accepted", 2)}, [], mark(11, 10)),
+        ({r1: ("handling", 3), r2: ("accepted", 2)}, [], mark(11, 10)),
+        ({r1: ("handling", 3), r2: ("accepted", 2)}, [], mark(11, 10)),
+        ({}, [], mark(11, 10)),
+    ]
+    assert answers == [scanned(graph, caller, since) for caller, since in polls]
+    act(graph, DISPATCHER, r1, "close", 3, at(11, 20), outcome="settled", settled_level="town")
+    del scans[:]
+    assert changes(graph, ADMIN, mark(11, 10)) == (
+        {r2: ("accepted", 2)}, [r1], mark(11, 20)
+    )  # fmt: skip
+    assert scans == []
+
+
+def test_a_cursor_older_than_the_kept_one_and_a_load_read_every_event(graph, monkeypatch):
+    graph, r1, r2 = graph
+    scans = counted(graph, monkeypatch)
+    assert changes(graph, ADMIN, mark(10)) == ({r2: ("reported", 1)}, [], mark(10))
+    del scans[:]
+    # older than the first poll's cursor: those disputes' times were not kept
+    assert changes(graph, ADMIN, mark(9)) == (
+        {r1: ("reported", 1), r2: ("reported", 1)}, [], mark(10)
+    )  # fmt: skip
+    assert scans == list(SCANS)
+    del scans[:]
+    # a write about no named dispute (as a load is): the next poll reads every event again
+    graph.write(
+        [("MATCH (e:DisputeEvent {id: $id}) SET e.at = $at", {"id": f"{r1}#1", "at": mark(12)})]
+    )
+    assert changes(graph, ADMIN, mark(10)) == (
+        {r1: ("reported", 1), r2: ("reported", 1)}, [], mark(12)
+    )  # fmt: skip
+    assert scans == list(SCANS)
+    del scans[:]
+    assert changes(graph, ADMIN, mark(12)) == ({r1: ("reported", 1)}, [], mark(12))
+    assert scans == []
+
+
+def test_a_write_ending_while_a_poll_reads_by_key_makes_it_read_every_event(graph, monkeypatch):
+    """r-2 accepted at 11:00 after a poll kept what it read; while the next poll reads r-2's
+    latest event by key, r-1 (older than what was kept) moves at 11:05 and r-2 at 11:10. Kept
+    from that read, the cursor would be 11:10 with r-1 unanswered, and never answered by a
+    later poll: the poll reads every event instead."""
+    graph, r1, r2 = graph
+    assert changes(graph, ADMIN, mark(10)) == ({r2: ("reported", 1)}, [], mark(10))
+    act(graph, DISPATCHER, r2, "accept", 1, at(11))
+    scans = counted(graph, monkeypatch)
+    read, meanwhile = graph.read, [(r1, "accept", 1, at(11, 5)), (r2, "sign", 2, at(11, 10))]
+
+    def writing_first(query, params=None):
+        if "max(e.at) AS at" in query and "UNWIND $keys" in query:
+            while meanwhile:
+                act(graph, DISPATCHER, *meanwhile.pop(0))
+        return read(query, params)
+
+    monkeypatch.setattr(graph, "read", writing_first)
+    assert changes(graph, ADMIN, mark(10)) == (
+        {r1: ("accepted", 2), r2: ("handling", 3)}, [], mark(11, 10)
+    )  # fmt: skip
+    assert (meanwhile, scans) == ([], list(SCANS))
