@@ -385,11 +385,10 @@ class _Recent:
         self._kept: weakref.WeakKeyDictionary[Backend, _Seen] = weakref.WeakKeyDictionary()
 
     def current(self, backend: Backend) -> _Seen | None:
-        stamp_of = getattr(backend, "stamp", None)
-        kept = self._kept.get(backend) if stamp_of is not None else None
-        if stamp_of is None or kept is None:
+        now = _stamp(backend)
+        kept = self._kept.get(backend) if now is not None else None
+        if now is None or kept is None:
             return None
-        now = int(stamp_of(_READS))
         if now == kept.stamp:
             return kept
         writes = writes_changing(backend, kept.stamp, now, _READS)
@@ -404,7 +403,7 @@ class _Recent:
         )
         # A write that ended meanwhile may be in these reads and not in the journal read: one
         # about another dispute, stamped before an event read here, would be missed.
-        if stamp_of(_READS) != now:
+        if _stamp(backend) != now:
             return None
         found = {r["id"]: str(r["at"]) for r in rows if r["at"] is not None}
         recent = dict(kept.recent)
@@ -428,8 +427,7 @@ class _Recent:
     ) -> None:
         """A poll read the latest time and each dispute's latest event at or after `since`
         (`rows`) while the stamp of `_READS` stayed `before`: kept with the latest as floor."""
-        stamp_of = getattr(backend, "stamp", None)
-        if before is None or stamp_of is None or stamp_of(_READS) != before or since > latest:
+        if before is None or _stamp(backend) != before or since > latest:
             return
         recent = {r["id"]: str(r["at"]) for r in rows if str(r["at"]) >= latest}
         self.keep(backend, _Seen(before, max([latest, *recent.values()]), latest, recent))
@@ -444,6 +442,7 @@ _RECENT = _Recent()
 
 
 def _stamp(backend: Backend) -> int | None:
+    """The version at which what a poll reads last changed, where the backend says (else None)."""
     stamp_of = getattr(backend, "stamp", None)
     return int(stamp_of(_READS)) if stamp_of is not None else None
 
