@@ -454,9 +454,15 @@ def _latest(backend: Backend) -> str:
 
 
 def cursor(backend: Backend) -> str:
-    """The time of the latest event ("" when there is none): the cursor `queue_changes` takes."""
+    """The time of the latest event ("" when there is none): the cursor `queue_changes` takes.
+    With nothing kept, the disputes at that time are read too and kept, so that neither the
+    next cursor nor a poll from it reads every event again."""
     seen = _RECENT.current(backend)
-    return seen.latest if seen is not None else _latest(backend)
+    if seen is not None:
+        return seen.latest
+    if _stamp(backend) is None:  # nothing would be kept (Neo4j): the latest time alone
+        return _latest(backend)
+    return _scan(backend, None)[1]
 
 
 def _changed_since(backend: Backend, since: str) -> tuple[list[str], str]:
@@ -464,10 +470,17 @@ def _changed_since(backend: Backend, since: str) -> tuple[list[str], str]:
     seen = _RECENT.current(backend)
     if seen is not None and since >= seen.floor:
         return seen.since(since), seen.latest
+    return _scan(backend, since)
+
+
+def _scan(backend: Backend, since: str | None) -> tuple[list[str], str]:
+    """Every event read: the disputes with one at or after `since` (the latest time when
+    None), and the cursor, read before them. Kept if no write changed the events meanwhile."""
     before = _stamp(backend)
     # The cursor first: an event logged between the two reads is in the second (and answered
     # again by the next poll), never in neither.
     mark = _latest(backend)
+    since = mark if since is None else since
     found = backend.read(
         "MATCH (d:Dispute)-[:LOGGED]->(e:DisputeEvent) WHERE e.at >= $since "
         "RETURN d.id AS id, max(e.at) AS at",

@@ -328,3 +328,20 @@ def test_a_write_ending_while_a_poll_reads_by_key_makes_it_read_every_event(grap
         {r1: ("accepted", 2), r2: ("handling", 3)}, [], mark(11, 10)
     )  # fmt: skip
     assert (meanwhile, scans) == ([], list(SCANS))
+
+
+def test_a_cursor_asked_before_any_poll_keeps_what_it_read(graph, monkeypatch):
+    """The cursor `workQueue` answers, asked before any poll, reads every event once; the next
+    cursor and a poll from it read none, and answer as a read of every event does."""
+    graph, r1, r2 = graph
+    monkeypatch.setattr(queue, "_RECENT", queue._Recent())
+    scans = counted(graph, monkeypatch)
+    assert (queue.cursor(graph), scans) == (mark(10), list(SCANS))
+    del scans[:]
+    act(graph, DISPATCHER, r1, "accept", 1, at(11))
+    assert queue.cursor(graph) == mark(11)
+    assert changes(graph, ADMIN, mark(10)) == (
+        {r1: ("accepted", 2), r2: ("reported", 1)}, [], mark(11)
+    )  # fmt: skip
+    assert scans == []
+    assert changes(graph, ADMIN, mark(10)) == scanned(graph, ADMIN, mark(10))
