@@ -11,10 +11,11 @@ What a dispute's workflow events change is kept apart, by what each writes
   names of the people and bodies on them. A report writes a new dispute's ties, in one write
   locked on the dispute (and its new parties before it, by key); no later event writes any;
   the ties between people are loaded. The cases carry a version of their own. After reports,
-  the next question that reads them reads only the new disputes' ties, by key, with the
-  people and bodies on them and the disputes' list fields along (one read per dispute: the
-  list fields' catch-up at that version then reads none, `dispute_fields.read_along`), and
-  appends them
+  the next question that reads them takes the new disputes' ties, with the people and bodies
+  on them and the disputes' list fields, from what each report's writer told of it
+  (`dispute_fields.reported`, `reported_rows`: no read) while no later write touched what it
+  names, else reads them by key (one read per dispute); the list fields' catch-up at that
+  version then reads none (`dispute_fields.read_along`). It appends them
   to the storage the cases before share, with counts of their own (`Cases.reported`; the
   backend's `writes_since` tells what each write since was about): questions under way keep
   the cases before, which see nothing past their counts. Reading them again whole at each

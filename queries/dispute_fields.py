@@ -9,8 +9,9 @@ title and recorded count of parties), so that they read no dispute per question
 Every workflow event sets its dispute's status, and a report creates one: both are writes
 locked on their dispute (`Backend.write_locked`, whose `Written.about` names it). The next
 list after them reads only those disputes again, by key (one read; none for a dispute whose
-fields the cases' catch-up read along with its ties at the same version, `read_along`: the
-question after a report reads once, not twice), and gives new fields
+fields the cases' catch-up read along with its ties at the same version, `read_along`, nor
+for a new one whose report's writer told what it wrote, `reported`, while no later write
+touched it: the question after a report reads nothing of it), and gives new fields
 that share their storage with the fields before (`DisputeFields.caught_up`): a new dispute
 is appended to the shared columns, past the count of the fields before, which see nothing
 past it; a changed one's values go into the new fields' own small overlay (`changed`, by

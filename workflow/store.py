@@ -12,7 +12,8 @@ reporter). Two writers of one version both try to create that key: the store's u
 constraint lets one commit and fails the other, whole, on both backends, which becomes
 `stale_version`. An idempotency key (scoped to the caller and the dispute) that was used
 before returns the first event and the state after it, and applies nothing; the same key with
-another request is `idempotency_key_reused`.
+another request is `idempotency_key_reused`. A report also tells the read model what it wrote
+(`_told`, `queries.dispute_fields.reported`), so that the question after it reads none of it.
 
 An event is decided and stamped at the caller's `now`, unless an event stored already is
 later: then at that event's time (`stamp`, read under the lock). So on the embedded store,
