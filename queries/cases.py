@@ -11,10 +11,11 @@ What a dispute's workflow events change is kept apart, by what each writes
   names of the people and bodies on them. A report writes a new dispute's ties, in one write
   locked on the dispute (and its new parties before it, by key); no later event writes any;
   the ties between people are loaded. The cases carry a version of their own. After reports,
-  the next question that reads them reads only the new disputes' ties, by key, with the
-  people and bodies on them and the disputes' list fields along (one read per dispute: the
-  list fields' catch-up at that version then reads none, `dispute_fields.read_along`), and
-  appends them
+  the next question that reads them takes the new disputes' ties, with the people and bodies
+  on them and the disputes' list fields, from what each report's writer told of it
+  (`dispute_fields.reported`, `reported_rows`: no read) while no later write touched what it
+  names, else reads them by key (one read per dispute); the list fields' catch-up at that
+  version then reads none (`dispute_fields.read_along`). It appends them
   to the storage the cases before share, with counts of their own (`Cases.reported`; the
   backend's `writes_since` tells what each write since was about): questions under way keep
   the cases before, which see nothing past their counts. Reading them again whole at each
@@ -66,7 +67,7 @@ from graph.ddl import ident
 from graph.labels import EVERYTHING
 from graph.schema import SCHEMA, NodeType, Type
 from graph.temporal import valid_on
-from queries.dispute_fields import FIELDS, read_along
+from queries.dispute_fields import FIELDS, Reported, read_along, reports_holding
 
 if TYPE_CHECKING:
     from queries.dispute_fields import DisputeFields
@@ -311,7 +312,14 @@ class Cases:
         new.version = version
         if not disputes:
             return new
-        fetched, fields = _fetch_reported(backend.read, sorted(disputes))  # read before appending
+        # what their writer told of them where it still holds (no store read of new ties),
+        # else read; all before anything is appended
+        told = {
+            d: rows
+            for d, report in reports_holding(backend, disputes, version).items()
+            if (rows := reported_rows(report)) is not None
+        }
+        fetched, fields = _fetch_reported(backend.read, sorted(disputes), told)
         read_along(backend, version, fields)  # the list fields' catch-up at `version` reads none
         added, appended = len(self._type_at), dict[Any, Any]()
         for each in fetched:
@@ -598,14 +606,15 @@ def _fetch(read: Read) -> Iterator[Fetched]:
         yield type_, a_label, b_label, read(text)
 
 
-def _reported_text() -> tuple[str, list[tuple[str, str, str]]]:
+def _reported_text() -> tuple[str, list[tuple[str, str, str, frozenset[str]]], list[str]]:
     """One read of everything a report wrote of the dispute `$dispute` that the cases hold
     (those of `_reads` with a Dispute at one end, as one UNION ALL, `branch` telling which
-    each row is of), each row with the dispute's FIELDS (queries.dispute_fields), and those
-    reads' types and end labels in the order of `branch`. One read, not one per type and one
-    for the fields: each read takes a connection from the pool, prepares its statement again
-    on one opened since (the pool replaces each every 100 reads), and waits to take the
-    interpreter back after it (a writer on another thread holds it meanwhile)."""
+    each row is of), each row with the dispute's FIELDS (queries.dispute_fields); those
+    reads' types, end labels and the columns each gives, in the order of `branch`; and the
+    columns of a row. One read, not one per type and one for the fields: each read takes a
+    connection from the pool, prepares its statement again on one opened since (the pool
+    replaces each every 100 reads), and waits to take the interpreter back after it (a
+    writer on another thread holds it meanwhile)."""
     keyed = [(t, a, b, columns) for t, a, b, columns in _reads() if "Dispute" in (a, b)]
     types: dict[str, Type] = {}  # every column of any of them, in order: null where not its
     for *_, columns in keyed:
@@ -623,26 +632,50 @@ def _reported_text() -> tuple[str, list[tuple[str, str, str]]]:
         branches.append(
             _match(type_, a_label, b_label, keyed=True) + " RETURN " + ", ".join(returned)
         )
-    return " UNION ALL ".join(branches), [(t, a, b) for t, a, b, _ in keyed]
+    reads = [(t, a, b, frozenset(n for n, _, _ in columns)) for t, a, b, columns in keyed]
+    return " UNION ALL ".join(branches), reads, ["branch", *types, *FIELDS]
 
 
-def _fetch_reported(read: Read, disputes: list[str]) -> tuple[list[Fetched], list[Row]]:
+def _fetch_reported(
+    read: Read, disputes: list[str], told: Mapping[str, list[Row]]
+) -> tuple[list[Fetched], list[Row]]:
     """What reports wrote of `disputes` that the cases hold, as `_fetch` gives every tie (each
     read's rows in the order of `disputes`), and the FIELDS of each (with "id") that has a
-    tie: one read per dispute (LadybugDB joins an `UNWIND $keys` with a relationship by
-    scanning its type: 30 ms on the demo, where a read of one dispute's takes a fraction of
-    one)."""
+    tie: the rows their writer `told` where it did, else one read per dispute (LadybugDB
+    joins an `UNWIND $keys` with a relationship by scanning its type: 30 ms on the demo,
+    where a read of one dispute's takes a fraction of one)."""
     rows, fields = [], []
     for d in disputes:
-        found = read(_REPORTED, {"dispute": d})
+        found = told[d] if d in told else read(_REPORTED, {"dispute": d})
         rows += found
         if found:
             fields.append({"id": d, **{f: found[0][f] for f in FIELDS}})
     fetched = [
         (type_, a_label, b_label, [row for row in rows if row["branch"] == i])
-        for i, (type_, a_label, b_label) in enumerate(_REPORTED_READS)
+        for i, (type_, a_label, b_label, _) in enumerate(_REPORTED_READS)
     ]
     return fetched, fields
+
+
+def reported_rows(report: Reported) -> list[Row] | None:
+    """The rows `_REPORTED` reads of the dispute a report wrote, made from what its writer
+    told of it (`dispute_fields.Reported`); None when it wrote a tie the cases hold that no
+    branch reads (the catch-up then reads)."""
+    branches = {(t, a, b): (i, given) for i, (t, a, b, given) in enumerate(_REPORTED_READS)}
+    rows = []
+    for type_, a_label, a_key, a_name, b_label, b_key, props in report.ties:
+        branch = branches.get((type_, a_label, b_label))
+        if branch is None:
+            if type_ in CASES_HELD:
+                return None
+            continue  # not the cases' (REPORTED)
+        i, given = branch
+        values = {"branch": i, "a": a_key, "b": b_key, "a_name": a_name, **props}
+        rows.append(
+            {c: values.get(c) if c in given or c == "branch" else None for c in _REPORTED_COLUMNS}
+            | {f: report.fields[f] for f in FIELDS}
+        )
+    return rows
 
 
 def _match(type_: str, a_label: str, b_label: str, keyed: bool) -> str:
@@ -655,7 +688,7 @@ def _match(type_: str, a_label: str, b_label: str, keyed: bool) -> str:
     return "MATCH " + ends[0] + "-[r:" + ident(type_) + "]->" + ends[1]
 
 
-_REPORTED, _REPORTED_READS = _reported_text()
+_REPORTED, _REPORTED_READS, _REPORTED_COLUMNS = _reported_text()
 
 
 def _day(params: Mapping[str, Any], name: str) -> bool:

@@ -9,8 +9,9 @@ title and recorded count of parties), so that they read no dispute per question
 Every workflow event sets its dispute's status, and a report creates one: both are writes
 locked on their dispute (`Backend.write_locked`, whose `Written.about` names it). The next
 list after them reads only those disputes again, by key (one read; none for a dispute whose
-fields the cases' catch-up read along with its ties at the same version, `read_along`: the
-question after a report reads once, not twice), and gives new fields
+fields the cases' catch-up read along with its ties at the same version, `read_along`, nor
+for a new one whose report's writer told what it wrote, `reported`, while no later write
+touched it: the question after a report reads nothing of it), and gives new fields
 that share their storage with the fields before (`DisputeFields.caught_up`): a new dispute
 is appended to the shared columns, past the count of the fields before, which see nothing
 past it; a changed one's values go into the new fields' own small overlay (`changed`, by
@@ -41,7 +42,7 @@ from array import array
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -88,12 +89,84 @@ def read_along(backend: Backend, version: int, rows: Iterable[Row]) -> None:
     _read_along[backend] = (version, {row["id"]: row for row in rows})
 
 
+class Reported(NamedTuple):
+    """What the report of `dispute` wrote, as its writer knows it (`workflow.store`), in the
+    write that ended at `version`: the dispute's FIELDS (with "id") and its ties that hold a
+    dispute at one end, each (type, start label, start key, start's name, end label, end key,
+    the tie's properties), every end in the store when written."""
+
+    version: int
+    dispute: str
+    fields: Row
+    ties: tuple[tuple[str, str, str, Any, str, str, Row], ...]
+
+    def nodes(self) -> set[tuple[str, str]]:
+        """The nodes on it (label, key): what a later write must leave alone for it to hold."""
+        return {("Dispute", self.dispute)} | {
+            end for t in self.ties for end in ((t[1], t[2]), (t[4], t[5]))
+        }
+
+
+_REPORTS = 256  # reports kept per store, the latest (a catch-up takes them within a few)
+
+# Per store (the one whose journal tells its writes, `_store`): the reports its writer made
+# lately, by dispute (`reported`)
+_reported: weakref.WeakKeyDictionary[Any, dict[str, Reported]] = weakref.WeakKeyDictionary()
+
+
+def _store(backend: Backend) -> Any:
+    """The store whose journal `backend` tells (the backend itself, or the one a wrapper of
+    it forwards `writes_since` to): what a writer and a reader of one store both name."""
+    return getattr(getattr(backend, "writes_since", None), "__self__", backend)
+
+
+def reported(backend: Backend, report: Reported) -> None:
+    """What a report wrote, from its writer: a reader catching up takes it rather than
+    reading the new dispute (the store's first read of new ties costs p90 8-12 ms on the demo,
+    docs/benchmarks.md) while it holds (`reports_holding`)."""
+    kept = _reported.setdefault(_store(backend), {})
+    kept[report.dispute] = report
+    while len(kept) > _REPORTS:
+        del kept[next(iter(kept))]  # the oldest (a dict keeps the order of insertion)
+
+
+def reports_holding(backend: Backend, disputes: Iterable[str], version: int) -> dict[str, Reported]:
+    """The reports of `disputes` their writer told (`reported`) that are still what the store
+    holds of them at `version`: the report's write ended by `version`, and every write after
+    it up to `version` named what it was about, none a node on the report (not the dispute,
+    its parties, its grid, ...: an event of it, a party renamed). Any other write since (a
+    load, a write that named nothing) and the dispute is read."""
+    kept = _reported.get(_store(backend))
+    writes_since = getattr(backend, "writes_since", None)
+    if not kept or writes_since is None:
+        return {}
+    holding = {}
+    for d in disputes:
+        report = kept.get(d)
+        writes = (
+            None if report is None or report.version > version else writes_since(report.version)
+        )
+        if report is None or writes is None:
+            continue
+        nodes = report.nodes()
+        if all(
+            w.about is not None and not any((w.about[0], k) in nodes for k in w.about[1])
+            for w in writes
+            if w.version <= version
+        ):
+            holding[d] = report
+    return holding
+
+
 def _by_key(backend: Backend, version: int, keys: list[str]) -> list[Row]:
     """The rows of `_BY_KEY` for `keys` as they are at `version` (no write since it): those
-    read along at that version (`read_along`), the rest read now (none when none is left).
-    Rows read along at another version are not taken: a write since may have changed them."""
+    read along at that version (`read_along`) or told by their report's writer and holding
+    at it (`reports_holding`), the rest read now (none when none is left). Rows read along at
+    another version are not taken: a write since may have changed them."""
     along = _read_along.get(backend)
     held = along[1] if along is not None and along[0] == version else {}
+    told = reports_holding(backend, [k for k in keys if k not in held], version)
+    held = {**held, **{k: r.fields for k, r in told.items()}}
     rest = [k for k in keys if k not in held]
     rows = [held[k] for k in keys if k in held]
     return rows + backend.read(_BY_KEY, {"keys": rest}) if rest else rows

@@ -12,7 +12,8 @@ reporter). Two writers of one version both try to create that key: the store's u
 constraint lets one commit and fails the other, whole, on both backends, which becomes
 `stale_version`. An idempotency key (scoped to the caller and the dispute) that was used
 before returns the first event and the state after it, and applies nothing; the same key with
-another request is `idempotency_key_reused`.
+another request is `idempotency_key_reused`. A report also tells the read model what it wrote
+(`_told`, `queries.dispute_fields.reported`), so that the question after it reads none of it.
 
 An event is decided and stamped at the caller's `now`, unless an event stored already is
 later: then at that event's time (`stamp`, read under the lock). So on the embedded store,
@@ -37,6 +38,7 @@ from graph.labels import EVERYTHING
 from graph.schema import SCHEMA
 from loaders.load import relationship_id
 from queries.calendar import CHINA_TIME, Calendar
+from queries.dispute_fields import FIELDS, Reported, reported
 from queries.rules import Rules
 from workflow.decide import decide
 from workflow.model import Command, Event, Facts, Problem, Ref, Refusal, UserError
@@ -150,6 +152,7 @@ class EventStore:
         (`stamp`)."""
 
         events_at: list[int | None] = []  # the events' stamp under the lock (`_Latest`)
+        told: list[tuple[int, Reported]] = []  # a report, and the version it was written after
 
         def work(read: Reader) -> tuple[list[Statement], Outcome | Refusal]:
             log = _log(read, command.dispute)
@@ -163,12 +166,17 @@ class EventStore:
             if isinstance(decision, Refusal):
                 return [], decision
             after = apply(state or DisputeState(command.dispute), decision)
+            if decision.action == "report" and events_at[0] is not None:
+                version = int(getattr(self.backend, "version", 0))
+                told[:] = [(version, _told(read, decision, after))]
             return statements(decision, after), Outcome(decision, after)
 
         try:
             outcome = self.backend.write_locked("Dispute", command.dispute, work)
             if isinstance(outcome, Outcome) and not outcome.replayed and events_at:
                 _LATEST.appended(self.backend, events_at[0], command.dispute, outcome.event.at)
+            if isinstance(outcome, Outcome) and not outcome.replayed and told:
+                _tell(self.backend, *told[0])
             return outcome
         except ConstraintViolation:
             # Two reports of one new dispute: no node to lock yet, so the second one's
@@ -352,7 +360,7 @@ def projection(s: DisputeState) -> dict[str, Any]:
     }
 
 
-def _tie(type_: str, a: Ref, b: Ref, props: dict[str, Any]) -> tuple[str, Params]:
+def _tie(type_: str, a: Ref, b: Ref, props: dict[str, Any]) -> Statement:
     """A relationship from `a` to `b`, when both exist (the caller checked them). The labels
     and keys come from the schema (an unknown label is a KeyError), never from the text given."""
     ends = [SCHEMA.node(ref.kind) for ref in (a, b)]
@@ -377,36 +385,92 @@ def _tie(type_: str, a: Ref, b: Ref, props: dict[str, Any]) -> tuple[str, Params
 def _report(e: Event, s: DisputeState) -> list[tuple[str, Params]]:
     """The Dispute created with its projection (no SET: the embedded store checkpoints after
     so many statements that SET, graph/embedded.py), its ties, its reporter's."""
-    data = e.data
-    dispute = Ref("Dispute", e.dispute)
-    out: list[tuple[str, Params]] = [
+    return [
         (
             "CREATE (d:Dispute {id: $id, title: $title, reported_on: $reported_on, "
             "channel: $channel, parties: $parties, source: $source, "
             + ", ".join(f"{k}: ${k}" for k in _PROJECTED)
             + "})",
-            {
-                **projection(s),
-                "id": e.dispute,
-                "title": data["title"],
-                "reported_on": e.at.date(),
-                "channel": data["channel"],
-                "parties": data["parties"] or None,
-                "source": SOURCE,
-            },
+            _dispute(e, s),
         ),
-        _tie("OCCURRED_IN", dispute, Ref("Grid", data["place"]), {}),
+        *(_tie(*tie) for tie in _report_ties(e)),
+    ]
+
+
+def _dispute(e: Event, s: DisputeState) -> dict[str, Any]:
+    """The properties a report creates its Dispute with."""
+    data = e.data
+    return {
+        **projection(s),
+        "id": e.dispute,
+        "title": data["title"],
+        "reported_on": e.at.date(),
+        "channel": data["channel"],
+        "parties": data["parties"] or None,
+        "source": SOURCE,
+    }
+
+
+def _report_ties(e: Event) -> list[tuple[str, Ref, Ref, dict[str, Any]]]:
+    """The ties a report writes (each made only where both its ends exist, `_tie`)."""
+    data = e.data
+    dispute = Ref("Dispute", e.dispute)
+    out: list[tuple[str, Ref, Ref, dict[str, Any]]] = [
+        ("OCCURRED_IN", dispute, Ref("Grid", data["place"]), {})
     ]
     if data.get("category"):
-        out.append(_tie("IN_DOMAIN", dispute, Ref("Domain", data["category"]), {}))
+        out.append(("IN_DOMAIN", dispute, Ref("Domain", data["category"]), {}))
     if data.get("list_item"):
-        out.append(_tie("CLASSIFIED_AS", dispute, Ref("ListItem", data["list_item"]), {}))
+        out.append(("CLASSIFIED_AS", dispute, Ref("ListItem", data["list_item"]), {}))
     for party in _parties(data.get("party_ids", ())):
-        out.append(_tie("PARTY_TO", party, dispute, {}))
+        out.append(("PARTY_TO", party, dispute, {}))
     reporter = e.actor if e.actor.kind == "Person" else e.unit
     if reporter is not None and reporter.kind in ("Person", "Department"):
-        out.append(_tie("REPORTED", reporter, dispute, {"on_date": e.at.date()}))
+        out.append(("REPORTED", reporter, dispute, {"on_date": e.at.date()}))
     return out
+
+
+def _told(read: Reader, e: Event, s: DisputeState) -> Reported:
+    """What the report `e` writes, told to the read model's catch-up
+    (`queries.dispute_fields.reported`) so that it reads none of it: the Dispute's list
+    fields and its ties but the reporter's, with the names of their starts, each only where
+    both its ends are in the store (read here, under the write's lock, by key: what a
+    `_tie` matches). The new Dispute itself is not yet: every tie's other end is."""
+    ties = [t for t in _report_ties(e) if t[0] != "REPORTED"]
+    ends = {ref for _, a, b, _ in ties for ref in (a, b) if ref.kind != "Dispute"}
+    kinds = sorted({ref.kind for ref in ends})
+    branches = []
+    for i, kind in enumerate(kinds):
+        node = SCHEMA.node(kind)
+        name = "n.name" if any(p.name == "name" for p in node.properties) else "NULL"
+        branches.append(
+            f"UNWIND $k{i} AS k MATCH (n:{ident(kind)} {{{ident(node.key)}: k}}) "
+            f"RETURN {i} AS branch, n.{ident(node.key)} AS key, CAST({name} AS STRING) AS name"
+        )
+    params = {f"k{i}": sorted(r.id for r in ends if r.kind == kind) for i, kind in enumerate(kinds)}
+    rows = read(" UNION ALL ".join(branches), params) if branches else []
+    found = {Ref(kinds[r["branch"]], r["key"]): r["name"] for r in rows}
+    found[Ref("Dispute", e.dispute)] = None
+    fields = _dispute(e, s)
+    return Reported(
+        0,
+        e.dispute,
+        {"id": e.dispute, **{f: fields[f] for f in FIELDS}},
+        tuple(
+            (t, a.kind, a.id, found[a], b.kind, b.id, props)
+            for t, a, b, props in ties
+            if a in found and b in found
+        ),
+    )
+
+
+def _tell(backend: Backend, before: int, report: Reported) -> None:
+    """`report` told with the version its write ended at: the first write after `before`
+    (read under the write's lock, which every write of the store takes) when it is this
+    report's, about its dispute."""
+    writes = getattr(backend, "writes_since", lambda version: None)(before)
+    if writes and writes[0].about == ("Dispute", frozenset({report.dispute})):
+        reported(backend, report._replace(version=writes[0].version))
 
 
 def _parties(ids: Iterable[str]) -> list[Ref]:

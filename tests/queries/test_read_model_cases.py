@@ -368,14 +368,15 @@ def test_a_disputes_own_properties_are_held_and_caught_up_after_writes(
     assert "改" in {t for w in walks for t in w["titles"]}
 
 
-def test_the_question_after_a_report_reads_the_new_dispute_once(
+def test_the_question_after_a_report_reads_nothing_of_the_new_dispute(
     examples_graph: EmbeddedBackend,
 ) -> None:
-    """The first question after a report brings the cases and the list fields current with
-    one read: the new dispute's ties and its own properties together (each read takes a
-    connection, may prepare its statement again, and waits for the interpreter after it).
-    The fields read along are taken only at the version they were read at: after a later
-    event the dispute is read again by key. Cypher's answers each time."""
+    """The first question after a report brings the cases and the list fields current from
+    what the report's writer told of it (`dispute_fields.reported`): no read of the new
+    dispute (the store's first read of new ties is what cost). What it told holds only while
+    no later write touched what it names: after a later event the dispute's fields are read
+    again by key; after a report whose new party is renamed, its ties and fields are read, in
+    one read. Cypher's answers each time."""
     modelled = _Counted(examples_graph)
     assert read_model.attach(modelled) is not None
     day = date(2024, 7, 2)
@@ -384,15 +385,100 @@ def test_the_question_after_a_report_reads_the_new_dispute_once(
     _report(examples_graph)
     modelled.texts.clear()
     found = referral(modelled, dispute_id=NEW, as_of=day)
-    assert modelled.texts == [cases._REPORTED]
+    assert modelled.texts == []
     assert found == referral(examples_graph, dispute_id=NEW, as_of=day)
     assert _answers(modelled, day) == _answers(examples_graph, day)
-    assert modelled.texts == [cases._REPORTED]
+    assert modelled.texts == []
     _act(examples_graph, Command(NEW, "accept", DISPATCHER, 1, "a"), 10, Facts())
     facts = run(modelled, "dispute_facts", dispute=NEW)
-    assert modelled.texts == [cases._REPORTED, dispute_fields._BY_KEY]
+    assert modelled.texts == [dispute_fields._BY_KEY]
     assert facts == run(examples_graph, "dispute_facts", dispute=NEW)
     assert [f["status"] for f in facts] == ["accepted"]
+    modelled.texts.clear()
+    renamed = _reported(
+        examples_graph, "r-9", GRID, "Person:JS-P-0003", new=("王小明",), category="medical"
+    )
+    (person,) = [p for p, _ in _parties(examples_graph, renamed) if p != "JS-P-0003"]
+    examples_graph.upsert_nodes(SCHEMA.node("Person"), [{"id": person, "name": "周一"}], bulk=False)
+    assert _answers(modelled, day, renamed) == _answers(examples_graph, day, renamed)
+    assert modelled.texts[0] == cases._REPORTED
+    assert dispute_fields._BY_KEY not in modelled.texts
+    model = read_model.model_of(modelled)
+    assert model is not None
+    assert _whole(model.cases) == _whole(cases.Cases(examples_graph))
+    assert ("Person", person, "周一") in [
+        (model.cases.label(n), model.cases.key(n), model.cases.name(n))
+        for n in range(model.cases.node_count)
+    ]
+
+
+def test_what_a_report_tells_is_what_the_store_reads_of_it(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    """What a report's writer tells of it (`dispute_fields.reported`) is, whole, what the
+    catch-up would read of the dispute (`cases._REPORTED`) and what the list fields read of
+    it by key, with the version its write ended at: new parties and known ones, a person and
+    an organisation, with and without a category and a list item, and ends that are not in
+    the store (no tie made to them)."""
+    keys = [
+        _reported(
+            examples_graph,
+            "t-1",
+            GRID,
+            "Person:JS-P-0003",
+            "Organisation:org-330421-hospital1",
+            new=("王小明", "李四"),
+            category="medical",
+            item="li-330421-medical",
+        ),
+        _reported(examples_graph, "t-2", "330421001000-Z02", "Organisation:org-330421-property01"),
+        _reported(examples_graph, "t-3", GRID, "Person:JS-P-9999", item="no-such-item"),
+    ]
+    told = dispute_fields._reported[examples_graph]
+    for d in keys:
+        report = told[d]
+        rows = cases.reported_rows(report)
+        assert rows is not None
+        assert canonical(rows) == canonical(examples_graph.read(cases._REPORTED, {"dispute": d}))
+        assert [report.fields] == examples_graph.read(dispute_fields._BY_KEY, {"keys": [d]})
+        (written, *_) = examples_graph.writes_since(report.version - 1) or [None]
+        assert written is not None and written.version == report.version
+        assert written.about == ("Dispute", frozenset({d}))
+    assert [sorted(t[0] for t in told[d].ties) for d in keys] == [
+        [
+            "CLASSIFIED_AS",
+            "IN_DOMAIN",
+            "OCCURRED_IN",
+            "PARTY_TO",
+            "PARTY_TO",
+            "PARTY_TO",
+            "PARTY_TO",
+        ],
+        ["OCCURRED_IN", "PARTY_TO"],
+        ["OCCURRED_IN"],
+    ]
+    version = examples_graph.version
+    assert dispute_fields.reports_holding(examples_graph, keys, version) == {
+        d: told[d] for d in keys
+    }
+    accepted = ("MATCH (d:Dispute {id: $id}) SET d.status = 'accepted'", {"id": keys[1]})
+    examples_graph.write_locked("Dispute", keys[1], lambda read: ([accepted], 0))  # its event
+    assert dispute_fields.reports_holding(examples_graph, keys, examples_graph.version) == {
+        d: told[d] for d in (keys[0], keys[2])
+    }
+    assert dispute_fields.reports_holding(examples_graph, keys, version) == {
+        d: told[d] for d in keys
+    }
+
+
+def _parties(graph: EmbeddedBackend, dispute: str) -> list[tuple[str, str]]:
+    return [
+        (r["p"], r["name"])
+        for r in graph.read(
+            "MATCH (p)-[:PARTY_TO]->(:Dispute {id: $d}) RETURN p.id AS p, p.name AS name",
+            {"d": dispute},
+        )
+    ]
 
 
 # -- reports added to the cases by key; anything else has them read again whole ---------------
@@ -621,6 +707,7 @@ def test_a_catch_up_whose_read_fails_leaves_the_cases_as_they_were(
         return examples_graph.read(text, params)
 
     monkeypatch.setattr(modelled, "read", failing, raising=False)
+    monkeypatch.setattr(dispute_fields, "_reported", type(dispute_fields._reported)())  # read
     with pytest.raises(BackendUnavailable):
         read_model.disputes_within(modelled, DivisionCode.parse(PLACES[0]))
     # one read per dispute: the first one's rows read, none appended
