@@ -411,7 +411,7 @@ class _Reader:
         self.values: dict[Any, Any] = {}
         # (names, values) -> the properties of every tie with them
         self.ties_held: dict[tuple[tuple[str, ...], tuple[Any, ...]], Props] = {}
-        self.kinds: dict[str, type] = {}
+        self.kinds: dict[str, type[object]] = {}
 
     @classmethod
     @contextlib.contextmanager
@@ -429,7 +429,7 @@ class _Reader:
         names = [p.name for p in properties if p.name in self.wanted or p.name == always]
         return ", ".join(var + "." + ident(n) + " AS " + prefix + ident(n) for n in names)
 
-    def _kind(self, label: str) -> type:
+    def _kind(self, label: str) -> type[object]:
         """The class whose instances' `__dict__`s are the nodes of `label` (`_node`)."""
         return _kept(self.kinds, label, lambda: type("_" + label, (), {}))
 
@@ -437,13 +437,13 @@ class _Reader:
         values = self.values
         return {k: v if v is None else values.setdefault(v, v) for k, v in row.items()}
 
-    def _node(self, kind: type, names: list[str], values: Iterable[Any]) -> Props:
+    def _node(self, kind: type[object], names: list[str], values: Iterable[Any]) -> Props:
         """A node's properties: a dict whose keys are shared with the other nodes of its
         label (the `__dict__` of an instance of `kind`, one class per label), each value
         held once. A dict of its own took 184 bytes for a person's four properties, this
         112; it is a dict like any other."""
         held = self.values.setdefault
-        props: Props = vars(kind.__new__(kind))
+        props: Props = vars(kind())
         props.update(zip(names, (v if v is None else held(v, v) for v in values), strict=True))
         return props
 
