@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.cli.common import backend, console, fail, settings
 from api.settings import Settings
 from graph.backend import Backend
+from graph.embedded import EmbeddedBackend
 from graph.errors import GraphError
 from loaders.divisions import divisions_within
 from loaders.load import Loader, LoadReport, MemoryTable
@@ -92,6 +93,8 @@ def load_into(
         loader = Loader(
             store,
             batch_size=given.batch_size,
+            # Neo4j holds a transaction's rows in its heap: its batches stay small
+            bulk_batch_size=given.bulk_batch_size if isinstance(store, EmbeddedBackend) else None,
             traditional=traditional,
             on_progress=advance,
             max_bytes=given.load_max_bytes,

@@ -426,3 +426,29 @@ def test_a_command_that_writes_refuses_a_new_store_with_no_graph_in_it(run, tmp_
         f"error: there is no graph at {tmp_path / 'g.lbdb'}; build one with `govgraph demo` or "
         "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it",
     )
+
+
+def test_load_fills_an_empty_type_in_bulk_batches_and_upserts_in_batches(
+    run, monkeypatch, tmp_path
+):
+    """`govgraph load` fills a type the store holds nothing of GOVGRAPH_BULK_BATCH_SIZE rows at
+    a time (each COPY commits with a checkpoint: small ones cost a first load three times the
+    CPU) and merges into a type that holds data GOVGRAPH_BATCH_SIZE rows at a time."""
+    from graph.embedded import EmbeddedBackend
+
+    written: list[tuple[bool, int]] = []
+    upsert = EmbeddedBackend.upsert_nodes
+
+    def counted(self, node_type, rows, *, bulk):
+        if node_type.label == "Person":
+            written.append((bulk, len(rows)))
+        return upsert(self, node_type, rows, bulk=bulk)
+
+    monkeypatch.setattr(EmbeddedBackend, "upsert_nodes", counted)
+    monkeypatch.setenv("GOVGRAPH_BATCH_SIZE", "4")
+    monkeypatch.setenv("GOVGRAPH_BULK_BATCH_SIZE", "10")
+    people = tmp_path / "t.people.csv"
+    people.write_text("id,name\n" + "".join(f"P{i},张{i}\n" for i in range(12)), "utf-8")
+    assert run("load", people, "--no-progress").exit_code == 0
+    assert run("load", people, "--no-progress").exit_code == 0
+    assert written == [(True, 10), (True, 2), (False, 4), (False, 4), (False, 4)]
