@@ -16,7 +16,6 @@ from typing import Any, TypeAlias, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
-from strawberry.fastapi import BaseContext
 
 from api.auth import ANONYMOUS, Caller
 from api.graphql.dataloaders import Loaders
@@ -33,9 +32,8 @@ from queries.dispute_fields import DisputeFields
 _T = TypeVar("_T")
 
 
-class Context(BaseContext):
+class Context:
     def __init__(self, backend: Backend, caller: Caller = ANONYMOUS) -> None:
-        super().__init__()
         self.backend = backend
         self.caller = caller
         self.loaders = Loaders(
