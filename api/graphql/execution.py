@@ -12,6 +12,10 @@ error handling for the field (a non-null child's error nulls the nearest nullabl
 Anything else, or anything unusual (a null where the type forbids one, a value its type
 cannot serialise, an error), goes the library's way, so answers and errors are the same.
 
+As it starts, it tells the request's `Context` the field names its document has anywhere
+(`Context.fields_named`): a record the read model holds with every property so named needs
+no read (`api.graphql.dataloaders`).
+
 The override is of `execute_field`, which graphql-core documents as internal: the versions
 are pinned (requirements.lock), and tests/api/test_graphql_execution.py compares the answers
 of both executions.
@@ -20,13 +24,18 @@ of both executions.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from typing import Any, ClassVar, NamedTuple
 
 from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    OperationDefinitionNode,
+    SelectionSetNode,
     Undefined,
     is_leaf_type,
 )
@@ -34,6 +43,8 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from api.graphql.context import Context
 
 
 class _Plain(NamedTuple):
@@ -73,6 +84,23 @@ def _plain(parent_type: GraphQLObjectType, name: str) -> _Plain | _PlainObject |
     return _Plain(field.python_name, named, non_null)
 
 
+def _field_names(
+    operation: OperationDefinitionNode, fragments: Iterable[FragmentDefinitionNode]
+) -> frozenset[str]:
+    """The name of every field selected anywhere in the operation and the fragments."""
+    names: set[str] = set()
+    pending: list[SelectionSetNode] = [operation.selection_set]
+    pending += [f.selection_set for f in fragments]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            found = getattr(selection, "selection_set", None)
+            if found is not None:
+                pending.append(found)
+    return frozenset(names)
+
+
 class Execution(StrawberryGraphQLCoreExecutionContext):
     """strawberry's execution context, reading plain attribute fields directly."""
 
@@ -82,6 +110,20 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     plans: ClassVar[weakref.WeakKeyDictionary[Any, dict[tuple[GraphQLObjectType, str], Any]]] = (
         weakref.WeakKeyDictionary()
     )
+    # Per operation (parsed once per query text and kept: api.graphql.limits), the field
+    # names of its document; dropped with it.
+    named: ClassVar[weakref.WeakKeyDictionary[OperationDefinitionNode, frozenset[str]]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.context_value, Context):
+            names = self.named.get(self.operation)
+            if names is None:
+                names = _field_names(self.operation, self.fragment_definitions.values())
+                self.named[self.operation] = names
+            self.context_value.fields_named = names
 
     def execute_field(
         self,
