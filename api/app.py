@@ -144,7 +144,8 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
         graphql_ide="graphiql" if development else None,
         subscription_protocols=(),
     )
-    app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    methods = ["GET", "POST"] if development else ["POST"]  # production's GET: `no_ide`
+    app.router.routes.append(Route("/graphql", graphql, methods=methods))
     app.state.audit = AuditLog(Path(settings.audit_log))
     app.include_router(research_router)
     app.include_router(session_router)
