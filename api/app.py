@@ -69,7 +69,7 @@ class _GraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         assert isinstance(request, Request)  # no websocket route: no subscriptions
-        return Context(await get_backend(request), await get_caller(request))
+        return Context(await get_backend(request), await get_caller(request), request)
 
     @property
     def graphql_ide_html(self) -> str:

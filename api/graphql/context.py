@@ -34,9 +34,10 @@ _T = TypeVar("_T")
 
 
 class Context:
-    def __init__(self, backend: Backend, caller: Caller = ANONYMOUS) -> None:
+    def __init__(self, backend: Backend, caller: Caller = ANONYMOUS, request: Any = None) -> None:
         self.backend = backend
         self.caller = caller
+        self.request = request  # the HTTP request, if any: its app's audit log (workflow)
         self.loaders = Loaders(
             self.read,
             self.units_of,
