@@ -34,12 +34,14 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from strawberry.fastapi import GraphQLRouter
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 
 from api import heap, mallocstats
 from api.audit import AuditLog
 from api.auth import TokenStore
-from api.deps import CallerDep, GraphDep, get_backend
+from api.deps import get_backend, get_caller
 from api.errors import BodyLimit, JSONErrors, add_error_handlers, error_response
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
@@ -54,17 +56,24 @@ log = logging.getLogger("govgraph.api")
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-class _GraphQLRouter(GraphQLRouter[Context, None]):
-    """Strawberry's router with GraphiQL served from the package (api/static), never from a
-    public CDN: the machines of a mediation center are often offline."""
+class _GraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app for /graphql, routed by Starlette without FastAPI's router: its
+    dependency resolution and response handling took about a tenth of a request's CPU on
+    the event loop (docs/benchmarks.md). The context is the backend and the caller, from
+    the same functions the REST routes depend on (`api.deps`); a refused token raises
+    their HTTPException, which the app's handlers answer in the one error shape. GraphiQL
+    is served from the package (api/static), never from a public CDN: the machines of a
+    mediation center are often offline."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        assert isinstance(request, Request)  # no websocket route: no subscriptions
+        return Context(await get_backend(request), await get_caller(request), request)
 
     @property
     def graphql_ide_html(self) -> str:
         return (STATIC / "graphiql.html").read_text(encoding="utf-8")
-
-
-async def get_context(backend: GraphDep, caller: CallerDep) -> Context:
-    return Context(backend, caller)
 
 
 def _open(settings: Settings) -> Backend:
@@ -130,13 +139,13 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
                 {"Allow": "POST"},
             )
 
-    graphql = _GraphQLRouter(
+    graphql = _GraphQL(
         build_schema(settings),
-        context_getter=get_context,
         graphql_ide="graphiql" if development else None,
         subscription_protocols=(),
     )
-    app.include_router(graphql, prefix="/graphql")
+    methods = ["GET", "POST"] if development else ["POST"]  # production's GET: `no_ide`
+    app.router.routes.append(Route("/graphql", graphql, methods=methods))
     app.state.audit = AuditLog(Path(settings.audit_log))
     app.include_router(research_router)
     app.include_router(session_router)

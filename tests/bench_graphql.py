@@ -2,6 +2,7 @@
 a test.
 
     .venv/bin/python -P tests/bench_graphql.py [DB] [--runs N] [--profile QUERY] [--loop asyncio]
+                                               [--asgi]
 
 Opens the graph as the server does (timed reads, the read model attached, the heap frozen:
 `api.heap`), builds the schema with production settings, and runs each query of the read
@@ -15,6 +16,11 @@ the resolvers and the store cost. The graph is opened read-only (DB defaults to 
 or data/govgraph.lbdb). The event loop is uvloop's, as the server's (uvicorn's `loop="auto"`
 takes it when it is installed, as requirements.lock has it); `--loop asyncio` for the standard
 library's.
+
+With `--asgi`, each request goes through the server's app instead (`api.app.create_app`,
+called as uvicorn calls it, with a POST's scope and its JSON body, no socket): the CPU of
+routing, the caller's token, the middlewares and the JSON both ways comes on top; the
+difference from the plain run is what the HTTP layer costs, without uvicorn's parsing.
 """
 
 from __future__ import annotations
@@ -22,18 +28,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
 import os
 import pstats
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import strawberry
 import uvloop
 
 from api import heap
-from api.auth import Caller, Role
+from api.app import create_app
+from api.auth import Caller, Role, create_token
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.opening import open_graph
@@ -49,37 +60,98 @@ CALLERS = {
 }
 
 
-async def _run(
-    schema: strawberry.Schema, backend: Backend, who: str, query: str, runs: int
-) -> tuple[float, float, float]:
+Ask = Callable[[str, str], Awaitable[None]]
+
+
+def _executing(schema: strawberry.Schema, backend: Backend) -> Ask:
+    """Asks a query through `schema.execute`, with a fresh context as a request makes."""
+
+    async def ask(who: str, query: str) -> None:
+        result = await schema.execute(query, context_value=Context(backend, CALLERS[who]))
+        if result.errors:
+            raise SystemExit(f"{query[:60]}…: {result.errors}")
+
+    return ask
+
+
+def _posting(app: Any, tokens: Path) -> Ask:
+    """Asks a query as a POST /graphql through the ASGI `app`, as uvicorn hands it one."""
+    bearer = {
+        "mediator": create_token(tokens, "mediator", "330421"),
+        "admin": create_token(tokens, "admin"),
+    }
+    auth = {
+        "viewer": [],
+        **{w: [(b"authorization", f"Bearer {t}".encode())] for w, t in bearer.items()},
+    }
+
+    async def ask(who: str, query: str) -> None:
+        body = json.dumps({"query": query}).encode()
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                (b"host", b"127.0.0.1"),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *auth[who],
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        answer = b"".join(m.get("body", b"") for m in sent[1:])
+        if sent[0]["status"] != 200 or b'"errors":' in answer:
+            raise SystemExit(f"{query[:60]}…: {sent[0]['status']} {answer[:300]!r}")
+
+    return ask
+
+
+async def _run(ask: Ask, who: str, query: str, runs: int) -> tuple[float, float, float]:
     """(CPU ms per request, the event loop's share of it, wall p50 ms) of `runs` requests
     one after another."""
     walls = []
     cpu, loop = time.process_time(), time.thread_time()
     for _ in range(runs):
         started = time.perf_counter()
-        result = await schema.execute(query, context_value=Context(backend, CALLERS[who]))
+        await ask(who, query)
         walls.append((time.perf_counter() - started) * 1000)
-        if result.errors:
-            raise SystemExit(f"{query[:60]}…: {result.errors}")
     cpu, loop = time.process_time() - cpu, time.thread_time() - loop
     return cpu * 1000 / runs, loop * 1000 / runs, statistics.median(walls)
 
 
-async def main(db: str, runs: int, profile: int | None, sort: str) -> None:
-    settings = Settings(db=db, mode="production")
+async def main(db: str, runs: int, profile: int | None, sort: str, asgi: bool) -> None:
+    tokens = Path(tempfile.mkdtemp()) / "tokens.json"
+    settings = Settings(db=db, mode="production", tokens=str(tokens))
     backend = open_graph(settings, read_only=True, timed=True, modelled=True)
     schema = build_schema(settings)
+    ask = _posting(create_app(settings, backend=backend), tokens) if asgi else None
+    ask = ask or _executing(schema, backend)
     try:
         with heap.frozen():
             queries = list(QUERIES.items())
             for _, (who, query) in queries:  # warm: parser's cache, loaders' first reads
-                await _run(schema, backend, who, query, 3)
+                await _run(ask, who, query, 3)
             if profile is not None:
                 name, (who, query) = queries[profile - 1]
                 profiler = cProfile.Profile()
                 profiler.enable()
-                await _run(schema, backend, who, query, runs)
+                await _run(ask, who, query, runs)
                 profiler.disable()
                 print(f"{name}, {runs} requests")
                 pstats.Stats(profiler, stream=sys.stdout).sort_stats(sort).print_stats(40)
@@ -87,12 +159,13 @@ async def main(db: str, runs: int, profile: int | None, sort: str) -> None:
             print(
                 f"{runs} requests each, one after another, on {type(asyncio.get_running_loop())}"
                 f", load average "
-                f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
+                f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+                f"{', through the ASGI app' if asgi else ''}\n"
             )
             print("| query | CPU ms per request | of which the event loop's | wall p50 ms |")
             print("|---|---:|---:|---:|")
             for name, (who, query) in queries:
-                cpu, loop, p50 = await _run(schema, backend, who, query, runs)
+                cpu, loop, p50 = await _run(ask, who, query, runs)
                 print(f"| {name} | {cpu:.2f} | {loop:.2f} | {p50:.2f} |")
     finally:
         backend.close()
@@ -107,6 +180,7 @@ if __name__ == "__main__":
     parser.add_argument("--profile", type=int, default=None, metavar="QUERY")
     parser.add_argument("--sort", default="tottime", help="the profile's order: tottime, cumtime")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
+    parser.add_argument("--asgi", action="store_true", help="through the server's ASGI app")
     args = parser.parse_args()
     run = uvloop.run if args.loop == "uvloop" else asyncio.run
-    run(main(args.db, args.runs, args.profile, args.sort))
+    run(main(args.db, args.runs, args.profile, args.sort, args.asgi))

@@ -16,7 +16,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
-from strawberry.fastapi import BaseContext
+from strawberry.utils.str_converters import to_camel_case
 
 from api.auth import ANONYMOUS, Caller
 from api.graphql.dataloaders import Loaders
@@ -33,15 +33,38 @@ from queries.dispute_fields import DisputeFields
 _T = TypeVar("_T")
 
 
-class Context(BaseContext):
-    def __init__(self, backend: Backend, caller: Caller = ANONYMOUS) -> None:
-        super().__init__()
+class Context:
+    def __init__(self, backend: Backend, caller: Caller = ANONYMOUS, request: Any = None) -> None:
         self.backend = backend
         self.caller = caller
+        self.request = request  # the HTTP request, if any: its app's audit log (workflow)
         self.loaders = Loaders(
-            self.read, self.units_of, self.cases, lambda labels: _current(backend, labels)
+            self.read,
+            self.units_of,
+            self.cases,
+            lambda labels: _current(backend, labels),
+            self.asked,
         )
         self._grids: dict[DivisionCode, frozenset[str]] = {}
+        # The field names the query's document has anywhere, set as it starts executing
+        # (`api.graphql.execution`); None until then, or when not run by that execution.
+        self.fields_named: frozenset[str] | None = None
+        self._asked: dict[str, frozenset[str]] = {}
+
+    def asked(self, label: str) -> frozenset[str] | None:
+        """The properties of `label` the query may ask for: each one whose field name the
+        query's document has anywhere (in any selection or fragment), so a superset of what
+        it asks of that type; None when the document is not known."""
+        if self.fields_named is None:
+            return None
+        found = self._asked.get(label)
+        if found is None:
+            found = self._asked[label] = frozenset(
+                p.name
+                for p in SCHEMA.node(label).properties
+                if to_camel_case(p.name) in self.fields_named
+            )
+        return found
 
     async def read(self, query: str, params: Params | None = None) -> list[Row]:
         return await self._off_loop(self.backend.read, query, params or {})

@@ -9,6 +9,12 @@ A dispute's grid, category, list item and parties (`filed`) are found in the rea
 cases (`queries.cases`) while they are current, and only the records at their far ends are
 read, by key: LadybugDB walks a tie from each of 20 disputes in 0.5–1 ms a type and reads 20
 records by key in 0.1–0.2 (docs/benchmarks.md).
+
+A node by key (`node`) is taken from the read model, with no read at all, when the model is
+current for its label and its record there holds every property of the label that this
+request's query names anywhere (`Asked`; the model holds only the properties its queries
+read): a grid's `id name`, a unit's `code name`, a team member's `name`. The properties the
+query never names are None in such a row, and nothing reads them.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ CasesFor = Callable[[frozenset[str]], Cases | None]
 """The read model's cases when none of the labels given changed since they were read."""
 ModelFor = Callable[[frozenset[str]], ReadModel | None]
 """The read model when none of the labels given changed since it was read."""
+Asked = Callable[[str], frozenset[str] | None]
+"""The properties of a label that this request's query may ask for (None: not known)."""
 T = TypeVar("T")
 
 TieRow = tuple[Row, Row]
@@ -49,11 +57,13 @@ class Loaders:
         units_of: UnitsOf,
         cases: CasesFor = lambda _: None,
         model: ModelFor = lambda _: None,
+        asked: Asked = lambda _: None,
     ) -> None:
         self._read = read
         self._units_of = units_of  # `graph.places.units_of`: the walk up from grids to units
         self._cases = cases
         self._model = model
+        self._asked = asked
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def _loader(
@@ -71,14 +81,29 @@ class Loaders:
             groups[row["key"]].append(row)
         return groups
 
-    def node(self, label: str) -> DataLoader[str, Row | None]:
-        """The node of type `label` with a key, or None when there is none."""
+    def node(self, label: str, needs: frozenset[str] = frozenset()) -> DataLoader[str, Row | None]:
+        """The node of type `label` with a key, or None when there is none: from the read
+        model when it holds every property the query names and `needs` (a page's sort key
+        for its cursor), else read."""
 
         async def load(keys: list[str]) -> list[Row | None]:
-            found = await self._grouped(cypher.nodes_by_key(label), keys, {})
-            return [take(found[k][0]) if k in found else None for k in keys]
+            found: dict[str, Row] = {}
+            asked = self._asked(label)
+            model = None if asked is None else self._model(frozenset({label}))
+            if model is not None and asked is not None and label in model.nodes:
+                wanted = asked | needs
+                names = [p.name for p in SCHEMA.node(label).properties]
+                for k in keys:
+                    record = model.node(label, k)
+                    if record is not None and wanted <= record.keys():
+                        found[k] = {name: record.get(name) for name in names}
+            rest = [k for k in keys if k not in found]
+            if rest:
+                read = await self._grouped(cypher.nodes_by_key(label), rest, {})
+                found.update((k, take(read[k][0])) for k in rest if k in read)
+            return [found.get(k) for k in keys]
 
-        return self._loader(("node", label), load)
+        return self._loader(("node", label, needs), load)
 
     def ties(self, tie: Tie, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
         """For a source key, every tie along `tie` (those holding on `as_of` if given)."""

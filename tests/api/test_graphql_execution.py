@@ -67,7 +67,43 @@ def _thing(**values):
 
 
 @strawberry.type
+class Pal:
+    name: str | None
+    nickname: str
+
+    @strawberry.field
+    async def later(self) -> str:  # a sub-field awaited: its error comes later
+        if self.name is None:
+            raise ValueError("no name yet")
+        return self.name
+
+
+@strawberry.type
+class Holder:
+    pal: Pal | None
+    required: Pal
+
+
+def _holders() -> list[Holder | None]:
+    broken = Holder(pal=Pal(name="x", nickname="y"), required=Pal(name="x", nickname="y"))
+    del broken.pal  # reading it raises
+    return [
+        Holder(pal=Pal(name="a", nickname="b"), required=Pal(name="c", nickname="d")),
+        Holder(pal=None, required=Pal(name=None, nickname="e")),
+        Holder(pal=Pal(name=None, nickname=None), required=Pal(name="f", nickname="g")),
+        Holder(pal=Pal(name="h", nickname="i"), required=Pal(name="j", nickname=None)),
+        Holder(pal=Pal(name="k", nickname="l"), required=None),  # null where forbidden
+        Holder(pal="not a pal", required=Pal(name="m", nickname="n")),
+        broken,
+    ]
+
+
+@strawberry.type
 class Things:
+    @strawberry.field
+    def holders(self) -> list[Holder | None]:
+        return _holders()
+
     @strawberry.field
     def things(self) -> list[Thing]:
         broken = _thing()
@@ -90,6 +126,10 @@ class Things:
         "{ things { colour } }",
         "{ things { count day } }",
         "{ things { nickname failing } }",
+        "{ holders { pal { name nickname } required { name } } }",
+        "{ holders { pal { later } } }",
+        "{ holders { required { later nickname } } }",
+        "{ holders { pal { nickname later } required { name later } } }",
     ],
 )
 def test_unusual_values_give_the_same_errors_as_without_the_short_path(query):

@@ -15,6 +15,7 @@ import pytest
 
 from api.auth import ANONYMOUS, Caller, Role
 from api.graphql.context import Context
+from api.graphql.cypher import nodes_by_key
 from api.graphql.enums import Direction
 from api.graphql.lists import _Kept
 from api.graphql.pagination import Listing
@@ -523,3 +524,50 @@ def test_kept_keys_are_found_only_for_the_very_objects_they_were_made_from():
     kept.put(keys, nodes, (), "name", ["c", "b", "a"])
     assert kept.get(keys, nodes, basic, "id") is None  # pushed out: two are kept
     assert kept.get(keys, nodes, (), "name") == ["c", "b", "a"]
+
+
+HELD_RECORDS = """query ($w: String!, $after: String) {
+    grids(within: $w, first: 100, after: $after, orderBy: NAME) {
+        pageInfo { endCursor hasNextPage }
+        items { id name kind unit { code name } team { person { id name mobile } } } } }"""
+
+
+def _all_grids(backend: Any, caller: Caller, query: str) -> Any:
+    items, after = [], None
+    while True:
+        page = _run(backend, query, caller, w="330421002", after=after)["grids"]
+        items += page["items"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return items
+        after = page["pageInfo"]["endCursor"]
+
+
+def _read_by_key(reads: list[str], label: str) -> list[str]:
+    return [q for q in reads if q == nodes_by_key(label)]
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [ANONYMOUS, ADMIN, Caller(Role.MEDIATOR, "330421")],
+    ids=["viewer", "admin", "mediator"],
+)
+def test_records_come_from_the_model_when_it_holds_every_property_named(demo_graph, caller):
+    """`Loaders.node`: a page of grids, their units and their teams' people, from the model
+    with no read by key while it holds every property the query names (masked alike, the
+    pages' cursors the same); read when the query names one it does not hold, anywhere."""
+    modelled = _Reads(demo_graph)
+    assert read_model.attach(modelled) is not None
+    found = _all_grids(modelled, caller, HELD_RECORDS)
+    assert len(found) > 100
+    assert found == _all_grids(_Beside(demo_graph), caller, HELD_RECORDS)
+    for label in ("Grid", "Unit", "Person"):
+        assert _read_by_key(modelled.reads, label) == []
+    unheld = HELD_RECORDS.replace("kind unit { code", "kind population unit { code source")
+    unheld = unheld.replace("mobile }", "mobile gender }")
+    modelled.reads.clear()
+    found = _all_grids(modelled, caller, unheld)
+    assert found == _all_grids(_Beside(demo_graph), caller, unheld)
+    assert {g["population"] for g in found} != {None}
+    assert {g["unit"]["source"] for g in found} != {None}
+    for label in ("Grid", "Unit", "Person"):
+        assert _read_by_key(modelled.reads, label) != []
