@@ -13,9 +13,9 @@ attached and without one (as on Neo4j). For each, p50 and p99 of:
 
 and of `cursor` alone (what `workQueue` answers beside its rows; timed before any poll:
 the first cursor reads every event and keeps what it read as a poll does,
-`api.queue._Recent`, the p99 of its series; without it, a store's first poll reads them). Each poll is
-asked by an admin (every dispute in scope) and by a mediator of `--scope`. Also p50 and
-p99 of the chases themselves (`acting.act`, one writer: its reads and the append, which
+`api.queue._Recent`, the p99 of its series; without it, a store's first poll reads them).
+Each poll is asked by an admin (every dispute in scope) and by a mediator of `--scope`.
+Also p50 and p99 of the chases themselves (`acting.act`, one writer: its reads and the append, which
 reads the latest event's time under the write lock to stamp it, `workflow.store.stamp`).
 """
 
