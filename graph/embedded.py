@@ -55,6 +55,7 @@ from graph.ddl import RID, SchemaGaps, StoredTable, embedded_ddl, embedded_gaps,
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.labels import EVERYTHING, changed_by
 from graph.schema import SCHEMA, NodeType, Property, RelType, Type
+from graph.walks import WalkGate, walks
 
 DEFAULT_READERS = 8  # reads at once; a request waits for a connection beyond that
 # Reads before a read connection is closed and replaced, giving back the native memory it has
@@ -125,6 +126,7 @@ class EmbeddedBackend:
                 raise BackendUnavailable(f"{exc} — {recovery(path)}") from exc
             raise from_ladybug(exc) from exc
         self._lock = threading.Lock()  # held by every write, on self._conn
+        self._walks = WalkGate()  # no recursive read beside a write (graph/walks.py)
         self._timeout_ms = timeout_ms
         self._read_threads = read_threads
         self._max_readers = max(1, readers)
@@ -196,7 +198,7 @@ class EmbeddedBackend:
                 self._execute("COMMIT", None, conn)
 
     def _rows(self, conn: Any, query: str, params: Params | None) -> list[Row]:
-        with self._reading():
+        with self._reading(), self._walks.walk() if walks(query) else contextlib.nullcontext():
             return self._dicts(self._execute(query, params, conn))
 
     def _dicts(self, result: Any) -> list[Row]:
@@ -206,7 +208,7 @@ class EmbeddedBackend:
         return [dict(zip(columns, row, strict=True)) for row in values]
 
     def _table(self, conn: Any, query: str) -> pa.Table:
-        with self._reading():
+        with self._reading(), self._walks.walk() if walks(query) else contextlib.nullcontext():
             return self._execute(query, None, conn).get_as_arrow(0)  # 0: one chunk
 
     @contextlib.contextmanager
@@ -523,31 +525,33 @@ class EmbeddedBackend:
         not (a failed write may have run statements before the one that failed). It is odd
         while a write is under way: rows read then may be from before or after it."""
         names = frozenset({changed} if isinstance(changed, str) else changed)
-        self.version += 1
-        try:
-            yield
-        finally:
-            written = Written(self.version + 1, names, about)
-            self._journal = (*self._journal[1 - JOURNAL :], written)
-            # The stamps before the version (readers on other threads): one who sees the new
-            # version sees the new stamps, so it never takes kept answers as current after
-            # a write that changed them (a new stamp beside the odd version: read again).
-            for name in names:
-                self._changed[name] = written.version
-            self.version = written.version
-            # What the store and the connection keep (the module's header), given back.
-            held = self._updates >= self._updates_per_checkpoint
-            worn = self._written >= self._reads_per_connection
-            if held:  # reads go on beside it; should it fail, the next write tries again
-                with contextlib.suppress(RuntimeError):
-                    self._conn.execute("CHECKPOINT")
-                    self._updates = 0
-            if worn:
-                self._conn.close()
-                self._conn = _writer(self._db, self._timeout_ms)
-                self._written = 0
-            if held or worn:
-                give_back_memory()
+        # No walk beside the write, its checkpoint or a worn connection's close (graph/walks.py)
+        with self._walks.write():
+            self.version += 1
+            try:
+                yield
+            finally:
+                written = Written(self.version + 1, names, about)
+                self._journal = (*self._journal[1 - JOURNAL :], written)
+                # The stamps before the version (readers on other threads): one who sees the new
+                # version sees the new stamps, so it never takes kept answers as current after
+                # a write that changed them (a new stamp beside the odd version: read again).
+                for name in names:
+                    self._changed[name] = written.version
+                self.version = written.version
+                # What the store and the connection keep (the module's header), given back.
+                held = self._updates >= self._updates_per_checkpoint
+                worn = self._written >= self._reads_per_connection
+                if held:  # reads go on beside it; should it fail, the next write tries again
+                    with contextlib.suppress(RuntimeError):
+                        self._conn.execute("CHECKPOINT")
+                        self._updates = 0
+                if worn:
+                    self._conn.close()
+                    self._conn = _writer(self._db, self._timeout_ms)
+                    self._written = 0
+                if held or worn:
+                    give_back_memory()
 
     @contextlib.contextmanager
     def _writing_tables(self) -> Iterator[None]:
