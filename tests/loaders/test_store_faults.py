@@ -51,6 +51,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "g.lbdb"
     monkeypatch.setenv("GOVGRAPH_DB", str(db))
     monkeypatch.setenv("GOVGRAPH_BATCH_SIZE", "2")
+    monkeypatch.setenv("GOVGRAPH_BULK_BATCH_SIZE", "2")  # a first load's batches of two too
     monkeypatch.chdir(tmp_path)
     return db
 
