@@ -45,7 +45,8 @@ class WalkGate:
         finally:
             with self._changed:
                 self._walking -= 1
-                self._changed.notify_all()
+                if not self._walking:  # a writer waits for none left
+                    self._changed.notify_all()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:

@@ -661,10 +661,9 @@ def reported_rows(report: Reported) -> list[Row] | None:
     """The rows `_REPORTED` reads of the dispute a report wrote, made from what its writer
     told of it (`dispute_fields.Reported`); None when it wrote a tie the cases hold that no
     branch reads (the catch-up then reads)."""
-    branches = {(t, a, b): (i, given) for i, (t, a, b, given) in enumerate(_REPORTED_READS)}
     rows = []
     for type_, a_label, a_key, a_name, b_label, b_key, props in report.ties:
-        branch = branches.get((type_, a_label, b_label))
+        branch = _REPORTED_BRANCHES.get((type_, a_label, b_label))
         if branch is None:
             if type_ in CASES_HELD:
                 return None
@@ -689,6 +688,8 @@ def _match(type_: str, a_label: str, b_label: str, keyed: bool) -> str:
 
 
 _REPORTED, _REPORTED_READS, _REPORTED_COLUMNS = _reported_text()
+# each read's branch and columns by its type and end labels (`reported_rows`)
+_REPORTED_BRANCHES = {(t, a, b): (i, given) for i, (t, a, b, given) in enumerate(_REPORTED_READS)}
 
 
 def _day(params: Mapping[str, Any], name: str) -> bool:
