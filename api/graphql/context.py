@@ -11,6 +11,9 @@ they go off the loop.
 from __future__ import annotations
 
 import bisect
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias, TypeVar
 
@@ -24,7 +27,16 @@ from api.graphql.errors import QUERY_TIMEOUT, UserError
 from api.privacy import Access, Revealed, access, reveal
 from graph.backend import Backend, Params, Row
 from graph.errors import QueryTimeout
-from graph.places import DivisionCode, grids_within, params, units_of, units_up
+from graph.places import (
+    LEVELS,
+    DivisionCode,
+    grids_within,
+    keys_within_query,
+    params,
+    placed_by,
+    units_of,
+    units_up,
+)
 from graph.schema import SCHEMA
 from queries import read_model
 from queries.cases import CASES_HELD, Cases
@@ -119,6 +131,18 @@ class Context:
             return await self._off_loop(read_model.disputes_within, self.backend, code)
         return None
 
+    async def placed_keys(self, label: str, code: DivisionCode) -> Sequence[str] | None:
+        """The keys of the records of `label` inside the town or village `code`, ascending,
+        each once, when `label` lies by one tie to a unit (a person: LIVES_IN): kept from
+        one read while no write changes what it read (`_PlacedKeys`); None above a town, for
+        any other type, or on a backend that does not say what changed (Neo4j)."""
+        if len(code.prefix) < LEVELS["town"] or keys_within_query(label) is None:
+            return None
+        kept = _PLACED.get(self.backend, label, code)
+        if kept is not None or getattr(self.backend, "stamp", None) is None:
+            return kept
+        return await self._off_loop(_PLACED.read, self.backend, label, code)
+
     async def held(self, label: str) -> Mapping[str, Mapping[str, Any]] | None:
         """The nodes of `label` by key as the read model holds them (the structure, with the
         properties lists filter and sort on); None without a model."""
@@ -168,6 +192,55 @@ class Context:
             else:
                 inside = await self.loaders.inside(label, scope).load_many(keys)
         return reveal(self.caller, label, rows, inside)
+
+
+class _PlacedKeys:
+    """Per backend, the sorted keys of the records of a type inside a town or village
+    (`Context.placed_keys`), each with the stamp of what its read reads (the type, its tie,
+    the units) when the read began: kept while that stamp stands, so a write of a person or
+    a home that ends during the read or after it is never answered stale. The last read
+    first out, beyond `budget` keys in all (a town's residents are thousands)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._kept: weakref.WeakKeyDictionary[
+            Backend, OrderedDict[tuple[str, DivisionCode], tuple[int, list[str]]]
+        ] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _reads(label: str) -> frozenset[str]:
+        (tie,) = placed_by(label)
+        return frozenset({label, tie.rel, tie.to})
+
+    def get(self, backend: Backend, label: str, code: DivisionCode) -> list[str] | None:
+        stamp = getattr(backend, "stamp", None)
+        if stamp is None:
+            return None
+        with self._lock:
+            kept = self._kept.get(backend)
+            found = None if kept is None else kept.get((label, code))
+        if found is None or found[0] != int(stamp(self._reads(label))):
+            return None
+        return found[1]
+
+    def read(self, backend: Backend, label: str, code: DivisionCode) -> list[str]:
+        before = int(backend.stamp(self._reads(label)))  # type: ignore[attr-defined]
+        query = keys_within_query(label)
+        assert query is not None
+        rows = backend.read(query, {"within": code.prefix})
+        keys = sorted(set(rows[0]["keys"] if rows else ()))
+        if len(keys) <= self.budget:
+            with self._lock:
+                kept = self._kept.setdefault(backend, OrderedDict())
+                kept[(label, code)] = (before, keys)
+                kept.move_to_end((label, code))
+                while sum(len(k) for _, k in kept.values()) > self.budget:
+                    kept.popitem(last=False)
+        return keys
+
+
+_PLACED = _PlacedKeys(100_000)
 
 
 def _among(ordered: list[str], key: str) -> bool:

@@ -124,6 +124,12 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 names = _field_names(self.operation, self.fragment_definitions.values())
                 self.named[self.operation] = names
             self.context_value.fields_named = names
+        # this schema's plans, looked up once: a weak dictionary's lookup per field costs
+        # ~2 µs, a tenth of a plain field's execution
+        plans = self.plans.get(self.schema)
+        self._plans = self.plans.setdefault(self.schema, {}) if plans is None else plans
+        middleware = self.middleware_manager
+        self._direct = not (middleware and middleware.middlewares)
 
     def execute_field(
         self,
@@ -135,12 +141,9 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         node = field_details_list[0].node
         at = (parent_type, node.name.value)
-        plans = self.plans.get(self.schema)
-        if plans is None:
-            plans = self.plans.setdefault(self.schema, {})
+        plans = self._plans
         plan = plans[at] if at in plans else plans.setdefault(at, _plain(*at))
-        middleware = self.middleware_manager
-        if plan is not None and not node.arguments and not (middleware and middleware.middlewares):
+        if plan is not None and self._direct and not node.arguments:
             if isinstance(plan, _PlainObject):
                 try:
                     value = getattr(source, plan.attribute)
@@ -165,6 +168,40 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """An item of a list of objects (`Grid`, `GridPost`, `Person`: with no `is_type_of`)
+        has its sub-fields executed at once, as `_object` does for a field; anything else,
+        or a null or an error in place of the object, goes the library's way."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if (
+            item is None
+            or isinstance(item, Exception)
+            or not isinstance(object_type, GraphQLObjectType)
+            or object_type.is_type_of is not None
+        ):
+            return super().complete_list_item_value(
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
+            )
+        plan = _PlainObject("", object_type, item_type)
+        completed = self._object(plan, item, field_details_list, item_path, position_context)
+        complete_results.append(completed)
+        return self.is_awaitable(completed)
 
     def _object(
         self,

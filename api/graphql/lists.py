@@ -61,6 +61,7 @@ from api.graphql.types import (
 )
 from api.graphql.within import division_code, start_within, within
 from graph.ddl import ident
+from graph.places import DivisionCode
 from graph.schema import SCHEMA
 from queries.dispute_fields import FIELDS
 
@@ -93,6 +94,7 @@ class _Filters:
         self.start: str | None = None
         self.keys: Sequence[str] | None = None
         self.place: str | None = None  # the code `within` gave `keys` for
+        self.code: DivisionCode | None = None  # the code `within` was given
         self.value: Callable[[str], Any] | None = None
 
     def equal(self, prop: str, value: object) -> None:
@@ -110,7 +112,7 @@ class _Filters:
     async def within(self, info: Info, code: str | None) -> None:
         if code is None:
             return
-        place = division_code(code)
+        place = self.code = division_code(code)
         units = await info.context.held("Unit")  # else read by key
         if (
             place.full not in units
@@ -130,6 +132,18 @@ class _Filters:
         if self.start is None:
             self.conditions.append(within(self.label, "n"))
         self.params.update(await info.context.place_params(place))
+
+    async def placed(self, info: Info, order: str) -> None:
+        """The keys inside the place from `Context.placed_keys`, in place of the MATCH from
+        it, when the page is cut from them alone (no other condition, sorted by key): then
+        counted and cut without the store. Else the MATCH from the place stays: by key, the
+        store filters or sorts a town's 7,564 residents 2–3 times slower."""
+        key = SCHEMA.node(self.label).key
+        if self.code is None or self.start is None or self.conditions or order != key:
+            return
+        keys = await info.context.placed_keys(self.label, self.code)
+        if keys is not None:
+            self.keys, self.start, self.params = keys, None, {}
 
     async def held(self, info: Info, order: str, **equal: object) -> bool:
         """Keep the `keys` whose properties equal `equal` (None: any), sorted by `order`, from
@@ -328,6 +342,7 @@ class NodeLists:
         f.equal("profession", profession)
         f.linked("(n)-[:IN_POOL]->(:ExpertPool {id: $pool})", "pool", pool)
         f.linked("(n)-[:HAS_EXPERTISE]->(:Domain {code: $domain})", "domain", domain)
+        await f.placed(info, order_by.value)
         return await _page(info, f.listing(order_by.value, direction), first, after)
 
     @resolver("Party organisations; `within` is where they are located.")
@@ -406,6 +421,7 @@ class NodeLists:
         f.equal("kind", kind)
         f.equal("level", level)
         f.linked("(n)-[:HAS_EXPERTISE]->(:Domain {code: $domain})", "domain", domain)
+        await f.placed(info, order_by.value)
         return await _page(info, f.listing(order_by.value, direction), first, after)
 
     @resolver(
@@ -472,6 +488,7 @@ class NodeLists:
         f = _Filters("ListItem")
         f.equal("item_class", item_class)
         f.linked("(n)-[:HAS_EXPERTISE]->(:Domain {code: $domain})", "domain", domain)
+        await f.placed(info, order_by.value)
         return await _page(info, f.listing(order_by.value, direction), first, after)
 
     @resolver(

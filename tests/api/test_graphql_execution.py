@@ -105,6 +105,21 @@ class Things:
         return _holders()
 
     @strawberry.field
+    def pals(self) -> list[Pal]:  # a null item where the type forbids one
+        return [Pal(name="a", nickname="b"), Pal(name=None, nickname="c"), None]  # type: ignore[list-item]
+
+    @strawberry.field
+    async def maybe_pals(self) -> list[Pal | None]:  # awaited, then its items completed
+        return [
+            Pal(name="a", nickname="b"),
+            None,
+            Pal(name=None, nickname="c"),
+            "not a pal",  # type: ignore[list-item]
+            ValueError("an error in place of an item"),  # type: ignore[list-item]
+            Pal(name="d", nickname=None),
+        ]
+
+    @strawberry.field
     def things(self) -> list[Thing]:
         broken = _thing()
         del broken.failing  # reading it raises
@@ -130,6 +145,11 @@ class Things:
         "{ holders { pal { later } } }",
         "{ holders { required { later nickname } } }",
         "{ holders { pal { nickname later } required { name later } } }",
+        "{ pals { name } }",
+        "{ pals { nickname later } }",
+        "{ maybePals { name later } }",
+        "{ maybePals { nickname } }",
+        "{ maybePals { name } pals { nickname } }",
     ],
 )
 def test_unusual_values_give_the_same_errors_as_without_the_short_path(query):
