@@ -88,9 +88,7 @@ def _attach_model(backend: Backend, *, writing: bool) -> None:
             prime(backend)
         except GraphError:  # it only saves time, as the model does
             log.exception("the latest event's time could not be read; the first report reads it")
-    drop = getattr(backend, "drop_cached_pages", None)
-    if drop is not None:  # the store's pages the bulk reads left, which no question reads
-        drop()
+    backend.drop_cached_pages()  # the pages the bulk reads left, which no question reads
     log.info(
         "read model: %d grids read in %.1f s", len(model.nodes["Grid"]), time.monotonic() - started
     )

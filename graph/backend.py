@@ -28,15 +28,14 @@ class Written(NamedTuple):
 
 
 def writes_changing(
-    backend: Any, since: int, until: int, names: frozenset[str]
+    backend: Backend, since: int, until: int, names: frozenset[str]
 ) -> list[Written] | None:
     """The writes of `backend` that ended after `since` and by `until` and changed any of
     `names` (or could not tell what they changed: `graph.labels.EVERYTHING`), oldest first:
     what a reader holding what it read at `since` must look at to be current at `until`.
-    None when the backend does not tell its writes (`writes_since`) or no longer keeps them
-    all."""
-    writes_since = getattr(backend, "writes_since", None)
-    writes = writes_since(since) if writes_since is not None else None
+    None when the backend does not tell its writes (`Backend.writes_since`) or no longer keeps
+    them all."""
+    writes = backend.writes_since(since)
     if writes is None:
         return None
     wanted = names | {EVERYTHING}
@@ -47,10 +46,13 @@ class Backend(Protocol):
     """A graph store. Opened by the command or the app's lifespan and passed down.
 
     A backend may also have `version`: a number that changes whenever the graph it reads may
-    have changed. What was read can be held for as long as it stays the same
-    (`queries.read_model`), and `writes_since(version)` tells what the writes since then
-    changed (`Written`), so that what was read can be brought current by reading only that.
-    The embedded store has both; Neo4j, which other clients write to unseen, neither.
+    have changed, odd while a write of this process is under way, and `stamp(labels)`: the
+    version at which any of `labels` last changed. What was read can be held for as long as
+    they stay the same (`queries.read_model`), and `writes_since(version)` tells what the
+    writes since then changed (`Written`), so that what was read can be brought current by
+    reading only that. The embedded store has all three; Neo4j, which other clients write to
+    unseen, has neither `version` nor `stamp` (their absence is how the read model knows not
+    to hold anything), and its `writes_since` tells nothing.
     """
 
     def read(self, query: str, params: Params | None = None) -> list[Row]:
@@ -62,7 +64,11 @@ class Backend(Protocol):
         ...
 
     def write_locked(
-        self, label: str, key: str, work: Callable[[Reader], tuple[Sequence[Statement], T]]
+        self,
+        label: str,
+        key: str,
+        work: Callable[[Reader], tuple[Sequence[Statement], T]],
+        committed: Callable[[int | None], None] | None = None,
     ) -> T:
         """One write transaction that first locks the node `label` {key} (if it exists), then
         calls `work(read)`, whose reads see every write committed before the lock was taken,
@@ -70,7 +76,13 @@ class Backend(Protocol):
         of one node so decide one after the other (the dispute workflow: read the log, decide,
         append). `work` may be called again if the transaction is retried. The write is about
         that node (`Written.about`): the relationships it creates of the read model's cases
-        are the node's own (queries.cases)."""
+        are the node's own (queries.cases).
+
+        `committed`, when given, is called once the statements have committed (never when
+        they failed, nor when `work` returned none): on a backend with a `version`, with the
+        version the write ended at, still under the lock and before any reader can see that
+        version (what a writer tells of its write is there for every reader who sees it:
+        `workflow.store`); elsewhere (Neo4j) with None, after the commit."""
         ...
 
     def init_schema(self) -> None:
@@ -99,6 +111,17 @@ class Backend(Protocol):
         (endpoint keys), `rid` (identity) and the same properties, which are set; both
         endpoints exist.
         """
+        ...
+
+    def writes_since(self, version: int) -> list[Written] | None:
+        """The writes of this process that ended after `version`, oldest first; None when
+        they are not known (some no longer kept; on Neo4j, never: other clients write
+        unseen)."""
+        ...
+
+    def drop_cached_pages(self) -> None:
+        """Give back the memory the store keeps of pages read, where it keeps them in this
+        process (the embedded store); nothing where they are another process's (Neo4j)."""
         ...
 
     def close(self) -> None: ...

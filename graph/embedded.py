@@ -229,7 +229,11 @@ class EmbeddedBackend:
             self._transaction(statements)
 
     def write_locked(
-        self, label: str, key: str, work: Callable[[Reader], tuple[Sequence[Statement], T]]
+        self,
+        label: str,
+        key: str,
+        work: Callable[[Reader], tuple[Sequence[Statement], T]],
+        committed: Callable[[int | None], None] | None = None,
     ) -> T:
         # This process is the store's only writer and every write holds `_lock`: holding it
         # locks every node, and a read under it sees every write committed. The reads run on
@@ -243,7 +247,7 @@ class EmbeddedBackend:
             if not statements:
                 return answer
             changed = frozenset().union(*(changed_by(query) for query, _ in statements))
-            with self._changing(changed, (label, frozenset({key}))):
+            with self._changing(changed, (label, frozenset({key})), committed):
                 self._transaction(statements)
         return answer
 
@@ -518,18 +522,25 @@ class EmbeddedBackend:
 
     @contextlib.contextmanager
     def _changing(
-        self, changed: str | frozenset[str], about: tuple[str, frozenset[str]] | None = None
+        self,
+        changed: str | frozenset[str],
+        about: tuple[str, frozenset[str]] | None = None,
+        committed: Callable[[int | None], None] | None = None,
     ) -> Iterator[None]:
         """A write of the labels or types `changed` (about the nodes `about`, where the writer
         names them): the version moves on as it starts and again when it ends, committed or
         not (a failed write may have run statements before the one that failed). It is odd
-        while a write is under way: rows read then may be from before or after it."""
+        while a write is under way: rows read then may be from before or after it. Once it
+        has committed, `committed` is called with the version it ends at, while `version`
+        still says it is under way (`Backend.write_locked`)."""
         names = frozenset({changed} if isinstance(changed, str) else changed)
         # No walk beside the write, its checkpoint or a worn connection's close (graph/walks.py)
         with self._walks.write():
             self.version += 1
             try:
                 yield
+                if committed is not None:
+                    committed(self.version + 1)
             finally:
                 written = Written(self.version + 1, names, about)
                 self._journal = (*self._journal[1 - JOURNAL :], written)

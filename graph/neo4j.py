@@ -35,7 +35,7 @@ from neo4j import exceptions as neo
 from neo4j.api import BookmarkManager
 from neo4j.graph import Node, Path, Relationship
 
-from graph.backend import Params, Reader, Row, Statement, T
+from graph.backend import Params, Reader, Row, Statement, T, Written
 from graph.ddl import RID, ident, neo4j_ddl
 from graph.errors import BackendUnavailable, GraphError, from_neo4j
 from graph.schema import SCHEMA, NodeType, Property, RelType, Schema, Type
@@ -154,7 +154,11 @@ class Neo4jBackend:
         self._transaction(statements, self._write_timeout)
 
     def write_locked(
-        self, label: str, key: str, work: Callable[[Reader], tuple[Sequence[Statement], T]]
+        self,
+        label: str,
+        key: str,
+        work: Callable[[Reader], tuple[Sequence[Statement], T]],
+        committed: Callable[[int | None], None] | None = None,
     ) -> T:
         if self.read_only:
             raise GraphError("this graph was opened read-only; writes are refused")
@@ -166,8 +170,11 @@ class Neo4jBackend:
             "SET n._lock = true REMOVE n._lock"
         )
 
+        wrote = False  # statements run by the (last) try: `committed` is called after them
+
         @unit_of_work(timeout=self._write_timeout)
         def run(tx: ManagedTransaction) -> T:
+            nonlocal wrote
             tx.run(lock, {"key": key}).consume()
 
             def read(query: str, params: Params) -> list[Row]:
@@ -176,6 +183,7 @@ class Neo4jBackend:
                 return [dict(zip(keys, map(plain, r.values()), strict=True)) for r in result]
 
             statements, answer = work(read)
+            wrote = bool(statements)
             for text, params in statements:
                 tx.run(text, dict(params)).consume()
             return answer
@@ -186,7 +194,10 @@ class Neo4jBackend:
             ) as session:
                 return session.execute_write(run)
 
-        return _guard(execute)
+        answer = _guard(execute)
+        if wrote and committed is not None:
+            committed(None)  # no version: other clients write unseen
+        return answer
 
     def init_schema(self) -> None:
         # A transaction per statement (Neo4j keeps schema changes apart), with a limit long
@@ -218,6 +229,13 @@ class Neo4jBackend:
                 if rows
             ]
         )
+
+    def writes_since(self, version: int) -> list[Written] | None:
+        """Not known: other clients write to the server unseen by this process."""
+        return None
+
+    def drop_cached_pages(self) -> None:
+        """Nothing to give back: the pages are the server's, not this process's."""
 
     def close(self) -> None:
         if not self._view:

@@ -330,15 +330,14 @@ class Loader:
 
     def _let_go(self, written: int) -> None:
         """After every `LET_GO_ROWS` rows written (records, relationships or assertions), the
-        store asked to give back the memory it keeps: an embedded store's `drop_cached_pages`,
-        closed and opened again in a fraction of a second. LadybugDB's native memory grows with
-        each COPY and is given back only on closing: a city's first load held 3.2 GiB at its
-        end and 1.1 GiB once the store was closed. It comes after a write has committed,
+        store asked to give back the memory it keeps (`Backend.drop_cached_pages`): an embedded
+        store closed and opened again in a fraction of a second. LadybugDB's native memory
+        grows with each COPY and is given back only on closing: a city's first load held 3.2
+        GiB at its end and 1.1 GiB once the store was closed. It comes after a write has committed,
         so it changes nothing a killed load leaves."""
         self._unreleased += written
-        drop = getattr(self.backend, "drop_cached_pages", None)
-        if drop is not None and self._unreleased >= LET_GO_ROWS:
-            drop()
+        if self._unreleased >= LET_GO_ROWS:
+            self.backend.drop_cached_pages()
             self._unreleased = 0
 
     def _warn_of_grids_without_unit(self) -> None:

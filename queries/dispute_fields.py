@@ -117,13 +117,14 @@ _reported: weakref.WeakKeyDictionary[Any, dict[str, Reported]] = weakref.WeakKey
 def _store(backend: Backend) -> Any:
     """The store whose journal `backend` tells (the backend itself, or the one a wrapper of
     it forwards `writes_since` to): what a writer and a reader of one store both name."""
-    return getattr(getattr(backend, "writes_since", None), "__self__", backend)
+    return getattr(backend.writes_since, "__self__", backend)
 
 
 def reported(backend: Backend, report: Reported) -> None:
     """What a report wrote, from its writer: a reader catching up takes it rather than
     reading the new dispute (the store's first read of new ties costs p90 8-12 ms on the demo,
-    docs/benchmarks.md) while it holds (`reports_holding`)."""
+    docs/benchmarks.md) while it holds (`reports_holding`). Told before any reader can see
+    `report.version` (`Backend.write_locked`'s `committed`): a reader who sees it finds this."""
     kept = _reported.setdefault(_store(backend), {})
     kept[report.dispute] = report
     while len(kept) > _REPORTS:
@@ -137,14 +138,15 @@ def reports_holding(backend: Backend, disputes: Iterable[str], version: int) -> 
     its parties, its grid, ...: an event of it, a party renamed). Any other write since (a
     load, a write that named nothing) and the dispute is read."""
     kept = _reported.get(_store(backend))
-    writes_since = getattr(backend, "writes_since", None)
-    if not kept or writes_since is None:
+    if not kept:
         return {}
     holding = {}
     for d in disputes:
         report = kept.get(d)
         writes = (
-            None if report is None or report.version > version else writes_since(report.version)
+            None
+            if report is None or report.version > version
+            else backend.writes_since(report.version)
         )
         if report is None or writes is None:
             continue

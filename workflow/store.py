@@ -13,7 +13,8 @@ constraint lets one commit and fails the other, whole, on both backends, which b
 `stale_version`. An idempotency key (scoped to the caller and the dispute) that was used
 before returns the first event and the state after it, and applies nothing; the same key with
 another request is `idempotency_key_reused`. A report also tells the read model what it wrote
-(`_told`, `queries.dispute_fields.reported`), so that the question after it reads none of it.
+(`_told`, `queries.dispute_fields.reported`), so that the question after it reads none of it:
+once the write has committed, under its lock, before a reader can see the version it ends at.
 
 An event is decided and stamped at the caller's `now`, unless an event stored already is
 later: then at that event's time (`stamp`, read under the lock). So on the embedded store,
@@ -34,7 +35,6 @@ from typing import Any
 from graph.backend import Backend, Params, Reader, Row, Statement
 from graph.ddl import ident
 from graph.errors import ConstraintViolation
-from graph.labels import EVERYTHING
 from graph.schema import SCHEMA
 from loaders.load import relationship_id
 from queries.calendar import CHINA_TIME, Calendar
@@ -151,33 +151,38 @@ class EventStore:
         decided and stamped at `now`, or at the latest event's time where that is later
         (`stamp`)."""
 
-        events_at: list[int | None] = []  # the events' stamp under the lock (`_Latest`)
-        told: list[tuple[int, Reported]] = []  # a report, and the version it was written after
+        at: list[datetime] = []  # the event's stamp, decided under the lock
+        told: list[Reported] = []  # what a report wrote (`_told`)
 
         def work(read: Reader) -> tuple[list[Statement], Outcome | Refusal]:
+            at.clear()
+            told.clear()
             log = _log(read, command.dispute)
             seen = _replayed(log, command)
             if seen is not None:
                 return [], seen
             state = replay(log)
-            events_at.append(_events_stamp(self.backend))
-            at = stamp(read, now, _LATEST.at(self.backend, events_at[0]))
-            decision = decide(state, command, facts, at, rules, calendar)
+            events_at = _events_stamp(self.backend)
+            at.append(stamp(read, now, _LATEST.at(self.backend, events_at)))
+            decision = decide(state, command, facts, at[0], rules, calendar)
             if isinstance(decision, Refusal):
                 return [], decision
             after = apply(state or DisputeState(command.dispute), decision)
-            if decision.action == "report" and events_at[0] is not None:
-                version = int(getattr(self.backend, "version", 0))
-                told[:] = [(version, _told(read, decision, after))]
+            if decision.action == "report" and events_at is not None:
+                told.append(_told(read, decision, after))
             return statements(decision, after), Outcome(decision, after)
 
+        def committed(version: int | None) -> None:
+            """Under the lock, before a reader sees `version`: so a question that sees the
+            new dispute finds it told (none told of a write that failed)."""
+            if version is None:  # no version, no journal (Neo4j): nothing kept
+                return
+            _LATEST.keep(self.backend, version, at[0])  # the latest, stamped under the lock
+            if told:
+                reported(self.backend, told[0]._replace(version=version))
+
         try:
-            outcome = self.backend.write_locked("Dispute", command.dispute, work)
-            if isinstance(outcome, Outcome) and not outcome.replayed and events_at:
-                _LATEST.appended(self.backend, events_at[0], command.dispute, outcome.event.at)
-            if isinstance(outcome, Outcome) and not outcome.replayed and told:
-                _tell(self.backend, *told[0])
-            return outcome
+            return self.backend.write_locked("Dispute", command.dispute, work, committed)
         except ConstraintViolation:
             # Two reports of one new dispute: no node to lock yet, so the second one's
             # event (or Dispute) key fails on the uniqueness constraint, whole.
@@ -241,20 +246,19 @@ _EVENTS = frozenset({"DisputeEvent"})
 
 
 def _events_stamp(backend: Backend) -> int | None:
-    """The version at which the backend's events last changed, where it says so and what
-    each write since was about (the embedded store); else None."""
-    stamp_of = getattr(backend, "stamp", None)
-    if stamp_of is None or getattr(backend, "writes_since", None) is None:
-        return None
-    return int(stamp_of(_EVENTS))
+    """The version at which the backend's events last changed, where it says so (the
+    embedded store); else None."""
+    stamp_of = getattr(backend, "stamp", None)  # none on Neo4j (graph.backend.Backend)
+    return None if stamp_of is None else int(stamp_of(_EVENTS))
 
 
 class _Latest:
     """The latest event's time on each backend, kept after an append with the events' stamp
     it left (or read ahead, `prime`), so that the next append's `stamp` does not read every
     event (a scan of the whole table: 16 ms on the demo's 120,000 events, 40–90 ms on a city's
-    700,000, and it grows with the log). Kept only when the append is the one write since that
-    changed the events: any other (a load, another writer's append first) and the next
+    700,000, and it grows with the log). Kept by the append as it commits, under the write's
+    lock (`Backend.write_locked`'s `committed`), with the version it ends at: any later write
+    that changes the events (a load, another append) moves their stamp past it, and the next
     `stamp` reads them again."""
 
     def __init__(self) -> None:
@@ -265,15 +269,6 @@ class _Latest:
     def at(self, backend: Backend, events_at: int | None) -> datetime | None:
         kept = self._kept.get(backend) if events_at is not None else None
         return kept[1] if kept is not None and kept[0] == events_at else None
-
-    def appended(self, backend: Backend, before: int | None, dispute: str, at: datetime) -> None:
-        """An append of `dispute`'s event stamped `at`, decided with the events at `before`."""
-        writes = getattr(backend, "writes_since", lambda version: None)(before)
-        if before is None or writes is None:
-            return
-        changed = [w for w in writes if w.changed & {*_EVENTS, EVERYTHING}]
-        if len(changed) == 1 and changed[0].about == ("Dispute", frozenset({dispute})):
-            self.keep(backend, changed[0].version, at)  # the latest: stamped under the lock
 
     def keep(self, backend: Backend, events_at: int, at: datetime) -> None:
         """`at` is the latest event's time while the events' stamp is `events_at`."""
@@ -462,15 +457,6 @@ def _told(read: Reader, e: Event, s: DisputeState) -> Reported:
             if a in found and b in found
         ),
     )
-
-
-def _tell(backend: Backend, before: int, report: Reported) -> None:
-    """`report` told with the version its write ended at: the first write after `before`
-    (read under the write's lock, which every write of the store takes) when it is this
-    report's, about its dispute."""
-    writes = getattr(backend, "writes_since", lambda version: None)(before)
-    if writes and writes[0].about == ("Dispute", frozenset({report.dispute})):
-        reported(backend, report._replace(version=writes[0].version))
 
 
 def _parties(ids: Iterable[str]) -> list[Ref]:

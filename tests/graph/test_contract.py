@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from graph.backend import Backend
+from graph.backend import Backend, Row, Written
 from graph.ddl import RID
 from graph.dump import dump
 from graph.embedded import EmbeddedBackend
@@ -214,6 +214,47 @@ def test_write_locked_reads_under_the_lock_then_writes_what_it_decided(backend: 
         )
         == 1
     )
+
+
+def test_write_locked_says_once_it_has_committed(backend: Backend) -> None:
+    """`committed` is called once the statements have committed, never when they failed nor
+    when there were none: on the embedded store with the version the write ends at, before
+    a reader can see it (the version still odd: under way); on Neo4j, with no version, None."""
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
+    called: list[tuple[int | None, int | None, list[Row]]] = []
+
+    def committed(version: int | None) -> None:
+        seen = getattr(backend, "version", None)
+        called.append((version, seen, grids(backend)))
+
+    rename = ("MATCH (g:Grid {id: $id}) SET g.name = $name", {"id": "G1", "name": "二号"})
+    before = getattr(backend, "version", None)
+    assert backend.write_locked("Grid", "G1", lambda read: ([rename], "done"), committed) == "done"
+    assert backend.write_locked("Grid", "G1", lambda read: ([], "nothing"), committed) == "nothing"
+    with pytest.raises(BadQuery):
+        backend.write_locked(
+            "Grid", "G1", lambda read: ([("MATCH (g:Grid RETURN g", {})], ""), committed
+        )
+    renamed = [{"id": "G1", "name": "二号", "households": None}]
+    if before is None:  # Neo4j
+        assert called == [(None, None, renamed)]
+    else:
+        assert called == [(before + 2, before + 1, renamed)]
+
+
+def test_the_writes_told_and_the_pages_given_back(backend: Backend) -> None:
+    """Every backend says what it knows of the writes since a version (Neo4j: nothing, None)
+    and gives back the pages it keeps, the graph and what it told left as they were."""
+    before = getattr(backend, "version", None)
+    backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=False)
+    told = backend.writes_since(0 if before is None else before)
+    if before is None:  # Neo4j
+        assert told is None
+    else:
+        assert told == [Written(before + 2, frozenset({"Grid"}), ("Grid", frozenset({"G1"})))]
+    backend.drop_cached_pages()
+    assert grids(backend) == [{"id": "G1", "name": "一号", "households": None}]
+    assert backend.writes_since(0 if before is None else before) == told
 
 
 def test_is_empty_for_labels_and_relationship_types(backend: Backend) -> None:

@@ -9,7 +9,10 @@ the structure left as it is by a report's new parties."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import threading
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,8 @@ from queries.experts import expert_pool
 from queries.library import get_query, run
 from queries.referral import referral
 from queries.rules import load_rules
-from workflow.model import Caller, Command, Facts, Ref
+from workflow.model import Caller, Command, Facts, Problem, Ref
+from workflow import store as events
 from workflow.store import EventStore, Outcome
 
 MISSING = ["no-such-dispute", ""]
@@ -410,6 +414,92 @@ def test_the_question_after_a_report_reads_nothing_of_the_new_dispute(
         (model.cases.label(n), model.cases.key(n), model.cases.name(n))
         for n in range(model.cases.node_count)
     ]
+
+
+def test_a_question_as_the_reports_version_appears_finds_it_told(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question asked on another thread the moment a report's write has committed and its
+    version has become visible, before the writer's `act` has returned: it finds what the
+    report wrote told, and reads nothing of the new dispute (once told after the write, such
+    a question read the new ties from the store, 41–172 ms on a busy city)."""
+    modelled = _Counted(examples_graph)
+    assert read_model.attach(modelled) is not None
+    day = date(2024, 7, 2)
+    before = "JS-2024-0137"  # the questions' first reads (the structure, the rules) before
+    assert _answers(modelled, day, before) == _answers(examples_graph, day, before)
+    modelled.texts.clear()
+    asked: list[tuple[int, list[Row], list[str]]] = []
+    real = EmbeddedBackend._changing
+
+    @contextlib.contextmanager
+    def changing(self: EmbeddedBackend, *args: Any) -> Iterator[None]:
+        with real(self, *args):
+            yield
+        if args[1:2] == (("Dispute", frozenset({NEW})),):  # the report's, committed
+            ask = threading.Thread(
+                target=lambda: asked.append(
+                    (self.version, referral(modelled, dispute_id=NEW, as_of=day), modelled.texts)
+                )
+            )
+            ask.start()
+            ask.join(30)
+
+    monkeypatch.setattr(EmbeddedBackend, "_changing", changing)
+    _report(examples_graph)
+    monkeypatch.undo()
+    assert asked == [
+        (examples_graph.version, referral(examples_graph, dispute_id=NEW, as_of=day), [])
+    ]
+    assert asked[0][1] != []
+
+
+def test_a_report_whose_write_fails_tells_nothing(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report refused by the store as it writes (the dispute's key taken by another
+    report first, unseen by its decision) leaves what the first report told as it was, and
+    the latest event's time kept for the next append's stamp; the question after it reads
+    the dispute (a write about it since, failed or not: what was told no longer holds) and
+    answers the first report's."""
+    modelled = _Counted(examples_graph)
+    assert read_model.attach(modelled) is not None
+    day = date(2024, 7, 2)
+    _report(examples_graph)
+    told = dict(dispute_fields._reported[examples_graph])
+    latest = events._LATEST._kept.get(examples_graph)  # the latest event's time, kept
+    version = examples_graph.version
+
+    class Unseen(_Beside):  # its reads under the lock miss the first report
+        def write_locked(self, label: str, key: str, work: Any, committed: Any = None) -> Any:
+            def read(query: str, params: Any) -> list[Row]:
+                return [] if "LOGGED" in query else examples_graph.read(query, params)
+
+            return examples_graph.write_locked(label, key, lambda _: work(read), committed)
+
+    data = {
+        "channel": "hotline",
+        "title": "另一纠纷",
+        "place": "330421001001-G01",
+        "category": "medical",
+        "parties": 1,
+        "party_ids": ["Person:JS-P-0005"],
+    }
+    command = Command(NEW, "report", PARTY, 0, "r-2", (CENTER,), None, data)
+    refused = EventStore(Unseen(examples_graph)).act(  # type: ignore[arg-type]
+        command, Facts(), datetime(2024, 7, 2, 10, tzinfo=CHINA_TIME), RULES, china_calendar()
+    )
+    assert not isinstance(refused, Outcome)
+    assert [e.code for e in refused.errors] == [Problem.STALE_VERSION], refused
+    assert examples_graph.version == version + 2  # the failed write moved it on
+    assert dispute_fields._reported[examples_graph] == told
+    assert told[NEW].version == version
+    assert latest is not None and latest[0] == version
+    assert events._LATEST._kept.get(examples_graph) == latest
+    modelled.texts.clear()
+    found = referral(modelled, dispute_id=NEW, as_of=day)
+    assert modelled.texts == [cases._REPORTED]  # a write about it since: read, not taken
+    assert found == referral(examples_graph, dispute_id=NEW, as_of=day) != []
 
 
 def test_what_a_report_tells_is_what_the_store_reads_of_it(

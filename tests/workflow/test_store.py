@@ -151,7 +151,7 @@ class _Behind:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.backend, name)
 
-    def write_locked(self, label: str, key: str, work: Any) -> Any:
+    def write_locked(self, label: str, key: str, work: Any, committed: Any = None) -> Any:
         def read(query: str, params: Any) -> list[dict[str, Any]]:
             rows = self.backend.read(query, params)
             if self.behind and ":LOGGED]" in query:
@@ -159,7 +159,7 @@ class _Behind:
                 return rows[:-1]
             return rows
 
-        return self.backend.write_locked(label, key, lambda _: work(read))
+        return self.backend.write_locked(label, key, lambda _: work(read), committed)
 
 
 def test_two_writers_of_one_version_clash_in_the_store(backend: EmbeddedBackend) -> None:
