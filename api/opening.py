@@ -33,9 +33,10 @@ def open_graph(
     LadybugDB's default, 80% of RAM, bounds nothing. `modelled`: the structure the headline
     questions walk is read into memory before the first question, for what asks many (the
     server, a notebook); a one-shot command asks a few, which Cypher answers in less time
-    than the model takes to read (docs/benchmarks.md). An embedded store that lacks part of the schema (made by an older govgraph, or just
-    created) is refused, saying which command brings it up to date, unless `upgrading` (what
-    `govgraph init` and `govgraph load` do): every query would fail on what it lacks.
+    than the model takes to read (docs/benchmarks.md). An embedded store that lacks part of
+    the schema (made by an older govgraph, or just created) is refused, saying which command
+    brings it up to date, unless `upgrading` (what `govgraph init` and `govgraph load` do):
+    every query would fail on what it lacks.
     Raises graph.errors.GraphError or ValueError when the store cannot be opened.
     """
     backend = open_backend(
