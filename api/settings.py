@@ -62,9 +62,9 @@ class Settings(BaseSettings):
         description="Memory the embedded store may take, in MiB, whatever opens it (the "
         "server, `govgraph load`, any command): its pages and the work of every read or COPY "
         "at once (one needing more than is left fails; 1024 was too little for the demo under "
-        "20 clients, 128 enough for a city's load: see docs/benchmarks.md). The store keeps "
-        "what it used, so a server's memory climbs to this and stays (0: LadybugDB's default, "
-        "80% of the machine's memory, which a busy server reaches).",
+        "20 clients, 64 for a load of a city of 100,000 people: see docs/benchmarks.md). The "
+        "store keeps what it used, so a server's memory climbs to this and stays (0: "
+        "LadybugDB's default, 80% of the machine's memory, which a busy server reaches).",
     )
     neo4j_user: str = Field("neo4j", description="User name for a Neo4j GOVGRAPH_DB.")
     neo4j_password: SecretStr = Field(
