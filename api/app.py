@@ -85,7 +85,7 @@ def _open(settings: Settings) -> Backend:
             f"there is no graph at {settings.db}; build one with `govgraph demo` or "
             "`govgraph init` and `govgraph load`, or point GOVGRAPH_DB at it"
         )
-    return open_graph(settings, timed=True, server=True, modelled=True)
+    return open_graph(settings, timed=True, modelled=True)
 
 
 def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI:

@@ -22,21 +22,21 @@ def open_graph(
     *,
     read_only: bool = False,
     timed: bool = False,
-    server: bool = False,
     modelled: bool = False,
     upgrading: bool = False,
 ) -> Backend:
     """The backend `settings.db` names: an embedded store's path or a Neo4j URI.
 
     `timed`: each read is bounded by GOVGRAPH_QUERY_TIMEOUT_MS, for what serves queries; a bulk
-    load is not, or the embedded store would cut it short. `server`: the long-running server,
-    whose embedded store may take GOVGRAPH_BUFFER_POOL_MB of memory (others take the store's
-    default). `modelled`: the structure the headline questions walk is read into memory before
-    the first question, for what asks many (the server, a notebook); a one-shot command asks
-    a few, which Cypher answers in less time than the model takes to read (docs/benchmarks.md).
-    An embedded store that lacks part of the schema (made by an older govgraph, or just
-    created) is refused, saying which command brings it up to date, unless `upgrading` (what
-    `govgraph init` and `govgraph load` do): every query would fail on what it lacks.
+    load is not, or the embedded store would cut it short. An embedded store takes at most
+    GOVGRAPH_BUFFER_POOL_MB for its pages, whatever opens it (the server, a load, any command):
+    LadybugDB's default, 80% of RAM, bounds nothing. `modelled`: the structure the headline
+    questions walk is read into memory before the first question, for what asks many (the
+    server, a notebook); a one-shot command asks a few, which Cypher answers in less time
+    than the model takes to read (docs/benchmarks.md). An embedded store that lacks part of
+    the schema (made by an older govgraph, or just created) is refused, saying which command
+    brings it up to date, unless `upgrading` (what `govgraph init` and `govgraph load` do):
+    every query would fail on what it lacks.
     Raises graph.errors.GraphError or ValueError when the store cannot be opened.
     """
     backend = open_backend(
@@ -47,7 +47,7 @@ def open_graph(
         database=settings.neo4j_database,
         timeout_ms=settings.query_timeout_ms if timed else None,
         read_threads=settings.read_threads,
-        buffer_pool_mb=settings.buffer_pool_mb if server else 0,
+        buffer_pool_mb=settings.buffer_pool_mb,
     )
     if not upgrading:
         _check_schema(backend, settings.db)

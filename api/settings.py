@@ -59,11 +59,12 @@ class Settings(BaseSettings):
     buffer_pool_mb: int = Field(
         2048,
         ge=0,
-        description="Memory the server's embedded store may take, in MiB: its pages and the "
-        "work of every read at once (a read needing more than is left fails; 1024 was too "
-        "little for the demo under 20 clients: see docs/benchmarks.md). The store "
-        "keeps what it used, so a server's memory climbs to this and stays (0: LadybugDB's "
-        "default, 80% of the machine's memory, which a busy server reaches).",
+        description="Memory the embedded store may take, in MiB, whatever opens it (the "
+        "server, `govgraph load`, any command): its pages and the work of every read or COPY "
+        "at once (one needing more than is left fails; 1024 was too little for the demo under "
+        "20 clients, 64 for a load of a city of 100,000 people: see docs/benchmarks.md). The "
+        "store keeps what it used, so a server's memory climbs to this and stays (0: "
+        "LadybugDB's default, 80% of the machine's memory, which a busy server reaches).",
     )
     neo4j_user: str = Field("neo4j", description="User name for a Neo4j GOVGRAPH_DB.")
     neo4j_password: SecretStr = Field(

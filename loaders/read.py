@@ -11,6 +11,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -136,16 +137,21 @@ def decode(data: bytes) -> str:
     mostly characters outside GB2312's 6,763 common ones, and refused, as the encoding cannot
     be known.
     """
+    return _decoded(data)[0]
+
+
+def _decoded(data: bytes) -> tuple[str, str]:
+    """`decode`'s text, and the codec that gave it."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             raise FileRejected(
                 f"the file starts with a UTF-16 byte-order mark but is not UTF-16 (at byte "
                 f"{exc.start}); save it as UTF-8"
             ) from None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError as utf8_error:
         try:
             text = data.decode("gb18030")
@@ -160,7 +166,7 @@ def decode(data: bytes) -> str:
             f"({text_sample(text)}): it is probably Big5 (traditional Chinese), an encoding "
             "that cannot be told apart from GBK for sure; save it as UTF-8"
         )
-    return text
+    return text, "gb18030"
 
 
 def _maybe_big5(data: bytes, text: str) -> bool:
@@ -281,7 +287,7 @@ class TableFile:
 
 # Characters that end a line for str.splitlines() but not for the csv module.
 _OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_PLAIN_PART = 1 << 20  # characters of a quote-free CSV text split into lines at a time
+_PART_BYTES = 1 << 20  # bytes of a file decoded at a time, as its rows are read
 
 
 def _read_csv(
@@ -293,14 +299,20 @@ def _read_csv(
     The file is read whole here, to be refused before any row is loaded if it must be, and
     again by that function when its rows are wanted: a load reads every file first, and
     keeping each text from then on would hold all of them in memory until the load reached
-    the last (as Python strings, two to four bytes a character once one is Chinese)."""
+    the last. Its rows are then decoded a part at a time (`_parts`), the bytes held rather
+    than the text (two to four bytes a character once one is Chinese: the city's log of
+    243 MiB is 480 MiB of text)."""
     data = _read_bytes(path)
     digest = hashlib.sha256(data).hexdigest()
-    text = decode(data)
-    del data
+    text, codec = _decoded(data)
+    # Without a quote anywhere, every line is one row and every comma ends a cell: the rows can
+    # be split without the csv module, a part of the text at a time.
+    plain = '"' not in text and not any(ch in text for ch in _OTHER_LINE_BREAKS)
+    escaped = "'" in text
     lines.total = _count_lines(text)
-    columns, _, _ = _csv_header(path, text)
     del text
+    columns, _ = _csv_header(path, _parts(data, codec), plain)
+    del data
 
     def chunks(size: int) -> Iterator[Chunk]:
         data = _read_bytes(path)
@@ -308,31 +320,48 @@ def _read_csv(
             raise FileRejected(
                 f"{path.name}: the file changed while the load was reading it; load it again"
             )
-        text = decode(data)
-        del data
-        _, reader, body = _csv_header(path, text)
-        if reader is None:
-            read = _plain_chunks(columns, text, body, size, lines)
+        _, body = _csv_header(path, _parts(data, codec), plain)
+        if plain:
+            read = _plain_chunks(columns, body, size, lines)
         else:
-            read = _record_chunks(columns, _csv_records(reader, columns, free_text, lines), size)
-        return read if "'" not in text else map(_unescaped, read)
+            read = _record_chunks(columns, _csv_records(body, columns, free_text, lines), size)
+        return map(_unescaped, read) if escaped else read
 
     return columns, digest, chunks
 
 
-def _csv_header(path: Path, text: str) -> tuple[list[str], Any, int]:
-    """The columns of a CSV text, and where its rows are: a csv reader past the header, or,
-    where the text holds no quote, None and the offset of line 2."""
-    # Without a quote anywhere, every line is one row and every comma ends a cell: the rows can
-    # be split without the csv module, a part of the text at a time.
-    plain = '"' not in text and not any(ch in text for ch in _OTHER_LINE_BREAKS)
-    body = 0
+def _parts(data: bytes, codec: str) -> Iterator[str]:
+    """The text of `data` a part at a time, each part ending after a line break (the last at
+    the end of the text): no line, and no \\r\\n, is split between two."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    pending: list[str] = []
+    for at in range(0, len(data), _PART_BYTES):
+        text = decoder.decode(data[at : at + _PART_BYTES], at + _PART_BYTES >= len(data))
+        # after the last \n, or the last \r that is not the text's last character (which the
+        # next part's \n may follow)
+        end = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+        if end:
+            pending.append(text[:end])
+            yield "".join(pending)
+            pending = [text[end:]]
+        else:
+            pending.append(text)
+    rest = "".join(pending)
+    if rest:
+        yield rest
+
+
+def _csv_header(path: Path, parts: Iterator[str], plain: bool) -> tuple[list[str], Any]:
+    """The columns of a CSV text given in `parts`, and its rows: a csv reader past the header,
+    or, where the text holds no quote (`plain`), the parts from line 2 on."""
     if plain:
-        body = _line_end(text, 0)
-        reader = csv.reader([text[:body]] if text else [])
+        first = next(parts, "")
+        body = _line_end(first, 0)
+        reader = csv.reader([first[:body]] if first else [])
+        rows: Any = itertools.chain([first[body:]], parts)
     else:
         # strict: a quote closed before the cell ends (`"王"五`) is an error, not `王五`
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        reader = rows = csv.reader(_lines(parts), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -347,7 +376,16 @@ def _csv_header(path: Path, text: str) -> tuple[list[str], Any, int]:
     columns = [h.strip() for h in header]
     if not any(columns):
         raise FileRejected(f"{path.name}: the first line is empty; it must be the header row")
-    return columns, None if plain else reader, body
+    return columns, rows
+
+
+def _lines(parts: Iterable[str]) -> Iterator[str]:
+    """The lines of a CSV text given in parts that each end after a line break, as a csv reader
+    meets them in `io.StringIO(text, newline="")` (each with its \\n, \\r\\n or \\r), a part at a
+    time: a StringIO of the whole text holds it at four bytes a character (+960 MiB for the
+    city's log, for as long as its rows were read)."""
+    for part in parts:
+        yield from io.StringIO(part, newline="")
 
 
 # An apostrophe before text that starts like a formula: Excel's mark of text, and what
@@ -453,18 +491,15 @@ def _transpose(rows: list[list[str]], width: int) -> list[list[str]]:
 
 
 def _plain_chunks(
-    columns: list[str], text: str, start: int, size: int, lines: Lines
+    columns: list[str], parts: Iterable[str], size: int, lines: Lines
 ) -> Iterator[Chunk]:
-    """The rows of a CSV text that holds no quote, as the csv module reads them, from `start`
-    (the beginning of line 2) on: each part of the text is split into lines at once, and
+    """The rows of a CSV text that holds no quote, as the csv module reads them, given in
+    parts from line 2 on (each ending after a \n): each part is split into lines at once, and
     where every line has as many cells as the header, into cells at once too."""
     width = len(columns)
     line = 2
-    while start < len(text):
-        end = text.find("\n", start + _PLAIN_PART)
-        end = len(text) if end < 0 else end + 1  # a part ends after a \n: at the end of a line
-        part = text[start:end].splitlines()
-        start = end
+    for text in parts:
+        part = text.splitlines()
         lines.blank += part.count("")
         for at in range(0, len(part), size):
             yield _plain_chunk(columns, part[at : at + size], line + at, width)

@@ -2,13 +2,14 @@
 
 Run with `python -P` (as make does) so that tests/ does not shadow the packages.
 Generates the city-scale data set once (into build/city/), then loads it into a fresh embedded
-store (the first load takes the bulk COPY path, in batches of --bulk-batch-size rows), then
-loads the same files again (every row an upsert, in batches of --batch-size rows), and prints
-rows/s, CPU time and peak memory for each, and the files that took longest. The machine's other
-work shows in the wall time more than in the CPU time: compare runs on the same data, several
-times. Part of the city: `--residents N` generates a smaller one (into build/city-N/; disputes
-and their log shrink with it), `--only disputes,dispute_events,logged` loads those types only
-(into build/city[-N]-part.lbdb, so build/city.lbdb stays whole for the other benchmarks).
+store opened with GOVGRAPH_BUFFER_POOL_MB, as `govgraph load` opens it (the first load takes
+the bulk COPY path, in batches of --bulk-batch-size rows), then loads the same files again
+(every row an upsert, in batches of --batch-size rows), and prints rows/s, CPU time and peak
+memory for each, and the files that took longest. The machine's other work shows in the wall
+time more than in the CPU time: compare runs on the same data, several times. Part of the city:
+`--residents N` generates a smaller one (into build/city-N/; disputes and their log shrink with
+it), `--only disputes,dispute_events,logged` loads those types only (into
+build/city[-N]-part.lbdb, so build/city.lbdb stays whole for the other benchmarks).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
 
+from api.settings import Settings  # noqa: E402
 from graph.embedded import EmbeddedBackend  # noqa: E402
 from loaders.divisions import divisions_within  # noqa: E402
 from loaders.load import Loader, MemoryTable  # noqa: E402
@@ -77,7 +79,7 @@ def _load(
     db: Path, files: list[Path], county: str, batch_size: int, bulk_batch_size: int
 ) -> tuple[int, float, float, str]:
     """Rows read, wall and CPU seconds, and the five files that took longest."""
-    backend = EmbeddedBackend(db)
+    backend = EmbeddedBackend(db, buffer_pool_mb=Settings().buffer_pool_mb)  # as `govgraph load`
     backend.init_schema()
     took: dict[str, float] = defaultdict(float)
     last = [time.perf_counter()]

@@ -134,11 +134,13 @@ def _store_failed(given: Settings, exc: GraphError, committed: str | None) -> No
         if committed
         else "no batch was committed"
     )
+    remedy = f"Free disk space or make {given.db} writable again"
+    if "buffer pool is full" in str(exc):  # a COPY needed more than the store may take
+        remedy = f"Raise GOVGRAPH_BUFFER_POOL_MB ({given.buffer_pool_mb} MiB now)"
     fail(
-        f"the store failed during the load: {exc}\n{kept}. Free disk space or make "
-        f"{given.db} writable again, run `govgraph init` once (it recovers a store left "
-        "mid-write), then run the same `govgraph load` again: what is in is loaded again "
-        "unchanged.",
+        f"the store failed during the load: {exc}\n{kept}. {remedy}, run `govgraph init` once "
+        "(it recovers a store left mid-write), then run the same `govgraph load` again: what "
+        "is in is loaded again unchanged.",
         STORE_FAILED,
     )
 

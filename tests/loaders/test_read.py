@@ -456,3 +456,49 @@ def test_json_lines_nan_and_infinity_are_rejected_not_read_as_text(tmp_path: Pat
         RawRow(3, {"id": "1001"}, {"id"}, {"id"}),  # validation rejects a decimal key
     ]
     assert table.lines == Lines(total=4, header=0, blank=1)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+def test_a_file_read_a_few_bytes_at_a_time_gives_the_rows_and_lines_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """A file's rows are decoded a part of its bytes at a time (`loaders.read._PART_BYTES`):
+    parts of 1 to 7 bytes split characters, \\r\\n and quoted cells spanning lines, and give the
+    same rows, lines and bad rows as one part of the whole file."""
+    import loaders.read
+
+    quoted = 'id,note\r\np1,"调解\r\n两次"\r\np2,"a""b"\r\n\r\np3,x"y\rp4,\'=1\np5,王\n'
+    plain = "id,note\rp1,调解\r\rp2,'=1\r\np3\n"
+    wholes = []
+    for number, text in enumerate((quoted, plain)):
+        path = tmp_path / f"{number}.people.csv"
+        path.write_bytes(text.encode(encoding))
+
+        def read(part: int, path: Path = path) -> tuple[list[RawRow | BadRow], Lines]:
+            monkeypatch.setattr(loaders.read, "_PART_BYTES", part)
+            table = TableFile(path, free_text=["note"])
+            return list(table.rows()), table.lines
+
+        whole = read(1 << 20)
+        assert [read(part) for part in range(1, 8)] == [whole] * 7
+        wholes.append(whole)
+    assert wholes == [
+        (
+            [
+                RawRow(2, {"id": "p1", "note": "调解\r\n两次"}),
+                RawRow(4, {"id": "p2", "note": 'a"b'}),
+                RawRow(6, {"id": "p3", "note": 'x"y'}),
+                RawRow(7, {"id": "p4", "note": "=1"}),
+                RawRow(8, {"id": "p5", "note": "王"}),
+            ],
+            Lines(total=8, header=1, blank=1, within=1),
+        ),
+        (
+            [
+                RawRow(2, {"id": "p1", "note": "调解"}),
+                RawRow(4, {"id": "p2", "note": "=1"}),
+                BadRow(5, "the row has 1 cells, the header 2"),
+            ],
+            Lines(total=5, header=1, blank=1, within=0),
+        ),
+    ]

@@ -114,6 +114,35 @@ def test_a_store_failing_mid_load_ends_with_the_report_what_is_in_and_what_to_ru
         fresh.close()
 
 
+def test_a_load_takes_no_more_memory_than_the_buffer_pool_it_is_given(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`govgraph load` opens the store with GOVGRAPH_BUFFER_POOL_MB, as the server does (it took
+    LadybugDB's default, 80% of RAM): a COPY that needs more fails, saying what to raise, and
+    the rerun with more loads every row. 100,000 people in one COPY need more than 32 MiB."""
+    monkeypatch.setenv("GOVGRAPH_BULK_BATCH_SIZE", "100000")
+    people = tmp_path / "t.people.csv"
+    people.write_text("id,name\n" + "".join(f"P{i:06d},张{i}\n" for i in range(100_000)), "utf-8")
+    runner = CliRunner()
+    monkeypatch.setenv("GOVGRAPH_BUFFER_POOL_MB", "32")
+    failed = runner.invoke(app, ["load", "--no-progress", str(people)])
+    assert (failed.exit_code, said(failed)) == (
+        STORE_FAILED,
+        "t.people.csv: read 100000 = loaded 0 + rejected 0 + duplicates 0 (stopped by the "
+        "store's failure: 100000 rows read, not written) error: the store failed during the "
+        "load: Buffer manager exception: Unable to allocate memory! The buffer pool is full and "
+        "no memory could be freed! no batch was committed. Raise GOVGRAPH_BUFFER_POOL_MB (32 "
+        "MiB now), run `govgraph init` once (it recovers a store left mid-write), then run the "
+        "same `govgraph load` again: what is in is loaded again unchanged.",
+    )
+    monkeypatch.setenv("GOVGRAPH_BUFFER_POOL_MB", "256")
+    rerun = runner.invoke(app, ["load", "--no-progress", str(people)])
+    assert (rerun.exit_code, said(rerun)) == (
+        0,
+        "t.people.csv: read 100000 = loaded 100000 + rejected 0 + duplicates 0",
+    )
+
+
 @pytest.fixture
 def writer(env: Path) -> Iterator[subprocess.Popen[str]]:
     """Another process holding the store open for writing, as a load does."""
