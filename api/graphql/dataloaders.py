@@ -160,11 +160,10 @@ class Loaders:
             model = self._model(_POSTS)
             if model is None:
                 return await self.ties(tie, as_of).load_many(keys)
-            held = model.into["SERVES_IN"]
             posts = {
                 k: [
                     (person, props)
-                    for _, person, props in held.get(("Grid", k), ())
+                    for _, person, props in model.ties_in("SERVES_IN", "Grid", k)
                     if as_of is None
                     or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
                 ]

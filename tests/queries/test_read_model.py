@@ -164,6 +164,67 @@ def test_a_ties_ends_are_the_keys_the_model_holds_of_their_nodes(
     assert [(label, key) for label, key in ends if held[label].get(key) is not key] == []
 
 
+def test_the_ties_held_are_the_ties_read_in_their_order(examples_graph: EmbeddedBackend) -> None:
+    """However the model holds a type's ties (`read_model._Ties`), each node's are the ties
+    read, in the order read, whether taken as a mapping, walked (`ties_out`, `ties_in`) or
+    counted; a node with none has none."""
+    model = read_model.ReadModel(examples_graph)
+    with read_model._Reader.of(examples_graph) as read:
+        every = {t: read.ties(t, {}) for t in read_model.TIES}
+        every["LIVES_IN"] = read.homes_of_experts()
+    compared = 0
+    for type_, ties in every.items():
+        for table, walk, ends in (
+            (model.out, model.ties_out, lambda a, b: (a, b)),
+            (model.into, model.ties_in, lambda a, b: (b, a)),
+        ):
+            if type_ not in table:
+                continue
+            read_ties: dict[tuple[str, str], list[read_model.Tie]] = {}
+            for a_label, a, b_label, b, props in ties:
+                node, far = ends((a_label, a), (b_label, b))
+                read_ties.setdefault(node, []).append((*far, props))
+            held = table[type_]
+            assert {node: list(found) for node, found in held.items()} == read_ties, type_
+            assert len(held) == len(read_ties), type_
+            for (label, key), found in read_ties.items():
+                assert list(walk(type_, label, key)) == found, (type_, label, key)
+                assert held.count(label, key) == len(found), (type_, label, key)
+                compared += len(found)
+            assert list(walk(type_, "Grid", "no-such-key")) == []
+            assert held.count("Grid", "no-such-key") == 0
+            assert held.get(("Grid", "no-such-key")) is None
+    assert compared > 50
+
+
+def test_a_grids_team_walked_in_the_model_is_cyphers(examples_graph: EmbeddedBackend) -> None:
+    """`ties_in("SERVES_IN", "Grid", …)`, which the GraphQL team reads
+    (api.graphql.dataloaders), gives each post into the grid with its role and days."""
+    model = read_model.ReadModel(examples_graph)
+    grids = _column(examples_graph, "MATCH (g:Grid) RETURN g.id AS k ORDER BY k")
+    served = 0
+    for grid in [*grids, *MISSING]:
+        cypher = examples_graph.read(
+            "MATCH (p:Person)-[r:SERVES_IN]->(g:Grid {id: $grid}) RETURN p.id AS person, "
+            "r.role AS role, r.valid_from AS valid_from, r.valid_to AS valid_to",
+            {"grid": grid},
+        )
+        mine = [
+            {
+                "person": key,
+                "role": props.get("role"),
+                "valid_from": props.get("valid_from"),
+                "valid_to": props.get("valid_to"),
+            }
+            for label, key, props in model.ties_in("SERVES_IN", "Grid", grid)
+            if label == "Person"
+        ]
+        assert sorted(mine, key=_key) == sorted(cypher, key=_key), grid
+        served += len(cypher)
+    every = examples_graph.read("MATCH (:Person)-[r:SERVES_IN]->(:Grid) RETURN count(r) AS n")
+    assert served == every[0]["n"] > 0
+
+
 # -- a small graph: the examples, with grids nested four deep --------------------------------
 
 VILLAGE = "330421001001"
