@@ -36,8 +36,8 @@ from queries.experts import expert_pool
 from queries.library import get_query, run
 from queries.referral import referral
 from queries.rules import load_rules
-from workflow.model import Caller, Command, Facts, Problem, Ref
 from workflow import store as events
+from workflow.model import Caller, Command, Facts, Problem, Ref
 from workflow.store import EventStore, Outcome
 
 MISSING = ["no-such-dispute", ""]
