@@ -27,7 +27,7 @@ from api.auth import Caller, Role
 from graph.backend import Backend
 from graph.masking import mask
 from graph.places import JURISDICTION_BY, DivisionCode, lies_inside, places_query
-from graph.schema import SCHEMA, NodeType
+from graph.schema import SCHEMA, Mask, NodeType
 
 Revealed = NewType("Revealed", dict[str, Any])
 """A record as this caller may see it: masked where it must be."""
@@ -65,12 +65,24 @@ def inside(rows: Iterable[Mapping[str, Any]], scope: DivisionCode) -> bool:
     return lies_inside(rows, scope)
 
 
+_MASKS: dict[str, tuple[tuple[str, Mask], ...]] = {
+    label: tuple((p.name, p.mask) for p in n.properties if p.mask is not None)
+    for label, n in PERSONAL.items()
+}
+"""Per type with personal data, each personal property and how it is masked."""
+
+
 def masked(label: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """The record with every personal property of its type masked."""
+    return _masked(_MASKS[label], row)
+
+
+def _masked(masks: tuple[tuple[str, Mask], ...], row: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(row)
-    for p in PERSONAL[label].properties:
-        if p.mask is not None and p.name in out:
-            out[p.name] = mask(p.mask, out[p.name])
+    for name, kind in masks:
+        value = out.get(name)
+        if value is not None:  # None, or a property not in the row, stays as it is
+            out[name] = mask(kind, value)
     return out
 
 
@@ -91,8 +103,9 @@ def reveal(
     flags = list(inside) if how is Access.BY_JURISDICTION and inside is not None else []
     if len(flags) != len(rows):
         flags = [False] * len(rows)
+    masks = _MASKS[label]
     return [
-        Revealed(dict(r)) if shown else Revealed(masked(label, r))
+        Revealed(dict(r)) if shown else Revealed(_masked(masks, r))
         for r, shown in zip(rows, flags, strict=True)
     ]
 

@@ -65,6 +65,7 @@ class Loaders:
         self._model = model
         self._asked = asked
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
+        self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
 
     def _loader(
         self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
@@ -82,28 +83,41 @@ class Loaders:
         return groups
 
     def node(self, label: str, needs: frozenset[str] = frozenset()) -> DataLoader[str, Row | None]:
-        """The node of type `label` with a key, or None when there is none: from the read
-        model when it holds every property the query names and `needs` (a page's sort key
-        for its cursor), else read."""
+        """The node of type `label` with a key, or None when there is none (`nodes`)."""
 
         async def load(keys: list[str]) -> list[Row | None]:
+            return await self.nodes(label, keys, needs)
+
+        return self._loader(("node", label, needs), load)
+
+    async def nodes(
+        self, label: str, keys: list[str], needs: frozenset[str] = frozenset()
+    ) -> list[Row | None]:
+        """`node`'s batch, for a loader's own batch to call at once (a DataLoader future per
+        key would cost more than the read): from the read model when it holds every property
+        the query names and `needs` (a page's sort key for its cursor), else read. A record is
+        found once a request, the same dict for every caller: two batches in flight at once
+        may both read a key, and the first found is the one kept."""
+        kept = self._records.setdefault((label, needs), {})
+        rest = [k for k in dict.fromkeys(keys) if k not in kept]
+        if rest:
             found: dict[str, Row] = {}
             asked = self._asked(label)
             model = None if asked is None else self._model(frozenset({label}))
             if model is not None and asked is not None and label in model.nodes:
                 wanted = asked | needs
                 names = [p.name for p in SCHEMA.node(label).properties]
-                for k in keys:
+                for k in rest:
                     record = model.node(label, k)
                     if record is not None and wanted <= record.keys():
                         found[k] = {name: record.get(name) for name in names}
-            rest = [k for k in keys if k not in found]
-            if rest:
-                read = await self._grouped(cypher.nodes_by_key(label), rest, {})
-                found.update((k, take(read[k][0])) for k in rest if k in read)
-            return [found.get(k) for k in keys]
-
-        return self._loader(("node", label, needs), load)
+            unread = [k for k in rest if k not in found]
+            if unread:
+                read = await self._grouped(cypher.nodes_by_key(label), unread, {})
+                found.update((k, take(read[k][0])) for k in unread if k in read)
+            for k in rest:
+                kept.setdefault(k, found.get(k))
+        return [kept[k] for k in keys]
 
     def ties(self, tie: Tie, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
         """For a source key, every tie along `tie` (those holding on `as_of` if given)."""
@@ -139,7 +153,7 @@ class Loaders:
                 return await self.ties(tie).load_many(keys)
             ends = {k: _ends(cases, tie, k) for k in keys}
             far = sorted({end for found in ends.values() for end, _ in found})
-            records = dict(zip(far, await self.node(tie.target).load_many(far), strict=True))
+            records = dict(zip(far, await self.nodes(tie.target, far), strict=True))
             pairs = {
                 k: [(t, r) for end, t in found if (r := records[end]) is not None]
                 for k, found in ends.items()
@@ -170,7 +184,7 @@ class Loaders:
                 for k in keys
             }
             people = sorted({person for found in posts.values() for person, _ in found})
-            records = dict(zip(people, await self.node("Person").load_many(people), strict=True))
+            records = dict(zip(people, await self.nodes("Person", people), strict=True))
             pairs = {
                 k: [(dict(t), r) for person, t in found if (r := records[person]) is not None]
                 for k, found in posts.items()
@@ -185,7 +199,7 @@ class Loaders:
         async def load(keys: list[str]) -> list[Row | None]:
             codes = await self._units_of(keys)
             placed = [k for k in keys if k in codes]
-            units = await self.node("Unit").load_many([codes[k] for k in placed])
+            units = await self.nodes("Unit", [codes[k] for k in placed])
             found = dict(zip(placed, units, strict=True))
             return [found.get(k) for k in keys]
 
