@@ -5,8 +5,9 @@ Generates the city-scale data set once (into build/city/), then loads it into a 
 store opened with GOVGRAPH_BUFFER_POOL_MB, as `govgraph load` opens it (the first load takes
 the bulk COPY path, in batches of --bulk-batch-size rows), then loads the same files again
 (every row an upsert, in batches of --batch-size rows), and prints rows/s, CPU time and peak
-memory for each, and the files that took longest. The machine's other work shows in the wall
-time more than in the CPU time: compare runs on the same data, several times. Part of the city:
+memory for each, the files that took longest and those highest at their peak. The machine's
+other work shows in the wall time more than in the CPU time: compare runs on the same data,
+several times. Part of the city:
 `--residents N` generates a smaller one (into build/city-N/; disputes and their log shrink with
 it), `--only disputes,dispute_events,logged` loads those types only (into
 build/city[-N]-part.lbdb, so build/city.lbdb stays whole for the other benchmarks).
@@ -77,17 +78,22 @@ def _generate(generator: Any, out: Path, residents: int | None) -> None:
 
 def _load(
     db: Path, files: list[Path], county: str, batch_size: int, bulk_batch_size: int
-) -> tuple[int, float, float, str]:
-    """Rows read, wall and CPU seconds, and the five files that took longest."""
+) -> tuple[int, float, float, str, float, str]:
+    """Rows read, wall and CPU seconds, the five files that took longest, the peak memory and
+    the three files highest at theirs (each batch's peak counted to its file, from the end of
+    the batch before: its reading, COPY and assertions)."""
     backend = EmbeddedBackend(db, buffer_pool_mb=Settings().buffer_pool_mb)  # as `govgraph load`
     backend.init_schema()
     took: dict[str, float] = defaultdict(float)
+    peaks: dict[str, float] = defaultdict(float)
     last = [time.perf_counter()]
 
     def progress(name: str, rows: int) -> None:  # after each batch
         now = time.perf_counter()
         took[name] += now - last[0]
         last[0] = now
+        peaks[name] = max(peaks[name], _peak_mib())
+        _reset_peak()
 
     loader = Loader(
         backend, batch_size=batch_size, bulk_batch_size=bulk_batch_size, on_progress=progress
@@ -108,7 +114,10 @@ def _load(
         raise SystemExit("the benchmark data did not load cleanly:\n" + "\n".join(bad[:10]))
     longest = sorted(took.items(), key=lambda item: -item[1])[:5]
     slowest = ", ".join(f"{name} {s:.1f} s" for name, s in longest)
-    return sum(f.read for f in report.files), elapsed, cpu, slowest
+    peaks["(after the last batch)"] = _peak_mib()
+    highest = sorted(peaks.items(), key=lambda item: -item[1])[:3]
+    where = ", ".join(f"{name} {mib:,.0f} MiB" for name, mib in highest)
+    return sum(f.read for f in report.files), elapsed, cpu, slowest, highest[0][1], where
 
 
 def main() -> None:
@@ -145,17 +154,19 @@ def main() -> None:
     shutil.rmtree(db, ignore_errors=True)
     db.unlink(missing_ok=True)
     sizes = (db, files, county, args.batch_size, args.bulk_batch_size)
-    rows, seconds, cpu, slowest = _load(*sizes)
+    rows, seconds, cpu, slowest, peak, where = _load(*sizes)
     print(
         f"first load: {rows} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
-        f"(bulk COPY path; {cpu:.1f} s CPU); peak memory {_peak_mib():,.0f} MiB\n  {slowest}"
+        f"(bulk COPY path; {cpu:.1f} s CPU); peak memory {peak:,.0f} MiB\n  {slowest}\n"
+        f"  highest: {where}"
     )
     if not args.skip_reload:
         _reset_peak()
-        rows, seconds, cpu, slowest = _load(*sizes)
+        rows, seconds, cpu, slowest, peak, where = _load(*sizes)
         print(
             f"re-load:    {rows} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
-            f"(upsert path; {cpu:.1f} s CPU); peak memory {_peak_mib():,.0f} MiB\n  {slowest}"
+            f"(upsert path; {cpu:.1f} s CPU); peak memory {peak:,.0f} MiB\n  {slowest}\n"
+            f"  highest: {where}"
         )
 
 
