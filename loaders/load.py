@@ -47,10 +47,6 @@ from loaders.validate import CheckedChunk, HeaderError, RowValidator
 from queries.calendar import CHINA_TIME
 
 DEFAULT_BATCH_SIZE = 5000
-# Rows per COPY while `govgraph load` fills an empty type of the embedded store: each COPY
-# commits with a checkpoint, so 5,000 at a time took a city of 100,000 three times the CPU
-# (49.7 s against 18.1; docs/benchmarks.md).
-DEFAULT_BULK_BATCH_SIZE = 100_000
 CHUNK_SIZE = 10_000  # rows read and validated together, whatever the batch size
 # Rows written between two times the store is asked to let go of its memory (see _let_go).
 LET_GO_ROWS = 250_000
