@@ -126,8 +126,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             self.context_value.fields_named = names
         # this schema's plans, looked up once: a weak dictionary's lookup per field costs
         # ~2 µs, a tenth of a plain field's execution
-        plans = self.plans.get(self.schema)
-        self._plans = self.plans.setdefault(self.schema, {}) if plans is None else plans
+        self._plans = self.plans.setdefault(self.schema, {})
         middleware = self.middleware_manager
         self._direct = not (middleware and middleware.middlewares)
 
