@@ -546,13 +546,17 @@ class Loader:
             self._bulk[name] = self.backend.is_empty(name)
         return self._bulk[name]
 
-    def _packed(self, name: str, batch: _Rows, rows: Iterable[int]) -> list[int]:
-        """The digest and place of `rows` of the batch, packed as `_nodes` and `_rels` keep them."""
+    def _packed(self, name: str, batch: _Rows, rows: Sequence[int]) -> list[int]:
+        """The digest and place of `rows` of the batch (ascending), packed as `_nodes` and
+        `_rels` keep them."""
         if name not in self._name_ids:
             self._name_ids[name] = len(self._names)
             self._names.append(name)
         file = self._name_ids[name] << _LINE_BITS
         digests, lines = batch.digests, batch.lines
+        if len(rows) == len(batch):  # every row
+            pairs = zip(digests, lines, strict=True)
+            return [((d & _LOW64) << _WHERE_BITS) | file | n for d, n in pairs]
         return [((digests[i] & _LOW64) << _WHERE_BITS) | file | lines[i] for i in rows]
 
     def _where(self, packed: int) -> str:
@@ -716,17 +720,23 @@ class Loader:
             [(a, keys[0]) for (a, _), keys in ends.items()]
             + [(b, keys[1]) for (_, b), keys in ends.items()]
         )
-        rids = [b""] * len(batch)
+        rids, every = [b""] * len(batch), False
         for (a, b), rows in groups.items():
             identity = [
                 _take(columns[n], rows) if n in columns else [None] * len(rows)
                 for n in kind.identity
             ]
             found = _rid_texts(kind.type, a, b, *ends[(a, b)], identity)
+            if len(rows) == len(batch):  # one pair, every row: as files have
+                rids, every = found, True
+                break
             for i, rid in zip(rows, found, strict=True):
                 rids[i] = rid
-        labelled = sorted(i for rows in groups.values() for i in rows)
-        keys = [rids[i] for i in labelled]
+        if every:
+            labelled, keys = next(iter(groups.values())), rids
+        else:
+            labelled = sorted(i for rows in groups.values() for i in rows)
+            keys = [rids[i] for i in labelled]
         new: dict[tuple[str, str], list[int]]
         repeated: list[int] = []  # duplicates: their files assert the relationship too
         if not unresolved and len(set(keys)) == len(keys) and self._rels.keys().isdisjoint(keys):
@@ -760,7 +770,7 @@ class Loader:
                         "with other values",
                     )
         properties = [p.name for p in kind.properties if p.name in columns]
-        hexes = [rid.hex() for rid in rids]
+        hexes = list(map(bytes.hex, rids))
         writes = {
             pair: ColumnRows(
                 {
@@ -775,7 +785,7 @@ class Loader:
         }
         self.backend.upsert_rels(kind, writes, bulk=self._is_bulk(kind))
         report.loaded += sum(len(rows) for rows in writes.values())
-        first = sorted(i for rows in new.values() for i in rows)
+        first = labelled if new is groups else sorted(i for rows in new.values() for i in rows)
         return self._facts(kind.type, hexes, batch, first, repeated)
 
     def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> bool:

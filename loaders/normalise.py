@@ -20,6 +20,7 @@ _DIGITS_AND_LETTERS = {
 _ALL_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 _CHINESE = re.compile("[\u4e00-\u9fff]")  # what looks_like_mojibake counts
+_TRANSLATED = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")  # _DIGITS_AND_LETTERS
 
 
 def half_width(value: str, *, punctuation: bool = False) -> str:
@@ -28,6 +29,14 @@ def half_width(value: str, *, punctuation: bool = False) -> str:
     if value.isascii():  # most cells, and cheap to know: CPython records it per string
         return value.strip()
     return value.translate(_ALL_ASCII if punctuation else _DIGITS_AND_LETTERS).strip()
+
+
+def half_width_all(values: list[str]) -> list[str]:
+    """`half_width` of each value (without `punctuation`), a column at a time: where none holds
+    a full-width digit or letter, which one search of them all tells, each is only trimmed."""
+    if _TRANSLATED.search("".join(values)):
+        return [half_width(value) for value in values]
+    return list(map(str.strip, values))
 
 
 @cache

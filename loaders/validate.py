@@ -9,18 +9,20 @@ vocabulary, a category or a place by name where a relationship's endpoint is a D
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
 from graph.schema import Check, NodeType, Property, RelType, Type
 from loaders.checks import DIVISION_CODE, MOBILE, id_number_problem
 from loaders.chinese import LOOKED_UP, Vocabulary, choice, looked_up, mobile, parse_date
-from loaders.normalise import half_width, looks_like_mojibake, simplified
+from loaders.normalise import half_width, half_width_all, looks_like_mojibake, simplified
 from loaders.read import Chunk, RawRow
 
 _INT = re.compile(r"[+-]?\d+")
@@ -83,6 +85,7 @@ _PATTERN_LINES = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # a city's people are born on some 30,000 days
 def _real_date(digits: str) -> bool:
     """Whether YYYYMMDD is a real day, as id_number_problem tests digits 7-14."""
     try:
@@ -327,20 +330,14 @@ class RowValidator:
                 suspects.update(i for i, numeric in enumerate(chunk.numeric) if column in numeric)
             values[column] = cells
         for column in self._named:  # names of categories and places are looked up row by row
-            labels = values.get(f"{column}_type") or [None] * len(values[column])
-            suspects.update(
-                i
-                for i, (text, given) in enumerate(zip(values[column], labels, strict=True))
-                if text and looked_up(self._label(column, given), text)
-            )
+            suspects.update(self._by_name(column, values))
         if chunk.raw is not None:
             suspects.update(i for i, raw in enumerate(chunk.raw) if raw.decimal & self._keys)
-        if self._dated:
+        ends = values.get("valid_to", [])
+        if self._dated and ends.count(None) < len(ends):  # only rows that give an end can cross
             suspects.update(
                 i
-                for i, (start, end) in enumerate(
-                    zip(values["valid_from"], values["valid_to"], strict=True)
-                )
+                for i, (start, end) in enumerate(zip(values["valid_from"], ends, strict=True))
                 if _ends_before_start(start, end)
             )
         problems: dict[int, tuple[dict[str, Any], list[CellProblem]]] = {}
@@ -352,6 +349,32 @@ class RowValidator:
             else:
                 whole[i] = row_values
         return CheckedChunk(values, problems, whole)
+
+    def _by_name(self, column: str, values: dict[str, list[Any]]) -> list[int]:
+        """The rows whose endpoint in `column` is a name to look up (`looked_up`). Where the
+        rows have one label, a column of division codes or of ASCII is told in one pass. A cell
+        with a problem (its placeholder) is a suspect already."""
+        texts = values[column]
+        labels = values.get(f"{column}_type")
+        if labels is None or len(set(labels)) == 1:  # one label, as files have
+            label = self._label(column, labels[0] if labels else None)
+            if label not in LOOKED_UP:
+                return []
+            given = list(filter(None, texts))
+            with contextlib.suppress(TypeError):  # a placeholder among them: row by row
+                joined = "\n".join(given)
+                if label == "Domain" and joined.isascii():
+                    return []
+                codes = _PATTERN_LINES[Check.DIVISION_CODE]
+                if label == "Unit" and (
+                    not given or (joined.count("\n") == len(given) - 1 and codes.fullmatch(joined))
+                ):
+                    return []
+        return [
+            i
+            for i, (text, given) in enumerate(zip(texts, labels or repeat(None), strict=False))
+            if text and isinstance(text, str) and looked_up(self._label(column, given), text)
+        ]
 
     def _cell(self, column: str, p: Property | None, text: str) -> Any:
         """One cell's typed value as `validate` gives it; ValueError when it has a problem.
@@ -378,21 +401,20 @@ class RowValidator:
         # A column of few values (a type, a unit code, a date) is typed once per value, and its
         # rows share those values. How few, a sample tells.
         sample = texts[:: max(1, len(texts) // 256)]
-        if self._convert is None and len(set(sample)) * 2 > len(sample):
+        few = len(set(sample)) * 2 <= len(sample)
+        if self._convert is None:
             joined = "".join(texts)
-            if joined.isascii() and "\x00" not in joined:
-                if p is None:
+            if "\x00" in joined:
+                pass
+            elif joined.isascii():
+                if few:
+                    pass
+                elif p is None:
                     return _empty_as_none(list(map(str.strip, texts))), []
-                if p.type is Type.STRING and not p.choices:
+                elif p.type is Type.STRING and not p.choices:
                     return self._ascii_strings(p, list(map(str.strip, texts)))
-            elif (
-                "\x00" not in joined
-                and p is not None
-                and p.type is Type.STRING
-                and not p.choices
-                and p.check is None
-            ):
-                return self._texts(p, list(map(half_width, texts)))
+            elif p is not None and p.type is Type.STRING and not p.choices and p.check is None:
+                return self._texts(p, texts, few)
         return self._typed_once(column, p, texts)
 
     def _typed_once(
@@ -434,12 +456,21 @@ class RowValidator:
             return _empty_as_none(list(map(str.upper, cells))), []
         return _empty_as_none(cells), []
 
-    def _texts(self, p: Property, cells: list[str]) -> tuple[list[Any], list[int]]:
-        """A text column without checks, normalised: lengths, then mojibake."""
-        if max(map(len, cells)) > p.max_length:
-            return self._typed_once(p.name, p, cells)
+    def _texts(self, p: Property, texts: list[str], few: bool) -> tuple[list[Any], list[int]]:
+        """A text column without checks (without NUL), normalised: lengths, then mojibake, in
+        one pass each; over its distinct values where it has `few` (a log's repeated data)."""
+        given = list(set(texts)) if few else texts
+        cells = half_width_all(given)
+        if max(map(len, cells), default=0) > p.max_length:
+            return self._typed_once(p.name, p, texts)
         bad = _mojibake_rows(cells)
-        return _empty_as_none(cells), bad
+        if not few:
+            return _empty_as_none(cells), bad
+        typed = dict(zip(given, _empty_as_none(cells), strict=True))
+        mojibake = {given[i] for i in bad}
+        return list(map(typed.__getitem__, texts)), [
+            i for i, text in enumerate(texts) if text in mojibake
+        ] if mojibake else []
 
 
 def _ends_before_start(start: Any, end: Any) -> bool:

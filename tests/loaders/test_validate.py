@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 
@@ -382,3 +383,73 @@ def test_places_and_categories_by_name_need_a_vocabulary_asked_only_when_needed(
     # without a vocabulary a name stays as written (the loader then finds no such key)
     assert _chunk_values("lives_in", named) == named
     assert problems("lives_in", {"from": "p1", "to": "武长村"}) == []
+
+
+# -- a chunk at a time, as row by row --------------------------------------------------------
+
+_ID = "330421199001011234"  # a real birth date with its check digit (id_check_digit)
+_CELLS = {  # per column, cells a column pass may or may not take at once
+    "id": ["p1", "p2", " p3 ", "ｐ4", "p\x005", ""],
+    "name": ["张三", "李四 ", "王ＡＢ", "鍢夊杽鍘�", "寮犱笁", "", "x" * 300, "Zhang"],
+    "gender": ["男", "女", "male", "其他", ""],
+    "id_number": [_ID, _ID.lower()[:17] + "x", "330421199002301234", "123", "3.3e17", ""],
+    "mobile": ["13812345678", "+86 138 1234 5678", "12345", ""],
+    "from": ["p1", "p2", "330421111206", "武长村", "医疗纠纷", "p\x00"],
+    "to": ["330421111206", "330421111000", "姚庄镇", "武长村", "medical", "医疗纠纷", "", "3\x00"],
+    "from_type": ["Person", ""],
+    "to_type": ["Unit", "Domain", "Grid", ""],
+    "valid_from": ["2021-03-01", "2021年3月1日", "2021-02-30", ""],
+    "valid_to": ["2021-01-01", "2022-01-01", "", "", ""],
+    "dispute": ["d1"],
+    "version": ["1", "２", "x"],
+    "at": ["2021-01-01T12:40:00+08:00"],
+    "data": ['{"title": "黄某纠纷"}', '{"title": "鍢夊杽"}', '{"a": 1}', "", "ａｂ"],
+}
+
+
+def _vocabulary() -> Vocabulary:
+    return Vocabulary(
+        {"medical": "医疗纠纷"},
+        [
+            Place("330421000000", "嘉善县", "county", None),
+            Place("330421111000", "姚庄镇", "town", "330421000000"),
+            Place("330421111206", "武长村委会", "village", "330421111000"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("file", "columns"),
+    [
+        ("people", ["id", "name", "gender", "id_number", "mobile"]),
+        ("lives_in", ["from", "to"]),
+        ("has_expertise", ["from", "to", "from_type", "to_type"]),
+        ("member_of", ["from", "to", "valid_from", "valid_to"]),
+        ("dispute_events", ["id", "dispute", "version", "at", "data"]),
+    ],
+)
+def test_a_chunk_is_validated_as_its_rows_are_one_by_one(file: str, columns: list[str]) -> None:
+    """Columns of one repeated value, of many, of pure ASCII, with a bad cell among good ones:
+    each row's values and problems from `validate_chunk` are those `validate` gives it."""
+    kind = SCHEMA.by_file(file)
+    assert kind is not None
+    names = [c for c in columns if c in _CELLS]
+    rng = random.Random(file)
+    for _ in range(200):
+        size = rng.choice([1, 3, 40, 600])
+        pools = {c: rng.sample(_CELLS[c], rng.randint(1, len(_CELLS[c]))) for c in names}
+        rows = [{c: rng.choice(pools[c]) for c in names} for _ in range(size)]
+        if rng.random() < 0.5:  # a column of distinct values, with or without a bad one
+            rows = [row | {names[0]: f"k{i}"} for i, row in enumerate(rows)]
+        validator = RowValidator(kind, names, traditional=False, names=_vocabulary)
+        chunk = Chunk(names, list(range(2, size + 2)), [[r[c] for r in rows] for c in names])
+        checked = validator.validate_chunk(chunk)
+        for i, row in enumerate(rows):
+            values, found = validator.validate(RawRow(i + 2, row))
+            if found:
+                assert checked.problems[i] == (values, found)
+            elif i in checked.whole:
+                assert checked.whole[i] == values
+            else:
+                assert i not in checked.problems
+                assert {c: checked.values[c][i] for c in names} == {c: values[c] for c in names}
