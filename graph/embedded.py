@@ -574,7 +574,7 @@ class EmbeddedBackend:
         batch's tables (about 40 MB a batch of 50,000). Those made here are dropped once the
         statements have run, before the commit: the store holds what they wrote, and a large
         COPY's commit, with its checkpoint, is where a load's memory is highest (a city's
-        disputes' log, 280 MB of Arrow table)."""
+        disputes' log, 260 MiB of Arrow table)."""
         cache = getattr(self._conn, "_pybind_implicit_prepared_cache", None)
         cached = set(cache) if isinstance(cache, dict) else None
         with self._in_transaction():

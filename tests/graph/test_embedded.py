@@ -120,9 +120,7 @@ def test_a_bulk_copy_lets_go_of_its_arrow_table_before_the_commit(backend, monke
     before = pa.total_allocated_bytes()
     backend.upsert_nodes(GRID, [grid(f"G{i}", f"{i}号网格") for i in range(1, 2001)], bulk=True)
     backend.upsert_nodes(PERSON, [person(f"P{i}", f"张{i}") for i in range(1, 2001)], bulk=True)
-    ties = {
-        ("Person", "Grid"): [serves(f"P{i}", f"G{i}", "head", f"r{i}") for i in range(1, 2001)]
-    }
+    ties = {("Person", "Grid"): [serves(f"P{i}", f"G{i}", "head", f"r{i}") for i in range(1, 2001)]}
     backend.upsert_rels(SERVES_IN, ties, bulk=True)
     assert held_at_commit == [before, before, before]
     assert backend.read("MATCH (:Person)-[s:SERVES_IN]->(g:Grid) RETURN count(s) AS n") == [
