@@ -305,8 +305,9 @@ class EmbeddedBackend:
         label = ident(node_type.label)  # rows as a table (`arrow_table`'s) only when bulk
         if bulk:
             table = arrow_table(rows, node_type.properties)
-            with self._lock, self._changing(label), self._writing_tables():
+            with self._lock, self._changing(label), self._writing_tables(large=True):
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
+                del table  # copied: not held through the commit (`_writing_tables`)
             return
         # Set only the properties the rows carry: a partial file updates what it holds.
         key = node_type.property(node_type.key)
@@ -347,9 +348,10 @@ class EmbeddedBackend:
             return
         if bulk:
             tables = [(a, b, arrow_table(rows, rel_columns(rel_type))) for a, b, rows in work]
-            with self._lock, self._changing(rel_type.type), self._writing_tables():
+            with self._lock, self._changing(rel_type.type), self._writing_tables(large=True):
                 for a, b, table in tables:
                     self._copy_rels(rel_type, a, b, table)
+                del tables, table  # copied: not held through the commit (`_writing_tables`)
             return
         with self._lock, self._changing(rel_type.type), self._writing_tables():
             for a, b, rows in work:
@@ -565,21 +567,27 @@ class EmbeddedBackend:
                     give_back_memory()
 
     @contextlib.contextmanager
-    def _writing_tables(self) -> Iterator[None]:
+    def _writing_tables(self, *, large: bool = False) -> Iterator[None]:
         """A write whose statements take Arrow tables, in one transaction. The connection
         caches a prepared statement per query and parameter shape, and takes each Arrow table
         for a shape of its own: every batch's statements would be kept, and with them the
-        batch's tables (about 40 MB a batch of 50,000). Those made here are dropped at the end,
-        when their results have been read."""
+        batch's tables (about 40 MB a batch of 50,000). Those made here are dropped once the
+        statements have run, before the commit: the store holds what they wrote, and a large
+        COPY's commit, with its checkpoint, is where a load's memory is highest (a city's
+        disputes' log, 260 MiB of Arrow table). Arrow's allocator (mimalloc) keeps what is
+        freed for its next tables: after a `large` write (a bulk COPY) it is asked to give it
+        back to the system then, or the commit's checkpoint would take its memory beside it."""
         cache = getattr(self._conn, "_pybind_implicit_prepared_cache", None)
         cached = set(cache) if isinstance(cache, dict) else None
-        try:
-            with self._in_transaction():
+        with self._in_transaction():
+            try:
                 yield
-        finally:
-            if cached is not None and isinstance(cache, dict):
-                for key in [key for key in cache if key not in cached]:
-                    del cache[key]
+            finally:
+                if cached is not None and isinstance(cache, dict):
+                    for key in [key for key in cache if key not in cached]:
+                        del cache[key]
+                if large:
+                    pa.default_memory_pool().release_unused()
 
     def _transaction(self, statements: Sequence[tuple[str, Params]]) -> None:
         with self._in_transaction():

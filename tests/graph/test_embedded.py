@@ -4,6 +4,7 @@ import sys
 import time
 from datetime import date
 
+import pyarrow as pa
 import pytest
 
 from graph import embedded
@@ -98,6 +99,46 @@ def test_a_few_new_nodes_are_created_many_copied(backend, monkeypatch):
     ]
     assert backend.read("MATCH (g:Grid {id: 'F2'}) RETURN g.level AS l, g.kind AS k") == [
         {"l": 1, "k": "basic"}
+    ]
+
+
+def test_a_bulk_copy_lets_go_of_its_arrow_table_before_the_commit(backend, monkeypatch):
+    """A large COPY's commit, with its checkpoint, is where a load's memory is highest: the
+    Arrow table the COPY took (its rows are the store's by then) is not held through it."""
+    held_at_commit = []
+    steps = []
+    execute = backend._execute
+    pool = pa.default_memory_pool()
+
+    def recorded(query, params=None, conn=None):
+        if query == "COMMIT":
+            held_at_commit.append(pa.total_allocated_bytes())
+        steps.append(query.split()[0])
+        return execute(query, params, conn)
+
+    class Pool:  # Arrow's pool, its giving back seen (mimalloc keeps what is freed)
+        def release_unused(self):
+            steps.append("release")
+            pool.release_unused()
+
+    monkeypatch.setattr(backend, "_execute", recorded)
+    monkeypatch.setattr(embedded.pa, "default_memory_pool", Pool)
+    backend.upsert_nodes(GRID, [grid("G0", "零号")], bulk=True)  # Arrow's pool set up
+    backend.upsert_nodes(PERSON, [person("P0", "张零")], bulk=True)
+    held_at_commit.clear()
+    steps.clear()
+    before = pa.total_allocated_bytes()
+    backend.upsert_nodes(GRID, [grid(f"G{i}", f"{i}号网格") for i in range(1, 2001)], bulk=True)
+    backend.upsert_nodes(PERSON, [person(f"P{i}", f"张{i}") for i in range(1, 2001)], bulk=True)
+    ties = {("Person", "Grid"): [serves(f"P{i}", f"G{i}", "head", f"r{i}") for i in range(1, 2001)]}
+    backend.upsert_rels(SERVES_IN, ties, bulk=True)
+    assert held_at_commit == [before, before, before]
+    assert steps == ["BEGIN", "COPY", "release", "COMMIT"] * 3
+    assert backend.read("MATCH (:Person)-[s:SERVES_IN]->(g:Grid) RETURN count(s) AS n") == [
+        {"n": 2000}
+    ]
+    assert backend.read("MATCH (g:Grid {id: 'G2000'}) RETURN g.name AS name") == [
+        {"name": "2000号网格"}
     ]
 
 
