@@ -452,7 +452,8 @@ class _People(Mapping[str, Props]):
             else:
                 self._lists.append((name, read.held(values)))
 
-    def _made(self, key: str, row: int) -> Props:
+    def __getitem__(self, key: str) -> Props:
+        row = self._row[key]
         props = {self._key: key}
         for name, text, at in self._texts:
             props[name] = text[at[row] : at[row + 1]]
@@ -460,12 +461,8 @@ class _People(Mapping[str, Props]):
             props[name] = values[row]
         return props
 
-    def __getitem__(self, key: str) -> Props:
-        return self._made(key, self._row[key])
-
     def get(self, key: str, default: Any = None) -> Any:
-        row = self._row.get(key)
-        return default if row is None else self._made(key, row)
+        return self[key] if key in self._row else default
 
     def __contains__(self, key: object) -> bool:
         return key in self._row
