@@ -219,11 +219,11 @@ class Cases:
             ).slice(0, len(indices))
             names.append(pc.filter(named, pc.greater(indices, before)).take(order))
         if keys:
-            self._text, self._at = _joined(pa.concat_arrays(keys))
+            self._text, self._at = joined(pa.concat_arrays(keys))
             for first, stop, samples in self._spans.values():
                 samples.extend(map(self.key, range(first, stop, STRIDE)))
             distinct = pc.dictionary_encode(pa.concat_arrays(names))
-            self._names_text, self._names_at = _joined(distinct.dictionary)
+            self._names_text, self._names_at = joined(distinct.dictionary)
             self._name_at = _numbers(pc.fill_null(distinct.indices, -1))
 
         def numbered(i: int, end: str, count: int) -> array[int]:
@@ -531,7 +531,7 @@ def _tie_props(table: pa.Table, held: dict[Any, Any]) -> list[tuple[Any, ...]]:
     return list(map(tuples.__getitem__, _numbers(distinct.indices)))
 
 
-def _joined(values: pa.Array) -> tuple[str, array[int]]:
+def joined(values: pa.Array) -> tuple[str, array[int]]:
     """Strings (no nulls) as one string and where each starts in it, with its end last."""
     lengths = pc.utf8_length(values).cast(pa.int32())
     at = _numbers(pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(lengths)]))

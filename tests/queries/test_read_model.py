@@ -170,7 +170,7 @@ def test_the_ties_held_are_the_ties_read_in_their_order(examples_graph: Embedded
     counted; a node with none has none."""
     model = read_model.ReadModel(examples_graph)
     with read_model._Reader.of(examples_graph) as read:
-        every = {t: read.ties(t, {}) for t in read_model.TIES}
+        every = {t: read.ties(t, read_model._PeopleRead(read.held)) for t in read_model.TIES}
         every["LIVES_IN"] = read.homes_of_experts()
     compared = 0
     for type_, ties in every.items():
@@ -494,3 +494,37 @@ def test_the_headline_answers_are_the_same_with_the_model(demo_graph: EmbeddedBa
         assert expert_pool(modelled, dispute_id=key, as_of=day) == expert_pool(
             demo_graph, dispute_id=key, as_of=day
         )
+
+
+class _NoTables:
+    """The embedded store without its Arrow tables: the model read row by row."""
+
+    def __init__(self, graph: EmbeddedBackend) -> None:
+        self.read, self.stamp, self.version = graph.read, graph.stamp, graph.version
+
+
+def test_the_people_held_are_those_at_the_start_of_the_ties(demo_graph: EmbeddedBackend) -> None:
+    """The people the model holds (`read_model._People`, column by column, through Arrow or
+    row by row) are each person at the start of a tie it holds, with the properties the
+    answers read, as Cypher reads them; none else."""
+    names = ("name", "mobile", "profession")
+    expected: dict[str, Row] = {}
+    for type_ in read_model.TIES:
+        if any(a == "Person" for a, _ in SCHEMA.rel(type_).endpoints):
+            for row in demo_graph.read(
+                f"MATCH (a:Person)-[:{type_}]->() RETURN DISTINCT a.id AS id"
+                + "".join(f", a.{n} AS {n}" for n in names)
+            ):
+                expected[row["id"]] = row
+    assert len(expected) > 20 and any(r["profession"] is None for r in expected.values())
+    assert any(r["profession"] is not None for r in expected.values())
+    for graph in (demo_graph, _NoTables(demo_graph)):
+        people = read_model.ReadModel(graph).nodes["Person"]  # type: ignore[arg-type]
+        assert dict(people) == expected
+        assert len(people) == len(expected) and sorted(people) == sorted(expected)
+        for key, row in expected.items():
+            assert key in people and people.get(key) == people[key] == row
+        for key in MISSING:
+            assert key not in people and people.get(key) is None
+            with pytest.raises(KeyError):
+                people[key]
