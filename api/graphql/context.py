@@ -56,6 +56,7 @@ class Context:
             self.cases,
             lambda labels: _current(backend, labels),
             self.asked,
+            self.units_held,
         )
         self._grids: dict[DivisionCode, frozenset[str]] = {}
         # The field names the query's document has anywhere, set as it starts executing
@@ -84,10 +85,15 @@ class Context:
     async def units_of(self, grids: list[str]) -> dict[str, str]:
         """The code of the unit each grid lies in, at any depth (`graph.places.units_of`),
         walked up the read model's PART_OF ties when they are current."""
-        model = _current(self.backend, read_model.PLACES)
-        if model is not None:
-            return units_up(model.grids_up, grids)
+        held = self.units_held(grids)
+        if held is not None:
+            return held
         return await self._off_loop(units_of, self.backend.read, grids)
+
+    def units_held(self, grids: list[str]) -> dict[str, str] | None:
+        """`units_of` from the read model's PART_OF ties when they are current; else None."""
+        model = _current(self.backend, read_model.PLACES)
+        return None if model is None else units_up(model.grids_up, grids)
 
     def cases(self, labels: frozenset[str]) -> Cases | None:
         """The read model's cases (`queries.cases`) when none of `labels` changed since they
@@ -117,8 +123,8 @@ class Context:
         """The keys of the records of type `label` inside `code` when they are known without
         a scan: the grids, and the disputes that occurred in them from the read model; None
         for any other type, or without the model."""
-        model = _current(self.backend, read_model.PLACES)
         if label == "Grid":
+            model = _current(self.backend, read_model.PLACES)
             held = (
                 model.grids_in_order(code)
                 if model is not None
@@ -126,9 +132,18 @@ class Context:
             )
             return held if held is not None else sorted(await self.grids_within(code))
         if label == "Dispute":
-            if model is not None and model.cases.current(self.backend, read_model.OCCURRED):
-                return model.disputes_within(code)  # no catch-up needed
+            held = self._disputes_held(code)
+            if held is not None:
+                return held
             return await self._off_loop(read_model.disputes_within, self.backend, code)
+        return None
+
+    def _disputes_held(self, code: DivisionCode) -> list[str] | None:
+        """`keys_within("Dispute", code)` from the read model while the places and the
+        disputes' OCCURRED_IN ties are current (no catch-up needed); else None."""
+        model = _current(self.backend, read_model.PLACES)
+        if model is not None and model.cases.current(self.backend, read_model.OCCURRED):
+            return model.disputes_within(code)
         return None
 
     async def placed_keys(self, label: str, code: DivisionCode) -> Sequence[str] | None:
@@ -179,19 +194,35 @@ class Context:
         in a mediator's jurisdiction is read from the model when it holds the disputes in the
         scope's grids (`keys_within`), else walked up (`api.privacy.inside_query`): one
         rule, `graph.places.JURISDICTION_BY`, the parity test's judge."""
-        inside = None
-        if rows and access(self.caller, label) is Access.BY_JURISDICTION:
-            assert self.caller.scope is not None
-            scope = DivisionCode.parse(self.caller.scope)
-            keys = [r[SCHEMA.node(label).key] for r in rows]
-            held = None
-            if label == "Dispute":  # the disputes in the scope's grids, from the read model
-                held = await self.keys_within(label, scope)
-            if held is not None:
-                inside = [_among(held, k) for k in keys]
-            else:
-                inside = await self.loaders.inside(label, scope).load_many(keys)
+        shown = self.reveal_held(label, rows)
+        if shown is not None:
+            return shown
+        assert self.caller.scope is not None
+        scope = DivisionCode.parse(self.caller.scope)
+        keys = [r[SCHEMA.node(label).key] for r in rows]
+        held = None
+        if label == "Dispute":  # the disputes in the scope's grids, from the read model
+            held = await self.keys_within(label, scope)
+        if held is not None:
+            inside = [_among(held, k) for k in keys]
+        else:
+            inside = await self.loaders.inside(label, scope).load_many(keys)
         return reveal(self.caller, label, rows, inside)
+
+    def reveal_held(self, label: str, rows: Sequence[Mapping[str, Any]]) -> list[Revealed] | None:
+        """`reveal` when it needs no read: for a caller who sees the type whole or masked
+        wherever a record lies, or a mediator's disputes while the read model holds those in
+        the scope's grids; else None (whether each lies in the jurisdiction is read)."""
+        if not rows or access(self.caller, label) is not Access.BY_JURISDICTION:
+            return reveal(self.caller, label, rows)
+        if label != "Dispute":
+            return None
+        assert self.caller.scope is not None
+        held = self._disputes_held(DivisionCode.parse(self.caller.scope))
+        if held is None:
+            return None
+        key = SCHEMA.node(label).key
+        return reveal(self.caller, label, rows, [_among(held, r[key]) for r in rows])
 
 
 class _PlacedKeys:

@@ -38,6 +38,8 @@ from queries.read_model import ReadModel
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
 UnitsOf = Callable[[list[str]], Awaitable[dict[str, str]]]
+UnitsHeld = Callable[[list[str]], dict[str, str] | None]
+"""`UnitsOf` when the read model holds the walk up; else None."""
 CasesFor = Callable[[frozenset[str]], Cases | None]
 """The read model's cases when none of the labels given changed since they were read."""
 ModelFor = Callable[[frozenset[str]], ReadModel | None]
@@ -58,12 +60,14 @@ class Loaders:
         cases: CasesFor = lambda _: None,
         model: ModelFor = lambda _: None,
         asked: Asked = lambda _: None,
+        units_held: UnitsHeld = lambda _: None,
     ) -> None:
         self._read = read
         self._units_of = units_of  # `graph.places.units_of`: the walk up from grids to units
         self._cases = cases
         self._model = model
         self._asked = asked
+        self._units_held = units_held
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
         self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
 
@@ -101,16 +105,7 @@ class Loaders:
         kept = self._records.setdefault((label, needs), {})
         rest = [k for k in dict.fromkeys(keys) if k not in kept]
         if rest:
-            found: dict[str, Row] = {}
-            asked = self._asked(label)
-            model = None if asked is None else self._model(frozenset({label}))
-            if model is not None and asked is not None and label in model.nodes:
-                wanted = asked | needs
-                names = [p.name for p in SCHEMA.node(label).properties]
-                for k in rest:
-                    record = model.node(label, k)
-                    if record is not None and wanted <= record.keys():
-                        found[k] = {name: record.get(name) for name in names}
+            found = self._modelled(label, rest, needs)
             unread = [k for k in rest if k not in found]
             if unread:
                 read = await self._grouped(cypher.nodes_by_key(label), unread, {})
@@ -118,6 +113,36 @@ class Loaders:
             for k in rest:
                 kept.setdefault(k, found.get(k))
         return [kept[k] for k in keys]
+
+    def nodes_held(
+        self, label: str, keys: list[str], needs: frozenset[str] = frozenset()
+    ) -> list[Row | None] | None:
+        """`nodes` when it needs no read (each record found earlier in this request, or held
+        by the read model with what the query names); else None (those it found are kept)."""
+        kept = self._records.setdefault((label, needs), {})
+        rest = [k for k in dict.fromkeys(keys) if k not in kept]
+        if rest:
+            found = self._modelled(label, rest, needs)
+            for k, record in found.items():
+                kept.setdefault(k, record)
+            if len(found) < len(rest):
+                return None
+        return [kept[k] for k in keys]
+
+    def _modelled(self, label: str, keys: list[str], needs: frozenset[str]) -> dict[str, Row]:
+        """The records of `keys` the read model holds with every property the query names
+        and `needs`, while it is current for `label`."""
+        found: dict[str, Row] = {}
+        asked = self._asked(label)
+        model = None if asked is None else self._model(frozenset({label}))
+        if model is not None and asked is not None and label in model.nodes:
+            wanted = asked | needs
+            names = [p.name for p in SCHEMA.node(label).properties]
+            for k in keys:
+                record = model.node(label, k)
+                if record is not None and wanted <= record.keys():
+                    found[k] = {name: record.get(name) for name in names}
+        return found
 
     def ties(self, tie: Tie, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
         """For a source key, every tie along `tie` (those holding on `as_of` if given)."""
@@ -143,55 +168,55 @@ class Loaders:
         properties the cases hold of them (a party's side; no `source`): found in the read
         model's cases while what they hold of the tie is current, the far ends' records read
         by key; else read as `ties` does."""
-        if tie.source != "Dispute" or not (tie.rel in FILED or tie.rel == "PARTY_TO"):
-            raise ValueError(f"the cases do not hold {tie.rel} from a dispute to {tie.target}")
-        labels = frozenset({tie.rel, tie.target})
+        labels = _filed_labels(tie)
 
         async def load(keys: list[str]) -> list[list[TieRow]]:
             cases = self._cases(labels)
             if cases is None:
                 return await self.ties(tie).load_many(keys)
             ends = {k: _ends(cases, tie, k) for k in keys}
-            far = sorted({end for found in ends.values() for end, _ in found})
-            records = dict(zip(far, await self.nodes(tie.target, far), strict=True))
-            pairs = {
-                k: [(t, r) for end, t in found if (r := records[end]) is not None]
-                for k, found in ends.items()
-            }
-            key = SCHEMA.node(tie.target).key
-            return [sorted(pairs[k], key=lambda p: p[1][key]) for k in keys]
+            far = _far(ends)
+            return _paired(tie.target, keys, ends, far, await self.nodes(tie.target, far))
 
         return self._loader(("filed", tie), load)
+
+    def filed_held(self, tie: Tie, keys: list[str]) -> list[list[TieRow]] | None:
+        """`filed(tie).load_many(keys)`'s answer when it needs no read (the cases current, the
+        far ends' records held: `nodes_held`); else None."""
+        cases = self._cases(_filed_labels(tie))
+        if cases is None:
+            return None
+        ends = {k: _ends(cases, tie, k) for k in keys}
+        far = _far(ends)
+        records = self.nodes_held(tie.target, far)
+        return None if records is None else _paired(tie.target, keys, ends, far, records)
 
     def team(self, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
         """`ties` of a grid's team (SERVES_IN into the grid; those holding on `as_of` if
         given) with each post's role and days but not its `source`, which the read model
         does not hold: its ties while SERVES_IN is current, the people's records read by key;
         else read as `ties` does."""
-        tie = _TEAM
 
         async def load(keys: list[str]) -> list[list[TieRow]]:
             model = self._model(_POSTS)
             if model is None:
-                return await self.ties(tie, as_of).load_many(keys)
-            posts = {
-                k: [
-                    (person, props)
-                    for _, person, props in model.ties_in("SERVES_IN", "Grid", k)
-                    if as_of is None
-                    or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
-                ]
-                for k in keys
-            }
-            people = sorted({person for found in posts.values() for person, _ in found})
-            records = dict(zip(people, await self.nodes("Person", people), strict=True))
-            pairs = {
-                k: [(dict(t), r) for person, t in found if (r := records[person]) is not None]
-                for k, found in posts.items()
-            }
-            return [sorted(pairs[k], key=lambda p: p[1]["id"]) for k in keys]
+                return await self.ties(_TEAM, as_of).load_many(keys)
+            posts = _posts(model, keys, as_of)
+            people = _far(posts)
+            return _paired("Person", keys, posts, people, await self.nodes("Person", people))
 
         return self._loader(("team", as_of), load)
+
+    def team_held(self, keys: list[str], as_of: date | None = None) -> list[list[TieRow]] | None:
+        """`team(as_of).load_many(keys)`'s answer when it needs no read (SERVES_IN current,
+        the people's records held: `nodes_held`); else None."""
+        model = self._model(_POSTS)
+        if model is None:
+            return None
+        posts = _posts(model, keys, as_of)
+        people = _far(posts)
+        records = self.nodes_held("Person", people)
+        return None if records is None else _paired("Person", keys, posts, people, records)
 
     def grid_unit(self) -> DataLoader[str, Row | None]:
         """The unit a grid lies in, through its parent grids at any depth (`units_of`)."""
@@ -204,6 +229,19 @@ class Loaders:
             return [found.get(k) for k in keys]
 
         return self._loader(("grid_unit",), load)
+
+    def grid_units_held(self, keys: list[str]) -> list[Row | None] | None:
+        """`grid_unit().load_many(keys)`'s answer when it needs no read (the walk up held by
+        the read model, the units' records held: `nodes_held`); else None."""
+        codes = self._units_held(keys)
+        if codes is None:
+            return None
+        placed = [k for k in keys if k in codes]
+        units = self.nodes_held("Unit", [codes[k] for k in placed])
+        if units is None:
+            return None
+        found = dict(zip(placed, units, strict=True))
+        return [found.get(k) for k in keys]
 
     def inside(self, label: str, scope: DivisionCode) -> DataLoader[str, bool]:
         """Whether a record of type `label` lies inside the jurisdiction `scope`."""
@@ -218,6 +256,16 @@ class Loaders:
 _TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
 _POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` reads of the model
 
+Ends = dict[str, list[tuple[str, Row]]]
+"""Per source key, the key at the far end of each of its ties, with the tie's properties."""
+
+
+def _filed_labels(tie: Tie) -> frozenset[str]:
+    """What `Loaders.filed` reads of the cases for `tie`."""
+    if tie.source != "Dispute" or not (tie.rel in FILED or tie.rel == "PARTY_TO"):
+        raise ValueError(f"the cases do not hold {tie.rel} from a dispute to {tie.target}")
+    return frozenset({tie.rel, tie.target})
+
 
 def _ends(cases: Cases, tie: Tie, dispute: str) -> list[tuple[str, Row]]:
     """The key at the far end of each of `dispute`'s ties along `tie` in `cases`, with the
@@ -228,4 +276,38 @@ def _ends(cases: Cases, tie: Tie, dispute: str) -> list[tuple[str, Row]]:
         (cases.key(p), {"side": cases.side(t)})
         for p, t in cases.parties(dispute)
         if cases.label(p) == tie.target
+    ]
+
+
+def _posts(model: ReadModel, keys: list[str], as_of: date | None) -> Ends:
+    """The person on each post of each grid of `keys` (those holding on `as_of` if given),
+    with a copy of the post's properties, from the read model."""
+    return {
+        k: [
+            (person, dict(props))
+            for _, person, props in model.ties_in("SERVES_IN", "Grid", k)
+            if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
+        ]
+        for k in keys
+    }
+
+
+def _far(ends: Ends) -> list[str]:
+    """The far ends' keys, each once, ascending."""
+    return sorted({end for found in ends.values() for end, _ in found})
+
+
+def _paired(
+    label: str, keys: list[str], ends: Ends, far: list[str], records: list[Row | None]
+) -> list[list[TieRow]]:
+    """Per key, (tie, record) of each far end whose record (`records`, of `far`'s keys, type
+    `label`) is found, in the order of the records' keys."""
+    by_key = dict(zip(far, records, strict=True))
+    key = SCHEMA.node(label).key
+    return [
+        sorted(
+            ((t, r) for end, t in ends[k] if (r := by_key[end]) is not None),
+            key=lambda p: p[1][key],
+        )
+        for k in keys
     ]

@@ -149,7 +149,14 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 except Exception:  # the library's way reports it
                     value = None
                 if value is not None and not isinstance(value, Exception):
-                    return self._object(plan, value, field_details_list, path, position_context)
+                    return self._object(
+                        plan.object_type,
+                        plan.return_type,
+                        value,
+                        field_details_list,
+                        path,
+                        position_context,
+                    )
                 return super().execute_field(
                     parent_type, source, field_details_list, path, position_context
                 )
@@ -197,27 +204,30 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 item_path,
                 position_context,
             )
-        plan = _PlainObject("", object_type, item_type)
-        completed = self._object(plan, item, field_details_list, item_path, position_context)
+        completed = self._object(
+            object_type, item_type, item, field_details_list, item_path, position_context
+        )
         complete_results.append(completed)
         return self.is_awaitable(completed)
 
     def _object(
         self,
-        plan: _PlainObject,
+        object_type: GraphQLObjectType,
+        return_type: GraphQLOutputType,
         value: Any,
         field_details_list: FieldDetailsList,
         path: Path,
         position_context: Any,
     ) -> Any:
-        """The sub-fields of `value`, as graphql-core's `execute_field` completes an object
+        """The sub-fields of `value`, an `object_type` in a field or list item of type
+        `return_type`, as graphql-core's `execute_field` completes an object
         (`complete_object_value` with no `is_type_of`), with its handling of an error."""
         try:
             completed = self.collect_and_execute_subfields(
-                plan.object_type, field_details_list, path, value, position_context
+                object_type, field_details_list, path, value, position_context
             )
         except Exception as raw_error:
-            self.handle_field_error(raw_error, plan.return_type, field_details_list, path)
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         if not self.is_awaitable(completed):
             return completed
@@ -226,7 +236,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             try:
                 return await completed
             except Exception as raw_error:
-                self.handle_field_error(raw_error, plan.return_type, field_details_list, path)
+                self.handle_field_error(raw_error, return_type, field_details_list, path)
                 return None
 
         return await_completed()

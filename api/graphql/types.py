@@ -14,14 +14,16 @@ here: they are root lists with a filter (`people(pool:)`, `disputes(domain:)`) a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import strawberry
 from graphql import FieldNode
 
 from api.graphql.context import Info
 from api.graphql.cypher import Tie
+from api.graphql.dataloaders import TieRow
 from api.graphql.enums import (
     CenterKind,
     DisputeChannel,
@@ -45,6 +47,7 @@ from api.privacy import Revealed
 
 if TYPE_CHECKING:
     from api.graphql.workflow import DisputeWorkflow
+from graph.backend import Row
 from graph.schema import DISPUTE_STEPS, GRID_ROLES, SCHEMA
 
 
@@ -75,6 +78,20 @@ def _build(cls: type[N], rows: list[Revealed]) -> list[N]:
     return out
 
 
+def _first(cls: type[N], rows: list[Revealed]) -> N | None:
+    found = _build(cls, rows)
+    return found[0] if found else None
+
+
+def _awaited(pending: Awaitable[N]) -> N:
+    """What a plain `def` resolver returns for an answer still to come. graphql-core awaits
+    whatever awaitable a resolver returns, so a resolver answers at once what needs no read
+    (from the read model) and returns a coroutine for the rest: an `async def` resolver
+    costs a coroutine, strawberry's async wrapper and a DataLoader future per item of a list
+    even when nothing is read. Typed as the answer, which strawberry's annotation names."""
+    return cast(N, pending)
+
+
 async def _nodes(
     info: Info, tie: Tie, key: str, cls: type[N], as_of: date | None = None
 ) -> list[N]:
@@ -84,8 +101,9 @@ async def _nodes(
 
 
 async def _node(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
-    found = await _nodes(info, tie, key, cls)
-    return found[0] if found else None
+    """The first of `_nodes`."""
+    pairs = await info.context.loaders.ties(tie).load(key)
+    return _first(cls, await info.context.reveal(tie.target, [node for _, node in pairs]))
 
 
 def _asks(info: Info, name: str) -> bool:
@@ -99,11 +117,21 @@ def _asks(info: Info, name: str) -> bool:
     return False
 
 
-async def _filed(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
-    """`_node` for a dispute's grid, category or list item (`Loaders.filed`)."""
+def _filed(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
+    """`_node` for a dispute's grid, category or list item (`Loaders.filed`): at once when
+    it needs no read (`Loaders.filed_held`, `Context.reveal_held`)."""
+    context = info.context
+    held = context.loaders.filed_held(tie, [key])
+    if held is not None:
+        shown = context.reveal_held(tie.target, [node for _, node in held[0]])
+        if shown is not None:
+            return _first(cls, shown)
+    return _awaited(_filed_read(info, tie, key, cls))
+
+
+async def _filed_read(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
     pairs = await info.context.loaders.filed(tie).load(key)
-    found = _build(cls, await info.context.reveal(tie.target, [node for _, node in pairs]))
-    return found[0] if found else None
+    return _first(cls, await info.context.reveal(tie.target, [node for _, node in pairs]))
 
 
 # -- node types -----------------------------------------------------------------------------
@@ -121,17 +149,19 @@ class Unit:
     source: str | None = prop("Unit", "source")
 
     @resolver("The unit this one is part of (a village's town…).")
-    async def parent(self, info: Info) -> Unit | None:
-        return await _node(info, Tie("Unit", "PART_OF", "Unit"), self.code, Unit)
+    def parent(self, info: Info) -> Unit | None:
+        return _awaited(_node(info, Tie("Unit", "PART_OF", "Unit"), self.code, Unit))
 
     @resolver("The units directly inside this one, by code.")
-    async def children(self, info: Info) -> list[Unit]:
-        return await _nodes(info, Tie("Unit", "PART_OF", "Unit", outgoing=False), self.code, Unit)
+    def children(self, info: Info) -> list[Unit]:
+        return _awaited(
+            _nodes(info, Tie("Unit", "PART_OF", "Unit", outgoing=False), self.code, Unit)
+        )
 
     @resolver("The centers whose jurisdiction is this unit.")
-    async def centers(self, info: Info) -> list[Center]:
+    def centers(self, info: Info) -> list[Center]:
         tie = Tie("Unit", "JURISDICTION", "Center", outgoing=False)
-        return await _nodes(info, tie, self.code, Center)
+        return _awaited(_nodes(info, tie, self.code, Center))
 
 
 @_type("Grid")
@@ -156,41 +186,70 @@ class Grid:
         "in for a micro-grid, at any depth (a village, or the home county of an "
         "out-of-county grid)."
     )
-    async def unit(self, info: Info) -> Unit | None:
-        row = await info.context.loaders.grid_unit().load(self.id)
-        return Unit(**row) if row is not None else None
+    def unit(self, info: Info) -> Unit | None:
+        held = info.context.loaders.grid_units_held([self.id])
+        if held is not None:
+            return _unit(held[0])
+        return _awaited(_grid_unit(info, self.id))
 
     @resolver("The grid a micro-grid is part of.")
-    async def parent(self, info: Info) -> Grid | None:
-        return await _node(info, Tie("Grid", "PART_OF", "Grid"), self.id, Grid)
+    def parent(self, info: Info) -> Grid | None:
+        return _awaited(_node(info, Tie("Grid", "PART_OF", "Grid"), self.id, Grid))
 
     @resolver("The micro-grids inside this grid, by id.")
-    async def micro_grids(self, info: Info) -> list[Grid]:
+    def micro_grids(self, info: Info) -> list[Grid]:
         tie = Tie("Grid", "PART_OF", "Grid", outgoing=False)
-        return await _nodes(info, tie, self.id, Grid)
+        return _awaited(_nodes(info, tie, self.id, Grid))
 
     @resolver(
         "Who serves on the grid (SERVES_IN): each person with their role and the "
         "days the post ran, heads first."
     )
-    async def team(self, info: Info, as_of: AsOf = None) -> list[GridPost]:
-        loaders = info.context.loaders
-        if _asks(info, "source"):  # not held by the read model: read with the ties
-            tie = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
-            pairs = await loaders.ties(tie, as_of).load(self.id)
-        else:
-            pairs = await loaders.team(as_of).load(self.id)
-        people = await info.context.reveal("Person", [node for _, node in pairs])
-        posts = [
-            GridPost(person=Person(**p), grid=self, **{"source": None, **t})
-            for (t, _), p in zip(pairs, people, strict=True)
-        ]
-        return sorted(posts, key=_post_order)
+    def team(self, info: Info, as_of: AsOf = None) -> list[GridPost]:
+        context = info.context
+        sourced = _asks(info, "source")  # not held by the read model: read with the ties
+        if not sourced:
+            held = context.loaders.team_held([self.id], as_of)
+            if held is not None:
+                people = context.reveal_held("Person", [node for _, node in held[0]])
+                if people is not None:
+                    return _grid_posts(self, held[0], people)
+        return _awaited(_team(info, self, as_of, sourced))
 
     @resolver("The party organisations built on this grid (COVERS).")
-    async def party_orgs(self, info: Info) -> list[PartyOrg]:
+    def party_orgs(self, info: Info) -> list[PartyOrg]:
         tie = Tie("Grid", "COVERS", "PartyOrg", outgoing=False)
-        return await _nodes(info, tie, self.id, PartyOrg)
+        return _awaited(_nodes(info, tie, self.id, PartyOrg))
+
+
+def _unit(row: Row | None) -> Unit | None:
+    return Unit(**row) if row is not None else None
+
+
+async def _grid_unit(info: Info, key: str) -> Unit | None:
+    return _unit(await info.context.loaders.grid_unit().load(key))
+
+
+async def _team(info: Info, grid: Grid, as_of: date | None, sourced: bool) -> list[GridPost]:
+    """`Grid.team` as a DataLoader's batch finds it, read or from the read model."""
+    loaders = info.context.loaders
+    if sourced:
+        pairs = await loaders.ties(_TEAM, as_of).load(grid.id)
+    else:
+        pairs = await loaders.team(as_of).load(grid.id)
+    people = await info.context.reveal("Person", [node for _, node in pairs])
+    return _grid_posts(grid, pairs, people)
+
+
+def _grid_posts(grid: Grid, pairs: list[TieRow], people: list[Revealed]) -> list[GridPost]:
+    posts = [
+        GridPost(person=Person(**p), grid=grid, **{"source": None, **t})
+        for (t, _), p in zip(pairs, people, strict=True)
+    ]
+    return sorted(posts, key=_post_order)
+
+
+_TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
 
 
 @_type("Person")
@@ -204,8 +263,8 @@ class Person:
     source: str | None = prop("Person", "source")
 
     @resolver("The unit of the person's registered home (LIVES_IN).")
-    async def home(self, info: Info) -> Unit | None:
-        return await _node(info, Tie("Person", "LIVES_IN", "Unit"), self.id, Unit)
+    def home(self, info: Info) -> Unit | None:
+        return _awaited(_node(info, Tie("Person", "LIVES_IN", "Unit"), self.id, Unit))
 
     @resolver("The person's posts on grids (SERVES_IN), earliest first.")
     async def grid_posts(self, info: Info, as_of: AsOf = None) -> list[GridPost]:
@@ -215,17 +274,17 @@ class Person:
         return sorted(posts, key=lambda p: (p.valid_from or date.min, p.grid.id))
 
     @resolver("The person's domains of expertise (HAS_EXPERTISE).")
-    async def expertise(self, info: Info) -> list[Domain]:
-        return await _nodes(info, Tie("Person", "HAS_EXPERTISE", "Domain"), self.id, Domain)
+    def expertise(self, info: Info) -> list[Domain]:
+        return _awaited(_nodes(info, Tie("Person", "HAS_EXPERTISE", "Domain"), self.id, Domain))
 
     @resolver("The expert pools the person is in (IN_POOL).")
-    async def pools(self, info: Info, as_of: AsOf = None) -> list[ExpertPool]:
+    def pools(self, info: Info, as_of: AsOf = None) -> list[ExpertPool]:
         tie = Tie("Person", "IN_POOL", "ExpertPool")
-        return await _nodes(info, tie, self.id, ExpertPool, as_of)
+        return _awaited(_nodes(info, tie, self.id, ExpertPool, as_of))
 
     @resolver("The disputes the person is a party to (PARTY_TO), earliest report first.")
-    async def disputes(self, info: Info) -> list[Dispute]:
-        return await _party_to(info, "Person", self.id)
+    def disputes(self, info: Info) -> list[Dispute]:
+        return _awaited(_party_to(info, "Person", self.id))
 
 
 async def _posts(info: Info, tie: Tie, key: str, as_of: date | None) -> list[Post]:
@@ -252,20 +311,22 @@ class PartyOrg:
     source: str | None = prop("PartyOrg", "source")
 
     @resolver("The higher organisation this one is under (SUBORDINATE_TO).")
-    async def parent(self, info: Info) -> PartyOrg | None:
-        return await _node(info, Tie("PartyOrg", "SUBORDINATE_TO", "PartyOrg"), self.id, PartyOrg)
+    def parent(self, info: Info) -> PartyOrg | None:
+        return _awaited(
+            _node(info, Tie("PartyOrg", "SUBORDINATE_TO", "PartyOrg"), self.id, PartyOrg)
+        )
 
     @resolver("The unit it is located in.")
-    async def unit(self, info: Info) -> Unit | None:
-        return await _node(info, Tie("PartyOrg", "LOCATED_IN", "Unit"), self.id, Unit)
+    def unit(self, info: Info) -> Unit | None:
+        return _awaited(_node(info, Tie("PartyOrg", "LOCATED_IN", "Unit"), self.id, Unit))
 
     @resolver("The grids it is built on (COVERS).")
-    async def grids(self, info: Info) -> list[Grid]:
-        return await _nodes(info, Tie("PartyOrg", "COVERS", "Grid"), self.id, Grid)
+    def grids(self, info: Info) -> list[Grid]:
+        return _awaited(_nodes(info, Tie("PartyOrg", "COVERS", "Grid"), self.id, Grid))
 
     @resolver("Who leads it (LEADS), with their post.")
-    async def leaders(self, info: Info, as_of: AsOf = None) -> list[Post]:
-        return await _posts(info, Tie("PartyOrg", "LEADS", "Person", False), self.id, as_of)
+    def leaders(self, info: Info, as_of: AsOf = None) -> list[Post]:
+        return _awaited(_posts(info, Tie("PartyOrg", "LEADS", "Person", False), self.id, as_of))
 
 
 @_type("Department")
@@ -279,21 +340,23 @@ class Department:
     source: str | None = prop("Department", "source")
 
     @resolver("The unit it is located in.")
-    async def unit(self, info: Info) -> Unit | None:
-        return await _node(info, Tie("Department", "LOCATED_IN", "Unit"), self.id, Unit)
+    def unit(self, info: Info) -> Unit | None:
+        return _awaited(_node(info, Tie("Department", "LOCATED_IN", "Unit"), self.id, Unit))
 
     @resolver("The centers it is stationed at (STATIONED_AT).")
-    async def centers(self, info: Info) -> list[Center]:
-        return await _nodes(info, Tie("Department", "STATIONED_AT", "Center"), self.id, Center)
+    def centers(self, info: Info) -> list[Center]:
+        return _awaited(_nodes(info, Tie("Department", "STATIONED_AT", "Center"), self.id, Center))
 
     @resolver("The responsibility-list items it is responsible for.")
-    async def list_items(self, info: Info) -> list[ListItem]:
+    def list_items(self, info: Info) -> list[ListItem]:
         tie = Tie("Department", "RESPONSIBLE_FOR", "ListItem")
-        return await _nodes(info, tie, self.id, ListItem)
+        return _awaited(_nodes(info, tie, self.id, ListItem))
 
     @resolver("Who holds a named post in it (HOLDS_POST).")
-    async def staff(self, info: Info, as_of: AsOf = None) -> list[Post]:
-        return await _posts(info, Tie("Department", "HOLDS_POST", "Person", False), self.id, as_of)
+    def staff(self, info: Info, as_of: AsOf = None) -> list[Post]:
+        return _awaited(
+            _posts(info, Tie("Department", "HOLDS_POST", "Person", False), self.id, as_of)
+        )
 
 
 @_type("Center")
@@ -309,21 +372,21 @@ class Center:
     source: str | None = prop("Center", "source")
 
     @resolver("The unit it serves (JURISDICTION).")
-    async def unit(self, info: Info) -> Unit | None:
-        return await _node(info, Tie("Center", "JURISDICTION", "Unit"), self.id, Unit)
+    def unit(self, info: Info) -> Unit | None:
+        return _awaited(_node(info, Tie("Center", "JURISDICTION", "Unit"), self.id, Unit))
 
     @resolver("Where it sends what it cannot settle (ESCALATES_TO).")
-    async def escalates_to(self, info: Info) -> Center | None:
-        return await _node(info, Tie("Center", "ESCALATES_TO", "Center"), self.id, Center)
+    def escalates_to(self, info: Info) -> Center | None:
+        return _awaited(_node(info, Tie("Center", "ESCALATES_TO", "Center"), self.id, Center))
 
     @resolver("The departments stationed at it.")
-    async def departments(self, info: Info) -> list[Department]:
+    def departments(self, info: Info) -> list[Department]:
         tie = Tie("Center", "STATIONED_AT", "Department", outgoing=False)
-        return await _nodes(info, tie, self.id, Department)
+        return _awaited(_nodes(info, tie, self.id, Department))
 
     @resolver("Who holds a named post in it (HOLDS_POST).")
-    async def staff(self, info: Info, as_of: AsOf = None) -> list[Post]:
-        return await _posts(info, Tie("Center", "HOLDS_POST", "Person", False), self.id, as_of)
+    def staff(self, info: Info, as_of: AsOf = None) -> list[Post]:
+        return _awaited(_posts(info, Tie("Center", "HOLDS_POST", "Person", False), self.id, as_of))
 
 
 @_type("MediationOrg")
@@ -335,17 +398,19 @@ class MediationOrg:
     source: str | None = prop("MediationOrg", "source")
 
     @resolver("The unit it is located in.")
-    async def unit(self, info: Info) -> Unit | None:
-        return await _node(info, Tie("MediationOrg", "LOCATED_IN", "Unit"), self.id, Unit)
+    def unit(self, info: Info) -> Unit | None:
+        return _awaited(_node(info, Tie("MediationOrg", "LOCATED_IN", "Unit"), self.id, Unit))
 
     @resolver("The domains it mediates in (HAS_EXPERTISE).")
-    async def domains(self, info: Info) -> list[Domain]:
-        return await _nodes(info, Tie("MediationOrg", "HAS_EXPERTISE", "Domain"), self.id, Domain)
+    def domains(self, info: Info) -> list[Domain]:
+        return _awaited(
+            _nodes(info, Tie("MediationOrg", "HAS_EXPERTISE", "Domain"), self.id, Domain)
+        )
 
     @resolver("Its mediators (MEDIATES_IN), with their post.")
-    async def mediators(self, info: Info, as_of: AsOf = None) -> list[Post]:
+    def mediators(self, info: Info, as_of: AsOf = None) -> list[Post]:
         tie = Tie("MediationOrg", "MEDIATES_IN", "Person", outgoing=False)
-        return await _posts(info, tie, self.id, as_of)
+        return _awaited(_posts(info, tie, self.id, as_of))
 
 
 @_type("Organisation")
@@ -356,16 +421,16 @@ class Organisation:
     source: str | None = prop("Organisation", "source")
 
     @resolver("The unit it is located in, if it is located in a unit.")
-    async def unit(self, info: Info) -> Unit | None:
-        return await _node(info, Tie("Organisation", "LOCATED_IN", "Unit"), self.id, Unit)
+    def unit(self, info: Info) -> Unit | None:
+        return _awaited(_node(info, Tie("Organisation", "LOCATED_IN", "Unit"), self.id, Unit))
 
     @resolver("The grid it is located in, if it is located in a grid.")
-    async def grid(self, info: Info) -> Grid | None:
-        return await _node(info, Tie("Organisation", "LOCATED_IN", "Grid"), self.id, Grid)
+    def grid(self, info: Info) -> Grid | None:
+        return _awaited(_node(info, Tie("Organisation", "LOCATED_IN", "Grid"), self.id, Grid))
 
     @resolver("The disputes the organisation is a party to (PARTY_TO), earliest report first.")
-    async def disputes(self, info: Info) -> list[Dispute]:
-        return await _party_to(info, "Organisation", self.id)
+    def disputes(self, info: Info) -> list[Dispute]:
+        return _awaited(_party_to(info, "Organisation", self.id))
 
 
 @_type("Domain")
@@ -383,12 +448,12 @@ class ExpertPool:
     source: str | None = prop("ExpertPool", "source")
 
     @resolver("The unit that keeps the pool.")
-    async def unit(self, info: Info) -> Unit | None:
-        return await _node(info, Tie("ExpertPool", "LOCATED_IN", "Unit"), self.id, Unit)
+    def unit(self, info: Info) -> Unit | None:
+        return _awaited(_node(info, Tie("ExpertPool", "LOCATED_IN", "Unit"), self.id, Unit))
 
     @resolver("The domains the pool covers. Its experts: people(pool:).")
-    async def domains(self, info: Info) -> list[Domain]:
-        return await _nodes(info, Tie("ExpertPool", "HAS_EXPERTISE", "Domain"), self.id, Domain)
+    def domains(self, info: Info) -> list[Domain]:
+        return _awaited(_nodes(info, Tie("ExpertPool", "HAS_EXPERTISE", "Domain"), self.id, Domain))
 
 
 @_type("ListItem")
@@ -400,13 +465,13 @@ class ListItem:
     source: str | None = prop("ListItem", "source")
 
     @resolver("The domains the matter belongs to.")
-    async def domains(self, info: Info) -> list[Domain]:
-        return await _nodes(info, Tie("ListItem", "HAS_EXPERTISE", "Domain"), self.id, Domain)
+    def domains(self, info: Info) -> list[Domain]:
+        return _awaited(_nodes(info, Tie("ListItem", "HAS_EXPERTISE", "Domain"), self.id, Domain))
 
     @resolver("The departments responsible for it (RESPONSIBLE_FOR).")
-    async def departments(self, info: Info) -> list[Department]:
+    def departments(self, info: Info) -> list[Department]:
         tie = Tie("ListItem", "RESPONSIBLE_FOR", "Department", outgoing=False)
-        return await _nodes(info, tie, self.id, Department)
+        return _awaited(_nodes(info, tie, self.id, Department))
 
 
 @_type("Dispute")
@@ -425,32 +490,28 @@ class Dispute:
     source: str | None = prop("Dispute", "source")
 
     @resolver("The grid it occurred in (OCCURRED_IN).")
-    async def grid(self, info: Info) -> Grid | None:
-        return await _filed(info, Tie("Dispute", "OCCURRED_IN", "Grid"), self.id, Grid)
+    def grid(self, info: Info) -> Grid | None:
+        return _filed(info, Tie("Dispute", "OCCURRED_IN", "Grid"), self.id, Grid)
 
     @resolver("Its category (IN_DOMAIN).")
-    async def domain(self, info: Info) -> Domain | None:
-        return await _filed(info, Tie("Dispute", "IN_DOMAIN", "Domain"), self.id, Domain)
+    def domain(self, info: Info) -> Domain | None:
+        return _filed(info, Tie("Dispute", "IN_DOMAIN", "Domain"), self.id, Domain)
 
     @resolver("The responsibility-list item it falls under (CLASSIFIED_AS).")
-    async def list_item(self, info: Info) -> ListItem | None:
+    def list_item(self, info: Info) -> ListItem | None:
         tie = Tie("Dispute", "CLASSIFIED_AS", "ListItem")
-        return await _filed(info, tie, self.id, ListItem)
+        return _filed(info, tie, self.id, ListItem)
 
     @resolver("The parties to it (PARTY_TO): people and organisations.")
-    async def participants(self, info: Info) -> list[DisputeParty]:
-        loaders = info.context.loaders
-        people, orgs = await asyncio.gather(
-            loaders.filed(Tie("Dispute", "PARTY_TO", "Person", False)).load(self.id),
-            loaders.filed(Tie("Dispute", "PARTY_TO", "Organisation", False)).load(self.id),
-        )
-        shown = await info.context.reveal("Person", [node for _, node in people])
-        parties: list[DisputeParty] = [
-            DisputeParty(party=Person(**p), side=t["side"])
-            for (t, _), p in zip(people, shown, strict=True)
-        ]
-        parties += [DisputeParty(party=Organisation(**o), side=t["side"]) for t, o in orgs]
-        return parties
+    def participants(self, info: Info) -> list[DisputeParty]:
+        context = info.context
+        orgs = context.loaders.filed_held(_PARTY_ORGS, [self.id])
+        people = context.loaders.filed_held(_PARTY_PEOPLE, [self.id])
+        if people is not None and orgs is not None:
+            shown = context.reveal_held("Person", [node for _, node in people[0]])
+            if shown is not None:
+                return _parties(people[0], shown, orgs[0])
+        return _awaited(_participants(info, self.id, None if orgs is None else orgs[0]))
 
     @resolver(
         "Its workflow, derived from its log: state, version, holder, clocks, log and what "
@@ -483,6 +544,30 @@ class Dispute:
                 for t, n in pairs
             ]
         return sorted(steps, key=_step_order)
+
+
+async def _participants(info: Info, key: str, orgs: list[TieRow] | None) -> list[DisputeParty]:
+    """`Dispute.participants` as DataLoaders' batches find them: the people (and the
+    organisations, unless `orgs` are given) read or from the read model's cases."""
+    loaders = info.context.loaders
+    people = await loaders.filed(_PARTY_PEOPLE).load(key)
+    if orgs is None:
+        orgs = await loaders.filed(_PARTY_ORGS).load(key)
+    shown = await info.context.reveal("Person", [node for _, node in people])
+    return _parties(people, shown, orgs)
+
+
+def _parties(people: list[TieRow], shown: list[Revealed], orgs: list[TieRow]) -> list[DisputeParty]:
+    parties: list[DisputeParty] = [
+        DisputeParty(party=Person(**p), side=t["side"])
+        for (t, _), p in zip(people, shown, strict=True)
+    ]
+    parties += [DisputeParty(party=Organisation(**o), side=t["side"]) for t, o in orgs]
+    return parties
+
+
+_PARTY_PEOPLE = Tie("Dispute", "PARTY_TO", "Person", outgoing=False)
+_PARTY_ORGS = Tie("Dispute", "PARTY_TO", "Organisation", outgoing=False)
 
 
 async def _party_to(info: Info, label: str, key: str) -> list[Dispute]:
