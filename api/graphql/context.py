@@ -201,8 +201,8 @@ class Context:
         scope = DivisionCode.parse(self.caller.scope)
         keys = [r[SCHEMA.node(label).key] for r in rows]
         held = None
-        if label == "Dispute":  # the disputes in the scope's grids, from the read model
-            held = await self.keys_within(label, scope)
+        if label == "Dispute":  # the disputes in the scope's grids, read (not held: above)
+            held = await self._off_loop(read_model.disputes_within, self.backend, scope)
         if held is not None:
             inside = [_among(held, k) for k in keys]
         else:

@@ -102,16 +102,14 @@ class Loaders:
         the query names and `needs` (a page's sort key for its cursor), else read. A record is
         found once a request, the same dict for every caller: two batches in flight at once
         may both read a key, and the first found is the one kept."""
-        kept = self._records.setdefault((label, needs), {})
-        rest = [k for k in dict.fromkeys(keys) if k not in kept]
-        if rest:
-            found = self._modelled(label, rest, needs)
-            unread = [k for k in rest if k not in found]
-            if unread:
-                read = await self._grouped(cypher.nodes_by_key(label), unread, {})
-                found.update((k, take(read[k][0])) for k in unread if k in read)
-            for k in rest:
-                kept.setdefault(k, found.get(k))
+        held = self.nodes_held(label, keys, needs)  # keeps what the model holds
+        if held is not None:
+            return held
+        kept = self._records[(label, needs)]
+        unread = [k for k in dict.fromkeys(keys) if k not in kept]
+        read = await self._grouped(cypher.nodes_by_key(label), unread, {})
+        for k in unread:
+            kept.setdefault(k, take(read[k][0]) if k in read else None)
         return [kept[k] for k in keys]
 
     def nodes_held(
