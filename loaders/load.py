@@ -756,12 +756,12 @@ class Loader:
             new = defaultdict(list)
             pair_of = pair_of or {i: pair for pair, rows in groups.items() for i in rows}
             same = self._rels.same(earlier, digests).tolist()
-            for j, (i, found) in enumerate(zip(labelled, earlier.tolist(), strict=True)):
+            for j, (i, entry) in enumerate(zip(labelled, earlier.tolist(), strict=True)):
                 problem = problems.get(i)
                 if problem:
                     column, reason = problem
                     self._reject(report, batch.lines[i], column, str(columns[column][i]), reason)
-                elif found < 0:
+                elif entry < 0:
                     new[pair_of[i]].append(i)
                 elif same[j]:
                     report.duplicates += 1
@@ -773,7 +773,7 @@ class Loader:
                         "",
                         "",
                         f"the same {kind.type} was already given at "
-                        f"{self._where(self._rels.place(found))} with other values",
+                        f"{self._where(self._rels.place(entry))} with other values",
                     )
         properties = [p.name for p in kind.properties if p.name in columns]
         hexes = list(map(bytes.hex, rids))
@@ -806,7 +806,7 @@ class Loader:
                 wanted.setdefault(label, set()).update(missing)
         for label, asked in wanted.items():
             self._in_graph[label].update(self._stored(label, sorted(asked)))
-        unknown = {label: asked.difference(self._in_graph[label]) for label, asked in wanted.items()}
+        unknown = {label: asked - self._in_graph[label] for label, asked in wanted.items()}
         return {label: keys for label, keys in unknown.items() if keys}
 
     def _unresolved(

@@ -17,6 +17,7 @@ import numpy as np
 _U64 = np.uint64
 _MIN_SLOTS = 1 << 10
 _NO_BYTES = np.zeros(0, dtype="S1")
+_MARKED = 2**30 + 2  # a claim's mark is its row less this: rows of a batch stay below 2**30
 
 
 def _mixed(x: np.ndarray) -> np.ndarray:
@@ -25,7 +26,8 @@ def _mixed(x: np.ndarray) -> np.ndarray:
     x = x * _U64(0xBF58476D1CE4E5B9)
     x = x ^ (x >> _U64(27))
     x = x * _U64(0x94D049BB133111EB)
-    return x ^ (x >> _U64(31))
+    mixed: np.ndarray = x ^ (x >> _U64(31))
+    return mixed
 
 
 def _word_weights(count: int) -> np.ndarray:
@@ -49,9 +51,9 @@ def byte_hashes(encoded: np.ndarray) -> np.ndarray:
 class KeysMet:
     """Node keys met: `meet` a batch's keys, each found among those met before or added.
 
-    A str key is held as its UTF-8 bytes closed by \\x01 (numpy's fixed-width bytes drop
-    trailing NULs; the closing byte keeps "a" and "a\\x00" apart). A key of any other type is
-    held in a dict beside the table (the schema's keys are all text)."""
+    A str key is held as its UTF-8 bytes. numpy's fixed-width bytes drop trailing NULs, so a
+    key ending in one ("a\\x00", which would be taken for "a") is held in a dict beside the
+    table, as is a key of any other type (the schema's keys are all text)."""
 
     def __init__(self) -> None:
         self._keys = np.zeros(0, dtype="S1")
@@ -121,18 +123,25 @@ class KeysMet:
     def _encoded(self, keys: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """The keys held as bytes, the rows they are of, and the rows whose keys are held in
         the dict instead."""
+        everyone = np.arange(len(keys))
         try:
-            texts = [key.encode("utf-8", "surrogatepass") + b"\x01" for key in keys]
-            return np.array(texts, dtype=bytes), np.arange(len(keys)), []
-        except AttributeError:  # a key that is not text
-            rows = [i for i, key in enumerate(keys) if isinstance(key, str)]
-            texts = [keys[i].encode("utf-8", "surrogatepass") + b"\x01" for i in rows]
-            others = sorted(set(range(len(keys))).difference(rows))
-            return np.array(texts, dtype=bytes), np.array(rows, dtype=np.int64), others
+            joined = "\x02".join(keys)  # a key ending in NUL is followed by "\x02", or last
+            plain = not joined.endswith("\x00") and "\x00\x02" not in joined
+        except TypeError:  # a key that is not text
+            plain = False
+        if plain and joined.isascii():  # as files' keys are: numpy encodes them at once
+            return np.array(keys, dtype="S") if len(keys) else _NO_BYTES, everyone, []
+        if plain:
+            texts = [key.encode("utf-8", "surrogatepass") for key in keys]
+            return np.array(texts, dtype=bytes), everyone, []
+        rows = [i for i, k in enumerate(keys) if isinstance(k, str) and not k.endswith("\x00")]
+        others = sorted(set(range(len(keys))).difference(rows))
+        texts = [keys[i].encode("utf-8", "surrogatepass") for i in rows]
+        return np.array(texts, dtype=bytes), np.array(rows, dtype=np.int64), others
 
     @staticmethod
     def _decoded(value: bytes) -> Any:
-        return value[:-1].decode("utf-8", "surrogatepass")
+        return value.decode("utf-8", "surrogatepass")
 
     @staticmethod
     def _hashes(encoded: np.ndarray) -> np.ndarray:
@@ -153,7 +162,6 @@ class KeysMet:
         """Each key's entry, or -1. With `digests` and `places`, a key not found is added (and
         -1 returned for it): of rows with one key, the first is added and the later ones find
         it. Linear probing; the table is at most half full, so every walk ends."""
-        adding = digests is not None and places is not None
         found = np.full(len(encoded), -1, dtype=np.int64)
         last = len(self._slots) - 1
         slot = self._slot_of(encoded)
@@ -166,13 +174,13 @@ class KeysMet:
             same[taken] = self._keys[held[taken]] == encoded[pending[taken]]
             found[pending[same]] = held[same]
             done = same
-            if adding:
+            if digests is not None and places is not None:
                 free = np.flatnonzero(~taken)
-                wanted, first = np.unique(at[free], return_index=True)
-                winners = free[first]
+                winners = free[self._claimed(at[free], pending[free])]
                 if len(winners):
                     rows = pending[winners]
-                    self._slots[wanted] = self._append(encoded[rows], digests[rows], places[rows])
+                    entries = self._append(encoded[rows], digests[rows], places[rows])
+                    self._slots[at[winners]] = entries
                     done = done.copy()
                     done[winners] = True
                 # Others wanting a slot just taken stay: next round they meet its key.
@@ -182,6 +190,15 @@ class KeysMet:
             slot[moving] = (slot[moving] + 1) & last
             pending = pending[~done]
         return found
+
+    def _claimed(self, slots: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Free `slots` wanted by `rows`: whether each row is the lowest wanting its slot.
+        Each slot takes the lowest of its rows' marks (`ufunc.at` applies every one), all
+        below -1, free's mark; the winners then fill their slots with entries."""
+        marks = (rows - _MARKED).astype(np.int32)
+        np.minimum.at(self._slots, slots, marks)
+        claimed: np.ndarray = self._slots[slots] == marks
+        return claimed
 
     def _append(self, encoded: np.ndarray, digests: Any, places: Any) -> Any:
         """Hold new entries (room made by `_reserve`): `encoded` and their digests and places,
@@ -220,10 +237,10 @@ class KeysMet:
         while len(pending):
             at = slot[pending]
             free = np.flatnonzero(self._slots[at] < 0)
-            wanted, first = np.unique(at[free], return_index=True)
-            self._slots[wanted] = entries[pending[free[first]]]
+            winners = free[self._claimed(at[free], pending[free])]
+            self._slots[at[winners]] = entries[pending[winners]]
             placed = np.zeros(len(pending), dtype=bool)
-            placed[free[first]] = True
+            placed[winners] = True
             pending = pending[~placed]
             slot[pending] = (slot[pending] + 1) & (size - 1)
 
@@ -233,7 +250,6 @@ class RidsMet(KeysMet):
 
     def _encoded(self, keys: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, list[int]]:
         return np.frombuffer(b"".join(keys), dtype="S12"), np.arange(len(keys)), []
-
 
 
 def _grown(values: np.ndarray, size: int, count: int) -> np.ndarray:
