@@ -161,7 +161,7 @@ class KeysMet:
     ) -> np.ndarray:
         """Each key's entry, or -1. With `digests` and `places`, a key not found is added (and
         -1 returned for it): of rows with one key, the first is added and the later ones find
-        it. Linear probing; the table is at most half full, so every walk ends."""
+        it. Linear probing; the table is at most two thirds full, so every walk ends."""
         found = np.full(len(encoded), -1, dtype=np.int64)
         last = len(self._slots) - 1
         slot = self._slot_of(encoded)
@@ -216,15 +216,15 @@ class KeysMet:
         return np.arange(start, stop) if len(encoded) else start
 
     def _reserve(self, more: int) -> None:
-        """Room for `more` entries, and a table at most half full with them."""
+        """Room for `more` entries, and a table at most two thirds full with them."""
         wanted = self._count + more
         if wanted > len(self._digests):
-            size = max(wanted, len(self._digests) * 5 // 4, 1024)
+            size = max(wanted, len(self._digests) * 9 // 8, 1024)
             self._keys = _grown(self._keys, size, self._count)
             self._digests = _grown(self._digests, size, self._count)
             self._places = _grown(self._places, size, self._count)
-        if 2 * wanted > len(self._slots):
-            self._rehash(1 << (2 * wanted - 1).bit_length())
+        if 3 * wanted > 2 * len(self._slots):
+            self._rehash(1 << (3 * wanted // 2).bit_length())
 
     def _rehash(self, size: int) -> None:
         """A table of `size` slots, every entry held as bytes placed in it again."""
