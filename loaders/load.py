@@ -23,6 +23,8 @@ from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
+
 from graph.backend import Backend, Row
 from graph.ddl import RID, ident
 from graph.errors import GraphError
@@ -30,6 +32,7 @@ from graph.places import grids_without_unit
 from graph.schema import LOADED_LOGS, SCHEMA, Mask, NodeType, RelType, Schema
 from loaders.chinese import Vocabulary
 from loaders.columns import ColumnRows
+from loaders.met import KeysMet, RidsMet
 from loaders.provenance import FileLoad, Ledger, file_digest, records_digest
 from loaders.read import (
     MAX_BYTES,
@@ -199,11 +202,9 @@ def _digest(values: dict[str, Any], compared: list[str]) -> int:
     return hash((*row, tuple(others))) if others else hash(row)
 
 
-# What the load remembers of each key it has seen: the comparison digest (64 bits), the file
-# (an index into Loader._names) and the line, packed in one int.
+# What the load remembers of each key it has seen (loaders.met): the comparison digest, and
+# where: the file (an index into Loader._names) and the line, packed in one int64.
 _LINE_BITS = 40
-_WHERE_BITS = 64
-_LOW64 = (1 << 64) - 1
 
 
 @dataclass
@@ -266,11 +267,11 @@ class Loader:
         # Where the last batch written ended: should the store fail, all before it is in.
         self.committed: str | None = None
         # Every key this load has seen, per label (the node's key) and for all relationships
-        # (the 12 bytes of its rid), each with its packed digest and place (see _LINE_BITS).
-        self._nodes: dict[str, dict[Any, int]] = defaultdict(dict)
+        # (the 12 bytes of its rid), each with its digest and place (see _LINE_BITS).
+        self._nodes: dict[str, KeysMet] = defaultdict(KeysMet)
         self._rejected_nodes: dict[str, dict[Any, str]] = defaultdict(dict)
         self._in_graph: dict[str, set[Any]] = defaultdict(set)
-        self._rels: dict[bytes, int] = {}
+        self._rels = RidsMet()
         self._bulk: dict[str, bool] = {}
         self._names: list[str] = []  # the tables' names, as the packed places refer to them
         self._name_ids: dict[str, int] = {}
@@ -339,7 +340,7 @@ class Loader:
     def _warn_of_grids_without_unit(self) -> None:
         """A grid of this load that reaches no unit up PART_OF (directly or through its parent
         grids) lies in no place: no filter, jurisdiction or ladder finds it (graph.places)."""
-        grids = [k for k in self._nodes.get("Grid", {}) if k is not None]
+        grids = [k for k in self._nodes.get("Grid", ()) if k is not None]
         lost = grids_without_unit(self.backend.read, grids) if grids else []
         if lost:
             shown = ", ".join(map(str, lost[:20])) + (" …" if len(lost) > 20 else "")
@@ -546,22 +547,18 @@ class Loader:
             self._bulk[name] = self.backend.is_empty(name)
         return self._bulk[name]
 
-    def _packed(self, name: str, batch: _Rows, rows: Sequence[int]) -> list[int]:
-        """The digest and place of `rows` of the batch (ascending), packed as `_nodes` and
-        `_rels` keep them."""
+    def _packed(self, name: str, batch: _Rows, rows: Sequence[int]) -> tuple[Any, Any]:
+        """The digests and places of `rows` of the batch (ascending), as `_nodes` and `_rels`
+        keep them."""
         if name not in self._name_ids:
             self._name_ids[name] = len(self._names)
             self._names.append(name)
-        file = self._name_ids[name] << _LINE_BITS
-        digests, lines = batch.digests, batch.lines
-        if len(rows) == len(batch):  # every row
-            pairs = zip(digests, lines, strict=True)
-            return [((d & _LOW64) << _WHERE_BITS) | file | n for d, n in pairs]
-        return [((digests[i] & _LOW64) << _WHERE_BITS) | file | lines[i] for i in rows]
+        digests = np.array(_take(batch.digests, list(rows)), dtype=np.int64)
+        places = np.array(_take(batch.lines, list(rows)), dtype=np.int64)
+        return digests, places | (self._name_ids[name] << _LINE_BITS)
 
-    def _where(self, packed: int) -> str:
-        file = (packed & ((1 << _WHERE_BITS) - 1)) >> _LINE_BITS
-        return f"{self._names[file]}:{packed & ((1 << _LINE_BITS) - 1)}"
+    def _where(self, place: int) -> str:
+        return f"{self._names[place >> _LINE_BITS]}:{place & ((1 << _LINE_BITS) - 1)}"
 
     # -- nodes ----------------------------------------------------------------------------
 
@@ -574,17 +571,15 @@ class Loader:
         keys = batch.columns[kind.key]
         new = list(range(len(batch)))
         repeated: list[int] = []  # duplicates: their files assert the record too
-        if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
-            seen.update(zip(keys, self._packed(name, batch, new), strict=True))
-        else:
+        digests, places = self._packed(name, batch, new)
+        earlier = seen.meet(keys, digests, places)
+        if (earlier >= 0).any():
             new = []
-            packed = self._packed(name, batch, range(len(batch)))
-            for i, key in enumerate(keys):
-                earlier = seen.get(key)
-                if earlier is None:
-                    seen[key] = packed[i]
+            same = seen.same(earlier, digests).tolist()
+            for i, (key, met) in enumerate(zip(keys, earlier.tolist(), strict=True)):
+                if met < 0:
                     new.append(i)
-                elif earlier >> _WHERE_BITS == packed[i] >> _WHERE_BITS:
+                elif same[i]:
                     report.duplicates += 1
                     repeated.append(i)
                 else:
@@ -593,8 +588,8 @@ class Loader:
                         batch.lines[i],
                         kind.key,
                         str(key),
-                        f"{kind.label} {key!r} was already given at {self._where(earlier)} "
-                        "with other values",
+                        f"{kind.label} {key!r} was already given at "
+                        f"{self._where(seen.place(met))} with other values",
                     )
         new, held = self._appended_only(kind, batch, new, report)
         self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
@@ -716,7 +711,7 @@ class Loader:
         columns = batch.columns
         froms, tos = columns["from"], columns["to"]
         ends = {pair: (_take(froms, rows), _take(tos, rows)) for pair, rows in groups.items()}
-        unresolved = self._look_up_in_graph(
+        unknown = self._look_up_in_graph(
             [(a, keys[0]) for (a, _), keys in ends.items()]
             + [(b, keys[1]) for (_, b), keys in ends.items()]
         )
@@ -739,25 +734,36 @@ class Loader:
             keys = [rids[i] for i in labelled]
         new: dict[tuple[str, str], list[int]]
         repeated: list[int] = []  # duplicates: their files assert the relationship too
-        if not unresolved and len(set(keys)) == len(keys) and self._rels.keys().isdisjoint(keys):
-            self._rels.update(zip(keys, self._packed(name, batch, labelled), strict=True))
+        pair_of = {i: pair for pair, rows in groups.items() for i in rows} if unknown else {}
+        problems: dict[int, tuple[str, str]] = {}  # an endpoint neither met nor in the graph
+        for i in labelled if unknown else ():
+            a, b = pair_of[i]
+            problem = self._unresolved(a, froms[i], "from", unknown) or self._unresolved(
+                b, tos[i], "to", unknown
+            )
+            if problem:
+                problems[i] = problem
+        digests, places = self._packed(name, batch, labelled)
+        earlier = np.full(len(labelled), -1, dtype=np.int64)
+        if problems:
+            met = [j for j, i in enumerate(labelled) if i not in problems]
+            earlier[met] = self._rels.meet([keys[j] for j in met], digests[met], places[met])
+        else:
+            earlier = self._rels.meet(keys, digests, places)
+        if not problems and not (earlier >= 0).any():
             new = groups
         else:
             new = defaultdict(list)
-            pair_of = {i: pair for pair, rows in groups.items() for i in rows}
-            packed = dict(zip(labelled, self._packed(name, batch, labelled), strict=True))
-            for i in labelled:
-                a, b = pair_of[i]
-                problem = self._unresolved(a, froms[i], "from") or self._unresolved(b, tos[i], "to")
+            pair_of = pair_of or {i: pair for pair, rows in groups.items() for i in rows}
+            same = self._rels.same(earlier, digests).tolist()
+            for j, (i, entry) in enumerate(zip(labelled, earlier.tolist(), strict=True)):
+                problem = problems.get(i)
                 if problem:
                     column, reason = problem
                     self._reject(report, batch.lines[i], column, str(columns[column][i]), reason)
-                    continue
-                earlier = self._rels.get(rids[i])
-                if earlier is None:
-                    self._rels[rids[i]] = packed[i]
-                    new[(a, b)].append(i)
-                elif earlier >> _WHERE_BITS == packed[i] >> _WHERE_BITS:
+                elif entry < 0:
+                    new[pair_of[i]].append(i)
+                elif same[j]:
                     report.duplicates += 1
                     repeated.append(i)
                 else:
@@ -766,8 +772,8 @@ class Loader:
                         batch.lines[i],
                         "",
                         "",
-                        f"the same {kind.type} was already given at {self._where(earlier)} "
-                        "with other values",
+                        f"the same {kind.type} was already given at "
+                        f"{self._where(self._rels.place(entry))} with other values",
                     )
         properties = [p.name for p in kind.properties if p.name in columns]
         hexes = list(map(bytes.hex, rids))
@@ -788,22 +794,26 @@ class Loader:
         first = labelled if new is groups else sorted(i for rows in new.values() for i in rows)
         return self._facts(kind.type, hexes, batch, first, repeated)
 
-    def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> bool:
-        """Ask the graph, one query per label, for endpoint keys this load has not seen; say
-        whether any key is still unknown after that."""
+    def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> dict[str, set[Any]]:
+        """Ask the graph, one query per label, for endpoint keys this load has not seen; the
+        keys still unknown after that, by label (none: an empty dict)."""
         wanted: dict[str, set[Any]] = {}
         for label, keys in ends:
-            missing = set(keys).difference(self._nodes[label])
+            missing = self._nodes[label].missing(list(set(keys)))
             if missing:
                 missing = missing.difference(self._in_graph[label])
             if missing:
                 wanted.setdefault(label, set()).update(missing)
         for label, asked in wanted.items():
             self._in_graph[label].update(self._stored(label, sorted(asked)))
-        return any(asked.difference(self._in_graph[label]) for label, asked in wanted.items())
+        unknown = {label: asked - self._in_graph[label] for label, asked in wanted.items()}
+        return {label: keys for label, keys in unknown.items() if keys}
 
-    def _unresolved(self, label: str, key: Any, column: str) -> tuple[str, str] | None:
-        if key in self._nodes[label] or key in self._in_graph[label]:
+    def _unresolved(
+        self, label: str, key: Any, column: str, unknown: dict[str, set[Any]]
+    ) -> tuple[str, str] | None:
+        """Why a row's endpoint `key` is wrong, when it is one of the `unknown` keys."""
+        if key not in unknown.get(label, ()):
             return None
         rejected_at = self._rejected_nodes[label].get(key)
         if rejected_at:

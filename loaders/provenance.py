@@ -176,11 +176,16 @@ class Ledger:
             new = pa.concat_tables(self._pending)
             self._pending, self._held_rows = [], 0
             new = new.append_column("last_load", new.column("first_load"))
-            step = self._slice or len(new)
-            for start in range(0, len(new), step):
-                part = new.slice(start, step)
-                given = part if self._slice is None else ColumnRows(part.to_pydict())
-                self.backend.upsert_nodes(ASSERTION, given, bulk=True)  # none held
+            if self._slice is None:  # one COPY, handed the table: none of it held here
+                # through its commit, where a load's memory is highest (a city's 695,843
+                # assertions of the disputes' log, about 80 MiB), once the store lets go of it
+                handed = [new]
+                del new
+                self.backend.upsert_nodes(ASSERTION, handed.pop(), bulk=True)  # none held
+            else:
+                for start in range(0, len(new), self._slice):
+                    part = ColumnRows(new.slice(start, self._slice).to_pydict())
+                    self.backend.upsert_nodes(ASSERTION, part, bulk=True)  # none held
         if self._counted:
             self.backend.upsert_nodes(LOAD, ColumnRows(_by_column(self._counted)), bulk=False)
             self._counted = []
