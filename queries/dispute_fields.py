@@ -174,12 +174,27 @@ def _by_key(backend: Backend, version: int, keys: list[str]) -> list[Row]:
     return rows + backend.read(_BY_KEY, {"keys": rest}) if rest else rows
 
 
+_ARROW = {"B": pa.uint8(), "H": pa.uint16(), "i": pa.int32(), "q": pa.int64(), "Q": pa.uint64()}
+
+
+def ints(values: array[int]) -> pa.Array:
+    """`values` as an Arrow array (a copy of their bytes). Made from bytes, never from Python
+    values: pyarrow imports pandas the first time it converts one (its check for pandas
+    objects), 34 MiB in a process that only reads (docs/benchmarks.md)."""
+    return pa.Array.from_buffers(_ARROW[values.typecode], len(values), [None, pa.py_buffer(values)])
+
+
+def scalar(value: int, typecode: str) -> pa.Scalar:
+    """`value` as an Arrow scalar of the array type `typecode`, made as `ints` makes one."""
+    return ints(array(typecode, (value,)))[0]
+
+
 def _column(values: pa.ChunkedArray, held: dict[Any, Any]) -> list[Any]:
     """A column's values, each distinct one made once (Arrow's `dictionary_encode`)."""
     encoded = pc.dictionary_encode(values.combine_chunks())
     distinct = [held.setdefault(v, v) for v in encoded.dictionary.to_pylist()]
     distinct.append(None)  # a null's
-    indices = pc.fill_null(encoded.indices, len(distinct) - 1).cast(pa.int32())
+    indices = pc.fill_null(encoded.indices.cast(pa.int32()), scalar(len(distinct) - 1, "i"))
     numbers = array("i")
     numbers.frombytes(
         memoryview(indices.buffers()[1])[indices.offset * 4 : (indices.offset + len(indices)) * 4]
