@@ -68,7 +68,15 @@ from graph.ddl import ident
 from graph.labels import EVERYTHING
 from graph.schema import SCHEMA, NodeType, Type
 from graph.temporal import valid_on
-from queries.dispute_fields import FIELDS, Reported, ints, read_along, reports_holding, scalar
+from queries.dispute_fields import (
+    FIELDS,
+    Reported,
+    combined,
+    ints,
+    read_along,
+    reports_holding,
+    scalar,
+)
 
 if TYPE_CHECKING:
     from queries.dispute_fields import DisputeFields
@@ -546,7 +554,7 @@ def _tie_props(table: pa.Table, held: dict[Any, Any]) -> tuple[list[tuple[Any, .
         if c not in table.column_names:
             dictionaries.append([None])
             continue
-        encoded = pc.dictionary_encode(table.column(c).combine_chunks())
+        encoded = pc.dictionary_encode(combined(table.column(c)))
         values = [*encoded.dictionary.to_pylist(), None]  # the last: null
         indices = pc.fill_null(encoded.indices.cast(pa.int64()), scalar(len(values) - 1, "q"))
         code = pc.add(pc.multiply(code, scalar(len(values), "q")), indices)
@@ -586,7 +594,7 @@ def _numbers(values: pa.Array) -> array[int]:
 
 
 def _strings(column: pa.ChunkedArray) -> pa.Array:
-    return column.cast(pa.string()).combine_chunks()
+    return combined(column.cast(pa.string()))
 
 
 Column = tuple[str, str, Type]  # a read's column: its name, its expression, its type
