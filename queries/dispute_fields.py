@@ -322,7 +322,7 @@ class DisputeFields:
     @classmethod
     def read(cls, backend: Backend) -> DisputeFields:
         """Every dispute's, read whole; on the embedded store as one Arrow table, each
-        column's distinct values made once (`_column`): a dict per row, made and dropped,
+        column's distinct values made once (`_Column.read`): a dict per row, made and dropped,
         left 35 MiB of a city's Python heap free but held, between the values kept."""
         version = int(getattr(backend, "version", 0))  # before the read: see ReadModel
         held: dict[Any, Any] = {}  # each repeated value (days, statuses) once
