@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import sys
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
@@ -67,7 +68,15 @@ from graph.ddl import ident
 from graph.labels import EVERYTHING
 from graph.schema import SCHEMA, NodeType, Type
 from graph.temporal import valid_on
-from queries.dispute_fields import FIELDS, Reported, read_along, reports_holding
+from queries.dispute_fields import (
+    FIELDS,
+    Reported,
+    combined,
+    ints,
+    read_along,
+    reports_holding,
+    scalar,
+)
 
 if TYPE_CHECKING:
     from queries.dispute_fields import DisputeFields
@@ -140,7 +149,11 @@ class Cases:
         self._type_at = array("B")  # each tie's type, as its place in `_type_names`
         self._type_names: list[str] = []
         self.starts, self.ends = array("i"), array("i")
-        self.props: list[tuple[Any, ...]] = []
+        # each tie's `_TIE` properties, as its place among the distinct tuples (`props`): a
+        # pointer each took 4.3 MiB for a city's 497,571 ties, two bytes each now (four past
+        # 65,536 distinct tuples: a city's share 13,872)
+        self._props_at = array("H")
+        self._props: list[tuple[Any, ...]] = []
         # Each FILED type's other end of the disputes read: (the first dispute's number, for
         # each dispute from it the number of its other end or -1, those other ends); and by
         # number those filed since, or with several (a tuple)
@@ -173,7 +186,7 @@ class Cases:
             self._type_at.append(_code(self._type_names, type_))
             self.starts.append(self._number(a_label, row["a"], row["a_name"], held))
             self.ends.append(self._number(b_label, row["b"], row.get("b_name"), held))
-            self.props.append(held.setdefault(props, props))
+            self._append_props([props])
 
     def _append_tables(
         self, tables: list[tuple[str, str, str, pa.Table]], held: dict[Any, Any]
@@ -202,7 +215,7 @@ class Cases:
             order = pc.array_sort_indices(unique)  # its n-th key's place among the unique
             rank = pc.array_sort_indices(order)  # the inverse: each unique key's place
             offset = self._read
-            numbers[label] = pc.add(pc.take(rank, indices), pa.scalar(offset, pa.uint64()))
+            numbers[label] = pc.add(pc.take(rank, indices), scalar(offset, "Q"))
             self._read += len(unique)
             keys.append(unique.take(order))
             self._label_at.extend(array("B", (_code(self._label_names, label),)) * len(unique))
@@ -215,7 +228,7 @@ class Cases:
             )
             # a key is first seen where its number is above every number before it
             before = pa.concat_arrays(
-                [pa.array([-1], indices.type), pc.cumulative_max(indices)]
+                [ints(array("i", (-1,))).cast(indices.type), pc.cumulative_max(indices)]
             ).slice(0, len(indices))
             names.append(pc.filter(named, pc.greater(indices, before)).take(order))
         if keys:
@@ -224,7 +237,8 @@ class Cases:
                 samples.extend(map(self.key, range(first, stop, STRIDE)))
             distinct = pc.dictionary_encode(pa.concat_arrays(names))
             self._names_text, self._names_at = joined(distinct.dictionary)
-            self._name_at = _numbers(pc.fill_null(distinct.indices, -1))
+            none = scalar(-1, "i")
+            self._name_at = _numbers(pc.fill_null(distinct.indices.cast(pa.int32()), none))
 
         def numbered(i: int, end: str, count: int) -> array[int]:
             label, first = at[(i, end)]
@@ -239,7 +253,29 @@ class Cases:
             self._type_at.extend(array("B", (_code(self._type_names, type_),)) * n)
             self.starts.extend(numbered(i, "a", n))
             self.ends.extend(numbered(i, "b", n))
-            self.props.extend(_tie_props(table, held))
+            distinct, codes = _tie_props(table, held)
+            self._append_props(distinct, codes)
+
+    def _append_props(
+        self, distinct: list[tuple[Any, ...]], codes: Iterable[int] | None = None
+    ) -> None:
+        """Ties' `_TIE` properties appended: `distinct` appended to the tuples held, each
+        tie's the one of them its code names (by default the only one). A tuple is held once
+        per read: each report's are appended anew, as they were held anew before."""
+        base = len(self._props)
+        self._props.extend(distinct)
+        if len(self._props) > 1 << 16 and self._props_at.typecode == "H":
+            # wider, for these and the cases brought current from them: the cases before
+            # keep theirs, which they read no further than their own count
+            self._props_at = array("i", self._props_at)
+        if codes is None:
+            self._props_at.append(base)
+        else:
+            self._props_at.fromlist([code + base for code in codes])
+
+    def props(self, tie: int) -> tuple[Any, ...]:
+        """The `_TIE` properties of `tie`."""
+        return self._props[self._props_at[tie]]
 
     def _file_read(
         self, type_: str, disputes: array[int], others: pa.ChunkedArray, held: dict[Any, Any]
@@ -266,13 +302,16 @@ class Cases:
         nodes, tied = self.node_count, self.tie_count
         # both ends of every tie, sorted by node (stably: a node's ties as a start, then as an
         # end, each in the order of the ties), in Arrow rather than a Python loop per end
-        both = pa.concat_arrays([_ints(self.starts, tied), _ints(self.ends, tied)])
+        both = pa.concat_arrays([ints(self.starts[:tied]), ints(self.ends[:tied])])
         order = pc.sort_indices(both)
         # where each node's first lies among the ends sorted (a Python loop per node took a
         # quarter of a second on a city)
-        upto = pc.subtract(pc.cumulative_sum(pc.fill_null(pa.nulls(nodes + 1, pa.int32()), 1)), 1)
+        one = scalar(1, "i")
+        ones = pc.fill_null(pa.nulls(nodes + 1, pa.int32()), one)
+        upto = pc.subtract(pc.cumulative_sum(ones), one)
         self.first = _numbers(pc.search_sorted(both.take(order), upto.cast(pa.int32())))
-        self.ties = _numbers(pc.if_else(pc.less(order, tied), order, pc.subtract(order, tied)))
+        past = scalar(tied, "Q")  # `order`'s type
+        self.ties = _numbers(pc.if_else(pc.less(order, past), order, pc.subtract(order, past)))
         del both, order, upto
         pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed: 80 MiB
         # node -> its ties appended since (`reported`), in ascending order: shared by the
@@ -472,7 +511,7 @@ class Cases:
 
     def side(self, tie: int) -> Any:
         """The side of the party on PARTY_TO tie `tie` (its `_TIE` property)."""
-        return self.props[tie][_SIDE]
+        return self._props[self._props_at[tie]][_SIDE]
 
     def parties(self, dispute: str) -> list[tuple[int, int]]:
         """(party, tie) of each PARTY_TO tie into `dispute`."""
@@ -504,20 +543,21 @@ def _file(filed: dict[int, Filed], dispute: int, other: Any) -> None:
     filed[dispute] = other if was is None else (*((was,) if isinstance(was, str) else was), other)
 
 
-def _tie_props(table: pa.Table, held: dict[Any, Any]) -> list[tuple[Any, ...]]:
-    """The `_TIE` properties of each tie of `table`, each distinct tuple held once: its
-    columns' values numbered by Arrow, each tie's numbers made one (a city's ties share
-    13,872 tuples: a Python value per tie and column took a third of a second)."""
-    code = pc.fill_null(pa.nulls(table.num_rows, pa.int64()), 0)
+def _tie_props(table: pa.Table, held: dict[Any, Any]) -> tuple[list[tuple[Any, ...]], array[int]]:
+    """The distinct `_TIE` properties of the ties of `table`, each tuple held once, and
+    each tie's place among them: its columns' values numbered by Arrow, each tie's numbers
+    made one (a city's ties share 13,872 tuples: a Python value per tie and column took a
+    third of a second)."""
+    code = pc.fill_null(pa.nulls(table.num_rows, pa.int64()), scalar(0, "q"))
     dictionaries = []
     for c in _TIE:
         if c not in table.column_names:
             dictionaries.append([None])
             continue
-        encoded = pc.dictionary_encode(table.column(c).combine_chunks())
+        encoded = pc.dictionary_encode(combined(table.column(c)))
         values = [*encoded.dictionary.to_pylist(), None]  # the last: null
-        indices = pc.fill_null(encoded.indices, len(values) - 1).cast(pa.int64())
-        code = pc.add(pc.multiply(code, len(values)), indices)
+        indices = pc.fill_null(encoded.indices.cast(pa.int64()), scalar(len(values) - 1, "q"))
+        code = pc.add(pc.multiply(code, scalar(len(values), "q")), indices)
         dictionaries.append(values)
     distinct = pc.dictionary_encode(code)
     tuples = []
@@ -528,20 +568,20 @@ def _tie_props(table: pa.Table, held: dict[Any, Any]) -> list[tuple[Any, ...]]:
             props.append(values[at])
         p = tuple(reversed(props))
         tuples.append(held.setdefault(p, p))
-    return list(map(tuples.__getitem__, _numbers(distinct.indices)))
+    return tuples, _numbers(distinct.indices)
 
 
 def joined(values: pa.Array) -> tuple[str, array[int]]:
     """Strings (no nulls) as one string and where each starts in it, with its end last."""
     lengths = pc.utf8_length(values).cast(pa.int32())
-    at = _numbers(pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(lengths)]))
-    whole = pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)
-    return pc.binary_join(whole, "")[0].as_py(), at
-
-
-def _ints(numbers: array[int], count: int) -> pa.Array:
-    """The first `count` of `numbers` as an Arrow array (a copy of their bytes)."""
-    return pa.Array.from_buffers(pa.int32(), count, [None, pa.py_buffer(numbers[:count])])
+    at = _numbers(pa.concat_arrays([ints(array("i", (0,))), pc.cumulative_sum(lengths)]))
+    values = values.cast(pa.string())
+    _, offsets, data = values.buffers()  # the UTF-8 of each, one after another
+    first, last = (
+        int.from_bytes(offsets[4 * n : 4 * n + 4], sys.byteorder, signed=True)
+        for n in (values.offset, values.offset + len(values))
+    )
+    return bytes(data[first:last]).decode() if last > first else "", at
 
 
 def _numbers(values: pa.Array) -> array[int]:
@@ -554,7 +594,7 @@ def _numbers(values: pa.Array) -> array[int]:
 
 
 def _strings(column: pa.ChunkedArray) -> pa.Array:
-    return column.cast(pa.string()).combine_chunks()
+    return combined(column.cast(pa.string()))
 
 
 Column = tuple[str, str, Type]  # a read's column: its name, its expression, its type
@@ -928,8 +968,8 @@ def _walked(c: Cases, nodes: list[int], ties: list[int]) -> Row:
         "node_ids": [(c.label(x), c.key(x)) for x in nodes],
         "rel_types": [c.type_of(t) for t in ties],
         "rel_starts": [(c.label(c.starts[t]), c.key(c.starts[t])) for t in ties],
-        "kinds": [c.props[t][0] for t in ties],
-        "relations": [c.props[t][1] for t in ties],
+        "kinds": [c.props(t)[0] for t in ties],
+        "relations": [c.props(t)[1] for t in ties],
         "sides": [c.side(t) for t in ties],
     }
 
@@ -975,7 +1015,7 @@ def _breadth_first(
 
 def _holds(c: Cases, tie: int, kinds: list[Any], day: date | None) -> bool:
     """Whether `tie` is of one of `kinds` (or of none) and holds on `day`."""
-    kind, _, _, since, until = c.props[tie]
+    kind, _, _, since, until = c.props(tie)
     return (kind is None or kind in kinds) and valid_on(since, until, day)
 
 

@@ -41,7 +41,8 @@ import weakref
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
-from itertools import repeat
+from itertools import accumulate
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import pyarrow as pa
@@ -174,42 +175,154 @@ def _by_key(backend: Backend, version: int, keys: list[str]) -> list[Row]:
     return rows + backend.read(_BY_KEY, {"keys": rest}) if rest else rows
 
 
-def _column(values: pa.ChunkedArray, held: dict[Any, Any]) -> list[Any]:
-    """A column's values, each distinct one made once (Arrow's `dictionary_encode`)."""
-    encoded = pc.dictionary_encode(values.combine_chunks())
-    distinct = [held.setdefault(v, v) for v in encoded.dictionary.to_pylist()]
-    distinct.append(None)  # a null's
-    indices = pc.fill_null(encoded.indices, len(distinct) - 1).cast(pa.int32())
-    numbers = array("i")
-    numbers.frombytes(
-        memoryview(indices.buffers()[1])[indices.offset * 4 : (indices.offset + len(indices)) * 4]
-    )
-    return list(map(distinct.__getitem__, numbers))
+_ARROW = {"B": pa.uint8(), "H": pa.uint16(), "i": pa.int32(), "q": pa.int64(), "Q": pa.uint64()}
+
+
+def ints(values: array[int]) -> pa.Array:
+    """`values` as an Arrow array (a copy of their bytes). Made from bytes, never from Python
+    values: pyarrow imports pandas the first time it converts one (its check for pandas
+    objects), 34 MiB in a process that only reads (docs/benchmarks.md)."""
+    return pa.Array.from_buffers(_ARROW[values.typecode], len(values), [None, pa.py_buffer(values)])
+
+
+def combined(column: pa.ChunkedArray) -> pa.Array:
+    """`column`'s chunks as one array (of none, an empty one made as `ints` makes one:
+    `combine_chunks` converts an empty list)."""
+    return column.combine_chunks() if column.num_chunks else pa.nulls(0, column.type)
+
+
+def scalar(value: int, typecode: str) -> pa.Scalar:
+    """`value` as an Arrow scalar of the array type `typecode`, made as `ints` makes one."""
+    return ints(array(typecode, (value,)))[0]
+
+
+_FEW = 256  # a value appended is looked for among a column's values when they are no more
+
+
+class _Column:
+    """One of FIELDS of every dispute numbered: each one's as a code (a byte, two or four)
+    into the column's distinct values. A pointer each took 0.76 MiB a field for a city's
+    90,000 disputes, its 8 fields 6.9 MiB; a byte each for those of a few values.
+
+    Shared by the fields caught up from the ones that read it, which append to it: a reader
+    takes what it asks by number, below its own count."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: array[int], values: list[Any]) -> None:
+        self.codes, self.values = codes, values
+
+    @classmethod
+    def of(cls, values: Iterable[Any]) -> _Column:
+        """`values` (Python's), each distinct one held once."""
+        coded: dict[Any, int] = {}
+        codes = [coded.setdefault(v, len(coded)) for v in values]
+        return cls(array(_typecode(len(coded)), codes), list(coded))
+
+    @classmethod
+    def read(cls, values: pa.ChunkedArray, held: dict[Any, Any]) -> _Column:
+        """An Arrow column's values, each distinct one made once (`dictionary_encode`)."""
+        encoded = pc.dictionary_encode(combined(values))
+        distinct = [held.setdefault(v, v) for v in encoded.dictionary.to_pylist()]
+        distinct.append(None)  # a null's
+        codes = pc.fill_null(encoded.indices.cast(pa.int32()), scalar(len(distinct) - 1, "i"))
+        typecode = _typecode(len(distinct))
+        held_codes = array(typecode)
+        if len(codes):
+            held_codes.frombytes(codes.cast(_ARROW[typecode]).buffers()[1])
+            del held_codes[len(codes) :]  # a buffer may be longer than its array
+        return cls(held_codes, distinct)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, n: int) -> Any:
+        return self.values[self.codes[n]]
+
+    def taken(self, numbers: Sequence[int]) -> list[Any]:
+        """The values of the disputes numbered `numbers`, in that order: their codes taken
+        by `itemgetter` (a map of the array's `__getitem__` took twice as long)."""
+        if len(numbers) < 2:
+            return [self.values[self.codes[n]] for n in numbers]
+        return list(map(self.values.__getitem__, itemgetter(*numbers)(self.codes)))
+
+    def append(self, value: Any) -> None:
+        """`value` for the next dispute: the code of an equal value when the column has few,
+        else a new one (the codes made wider when they must)."""
+        values = self.values
+        if len(values) <= _FEW and value in values:
+            code = values.index(value)
+        else:
+            code = len(values)
+            values.append(value)
+        wider = _typecode(len(values))
+        if array(wider).itemsize > self.codes.itemsize:
+            # the fields before read this one, which holds theirs as they were
+            self.codes = array(wider, self.codes)
+        self.codes.append(code)
+
+
+def _typecode(distinct: int) -> str:
+    """The narrowest array type coding `distinct` values."""
+    return "B" if distinct <= 1 << 8 else "H" if distinct <= 1 << 16 else "i"
+
+
+STRIDE = 32  # every STRIDE-th key read sampled, for a bisection in C first
+
+
+def _utf8(keys: pa.Array) -> tuple[bytes, array[int]]:
+    """Strings (no nulls) as the UTF-8 of each, one after another, and where each starts in
+    it, with its end last."""
+    keys = keys.cast(pa.string())
+    at = array("i")
+    if len(keys):
+        _, offsets, data = keys.buffers()
+        at.frombytes(offsets[4 * keys.offset : 4 * (keys.offset + len(keys) + 1)])
+    else:
+        at.append(0)
+        data = None
+    first, last = at[0], at[-1]
+    if first:
+        at = array("i", (n - first for n in at))
+    return (bytes(data[first:last]) if data is not None else b""), at
 
 
 class DisputeFields:
     """Every dispute's FIELDS as read at `version`, as columns: the dispute numbered n
-    (`numbered`, below `count`; `keys[n]` is its key) has FIELDS[i] `values(i, [n])[0]`,
+    (`numbered`, below `count`; `key(n)` is its key) has FIELDS[i] `values(i, [n])[0]`,
     which is `changed[i][n]` when the overlay holds it, else `columns[i][n]`. A dispute keeps
     its number while none is gone.
 
-    Never changed once read (lists on other threads read them): `caught_up` gives new ones,
-    which share `keys`, `number` and `columns` and append to them; each sees nothing
-    numbered past its own `count`, and holds its own overlay."""
+    The disputes read are numbered in the order of their keys, held as the UTF-8 of each,
+    one after another (key n is `_text[_at[n]:_at[n + 1]]`), found by bisection (`_find`):
+    a str object for each key and a dict numbering them took 12 MiB for a city's 90,000
+    disputes, 1.5 now. Those numbered since (reports) are in a dict, as before.
 
-    def __init__(self, version: int, keys: list[str], columns: tuple[list[Any], ...]) -> None:
+    Never changed once read (lists on other threads read them): `caught_up` gives new ones,
+    which share the disputes numbered since (`_added`, `_added_keys`) and `columns` and
+    append to them; each sees nothing numbered past its own `count`, and holds its own
+    overlay."""
+
+    def __init__(
+        self, version: int, keys: tuple[bytes, array[int]], columns: tuple[_Column, ...]
+    ) -> None:
         self.version = version
-        self.keys = keys
-        self.number: dict[str, int] = {k: n for n, k in enumerate(self.keys)}
+        self._text, self._at = keys  # never changed once read
+        self._read = len(self._at) - 1
+        self._samples = [
+            self._text[self._at[n] : self._at[n + 1]] for n in range(0, self._read, STRIDE)
+        ]
+        self._added: dict[str, int] = {}
+        self._added_keys: list[str] = []
         self.columns = columns
-        self.count = len(self.keys)
+        self.count = self._read
         self.changed: tuple[dict[int, Any], ...] = tuple({} for _ in FIELDS)
         self._places: dict[Hashable, _Kept] = {}
 
     @classmethod
     def read(cls, backend: Backend) -> DisputeFields:
         """Every dispute's, read whole; on the embedded store as one Arrow table, each
-        column's distinct values made once (`_column`): a dict per row, made and dropped,
+        column's distinct values made once (`_Column.read`): a dict per row, made and dropped,
         left 35 MiB of a city's Python heap free but held, between the values kept."""
         version = int(getattr(backend, "version", 0))  # before the read: see ReadModel
         held: dict[Any, Any] = {}  # each repeated value (days, statuses) once
@@ -217,16 +330,18 @@ class DisputeFields:
         if tables is not None:
             with tables() as read:
                 table = read(_ALL)
-            columns = tuple(_column(table.column(f), held) for f in FIELDS)
-            return cls(version, table.column("id").to_pylist(), columns)
-        rows = backend.read(_ALL)
+            table = table.take(pc.sort_indices(table.column("id")))  # numbered in key order
+            columns = tuple(_Column.read(table.column(f), held) for f in FIELDS)
+            fields = cls(version, _utf8(combined(table.column("id"))), columns)
+            del table
+            pa.default_memory_pool().release_unused()
+            return fields
+        rows = sorted(backend.read(_ALL), key=lambda row: str(row["id"]))
+        encoded = [str(row["id"]).encode() for row in rows]
         return cls(
             version,
-            [row["id"] for row in rows],
-            tuple(
-                [None if row[f] is None else held.setdefault(row[f], row[f]) for row in rows]
-                for f in FIELDS
-            ),
+            (b"".join(encoded), array("i", accumulate(map(len, encoded), initial=0))),
+            tuple(_Column.of(row[f] for row in rows) for f in FIELDS),
         )
 
     def current(self, backend: Backend) -> bool:
@@ -235,15 +350,82 @@ class DisputeFields:
 
     def numbered(self, key: str) -> int | None:
         """`key`'s number, None when these do not hold it."""
-        n = self.number.get(key)
+        n = self._find(key)
         return n if n is not None and n < self.count else None
+
+    def _find(self, key: Any) -> int | None:
+        """The number of `key`, however recent (others' appends too)."""
+        if not isinstance(key, str):
+            return None
+        utf8 = key.encode()
+        i = bisect.bisect_right(self._samples, utf8)
+        if i:  # between the i-th key sampled and the next: bisection in the text
+            lo = (i - 1) * STRIDE
+            hi = min(self._read, lo + STRIDE)
+            text, at = self._text, self._at
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if text[at[mid] : at[mid + 1]] < utf8:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < self._read and text[at[lo] : at[lo + 1]] == utf8:
+                return lo
+        return self._added.get(key)
+
+    def _numbers(self, keys: Sequence[str]) -> list[int]:
+        """The number of each of `keys`, `count` for one these do not hold: the keys read
+        found by Arrow (`search_sorted`) all at once, for a place's thousands (by
+        bisection each, 1.5 µs a key)."""
+        count, read = self.count, self._read
+        if not keys:
+            return []
+        found = [count] * len(keys)
+        if read:
+            joined = "".join(keys)
+            utf8 = joined.encode()
+            # a key's length in bytes its length in characters when all are ASCII
+            lengths = map(len, keys if len(utf8) == len(joined) else [k.encode() for k in keys])
+            wanted = pa.StringArray.from_buffers(
+                len(keys),
+                pa.py_buffer(array("i", accumulate(lengths, initial=0))),
+                pa.py_buffer(utf8),
+            )
+            text = pa.StringArray.from_buffers(
+                read, pa.py_buffer(self._at), pa.py_buffer(self._text)
+            )
+            at = pc.min_element_wise(pc.search_sorted(text, wanted), scalar(read - 1, "Q"))
+            same = pc.equal(text.take(at), wanted)
+            numbers = pc.if_else(same, at, scalar(count, "Q"))
+            held = array("Q")
+            held.frombytes(numbers.buffers()[1])
+            found = held[: len(keys)].tolist()
+        if count > read:  # the rest may be among those numbered since
+            added = self._added
+            found = [
+                n if n < count else min(added.get(k, count), count)
+                for n, k in zip(found, keys, strict=True)
+            ]
+        return found
+
+    def key(self, n: int) -> str:
+        """The key of the dispute numbered `n`."""
+        if n < self._read:
+            at = self._at
+            return self._text[at[n] : at[n + 1]].decode()
+        return self._added_keys[n - self._read]
+
+    def _numbered(self) -> int:
+        """How many disputes are numbered, by these fields or by any caught up from them."""
+        return self._read + len(self._added_keys)
 
     def values(self, at: int, numbers: Iterable[int]) -> list[Any]:
         """FIELDS[at] of the disputes numbered `numbers`, in that order."""
         column, changed = self.columns[at], self.changed[at]
+        numbers = numbers if isinstance(numbers, Sequence) else list(numbers)
         if not changed:
-            return list(map(column.__getitem__, numbers))
-        return [changed[n] if n in changed else column[n] for n in numbers]
+            return column.taken(numbers)
+        return list(map(changed.get, numbers, column.taken(numbers)))
 
     def _value(self, at: int) -> Callable[[int], Any]:
         """FIELDS[at] of a dispute by its number."""
@@ -291,16 +473,17 @@ class DisputeFields:
                 else:
                     overlay[at][n] = value
         new.changed = tuple(overlay)
-        latest = all(len(c) == self.count for c in (self.keys, self.number, *self.columns))
+        latest = all(len(c) == self.count for c in self.columns)
+        latest = latest and self._numbered() == self.count
         owned = bool(gone) or not latest or sum(map(len, overlay)) > _CHANGED
         if owned:
             new._own(gone)
         for k, values in fresh:  # past every other's count: none sees them
             for column, value in zip(new.columns, values, strict=True):
                 column.append(value)
-            new.keys.append(k)
-            new.number[k] = len(new.keys) - 1
-        new.count = len(new.keys)
+            new._added[k] = new._numbered()
+            new._added_keys.append(k)
+        new.count = new._numbered()
         # the places kept hold while no report day changed (an event never sets one) and no
         # dispute went (numbers stay): a new dispute is in a new list of its place's keys.
         # Storage of its own starts a dict of its own: the places these kept, none later's
@@ -314,12 +497,25 @@ class DisputeFields:
     def _own(self, gone: set[str]) -> None:
         """Storage of these fields' own: the columns copied with the overlay in them, without
         the disputes `gone` (the others numbered again, in the same order)."""
-        kept = [n for n in range(self.count) if self.keys[n] not in gone]
-        self.keys = [self.keys[n] for n in kept]
-        self.number = {k: n for n, k in enumerate(self.keys)}
-        self.columns = tuple(self.values(at, kept) for at in range(len(FIELDS)))
+        count, read = self.count, self._read
+        columns = [self.values(at, range(count)) for at in range(len(FIELDS))]
+        if gone:
+            out = {self._find(k) for k in gone}
+            kept = [n for n in range(count) if n not in out]
+            columns = [[column[n] for n in kept] for column in columns]
+            keys = [self.key(n).encode() for n in kept if n < read]
+            self._text = b"".join(keys)
+            self._at = array("i", accumulate(map(len, keys), initial=0))
+            self._read = len(keys)
+            self._samples = [keys[n] for n in range(0, len(keys), STRIDE)]
+            added = [self.key(n) for n in kept if n >= read]
+        else:
+            added = self._added_keys[: count - read]
+        self._added_keys = added
+        self._added = {k: n for n, k in enumerate(added, self._read)}
+        self.columns = tuple(_Column.of(column) for column in columns)
         self.changed = tuple({} for _ in FIELDS)
-        self.count = len(self.keys)
+        self.count = self._numbered()
 
     def place(self, keys: Sequence[str], where: Hashable) -> Place | None:
         """The disputes of `keys` (ascending, as `disputes_within` gives them for the place
@@ -345,7 +541,7 @@ class DisputeFields:
     def _sorted(self, keys: Sequence[str]) -> Place | None:
         """`place` sorted afresh (None when one of `keys` is not held)."""
         count = self.count
-        by_key = list(map(self.number.get, keys, repeat(count)))
+        by_key = self._numbers(keys)
         if by_key and max(by_key) >= count:
             return None
         day = self.values(REPORTED_ON, by_key)
@@ -361,8 +557,9 @@ class DisputeFields:
             return None
         put: list[tuple[int, int]] = []  # (its place in `keys`, its number)
         for n in range(fence, self.count):
-            i = bisect.bisect_left(keys, self.keys[n])
-            if i < len(keys) and keys[i] == self.keys[n]:
+            k = self.key(n)
+            i = bisect.bisect_left(keys, k)
+            if i < len(keys) and keys[i] == k:
                 put.append((i, n))
         if len(put) != added:
             return None
@@ -404,4 +601,7 @@ class DisputeFields:
 
     def day(self, key: str) -> Any:
         """The day `key` was reported."""
-        return self._value(REPORTED_ON)(self.number[key])
+        n = self.numbered(key)
+        if n is None:
+            raise KeyError(key)
+        return self._value(REPORTED_ON)(n)

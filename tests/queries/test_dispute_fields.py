@@ -88,9 +88,10 @@ def _same(graph: EmbeddedBackend, modelled: _Recorded, **variables: Any) -> int:
 
 def _fields(fields: dispute_fields.DisputeFields) -> dict[str, tuple[Any, ...]]:
     """Every dispute `fields` holds, with its FIELDS (each numbered as `keys` has it)."""
-    keys = fields.keys[: fields.count]
+    keys = [fields.key(n) for n in range(fields.count)]
     assert [fields.numbered(k) for k in keys] == list(range(fields.count))
-    later = fields.keys[fields.count :]  # appended since, for later fields
+    assert fields._numbers(keys) == list(range(fields.count))  # all at once: the same
+    later = [fields.key(n) for n in range(fields.count, fields._numbered())]  # for later ones
     assert [fields.numbered(k) for k in later] == [None] * len(later)
     numbers = range(fields.count)
     columns = [fields.values(at, numbers) for at in range(len(dispute_fields.FIELDS))]
@@ -206,7 +207,7 @@ def test_reports_and_events_are_caught_up_by_key_and_listed_as_cypher(
     assert len(whole) == 1  # when the model was attached: never since
     held = _held_whole(examples_graph, modelled)  # (reads them whole afresh, to compare)
     assert held.version == examples_graph.version
-    assert held.keys is first.keys  # appended to, in place
+    assert held._added_keys is first._added_keys  # appended to, in place
     assert _fields(first) == first_held  # a list that began with them saw nothing since
     whole.clear()
     # any other write of a Dispute (one that names no dispute): read whole, then listed alike
@@ -296,13 +297,16 @@ def test_older_fields_are_unchanged_by_later_catch_ups(monkeypatch: pytest.Monke
         fields.append(_later(fields[-1], store))
         held.append(_fields(fields[-1]))
     assert [_fields(f) for f in fields] == held  # each as it was caught up: whole
-    assert all(f.keys is fields[0].keys and f.columns is fields[0].columns for f in fields)
+    assert all(
+        f._added_keys is fields[0]._added_keys and f.columns is fields[0].columns for f in fields
+    )
     assert (
-        fields[4].changed == tuple({} for _ in dispute_fields.FIELDS) and len(fields[0].keys) == 14
+        fields[4].changed == tuple({} for _ in dispute_fields.FIELDS)
+        and fields[0]._numbered() == 14
     )
     # the overlay full: the columns copied with it, the places kept (numbers unchanged)
     monkeypatch.setattr(dispute_fields, "_CHANGED", 2)
-    keys = sorted(fields[-1].keys)
+    keys = sorted(map(fields[-1].key, range(fields[-1].count)))
     place = fields[-1].place(keys, "here")
     store.write(_dispute("d0", 3, "accepted"), _dispute("d1", 1, "accepted", "settled"))
     fields.append(_later(fields[-1], store))
@@ -316,7 +320,7 @@ def _named(fields: dispute_fields.DisputeFields, place: Any) -> tuple[list[str],
     """A place's order with its numbers as the keys they stand for (numbers differ by read)."""
     assert place is not None
     ordered, in_order, by_key = place
-    return ordered, [fields.keys[n] for n in in_order], [fields.keys[n] for n in by_key]
+    return ordered, [fields.key(n) for n in in_order], [fields.key(n) for n in by_key]
 
 
 def _afresh(store: _Journal, keys: list[str]) -> tuple[list[str], ...]:
@@ -378,12 +382,12 @@ def test_a_catch_up_that_fails_part_way_leaves_the_fields_as_they_were() -> None
     with pytest.raises(KeyError):
         fields.caught_up(store, store.version)  # type: ignore[arg-type]
     assert _fields(fields) == held
-    assert [len(fields.keys), len(fields.number), *map(len, fields.columns)] == [10] * (
-        2 + len(dispute_fields.FIELDS)
+    assert [fields._numbered(), *map(len, fields.columns)] == [10] * (
+        1 + len(dispute_fields.FIELDS)
     )
     assert fields.place(keys, "here") is place
     store.broken = None
-    assert _later(fields, store).keys is fields.keys  # appended as if nothing failed
+    assert _later(fields, store)._added_keys is fields._added_keys  # appended as if nothing failed
 
 
 def test_a_dispute_gone_or_a_day_changed_drops_the_places() -> None:
@@ -394,7 +398,7 @@ def test_a_dispute_gone_or_a_day_changed_drops_the_places() -> None:
     store.write(_dispute("d10", 2), gone=("d3",))
     gone = _later(fields, store)
     assert gone.numbered("d3") is None and fields.numbered("d3") == 3  # the older keep it
-    assert gone.keys is not fields.keys
+    assert gone._added_keys is not fields._added_keys and gone._text != fields._text
     assert _fields(fields)["d3"] == (
         date(2024, 7, 1),
         "discovered",

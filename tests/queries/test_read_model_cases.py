@@ -613,7 +613,7 @@ def _whole(c: cases.Cases) -> dict[str, Any]:
 
     def tie(t: int) -> str:
         ends = [(c.label(x), c.key(x)) for x in (c.starts[t], c.ends[t])]
-        return repr((c.type_of(t), *ends, c.props[t]))
+        return repr((c.type_of(t), *ends, c.props(t)))
 
     disputes = [c.key(n) for n in nodes if c.label(n) == "Dispute"]
     return {
@@ -715,7 +715,7 @@ def test_reported_disputes_are_added_to_the_cases_never_read_again(
 
 def _storage(c: cases.Cases) -> tuple[int, ...]:
     """How much the storage the cases share with those brought current from them holds."""
-    return (c._numbered(), len(c._label_at), len(c._type_at), len(c.starts), len(c.props))
+    return (c._numbered(), len(c._label_at), len(c._type_at), len(c.starts), len(c._props_at))
 
 
 def test_cases_under_way_see_nothing_of_a_later_catch_up(
