@@ -132,14 +132,17 @@ class Loaders:
         and `needs`, while it is current for `label`."""
         found: dict[str, Row] = {}
         asked = self._asked(label)
-        model = None if asked is None else self._model(frozenset({label}))
+        model = None if asked is None else self._model(_LABELS[label])
         if model is not None and asked is not None and label in model.nodes:
             wanted = asked | needs
-            names = [p.name for p in SCHEMA.node(label).properties]
+            names, blank = _SHAPES[label]
             for k in keys:
                 record = model.node(label, k)
                 if record is not None and wanted <= record.keys():
-                    found[k] = {name: record.get(name) for name in names}
+                    if record.keys() <= names:  # every property, the unheld None
+                        found[k] = {**blank, **record}
+                    else:
+                        found[k] = {name: record.get(name) for name in blank}
         return found
 
     def ties(self, tie: Tie, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
@@ -251,6 +254,12 @@ class Loaders:
         return self._loader(("inside", label, scope), load)
 
 
+_LABELS = {n.label: frozenset({n.label}) for n in SCHEMA.nodes}
+# per label, its properties' names, and a record with each of them None
+_SHAPES = {
+    n.label: (frozenset(p.name for p in n.properties), dict.fromkeys(p.name for p in n.properties))
+    for n in SCHEMA.nodes
+}
 _TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
 _POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` reads of the model
 

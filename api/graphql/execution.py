@@ -210,7 +210,9 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             steps.append((response_name, field_details_list, leaf))
         return steps
 
-    def _plan(self, parent_type: GraphQLObjectType, node: FieldNode) -> _Plain | _PlainObject | None:
+    def _plan(
+        self, parent_type: GraphQLObjectType, node: FieldNode
+    ) -> _Plain | _PlainObject | None:
         """The plan of a field as selected here: None with arguments or a middleware."""
         if not self._direct or node.arguments:
             return None
