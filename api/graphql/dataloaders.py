@@ -70,6 +70,7 @@ class Loaders:
         self._units_held = units_held
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
         self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
+        self._ahead: dict[Tie, dict[str, list[TieRow]]] = {}  # `ties_ahead`
 
     def _loader(
         self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
@@ -151,17 +152,36 @@ class Loaders:
             raise ValueError(f"{tie.rel} has no valid_from/valid_to")
 
         async def load(keys: list[str]) -> list[list[TieRow]]:
-            query = tie.query(as_of=as_of is not None)
-            params = {"as_of": as_of} if as_of is not None else {}
-            found = await self._grouped(query, keys, params)
-            key = SCHEMA.node(tie.target).key
-            pairs = {k: [(take(r, TIE), take(r)) for r in found.get(k, [])] for k in keys}
-            return [
-                sorted((p for p in pairs[k] if p[1][key] is not None), key=lambda p: p[1][key])
-                for k in keys
-            ]
+            return await self._ties(tie, as_of, keys)
 
         return self._loader(("ties", tie, as_of), load)
+
+    async def _ties(self, tie: Tie, as_of: date | None, keys: list[str]) -> list[list[TieRow]]:
+        """`ties`' batch."""
+        query = tie.query(as_of=as_of is not None)
+        params = {"as_of": as_of} if as_of is not None else {}
+        found = await self._grouped(query, keys, params)
+        key = SCHEMA.node(tie.target).key
+        pairs = {k: [(take(r, TIE), take(r)) for r in found.get(k, [])] for k in keys}
+        return [
+            sorted((p for p in pairs[k] if p[1][key] is not None), key=lambda p: p[1][key])
+            for k in keys
+        ]
+
+    async def ties_ahead(self, tie: Tie, keys: list[str]) -> None:
+        """Reads `ties(tie)` of `keys` at once, in one batch (as a DataLoader would when
+        their fields ask), for `ties_held` to hand out: a list's page reads so the ties its
+        items' field asks for, which then answers each item at once (no coroutine, future
+        or gather per item)."""
+        ahead = self._ahead.setdefault(tie, {})
+        unread = [k for k in dict.fromkeys(keys) if k not in ahead]
+        if unread:
+            ahead.update(zip(unread, await self._ties(tie, None, unread), strict=True))
+
+    def ties_held(self, tie: Tie, key: str) -> list[TieRow] | None:
+        """`ties(tie).load(key)`'s answer when it was read ahead (`ties_ahead`); else None."""
+        ahead = self._ahead.get(tie)
+        return None if ahead is None else ahead.get(key)
 
     def filed(self, tie: Tie) -> DataLoader[str, list[TieRow]]:
         """`ties(tie)` for a dispute's grid, category or list item (the cases' FILED types) or
