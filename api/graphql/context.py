@@ -51,7 +51,13 @@ class Context:
         self.caller = caller
         self.request = request  # the HTTP request, if any: its app's audit log (workflow)
         self.loaders = Loaders(
-            self.read, self.units_of, self.cases, self.model, self.asked, self.units_held
+            self.read,
+            self.units_of,
+            self.cases,
+            self.model,
+            self.asked,
+            self.units_held,
+            self.fields_held,
         )
         # The answers of this request's looks at the read model's currency (`_looks`), while
         # the backend's version stays the even one they were taken at.
@@ -195,11 +201,24 @@ class Context:
     async def dispute_fields(self) -> DisputeFields | None:
         """What the list of disputes filters and sorts on, of every dispute, from the read
         model (`queries.dispute_fields`); None without a model, or when it is not current."""
-        model = read_model.model_of(self.backend)
-        fields = None if model is None else model.disputes  # one look: a catch-up replaces it
-        if fields is not None and fields.current(self.backend):
+        fields = self.fields_held()
+        if fields is not None:
             return fields
         return await self._off_loop(read_model.dispute_fields, self.backend)
+
+    def fields_held(self) -> DisputeFields | None:
+        """`dispute_fields` when current as they are (never caught up here: None), looked
+        up once a request while nothing is written (`_looks`)."""
+        seen = self._looks()
+        found = _UNSEEN if seen is None else seen.get("fields", _UNSEEN)
+        if found is _UNSEEN:
+            model = read_model.model_of(self.backend)
+            found = None if model is None else model.disputes  # one look: a catch-up replaces it
+            if found is not None and not found.current(self.backend):
+                found = None
+            if seen is not None:
+                seen["fields"] = found
+        return cast(DisputeFields | None, found)
 
     async def place_params(self, code: DivisionCode) -> dict[str, Any]:
         """The parameters of `graph.places`' conditions for `code`."""

@@ -34,6 +34,7 @@ from graph.places import DivisionCode
 from graph.schema import SCHEMA
 from graph.temporal import valid_on
 from queries.cases import FILED, Cases
+from queries.dispute_fields import FIELDS, DisputeFields
 from queries.read_model import ReadModel
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
@@ -44,6 +45,8 @@ CasesFor = Callable[[frozenset[str]], Cases | None]
 """The read model's cases when none of the labels given changed since they were read."""
 ModelFor = Callable[[frozenset[str]], ReadModel | None]
 """The read model when none of the labels given changed since it was read."""
+FieldsHeld = Callable[[], DisputeFields | None]
+"""The disputes' own properties held beside the read model, when current; else None."""
 Asked = Callable[[str], frozenset[str] | None]
 """The properties of a label that this request's query may ask for (None: not known)."""
 T = TypeVar("T")
@@ -61,6 +64,7 @@ class Loaders:
         model: ModelFor = lambda _: None,
         asked: Asked = lambda _: None,
         units_held: UnitsHeld = lambda _: None,
+        fields: FieldsHeld = lambda: None,
     ) -> None:
         self._read = read
         self._units_of = units_of  # `graph.places.units_of`: the walk up from grids to units
@@ -68,6 +72,7 @@ class Loaders:
         self._model = model
         self._asked = asked
         self._units_held = units_held
+        self._fields = fields
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
         self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
         self._ahead: dict[Tie, dict[str, list[TieRow]]] = {}  # `ties_ahead`
@@ -133,6 +138,8 @@ class Loaders:
         and `needs`, while it is current for `label`."""
         found: dict[str, Row] = {}
         asked = self._asked(label)
+        if label == "Dispute":
+            return {} if asked is None else self._disputes(keys, asked | needs)
         model = None if asked is None else self._model(_LABELS[label])
         if model is not None and asked is not None and label in model.nodes:
             wanted = asked | needs
@@ -144,6 +151,25 @@ class Loaders:
                         found[k] = {**blank, **record}
                     else:
                         found[k] = {name: record.get(name) for name in blank}
+        return found
+
+    def _disputes(self, keys: list[str], wanted: frozenset[str]) -> dict[str, Row]:
+        """The disputes of `keys` from their own properties held beside the read model
+        (`queries.dispute_fields`: all but `settled_on`, `satisfaction` and `source`) while
+        they are current, when the query names none of the others."""
+        fields = self._fields() if wanted <= _DISPUTE_HELD else None
+        if fields is None:
+            return {}
+        found: dict[str, Row] = {}
+        blank = _SHAPES["Dispute"][1]
+        for k in keys:
+            n = fields.numbered(k)
+            if n is not None:
+                found[k] = {
+                    **blank,
+                    _DISPUTE_KEY: k,
+                    **{f: fields.values(at, (n,))[0] for at, f in enumerate(FIELDS)},
+                }
         return found
 
     def ties(self, tie: Tie, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
@@ -280,6 +306,8 @@ _SHAPES = {
     n.label: (frozenset(p.name for p in n.properties), dict.fromkeys(p.name for p in n.properties))
     for n in SCHEMA.nodes
 }
+_DISPUTE_KEY = SCHEMA.node("Dispute").key
+_DISPUTE_HELD = frozenset({_DISPUTE_KEY, *FIELDS})
 _TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
 _POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` reads of the model
 
