@@ -6,7 +6,7 @@ through the non-null, list, leaf, abstract and object cases in turn (~10 µs a f
 fields of a list's items are neither: a scalar or enum read off the object (`Grid.name`,
 `GridPost.role`), which strawberry resolves with `getattr` and no info object at all
 (`StrawberryField.is_basic_field`). `Execution` reads those fields and coerces their value
-directly; an attribute of an object type (`GridPost.person`: 224 of them in 50 grids with
+directly, in its `execute_fields` loop (no `Path`, no call per field); an attribute of an object type (`GridPost.person`: 224 of them in 50 grids with
 their teams) is read likewise and its sub-fields executed at once, with graphql-core's own
 error handling for the field (a non-null child's error nulls the nearest nullable parent).
 Anything else, or anything unusual (a null where the type forbids one, a value its type
@@ -16,9 +16,10 @@ As it starts, it tells the request's `Context` the field names its document has 
 (`Context.fields_named`): a record the read model holds with every property so named needs
 no read (`api.graphql.dataloaders`).
 
-The override is of `execute_field`, which graphql-core documents as internal: the versions
-are pinned (requirements.lock), and tests/api/test_graphql_execution.py compares the answers
-of both executions.
+The overrides are of `execute_fields` and `execute_field`, which graphql-core documents as
+internal: the versions are pinned (requirements.lock), and tests/api/test_graphql_execution.py
+compares the answers of both executions. A resolver that takes only its object and `info` is
+called by graphql-core directly (`call_resolvers_directly`), not through strawberry's wrapper.
 """
 
 from __future__ import annotations
