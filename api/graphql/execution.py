@@ -7,10 +7,11 @@ fields of a list's items are neither: a scalar or enum read off the object (`Gri
 `GridPost.role`), which strawberry resolves with `getattr` and no info object at all
 (`StrawberryField.is_basic_field`). `Execution` reads those fields and coerces their value
 directly, in its `execute_fields` loop (no `Path`, no call per field); an attribute of an
-object type (`GridPost.person`: 224 of them in 50 grids with their teams) is read likewise and its sub-fields executed at once, with graphql-core's own
-error handling for the field (a non-null child's error nulls the nearest nullable parent).
-Anything else, or anything unusual (a null where the type forbids one, a value its type
-cannot serialise, an error), goes the library's way, so answers and errors are the same.
+object type (`GridPost.person`: 224 of them in 50 grids with their teams) is read likewise
+and its sub-fields executed at once, with graphql-core's own error handling for the field
+(a non-null child's error nulls the nearest nullable parent). Anything else, or anything
+unusual (a null where the type forbids one, a value its type cannot serialise, an error),
+goes the library's way, so answers and errors are the same.
 
 As it starts, it tells the request's `Context` the field names its document has anywhere
 (`Context.fields_named`): a record the read model holds with every property so named needs
