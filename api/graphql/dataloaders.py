@@ -34,6 +34,7 @@ from graph.places import DivisionCode
 from graph.schema import SCHEMA
 from graph.temporal import valid_on
 from queries.cases import FILED, Cases
+from queries.dispute_fields import FIELDS, DisputeFields
 from queries.read_model import ReadModel
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
@@ -44,6 +45,8 @@ CasesFor = Callable[[frozenset[str]], Cases | None]
 """The read model's cases when none of the labels given changed since they were read."""
 ModelFor = Callable[[frozenset[str]], ReadModel | None]
 """The read model when none of the labels given changed since it was read."""
+FieldsHeld = Callable[[], DisputeFields | None]
+"""The disputes' own properties held beside the read model, when current; else None."""
 Asked = Callable[[str], frozenset[str] | None]
 """The properties of a label that this request's query may ask for (None: not known)."""
 T = TypeVar("T")
@@ -61,6 +64,7 @@ class Loaders:
         model: ModelFor = lambda _: None,
         asked: Asked = lambda _: None,
         units_held: UnitsHeld = lambda _: None,
+        fields: FieldsHeld = lambda: None,
     ) -> None:
         self._read = read
         self._units_of = units_of  # `graph.places.units_of`: the walk up from grids to units
@@ -68,8 +72,10 @@ class Loaders:
         self._model = model
         self._asked = asked
         self._units_held = units_held
+        self._fields = fields
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
         self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
+        self._ahead: dict[Tie, dict[str, list[TieRow]]] = {}  # `ties_ahead`
 
     def _loader(
         self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
@@ -132,14 +138,38 @@ class Loaders:
         and `needs`, while it is current for `label`."""
         found: dict[str, Row] = {}
         asked = self._asked(label)
-        model = None if asked is None else self._model(frozenset({label}))
+        if label == "Dispute":
+            return {} if asked is None else self._disputes(keys, asked | needs)
+        model = None if asked is None else self._model(_LABELS[label])
         if model is not None and asked is not None and label in model.nodes:
             wanted = asked | needs
-            names = [p.name for p in SCHEMA.node(label).properties]
+            names, blank = _SHAPES[label]
             for k in keys:
                 record = model.node(label, k)
                 if record is not None and wanted <= record.keys():
-                    found[k] = {name: record.get(name) for name in names}
+                    if record.keys() <= names:  # every property, the unheld None
+                        found[k] = {**blank, **record}
+                    else:
+                        found[k] = {name: record.get(name) for name in blank}
+        return found
+
+    def _disputes(self, keys: list[str], wanted: frozenset[str]) -> dict[str, Row]:
+        """The disputes of `keys` from their own properties held beside the read model
+        (`queries.dispute_fields`: all but `settled_on`, `satisfaction` and `source`) while
+        they are current, when the query names none of the others."""
+        fields = self._fields() if wanted <= _DISPUTE_HELD else None
+        if fields is None:
+            return {}
+        found: dict[str, Row] = {}
+        blank = _SHAPES["Dispute"][1]
+        for k in keys:
+            n = fields.numbered(k)
+            if n is not None:
+                found[k] = {
+                    **blank,
+                    _DISPUTE_KEY: k,
+                    **{f: fields.values(at, (n,))[0] for at, f in enumerate(FIELDS)},
+                }
         return found
 
     def ties(self, tie: Tie, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
@@ -148,17 +178,36 @@ class Loaders:
             raise ValueError(f"{tie.rel} has no valid_from/valid_to")
 
         async def load(keys: list[str]) -> list[list[TieRow]]:
-            query = tie.query(as_of=as_of is not None)
-            params = {"as_of": as_of} if as_of is not None else {}
-            found = await self._grouped(query, keys, params)
-            key = SCHEMA.node(tie.target).key
-            pairs = {k: [(take(r, TIE), take(r)) for r in found.get(k, [])] for k in keys}
-            return [
-                sorted((p for p in pairs[k] if p[1][key] is not None), key=lambda p: p[1][key])
-                for k in keys
-            ]
+            return await self._ties(tie, as_of, keys)
 
         return self._loader(("ties", tie, as_of), load)
+
+    async def _ties(self, tie: Tie, as_of: date | None, keys: list[str]) -> list[list[TieRow]]:
+        """`ties`' batch."""
+        query = tie.query(as_of=as_of is not None)
+        params = {"as_of": as_of} if as_of is not None else {}
+        found = await self._grouped(query, keys, params)
+        key = SCHEMA.node(tie.target).key
+        pairs = {k: [(take(r, TIE), take(r)) for r in found.get(k, [])] for k in keys}
+        return [
+            sorted((p for p in pairs[k] if p[1][key] is not None), key=lambda p: p[1][key])
+            for k in keys
+        ]
+
+    async def ties_ahead(self, tie: Tie, keys: list[str]) -> None:
+        """Reads `ties(tie)` of `keys` at once, in one batch (as a DataLoader would when
+        their fields ask), for `ties_held` to hand out: a list's page reads so the ties its
+        items' field asks for, which then answers each item at once (no coroutine, future
+        or gather per item)."""
+        ahead = self._ahead.setdefault(tie, {})
+        unread = [k for k in dict.fromkeys(keys) if k not in ahead]
+        if unread:
+            ahead.update(zip(unread, await self._ties(tie, None, unread), strict=True))
+
+    def ties_held(self, tie: Tie, key: str) -> list[TieRow] | None:
+        """`ties(tie).load(key)`'s answer when it was read ahead (`ties_ahead`); else None."""
+        ahead = self._ahead.get(tie)
+        return None if ahead is None else ahead.get(key)
 
     def filed(self, tie: Tie) -> DataLoader[str, list[TieRow]]:
         """`ties(tie)` for a dispute's grid, category or list item (the cases' FILED types) or
@@ -251,6 +300,14 @@ class Loaders:
         return self._loader(("inside", label, scope), load)
 
 
+_LABELS = {n.label: frozenset({n.label}) for n in SCHEMA.nodes}
+# per label, its properties' names, and a record with each of them None
+_SHAPES = {
+    n.label: (frozenset(p.name for p in n.properties), dict.fromkeys(p.name for p in n.properties))
+    for n in SCHEMA.nodes
+}
+_DISPUTE_KEY = SCHEMA.node("Dispute").key
+_DISPUTE_HELD = frozenset({_DISPUTE_KEY, *FIELDS})
 _TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
 _POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` reads of the model
 

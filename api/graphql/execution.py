@@ -6,19 +6,21 @@ through the non-null, list, leaf, abstract and object cases in turn (~10 µs a f
 fields of a list's items are neither: a scalar or enum read off the object (`Grid.name`,
 `GridPost.role`), which strawberry resolves with `getattr` and no info object at all
 (`StrawberryField.is_basic_field`). `Execution` reads those fields and coerces their value
-directly; an attribute of an object type (`GridPost.person`: 224 of them in 50 grids with
-their teams) is read likewise and its sub-fields executed at once, with graphql-core's own
-error handling for the field (a non-null child's error nulls the nearest nullable parent).
-Anything else, or anything unusual (a null where the type forbids one, a value its type
-cannot serialise, an error), goes the library's way, so answers and errors are the same.
+directly, in its `execute_fields` loop (no `Path`, no call per field); an attribute of an
+object type (`GridPost.person`: 224 of them in 50 grids with their teams) is read likewise
+and its sub-fields executed at once, with graphql-core's own error handling for the field
+(a non-null child's error nulls the nearest nullable parent). Anything else, or anything
+unusual (a null where the type forbids one, a value its type cannot serialise, an error),
+goes the library's way, so answers and errors are the same.
 
 As it starts, it tells the request's `Context` the field names its document has anywhere
 (`Context.fields_named`): a record the read model holds with every property so named needs
 no read (`api.graphql.dataloaders`).
 
-The override is of `execute_field`, which graphql-core documents as internal: the versions
-are pinned (requirements.lock), and tests/api/test_graphql_execution.py compares the answers
-of both executions.
+The overrides are of `execute_fields` and `execute_field`, which graphql-core documents as
+internal: the versions are pinned (requirements.lock), and tests/api/test_graphql_execution.py
+compares the answers of both executions. A resolver that takes only its object and `info` is
+called by graphql-core directly (`call_resolvers_directly`), not through strawberry's wrapper.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import Path
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
@@ -101,6 +103,42 @@ def _field_names(
     return frozenset(names)
 
 
+def call_resolvers_directly(schema: Any) -> None:
+    """Has graphql-core call each resolver that takes nothing but its object (and `info`)
+    directly, with strawberry's `Info`, in place of strawberry's wrapper: its arguments'
+    conversion, its extensions' chain and three calls more, for nothing such a resolver
+    uses (`Grid.unit`, `Grid.team`, `Person.home`: 100 calls a request of the 50 grids or
+    the 100 residents). A field with arguments, a field extension (a permission), another
+    reserved parameter, or a schema with exception handlers keeps strawberry's."""
+    converter = schema.schema_converter
+    if converter._exception_handler_specs:
+        return
+    info_class = schema.config.info_class
+    for type_ in schema._schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for field_def in type_.fields.values():
+            field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            resolver = getattr(field, "base_resolver", None)
+            if (
+                resolver is None
+                or field.extensions
+                or field.arguments
+                or field_def.args
+                or field.is_subscription
+                or resolver.self_parameter is None
+                or list(resolver.signature.parameters) not in (["self"], ["self", "info"])
+            ):
+                continue
+            field_def.resolve = _direct(resolver.wrapped_func, field, info_class, resolver)
+
+
+def _direct(function: Any, field: Any, info_class: Any, resolver: Any) -> Any:
+    if resolver.info_parameter is None:
+        return lambda source, info: function(source)
+    return lambda source, info: function(source, info=info_class(_raw_info=info, _field=field))
+
+
 class Execution(StrawberryGraphQLCoreExecutionContext):
     """strawberry's execution context, reading plain attribute fields directly."""
 
@@ -129,6 +167,96 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         self._plans = self.plans.setdefault(self.schema, {})
         middleware = self.middleware_manager
         self._direct = not (middleware and middleware.middlewares)
+        # per grouped field set (by identity, kept alive with it): its fields' steps
+        self._steps: dict[int, tuple[GroupedFieldSet, GraphQLObjectType, list[Any]]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `execute_fields`, with each plain leaf field read and coerced in
+        place: no `Path` made, no call per field (a list's items share one grouped field
+        set, so its steps are worked out once a request). A leaf that is null where its
+        type forbids it, or that its type cannot serialise, goes the library's way."""
+        at = id(grouped_field_set)
+        kept = self._steps.get(at)
+        if kept is None or kept[0] is not grouped_field_set or kept[1] is not parent_type:
+            kept = (grouped_field_set, parent_type, self._steps_of(parent_type, grouped_field_set))
+            self._steps[at] = kept
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        name = parent_type.name
+        try:
+            for response_name, field_details_list, leaf in kept[2]:
+                if leaf is not None:
+                    try:
+                        value = getattr(source_value, leaf.attribute)
+                        if value is None:
+                            if not leaf.non_null:
+                                results[response_name] = None
+                                continue
+                        else:
+                            coerced = leaf.leaf.coerce_output_value(value)
+                            if coerced is not None and coerced is not Undefined:
+                                results[response_name] = coerced
+                                continue
+                    except Exception:  # the library's way reports it
+                        pass
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:  # settled, as they may fail too (as the library does)
+                self.settle_in_background([results[f] for f in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _steps_of(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> list[tuple[str, FieldDetailsList, _Plain | None]]:
+        """Each field of the set: its response name, its details, and its plan when it is a
+        plain leaf read in place (no arguments, no middleware)."""
+        steps = []
+        for response_name, field_details_list in grouped_field_set.items():
+            plan = self._plan(parent_type, field_details_list[0].node)
+            leaf = plan if isinstance(plan, _Plain) else None
+            steps.append((response_name, field_details_list, leaf))
+        return steps
+
+    def _plan(
+        self, parent_type: GraphQLObjectType, node: FieldNode
+    ) -> _Plain | _PlainObject | None:
+        """The plan of a field as selected here: None with arguments or a middleware."""
+        if not self._direct or node.arguments:
+            return None
+        at = (parent_type, node.name.value)
+        plans = self._plans
+        return plans[at] if at in plans else plans.setdefault(at, _plain(*at))
 
     def execute_field(
         self,
@@ -138,39 +266,21 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        node = field_details_list[0].node
-        at = (parent_type, node.name.value)
-        plans = self._plans
-        plan = plans[at] if at in plans else plans.setdefault(at, _plain(*at))
-        if plan is not None and self._direct and not node.arguments:
-            if isinstance(plan, _PlainObject):
-                try:
-                    value = getattr(source, plan.attribute)
-                except Exception:  # the library's way reports it
-                    value = None
-                if value is not None and not isinstance(value, Exception):
-                    return self._object(
-                        plan.object_type,
-                        plan.return_type,
-                        value,
-                        field_details_list,
-                        path,
-                        position_context,
-                    )
-                return super().execute_field(
-                    parent_type, source, field_details_list, path, position_context
-                )
+        plan = self._plan(parent_type, field_details_list[0].node)
+        if isinstance(plan, _PlainObject):
             try:
                 value = getattr(source, plan.attribute)
-                if value is None:
-                    if not plan.non_null:
-                        return None
-                else:
-                    coerced = plan.leaf.coerce_output_value(value)
-                    if coerced is not None and coerced is not Undefined:
-                        return coerced
             except Exception:  # the library's way reports it
-                pass
+                value = None
+            if value is not None and not isinstance(value, Exception):
+                return self._object(
+                    plan.object_type,
+                    plan.return_type,
+                    value,
+                    field_details_list,
+                    path,
+                    position_context,
+                )
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )

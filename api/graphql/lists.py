@@ -18,6 +18,7 @@ from operator import eq
 from typing import Annotated, Any
 
 import strawberry
+from graphql import FieldNode
 
 from api.graphql.context import Info
 from api.graphql.enums import (
@@ -45,6 +46,7 @@ from api.graphql.errors import UserError
 from api.graphql.fields import resolver
 from api.graphql.pagination import DEFAULT_PAGE, Listing, Page, fetch_page
 from api.graphql.types import (
+    AHEAD,
     NODE_TYPES,
     Center,
     Department,
@@ -278,7 +280,24 @@ async def _page(info: Info, listing: Listing, first: int, after: str | None) -> 
     rows, page_info, count = await fetch_page(info.context, listing, first, after)
     cls = NODE_TYPES[listing.label]
     items = [cls(**r) for r in await info.context.reveal(listing.label, rows)]
+    ahead = AHEAD.get(listing.label, {})
+    asked = [tie for name, tie in ahead.items() if _items_ask(info, name)] if rows else []
+    if asked:
+        keys = [r[SCHEMA.node(listing.label).key] for r in rows]
+        for tie in asked:
+            await info.context.loaders.ties_ahead(tie, keys)
     return Page(items=items, page_info=page_info, _count=count)
+
+
+def _items_ask(info: Info, name: str) -> bool:
+    """Whether the page's `items` select the field `name` (without arguments) directly."""
+    for node in info._raw_info.field_nodes:
+        for items in node.selection_set.selections if node.selection_set else ():
+            if isinstance(items, FieldNode) and items.name.value == "items" and items.selection_set:
+                for field in items.selection_set.selections:
+                    if isinstance(field, FieldNode) and field.name.value == name:
+                        return not field.arguments
+    return False
 
 
 @strawberry.type(description="Lists of every kind of node.")

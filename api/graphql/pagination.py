@@ -232,7 +232,8 @@ async def fetch_page(
     if keys is None:
         query = listing.page_query(after is not None)
         keys = [r["key"] for r in await ctx.read(query, params)]
-    found = await ctx.loaders.node(listing.label, frozenset({listing.order})).load_many(keys)
+    # the node loader's batch at once: no DataLoader future per key
+    found = await ctx.loaders.nodes(listing.label, keys, frozenset({listing.order}))
     rows = [r for r in found if r is not None]
     more = len(rows) > first
     rows = rows[:first]

@@ -17,7 +17,7 @@ from graphql import GraphQLError
 from strawberry.printer import print_schema
 
 from api.graphql.errors import should_mask
-from api.graphql.execution import Execution
+from api.graphql.execution import Execution, call_resolvers_directly
 from api.graphql.headline import HeadlineQueries
 from api.graphql.limits import extensions
 from api.graphql.lists import NodeLists
@@ -44,12 +44,14 @@ class Schema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema, with the limits and error masking `settings` ask for (none without)."""
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         execution_context_class=Execution,
         extensions=extensions(settings) if settings is not None else [],
     )
+    call_resolvers_directly(schema)
+    return schema
 
 
 def sdl() -> str:

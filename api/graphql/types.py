@@ -106,6 +106,18 @@ async def _node(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
     return _first(cls, await info.context.reveal(tie.target, [node for _, node in pairs]))
 
 
+def _tied(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
+    """`_node`, at once when the ties were read ahead with the list's page
+    (`Loaders.ties_held`, `AHEAD`) and their records are shown without a read."""
+    context = info.context
+    pairs = context.loaders.ties_held(tie, key)
+    if pairs is not None:
+        shown = context.reveal_held(tie.target, [node for _, node in pairs])
+        if shown is not None:
+            return _first(cls, shown)
+    return _awaited(_node(info, tie, key, cls))
+
+
 def _asks(info: Info, name: str) -> bool:
     """Whether this field's selection may ask for `name` of its items: a field of that name,
     or any fragment (not looked into)."""
@@ -250,6 +262,7 @@ def _grid_posts(grid: Grid, pairs: list[TieRow], people: list[Revealed]) -> list
 
 
 _TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
+_HOME = Tie("Person", "LIVES_IN", "Unit")
 
 
 @_type("Person")
@@ -264,7 +277,7 @@ class Person:
 
     @resolver("The unit of the person's registered home (LIVES_IN).")
     def home(self, info: Info) -> Unit | None:
-        return _awaited(_node(info, Tie("Person", "LIVES_IN", "Unit"), self.id, Unit))
+        return _tied(info, _HOME, self.id, Unit)
 
     @resolver("The person's posts on grids (SERVES_IN), earliest first.")
     async def grid_posts(self, info: Info, as_of: AsOf = None) -> list[GridPost]:
@@ -630,6 +643,11 @@ class HandlingStep:
 def _step_order(s: HandlingStep) -> tuple[date, int]:
     return (s.on_date or date.min, DISPUTE_STEPS.index(s.step) if s.step else -1)
 
+
+AHEAD: dict[str, dict[str, Tie]] = {"Person": {"home": _HOME}}
+"""Per type, the fields (without arguments) whose ties a list reads ahead for its page's
+items, in the one batch a DataLoader would read (`Loaders.ties_ahead`), so that each item
+answers them at once (`_tied`): a town's 100 residents' homes."""
 
 NODE_TYPES: dict[str, type[Any]] = {
     "Unit": Unit,
