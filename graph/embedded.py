@@ -280,10 +280,15 @@ class EmbeddedBackend:
         unindexed = {node_table(SCHEMA.node(label)) for label in UNINDEXED}
         with self._lock, self._changing(frozenset({EVERYTHING})):
             for statement in embedded_ddl():
-                if statement in unindexed:  # a table the store holds already keeps its index
-                    self._execute("CALL enable_default_hash_index=false")
-                self._execute(statement)
-                if statement in unindexed:
+                if statement not in unindexed:
+                    self._execute(statement)
+                    continue
+                # the database's setting, whatever the connection: set back come what may (a
+                # table the store holds already keeps its index)
+                self._execute("CALL enable_default_hash_index=false")
+                try:
+                    self._execute(statement)
+                finally:
                     self._execute("CALL enable_default_hash_index=true")
             for statement in gaps.statements:
                 if statement.startswith("ALTER"):  # the tables are the CREATEs above
