@@ -30,6 +30,11 @@ Facts this adapter is built around (shared/notes/ladybugdb.md):
   a table grows, while `LOAD FROM $table` (an Arrow table) with a key lookup reads or sets
   50,000 rows in a fraction of a second. So an upsert reads what the rows' keys hold now,
   SETs the rows that differ, and COPYs the new ones, all in one transaction;
+- every node table has a primary-key hash index, and its in-memory part is made when the store
+  opens and held until it closes: 3.3 MiB a table however few its rows (256 sub-indexes, each
+  with two 4 KiB disk-array buffers and a 4 KiB page of slots). A table made without it
+  (`CALL enable_default_hash_index=false`, then CREATE) is looked up by scanning and still
+  refuses a key twice, but takes COPY only while empty: rows added later are CREATEd;
 - `UNWIND $rows` needs every map to have the same keys and fails on an empty list;
 - a missing parameter does not raise, so callers must pass every one.
 """
@@ -51,7 +56,15 @@ import pyarrow.compute as pc
 
 from graph.backend import Params, Reader, Row, Statement, T, Written
 from graph.date_refs import Leak
-from graph.ddl import RID, SchemaGaps, StoredTable, embedded_ddl, embedded_gaps, ident
+from graph.ddl import (
+    RID,
+    SchemaGaps,
+    StoredTable,
+    embedded_ddl,
+    embedded_gaps,
+    ident,
+    node_table,
+)
 from graph.errors import BackendUnavailable, GraphError, from_ladybug
 from graph.labels import EVERYTHING, changed_by
 from graph.schema import SCHEMA, NodeType, Property, RelType, Type
@@ -66,6 +79,11 @@ READS_PER_CONNECTION = 100
 # checkpoints: on a city some 60 MiB kept at most (40 for anything written, 0.2 an accept), a
 # checkpoint every 100 accepts (docs/benchmarks.md, "Checkpoints by what is held").
 UPDATES_PER_CHECKPOINT = 100
+# Node tables made without the primary-key hash index: reference tables of tens or hundreds of
+# rows (a city's 11 pools to 419 organisations), where a scan finds a key about as fast (0.05
+# ms at 419 rows, 0.03 with the index) and the index would hold 3.3 MiB each in every process
+# that opens the store: a city server's resident memory ~20 MiB less (docs/benchmarks.md).
+UNINDEXED = frozenset({"Domain", "ExpertPool", "Department", "Center", "ListItem", "Organisation"})
 _UPDATES = re.compile(r"\b(?:SET|REMOVE|DELETE)\b", re.IGNORECASE)
 # The writes `writes_since` tells of (older ones: the caller reads again whole), and the most
 # keys of one upsert it names (a bigger upsert is a load, taken as about anything).
@@ -259,9 +277,19 @@ class EmbeddedBackend:
             gaps = self._gaps(lambda query: list(self._execute(query).get_all()))
         if gaps.conflicts:
             raise GraphError(_conflicting(self.path, gaps.conflicts))
+        unindexed = {node_table(SCHEMA.node(label)) for label in UNINDEXED}
         with self._lock, self._changing(frozenset({EVERYTHING})):
             for statement in embedded_ddl():
-                self._execute(statement)
+                if statement not in unindexed:
+                    self._execute(statement)
+                    continue
+                # the database's setting, whatever the connection: set back come what may (a
+                # table the store holds already keeps its index)
+                self._execute("CALL enable_default_hash_index=false")
+                try:
+                    self._execute(statement)
+                finally:
+                    self._execute("CALL enable_default_hash_index=true")
             for statement in gaps.statements:
                 if statement.startswith("ALTER"):  # the tables are the CREATEs above
                     self._execute(statement)
@@ -303,12 +331,17 @@ class EmbeddedBackend:
         if len(rows) == 0:
             return
         label = ident(node_type.label)  # rows as a table (`arrow_table`'s) only when bulk
-        if bulk:
+        # a table without its index takes COPY only while empty: its few rows are compared
+        # and CREATEd as a report's new parties are, whatever the load's path
+        copied = node_type.label not in UNINDEXED
+        if bulk and copied:
             table = arrow_table(rows, node_type.properties)
             with self._lock, self._changing(label), self._writing_tables(large=True):
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
                 del table  # copied: not held through the commit (`_writing_tables`)
             return
+        if isinstance(rows, pa.Table):  # a bulk batch, for a table without its index
+            rows = rows.to_pylist()
         # Set only the properties the rows carry: a partial file updates what it holds.
         key = node_type.property(node_type.key)
         others = [p for p in node_type.properties if p is not key and p.name in rows[0]]
@@ -325,7 +358,7 @@ class EmbeddedBackend:
             if changed and others:
                 sets = ", ".join(f"n.{ident(p.name)} = c{j}" for j, p in enumerate(others, 1))
                 self._execute(find + "SET " + sets, {"rows": _numbered(given.take(changed))})
-            if len(new) > NAMED:
+            if len(new) > NAMED and copied:
                 table = _widen(given.take(new), node_type.properties)
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
             elif new:  # a few (a report's new parties): a COPY's commit checkpoints the
