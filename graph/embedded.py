@@ -336,6 +336,9 @@ class EmbeddedBackend:
         copied = node_type.label not in UNINDEXED
         if bulk and copied:
             table = arrow_table(rows, node_type.properties)
+            # a table handed over (the ledger's assertions) shares its buffers with `table`:
+            # let go of it too, so that nothing of it is held through the commit
+            del rows
             with self._lock, self._changing(label), self._writing_tables(large=True):
                 self._execute("COPY " + label + " FROM $rows", {"rows": table})
                 del table  # copied: not held through the commit (`_writing_tables`)

@@ -142,6 +142,26 @@ def test_a_bulk_copy_lets_go_of_its_arrow_table_before_the_commit(backend, monke
     ]
 
 
+def test_a_bulk_copy_lets_go_of_an_arrow_table_handed_to_it(backend, monkeypatch):
+    """A table handed over whole (the ledger's assertions: their only holder is the call) is
+    not held through the COPY's commit either: the one COPYed shares its buffers."""
+    held_at_commit = []
+    execute = backend._execute
+
+    def recorded(query, params=None, conn=None):
+        if query == "COMMIT":
+            held_at_commit.append(pa.total_allocated_bytes())
+        return execute(query, params, conn)
+
+    backend.upsert_nodes(PERSON, [person("P0", "张零")], bulk=True)  # Arrow's pool set up
+    monkeypatch.setattr(backend, "_execute", recorded)
+    before = pa.total_allocated_bytes()
+    rows = [person(f"P{i}", f"张{i}") for i in range(1, 5001)]
+    backend.upsert_nodes(PERSON, pa.Table.from_pylist(rows), bulk=True)
+    assert held_at_commit == [before]
+    assert backend.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 5001}]
+
+
 def test_bulk_path_refuses_a_key_that_exists(backend):
     backend.upsert_nodes(GRID, [grid("G1", "一号")], bulk=True)
     with pytest.raises(ConstraintViolation, match="duplicated primary key"):
