@@ -50,7 +50,6 @@ and whole where only one is.
 
 from __future__ import annotations
 
-import bisect
 import copy
 import sys
 from array import array
@@ -70,9 +69,11 @@ from graph.schema import SCHEMA, NodeType, Type
 from graph.temporal import valid_on
 from queries.dispute_fields import (
     FIELDS,
+    STRIDE,
     Reported,
     combined,
     ints,
+    place_in_text,
     read_along,
     reports_holding,
     scalar,
@@ -109,7 +110,6 @@ Read = Callable[..., list[Row]]  # a backend's `read`
 # The most nodes, as a share of all, with ties added since the index was built (`Cases.later`)
 # before it is built again (a pass over every tie: a tenth of a second on the demo)
 LATER = 1 / 8
-STRIDE = 32  # every STRIDE-th key of a label sampled, for a bisection in C first
 
 
 class Cases:
@@ -447,19 +447,9 @@ class Cases:
         span = self._spans.get(label)
         if span is not None and isinstance(key, str):
             first, end, samples = span
-            i = bisect.bisect_right(samples, key)
-            if i:  # between the i-th key sampled and the next: bisection in the text
-                lo = first + (i - 1) * STRIDE
-                hi = min(end, lo + STRIDE)
-                text, at = self._text, self._at
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if text[at[mid] : at[mid + 1]] < key:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                if lo < end and text[at[lo] : at[lo + 1]] == key:
-                    return lo
+            n = place_in_text(self._text, self._at, samples, key, first, end)
+            if n is not None:
+                return n
         added = self._added.get(label)  # never adds a label: other threads read them
         return None if added is None else added.get(key)
 

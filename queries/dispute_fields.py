@@ -43,7 +43,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from itertools import accumulate
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -269,6 +269,28 @@ def _typecode(distinct: int) -> str:
 
 STRIDE = 32  # every STRIDE-th key read sampled, for a bisection in C first
 
+Text = TypeVar("Text", str, bytes)
+
+
+def place_in_text(
+    text: Text, at: array[int], samples: list[Text], key: Text, first: int, end: int
+) -> int | None:
+    """The number of `key` among the sorted keys numbered `first` to `end`, held one after
+    another in `text` (key n is text[at[n]:at[n + 1]]), every STRIDE-th of them in `samples`;
+    None when they do not hold it. A bisection among the samples (in C), then in the text."""
+    i = bisect.bisect_right(samples, key)
+    if not i:
+        return None
+    lo = first + (i - 1) * STRIDE  # between the i-th key sampled and the next
+    hi = min(end, lo + STRIDE)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if text[at[mid] : at[mid + 1]] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < end and text[at[lo] : at[lo + 1]] == key else None
+
 
 def _utf8(keys: pa.Array) -> tuple[bytes, array[int]]:
     """Strings (no nulls) as the UTF-8 of each, one after another, and where each starts in
@@ -357,21 +379,8 @@ class DisputeFields:
         """The number of `key`, however recent (others' appends too)."""
         if not isinstance(key, str):
             return None
-        utf8 = key.encode()
-        i = bisect.bisect_right(self._samples, utf8)
-        if i:  # between the i-th key sampled and the next: bisection in the text
-            lo = (i - 1) * STRIDE
-            hi = min(self._read, lo + STRIDE)
-            text, at = self._text, self._at
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if text[at[mid] : at[mid + 1]] < utf8:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            if lo < self._read and text[at[lo] : at[lo + 1]] == utf8:
-                return lo
-        return self._added.get(key)
+        n = place_in_text(self._text, self._at, self._samples, key.encode(), 0, self._read)
+        return self._added.get(key) if n is None else n
 
     def _numbers(self, keys: Sequence[str]) -> list[int]:
         """The number of each of `keys`, `count` for one these do not hold: the keys read
