@@ -15,6 +15,7 @@ from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.settings import Settings
 from queries import read_model
+from tests.api.logged import Logged
 
 SCHEMA = build_schema(Settings(_env_file=None))
 CALLERS = [ANONYMOUS, Caller(Role.ADMIN), Caller(Role.MEDIATOR, "330421")]
@@ -25,24 +26,9 @@ HELD = """query ($w: String!, $order: DisputeOrder!, $after: String) {
 UNHELD = HELD.replace("warning }", "warning satisfaction settledOn source }")
 
 
-class _Logged:
-    """The graph under another name (a model attached to it is its own), reads logged."""
-
-    def __init__(self, graph: Any) -> None:
-        self._graph = graph
-        self.reads: list[str] = []
-
-    def read(self, query: str, params: Any = None) -> Any:
-        self.reads.append(query)
-        return self._graph.read(query, params)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._graph, name)
-
-
 @pytest.fixture(scope="module")
-def modelled(demo_graph: Any) -> _Logged:
-    graph = _Logged(demo_graph)
+def modelled(demo_graph: Any) -> Logged:
+    graph = Logged(demo_graph)
     assert read_model.attach(graph) is not None
     return graph
 
@@ -70,9 +56,9 @@ def _by_key(reads: list[str]) -> list[str]:
 @pytest.mark.parametrize("order", ["ID", "REPORTED_ON"])
 @pytest.mark.parametrize("caller", CALLERS, ids=["viewer", "admin", "mediator"])
 def test_a_page_of_disputes_from_their_held_properties(
-    demo_graph: Any, modelled: _Logged, caller: Caller, order: str
+    demo_graph: Any, modelled: Logged, caller: Caller, order: str
 ) -> None:
-    expected = _pages(_Logged(demo_graph), HELD, caller, order)
+    expected = _pages(Logged(demo_graph), HELD, caller, order)
     modelled.reads.clear()
     found = _pages(modelled, HELD, caller, order)
     assert found == expected
@@ -81,5 +67,5 @@ def test_a_page_of_disputes_from_their_held_properties(
     assert len({d["status"] for p in found for d in p["items"]} - {None}) > 1
     # a property they lack: the records are read, the same answers
     found = _pages(modelled, UNHELD, caller, order, 1)
-    assert found == _pages(_Logged(demo_graph), UNHELD, caller, order, 1)
+    assert found == _pages(Logged(demo_graph), UNHELD, caller, order, 1)
     assert len(_by_key(modelled.reads)) == 1

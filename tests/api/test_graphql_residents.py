@@ -20,6 +20,7 @@ from api.graphql.within import start_within
 from api.settings import Settings
 from graph.places import DivisionCode, grids_within, params
 from loaders.load import load
+from tests.api.logged import Logged
 
 ADMIN = Caller(Role.ADMIN)
 CALLERS = [ANONYMOUS, ADMIN, Caller(Role.MEDIATOR, "330421")]
@@ -29,21 +30,6 @@ RESIDENTS = """query ($w: String!, $dir: Direction!, $after: String) {
     people(within: $w, orderBy: ID, direction: $dir, first: 100, after: $after) {
         totalCount pageInfo { endCursor hasNextPage }
         items { id name mobile idNumber home { code name } } } }"""
-
-
-class _Logged:
-    """The graph under another name, keeping the text of every read."""
-
-    def __init__(self, graph: Any) -> None:
-        self._graph = graph
-        self.reads: list[str] = []
-
-    def read(self, query: str, params: Any = None) -> Any:
-        self.reads.append(query)
-        return self._graph.read(query, params)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._graph, name)
 
 
 def _run(backend: Any, query: str, caller: Caller = ANONYMOUS, **variables: Any) -> Any:
@@ -99,7 +85,7 @@ async def _none() -> None:
 
 
 def test_a_towns_residents_are_read_once_and_counted_without_a_read(demo_graph):
-    graph = _Logged(demo_graph)
+    graph = Logged(demo_graph)
     for code, placed in [("330421002", True), ("330421", False)]:
         for _ in range(2):
             graph.reads.clear()
