@@ -84,6 +84,15 @@ class Context:
             )
         return found
 
+    def _looked(self, at: Hashable, look: Callable[[], _T]) -> _T:
+        """`look()`, taken once a request while nothing is written (`_looks`)."""
+        seen = self._looks()
+        if seen is None:
+            return look()
+        if at not in seen:
+            seen[at] = look()
+        return cast(_T, seen[at])
+
     def _looks(self) -> dict[Hashable, Any] | None:
         """Where this request keeps what its looks at the read model found (`model`,
         `cases`), or None while a write is under way. Cleared whenever the backend's version
@@ -101,13 +110,7 @@ class Context:
     def model(self, labels: frozenset[str]) -> read_model.ReadModel | None:
         """The backend's read model when none of `labels` changed since it was read
         (`_current`), looked up once a request while nothing is written (`_looks`)."""
-        seen = self._looks()
-        found = _UNSEEN if seen is None else seen.get(labels, _UNSEEN)
-        if found is _UNSEEN:
-            found = _current(self.backend, labels)
-            if seen is not None:
-                seen[labels] = found
-        return cast(read_model.ReadModel | None, found)
+        return self._looked(labels, lambda: _current(self.backend, labels))
 
     async def read(self, query: str, params: Params | None = None) -> list[Row]:
         return await self._off_loop(self.backend.read, query, params or {})
@@ -130,14 +133,7 @@ class Context:
         were read, those they hold by their stamp and the rest by the structure's; else None
         (never blocks, never reads them again: the caller reads Cypher); looked up once a
         request while nothing is written (`_looks`)."""
-        seen = self._looks()
-        at = ("cases", labels)
-        found = _UNSEEN if seen is None else seen.get(at, _UNSEEN)
-        if found is _UNSEEN:
-            found = _current_cases(self.backend, labels)
-            if seen is not None:
-                seen[at] = found
-        return cast(Cases | None, found)
+        return self._looked(("cases", labels), lambda: _current_cases(self.backend, labels))
 
     async def grids_within(self, code: DivisionCode) -> frozenset[str]:
         """The grids inside `code`, at any depth: from the read model when the backend has
@@ -209,16 +205,7 @@ class Context:
     def fields_held(self) -> DisputeFields | None:
         """`dispute_fields` when current as they are (never caught up here: None), looked
         up once a request while nothing is written (`_looks`)."""
-        seen = self._looks()
-        found = _UNSEEN if seen is None else seen.get("fields", _UNSEEN)
-        if found is _UNSEEN:
-            model = read_model.model_of(self.backend)
-            found = None if model is None else model.disputes  # one look: a catch-up replaces it
-            if found is not None and not found.current(self.backend):
-                found = None
-            if seen is not None:
-                seen["fields"] = found
-        return cast(DisputeFields | None, found)
+        return self._looked("fields", lambda: _current_fields(self.backend))
 
     async def place_params(self, code: DivisionCode) -> dict[str, Any]:
         """The parameters of `graph.places`' conditions for `code`."""
@@ -349,7 +336,11 @@ def _current_cases(backend: Backend, labels: frozenset[str]) -> Cases | None:
     return cases if model.holds(backend, labels - CASES_HELD) else None
 
 
-_UNSEEN = object()  # not looked at yet this request
+def _current_fields(backend: Backend) -> DisputeFields | None:
+    """`backend`'s model's dispute fields when current as they are; else None."""
+    model = read_model.model_of(backend)
+    fields = None if model is None else model.disputes  # one look: a catch-up replaces it
+    return fields if fields is not None and fields.current(backend) else None
 
 
 def _grids_within(backend: Backend, code: DivisionCode) -> frozenset[str]:
