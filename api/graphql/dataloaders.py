@@ -160,17 +160,14 @@ class Loaders:
         fields = self._fields() if wanted <= _DISPUTE_HELD else None
         if fields is None:
             return {}
-        found: dict[str, Row] = {}
+        held = [(k, n) for k in keys if (n := fields.numbered(k)) is not None]
+        numbers = [n for _, n in held]
+        columns = [fields.values(at, numbers) for at in range(len(FIELDS))]  # a field at once
         blank = _SHAPES["Dispute"][1]
-        for k in keys:
-            n = fields.numbered(k)
-            if n is not None:
-                found[k] = {
-                    **blank,
-                    _DISPUTE_KEY: k,
-                    **{f: fields.values(at, (n,))[0] for at, f in enumerate(FIELDS)},
-                }
-        return found
+        return {
+            k: {**blank, _DISPUTE_KEY: k, **dict(zip(FIELDS, row, strict=True))}
+            for (k, _), row in zip(held, zip(*columns, strict=True), strict=True)
+        }
 
     def ties(self, tie: Tie, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
         """For a source key, every tie along `tie` (those holding on `as_of` if given)."""
