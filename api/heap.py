@@ -8,15 +8,6 @@ and again after any full collection that took long (`SLOW`): the model read agai
 load is new and unfrozen, and the first full collection that walks it freezes what survived,
 so that the next ones do not walk it again.
 
-While the heap is frozen the young generation is collected every `YOUNG` allocations (net of
-what was freed) rather than Python's 700. Every GraphQL request leaves a few hundred objects
-in reference cycles (its context and loaders, graphql-core's execution context), which only
-the collector frees; under twenty requests at once a collection every 700 also walked the
-objects of the requests under way and promoted them, so that they were walked again in the
-middle and the full collections (docs/benchmarks.md, "The server's CPU per request over
-HTTP"). At 10,000 the collector's CPU a request under twenty clients is about half; it holds
-at most that many objects in garbage cycles (a few dozen requests' worth) a little longer.
-
 Frozen objects are still freed when no longer referenced (the read model is acyclic: a model
 replaced is freed at once, tests/api/test_heap.py); only a cycle among frozen objects would
 stay. Right after a full collection nothing alive is garbage: what could stay is a cycle that
@@ -32,7 +23,6 @@ from contextlib import contextmanager
 from typing import Any
 
 SLOW = 0.05  # CPU seconds: a full collection this long walked a few hundred thousand objects
-YOUNG = 10_000  # allocations, net of what was freed, between two young collections
 
 
 class _Refreeze:
@@ -57,18 +47,14 @@ class _Refreeze:
 
 
 @contextmanager
-def frozen(slow: float = SLOW, young: int = YOUNG) -> Iterator[_Refreeze]:
+def frozen(slow: float = SLOW) -> Iterator[_Refreeze]:
     """The heap collected and frozen now, and again after each full collection slower than
-    `slow` seconds, and the young generation collected every `young` allocations, until the
-    block ends."""
+    `slow` seconds, until the block ends."""
     gc.collect()
     gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(young, *thresholds[1:])
     refreeze = _Refreeze(slow)
     gc.callbacks.append(refreeze)
     try:
         yield refreeze
     finally:
         gc.callbacks.remove(refreeze)
-        gc.set_threshold(*thresholds)

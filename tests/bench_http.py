@@ -12,7 +12,11 @@ with httpx.AsyncClient over loopback only:
 The clients run in this process, on the same two cores as the server: they take a share of
 the machine (reported as this process's CPU time), so the server alone would do more. The
 server's own CPU per request (its process's user and system time, from /proc, over each
-load run) is the fair measure on a shared machine; the load average is printed beside it.
+load run, and for the requests one at a time) is the fair measure on a shared machine; the
+system's share of it is in brackets, the load average beside it, the server's memory at the
+end. `--only NAME`, `--clients N`, `--seconds S` and `--no-latency` narrow a run; `--gc`
+prints the server's cyclic collections per generation and their CPU as it stops, and
+`--profile FILE` writes a cProfile of its event loop's thread, in CPU time.
 Bounded in count and time; the server is stopped at the end.
 """
 
@@ -168,6 +172,15 @@ def _served(before: tuple[float, float], pid: int, requests: int) -> str:
     return f"{(user + system) * 1000 / requests:.2f} ({system * 1000 / requests:.2f})"
 
 
+def _memory(pid: int) -> str:
+    """Resident memory of process `pid` now and at its highest (Linux /proc)."""
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    rss, hwm = (int(status[k].split()[0]) // 1024 for k in ("VmRSS", "VmHWM"))
+    return f"resident {rss} MiB, at most {hwm} MiB"
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -291,6 +304,7 @@ async def main(args: argparse.Namespace) -> None:
                 if not args.no_latency:
                     await _latency(client, auth, queries, server.pid)
             await _throughput(base, auth, queries, server.pid, args.clients, args.seconds)
+            print(f"\nThe server's memory: {_memory(server.pid)}")
         finally:
             server.terminate()
             server.wait(timeout=30)
