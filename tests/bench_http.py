@@ -12,7 +12,11 @@ with httpx.AsyncClient over loopback only:
 The clients run in this process, on the same two cores as the server: they take a share of
 the machine (reported as this process's CPU time), so the server alone would do more. The
 server's own CPU per request (its process's user and system time, from /proc, over each
-load run) is the fair measure on a shared machine; the load average is printed beside it.
+load run, and for the requests one at a time) is the fair measure on a shared machine; the
+system's share of it is in brackets, the load average beside it, the server's memory at the
+end. `--only NAME`, `--clients N`, `--seconds S` and `--no-latency` narrow a run; `--gc`
+prints the server's cyclic collections per generation and their CPU as it stops, and
+`--profile FILE` writes a cProfile of its event loop's thread, in CPU time.
 Bounded in count and time; the server is stopped at the end.
 """
 
@@ -82,7 +86,50 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(db: str, port: int, tokens: Path, workers: int) -> subprocess.Popen[bytes]:
+# The server's code; under --gc or --profile, the cyclic collector's collections per
+# generation with their CPU (gc.callbacks) printed as it stops, and a cProfile of the event
+# loop's thread (its CPU time) written under --profile.
+SERVE = (
+    "from api.app import serve; from api.settings import get_settings; "
+    "serve(get_settings(), log_level='warning', access_log=False)"
+)
+PROBED = """
+import gc, signal, sys, time
+from collections import Counter
+# uvicorn raises the SIGTERM it caught again once stopped: end through this block's finally
+signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+counts, cpu, started, serving = Counter(), Counter(), [0.0], [False]
+def timed(phase, info):  # counted from the heap's freeze on (api.heap): serving, not opening
+    # (gc.get_freeze_count() walks the frozen objects: a few ms, so asked until it is not 0)
+    serving[0] = serving[0] or gc.get_freeze_count() > 0
+    if not serving[0]:
+        return
+    if phase == 'start':
+        started[0] = time.thread_time()
+    else:
+        counts[info['generation']] += 1
+        cpu[info['generation']] += time.thread_time() - started[0]
+gc.callbacks.append(timed)
+profile = None
+if {path!r}:
+    import cProfile
+    profile = cProfile.Profile(time.thread_time)  # the loop's CPU, not its waits
+    profile.enable()
+try:
+    {serve}
+finally:
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats({path!r})
+    for generation in sorted(counts):
+        print(f"the cyclic collector's generation {{generation}}: {{counts[generation]}} "
+              f"collections, {{cpu[generation] * 1000:.0f}} ms of CPU", file=sys.stderr)
+"""
+
+
+def _start(
+    db: str, port: int, tokens: Path, workers: int, probed: bool, profile: Path | None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "GOVGRAPH_DB": db,
@@ -92,10 +139,9 @@ def _start(db: str, port: int, tokens: Path, workers: int) -> subprocess.Popen[b
         "GOVGRAPH_MODE": "production",
         "GOVGRAPH_WORKERS": str(workers),
     }
-    code = (
-        "from api.app import serve; from api.settings import get_settings; "
-        "serve(get_settings(), log_level='warning', access_log=False)"
-    )
+    code = SERVE
+    if probed or profile:
+        code = PROBED.format(serve=SERVE, path=str(profile or ""))
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
 
 
@@ -113,10 +159,26 @@ async def _wait_healthy(client: httpx.AsyncClient, server: subprocess.Popen[byte
     raise SystemExit("the server did not become healthy within 60 s")
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int) -> tuple[float, float]:
     """User and system CPU time of process `pid` so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def _served(before: tuple[float, float], pid: int, requests: int) -> str:
+    """The server's CPU ms per request since `before`, and the system's share of it."""
+    user, system = (now - then for now, then in zip(_cpu_seconds(pid), before, strict=True))
+    return f"{(user + system) * 1000 / requests:.2f} ({system * 1000 / requests:.2f})"
+
+
+def _memory(pid: int) -> str:
+    """Resident memory of process `pid` now and at its highest (Linux /proc)."""
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    rss, hwm = (int(status[k].split()[0]) // 1024 for k in ("VmRSS", "VmHWM"))
+    return f"resident {rss} MiB, at most {hwm} MiB"
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -134,24 +196,36 @@ async def _ask(client: httpx.AsyncClient, headers: dict[str, str], query: str) -
     return elapsed * 1000
 
 
-async def _latency(client: httpx.AsyncClient, auth: dict[str, dict[str, str]]) -> None:
+async def _latency(
+    client: httpx.AsyncClient,
+    auth: dict[str, dict[str, str]],
+    queries: dict[str, tuple[str, str]],
+    server: int,
+) -> None:
     print(f"\nLatency, one request at a time ({RUNS} runs after 5 warm-up):\n")
-    print("| query | p50 ms | p99 ms |")
-    print("|---|---:|---:|")
-    for name, (who, query) in QUERIES.items():
+    print("| query | p50 ms | p99 ms | server CPU ms/req (system's) | load |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (who, query) in queries.items():
         for _ in range(5):
             await _ask(client, auth[who], query)
+        before = _cpu_seconds(server)
         times = [await _ask(client, auth[who], query) for _ in range(RUNS)]
-        print(f"| {name} | {statistics.median(times):.1f} | {_percentile(times, 0.99):.1f} |")
+        print(
+            f"| {name} | {statistics.median(times):.1f} | {_percentile(times, 0.99):.1f} "
+            f"| {_served(before, server, RUNS)} | {os.getloadavg()[0]:.1f} |"
+        )
 
 
 async def _load(
-    clients: list[httpx.AsyncClient], auth: dict[str, dict[str, str]], mix: list[tuple[str, str]]
+    clients: list[httpx.AsyncClient],
+    auth: dict[str, dict[str, str]],
+    mix: list[tuple[str, str]],
+    seconds: float,
 ) -> tuple[int, float, float, float, float]:
     """(requests, seconds, p50 ms, p99 ms, client CPU seconds) of the clients sending the
-    queries of `mix` in turn for LOAD_SECONDS."""
+    queries of `mix` in turn for `seconds`."""
     times: list[float] = []
-    stop = time.monotonic() + LOAD_SECONDS
+    stop = time.monotonic() + seconds
 
     async def client_loop(n: int, client: httpx.AsyncClient) -> None:
         i = n
@@ -172,21 +246,31 @@ async def _load(
     )
 
 
-async def _throughput(base: str, auth: dict[str, dict[str, str]], server: int) -> None:
-    print(f"\nThroughput, {CLIENTS} concurrent clients for {LOAD_SECONDS:.0f} s each:\n")
-    print("| queries | requests/s | p50 ms | p99 ms | server CPU ms/req | clients' CPU | load |")
+async def _throughput(
+    base: str,
+    auth: dict[str, dict[str, str]],
+    queries: dict[str, tuple[str, str]],
+    server: int,
+    clients_count: int,
+    seconds: float,
+) -> None:
+    print(f"\nThroughput, {clients_count} concurrent clients for {seconds:g} s each:\n")
+    print(
+        "| queries | requests/s | p50 ms | p99 ms | server CPU ms/req (system's) | clients' CPU "
+        "| load |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    runs = [(name, [QUERIES[name]]) for name in QUERIES]
-    runs.append(("all of the above in turn", list(QUERIES.values())))
-    clients = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(CLIENTS)]
+    runs = [(name, [query]) for name, query in queries.items()]
+    if len(queries) > 1:
+        runs.append(("all of the above in turn", list(queries.values())))
+    clients = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(clients_count)]
     try:
         for name, mix in runs:
-            served = _cpu_seconds(server)
-            count, seconds, p50, p99, cpu = await _load(clients, auth, mix)
-            served = _cpu_seconds(server) - served
+            before = _cpu_seconds(server)
+            count, elapsed, p50, p99, cpu = await _load(clients, auth, mix, seconds)
             print(
-                f"| {name} | {count / seconds:.0f} | {p50:.1f} | {p99:.1f} "
-                f"| {served * 1000 / count:.2f} | {cpu / seconds:.0%} of a core "
+                f"| {name} | {count / elapsed:.0f} | {p50:.1f} | {p99:.1f} "
+                f"| {_served(before, server, count)} | {cpu / elapsed:.0%} of a core "
                 f"| {os.getloadavg()[0]:.1f} |"
             )
     finally:
@@ -194,10 +278,15 @@ async def _throughput(base: str, auth: dict[str, dict[str, str]], server: int) -
             await client.aclose()
 
 
-async def main(workers: int) -> None:
+async def main(args: argparse.Namespace) -> None:
     db = os.environ.get("GOVGRAPH_DB", str(ROOT / "data" / "govgraph.lbdb"))
     if not Path(db).exists():
         raise SystemExit(f"no graph at {db}: build it with `.venv/bin/govgraph demo --no-serve`")
+    queries = {
+        name: query
+        for name, query in QUERIES.items()
+        if not args.only or any(part in name for part in args.only)
+    }
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -207,19 +296,38 @@ async def main(workers: int) -> None:
             "mediator": {"Authorization": "Bearer " + create_token(tokens, "mediator", "330421")},
             "admin": {"Authorization": "Bearer " + create_token(tokens, "admin")},
         }
-        server = _start(db, port, tokens, workers)
+        server = _start(db, port, tokens, args.workers, args.gc, args.profile)
         try:
             async with httpx.AsyncClient(base_url=base, timeout=60) as client:
                 await _wait_healthy(client, server)
-                print(f"govgraph API on {base}, {workers} worker(s), graph {db}")
-                await _latency(client, auth)
-            await _throughput(base, auth, server.pid)
+                print(f"govgraph API on {base}, {args.workers} worker(s), graph {db}")
+                if not args.no_latency:
+                    await _latency(client, auth, queries, server.pid)
+            await _throughput(base, auth, queries, server.pid, args.clients, args.seconds)
+            print(f"\nThe server's memory: {_memory(server.pid)}")
         finally:
             server.terminate()
             server.wait(timeout=30)
+    if args.profile:
+        print(f"\ncProfile of the server's event loop: {args.profile}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=1, help="API server processes")
-    asyncio.run(main(parser.parse_args().workers))
+    parser.add_argument("--clients", type=int, default=CLIENTS, help="concurrent clients")
+    parser.add_argument("--seconds", type=float, default=LOAD_SECONDS, help="per load run")
+    parser.add_argument(
+        "--only", action="append", help="only the queries whose name holds this (repeatable)"
+    )
+    parser.add_argument("--no-latency", action="store_true", help="the load runs only")
+    parser.add_argument(
+        "--gc", action="store_true", help="print the cyclic collector's collections and CPU"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="run the server under cProfile (its event loop's thread's CPU), write the stats "
+        "here; implies --gc",
+    )
+    asyncio.run(main(parser.parse_args()))
