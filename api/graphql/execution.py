@@ -33,13 +33,17 @@ takes only its object and `info` is called by graphql-core directly
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date
+from enum import Enum
 from types import GeneratorType
 from typing import Any, ClassVar, NamedTuple, TypeGuard
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLArgument,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -50,10 +54,13 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.execution.executor import collect_iterator_awaitables
+from graphql.execution.executor import collect_iterator_awaitables, to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
+from strawberry.relay.types import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 
 from api.graphql.context import Context
 
@@ -61,29 +68,36 @@ from api.graphql.context import Context
 class _Step:
     """One field of a grouped field set and how `Execution._fields` completes it: `LEAF`, a
     plain attribute of a scalar or enum type (`type`), read and coerced in place; `OBJECT`,
-    a plain attribute of an object type whose selection (`sub`) is run at once (`type`: the
-    field's, non-null or not); `FIELD`, anything else: graphql-core's `execute_field`."""
+    a plain attribute of an object type whose selection (`sub`) is run at once; `RESOLVER`,
+    a resolver called directly (`call`, with its arguments taken once a request); `FIELD`,
+    anything else: graphql-core's `execute_field`. `type`, but for a leaf: the field's type,
+    non-null or not."""
 
-    LEAF, OBJECT, FIELD = range(3)
-    __slots__ = ("attribute", "details", "kind", "name", "non_null", "sub", "type")
+    LEAF, OBJECT, RESOLVER, FIELD = range(4)
+    __slots__ = (
+        "attribute",
+        "call",
+        "details",
+        "field_def",
+        "kind",
+        "name",
+        "nodes",
+        "non_null",
+        "sub",
+        "type",
+    )
 
-    def __init__(
-        self,
-        name: str,
-        details: FieldDetailsList,
-        kind: int = FIELD,
-        attribute: str = "",
-        type_: Any = None,
-        non_null: bool = False,
-        sub: _Steps | None = None,
-    ) -> None:
+    def __init__(self, name: str, details: FieldDetailsList, kind: int = FIELD) -> None:
         self.name = name  # the response name
         self.details = details
         self.kind = kind
-        self.attribute = attribute
-        self.type = type_
-        self.non_null = non_null
-        self.sub = sub
+        self.attribute = ""
+        self.type: Any = None
+        self.non_null = False
+        self.sub: _Steps | None = None
+        self.call: Callable[[Any, Any], Any] | None = None
+        self.field_def: GraphQLField | None = None
+        self.nodes: list[FieldNode] = []
 
 
 class _Steps(NamedTuple):
@@ -133,40 +147,93 @@ def _field_names(
     return frozenset(names)
 
 
+# Argument values no resolver can change, which a request's calls may share (bool is an
+# int, a datetime a date); and null.
+_UNCHANGING = (str, int, float, date, Enum)
+
+
+class _Direct(NamedTuple):
+    """A resolver that strawberry would hand its arguments unchanged, and how to call it."""
+
+    function: Callable[..., Any]
+    field: Any  # its StrawberryField
+    info_class: Any  # strawberry's `Info` when the resolver takes `info`, else None
+    names: dict[str, str]  # each argument's GraphQL name → its Python name
+
+    def call(self, arguments: dict[str, Any]) -> Callable[[Any, Any], Any]:
+        """The resolver called with `arguments` (by GraphQL name), as strawberry calls it."""
+        function, field, info_class = self.function, self.field, self.info_class
+        kwargs = {self.names[name]: value for name, value in arguments.items()}
+        if info_class is None:
+            return lambda source, info: function(source, **kwargs)
+        return lambda source, info: function(
+            source, info=info_class(_raw_info=info, _field=field), **kwargs
+        )
+
+
+# Per schema (weakly), (type name, field name) → its resolver when called directly.
+_DIRECT: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], _Direct]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def call_resolvers_directly(schema: Any) -> None:
-    """Has graphql-core call each resolver that takes nothing but its object (and `info`)
-    directly, with strawberry's `Info`, in place of strawberry's wrapper: its arguments'
-    conversion, its extensions' chain and three calls more, for nothing such a resolver
-    uses (`Grid.unit`, `Grid.team`, `Person.home`: 100 calls a request of the 50 grids or
-    the 100 residents). A field with arguments, a field extension (a permission), another
-    reserved parameter, or a schema with exception handlers keeps strawberry's."""
+    """Has each resolver that takes nothing but its object, perhaps `info`, and arguments
+    strawberry hands over unchanged (a scalar other than relay's `GlobalID`, or an enum)
+    called directly, with strawberry's `Info`, in place of strawberry's wrapper: its
+    arguments' conversion, its extensions' chain and three calls more, for nothing such a
+    resolver uses (`Grid.unit`, `Grid.team(asOf:)`, `Person.home`: 100 calls a request of
+    the 50 grids or the 100 residents). Those without arguments are called so by
+    graphql-core (their `resolve` replaced); any of them by the execution's steps
+    (`Execution._resolver`, which takes their arguments once a request). A field extension
+    (a permission), another reserved parameter, an argument strawberry converts (an input
+    type, a list, a `GlobalID`, a `Maybe`), or a schema with exception handlers keeps
+    strawberry's."""
     converter = schema.schema_converter
     if converter._exception_handler_specs:
         return
-    info_class = schema.config.info_class
+    from_argument = schema.config.name_converter.from_argument
+    direct = _DIRECT.setdefault(schema._schema, {})
     for type_ in schema._schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
-        for field_def in type_.fields.values():
+        for name, field_def in type_.fields.items():
             field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
             resolver = getattr(field, "base_resolver", None)
             if (
                 resolver is None
                 or field.extensions
-                or field.arguments
-                or field_def.args
                 or field.is_subscription
                 or resolver.self_parameter is None
-                or list(resolver.signature.parameters) not in (["self"], ["self", "info"])
             ):
                 continue
-            field_def.resolve = _direct(resolver.wrapped_func, field, info_class, resolver)
+            names = {from_argument(a): a.python_name for a in field.arguments}
+            takes = ["self", *(["info"] if resolver.info_parameter else []), *names.values()]
+            if (
+                sorted(resolver.signature.parameters) != sorted(takes)
+                or names.keys() != field_def.args.keys()
+                or not all(_unchanged(a, field_def.args[from_argument(a)]) for a in field.arguments)
+            ):
+                continue
+            info_class = schema.config.info_class if resolver.info_parameter else None
+            found = direct[type_.name, name] = _Direct(
+                resolver.wrapped_func, field, info_class, names
+            )
+            if not names:
+                field_def.resolve = found.call({})
 
 
-def _direct(function: Any, field: Any, info_class: Any, resolver: Any) -> Any:
-    if resolver.info_parameter is None:
-        return lambda source, info: function(source)
-    return lambda source, info: function(source, info=info_class(_raw_info=info, _field=field))
+def _unchanged(argument: Any, graphql_argument: GraphQLArgument) -> bool:
+    """Whether strawberry hands the argument's value over as graphql-core gives it (its
+    `convert_argument` of a scalar or an enum, not a relay `GlobalID`, nor a `Maybe`)."""
+    type_ = argument.type
+    if isinstance(type_, StrawberryMaybe):
+        return False
+    while isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    named = graphql_argument.type
+    named = named.of_type if isinstance(named, GraphQLNonNull) else named
+    return is_leaf_type(named) and type_ is not GlobalID
 
 
 class Execution(StrawberryGraphQLCoreExecutionContext):
@@ -195,6 +262,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         # this schema's plans, looked up once: a weak dictionary's lookup per field costs
         # ~2 µs, a tenth of a plain field's execution
         self._plans = self.plans.setdefault(self.schema, {})
+        self._resolvers = _DIRECT.get(self.schema, {})
         middleware = self.middleware_manager
         self._direct = not (middleware and middleware.middlewares)
         # per grouped field set (by identity, kept alive with it): its steps
@@ -262,6 +330,14 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                         if is_awaitable(result):
                             awaitable_fields.append(step.name)
                         continue
+                elif kind == _Step.RESOLVER:
+                    result = self._resolved(
+                        step, parent_type, source_value, Path(path, step.name, name)
+                    )
+                    results[step.name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(step.name)
+                    continue
                 result = self.execute_field(
                     parent_type, source_value, step.details, Path(path, step.name, name), None
                 )
@@ -433,24 +509,74 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             return kept[1]
         steps = []
         for response_name, details in grouped_field_set.items():
-            plain = self._plain_of(parent_type, details[0].node)
+            node = details[0].node
+            plain = self._plain_of(parent_type, node)
             step = _Step(response_name, details)
             if plain is not None:
-                attribute, type_ = plain
+                step.attribute, type_ = plain
                 named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-                non_null = named is not type_
+                step.non_null = named is not type_
                 if is_leaf_type(named):
-                    step = _Step(response_name, details, _Step.LEAF, attribute, named, non_null)
+                    step.kind, step.type = _Step.LEAF, named
                 elif _completes_at_once(named):
-                    sub = self._sub(named, details)
-                    if sub is not None:
-                        step = _Step(
-                            response_name, details, _Step.OBJECT, attribute, type_, non_null, sub
-                        )
+                    step.sub = self._sub(named, details)
+                    if step.sub is not None:
+                        step.kind, step.type = _Step.OBJECT, type_
+            elif self._direct:
+                self._resolver(step, parent_type, node)
             steps.append(step)
         plan = _Steps(parent_type, steps)
         self._steps[at] = (grouped_field_set, plan)
         return plan
+
+    def _resolver(self, step: _Step, parent_type: GraphQLObjectType, node: FieldNode) -> None:
+        """Makes `step` a `RESOLVER` when its field's resolver is called directly
+        (`call_resolvers_directly`) and its arguments, taken now for the whole request (the
+        document's and the variables' values do not change in it), are values no resolver
+        can change (a string, a number, a day, an enum's member, null); they are not taken
+        again per call, nor by strawberry, which would hand them over unchanged."""
+        direct = self._resolvers.get((parent_type.name, node.name.value))
+        if direct is None:
+            return
+        field_def = parent_type.fields[node.name.value]
+        arguments: dict[str, Any] = {}
+        if field_def.args or node.arguments:
+            try:
+                arguments = get_argument_values(
+                    field_def,
+                    node,
+                    self.variable_values,
+                    step.details[0].fragment_variable_values,
+                    self.hide_suggestions,
+                )
+            except Exception:  # the library's way reports it, at each call
+                return
+            if not all(isinstance(v, _UNCHANGING) or v is None for v in arguments.values()):
+                return
+        step.kind, step.type = _Step.RESOLVER, field_def.type
+        step.call = direct.call(arguments)
+        step.field_def, step.nodes = field_def, to_nodes(step.details)
+
+    def _resolved(
+        self, step: _Step, parent_type: GraphQLObjectType, source: Any, path: Path
+    ) -> Any:
+        """A `RESOLVER` step's field, as graphql-core's `execute_field` resolves and
+        completes it, less the field's look-up and the arguments' coercion per call."""
+        return_type = step.type
+        info = self.build_resolve_info(step.field_def, step.nodes, parent_type, path)  # type: ignore[arg-type]
+        try:
+            result = step.call(source, info)  # type: ignore[misc]
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, step.details, info, path, result, None
+                )
+            completed = self.complete_value(return_type, step.details, info, path, result, None)
+            if self.is_awaitable(completed):
+                return self._guarded(completed, return_type, step.details, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, step.details, path)
+            return None
+        return completed
 
     def _sub(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> _Steps | None:
         """The steps of a field's selection on `object_type`, once a request; None when it

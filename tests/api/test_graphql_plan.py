@@ -3,21 +3,38 @@
 the same data and the same errors (message, path, locations), with nested objects, nulls,
 errors raised in a resolver inside a list item (sync and awaited), fragments, aliases,
 directives, lists the library completes itself (an iterator, an abstract type) and a
-mutation's serial execution. And they are taken: a list of plain objects is completed
-without graphql-core's per-item and per-object calls."""
+mutation's serial execution, and resolvers called directly with their arguments taken once
+a request (`call_resolvers_directly`, `Execution._resolver`). And they are taken: a list of
+plain objects is completed without graphql-core's per-item and per-object calls, and a
+resolver with arguments is called without their coercion and conversion per call."""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 import strawberry
+import strawberry.schema.schema_converter
+from graphql.execution import executor
 from graphql.execution.executor import Executor
+from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.graphql.execution import Execution
+from api.graphql.execution import Execution, call_resolvers_directly
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.input
+class Where:
+    name: str
 
 
 @strawberry.type
@@ -66,6 +83,34 @@ class Item:
     @strawberry.field
     def team(self) -> list[Leaf]:  # a resolver's list of objects
         return [leaf for leaf in (self.leaf, self.needed) if leaf is not None]
+
+    @strawberry.field
+    def tagged(
+        self,
+        info: strawberry.Info,
+        tag: str,
+        times: int = 1,
+        colour: Colour | None = None,
+        day: date | None = None,
+    ) -> str:
+        if tag == "boom" and self.id == "i3":
+            raise ValueError(f"{self.id} cannot take {tag}")
+        return f"{self.id} {tag * times} {colour} {day!r} {info.field_name} {info.path}"
+
+    @strawberry.field
+    async def later_tagged(self, tag: str | None) -> str | None:
+        await asyncio.sleep(0)
+        if tag == "boom":
+            raise ValueError(f"{self.id} cannot take {tag} later")
+        return tag and f"{self.id} {tag}"
+
+    @strawberry.field
+    def near(self, limit: int) -> list[Leaf]:
+        return [self.needed, *self.strict_leaves][:limit]
+
+    @strawberry.field  # arguments strawberry converts: its own way
+    def picked(self, ids: list[strawberry.ID], where: Where, node: relay.GlobalID) -> str:
+        return f"{self.id in ids} {where.name} {node.node_id}"
 
 
 def _leaf(name: str | None, code: str = "ok") -> Leaf:
@@ -180,9 +225,13 @@ class Mutation:
         return list(CREATED)
 
 
-def _answer(execution: type, query: str, variables: dict[str, Any] | None = None) -> Any:
+def _answer(
+    execution: type, query: str, variables: dict[str, Any] | None = None, direct: bool = False
+) -> Any:
     CREATED.clear()
     schema = strawberry.Schema(query=Query, mutation=Mutation, execution_context_class=execution)
+    if direct:
+        call_resolvers_directly(schema)
 
     async def ask() -> Any:
         result = await schema.execute(query, variable_values=variables)
@@ -200,6 +249,11 @@ FIELDS = (
     "id label failing leaf { name code checked later } needed { name } "
     "leaves { name later } strictLeaves { name } resolved { code checked } "
     "awaited { name later } team { name checked }"
+)
+
+DIRECTIVES = (
+    "query ($yes: Boolean!) { items { id label @include(if: $yes) "
+    "leaf @skip(if: $yes) { name } needed @include(if: $yes) { name } } }"
 )
 
 QUERIES = [
@@ -228,29 +282,35 @@ QUERIES = [
     fragment Parts on Item { id label leaf { name checked } needed { ... { name } } }
     """,
     # directives
-    "query ($yes: Boolean!) { items { id label @include(if: $yes) "
-    "leaf @skip(if: $yes) { name } needed @include(if: $yes) { name } } }",
+    DIRECTIVES,
     "{ items { id ... @include(if: false) { label } ... @skip(if: false) { failing } } }",
+    # resolvers with arguments: literals, variables, defaults, aliases, errors, awaited
+    '{ items { id tagged(tag: "x", times: 2, colour: BLUE, day: "2024-02-29") } }',
+    'query ($t: String!, $n: Int) { items { a: tagged(tag: $t, times: $n) b: tagged(tag: "b") '
+    "laterTagged(tag: $t) } }",
+    '{ items { tagged(tag: "boom") laterTagged(tag: "boom") } }',
+    "{ items { laterTagged(tag: null) near(limit: 2) { name checked later } } }",
+    '{ clean { id picked(ids: ["i1"], where: {name: "w"}, node: "VGhpbmc6MQ==") } }',
     # a mutation: its fields run one after another, each seeing the one before
     'mutation { a: add(label: "x") { id label leaf { name } } '
     'b: add(label: "bad") { id needed { name } } c: add(label: "y") { id label } }',
 ]
 
 
+def _variables(query: str) -> dict[str, Any] | None:
+    return {"yes": True} if "$yes" in query else {"t": "t", "n": 3} if "$t" in query else None
+
+
+@pytest.mark.parametrize("direct", [False, True], ids=["through strawberry", "direct"])
 @pytest.mark.parametrize("query", QUERIES)
-def test_the_steps_answer_as_graphql_core(query):
-    variables = {"yes": True} if "$yes" in query else None
-    library, ours = (
-        _answer(execution, query, variables)
-        for execution in (StrawberryGraphQLCoreExecutionContext, Execution)
-    )
-    assert ours == library
+def test_the_steps_answer_as_graphql_core(query, direct):
+    library = _answer(StrawberryGraphQLCoreExecutionContext, query, _variables(query))
+    assert _answer(Execution, query, _variables(query), direct) == library
 
 
 def test_the_steps_answer_as_graphql_core_with_the_directives_off():
-    query = QUERIES[-3]
     library, ours = (
-        _answer(execution, query, {"yes": False})
+        _answer(execution, DIRECTIVES, {"yes": False})
         for execution in (StrawberryGraphQLCoreExecutionContext, Execution)
     )
     assert ours == library
@@ -258,8 +318,8 @@ def test_the_steps_answer_as_graphql_core_with_the_directives_off():
 
 def test_the_queries_meet_errors_and_nulls():
     """The comparisons above compare something: most queries meet errors."""
-    clean = [q for q in QUERIES if not _answer(Execution, q, {"yes": True})[1]]
-    assert clean == [QUERIES[8], QUERIES[9], QUERIES[15]]
+    clean = [q for q in QUERIES if not _answer(Execution, q, _variables(q))[1]]
+    assert clean == [QUERIES[i] for i in (8, 9, 15, 19, 20, 23)]
     data, errors = _answer(Execution, "{ items { id failing } }")
     assert data == {
         "items": [
@@ -319,3 +379,42 @@ def test_a_list_of_plain_objects_is_completed_without_the_per_item_calls(monkeyp
     # the null items of the two `leaves` lists and the null `leaf` go the library's way,
     # a call each; nothing else
     assert calls == {"complete_list_item_value": 2, "complete_value": 3}
+
+
+def test_a_resolver_with_arguments_is_called_directly_with_them_taken_once(monkeypatch):
+    """`tagged` on the ten items (nine and a null): its arguments are coerced (graphql-core)
+    and converted (strawberry) not once a call but once a request, and `picked`, whose
+    arguments strawberry converts (a list, an input type, a `GlobalID`), keeps both."""
+    calls = {"coerced": 0, "converted": 0}
+
+    def counting(name: str, real: Any) -> Any:
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return counted
+
+    coerce, convert = executor.get_argument_values, strawberry.schema.schema_converter.get_arguments
+    monkeypatch.setattr(executor, "get_argument_values", counting("coerced", coerce))
+    monkeypatch.setattr(
+        strawberry.schema.schema_converter, "get_arguments", counting("converted", convert)
+    )
+    query = "query ($t: String!) { items { tagged(tag: $t, colour: RED) } }"
+    data, errors = _answer(Execution, query, {"t": "x"}, direct=True)
+    assert not errors
+    assert data["items"][:3] == [
+        {
+            "tagged": "i1 x Colour.RED None tagged Path(prev=Path(prev=Path(prev=None, "
+            "key='items', typename='Query'), key=0, typename=None), key='tagged', typename='Item')"
+        },
+        None,
+        {
+            "tagged": "i2 x Colour.RED None tagged Path(prev=Path(prev=Path(prev=None, "
+            "key='items', typename='Query'), key=2, typename=None), key='tagged', typename='Item')"
+        },
+    ]
+    assert calls == {"coerced": 0, "converted": 0}
+    query = '{ clean { picked(ids: ["i1"], where: {name: "w"}, node: "VGhpbmc6MQ==") } }'
+    data, errors = _answer(Execution, query, direct=True)
+    assert data == {"clean": [{"picked": "True w 1"}, {"picked": "False w 1"}]}
+    assert calls == {"coerced": 2, "converted": 2}
