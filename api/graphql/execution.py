@@ -87,10 +87,10 @@ class _Step:
         "type",
     )
 
-    def __init__(self, name: str, details: FieldDetailsList, kind: int = FIELD) -> None:
+    def __init__(self, name: str, details: FieldDetailsList) -> None:
         self.name = name  # the response name
         self.details = details
-        self.kind = kind
+        self.kind = _Step.FIELD
         self.attribute = ""
         self.type: Any = None
         self.non_null = False
