@@ -52,8 +52,11 @@ from queries.calendar import CHINA_TIME
 
 DEFAULT_BATCH_SIZE = 5000
 CHUNK_SIZE = 10_000  # rows read and validated together, whatever the batch size
-# Rows written between two times the store is asked to let go of its memory (see _let_go).
+# Rows written between two times the store is asked to let go of its memory (see _let_go), or
+# bulk COPYs into relationship tables: each keeps some 50–60 MiB of the store's native memory on
+# a city whatever its rows (a run of its small files climbed by 500 MiB between two let-gos).
 LET_GO_ROWS = 250_000
+LET_GO_COPIES = 4
 # On the bulk path, a batch's rows are made into the store's Arrow table (`copy_table`) a part
 # of at most this many at a time, where the store makes one: a large file's batch is never held
 # whole as Python rows, and still goes in one COPY (docs/benchmarks.md).
@@ -302,6 +305,7 @@ class Loader:
         self._ledger: Ledger | None = None
         self._file_load = FileLoad("", "", None)  # the Load of the file being loaded
         self._unreleased = 0  # rows written since the store last let go of its memory
+        self._copies = 0  # and bulk COPYs into relationship tables
         self._open: _Open | None = None  # a bulk batch whose parts are being written
 
     @property
@@ -352,11 +356,12 @@ class Loader:
         store closed and opened again in a fraction of a second. LadybugDB's native memory
         grows with each COPY and is given back only on closing: a city's first load held 3.2
         GiB at its end and 1.1 GiB once the store was closed. It comes after a write has committed,
-        so it changes nothing a killed load leaves."""
+        so it changes nothing a killed load leaves. After every `LET_GO_COPIES` COPYs into
+        relationship tables too, however few their rows."""
         self._unreleased += written
-        if self._unreleased >= LET_GO_ROWS:
+        if self._unreleased >= LET_GO_ROWS or self._copies >= LET_GO_COPIES:
             self.backend.drop_cached_pages()
-            self._unreleased = 0
+            self._unreleased = self._copies = 0
 
     def _warn_of_grids_without_unit(self) -> None:
         """A grid of this load that reaches no unit up PART_OF (directly or through its parent
@@ -603,6 +608,7 @@ class Loader:
             if tables:
                 self.backend.upsert_nodes(open_.kind, tables.pop(None), bulk=True)
         else:
+            self._copies += len(tables)
             handed = [tables]
             del tables
             self.backend.upsert_rels(open_.kind, handed.pop(), bulk=True)  # type: ignore[arg-type]

@@ -1334,3 +1334,47 @@ def test_a_first_loads_batch_in_parts_loads_what_it_does_whole(
         ("t.lives_in.csv", 7),
         ("t.lives_in.csv", 1),
     ]
+
+
+def test_the_store_lets_go_of_its_memory_after_so_many_relationship_copies(
+    backend: EmbeddedBackend, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A COPY into a relationship table keeps native memory in the store whatever its rows
+    (on a city 50–60 MiB each): the loader lets go after `LET_GO_COPIES` of them too, however
+    few rows they held; a batch of two label pairs is two COPYs."""
+    monkeypatch.setattr("loaders.load.LET_GO_ROWS", 1_000_000)
+    monkeypatch.setattr("loaders.load.LET_GO_COPIES", 2)
+    units = [["code", "name", "level"], ["330421000000", "嘉善县", "county"]]
+    part_of = [
+        ["from", "to", "from_type", "to_type"],
+        ["g1", "330421000000", "Grid", "Unit"],
+        ["g2", "g1", "Grid", "Grid"],
+    ]
+    files = [
+        write_csv("t.units.csv", units),
+        write_csv("t.grids.csv", GRIDS),
+        write_csv("t.people.csv", PEOPLE),
+        write_csv("t.part_of.csv", part_of),
+        write_csv("t.serves_in.csv", SERVES_IN),
+    ]
+    events: list[Any] = []
+    drop = backend.drop_cached_pages
+
+    def dropping() -> None:
+        events.append("let go")
+        drop()
+
+    monkeypatch.setattr(backend, "drop_cached_pages", dropping)
+    report = load(backend, files, on_progress=lambda name, rows: events.append(name))
+    assert (report.ok, events) == (
+        True,
+        [
+            "t.units.csv",
+            "t.grids.csv",
+            "t.people.csv",
+            "let go",
+            "t.part_of.csv",
+            "t.serves_in.csv",
+        ],
+    )
+    assert counts(backend) == {"Unit": 1, "Grid": 2, "Person": 2, "PART_OF": 2, "SERVES_IN": 2}
