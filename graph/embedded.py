@@ -376,8 +376,8 @@ class EmbeddedBackend:
         """`rows` as the Arrow table a bulk upsert of `kind` COPYs (`arrow_table`): a loader
         makes a large batch's table a part at a time, holding no more than a part's rows as
         Python's, and hands it over whole, for one COPY. Several COPYs into one table in one
-        transaction took LadybugDB twice the CPU and five times the memory of one (a table no
-        longer empty takes them row by row); one committed per part, more again."""
+        transaction took LadybugDB twice the CPU and five times the memory of one (only a COPY
+        into an empty table takes its fast path); one committed per part, more again."""
         columns = kind.properties if isinstance(kind, NodeType) else rel_columns(kind)
         return arrow_table(rows, columns)
 
