@@ -306,7 +306,7 @@ class Loader:
         self._file_load = FileLoad("", "", None)  # the Load of the file being loaded
         self._unreleased = 0  # rows written since the store last let go of its memory
         self._copies = 0  # and bulk COPYs into relationship tables
-        self._open: _Open | None = None  # a bulk batch whose parts are being written
+        self._open: _Open | None = None  # a bulk batch being made a part at a time
 
     @property
     def ledger(self) -> Ledger:
@@ -437,7 +437,7 @@ class Loader:
         compared = _compared(kind)
         batch = _Rows.empty(names)
         size = self.bulk_batch_size if self._is_bulk(kind) else self.batch_size
-        if self._in_parts(kind):  # each part written as it fills, the batch's transaction open
+        if self._in_parts(kind):  # a batch made a part at a time, written whole (`_flush`)
             size = min(size, BULK_PART_ROWS)
 
         def prepared() -> Iterator[tuple[Chunk, CheckedChunk, _Rows]]:
@@ -577,8 +577,8 @@ class Loader:
         else:
             first, again = self._flush_rels(name, kind, batch, report)
         line, size = batch.lines[-1], len(batch)
-        # Written: its rows go before its assertions are made, which take as much memory again
-        # (a batch of a million relationships is the load's peak).
+        # Written (or made into the open batch's table): its rows go before its assertions are
+        # made, which take as much memory again.
         batch.clear()
         open_ = self._open
         if open_ is None:
