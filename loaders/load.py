@@ -24,6 +24,7 @@ from queue import Empty, Full, Queue
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import pyarrow as pa
 
 from graph.backend import Backend, Row
 from graph.ddl import RID, ident
@@ -51,8 +52,15 @@ from queries.calendar import CHINA_TIME
 
 DEFAULT_BATCH_SIZE = 5000
 CHUNK_SIZE = 10_000  # rows read and validated together, whatever the batch size
-# Rows written between two times the store is asked to let go of its memory (see _let_go).
+# Rows written between two times the store is asked to let go of its memory (see _let_go), or
+# bulk COPYs into relationship tables: each keeps some 50–60 MiB of the store's native memory on
+# a city whatever its rows (a run of its small files climbed by 500 MiB between two let-gos).
 LET_GO_ROWS = 250_000
+LET_GO_COPIES = 4
+# On the bulk path, a batch's rows are made into the store's Arrow table (`copy_table`) a part
+# of at most this many at a time, where the store makes one: a large file's batch is never held
+# whole as Python rows, and still goes in one COPY (docs/benchmarks.md).
+BULK_PART_ROWS = 100_000
 Progress = Callable[[str, int], None]
 Facts = tuple[list[str], list[str]]  # facts (loaders.provenance) and the sources asserting them
 
@@ -236,6 +244,21 @@ class _Rows:
             values.extend(other.columns[name][start:stop])
 
 
+@dataclass
+class _Open:
+    """A bulk batch made a part at a time: its parts' Arrow tables (by endpoint pair for a
+    relationship, under None for a record), the rows batched and to be loaded so far, where
+    the last part ended, and the parts' facts, asserted once the batch is written as one
+    batch's are."""
+
+    kind: NodeType | RelType
+    tables: dict[tuple[str, str] | None, list[pa.Table]] = field(default_factory=dict)
+    rows: int = 0
+    loaded: int = 0
+    line: int = 0
+    facts: list[tuple[Facts, Facts]] = field(default_factory=lambda: [(([], []), ([], []))])
+
+
 class Loader:
     def __init__(
         self,
@@ -282,6 +305,8 @@ class Loader:
         self._ledger: Ledger | None = None
         self._file_load = FileLoad("", "", None)  # the Load of the file being loaded
         self._unreleased = 0  # rows written since the store last let go of its memory
+        self._copies = 0  # and bulk COPYs into relationship tables
+        self._open: _Open | None = None  # a bulk batch being made a part at a time
 
     @property
     def ledger(self) -> Ledger:
@@ -331,11 +356,12 @@ class Loader:
         store closed and opened again in a fraction of a second. LadybugDB's native memory
         grows with each COPY and is given back only on closing: a city's first load held 3.2
         GiB at its end and 1.1 GiB once the store was closed. It comes after a write has committed,
-        so it changes nothing a killed load leaves."""
+        so it changes nothing a killed load leaves. After every `LET_GO_COPIES` COPYs into
+        relationship tables too, however few their rows."""
         self._unreleased += written
-        if self._unreleased >= LET_GO_ROWS:
+        if self._unreleased >= LET_GO_ROWS or self._copies >= LET_GO_COPIES:
             self.backend.drop_cached_pages()
-            self._unreleased = 0
+            self._unreleased = self._copies = 0
 
     def _warn_of_grids_without_unit(self) -> None:
         """A grid of this load that reaches no unit up PART_OF (directly or through its parent
@@ -411,32 +437,18 @@ class Loader:
         compared = _compared(kind)
         batch = _Rows.empty(names)
         size = self.bulk_batch_size if self._is_bulk(kind) else self.batch_size
+        if self._in_parts(kind):  # a batch made a part at a time, written whole (`_flush`)
+            size = min(size, BULK_PART_ROWS)
 
         def prepared() -> Iterator[tuple[Chunk, CheckedChunk, _Rows]]:
             for chunk in source:
                 checked = validator.validate_chunk(chunk)
                 yield chunk, checked, self._good_rows(table.name, chunk, checked, names, compared)
 
-        for chunk, checked, rows in _read_ahead(prepared()):
-            report.read += len(chunk) + len(chunk.bad)
-            # The rows in the file's order: bad ones rejected, good ones batched.
-            events = [(before, 0, k) for k, (before, _) in enumerate(chunk.bad)]
-            events += [(i, 1, i) for i in checked.problems]
-            events.sort()
-            start = 0
-            for at, what, ref in events:
-                batch = self._batch(table.name, kind, rows, start, at, batch, size, report)
-                if what == 0:
-                    bad = chunk.bad[ref][1]
-                    self._reject(report, bad.line, bad.column, "", bad.reason)
-                    start = at
-                else:
-                    self._reject_row(table.name, kind, chunk.lines[at], *checked.problems[at])
-                    report.rejected += 1
-                    start = at + 1
-            batch = self._batch(table.name, kind, rows, start, len(chunk), batch, size, report)
-        if batch:
-            self._flush(table.name, kind, batch, report)
+        try:
+            self._load_chunks(table.name, kind, _read_ahead(prepared()), batch, size, report)
+        finally:
+            self._open = None  # a batch not written: nothing of it is in the store
         counts = {
             "read": report.read,
             "loaded": report.loaded,
@@ -444,6 +456,39 @@ class Loader:
             "duplicates": report.duplicates,
         }
         self.ledger.finished(self._file_load, counts)
+
+    def _load_chunks(
+        self,
+        name: str,
+        kind: NodeType | RelType,
+        chunks: Iterator[tuple[Chunk, CheckedChunk, _Rows]],
+        batch: _Rows,
+        size: int,
+        report: FileReport,
+    ) -> None:
+        """A file's chunks, validated, each row rejected or batched; batches of `size` rows
+        written as they fill, and the last as the file ends."""
+        for chunk, checked, rows in chunks:
+            report.read += len(chunk) + len(chunk.bad)
+            # The rows in the file's order: bad ones rejected, good ones batched.
+            events = [(before, 0, k) for k, (before, _) in enumerate(chunk.bad)]
+            events += [(i, 1, i) for i in checked.problems]
+            events.sort()
+            start = 0
+            for at, what, ref in events:
+                batch = self._batch(name, kind, rows, start, at, batch, size, report)
+                if what == 0:
+                    bad = chunk.bad[ref][1]
+                    self._reject(report, bad.line, bad.column, "", bad.reason)
+                    start = at
+                else:
+                    self._reject_row(name, kind, chunk.lines[at], *checked.problems[at])
+                    report.rejected += 1
+                    start = at + 1
+            batch = self._batch(name, kind, rows, start, len(chunk), batch, size, report)
+        if batch:
+            self._flush(name, kind, batch, report)
+        self._commit(name, report)
 
     def _good_rows(
         self,
@@ -487,12 +532,13 @@ class Loader:
         report: FileReport,
     ) -> _Rows:
         """Good rows start…stop - 1 added to the batch, written (and emptied) whenever it holds
-        `size` rows."""
+        `size` rows, or a part of an open batch the rows it lacks."""
         while start < stop:
-            take = min(stop - start, size - len(batch))
+            full = size if self._open is None else min(size, self.bulk_batch_size - self._open.rows)
+            take = min(stop - start, full - len(batch))
             batch.extend(rows, start, start + take)
             start += take
-            if len(batch) >= size:
+            if len(batch) >= full:
                 self._flush(name, kind, batch, report)
         return batch
 
@@ -520,24 +566,91 @@ class Loader:
         batch: _Rows,
         report: FileReport,
     ) -> None:
+        """Write the batch, or, on the bulk path where the store makes its tables, add it to the
+        open batch as a part (`BULK_PART_ROWS`), which is written once it holds
+        `bulk_batch_size` rows or its file ends (`_commit`)."""
+        if self._open is None and self._in_parts(kind):
+            self._open = _Open(kind)
+        loaded = report.loaded
         if isinstance(kind, NodeType):
             first, again = self._flush_nodes(name, kind, batch, report)
         else:
             first, again = self._flush_rels(name, kind, batch, report)
-        self.committed = f"{name} line {batch.lines[-1]}"
-        size = len(batch)
-        # Written: its rows go before its assertions are made, which take as much memory again
-        # (a batch of a million relationships is the load's peak).
+        line, size = batch.lines[-1], len(batch)
+        # Written (or made into the open batch's table): its rows go before its assertions are
+        # made, which take as much memory again.
         batch.clear()
+        open_ = self._open
+        if open_ is None:
+            facts = [(first, again)]
+            del first, again
+            return self._committed(name, line, size, facts)
+        # Loaded once written; the parts' facts, in the batch's order, as one batch's are.
+        open_.loaded += report.loaded - loaded
+        report.loaded = loaded
+        open_.rows, open_.line = open_.rows + size, line
+        for held, given in zip(open_.facts[0], (first, again), strict=True):
+            held[0].extend(given[0])
+            held[1].extend(given[1])
+        del first, again
+        if open_.rows >= self.bulk_batch_size:
+            self._commit(name, report)
+
+    def _commit(self, name: str, report: FileReport) -> None:
+        """Write the batch made of parts, if one is open: its tables handed to the store's
+        COPY, none of them held here through its commit."""
+        open_, self._open = self._open, None
+        if open_ is None:
+            return
+        tables = {pair: pa.concat_tables(parts) for pair, parts in open_.tables.items()}
+        open_.tables.clear()
+        if isinstance(open_.kind, NodeType):
+            if tables:
+                self.backend.upsert_nodes(open_.kind, tables.pop(None), bulk=True)
+        else:
+            self._copies += len(tables)
+            handed = [tables]
+            del tables
+            self.backend.upsert_rels(open_.kind, handed.pop(), bulk=True)  # type: ignore[arg-type]
+        report.loaded += open_.loaded
+        self._committed(name, open_.line, open_.rows, open_.facts)
+
+    def _committed(self, name: str, line: int, size: int, facts: list[tuple[Facts, Facts]]) -> None:
+        """A batch of `size` rows ending at `line` is in: its facts (taken from `facts`, so
+        that none is held once the ledger has them) asserted, the store let go."""
+        self.committed = f"{name} line {line}"
         # After the batch, held and written with others in a transaction of their own: should
         # the store fail first, the batch is in, the file's Load has no counts, and the rerun
         # asserts it again.
         self._let_go(size)
+        first, again = facts.pop()
         self.ledger.asserted(self._file_load, first, again)
         del first, again  # held by the ledger as Arrow now: its write goes without their texts
         self._let_go(self.ledger.write_when_full())
         if self.on_progress:
             self.on_progress(name, size)
+
+    def _in_parts(self, kind: NodeType | RelType) -> bool:
+        """Whether the type's batches are made a part at a time: on the bulk path, where the
+        store makes the tables its COPY takes."""
+        return self._is_bulk(kind) and hasattr(self.backend, "copy_table")
+
+    def _write_nodes(self, kind: NodeType, rows: ColumnRows) -> None:
+        """Write a batch's new records, or add them to the open batch as a part."""
+        if self._open is None:
+            self.backend.upsert_nodes(kind, rows, bulk=self._is_bulk(kind))
+        elif len(rows):
+            table = self.backend.copy_table(kind, rows)  # type: ignore[attr-defined]
+            self._open.tables.setdefault(None, []).append(table)
+
+    def _write_rels(self, kind: RelType, groups: dict[tuple[str, str], ColumnRows]) -> None:
+        """Write a batch's new relationships, or add them to the open batch as a part."""
+        if self._open is None:
+            self.backend.upsert_rels(kind, groups, bulk=self._is_bulk(kind))
+            return
+        for pair, rows in groups.items():
+            table = self.backend.copy_table(kind, rows)  # type: ignore[attr-defined]
+            self._open.tables.setdefault(pair, []).append(table)
 
     def _is_bulk(self, kind: NodeType | RelType) -> bool:
         """Whether the type goes through the store's bulk path in this load: it was empty when
@@ -592,7 +705,7 @@ class Loader:
                         f"{self._where(seen.place(met))} with other values",
                     )
         new, held = self._appended_only(kind, batch, new, report)
-        self.backend.upsert_nodes(kind, _select(batch.columns, new), bulk=self._is_bulk(kind))
+        self._write_nodes(kind, _select(batch.columns, new))
         report.loaded += len(new)
         again = sorted(repeated + held)
         return self._facts(kind.label, keys, batch, new, again)
@@ -789,7 +902,7 @@ class Loader:
             for pair, rows in new.items()
             if rows
         }
-        self.backend.upsert_rels(kind, writes, bulk=self._is_bulk(kind))
+        self._write_rels(kind, writes)
         report.loaded += sum(len(rows) for rows in writes.values())
         first = labelled if new is groups else sorted(i for rows in new.values() for i in rows)
         return self._facts(kind.type, hexes, batch, first, repeated)

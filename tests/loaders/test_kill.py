@@ -13,7 +13,7 @@ import pytest
 from graph.dump import dump
 from graph.embedded import EmbeddedBackend
 from loaders.checks import id_check_digit
-from loaders.load import LET_GO_ROWS, load
+from loaders.load import BULK_PART_ROWS, LET_GO_ROWS, load
 
 BATCH = 25
 LOADER = """
@@ -23,9 +23,10 @@ from graph.embedded import EmbeddedBackend
 import loaders.load
 from loaders.load import load
 loaders.load.LET_GO_ROWS = int(sys.argv[3])
+loaders.load.BULK_PART_ROWS = int(sys.argv[5])
 backend = EmbeddedBackend(Path(sys.argv[1]))
 backend.init_schema()
-paths = [Path(p) for p in sys.argv[4:]]
+paths = [Path(p) for p in sys.argv[6:]]
 pause = sys.stdin.readline  # the parent answers each batch, or kills the loader instead
 
 
@@ -34,7 +35,13 @@ def committed(name, rows):
     pause()
 
 
-load(backend, paths, batch_size=int(sys.argv[2]), on_progress=committed)
+load(
+    backend,
+    paths,
+    batch_size=int(sys.argv[2]),
+    bulk_batch_size=int(sys.argv[4]),
+    on_progress=committed,
+)
 print("done", flush=True)
 """
 
@@ -105,12 +112,18 @@ def test_the_clean_run_holds_every_row(clean):
 
 # The store let go of its memory (closed and opened again: loaders.load.LET_GO_ROWS) as the
 # loader does by default, never at this size, and after every second batch or so.
+# A first load's batches of 40 rows also go to the store in parts of 15 (BULK_PART_ROWS), in
+# one transaction: the kill may come between two parts.
 @pytest.mark.parametrize("let_go", [LET_GO_ROWS, 40])
 @pytest.mark.parametrize("after_batches", [1, 5, 12, 21, 26])
-def test_a_killed_load_rerun_ends_as_a_clean_run(files, clean, tmp_path, after_batches, let_go):
+@pytest.mark.parametrize("bulk_batch, part", [(BATCH, BULK_PART_ROWS), (40, 15)])
+def test_a_killed_load_rerun_ends_as_a_clean_run(
+    files, clean, tmp_path, after_batches, let_go, bulk_batch, part
+):
     db = tmp_path / "g.lbdb"
+    sizes = [BATCH, let_go, bulk_batch, part]
     child = subprocess.Popen(
-        [sys.executable, "-c", LOADER, str(db), str(BATCH), str(let_go), *map(str, files)],
+        [sys.executable, "-c", LOADER, str(db), *map(str, sizes), *map(str, files)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

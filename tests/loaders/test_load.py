@@ -1269,3 +1269,112 @@ def test_the_store_lets_go_of_its_memory_between_files_once_enough_rows_are_writ
     first = dump(backend)
     assert load(backend, basics).ok  # a rerun changes nothing: the same bytes repeat their Loads
     assert (dump(backend), backend.read(written)) == (first, [{"a": 6, "l": 6}])
+
+
+def test_a_first_loads_batch_in_parts_loads_what_it_does_whole(
+    tmp_path: Path, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the bulk path a batch goes to the store in parts of `BULK_PART_ROWS` rows, in the
+    batch's one transaction: the same graph, report, rejects and assertions as the batch
+    written whole, and one commit (one progress call) per batch, not per part. Duplicates and
+    conflicts fall within a part, across parts and across batches."""
+    people = [["id", "name"]] + [[f"p{i}", f"张{i}"] for i in range(1, 12)]
+    people += [["p2", "张2"], ["p3", "张三"], ["p9", "张9"], ["p11", "张十一"], ["p12", "张12"]]
+    lives = [["from", "to"]] + [[f"p{i}", "330421001001"] for i in range(1, 13)]
+    lives += [["p1", "330421001001"], ["p4", "330421001002"], ["p13", "330421001001"]]
+    files = [write_csv("t.people.csv", people), write_csv("t.lives_in.csv", lives)]
+    chain = divisions_within("330421001001")
+    now = datetime(2026, 12, 6, 12, 0)
+
+    def loaded(part: int) -> tuple[Any, ...]:
+        monkeypatch.setattr("loaders.load.BULK_PART_ROWS", part)
+        backend = EmbeddedBackend(tmp_path / f"parts-{part}.lbdb")
+        backend.init_schema()
+        progress: list[tuple[str, int]] = []
+        loader = Loader(
+            backend,
+            batch_size=2,
+            bulk_batch_size=7,
+            on_progress=lambda name, rows: progress.append((name, rows)),
+            now=lambda: now,
+        )
+        loader.load_tables([MemoryTable("divisions", "units", chain.units)])
+        report = loader.load_paths(files)
+        assertions = backend.read(
+            "MATCH (a:Assertion) RETURN a.id AS id, a.fact AS fact, a.source AS source, "
+            "a.first_load AS first, a.last_load AS last ORDER BY id"
+        )
+        loads = backend.read(
+            "MATCH (l:Load) RETURN l.file AS file, l.read AS read, l.loaded AS loaded, "
+            "l.rejected AS rejected, l.duplicates AS duplicates ORDER BY file"
+        )
+        graph = dump(backend)
+        backend.close()
+        return lines(report), report.rejects, graph, assertions, loads, progress
+
+    whole = loaded(7)
+    in_parts = loaded(3)
+    assert in_parts == whole
+    assert whole[0][1:] == [
+        "t.people.csv: read 16 = loaded 12 + rejected 2 + duplicates 2",
+        "t.lives_in.csv: read 15 = loaded 12 + rejected 2 + duplicates 1",
+    ]
+    assert [(r.line, r.reason) for r in whole[1]] == [
+        (14, "Person 'p3' was already given at t.people.csv:4 with other values"),
+        (16, "Person 'p11' was already given at t.people.csv:12 with other values"),
+        (15, "refers to Unit '330421001002', which is neither in this load nor in the graph"),
+        (16, "refers to Person 'p13', which is neither in this load nor in the graph"),
+    ]
+    assert len(whole[3]) == 5 + 12 + 12  # one per fact and file: a duplicate asserts it again
+    assert whole[5][1:] == [
+        ("t.people.csv", 7),
+        ("t.people.csv", 7),
+        ("t.people.csv", 2),
+        ("t.lives_in.csv", 7),
+        ("t.lives_in.csv", 7),
+        ("t.lives_in.csv", 1),
+    ]
+
+
+def test_the_store_lets_go_of_its_memory_after_so_many_relationship_copies(
+    backend: EmbeddedBackend, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A COPY into a relationship table keeps native memory in the store whatever its rows
+    (on a city 50–60 MiB each): the loader lets go after `LET_GO_COPIES` of them too, however
+    few rows they held; a batch of two label pairs is two COPYs."""
+    monkeypatch.setattr("loaders.load.LET_GO_ROWS", 1_000_000)
+    monkeypatch.setattr("loaders.load.LET_GO_COPIES", 2)
+    units = [["code", "name", "level"], ["330421000000", "嘉善县", "county"]]
+    part_of = [
+        ["from", "to", "from_type", "to_type"],
+        ["g1", "330421000000", "Grid", "Unit"],
+        ["g2", "g1", "Grid", "Grid"],
+    ]
+    files = [
+        write_csv("t.units.csv", units),
+        write_csv("t.grids.csv", GRIDS),
+        write_csv("t.people.csv", PEOPLE),
+        write_csv("t.part_of.csv", part_of),
+        write_csv("t.serves_in.csv", SERVES_IN),
+    ]
+    events: list[Any] = []
+    drop = backend.drop_cached_pages
+
+    def dropping() -> None:
+        events.append("let go")
+        drop()
+
+    monkeypatch.setattr(backend, "drop_cached_pages", dropping)
+    report = load(backend, files, on_progress=lambda name, rows: events.append(name))
+    assert (report.ok, events) == (
+        True,
+        [
+            "t.units.csv",
+            "t.grids.csv",
+            "t.people.csv",
+            "let go",
+            "t.part_of.csv",
+            "t.serves_in.csv",
+        ],
+    )
+    assert counts(backend) == {"Unit": 1, "Grid": 2, "Person": 2, "PART_OF": 2, "SERVES_IN": 2}
