@@ -8,7 +8,9 @@ What a dispute's workflow events change is kept apart, by what each writes
 
 - The cases (`Cases`): each dispute's parties (PARTY_TO), grid, category and list item, and
   the ties between people a conflict walk follows (RELATED_TO, WORKS_IN, MEMBER_OF), with the
-  names of the people and bodies on them. A report writes a new dispute's ties, in one write
+  names of the people and bodies on them; and where those people live (LIVES_IN), with the
+  people on the structure's posts (`POSTS`), for a mediator's jurisdiction over them
+  (`Cases.homes`, api.graphql.context). A report writes a new dispute's ties, in one write
   locked on the dispute (and its new parties before it, by key); no later event writes any;
   the ties between people are loaded. The cases carry a version of their own. After reports,
   the next question that reads them takes the new disputes' ties, with the people and bodies
@@ -56,6 +58,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime
+from functools import partial
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
@@ -99,7 +102,15 @@ def listed(params: Mapping[str, Any], name: str) -> list[Any] | None:
 # answers below read those by key, each time (`Read`).
 WALKED = ("RELATED_TO", "WORKS_IN", "MEMBER_OF", "PARTY_TO")
 FILED = ("OCCURRED_IN", "IN_DOMAIN", "CLASSIFIED_AS")
-CASES_HELD = frozenset((*WALKED, *FILED, "Person", "Organisation", "PartyOrg", "Department"))
+# Where the people the cases number live (the units' codes): a mediator's jurisdiction over
+# a dispute's parties, judged without a read (api.graphql.context). Read with the rest, for
+# the people numbered then; not for those a report numbers since (`Cases.homes`: unknown).
+HOMES = "LIVES_IN"
+# The people on the structure's posts, numbered (with no tie) for their homes: those a
+# referral's contacts name. Who holds a post may change with a load unseen here: a person
+# not numbered is only not judged (`Cases.homes`: None), and read.
+POSTS = ("SERVES_IN", "HOLDS_POST", "LEADS", "MEDIATES_IN")
+CASES_HELD = frozenset((*WALKED, *FILED, HOMES, "Person", "Organisation", "PartyOrg", "Department"))
 OF_DISPUTES = frozenset(  # what a report writes of them: the ties with a dispute at one end
     t for t in (*WALKED, *FILED) if any("Dispute" in ends for ends in SCHEMA.rel(t).endpoints)
 )
@@ -154,11 +165,11 @@ class Cases:
         # 65,536 distinct tuples: a city's share 13,872)
         self._props_at = array("H")
         self._props: list[tuple[Any, ...]] = []
-        # Each FILED type's other end of the disputes read: (the first dispute's number, for
-        # each dispute from it the number of its other end or -1, those other ends); and by
-        # number those filed since, or with several (a tuple)
+        # Each FILED type's other end of the disputes read, and HOMES' of the people: (the
+        # first node's number, for each node from it the number of its other end or -1,
+        # those other ends); and by number those filed since, or with several (a tuple)
         self._filed_read: dict[str, tuple[int, array[int], list[str]]] = {}
-        self.filed: dict[str, dict[int, Filed]] = {t: {} for t in FILED}
+        self.filed: dict[str, dict[int, Filed]] = {t: {} for t in (*FILED, HOMES)}
         held: dict[Any, Any] = {}  # each repeated value (names, keys, property tuples) once
         tables = getattr(backend, "table_snapshot", None)
         if tables is not None:
@@ -168,6 +179,7 @@ class Cases:
             for fetched in _fetch(backend.read):  # a fresh object: appended as read
                 self._append(fetched, held)
         self.node_count, self.tie_count = self._numbered(), len(self._type_at)
+        self.homed = self.node_count  # the nodes whose homes were read with them (`homes`)
         self._index()
         self._by_grid: dict[str, list[int]] | None = None  # OCCURRED_IN the other way
         self._occurred_in: dict[Any, tuple[frozenset[str], list[str]]] = {}  # as asked
@@ -175,6 +187,17 @@ class Cases:
     def _append(self, fetched: Fetched, held: dict[Any, Any]) -> None:
         """Append one read's ties (of WALKED or FILED) and the nodes at their ends."""
         type_, a_label, b_label, rows = fetched
+        if type_ in POSTS:
+            for row in rows:
+                self._number(a_label, row["a"], row["a_name"], held)
+            return
+        if type_ == HOMES:  # read last: of the people numbered, none numbered for it
+            homes = self.filed[HOMES]
+            for row in rows:
+                n = self._find("Person", row["a"])
+                if n is not None:
+                    _file(homes, n, held.setdefault(row["b"], row["b"]))
+            return
         if type_ in FILED:
             filed = self.filed[type_]
             for row in rows:
@@ -200,7 +223,7 @@ class Cases:
         for i, (type_, a_label, b_label, table) in enumerate(tables):
             named = {"a": "a_name", "b": "b_name"}
             for end, label in (("a", a_label), ("b", b_label)):
-                if type_ in FILED and end == "b":
+                if ((type_ in FILED or type_ in POSTS) and end == "b") or type_ == HOMES:
                     continue
                 name = named[end] if named[end] in table.column_names else None
                 columns = ends.setdefault(label, [])
@@ -208,6 +231,7 @@ class Cases:
                 columns.append((table.column(end), None if name is None else table.column(name)))
         numbers: dict[str, pa.Array] = {}  # label -> the number of each of its ends, in order
         keys: list[pa.Array] = []  # each label's, in order
+        ordered: dict[str, pa.Array] = {}  # label -> its keys, in order
         names: list[pa.Array] = []  # of those keys
         for label, columns in ends.items():
             encoded = pc.dictionary_encode(pa.concat_arrays([_strings(k) for k, _ in columns]))
@@ -217,7 +241,7 @@ class Cases:
             offset = self._read
             numbers[label] = pc.add(pc.take(rank, indices), scalar(offset, "Q"))
             self._read += len(unique)
-            keys.append(unique.take(order))
+            keys.append(ordered.setdefault(label, unique.take(order)))
             self._label_at.extend(array("B", (_code(self._label_names, label),)) * len(unique))
             self._spans[label] = (offset, self._read, [])
             named = pa.concat_arrays(
@@ -244,12 +268,21 @@ class Cases:
             label, first = at[(i, end)]
             return _numbers(numbers[label].slice(first, count))
 
-        for i, (type_, _, _, table) in enumerate(tables):
+        for i, (type_, a_label, _, table) in enumerate(tables):
             n = table.num_rows
+            if type_ == HOMES and a_label in ordered:  # of the people numbered: their place
+                found = pc.index_in(_strings(table.column("a")), value_set=ordered[a_label])
+                kept = pc.is_valid(found)
+                first = scalar(self._spans[a_label][0], "i")
+                people = pc.add(pc.filter(found, kept).cast(pa.int32()), first)
+                self._file_read(type_, a_label, _numbers(people), table.filter(kept)["b"], held)
+                continue
             if type_ in FILED:
                 if n:
-                    self._file_read(type_, numbered(i, "a", n), table.column("b"), held)
+                    self._file_read(type_, "Dispute", numbered(i, "a", n), table.column("b"), held)
                 continue
+            if type_ in POSTS:
+                continue  # their people numbered, no tie
             self._type_at.extend(array("B", (_code(self._type_names, type_),)) * n)
             self.starts.extend(numbered(i, "a", n))
             self.ends.extend(numbered(i, "b", n))
@@ -278,16 +311,21 @@ class Cases:
         return self._props[self._props_at[tie]]
 
     def _file_read(
-        self, type_: str, disputes: array[int], others: pa.ChunkedArray, held: dict[Any, Any]
+        self,
+        type_: str,
+        label: str,
+        nodes: array[int],
+        others: pa.ChunkedArray,
+        held: dict[Any, Any],
     ) -> None:
-        """The ties of `type_` (one of FILED) read whole: from each of `disputes` (numbered)
-        to the other end's key in `others`."""
-        first, end, _ = self._spans["Dispute"]
+        """The ties of `type_` (one of FILED, or HOMES) read whole: from each of `nodes`
+        (numbered, of `label`) to the other end's key in `others`."""
+        first, end, _ = self._spans[label]
         encoded = pc.dictionary_encode(_strings(others))
         values = [held.setdefault(v, v) for v in encoded.dictionary.to_pylist()]
         of = array("i", (-1,)) * (end - first)
         several = self.filed[type_]
-        for d, b in zip(disputes, _numbers(encoded.indices), strict=True):
+        for d, b in zip(nodes, _numbers(encoded.indices), strict=True):
             if d in several:
                 _file(several, d, values[b])
             elif of[d - first] < 0:
@@ -394,6 +432,16 @@ class Cases:
         n = self.node("Dispute", dispute)
         if n is None:
             return ()  # none held, or filed after these were read
+        return self._other_ends(type_, n)
+
+    def homes(self, person: Any) -> tuple[str, ...] | None:
+        """The codes of the units `person` LIVES_IN; None when not known here: a person the
+        cases do not number, or numbered since they were read whole (a report's new party:
+        `reported` reads no homes)."""
+        n = self.node("Person", person)
+        return None if n is None or n >= self.homed else self._other_ends(HOMES, n)
+
+    def _other_ends(self, type_: str, n: int) -> tuple[str, ...]:
         held = self.filed[type_].get(n)
         if held is None:
             read = self._filed_read.get(type_)
@@ -604,13 +652,18 @@ def _reads() -> Iterator[tuple[str, str, str, list[Column]]]:
                 (p.name, "r." + ident(p.name), p.type) for p in rel.properties if p.name in _TIE
             ]
             yield type_, a_label, b_label, columns
-    for type_ in FILED:
-        ((_, b_label),) = SCHEMA.rel(type_).endpoints
+    for type_ in POSTS:
+        for a_label, b_label in SCHEMA.rel(type_).endpoints:
+            a = SCHEMA.node(a_label)
+            name = a.property("name").type
+            yield type_, a_label, b_label, [_key("a", a), ("a_name", "a.name", name)]
+    for type_ in (*FILED, HOMES):  # HOMES last: of the people the others numbered
+        ((a_label, b_label),) = SCHEMA.rel(type_).endpoints
         yield (
             type_,
-            "Dispute",
+            a_label,
             b_label,
-            [_key("a", SCHEMA.node("Dispute")), _key("b", SCHEMA.node(b_label))],
+            [_key("a", SCHEMA.node(a_label)), _key("b", SCHEMA.node(b_label))],
         )
 
 
@@ -626,8 +679,17 @@ def _texts() -> Iterator[tuple[str, str, str, str]]:
             type_,
             a_label,
             b_label,
-            _match(type_, a_label, b_label, keyed=False) + " RETURN " + returned,
+            (_posted if type_ in POSTS else partial(_match, keyed=False))(type_, a_label, b_label)
+            + " RETURN "
+            + returned,
         )
+
+
+def _posted(type_: str, a_label: str, b_label: str) -> str:
+    """`MATCH` of every tie of `type_` (one of POSTS) from the other end's nodes: LadybugDB
+    plans it from the people as a scan of every person (a city's million, queries.read_model)."""
+    b = "(b:" + ident(b_label) + ")"
+    return "MATCH " + b + " WITH b MATCH (a:" + ident(a_label) + ")-[r:" + ident(type_) + "]->(b)"
 
 
 def _fetch(read: Read) -> Iterator[Fetched]:
