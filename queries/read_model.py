@@ -1467,6 +1467,12 @@ def _parts(query: NamedQuery) -> tuple[frozenset[str], frozenset[str]]:
     return read & CASES_HELD, read - CASES_HELD
 
 
+def catch_up_cases(backend: Backend) -> bool:
+    """`backend`'s model's cases read again (only they: `_reread`); False when it has no model,
+    a write is under way or another question is reading it."""
+    return _models.get(backend) is not None and _reread(backend, cases_only=True) is not None
+
+
 def _reread(backend: Backend, *, cases_only: bool = False) -> ReadModel | None:
     """The model read again (with `cases_only`, only its cases: brought current by reading
     the disputes reported since where nothing else changed them, `Cases.reported`), or None

@@ -419,7 +419,7 @@ def _homes_caught_up(backend: Backend) -> bool:
     model = read_model.model_of(backend)
     if model is None or model.cases.current(backend, _HOMES):
         return False
-    return read_model._reread(backend, cases_only=True) is not None
+    return read_model.catch_up_cases(backend)
 
 
 def _current_fields(backend: Backend) -> DisputeFields | None:
