@@ -48,6 +48,12 @@ SERVES_IN = [
     ["p1", "g1", "head", "2024-01-01"],
     ["p2", "g2", "full_time", ""],
 ]
+COUNTY = [["code", "name", "level"], ["330421000000", "嘉善县", "county"]]
+GRIDS_PART_OF = [  # of two label pairs: Grid→Unit and Grid→Grid
+    ["from", "to", "from_type", "to_type"],
+    ["g1", "330421000000", "Grid", "Unit"],
+    ["g2", "g1", "Grid", "Grid"],
+]
 WRONG_CHECK_DIGIT = "wrong check digit '5', expected 'X'"
 EXCEL_FLOAT = (
     "the ID number was stored as a number (Excel keeps 15 significant digits, so its last "
@@ -812,16 +818,10 @@ def test_a_batch_of_relationships_of_several_label_pairs_is_one_write(
 ) -> None:
     """A killed load keeps whole batches only: a batch joining Grid→Unit and Grid→Grid must
     not be written as one transaction per pair."""
-    units = [["code", "name", "level"], ["330421000000", "嘉善县", "county"]]
-    part_of = [
-        ["from", "to", "from_type", "to_type"],
-        ["g1", "330421000000", "Grid", "Unit"],
-        ["g2", "g1", "Grid", "Grid"],
-    ]
     files = [
-        write_csv("t.units.csv", units),
+        write_csv("t.units.csv", COUNTY),
         write_csv("t.grids.csv", GRIDS),
-        write_csv("t.part_of.csv", part_of),
+        write_csv("t.part_of.csv", GRIDS_PART_OF),
     ]
     counting = CountingBackend(backend)
     assert load(counting, files, batch_size=5).ok
@@ -1344,17 +1344,11 @@ def test_the_store_lets_go_of_its_memory_after_so_many_relationship_copies(
     few rows they held; a batch of two label pairs is two COPYs."""
     monkeypatch.setattr("loaders.load.LET_GO_ROWS", 1_000_000)
     monkeypatch.setattr("loaders.load.LET_GO_COPIES", 2)
-    units = [["code", "name", "level"], ["330421000000", "嘉善县", "county"]]
-    part_of = [
-        ["from", "to", "from_type", "to_type"],
-        ["g1", "330421000000", "Grid", "Unit"],
-        ["g2", "g1", "Grid", "Grid"],
-    ]
     files = [
-        write_csv("t.units.csv", units),
+        write_csv("t.units.csv", COUNTY),
         write_csv("t.grids.csv", GRIDS),
         write_csv("t.people.csv", PEOPLE),
-        write_csv("t.part_of.csv", part_of),
+        write_csv("t.part_of.csv", GRIDS_PART_OF),
         write_csv("t.serves_in.csv", SERVES_IN),
     ]
     events: list[Any] = []

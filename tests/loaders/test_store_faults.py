@@ -21,6 +21,7 @@ from graph.dump import dump
 from graph.embedded import EmbeddedBackend
 from graph.errors import GraphError
 from graph.schema import SCHEMA, NodeType
+from loaders.load import load
 
 FULL_DISK = "IO exception: Cannot write to file: No space left on device"
 
@@ -45,6 +46,25 @@ class FullDisk(EmbeddedBackend):
 
 def said(result: Any) -> str:
     return " ".join(result.output.split())
+
+
+def rerun_ends_as_a_clean_run(runner: CliRunner, env: Path, people: Path, tmp_path: Path) -> None:
+    """`govgraph load` of `people` (five people) run again loads every row, and the store ends
+    as a clean load of it into a fresh store does."""
+    rerun = runner.invoke(app, ["load", "--no-progress", str(people)])
+    assert (rerun.exit_code, said(rerun)) == (
+        0,
+        "t.people.csv: read 5 = loaded 5 + rejected 0 + duplicates 0",
+    )
+    fresh = EmbeddedBackend(tmp_path / "fresh.lbdb")
+    store = EmbeddedBackend(env)
+    try:
+        fresh.init_schema()
+        assert load(fresh, [people]).ok
+        assert dump(store) == dump(fresh)
+    finally:
+        store.close()
+        fresh.close()
 
 
 @pytest.fixture
@@ -88,19 +108,9 @@ def test_a_store_failing_mid_load_ends_with_the_report_what_is_in_and_what_to_ru
         store.close()
     monkeypatch.undo()
     monkeypatch.setenv("GOVGRAPH_DB", str(env))
-    rerun = runner.invoke(app, ["load", "--no-progress", str(people)])
-    assert (rerun.exit_code, said(rerun)) == (
-        0,
-        "t.people.csv: read 5 = loaded 5 + rejected 0 + duplicates 0",
-    )
-    fresh = EmbeddedBackend(tmp_path / "fresh.lbdb")
+    rerun_ends_as_a_clean_run(runner, env, people, tmp_path)
     store = EmbeddedBackend(env)
     try:
-        fresh.init_schema()
-        from loaders.load import load
-
-        assert load(fresh, [people]).ok
-        assert dump(store) == dump(fresh)
         # Provenance: the killed load's Load has no counts, so the rerun was no repeat of it and
         # asserted every person, as a clean load does.
         loads = store.read(
@@ -112,7 +122,6 @@ def test_a_store_failing_mid_load_ends_with_the_report_what_is_in_and_what_to_ru
         ) == [{"fact": f"Person:p{i}", "last": loads[1]["id"]} for i in range(1, 6)]
     finally:
         store.close()
-        fresh.close()
 
 
 def test_a_first_loads_batch_made_in_parts_is_one_write(
@@ -157,22 +166,7 @@ def test_a_first_loads_batch_made_in_parts_is_one_write(
     monkeypatch.undo()
     monkeypatch.setenv("GOVGRAPH_DB", str(env))
     monkeypatch.setattr("loaders.load.BULK_PART_ROWS", 2)
-    rerun = runner.invoke(app, ["load", "--no-progress", str(people)])
-    assert (rerun.exit_code, said(rerun)) == (
-        0,
-        "t.people.csv: read 5 = loaded 5 + rejected 0 + duplicates 0",
-    )
-    fresh = EmbeddedBackend(tmp_path / "fresh.lbdb")
-    store = EmbeddedBackend(env)
-    try:
-        fresh.init_schema()
-        from loaders.load import load
-
-        assert load(fresh, [people]).ok
-        assert dump(store) == dump(fresh)
-    finally:
-        store.close()
-        fresh.close()
+    rerun_ends_as_a_clean_run(runner, env, people, tmp_path)
 
 
 def test_a_load_takes_no_more_memory_than_the_buffer_pool_it_is_given(
