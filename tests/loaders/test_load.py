@@ -61,6 +61,20 @@ EXCEL_FLOAT = (
 )
 
 
+def let_go_logged(backend: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """A list that each time `backend` lets go of its memory gains "let go" (a test adds its
+    own events to it)."""
+    events: list[Any] = []
+    drop = backend.drop_cached_pages
+
+    def dropping() -> None:
+        events.append("let go")
+        drop()
+
+    monkeypatch.setattr(backend, "drop_cached_pages", dropping)
+    return events
+
+
 def lines(report: LoadReport) -> list[str]:
     return [f.line() for f in report.files]
 
@@ -1248,14 +1262,7 @@ def test_the_store_lets_go_of_its_memory_between_files_once_enough_rows_are_writ
     asks it to let go after a write once `LET_GO_ROWS` rows have been written since it last
     did, and the load goes on in the store opened again as if nothing had happened."""
     monkeypatch.setattr("loaders.load.LET_GO_ROWS", 3)
-    events: list[Any] = []
-    drop = backend.drop_cached_pages
-
-    def dropping() -> None:
-        events.append("let go")
-        drop()
-
-    monkeypatch.setattr(backend, "drop_cached_pages", dropping)
+    events = let_go_logged(backend, monkeypatch)
     report = load(backend, basics, on_progress=lambda name, rows: events.append((name, rows)))
     assert (report.ok, events) == (
         True,
@@ -1351,14 +1358,7 @@ def test_the_store_lets_go_of_its_memory_after_so_many_relationship_copies(
         write_csv("t.part_of.csv", GRIDS_PART_OF),
         write_csv("t.serves_in.csv", SERVES_IN),
     ]
-    events: list[Any] = []
-    drop = backend.drop_cached_pages
-
-    def dropping() -> None:
-        events.append("let go")
-        drop()
-
-    monkeypatch.setattr(backend, "drop_cached_pages", dropping)
+    events = let_go_logged(backend, monkeypatch)
     report = load(backend, files, on_progress=lambda name, rows: events.append(name))
     assert (report.ok, events) == (
         True,

@@ -48,6 +48,18 @@ def said(result: Any) -> str:
     return " ".join(result.output.split())
 
 
+def load_on_a_full_disk(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Any]:
+    """Five people loaded by `govgraph load` into a store made by `govgraph init` whose second
+    write of records fails as a full disk makes it fail (`FullDisk`): the file and the run."""
+    people = tmp_path / "t.people.csv"
+    people.write_text("id,name\np1,张一\np2,张二\np3,张三\np4,张四\np5,张五\n", encoding="utf-8")
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    monkeypatch.setattr(api.opening, "open_backend", lambda db, **_: FullDisk(Path(db)))
+    return people, runner.invoke(app, ["load", "--no-progress", str(people)])
+
+
 def rerun_ends_as_a_clean_run(runner: CliRunner, env: Path, people: Path, tmp_path: Path) -> None:
     """`govgraph load` of `people` (five people) run again loads every row, and the store ends
     as a clean load of it into a fresh store does."""
@@ -80,14 +92,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_store_failing_mid_load_ends_with_the_report_what_is_in_and_what_to_run(
     env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    people = tmp_path / "t.people.csv"
-    people.write_text("id,name\np1,张一\np2,张二\np3,张三\np4,张四\np5,张五\n", encoding="utf-8")
     runner = CliRunner()
-    assert runner.invoke(app, ["init"]).exit_code == 0
-    monkeypatch.setattr(
-        api.opening, "open_backend", lambda db, **_: FullDisk(Path(db))
-    )  # the second batch of two rows fails
-    failed = runner.invoke(app, ["load", "--no-progress", str(people)])
+    people, failed = load_on_a_full_disk(runner, tmp_path, monkeypatch)  # its second batch fails
     assert (failed.exit_code, said(failed)) == (
         STORE_FAILED,
         "t.people.csv: read 5 = loaded 2 + rejected 0 + duplicates 0 (stopped by the store's "
@@ -133,14 +139,10 @@ def test_a_first_loads_batch_made_in_parts_is_one_write(
     written, and the rerun loads every row as a clean run does."""
     monkeypatch.setenv("GOVGRAPH_BULK_BATCH_SIZE", "4")
     monkeypatch.setattr("loaders.load.BULK_PART_ROWS", 2)
-    people = tmp_path / "t.people.csv"
-    people.write_text("id,name\np1,张一\np2,张二\np3,张三\np4,张四\np5,张五\n", encoding="utf-8")
     runner = CliRunner()
-    assert runner.invoke(app, ["init"]).exit_code == 0
-    monkeypatch.setattr(
-        api.opening, "open_backend", lambda db, **_: FullDisk(Path(db))
-    )  # the second batch (p5) fails
-    failed = runner.invoke(app, ["load", "--no-progress", str(people)])
+    people, failed = load_on_a_full_disk(
+        runner, tmp_path, monkeypatch
+    )  # its second batch (p5) fails
     assert (failed.exit_code, said(failed)) == (
         STORE_FAILED,
         "t.people.csv: read 5 = loaded 4 + rejected 0 + duplicates 0 (stopped by the store's "
