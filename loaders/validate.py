@@ -19,6 +19,7 @@ from itertools import repeat
 from typing import Any
 
 import numpy as np
+
 from graph.schema import Check, NodeType, Property, RelType, Type
 from loaders.checks import DIVISION_CODE, MOBILE, id_number_problem
 from loaders.chinese import LOOKED_UP, Vocabulary, choice, looked_up, mobile, parse_date
@@ -466,6 +467,7 @@ class RowValidator:
         if p.check is Check.ID_NUMBER and given and not _real_id_numbers(joined, len(given)):
             return self._typed_once(p.name, p, cells)
         return _empty_as_none(cells), []
+
     def _texts(self, p: Property, texts: list[str], few: bool) -> tuple[list[Any], list[int]]:
         """A text column without checks (without NUL), normalised: lengths, then mojibake, in
         one pass each; over its distinct values where it has `few` (a log's repeated data)."""
