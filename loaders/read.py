@@ -307,9 +307,12 @@ def _read_csv(
     text, codec = _decoded(data)
     # Without a quote anywhere, every line is one row and every comma ends a cell: the rows can
     # be split without the csv module, a part of the text at a time.
-    plain = '"' not in text and not any(ch in text for ch in _OTHER_LINE_BREAKS)
+    breaks = any(ch in text for ch in _OTHER_LINE_BREAKS)
+    plain = '"' not in text and not breaks
     escaped = "'" in text
-    lines.total = _count_lines(text)
+    # UTF-8 and GB18030 never use the bytes of \n and \r within a character: their bytes are
+    # counted, faster than the text's characters once one is Chinese
+    lines.total = _count_lines(text) if codec == "utf-16" else _count_byte_lines(data)
     del text
     columns, _ = _csv_header(path, _parts(data, codec), plain)
     del data
@@ -324,7 +327,8 @@ def _read_csv(
         if plain:
             read = _plain_chunks(columns, body, size, lines)
         else:
-            read = _record_chunks(columns, _csv_records(body, columns, free_text, lines), size)
+            split = _split_lines if breaks else _splitlines
+            read = _quoted_chunks(columns, body, size, free_text, lines, split)
         return map(_unescaped, read) if escaped else read
 
     return columns, digest, chunks
@@ -351,17 +355,17 @@ def _parts(data: bytes, codec: str) -> Iterator[str]:
         yield rest
 
 
-def _csv_header(path: Path, parts: Iterator[str], plain: bool) -> tuple[list[str], Any]:
-    """The columns of a CSV text given in `parts`, and its rows: a csv reader past the header,
-    or, where the text holds no quote (`plain`), the parts from line 2 on."""
+def _csv_header(path: Path, parts: Iterator[str], plain: bool) -> tuple[list[str], Iterator[str]]:
+    """The columns of a CSV text given in `parts`, and the text's parts from line 2 on."""
+    first = next(parts, "")
+    body = _line_end(first, 0)
     if plain:
-        first = next(parts, "")
-        body = _line_end(first, 0)
         reader = csv.reader([first[:body]] if first else [])
-        rows: Any = itertools.chain([first[body:]], parts)
     else:
-        # strict: a quote closed before the cell ends (`"王"五`) is an error, not `王五`
-        reader = rows = csv.reader(_lines(parts), strict=True)
+        # strict: a quote closed before the cell ends (`"王"五`) is an error, not `王五`. A quote
+        # left open at the first line's end takes in the lines after it, which refuses the file;
+        # otherwise the reader takes the first part alone.
+        reader = csv.reader(_lines(itertools.chain([first], parts)), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -376,7 +380,7 @@ def _csv_header(path: Path, parts: Iterator[str], plain: bool) -> tuple[list[str
     columns = [h.strip() for h in header]
     if not any(columns):
         raise FileRejected(f"{path.name}: the first line is empty; it must be the header row")
-    return columns, rows
+    return columns, itertools.chain([first[body:]], parts)
 
 
 def _lines(parts: Iterable[str]) -> Iterator[str]:
@@ -406,6 +410,14 @@ def _count_lines(text: str) -> int:
     return ends + (0 if text.endswith(("\n", "\r")) else 1)
 
 
+def _count_byte_lines(data: bytes) -> int:
+    """`_count_lines` of a text's bytes, in UTF-8 or GB18030."""
+    ends = data.count(b"\n")
+    if b"\r" in data:
+        ends += data.count(b"\r") - data.count(b"\r\n")
+    return ends + (0 if data.endswith((b"\n", b"\r")) else 1)
+
+
 def _line_end(text: str, start: int) -> int:
     """Where the line that starts at `start` ends, after its line break (\\n, \\r\\n or \\r)."""
     newline = text.find("\n", start)
@@ -416,13 +428,14 @@ def _line_end(text: str, start: int) -> int:
 
 
 def _csv_records(
-    reader: Any, columns: list[str], free_text: set[str], lines: Lines
+    reader: Any, columns: list[str], free_text: set[str], lines: Lines, before: int
 ) -> Iterator[tuple[int, list[str]] | BadRow]:
     """Each row's first line and cells, or why it cannot be read; blank lines are counted and
     skipped. A record that spans lines is a row only when every cell holding a line break is
-    free text; otherwise each of its lines is rejected, and so counted, on its own."""
+    free text; otherwise each of its lines is rejected, and so counted, on its own. `reader`
+    reads the text after its line `before`."""
     width = len(columns)
-    line = reader.line_num
+    line = before + reader.line_num
     while True:
         start = line + 1
         try:
@@ -430,10 +443,10 @@ def _csv_records(
         except StopIteration:
             return
         except csv.Error as exc:
-            line = reader.line_num
+            line = before + reader.line_num
             yield from _spanned(start, line, f"unreadable CSV: {exc}")
             continue
-        line = reader.line_num
+        line = before + reader.line_num
         if not cells:  # a blank line
             lines.blank += 1
             continue
@@ -467,23 +480,89 @@ def _spanned(start: int, end: int, reason: str, column: str = "") -> Iterator[Ba
         yield BadRow(line, why, column)
 
 
-def _record_chunks(
-    columns: list[str], records: Iterator[tuple[int, list[str]] | BadRow], size: int
+def _split_lines(text: str) -> list[str]:
+    """The lines of a CSV text as the csv module meets them, each with its line break."""
+    return list(io.StringIO(text, newline=""))
+
+
+def _splitlines(text: str) -> list[str]:
+    """`_split_lines` of a text that holds none of `_OTHER_LINE_BREAKS`, faster."""
+    return text.splitlines(keepends=True)
+
+
+def _quoted_chunks(
+    columns: list[str],
+    parts: Iterable[str],
+    size: int,
+    free_text: set[str],
+    lines: Lines,
+    split: Callable[[str], list[str]],
 ) -> Iterator[Chunk]:
-    lines: list[int] = []
-    rows: list[list[str]] = []
-    bad: list[tuple[int, BadRow]] = []
-    for record in records:
-        if isinstance(record, BadRow):
-            bad.append((len(rows), record))
-            continue
-        lines.append(record[0])
-        rows.append(record[1])
-        if len(rows) >= size:
-            yield Chunk(columns, lines, _transpose(rows, len(columns)), bad)
-            lines, rows, bad = [], [], []
-    if rows or bad:
-        yield Chunk(columns, lines, _transpose(rows, len(columns)), bad)
+    """The rows of a CSV text that holds quotes, given in parts from line 2 on (each ending
+    after a line break), each split into its lines by `split`. A part is read by one csv reader
+    at once where every line of it is a record of its own (a quoted cell holds no line break,
+    none is unreadable); from the first part that is not, the rest of the text a record at a
+    time (`_csv_records`), as the csv module reads it either way."""
+    width = len(columns)
+    line = 2
+    gathered = _Gathered(columns, size)
+    parts = iter(parts)
+    for text in parts:
+        part = split(text)
+        try:
+            records = list(csv.reader(part, strict=True))
+        except csv.Error:
+            records = []
+        if len(records) != len(part):
+            rest = csv.reader(_lines(itertools.chain([text], parts)), strict=True)
+            for record in _csv_records(rest, columns, free_text, lines, line - 1):
+                if isinstance(record, BadRow):
+                    gathered.bad.append((len(gathered.rows), record))
+                else:
+                    gathered.lines.append(record[0])
+                    gathered.rows.append(record[1])
+                    if len(gathered.rows) >= size:
+                        yield gathered.chunk()
+            break
+        if set(map(len, records)) == {width}:
+            gathered.lines.extend(range(line, line + len(records)))
+            gathered.rows.extend(records)
+        else:  # blank lines, rows of other widths
+            for at, cells in enumerate(records, start=line):
+                if not cells:
+                    lines.blank += 1
+                elif len(cells) != width:
+                    reason = f"the row has {len(cells)} cells, the header {width}"
+                    gathered.bad.append((len(gathered.rows), BadRow(at, reason)))
+                else:
+                    gathered.lines.append(at)
+                    gathered.rows.append(cells)
+        line += len(records)
+        while len(gathered.rows) >= size:
+            yield gathered.chunk()
+    if gathered.rows or gathered.bad:
+        yield gathered.chunk(last=True)
+
+
+class _Gathered:
+    """Rows gathered for chunks of up to `size` rows: each row's line and cells, and the bad
+    rows each after the number of rows before it."""
+
+    def __init__(self, columns: list[str], size: int) -> None:
+        self.columns, self.size = columns, size
+        self.lines: list[int] = []
+        self.rows: list[list[str]] = []
+        self.bad: list[tuple[int, BadRow]] = []
+
+    def chunk(self, last: bool = False) -> Chunk:
+        """A chunk of the first `size` rows gathered and the bad rows before the next, or
+        (`last`) of all that is gathered; what it holds is let go."""
+        size = self.size
+        bad = self.bad if last else [(before, row) for before, row in self.bad if before < size]
+        self.bad = [(before - size, row) for before, row in self.bad[len(bad) :]]
+        rows, self.rows = self.rows[:size], self.rows[size:]
+        lines, self.lines = self.lines[:size], self.lines[size:]
+        return Chunk(self.columns, lines, _transpose(rows, len(self.columns)), bad)
 
 
 def _transpose(rows: list[list[str]], width: int) -> list[list[str]]:
