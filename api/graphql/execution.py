@@ -273,6 +273,14 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         # classes of objects found neither null, an error nor awaitable (`_plain`)
         self._plain_classes: set[type] = set()
 
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """graphql-core's response, the data complete; then its helpers for resolvers
+        (`info.async_helpers`, holding two of this context's bound methods: a cycle, which
+        only the cyclic collector would free, with the whole execution) let go of."""
+        response = super().build_response(data)
+        del self.async_helpers
+        return response
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
