@@ -14,6 +14,9 @@ import pytest
 from api import heap
 from api.app import create_app
 from api.auth import create_token
+from api.graphql.context import Context
+from api.graphql.execution import Execution
+from api.graphql.schema import build_schema
 from api.settings import Settings
 from tests.bench_http import QUERIES
 
@@ -97,3 +100,27 @@ def test_the_young_generation_is_collected_seldom_while_the_heap_is_frozen():
         assert gc.get_threshold() == before
     finally:
         gc.unfreeze()
+
+
+async def test_a_documents_field_names_are_kept_with_it_by_its_identity(tmp_path):
+    """`Context.fields_named`, worked out once per parsed operation (kept by the parser's
+    cache), and dropped with it (api/graphql/execution.py)."""
+    query = "{ me { role } }"
+    cached = build_schema(Settings(_env_file=None, tokens=str(tmp_path / "tokens.json")))
+    first, second = Context(Answering()), Context(Answering())
+    for context in (first, second):
+        assert (await cached.execute(query, context_value=context)).errors is None
+    assert first.fields_named == frozenset({"me", "role"})
+    assert second.fields_named is first.fields_named
+    kept = dict(Execution.named)
+    uncached = build_schema()  # no parser's cache: the document is dropped once answered
+    third = Context(Answering())
+    assert (await uncached.execute(query, context_value=third)).errors is None
+    assert third.fields_named == first.fields_named
+    gc.collect()  # a parsed document is itself cyclic: its tokens link both ways
+    assert Execution.named == kept
+
+
+class Answering:
+    def read(self, query, params=None):
+        return []
