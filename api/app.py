@@ -35,8 +35,8 @@ from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
-from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from api import heap, mallocstats
 from api.audit import AuditLog
@@ -60,16 +60,25 @@ class _GraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app for /graphql, routed by Starlette without FastAPI's router: its
     dependency resolution and response handling took about a tenth of a request's CPU on
     the event loop (docs/benchmarks.md). The context is the backend and the caller, from
-    the same functions the REST routes depend on (`api.deps`); a refused token raises
+    the same functions the REST routes depend on (`api.deps`; no websocket route, so no
+    subscriptions: every request is a `Request`); a refused token raises
     their HTTPException, which the app's handlers answer in the one error shape. GraphiQL
     is served from the package (api/static), never from a public CDN: the machines of a
     mediation center are often offline."""
 
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        assert isinstance(request, Request)  # no websocket route: no subscriptions
-        return Context(await get_backend(request), await get_caller(request), request)
+    async def run(  # type: ignore[override]
+        self, request: Request, context: Context = UNSET, root_value: None = UNSET
+    ) -> Response:
+        """Strawberry's request with our context, the backend and the caller, closed once
+        the response is made (`Context.close`): what the request made is freed then, not
+        left in reference cycles to the collector (docs/benchmarks.md)."""
+        if context is not UNSET:
+            return await super().run(request, context, root_value)
+        context = Context(await get_backend(request), await get_caller(request), request)
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            context.close()
 
     def encode_json(self, data: object) -> str:
         """Strawberry's encoding, the same bytes, without the check for a list or dict inside

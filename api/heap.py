@@ -23,6 +23,11 @@ from contextlib import contextmanager
 from typing import Any
 
 SLOW = 0.05  # CPU seconds: a full collection this long walked a few hundred thousand objects
+# Allocations between two young collections while frozen (Python's default: 700). A request
+# answered leaves nothing in cycles (api/app.py closes its context), so collecting seldom
+# holds no garbage longer; under twenty requests at once, 700 made a collection every few
+# hundred objects, walking and promoting those of the requests under way (docs/benchmarks.md).
+YOUNG = 10_000
 
 
 class _Refreeze:
@@ -47,14 +52,18 @@ class _Refreeze:
 
 
 @contextmanager
-def frozen(slow: float = SLOW) -> Iterator[_Refreeze]:
+def frozen(slow: float = SLOW, young: int = YOUNG) -> Iterator[_Refreeze]:
     """The heap collected and frozen now, and again after each full collection slower than
-    `slow` seconds, until the block ends."""
+    `slow` seconds, and the young generation collected every `young` allocations, until
+    the block ends."""
     gc.collect()
     gc.freeze()
     refreeze = _Refreeze(slow)
     gc.callbacks.append(refreeze)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(young, *thresholds[1:])
     try:
         yield refreeze
     finally:
+        gc.set_threshold(*thresholds)
         gc.callbacks.remove(refreeze)

@@ -2,13 +2,13 @@
 a test.
 
     .venv/bin/python -P tests/bench_graphql.py [DB] [--runs N] [--profile QUERY] [--loop asyncio]
-                                               [--asgi] [--callgrind]
+                                               [--asgi] [--callgrind] [--garbage]
 
 Opens the graph as the server does (timed reads, the read model attached, the heap frozen:
 `api.heap`), builds the schema with production settings, and runs each query of the read
 mix `--runs` times, one after another, as its caller, through `schema.execute` with a fresh
-`Context`, as each HTTP request makes one. Prints, per query, the process's CPU per request
-(the event loop's and the worker threads', `time.process_time`), the event loop's share
+`Context` (closed after), as each HTTP request makes one. Prints, per query, the process's CPU
+per request (the event loop's and the worker threads', `time.process_time`), the event loop's share
 (`time.thread_time`: the rest is the store's reads) and the wall p50. With `--profile N`
 (the query's number in the table, from 1): a cProfile of that query's runs instead, sorted
 by own time (`--sort cumtime`: by time within). No HTTP, no JSON: what GraphQL's execution,
@@ -28,14 +28,20 @@ threads), counted only over that query's runs (`callgrind_control` switches the 
 and dumps it), repeatable to ~0.1% where CPU time on a shared machine moves by tens of per
 cent. LadybugDB's store is opened with a 4 GiB address space (valgrind cannot map its default
 8 TiB). Use `--runs 20`: each request runs ~50 times slower.
+
+With `--garbage`, it prints instead what one request of each query leaves in reference
+cycles, which only the cyclic collector frees: the objects `gc.collect()` finds unreachable
+after it (the collector off during it), with their commonest types.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import cProfile
 import functools
+import gc
 import json
 import os
 import pstats
@@ -77,7 +83,11 @@ def _executing(schema: strawberry.Schema, backend: Backend) -> Ask:
     """Asks a query through `schema.execute`, with a fresh context as a request makes."""
 
     async def ask(who: str, query: str) -> None:
-        result = await schema.execute(query, context_value=Context(backend, CALLERS[who]))
+        context = Context(backend, CALLERS[who])
+        try:
+            result = await schema.execute(query, context_value=context)
+        finally:
+            context.close()  # as the app closes it (api/app.py)
         if result.errors:
             raise SystemExit(f"{query[:60]}…: {result.errors}")
 
@@ -171,8 +181,36 @@ async def _count(ask: Ask, who: str, query: str, runs: int) -> float:
     return _instructions_dumped() / runs
 
 
+def _kind(thing: object) -> str:
+    """A function's own name, else its type's."""
+    return getattr(thing, "__qualname__", "") if callable(thing) else type(thing).__qualname__
+
+
+async def _garbage(ask: Ask, who: str, query: str) -> tuple[int, list[tuple[str, int]]]:
+    """(objects, their commonest types) that one request leaves in reference cycles."""
+    gc.collect()
+    gc.disable()
+    try:
+        await ask(who, query)
+        await asyncio.sleep(0)  # what the request left scheduled (a loader's batch) is run
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        found = gc.collect()
+        types = collections.Counter(_kind(o) for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    return found, types.most_common(6)
+
+
 async def main(
-    db: str, runs: int, profile: int | None, sort: str, asgi: bool, callgrind: bool
+    db: str,
+    runs: int,
+    profile: int | None,
+    sort: str,
+    asgi: bool,
+    callgrind: bool,
+    garbage: bool = False,
 ) -> None:
     if callgrind:  # valgrind cannot map the 8 TiB LadybugDB asks for by default
         ladybug.Database = functools.partial(ladybug.Database, max_db_size=4 << 30)
@@ -195,6 +233,14 @@ async def main(
                 profiler.disable()
                 print(f"{name}, {runs} requests")
                 pstats.Stats(profiler, stream=sys.stdout).sort_stats(sort).print_stats(40)
+                return
+            if garbage:
+                print("| query | objects left in cycles by one request | the commonest |")
+                print("|---|---:|---|")
+                for name, (who, query) in queries:
+                    found, types = await _garbage(ask, who, query)
+                    common = ", ".join(f"{t} {n}" for t, n in types)
+                    print(f"| {name} | {found} | {common} |")
                 return
             if callgrind:
                 print(f"| query | instructions per request, {runs} requests (callgrind) |")
@@ -229,6 +275,9 @@ if __name__ == "__main__":
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     parser.add_argument("--asgi", action="store_true", help="through the server's ASGI app")
     parser.add_argument("--callgrind", action="store_true", help="instructions, under callgrind")
+    parser.add_argument(
+        "--garbage", action="store_true", help="what one request leaves in reference cycles"
+    )
     args = parser.parse_args()
     run = uvloop.run if args.loop == "uvloop" else asyncio.run
-    run(main(args.db, args.runs, args.profile, args.sort, args.asgi, args.callgrind))
+    run(main(args.db, args.runs, args.profile, args.sort, args.asgi, args.callgrind, args.garbage))

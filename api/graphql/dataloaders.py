@@ -296,6 +296,20 @@ class Loaders:
 
         return self._loader(("inside", label, scope), load)
 
+    def close(self) -> None:
+        """Lets go, once the request is answered, of its DataLoaders (each load's closure
+        holds these loaders: a cycle) and of the context's functions (bound to the context,
+        which holds these loaders: another), which only the cyclic collector would free
+        otherwise, with all that hangs from them. A load still under way after (one settled
+        in the background after an error) fails."""
+
+        def closed(*_: Any) -> Any:
+            raise RuntimeError("the request is answered: its loaders are closed")
+
+        self._made.clear()
+        self._read = self._units_of = closed
+        self._cases = self._model = self._asked = self._units_held = self._fields = closed
+
 
 _LABELS = {n.label: frozenset({n.label}) for n in SCHEMA.nodes}
 # per label, its properties' names, and a record with each of them None

@@ -32,6 +32,7 @@ takes only its object and `info` is called by graphql-core directly
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -236,6 +237,12 @@ def _unchanged(argument: Any, graphql_argument: GraphQLArgument) -> bool:
     return is_leaf_type(named) and type_ is not GlobalID
 
 
+def _forget_named(at: int, gone: weakref.ref[OperationDefinitionNode]) -> None:
+    """An operation's names dropped with it (`Execution.named`)."""
+    if Execution.named.get(at, (None,))[0] is gone:
+        del Execution.named[at]
+
+
 class Execution(StrawberryGraphQLCoreExecutionContext):
     """strawberry's execution context, completing plain objects and lists of them at once."""
 
@@ -245,20 +252,22 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     plans: ClassVar[weakref.WeakKeyDictionary[Any, dict[tuple[GraphQLObjectType, str], Any]]] = (
         weakref.WeakKeyDictionary()
     )
-    # Per operation (parsed once per query text and kept: api.graphql.limits), the field
-    # names of its document; dropped with it.
-    named: ClassVar[weakref.WeakKeyDictionary[OperationDefinitionNode, frozenset[str]]] = (
-        weakref.WeakKeyDictionary()
-    )
+    # Per operation (parsed once per query text and kept: api.graphql.limits), by its
+    # identity, the field names of its document; dropped with it. Not a WeakKeyDictionary:
+    # graphql-core's nodes hash their whole tree, each time (10-30 µs an operation).
+    named: ClassVar[dict[int, tuple[weakref.ref[OperationDefinitionNode], frozenset[str]]]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if isinstance(self.context_value, Context):
-            names = self.named.get(self.operation)
-            if names is None:
-                names = _field_names(self.operation, self.fragment_definitions.values())
-                self.named[self.operation] = names
-            self.context_value.fields_named = names
+            operation = self.operation
+            kept = self.named.get(id(operation))
+            if kept is None or kept[0]() is not operation:
+                names = _field_names(operation, self.fragment_definitions.values())
+                forget = functools.partial(_forget_named, id(operation))
+                kept = (weakref.ref(operation, forget), names)
+                self.named[id(operation)] = kept
+            self.context_value.fields_named = kept[1]
         # this schema's plans, looked up once: a weak dictionary's lookup per field costs
         # ~2 µs, a tenth of a plain field's execution
         self._plans = self.plans.setdefault(self.schema, {})
@@ -272,6 +281,14 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         self._subs: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, Any]] = {}
         # classes of objects found neither null, an error nor awaitable (`_plain`)
         self._plain_classes: set[type] = set()
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """graphql-core's response, the data complete; then its helpers for resolvers
+        (`info.async_helpers`, holding two of this context's bound methods: a cycle, which
+        only the cyclic collector would free, with the whole execution) let go of."""
+        response = super().build_response(data)
+        del self.async_helpers
+        return response
 
     def execute_fields(
         self,
