@@ -2,9 +2,10 @@
 
 - size: the query text (GOVGRAPH_MAX_QUERY_CHARS), before it is parsed or kept: the token
   limit does not count comments, and a long text would stay in the parser's cache;
-- depth (GOVGRAPH_MAX_DEPTH), aliases (GOVGRAPH_MAX_ALIASES) and tokens
-  (GOVGRAPH_MAX_TOKENS): strawberry's QueryDepthLimiter, MaxAliasesLimiter and
-  MaxTokensLimiter reject a query over them before it runs, with a message that says which;
+- depth (GOVGRAPH_MAX_DEPTH) and aliases (GOVGRAPH_MAX_ALIASES): the validation rules of
+  strawberry's QueryDepthLimiter and MaxAliasesLimiter, and tokens (GOVGRAPH_MAX_TOKENS),
+  counted by graphql-core's parser, reject a query over them before it runs, with a message
+  that says which;
 - page size: `first` is at most 100 (`api.graphql.pagination`);
 - time: each backend read is bounded by the store's query timeout;
 - introspection is refused in production mode (GraphiQL is not served there either);
@@ -12,70 +13,103 @@
 
 Parsing and validating a query costs more than running a small one (about 5 ms of a 9 ms
 lookup), and clients send the same few query texts again and again, with variables. So the
-parsed document and the validation's verdict are kept, per query text, in strawberry's LRU
-caches, bounded by count and, through the size limit, by size: at most 256 texts of at most
-GOVGRAPH_MAX_QUERY_CHARS characters (unique texts from a hostile client only push older ones
-out). The limits'
-validation rules are made once here: strawberry's limiters make new rule classes whenever
-they are constructed, and the verdict is cached per set of rules.
+parsed document and the validation's verdict are kept, per query text, in two LRU caches
+(`QueryLimits`), bounded by count and, through the size limit, by size: at most 256 texts of
+at most GOVGRAPH_MAX_QUERY_CHARS characters (unique texts from a hostile client only push
+older ones out). The limits' validation rules are made once here: strawberry's limiters make
+new rule classes whenever they are constructed, and the verdict is kept per set of rules.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
-from functools import partial
+from functools import lru_cache, partial
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
+from strawberry.schema.schema import validate_document
 
 from api.graphql.errors import MaskInternalErrors
 from api.settings import Settings
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+Rules = tuple[type[ASTValidationRule], ...]
 
 CACHED_QUERY_TEXTS = 256  # distinct query texts whose parse and verdict are kept
 
 
-class MaxQueryLength(SchemaExtension):
-    """Refuses a query text longer than `max_length` characters before it is parsed."""
+class QueryLimits(SchemaExtension):
+    """A query text's limits, and its parse and verdict kept per text: one extension, where
+    strawberry's own (MaxTokensLimiter, AddValidationRules, ParserCache, ValidationCache)
+    were four made per request, and its ValidationCache hashed the whole parsed document each
+    time (graphql-core's nodes hash their tree: 30-50 µs a request)."""
 
-    def __init__(self, max_length: int) -> None:
+    def __init__(self, max_length: int, max_tokens: int, rules: Rules) -> None:
         super().__init__()
-        self.max_length = max_length
+        self.max_length, self.max_tokens, self.rules = max_length, max_tokens, rules
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        # strawberry's own parse (below) counts tokens too; its validation takes these rules
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = context.validation_rules + self.rules
+        yield
 
     def on_parse(self) -> Iterator[None]:
-        query = self.execution_context.query or ""
+        """The text refused when too long, before it is parsed or kept (the token limit does
+        not count comments); else its document, kept. A text that does not parse is left to
+        strawberry's parse, which reports it as it reports every syntax error."""
+        context = self.execution_context
+        query = context.query or ""
         if len(query) > self.max_length:
             raise GraphQLError(
                 f"the query is {len(query):,} characters long, more than the "
                 f"{self.max_length:,} allowed; send a shorter query, with the values as variables",
                 extensions={"code": "BAD_USER_INPUT"},
             )
+        if query and context.graphql_document is None:
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = _document(query, self.max_tokens)
         yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query
+        if query and context.pre_execution_errors is None:
+            context.pre_execution_errors = _verdict(
+                context.schema._schema, query, self.max_tokens, context.validation_rules
+            )
+        yield
+
+
+@lru_cache(maxsize=CACHED_QUERY_TEXTS)
+def _document(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
+
+
+@lru_cache(maxsize=CACHED_QUERY_TEXTS)
+def _verdict(
+    schema: GraphQLSchema, query: str, max_tokens: int, rules: Rules
+) -> list[GraphQLError]:
+    """The validation errors of `query`'s document, as strawberry's validation finds them,
+    kept by its text (Python keeps a string's hash; a document's is worked out each time)."""
+    return validate_document(schema, _document(query, max_tokens), rules)
 
 
 def extensions(settings: Settings) -> list[Extension]:
     """The schema's extensions, as factories: each request gets its own instances."""
-    rules = [
+    rules = (
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    )
     if settings.mode == "production":
-        rules += DisableIntrospection().validation_rules
-    return [
-        partial(MaxQueryLength, settings.max_query_chars),  # first: before the parser's cache
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(AddValidationRules, rules),
-        partial(ParserCache, maxsize=CACHED_QUERY_TEXTS),
-        partial(ValidationCache, maxsize=CACHED_QUERY_TEXTS),
-        MaskInternalErrors,
-    ]
+        rules += tuple(DisableIntrospection().validation_rules)
+    limits = partial(QueryLimits, settings.max_query_chars, settings.max_tokens, rules)
+    return [limits, MaskInternalErrors]
