@@ -41,6 +41,12 @@ def rel_table(rel: RelType) -> str:
     return "CREATE REL TABLE IF NOT EXISTS " + ident(rel.type) + "(" + ", ".join(columns) + ")"
 
 
+# Columns an older govgraph declared and this one no longer writes, by table: a COPY without a
+# column its table holds fails, so bringing a store up to the schema drops them. Each is one
+# whose values the table holds otherwise: Assertion's `fact` is the first part of its `id`.
+RETIRED: Mapping[str, tuple[str, ...]] = {"Assertion": ("fact",)}
+
+
 def embedded_ddl(schema: Schema = SCHEMA) -> list[str]:
     """LadybugDB statements: node tables first, since relationship tables name them."""
     return [node_table(n) for n in schema.stored_nodes] + [rel_table(r) for r in schema.stored_rels]
@@ -59,8 +65,8 @@ class StoredTable:
 class SchemaGaps:
     """What a store lacks of the schema: the statements that add it without touching what it
     holds (`missing`: tables, columns and relationship ends, with the `statements` adding
-    them), and what no addition can mend (`conflicts`: a column of another type, a table of
-    the other kind)."""
+    them, and dropping `RETIRED` columns), and what no addition can mend (`conflicts`: a
+    column of another type, a table of the other kind)."""
 
     missing: tuple[str, ...] = ()
     statements: tuple[str, ...] = ()
@@ -74,7 +80,9 @@ def embedded_gaps(stored: Mapping[str, StoredTable], schema: Schema = SCHEMA) ->
     """Compare the store's tables (`stored`, by name) with `schema`. A store made by an older
     govgraph lacks what was declared since: LadybugDB adds a column (null in every row) or a
     relationship table's pair of ends to a table that holds data, so an upgrade loses nothing.
-    A table of the schema the store lacks is created whole (`embedded_ddl`'s statement)."""
+    A table of the schema the store lacks is created whole (`embedded_ddl`'s statement). A
+    `RETIRED` column it still holds is dropped by a statement of its own, no gap (what it held
+    is held otherwise, and reads do not miss it)."""
     missing: list[str] = []
     statements: list[str] = []
     conflicts: list[str] = []
@@ -103,6 +111,9 @@ def embedded_gaps(stored: Mapping[str, StoredTable], schema: Schema = SCHEMA) ->
                 )
             elif held != p.type.value:
                 conflicts.append(f"{name}.{p.name} is {held} in the store, {p.type.value} here")
+        for column in RETIRED.get(name, ()):
+            if column in table.columns:  # no gap for a reader: only a COPY into it fails
+                statements.append("ALTER TABLE " + ident(name) + " DROP " + ident(column))
     for r in schema.stored_rels:
         table = stored.get(r.type)
         if table is None or not table.pairs:

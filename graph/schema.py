@@ -922,16 +922,10 @@ PROVENANCE_NODE_TYPES: tuple[NodeType, ...] = (
         (
             Property(
                 "id",
-                description="<fact>, then a digest of the source and the file.",
+                description="What was asserted, <Label>:<key> for a record, <TYPE>:<rid> for a "
+                "relationship; then U+001F and a digest of the source and the file.",
                 required=True,
                 max_length=500,
-            ),
-            Property(
-                "fact",
-                description="What was asserted: <Label>:<key> for a record, <TYPE>:<rid> for a "
-                "relationship.",
-                required=True,
-                max_length=400,
             ),
             Property("source", description="Who asserted it: the row's source.", max_length=300),
             Property(

@@ -41,6 +41,12 @@ LOAD: NodeType = SCHEMA.node("Load")
 ASSERTION: NodeType = SCHEMA.node("Assertion")
 
 
+# An assertion's key: its fact, this, and a digest of its source and file. The fact is held
+# only there: no column of its own, whose COPY and checkpoint cost a city's first load a
+# quarter of the Assertion table's memory (docs/benchmarks.md).
+KEY_JOIN = "\x1f"
+
+
 def node_fact(label: str, key: Any) -> str:
     return f"{label}:{key}"
 
@@ -136,7 +142,7 @@ class Ledger:
         if not facts:
             return
         tags = {s: _short(f"{s}\x1f{load.file}") for s in set(sources)}
-        keys = [f"{fact}\x1f{tags[s]}" for fact, s in zip(facts, sources, strict=True)]
+        keys = [f"{fact}{KEY_JOIN}{tags[s]}" for fact, s in zip(facts, sources, strict=True)]
         rows: Sequence[int] = range(len(keys))
         held: set[str] = set()
         if again[0]:  # a duplicate within the file asserts what an earlier row did
@@ -150,7 +156,7 @@ class Ledger:
         if rows:  # held as Arrow columns, a fraction of the memory of Python's strings
             if len(rows) < len(keys):
                 keys, facts, sources = ([v[i] for i in rows] for v in (keys, facts, sources))
-            given = {"id": keys, "fact": facts, "source": sources}
+            given = {"id": keys, "source": sources}  # the fact: the key's first part
             chunk = pa.table({name: pa.array(v, pa.string()) for name, v in given.items()})
             first_load = pa.repeat(pa.scalar(load.id, pa.string()), len(chunk))
             self._pending.append(chunk.append_column("first_load", first_load))
@@ -214,14 +220,16 @@ def sources(backend: Backend, fact: str) -> list[Row]:
     """Every source that asserted `fact` (`node_fact`, `rel_fact`), the first first, with when
     and from which file each first and last did."""
     rows = backend.read(
-        "MATCH (a:" + ident(ASSERTION.label) + " {fact: $fact}) "
+        "MATCH (a:" + ident(ASSERTION.label) + ") WHERE a.id STARTS WITH $key "
         "OPTIONAL MATCH (f:Load {id: a.first_load}) "
         "OPTIONAL MATCH (l:Load {id: a.last_load}) "
-        "RETURN a.source AS source, f.at AS first_seen, f.file AS first_file, "
+        "RETURN a.id AS id, a.source AS source, f.at AS first_seen, f.file AS first_file, "
         "f.digest AS first_digest, l.id AS last, l.at AS last_seen, l.file AS last_file, "
         "l.digest AS last_digest",
-        {"fact": fact},
+        {"key": fact + KEY_JOIN},
     )
+    # the fact is all before the last KEY_JOIN (the digest has none): not a longer one's prefix
+    rows = [r for r in rows if r.pop("id").rpartition(KEY_JOIN)[0] == fact]
     # A Load that repeated the last one asserted the fact again, with the same bytes.
     again = {
         r["repeats"]: r["at"]

@@ -109,3 +109,13 @@ def test_what_no_addition_mends_is_a_conflict():
             "RATED is not a relationship table in the store",
         )
     )
+
+
+def test_a_retired_column_is_dropped_and_is_no_gap_for_a_reader():
+    """Assertion's `fact`, which an older govgraph wrote: its key begins with it."""
+    names = [n.label for n in SCHEMA.stored_nodes] + [r.type for r in SCHEMA.stored_rels]
+    stored = _as_stored(names)
+    stored["Assertion"] = StoredTable(dict(stored["Assertion"].columns) | {"fact": "STRING"})
+    gaps = embedded_gaps(stored)
+    assert gaps == SchemaGaps(statements=("ALTER TABLE Assertion DROP fact",))
+    assert not gaps

@@ -48,8 +48,8 @@ def test_the_assertions_table_is_handed_to_the_copy_and_not_held() -> None:
     ledger.flush()
     assert backend.held_elsewhere == [False]
     [copied] = backend.copied
-    assert copied["fact"] == ["Person:p1", "Person:p2", "Person:p3"]
+    assert list(copied) == ["id", "source", "first_load", "last_load"]  # the fact: the id's
+    assert [key.split("\x1f")[0] for key in copied["id"]] == ["Person:p1", "Person:p2", "Person:p3"]
     assert copied["source"] == ["s", "s", "t"]
     assert copied["first_load"] == ["L1"] * 3
     assert copied["last_load"] == ["L1"] * 3
-    assert [key.split("\x1f")[0] for key in copied["id"]] == copied["fact"]

@@ -1145,6 +1145,43 @@ def test_a_reload_from_a_second_source_keeps_both_sources(
     ]
 
 
+def test_an_older_store_keeps_its_assertions_and_a_fact_is_found_whole(
+    tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    """A store whose Assertion table has the `fact` column an older govgraph wrote: bringing it
+    up to the schema drops it (a COPY without it would fail), its assertions are still found
+    (the fact begins their key), and a key that begins with another's and U+001F is not it."""
+    store = EmbeddedBackend(tmp_path / "old.lbdb")
+    store.init_schema()
+    old = "2024-01-05T09:00:00.000000+08:00"
+    store.write(
+        [
+            ("ALTER TABLE Assertion ADD fact STRING", {}),
+            ("CREATE (:Load {id: 'L0', file: 'old.people.csv', at: $at})", {"at": old}),
+            (
+                "CREATE (:Assertion {id: 'Person:p1\x1fabcdefghijkl', fact: 'Person:p1', "
+                "source: 'old.people.csv', first_load: 'L0', last_load: 'L0'})",
+                {},
+            ),
+        ]
+    )
+    store.init_schema()  # as `govgraph load` does
+    columns = store.read("CALL table_info('Assertion') RETURN name")
+    assert [c["name"] for c in columns] == ["id", "source", "first_load", "last_load"]
+    people = write_csv("t.people.csv", [["id", "name"], ["p1", "张三"]])
+    longer = write_csv("u.people.csv", [["id", "name"], ["p1\x1fx", "李四"]])
+    times = clock("2024-02-01T10:30:00+08:00", "2024-03-01T08:00:00+08:00")
+    assert load(store, [people], now=times).rejects == []  # Person was empty: by COPY
+    assert load(store, [longer], now=times).rejects == []
+    seen = [
+        (s["source"], s["first_seen"], s["last_seen"])
+        for s in sources(store, node_fact("Person", "p1"))
+    ]
+    store.close()
+    feb = "2024-02-01T10:30:00.000000+08:00"
+    assert seen == [("old.people.csv", old, old), ("t.people.csv", feb, feb)]
+
+
 def test_a_duplicate_from_another_file_and_a_relationship_are_asserted_too(
     backend: EmbeddedBackend, write_csv: WriteCsv
 ) -> None:
@@ -1308,7 +1345,7 @@ def test_a_first_loads_batch_in_parts_loads_what_it_does_whole(
         loader.load_tables([MemoryTable("divisions", "units", chain.units)])
         report = loader.load_paths(files)
         assertions = backend.read(
-            "MATCH (a:Assertion) RETURN a.id AS id, a.fact AS fact, a.source AS source, "
+            "MATCH (a:Assertion) RETURN a.id AS id, a.source AS source, "
             "a.first_load AS first, a.last_load AS last ORDER BY id"
         )
         loads = backend.read(
