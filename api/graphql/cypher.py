@@ -139,6 +139,4 @@ class Tie:
         )
 
     def _columns(self) -> str:
-        return ", ".join(
-            filter(None, (rel_columns("r", self.rel), node_columns("b", self.target)))
-        )
+        return ", ".join(filter(None, (rel_columns("r", self.rel), node_columns("b", self.target))))
