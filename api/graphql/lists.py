@@ -131,6 +131,11 @@ class _Filters:
             self.place = place.full
             return
         self.start = start_within(self.label)
+        if self.start is not None and "$within_grids" not in self.start:
+            # from the units inside (a person's home): the grids inside, a town's thousands
+            # sorted for a parameter nothing reads, are not looked up
+            self.params["within"] = place.prefix
+            return
         if self.start is None:
             self.conditions.append(within(self.label, "n"))
         self.params.update(await info.context.place_params(place))

@@ -159,3 +159,40 @@ def test_a_resident_loaded_later_is_listed_at_once(backend, tmp_path):
         "items": [p1],
     }
     assert _run(backend, query, w=village)["people"]["items"] == [p1]
+
+
+FILTERED = """query ($w: String!) {
+    people(within: $w, gender: FEMALE, first: 100) { totalCount items { id gender } } }"""
+
+
+@pytest.mark.parametrize("code", ["330421002", "330421"])
+def test_people_filtered_within_a_place_read_no_grids(demo_graph, monkeypatch, code):
+    """The people of a place with another filter are found from the units inside it (their
+    homes), sorted by the store: the grids inside it are neither looked up nor sent."""
+    prefix = DivisionCode.parse(code).prefix
+    expected = sorted(
+        r["k"]
+        for r in demo_graph.read(
+            "MATCH (n:Person)-[:LIVES_IN]->(u:Unit) WHERE u.code STARTS WITH $p"
+            " AND n.gender = 'female' RETURN DISTINCT n.id AS k",
+            {"p": prefix},
+        )
+    )
+    sent: list[dict[str, Any]] = []
+
+    class Sent(Logged):
+        def read(self, query: str, params: Any = None) -> Any:
+            sent.append(dict(params or {}))
+            return super().read(query, params)
+
+    async def no_grids(*_: Any) -> frozenset[str]:
+        raise AssertionError("the grids inside were looked up")
+
+    monkeypatch.setattr(Context, "grids_within", no_grids)
+    found = _run(Sent(demo_graph), FILTERED, ADMIN, w=code)["people"]
+    assert found == {
+        "totalCount": len(expected),
+        "items": [{"id": k, "gender": "FEMALE"} for k in expected[:100]],
+    }
+    assert len(expected) > 100
+    assert sent and not any("within_grids" in p for p in sent)
