@@ -255,7 +255,14 @@ async def _team(info: Info, grid: Grid, as_of: date | None, sourced: bool) -> li
 
 def _grid_posts(grid: Grid, pairs: list[TieRow], people: list[Revealed]) -> list[GridPost]:
     posts = [
-        GridPost(person=Person(**p), grid=grid, **{"source": None, **t})
+        GridPost(
+            person=Person(**p),
+            grid=grid,
+            role=t["role"],
+            valid_from=t.get("valid_from"),
+            valid_to=t.get("valid_to"),
+            source=t.get("source"),  # not held by the read model
+        )
         for (t, _), p in zip(pairs, people, strict=True)
     ]
     return sorted(posts, key=_post_order)
@@ -604,7 +611,10 @@ class GridPost:
 
 
 def _post_order(p: GridPost) -> tuple[int, date, str]:
-    return (GRID_ROLES.index(p.role), p.valid_from or date.min, p.person.id)
+    return (_ROLE_ORDER[p.role], p.valid_from or date.min, p.person.id)
+
+
+_ROLE_ORDER = {role: at for at, role in enumerate(GRID_ROLES)}
 
 
 @strawberry.type(description="A named post a person holds in a body, and when.")
