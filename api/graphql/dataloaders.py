@@ -279,6 +279,32 @@ class Loaders:
         records = self.nodes_held("Person", people)
         return None if records is None else _paired("Person", keys, posts, people, records)
 
+    def posts_held(
+        self, person: str, grids: tuple[str, ...], as_of: date | None = None
+    ) -> list[TieRow] | None:
+        """`ties(SERVES_IN from the person, as_of).load(person)`'s answer but the posts'
+        `source`, which the read model does not hold, when it needs no read: from its ties
+        into `grids` (the person's: `Context.posted`) while SERVES_IN is current, the grids'
+        records held (`nodes_held`); else None."""
+        model = self._model(_POSTS)
+        if model is None:
+            return None
+        ends = {
+            person: [
+                (grid, props)
+                for grid in grids
+                for label, key, props in model.ties_in("SERVES_IN", "Grid", grid)
+                if key == person
+                and label == "Person"
+                and (
+                    as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
+                )
+            ]
+        }
+        far = _far(ends)
+        records = self.nodes_held("Grid", far)
+        return None if records is None else _paired("Grid", [person], ends, far, records)[0]
+
     def grid_unit(self) -> DataLoader[str, Row | None]:
         """The unit a grid lies in, through its parent grids at any depth (`units_of`)."""
 
