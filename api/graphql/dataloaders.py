@@ -143,7 +143,7 @@ class Loaders:
         model = None if asked is None else self._model(_LABELS[label])
         if model is not None and asked is not None and label in model.nodes:
             wanted = asked | needs
-            blank = _SHAPES[label][1]
+            blank = _BLANKS[label]
             records = model.nodes[label]
             for k in keys:
                 record = records.get(k)
@@ -163,7 +163,7 @@ class Loaders:
         cases = self._cases(_PERSON) if wanted <= _PERSON_HELD else None
         if cases is None:
             return {}
-        blank = _SHAPES["Person"][1]
+        blank = _BLANKS["Person"]
         held = {}
         for k in keys:
             if k not in found and (person := cases.person(k)) is not None:
@@ -180,7 +180,7 @@ class Loaders:
         held = [(k, n) for k in keys if (n := fields.numbered(k)) is not None]
         numbers = [n for _, n in held]
         columns = [fields.values(at, numbers) for at in range(len(FIELDS))]  # a field at once
-        blank = _SHAPES["Dispute"][1]
+        blank = _BLANKS["Dispute"]
         return {
             k: {**blank, _DISPUTE_KEY: k, **dict(zip(FIELDS, row, strict=True))}
             for (k, _), row in zip(held, zip(*columns, strict=True), strict=True)
@@ -342,18 +342,15 @@ class Loaders:
 
 _LABELS = {n.label: frozenset({n.label}) for n in SCHEMA.nodes}
 _KEYS = {n.label: n.key for n in SCHEMA.nodes}
-# per label, its properties' names, and a record with each of them None
-_SHAPES = {
-    n.label: (frozenset(p.name for p in n.properties), dict.fromkeys(p.name for p in n.properties))
-    for n in SCHEMA.nodes
-}
+# per label, a record with each of its properties None
+_BLANKS = {n.label: dict.fromkeys(p.name for p in n.properties) for n in SCHEMA.nodes}
 _DISPUTE_KEY = SCHEMA.node("Dispute").key
 _PERSON = frozenset({"Person"})
 _PERSON_KEY = SCHEMA.node("Person").key
 _PERSON_HELD = frozenset({_PERSON_KEY, "name", "mobile"})  # what `Cases.person` holds
 _DISPUTE_HELD = frozenset({_DISPUTE_KEY, *FIELDS})
 _TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
-_POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` reads of the model
+_POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` and `posts_held` read of the model
 
 Ends = dict[str, list[tuple[str, Row]]]
 """Per source key, the key at the far end of each of its ties, with the tie's properties."""
