@@ -143,13 +143,14 @@ class Loaders:
         model = None if asked is None else self._model(_LABELS[label])
         if model is not None and asked is not None and label in model.nodes:
             wanted = asked | needs
-            blank = _BLANKS[label]
+            blank, key = _BLANKS[label], _KEYS[label]
             records = model.nodes[label]
             for k in keys:
                 record = records.get(k)
                 if record is not None and wanted <= record.keys():
-                    # the properties the query does not name None: not masked, nor read
-                    found[k] = {**blank, **{name: record[name] for name in wanted}}
+                    # the properties the query does not name None (not masked, nor read), but
+                    # the key, which resolvers take (`Grid.unit`)
+                    found[k] = {**blank, key: k, **{name: record[name] for name in wanted}}
         if label == "Person" and asked is not None and len(found) < len(keys):
             found.update(self._people(keys, asked | needs, found))
         return found
