@@ -152,6 +152,12 @@ class Cases:
         self._text, self._at = "", array("i", (0,))
         self._name_at = array("i")
         self._names_text, self._names_at = "", array("i", (0,))
+        # The mobiles of the people numbered by the bulk read (the first span's), in their
+        # order: each as a number (`_mobile_numbers`), the few that are not held apart. For a
+        # page of disputes' parties shown without a read (api.graphql.dataloaders): a str
+        # each would take ~60 bytes, and the demo's and a city's are all 11 digits.
+        self._mobiles = array("Q")
+        self._odd_mobiles: dict[int, str] = {}
         # Nodes numbered since (a report's, or every node where the store gives no tables),
         # from `_read` on: label -> key -> number, and their keys and names in order
         self._added: dict[str, dict[Any, int]] = defaultdict(dict)
@@ -218,23 +224,26 @@ class Cases:
         each label's keys numbered at once, in their order (Arrow's `dictionary_encode` of
         all its ends together, then sorted), each node's name taken where its key is first
         seen, as `_append` does row by row."""
-        ends: dict[str, list[tuple[pa.ChunkedArray, pa.ChunkedArray | None]]] = {}
+        # label -> its ends in each table: their keys, names and (a person's) mobiles
+        ends: dict[str, list[_Ends]] = {}
         at: dict[tuple[int, str], tuple[str, int]] = {}  # (table, end) -> label, first row
         for i, (type_, a_label, b_label, table) in enumerate(tables):
-            named = {"a": "a_name", "b": "b_name"}
             for end, label in (("a", a_label), ("b", b_label)):
                 if ((type_ in FILED or type_ in POSTS) and end == "b") or type_ == HOMES:
                     continue
-                name = named[end] if named[end] in table.column_names else None
+                name, mobile = (
+                    table.column(c) if c in table.column_names else None
+                    for c in (end + "_name", end + "_" + MOBILE)
+                )
                 columns = ends.setdefault(label, [])
-                at[(i, end)] = (label, sum(len(k) for k, _ in columns))
-                columns.append((table.column(end), None if name is None else table.column(name)))
+                at[(i, end)] = (label, sum(len(k) for k, _, _ in columns))
+                columns.append((table.column(end), name, mobile))
         numbers: dict[str, pa.Array] = {}  # label -> the number of each of its ends, in order
         keys: list[pa.Array] = []  # each label's, in order
         ordered: dict[str, pa.Array] = {}  # label -> its keys, in order
         names: list[pa.Array] = []  # of those keys
         for label, columns in ends.items():
-            encoded = pc.dictionary_encode(pa.concat_arrays([_strings(k) for k, _ in columns]))
+            encoded = pc.dictionary_encode(pa.concat_arrays([_strings(k) for k, _, _ in columns]))
             unique, indices = encoded.dictionary, encoded.indices
             order = pc.array_sort_indices(unique)  # its n-th key's place among the unique
             rank = pc.array_sort_indices(order)  # the inverse: each unique key's place
@@ -244,17 +253,17 @@ class Cases:
             keys.append(ordered.setdefault(label, unique.take(order)))
             self._label_at.extend(array("B", (_code(self._label_names, label),)) * len(unique))
             self._spans[label] = (offset, self._read, [])
-            named = pa.concat_arrays(
-                [
-                    _strings(n) if n is not None else pa.nulls(len(k), pa.string())
-                    for k, n in columns
-                ]
-            )
             # a key is first seen where its number is above every number before it
             before = pa.concat_arrays(
                 [ints(array("i", (-1,))).cast(indices.type), pc.cumulative_max(indices)]
             ).slice(0, len(indices))
-            names.append(pc.filter(named, pc.greater(indices, before)).take(order))
+            first_seen = pc.greater(indices, before)
+            names.append(_where_first_seen([n for _, n, _ in columns], columns, first_seen, order))
+            if label == "Person":
+                mobiles = [m for _, _, m in columns]
+                self._mobiles, self._odd_mobiles = _mobile_numbers(
+                    _where_first_seen(mobiles, columns, first_seen, order)
+                )
         if keys:
             self._text, self._at = joined(pa.concat_arrays(keys))
             for first, stop, samples in self._spans.values():
@@ -441,6 +450,17 @@ class Cases:
         n = self.node("Person", person)
         return None if n is None or n >= self.homed else self._other_ends(HOMES, n)
 
+    def person(self, key: Any) -> tuple[Any, Any] | None:
+        """The name and mobile of the person `key` as read whole with these cases; None for
+        a person they do not number, or numbered since (a report's: no mobile read)."""
+        span = self._spans.get("Person")
+        n = self.node("Person", key)
+        if span is None or n is None or not span[0] <= n < min(span[1], self._read):
+            return None
+        code = self._mobiles[n - span[0]]
+        mobile = str(code)[1:] if code else self._odd_mobiles.get(n - span[0])
+        return self.name(n), mobile
+
     def _other_ends(self, type_: str, n: int) -> tuple[str, ...]:
         held = self.filed[type_].get(n)
         if held is None:
@@ -622,6 +642,45 @@ def joined(values: pa.Array) -> tuple[str, array[int]]:
     return bytes(data[first:last]).decode() if last > first else "", at
 
 
+_Ends = tuple[pa.ChunkedArray, pa.ChunkedArray | None, pa.ChunkedArray | None]
+
+
+def _where_first_seen(
+    values: list[pa.ChunkedArray | None],
+    columns: list[_Ends],
+    first_seen: pa.Array,
+    order: pa.Array,
+) -> pa.Array:
+    """Per key of `columns` (their ends, numbered in `order`), its value in `values` (each
+    column's, or None: nulls) where the key is first seen."""
+    joined = [
+        _strings(v) if v is not None else pa.nulls(len(k), pa.string())
+        for v, (k, _, _) in zip(values, columns, strict=True)
+    ]
+    return pc.filter(pa.concat_arrays(joined), first_seen).take(order)
+
+
+_DIGITS = 18  # the most a mobile held as a number may have ("1" and them: below 2**64)
+
+
+def _mobile_numbers(mobiles: pa.Array) -> tuple[array[int], dict[int, str]]:
+    """Mobiles (strings or nulls) as a number each: "1" and the mobile's digits read as one
+    number (a leading zero kept), 0 for none; one that is not 1 to `_DIGITS` ASCII digits is
+    held apart as it is, by its place."""
+    short = pc.less_equal(pc.utf8_length(mobiles), scalar(_DIGITS, "i"))
+    digits = pc.and_kleene(pc.is_valid(mobiles), pc.and_(pc.ascii_is_decimal(mobiles), short))
+    prefixed = pc.utf8_replace_slice(mobiles, start=0, stop=0, replacement="1")
+    numbers = pc.fill_null(
+        pc.if_else(digits, prefixed, pa.nulls(len(mobiles), pa.string())).cast(pa.uint64()),
+        scalar(0, "Q"),
+    )
+    held = array("Q")
+    held.frombytes(numbers.buffers()[1])
+    del held[len(numbers) :]  # a buffer may be longer than its array
+    odd = pc.indices_nonzero(pc.and_(pc.is_valid(mobiles), pc.invert(digits))).to_pylist()
+    return held, {at: mobiles[at].as_py() for at in odd}
+
+
 def _numbers(values: pa.Array) -> array[int]:
     """Arrow's integers (no nulls) as an array of ints, copied from their buffer."""
     values = values.cast(pa.int32())
@@ -671,9 +730,21 @@ def _key(var: str, node: NodeType) -> Column:
     return var, var + "." + ident(node.key), node.property(node.key).type
 
 
+MOBILE = "mobile"  # of the people at the ends of WALKED and POSTS, read whole (`Cases.person`)
+
+
 def _texts() -> Iterator[tuple[str, str, str, str]]:
-    """The text of each of `_reads`, of every such tie."""
+    """The text of each of `_reads`, of every such tie, with the mobile of each person the
+    cases number at its ends."""
     for type_, a_label, b_label, columns in _reads():
+        if type_ not in FILED and type_ != HOMES:
+            numbered = ("a", a_label), *(() if type_ in POSTS else (("b", b_label),))
+            mobile = SCHEMA.node("Person").property(MOBILE).type
+            columns = columns + [
+                (end + "_" + MOBILE, end + "." + ident(MOBILE), mobile)
+                for end, label in numbered
+                if label == "Person"
+            ]
         returned = ", ".join(e + " AS " + n for n, e, _ in columns)
         yield (
             type_,

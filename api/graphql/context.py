@@ -296,6 +296,15 @@ class Context:
                 inside.append(None if homes is None else False)
         return inside
 
+    def posted(self, person: str) -> tuple[str, ...] | None:
+        """The grids `person` has a post on (SERVES_IN, any, past or present), from the read
+        model's ties into the grids while they are current (`_Posted`); else None."""
+        model = self.model(_POSTED)
+        if model is None:
+            return None
+        grids = _POSTED_ON.of(self.backend, model).get(person, ())
+        return (grids,) if isinstance(grids, str) else grids
+
 
 class _Serving:
     """Per backend and scope, the people with a post (SERVES_IN, any, past or present) on a
@@ -327,6 +336,45 @@ class _Serving:
 
 
 _SERVING = _Serving()
+
+
+class _Posted:
+    """Per backend, the grids each person has a post on (SERVES_IN, any, past or present),
+    from the read model's ties into the grids (it holds them all): made when first asked
+    and kept while the model's ties are the ones it was made from, as `_Serving` keeps its
+    people. A grid's key each (the ties' own str), a tuple for a person on several (each
+    once: two posts on one grid are two ties into it)."""
+
+    def __init__(self) -> None:
+        self._kept: weakref.WeakKeyDictionary[
+            Backend, tuple[object, dict[str, str | tuple[str, ...]]]
+        ] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def of(
+        self, backend: Backend, model: read_model.ReadModel
+    ) -> Mapping[str, str | tuple[str, ...]]:
+        ties = model.into["SERVES_IN"]
+        with self._lock:
+            found = self._kept.get(backend)
+        if found is not None and found[0] is ties:
+            return found[1]
+        posted: dict[str, str | tuple[str, ...]] = {}
+        for label, grid in ties:
+            if label == "Grid":
+                for _, person, _ in ties.of(label, grid):
+                    was = posted.get(person)
+                    if was is None:
+                        posted[person] = grid
+                    elif grid not in ((was,) if isinstance(was, str) else was):
+                        posted[person] = (*((was,) if isinstance(was, str) else was), grid)
+        with self._lock:
+            self._kept[backend] = (ties, posted)
+        return posted
+
+
+_POSTED_ON = _Posted()
+_POSTED = frozenset({"SERVES_IN", "Grid"})  # what `posted` and `Loaders.posts_held` read
 _HOMES = frozenset({"LIVES_IN"})  # what the cases' homes read (`Cases.homes`)
 _POSTS = read_model.PLACES | {"SERVES_IN"}  # what `_Serving` reads of the model
 

@@ -143,15 +143,33 @@ class Loaders:
         model = None if asked is None else self._model(_LABELS[label])
         if model is not None and asked is not None and label in model.nodes:
             wanted = asked | needs
-            names, blank = _SHAPES[label]
+            blank, key = _BLANKS[label], _KEYS[label]
+            records = model.nodes[label]
             for k in keys:
-                record = model.node(label, k)
+                record = records.get(k)
                 if record is not None and wanted <= record.keys():
-                    if record.keys() <= names:  # every property, the unheld None
-                        found[k] = {**blank, **record}
-                    else:
-                        found[k] = {name: record.get(name) for name in blank}
+                    # the properties the query does not name None (not masked, nor read), but
+                    # the key, which resolvers take (`Grid.unit`)
+                    found[k] = {**blank, key: k, **{name: record[name] for name in wanted}}
+        if label == "Person" and asked is not None and len(found) < len(keys):
+            found.update(self._people(keys, asked | needs, found))
         return found
+
+    def _people(
+        self, keys: list[str], wanted: frozenset[str], found: dict[str, Row]
+    ) -> dict[str, Row]:
+        """The people of `keys` not `found` whose name and mobile the read model's cases hold
+        (`Cases.person`: a dispute's parties, the people tied to them and those on posts),
+        while they are current for people, when the query names none of their others."""
+        cases = self._cases(_PERSON) if wanted <= _PERSON_HELD else None
+        if cases is None:
+            return {}
+        blank = _BLANKS["Person"]
+        held = {}
+        for k in keys:
+            if k not in found and (person := cases.person(k)) is not None:
+                held[k] = {**blank, _PERSON_KEY: k, "name": person[0], "mobile": person[1]}
+        return held
 
     def _disputes(self, keys: list[str], wanted: frozenset[str]) -> dict[str, Row]:
         """The disputes of `keys` from their own properties held beside the read model
@@ -163,7 +181,7 @@ class Loaders:
         held = [(k, n) for k in keys if (n := fields.numbered(k)) is not None]
         numbers = [n for _, n in held]
         columns = [fields.values(at, numbers) for at in range(len(FIELDS))]  # a field at once
-        blank = _SHAPES["Dispute"][1]
+        blank = _BLANKS["Dispute"]
         return {
             k: {**blank, _DISPUTE_KEY: k, **dict(zip(FIELDS, row, strict=True))}
             for (k, _), row in zip(held, zip(*columns, strict=True), strict=True)
@@ -262,6 +280,32 @@ class Loaders:
         records = self.nodes_held("Person", people)
         return None if records is None else _paired("Person", keys, posts, people, records)
 
+    def posts_held(
+        self, person: str, grids: tuple[str, ...], as_of: date | None = None
+    ) -> list[TieRow] | None:
+        """`ties(SERVES_IN from the person, as_of).load(person)`'s answer but the posts'
+        `source`, which the read model does not hold, when it needs no read: from its ties
+        into `grids` (the person's: `Context.posted`) while SERVES_IN is current, the grids'
+        records held (`nodes_held`); else None."""
+        model = self._model(_POSTS)
+        if model is None:
+            return None
+        ends = {
+            person: [
+                (grid, props)
+                for grid in grids
+                for label, key, props in model.ties_in("SERVES_IN", "Grid", grid)
+                if key == person
+                and label == "Person"
+                and (
+                    as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
+                )
+            ]
+        }
+        far = _far(ends)
+        records = self.nodes_held("Grid", far)
+        return None if records is None else _paired("Grid", [person], ends, far, records)[0]
+
     def grid_unit(self) -> DataLoader[str, Row | None]:
         """The unit a grid lies in, through its parent grids at any depth (`units_of`)."""
 
@@ -312,15 +356,16 @@ class Loaders:
 
 
 _LABELS = {n.label: frozenset({n.label}) for n in SCHEMA.nodes}
-# per label, its properties' names, and a record with each of them None
-_SHAPES = {
-    n.label: (frozenset(p.name for p in n.properties), dict.fromkeys(p.name for p in n.properties))
-    for n in SCHEMA.nodes
-}
+_KEYS = {n.label: n.key for n in SCHEMA.nodes}
+# per label, a record with each of its properties None
+_BLANKS = {n.label: dict.fromkeys(p.name for p in n.properties) for n in SCHEMA.nodes}
 _DISPUTE_KEY = SCHEMA.node("Dispute").key
+_PERSON = frozenset({"Person"})
+_PERSON_KEY = SCHEMA.node("Person").key
+_PERSON_HELD = frozenset({_PERSON_KEY, "name", "mobile"})  # what `Cases.person` holds
 _DISPUTE_HELD = frozenset({_DISPUTE_KEY, *FIELDS})
 _TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
-_POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` reads of the model
+_POSTS = frozenset({"SERVES_IN", "Grid"})  # what `team` and `posts_held` read of the model
 
 Ends = dict[str, list[tuple[str, Row]]]
 """Per source key, the key at the far end of each of its ties, with the tie's properties."""
@@ -347,10 +392,11 @@ def _ends(cases: Cases, tie: Tie, dispute: str) -> list[tuple[str, Row]]:
 
 def _posts(model: ReadModel, keys: list[str], as_of: date | None) -> Ends:
     """The person on each post of each grid of `keys` (those holding on `as_of` if given),
-    with a copy of the post's properties, from the read model."""
+    with the post's properties as the read model holds them (never changed: a GridPost is
+    made of a copy)."""
     return {
         k: [
-            (person, dict(props))
+            (person, props)
             for _, person, props in model.ties_in("SERVES_IN", "Grid", k)
             if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
         ]
@@ -369,7 +415,7 @@ def _paired(
     """Per key, (tie, record) of each far end whose record (`records`, of `far`'s keys, type
     `label`) is found, in the order of the records' keys."""
     by_key = dict(zip(far, records, strict=True))
-    key = SCHEMA.node(label).key
+    key = _KEYS[label]
     return [
         sorted(
             ((t, r) for end, t in ends[k] if (r := by_key[end]) is not None),

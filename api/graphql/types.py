@@ -255,7 +255,14 @@ async def _team(info: Info, grid: Grid, as_of: date | None, sourced: bool) -> li
 
 def _grid_posts(grid: Grid, pairs: list[TieRow], people: list[Revealed]) -> list[GridPost]:
     posts = [
-        GridPost(person=Person(**p), grid=grid, **{"source": None, **t})
+        GridPost(
+            person=Person(**p),
+            grid=grid,
+            role=t["role"],
+            valid_from=t.get("valid_from"),
+            valid_to=t.get("valid_to"),
+            source=t.get("source"),  # not held by the read model
+        )
         for (t, _), p in zip(pairs, people, strict=True)
     ]
     return sorted(posts, key=_post_order)
@@ -280,11 +287,15 @@ class Person:
         return _tied(info, _HOME, self.id, Unit)
 
     @resolver("The person's posts on grids (SERVES_IN), earliest first.")
-    async def grid_posts(self, info: Info, as_of: AsOf = None) -> list[GridPost]:
-        tie = Tie("Person", "SERVES_IN", "Grid")
-        pairs = await info.context.loaders.ties(tie, as_of).load(self.id)
-        posts = [GridPost(person=self, grid=Grid(**g), **t) for t, g in pairs]
-        return sorted(posts, key=lambda p: (p.valid_from or date.min, p.grid.id))
+    def grid_posts(self, info: Info, as_of: AsOf = None) -> list[GridPost]:
+        context = info.context
+        # the posts' `source` is not held by the read model: read with the ties
+        grids = None if _asks(info, "source") else context.posted(self.id)
+        if grids is not None:
+            held = context.loaders.posts_held(self.id, grids, as_of)
+            if held is not None:
+                return _person_posts(self, held)
+        return _awaited(_posts_read(info, self, as_of))
 
     @resolver("The person's domains of expertise (HAS_EXPERTISE).")
     def expertise(self, info: Info) -> list[Domain]:
@@ -298,6 +309,29 @@ class Person:
     @resolver("The disputes the person is a party to (PARTY_TO), earliest report first.")
     def disputes(self, info: Info) -> list[Dispute]:
         return _awaited(_party_to(info, "Person", self.id))
+
+
+async def _posts_read(info: Info, person: Person, as_of: date | None) -> list[GridPost]:
+    pairs = await info.context.loaders.ties(_POSTED, as_of).load(person.id)
+    return _person_posts(person, pairs)
+
+
+def _person_posts(person: Person, pairs: list[TieRow]) -> list[GridPost]:
+    posts = [
+        GridPost(
+            person=person,
+            grid=Grid(**g),
+            role=t["role"],
+            valid_from=t.get("valid_from"),
+            valid_to=t.get("valid_to"),
+            source=t.get("source"),  # not held by the read model
+        )
+        for t, g in pairs
+    ]
+    return sorted(posts, key=lambda p: (p.valid_from or date.min, p.grid.id))
+
+
+_POSTED = Tie("Person", "SERVES_IN", "Grid")
 
 
 async def _posts(info: Info, tie: Tie, key: str, as_of: date | None) -> list[Post]:
@@ -604,7 +638,10 @@ class GridPost:
 
 
 def _post_order(p: GridPost) -> tuple[int, date, str]:
-    return (GRID_ROLES.index(p.role), p.valid_from or date.min, p.person.id)
+    return (_ROLE_ORDER[p.role], p.valid_from or date.min, p.person.id)
+
+
+_ROLE_ORDER = {role: at for at, role in enumerate(GRID_ROLES)}
 
 
 @strawberry.type(description="A named post a person holds in a body, and when.")
