@@ -199,9 +199,12 @@ class Loaders:
 
     async def _ties(self, tie: Tie, as_of: date | None, keys: list[str]) -> list[list[TieRow]]:
         """`ties`' batch."""
-        query = tie.query(as_of=as_of is not None)
         params = {"as_of": as_of} if as_of is not None else {}
-        found = await self._grouped(query, keys, params)
+        if len(keys) == 1:  # found by the source's index, not hash joins (`Tie.query_one`)
+            one = tie.query_one(as_of=as_of is not None)
+            found = {keys[0]: await self._read(one, {"key": keys[0], **params})}
+        else:
+            found = await self._grouped(tie.query(as_of=as_of is not None), keys, params)
         key = SCHEMA.node(tie.target).key
         pairs = {k: [(take(r, TIE), take(r)) for r in found.get(k, [])] for k in keys}
         return [
