@@ -51,9 +51,9 @@ def _named(columns: tuple[str, ...], prefix: str) -> tuple[tuple[str, str], ...]
     return tuple((c, c[len(prefix) :]) for c in columns if c.startswith(prefix))
 
 
-def _match_key(var: str, label: str) -> str:
+def _match_key(var: str, label: str, value: str = "k") -> str:
     node = SCHEMA.node(label)
-    return "(" + var + ":" + ident(node.label) + " {" + ident(node.key) + ": k})"
+    return "(" + var + ":" + ident(node.label) + " {" + ident(node.key) + ": " + value + "})"
 
 
 def nodes_by_key(label: str) -> str:
@@ -96,17 +96,11 @@ class Tie:
 
         The OPTIONAL MATCH is for speed: LadybugDB then walks from each source node (2 ms for
         50 grids' teams) where a plain MATCH after UNWIND joins whole tables (30 ms)."""
-        rel = "-[r:" + ident(self.rel) + "]-"
-        arrow = rel + ">" if self.outgoing else "<" + rel
         return (
             "UNWIND $keys AS k MATCH "
             + _match_key("a", self.source)
             + " OPTIONAL MATCH (a)"
-            + arrow
-            + "(b:"
-            + ident(self.target)
-            + ")"
-            + (" WHERE " + TEMPORAL_CONDITION if as_of else "")
+            + self._walk(as_of)
             + " RETURN k AS key, "
             + self._columns()
         )
@@ -118,25 +112,22 @@ class Tie:
         For a batch of one key (a person looked up by id): LadybugDB then finds the source
         by its index and walks from it, 0.10 ms of CPU for a person's posts, where `query`'s
         hash joins cost 0.55 however few the keys (docs/benchmarks.md, stop 36)."""
-        rel = "-[r:" + ident(self.rel) + "]-"
-        arrow = rel + ">" if self.outgoing else "<" + rel
-        source = SCHEMA.node(self.source)
         return (
-            "MATCH (a:"
-            + ident(source.label)
-            + " {"
-            + ident(source.key)
-            + ": $key})"
-            + arrow
-            + "(b:"
-            + ident(self.target)
-            + ")"
-            + (" WHERE " + TEMPORAL_CONDITION if as_of else "")
+            "MATCH "
+            + _match_key("a", self.source, "$key")
+            + self._walk(as_of)
             + " RETURN a."
-            + ident(source.key)
+            + ident(SCHEMA.node(self.source).key)
             + " AS key, "
             + self._columns()
         )
+
+    def _walk(self, as_of: bool) -> str:
+        """`-[r]->(b:target)` from the source, with `as_of`'s condition."""
+        rel = "-[r:" + ident(self.rel) + "]-"
+        arrow = rel + ">" if self.outgoing else "<" + rel
+        where = " WHERE " + TEMPORAL_CONDITION if as_of else ""
+        return arrow + "(b:" + ident(self.target) + ")" + where
 
     def _columns(self) -> str:
         return ", ".join(filter(None, (rel_columns("r", self.rel), node_columns("b", self.target))))
