@@ -121,19 +121,6 @@ PEOPLE = """{ disputes(within: "330421001001", orderBy: ID, first: 20) { items {
     participants { party { ... on Person { id name mobile } } } } } }"""
 
 
-class _Walks(Logged):
-    """The graph, each walk's keys logged."""
-
-    def __init__(self, graph: Any) -> None:
-        super().__init__(graph)
-        self.walked: list[list[str]] = []
-
-    def read(self, query: str, params: Any = None) -> Any:
-        if query == WALK:
-            self.walked.append(sorted(params["keys"]))
-        return super().read(query, params)
-
-
 def _shown(backend: Any) -> dict[str, list[tuple[str, str]]]:
     items = _run(backend, PEOPLE, VILLAGE)["disputes"]["items"]
     return {
@@ -152,10 +139,10 @@ def _lives_in(folder: Path, person: str, unit: str) -> list[Path]:
 
 
 def test_after_a_report_and_a_home_moved_the_answers_are_the_stores(examples_graph, tmp_path):
-    modelled = _Walks(examples_graph)
+    modelled = Logged(examples_graph)
     assert read_model.attach(modelled) is not None
     assert _shown(modelled) == _shown(examples_graph)
-    assert modelled.walked == []
+    assert modelled.keys_read(WALK) == []
     # a report whose parties are 0004 (on a post at the county's center, living in the
     # town: not the village's), 0005 and a new party: the new party, numbered by the report
     # (no home read), is walked
@@ -171,18 +158,18 @@ def test_after_a_report_and_a_home_moved_the_answers_are_the_stores(examples_gra
     new = after[acted.dispute]
     assert [name for _, name in new] == ["钱某", "陆美琴", "王某"]
     (newcomer,) = [p for p, _ in new if not p.startswith("JS-")]
-    assert modelled.walked == [[newcomer]]  # 0004 and 0005 judged by the homes held
+    assert modelled.keys_read(WALK) == [[newcomer]]  # 0004 and 0005 judged by the homes held
     # 0005 moves to the town: the cases are read again, 0005 masked for the village's
     # mediator everywhere (0003, who serves on the village's grid, is still shown)
     examples_graph.write([("MATCH (:Person {id: 'JS-P-0005'})-[r:LIVES_IN]->(:Unit) DELETE r", {})])
     assert (
         load(examples_graph, _lives_in(tmp_path / "a", "JS-P-0005", "330421001000")).rejects == []
     )
-    modelled.walked.clear()
+    modelled.clear()
     moved = _shown(modelled)
     assert moved == _shown(examples_graph)
     assert {name for d in moved.values() for p, name in d if p == "JS-P-0005"} == {"陆某"}
-    assert modelled.walked == []  # read again whole: the report's parties numbered, homed
+    assert modelled.keys_read(WALK) == []  # read again whole: the report's parties numbered, homed
     # a second home, in the village: shown again
     assert (
         load(examples_graph, _lives_in(tmp_path / "b", "JS-P-0005", "330421001001")).rejects == []
@@ -190,4 +177,4 @@ def test_after_a_report_and_a_home_moved_the_answers_are_the_stores(examples_gra
     again = _shown(modelled)
     assert again == _shown(examples_graph)
     assert {name for d in again.values() for p, name in d if p == "JS-P-0005"} == {"陆美琴"}
-    assert modelled.walked == []
+    assert modelled.keys_read(WALK) == []

@@ -132,23 +132,10 @@ def test_a_mobile_written_since_is_the_stores(examples_graph):
     assert _mobiles(after) == {"JS-P-0005": {"13900000000"}}
 
 
-class _Keyed(Logged):
-    """The graph, each read of people by key logged with its keys."""
-
-    def __init__(self, graph: Any) -> None:
-        super().__init__(graph)
-        self.people_read: list[list[str]] = []
-
-    def read(self, query: str, params: Any = None) -> Any:
-        if query == PEOPLE_BY_KEY:
-            self.people_read.append(list(params["keys"]))
-        return super().read(query, params)
-
-
 def test_a_reports_new_party_is_read(examples_graph):
     """The cases brought current by the report number its new party, whose mobile they did
     not read with the others: read by key, the others not."""
-    modelled = _Keyed(examples_graph)
+    modelled = Logged(examples_graph)
     assert read_model.attach(modelled) is not None
     admin = CALLERS["admin"]
     _run(modelled, PARTIES, admin)
@@ -166,7 +153,7 @@ def test_a_reports_new_party_is_read(examples_graph):
     people = _people({"disputes": {"items": [new]}})
     assert [(p["name"], p["mobile"]) for p in people] == [("钱国良", "13967301475"),
                                                          ("王小明", "13812345678")]  # fmt: skip
-    assert modelled.people_read == [[p["id"] for p in people if p["name"] == "王小明"]]
+    assert modelled.keys_read(PEOPLE_BY_KEY) == [[p["id"] for p in people if p["name"] == "王小明"]]
 
 
 def _mobiles(data: Any) -> dict[str, set[str]]:
