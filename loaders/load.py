@@ -62,7 +62,9 @@ LET_GO_COPIES = 4
 # whole as Python rows, and still goes in one COPY (docs/benchmarks.md).
 BULK_PART_ROWS = 100_000
 Progress = Callable[[str, int], None]
-Facts = tuple[list[str], list[str]]  # facts (loaders.provenance) and the sources asserting them
+# The keys of facts (loaders.provenance: a node's key, a relationship's rid in hex) and the
+# sources asserting them
+Facts = tuple[list[Any], list[str]]
 
 
 class Table(Protocol):
@@ -307,6 +309,7 @@ class Loader:
         self._unreleased = 0  # rows written since the store last let go of its memory
         self._copies = 0  # and bulk COPYs into relationship tables
         self._open: _Open | None = None  # a bulk batch being made a part at a time
+        self._bulk_rows = self.bulk_batch_size  # of the file's bulk batches (_bulk_batch_rows)
 
     @property
     def ledger(self) -> Ledger:
@@ -437,8 +440,10 @@ class Loader:
         compared = _compared(kind)
         batch = _Rows.empty(names)
         size = self.bulk_batch_size if self._is_bulk(kind) else self.batch_size
+        self._bulk_rows = self.bulk_batch_size
         if self._in_parts(kind):  # a batch made a part at a time, written whole (`_flush`)
             size = min(size, BULK_PART_ROWS)
+            self._bulk_rows = _bulk_batch_rows(self.bulk_batch_size, getattr(table, "lines", None))
 
         def prepared() -> Iterator[tuple[Chunk, CheckedChunk, _Rows]]:
             for chunk in source:
@@ -534,7 +539,7 @@ class Loader:
         """Good rows start…stop - 1 added to the batch, written (and emptied) whenever it holds
         `size` rows, or a part of an open batch the rows it lacks."""
         while start < stop:
-            full = size if self._open is None else min(size, self.bulk_batch_size - self._open.rows)
+            full = size if self._open is None else min(size, self._bulk_rows - self._open.rows)
             take = min(stop - start, full - len(batch))
             batch.extend(rows, start, start + take)
             start += take
@@ -584,7 +589,7 @@ class Loader:
         if open_ is None:
             facts = [(first, again)]
             del first, again
-            return self._committed(name, line, size, facts)
+            return self._committed(name, kind, line, size, facts)
         # Loaded once written; the parts' facts, in the batch's order, as one batch's are.
         open_.loaded += report.loaded - loaded
         report.loaded = loaded
@@ -593,7 +598,7 @@ class Loader:
             held[0].extend(given[0])
             held[1].extend(given[1])
         del first, again
-        if open_.rows >= self.bulk_batch_size:
+        if open_.rows >= self._bulk_rows:
             self._commit(name, report)
 
     def _commit(self, name: str, report: FileReport) -> None:
@@ -613,18 +618,26 @@ class Loader:
             del tables
             self.backend.upsert_rels(open_.kind, handed.pop(), bulk=True)  # type: ignore[arg-type]
         report.loaded += open_.loaded
-        self._committed(name, open_.line, open_.rows, open_.facts)
+        self._committed(name, open_.kind, open_.line, open_.rows, open_.facts)
 
-    def _committed(self, name: str, line: int, size: int, facts: list[tuple[Facts, Facts]]) -> None:
-        """A batch of `size` rows ending at `line` is in: its facts (taken from `facts`, so
-        that none is held once the ledger has them) asserted, the store let go."""
+    def _committed(
+        self,
+        name: str,
+        kind: NodeType | RelType,
+        line: int,
+        size: int,
+        facts: list[tuple[Facts, Facts]],
+    ) -> None:
+        """A batch of `size` rows of `kind` ending at `line` is in: its facts (taken from
+        `facts`, so that none is held once the ledger has them) asserted, the store let go."""
+        fact_name = kind.label if isinstance(kind, NodeType) else kind.type
         self.committed = f"{name} line {line}"
         # After the batch, held and written with others in a transaction of their own: should
         # the store fail first, the batch is in, the file's Load has no counts, and the rerun
         # asserts it again.
         self._let_go(size)
         first, again = facts.pop()
-        self.ledger.asserted(self._file_load, first, again)
+        self.ledger.asserted(self._file_load, fact_name, first, again)
         del first, again  # held by the ledger as Arrow now: its write goes without their texts
         self._let_go(self.ledger.write_when_full())
         if self.on_progress:
@@ -708,22 +721,21 @@ class Loader:
         self._write_nodes(kind, _select(batch.columns, new))
         report.loaded += len(new)
         again = sorted(repeated + held)
-        return self._facts(kind.label, keys, batch, new, again)
+        return self._facts(keys, batch, new, again)
 
     def _facts(
-        self, name: str, keys: Sequence[Any], batch: _Rows, first: list[int], again: list[int]
+        self, keys: Sequence[Any], batch: _Rows, first: list[int], again: list[int]
     ) -> tuple[Facts, Facts]:
-        """The facts and sources of rows `first` and `again`, whose keys (a node's, or a
-        relationship's rid in hex) are `keys` and label or type `name`: `node_fact` and
-        `rel_fact`, made a batch at a time. None when the file's Load repeats the last one,
-        which asserted them all."""
+        """The keys (a node's, or a relationship's rid in hex) and sources of rows `first` and
+        `again`, whose facts the ledger makes (`Ledger.asserted`). None when the file's Load
+        repeats the last one, which asserted them all."""
         if self._file_load.repeats:
             return ([], []), ([], [])
         sources = batch.columns["source"]
-        prefix = name + ":"
-        return (
-            ([prefix + str(keys[i]) for i in first], [sources[i] for i in first]),
-            ([prefix + str(keys[i]) for i in again], [sources[i] for i in again]),
+        # copies: the batch's columns are emptied once it is written
+        return (_copied(keys, first), _copied(sources, first)), (
+            _copied(keys, again),
+            _copied(sources, again),
         )
 
     def _appended_only(
@@ -905,7 +917,7 @@ class Loader:
         self._write_rels(kind, writes)
         report.loaded += sum(len(rows) for rows in writes.values())
         first = labelled if new is groups else sorted(i for rows in new.values() for i in rows)
-        return self._facts(kind.type, hexes, batch, first, repeated)
+        return self._facts(hexes, batch, first, repeated)
 
     def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> dict[str, set[Any]]:
         """Ask the graph, one query per label, for endpoint keys this load has not seen; the
@@ -980,6 +992,25 @@ def _take(values: Sequence[Any], rows: list[int]) -> list[Any]:
     """values[i] for each i in `rows`."""
     if len(rows) == len(values):  # rows are ascending and distinct: that is all of them
         return values if isinstance(values, list) else list(values)
+    return [values[i] for i in rows]
+
+
+def _bulk_batch_rows(bulk_batch_size: int, lines: Lines | None) -> int:
+    """The rows of a file's batches on the bulk path, made a part at a time: `bulk_batch_size`,
+    or every row of a file of at most a quarter more (its line count an upper bound), in one
+    COPY into the empty table. A second COPY, into a table no longer empty, costs LadybugDB
+    far more a row: the last 61,245 of the city's people and of its `lives_in` after a million
+    each took 2.7 s of CPU, more than a tenth of what their millions took
+    (docs/benchmarks.md)."""
+    if lines is None or lines.rows > bulk_batch_size + bulk_batch_size // 4:
+        return bulk_batch_size
+    return max(bulk_batch_size, lines.rows)
+
+
+def _copied(values: Sequence[Any], rows: list[int]) -> list[Any]:
+    """values[i] for each i in `rows`, as a list of their own."""
+    if len(rows) == len(values):  # rows are ascending and distinct: that is all of them
+        return list(values)
     return [values[i] for i in rows]
 
 
