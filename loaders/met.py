@@ -130,7 +130,7 @@ class KeysMet:
         except TypeError:  # a key that is not text
             plain = False
         if plain and joined.isascii():  # as files' keys are: numpy encodes them at once
-            return _ascii_bytes(keys, joined) if len(keys) else _NO_BYTES, everyone, []
+            return np.array(keys, dtype="S") if len(keys) else _NO_BYTES, everyone, []
         if plain:
             texts = [key.encode("utf-8", "surrogatepass") for key in keys]
             return np.array(texts, dtype=bytes), everyone, []
@@ -250,21 +250,6 @@ class RidsMet(KeysMet):
 
     def _encoded(self, keys: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, list[int]]:
         return np.frombuffer(b"".join(keys), dtype="S12"), np.arange(len(keys)), []
-
-
-def _ascii_bytes(keys: Sequence[str], joined: str) -> np.ndarray:
-    """ASCII `keys` (`joined` by "\\x02") as fixed-width bytes, as `np.array(keys, "S")` gives
-    them. Where every key has the first's width (a file's keys mostly do), the joined text's
-    bytes are cut into rows at once: a third of the time numpy takes to encode them one by
-    one (docs/benchmarks.md)."""
-    width, count = len(keys[0]), len(keys)
-    if width and len(joined) == count * (width + 1) - 1 and joined.count("\x02") == count - 1:
-        # no key holds the separator: where each is a key of that width ends
-        cells = np.frombuffer((joined + "\x02").encode("ascii"), dtype=np.uint8)
-        cells = cells.reshape(len(keys), width + 1)
-        if (cells[:, width] == 2).all():
-            return np.ascontiguousarray(cells[:, :width]).view(f"S{width}").ravel()
-    return np.array(keys, dtype="S")
 
 
 def _grown(values: np.ndarray, size: int, count: int) -> np.ndarray:

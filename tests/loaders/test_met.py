@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from loaders.met import KeysMet, RidsMet, _ascii_bytes, byte_hashes
+from loaders.met import KeysMet, RidsMet, byte_hashes
 
 
 class _OneHash(KeysMet):
@@ -103,33 +103,3 @@ def test_the_hash_is_the_same_whatever_the_width() -> None:
     wide = narrow.astype("S40")
     assert byte_hashes(narrow).tolist() == byte_hashes(wide).tolist()
     assert len(set(byte_hashes(narrow).tolist())) == 3
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_ascii_keys_of_one_width_are_the_bytes_numpy_makes(seed: int) -> None:
-    """Keys cut from their joined text where they share a width: the bytes, width and order
-    numpy's encoding gives, also where one key is wider or narrower (or one each, which joined
-    are as long as keys of one width), holds the joining character, a NUL or a space, or is
-    empty."""
-    rng = random.Random(seed)
-    for _ in range(200):
-        width = rng.choice([1, 2, 7, 18])
-        count = rng.randint(1, 40)
-        keys = ["".join(rng.choice("ab3205-P0 ") for _ in range(width)) for _ in range(count)]
-        if rng.random() < 0.6:  # one key unlike the others
-            odd = ["", "\x02", "a\x02", "\x00b", "x" * (width + 1), "y" * (width - 1)]
-            keys[rng.randrange(count)] = rng.choice(odd)
-        if len(keys) > 2 and rng.random() < 0.3:  # one wider, one narrower: the same length
-            keys[1], keys[-1] = "w" * (width + 1), "n" * (width - 1)
-        joined = "\x02".join(keys)
-        made = _ascii_bytes(keys, joined)
-        expected = np.array(keys, dtype="S")
-        assert made.dtype == expected.dtype
-        assert made.tolist() == expected.tolist()
-
-
-def test_keys_of_one_width_met_answer_as_a_dict() -> None:
-    def fixed(rng: random.Random) -> str:
-        return "3205" + "".join(rng.choice("01") for _ in range(4))  # 16 keys of one width
-
-    _check(KeysMet(), fixed, 7)
