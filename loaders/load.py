@@ -62,7 +62,9 @@ LET_GO_COPIES = 4
 # whole as Python rows, and still goes in one COPY (docs/benchmarks.md).
 BULK_PART_ROWS = 100_000
 Progress = Callable[[str, int], None]
-Facts = tuple[list[str], list[str]]  # facts (loaders.provenance) and the sources asserting them
+# The keys of facts (loaders.provenance: a node's key, a relationship's rid in hex) and the
+# sources asserting them
+Facts = tuple[list[Any], list[str]]
 
 
 class Table(Protocol):
@@ -584,7 +586,7 @@ class Loader:
         if open_ is None:
             facts = [(first, again)]
             del first, again
-            return self._committed(name, line, size, facts)
+            return self._committed(name, kind, line, size, facts)
         # Loaded once written; the parts' facts, in the batch's order, as one batch's are.
         open_.loaded += report.loaded - loaded
         report.loaded = loaded
@@ -613,18 +615,26 @@ class Loader:
             del tables
             self.backend.upsert_rels(open_.kind, handed.pop(), bulk=True)  # type: ignore[arg-type]
         report.loaded += open_.loaded
-        self._committed(name, open_.line, open_.rows, open_.facts)
+        self._committed(name, open_.kind, open_.line, open_.rows, open_.facts)
 
-    def _committed(self, name: str, line: int, size: int, facts: list[tuple[Facts, Facts]]) -> None:
-        """A batch of `size` rows ending at `line` is in: its facts (taken from `facts`, so
-        that none is held once the ledger has them) asserted, the store let go."""
+    def _committed(
+        self,
+        name: str,
+        kind: NodeType | RelType,
+        line: int,
+        size: int,
+        facts: list[tuple[Facts, Facts]],
+    ) -> None:
+        """A batch of `size` rows of `kind` ending at `line` is in: its facts (taken from
+        `facts`, so that none is held once the ledger has them) asserted, the store let go."""
+        fact_name = kind.label if isinstance(kind, NodeType) else kind.type
         self.committed = f"{name} line {line}"
         # After the batch, held and written with others in a transaction of their own: should
         # the store fail first, the batch is in, the file's Load has no counts, and the rerun
         # asserts it again.
         self._let_go(size)
         first, again = facts.pop()
-        self.ledger.asserted(self._file_load, first, again)
+        self.ledger.asserted(self._file_load, fact_name, first, again)
         del first, again  # held by the ledger as Arrow now: its write goes without their texts
         self._let_go(self.ledger.write_when_full())
         if self.on_progress:
@@ -708,22 +718,21 @@ class Loader:
         self._write_nodes(kind, _select(batch.columns, new))
         report.loaded += len(new)
         again = sorted(repeated + held)
-        return self._facts(kind.label, keys, batch, new, again)
+        return self._facts(keys, batch, new, again)
 
     def _facts(
-        self, name: str, keys: Sequence[Any], batch: _Rows, first: list[int], again: list[int]
+        self, keys: Sequence[Any], batch: _Rows, first: list[int], again: list[int]
     ) -> tuple[Facts, Facts]:
-        """The facts and sources of rows `first` and `again`, whose keys (a node's, or a
-        relationship's rid in hex) are `keys` and label or type `name`: `node_fact` and
-        `rel_fact`, made a batch at a time. None when the file's Load repeats the last one,
-        which asserted them all."""
+        """The keys (a node's, or a relationship's rid in hex) and sources of rows `first` and
+        `again`, whose facts the ledger makes (`Ledger.asserted`). None when the file's Load
+        repeats the last one, which asserted them all."""
         if self._file_load.repeats:
             return ([], []), ([], [])
         sources = batch.columns["source"]
-        prefix = name + ":"
-        return (
-            ([prefix + str(keys[i]) for i in first], [sources[i] for i in first]),
-            ([prefix + str(keys[i]) for i in again], [sources[i] for i in again]),
+        # copies: the batch's columns are emptied once it is written
+        return (_copied(keys, first), _copied(sources, first)), (
+            _copied(keys, again),
+            _copied(sources, again),
         )
 
     def _appended_only(
@@ -905,7 +914,7 @@ class Loader:
         self._write_rels(kind, writes)
         report.loaded += sum(len(rows) for rows in writes.values())
         first = labelled if new is groups else sorted(i for rows in new.values() for i in rows)
-        return self._facts(kind.type, hexes, batch, first, repeated)
+        return self._facts(hexes, batch, first, repeated)
 
     def _look_up_in_graph(self, ends: list[tuple[str, list[Any]]]) -> dict[str, set[Any]]:
         """Ask the graph, one query per label, for endpoint keys this load has not seen; the
@@ -980,6 +989,13 @@ def _take(values: Sequence[Any], rows: list[int]) -> list[Any]:
     """values[i] for each i in `rows`."""
     if len(rows) == len(values):  # rows are ascending and distinct: that is all of them
         return values if isinstance(values, list) else list(values)
+    return [values[i] for i in rows]
+
+
+def _copied(values: Sequence[Any], rows: list[int]) -> list[Any]:
+    """values[i] for each i in `rows`, as a list of their own."""
+    if len(rows) == len(values):  # rows are ascending and distinct: that is all of them
+        return list(values)
     return [values[i] for i in rows]
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.backend import Backend, Row
 from graph.ddl import ident
@@ -131,33 +132,39 @@ class Ledger:
     def asserted(
         self,
         load: FileLoad,
-        first: tuple[list[str], list[str]],
-        again: tuple[list[str], list[str]],
+        name: str,
+        first: tuple[list[Any], list[str]],
+        again: tuple[list[Any], list[str]],
     ) -> None:
-        """Record that the file of `load` asserted each (fact, source) of `first`, facts met for
-        the first time in this load, and of `again`, facts repeated within it (duplicates)."""
+        """Record that the file of `load` asserted each (key, source) of `first`, records or
+        relationships of label or type `name` met for the first time in this load, and of
+        `again`, repeated within it (duplicates): each fact (`node_fact`, `rel_fact`: a
+        relationship's key is its rid) with its source."""
         if load.repeats:
             return
-        facts, sources = first[0] + again[0], first[1] + again[1]
-        if not facts:
+        given = first[0] + again[0] if again[0] else first[0]
+        if not given:
             return
-        tags = {s: _short(f"{s}\x1f{load.file}") for s in set(sources)}
-        keys = [f"{fact}{KEY_JOIN}{tags[s]}" for fact, s in zip(facts, sources, strict=True)]
-        rows: Sequence[int] = range(len(keys))
+        sources = pa.array(first[1] + again[1] if again[0] else first[1], pa.string())
+        ids = _assertion_keys(name, given, sources, load.file)  # made by Arrow, not row by row
+        rows: Sequence[int] = range(len(ids))
         held: set[str] = set()
+        keys: list[str] = []
         if again[0]:  # a duplicate within the file asserts what an earlier row did
+            keys = ids.to_pylist()
             rows = list({k: i for i, k in reversed(list(enumerate(keys)))}.values())
             self.flush()  # which may be among those held, not yet written
         # A fact first met in this load has no assertion of this load yet: in a store that held
         # none before, it has none at all, and the lookup is saved.
         if not self._empty or again[0]:
+            keys = keys or ids.to_pylist()
             held = self._held([keys[i] for i in rows])
             rows = [i for i in rows if keys[i] not in held]
         if rows:  # held as Arrow columns, a fraction of the memory of Python's strings
-            if len(rows) < len(keys):
-                keys, facts, sources = ([v[i] for i in rows] for v in (keys, facts, sources))
-            given = {"id": keys, "source": sources}  # the fact: the key's first part
-            chunk = pa.table({name: pa.array(v, pa.string()) for name, v in given.items()})
+            if len(rows) < len(ids):
+                taken = pa.array(rows, pa.int64())
+                ids, sources = ids.take(taken), sources.take(taken)
+            chunk = pa.table({"id": ids, "source": sources})  # the fact: the key's first part
             first_load = pa.repeat(pa.scalar(load.id, pa.string()), len(chunk))
             self._pending.append(chunk.append_column("first_load", first_load))
             self._held_rows += len(chunk)
@@ -210,6 +217,19 @@ class Ledger:
         self._counted.append({"id": load.id, **counts, "repeats": repeats})
         if not self._pending:
             self.flush()
+
+
+def _assertion_keys(name: str, keys: list[Any], sources: pa.Array, file: str) -> pa.Array:
+    """The assertions' keys: each fact (`name`:key) joined to a digest of its source and
+    `file`, one digest per distinct source."""
+    try:
+        given = pa.array(keys, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # a key that is not text, as node_fact says it
+        given = pa.array(map(str, keys), pa.string())
+    coded = sources.dictionary_encode(null_encoding="encode")
+    digests = [_short(f"{s}{KEY_JOIN}{file}") for s in coded.dictionary.to_pylist()]
+    tags = pa.array(digests, pa.string()).take(coded.indices)
+    return pc.binary_join_element_wise(f"{name}:", given, KEY_JOIN, tags, "")
 
 
 def _by_column(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -43,8 +43,8 @@ def test_the_assertions_table_is_handed_to_the_copy_and_not_held() -> None:
     backend = _CopyingBackend()
     ledger = Ledger(backend, datetime(2026, 12, 6, tzinfo=CHINA_TIME), batch_size=10)  # type: ignore[arg-type]
     load = FileLoad("L1", "people.csv", None)
-    ledger.asserted(load, (["Person:p1", "Person:p2"], ["s", "s"]), ([], []))
-    ledger.asserted(load, (["Person:p3"], ["t"]), ([], []))
+    ledger.asserted(load, "Person", (["p1", "p2"], ["s", "s"]), ([], []))
+    ledger.asserted(load, "Person", (["p3"], ["t"]), ([], []))
     ledger.flush()
     assert backend.held_elsewhere == [False]
     [copied] = backend.copied
