@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from enum import Enum
 from functools import partial
@@ -98,6 +98,7 @@ class _Filters:
         self.place: str | None = None  # the code `within` gave `keys` for
         self.code: DivisionCode | None = None  # the code `within` was given
         self.value: Callable[[str], Any] | None = None
+        self.units: Mapping[str, str] | None = None  # per key, the unit it lies in (`placed`)
 
     def equal(self, prop: str, value: object) -> None:
         if value is not None:
@@ -148,9 +149,10 @@ class _Filters:
         key = SCHEMA.node(self.label).key
         if self.code is None or self.start is None or self.conditions or order != key:
             return
-        keys = await info.context.placed_keys(self.label, self.code)
-        if keys is not None:
-            self.keys, self.start, self.params = keys, None, {}
+        placed = await info.context.placed_keys(self.label, self.code)
+        if placed is not None:
+            self.keys, self.start, self.params = placed.keys, None, {}
+            self.units = placed.units
 
     async def held(self, info: Info, order: str, **equal: object) -> bool:
         """Keep the `keys` whose properties equal `equal` (None: any), sorted by `order`, from
@@ -281,7 +283,15 @@ class _Kept:
 _KEPT = _Kept(64)
 
 
-async def _page(info: Info, listing: Listing, first: int, after: str | None) -> Page[Any]:
+async def _page(
+    info: Info,
+    listing: Listing,
+    first: int,
+    after: str | None,
+    units: Mapping[str, str] | None = None,
+) -> Page[Any]:
+    """A page of `listing`, the ties its items ask for (`AHEAD`) read for them at once: a
+    person's home handed from `units` instead (each key's, `_Filters.placed`) when known."""
     rows, page_info, count = await fetch_page(info.context, listing, first, after)
     cls = NODE_TYPES[listing.label]
     items = [cls(**r) for r in await info.context.reveal(listing.label, rows)]
@@ -289,9 +299,15 @@ async def _page(info: Info, listing: Listing, first: int, after: str | None) -> 
     asked = [tie for name, tie in ahead.items() if _items_ask(info, name)] if rows else []
     if asked:
         keys = [r[SCHEMA.node(listing.label).key] for r in rows]
+        loaders = info.context.loaders
         for tie in asked:
-            await info.context.loaders.ties_ahead(tie, keys)
+            if tie == _HOME and units is not None and loaders.homes_ahead(units, keys):
+                continue
+            await loaders.ties_ahead(tie, keys)
     return Page(items=items, page_info=page_info, _count=count)
+
+
+_HOME = AHEAD["Person"]["home"]
 
 
 def _items_ask(info: Info, name: str) -> bool:
@@ -367,7 +383,7 @@ class NodeLists:
         f.linked("(n)-[:IN_POOL]->(:ExpertPool {id: $pool})", "pool", pool)
         f.linked("(n)-[:HAS_EXPERTISE]->(:Domain {code: $domain})", "domain", domain)
         await f.placed(info, order_by.value)
-        return await _page(info, f.listing(order_by.value, direction), first, after)
+        return await _page(info, f.listing(order_by.value, direction), first, after, f.units)
 
     @resolver("Party organisations; `within` is where they are located.")
     async def party_orgs(
