@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -76,7 +76,7 @@ class Loaders:
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
         self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
         self._ahead: dict[Tie, dict[str, list[TieRow]]] = {}  # `ties_ahead`
-        self._homes: dict[str, Row] = {}  # `homes_ahead`
+        self._homes: dict[str, Any] = {}  # `homes_ahead`
 
     def _loader(
         self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
@@ -134,22 +134,13 @@ class Loaders:
                 return None
         return [kept[k] for k in keys]
 
-    def homes_ahead(self, homes: Mapping[str, str], people: list[str]) -> bool:
-        """Hands this request the unit each of `people` LIVES_IN (`homes`: the code of the
-        least of theirs, known without a read: `Context.placed_keys`) for `home_held`, when
-        each has one and the units' records are held (`nodes_held`); else False, nothing
-        handed (their homes are then read)."""
-        codes = [homes.get(k) for k in people]
-        if None in codes:
-            return False
-        units = self.nodes_held("Unit", cast(list[str], codes))
-        if units is None or None in units:
-            return False
-        self._homes.update(zip(people, cast(list[Row], units), strict=True))
-        return True
+    def homes_ahead(self, homes: Mapping[str, Any]) -> None:
+        """Hands this request the answers of some people's `home` found without a read (a
+        list's page: `api.graphql.lists`), for `home_held`."""
+        self._homes.update(homes)
 
-    def home_held(self, person: str) -> Row | None:
-        """The unit `person` LIVES_IN when it was handed ahead (`homes_ahead`); else None."""
+    def home_held(self, person: str) -> Any:
+        """`person`'s `home` when it was handed ahead (`homes_ahead`); else None."""
         return self._homes.get(person)
 
     def _modelled(self, label: str, keys: list[str], needs: frozenset[str]) -> dict[str, Row]:

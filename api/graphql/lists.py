@@ -15,7 +15,7 @@ from enum import Enum
 from functools import partial
 from itertools import compress
 from operator import eq
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from graphql import FieldNode
@@ -62,6 +62,7 @@ from api.graphql.types import (
     Unit,
 )
 from api.graphql.within import division_code, start_within, within
+from graph.backend import Row
 from graph.ddl import ident
 from graph.places import DivisionCode
 from graph.schema import SCHEMA
@@ -301,13 +302,34 @@ async def _page(
         keys = [r[SCHEMA.node(listing.label).key] for r in rows]
         loaders = info.context.loaders
         for tie in asked:
-            if tie == _HOME and units is not None and loaders.homes_ahead(units, keys):
+            if tie == _HOME and units is not None and _homes_ahead(info, units, keys):
                 continue
             await loaders.ties_ahead(tie, keys)
     return Page(items=items, page_info=page_info, _count=count)
 
 
 _HOME = AHEAD["Person"]["home"]
+
+
+def _homes_ahead(info: Info, units: Mapping[str, str], people: list[str]) -> bool:
+    """Hands `Person.home` the home of each of `people` (`units`: the code of each one's,
+    `_Filters.placed`) when the units' records are held and shown without a read
+    (`Loaders.nodes_held`, `Context.reveal_held`): one `Unit` for all who live in it. Else
+    False, nothing handed (their homes are then read)."""
+    codes = [units[k] for k in people if k in units]
+    if len(codes) < len(people):
+        return False
+    found = sorted(set(codes))
+    context = info.context
+    records = context.loaders.nodes_held("Unit", found)
+    if records is None or None in records:
+        return False
+    shown = context.reveal_held("Unit", cast(list[Row], records))
+    if shown is None:
+        return False
+    homes = {code: Unit(**r) for code, r in zip(found, shown, strict=True)}
+    context.loaders.homes_ahead({k: homes[c] for k, c in zip(people, codes, strict=True)})
+    return True
 
 
 def _items_ask(info: Info, name: str) -> bool:

@@ -23,8 +23,8 @@ import pytest
 
 from api import acting
 from api.auth import ANONYMOUS, Caller, Role
+from api.graphql import lists
 from api.graphql.context import Context
-from api.graphql.dataloaders import Loaders
 from api.graphql.schema import build_schema
 from api.privacy import inside, inside_query
 from api.settings import Settings
@@ -220,7 +220,7 @@ def test_residents_homes_kept_with_their_keys_are_the_reads(demo_graph, modelled
         after = None
         for _ in range(2):
             with monkeypatch.context() as m:
-                m.setattr(Loaders, "homes_ahead", lambda *_: False)
+                m.setattr(lists, "_homes_ahead", lambda *_: False)
                 modelled.clear()
                 expected = _run(modelled, RESIDENTS, caller, w=code, after=after)["people"]
                 assert _homes_read(modelled.reads)  # the comparison is the read's
