@@ -313,8 +313,8 @@ _HOME = AHEAD["Person"]["home"]
 
 def _homes_ahead(info: Info, units: Mapping[str, str], people: list[str]) -> bool:
     """Hands `Person.home` the home of each of `people` (`units`: the code of each one's,
-    `_Filters.placed`) when the units' records are held and shown without a read
-    (`Loaders.nodes_held`, `Context.reveal_held`): one `Unit` for all who live in it. Else
+    `_Filters.placed`), one `Unit` for all who live in it, when the units' records are held
+    and shown without a read (`Loaders.nodes_held`, `Context.reveal_held`): True; else
     False, nothing handed (their homes are then read)."""
     codes = [units[k] for k in people if k in units]
     if len(codes) < len(people):
