@@ -18,7 +18,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import Any, NamedTuple, TypeAlias, TypeVar, cast
 
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
@@ -174,11 +174,12 @@ class Context:
             return model.disputes_within(code)
         return None
 
-    async def placed_keys(self, label: str, code: DivisionCode) -> Sequence[str] | None:
+    async def placed_keys(self, label: str, code: DivisionCode) -> Placed | None:
         """The keys of the records of `label` inside the town or village `code`, ascending,
-        each once, when `label` lies by one tie to a unit (a person: LIVES_IN): kept from
-        one read while no write changes what it read (`_PlacedKeys`); None above a town, for
-        any other type, or on a backend that does not say what changed (Neo4j)."""
+        each once, with the unit each lies in (a person's home), when `label` lies by one tie
+        to a unit (a person: LIVES_IN): kept from one read while no write changes what it
+        read (`_PlacedKeys`); None above a town, for any other type, or on a backend that
+        does not say what changed (Neo4j)."""
         if len(code.prefix) < LEVELS["town"] or keys_within_query(label) is None:
             return None
         kept = _PLACED.get(self.backend, label, code)
@@ -379,17 +380,27 @@ _HOMES = frozenset({"LIVES_IN"})  # what the cases' homes read (`Cases.homes`)
 _POSTS = read_model.PLACES | {"SERVES_IN"}  # what `_Serving` reads of the model
 
 
+class Placed(NamedTuple):
+    """The records of a type inside a town or village (`Context.placed_keys`)."""
+
+    keys: list[str]
+    """Their keys, ascending, each once."""
+    units: dict[str, str]
+    """Per key, the least code of the units it lies in, inside the place or not: a person's
+    home, as `Person.home` answers it (the least of two)."""
+
+
 class _PlacedKeys:
-    """Per backend, the sorted keys of the records of a type inside a town or village
-    (`Context.placed_keys`), each with the stamp of what its read reads (the type, its tie,
-    the units) when the read began: kept while that stamp stands, so a write of a person or
-    a home that ends during the read or after it is never answered stale. The last read
-    first out, beyond `budget` keys in all (a town's residents are thousands)."""
+    """Per backend, the records of a type inside a town or village (`Placed`), each with
+    the stamp of what its read reads (the type, its tie, the units) when the read began:
+    kept while that stamp stands, so a write of a person or a home that ends during the read
+    or after it is never answered stale. The last read first out, beyond `budget` keys in
+    all (a town's residents are thousands)."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self._kept: weakref.WeakKeyDictionary[
-            Backend, OrderedDict[tuple[str, DivisionCode], tuple[int, list[str]]]
+            Backend, OrderedDict[tuple[str, DivisionCode], tuple[int, Placed]]
         ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
@@ -398,7 +409,7 @@ class _PlacedKeys:
         (tie,) = placed_by(label)
         return frozenset({label, tie.rel, tie.to})
 
-    def get(self, backend: Backend, label: str, code: DivisionCode) -> list[str] | None:
+    def get(self, backend: Backend, label: str, code: DivisionCode) -> Placed | None:
         stamp = getattr(backend, "stamp", None)
         if stamp is None:
             return None
@@ -409,20 +420,24 @@ class _PlacedKeys:
             return None
         return found[1]
 
-    def read(self, backend: Backend, label: str, code: DivisionCode) -> list[str]:
+    def read(self, backend: Backend, label: str, code: DivisionCode) -> Placed:
         before = int(backend.stamp(self._reads(label)))  # type: ignore[attr-defined]
         query = keys_within_query(label)
         assert query is not None
         rows = backend.read(query, {"within": code.prefix})
-        keys = sorted(set(rows[0]["keys"] if rows else ()))
-        if len(keys) <= self.budget:
+        pairs = zip(rows[0]["keys"], rows[0]["units"], strict=True) if rows else ()
+        codes: dict[str, str] = {}  # each code once, not once per record
+        # a key's least unit put last
+        units = {k: codes.setdefault(c, c) for k, c in sorted(pairs, reverse=True)}
+        placed = Placed(sorted(units), units)
+        if len(units) <= self.budget:
             with self._lock:
                 kept = self._kept.setdefault(backend, OrderedDict())
-                kept[(label, code)] = (before, keys)
+                kept[(label, code)] = (before, placed)
                 kept.move_to_end((label, code))
-                while sum(len(k) for _, k in kept.values()) > self.budget:
+                while sum(len(p.keys) for _, p in kept.values()) > self.budget:
                     kept.popitem(last=False)
-        return keys
+        return placed
 
 
 _PLACED = _PlacedKeys(100_000)

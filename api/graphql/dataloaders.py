@@ -20,7 +20,7 @@ query never names are None in such a row, and nothing reads them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -76,6 +76,7 @@ class Loaders:
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
         self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
         self._ahead: dict[Tie, dict[str, list[TieRow]]] = {}  # `ties_ahead`
+        self._homes: dict[str, Any] = {}  # `homes_ahead`
 
     def _loader(
         self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
@@ -132,6 +133,15 @@ class Loaders:
             if len(found) < len(rest):
                 return None
         return [kept[k] for k in keys]
+
+    def homes_ahead(self, homes: Mapping[str, Any]) -> None:
+        """Hands this request the answers of some people's `home` found without a read (a
+        list's page: `api.graphql.lists`), for `home_held`."""
+        self._homes.update(homes)
+
+    def home_held(self, person: str) -> Any:
+        """`person`'s `home` when it was handed ahead (`homes_ahead`); else None."""
+        return self._homes.get(person)
 
     def _modelled(self, label: str, keys: list[str], needs: frozenset[str]) -> dict[str, Row]:
         """The records of `keys` the read model holds with every property the query names

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from enum import Enum
 from functools import partial
 from itertools import compress
 from operator import eq
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from graphql import FieldNode
@@ -62,6 +62,7 @@ from api.graphql.types import (
     Unit,
 )
 from api.graphql.within import division_code, start_within, within
+from graph.backend import Row
 from graph.ddl import ident
 from graph.places import DivisionCode
 from graph.schema import SCHEMA
@@ -98,6 +99,7 @@ class _Filters:
         self.place: str | None = None  # the code `within` gave `keys` for
         self.code: DivisionCode | None = None  # the code `within` was given
         self.value: Callable[[str], Any] | None = None
+        self.units: Mapping[str, str] | None = None  # per key, the unit it lies in (`placed`)
 
     def equal(self, prop: str, value: object) -> None:
         if value is not None:
@@ -148,9 +150,10 @@ class _Filters:
         key = SCHEMA.node(self.label).key
         if self.code is None or self.start is None or self.conditions or order != key:
             return
-        keys = await info.context.placed_keys(self.label, self.code)
-        if keys is not None:
-            self.keys, self.start, self.params = keys, None, {}
+        placed = await info.context.placed_keys(self.label, self.code)
+        if placed is not None:
+            self.keys, self.start, self.params = placed.keys, None, {}
+            self.units = placed.units
 
     async def held(self, info: Info, order: str, **equal: object) -> bool:
         """Keep the `keys` whose properties equal `equal` (None: any), sorted by `order`, from
@@ -281,7 +284,15 @@ class _Kept:
 _KEPT = _Kept(64)
 
 
-async def _page(info: Info, listing: Listing, first: int, after: str | None) -> Page[Any]:
+async def _page(
+    info: Info,
+    listing: Listing,
+    first: int,
+    after: str | None,
+    units: Mapping[str, str] | None = None,
+) -> Page[Any]:
+    """A page of `listing`, the ties its items ask for (`AHEAD`) read for them at once: a
+    person's home handed from `units` instead (each key's, `_Filters.placed`) when known."""
     rows, page_info, count = await fetch_page(info.context, listing, first, after)
     cls = NODE_TYPES[listing.label]
     items = [cls(**r) for r in await info.context.reveal(listing.label, rows)]
@@ -289,9 +300,36 @@ async def _page(info: Info, listing: Listing, first: int, after: str | None) -> 
     asked = [tie for name, tie in ahead.items() if _items_ask(info, name)] if rows else []
     if asked:
         keys = [r[SCHEMA.node(listing.label).key] for r in rows]
+        loaders = info.context.loaders
         for tie in asked:
-            await info.context.loaders.ties_ahead(tie, keys)
+            if tie == _HOME and units is not None and _homes_ahead(info, units, keys):
+                continue
+            await loaders.ties_ahead(tie, keys)
     return Page(items=items, page_info=page_info, _count=count)
+
+
+_HOME = AHEAD["Person"]["home"]
+
+
+def _homes_ahead(info: Info, units: Mapping[str, str], people: list[str]) -> bool:
+    """Hands `Person.home` the home of each of `people` (`units`: the code of each one's,
+    `_Filters.placed`), one `Unit` for all who live in it, when the units' records are held
+    and shown without a read (`Loaders.nodes_held`, `Context.reveal_held`): True; else
+    False, nothing handed (their homes are then read)."""
+    codes = [units[k] for k in people if k in units]
+    if len(codes) < len(people):
+        return False
+    found = sorted(set(codes))
+    context = info.context
+    records = context.loaders.nodes_held("Unit", found)
+    if records is None or None in records:
+        return False
+    shown = context.reveal_held("Unit", cast(list[Row], records))
+    if shown is None:
+        return False
+    homes = {code: Unit(**r) for code, r in zip(found, shown, strict=True)}
+    context.loaders.homes_ahead({k: homes[c] for k, c in zip(people, codes, strict=True)})
+    return True
 
 
 def _items_ask(info: Info, name: str) -> bool:
@@ -367,7 +405,7 @@ class NodeLists:
         f.linked("(n)-[:IN_POOL]->(:ExpertPool {id: $pool})", "pool", pool)
         f.linked("(n)-[:HAS_EXPERTISE]->(:Domain {code: $domain})", "domain", domain)
         await f.placed(info, order_by.value)
-        return await _page(info, f.listing(order_by.value, direction), first, after)
+        return await _page(info, f.listing(order_by.value, direction), first, after, f.units)
 
     @resolver("Party organisations; `within` is where they are located.")
     async def party_orgs(

@@ -284,6 +284,9 @@ class Person:
 
     @resolver("The unit of the person's registered home (LIVES_IN).")
     def home(self, info: Info) -> Unit | None:
+        home = info.context.loaders.home_held(self.id)  # a list's page's (`Loaders.homes_ahead`)
+        if home is not None:
+            return cast(Unit, home)
         return _tied(info, _HOME, self.id, Unit)
 
     @resolver("The person's posts on grids (SERVES_IN), earliest first.")

@@ -5,7 +5,12 @@ is inside it, the rule's two ties. The same answers, masked alike, as the store'
 (`api.privacy.inside_query`) for every party of a town's disputes and every member of its
 grids' teams, for mediators of several scopes; none of that walk read for the people the
 cases or the posts judge; and after a report (its new parties read) and a change of a
-party's home (the cases read again), the answers the store gives."""
+party's home (the cases read again), the answers the store gives.
+
+And a town's residents' homes kept with their keys (`Context.placed_keys`, the unit each
+LIVES_IN): a page of `people(within:)` answers `home` from them, with no read, as the read
+of the page's homes does, for every role; and after a write of a home or a person, ending
+before a request or during the read of the keys, the answers the store gives."""
 
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from typing import Any
 import pytest
 
 from api import acting
-from api.auth import Caller, Role
+from api.auth import ANONYMOUS, Caller, Role
+from api.graphql import lists
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.privacy import inside, inside_query
@@ -178,3 +184,115 @@ def test_after_a_report_and_a_home_moved_the_answers_are_the_stores(examples_gra
     assert again == _shown(examples_graph)
     assert {name for d in again.values() for p, name in d if p == "JS-P-0005"} == {"陆美琴"}
     assert modelled.keys_read(WALK) == []
+
+
+# -- a town's residents' homes kept with their keys -------------------------------------------
+
+RESIDENTS = """query ($w: String!, $after: String) { people(within: $w, first: 100, after: $after) {
+    totalCount pageInfo { endCursor } items { id name mobile home { code name } } } }"""
+CALLERS = [ANONYMOUS, Caller(Role.ADMIN), *(Caller(Role.MEDIATOR, s) for s in SCOPES)]
+
+
+def _homes_read(reads: list[str]) -> list[str]:
+    """The reads of people's homes but the read of the residents' keys (which collects) and
+    the walk that judges a mediator's jurisdiction."""
+    return [q for q in reads if "LIVES_IN" in q and "collect(" not in q and q != WALK]
+
+
+def _least_homes(graph: Any, people: list[str]) -> dict[str, str]:
+    """The least code of the units each of `people` LIVES_IN, by Cypher."""
+    rows = graph.read(
+        "UNWIND $keys AS k MATCH (p:Person {id: k})-[:LIVES_IN]->(u:Unit) "
+        "RETURN k AS key, min(u.code) AS code",
+        {"keys": people},
+    )
+    return {r["key"]: r["code"] for r in rows}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", ["330421002", "330421002012"])  # a town, a village of it
+def test_residents_homes_kept_with_their_keys_are_the_reads(demo_graph, modelled, monkeypatch,
+                                                            code):  # fmt: skip
+    """Two pages of a town's residents with their homes, for every role: the same answer as
+    the read of the page's homes, with no home read; the homes the least code each person
+    LIVES_IN."""
+    for caller in CALLERS:
+        after = None
+        for _ in range(2):
+            with monkeypatch.context() as m:
+                m.setattr(lists, "_homes_ahead", lambda *_: False)
+                modelled.clear()
+                expected = _run(modelled, RESIDENTS, caller, w=code, after=after)["people"]
+                assert _homes_read(modelled.reads)  # the comparison is the read's
+            modelled.clear()
+            found = _run(modelled, RESIDENTS, caller, w=code, after=after)["people"]
+            assert found == expected
+            assert _homes_read(modelled.reads) == []
+            people = [p["id"] for p in found["items"]]
+            assert len(people) == 100 and found["totalCount"] > 300
+            least = _least_homes(demo_graph, people)
+            assert [p["home"]["code"] for p in found["items"]] == [least[k] for k in people]
+            after = found["pageInfo"]["endCursor"]
+
+
+def test_residents_homes_after_writes_are_the_stores(examples_graph, tmp_path):
+    """魏塘街道's five residents with their homes, answered from the kept keys, after: a
+    home moved inside the town; a second home outside it, of a lesser code; a resident
+    renamed; a resident moved out; a home moved while the keys are read. Each time the
+    answer the store gives (by Cypher, and through the read of the homes), with no home
+    read."""
+    town = "330421001"
+    mediator = Caller(Role.MEDIATOR, "330421001001")
+    during: list[Any] = []
+
+    class Writing(Logged):
+        """Runs the writes in `during` once, just after the residents' keys are read."""
+
+        def read(self, query: str, params: Any = None) -> Any:
+            rows = super().read(query, params)
+            if "collect(" in query:
+                while during:
+                    during.pop(0)()
+            return rows
+
+    modelled = Writing(examples_graph)
+    assert read_model.attach(modelled) is not None
+
+    def check(homes: dict[str, str]) -> None:
+        for caller in (Caller(Role.ADMIN), mediator):
+            modelled.clear()
+            found = _run(modelled, RESIDENTS, caller, w=town)["people"]
+            assert _homes_read(modelled.reads) == []
+            assert found == _run(examples_graph, RESIDENTS, caller, w=town)["people"]
+            assert {p["id"]: p["home"]["code"] for p in found["items"]} == homes
+
+    def move(person: str, unit: str, folder: str) -> None:
+        examples_graph.write(
+            [("MATCH (:Person {id: $p})-[r:LIVES_IN]->(:Unit) DELETE r", {"p": person})]
+        )
+        assert load(examples_graph, _lives_in(tmp_path / folder, person, unit)).rejects == []
+
+    village = "330421001001"
+    homes = {f"JS-P-000{i}": village for i in (1, 2, 3, 5)} | {"JS-P-0004": "330421001000"}
+    check(homes)
+    move("JS-P-0001", "330421001000", "a")  # to the town's own unit
+    check(homes | {"JS-P-0001": "330421001000"})
+    # a second home, in the county: outside the town, its code the least
+    second = _lives_in(tmp_path / "b", "JS-P-0002", "330421000000")
+    assert load(examples_graph, second).rejects == []
+    check(homes | {"JS-P-0001": "330421001000", "JS-P-0002": "330421000000"})
+    examples_graph.write([("MATCH (p:Person {id: 'JS-P-0003'}) SET p.name = '沈建国'", {})])
+    check(homes | {"JS-P-0001": "330421001000", "JS-P-0002": "330421000000"})
+    renamed = _run(modelled, RESIDENTS, Caller(Role.ADMIN), w=town)["people"]["items"][2]
+    assert (renamed["id"], renamed["name"]) == ("JS-P-0003", "沈建国")
+    move("JS-P-0005", "330421000000", "c")  # out of the town
+    del homes["JS-P-0005"]
+    check(homes | {"JS-P-0001": "330421001000", "JS-P-0002": "330421000000"})
+    # moved back while the keys are read again (after a write of a person): answered as
+    # read, then read again
+    examples_graph.write([("MATCH (p:Person {id: 'JS-P-0003'}) SET p.name = '沈建华'", {})])
+    during.append(lambda: move("JS-P-0001", village, "d"))
+    modelled.clear()
+    read = _run(modelled, RESIDENTS, Caller(Role.ADMIN), w=town)["people"]["items"]
+    assert during == [] and read[0]["home"]["code"] == "330421001000"
+    check(homes | {"JS-P-0002": "330421000000"})
