@@ -50,6 +50,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     Undefined,
     is_leaf_type,
@@ -237,6 +238,34 @@ def _unchanged(argument: Any, graphql_argument: GraphQLArgument) -> bool:
     return is_leaf_type(named) and type_ is not GlobalID
 
 
+class _Plan:
+    """What the execution of a query works out from its operation and variables alone, kept
+    for the next request of both while its operation lives (the parser's cache keeps it:
+    api.graphql.limits): the root's steps, each selection's steps (`_steps`, `_subs`) and
+    graphql-core's collected subfields, keyed by the identity of the field details and field
+    sets these hold alive, so the same ones are found again. The arguments taken once a
+    request (`Execution._resolver`) come from the variables, which are part of its key."""
+
+    __slots__ = ("operation", "root", "steps", "subfields", "subs")
+
+    def __init__(self, operation: weakref.ref[OperationDefinitionNode] | None = None) -> None:
+        self.operation = operation
+        self.root: _Steps | None = None
+        self.steps: dict[int, tuple[GroupedFieldSet, _Steps]] = {}
+        self.subs: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, Any]] = {}
+        self.subfields: dict[Any, Any] = {}
+
+
+KEPT_PLANS = 256  # per schema, the (operation, variables) whose plans are kept: the oldest go
+
+
+def _forget_plan(plans: dict[Any, _Plan], key: Any, gone: weakref.ref[Any]) -> None:
+    """A plan dropped with its operation (`Execution._kept_plan`)."""
+    plan = plans.get(key)
+    if plan is not None and plan.operation is gone:
+        del plans[key]
+
+
 def _forget_named(at: int, gone: weakref.ref[OperationDefinitionNode]) -> None:
     """An operation's names dropped with it (`Execution.named`)."""
     if Execution.named.get(at, (None,))[0] is gone:
@@ -256,6 +285,11 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     # identity, the field names of its document; dropped with it. Not a WeakKeyDictionary:
     # graphql-core's nodes hash their whole tree, each time (10-30 µs an operation).
     named: ClassVar[dict[int, tuple[weakref.ref[OperationDefinitionNode], frozenset[str]]]] = {}
+    # Per schema, (operation's id, variables) → its query's plan (`_Plan`), at most KEPT_PLANS,
+    # each dropped with its operation
+    kept: ClassVar[weakref.WeakKeyDictionary[Any, dict[tuple[int, tuple[Any, ...]], _Plan]]] = (
+        weakref.WeakKeyDictionary()
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -274,13 +308,38 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         self._resolvers = _DIRECT.get(self.schema, {})
         middleware = self.middleware_manager
         self._direct = not (middleware and middleware.middlewares)
-        # per grouped field set (by identity, kept alive with it): its steps
-        self._steps: dict[int, tuple[GroupedFieldSet, _Steps]] = {}
-        # per (object type, field details list by identity, kept alive with it): the steps of
-        # the field's selection on that type, or None when graphql-core completes it
-        self._subs: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, Any]] = {}
+        # per grouped field set (by identity, kept alive with it): its steps; per (object
+        # type, field details list by identity, kept alive with it): the steps of the
+        # field's selection on that type, or None when graphql-core completes it. A query's
+        # are kept across requests with graphql-core's subfields (`_Plan`).
+        plan = self._plan = self._kept_plan()
+        self._steps = plan.steps
+        self._subs = plan.subs
+        self._relevant_sub_fields = plan.subfields
         # classes of objects found neither null, an error nor awaitable (`_plain`)
         self._plain_classes: set[type] = set()
+
+    def _kept_plan(self) -> _Plan:
+        """The plan kept for this query's operation and variables, or a new one: kept unless
+        a mutation's (each runs once), or of variables that cannot be a key (a list, an
+        input object)."""
+        operation = self.operation
+        if operation.operation is not OperationType.QUERY:
+            return _Plan()
+        variables = self.variable_values  # graphql-core's: coerced, and where each came from
+        try:
+            key = (id(operation), tuple(variables.coerced.items()) if variables else ())
+            hash(key)
+        except TypeError:
+            return _Plan()
+        plans = self.kept.setdefault(self.schema, {})
+        plan = plans.get(key)
+        if plan is None or plan.operation is None or plan.operation() is not operation:
+            if len(plans) >= KEPT_PLANS:
+                del plans[next(iter(plans))]
+            forget = functools.partial(_forget_plan, plans, key)
+            plan = plans[key] = _Plan(weakref.ref(operation, forget))
+        return plan
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         """graphql-core's response, the data complete; then its helpers for resolvers
@@ -304,6 +363,12 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        if path is None:  # the root's: its field set is collected afresh for each request
+            root = self._plan.root
+            if root is None or root.object_type is not parent_type:
+                root = self._plan.root = self._steps_of(parent_type, grouped_field_set)
+                del self._steps[id(grouped_field_set)]  # the plan holds it as its root
+            return self._fields(root, source_value, path)
         return self._fields(self._steps_of(parent_type, grouped_field_set), source_value, path)
 
     def _fields(self, plan: _Steps, source_value: Any, path: Path | None) -> Any:
