@@ -49,6 +49,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLUnionType,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -62,7 +63,8 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.relay.types import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.base import StrawberryMaybe, StrawberryOptional
+from strawberry.types.base import StrawberryMaybe, StrawberryObjectDefinition, StrawberryOptional
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from api.graphql.context import Context
 
@@ -70,12 +72,14 @@ from api.graphql.context import Context
 class _Step:
     """One field of a grouped field set and how `Execution._fields` completes it: `LEAF`, a
     plain attribute of a scalar or enum type (`type`), read and coerced in place; `OBJECT`,
-    a plain attribute of an object type whose selection (`sub`) is run at once; `RESOLVER`,
+    a plain attribute of an object type whose selection (`sub`) is run at once; `UNION`, a
+    plain attribute of a union of such types, the selection on its value's type (`subs`, by
+    the value's class) run at once; `RESOLVER`,
     a resolver called directly (`call`, with its arguments taken once a request); `FIELD`,
     anything else: graphql-core's `execute_field`. `type`, but for a leaf: the field's type,
     non-null or not."""
 
-    LEAF, OBJECT, RESOLVER, FIELD = range(4)
+    LEAF, OBJECT, UNION, RESOLVER, FIELD = range(5)
     __slots__ = (
         "attribute",
         "call",
@@ -86,6 +90,7 @@ class _Step:
         "nodes",
         "non_null",
         "sub",
+        "subs",
         "type",
     )
 
@@ -97,6 +102,7 @@ class _Step:
         self.type: Any = None
         self.non_null = False
         self.sub: _Steps | None = None
+        self.subs: dict[type, _Steps] = {}
         self.call: Callable[[Any, Any], Any] | None = None
         self.field_def: GraphQLField | None = None
         self.nodes: list[FieldNode] = []
@@ -111,8 +117,8 @@ class _Steps(NamedTuple):
 
 def _plain(parent_type: GraphQLObjectType, name: str) -> tuple[str, GraphQLOutputType] | None:
     """(attribute, type) of field `name` of `parent_type` when it is a plain attribute (a
-    strawberry field without resolver, permission or extension) of a scalar or enum type, or
-    of an object type with no `is_type_of` check; else None."""
+    strawberry field without resolver, permission or extension) of a scalar or enum type, of
+    an object type with no `is_type_of` check, or of a union of such types; else None."""
     field_def = parent_type.fields.get(name)
     if field_def is None or not getattr(field_def.resolve, "_is_default", False):
         return None
@@ -121,7 +127,7 @@ def _plain(parent_type: GraphQLObjectType, name: str) -> tuple[str, GraphQLOutpu
         return None
     type_ = field_def.type
     named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if not is_leaf_type(named) and not _completes_at_once(named):
+    if not is_leaf_type(named) and not _completes_at_once(named) and not _classes(named):
         return None
     return field.python_name, type_
 
@@ -130,6 +136,27 @@ def _completes_at_once(type_: Any) -> TypeGuard[GraphQLObjectType]:
     """Whether a value of `type_` (no longer non-null) is completed by running its steps:
     an object type with no `is_type_of` check (strawberry sets none for ours)."""
     return isinstance(type_, GraphQLObjectType) and type_.is_type_of is None
+
+
+def _classes(type_: Any) -> dict[type, GraphQLObjectType]:
+    """For a union (no longer non-null) of object types with no `is_type_of` check, each
+    type's class (a strawberry type, not generic): strawberry's union resolves a value of
+    that class to that type (`StrawberryUnion.get_type_resolver`: the type whose definition
+    is the value's class's, unless the value is `strawberry.cast`); else nothing."""
+    if not isinstance(type_, GraphQLUnionType):
+        return {}
+    classes: dict[type, GraphQLObjectType] = {}
+    for member in type_.types:
+        definition = member.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if (
+            not _completes_at_once(member)
+            or not isinstance(definition, StrawberryObjectDefinition)
+            or definition.is_graphql_generic
+            or definition.concrete_of is not None
+        ):
+            return {}
+        classes[definition.origin] = member
+    return classes
 
 
 def _field_names(
@@ -407,7 +434,19 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                     except Exception:  # the library's way reports it
                         value = None
                     if type(value) in plain or self._plain(value):
-                        result = self._object(step, value, Path(path, step.name, name))
+                        result = self._object(step, step.sub, value, Path(path, step.name, name))
+                        results[step.name] = result
+                        if is_awaitable(result):
+                            awaitable_fields.append(step.name)
+                        continue
+                elif kind == _Step.UNION:
+                    try:
+                        value = getattr(source_value, step.attribute)
+                    except Exception:  # the library's way reports it
+                        value = None
+                    sub = step.subs.get(type(value))
+                    if sub is not None and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                        result = self._object(step, sub, value, Path(path, step.name, name))
                         results[step.name] = result
                         if is_awaitable(result):
                             awaitable_fields.append(step.name)
@@ -445,12 +484,12 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
-    def _object(self, step: _Step, value: Any, path: Path) -> Any:
-        """An `OBJECT` step's value completed, as graphql-core's `execute_field` completes an
-        object field (`complete_object_value` with no `is_type_of`), with its handling of an
-        error."""
+    def _object(self, step: _Step, sub: Any, value: Any, path: Path) -> Any:
+        """An `OBJECT` or `UNION` step's value completed by its type's steps `sub`, as
+        graphql-core's `execute_field` completes an object field (`complete_object_value`
+        with no `is_type_of`), with its handling of an error."""
         try:
-            completed = self._fields(step.sub, value, path)  # type: ignore[arg-type]
+            completed = self._fields(sub, value, path)
         except Exception as raw_error:
             self.handle_field_error(raw_error, step.type, step.details, path)
             return None
@@ -604,6 +643,11 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                     step.sub = self._sub(named, details)
                     if step.sub is not None:
                         step.kind, step.type = _Step.OBJECT, type_
+                else:  # a union (`_plain`)
+                    subs = {c: self._sub(t, details) for c, t in _classes(named).items()}
+                    if None not in subs.values():
+                        step.kind, step.type = _Step.UNION, type_
+                        step.subs = subs  # type: ignore[assignment]
             elif self._direct:
                 self._resolver(step, parent_type, node)
             steps.append(step)
