@@ -171,6 +171,9 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
         docs_url="/docs" if development else None,
         redoc_url=None,
         openapi_url="/openapi.json" if development else None,
+        # no OpenTelemetry here: FastAPI's own asked on every request whether a provider was
+        # set (~2% of a small query's instructions, docs/benchmarks.md)
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.tokens = TokenStore(settings.tokens)
