@@ -45,10 +45,12 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLArgument,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     GraphQLUnionType,
     OperationDefinitionNode,
     OperationType,
@@ -91,6 +93,7 @@ class _Step:
         "non_null",
         "sub",
         "subs",
+        "text",
         "type",
     )
 
@@ -103,6 +106,7 @@ class _Step:
         self.non_null = False
         self.sub: _Steps | None = None
         self.subs: dict[type, _Steps] = {}
+        self.text = False  # a leaf of String or ID, whose coercion of a str is the str
         self.call: Callable[[Any, Any], Any] | None = None
         self.field_def: GraphQLField | None = None
         self.nodes: list[FieldNode] = []
@@ -417,6 +421,9 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 if kind == _Step.LEAF:
                     try:
                         value = getattr(source_value, step.attribute)
+                        if step.text and type(value) is str:  # coerced, it is itself
+                            results[step.name] = value
+                            continue
                         if value is None:
                             if not step.non_null:
                                 results[step.name] = None
@@ -639,6 +646,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 step.non_null = named is not type_
                 if is_leaf_type(named):
                     step.kind, step.type = _Step.LEAF, named
+                    step.text = named is GraphQLString or named is GraphQLID
                 elif _completes_at_once(named):
                     step.sub = self._sub(named, details)
                     if step.sub is not None:
