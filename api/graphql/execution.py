@@ -6,11 +6,13 @@ through the non-null, list, leaf, abstract and object cases in turn (~10 µs a f
 object, a list's item or a field's value, goes through `complete_list_item_value`,
 `complete_value`, `complete_object_value`, `collect_and_execute_subfields` and
 `execute_fields` (~50 objects and ~500 sub-objects a request of the 50 grids). `Execution`
-works out, once a request, each selection's steps (`_Steps`: one per grouped field set), and
-runs them in one loop (`_fields`): a scalar or enum read off the object (`Grid.name`,
+works out each selection's steps once (`_Steps`: one per grouped field set; kept for the next
+request of the same query and variables, `_Plan`), and runs them in one loop (`_fields`): a
+scalar or enum read off the object (`Grid.name`,
 `GridPost.role`: a plain attribute, which strawberry resolves with `getattr` and no info
 object at all) is read and coerced in place, with no `Path` and no call; a plain attribute of
-an object type (`GridPost.person`) is read and its own steps run at once; any other field
+an object type (`GridPost.person`), or of a union of such types (`DisputeParty.party`), is
+read and its type's steps run at once; any other field
 goes through graphql-core's `execute_field`, whose `complete_value` completes an object
 (`Grid.unit`) by its steps and a Python list of objects (`Grid.team`, a page's `items`) in
 one loop (`_items`). Errors are handled where and as the library handles them (a non-null
@@ -113,7 +115,7 @@ class _Step:
 
 
 class _Steps(NamedTuple):
-    """An object type's selection (one grouped field set) as steps, made once a request."""
+    """An object type's selection (one grouped field set) as steps, made once a plan."""
 
     object_type: GraphQLObjectType
     steps: list[_Step]
@@ -629,7 +631,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     def _steps_of(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
     ) -> _Steps:
-        """The steps of a grouped field set, worked out once a request (a list's items share
+        """The steps of a grouped field set, worked out once a plan (a list's items share
         one set)."""
         at = id(grouped_field_set)
         kept = self._steps.get(at)
@@ -713,7 +715,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def _sub(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> _Steps | None:
-        """The steps of a field's selection on `object_type`, once a request; None when it
+        """The steps of a field's selection on `object_type`, once a plan; None when it
         holds a deferred fragment (the library's way)."""
         at = (object_type, id(details))
         kept = self._subs.get(at)
