@@ -277,19 +277,23 @@ def place_in_text(
 ) -> int | None:
     """The number of `key` among the sorted keys numbered `first` to `end`, held one after
     another in `text` (key n is text[at[n]:at[n + 1]]), every STRIDE-th of them in `samples`;
-    None when they do not hold it. A bisection among the samples (in C), then in the text."""
+    None when they do not hold it. A bisection among the samples, then `key` searched for in
+    the text of the STRIDE keys from the sample on and its place found among their starts:
+    all in C (a bisection in Python among those keys, a slice each step, took twice the
+    instructions; ~180 calls a request of a mediator's 20 disputes)."""
     i = bisect.bisect_right(samples, key)
     if not i:
         return None
     lo = first + (i - 1) * STRIDE  # between the i-th key sampled and the next
     hi = min(end, lo + STRIDE)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if text[at[mid] : at[mid + 1]] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo if lo < end and text[at[lo] : at[lo + 1]] == key else None
+    stop, size = at[hi], len(key)
+    found = text.find(key, at[lo], stop)
+    while found >= 0:  # a whole key, not within one or across two
+        n = bisect.bisect_left(at, found, lo, hi)
+        if n < hi and at[n] == found and at[n + 1] == found + size:
+            return n
+        found = text.find(key, found + 1, stop)
+    return None
 
 
 def _utf8(keys: pa.Array) -> tuple[bytes, array[int]]:

@@ -6,11 +6,13 @@ through the non-null, list, leaf, abstract and object cases in turn (~10 µs a f
 object, a list's item or a field's value, goes through `complete_list_item_value`,
 `complete_value`, `complete_object_value`, `collect_and_execute_subfields` and
 `execute_fields` (~50 objects and ~500 sub-objects a request of the 50 grids). `Execution`
-works out, once a request, each selection's steps (`_Steps`: one per grouped field set), and
-runs them in one loop (`_fields`): a scalar or enum read off the object (`Grid.name`,
+works out each selection's steps once (`_Steps`: one per grouped field set; kept for the next
+request of the same query and variables, `_Plan`), and runs them in one loop (`_fields`): a
+scalar or enum read off the object (`Grid.name`,
 `GridPost.role`: a plain attribute, which strawberry resolves with `getattr` and no info
 object at all) is read and coerced in place, with no `Path` and no call; a plain attribute of
-an object type (`GridPost.person`) is read and its own steps run at once; any other field
+an object type (`GridPost.person`), or of a union of such types (`DisputeParty.party`), is
+read and its type's steps run at once; any other field
 goes through graphql-core's `execute_field`, whose `complete_value` completes an object
 (`Grid.unit`) by its steps and a Python list of objects (`Grid.team`, a page's `items`) in
 one loop (`_items`). Errors are handled where and as the library handles them (a non-null
@@ -45,11 +47,15 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLArgument,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
+    GraphQLUnionType,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     Undefined,
     is_leaf_type,
@@ -61,7 +67,8 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.relay.types import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.base import StrawberryMaybe, StrawberryOptional
+from strawberry.types.base import StrawberryMaybe, StrawberryObjectDefinition, StrawberryOptional
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from api.graphql.context import Context
 
@@ -69,12 +76,14 @@ from api.graphql.context import Context
 class _Step:
     """One field of a grouped field set and how `Execution._fields` completes it: `LEAF`, a
     plain attribute of a scalar or enum type (`type`), read and coerced in place; `OBJECT`,
-    a plain attribute of an object type whose selection (`sub`) is run at once; `RESOLVER`,
+    a plain attribute of an object type whose selection (`sub`) is run at once; `UNION`, a
+    plain attribute of a union of such types, the selection on its value's type (`subs`, by
+    the value's class) run at once; `RESOLVER`,
     a resolver called directly (`call`, with its arguments taken once a request); `FIELD`,
     anything else: graphql-core's `execute_field`. `type`, but for a leaf: the field's type,
     non-null or not."""
 
-    LEAF, OBJECT, RESOLVER, FIELD = range(4)
+    LEAF, OBJECT, UNION, RESOLVER, FIELD = range(5)
     __slots__ = (
         "attribute",
         "call",
@@ -85,6 +94,8 @@ class _Step:
         "nodes",
         "non_null",
         "sub",
+        "subs",
+        "text",
         "type",
     )
 
@@ -96,13 +107,15 @@ class _Step:
         self.type: Any = None
         self.non_null = False
         self.sub: _Steps | None = None
+        self.subs: dict[type, _Steps] = {}
+        self.text = False  # a leaf of String or ID, whose coercion of a str is the str
         self.call: Callable[[Any, Any], Any] | None = None
         self.field_def: GraphQLField | None = None
         self.nodes: list[FieldNode] = []
 
 
 class _Steps(NamedTuple):
-    """An object type's selection (one grouped field set) as steps, made once a request."""
+    """An object type's selection (one grouped field set) as steps, made once a plan."""
 
     object_type: GraphQLObjectType
     steps: list[_Step]
@@ -110,8 +123,8 @@ class _Steps(NamedTuple):
 
 def _plain(parent_type: GraphQLObjectType, name: str) -> tuple[str, GraphQLOutputType] | None:
     """(attribute, type) of field `name` of `parent_type` when it is a plain attribute (a
-    strawberry field without resolver, permission or extension) of a scalar or enum type, or
-    of an object type with no `is_type_of` check; else None."""
+    strawberry field without resolver, permission or extension) of a scalar or enum type, of
+    an object type with no `is_type_of` check, or of a union of such types; else None."""
     field_def = parent_type.fields.get(name)
     if field_def is None or not getattr(field_def.resolve, "_is_default", False):
         return None
@@ -120,7 +133,7 @@ def _plain(parent_type: GraphQLObjectType, name: str) -> tuple[str, GraphQLOutpu
         return None
     type_ = field_def.type
     named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if not is_leaf_type(named) and not _completes_at_once(named):
+    if not is_leaf_type(named) and not _completes_at_once(named) and not _classes(named):
         return None
     return field.python_name, type_
 
@@ -129,6 +142,27 @@ def _completes_at_once(type_: Any) -> TypeGuard[GraphQLObjectType]:
     """Whether a value of `type_` (no longer non-null) is completed by running its steps:
     an object type with no `is_type_of` check (strawberry sets none for ours)."""
     return isinstance(type_, GraphQLObjectType) and type_.is_type_of is None
+
+
+def _classes(type_: Any) -> dict[type, GraphQLObjectType]:
+    """For a union (no longer non-null) of object types with no `is_type_of` check, each
+    type's class (a strawberry type, not generic): strawberry's union resolves a value of
+    that class to that type (`StrawberryUnion.get_type_resolver`: the type whose definition
+    is the value's class's, unless the value is `strawberry.cast`); else nothing."""
+    if not isinstance(type_, GraphQLUnionType):
+        return {}
+    classes: dict[type, GraphQLObjectType] = {}
+    for member in type_.types:
+        definition = member.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if (
+            not _completes_at_once(member)
+            or not isinstance(definition, StrawberryObjectDefinition)
+            or definition.is_graphql_generic
+            or definition.concrete_of is not None
+        ):
+            return {}
+        classes[definition.origin] = member
+    return classes
 
 
 def _field_names(
@@ -237,6 +271,34 @@ def _unchanged(argument: Any, graphql_argument: GraphQLArgument) -> bool:
     return is_leaf_type(named) and type_ is not GlobalID
 
 
+class _Plan:
+    """What the execution of a query works out from its operation and variables alone, kept
+    for the next request of both while its operation lives (the parser's cache keeps it:
+    api.graphql.limits): the root's steps, each selection's steps (`_steps`, `_subs`) and
+    graphql-core's collected subfields, keyed by the identity of the field details and field
+    sets these hold alive, so the same ones are found again. The arguments taken once a
+    request (`Execution._resolver`) come from the variables, which are part of its key."""
+
+    __slots__ = ("operation", "root", "steps", "subfields", "subs")
+
+    def __init__(self, operation: weakref.ref[OperationDefinitionNode] | None = None) -> None:
+        self.operation = operation
+        self.root: _Steps | None = None
+        self.steps: dict[int, tuple[GroupedFieldSet, _Steps]] = {}
+        self.subs: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, Any]] = {}
+        self.subfields: dict[Any, Any] = {}
+
+
+KEPT_PLANS = 256  # per schema, the (operation, variables) whose plans are kept: the oldest go
+
+
+def _forget_plan(plans: dict[Any, _Plan], key: Any, gone: weakref.ref[Any]) -> None:
+    """A plan dropped with its operation (`Execution._kept_plan`)."""
+    plan = plans.get(key)
+    if plan is not None and plan.operation is gone:
+        del plans[key]
+
+
 def _forget_named(at: int, gone: weakref.ref[OperationDefinitionNode]) -> None:
     """An operation's names dropped with it (`Execution.named`)."""
     if Execution.named.get(at, (None,))[0] is gone:
@@ -256,6 +318,11 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     # identity, the field names of its document; dropped with it. Not a WeakKeyDictionary:
     # graphql-core's nodes hash their whole tree, each time (10-30 µs an operation).
     named: ClassVar[dict[int, tuple[weakref.ref[OperationDefinitionNode], frozenset[str]]]] = {}
+    # Per schema, (operation's id, variables) → its query's plan (`_Plan`), at most KEPT_PLANS,
+    # each dropped with its operation
+    kept: ClassVar[weakref.WeakKeyDictionary[Any, dict[tuple[int, tuple[Any, ...]], _Plan]]] = (
+        weakref.WeakKeyDictionary()
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -274,13 +341,38 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         self._resolvers = _DIRECT.get(self.schema, {})
         middleware = self.middleware_manager
         self._direct = not (middleware and middleware.middlewares)
-        # per grouped field set (by identity, kept alive with it): its steps
-        self._steps: dict[int, tuple[GroupedFieldSet, _Steps]] = {}
-        # per (object type, field details list by identity, kept alive with it): the steps of
-        # the field's selection on that type, or None when graphql-core completes it
-        self._subs: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, Any]] = {}
+        # per grouped field set (by identity, kept alive with it): its steps; per (object
+        # type, field details list by identity, kept alive with it): the steps of the
+        # field's selection on that type, or None when graphql-core completes it. A query's
+        # are kept across requests with graphql-core's subfields (`_Plan`).
+        plan = self._plan = self._kept_plan()
+        self._steps = plan.steps
+        self._subs = plan.subs
+        self._relevant_sub_fields = plan.subfields
         # classes of objects found neither null, an error nor awaitable (`_plain`)
         self._plain_classes: set[type] = set()
+
+    def _kept_plan(self) -> _Plan:
+        """The plan kept for this query's operation and variables, or a new one: kept unless
+        a mutation's (each runs once), or of variables that cannot be a key (a list, an
+        input object)."""
+        operation = self.operation
+        if operation.operation is not OperationType.QUERY:
+            return _Plan()
+        variables = self.variable_values  # graphql-core's: coerced, and where each came from
+        try:
+            key = (id(operation), tuple(variables.coerced.items()) if variables else ())
+            hash(key)
+        except TypeError:
+            return _Plan()
+        plans = self.kept.setdefault(self.schema, {})
+        plan = plans.get(key)
+        if plan is None or plan.operation is None or plan.operation() is not operation:
+            if len(plans) >= KEPT_PLANS:
+                del plans[next(iter(plans))]
+            forget = functools.partial(_forget_plan, plans, key)
+            plan = plans[key] = _Plan(weakref.ref(operation, forget))
+        return plan
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         """graphql-core's response, the data complete; then its helpers for resolvers
@@ -304,6 +396,12 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        if path is None:  # the root's: its field set is collected afresh for each request
+            root = self._plan.root
+            if root is None or root.object_type is not parent_type:
+                root = self._plan.root = self._steps_of(parent_type, grouped_field_set)
+                del self._steps[id(grouped_field_set)]  # the plan holds it as its root
+            return self._fields(root, source_value, path)
         return self._fields(self._steps_of(parent_type, grouped_field_set), source_value, path)
 
     def _fields(self, plan: _Steps, source_value: Any, path: Path | None) -> Any:
@@ -325,6 +423,9 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 if kind == _Step.LEAF:
                     try:
                         value = getattr(source_value, step.attribute)
+                        if step.text and type(value) is str:  # coerced, it is itself
+                            results[step.name] = value
+                            continue
                         if value is None:
                             if not step.non_null:
                                 results[step.name] = None
@@ -342,7 +443,19 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                     except Exception:  # the library's way reports it
                         value = None
                     if type(value) in plain or self._plain(value):
-                        result = self._object(step, value, Path(path, step.name, name))
+                        result = self._object(step, step.sub, value, Path(path, step.name, name))
+                        results[step.name] = result
+                        if is_awaitable(result):
+                            awaitable_fields.append(step.name)
+                        continue
+                elif kind == _Step.UNION:
+                    try:
+                        value = getattr(source_value, step.attribute)
+                    except Exception:  # the library's way reports it
+                        value = None
+                    sub = step.subs.get(type(value))
+                    if sub is not None and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                        result = self._object(step, sub, value, Path(path, step.name, name))
                         results[step.name] = result
                         if is_awaitable(result):
                             awaitable_fields.append(step.name)
@@ -380,12 +493,12 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
-    def _object(self, step: _Step, value: Any, path: Path) -> Any:
-        """An `OBJECT` step's value completed, as graphql-core's `execute_field` completes an
-        object field (`complete_object_value` with no `is_type_of`), with its handling of an
-        error."""
+    def _object(self, step: _Step, sub: Any, value: Any, path: Path) -> Any:
+        """An `OBJECT` or `UNION` step's value completed by its type's steps `sub`, as
+        graphql-core's `execute_field` completes an object field (`complete_object_value`
+        with no `is_type_of`), with its handling of an error."""
         try:
-            completed = self._fields(step.sub, value, path)  # type: ignore[arg-type]
+            completed = self._fields(sub, value, path)
         except Exception as raw_error:
             self.handle_field_error(raw_error, step.type, step.details, path)
             return None
@@ -518,7 +631,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     def _steps_of(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
     ) -> _Steps:
-        """The steps of a grouped field set, worked out once a request (a list's items share
+        """The steps of a grouped field set, worked out once a plan (a list's items share
         one set)."""
         at = id(grouped_field_set)
         kept = self._steps.get(at)
@@ -535,10 +648,16 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 step.non_null = named is not type_
                 if is_leaf_type(named):
                     step.kind, step.type = _Step.LEAF, named
+                    step.text = named is GraphQLString or named is GraphQLID
                 elif _completes_at_once(named):
                     step.sub = self._sub(named, details)
                     if step.sub is not None:
                         step.kind, step.type = _Step.OBJECT, type_
+                else:  # a union (`_plain`)
+                    subs = {c: self._sub(t, details) for c, t in _classes(named).items()}
+                    if None not in subs.values():
+                        step.kind, step.type = _Step.UNION, type_
+                        step.subs = subs  # type: ignore[assignment]
             elif self._direct:
                 self._resolver(step, parent_type, node)
             steps.append(step)
@@ -596,7 +715,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def _sub(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> _Steps | None:
-        """The steps of a field's selection on `object_type`, once a request; None when it
+        """The steps of a field's selection on `object_type`, once a plan; None when it
         holds a deferred fragment (the library's way)."""
         at = (object_type, id(details))
         kept = self._subs.get(at)

@@ -55,17 +55,14 @@ class QueryLimits(SchemaExtension):
         super().__init__()
         self.max_length, self.max_tokens, self.rules = max_length, max_tokens, rules
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        # strawberry's own parse (below) counts tokens too; its validation takes these rules
-        context.parse_options["max_tokens"] = self.max_tokens
-        context.validation_rules = context.validation_rules + self.rules
-        yield
-
     def on_parse(self) -> Iterator[None]:
         """The text refused when too long, before it is parsed or kept (the token limit does
-        not count comments); else its document, kept. A text that does not parse is left to
-        strawberry's parse, which reports it as it reports every syntax error."""
+        not count comments); else its document and its verdict, kept. A text that does not
+        parse is left to strawberry's parse, which counts tokens too and reports it as it
+        reports every syntax error. One hook, not one per phase: strawberry wraps each hook
+        of each extension in a new context manager for every request. The verdict set now
+        is reported where strawberry reports validation's errors, after the operation's
+        type is checked; its validation, finding it set, does not run."""
         context = self.execution_context
         query = context.query or ""
         if len(query) > self.max_length:
@@ -74,18 +71,15 @@ class QueryLimits(SchemaExtension):
                 f"{self.max_length:,} allowed; send a shorter query, with the values as variables",
                 extensions={"code": "BAD_USER_INPUT"},
             )
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = context.validation_rules + self.rules
         if query and context.graphql_document is None:
             with contextlib.suppress(GraphQLError):
                 context.graphql_document = _document(query, self.max_tokens)
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        query = context.query
-        if query and context.pre_execution_errors is None:
-            context.pre_execution_errors = _verdict(
-                context.schema._schema, query, self.max_tokens, context.validation_rules
-            )
+                if context.pre_execution_errors is None:
+                    context.pre_execution_errors = _verdict(
+                        context.schema._schema, query, self.max_tokens, context.validation_rules
+                    )
         yield
 
 
