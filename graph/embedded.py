@@ -379,7 +379,12 @@ class EmbeddedBackend:
         transaction took LadybugDB twice the CPU and five times the memory of one (only a COPY
         into an empty table takes its fast path); one committed per part, more again."""
         columns = kind.properties if isinstance(kind, NodeType) else rel_columns(kind)
-        return arrow_table(rows, columns)
+        table = arrow_table(rows, columns)
+        # what making it took and freed (Arrow's builders grow by doubling), which Arrow's
+        # allocator keeps for its next tables: given back, or the parts' tables of a large batch
+        # lie among as much again until its COPY (the disputes' log: 289 MiB in 391 held)
+        pa.default_memory_pool().release_unused()
+        return table
 
     def upsert_rels(
         self,
@@ -666,8 +671,12 @@ def give_back_memory() -> None:
 
 
 def _writer(db: Any, timeout_ms: int) -> Any:
-    """The write connection: every core for a write's work (a load's COPY), the time limit."""
+    """The write connection, its work on one thread, and the time limit. A COPY on two threads
+    partitions its rows for each thread apart: a million relationships took 150 MiB more at
+    its commit for the same CPU (docs/benchmarks.md), at a large COPY's commit, where a load's
+    memory is highest."""
     conn = ladybug.Connection(db)
+    conn.set_max_threads_for_exec(1)
     if timeout_ms:
         conn.set_query_timeout(timeout_ms)
     return conn
