@@ -94,6 +94,11 @@ try:  # glibc's: gives the free pages inside malloc's heaps back to the system
 except (AttributeError, OSError, TypeError):  # another C library: nothing to call
     _MALLOC_TRIM = None
 
+# Rows made into Arrow by malloc rather than Arrow's own allocator (mimalloc), which keeps what
+# its builders free as they grow (by doubling) for its next tables: a large batch's parts lay
+# among some 100 MiB more until its COPY (the city's log: 289 MiB allocated, 386 held), and
+# made them in more CPU (docs/benchmarks.md)
+_ROWS_POOL = pa.system_memory_pool()
 _ARROW_TYPES = {
     Type.STRING: pa.string(),
     Type.INT64: pa.int64(),
@@ -379,12 +384,7 @@ class EmbeddedBackend:
         transaction took LadybugDB twice the CPU and five times the memory of one (only a COPY
         into an empty table takes its fast path); one committed per part, more again."""
         columns = kind.properties if isinstance(kind, NodeType) else rel_columns(kind)
-        table = arrow_table(rows, columns)
-        # what making it took and freed (Arrow's builders grow by doubling), which Arrow's
-        # allocator keeps for its next tables: given back, or the parts' tables of a large batch
-        # lie among as much again until its COPY (the disputes' log: 289 MiB in 391 held)
-        pa.default_memory_pool().release_unused()
-        return table
+        return arrow_table(rows, columns)
 
     def upsert_rels(
         self,
@@ -779,7 +779,7 @@ def arrow_table(rows: Sequence[Row] | pa.Table, columns: Sequence[Property]) -> 
             values = [
                 v if v is None or isinstance(v, date) else date.fromisoformat(v) for v in values
             ]
-        arrays[p.name] = pa.array(values, type=_ARROW_TYPES[p.type])
+        arrays[p.name] = pa.array(values, type=_ARROW_TYPES[p.type], memory_pool=_ROWS_POOL)
     return pa.table(arrays)
 
 
