@@ -625,9 +625,10 @@ class EmbeddedBackend:
         batch's tables (about 40 MB a batch of 50,000). Those made here are dropped once the
         statements have run, before the commit: the store holds what they wrote, and a large
         COPY's commit, with its checkpoint, is where a load's memory is highest (a city's
-        disputes' log, 260 MiB of Arrow table). Arrow's allocator (mimalloc) keeps what is
-        freed for its next tables: after a `large` write (a bulk COPY) it is asked to give it
-        back to the system then, or the commit's checkpoint would take its memory beside it."""
+        disputes' log, 260 MiB of Arrow table). Arrow's allocator (mimalloc), and malloc,
+        which makes the rows' tables, keep what is freed for what they make next: after a
+        `large` write (a bulk COPY) both are asked to give it back to the system then, or the
+        commit's checkpoint would take its memory beside it."""
         cache = getattr(self._conn, "_pybind_implicit_prepared_cache", None)
         cached = set(cache) if isinstance(cache, dict) else None
         with self._in_transaction():
@@ -639,6 +640,7 @@ class EmbeddedBackend:
                         del cache[key]
                 if large:
                     pa.default_memory_pool().release_unused()
+                    give_back_memory()  # the rows' tables, made by malloc (`arrow_table`)
 
     def _transaction(self, statements: Sequence[tuple[str, Params]]) -> None:
         with self._in_transaction():
