@@ -36,7 +36,8 @@ def open_graph(
     than the model takes to read (docs/benchmarks.md). An embedded store that lacks part of
     the schema (made by an older govgraph, or just created) is refused, saying which command
     brings it up to date, unless `upgrading` (what `govgraph init` and `govgraph load` do):
-    every query would fail on what it lacks.
+    every query would fail on what it lacks. An `upgrading` opening is one that loads, which
+    takes at most GOVGRAPH_LOAD_BUFFER_POOL_MB of the pool (`buffer_pool_mb`).
     Raises graph.errors.GraphError or ValueError when the store cannot be opened.
     """
     backend = open_backend(
@@ -47,13 +48,24 @@ def open_graph(
         database=settings.neo4j_database,
         timeout_ms=settings.query_timeout_ms if timed else None,
         read_threads=settings.read_threads,
-        buffer_pool_mb=settings.buffer_pool_mb,
+        buffer_pool_mb=buffer_pool_mb(settings, loading=upgrading),
     )
     if not upgrading:
         _check_schema(backend, settings.db)
     if modelled:
         _attach_model(backend, writing=not read_only)
     return backend
+
+
+def buffer_pool_mb(settings: Settings, *, loading: bool) -> int:
+    """The embedded store's pool, in MiB (0: LadybugDB's default, 80% of RAM): for a load, at
+    most GOVGRAPH_LOAD_BUFFER_POOL_MB. A load's COPYs need what one batch holds, whatever the
+    store's size, and each commit's checkpoint fills what the pool leaves with pages it has
+    written and will not read again; a server keeps the pages its questions read."""
+    whole, load = settings.buffer_pool_mb, settings.load_buffer_pool_mb
+    if not loading or not load:
+        return whole
+    return min(whole, load) if whole else load
 
 
 def _check_schema(backend: Backend, db: str) -> None:

@@ -62,11 +62,22 @@ class Settings(BaseSettings):
         2048,
         ge=0,
         description="Memory the embedded store may take, in MiB, whatever opens it (the "
-        "server, `govgraph load`, any command): its pages and the work of every read or COPY "
+        "server, any command; a load at most GOVGRAPH_LOAD_BUFFER_POOL_MB of it): its pages "
+        "and the work of every read or COPY "
         "at once (one needing more than is left fails; 1024 was too little for the demo under "
         "20 clients, 64 for a load of a city of 100,000 people: see docs/benchmarks.md). The "
         "store keeps what it used, so a server's memory climbs to this and stays (0: "
         "LadybugDB's default, 80% of the machine's memory, which a busy server reaches).",
+    )
+    load_buffer_pool_mb: int = Field(
+        384,
+        ge=0,
+        description="The most of GOVGRAPH_BUFFER_POOL_MB an embedded store takes, in MiB, when "
+        "opened to load (`govgraph load`, `govgraph init`, `govgraph demo`; 0: all of it). A "
+        "COPY's work must fit (a million relationships of the city's `lives_in` took more than "
+        "320), and its commit's checkpoint fills the rest with pages (the city's first load "
+        "1.4 GiB at its peak with 2048, docs/benchmarks.md). A larger bulk batch or wider files "
+        "may need more: a load it stops says to raise it.",
     )
     neo4j_user: str = Field("neo4j", description="User name for a Neo4j GOVGRAPH_DB.")
     neo4j_password: SecretStr = Field(

@@ -94,6 +94,11 @@ try:  # glibc's: gives the free pages inside malloc's heaps back to the system
 except (AttributeError, OSError, TypeError):  # another C library: nothing to call
     _MALLOC_TRIM = None
 
+# Rows made into Arrow by malloc rather than Arrow's own allocator (mimalloc), which keeps what
+# its builders free as they grow (by doubling) for its next tables: a large batch's parts lay
+# among some 100 MiB more until its COPY (the city's log: 289 MiB allocated, 386 held), and
+# made them in more CPU (docs/benchmarks.md)
+_ROWS_POOL = pa.system_memory_pool()
 _ARROW_TYPES = {
     Type.STRING: pa.string(),
     Type.INT64: pa.int64(),
@@ -620,9 +625,10 @@ class EmbeddedBackend:
         batch's tables (about 40 MB a batch of 50,000). Those made here are dropped once the
         statements have run, before the commit: the store holds what they wrote, and a large
         COPY's commit, with its checkpoint, is where a load's memory is highest (a city's
-        disputes' log, 260 MiB of Arrow table). Arrow's allocator (mimalloc) keeps what is
-        freed for its next tables: after a `large` write (a bulk COPY) it is asked to give it
-        back to the system then, or the commit's checkpoint would take its memory beside it."""
+        disputes' log, 260 MiB of Arrow table). Arrow's allocator (mimalloc), and malloc,
+        which makes the rows' tables, keep what is freed for what they make next: after a
+        `large` write (a bulk COPY) both are asked to give it back to the system then, or the
+        commit's checkpoint would take its memory beside it."""
         cache = getattr(self._conn, "_pybind_implicit_prepared_cache", None)
         cached = set(cache) if isinstance(cache, dict) else None
         with self._in_transaction():
@@ -634,6 +640,7 @@ class EmbeddedBackend:
                         del cache[key]
                 if large:
                     pa.default_memory_pool().release_unused()
+                    give_back_memory()  # the rows' tables, made by malloc (`arrow_table`)
 
     def _transaction(self, statements: Sequence[tuple[str, Params]]) -> None:
         with self._in_transaction():
@@ -666,8 +673,12 @@ def give_back_memory() -> None:
 
 
 def _writer(db: Any, timeout_ms: int) -> Any:
-    """The write connection: every core for a write's work (a load's COPY), the time limit."""
+    """The write connection, its work on one thread, and the time limit. A COPY on two threads
+    partitions its rows for each thread apart: a million relationships took 150 MiB more at
+    its commit for the same CPU (docs/benchmarks.md), at a large COPY's commit, where a load's
+    memory is highest."""
     conn = ladybug.Connection(db)
+    conn.set_max_threads_for_exec(1)
     if timeout_ms:
         conn.set_query_timeout(timeout_ms)
     return conn
@@ -770,7 +781,7 @@ def arrow_table(rows: Sequence[Row] | pa.Table, columns: Sequence[Property]) -> 
             values = [
                 v if v is None or isinstance(v, date) else date.fromisoformat(v) for v in values
             ]
-        arrays[p.name] = pa.array(values, type=_ARROW_TYPES[p.type])
+        arrays[p.name] = pa.array(values, type=_ARROW_TYPES[p.type], memory_pool=_ROWS_POOL)
     return pa.table(arrays)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 FORMATS = (".csv", ".xlsx", ".jsonl")
 
@@ -296,34 +296,46 @@ def _read_csv(
     """The header, the sha256 of the file's bytes, and a function giving the rows in chunks
     (to be called once).
 
-    The file is read whole here, to be refused before any row is loaded if it must be, and
+    The file is read through here, to be refused before any row is loaded if it must be, and
     again by that function when its rows are wanted: a load reads every file first, and
     keeping each text from then on would hold all of them in memory until the load reached
-    the last. Its rows are then decoded a part at a time (`_parts`), the bytes held rather
-    than the text (two to four bytes a character once one is Chinese: the city's log of
-    243 MiB is 480 MiB of text)."""
-    data = _read_bytes(path)
-    digest = hashlib.sha256(data).hexdigest()
-    text, codec = _decoded(data)
+    the last. Both readings take its bytes a part at a time (`_blocks`), decoded as they come
+    (`_parts`): neither holds the file's bytes or text whole (the city's log of 243 MiB is 480
+    MiB of text; its bytes, held while its rows were read, were a quarter of a first load's
+    peak), but for the first reading of a file that is not UTF-8, read and decoded whole. The
+    rows' reading takes the file's digest before its first row and again as it reads: a file
+    written over in place meanwhile is refused at its end (FileRejected)."""
+    found = _scanned(path)
+    if found is None:  # not UTF-8 (or an unreadable part of it): told from the whole text
+        data = _read_bytes(path)
+        text, codec = _decoded(data)
+        found = _Scan(hashlib.sha256(data).hexdigest(), codec)
+        found.look(text)
+        # UTF-8 and GB18030 never use the bytes of \n and \r within a character: their bytes
+        # are counted, faster than the text's characters once one is Chinese
+        found.total = _count_lines(text) if codec == "utf-16" else _count_byte_lines(data)
+        del text, data
+    digest, codec = found.digest, found.codec
     # Without a quote anywhere, every line is one row and every comma ends a cell: the rows can
     # be split without the csv module, a part of the text at a time.
-    breaks = any(ch in text for ch in _OTHER_LINE_BREAKS)
-    plain = '"' not in text and not breaks
-    escaped = "'" in text
-    # UTF-8 and GB18030 never use the bytes of \n and \r within a character: their bytes are
-    # counted, faster than the text's characters once one is Chinese
-    lines.total = _count_lines(text) if codec == "utf-16" else _count_byte_lines(data)
-    del text
-    columns, _ = _csv_header(path, _parts(data, codec), plain)
-    del data
+    breaks, plain, escaped = found.breaks, not found.quote and not found.breaks, found.apostrophe
+    lines.total = found.total
+    with path.open("rb") as stream:
+        columns, _ = _csv_header(path, _parts(_blocks(stream, path), codec), plain)
 
     def chunks(size: int) -> Iterator[Chunk]:
-        data = _read_bytes(path)
-        if hashlib.sha256(data).hexdigest() != digest:
+        try:
+            stream = path.open("rb")
+            changed = hashlib.file_digest(stream, "sha256").hexdigest() != digest
+            stream.seek(0)
+        except OSError as exc:  # gone, no longer readable
+            raise FileRejected(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        if changed:
+            stream.close()
             raise FileRejected(
                 f"{path.name}: the file changed while the load was reading it; load it again"
             )
-        _, body = _csv_header(path, _parts(data, codec), plain)
+        _, body = _csv_header(path, _parts(_blocks(stream, path, digest), codec), plain)
         if plain:
             read = _plain_chunks(columns, body, size, lines)
         else:
@@ -334,13 +346,77 @@ def _read_csv(
     return columns, digest, chunks
 
 
-def _parts(data: bytes, codec: str) -> Iterator[str]:
-    """The text of `data` a part at a time, each part ending after a line break (the last at
-    the end of the text): no line, and no \\r\\n, is split between two."""
+@dataclass
+class _Scan:
+    """What the first reading of a CSV file found: its digest and codec, its lines, and
+    whether its text holds a quote, an apostrophe, or a line break the csv module does not
+    take for one."""
+
+    digest: str
+    codec: str
+    total: int = 0
+    quote: bool = False
+    apostrophe: bool = False
+    breaks: bool = False
+
+    def look(self, text: str) -> None:
+        self.quote = self.quote or '"' in text
+        self.apostrophe = self.apostrophe or "'" in text
+        self.breaks = self.breaks or any(ch in text for ch in _OTHER_LINE_BREAKS)
+
+
+def _scanned(path: Path) -> _Scan | None:
+    """The first reading of a UTF-8 file, a part of its bytes at a time; None when it is not
+    UTF-8 (a UTF-16 byte-order mark is not either), to be read whole."""
+    hasher = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    found = _Scan("", "utf-8-sig")
+    ends = 0  # line breaks: each \n, each \r not followed by \n
+    last = b""
+    try:
+        with path.open("rb") as stream:
+            for block in iter(lambda: stream.read(_PART_BYTES), b""):
+                hasher.update(block)
+                found.look(decoder.decode(block))
+                ends += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+                if last == b"\r" and block.startswith(b"\n"):  # a \r\n across two parts
+                    ends -= 1
+                last = block[-1:]
+            decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        return None
+    except OSError as exc:  # no permission, a file that went away, a disk error
+        raise FileRejected(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    found.digest = hasher.hexdigest()
+    found.total = ends + (0 if last in (b"\n", b"\r") else 1)
+    return found
+
+
+def _blocks(stream: BinaryIO, path: Path, digest: str | None = None) -> Iterator[bytes]:
+    """The bytes of an open file a part at a time, the file closed when they end; with a
+    `digest`, the file refused (FileRejected) at its end if what was read is not what it
+    names: it changed while its rows were read."""
+    hasher = hashlib.sha256()
+    with stream:
+        try:
+            for block in iter(lambda: stream.read(_PART_BYTES), b""):
+                hasher.update(block)
+                yield block
+        except OSError as exc:
+            raise FileRejected(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if digest is not None and hasher.hexdigest() != digest:
+        raise FileRejected(
+            f"{path.name}: the file changed while the load was reading it; load it again"
+        )
+
+
+def _parts(blocks: Iterable[bytes], codec: str) -> Iterator[str]:
+    """The text of the bytes `blocks` give, a part at a time, each part ending after a line
+    break (the last at the end of the text): no line, and no \\r\\n, is split between two."""
     decoder = codecs.getincrementaldecoder(codec)()
     pending: list[str] = []
-    for at in range(0, len(data), _PART_BYTES):
-        text = decoder.decode(data[at : at + _PART_BYTES], at + _PART_BYTES >= len(data))
+    for block in itertools.chain(blocks, [b""]):
+        text = decoder.decode(block, not block)
         # after the last \n, or the last \r that is not the text's last character (which the
         # next part's \n may follow)
         end = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1

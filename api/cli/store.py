@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.cli.common import backend, console, fail, settings
+from api.opening import buffer_pool_mb
 from api.settings import Settings
 from graph.backend import Backend
 from graph.embedded import EmbeddedBackend
@@ -136,7 +137,9 @@ def _store_failed(given: Settings, exc: GraphError, committed: str | None) -> No
     )
     remedy = f"Free disk space or make {given.db} writable again"
     if "buffer pool is full" in str(exc):  # a COPY needed more than the store may take
-        remedy = f"Raise GOVGRAPH_BUFFER_POOL_MB ({given.buffer_pool_mb} MiB now)"
+        pool = buffer_pool_mb(given, loading=True)
+        bound = "BUFFER_POOL_MB" if pool == given.buffer_pool_mb else "LOAD_BUFFER_POOL_MB"
+        remedy = f"Raise GOVGRAPH_{bound} ({pool} MiB now)"
     fail(
         f"the store failed during the load: {exc}\n{kept}. {remedy}, run `govgraph init` once "
         "(it recovers a store left mid-write), then run the same `govgraph load` again: what "
