@@ -29,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
 
+from api.opening import buffer_pool_mb  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from graph.embedded import EmbeddedBackend  # noqa: E402
 from loaders.divisions import divisions_within  # noqa: E402
@@ -82,7 +83,8 @@ def _load(
     """Rows read, wall and CPU seconds, the five files that took longest, the peak memory and
     the three files highest at theirs (each batch's peak counted to its file, from the end of
     the batch before: its reading, COPY and assertions)."""
-    backend = EmbeddedBackend(db, buffer_pool_mb=Settings().buffer_pool_mb)  # as `govgraph load`
+    pool = buffer_pool_mb(Settings(), loading=True)  # as `govgraph load` opens it
+    backend = EmbeddedBackend(db, buffer_pool_mb=pool)
     backend.init_schema()
     took: dict[str, float] = defaultdict(float)
     peaks: dict[str, float] = defaultdict(float)
