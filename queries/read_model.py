@@ -432,13 +432,15 @@ class _People(Mapping[str, Props]):
     shared), with a str object per name and mobile, they took 22.8 MiB of a city's besides
     their keys (which the ties hold too); so, 9.3 (the dict of their rows 6.3 of it)."""
 
-    __slots__ = ("_key", "_lists", "_row", "_texts")
+    __slots__ = ("_columns", "_key", "_lists", "_row", "_texts")
 
     def __init__(self, read: _PeopleRead) -> None:
         self._key = SCHEMA.node("Person").key
         self._row = read.rows
         self._texts: list[tuple[str, str, array[int]]] = []
         self._lists: list[tuple[str, list[Any]]] = []
+        # the columns of each set of names `shaped` was asked for, and whether all are held
+        self._columns: dict[frozenset[str], Any] = {}
         for name, pieces in read.pieces.items():
             arrow = _concatenated(pieces)
             if arrow is not None and pa.types.is_string(arrow.type) and not arrow.null_count:
@@ -464,6 +466,32 @@ class _People(Mapping[str, Props]):
     def get(self, key: str, default: Any = None) -> Any:
         return self[key] if key in self._row else default
 
+    def shaped(self, keys: Iterable[str], names: frozenset[str], blank: Props) -> dict[str, Props]:
+        """`shaped`, with no dict of every property made per person and taken apart."""
+        columns = self._columns.get(names)
+        if columns is None:
+            texts = [(name, text, at) for name, text, at in self._texts if name in names]
+            lists = [(name, values) for name, values in self._lists if name in names]
+            held = len(texts) + len(lists) == len(names - {self._key})
+            columns = self._columns[names] = (texts, lists, held)
+        texts, lists, held = columns
+        if not held:
+            return {}
+        rows, key_name = self._row, self._key
+        found = {}
+        for key in keys:
+            row = rows.get(key)
+            if row is None:
+                continue
+            props = blank.copy()
+            props[key_name] = key
+            for name, text, at in texts:
+                props[name] = text[at[row] : at[row + 1]]
+            for name, values in lists:
+                props[name] = values[row]
+            found[key] = props
+        return found
+
     def __contains__(self, key: object) -> bool:
         return key in self._row
 
@@ -472,6 +500,30 @@ class _People(Mapping[str, Props]):
 
     def __len__(self) -> int:
         return len(self._row)
+
+
+def shaped(
+    nodes: Mapping[str, Props],
+    key_name: str,
+    keys: Iterable[str],
+    names: frozenset[str],
+    blank: Props,
+) -> dict[str, Props]:
+    """The nodes of `keys` held in `nodes` (the model's of one label, whose key is `key_name`)
+    with every one of `names`, each as a copy of `blank` with its key and its properties of
+    `names`."""
+    if isinstance(nodes, _People):
+        return nodes.shaped(keys, names, blank)
+    found = {}
+    for key in keys:
+        props = nodes.get(key)
+        if props is not None and names <= props.keys():
+            record = blank.copy()
+            record[key_name] = key
+            for name in names:
+                record[name] = props[name]
+            found[key] = record
+    return found
 
 
 def _dated(m: ReadModel, unit: str) -> list[Props]:
