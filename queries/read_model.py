@@ -49,7 +49,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from itertools import accumulate, product, repeat
+from itertools import accumulate, chain, product, repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
@@ -59,7 +59,7 @@ from graph.ddl import RID, ident
 from graph.embedded import give_back_memory
 from graph.labels import EVERYTHING, read_by
 from graph.places import DEEPEST, DivisionCode, grids_down
-from graph.schema import SCHEMA, Property
+from graph.schema import GRID_ROLES, SCHEMA, Property
 from graph.temporal import valid_on
 from queries.cases import (
     CASE_ANSWERS,
@@ -184,6 +184,7 @@ class ReadModel:
         self._dated: dict[str, list[Props]] = {}  # unit -> `_dated`
         self._anchored: dict[tuple[Any, ...], list[Row]] = {}  # `anchored`
         self._item_rows: dict[str, list[Row]] = {}
+        self._teams: dict[str, tuple[Any, ...]] = {}  # `team`, as asked
 
     def _index(self, type_: str, ties: list[tuple[str, str, str, str, Props]]) -> None:
         """The ties of `type_` by the node at their start and at their end, as walked."""
@@ -204,6 +205,19 @@ class ReadModel:
     def ties_in(self, type_: str, label: str, key: str) -> Iterator[Tie]:
         """The ties of `type_` into the node (label, key), likewise (FROM_END's types)."""
         return self.into[type_].of(label, key)
+
+    def team(self, grid: str) -> Iterator[tuple[str, Props]]:
+        """The posts on `grid` (SERVES_IN into it): each holder's key and the post's
+        properties (never changed), in a team's order (`post_order`). Kept per grid as
+        asked, so that no request sorts them again: flat (key, properties, key, …), 16 bytes
+        a post (a city's 82,832 posts: 1.3 MiB, were every grid asked)."""
+        found = self._teams.get(grid)
+        if found is None:
+            posts = ((key, props) for _, key, props in self.ties_in("SERVES_IN", "Grid", grid))
+            ordered = sorted(posts, key=_post_order)
+            found = self._teams[grid] = tuple(chain.from_iterable(ordered))
+        each = iter(found)
+        return zip(each, each, strict=True)
 
     def node(self, label: str, key: Any) -> Props | None:
         return self.nodes[label].get(key) if isinstance(key, str) else None
@@ -331,6 +345,19 @@ class ReadModel:
             for w in writes
         )
 
+
+def post_order(role: str, valid_from: date | None, person: str) -> tuple[int, date, str]:
+    """Where a post stands in a grid's team: heads first (GRID_ROLES' order, a role not
+    known last), then by the day it began, then by its holder's key."""
+    return (_ROLE_ORDER.get(role, len(_ROLE_ORDER)), valid_from or date.min, person)
+
+
+def _post_order(post: tuple[str, Props]) -> tuple[int, date, str]:
+    person, props = post
+    return post_order(props["role"], props.get("valid_from"), person)
+
+
+_ROLE_ORDER = {role: at for at, role in enumerate(GRID_ROLES)}
 
 _ANCHORED = 8192  # rows of anchors kept (`ReadModel.anchored`) before they are made anew
 

@@ -31,11 +31,11 @@ from api.graphql.cypher import TIE, Tie, take
 from api.privacy import inside, inside_query
 from graph.backend import Params, Row
 from graph.places import DivisionCode
-from graph.schema import GRID_ROLES, SCHEMA
+from graph.schema import SCHEMA
 from graph.temporal import valid_on
 from queries.cases import FILED, Cases
 from queries.dispute_fields import FIELDS, DisputeFields
-from queries.read_model import ReadModel, shaped
+from queries.read_model import ReadModel, post_order, shaped
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
 UnitsOf = Callable[[list[str]], Awaitable[dict[str, str]]]
@@ -273,13 +273,20 @@ class Loaders:
         model = self._model(_POSTS)
         if model is None:
             return None
-        posts = _posts(model, keys, as_of)
+        posts = [
+            [
+                (person, props)
+                for person, props in model.team(k)
+                if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
+            ]
+            for k in keys
+        ]
         # each post's holder in turn (the records come back in that order: no look-up by key)
-        records = self.nodes_held("Person", [p for k in keys for p, _ in posts[k]])
+        records = self.nodes_held("Person", [p for found in posts for p, _ in found])
         if records is None:
             return None
         each = iter(records)
-        return [[(t, r) for _, t in posts[k] if (r := next(each)) is not None] for k in keys]
+        return [[(t, r) for _, t in found if (r := next(each)) is not None] for found in posts]
 
     def posts_held(
         self, person: str, grids: tuple[str, ...], as_of: date | None = None
@@ -402,24 +409,10 @@ def _posts(model: ReadModel, keys: list[str], as_of: date | None) -> Ends:
                 for _, person, props in model.ties_in("SERVES_IN", "Grid", k)
                 if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
             ),
-            key=_post_order,
+            key=lambda post: post_order(post[1]["role"], post[1].get("valid_from"), post[0]),
         )
         for k in keys
     }
-
-
-def _post_order(post: tuple[str, Row]) -> tuple[int, date, str]:
-    person, props = post
-    return post_order(props["role"], props.get("valid_from"), person)
-
-
-def post_order(role: str, valid_from: date | None, person: str) -> tuple[int, date, str]:
-    """Where a post stands in a grid's team: heads first (GRID_ROLES' order, a role not
-    known last), then by the day it began, then by its holder's key."""
-    return (_ROLE_ORDER.get(role, len(_ROLE_ORDER)), valid_from or date.min, person)
-
-
-_ROLE_ORDER = {role: at for at, role in enumerate(GRID_ROLES)}
 
 
 def in_post_order(pairs: list[TieRow]) -> list[TieRow]:
