@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
-from typing import Any, NewType
+from typing import Any, NewType, cast
 
 from api.auth import Caller, Role
 from graph.backend import Backend
@@ -92,22 +92,23 @@ def reveal(
     rows: Sequence[Mapping[str, Any]],
     inside: Iterable[bool] | None = None,
 ) -> list[Revealed]:
-    """The records as `caller` may see them.
+    """The records as `caller` may see them, each a copy.
 
     `inside` gives, for a mediator (`Access.BY_JURISDICTION`), whether each row lies inside
     their jurisdiction; without it every row is masked.
     """
     how = access(caller, label)
+    # (a list of Revealed made as a list of dicts: `Revealed(row)` is a call per row)
     if how is Access.FULL:
-        return [Revealed(dict(r)) for r in rows]
+        return cast(list[Revealed], [dict(r) for r in rows])
+    masks = _MASKS[label]
     flags = list(inside) if how is Access.BY_JURISDICTION and inside is not None else []
     if len(flags) != len(rows):
-        flags = [False] * len(rows)
-    masks = _MASKS[label]
-    return [
-        Revealed(dict(r)) if shown else Revealed(_masked(masks, r))
-        for r, shown in zip(rows, flags, strict=True)
-    ]
+        return cast(list[Revealed], [_masked(masks, r) for r in rows])
+    return cast(
+        list[Revealed],
+        [dict(r) if shown else _masked(masks, r) for r, shown in zip(rows, flags, strict=True)],
+    )
 
 
 def reveal_read(

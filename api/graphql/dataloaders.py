@@ -35,7 +35,7 @@ from graph.schema import SCHEMA
 from graph.temporal import valid_on
 from queries.cases import FILED, Cases
 from queries.dispute_fields import FIELDS, DisputeFields
-from queries.read_model import ReadModel
+from queries.read_model import ReadModel, post_order, shaped
 
 Read = Callable[[str, Params], Awaitable[list[Row]]]
 UnitsOf = Callable[[list[str]], Awaitable[dict[str, str]]]
@@ -152,15 +152,9 @@ class Loaders:
             return {} if asked is None else self._disputes(keys, asked | needs)
         model = None if asked is None else self._model(_LABELS[label])
         if model is not None and asked is not None and label in model.nodes:
-            wanted = asked | needs
-            blank, key = _BLANKS[label], _KEYS[label]
-            records = model.nodes[label]
-            for k in keys:
-                record = records.get(k)
-                if record is not None and wanted <= record.keys():
-                    # the properties the query does not name None (not masked, nor read), but
-                    # the key, which resolvers take (`Grid.unit`)
-                    found[k] = {**blank, key: k, **{name: record[name] for name in wanted}}
+            # the properties the query does not name None (not masked, nor read), but the
+            # key, which resolvers take (`Grid.unit`)
+            found = shaped(model.nodes[label], _KEYS[label], keys, asked | needs, _BLANKS[label])
         if label == "Person" and asked is not None and len(found) < len(keys):
             found.update(self._people(keys, asked | needs, found))
         return found
@@ -268,17 +262,18 @@ class Loaders:
 
     def team(self, as_of: date | None = None) -> DataLoader[str, list[TieRow]]:
         """`ties` of a grid's team (SERVES_IN into the grid; those holding on `as_of` if
-        given) with each post's role and days but not its `source`, which the read model
-        does not hold: its ties while SERVES_IN is current, the people's records read by key;
-        else read as `ties` does."""
+        given) in the team's order (`in_post_order`), with each post's role and days but not
+        its `source`, which the read model does not hold: its ties while SERVES_IN is
+        current, the people's records read by key; else read as `ties` does."""
 
         async def load(keys: list[str]) -> list[list[TieRow]]:
             model = self._model(_POSTS)
             if model is None:
-                return await self.ties(_TEAM, as_of).load_many(keys)
+                return list(map(in_post_order, await self.ties(_TEAM, as_of).load_many(keys)))
             posts = _posts(model, keys, as_of)
             people = _far(posts)
-            return _paired("Person", keys, posts, people, await self.nodes("Person", people))
+            found = dict(zip(people, await self.nodes("Person", people), strict=True))
+            return [[(t, r) for p, t in posts[k] if (r := found[p]) is not None] for k in keys]
 
         return self._loader(("team", as_of), load)
 
@@ -288,10 +283,20 @@ class Loaders:
         model = self._model(_POSTS)
         if model is None:
             return None
-        posts = _posts(model, keys, as_of)
-        people = _far(posts)
-        records = self.nodes_held("Person", people)
-        return None if records is None else _paired("Person", keys, posts, people, records)
+        posts = [
+            [
+                (person, props)
+                for person, props in model.team(k)
+                if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
+            ]
+            for k in keys
+        ]
+        # each post's holder in turn (the records come back in that order: no look-up by key)
+        records = self.nodes_held("Person", [p for found in posts for p, _ in found])
+        if records is None:
+            return None
+        each = iter(records)
+        return [[(t, r) for _, t in found if (r := next(each)) is not None] for found in posts]
 
     def posts_held(
         self, person: str, grids: tuple[str, ...], as_of: date | None = None
@@ -406,15 +411,25 @@ def _ends(cases: Cases, tie: Tie, dispute: str) -> list[tuple[str, Row]]:
 def _posts(model: ReadModel, keys: list[str], as_of: date | None) -> Ends:
     """The person on each post of each grid of `keys` (those holding on `as_of` if given),
     with the post's properties as the read model holds them (never changed: a GridPost is
-    made of a copy)."""
+    made of them), in the team's order (`post_order`)."""
     return {
-        k: [
-            (person, props)
-            for _, person, props in model.ties_in("SERVES_IN", "Grid", k)
-            if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
-        ]
+        k: sorted(
+            (
+                (person, props)
+                for _, person, props in model.ties_in("SERVES_IN", "Grid", k)
+                if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
+            ),
+            key=lambda post: post_order(post[1]["role"], post[1].get("valid_from"), post[0]),
+        )
         for k in keys
     }
+
+
+def in_post_order(pairs: list[TieRow]) -> list[TieRow]:
+    """A grid's team read (`ties`) in the team's order (`post_order`)."""
+    return sorted(
+        pairs, key=lambda p: post_order(p[0]["role"], p[0].get("valid_from"), p[1][_PERSON_KEY])
+    )
 
 
 def _far(ends: Ends) -> list[str]:

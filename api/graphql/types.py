@@ -23,7 +23,7 @@ from graphql import FieldNode
 
 from api.graphql.context import Info
 from api.graphql.cypher import Tie
-from api.graphql.dataloaders import TieRow
+from api.graphql.dataloaders import TieRow, in_post_order
 from api.graphql.enums import (
     CenterKind,
     DisputeChannel,
@@ -48,7 +48,7 @@ from api.privacy import Revealed
 if TYPE_CHECKING:
     from api.graphql.workflow import DisputeWorkflow
 from graph.backend import Row
-from graph.schema import DISPUTE_STEPS, GRID_ROLES, SCHEMA
+from graph.schema import DISPUTE_STEPS, SCHEMA
 
 
 def _type(label: str) -> Any:
@@ -246,7 +246,7 @@ async def _team(info: Info, grid: Grid, as_of: date | None, sourced: bool) -> li
     """`Grid.team` as a DataLoader's batch finds it, read or from the read model."""
     loaders = info.context.loaders
     if sourced:
-        pairs = await loaders.ties(_TEAM, as_of).load(grid.id)
+        pairs = in_post_order(await loaders.ties(_TEAM, as_of).load(grid.id))
     else:
         pairs = await loaders.team(as_of).load(grid.id)
     people = await info.context.reveal("Person", [node for _, node in pairs])
@@ -254,7 +254,8 @@ async def _team(info: Info, grid: Grid, as_of: date | None, sourced: bool) -> li
 
 
 def _grid_posts(grid: Grid, pairs: list[TieRow], people: list[Revealed]) -> list[GridPost]:
-    posts = [
+    """The posts of `pairs`, a grid's team in its order (`in_post_order`)."""
+    return [
         GridPost(
             person=Person(**p),
             grid=grid,
@@ -265,7 +266,6 @@ def _grid_posts(grid: Grid, pairs: list[TieRow], people: list[Revealed]) -> list
         )
         for (t, _), p in zip(pairs, people, strict=True)
     ]
-    return sorted(posts, key=_post_order)
 
 
 _TEAM = Tie("Grid", "SERVES_IN", "Person", outgoing=False)
@@ -638,13 +638,6 @@ class GridPost:
     valid_from: date | None = prop("SERVES_IN", "valid_from")
     valid_to: date | None = prop("SERVES_IN", "valid_to")
     source: str | None = prop("SERVES_IN", "source")
-
-
-def _post_order(p: GridPost) -> tuple[int, date, str]:
-    return (_ROLE_ORDER[p.role], p.valid_from or date.min, p.person.id)
-
-
-_ROLE_ORDER = {role: at for at, role in enumerate(GRID_ROLES)}
 
 
 @strawberry.type(description="A named post a person holds in a body, and when.")

@@ -130,6 +130,13 @@ class _Model:
         posts = {"g1": ["p2", "p1"], "g2": ["p1", "p3"]}.get(key, [])
         return [(None, person, {"role": "member"}) for person in posts]
 
+    def team(self, grid: str) -> list[tuple[str, dict[str, Any]]]:
+        """The posts into `grid` in a team's order: one role, no days, so by holder."""
+        return sorted(
+            ((p, t) for _, p, t in self.ties_in("SERVES_IN", "Grid", grid)),
+            key=lambda post: post[0],
+        )
+
     def node(self, label: str, key: str) -> Any:
         return self.nodes[label].get(key)
 
