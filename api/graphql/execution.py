@@ -437,24 +437,18 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # the library's way reports it
                         pass
-                elif kind == _Step.OBJECT:
+                elif kind == _Step.OBJECT or kind == _Step.UNION:
                     try:
                         value = getattr(source_value, step.attribute)
                     except Exception:  # the library's way reports it
                         value = None
-                    if type(value) in plain or self._plain(value):
-                        result = self._object(step, step.sub, value, Path(path, step.name, name))
-                        results[step.name] = result
-                        if is_awaitable(result):
-                            awaitable_fields.append(step.name)
-                        continue
-                elif kind == _Step.UNION:
-                    try:
-                        value = getattr(source_value, step.attribute)
-                    except Exception:  # the library's way reports it
-                        value = None
-                    sub = step.subs.get(type(value))
-                    if sub is not None and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                    if kind == _Step.OBJECT:
+                        sub = step.sub if type(value) in plain or self._plain(value) else None
+                    elif getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                        sub = step.subs.get(type(value))
+                    else:  # strawberry.cast: the library resolves its type
+                        sub = None
+                    if sub is not None:
                         result = self._object(step, sub, value, Path(path, step.name, name))
                         results[step.name] = result
                         if is_awaitable(result):
