@@ -78,6 +78,7 @@ class Loaders:
         self._ahead: dict[Tie, dict[str, list[TieRow]]] = {}  # `ties_ahead`
         self._homes: dict[str, Any] = {}  # `homes_ahead`
         self._filed: dict[Tie, dict[str, list[TieRow]]] = {}  # `filed_ahead`
+        self._parties: dict[str, list[Any]] = {}  # `parties_ahead`
 
     def _loader(
         self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
@@ -257,6 +258,15 @@ class Loaders:
         held = self.filed_held(tie, keys)
         if held is not None:
             self._filed.setdefault(tie, {}).update(zip(keys, held, strict=True))
+
+    def parties_ahead(self, shown: Mapping[str, list[Any]]) -> None:
+        """Hands this request the people of some disputes as shown to its caller, found with
+        a list's page (`api.graphql.lists`), for `parties_held`."""
+        self._parties.update(shown)
+
+    def parties_held(self, dispute: str) -> list[Any] | None:
+        """The people on `dispute` as shown when handed ahead (`parties_ahead`); else None."""
+        return self._parties.get(dispute)
 
     def filed_held(self, tie: Tie, keys: list[str]) -> list[list[TieRow]] | None:
         """`filed(tie).load_many(keys)`'s answer when it needs no read (found ahead with the

@@ -310,7 +310,24 @@ async def _page(
             await loaders.ties_ahead(tie, keys)
         for tie in asked_filed:
             loaders.filed_ahead(tie, keys)
+        if _PARTY_PEOPLE in asked_filed:
+            _parties_ahead(info, keys)
     return Page(items=items, page_info=page_info, _count=count)
+
+
+def _parties_ahead(info: Info, disputes: list[str]) -> None:
+    """Hands `Dispute.participants` the people of each of `disputes` as shown to the caller,
+    all shown at once (`Context.reveal_held`) when none need a read; else nothing handed."""
+    context = info.context
+    held = context.loaders.filed_held(_PARTY_PEOPLE, disputes)
+    if held is None:
+        return
+    shown = context.reveal_held("Person", [node for found in held for _, node in found])
+    if shown is None:
+        return
+    each = iter(shown)
+    parties = {k: [next(each) for _ in found] for k, found in zip(disputes, held, strict=True)}
+    context.loaders.parties_ahead(parties)
 
 
 _HOME = AHEAD["Person"]["home"]
@@ -328,6 +345,7 @@ FILED_AHEAD = {
 """Per type, the fields whose ties from the read model's cases a list finds for its whole
 page at once (`Loaders.filed_ahead`), as `Dispute`'s resolvers ask them (`_filed`,
 `participants`): one batch of far ends for 20 disputes, not one per item and field."""
+_PARTY_PEOPLE = FILED_AHEAD["Dispute"]["participants"][0]
 
 
 def _homes_ahead(info: Info, units: Mapping[str, str], people: list[str]) -> bool:
