@@ -87,7 +87,7 @@ if TYPE_CHECKING:
     from queries.read_model import ReadModel
 
 Props = dict[str, Any]
-FOUND = 4096  # keys' numbers kept by `Cases._find`: ~0.5 MiB at most
+FOUND = 4096  # keys' numbers kept by `Cases._find`: under 1 MiB
 NULLS: Props = {}  # an optional match that found nothing: every property reads as null
 
 
