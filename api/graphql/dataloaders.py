@@ -77,6 +77,8 @@ class Loaders:
         self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
         self._ahead: dict[Tie, dict[str, list[TieRow]]] = {}  # `ties_ahead`
         self._homes: dict[str, Any] = {}  # `homes_ahead`
+        self._filed: dict[Tie, dict[str, list[TieRow]]] = {}  # `filed_ahead`
+        self._parties: dict[str, list[Any]] = {}  # `parties_ahead`
 
     def _loader(
         self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
@@ -249,9 +251,32 @@ class Loaders:
 
         return self._loader(("filed", tie), load)
 
+    def filed_ahead(self, tie: Tie, keys: list[str]) -> None:
+        """Finds `filed_held(tie, keys)` at once for a list's page of disputes, which each
+        item's `filed_held` then takes: the page's far ends found in one batch, not one per
+        item and tie (nothing kept when it needs a read)."""
+        held = self.filed_held(tie, keys)
+        if held is not None:
+            self._filed.setdefault(tie, {}).update(zip(keys, held, strict=True))
+
+    def parties_ahead(self, shown: Mapping[str, list[Any]]) -> None:
+        """Hands this request the people of some disputes as shown to its caller, found with
+        a list's page (`api.graphql.lists`), for `parties_held`."""
+        self._parties.update(shown)
+
+    def parties_held(self, dispute: str) -> list[Any] | None:
+        """The people on `dispute` as shown when handed ahead (`parties_ahead`); else None."""
+        return self._parties.get(dispute)
+
     def filed_held(self, tie: Tie, keys: list[str]) -> list[list[TieRow]] | None:
-        """`filed(tie).load_many(keys)`'s answer when it needs no read (the cases current, the
-        far ends' records held: `nodes_held`); else None."""
+        """`filed(tie).load_many(keys)`'s answer when it needs no read (found ahead with the
+        page: `filed_ahead`; or the cases current, the far ends' records held:
+        `nodes_held`); else None."""
+        ahead = self._filed.get(tie)
+        if ahead is not None:
+            found = [ahead[k] for k in keys if k in ahead]
+            if len(found) == len(keys):
+                return found
         cases = self._cases(_filed_labels(tie))
         if cases is None:
             return None

@@ -21,6 +21,7 @@ import strawberry
 from graphql import FieldNode
 
 from api.graphql.context import Info
+from api.graphql.cypher import Tie
 from api.graphql.enums import (
     CenterKind,
     CodeOrder,
@@ -298,17 +299,53 @@ async def _page(
     items = [cls(**r) for r in await info.context.reveal(listing.label, rows)]
     ahead = AHEAD.get(listing.label, {})
     asked = [tie for name, tie in ahead.items() if _items_ask(info, name)] if rows else []
-    if asked:
+    filed = FILED_AHEAD.get(listing.label, {})
+    asked_filed = [tie for name, ties in filed.items() if _items_ask(info, name) for tie in ties]
+    if asked or asked_filed:
         keys = [r[SCHEMA.node(listing.label).key] for r in rows]
         loaders = info.context.loaders
         for tie in asked:
             if tie == _HOME and units is not None and _homes_ahead(info, units, keys):
                 continue
             await loaders.ties_ahead(tie, keys)
+        for tie in asked_filed:
+            loaders.filed_ahead(tie, keys)
+        if _PARTY_PEOPLE in asked_filed:
+            _parties_ahead(info, keys)
     return Page(items=items, page_info=page_info, _count=count)
 
 
+def _parties_ahead(info: Info, disputes: list[str]) -> None:
+    """Hands `Dispute.participants` the people of each of `disputes` as shown to the caller,
+    all shown at once (`Context.reveal_held`) when none need a read; else nothing handed."""
+    context = info.context
+    held = context.loaders.filed_held(_PARTY_PEOPLE, disputes)
+    if held is None:
+        return
+    shown = context.reveal_held("Person", [node for found in held for _, node in found])
+    if shown is None:
+        return
+    each = iter(shown)
+    parties = {k: [next(each) for _ in found] for k, found in zip(disputes, held, strict=True)}
+    context.loaders.parties_ahead(parties)
+
+
 _HOME = AHEAD["Person"]["home"]
+FILED_AHEAD = {
+    "Dispute": {
+        "grid": (Tie("Dispute", "OCCURRED_IN", "Grid"),),
+        "domain": (Tie("Dispute", "IN_DOMAIN", "Domain"),),
+        "listItem": (Tie("Dispute", "CLASSIFIED_AS", "ListItem"),),
+        "participants": (
+            Tie("Dispute", "PARTY_TO", "Person", outgoing=False),
+            Tie("Dispute", "PARTY_TO", "Organisation", outgoing=False),
+        ),
+    }
+}
+"""Per type, the fields whose ties from the read model's cases a list finds for its whole
+page at once (`Loaders.filed_ahead`), as `Dispute`'s resolvers ask them (`_filed`,
+`participants`): one batch of far ends for 20 disputes, not one per item and field."""
+_PARTY_PEOPLE = FILED_AHEAD["Dispute"]["participants"][0]
 
 
 def _homes_ahead(info: Info, units: Mapping[str, str], people: list[str]) -> bool:

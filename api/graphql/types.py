@@ -541,16 +541,15 @@ class Dispute:
 
     @resolver("The grid it occurred in (OCCURRED_IN).")
     def grid(self, info: Info) -> Grid | None:
-        return _filed(info, Tie("Dispute", "OCCURRED_IN", "Grid"), self.id, Grid)
+        return _filed(info, _GRID_OF, self.id, Grid)
 
     @resolver("Its category (IN_DOMAIN).")
     def domain(self, info: Info) -> Domain | None:
-        return _filed(info, Tie("Dispute", "IN_DOMAIN", "Domain"), self.id, Domain)
+        return _filed(info, _DOMAIN_OF, self.id, Domain)
 
     @resolver("The responsibility-list item it falls under (CLASSIFIED_AS).")
     def list_item(self, info: Info) -> ListItem | None:
-        tie = Tie("Dispute", "CLASSIFIED_AS", "ListItem")
-        return _filed(info, tie, self.id, ListItem)
+        return _filed(info, _ITEM_OF, self.id, ListItem)
 
     @resolver("The parties to it (PARTY_TO): people and organisations.")
     def participants(self, info: Info) -> list[DisputeParty]:
@@ -558,7 +557,9 @@ class Dispute:
         orgs = context.loaders.filed_held(_PARTY_ORGS, [self.id])
         people = context.loaders.filed_held(_PARTY_PEOPLE, [self.id])
         if people is not None and orgs is not None:
-            shown = context.reveal_held("Person", [node for _, node in people[0]])
+            shown = context.loaders.parties_held(self.id)  # shown with the page's
+            if shown is None:
+                shown = context.reveal_held("Person", [node for _, node in people[0]])
             if shown is not None:
                 return _parties(people[0], shown, orgs[0])
         return _awaited(_participants(info, self.id, None if orgs is None else orgs[0]))
@@ -618,6 +619,9 @@ def _parties(people: list[TieRow], shown: list[Revealed], orgs: list[TieRow]) ->
 
 _PARTY_PEOPLE = Tie("Dispute", "PARTY_TO", "Person", outgoing=False)
 _PARTY_ORGS = Tie("Dispute", "PARTY_TO", "Organisation", outgoing=False)
+_GRID_OF = Tie("Dispute", "OCCURRED_IN", "Grid")  # made once: each checks the schema
+_DOMAIN_OF = Tie("Dispute", "IN_DOMAIN", "Domain")
+_ITEM_OF = Tie("Dispute", "CLASSIFIED_AS", "ListItem")
 
 
 async def _party_to(info: Info, label: str, key: str) -> list[Dispute]:

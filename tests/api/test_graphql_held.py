@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from api.auth import ANONYMOUS, Caller, Role
+from api.graphql import dataloaders
 from api.graphql.context import Context
 from api.graphql.dataloaders import Loaders
 from api.graphql.schema import build_schema
@@ -190,3 +191,46 @@ def test_a_team_with_a_person_not_held_waits_for_the_batch() -> None:
          "profession": None, "source": None},
         {"id": "p3", "name": "name of p3"},
     ]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("caller", [ADMIN, MEDIATOR], ids=["admin", "mediator"])
+def test_a_pages_disputes_ties_are_found_once_for_the_page(
+    demo_graph, modelled, monkeypatch, caller
+):
+    """A page of disputes finds each tie its items ask for once for the whole page
+    (`Loaders.filed_ahead`): the grid, category, list item, people and organisations, five
+    batches for 100 disputes, not one per item and field; and shows the people on them to
+    the caller at once (`parties_ahead`); the store's answer. Items asking through a
+    fragment (not looked into) find and show them one by one: the same answer."""
+    expected = _run(_Beside(demo_graph), DISPUTES, caller, w="330421002")
+    paired: list[str] = []
+    made = dataloaders._paired
+
+    def counted(label: str, *args: Any) -> Any:
+        paired.append(label)
+        return made(label, *args)
+
+    shown: list[int] = []
+    reveal_held = Context.reveal_held
+
+    def revealed(self: Context, label: str, rows: Any) -> Any:
+        if label == "Person":
+            shown.append(len(rows))
+        return reveal_held(self, label, rows)
+
+    monkeypatch.setattr(dataloaders, "_paired", counted)
+    monkeypatch.setattr(Context, "reveal_held", revealed)
+    assert _run(modelled, DISPUTES, caller, w="330421002") == expected
+    assert sorted(paired) == ["Domain", "Grid", "ListItem", "Organisation", "Person"]
+    people = sum(
+        p["party"]["__typename"] == "Person"
+        for d in expected["disputes"]["items"]
+        for p in d["participants"]
+    )
+    assert shown == [people]
+    paired.clear()
+    shown.clear()
+    fragment = DISPUTES.replace("items {", "items { ...D } } } fragment D on Dispute {", 1)
+    assert _run(modelled, fragment[:-4], caller, w="330421002") == expected
+    assert len(paired) == 5 * 100 and len(shown) == 100 and sum(shown) == people

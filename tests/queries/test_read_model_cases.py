@@ -963,3 +963,34 @@ def test_a_key_not_held_is_found_nowhere_by_bisection(examples_graph: EmbeddedBa
             assert not [n for n in numbers if n is not None and first <= n < end], other
     assert all(found) and len(found) == c.node_count
     assert set(missed) == {None}
+
+
+def test_a_key_found_again_is_its_kept_number(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key's number found by bisection is kept (`Cases._found`): found again with none,
+    for its own label only; past FOUND keys those kept are let go, the numbers the same."""
+    c = cases.Cases(examples_graph)
+    every = [
+        (label, c.key(n), n)
+        for label, (first, end, _) in c._spans.items()
+        for n in range(first, end)
+    ]
+    bisected: list[str] = []
+    bisect = cases.place_in_text
+
+    def counted(*args: Any) -> int | None:
+        bisected.append(args[3])
+        return bisect(*args)
+
+    monkeypatch.setattr(cases, "place_in_text", counted)
+    for _ in range(2):
+        assert [c.node(label, k) for label, k, _ in every] == [n for _, _, n in every]
+    assert bisected == [k for _, k, _ in every]  # the first time only
+    for label, k, n in every:  # another label's never gives it
+        assert all(c.node(other, k) != n for other in set(c._spans) - {label})
+    monkeypatch.setattr(cases, "FOUND", 3)
+    c._found.clear()
+    bisected.clear()
+    assert [c.node(label, k) for label, k, _ in every] == [n for _, _, n in every]
+    assert len(c._found) <= 3 and len(bisected) == len(every)
