@@ -89,6 +89,7 @@ class _Step:
         "call",
         "details",
         "field_def",
+        "item_type",
         "kind",
         "name",
         "nodes",
@@ -112,6 +113,7 @@ class _Step:
         self.call: Callable[[Any, Any], Any] | None = None
         self.field_def: GraphQLField | None = None
         self.nodes: list[FieldNode] = []
+        self.item_type: GraphQLOutputType | None = None  # a RESOLVER's list's, with `sub`
 
 
 class _Steps(NamedTuple):
@@ -686,12 +688,25 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         step.kind, step.type = _Step.RESOLVER, field_def.type
         step.call = direct.call(arguments)
         step.field_def, step.nodes = field_def, to_nodes(step.details)
+        # what `complete_value` would find for its value: an object's steps, or a Python
+        # list of objects' item type and steps
+        type_ = field_def.type
+        named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if _completes_at_once(named):
+            step.sub = self._sub(named, step.details)
+        elif isinstance(named, GraphQLList) and not step.details[0].node.directives:
+            item_type = named.of_type
+            item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+            if _completes_at_once(item):
+                step.sub, step.item_type = self._sub(item, step.details), item_type
 
     def _resolved(
         self, step: _Step, parent_type: GraphQLObjectType, source: Any, path: Path
     ) -> Any:
         """A `RESOLVER` step's field, as graphql-core's `execute_field` resolves and
-        completes it, less the field's look-up and the arguments' coercion per call."""
+        completes it, less the field's look-up and the arguments' coercion per call, and
+        its value, an object or a list of objects, completed by the steps found for it
+        once a plan (`complete_value`'s way without its tests per call)."""
         return_type = step.type
         info = self.build_resolve_info(step.field_def, step.nodes, parent_type, path)  # type: ignore[arg-type]
         try:
@@ -700,7 +715,15 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 return self.complete_awaitable_value(
                     return_type, step.details, info, path, result, None
                 )
-            completed = self.complete_value(return_type, step.details, info, path, result, None)
+            sub = step.sub
+            if sub is None or result is None or isinstance(result, Exception):
+                completed = self.complete_value(return_type, step.details, info, path, result, None)
+            elif step.item_type is None:  # an object: as `complete_value` completes it
+                completed = self._fields(sub, result, path)
+            elif type(result) is list:
+                completed = self._items(sub, step.item_type, step.details, info, path, result)
+            else:
+                completed = self.complete_value(return_type, step.details, info, path, result, None)
             if self.is_awaitable(completed):
                 return self._guarded(completed, return_type, step.details, path)
         except Exception as raw_error:
