@@ -184,6 +184,10 @@ def _field_names(
     return frozenset(names)
 
 
+# The values of a list field completed by `_items`: a list, or a tuple (a headline answer's
+# steps, contacts and paths), which graphql-core iterates alike; any other iterable goes its way
+_SEQUENCES = (list, tuple)
+
 # Argument values no resolver can change, which a request's calls may share (bool is an
 # int, a datetime a date); and null.
 _UNCHANGING = (str, int, float, date, Enum)
@@ -534,8 +538,8 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         """graphql-core's `complete_value`, with an object of a type with no `is_type_of`
         (`Grid.unit`) completed by its selection's steps at once, and a list of them
         (`Grid.team`) by `_items`; anything else, a null, an error, a list other than a
-        Python list (an iterator, an async one), a field with a directive (`@stream`) or a
-        selection with `@defer`, the library's way."""
+        Python list or tuple (an iterator, an async one), a field with a directive
+        (`@stream`) or a selection with `@defer`, the library's way."""
         if position_context is None and result is not None and not isinstance(result, Exception):
             named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
             if _completes_at_once(named):
@@ -544,7 +548,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                     return self._fields(sub, result, path)
             elif (
                 isinstance(named, GraphQLList)
-                and type(result) is list
+                and type(result) in _SEQUENCES
                 and not field_details_list[0].node.directives
             ):
                 item_type = named.of_type
@@ -563,7 +567,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         details: FieldDetailsList,
         info: Any,
         path: Path,
-        items: list[Any],
+        items: list[Any] | tuple[Any, ...],
     ) -> Any:
         """A list of objects completed as graphql-core's `complete_iterable_value` does,
         each item by its type's steps in this one loop (no `complete_list_item_value`,
@@ -720,7 +724,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 completed = self.complete_value(return_type, step.details, info, path, result, None)
             elif step.item_type is None:  # an object: as `complete_value` completes it
                 completed = self._fields(sub, result, path)
-            elif type(result) is list:
+            elif type(result) in _SEQUENCES:
                 completed = self._items(sub, step.item_type, step.details, info, path, result)
             else:
                 completed = self.complete_value(return_type, step.details, info, path, result, None)
