@@ -89,6 +89,7 @@ class _Step:
         "call",
         "details",
         "field_def",
+        "item_type",
         "kind",
         "name",
         "nodes",
@@ -112,6 +113,7 @@ class _Step:
         self.call: Callable[[Any, Any], Any] | None = None
         self.field_def: GraphQLField | None = None
         self.nodes: list[FieldNode] = []
+        self.item_type: GraphQLOutputType | None = None  # a RESOLVER's list's, with `sub`
 
 
 class _Steps(NamedTuple):
@@ -181,6 +183,10 @@ def _field_names(
                 pending.append(found)
     return frozenset(names)
 
+
+# The values of a list field completed by `_items`: a list, or a tuple (a headline answer's
+# steps, contacts and paths), which graphql-core iterates alike; any other iterable goes its way
+_SEQUENCES = (list, tuple)
 
 # Argument values no resolver can change, which a request's calls may share (bool is an
 # int, a datetime a date); and null.
@@ -532,8 +538,8 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         """graphql-core's `complete_value`, with an object of a type with no `is_type_of`
         (`Grid.unit`) completed by its selection's steps at once, and a list of them
         (`Grid.team`) by `_items`; anything else, a null, an error, a list other than a
-        Python list (an iterator, an async one), a field with a directive (`@stream`) or a
-        selection with `@defer`, the library's way."""
+        Python list or tuple (an iterator, an async one), a field with a directive
+        (`@stream`) or a selection with `@defer`, the library's way."""
         if position_context is None and result is not None and not isinstance(result, Exception):
             named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
             if _completes_at_once(named):
@@ -542,7 +548,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                     return self._fields(sub, result, path)
             elif (
                 isinstance(named, GraphQLList)
-                and type(result) is list
+                and type(result) in _SEQUENCES
                 and not field_details_list[0].node.directives
             ):
                 item_type = named.of_type
@@ -561,7 +567,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         details: FieldDetailsList,
         info: Any,
         path: Path,
-        items: list[Any],
+        items: list[Any] | tuple[Any, ...],
     ) -> Any:
         """A list of objects completed as graphql-core's `complete_iterable_value` does,
         each item by its type's steps in this one loop (no `complete_list_item_value`,
@@ -686,12 +692,25 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         step.kind, step.type = _Step.RESOLVER, field_def.type
         step.call = direct.call(arguments)
         step.field_def, step.nodes = field_def, to_nodes(step.details)
+        # what `complete_value` would find for its value: an object's steps, or a Python
+        # list of objects' item type and steps
+        type_ = field_def.type
+        named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if _completes_at_once(named):
+            step.sub = self._sub(named, step.details)
+        elif isinstance(named, GraphQLList) and not step.details[0].node.directives:
+            item_type = named.of_type
+            item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+            if _completes_at_once(item):
+                step.sub, step.item_type = self._sub(item, step.details), item_type
 
     def _resolved(
         self, step: _Step, parent_type: GraphQLObjectType, source: Any, path: Path
     ) -> Any:
         """A `RESOLVER` step's field, as graphql-core's `execute_field` resolves and
-        completes it, less the field's look-up and the arguments' coercion per call."""
+        completes it, less the field's look-up and the arguments' coercion per call, and
+        its value, an object or a list of objects, completed by the steps found for it
+        once a plan (`complete_value`'s way without its tests per call)."""
         return_type = step.type
         info = self.build_resolve_info(step.field_def, step.nodes, parent_type, path)  # type: ignore[arg-type]
         try:
@@ -700,7 +719,15 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 return self.complete_awaitable_value(
                     return_type, step.details, info, path, result, None
                 )
-            completed = self.complete_value(return_type, step.details, info, path, result, None)
+            sub = step.sub
+            if sub is None or result is None or isinstance(result, Exception):
+                completed = self.complete_value(return_type, step.details, info, path, result, None)
+            elif step.item_type is None:  # an object: as `complete_value` completes it
+                completed = self._fields(sub, result, path)
+            elif type(result) in _SEQUENCES:
+                completed = self._items(sub, step.item_type, step.details, info, path, result)
+            else:
+                completed = self.complete_value(return_type, step.details, info, path, result, None)
             if self.is_awaitable(completed):
                 return self._guarded(completed, return_type, step.details, path)
         except Exception as raw_error:

@@ -14,7 +14,7 @@
 Parsing and validating a query costs more than running a small one (about 5 ms of a 9 ms
 lookup), and clients send the same few query texts again and again, with variables. So the
 parsed document and the validation's verdict are kept, per query text, in two LRU caches
-(`QueryLimits`), bounded by count and, through the size limit, by size: at most 256 texts of
+(`Limits.prepare`), bounded by count and, through the size limit, by size: at most 256 texts of
 at most GOVGRAPH_MAX_QUERY_CHARS characters (unique texts from a hostile client only push
 older ones out). The limits' validation rules are made once here: strawberry's limiters make
 new rule classes whenever they are constructed, and the verdict is kept per set of rules.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
+from typing import NamedTuple
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from graphql.validation import ASTValidationRule
@@ -35,6 +36,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 from api.graphql.errors import MaskInternalErrors
 from api.settings import Settings
@@ -45,25 +47,21 @@ Rules = tuple[type[ASTValidationRule], ...]
 CACHED_QUERY_TEXTS = 256  # distinct query texts whose parse and verdict are kept
 
 
-class QueryLimits(SchemaExtension):
-    """A query text's limits, and its parse and verdict kept per text: one extension, where
-    strawberry's own (MaxTokensLimiter, AddValidationRules, ParserCache, ValidationCache)
-    were four made per request, and its ValidationCache hashed the whole parsed document each
-    time (graphql-core's nodes hash their tree: 30-50 µs a request)."""
+class Limits(NamedTuple):
+    """A query text's limits, and its parse and verdict kept per text (`prepare`)."""
 
-    def __init__(self, max_length: int, max_tokens: int, rules: Rules) -> None:
-        super().__init__()
-        self.max_length, self.max_tokens, self.rules = max_length, max_tokens, rules
+    max_length: int
+    max_tokens: int
+    rules: Rules
 
-    def on_parse(self) -> Iterator[None]:
+    def prepare(self, context: ExecutionContext) -> None:
         """The text refused when too long, before it is parsed or kept (the token limit does
         not count comments); else its document and its verdict, kept. A text that does not
         parse is left to strawberry's parse, which counts tokens too and reports it as it
-        reports every syntax error. One hook, not one per phase: strawberry wraps each hook
-        of each extension in a new context manager for every request. The verdict set now
-        is reported where strawberry reports validation's errors, after the operation's
-        type is checked; its validation, finding it set, does not run."""
-        context = self.execution_context
+        reports every syntax error. Done where strawberry parses (`api.graphql.schema`, or
+        `QueryLimits` on strawberry's own paths); the verdict set now is reported where
+        strawberry reports validation's errors, after the operation's type is checked, and
+        its validation, finding it set, does not run."""
         query = context.query or ""
         if len(query) > self.max_length:
             raise GraphQLError(
@@ -80,6 +78,20 @@ class QueryLimits(SchemaExtension):
                     context.pre_execution_errors = _verdict(
                         context.schema._schema, query, self.max_tokens, context.validation_rules
                     )
+
+
+class QueryLimits(SchemaExtension):
+    """`Limits` as strawberry's extension, for its own paths (`execute_sync`, a stream):
+    `api.graphql.schema`'s `execute` applies them without strawberry's extensions."""
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__()
+        self.limits = limits
+
+    def on_parse(self) -> Iterator[None]:
+        """One hook, not one per phase: strawberry wraps each hook of each extension in a
+        new context manager for every request."""
+        self.limits.prepare(self.execution_context)
         yield
 
 
@@ -97,13 +109,17 @@ def _verdict(
     return validate_document(schema, _document(query, max_tokens), rules)
 
 
-def extensions(settings: Settings) -> list[Extension]:
-    """The schema's extensions, as factories: each request gets its own instances."""
+def limits(settings: Settings) -> Limits:
+    """The limits `settings` ask for."""
     rules = (
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     )
     if settings.mode == "production":
         rules += tuple(DisableIntrospection().validation_rules)
-    limits = partial(QueryLimits, settings.max_query_chars, settings.max_tokens, rules)
-    return [limits, MaskInternalErrors]
+    return Limits(settings.max_query_chars, settings.max_tokens, rules)
+
+
+def extensions(settings: Settings) -> list[Extension]:
+    """The schema's extensions, as factories: each request gets its own instances."""
+    return [partial(QueryLimits, limits(settings)), MaskInternalErrors]

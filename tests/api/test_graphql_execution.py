@@ -120,6 +120,16 @@ class Things:
         ]
 
     @strawberry.field
+    def pal_tuple(self) -> list[Pal | None]:  # a tuple, completed as a list is
+        return (  # type: ignore[return-value]
+            Pal(name="a", nickname="b"),
+            None,
+            Pal(name=None, nickname="c"),
+            "not a pal",
+            Pal(name="d", nickname=None),
+        )
+
+    @strawberry.field
     def things(self) -> list[Thing]:
         broken = _thing()
         del broken.failing  # reading it raises
@@ -150,6 +160,8 @@ class Things:
         "{ maybePals { name later } }",
         "{ maybePals { nickname } }",
         "{ maybePals { name } pals { nickname } }",
+        "{ palTuple { name later } }",
+        "{ palTuple { nickname } }",
     ],
 )
 def test_unusual_values_give_the_same_errors_as_without_the_short_path(query):
