@@ -6,6 +6,8 @@ the birth date is always hidden; a name as the surname and 某 (张某, 欧阳�
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from graph.schema import Mask
 
 # Two-character surnames, so that 欧阳修 becomes 欧阳某 and not 欧某.
@@ -37,10 +39,12 @@ def mask(kind: Mask, value: str | None) -> str | None:
     """The masked form of `value`; None stays None."""
     if value is None:
         return None
-    if kind is Mask.NAME:
-        return mask_name(value)
-    if kind is Mask.MOBILE:
-        return mask_mobile(value)
-    if kind is Mask.ID_NUMBER:
-        return mask_id_number(value)
-    return WITHHELD
+    masker = _MASKERS.get(kind)  # a lookup, not a comparison with each kind in turn
+    return WITHHELD if masker is None else masker(value)
+
+
+_MASKERS: dict[Mask, Callable[[str], str]] = {
+    Mask.NAME: mask_name,
+    Mask.MOBILE: mask_mobile,
+    Mask.ID_NUMBER: mask_id_number,
+}

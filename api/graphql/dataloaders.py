@@ -126,7 +126,9 @@ class Loaders:
     ) -> list[Row | None] | None:
         """`nodes` when it needs no read (each record found earlier in this request, or held
         by the read model with what the query names); else None (those it found are kept)."""
-        kept = self._records.setdefault((label, needs), {})
+        kept = self._records.get((label, needs))
+        if kept is None:
+            kept = self._records[(label, needs)] = {}
         rest = [k for k in dict.fromkeys(keys) if k not in kept]
         if rest:
             found = self._modelled(label, rest, needs)
@@ -150,15 +152,19 @@ class Loaders:
         and `needs`, while it is current for `label`."""
         found: dict[str, Row] = {}
         asked = self._asked(label)
+        if asked is None:
+            return found
+        if needs:  # else the one set asked, its hash kept (no new set made and hashed)
+            asked |= needs
         if label == "Dispute":
-            return {} if asked is None else self._disputes(keys, asked | needs)
-        model = None if asked is None else self._model(_LABELS[label])
-        if model is not None and asked is not None and label in model.nodes:
+            return self._disputes(keys, asked)
+        model = self._model(_LABELS[label])
+        if model is not None and label in model.nodes:
             # the properties the query does not name None (not masked, nor read), but the
             # key, which resolvers take (`Grid.unit`)
-            found = shaped(model.nodes[label], _KEYS[label], keys, asked | needs, _BLANKS[label])
-        if label == "Person" and asked is not None and len(found) < len(keys):
-            found.update(self._people(keys, asked | needs, found))
+            found = shaped(model.nodes[label], _KEYS[label], keys, asked, _BLANKS[label])
+        if label == "Person" and len(found) < len(keys):
+            found.update(self._people(keys, asked, found))
         return found
 
     def _people(
@@ -308,14 +314,7 @@ class Loaders:
         model = self._model(_POSTS)
         if model is None:
             return None
-        posts = [
-            [
-                (person, props)
-                for person, props in model.team(k)
-                if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
-            ]
-            for k in keys
-        ]
+        posts = [_posted(model, k, as_of) for k in keys]
         # each post's holder in turn (the records come back in that order: no look-up by key)
         records = self.nodes_held("Person", [p for found in posts for p, _ in found])
         if records is None:
@@ -434,20 +433,19 @@ def _ends(cases: Cases, tie: Tie, dispute: str) -> list[tuple[str, Row]]:
 
 
 def _posts(model: ReadModel, keys: list[str], as_of: date | None) -> Ends:
-    """The person on each post of each grid of `keys` (those holding on `as_of` if given),
-    with the post's properties as the read model holds them (never changed: a GridPost is
-    made of them), in the team's order (`post_order`)."""
-    return {
-        k: sorted(
-            (
-                (person, props)
-                for _, person, props in model.ties_in("SERVES_IN", "Grid", k)
-                if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
-            ),
-            key=lambda post: post_order(post[1]["role"], post[1].get("valid_from"), post[0]),
-        )
-        for k in keys
-    }
+    """The person on each post of each grid of `keys`, as `_posted`."""
+    return {k: _posted(model, k, as_of) for k in keys}
+
+
+def _posted(model: ReadModel, grid: str, as_of: date | None) -> list[tuple[str, Row]]:
+    """The person on each post of `grid` (those holding on `as_of` if given), with the
+    post's properties as the read model holds them (never changed: a GridPost is made of
+    them), in the team's order, as the model keeps it (`ReadModel.team`)."""
+    return [
+        (person, props)
+        for person, props in model.team(grid)
+        if as_of is None or valid_on(props.get("valid_from"), props.get("valid_to"), as_of)
+    ]
 
 
 def in_post_order(pairs: list[TieRow]) -> list[TieRow]:

@@ -92,6 +92,11 @@ class _Model:
         assert (type_, label) == ("SERVES_IN", "Grid")
         return [(None, person, {"role": "member"}) for person in self.posts.get(key, [])]
 
+    def team(self, grid: str) -> list[tuple[str, dict[str, Any]]]:
+        """The posts into `grid` in a team's order: one role, no days, so by holder."""
+        posts = ((p, t) for _, p, t in self.ties_in("SERVES_IN", "Grid", grid))
+        return sorted(posts, key=lambda post: post[0])
+
     def node(self, label: str, key: str) -> None:
         return None
 

@@ -19,6 +19,7 @@ from api.graphql.dataloaders import Loaders
 from api.graphql.schema import build_schema
 from api.settings import Settings
 from graph.backend import Params, Row
+from graph.places import units_up
 from queries import read_model
 
 ADMIN = Caller(Role.ADMIN)
@@ -234,3 +235,17 @@ def test_a_pages_disputes_ties_are_found_once_for_the_page(
     fragment = DISPUTES.replace("items {", "items { ...D } } } fragment D on Dispute {", 1)
     assert _run(modelled, fragment[:-4], caller, w="330421002") == expected
     assert len(paired) == 5 * 100 and len(shown) == 100 and sum(shown) == people
+
+
+def test_one_grids_unit_held_is_the_walks(modelled: Any) -> None:
+    """`Context.units_held` of one grid takes the least unit it is PART_OF when it has one,
+    without the walk: the walk's answer for every grid held, those below a parent grid and
+    those with none among them."""
+    model = read_model.model_of(modelled)
+    assert model is not None
+    context = Context(modelled, ANONYMOUS)
+    grids = sorted(model.nodes["Grid"])
+    found = {g: context.units_held([g]) for g in grids}
+    assert found == {g: units_up(model.grids_up, [g]) for g in grids}
+    walked = [g for g in grids if not any(code for _, _, code in model.grids_up([g]))]
+    assert len(grids) > 10_000 and walked and any(found[g] for g in walked)
