@@ -309,6 +309,7 @@ class Loader:
         self._unreleased = 0  # rows written since the store last let go of its memory
         self._copies = 0  # and bulk COPYs into relationship tables
         self._open: _Open | None = None  # a bulk batch being made a part at a time
+        self._bulk_rows = self.bulk_batch_size  # of the file's bulk batches (_bulk_batch_rows)
 
     @property
     def ledger(self) -> Ledger:
@@ -439,8 +440,10 @@ class Loader:
         compared = _compared(kind)
         batch = _Rows.empty(names)
         size = self.bulk_batch_size if self._is_bulk(kind) else self.batch_size
+        self._bulk_rows = self.bulk_batch_size
         if self._in_parts(kind):  # a batch made a part at a time, written whole (`_flush`)
             size = min(size, BULK_PART_ROWS)
+            self._bulk_rows = _bulk_batch_rows(self.bulk_batch_size, getattr(table, "lines", None))
 
         def prepared() -> Iterator[tuple[Chunk, CheckedChunk, _Rows]]:
             for chunk in source:
@@ -536,7 +539,7 @@ class Loader:
         """Good rows start…stop - 1 added to the batch, written (and emptied) whenever it holds
         `size` rows, or a part of an open batch the rows it lacks."""
         while start < stop:
-            full = size if self._open is None else min(size, self.bulk_batch_size - self._open.rows)
+            full = size if self._open is None else min(size, self._bulk_rows - self._open.rows)
             take = min(stop - start, full - len(batch))
             batch.extend(rows, start, start + take)
             start += take
@@ -595,7 +598,7 @@ class Loader:
             held[0].extend(given[0])
             held[1].extend(given[1])
         del first, again
-        if open_.rows >= self.bulk_batch_size:
+        if open_.rows >= self._bulk_rows:
             self._commit(name, report)
 
     def _commit(self, name: str, report: FileReport) -> None:
@@ -990,6 +993,18 @@ def _take(values: Sequence[Any], rows: list[int]) -> list[Any]:
     if len(rows) == len(values):  # rows are ascending and distinct: that is all of them
         return values if isinstance(values, list) else list(values)
     return [values[i] for i in rows]
+
+
+def _bulk_batch_rows(bulk_batch_size: int, lines: Lines | None) -> int:
+    """The rows of a file's batches on the bulk path, made a part at a time: `bulk_batch_size`,
+    or every row of a file of at most a quarter more (its line count an upper bound), in one
+    COPY into the empty table. A second COPY, into a table no longer empty, costs LadybugDB
+    far more a row: the last 61,245 of the city's people and of its `lives_in` after a million
+    each took 2.7 s of CPU, more than a tenth of what their millions took
+    (docs/benchmarks.md)."""
+    if lines is None or lines.rows > bulk_batch_size + bulk_batch_size // 4:
+        return bulk_batch_size
+    return max(bulk_batch_size, lines.rows)
 
 
 def _copied(values: Sequence[Any], rows: list[int]) -> list[Any]:
