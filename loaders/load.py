@@ -309,6 +309,7 @@ class Loader:
         self._unreleased = 0  # rows written since the store last let go of its memory
         self._copies = 0  # and bulk COPYs into relationship tables
         self._open: _Open | None = None  # a bulk batch being made a part at a time
+        self._bulk_rows = self.bulk_batch_size  # of the file's bulk batches (_bulk_batch_rows)
 
     @property
     def ledger(self) -> Ledger:
@@ -439,8 +440,10 @@ class Loader:
         compared = _compared(kind)
         batch = _Rows.empty(names)
         size = self.bulk_batch_size if self._is_bulk(kind) else self.batch_size
+        self._bulk_rows = self.bulk_batch_size
         if self._in_parts(kind):  # a batch made a part at a time, written whole (`_flush`)
             size = min(size, BULK_PART_ROWS)
+            self._bulk_rows = _bulk_batch_rows(self.bulk_batch_size, getattr(table, "lines", None))
 
         def prepared() -> Iterator[tuple[Chunk, CheckedChunk, _Rows]]:
             for chunk in source:
@@ -536,7 +539,7 @@ class Loader:
         """Good rows start…stop - 1 added to the batch, written (and emptied) whenever it holds
         `size` rows, or a part of an open batch the rows it lacks."""
         while start < stop:
-            full = size if self._open is None else min(size, self.bulk_batch_size - self._open.rows)
+            full = size if self._open is None else min(size, self._bulk_rows - self._open.rows)
             take = min(stop - start, full - len(batch))
             batch.extend(rows, start, start + take)
             start += take
@@ -592,10 +595,10 @@ class Loader:
         report.loaded = loaded
         open_.rows, open_.line = open_.rows + size, line
         for held, given in zip(open_.facts[0], (first, again), strict=True):
-            held[0].extend(given[0])
+            held[0].append(_compact(given[0]))
             held[1].extend(given[1])
         del first, again
-        if open_.rows >= self.bulk_batch_size:
+        if open_.rows >= self._bulk_rows:
             self._commit(name, report)
 
     def _commit(self, name: str, report: FileReport) -> None:
@@ -615,7 +618,8 @@ class Loader:
             del tables
             self.backend.upsert_rels(open_.kind, handed.pop(), bulk=True)  # type: ignore[arg-type]
         report.loaded += open_.loaded
-        self._committed(name, open_.kind, open_.line, open_.rows, open_.facts)
+        facts = [tuple((_joined(keys), sources) for keys, sources in open_.facts.pop())]
+        self._committed(name, open_.kind, open_.line, open_.rows, facts)  # type: ignore[arg-type]
 
     def _committed(
         self,
@@ -990,6 +994,38 @@ def _take(values: Sequence[Any], rows: list[int]) -> list[Any]:
     if len(rows) == len(values):  # rows are ascending and distinct: that is all of them
         return values if isinstance(values, list) else list(values)
     return [values[i] for i in rows]
+
+
+def _bulk_batch_rows(bulk_batch_size: int, lines: Lines | None) -> int:
+    """The rows of a file's batches on the bulk path, made a part at a time: `bulk_batch_size`,
+    or every row of a file of at most a quarter more (its line count an upper bound), in one
+    COPY into the empty table. A second COPY, into a table no longer empty, costs LadybugDB
+    far more a row: the last 61,245 of the city's people and of its `lives_in` after a million
+    each took 2.7 s of CPU, more than a tenth of what their millions took
+    (docs/benchmarks.md)."""
+    if lines is None or lines.rows > bulk_batch_size + bulk_batch_size // 4:
+        return bulk_batch_size
+    return max(bulk_batch_size, lines.rows)
+
+
+_KEYS_POOL = pa.system_memory_pool()  # malloc, as the rows' tables (graph.embedded._ROWS_POOL)
+
+
+def _compact(keys: list[Any]) -> pa.Array | list[Any]:
+    """A part's keys held as Arrow text until its batch is written, where they can be: a
+    million relationships' rids took some 85 MiB as Python strings, 34 as Arrow, through the
+    batch's COPY (the city's peak, `lives_in`'s)."""
+    try:
+        return pa.array(keys, pa.string(), memory_pool=_KEYS_POOL)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # keys that are not text, kept as they are
+        return keys
+
+
+def _joined(parts: list[pa.Array | list[Any]]) -> pa.Array | list[Any]:
+    """The parts' keys (`_compact`) as one sequence."""
+    if parts and all(isinstance(p, pa.Array) for p in parts):
+        return pa.concat_arrays(parts, memory_pool=_KEYS_POOL)
+    return [k for p in parts for k in (p.to_pylist() if isinstance(p, pa.Array) else p)]
 
 
 def _copied(values: Sequence[Any], rows: list[int]) -> list[Any]:

@@ -133,7 +133,7 @@ class Ledger:
         self,
         load: FileLoad,
         name: str,
-        first: tuple[list[Any], list[str]],
+        first: tuple[Sequence[Any], list[str]],
         again: tuple[list[Any], list[str]],
     ) -> None:
         """Record that the file of `load` asserted each (key, source) of `first`, records or
@@ -142,8 +142,8 @@ class Ledger:
         relationship's key is its rid) with its source."""
         if load.repeats:
             return
-        given = first[0] + again[0] if again[0] else first[0]
-        if not given:
+        given = _keys(first[0], again[0])
+        if not len(given):
             return
         sources = pa.array(first[1] + again[1] if again[0] else first[1], pa.string())
         ids = _assertion_keys(name, given, sources, load.file)  # made by Arrow, not row by row
@@ -219,13 +219,26 @@ class Ledger:
             self.flush()
 
 
-def _assertion_keys(name: str, keys: list[Any], sources: pa.Array, file: str) -> pa.Array:
+def _keys(first: Sequence[Any], again: list[Any]) -> Sequence[Any]:
+    """The keys of `first` then `again`: lists, or Arrow text (a bulk batch's, held so)."""
+    if not again:
+        return first
+    if isinstance(first, pa.Array):
+        joined: Sequence[Any] = pa.concat_arrays([first, pa.array(again, pa.string())])
+        return joined
+    return list(first) + again
+
+
+def _assertion_keys(name: str, keys: Sequence[Any], sources: pa.Array, file: str) -> pa.Array:
     """The assertions' keys: each fact (`name`:key) joined to a digest of its source and
     `file`, one digest per distinct source."""
-    try:
-        given = pa.array(keys, pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # a key that is not text, as node_fact says it
-        given = pa.array(map(str, keys), pa.string())
+    if isinstance(keys, pa.Array):
+        given = keys
+    else:
+        try:
+            given = pa.array(keys, pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # a key that is not text, as node_fact says
+            given = pa.array(map(str, keys), pa.string())
     coded = sources.dictionary_encode(null_encoding="encode")
     digests = [_short(f"{s}{KEY_JOIN}{file}") for s in coded.dictionary.to_pylist()]
     tags = pa.array(digests, pa.string()).take(coded.indices)

@@ -1321,7 +1321,8 @@ def test_a_first_loads_batch_in_parts_loads_what_it_does_whole(
     """On the bulk path a batch goes to the store in parts of `BULK_PART_ROWS` rows, in the
     batch's one transaction: the same graph, report, rejects and assertions as the batch
     written whole, and one commit (one progress call) per batch, not per part. Duplicates and
-    conflicts fall within a part, across parts and across batches."""
+    conflicts fall within a part, across parts and across batches. The parts' keys, held as
+    Arrow text until the batch is written, assert what they did as Python text."""
     people = [["id", "name"]] + [[f"p{i}", f"张{i}"] for i in range(1, 12)]
     people += [["p2", "张2"], ["p3", "张三"], ["p9", "张9"], ["p11", "张十一"], ["p12", "张12"]]
     lives = [["from", "to"]] + [[f"p{i}", "330421001001"] for i in range(1, 13)]
@@ -1330,9 +1331,9 @@ def test_a_first_loads_batch_in_parts_loads_what_it_does_whole(
     chain = divisions_within("330421001001")
     now = datetime(2026, 12, 6, 12, 0)
 
-    def loaded(part: int) -> tuple[Any, ...]:
+    def loaded(part: int, name: str = "parts") -> tuple[Any, ...]:
         monkeypatch.setattr("loaders.load.BULK_PART_ROWS", part)
-        backend = EmbeddedBackend(tmp_path / f"parts-{part}.lbdb")
+        backend = EmbeddedBackend(tmp_path / f"{name}-{part}.lbdb")
         backend.init_schema()
         progress: list[tuple[str, int]] = []
         loader = Loader(
@@ -1359,6 +1360,8 @@ def test_a_first_loads_batch_in_parts_loads_what_it_does_whole(
     whole = loaded(7)
     in_parts = loaded(3)
     assert in_parts == whole
+    monkeypatch.setattr("loaders.load._compact", lambda keys: keys)  # Python text, as before
+    assert loaded(3, "text") == in_parts
     assert whole[0][1:] == [
         "t.people.csv: read 16 = loaded 12 + rejected 2 + duplicates 2",
         "t.lives_in.csv: read 15 = loaded 12 + rejected 2 + duplicates 1",
@@ -1377,6 +1380,51 @@ def test_a_first_loads_batch_in_parts_loads_what_it_does_whole(
         ("t.lives_in.csv", 7),
         ("t.lives_in.csv", 7),
         ("t.lives_in.csv", 1),
+    ]
+
+
+def test_a_file_a_little_over_the_bulk_batch_goes_in_one_copy(
+    tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    """On the bulk path a file of at most a quarter more rows than `bulk_batch_size` is one
+    batch, one COPY into the empty table (a second COPY, into a table no longer empty, costs
+    the store far more a row); a larger one goes in batches of `bulk_batch_size`, as before.
+    Either way the same graph and report as in one batch."""
+    chain = divisions_within("330421001001")
+
+    def loaded(name: str, rows: int, bulk: int) -> tuple[Any, ...]:
+        people = [["id", "name"]] + [[f"p{i}", f"张{i}"] for i in range(1, rows + 1)]
+        lives = [["from", "to"]] + [[f"p{i}", "330421001001"] for i in range(1, rows + 1)]
+        files = [write_csv(f"{name}.people.csv", people), write_csv(f"{name}.lives_in.csv", lives)]
+        backend = EmbeddedBackend(tmp_path / f"{name}-{bulk}.lbdb")
+        backend.init_schema()
+        progress: list[tuple[str, int]] = []
+        loader = Loader(
+            backend,
+            batch_size=2,
+            bulk_batch_size=bulk,
+            on_progress=lambda name, rows: progress.append((name, rows)),
+        )
+        loader.load_tables([MemoryTable("divisions", "units", chain.units)])
+        report = loader.load_paths(files)
+        graph = dump(backend)
+        backend.close()
+        return lines(report)[1:], graph, progress[1:]
+
+    report, graph, progress = loaded("a", 10, 8)  # 8 and a quarter: 10 rows
+    assert progress == [("a.people.csv", 10), ("a.lives_in.csv", 10)]
+    assert (report, graph) == loaded("a", 10, 100)[:2]
+    report, graph, progress = loaded("b", 11, 8)
+    assert progress == [
+        ("b.people.csv", 8),
+        ("b.people.csv", 3),
+        ("b.lives_in.csv", 8),
+        ("b.lives_in.csv", 3),
+    ]
+    assert (report, graph) == loaded("b", 11, 100)[:2]
+    assert report == [
+        "b.people.csv: read 11 = loaded 11 + rejected 0 + duplicates 0",
+        "b.lives_in.csv: read 11 = loaded 11 + rejected 0 + duplicates 0",
     ]
 
 
