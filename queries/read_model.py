@@ -33,8 +33,7 @@ them (`CASE_ANSWERS`); queries.cases says what each workflow event changes and h
 stays current; what the list of disputes filters and sorts on, of every dispute, likewise
 (`queries.dispute_fields`, caught up by key after workflow events), with each dispute's title
 and parties: a dispute's own properties, which the questions take from there rather than
-reading them per question. The cases are read on a second thread while the structure and
-the list fields are read (the store and Arrow let the interpreter go while they read).
+reading them per question.
 """
 
 from __future__ import annotations
@@ -49,7 +48,6 @@ import weakref
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from itertools import accumulate, chain, product, repeat
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -163,16 +161,20 @@ class ReadModel:
         self.nodes: dict[str, Mapping[str, Props]] = {}
         self.out: dict[str, _Ties] = {}
         self.into: dict[str, _Ties] = {}
-        # The cases on a thread of their own meanwhile: the store and Arrow let the
-        # interpreter go while they read, so the two reads share the cores
-        with ThreadPoolExecutor(1) as beside:
-            cases = beside.submit(Cases, backend)
-            self._read_structure(backend)
-            self.disputes = DisputeFields.read(backend)  # a dispute's own properties, of each
-            self.cases = cases.result()
+        with _Reader.of(backend) as read:
+            for label in NODES:
+                self.nodes[label] = read.nodes(label)
+            people = _PeopleRead(read.held)  # read with the ties that start at a person
+            for type_ in TIES:
+                self._index(type_, read.ties(type_, people))
+            self.nodes["Person"] = _People(people)
+            self._index("LIVES_IN", read.homes_of_experts())
+            self.handled = read.handled_by_experts()
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         # expert_load's rows of each expert, made from the handled_facts they name
         self.load_rows: tuple[dict[str, Row], dict[str, list[Row]]] = ({}, {})
+        self.cases = Cases(backend)
+        self.disputes = DisputeFields.read(backend)  # a dispute's own properties, of each
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
         self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
         # Answers' rows of one domain or list item, made from the structure when first asked
@@ -183,17 +185,6 @@ class ReadModel:
         self._anchored: dict[tuple[Any, ...], list[Row]] = {}  # `anchored`
         self._item_rows: dict[str, list[Row]] = {}
         self._teams: dict[str, tuple[Any, ...]] = {}  # `team`, as asked
-
-    def _read_structure(self, backend: Backend) -> None:
-        with _Reader.of(backend) as read:
-            for label in NODES:
-                self.nodes[label] = read.nodes(label)
-            people = _PeopleRead(read.held)  # read with the ties that start at a person
-            for type_ in TIES:
-                self._index(type_, read.ties(type_, people))
-            self.nodes["Person"] = _People(people)
-            self._index("LIVES_IN", read.homes_of_experts())
-            self.handled = read.handled_by_experts()
 
     def _index(self, type_: str, ties: list[tuple[str, str, str, str, Props]]) -> None:
         """The ties of `type_` by the node at their start and at their end, as walked."""

@@ -78,8 +78,6 @@ def _timed_parts() -> dict[str, float]:
         return timed
 
     setattr(read_model, "Cases", timing("cases", cases.Cases))  # noqa: B010
-    model = read_model.ReadModel
-    model._read_structure = timing("structure", model._read_structure)  # type: ignore[method-assign]
     fields = dispute_fields.DisputeFields
     fields.read = timing("list fields", fields.read)  # type: ignore[method-assign]
     drop = EmbeddedBackend.drop_cached_pages
@@ -125,8 +123,8 @@ def main() -> None:
     parts = ", ".join(f"{name} {s:.2f} s" for name, s in spent.items())
     print(
         f"load average {os.getloadavg()[0]:.1f}; open to ready {ready:.2f} s, "
-        f"{cpu:.2f} s CPU ({parts}: the cases read beside the structure and the list "
-        f"fields); resident {_status('VmRSS'):.0f} MiB"
+        f"{cpu:.2f} s CPU ({parts}, the structure and the rest "
+        f"{ready - sum(spent.values()):.2f} s); resident {_status('VmRSS'):.0f} MiB"
     )
     if args.traced:
         snapshot = tracemalloc.take_snapshot()
