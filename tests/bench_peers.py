@@ -66,6 +66,7 @@ from bench_queries import figures, subjects  # noqa: E402
 from bench_report_list import grid_head  # noqa: E402
 
 from api import acting  # noqa: E402
+from api.opening import buffer_pool_mb  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from graph.backend import Backend  # noqa: E402
 from graph.embedded import EmbeddedBackend  # noqa: E402
@@ -163,9 +164,12 @@ def step_load(system: str, work: Work) -> dict[str, Any]:
     if system == "product":
         shutil.rmtree(work.product, ignore_errors=True)
         work.product.unlink(missing_ok=True)
-        backend = EmbeddedBackend(work.product)
+        # opened and batched as `govgraph load` does (api/cli/store.py): a load's share of the
+        # pool, the bulk path's batches (a Loader's default takes GOVGRAPH_BATCH_SIZE rows a COPY)
+        given = Settings()
+        backend = EmbeddedBackend(work.product, buffer_pool_mb=buffer_pool_mb(given, loading=True))
         backend.init_schema()
-        loader = Loader(backend)
+        loader = Loader(backend, batch_size=given.batch_size, bulk_batch_size=given.bulk_batch_size)
         for code in work.divisions:
             chain = divisions_within(code)
             loader.load_tables(
