@@ -29,10 +29,11 @@ class Settings(BaseSettings):
         1_000_000,
         ge=1,
         description="Rows per transaction while a load fills a type the embedded store holds "
-        "nothing of (its bulk path, COPY), each COPY committed with a checkpoint: the city's "
-        "first load took 91-98 s of CPU at 1,000,000 against 117-128 s at 100,000, for 80-100 "
-        "MiB more at its peak of about 2 GiB (docs/benchmarks.md). A killed load keeps whole "
-        "batches. Neo4j takes GOVGRAPH_BATCH_SIZE rows at a time throughout.",
+        "nothing of (its bulk path, COPY), each COPY committed with a checkpoint; a file at "
+        "most a quarter over it goes in one. A million took the city's first load 91-98 s of "
+        "CPU against 117-128 s at 100,000, for 80-100 MiB more at its peak, when measured "
+        "(docs/benchmarks.md). A killed load keeps whole batches. Neo4j takes "
+        "GOVGRAPH_BATCH_SIZE rows at a time throughout.",
     )
     load_max_bytes: int = Field(
         MAX_BYTES,

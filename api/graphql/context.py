@@ -228,7 +228,7 @@ class Context:
 
     async def _off_loop(self, call: Callable[..., _T], *args: Any) -> _T:
         try:
-            return await asyncio.get_running_loop().run_in_executor(_WORKERS, call, *args)
+            return await asyncio.get_running_loop().run_in_executor(READ_WORKERS, call, *args)
         except QueryTimeout:
             raise UserError(
                 "the query ran past the store's time limit (GOVGRAPH_QUERY_TIMEOUT_MS); ask for "
@@ -509,10 +509,11 @@ def _grids_within(backend: Backend, code: DivisionCode) -> frozenset[str]:
     return held if held is not None else grids_within(backend.read, code)
 
 
-# The threads the backend's calls run in (`Context._off_loop`): as many as Starlette's
-# `run_in_threadpool` allows (anyio's default limiter), a hop 15-40 µs cheaper than through
-# it. Any of them may read: each read borrows one of the store's connections (graph.embedded).
-_WORKERS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="govgraph-read")
+# The threads the backend's calls (`Context._off_loop`) and the headline queries run in: as
+# many as Starlette's `run_in_threadpool` allows (anyio's default limiter), a hop 15-40 µs
+# cheaper than through it. Any of them may read: each read borrows one of the store's
+# connections (graph.embedded).
+READ_WORKERS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="govgraph-read")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -38,7 +38,7 @@ from typing import Annotated, Any, TypeVar, cast
 import strawberry
 
 from api.answers import Personal
-from api.graphql.context import _WORKERS, Info
+from api.graphql.context import READ_WORKERS, Info
 from api.graphql.enums import Warning
 from api.graphql.errors import QUERY_TIMEOUT, UserError
 from api.graphql.fields import resolver
@@ -482,7 +482,7 @@ async def _run(info: Info, argument: Callable[[str], str], fn: Callable[[], T]) 
     """`fn()` off the event loop, its answer masked for the caller; the caller's mistakes as
     `UserError`s naming the argument at fault (`argument` picks it from the message)."""
     try:  # the threads the context's reads hop to: 15-40 µs less a hop than anyio's
-        result = await asyncio.get_running_loop().run_in_executor(_WORKERS, fn)
+        result = await asyncio.get_running_loop().run_in_executor(READ_WORKERS, fn)
     except QueryTimeout:
         raise UserError(
             "the query ran past the store's time limit (GOVGRAPH_QUERY_TIMEOUT_MS); ask for "
