@@ -85,14 +85,15 @@ class Context:
             return None
         return _asked(label, self.fields_named)
 
-    def _looked(self, at: Hashable, look: Callable[[], _T]) -> _T:
-        """`look()`, taken once a request while nothing is written (`_looks`)."""
+    def _looked(self, at: Hashable, look: Callable[..., _T], *args: Any) -> _T:
+        """`look(backend, *args)`, taken once a request while nothing is written (`_looks`);
+        its arguments passed, not a closure made per call (`model` ~3.5 calls a grid)."""
         seen = self._looks()
         if seen is None:
-            return look()
+            return look(self.backend, *args)
         found = seen.get(at, _UNSEEN)
         if found is _UNSEEN:
-            found = seen[at] = look()
+            found = seen[at] = look(self.backend, *args)
         return cast(_T, found)
 
     def _looks(self) -> dict[Hashable, Any] | None:
@@ -112,13 +113,7 @@ class Context:
     def model(self, labels: frozenset[str]) -> read_model.ReadModel | None:
         """The backend's read model when none of `labels` changed since it was read
         (`_current`), looked up once a request while nothing is written (`_looks`)."""
-        seen = self._looks()  # `_looked`, without a closure made per call (~3.5 a grid)
-        if seen is None:
-            return _current(self.backend, labels)
-        found = seen.get(labels, _UNSEEN)
-        if found is _UNSEEN:
-            found = seen[labels] = _current(self.backend, labels)
-        return found  # type: ignore[no-any-return]
+        return self._looked(labels, _current, labels)
 
     async def read(self, query: str, params: Params | None = None) -> list[Row]:
         return await self._off_loop(self.backend.read, query, params or {})
@@ -147,7 +142,7 @@ class Context:
         were read, those they hold by their stamp and the rest by the structure's; else None
         (never blocks, never reads them again: the caller reads Cypher); looked up once a
         request while nothing is written (`_looks`)."""
-        return self._looked(("cases", labels), lambda: _current_cases(self.backend, labels))
+        return self._looked(("cases", labels), _current_cases, labels)
 
     async def grids_within(self, code: DivisionCode) -> frozenset[str]:
         """The grids inside `code`, at any depth: from the read model when the backend has
@@ -220,7 +215,7 @@ class Context:
     def fields_held(self) -> DisputeFields | None:
         """`dispute_fields` when current as they are (never caught up here: None), looked
         up once a request while nothing is written (`_looks`)."""
-        return self._looked("fields", lambda: _current_fields(self.backend))
+        return self._looked("fields", _current_fields)
 
     async def place_params(self, code: DivisionCode) -> dict[str, Any]:
         """The parameters of `graph.places`' conditions for `code`."""

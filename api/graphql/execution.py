@@ -541,24 +541,31 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         Python list or tuple (an iterator, an async one), a field with a directive
         (`@stream`) or a selection with `@defer`, the library's way."""
         if position_context is None and result is not None and not isinstance(result, Exception):
-            named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
-            if _completes_at_once(named):
-                sub = self._sub(named, field_details_list)
-                if sub is not None:
-                    return self._fields(sub, result, path)
-            elif (
-                isinstance(named, GraphQLList)
-                and type(result) in _SEQUENCES
-                and not field_details_list[0].node.directives
-            ):
-                item_type = named.of_type
-                item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-                sub = self._sub(item, field_details_list) if _completes_at_once(item) else None
-                if sub is not None:
-                    return self._items(sub, item_type, field_details_list, info, path, result)
+            sub, item_type = self._completion(return_type, field_details_list)
+            if sub is not None and item_type is None:
+                return self._fields(sub, result, path)
+            if sub is not None and type(result) in _SEQUENCES:
+                return self._items(sub, item_type, field_details_list, info, path, result)  # type: ignore[arg-type]
         return super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def _completion(
+        self, return_type: GraphQLOutputType, details: FieldDetailsList
+    ) -> tuple[_Steps | None, GraphQLOutputType | None]:
+        """The steps that complete a value of `return_type` at once, for `complete_value` and
+        a resolver's plan (`_resolved`): an object's (of a type with no `is_type_of`), with no
+        item type; a list of them's, with the item type; else none (the library's way, as for
+        a field with a directive: `@stream`)."""
+        named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        if _completes_at_once(named):
+            return self._sub(named, details), None
+        if isinstance(named, GraphQLList) and not details[0].node.directives:
+            item_type = named.of_type
+            item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+            if _completes_at_once(item):
+                return self._sub(item, details), item_type
+        return None, None
 
     def _items(
         self,
@@ -692,17 +699,8 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         step.kind, step.type = _Step.RESOLVER, field_def.type
         step.call = direct.call(arguments)
         step.field_def, step.nodes = field_def, to_nodes(step.details)
-        # what `complete_value` would find for its value: an object's steps, or a Python
-        # list of objects' item type and steps
-        type_ = field_def.type
-        named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-        if _completes_at_once(named):
-            step.sub = self._sub(named, step.details)
-        elif isinstance(named, GraphQLList) and not step.details[0].node.directives:
-            item_type = named.of_type
-            item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-            if _completes_at_once(item):
-                step.sub, step.item_type = self._sub(item, step.details), item_type
+        # what `complete_value` would find for its value, found once a plan
+        step.sub, step.item_type = self._completion(field_def.type, step.details)
 
     def _resolved(
         self, step: _Step, parent_type: GraphQLObjectType, source: Any, path: Path
