@@ -11,6 +11,13 @@ several times. Part of the city:
 `--residents N` generates a smaller one (into build/city-N/; disputes and their log shrink with
 it), `--only disputes,dispute_events,logged` loads those types only (into
 build/city[-N]-part.lbdb, so build/city.lbdb stays whole for the other benchmarks).
+
+`--store-alone THREADS` measures instead what the store itself takes, the floor under any
+loader: each file read by Arrow's CSV reader and cast to the schema's types (rids made as the
+loader makes them), with nothing validated and no provenance, then one COPY per file (per pair
+of endpoint labels) and its commit, timed alone, on a write connection of THREADS threads (the
+loader's has one), the store's page pool unbounded (one COPY of a million relationships
+overruns the load's pool).
 """
 
 from __future__ import annotations
@@ -26,14 +33,20 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
 
 from api.opening import buffer_pool_mb  # noqa: E402
 from api.settings import Settings  # noqa: E402
-from graph.embedded import EmbeddedBackend  # noqa: E402
+from graph.embedded import _ARROW_TYPES, EmbeddedBackend, rel_columns  # noqa: E402
+from graph.schema import SCHEMA, NodeType  # noqa: E402
 from loaders.divisions import divisions_within  # noqa: E402
-from loaders.load import Loader, MemoryTable  # noqa: E402
+from loaders.load import Loader, MemoryTable, _rid_texts  # noqa: E402
+from loaders.read import type_stem  # noqa: E402
 
 
 def _generator() -> Any:
@@ -122,6 +135,81 @@ def _load(
     return sum(f.read for f in report.files), elapsed, cpu, slowest, highest[0][1], where
 
 
+def _arrow_rows(path: Path) -> Any:
+    """A file's rows as Arrow text columns (empty cells null), read by Arrow's CSV reader."""
+    with path.open(encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+    convert = pcsv.ConvertOptions(
+        strings_can_be_null=True, column_types={name: pa.string() for name in header}
+    )
+    return pcsv.read_csv(path, convert_options=convert)
+
+
+def _typed(table: Any, columns: Any) -> Any:
+    """`table` with the schema's `columns` in their types (absent ones empty), as COPY takes."""
+    arrays = {}
+    for p in columns:
+        given = p.name in table.column_names
+        kind = _ARROW_TYPES[p.type]
+        arrays[p.name] = table[p.name].cast(kind) if given else pa.nulls(len(table), kind)
+    return pa.table(arrays)
+
+
+def _store_alone(db: Path, files: list[Path], county: str, threads: int) -> None:
+    """What the store takes to COPY `files` with nothing else done (the module's doc)."""
+    backend = EmbeddedBackend(db)  # the pool unbounded
+    backend.init_schema()
+    chain = divisions_within(county)
+    Loader(backend).load_tables(
+        [
+            MemoryTable("divisions", "units", chain.units),
+            MemoryTable("divisions", "part_of", chain.part_of),
+        ]
+    )
+    backend._conn.set_max_threads_for_exec(threads)  # the loader's connection takes one
+    order = {name: i for i, name in enumerate(SCHEMA.loaded_files)}
+    known = sorted((p for p in files if type_stem(p) in order), key=lambda p: order[type_stem(p)])
+    rows, wall, cpu = 0, 0.0, 0.0
+    for path in known:
+        kind = SCHEMA.by_file(type_stem(path))
+        table = _arrow_rows(path)
+        if isinstance(kind, NodeType):
+            table = _typed(table, kind.properties)
+            started, used = time.perf_counter(), _cpu()
+            backend.upsert_nodes(kind, table, bulk=True)
+        else:
+            assert kind is not None
+            for end, label in zip(("from_type", "to_type"), kind.endpoints[0], strict=True):
+                if end not in table.column_names:  # the type's own labels, as the loader's
+                    table = table.append_column(end, pa.repeat(pa.scalar(label), len(table)))
+            pairs = pc.binary_join_element_wise(table["from_type"], table["to_type"], "\x1f")
+            groups = {}
+            for pair in pc.unique(pairs).to_pylist():
+                part = table.filter(pc.equal(pairs, pair))
+                a, b = pair.split("\x1f")
+                rids = _rid_texts(
+                    kind.type,
+                    a,
+                    b,
+                    part["from"].to_pylist(),
+                    part["to"].to_pylist(),
+                    [part[name].to_pylist() for name in kind.identity],
+                )
+                part = part.append_column("rid", pa.array([r.hex() for r in rids]))
+                groups[(a, b)] = _typed(part, rel_columns(kind))
+            started, used = time.perf_counter(), _cpu()
+            backend.upsert_rels(kind, groups, bulk=True)
+        wall += time.perf_counter() - started
+        cpu += _cpu() - used
+        rows += len(table)
+    backend.close()
+    print(
+        f"the store alone, {threads} thread(s): {rows} rows COPYed and committed in "
+        f"{wall:.1f} s = {rows / wall:,.0f} rows/s ({cpu:.1f} s CPU); "
+        f"peak memory {_peak_mib():,.0f} MiB (the files' tables held too)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "city")
@@ -135,6 +223,9 @@ def main() -> None:
     parser.add_argument("--skip-reload", action="store_true")
     parser.add_argument("--residents", type=int, help="a smaller city (default: 900,000)")
     parser.add_argument("--only", help="the file types to load, e.g. dispute_events,logged")
+    parser.add_argument(
+        "--store-alone", type=int, metavar="THREADS", help="the store's COPYs alone (module doc)"
+    )
     args = parser.parse_args()
     generator = _generator()
     if args.residents is not None and args.out == parser.get_default("out"):
@@ -155,6 +246,9 @@ def main() -> None:
     db = args.out.parent / f"{args.out.name}{'-part' if args.only else ''}.lbdb"
     shutil.rmtree(db, ignore_errors=True)
     db.unlink(missing_ok=True)
+    if args.store_alone:
+        _store_alone(db, files, county, args.store_alone)
+        return
     sizes = (db, files, county, args.batch_size, args.bulk_batch_size)
     rows, seconds, cpu, slowest, peak, where = _load(*sizes)
     print(
