@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from queries.calendar import Allowance
+from queries.calendar import Allowance, CalendarNotCovered
 from workflow import handover
 from workflow.clocks import extended
 from workflow.context import Context, Effect, no, one_target, rating_of, whole
 from workflow.model import Problem, Refusal
-from workflow.state import DisputeState
+from workflow.state import DisputeState, allowance
 
 WHISTLE_TYPES = ("progress", "tough")  # Nanjing Gulou: work-progress and tough-problem whistles
 
@@ -63,7 +63,20 @@ def request_extension(c: Context) -> Effect | Refusal:
             Problem.PAST_DEADLINE,
             f"an extension is asked before the deadline, {due:%Y-%m-%d %H:%M}",
         )
-    extension = {"amount": days, "unit": s.holding.limit.unit.value}  # in the limit's own unit
+    unit = s.holding.limit.unit
+    asked_days = [a for r in s.pending if (a := allowance(r.data.get("extension")))]
+    whole_limit = extended(_total(s), (*asked_days, Allowance(days, unit)))
+    try:  # once approved, every read of its clocks (the queue, the timers) counts to its end
+        c.calendar.due(s.holding.start, whole_limit, s.pauses)
+    except (CalendarNotCovered, OverflowError) as exc:
+        why = str(exc) if isinstance(exc, CalendarNotCovered) else "past any date"
+        return no(
+            Problem.INVALID_INPUT,
+            f"an extension of {days} {unit.value} would end where no deadline can be counted "
+            f"({why}): ask for fewer",
+            "days",
+        )
+    extension = {"amount": days, "unit": unit.value}  # in the limit's own unit
     return Effect(to_state=s.state, data={"extension": extension, "pending": True})
 
 

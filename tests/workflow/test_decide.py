@@ -190,3 +190,47 @@ def test_an_unknown_action_and_bad_input_say_so(flow_of: Any) -> None:
     ]
     assert flow.version == 2
     assert flow.state.reported_at + timedelta(hours=1) == at("2024-05-20", 10)
+
+
+def test_an_extension_past_the_calendar_is_refused_before_it_can_be_approved(
+    flow_of: Any,
+) -> None:
+    # Approved, it would make every read of the dispute's clocks fail: its queue, its page and
+    # the whole timer pass.
+    flow = handled(flow_of)
+    assert flow.refused(
+        "request_extension", OFFICER, at("2024-06-20", 9), reason="需鉴定", days=1000
+    ) == [
+        (
+            "invalid_input",
+            "an extension of 1000 working_days would end where no deadline can be counted "
+            "(2028-01-01: the holiday table queries/data/holidays-cn.csv does not cover 2028 "
+            "(it covers 2019–2026); add that year's rows from the State Council's notice on its "
+            "holidays (国务院办公厅关于部分节假日安排的通知)): ask for fewer",
+        )
+    ]
+    assert flow.refused(
+        "request_extension", OFFICER, at("2024-06-20", 9), reason="需鉴定", days=10**9
+    ) == [
+        (
+            "invalid_input",
+            "an extension of 1000000000 working_days would end where no deadline can be counted "
+            "(past any date): ask for fewer",
+        )
+    ]
+    flow.act("request_extension", OFFICER, at("2024-06-20", 9), reason="需鉴定", days=500)
+    assert flow.refused(  # with the one still waiting, 500 more pass the table's end
+        "request_extension", OFFICER, at("2024-06-20", 10), reason="再", days=500
+    ) == [
+        (
+            "invalid_input",
+            "an extension of 500 working_days would end where no deadline can be counted "
+            "(2028-01-01: the holiday table queries/data/holidays-cn.csv does not cover 2028 "
+            "(it covers 2019–2026); add that year's rows from the State Council's notice on its "
+            "holidays (国务院办公厅关于部分节假日安排的通知)): ask for fewer",
+        )
+    ]
+    flow.act("approve", DISPATCHER, at("2024-06-20", 10), Facts(in_scope=True), request=5)
+    assert flow.badges(at("2024-06-21", 9)) == [
+        ("handle", str(DEPT), "within", "2026-07-09T00:00:00+08:00")
+    ]
