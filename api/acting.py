@@ -301,6 +301,8 @@ def act(
     refs = parse_refs(targets)
     if isinstance(refs, Refusal):
         return Acted(dispute, refs)
+    if refs and (gone := absent(backend, refs, "targets")):
+        return Acted(dispute, gone)
     if not idempotency_key.strip():
         return Acted(
             dispute, refusal(Problem.INVALID_INPUT, "give an idempotency key", "idempotencyKey")
@@ -336,6 +338,22 @@ def parse_refs(texts: Sequence[str]) -> tuple[Ref, ...] | Refusal:
             )
         refs.append(ref)
     return tuple(refs)
+
+
+def absent(backend: Backend, refs: Sequence[Ref], field: str) -> Refusal | None:
+    """Why `refs` cannot be acted on when one names no node: a dispute handed, summoned or
+    tied to nobody would wait for someone who never comes."""
+    found: set[Ref] = set()
+    for label in sorted({r.kind for r in refs}):
+        key = ident(SCHEMA.node(label).key)
+        rows = backend.read(
+            "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + key + ": k}) RETURN n." + key
+            + " AS key",
+            {"keys": sorted({r.id for r in refs if r.kind == label})},
+        )  # fmt: skip
+        found.update(Ref(label, str(row["key"])) for row in rows)
+    missing = [f"no {r.kind} with key {r.id!r}" for r in refs if r not in found]
+    return refusal(Problem.INVALID_INPUT, "; ".join(missing), field) if missing else None
 
 
 def names(backend: Backend, caller: ApiCaller, refs: Iterable[Ref]) -> dict[Ref, str]:
@@ -444,6 +462,8 @@ def report(
     known = parse_refs(parties)
     if isinstance(known, Refusal):
         return Acted("", known)
+    if known and (gone := absent(backend, known, "parties")):
+        return Acted("", gone)
     rows = _person_rows(new_parties, who, idempotency_key)
     if isinstance(rows, Refusal):
         return Acted("", rows)
@@ -452,6 +472,8 @@ def report(
         got = parse_refs([receiver])
         if isinstance(got, Refusal):
             return Acted("", got)
+        if gone := absent(backend, got, "receiver"):
+            return Acted("", gone)
         target = got[0]
     elif who.unit is not None and who.unit.kind in HOLDERS:
         target = who.unit

@@ -1,0 +1,109 @@
+"""The dispute workflow as strangers drive it (api.acting): inputs that name nothing, and what
+a refusal leaves behind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from api import acting
+from api.auth import Caller, Role
+from queries.calendar import CHINA_TIME
+from workflow.model import Refusal
+from workflow.store import EventStore
+
+GRID = "330421001001-G01"
+CENTER = "Center:center-330421001"
+NOW = datetime(2026, 3, 2, 10, tzinfo=CHINA_TIME)
+GRID_WORKER = Caller(
+    role=Role.VIEWER, person="JS-P-0002", unit=f"Grid:{GRID}", workflow_role="grid_worker"
+)
+DISPATCHER = Caller(
+    role=Role.MEDIATOR,
+    scope="330421001",
+    person="JS-P-0001",
+    unit=CENTER,
+    workflow_role="dispatcher",
+)
+
+
+def errors(acted: acting.Acted) -> list[tuple[str, str, str | None]]:
+    assert isinstance(acted.result, Refusal), acted.result
+    return [(e.code.value, e.message, e.field) for e in acted.result.errors]
+
+
+def report(graph: Any, key: str, **kw: Any) -> acting.Acted:
+    given: dict[str, Any] = {"receiver": CENTER, "parties": ["Person:JS-P-0003"], **kw}
+    return acting.report(
+        graph,
+        GRID_WORKER,
+        key,
+        kind="dispute",
+        title="邻里漏水",
+        place=GRID,
+        category=None,
+        channel="grid_worker",
+        now=NOW,
+        **given,
+    )
+
+
+def disputes(graph: Any) -> int:
+    return int(graph.read("MATCH (d:Dispute) RETURN count(d) AS n", {})[0]["n"])
+
+
+def test_a_receiver_target_or_party_that_names_no_node_is_refused_and_nothing_written(
+    examples_graph: Any,
+) -> None:
+    before = disputes(examples_graph)
+    assert errors(report(examples_graph, "r1", receiver="Center:center-nowhere")) == [
+        ("invalid_input", "no Center with key 'center-nowhere'", "receiver")
+    ]
+    assert errors(
+        report(examples_graph, "r2", parties=["Person:JS-P-0003", "Person:P-NOBODY"])
+    ) == [("invalid_input", "no Person with key 'P-NOBODY'", "parties")]
+    assert disputes(examples_graph) == before
+
+    dispute = report(examples_graph, "r3").dispute
+    store = EventStore(examples_graph)
+    acting.act(examples_graph, DISPATCHER, dispute, "accept", 1, "a1", now=NOW)
+    assert errors(
+        acting.act(
+            examples_graph,
+            DISPATCHER,
+            dispute,
+            "dispatch",
+            2,
+            "a2",
+            targets=["Grid:330421001001-G99", "Department:dept-gone"],
+            now=NOW,
+        )
+    ) == [
+        (
+            "invalid_input",
+            "no Grid with key '330421001001-G99'; no Department with key 'dept-gone'",
+            "targets",
+        )
+    ]
+    acting.act(examples_graph, DISPATCHER, dispute, "sign", 2, "a3", now=NOW)
+    assert errors(
+        acting.act(
+            examples_graph,
+            DISPATCHER,
+            dispute,
+            "whistle",
+            3,
+            "a4",
+            targets=["Department:dept-330421-labour", "Department:dept-330421-nobody"],
+            reason="漏水涉及多部门",
+            now=NOW,
+        )
+    ) == [("invalid_input", "no Department with key 'dept-330421-nobody'", "targets")]
+    state = store.state(dispute)
+    assert state is not None
+    assert (state.version, state.state, str(state.holder), state.whistles) == (
+        3,
+        "handling",
+        CENTER,
+        (),
+    )
