@@ -151,7 +151,7 @@ def supervise(c: Context) -> Effect | Refusal:
 
 
 def rate(c: Context) -> Effect | Refusal:
-    if any(party == str(c.command.caller.actor) for party, _ in c.state.ratings):
+    if str(c.command.caller.actor) in c.state.rated:
         return no(Problem.NOT_ALLOWED_IN_STATE, "you have rated it already")
     rating = rating_of(c)
     return rating if isinstance(rating, Refusal) else Effect(data={"rating": rating})

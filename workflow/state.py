@@ -114,7 +114,8 @@ class DisputeState:
     call_back_limit: Allowance | None = None
     outcome: str | None = None
     settled_level: str | None = None
-    ratings: tuple[tuple[str, int], ...] = ()
+    ratings: tuple[tuple[str, int], ...] = ()  # each party's latest
+    rated: tuple[str, ...] = ()  # the parties who rated since the latest close
     satisfied: bool | None = None
     carried_out: bool | None = None
     called_back: bool = False
@@ -371,13 +372,14 @@ def _close(s: DisputeState, e: Event) -> DisputeState:
         satisfied=None,
         carried_out=None,
         called_back=False,
+        rated=(),  # a reopened dispute's new outcome is rated anew
     )
 
 
 def _rate(s: DisputeState, e: Event) -> DisputeState:
     party = str(e.actor)
     ratings = (*(r for r in s.ratings if r[0] != party), (party, int(e.data["rating"])))
-    return _evolve(s, ratings=ratings)
+    return _evolve(s, ratings=ratings, rated=(*s.rated, party))
 
 
 def _reopen(s: DisputeState, e: Event) -> DisputeState:

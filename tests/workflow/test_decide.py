@@ -234,3 +234,26 @@ def test_an_extension_past_the_calendar_is_refused_before_it_can_be_approved(
     assert flow.badges(at("2024-06-21", 9)) == [
         ("handle", str(DEPT), "within", "2026-07-09T00:00:00+08:00")
     ]
+
+
+def test_a_party_rates_each_closing_once_and_a_reopened_dispute_anew(flow_of: Any) -> None:
+    flow = handled(flow_of)
+    scope, party = Facts(in_scope=True), Facts(is_party=True)
+    flow.act("feed_back", OFFICER, at("2024-05-24", 9))
+    flow.act(
+        "close", DISPATCHER, at("2024-05-24", 10), scope, outcome="settled", settled_level="county"
+    )
+    flow.act("rate", PARTY, at("2024-05-24", 11), party, rating=1)
+    assert flow.refused("rate", PARTY, at("2024-05-24", 12), party, rating=2) == [
+        ("not_allowed_in_state", "you have rated it already")
+    ]
+    flow.act("reopen", PARTY, at("2024-05-27", 9), party, reason="协议未履行")
+    flow.act("sign", DISPATCHER, at("2024-05-27", 10))
+    flow.act(
+        "close", DISPATCHER, at("2024-05-28", 10), scope, outcome="settled", settled_level="county"
+    )
+    flow.act("rate", PARTY, at("2024-05-28", 11), party, rating=5)
+    assert flow.refused("rate", PARTY, at("2024-05-28", 12), party, rating=4) == [
+        ("not_allowed_in_state", "you have rated it already")
+    ]
+    assert flow.state.ratings == (("Person:P-A", 5),)
