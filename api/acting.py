@@ -533,9 +533,9 @@ def allowed_actions(
             continue
         data = {}
         if action in ("approve", "refuse"):
-            if not state.pending:
+            if not state.waiting:
                 continue
-            data = {"request": state.pending[0].version}
+            data = {"request": state.waiting[0].version}
         probe = Command(state.id, action, who, state.version, "-", data=data)
         if action == "claim" and state.state == "open":
             facts = look_up(backend, probe, state, grid, rules, now)

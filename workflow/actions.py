@@ -25,9 +25,10 @@ def record(c: Context) -> Effect | Refusal:
 def decide_request(approved: bool) -> Callable[[Context], Effect | Refusal]:
     def effect(c: Context) -> Effect | Refusal:
         s = c.state
-        request = s.request(whole(c.command.data.get("request")) or -1)
+        asked = whole(c.command.data.get("request"))
+        request = next((r for r in s.waiting if r.version == asked), None)
         if request is None:
-            pending = ", ".join(f"{r.action} (version {r.version})" for r in s.pending) or "none"
+            pending = ", ".join(f"{r.action} (version {r.version})" for r in s.waiting) or "none"
             return no(Problem.NO_PENDING_REQUEST, f"no such request; pending: {pending}", "request")
         if request.by == c.unit:
             return no(Problem.SELF_APPROVAL, "a unit does not decide its own request")
@@ -54,7 +55,7 @@ def request_extension(c: Context) -> Effect | Refusal:
             "days is the extension asked (in the limit's unit), a whole number ≥ 1",
             "days",
         )
-    asked = sum(1 for r in s.pending if r.action == "request_extension")
+    asked = sum(1 for r in s.waiting if r.action == "request_extension")
     if len(s.holding.extensions) + asked >= c.rules.workflow.max_extensions:
         return no(Problem.LIMIT_REACHED, f"at most {c.rules.workflow.max_extensions} extensions")
     due = c.calendar.due(s.holding.start, _total(s), s.pauses)
@@ -64,7 +65,7 @@ def request_extension(c: Context) -> Effect | Refusal:
             f"an extension is asked before the deadline, {due:%Y-%m-%d %H:%M}",
         )
     unit = s.holding.limit.unit
-    asked_days = [a for r in s.pending if (a := allowance(r.data.get("extension")))]
+    asked_days = [a for r in s.waiting if (a := allowance(r.data.get("extension")))]
     whole_limit = extended(_total(s), (*asked_days, Allowance(days, unit)))
     try:  # once approved, every read of its clocks (the queue, the timers) counts to its end
         c.calendar.due(s.holding.start, whole_limit, s.pauses)
@@ -87,7 +88,7 @@ def _total(s: DisputeState) -> Allowance:
 
 
 def park(c: Context) -> Effect | Refusal:
-    if any(r.action == "park" for r in c.state.pending):
+    if any(r.action == "park" for r in c.state.waiting):
         return no(Problem.NOT_ALLOWED_IN_STATE, "parking already waits for approval")
     return Effect(to_state=c.state.state, data={"pending": True})
 

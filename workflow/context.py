@@ -66,7 +66,8 @@ class Context:
 
     def approvers(self) -> dict[str, str] | None:
         """Who may decide the request the command names (None: it names none)."""
-        request = self.state.request(whole(self.command.data.get("request")) or -1)
+        asked = whole(self.command.data.get("request"))
+        request = next((r for r in self.state.waiting if r.version == asked), None)
         if request is None:
             return None
         return self.rules.workflow.action(request.action).approvers

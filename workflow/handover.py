@@ -124,7 +124,7 @@ def bounce(c: Context) -> Effect | Refusal:
         return no(Problem.INVALID_INPUT, "a bounce names its cause, e.g. dispatch_error", "cause")
     if s.holding is None or s.holding.sender is None:
         return no(Problem.NOT_ALLOWED_IN_STATE, "nobody sent you the dispute: escalate it instead")
-    if any(r.action == "bounce" for r in s.pending):
+    if any(r.action == "bounce" for r in s.waiting):
         return no(Problem.NOT_ALLOWED_IN_STATE, "a bounce already waits for approval")
     data: dict[str, Any] = {
         "cause": cause,

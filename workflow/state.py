@@ -136,6 +136,14 @@ class DisputeState:
     def request(self, version: int) -> Request | None:
         return next((r for r in self.pending if r.version == version), None)
 
+    @property
+    def waiting(self) -> tuple[Request, ...]:
+        """The requests of the current holding, which alone may be decided: those asked
+        before a feed-back handed the dispute on lapsed with it (kept in `pending`, so that
+        a log written before replays as it did)."""
+        opened = self.holding.opened if self.holding else 0
+        return tuple(r for r in self.pending if r.version > opened)
+
 
 _Value = TypeVar("_Value", DisputeState, Holding, Whistle)
 

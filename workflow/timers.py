@@ -61,7 +61,7 @@ def firings_of(s: DisputeState, now: datetime, rules: Rules, calendar: Calendar)
             out.append(_firing(s, c, "breach", c.due, sender))
         if c.name.startswith("whistle_") and s.holder is not None:
             out.append(_firing(s, c, "breach", c.due, s.holder))  # the summoning body
-        waiting = any(r.action == "request_extension" for r in s.pending)
+        waiting = any(r.action == "request_extension" for r in s.waiting)
         if (
             c.name == "handle"
             and rules.workflow.auto_escalate

@@ -257,3 +257,29 @@ def test_a_party_rates_each_closing_once_and_a_reopened_dispute_anew(flow_of: An
         ("not_allowed_in_state", "you have rated it already")
     ]
     assert flow.state.ratings == (("Person:P-A", 5),)
+
+
+def test_the_holders_requests_lapse_when_it_feeds_back(flow_of: Any) -> None:
+    # A department's parking or extension approved after it fed back would park or extend
+    # the center's own holding, and a parked dispute cannot be closed.
+    flow = handled(flow_of)
+    scope = Facts(in_scope=True)
+    flow.act("park", OFFICER, at("2024-05-21", 9), reason="汛期无法施工")
+    flow.act("request_extension", OFFICER, at("2024-05-21", 10), reason="需鉴定", days=3)
+    assert [(r.action, r.version) for r in flow.state.waiting] == [
+        ("park", 5),
+        ("request_extension", 6),
+    ]
+    flow.act("feed_back", OFFICER, at("2024-05-22", 9))
+    assert flow.state.waiting == ()
+    assert flow.refused("approve", SUPERVISOR, at("2024-05-22", 10), scope, request=5) == [
+        ("no_pending_request", "no such request; pending: none")
+    ]
+    flow.act(
+        "close", DISPATCHER, at("2024-05-22", 11), scope, outcome="settled", settled_level="county"
+    )
+    assert (flow.state.state, flow.state.pauses, flow.state.counts.get("extensions")) == (
+        "closed",
+        (),
+        None,
+    )
