@@ -18,8 +18,9 @@ WHISTLE_TYPES = ("progress", "tough")  # Nanjing Gulou: work-progress and tough-
 
 
 def record(c: Context) -> Effect | Refusal:
-    note = c.command.data.get("note")
-    return Effect(data={"note": note} if isinstance(note, str) and note else {})
+    data = c.command.data
+    note = data.get("result", data.get("note"))  # what was done: the clients send `result`
+    return Effect(data={"note": note} if isinstance(note, str) and note.strip() else {})
 
 
 def decide_request(approved: bool) -> Callable[[Context], Effect | Refusal]:

@@ -150,6 +150,7 @@ class ActionInput(enum.Enum):
 # workflow/handover.py).
 ACTION_INPUTS = {
     "dispatch": (ActionInput.URGENT,),
+    "record": (ActionInput.RESULT,),
     "request_extension": (ActionInput.DAYS,),
     "close": (ActionInput.OUTCOME, ActionInput.SETTLED_LEVEL),
     "rate": (ActionInput.RATING,),

@@ -107,3 +107,24 @@ def test_a_receiver_target_or_party_that_names_no_node_is_refused_and_nothing_wr
         CENTER,
         (),
     )
+
+
+def test_a_record_keeps_what_was_done_as_the_clients_send_it(examples_graph: Any) -> None:
+    # GraphQL's `result` and `govgraph act --result` both send it as `result`.
+    dispute = report(examples_graph, "r4").dispute
+    acting.act(examples_graph, DISPATCHER, dispute, "accept", 1, "a1", now=NOW)
+    acting.act(examples_graph, DISPATCHER, dispute, "sign", 2, "a2", now=NOW)
+    acted = acting.act(
+        examples_graph,
+        DISPATCHER,
+        dispute,
+        "record",
+        3,
+        "a3",
+        data={"result": "上门调解一次"},
+        now=NOW,
+    )
+    assert not isinstance(acted.result, Refusal)
+    assert dict(acted.result.event.data) == {"note": "上门调解一次", "step": "tracking"}
+    [*_, stored] = EventStore(examples_graph).log(dispute)
+    assert dict(stored.data) == {"note": "上门调解一次", "step": "tracking"}
