@@ -36,7 +36,7 @@ from queries.experts import expert_pool
 from queries.flow_rules import ACTIONS
 from queries.ladder import load_chain
 from queries.rules import Rules, load_rules
-from workflow.context import HOLDERS
+from workflow.context import HOLDERS, twice_named
 from workflow.decide import decide
 from workflow.model import Caller, Command, Facts, Problem, Ref, Refusal, Rung, UserError
 from workflow.model import report_id as new_report_id
@@ -462,6 +462,8 @@ def report(
     known = parse_refs(parties)
     if isinstance(known, Refusal):
         return Acted("", known)
+    if twice := twice_named(known):
+        return Acted("", refusal(Problem.INVALID_INPUT, twice, "parties"))
     if known and (gone := absent(backend, known, "parties")):
         return Acted("", gone)
     rows = _person_rows(new_parties, who, idempotency_key)

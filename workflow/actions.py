@@ -10,7 +10,7 @@ from collections.abc import Callable
 from queries.calendar import Allowance, CalendarNotCovered
 from workflow import handover
 from workflow.clocks import extended
-from workflow.context import Context, Effect, no, one_target, rating_of, whole
+from workflow.context import Context, Effect, no, one_target, rating_of, twice_named, whole
 from workflow.model import Problem, Refusal
 from workflow.state import DisputeState, allowance
 
@@ -98,8 +98,11 @@ def whistle(c: Context) -> Effect | Refusal:
     targets = c.command.targets
     if not targets or any(t.kind != "Department" for t in targets):
         return no(Problem.INVALID_INPUT, "a whistle summons one or more departments", "targets")
+    twice = twice_named(targets)
+    if twice:
+        return no(Problem.INVALID_INPUT, twice, "targets")
     again = [str(t) for t in targets if c.state.whistle_of(t) is not None]
-    if again or len(set(targets)) != len(targets):
+    if again:
         return no(Problem.INVALID_INPUT, f"summoned already: {', '.join(again)}", "targets")
     kind = c.command.data.get("type", "progress")
     if kind not in WHISTLE_TYPES:

@@ -116,6 +116,12 @@ def one_target(c: Context, kinds: tuple[str, ...]) -> Ref | Refusal:
     return targets[0]
 
 
+def twice_named(refs: tuple[Ref, ...]) -> str | None:
+    """What a list that names one actor twice says of it; None when each is named once."""
+    twice = sorted({str(r) for r in refs if refs.count(r) > 1})
+    return f"named twice: {', '.join(twice)}" if twice else None
+
+
 def rating_of(c: Context) -> int | Refusal:
     rating = whole(c.command.data.get("rating"))
     if rating is None or not 1 <= rating <= 5:

@@ -62,6 +62,9 @@ def test_a_receiver_target_or_party_that_names_no_node_is_refused_and_nothing_wr
     assert errors(
         report(examples_graph, "r2", parties=["Person:JS-P-0003", "Person:P-NOBODY"])
     ) == [("invalid_input", "no Person with key 'P-NOBODY'", "parties")]
+    assert errors(
+        report(examples_graph, "r5", parties=["Person:JS-P-0003", "Person:JS-P-0003"])
+    ) == [("invalid_input", "named twice: Person:JS-P-0003", "parties")]
     assert disputes(examples_graph) == before
 
     dispute = report(examples_graph, "r3").dispute

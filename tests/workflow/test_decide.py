@@ -283,3 +283,17 @@ def test_the_holders_requests_lapse_when_it_feeds_back(flow_of: Any) -> None:
         (),
         None,
     )
+
+
+def test_a_whistle_that_names_a_department_twice_says_which(flow_of: Any) -> None:
+    flow = reported(flow_of)
+    flow.act("accept", DISPATCHER, at("2024-05-20", 10))
+    flow.act("sign", DISPATCHER, at("2024-05-20", 11))
+    labour = Ref("Department", "dept-330421-labour")
+    assert flow.refused(
+        "whistle", DISPATCHER, at("2024-05-20", 12), targets=(labour, DEPT, labour), reason="欠薪"
+    ) == [("invalid_input", "named twice: Department:dept-330421-labour")]
+    flow.act("whistle", DISPATCHER, at("2024-05-20", 12), targets=(labour,), reason="欠薪")
+    assert flow.refused(
+        "whistle", DISPATCHER, at("2024-05-20", 13), targets=(DEPT, labour), reason="再吹"
+    ) == [("invalid_input", "summoned already: Department:dept-330421-labour")]
