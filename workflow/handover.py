@@ -141,7 +141,13 @@ def bounce(c: Context) -> Effect | Refusal:
 def escalate(c: Context) -> Effect | Refusal:
     rung = c.facts.next_rung
     if rung is None:
-        return no(Problem.INVALID_INPUT, "the ladder has no rung above where the dispute is held")
+        held = c.state.holding
+        where = f"{held.holder} at level {held.level or 'unknown'}" if held else "nobody"
+        return no(
+            Problem.INVALID_INPUT,
+            f"the ladder has no rung with a body above where the dispute is held ({where}): "
+            "settle or close it there",
+        )
     if c.state.kind == "event" and rung.level == "court":
         return no(Problem.NOT_FOR_KIND, "an event is never sent to a court")
     found = c.level_limit(rung.level)

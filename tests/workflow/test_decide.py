@@ -297,3 +297,14 @@ def test_a_whistle_that_names_a_department_twice_says_which(flow_of: Any) -> Non
     assert flow.refused(
         "whistle", DISPATCHER, at("2024-05-20", 13), targets=(DEPT, labour), reason="再吹"
     ) == [("invalid_input", "summoned already: Department:dept-330421-labour")]
+
+
+def test_an_escalation_from_the_top_says_where_the_dispute_is_held(flow_of: Any) -> None:
+    flow = handled(flow_of)
+    assert flow.refused("escalate", OFFICER, at("2024-05-21", 9), reason="无法处理") == [
+        (
+            "invalid_input",
+            "the ladder has no rung with a body above where the dispute is held "
+            "(Department:dept-330421-wjw at level county): settle or close it there",
+        )
+    ]
