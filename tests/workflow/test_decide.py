@@ -308,3 +308,26 @@ def test_an_escalation_from_the_top_says_where_the_dispute_is_held(flow_of: Any)
             "(Department:dept-330421-wjw at level county): settle or close it there",
         )
     ]
+
+
+def test_a_limit_whose_due_time_cannot_be_counted_is_refused(flow_of: Any) -> None:
+    # A list item's limit of years (loaded data: 长期 written as 3000 days) would start a
+    # clock that no read of the dispute, its work queue or the timers could count.
+    flow = reported(flow_of)
+    flow.act("accept", DISPATCHER, at("2024-05-20", 10))
+    assert flow.refused(
+        "dispatch",
+        DISPATCHER,
+        at("2024-05-20", 11),
+        Facts(target_level="county", time_limit_days=3000, limit_source="list item L-1"),
+        targets=(DEPT,),
+    ) == [
+        (
+            "invalid_input",
+            "dispatch would start a clock whose due time cannot be counted (2028-01-01: the "
+            "holiday table queries/data/holidays-cn.csv does not cover 2028 (it covers "
+            "2019–2026); add that year's rows from the State Council's notice on its holidays "
+            "(国务院办公厅关于部分节假日安排的通知))",
+        )
+    ]
+    assert flow.version == 2
