@@ -154,8 +154,9 @@ def escalate(c: Context) -> Effect | Refusal:
     if isinstance(found, UserError):
         return Refusal((found,))
     data = {"level": rung.level, **found, "auto": c.command.caller.role == "system"}
-    if c.command.data.get("breached"):
-        data["breached"] = str(c.command.data["breached"])
+    for name in ("breached", "due"):  # the timers': the clock breached, and its due time
+        if c.command.data.get(name):
+            data[name] = str(c.command.data[name])
     return Effect(data=data, targets=(rung.body,))
 
 
