@@ -142,17 +142,18 @@ def _holder(outcome: Outcome) -> Ref | None:
 
 
 def _unnoted(logs: Iterable[Iterable[Event]], done: Collection[str]) -> list[Notification]:
-    """The notices of the timers' escalations logged without one, as their run meant them."""
+    """The notices of the timers' escalations logged without one, as their run meant them:
+    those that keep their due time (a migrated log's past escalations do not, and were told
+    where they happened)."""
     out = []
     for log in logs:
         for e in log:
-            if e.action == "escalate" and e.role == "system" and e.idempotency_key not in done:
-                due = datetime.fromisoformat(e.data["due"]) if e.data.get("due") else None
+            due = e.data.get("due") if e.action == "escalate" and e.role == "system" else None
+            if due and e.idempotency_key not in done:
+                at = datetime.fromisoformat(due)
                 holder = e.targets[0] if e.targets else None
                 clock = str(e.data.get("breached", ""))
                 out.append(
-                    Notification(
-                        e.idempotency_key, e.dispute, holder, "escalated", clock, due or e.at, due
-                    )
+                    Notification(e.idempotency_key, e.dispute, holder, "escalated", clock, at, at)
                 )
     return out
