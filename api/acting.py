@@ -5,7 +5,7 @@ command line and the work queue's search).
 
 `workflow.decide` is pure: it is given `Facts` (docs/workflow.md). They are looked up here:
 whether the dispute's grid lies in the caller's jurisdiction (a mediator's scope; an admin's
-is everywhere; a grid worker's is their grid and its micro-grids), whether the caller is a
+is everywhere; a grid worker's is their grid and the grids inside it), whether the caller is a
 party, the level of the first target and the responsibility-list item's time limit, the
 ladder's next rung (escalate), the expert pool's verdict (claim, order) and offer (offer), and
 one party's visits (report). Writes go through `workflow.store.EventStore`, whose append is
@@ -26,7 +26,7 @@ from api.graphql.within import grid_within
 from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.ddl import ident
-from graph.places import units_of
+from graph.places import DEEPEST, units_of
 from graph.schema import SCHEMA
 from loaders.read import RawRow
 from loaders.validate import RowValidator
@@ -123,7 +123,7 @@ def place_of(backend: Backend, dispute: str, state: DisputeState | None) -> str 
 
 def in_scope(backend: Backend, caller: Caller, grid: str | None) -> bool:
     """Whether `grid` lies in the caller's jurisdiction: a scope prefix ("" for an admin), or
-    for a grid worker acting for a grid, that grid and the micro-grids inside it."""
+    for a grid worker acting for a grid, that grid and the grids inside it, at any depth."""
     if grid is None:
         return False
     if caller.scope == "":
@@ -139,8 +139,9 @@ def in_scope(backend: Backend, caller: Caller, grid: str | None) -> bool:
         return False
     if unit.id == grid:
         return True
-    rows = backend.read(
-        "MATCH (:Grid {id: $grid})-[:PART_OF]->(p:Grid {id: $unit}) RETURN p.id",
+    rows = backend.read(  # at any depth: 苏州 nests grids four levels deep
+        "MATCH (:Grid {id: $grid})-[:PART_OF*1.." + str(DEEPEST) + "]->(p:Grid {id: $unit}) "
+        "RETURN p.id LIMIT 1",
         {"grid": grid, "unit": unit.id},
     )
     return bool(rows)

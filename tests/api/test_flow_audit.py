@@ -4,10 +4,12 @@ a refusal leaves behind."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from api import acting
+from api import acting, queue
 from api.auth import Caller, Role
+from loaders.load import load
 from queries.calendar import CHINA_TIME
 from workflow.model import Refusal
 from workflow.store import EventStore
@@ -33,14 +35,18 @@ def errors(acted: acting.Acted) -> list[tuple[str, str, str | None]]:
 
 
 def report(graph: Any, key: str, **kw: Any) -> acting.Acted:
-    given: dict[str, Any] = {"receiver": CENTER, "parties": ["Person:JS-P-0003"], **kw}
+    given: dict[str, Any] = {
+        "receiver": CENTER,
+        "parties": ["Person:JS-P-0003"],
+        "place": GRID,
+        **kw,
+    }
     return acting.report(
         graph,
         GRID_WORKER,
         key,
         kind="dispute",
         title="邻里漏水",
-        place=GRID,
         category=None,
         channel="grid_worker",
         now=NOW,
@@ -131,3 +137,28 @@ def test_a_record_keeps_what_was_done_as_the_clients_send_it(examples_graph: Any
     assert dict(acted.result.event.data) == {"note": "上门调解一次", "step": "tracking"}
     [*_, stored] = EventStore(examples_graph).log(dispute)
     assert dict(stored.data) == {"note": "上门调解一次", "step": "tracking"}
+
+
+def test_a_grid_workers_scope_takes_in_grids_nested_at_any_depth(
+    backend: Any, example_files: list[Path], write_csv: Any
+) -> None:
+    # 苏州 nests grids four levels deep: a grid inside the micro-grid W03 is the worker's too.
+    deep = "330421001001-G01-W03-X1"
+    grids = write_csv(
+        "deep.grids.csv",
+        [
+            ["id", "name", "level", "kind", "grid_class", "households", "population", "urban"],
+            [deep, "日晖社区第一网格第三微网格一号楼", "3", "micro", "", "12", "30", "true"],
+        ],
+    )
+    part_of = write_csv(
+        "deep.part_of.csv",
+        [["from", "to", "from_type", "to_type"], [deep, "330421001001-G01-W03", "Grid", "Grid"]],
+    )
+    assert load(backend, [*example_files, grids, part_of]).rejects == []
+    acted = report(backend, "r6", place=deep, receiver=f"Grid:{GRID}")
+    assert not isinstance(acted.result, Refusal), acted.result
+    rows = queue.work_queue(backend, GRID_WORKER, "ALL", now=NOW)
+    assert [(r.state.id, r.state.state, r.state.report["place"]) for r in rows] == [
+        (acted.dispute, "reported", deep)
+    ]
