@@ -5,7 +5,7 @@ command line and the work queue's search).
 
 `workflow.decide` is pure: it is given `Facts` (docs/workflow.md). They are looked up here:
 whether the dispute's grid lies in the caller's jurisdiction (a mediator's scope; an admin's
-is everywhere; a grid worker's is their grid and its micro-grids), whether the caller is a
+is everywhere; a grid worker's is their grid and the grids inside it), whether the caller is a
 party, the level of the first target and the responsibility-list item's time limit, the
 ladder's next rung (escalate), the expert pool's verdict (claim, order) and offer (offer), and
 one party's visits (report). Writes go through `workflow.store.EventStore`, whose append is
@@ -26,7 +26,7 @@ from api.graphql.within import grid_within
 from api.privacy import reveal_read
 from graph.backend import Backend
 from graph.ddl import ident
-from graph.places import units_of
+from graph.places import DEEPEST, units_of
 from graph.schema import SCHEMA
 from loaders.read import RawRow
 from loaders.validate import RowValidator
@@ -36,7 +36,7 @@ from queries.experts import expert_pool
 from queries.flow_rules import ACTIONS
 from queries.ladder import load_chain
 from queries.rules import Rules, load_rules
-from workflow.context import HOLDERS
+from workflow.context import HOLDERS, twice_named
 from workflow.decide import decide
 from workflow.model import Caller, Command, Facts, Problem, Ref, Refusal, Rung, UserError
 from workflow.model import report_id as new_report_id
@@ -123,7 +123,7 @@ def place_of(backend: Backend, dispute: str, state: DisputeState | None) -> str 
 
 def in_scope(backend: Backend, caller: Caller, grid: str | None) -> bool:
     """Whether `grid` lies in the caller's jurisdiction: a scope prefix ("" for an admin), or
-    for a grid worker acting for a grid, that grid and the micro-grids inside it."""
+    for a grid worker acting for a grid, that grid and the grids inside it, at any depth."""
     if grid is None:
         return False
     if caller.scope == "":
@@ -139,8 +139,9 @@ def in_scope(backend: Backend, caller: Caller, grid: str | None) -> bool:
         return False
     if unit.id == grid:
         return True
-    rows = backend.read(
-        "MATCH (:Grid {id: $grid})-[:PART_OF]->(p:Grid {id: $unit}) RETURN p.id",
+    rows = backend.read(  # at any depth: 苏州 nests grids four levels deep
+        "MATCH (:Grid {id: $grid})-[:PART_OF*1.." + str(DEEPEST) + "]->(p:Grid {id: $unit}) "
+        "RETURN p.id LIMIT 1",
         {"grid": grid, "unit": unit.id},
     )
     return bool(rows)
@@ -301,6 +302,8 @@ def act(
     refs = parse_refs(targets)
     if isinstance(refs, Refusal):
         return Acted(dispute, refs)
+    if refs and (gone := absent(backend, refs, "targets")):
+        return Acted(dispute, gone)
     if not idempotency_key.strip():
         return Acted(
             dispute, refusal(Problem.INVALID_INPUT, "give an idempotency key", "idempotencyKey")
@@ -336,6 +339,22 @@ def parse_refs(texts: Sequence[str]) -> tuple[Ref, ...] | Refusal:
             )
         refs.append(ref)
     return tuple(refs)
+
+
+def absent(backend: Backend, refs: Sequence[Ref], field: str) -> Refusal | None:
+    """Why `refs` cannot be acted on when one names no node: a dispute handed, summoned or
+    tied to nobody would wait for someone who never comes."""
+    found: set[Ref] = set()
+    for label in sorted({r.kind for r in refs}):
+        key = ident(SCHEMA.node(label).key)
+        rows = backend.read(
+            "UNWIND $keys AS k MATCH (n:" + ident(label) + " {" + key + ": k}) RETURN n." + key
+            + " AS key",
+            {"keys": sorted({r.id for r in refs if r.kind == label})},
+        )  # fmt: skip
+        found.update(Ref(label, str(row["key"])) for row in rows)
+    missing = [f"no {r.kind} with key {r.id!r}" for r in refs if r not in found]
+    return refusal(Problem.INVALID_INPUT, "; ".join(missing), field) if missing else None
 
 
 def names(backend: Backend, caller: ApiCaller, refs: Iterable[Ref]) -> dict[Ref, str]:
@@ -444,6 +463,10 @@ def report(
     known = parse_refs(parties)
     if isinstance(known, Refusal):
         return Acted("", known)
+    if twice := twice_named(known):
+        return Acted("", refusal(Problem.INVALID_INPUT, twice, "parties"))
+    if known and (gone := absent(backend, known, "parties")):
+        return Acted("", gone)
     rows = _person_rows(new_parties, who, idempotency_key)
     if isinstance(rows, Refusal):
         return Acted("", rows)
@@ -452,6 +475,8 @@ def report(
         got = parse_refs([receiver])
         if isinstance(got, Refusal):
             return Acted("", got)
+        if gone := absent(backend, got, "receiver"):
+            return Acted("", gone)
         target = got[0]
     elif who.unit is not None and who.unit.kind in HOLDERS:
         target = who.unit
@@ -511,9 +536,9 @@ def allowed_actions(
             continue
         data = {}
         if action in ("approve", "refuse"):
-            if not state.pending:
+            if not state.waiting:
                 continue
-            data = {"request": state.pending[0].version}
+            data = {"request": state.waiting[0].version}
         probe = Command(state.id, action, who, state.version, "-", data=data)
         if action == "claim" and state.state == "open":
             facts = look_up(backend, probe, state, grid, rules, now)

@@ -243,7 +243,7 @@ def _for_clocks(state: DisputeState) -> DisputeState:
     """An open dispute's state as kept: without the report's text (title, description, the
     parties) or the parties' ratings, which no figure or clock reads."""
     place = state.report.get("place")
-    return replace(state, report={"place": place} if place else {}, ratings=())
+    return replace(state, report={"place": place} if place else {}, ratings=(), rated=())
 
 
 def _count(counts: OpenCounts, status: str | None) -> None:

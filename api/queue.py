@@ -15,7 +15,8 @@ computed from the log now (`workflow.clocks`), never stored. Views:
 - ALL: every open dispute in scope.
 
 The scope is `within` (a division prefix), else the caller's: a mediator's scope, a grid
-worker's grid and its micro-grids, everything for an admin or a caller with neither.
+worker's grid and the grids inside it (at any depth), everything for an admin or a caller
+with neither.
 
 Filters (`Filters`) narrow any view: the states, risk colours, domain (a code or its Chinese
 name) and kind, and a search that matches, ignoring case, a dispute's id or title, a party's
@@ -59,6 +60,7 @@ from api.auth import Role
 from api.graphql.within import within as within_condition
 from api.privacy import PERSONAL, reveal_read
 from graph.backend import Backend, writes_changing
+from graph.places import DEEPEST
 from queries import read_model
 from queries.calendar import Calendar
 from queries.flow_rules import KINDS, STATES
@@ -113,7 +115,7 @@ def scope_of(caller: ApiCaller, within: str | None) -> tuple[str, dict[str, Any]
     if unit is not None and unit.kind == "Grid" and caller.role is not Role.ADMIN:
         return (
             "EXISTS { MATCH (d)-[:OCCURRED_IN]->(g:Grid) WHERE g.id = $grid OR "
-            "EXISTS { MATCH (g)-[:PART_OF]->(:Grid {id: $grid}) } }",
+            "EXISTS { MATCH (g)-[:PART_OF*1.." + str(DEEPEST) + "]->(:Grid {id: $grid}) } }",
             {"grid": unit.id},
         )
     return "", {}

@@ -7,27 +7,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from queries.calendar import Allowance
+from queries.calendar import Allowance, CalendarNotCovered
 from workflow import handover
 from workflow.clocks import extended
-from workflow.context import Context, Effect, no, one_target, rating_of, whole
+from workflow.context import Context, Effect, no, one_target, rating_of, twice_named, whole
 from workflow.model import Problem, Refusal
-from workflow.state import DisputeState
+from workflow.state import DisputeState, allowance
 
 WHISTLE_TYPES = ("progress", "tough")  # Nanjing Gulou: work-progress and tough-problem whistles
 
 
 def record(c: Context) -> Effect | Refusal:
-    note = c.command.data.get("note")
-    return Effect(data={"note": note} if isinstance(note, str) and note else {})
+    data = c.command.data
+    note = data.get("result", data.get("note"))  # what was done: the clients send `result`
+    return Effect(data={"note": note} if isinstance(note, str) and note.strip() else {})
 
 
 def decide_request(approved: bool) -> Callable[[Context], Effect | Refusal]:
     def effect(c: Context) -> Effect | Refusal:
         s = c.state
-        request = s.request(whole(c.command.data.get("request")) or -1)
+        asked = whole(c.command.data.get("request"))
+        request = next((r for r in s.waiting if r.version == asked), None)
         if request is None:
-            pending = ", ".join(f"{r.action} (version {r.version})" for r in s.pending) or "none"
+            pending = ", ".join(f"{r.action} (version {r.version})" for r in s.waiting) or "none"
             return no(Problem.NO_PENDING_REQUEST, f"no such request; pending: {pending}", "request")
         if request.by == c.unit:
             return no(Problem.SELF_APPROVAL, "a unit does not decide its own request")
@@ -54,7 +56,7 @@ def request_extension(c: Context) -> Effect | Refusal:
             "days is the extension asked (in the limit's unit), a whole number ≥ 1",
             "days",
         )
-    asked = sum(1 for r in s.pending if r.action == "request_extension")
+    asked = sum(1 for r in s.waiting if r.action == "request_extension")
     if len(s.holding.extensions) + asked >= c.rules.workflow.max_extensions:
         return no(Problem.LIMIT_REACHED, f"at most {c.rules.workflow.max_extensions} extensions")
     due = c.calendar.due(s.holding.start, _total(s), s.pauses)
@@ -63,7 +65,20 @@ def request_extension(c: Context) -> Effect | Refusal:
             Problem.PAST_DEADLINE,
             f"an extension is asked before the deadline, {due:%Y-%m-%d %H:%M}",
         )
-    extension = {"amount": days, "unit": s.holding.limit.unit.value}  # in the limit's own unit
+    unit = s.holding.limit.unit
+    asked_days = [a for r in s.waiting if (a := allowance(r.data.get("extension")))]
+    whole_limit = extended(_total(s), (*asked_days, Allowance(days, unit)))
+    try:  # once approved, every read of its clocks (the queue, the timers) counts to its end
+        c.calendar.due(s.holding.start, whole_limit, s.pauses)
+    except (CalendarNotCovered, OverflowError) as exc:
+        why = str(exc) if isinstance(exc, CalendarNotCovered) else "past any date"
+        return no(
+            Problem.INVALID_INPUT,
+            f"an extension of {days} {unit.value} would end where no deadline can be counted "
+            f"({why}): ask for fewer",
+            "days",
+        )
+    extension = {"amount": days, "unit": unit.value}  # in the limit's own unit
     return Effect(to_state=s.state, data={"extension": extension, "pending": True})
 
 
@@ -74,7 +89,7 @@ def _total(s: DisputeState) -> Allowance:
 
 
 def park(c: Context) -> Effect | Refusal:
-    if any(r.action == "park" for r in c.state.pending):
+    if any(r.action == "park" for r in c.state.waiting):
         return no(Problem.NOT_ALLOWED_IN_STATE, "parking already waits for approval")
     return Effect(to_state=c.state.state, data={"pending": True})
 
@@ -83,8 +98,11 @@ def whistle(c: Context) -> Effect | Refusal:
     targets = c.command.targets
     if not targets or any(t.kind != "Department" for t in targets):
         return no(Problem.INVALID_INPUT, "a whistle summons one or more departments", "targets")
+    twice = twice_named(targets)
+    if twice:
+        return no(Problem.INVALID_INPUT, twice, "targets")
     again = [str(t) for t in targets if c.state.whistle_of(t) is not None]
-    if again or len(set(targets)) != len(targets):
+    if again:
         return no(Problem.INVALID_INPUT, f"summoned already: {', '.join(again)}", "targets")
     kind = c.command.data.get("type", "progress")
     if kind not in WHISTLE_TYPES:
@@ -138,7 +156,7 @@ def supervise(c: Context) -> Effect | Refusal:
 
 
 def rate(c: Context) -> Effect | Refusal:
-    if any(party == str(c.command.caller.actor) for party, _ in c.state.ratings):
+    if str(c.command.caller.actor) in c.state.rated:
         return no(Problem.NOT_ALLOWED_IN_STATE, "you have rated it already")
     rating = rating_of(c)
     return rating if isinstance(rating, Refusal) else Effect(data={"rating": rating})

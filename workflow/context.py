@@ -66,7 +66,8 @@ class Context:
 
     def approvers(self) -> dict[str, str] | None:
         """Who may decide the request the command names (None: it names none)."""
-        request = self.state.request(whole(self.command.data.get("request")) or -1)
+        asked = whole(self.command.data.get("request"))
+        request = next((r for r in self.state.waiting if r.version == asked), None)
         if request is None:
             return None
         return self.rules.workflow.action(request.action).approvers
@@ -113,6 +114,12 @@ def one_target(c: Context, kinds: tuple[str, ...]) -> Ref | Refusal:
             "targets",
         )
     return targets[0]
+
+
+def twice_named(refs: tuple[Ref, ...]) -> str | None:
+    """What a list that names one actor twice says of it; None when each is named once."""
+    twice = sorted({str(r) for r in refs if refs.count(r) > 1})
+    return f"named twice: {', '.join(twice)}" if twice else None
 
 
 def rating_of(c: Context) -> int | Refusal:

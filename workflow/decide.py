@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from queries.calendar import CHINA_TIME, Calendar
+from queries.calendar import CHINA_TIME, Calendar, CalendarNotCovered
 from queries.flow_rules import ACTIONS
 from queries.rules import Rules
 from workflow.actions import EFFECTS
+from workflow.clocks import clocks
 from workflow.context import Context, Effect
 from workflow.model import Caller, Command, Event, Facts, Problem, Refusal, UserError
-from workflow.state import DisputeState
+from workflow.state import DisputeState, apply
 
 _STANDING = {
     "scope": (Problem.OUT_OF_SCOPE, "the dispute lies outside your jurisdiction"),
@@ -66,7 +67,25 @@ def decide(
     effect = EFFECTS[action](context)
     if isinstance(effect, Refusal):
         return effect
-    return _event(context, effect)
+    event = _event(context, effect)
+    return _unreadable(context, event) or event
+
+
+def _unreadable(c: Context, e: Event) -> Refusal | None:
+    """Why `e` must not be written when it starts a clock whose due time cannot be counted (a
+    list item's limit of years, past the holiday table): every read of the dispute's clocks,
+    its unit's work queue and the timer pass would fail on it."""
+    if not ({"limit", "limits"} & e.data.keys() or e.action == "approve"):
+        return None  # it starts no clock and lengthens none
+    try:
+        clocks(apply(c.state, e), c.now, c.rules, c.calendar)
+    except (CalendarNotCovered, OverflowError) as exc:
+        why = str(exc) if isinstance(exc, CalendarNotCovered) else "past any date"
+        return _refuse(
+            Problem.INVALID_INPUT,
+            f"{e.action} would start a clock whose due time cannot be counted ({why})",
+        )
+    return None
 
 
 def _common(c: Context) -> list[UserError]:

@@ -124,7 +124,7 @@ def bounce(c: Context) -> Effect | Refusal:
         return no(Problem.INVALID_INPUT, "a bounce names its cause, e.g. dispatch_error", "cause")
     if s.holding is None or s.holding.sender is None:
         return no(Problem.NOT_ALLOWED_IN_STATE, "nobody sent you the dispute: escalate it instead")
-    if any(r.action == "bounce" for r in s.pending):
+    if any(r.action == "bounce" for r in s.waiting):
         return no(Problem.NOT_ALLOWED_IN_STATE, "a bounce already waits for approval")
     data: dict[str, Any] = {
         "cause": cause,
@@ -141,15 +141,22 @@ def bounce(c: Context) -> Effect | Refusal:
 def escalate(c: Context) -> Effect | Refusal:
     rung = c.facts.next_rung
     if rung is None:
-        return no(Problem.INVALID_INPUT, "the ladder has no rung above where the dispute is held")
+        held = c.state.holding
+        where = f"{held.holder} at level {held.level or 'unknown'}" if held else "nobody"
+        return no(
+            Problem.INVALID_INPUT,
+            f"the ladder has no rung with a body above where the dispute is held ({where}): "
+            "settle or close it there",
+        )
     if c.state.kind == "event" and rung.level == "court":
         return no(Problem.NOT_FOR_KIND, "an event is never sent to a court")
     found = c.level_limit(rung.level)
     if isinstance(found, UserError):
         return Refusal((found,))
     data = {"level": rung.level, **found, "auto": c.command.caller.role == "system"}
-    if c.command.data.get("breached"):
-        data["breached"] = str(c.command.data["breached"])
+    for name in ("breached", "due"):  # the timers': the clock breached, and its due time
+        if c.command.data.get(name):
+            data[name] = str(c.command.data[name])
     return Effect(data=data, targets=(rung.body,))
 
 

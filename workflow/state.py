@@ -114,7 +114,8 @@ class DisputeState:
     call_back_limit: Allowance | None = None
     outcome: str | None = None
     settled_level: str | None = None
-    ratings: tuple[tuple[str, int], ...] = ()
+    ratings: tuple[tuple[str, int], ...] = ()  # each party's latest
+    rated: tuple[str, ...] = ()  # the parties who rated since the latest close
     satisfied: bool | None = None
     carried_out: bool | None = None
     called_back: bool = False
@@ -134,6 +135,14 @@ class DisputeState:
 
     def request(self, version: int) -> Request | None:
         return next((r for r in self.pending if r.version == version), None)
+
+    @property
+    def waiting(self) -> tuple[Request, ...]:
+        """The requests of the current holding, which alone may be decided: those asked
+        before a feed-back handed the dispute on lapsed with it (kept in `pending`, so that
+        a log written before replays as it did)."""
+        opened = self.holding.opened if self.holding else 0
+        return tuple(r for r in self.pending if r.version > opened)
 
 
 _Value = TypeVar("_Value", DisputeState, Holding, Whistle)
@@ -371,13 +380,14 @@ def _close(s: DisputeState, e: Event) -> DisputeState:
         satisfied=None,
         carried_out=None,
         called_back=False,
+        rated=(),  # a reopened dispute's new outcome is rated anew
     )
 
 
 def _rate(s: DisputeState, e: Event) -> DisputeState:
     party = str(e.actor)
     ratings = (*(r for r in s.ratings if r[0] != party), (party, int(e.data["rating"])))
-    return _evolve(s, ratings=ratings)
+    return _evolve(s, ratings=ratings, rated=(*s.rated, party))
 
 
 def _reopen(s: DisputeState, e: Event) -> DisputeState:

@@ -23,7 +23,7 @@ from datetime import datetime
 from queries.calendar import Calendar
 from queries.rules import Rules
 from workflow.clocks import Clock, clocks
-from workflow.model import SYSTEM_CALLER, Command, Facts, Problem, Ref, Refusal, Rung
+from workflow.model import SYSTEM_CALLER, Command, Event, Facts, Problem, Ref, Refusal, Rung
 from workflow.notify import Notification, Outbox
 from workflow.state import DisputeState, replay
 from workflow.store import EventStore, Outcome
@@ -61,7 +61,7 @@ def firings_of(s: DisputeState, now: datetime, rules: Rules, calendar: Calendar)
             out.append(_firing(s, c, "breach", c.due, sender))
         if c.name.startswith("whistle_") and s.holder is not None:
             out.append(_firing(s, c, "breach", c.due, s.holder))  # the summoning body
-        waiting = any(r.action == "request_extension" for r in s.pending)
+        waiting = any(r.action == "request_extension" for r in s.waiting)
         if (
             c.name == "handle"
             and rules.workflow.auto_escalate
@@ -97,10 +97,14 @@ def run_timers(
 ) -> list[Notification]:
     """Carry out the firings due: escalate, then record a notification per firing (each
     once). Returns the notifications recorded by this run."""
-    states = [s for log in store.logs().values() if (s := replay(log)) is not None]
-    firings = due_firings(states, now, rules_for, calendar_for, outbox.keys())
+    logs = store.logs()
+    states = [s for log in logs.values() if (s := replay(log)) is not None]
+    done = outbox.keys()
+    # An escalation whose notice a killed run did not record: its clock is gone with the
+    # holding, so no firing lists it again; the log does.
+    recorded = [n for n in _unnoted(logs.values(), done) if outbox.record(n)]
+    firings = due_firings(states, now, rules_for, calendar_for, done)
     by_id = {s.id: s for s in states}
-    recorded = []
     for f in firings:
         why, recipient = f.kind, f.recipient
         if f.kind == "escalate":
@@ -114,7 +118,7 @@ def run_timers(
                     f.version,
                     f.key,
                     reason=f"{f.clock.name} breached at {f.clock.due}",
-                    data={"breached": f.clock.key},
+                    data={"breached": f.clock.key, "due": f.at.isoformat()},
                 ),
                 Facts(next_rung=next_rung(state)),
                 now,
@@ -135,3 +139,21 @@ def run_timers(
 
 def _holder(outcome: Outcome) -> Ref | None:
     return outcome.state.holder
+
+
+def _unnoted(logs: Iterable[Iterable[Event]], done: Collection[str]) -> list[Notification]:
+    """The notices of the timers' escalations logged without one, as their run meant them:
+    those that keep their due time (a migrated log's past escalations do not, and were told
+    where they happened)."""
+    out = []
+    for log in logs:
+        for e in log:
+            due = e.data.get("due") if e.action == "escalate" and e.role == "system" else None
+            if due and e.idempotency_key not in done:
+                at = datetime.fromisoformat(due)
+                holder = e.targets[0] if e.targets else None
+                clock = str(e.data.get("breached", ""))
+                out.append(
+                    Notification(e.idempotency_key, e.dispute, holder, "escalated", clock, at, at)
+                )
+    return out

@@ -257,7 +257,7 @@ def act(
     carried_out: Annotated[
         bool | None, typer.Option("--carried-out/--not-carried-out", help="check.")
     ] = None,
-    result: Annotated[str | None, typer.Option(help="record: what was done.")] = None,
+    result: Annotated[str | None, typer.Option(help="record, feed_back: what was done.")] = None,
     key: Annotated[
         str | None,
         typer.Option(help="Idempotency key (default: derived from the action and version)."),

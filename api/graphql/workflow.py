@@ -150,6 +150,7 @@ class ActionInput(enum.Enum):
 # workflow/handover.py).
 ACTION_INPUTS = {
     "dispatch": (ActionInput.URGENT,),
+    "record": (ActionInput.RESULT,),
     "request_extension": (ActionInput.DAYS,),
     "close": (ActionInput.OUTCOME, ActionInput.SETTLED_LEVEL),
     "rate": (ActionInput.RATING,),
@@ -672,7 +673,7 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
     sent = await run_in_threadpool(Outbox(backend).all, key)
     wanted = [r for e in log for r in _event_refs(e)]
     wanted += [n.recipient for n in sent if n.recipient]
-    wanted += [c.who for c in found if c.who] + [p.by for p in state.pending]
+    wanted += [c.who for c in found if c.who] + [p.by for p in state.waiting]
     wanted += [state.holder] if state.holder else []
     wanted += [r for w in state.whistles for r in (w.department, w.summoner)]
     wanted += [r for refs_ in proposals.values() for r in refs_]
@@ -689,7 +690,7 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
         clocks=[_clock(c, refs) for c in found],
         pending=[
             PendingRequest(action=p.action, version=p.version, by=refs[p.by], at=p.at)
-            for p in state.pending
+            for p in state.waiting
         ],
         counts=WorkflowCounts(
             assignments=counts.get("assignments", 0),
@@ -786,7 +787,7 @@ def _proposals(backend: Backend, state: DisputeState, allowed: list[str]) -> dic
 async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
     wanted = [r.state.holder for r in rows if r.state.holder]
     wanted += [r.clock.who for r in rows if r.clock and r.clock.who]
-    wanted += [p.by for r in rows for p in r.state.pending]
+    wanted += [p.by for r in rows for p in r.state.waiting]
     refs = await _refs(info, wanted)
     out = []
     for r in rows:
@@ -807,7 +808,7 @@ async def _queue_rows(info: Info, rows: list[queue.QueueRow]) -> list[QueueRow]:
                 held_since=s.holding.start if s.holding else None,
                 pending=[
                     PendingRequest(action=p.action, version=p.version, by=refs[p.by], at=p.at)
-                    for p in s.pending
+                    for p in s.waiting
                 ],
             )
         )

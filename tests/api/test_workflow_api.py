@@ -97,7 +97,7 @@ ALLOWED_ACCEPTED = [
 # In hand, the grid may also whistle (the referral of a medical dispute in the examples names
 # no department: the list there has no health item) and escalate to the community's center.
 PROPOSED_HANDLING = {
-    "RECORD": {"action": "RECORD", "proposed": [], "inputs": []},
+    "RECORD": {"action": "RECORD", "proposed": [], "inputs": ["RESULT"]},
     "BOUNCE": {"action": "BOUNCE", "proposed": [], "inputs": ["CAUSE"]},
     "REQUEST_EXTENSION": {"action": "REQUEST_EXTENSION", "proposed": [], "inputs": ["DAYS"]},
     "PARK": {"action": "PARK", "proposed": [], "inputs": []},

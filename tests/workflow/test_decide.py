@@ -190,3 +190,144 @@ def test_an_unknown_action_and_bad_input_say_so(flow_of: Any) -> None:
     ]
     assert flow.version == 2
     assert flow.state.reported_at + timedelta(hours=1) == at("2024-05-20", 10)
+
+
+def test_an_extension_past_the_calendar_is_refused_before_it_can_be_approved(
+    flow_of: Any,
+) -> None:
+    # Approved, it would make every read of the dispute's clocks fail: its queue, its page and
+    # the whole timer pass.
+    flow = handled(flow_of)
+    assert flow.refused(
+        "request_extension", OFFICER, at("2024-06-20", 9), reason="需鉴定", days=1000
+    ) == [
+        (
+            "invalid_input",
+            "an extension of 1000 working_days would end where no deadline can be counted "
+            "(2028-01-01: the holiday table queries/data/holidays-cn.csv does not cover 2028 "
+            "(it covers 2019–2026); add that year's rows from the State Council's notice on its "
+            "holidays (国务院办公厅关于部分节假日安排的通知)): ask for fewer",
+        )
+    ]
+    assert flow.refused(
+        "request_extension", OFFICER, at("2024-06-20", 9), reason="需鉴定", days=10**9
+    ) == [
+        (
+            "invalid_input",
+            "an extension of 1000000000 working_days would end where no deadline can be counted "
+            "(past any date): ask for fewer",
+        )
+    ]
+    flow.act("request_extension", OFFICER, at("2024-06-20", 9), reason="需鉴定", days=500)
+    assert flow.refused(  # with the one still waiting, 500 more pass the table's end
+        "request_extension", OFFICER, at("2024-06-20", 10), reason="再", days=500
+    ) == [
+        (
+            "invalid_input",
+            "an extension of 500 working_days would end where no deadline can be counted "
+            "(2028-01-01: the holiday table queries/data/holidays-cn.csv does not cover 2028 "
+            "(it covers 2019–2026); add that year's rows from the State Council's notice on its "
+            "holidays (国务院办公厅关于部分节假日安排的通知)): ask for fewer",
+        )
+    ]
+    flow.act("approve", DISPATCHER, at("2024-06-20", 10), Facts(in_scope=True), request=5)
+    assert flow.badges(at("2024-06-21", 9)) == [
+        ("handle", str(DEPT), "within", "2026-07-09T00:00:00+08:00")
+    ]
+
+
+def test_a_party_rates_each_closing_once_and_a_reopened_dispute_anew(flow_of: Any) -> None:
+    flow = handled(flow_of)
+    scope, party = Facts(in_scope=True), Facts(is_party=True)
+    flow.act("feed_back", OFFICER, at("2024-05-24", 9))
+    flow.act(
+        "close", DISPATCHER, at("2024-05-24", 10), scope, outcome="settled", settled_level="county"
+    )
+    flow.act("rate", PARTY, at("2024-05-24", 11), party, rating=1)
+    assert flow.refused("rate", PARTY, at("2024-05-24", 12), party, rating=2) == [
+        ("not_allowed_in_state", "you have rated it already")
+    ]
+    flow.act("reopen", PARTY, at("2024-05-27", 9), party, reason="协议未履行")
+    flow.act("sign", DISPATCHER, at("2024-05-27", 10))
+    flow.act(
+        "close", DISPATCHER, at("2024-05-28", 10), scope, outcome="settled", settled_level="county"
+    )
+    flow.act("rate", PARTY, at("2024-05-28", 11), party, rating=5)
+    assert flow.refused("rate", PARTY, at("2024-05-28", 12), party, rating=4) == [
+        ("not_allowed_in_state", "you have rated it already")
+    ]
+    assert flow.state.ratings == (("Person:P-A", 5),)
+
+
+def test_the_holders_requests_lapse_when_it_feeds_back(flow_of: Any) -> None:
+    # A department's parking or extension approved after it fed back would park or extend
+    # the center's own holding, and a parked dispute cannot be closed.
+    flow = handled(flow_of)
+    scope = Facts(in_scope=True)
+    flow.act("park", OFFICER, at("2024-05-21", 9), reason="汛期无法施工")
+    flow.act("request_extension", OFFICER, at("2024-05-21", 10), reason="需鉴定", days=3)
+    assert [(r.action, r.version) for r in flow.state.waiting] == [
+        ("park", 5),
+        ("request_extension", 6),
+    ]
+    flow.act("feed_back", OFFICER, at("2024-05-22", 9))
+    assert flow.state.waiting == ()
+    assert flow.refused("approve", SUPERVISOR, at("2024-05-22", 10), scope, request=5) == [
+        ("no_pending_request", "no such request; pending: none")
+    ]
+    flow.act(
+        "close", DISPATCHER, at("2024-05-22", 11), scope, outcome="settled", settled_level="county"
+    )
+    assert (flow.state.state, flow.state.pauses, flow.state.counts.get("extensions")) == (
+        "closed",
+        (),
+        None,
+    )
+
+
+def test_a_whistle_that_names_a_department_twice_says_which(flow_of: Any) -> None:
+    flow = reported(flow_of)
+    flow.act("accept", DISPATCHER, at("2024-05-20", 10))
+    flow.act("sign", DISPATCHER, at("2024-05-20", 11))
+    labour = Ref("Department", "dept-330421-labour")
+    assert flow.refused(
+        "whistle", DISPATCHER, at("2024-05-20", 12), targets=(labour, DEPT, labour), reason="欠薪"
+    ) == [("invalid_input", "named twice: Department:dept-330421-labour")]
+    flow.act("whistle", DISPATCHER, at("2024-05-20", 12), targets=(labour,), reason="欠薪")
+    assert flow.refused(
+        "whistle", DISPATCHER, at("2024-05-20", 13), targets=(DEPT, labour), reason="再吹"
+    ) == [("invalid_input", "summoned already: Department:dept-330421-labour")]
+
+
+def test_an_escalation_from_the_top_says_where_the_dispute_is_held(flow_of: Any) -> None:
+    flow = handled(flow_of)
+    assert flow.refused("escalate", OFFICER, at("2024-05-21", 9), reason="无法处理") == [
+        (
+            "invalid_input",
+            "the ladder has no rung with a body above where the dispute is held "
+            "(Department:dept-330421-wjw at level county): settle or close it there",
+        )
+    ]
+
+
+def test_a_limit_whose_due_time_cannot_be_counted_is_refused(flow_of: Any) -> None:
+    # A list item's limit of years (loaded data: 长期 written as 3000 days) would start a
+    # clock that no read of the dispute, its work queue or the timers could count.
+    flow = reported(flow_of)
+    flow.act("accept", DISPATCHER, at("2024-05-20", 10))
+    assert flow.refused(
+        "dispatch",
+        DISPATCHER,
+        at("2024-05-20", 11),
+        Facts(target_level="county", time_limit_days=3000, limit_source="list item L-1"),
+        targets=(DEPT,),
+    ) == [
+        (
+            "invalid_input",
+            "dispatch would start a clock whose due time cannot be counted (2028-01-01: the "
+            "holiday table queries/data/holidays-cn.csv does not cover 2028 (it covers "
+            "2019–2026); add that year's rows from the State Council's notice on its holidays "
+            "(国务院办公厅关于部分节假日安排的通知))",
+        )
+    ]
+    assert flow.version == 2

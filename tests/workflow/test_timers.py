@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
 
 from api import queue
 from api.auth import Caller as ApiCaller
@@ -170,3 +173,47 @@ def test_notifications_the_gateway_could_not_take_are_retried(backend: EmbeddedB
     ]
     assert outbox.deliver(phone, at("2024-05-30", 9, 3)) == []
     assert {n.delivered_at for n in outbox.all()} == {at("2024-05-30", 9, 2)}
+
+
+class _Killed(Exception):
+    pass
+
+
+class _KilledAfterEscalating(Outbox):
+    """The process dies between the escalation's commit and the record of its notice."""
+
+    def record(self, n: Notification) -> bool:
+        if n.why == "escalated":
+            raise _Killed
+        return super().record(n)
+
+
+def test_a_rerun_after_a_kill_between_an_escalation_and_its_notice_ends_as_a_clean_run(
+    backend: EmbeddedBackend, tmp_path: Path
+) -> None:
+    late = at("2024-05-30", 9)
+    clean = EmbeddedBackend(tmp_path / "clean.lbdb")
+    clean.init_schema()
+    try:
+        handled(EventStore(clean))
+        run_timers(EventStore(clean), Outbox(clean), late, rules_for, calendar_for, next_rung)
+        store = EventStore(backend)
+        handled(store)
+        with pytest.raises(_Killed):
+            run_timers(
+                store, _KilledAfterEscalating(backend), late, rules_for, calendar_for, next_rung
+            )
+        assert [n.why for n in Outbox(backend).all("D1")] == ["pre_breach", "breach", "breach"]
+        rerun = run_timers(store, Outbox(backend), late, rules_for, calendar_for, next_rung)
+        due, clock = at("2024-05-23"), "handle@3:Department:dept-330421001-zhzf"
+        assert rerun == [
+            Notification(
+                "D1:" + clock + ":escalate:None", "D1", COUNTY_CENTER, "escalated", clock, due, due
+            )
+        ]
+        assert Outbox(backend).all("D1") == Outbox(clean).all("D1")
+        assert [(e.version, e.action) for e in store.log("D1")] == [
+            (e.version, e.action) for e in EventStore(clean).log("D1")
+        ]
+    finally:
+        clean.close()
