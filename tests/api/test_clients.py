@@ -82,3 +82,25 @@ def test_a_required_variable_left_out_is_told():
             "locations": [{"line": 1, "column": 7}],
         }
     ]
+
+
+def test_a_document_of_several_operations_without_a_name_runs_none_of_them():
+    """strawberry took the first operation's name when none was given, and ran it."""
+    document = "query A { a: __typename } mutation B { b: __typename }"
+    unnamed = _run(document)
+    assert (unnamed.data, [e.formatted for e in unnamed.errors or []]) == (
+        None,
+        [
+            {
+                "message": "Must provide operation name if query contains multiple operations: "
+                "the document holds 2 (A, B); name the one to run in operationName."
+            }
+        ],
+    )
+    named = _run(document.replace("mutation", "query"), operation_name="B")
+    assert (named.data, named.errors) == ({"b": "Query"}, None)
+
+
+def test_one_named_operation_runs_without_operation_name():
+    result = _run("query A { a: __typename }")
+    assert (result.data, result.errors) == ({"a": "Query"}, None)
