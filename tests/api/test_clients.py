@@ -104,3 +104,58 @@ def test_a_document_of_several_operations_without_a_name_runs_none_of_them():
 def test_one_named_operation_runs_without_operation_name():
     result = _run("query A { a: __typename }")
     assert (result.data, result.errors) == ({"a": "Query"}, None)
+
+
+async def _post(tmp_path, body, headers):
+    app = create_app(
+        Settings(_env_file=None, tokens=str(tmp_path / "tokens.json")), backend=Empty()
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await c.post("/graphql", content=body, headers=headers)
+
+
+async def test_a_compressed_body_is_refused_with_415_saying_to_send_it_plain(tmp_path):
+    """A gzip body reached json.loads as bytes and failed inside: a 500."""
+    body = gzip.compress(json.dumps({"query": "{ __typename }"}).encode())
+    answer = await _post(
+        tmp_path, body, {"content-type": "application/json", "content-encoding": "gzip"}
+    )
+    assert (answer.status_code, answer.headers["accept-encoding"], answer.json()) == (
+        415,
+        "identity",
+        {
+            "error": {
+                "status": 415,
+                "code": "unsupported_media_type",
+                "message": "the request body is gzip-encoded (Content-Encoding); "
+                "send it uncompressed",
+            }
+        },
+    )
+
+
+async def test_a_body_not_in_utf8_is_a_400_that_says_so(tmp_path):
+    """JSON written out as GBK (a Windows client's default for Chinese) was a 500."""
+    body = json.dumps({"query": '{ unit(code: "嘉善县") { name } }'}, ensure_ascii=False)
+    answer = await _post(tmp_path, body.encode("gbk"), {"content-type": "application/json"})
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {
+            "error": {
+                "status": 400,
+                "code": "bad_request",
+                "message": "the request body is not UTF-8 (invalid start byte at byte 26); "
+                "send JSON encoded as UTF-8",
+            }
+        },
+    )
+
+
+async def test_an_identity_coded_body_is_read(tmp_path):
+    body = json.dumps({"query": "{ __typename }"}).encode()
+    answer = await _post(
+        tmp_path, body, {"content-type": "application/json", "content-encoding": "identity"}
+    )
+    assert (answer.status_code, answer.json()) == (200, {"data": {"__typename": "Query"}})
