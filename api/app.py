@@ -108,8 +108,9 @@ class _GraphQL(GraphQL[Context, None]):
             raise StrawberryHTTPException(400, "Unable to parse request body as JSON") from e
         except UnicodeDecodeError as e:  # json.loads of bytes: GBK text, say
             raise StrawberryHTTPException(
-                400, f"the request body is not UTF-8 ({e.reason} at byte {e.start}); send JSON "
-                "encoded as UTF-8"
+                400,
+                f"the request body is not UTF-8 ({e.reason} at byte {e.start}); send JSON "
+                "encoded as UTF-8",
             ) from e
         except KeyError as e:
             raise StrawberryHTTPException(400, "File(s) missing in form data") from e

@@ -15,8 +15,8 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.execution.middleware import MiddlewareManager
 from strawberry.exceptions import MissingQueryError
 from strawberry.execution import optimized_is_awaitable
