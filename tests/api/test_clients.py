@@ -26,8 +26,8 @@ class Empty:
         return []
 
 
-def _run(query, variables=None, operation_name=None):
-    schema = build_schema(Settings(_env_file=None))
+def _run(query, variables=None, operation_name=None, mode="production"):
+    schema = build_schema(Settings(_env_file=None, mode=mode))
     return asyncio.run(
         schema.execute(
             query,
@@ -159,3 +159,46 @@ async def test_an_identity_coded_body_is_read(tmp_path):
         tmp_path, body, {"content-type": "application/json", "content-encoding": "identity"}
     )
     assert (answer.status_code, answer.json()) == (200, {"data": {"__typename": "Query"}})
+
+
+def test_the_full_introspection_query_describes_every_value_of_the_api_s_enums():
+    """As GraphiQL and code generators run it: every value of the enums of
+    api/graphql/enums.py carries a description (none did), a property's choice with the
+    Chinese names a loaded file may give it."""
+    from graphql import get_introspection_query
+
+    from api.graphql import enums
+
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+    result = _run(query, mode="development")
+    assert result.errors is None
+    types = {t["name"]: t for t in result.data["__schema"]["types"]}
+    ours = {
+        e.__strawberry_definition__.name
+        for e in vars(enums).values()
+        if hasattr(e, "__strawberry_definition__")
+    }
+    undescribed = [
+        f"{name}.{value['name']}"
+        for name in sorted(ours)
+        for value in types[name]["enumValues"]
+        if not value["description"]
+    ]
+    assert undescribed == []
+    assert {v["name"]: v["description"] for v in types["GridKind"]["enumValues"]} == {
+        "BASIC": "`basic` in loaded files, or 全科网格、基础网格、基础全科网格、综合网格",
+        "DEDICATED": "`dedicated` in loaded files, or 专属网格",
+        "PROFESSIONAL": "`professional` in loaded files, or 专业网格",
+        "MICRO": "`micro` in loaded files, or 微网格",
+        "OUT_OF_COUNTY": "`out_of_county` in loaded files, or 域外网格、县域外网格、域外综治网格",
+    }
+    assert {v["name"]: v["description"] for v in types["Direction"]["enumValues"]} == {
+        "ASC": "Ascending: smallest first (A before B, the earlier day first).",
+        "DESC": "Descending: largest first (B before A, the later day first).",
+    }
