@@ -132,12 +132,13 @@ class BodyLimit:
             return
         coding = headers.get(b"content-encoding", b"identity").strip().lower()
         if coding != b"identity":  # no route decodes one, and a small gzip can hold gigabytes
-            message = (
+            refusal = error_response(
+                415,
                 f"the request body is {coding.decode('latin-1')}-encoded (Content-Encoding); "
-                "send it uncompressed"
+                "send it uncompressed",
+                {"Accept-Encoding": "identity"},
             )
-            headers_out = {"Accept-Encoding": "identity"}
-            await error_response(415, message, headers_out)(scope, receive, send)
+            await refusal(scope, receive, send)
             return
         body = bytearray()
         more = True

@@ -232,7 +232,7 @@ class DisputeOrder(StrEnum):
 
 # -- what each value means, for GraphiQL and code generators ------------------------------
 
-SORT_KEYS = {
+SORT_KEYS: dict[tuple[type[Enum], str], str] = {
     (Direction, "asc"): "Ascending: smallest first (A before B, the earlier day first).",
     (Direction, "desc"): "Descending: largest first (B before A, the later day first).",
     (NameOrder, "id"): "By id.",
@@ -257,7 +257,8 @@ def _describe_values() -> None:
             given = named.setdefault((enum, choice), [])
             if name not in given:
                 given.append(name)
-    for enum in {*CHOICES.values(), *(e for e, _ in SORT_KEYS)}:
+    enums: set[type[Enum]] = {*CHOICES.values(), *(e for e, _ in SORT_KEYS)}
+    for enum in enums:
         for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
             names = named.get((enum, value.value))
             value.description = SORT_KEYS.get((enum, value.value)) or (
