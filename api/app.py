@@ -106,12 +106,6 @@ class _GraphQL(GraphQL[Context, None]):
             request_data = await self.parse_http_body(request_adapter)
         except json.JSONDecodeError as e:
             raise StrawberryHTTPException(400, "Unable to parse request body as JSON") from e
-        except UnicodeDecodeError as e:  # json.loads of bytes: GBK text, say
-            raise StrawberryHTTPException(
-                400,
-                f"the request body is not UTF-8 ({e.reason} at byte {e.start}); send JSON "
-                "encoded as UTF-8",
-            ) from e
         except KeyError as e:
             raise StrawberryHTTPException(400, "File(s) missing in form data") from e
         result = await self.execute_operation(
@@ -164,6 +158,34 @@ class _GraphQL(GraphQL[Context, None]):
                     protocol="http",
                 )
         return await super().parse_http_body(request)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Strawberry's, and a body that is not UTF-8 (GBK text, say) a 400 that says so:
+        json.loads of its bytes raised UnicodeDecodeError, a 500."""
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError as e:
+            raise StrawberryHTTPException(400, "Unable to parse request body as JSON") from e
+        except UnicodeDecodeError as e:
+            raise StrawberryHTTPException(
+                400,
+                f"the request body is not UTF-8 ({e.reason} at byte {e.start}); send JSON "
+                "encoded as UTF-8",
+            ) from e
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters; `variables` and `extensions` are JSON in the URL, and one that
+        is not is told as that parameter's fault, not the body's."""
+        found = dict(params)
+        for name in ("variables", "extensions"):
+            if found.get(name):
+                try:
+                    found[name] = json.loads(found[name])
+                except json.JSONDecodeError as e:
+                    raise StrawberryHTTPException(
+                        400, f"the URL's `{name}` parameter is not JSON: {e}"
+                    ) from e
+        return found
 
     def encode_json(self, data: object) -> str:
         """Strawberry's encoding, the same bytes, without the check for a list or dict inside

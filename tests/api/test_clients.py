@@ -107,13 +107,37 @@ def test_one_named_operation_runs_without_operation_name():
 
 
 async def _post(tmp_path, body, headers):
-    app = create_app(
-        Settings(_env_file=None, tokens=str(tmp_path / "tokens.json")), backend=Empty()
-    )
+    return await _send(tmp_path, "POST", content=body, headers=headers)
+
+
+async def _send(tmp_path, method, mode="production", **request):
+    settings = Settings(_env_file=None, tokens=str(tmp_path / "tokens.json"), mode=mode)
+    app = create_app(settings, backend=Empty())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            return await c.post("/graphql", content=body, headers=headers)
+            return await c.request(method, "/graphql", **request)
+
+
+async def test_a_get_s_variables_that_are_not_json_are_told_as_the_url_s_fault(tmp_path):
+    """Strawberry said "Unable to parse request body as JSON" of a GET, which has no body."""
+    query = "query($b: Boolean!) { __typename @include(if: $b) }"
+    params = {"query": query, "variables": "{b: true}"}
+    answer = await _send(tmp_path, "GET", mode="development", params=params)
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {
+            "error": {
+                "status": 400,
+                "code": "bad_request",
+                "message": "the URL's `variables` parameter is not JSON: Expecting property "
+                "name enclosed in double quotes: line 1 column 2 (char 1)",
+            }
+        },
+    )
+    params["variables"] = '{"b": true}'
+    answer = await _send(tmp_path, "GET", mode="development", params=params)
+    assert (answer.status_code, answer.json()) == (200, {"data": {"__typename": "Query"}})
 
 
 async def test_a_compressed_body_is_refused_with_415_saying_to_send_it_plain(tmp_path):
