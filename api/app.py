@@ -38,6 +38,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
 from api import heap, mallocstats
@@ -108,14 +109,22 @@ class _GraphQL(GraphQL[Context, None]):
             raise StrawberryHTTPException(400, "Unable to parse request body as JSON") from e
         except KeyError as e:
             raise StrawberryHTTPException(400, "File(s) missing in form data") from e
-        result = await self.execute_operation(
-            request=request,
-            request_adapter=request_adapter,
-            request_data=request_data,
-            context=context,
-            root_value=root_value,
-            sub_response=sub_response,
-        )
+        try:
+            result = await self.execute_operation(
+                request=request,
+                request_adapter=request_adapter,
+                request_data=request_data,
+                context=context,
+                root_value=root_value,
+                sub_response=sub_response,
+            )
+        except StrawberryHTTPException as e:
+            # GraphQL over HTTP: a mutation sent by GET is 405 (strawberry's 400)
+            if request_adapter.method == "GET" and isinstance(
+                e.__cause__, InvalidOperationTypeError
+            ):
+                return error_response(405, f"{e.reason}; send it as POST", {"Allow": "POST"})
+            raise
         response_data: Any
         if isinstance(result, list):
             response_data = []

@@ -226,3 +226,20 @@ def test_the_full_introspection_query_describes_every_value_of_the_api_s_enums()
         "ASC": "Ascending: smallest first (A before B, the earlier day first).",
         "DESC": "Descending: largest first (B before A, the later day first).",
     }
+
+
+async def test_a_mutation_sent_by_get_is_405_saying_to_post_it(tmp_path):
+    """GraphQL over HTTP: a server MUST answer a mutation by GET with 405; strawberry's 400."""
+    params = {"query": "mutation M { __typename }", "operationName": "M"}
+    answer = await _send(tmp_path, "GET", mode="development", params=params)
+    assert (answer.status_code, answer.headers["allow"], answer.json()) == (
+        405,
+        "POST",
+        {
+            "error": {
+                "status": 405,
+                "code": "method_not_allowed",
+                "message": "mutations are not allowed when using GET; send it as POST",
+            }
+        },
+    )
