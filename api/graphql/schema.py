@@ -15,8 +15,8 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
 from graphql.execution.middleware import MiddlewareManager
 from strawberry.exceptions import MissingQueryError
 from strawberry.execution import optimized_is_awaitable
@@ -108,7 +108,7 @@ class Schema(strawberry.Schema):
             operation_extensions=operation_extensions,
         )
         try:
-            result = await self._operation(context, operation_extensions, operation_name)
+            result = await self._operation(context, operation_extensions)
         except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
             raise
         except Exception as exc:  # as strawberry's: neither masked nor logged twice
@@ -120,10 +120,7 @@ class Schema(strawberry.Schema):
         return self._answer(context, result, processed=True)
 
     async def _operation(
-        self,
-        context: ExecutionContext,
-        operation_extensions: dict[str, Any] | None,
-        operation_name: str | None = None,
+        self, context: ExecutionContext, operation_extensions: dict[str, Any] | None
     ) -> Any:
         """Parse, check, validate and execute, as strawberry's `execute` does inside its
         operation's hooks: an answer (`ExecutionResult`) when refused before execution,
@@ -141,9 +138,6 @@ class Schema(strawberry.Schema):
             error = GraphQLError(str(error), original_error=error)
             context.pre_execution_errors = [error]
             return self._answer(context, PreExecutionError(data=None, errors=[error]))
-        if operation_name is None and (unnamed := _unchosen(context.graphql_document)):
-            context.pre_execution_errors = [unnamed]
-            return self._answer(context, PreExecutionError(data=None, errors=[unnamed]))
         try:
             operation_type = context.operation_type
         except RuntimeError as error:
@@ -194,24 +188,6 @@ class Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log what went wrong inside (with its traceback), not the callers' own mistakes."""
         super().process_errors([e for e in errors if should_mask(e)], execution_context)
-
-
-def _unchosen(document: DocumentNode | None) -> GraphQLError | None:
-    """The error for a document of several operations and no operationName: strawberry's
-    `ExecutionContext.operation_name` would take the first one's name, and run it."""
-    if document is None or len(document.definitions) < 2:
-        return None
-    names = [
-        d.name.value if d.name else "(anonymous)"
-        for d in document.definitions
-        if isinstance(d, OperationDefinitionNode)
-    ]
-    if len(names) < 2:
-        return None
-    return GraphQLError(
-        "Must provide operation name if query contains multiple operations: the document "
-        f"holds {len(names)} ({', '.join(names)}); name the one to run in operationName."
-    )
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
