@@ -130,8 +130,8 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return
-        coding = headers.get(b"content-encoding", b"identity").strip().lower()
-        if coding != b"identity":  # no route decodes one, and a small gzip can hold gigabytes
+        coding = headers.get(b"content-encoding", b"").strip().lower()
+        if coding not in (b"", b"identity"):  # no route decodes one, and a small gzip can hold gigabytes
             refusal = error_response(
                 415,
                 f"the request body is {coding.decode('latin-1')}-encoded (Content-Encoding); "

@@ -177,10 +177,11 @@ async def test_a_body_not_in_utf8_is_a_400_that_says_so(tmp_path):
     )
 
 
-async def test_an_identity_coded_body_is_read(tmp_path):
+@pytest.mark.parametrize("coding", ["identity", "Identity", ""])
+async def test_an_identity_coded_body_is_read(tmp_path, coding):
     body = json.dumps({"query": "{ __typename }"}).encode()
     answer = await _post(
-        tmp_path, body, {"content-type": "application/json", "content-encoding": "identity"}
+        tmp_path, body, {"content-type": "application/json", "content-encoding": coding}
     )
     assert (answer.status_code, answer.json()) == (200, {"data": {"__typename": "Query"}})
 
