@@ -131,7 +131,8 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
             return
         coding = headers.get(b"content-encoding", b"").strip().lower()
-        if coding not in (b"", b"identity"):  # no route decodes one, and a small gzip can hold gigabytes
+        # no route decodes one, and a small gzip can hold gigabytes
+        if coding not in (b"", b"identity"):
             refusal = error_response(
                 415,
                 f"the request body is {coding.decode('latin-1')}-encoded (Content-Encoding); "
