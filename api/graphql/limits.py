@@ -9,6 +9,7 @@
 - page size: `first` is at most 100 (`api.graphql.pagination`);
 - time: each backend read is bounded by the store's query timeout;
 - introspection is refused in production mode (GraphiQL is not served there either);
+- a document of several operations runs only the one `operationName` names (none without);
 - errors: internal ones are masked, the caller's own mistakes are not (`api.graphql.errors`).
 
 Parsing and validating a query costs more than running a small one (about 5 ms of a 9 ms
