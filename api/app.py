@@ -38,6 +38,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
 from api import heap, mallocstats
@@ -108,14 +109,22 @@ class _GraphQL(GraphQL[Context, None]):
             raise StrawberryHTTPException(400, "Unable to parse request body as JSON") from e
         except KeyError as e:
             raise StrawberryHTTPException(400, "File(s) missing in form data") from e
-        result = await self.execute_operation(
-            request=request,
-            request_adapter=request_adapter,
-            request_data=request_data,
-            context=context,
-            root_value=root_value,
-            sub_response=sub_response,
-        )
+        try:
+            result = await self.execute_operation(
+                request=request,
+                request_adapter=request_adapter,
+                request_data=request_data,
+                context=context,
+                root_value=root_value,
+                sub_response=sub_response,
+            )
+        except StrawberryHTTPException as e:
+            # GraphQL over HTTP: a mutation sent by GET is 405 (strawberry's 400)
+            if request_adapter.method == "GET" and isinstance(
+                e.__cause__, InvalidOperationTypeError
+            ):
+                return error_response(405, f"{e.reason}; send it as POST", {"Allow": "POST"})
+            raise
         response_data: Any
         if isinstance(result, list):
             response_data = []
@@ -158,6 +167,34 @@ class _GraphQL(GraphQL[Context, None]):
                     protocol="http",
                 )
         return await super().parse_http_body(request)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Strawberry's, and a body that is not UTF-8 (GBK text, say) a 400 that says so:
+        json.loads of its bytes raised UnicodeDecodeError, a 500."""
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError as e:
+            raise StrawberryHTTPException(400, "Unable to parse request body as JSON") from e
+        except UnicodeDecodeError as e:
+            raise StrawberryHTTPException(
+                400,
+                f"the request body is not UTF-8 ({e.reason} at byte {e.start}); send JSON "
+                "encoded as UTF-8",
+            ) from e
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters; `variables` and `extensions` are JSON in the URL, and one that
+        is not is told as that parameter's fault, not the body's."""
+        found = dict(params)
+        for name in ("variables", "extensions"):
+            if found.get(name):
+                try:
+                    found[name] = json.loads(found[name])
+                except json.JSONDecodeError as e:
+                    raise StrawberryHTTPException(
+                        400, f"the URL's `{name}` parameter is not JSON: {e}"
+                    ) from e
+        return found
 
     def encode_json(self, data: object) -> str:
         """Strawberry's encoding, the same bytes, without the check for a list or dict inside

@@ -113,7 +113,8 @@ class BodyLimit:
 
     A declared Content-Length over the limit is refused at once. Otherwise the body is read
     here, up to one byte over the limit (a chunked body has no length to trust), and handed
-    on whole; so no request holds more than `max_bytes` in memory.
+    on whole; so no request holds more than `max_bytes` in memory. A body with a
+    Content-Encoding (gzip, …) is answered 415: no route would decode it.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -124,9 +125,21 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
+            return
+        coding = headers.get(b"content-encoding", b"").strip().lower()
+        # no route decodes one, and a small gzip can hold gigabytes
+        if coding not in (b"", b"identity"):
+            refusal = error_response(
+                415,
+                f"the request body is {coding.decode('latin-1')}-encoded (Content-Encoding); "
+                "send it uncompressed",
+                {"Accept-Encoding": "identity"},
+            )
+            await refusal(scope, receive, send)
             return
         body = bytearray()
         more = True

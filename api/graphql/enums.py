@@ -228,3 +228,42 @@ class PersonOrder(StrEnum):
 class DisputeOrder(StrEnum):
     ID = "id"
     REPORTED_ON = "reported_on"
+
+
+# -- what each value means, for GraphiQL and code generators ------------------------------
+
+SORT_KEYS: dict[tuple[type[Enum], str], str] = {
+    (Direction, "asc"): "Ascending: smallest first (A before B, the earlier day first).",
+    (Direction, "desc"): "Descending: largest first (B before A, the later day first).",
+    (NameOrder, "id"): "By id.",
+    (NameOrder, "name"): "By name, in Unicode code-point order (not by pinyin).",
+    (CodeOrder, "code"): "By division code.",
+    (CodeOrder, "name"): "By name, in Unicode code-point order (not by pinyin).",
+    (GridOrder, "id"): "By grid id.",
+    (GridOrder, "name"): "By name, in Unicode code-point order (not by pinyin).",
+    (GridOrder, "level"): "By grid level.",
+    (PersonOrder, "id"): "By person id (people are never sorted on personal data).",
+    (DisputeOrder, "id"): "By dispute id.",
+    (DisputeOrder, "reported_on"): "By the day the dispute was reported.",
+}
+
+
+def _describe_values() -> None:
+    """Each value described: a property's choices by the Chinese names a loaded file may give
+    it (graph/schema.py's `names`), the sort keys by `SORT_KEYS`."""
+    named: dict[tuple[type[Enum], str], list[str]] = {}
+    for (owner, prop), enum in CHOICES.items():
+        for name, choice in declared(owner, prop).names:
+            given = named.setdefault((enum, choice), [])
+            if name not in given:
+                given.append(name)
+    enums: set[type[Enum]] = {*CHOICES.values(), *(e for e, _ in SORT_KEYS)}
+    for enum in enums:
+        for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+            names = named.get((enum, value.value))
+            value.description = SORT_KEYS.get((enum, value.value)) or (
+                f"`{value.value}` in loaded files, or " + "、".join(names) if names else None
+            )
+
+
+_describe_values()

@@ -39,13 +39,16 @@ def should_mask(error: GraphQLError) -> bool:
 
     Errors without an original exception come from parsing and validation (a syntax error,
     an unknown field, a wrong argument type, the depth, alias and token limits): they are
-    about the query the caller wrote, and are shown. So is a variable that its scalar cannot
-    take (a `Date` variable of "2024-02-30"): the caller's value, not a fault of the server.
+    about the query the caller wrote, and are shown. So is a variable its type cannot take (an
+    `Int` of "ten", an unknown enum value, a required one missing, a `Date` of "2024-02-30"):
+    graphql-core reports those before execution, without a path, over its own `GraphQLError`,
+    and they are the caller's values, not a fault of the server. An error during execution
+    always has a path, so a value the server could not serialise stays masked.
     """
     original = error.original_error
-    return original is not None and not isinstance(
-        original, UserError | StrawberryInputCoercionError
-    )
+    if original is None or isinstance(original, UserError | StrawberryInputCoercionError):
+        return False
+    return not (error.path is None and isinstance(original, GraphQLError))
 
 
 class MaskInternalErrors(MaskErrors):

@@ -9,6 +9,7 @@
 - page size: `first` is at most 100 (`api.graphql.pagination`);
 - time: each backend read is bounded by the store's query timeout;
 - introspection is refused in production mode (GraphiQL is not served there either);
+- a document of several operations runs only the one `operationName` names (none without);
 - errors: internal ones are masked, the caller's own mistakes are not (`api.graphql.errors`).
 
 Parsing and validating a query costs more than running a small one (about 5 ms of a 9 ms
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from typing import NamedTuple
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     DisableIntrospection,
@@ -78,6 +79,12 @@ class Limits(NamedTuple):
                     context.pre_execution_errors = _verdict(
                         context.schema._schema, query, self.max_tokens, context.validation_rules
                     )
+                    # strawberry's `operation_name` falls back to the first operation's name,
+                    # so with several and none named it would run the first
+                    if context._provided_operation_name is None and (
+                        unchosen := _unchosen(context.graphql_document)
+                    ):
+                        context.pre_execution_errors = [*context.pre_execution_errors, unchosen]
 
 
 class QueryLimits(SchemaExtension):
@@ -107,6 +114,23 @@ def _verdict(
     """The validation errors of `query`'s document, as strawberry's validation finds them,
     kept by its text (Python keeps a string's hash; a document's is worked out each time)."""
     return validate_document(schema, _document(query, max_tokens), rules)
+
+
+def _unchosen(document: DocumentNode) -> GraphQLError | None:
+    """The error for a document of several operations when no operationName names one."""
+    if len(document.definitions) < 2:
+        return None
+    names = [
+        d.name.value if d.name else "(anonymous)"
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    ]
+    if len(names) < 2:
+        return None
+    return GraphQLError(
+        "Must provide operation name if query contains multiple operations: the document "
+        f"holds {len(names)} ({', '.join(names)}); name the one to run in operationName."
+    )
 
 
 def limits(settings: Settings) -> Limits:
