@@ -72,8 +72,10 @@ def _sandbox(store: Path, settings: Settings) -> Sandbox:
     with _sandboxes_lock:
         found = _sandboxes.get(store)
         if found is None:
+            # `ensure` removed this store's older copies in this view (`view-store-…`)
+            lineage = store.parent.name.rsplit("-", 2)[0]
             for path in [p for p in _sandboxes if p.parent.parent == store.parent.parent]:
-                if path.parent.name.split("-")[0] == store.parent.name.split("-")[0]:
+                if path.parent.name.rsplit("-", 2)[0] == lineage:
                     _sandboxes.pop(path).close()
             found = Sandbox(
                 store,
