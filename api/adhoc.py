@@ -15,6 +15,7 @@ audit (finished). Every step is the same for the three callers:
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -48,6 +49,15 @@ class Result:
     rows: list[Row]
     truncated: bool
     duration_ms: float
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_named(text: str) -> bool:
+    """Whether `text` is a library query's name (one word), not Cypher: Cypher may have no
+    space at all (`MATCH(d:Domain)RETURN(d.code)`, or tabs and newlines from an editor)."""
+    return _NAME.fullmatch(text.strip()) is not None
 
 
 def privacy_for(settings: Settings, role: str) -> Privacy:
