@@ -126,3 +126,31 @@ def reveal_read(
         scope = DivisionCode.parse(caller.scope or "")
         flags = [inside(by_key.get(r[key], []), scope) for r in rows]
     return reveal(caller, label, rows, flags)
+
+
+# The texts of a workflow event's data that the workflow makes itself, from closed lists or the
+# graph's keys. Any other text there (a report's title and description, a note, a result, a
+# cause) is what a person typed, withheld as the schema marks `DisputeEvent.data` (Mask.TEXT):
+# a key not listed here is withheld, so a new kind of text fails closed.
+EVENT_CODES = frozenset(
+    """category channel kind level limit_source place step warning outcome settled_level
+    back_to breached for type request_action""".split()
+)
+
+
+def whole(label: str, row: Mapping[str, Any], shown: Mapping[str, Any]) -> bool:
+    """Whether `shown` (`reveal`'s copy of `row`) kept every personal property of `row`."""
+    return all(shown.get(name) == row.get(name) for name, _ in _MASKS[label])
+
+
+def reveal_event(
+    dispute_whole: bool, reason: str | None, data: Mapping[str, Any]
+) -> tuple[str | None, dict[str, Any]]:
+    """A dispute event's reason and data as a caller sees them: in full when they see the
+    dispute whole (`whole`), else with its free text withheld, as the dispute's title is."""
+    if dispute_whole:
+        return reason, dict(data)
+    return mask(Mask.TEXT, reason), {
+        k: mask(Mask.TEXT, v) if isinstance(v, str) and k not in EVENT_CODES else v
+        for k, v in data.items()
+    }
