@@ -15,6 +15,7 @@ audit (finished). Every step is the same for the three callers:
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -50,6 +51,15 @@ class Result:
     duration_ms: float
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_named(text: str) -> bool:
+    """Whether `text` is a library query's name (one word), not Cypher: Cypher may have no
+    space at all (`MATCH(d:Domain)RETURN(d.code)`, or tabs and newlines from an editor)."""
+    return _NAME.fullmatch(text.strip()) is not None
+
+
 def privacy_for(settings: Settings, role: str) -> Privacy:
     secret = settings.pseudonym_key.get_secret_value()
     return Privacy.for_role(role, key_from_text(secret) if secret else None)
@@ -72,8 +82,10 @@ def _sandbox(store: Path, settings: Settings) -> Sandbox:
     with _sandboxes_lock:
         found = _sandboxes.get(store)
         if found is None:
+            # `ensure` removed this store's older copies in this view (`view-store-…`)
+            lineage = store.parent.name.rsplit("-", 2)[0]
             for path in [p for p in _sandboxes if p.parent.parent == store.parent.parent]:
-                if path.parent.name.split("-")[0] == store.parent.name.split("-")[0]:
+                if path.parent.name.rsplit("-", 2)[0] == lineage:
                     _sandboxes.pop(path).close()
             found = Sandbox(
                 store,

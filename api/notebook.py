@@ -21,7 +21,6 @@ pseudonymised export or the API, never the store itself. See docs/notebook.md.
 from __future__ import annotations
 
 import getpass
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -30,7 +29,7 @@ from typing import Any
 import pandas as pd
 from pydantic import SecretStr
 
-from api.adhoc import Refused, ask, close_all
+from api.adhoc import Refused, ask, close_all, is_named
 from api.audit import AuditLog
 from api.opening import open_graph
 from api.settings import Settings
@@ -38,8 +37,6 @@ from graph.backend import Backend
 from graph.pseudonym import Privacy, View, key_from_text
 from loaders.export import ExportReport, Format, export
 from queries.library import get_query, named_queries
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class QueryRefused(ValueError):
@@ -132,7 +129,7 @@ class Graph:
                 role=self.role,
                 query=text,
                 params=params,
-                named=_NAME.fullmatch(text) is not None,
+                named=is_named(text),
             )
         except Refused as exc:
             # the check's, the library's or the store's own error, as a notebook expects
@@ -148,7 +145,7 @@ class Graph:
         """
         rows = self.rows(name_or_cypher, **params)
         text = name_or_cypher.strip()
-        if not rows and _NAME.fullmatch(text):
+        if not rows and is_named(text):
             return pd.DataFrame(columns=list(get_query(text).columns))
         return pd.DataFrame.from_records(rows)
 

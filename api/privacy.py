@@ -19,6 +19,8 @@ only thing the GraphQL types are built from.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, NewType, cast
@@ -27,7 +29,8 @@ from api.auth import Caller, Role
 from graph.backend import Backend
 from graph.masking import mask
 from graph.places import JURISDICTION_BY, DivisionCode, lies_inside, places_query
-from graph.schema import SCHEMA, Mask, NodeType
+from graph.pseudonym import Privacy
+from graph.schema import SCHEMA, Mask, NodeType, Type
 
 Revealed = NewType("Revealed", dict[str, Any])
 """A record as this caller may see it: masked where it must be."""
@@ -72,6 +75,40 @@ _MASKS: dict[str, tuple[tuple[str, Mask], ...]] = {
 """Per type with personal data, each personal property and how it is masked."""
 
 
+_TEXTS: dict[str, tuple[str, ...]] = {
+    n.label: tuple(
+        p.name
+        for p in n.properties
+        if p.type is Type.STRING and p.mask is None and p.name != n.key and not p.choices
+    )
+    for n in SCHEMA.nodes
+}
+"""Per type, its free texts that are not personal data themselves (a grid's name, a person's
+profession, a record's source) but may have a mobile or ID number typed into them. Keys are
+left out: a key must come back as it is to be looked up."""
+# What every such number has: 11 digits, one character at most between two (138-1234-1234;
+# full-width ones too).
+_ELEVEN_DIGITS = re.compile(r"\d(?:\D?\d){10}")
+_masked_view = Privacy.masked()  # as exports and researchers' copies show such a number
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _scrub(text: str) -> str:
+    """`text` with every mobile or ID number in it masked. Remembered: the same texts (a
+    record's source, a profession) come back page after page."""
+    return _masked_view.scrub(text) if _ELEVEN_DIGITS.search(text) else text
+
+
+def _scrubbed(texts: tuple[str, ...], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` (copies, changed in place) with every mobile or ID number in `texts` masked."""
+    for row in rows:
+        for name in texts:
+            value = row.get(name)
+            if value.__class__ is str:
+                row[name] = _scrub(value)
+    return rows
+
+
 def masked(label: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """The record with every personal property of its type masked."""
     return _masked(_MASKS[label], row)
@@ -99,16 +136,18 @@ def reveal(
     """
     how = access(caller, label)
     # (a list of Revealed made as a list of dicts: `Revealed(row)` is a call per row)
-    if how is Access.FULL:
+    if caller.role is Role.ADMIN:
         return cast(list[Revealed], [dict(r) for r in rows])
+    texts = _TEXTS.get(label, ())
+    if how is Access.FULL:  # a type without personal data: only numbers typed into its texts
+        return cast(list[Revealed], _scrubbed(texts, [dict(r) for r in rows]))
     masks = _MASKS[label]
     flags = list(inside) if how is Access.BY_JURISDICTION and inside is not None else []
     if len(flags) != len(rows):
-        return cast(list[Revealed], [_masked(masks, r) for r in rows])
-    return cast(
-        list[Revealed],
-        [dict(r) if shown else _masked(masks, r) for r, shown in zip(rows, flags, strict=True)],
-    )
+        return cast(list[Revealed], _scrubbed(texts, [_masked(masks, r) for r in rows]))
+    out = [dict(r) if shown else _masked(masks, r) for r, shown in zip(rows, flags, strict=True)]
+    _scrubbed(texts, [r for r, shown in zip(out, flags, strict=True) if not shown])
+    return cast(list[Revealed], out)
 
 
 def reveal_read(
@@ -126,3 +165,31 @@ def reveal_read(
         scope = DivisionCode.parse(caller.scope or "")
         flags = [inside(by_key.get(r[key], []), scope) for r in rows]
     return reveal(caller, label, rows, flags)
+
+
+# The texts of a workflow event's data that the workflow makes itself, from closed lists or the
+# graph's keys. Any other text there (a report's title and description, a note, a result, a
+# cause) is what a person typed, withheld as the schema marks `DisputeEvent.data` (Mask.TEXT):
+# a key not listed here is withheld, so a new kind of text fails closed.
+EVENT_CODES = frozenset(
+    """category channel kind level limit_source place step warning outcome settled_level
+    back_to breached for type request_action""".split()
+)
+
+
+def whole(label: str, row: Mapping[str, Any], shown: Mapping[str, Any]) -> bool:
+    """Whether `shown` (`reveal`'s copy of `row`) kept every personal property of `row`."""
+    return all(shown.get(name) == row.get(name) for name, _ in _MASKS[label])
+
+
+def reveal_event(
+    dispute_whole: bool, reason: str | None, data: Mapping[str, Any]
+) -> tuple[str | None, dict[str, Any]]:
+    """A dispute event's reason and data as a caller sees them: in full when they see the
+    dispute whole (`whole`), else with its free text withheld, as the dispute's title is."""
+    if dispute_whole:
+        return reason, dict(data)
+    return mask(Mask.TEXT, reason), {
+        k: mask(Mask.TEXT, v) if isinstance(v, str) and k not in EVENT_CODES else v
+        for k, v in data.items()
+    }

@@ -7,12 +7,13 @@ without a key, withheld free text, and mobile or ID numbers typed into other tex
 A query on the copy cannot reveal a real value, whatever its text does: the value is not
 there. `WHERE p.name = '张三'` compares against pseudonyms and confirms no guess.
 
-A copy lives in `root/<fingerprint>/graph.lbdb`. The fingerprint covers the view (and which
-key, by an HMAC of a constant, never the key itself) and the main store's state: its path,
-its version within this process (moved on by every write) and the size and modification time
-of its files. A copy whose fingerprint matches is reused; so is one built less than
-`max_age` seconds ago, because the server now writes (every dispute action moves the version)
-and a rebuild reads the whole graph: researchers read the graph as of at most `max_age` ago.
+A copy lives in `root/<fingerprint>/graph.lbdb`. The fingerprint is the copy's lineage (the
+view, the main store's path, and which key, by an HMAC of a constant, never the key itself)
+and the main store's state: its version within this process (moved on by every write) and the
+size and modification time of its files. A copy whose fingerprint matches is reused; so is one
+of the same lineage built less than `max_age` seconds ago, because the server now writes
+(every dispute action moves the version) and a rebuild reads the whole graph: researchers read
+the graph as of at most `max_age` ago.
 Otherwise the copy is rebuilt (read every node and relationship, apply the policy, COPY into a
 fresh store; docs/research.md has the cost) in a temporary folder and renamed into place, and
 older copies are removed.
@@ -59,7 +60,8 @@ class CopyUnavailable(ValueError):
 
 
 def fingerprint(main: Backend, privacy: Privacy) -> str:
-    """What a copy must have been made from to serve `privacy` over `main` as it is now."""
+    """What a copy must have been made from to serve `privacy` over `main` as it is now:
+    `lineage(…)`, then a digest of the store's state."""
     path = getattr(main, "path", None)
     version = getattr(main, "version", None)
     if path is None or version is None or not isinstance(main, EmbeddedBackend):
@@ -68,15 +70,25 @@ def fingerprint(main: Backend, privacy: Privacy) -> str:
             "neither a file nor a version to tell when a copy is stale; use GraphQL, the named "
             "queries or a pseudonymised export (docs/research.md)"
         )
-    parts = [privacy.view.value, str(Path(path).resolve()), str(version)]
-    if privacy.key is not None:
-        parts.append(hmac.new(privacy.key, b"research copy", hashlib.sha256).hexdigest())
+    parts = [str(version)]
     for file in sorted(Path(path).parent.glob(Path(path).name + "*")):
         if not file.is_file():
             continue  # the copies' own folder sits beside the store: it is not the graph
         stat = file.stat()
         parts += [file.name, str(stat.st_size), str(stat.st_mtime_ns)]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    state = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    return lineage(Path(path), privacy) + "-" + state
+
+
+def lineage(path: Path, privacy: Privacy) -> str:
+    """`view-store-key`: the copies that may stand in for one another while young
+    (`max_age`). Without the store and the key in it, a copy of another store sharing
+    GOVGRAPH_RESEARCH_COPIES, or made under a rotated key, was read as this one's."""
+    store = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:12]
+    key = "nokey"
+    if privacy.key is not None:
+        key = hmac.new(privacy.key, b"research copy", hashlib.sha256).hexdigest()[:12]
+    return privacy.view.value + "-" + store + "-" + key
 
 
 def ensure(
@@ -88,11 +100,13 @@ def ensure(
         # Read while no write of this process is under way (the version is even then).
         while getattr(main, "version", 0) % 2:
             threading.Event().wait(0.05)
-        name = privacy.view.value + "-" + fingerprint(main, privacy)
+        name = fingerprint(main, privacy)
         store = root / name / STORE
         if store.exists():
             return store
-        recent = _recent(root, privacy.view.value + "-", max_age)
+        assert isinstance(main, EmbeddedBackend)  # `fingerprint` refused every other backend
+        line = lineage(Path(main.path), privacy)
+        recent = _recent(root, line + "-", max_age)
         if recent is not None:
             return recent
         root.mkdir(parents=True, exist_ok=True)
@@ -100,7 +114,6 @@ def ensure(
         building = root / (name + ".building")
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
-        assert isinstance(main, EmbeddedBackend)  # `fingerprint` refused every other backend
         try:
             build(main, building / STORE, privacy, schema)
         except BaseException:
@@ -109,7 +122,8 @@ def ensure(
         (building / BUILT).write_text(repr(time.time()), encoding="ascii")
         building.rename(root / name)
         for old in root.iterdir():
-            if old.name != name and old.name.startswith(privacy.view.value + "-"):
+            # this store's older copies in this view, under any key (a rotated one's too)
+            if old.name != name and old.name.startswith(line.rsplit("-", 1)[0] + "-"):
                 shutil.rmtree(old, ignore_errors=True)
         return store
 

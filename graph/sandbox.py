@@ -29,6 +29,7 @@ import ctypes
 import json
 import os
 import platform
+import re
 import resource
 import select
 import subprocess
@@ -229,10 +230,33 @@ def _serve(config: dict[str, Any]) -> None:
         out.flush()
 
 
+_EXPLAIN = "EXPLAIN "
+
+
+def as_written(message: str) -> str:
+    """The store's error about `EXPLAIN query` as about the query its caller wrote: the
+    first line's offset, quoted text and caret without the 8 characters they never typed."""
+    found = re.search(r"\(line: 1, offset: (\d+)\)", message)
+    if found is None:
+        return message  # no place in it, or a later line's, which the prefix does not move
+    n = len(_EXPLAIN)
+    out = []
+    for line in message.replace(found[0], f"(line: 1, offset: {int(found[1]) - n})").split("\n"):
+        if line.startswith('"' + _EXPLAIN):  # the quoted text
+            line = '"' + line[1 + n :]
+        elif line.strip() == "^" and line.startswith(" " * n):  # the caret under it
+            line = line[n:]
+        out.append(line)
+    return "\n".join(out)
+
+
 def _answer(conn: Any, request: dict[str, Any], check_plan: Any, leak: Any) -> dict[str, Any]:
     query, params, cap = request["query"], request["params"], request["cap"]
     if request.get("check", True):
-        plan = conn.execute("EXPLAIN " + query, params).get_all()
+        try:
+            plan = conn.execute(_EXPLAIN + query, params).get_all()
+        except RuntimeError as exc:
+            raise RuntimeError(as_written(str(exc))) from None
         check_plan("\n".join(str(cell) for row in plan for cell in row))
     result = conn.execute(query, params)
     try:

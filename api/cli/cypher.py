@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.adhoc import Refused, ask, close_all
+from api.adhoc import Refused, ask, close_all, is_named
 from api.audit import AuditLog
 from api.auth import Role
 from api.cli.common import Format, backend, console, fail, print_rows, settings
@@ -58,9 +58,9 @@ def cypher(
                 AuditLog(Path(given.audit_log)),
                 who=who,
                 role=role.value,
-                query=query,
+                query=query.strip(),
                 params=params,
-                named=" " not in query.strip(),
+                named=is_named(query),
             )
         except Refused as exc:
             fail(str(exc))

@@ -12,7 +12,6 @@ import typer
 
 from api.auth import Role
 from api.cli.common import backend, console, fail, settings
-from api.cli.cypher import ViewOption
 from graph.neo4j_admin import export_neo4j_admin
 from graph.pseudonym import Privacy, PseudonymKeyError, key_from_text
 from loaders.export import ExportError
@@ -37,7 +36,13 @@ def export(
     type_: Annotated[
         list[str] | None, typer.Option("--type", help="Only these node types (repeatable).")
     ] = None,
-    role: ViewOption = Role.VIEWER,
+    role: Annotated[
+        Role | None,
+        typer.Option(
+            help="Whose view of personal data: admin raw, researcher pseudonyms (default "
+            "viewer; --neo4j-admin is raw, an admin's)."
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an earlier export there.")] = False,
     neo4j_admin: Annotated[
         bool, typer.Option("--neo4j-admin", help="Write `neo4j-admin database import` files.")
@@ -53,6 +58,21 @@ def export(
     as the same graph. With --neo4j-admin, writes the files and the command that seeds a Neo4j
     database with `neo4j-admin database import` (raw data: keep it safe).
     """
+    if neo4j_admin:
+        # The seed is the whole graph, raw: refuse what would ask for less and get all.
+        asked = [
+            f"--role {role.value}" if role not in (None, Role.ADMIN) else "",
+            f"--within {within}" if within else "",
+            "--type" if type_ else "",
+            f"--format {format.value}" if format is not ExportFormat.csv else "",
+        ]
+        if any(asked):
+            fail(
+                f"--neo4j-admin writes the whole graph raw (an admin's export), so it takes "
+                f"no {', '.join(a for a in asked if a)}; leave it out, or export without "
+                "--neo4j-admin"
+            )
+    role = role or Role.VIEWER
     given = settings()
     with backend(given, read_only=True) as store:
         if neo4j_admin:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, cast
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from api import acting, queue
+from api import acting, privacy, queue
 from api.audit import AuditRecord
 from api.graphql.context import Info
 from api.graphql.enums import DisputeChannel, DisputeOutcome, SettledLevel, Warning
@@ -627,7 +627,8 @@ def _clock(c: DomainClock, refs: dict[Ref, NodeRef]) -> Clock:
     )
 
 
-def _event(e: Event, refs: dict[Ref, NodeRef]) -> WorkflowEvent:
+def _event(e: Event, refs: dict[Ref, NodeRef], whole: bool) -> WorkflowEvent:
+    reason, data = privacy.reveal_event(whole, e.reason, e.data)
     return WorkflowEvent(
         version=e.version,
         at=e.at,
@@ -638,10 +639,10 @@ def _event(e: Event, refs: dict[Ref, NodeRef]) -> WorkflowEvent:
         from_state=e.from_state,
         to_state=e.to_state,
         targets=[refs[t] for t in e.targets],
-        reason=e.reason,
+        reason=reason,
         data=[
             KeyValue(key=k, value=v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-            for k, v in sorted(e.data.items())
+            for k, v in sorted(data.items())
         ],
     )
 
@@ -656,6 +657,14 @@ async def _dispute(info: Info, key: str) -> Dispute | None:
         return None
     [shown] = await info.context.reveal("Dispute", [row])
     return Dispute(**shown)
+
+
+async def _whole(info: Info, key: str) -> bool:
+    """Whether this caller sees dispute `key` whole, and so its log's free text (api.privacy)."""
+    row = await info.context.loaders.node("Dispute").load(key)
+    return row is not None and privacy.whole(
+        "Dispute", row, (await info.context.reveal("Dispute", [row]))[0]
+    )
 
 
 async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
@@ -678,6 +687,7 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
     wanted += [r for w in state.whistles for r in (w.department, w.summoner)]
     wanted += [r for refs_ in proposals.values() for r in refs_]
     refs = await _refs(info, wanted)
+    whole = await _whole(info, key)
     grid = await run_in_threadpool(acting.place_of, backend, key, state)
     rules, _ = await run_in_threadpool(acting.rules_for, backend, grid)
     counts = state.counts
@@ -703,7 +713,7 @@ async def dispute_workflow(info: Info, key: str) -> DisputeWorkflow | None:
         ),
         outcome=DisputeOutcome(state.outcome) if state.outcome else None,
         settled_level=SettledLevel(state.settled_level) if state.settled_level else None,
-        log=[_event(e, refs) for e in log],
+        log=[_event(e, refs, whole) for e in log],
         whistles=[
             WhistleResponse(
                 department=refs[w.department],
@@ -845,7 +855,7 @@ async def _payload(
     refs = await _refs(info, _event_refs(result.event))
     return DisputePayload(
         dispute=await _dispute(info, acted.dispute),
-        event=_event(result.event, refs),
+        event=_event(result.event, refs, await _whole(info, acted.dispute)),
         user_errors=[],
         replayed=result.replayed,
     )
