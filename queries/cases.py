@@ -138,8 +138,12 @@ class Cases:
     later report's appends are invisible to it: readers take values by number or by key
     (atomic under the GIL) and never iterate what another thread appends to."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.version = int(getattr(backend, "version", 0))
+    def __init__(self, backend: Backend, posted: Posted | None = None) -> None:
+        """Read whole from `backend`; with `posted` (what the structure's read gave, Arrow:
+        its version and the people on POSTS) the people on posts are taken from there, not
+        read again, and these cases are of that version, read before their own snapshot
+        began: a write between the two then moves a stamp above it (`current`)."""
+        self.version = int(getattr(backend, "version", 0)) if posted is None else posted[0]
         self._label_at = array("B")  # each node's label, as its place in `_label_names`
         self._label_names: list[str] = []
         # The nodes numbered by the bulk read, below `_read`: each label's a span of numbers
@@ -185,8 +189,11 @@ class Cases:
         held: dict[Any, Any] = {}  # each repeated value (names, keys, property tuples) once
         tables = getattr(backend, "table_snapshot", None)
         if tables is not None:
+            read_posts = posted is None
             with tables() as read:
-                self._append_tables([(*t[:3], read(t[3])) for t in _texts()], held)
+                tables_read = [(*t[:3], read(t[3])) for t in _texts(read_posts)]
+            self._append_tables(tables_read, held, [] if posted is None else posted[1])
+            del tables_read
         else:
             for fetched in _fetch(backend.read):  # a fresh object: appended as read
                 self._append(fetched, held)
@@ -224,12 +231,16 @@ class Cases:
             self._append_props([props])
 
     def _append_tables(
-        self, tables: list[tuple[str, str, str, pa.Table]], held: dict[Any, Any]
+        self,
+        tables: list[tuple[str, str, str, pa.Table]],
+        held: dict[Any, Any],
+        posted: list[_Ends],
     ) -> None:
         """Every tie of WALKED and FILED, read as Arrow tables, into cases with no node yet:
         each label's keys numbered at once, in their order (Arrow's `dictionary_encode` of
         all its ends together, then sorted), each node's name taken where its key is first
-        seen, as `_append` does row by row."""
+        seen, as `_append` does row by row; the people `posted` (their keys, names and
+        mobiles, where POSTS' reads are not among `tables`) numbered with them."""
         # label -> its ends in each table: their keys, names and (a person's) mobiles
         ends: dict[str, list[_Ends]] = {}
         at: dict[tuple[int, str], tuple[str, int]] = {}  # (table, end) -> label, first row
@@ -244,6 +255,8 @@ class Cases:
                 columns = ends.setdefault(label, [])
                 at[(i, end)] = (label, sum(len(k) for k, _, _ in columns))
                 columns.append((table.column(end), name, mobile))
+        if posted:
+            ends.setdefault("Person", []).extend(posted)
         numbers: dict[str, pa.Array] = {}  # label -> the number of each of its ends, in order
         keys: list[pa.Array] = []  # each label's, in order
         ordered: dict[str, pa.Array] = {}  # label -> its keys, in order
@@ -597,6 +610,9 @@ class Cases:
 
 
 Filed = str | tuple[str, ...]  # a dispute's other end of a FILED type, or its several
+# The people on POSTS as the structure read them, in Arrow (each read's keys, names and
+# mobiles), with the version the structure was read at (queries.read_model)
+Posted = tuple[int, list["_Ends"]]
 Fetched = tuple[str, str, str, list[Row]]  # a read's type, end labels and rows
 
 
@@ -746,10 +762,12 @@ def _key(var: str, node: NodeType) -> Column:
 MOBILE = "mobile"  # of the people at the ends of WALKED and POSTS, read whole (`Cases.person`)
 
 
-def _texts() -> Iterator[tuple[str, str, str, str]]:
-    """The text of each of `_reads`, of every such tie, with the mobile of each person the
-    cases number at its ends."""
+def _texts(posts: bool = True) -> Iterator[tuple[str, str, str, str]]:
+    """The text of each of `_reads` (but POSTS' without `posts`), of every such tie, with the
+    mobile of each person the cases number at its ends."""
     for type_, a_label, b_label, columns in _reads():
+        if type_ in POSTS and not posts:
+            continue
         if type_ not in FILED and type_ != HOMES:
             numbered = ("a", a_label), *(() if type_ in POSTS else (("b", b_label),))
             mobile = SCHEMA.node("Person").property(MOBILE).type

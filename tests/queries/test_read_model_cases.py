@@ -242,9 +242,9 @@ def _cases_read(monkeypatch: pytest.MonkeyPatch, whole: type = cases.Cases) -> l
     counted: list[int] = []
     build = whole.__init__
 
-    def counting(self: Any, backend: Any) -> None:
+    def counting(self: Any, backend: Any, *given: Any) -> None:
         counted.append(1)
-        build(self, backend)
+        build(self, backend, *given)
 
     monkeypatch.setattr(whole, "__init__", counting)
     return counted
@@ -994,3 +994,33 @@ def test_a_key_found_again_is_its_kept_number(
     bisected.clear()
     assert [c.node(label, k) for label, k, _ in every] == [n for _, _, n in every]
     assert len(c._found) <= 3 and len(bisected) == len(every)
+
+
+def test_the_models_cases_take_the_people_on_posts_from_the_structures_read(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model's cases number the people on posts from what the structure's read gave of
+    them (their keys, names and mobiles), reading no tie of POSTS again: the same cases,
+    every person's name and mobile the same, as cases read alone, which read them; at the
+    version the structure was read at."""
+    posts = [text for type_, *_, text in cases._texts() if type_ in cases.POSTS]
+    assert len(posts) == 6  # SERVES_IN, HOLDS_POST's three, LEADS, MEDIATES_IN
+    read: list[str] = []
+    table = EmbeddedBackend._table
+
+    def reading(self: EmbeddedBackend, conn: Any, query: str) -> Any:
+        read.append(query)
+        return table(self, conn, query)
+
+    monkeypatch.setattr(EmbeddedBackend, "_table", reading)
+    model = read_model.ReadModel(examples_graph)
+    assert not set(posts) & set(read)
+    alone = cases.Cases(examples_graph)
+    assert set(posts) <= set(read)
+    assert model.cases.version == model.version == alone.version
+    assert _whole(model.cases) == _whole(alone)
+    people = [alone.key(n) for n in range(alone.node_count) if alone.label(n) == "Person"]
+    assert [model.cases.person(p) for p in people] == [alone.person(p) for p in people]
+    serving = examples_graph.read("MATCH (a:Person)-[:SERVES_IN]->(:Grid) RETURN a.id AS id")
+    held = {row["id"]: model.cases.person(row["id"]) for row in serving}
+    assert held and None not in held.values()
