@@ -1024,3 +1024,41 @@ def test_the_models_cases_take_the_people_on_posts_from_the_structures_read(
     serving = examples_graph.read("MATCH (a:Person)-[:SERVES_IN]->(:Grid) RETURN a.id AS id")
     held = {row["id"]: model.cases.person(row["id"]) for row in serving}
     assert held and None not in held.values()
+
+
+def test_a_dispute_or_person_with_several_filed_ties_holds_them_all(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    """A dispute OCCURRED_IN two grids and a person LIVING_IN two units, read whole, hold
+    both (as a tuple), where the others hold their one, as the store has them."""
+    grids = [r["id"] for r in examples_graph.read("MATCH (g:Grid) RETURN g.id AS id ORDER BY id")]
+    units = [r["c"] for r in examples_graph.read("MATCH (u:Unit) RETURN u.code AS c ORDER BY c")]
+    filed = examples_graph.read(
+        "MATCH (x:Dispute)-[:OCCURRED_IN]->(g:Grid) RETURN x.id AS d, g.id AS g ORDER BY d"
+    )
+    homed = examples_graph.read(
+        "MATCH (x:Person)-[:PARTY_TO]->(:Dispute) MATCH (x)-[:LIVES_IN]->(u:Unit) "
+        "RETURN DISTINCT x.id AS p, u.code AS u ORDER BY p"
+    )
+    dispute, person = filed[0]["d"], homed[0]["p"]
+    grid = next(g for g in grids if g != filed[0]["g"])
+    unit = next(u for u in units if u != homed[0]["u"])
+    examples_graph.write(
+        [
+            (
+                "MATCH (d:Dispute {id: $d}), (g:Grid {id: $g}) CREATE (d)-[:OCCURRED_IN]->(g)",
+                {"d": dispute, "g": grid},
+            ),
+            (
+                "MATCH (p:Person {id: $p}), (u:Unit {code: $u}) CREATE (p)-[:LIVES_IN]->(u)",
+                {"p": person, "u": unit},
+            ),
+        ]
+    )
+    c = cases.Cases(examples_graph)
+    assert sorted(c.filed_of("OCCURRED_IN", dispute)) == sorted([filed[0]["g"], grid])
+    assert sorted(c.homes(person) or ()) == sorted([homed[0]["u"], unit])
+    others = {r["d"]: (r["g"],) for r in filed[1:] if r["d"] != dispute}
+    assert {d: c.filed_of("OCCURRED_IN", d) for d in others} == others
+    homes = {r["p"]: (r["u"],) for r in homed if r["p"] != person}
+    assert {p: c.homes(p) for p in homes} == homes
