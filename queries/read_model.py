@@ -73,6 +73,7 @@ from queries.cases import (
     current_handled,
     joined,
     listed,
+    offset_of,
 )
 from queries.dispute_fields import DisputeFields
 
@@ -426,8 +427,9 @@ _NONE: dict[str, tuple[Any, ...]] = {}
 class _PeopleRead:
     """The people read so far with the ties that start at them, each once (the first read):
     their rows by key, and each property's values in that order, piece by piece; and those
-    on the cases' POSTS, each read's keys, names and mobiles as read (`posted`: the cases
-    number them from these), None where a read gave no Arrow or not those columns."""
+    on the cases' POSTS, each read's keys, names, mobiles and places in the store as read
+    (`posted`: the cases number them from these, `queries.cases.AT`), None where a read gave
+    no Arrow or not those columns."""
 
     def __init__(self, held: Callable[[list[Any]], list[Any]]) -> None:
         self.rows: dict[str, int] = {}
@@ -608,6 +610,7 @@ def _columns_of(rows: list[Row]) -> Columns:
 
 
 _PERSON = "person_"  # the columns of a tie's person, beside the tie's own
+_PLACE = _PERSON + "_at"  # a post's person's place in the store (`_PeopleRead.posted`)
 
 
 def _unprefixed(column: str) -> str:
@@ -710,11 +713,14 @@ class _Reader:
             text += ident(b_key) + " AS b_key" + (", " + columns if columns else "")
             if a_label == person.label:
                 text += ", " + self._columns("a", person.properties, prefix=_PERSON)
+            if type_ in POSTS:
+                text += ", " + offset_of("a") + " AS " + _PLACE
             read = self.read(text)
+            place = read.pop(_PLACE, None)
             a_keys, b_keys = self._keys(read.pop("a_key", [])), self._keys(read.pop("b_key", []))
             theirs = [name for name in read if name.startswith(_PERSON)]
             if type_ in POSTS and people.posted is not None:
-                posted = [read.get(_PERSON + n) for n in (person.key, "name", MOBILE)]
+                posted = [*(read.get(_PERSON + n) for n in (person.key, "name", MOBILE)), place]
                 whole = all(isinstance(c, pa.ChunkedArray) for c in posted)
                 people.posted = [*people.posted, tuple(posted)] if whole else None
             if theirs:

@@ -996,14 +996,19 @@ def test_a_key_found_again_is_its_kept_number(
     assert len(c._found) <= 3 and len(bisected) == len(every)
 
 
+_HOMES = (
+    "MATCH (p:Person)-[:LIVES_IN]->(u:Unit) WHERE p.id IN $people RETURN p.id AS id, u.code AS code"
+)
+
+
 def test_the_models_cases_take_the_people_on_posts_from_the_structures_read(
     examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The model's cases number the people on posts from what the structure's read gave of
     them (their keys, names and mobiles), reading no tie of POSTS again: the same cases,
-    every person's name and mobile the same, as cases read alone, which read them; at the
-    version the structure was read at."""
-    posts = [text for type_, *_, text in cases._texts() if type_ in cases.POSTS]
+    every person's name, mobile and home the same (found by their place in the store), as
+    cases read alone, which read them; at the version the structure was read at."""
+    posts = [text for type_, *_, text in cases._texts(arrow=True) if type_ in cases.POSTS]
     assert len(posts) == 6  # SERVES_IN, HOLDS_POST's three, LEADS, MEDIATES_IN
     read: list[str] = []
     table = EmbeddedBackend._table
@@ -1021,6 +1026,9 @@ def test_the_models_cases_take_the_people_on_posts_from_the_structures_read(
     assert _whole(model.cases) == _whole(alone)
     people = [alone.key(n) for n in range(alone.node_count) if alone.label(n) == "Person"]
     assert [model.cases.person(p) for p in people] == [alone.person(p) for p in people]
+    homes = {r["id"]: (r["code"],) for r in examples_graph.read(_HOMES, {"people": people})}
+    assert {p: model.cases.homes(p) for p in people} == {p: homes.get(p, ()) for p in people}
+    assert {p: alone.homes(p) for p in people} == {p: homes.get(p, ()) for p in people}
     serving = examples_graph.read("MATCH (a:Person)-[:SERVES_IN]->(:Grid) RETURN a.id AS id")
     held = {row["id"]: model.cases.person(row["id"]) for row in serving}
     assert held and None not in held.values()
