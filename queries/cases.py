@@ -108,8 +108,9 @@ FILED = ("OCCURRED_IN", "IN_DOMAIN", "CLASSIFIED_AS")
 # the people numbered then; not for those a report numbers since (`Cases.homes`: unknown).
 HOMES = "LIVES_IN"
 # The people on the structure's posts, numbered (with no tie) for their homes: those a
-# referral's contacts name. Who holds a post may change with a load unseen here: a person
-# not numbered is only not judged (`Cases.homes`: None), and read.
+# referral's contacts name; the model's cases take them from the structure's read of these
+# (`Posted`), cases read alone read them. Who holds a post may change with a load unseen
+# here: a person not numbered is only not judged (`Cases.homes`: None), and read.
 POSTS = ("SERVES_IN", "HOLDS_POST", "LEADS", "MEDIATES_IN")
 CASES_HELD = frozenset((*WALKED, *FILED, HOMES, "Person", "Organisation", "PartyOrg", "Department"))
 OF_DISPUTES = frozenset(  # what a report writes of them: the ties with a dispute at one end
