@@ -64,13 +64,16 @@ from graph.temporal import valid_on
 from queries.cases import (
     CASE_ANSWERS,
     CASES_HELD,
+    MOBILE,
     NULLS,
+    POSTS,
     Cases,
     Own,
     Props,
     current_handled,
     joined,
     listed,
+    offset_of,
 )
 from queries.dispute_fields import DisputeFields
 
@@ -173,7 +176,9 @@ class ReadModel:
         self.handled_facts: tuple[int, dict[str, Row]] = (-1, {})  # (version, dispute -> facts)
         # expert_load's rows of each expert, made from the handled_facts they name
         self.load_rows: tuple[dict[str, Row], dict[str, list[Row]]] = ({}, {})
-        self.cases = Cases(backend)
+        # the people on posts as read here, not read again by the cases (None: read there)
+        posted = None if people.posted is None else (self.version, people.posted)
+        self.cases = Cases(backend, posted)
         self.disputes = DisputeFields.read(backend)  # a dispute's own properties, of each
         self._within: dict[DivisionCode, frozenset[str]] = {}  # grids_within, as asked
         self._in_order: dict[DivisionCode, list[str]] = {}  # and in ascending order
@@ -421,12 +426,16 @@ _NONE: dict[str, tuple[Any, ...]] = {}
 
 class _PeopleRead:
     """The people read so far with the ties that start at them, each once (the first read):
-    their rows by key, and each property's values in that order, piece by piece."""
+    their rows by key, and each property's values in that order, piece by piece; and those
+    on the cases' POSTS, each read's keys, names, mobiles and places in the store as read
+    (`posted`: the cases number them from these, `queries.cases.AT`), None where a read gave
+    no Arrow or not those columns."""
 
     def __init__(self, held: Callable[[list[Any]], list[Any]]) -> None:
         self.rows: dict[str, int] = {}
         self.pieces: dict[str, list[pa.Array | list[Any]]] = {}
         self.held = held
+        self.posted: list[tuple[pa.ChunkedArray, ...]] | None = []
 
     def add(self, keys: list[str], columns: dict[str, pa.ChunkedArray | list[Any]]) -> None:
         rows, new = self.rows, array("i")
@@ -601,6 +610,7 @@ def _columns_of(rows: list[Row]) -> Columns:
 
 
 _PERSON = "person_"  # the columns of a tie's person, beside the tie's own
+_PLACE = _PERSON + "_at"  # a post's person's place in the store (`_PeopleRead.posted`)
 
 
 def _unprefixed(column: str) -> str:
@@ -703,9 +713,16 @@ class _Reader:
             text += ident(b_key) + " AS b_key" + (", " + columns if columns else "")
             if a_label == person.label:
                 text += ", " + self._columns("a", person.properties, prefix=_PERSON)
+            if type_ in POSTS:
+                text += ", " + offset_of("a") + " AS " + _PLACE
             read = self.read(text)
+            place = read.pop(_PLACE, None)
             a_keys, b_keys = self._keys(read.pop("a_key", [])), self._keys(read.pop("b_key", []))
             theirs = [name for name in read if name.startswith(_PERSON)]
+            if type_ in POSTS and people.posted is not None:
+                posted = [*(read.get(_PERSON + n) for n in (person.key, "name", MOBILE)), place]
+                whole = all(isinstance(c, pa.ChunkedArray) for c in posted)
+                people.posted = [*people.posted, tuple(posted)] if whole else None
             if theirs:
                 key = _PERSON + person.key
                 people.add(a_keys, {_unprefixed(n): read.pop(n) for n in theirs if n != key})

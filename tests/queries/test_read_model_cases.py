@@ -242,9 +242,9 @@ def _cases_read(monkeypatch: pytest.MonkeyPatch, whole: type = cases.Cases) -> l
     counted: list[int] = []
     build = whole.__init__
 
-    def counting(self: Any, backend: Any) -> None:
+    def counting(self: Any, backend: Any, *given: Any) -> None:
         counted.append(1)
-        build(self, backend)
+        build(self, backend, *given)
 
     monkeypatch.setattr(whole, "__init__", counting)
     return counted
@@ -994,3 +994,79 @@ def test_a_key_found_again_is_its_kept_number(
     bisected.clear()
     assert [c.node(label, k) for label, k, _ in every] == [n for _, _, n in every]
     assert len(c._found) <= 3 and len(bisected) == len(every)
+
+
+_HOMES = (
+    "MATCH (p:Person)-[:LIVES_IN]->(u:Unit) WHERE p.id IN $people RETURN p.id AS id, u.code AS code"
+)
+
+
+def test_the_models_cases_take_the_people_on_posts_from_the_structures_read(
+    examples_graph: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model's cases number the people on posts from what the structure's read gave of
+    them (their keys, names and mobiles), reading no tie of POSTS again: the same cases,
+    every person's name, mobile and home the same (found by their place in the store), as
+    cases read alone, which read them; at the version the structure was read at."""
+    posts = [text for type_, *_, text in cases._texts(arrow=True) if type_ in cases.POSTS]
+    assert len(posts) == 6  # SERVES_IN, HOLDS_POST's three, LEADS, MEDIATES_IN
+    read: list[str] = []
+    table = EmbeddedBackend._table
+
+    def reading(self: EmbeddedBackend, conn: Any, query: str) -> Any:
+        read.append(query)
+        return table(self, conn, query)
+
+    monkeypatch.setattr(EmbeddedBackend, "_table", reading)
+    model = read_model.ReadModel(examples_graph)
+    assert not set(posts) & set(read)
+    alone = cases.Cases(examples_graph)
+    assert set(posts) <= set(read)
+    assert model.cases.version == model.version == alone.version
+    assert _whole(model.cases) == _whole(alone)
+    people = [alone.key(n) for n in range(alone.node_count) if alone.label(n) == "Person"]
+    assert [model.cases.person(p) for p in people] == [alone.person(p) for p in people]
+    homes = {r["id"]: (r["code"],) for r in examples_graph.read(_HOMES, {"people": people})}
+    assert {p: model.cases.homes(p) for p in people} == {p: homes.get(p, ()) for p in people}
+    assert {p: alone.homes(p) for p in people} == {p: homes.get(p, ()) for p in people}
+    serving = examples_graph.read("MATCH (a:Person)-[:SERVES_IN]->(:Grid) RETURN a.id AS id")
+    held = {row["id"]: model.cases.person(row["id"]) for row in serving}
+    assert held and None not in held.values()
+
+
+def test_a_dispute_or_person_with_several_filed_ties_holds_them_all(
+    examples_graph: EmbeddedBackend,
+) -> None:
+    """A dispute OCCURRED_IN two grids and a person LIVING_IN two units, read whole, hold
+    both (as a tuple), where the others hold their one, as the store has them."""
+    grids = [r["id"] for r in examples_graph.read("MATCH (g:Grid) RETURN g.id AS id ORDER BY id")]
+    units = [r["c"] for r in examples_graph.read("MATCH (u:Unit) RETURN u.code AS c ORDER BY c")]
+    filed = examples_graph.read(
+        "MATCH (x:Dispute)-[:OCCURRED_IN]->(g:Grid) RETURN x.id AS d, g.id AS g ORDER BY d"
+    )
+    homed = examples_graph.read(
+        "MATCH (x:Person)-[:PARTY_TO]->(:Dispute) MATCH (x)-[:LIVES_IN]->(u:Unit) "
+        "RETURN DISTINCT x.id AS p, u.code AS u ORDER BY p"
+    )
+    dispute, person = filed[0]["d"], homed[0]["p"]
+    grid = next(g for g in grids if g != filed[0]["g"])
+    unit = next(u for u in units if u != homed[0]["u"])
+    examples_graph.write(
+        [
+            (
+                "MATCH (d:Dispute {id: $d}), (g:Grid {id: $g}) CREATE (d)-[:OCCURRED_IN]->(g)",
+                {"d": dispute, "g": grid},
+            ),
+            (
+                "MATCH (p:Person {id: $p}), (u:Unit {code: $u}) CREATE (p)-[:LIVES_IN]->(u)",
+                {"p": person, "u": unit},
+            ),
+        ]
+    )
+    c = cases.Cases(examples_graph)
+    assert sorted(c.filed_of("OCCURRED_IN", dispute)) == sorted([filed[0]["g"], grid])
+    assert sorted(c.homes(person) or ()) == sorted([homed[0]["u"], unit])
+    others = {r["d"]: (r["g"],) for r in filed[1:] if r["d"] != dispute}
+    assert {d: c.filed_of("OCCURRED_IN", d) for d in others} == others
+    homes = {r["p"]: (r["u"],) for r in homed if r["p"] != person}
+    assert {p: c.homes(p) for p in homes} == homes
