@@ -32,7 +32,11 @@ def report(c: Context) -> Effect | Refusal:
     parties = whole(data.get("parties", 0 if kind == "event" else None))
     if parties is None or parties < (0 if kind == "event" else 1):
         errors.append(
-            UserError(Problem.INVALID_INPUT, "parties is how many parties there are", "parties")
+            UserError(
+                Problem.INVALID_INPUT,
+                "a dispute needs at least one party, given in `parties` or `newParties`",
+                "parties",
+            )
         )
     receiver = one_target(c, HOLDERS)
     if isinstance(receiver, Refusal):

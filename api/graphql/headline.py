@@ -72,6 +72,15 @@ def arg(description: str) -> Any:
     return strawberry.argument(description=description)
 
 
+def describe_values(enum: Any, **descriptions: str) -> None:
+    """Describe each value of a GraphQL enum by its name: a StrEnum's values cannot be
+    strawberry.enum_value, nor can those of an enum built from a tuple."""
+    values = enum.__strawberry_definition__.values
+    assert {v.name for v in values} == descriptions.keys(), enum
+    for value in values:
+        value.description = descriptions[value.name]
+
+
 # -- the explanation: nodes, relationships, paths, contacts -------------------------------------
 
 
@@ -145,6 +154,25 @@ class ReferralPart(StrEnum):
     COURT = "court"
 
 
+describe_values(
+    ReferralPart,
+    FIRST_RESPONDER="The team of the grid where it happened (小事不出格), or the professional "
+    "grid answering for the category at an organisation it supervises.",
+    HIGHER_GRID="A grid above the first one, with the limit of the level it works at.",
+    LIAISON_BODY="For an out-of-county grid: its home county's liaison bodies (the 4 of 4+X).",
+    CONSULTATION_TEAM="For a group dispute or a warning colour of the rules' group.warnings: "
+    "the county center's 3+X team and the departments concerned.",
+    URGENT_ARRIVAL="For an urgent matter (突发事件): the responsible department's arrival on "
+    "site, within the rules' referral.urgent_arrival.",
+    RESPONSIBLE_DEPARTMENT="The department the responsibility-list item names, at the lowest "
+    "level of the dispute's chain where one of its function is.",
+    MEDIATION_BODY="A people's mediation committee (人民调解委员会): the village's, the town's, "
+    "then the industry committee of the dispute's domain.",
+    PRE_COURT_STEP="What the law puts before a suit for the category (劳动人事争议仲裁 for a "
+    "labour dispute), held by the department of its function.",
+    COURT="The court (法院), always and only last.",
+)
+
 # The workflow's own units (queries.calendar.Unit) are the GraphQL enum TimeUnit.
 strawberry.enum(
     Unit,
@@ -153,6 +181,13 @@ strawberry.enum(
     "working days (工作日) or calendar days (日).",
 )
 TimeUnit = Unit
+describe_values(
+    TimeUnit,
+    HOURS="Wall-clock hours (小时), counted from the instant, nights and holidays included.",
+    WORKING_DAYS="Working days (工作日): China's, without weekends and public holidays, with "
+    "the make-up working days.",
+    DAYS="Calendar days (日), weekends and holidays included.",
+)
 
 
 def _unit_of(root: strawberry.Parent[Limit]) -> Unit:
@@ -376,6 +411,19 @@ class BodyRole(StrEnum):
     PARTY_ORGANISATION = "party_organisation"
     PRE_COURT_BODY = "pre_court_body"
     COURT = "court"
+
+
+describe_values(
+    BodyRole,
+    GRID_TEAM="A grid's team (网格员, 网格长…): the starting grid's, or a grid's above it.",
+    LIAISON_BODY="A body of an out-of-county grid's home county it liaises with (LIAISES_WITH).",
+    CENTER="A center with jurisdiction over the rung's unit (JURISDICTION, ESCALATES_TO).",
+    STATIONED_DEPARTMENT="A department stationed at that center (STATIONED_AT).",
+    MEDIATION_COMMITTEE="A people's mediation committee (人民调解委员会) in the rung's unit.",
+    PARTY_ORGANISATION="A party organisation (党组织) in the rung's unit.",
+    PRE_COURT_BODY="The department holding a step the law puts before a suit (劳动人事争议仲裁).",
+    COURT="The court (法院) on the ladder's last rung.",
+)
 
 
 @strawberry.type(description="One body on a rung of the escalation ladder.")

@@ -24,7 +24,7 @@ from api.graphql.context import Info
 from api.graphql.enums import DisputeChannel, DisputeOutcome, SettledLevel, Warning
 from api.graphql.errors import UserError as GraphQLUserError
 from api.graphql.fields import mutation, resolver
-from api.graphql.headline import NodeRef
+from api.graphql.headline import NodeRef, describe_values
 from api.graphql.pagination import PageInfo
 from api.graphql.types import Dispute
 from api.measures import LEVELS, OpenCounts, workflow_measures
@@ -51,6 +51,84 @@ WorkflowState: Any = strawberry.enum(
     cast(Any, enum.Enum)("WorkflowState", {v.upper(): v for v in STATES}),
     description="A dispute's state in the workflow (docs/workflow.md).",
 )
+describe_values(
+    WorkflowProblem,
+    STALE_VERSION="expectedVersion is not the dispute's version: it changed since; read it again.",
+    UNKNOWN_ACTION="No such action.",
+    NOT_FOUND="No dispute of that id has a workflow log.",
+    DISPUTE_EXISTS="A dispute of that id was reported already.",
+    WRONG_ROLE="The caller's workflow role may not take the action (the message lists who may).",
+    OUT_OF_SCOPE="The dispute lies outside the caller's jurisdiction.",
+    NOT_HOLDER="The caller's unit does not hold the dispute.",
+    NOT_SUMMONED="The caller's department was not summoned by a whistle nor sent to arrive.",
+    NOT_A_PARTY="The caller is not a party to the dispute.",
+    NOT_IN_DOMAIN="The open order's domain is not one of the caller's.",
+    CONFLICT_OF_INTEREST="The expert pool excludes the caller, or the one picked, for a conflict "
+    "of interest (回避).",
+    NOT_ALLOWED_IN_STATE="Not allowed in the dispute's state (the message lists those that allow "
+    "it).",
+    NOT_FOR_KIND="Not for an event (部件/事件): an event is never offered, sent to mediation or "
+    "to a court.",
+    REASON_MISSING="The action needs a reason.",
+    PAST_WINDOW="Too late to reopen: past the rules' reopen_within of closing, with no failed "
+    "call-back or check.",
+    PAST_DEADLINE="An extension is asked before the holding's due time, not after.",
+    LIMIT_REACHED="The holding has had (or asked for) the rules' max_extensions extensions.",
+    NO_PENDING_REQUEST="request names no request waiting for approval.",
+    SELF_APPROVAL="The unit that asked may not approve its own request.",
+    INVALID_INPUT="An input is missing or wrong (field names it), or names no node; or a clock "
+    "it would start cannot be counted.",
+    IDEMPOTENCY_KEY_REUSED="The caller used the idempotencyKey on this dispute for another "
+    "request.",
+)
+describe_values(
+    WorkflowAction,
+    ACCEPT="受理: the receiving center or grid team takes the report on.",
+    DISPATCH="派单: send one order to a grid team, department, committee or center (targets); "
+    "urgent adds the arrival clock (limits.arrive: 1 hour).",
+    OFFER="Open the order to claims (抢单) and to the parties' pick (点单). Disputes only.",
+    SIGN="签收: sign for an order and start handling it, or take the matter on oneself.",
+    CLAIM="抢单: an expert or mediator of the order's domain takes the open order. Disputes only.",
+    ORDER="点单: a party picks one of those the expert pool offered. Disputes only.",
+    RECORD="处置/跟踪: keep what was done (result).",
+    BOUNCE="退单: return the order to whoever sent it, naming the cause, with a reason; it takes "
+    "effect on approval unless the cause needs none (dispatch_error).",
+    APPROVE="Approve a waiting request (request: its version): a bounce, an extension, parking.",
+    REFUSE="Refuse a waiting request (request: its version), with a reason.",
+    REQUEST_EXTENSION="延期: ask for days more, before the holding's due time, with a reason.",
+    PARK="挂账: ask to stop every clock, with a reason; parked on approval.",
+    RESUME="Restart the clocks of a parked dispute where they stopped.",
+    ESCALATE="Hand the dispute to the ladder's next rung, with a reason (the timers do it when a "
+    "handling step is breached).",
+    WHISTLE="吹哨报到: summon one or more departments (targets), with a reason; a tough whistle "
+    "gives them longer to arrive (5 working days, not 3).",
+    SIGN_WHISTLE="A summoned department signs for the whistle (within 1 hour).",
+    CONTACT="A summoned department, having signed, makes contact (within 24 hours).",
+    ARRIVE="报到: a summoned department, or the unit sent an urgent order, arrives on site.",
+    RATE_RESPONSE="The summoning body rates a summoned department's response, 1 to 5 (rating).",
+    SUPERVISE="督办: a higher level opens a report-back clock for the holder, with a reason.",
+    CHASE="催办: press the holder; recorded and counted.",
+    FEED_BACK="反馈: the handler reports back (result) to the center that sent it.",
+    CLOSE="办结: close the dispute with its outcome and the level it was settled at.",
+    RATE="评单: a party rates the handling, 1 to 5 (rating), once per closing.",
+    REOPEN="Reopen a closed dispute, with a reason: within the rules' reopen_within of closing, "
+    "or after a failed call-back or check; back to the center that closed it.",
+    CALL_BACK="回访: record whether the party was satisfied (satisfied).",
+    CHECK="Record whether the settlement was carried out (carriedOut).",
+)
+describe_values(
+    WorkflowState,
+    NEW="No report yet.",
+    REPORTED="发现/上报: waiting for the receiving center or grid team to accept it.",
+    ACCEPTED="受理: held by a center, to be dispatched (also after a bounce, an escalation or a "
+    "reopen).",
+    DISPATCHED="派单: an order sent to a unit, not yet signed for.",
+    OPEN="An order open to claims (抢单) and to the parties' pick (点单).",
+    HANDLING="处置: signed for, claimed or taken on.",
+    PARKED="挂账: every clock stopped, with approval.",
+    FED_BACK="反馈: the handler reported back; the center closes it.",
+    CLOSED="办结: closed with its outcome and the level it was settled at.",
+)
 
 
 @strawberry.enum(description="Which work queue: see docs/workflow.md.")
@@ -63,10 +141,28 @@ class QueueView(enum.Enum):
     ALL = "ALL"
 
 
+describe_values(
+    QueueView,
+    MINE="Held by the caller: an expert or mediator who claimed it, or was picked.",
+    UNIT="Held by the unit the caller acts for, or the unit was summoned by a whistle.",
+    CLAIMABLE="Open to claims (抢单).",
+    APPROACHING="Its governing clock is approaching its due time.",
+    OVERDUE="Its governing clock is past its due time.",
+    ALL="Every open dispute in scope.",
+)
+
+
 @strawberry.enum(description="A dispute between parties, or an event (部件/事件).")
 class DisputeKind(enum.Enum):
     DISPUTE = "dispute"
     EVENT = "event"
+
+
+describe_values(
+    DisputeKind,
+    DISPUTE="矛盾纠纷: a dispute between parties (at least one).",
+    EVENT="部件/事件: an event such as a broken manhole cover, for the responsible department.",
+)
 
 
 @strawberry.type(description="A rule the request broke: its code, what and why, the field.")
@@ -144,6 +240,22 @@ class ActionInput(enum.Enum):
     RESULT = "result"
     SATISFIED = "satisfied"
     CARRIED_OUT = "carried_out"
+
+
+describe_values(
+    ActionInput,
+    DAYS="days: how much longer an extension asks for.",
+    OUTCOME="outcome: how a closed dispute ended.",
+    SETTLED_LEVEL="settledLevel: the level a closed dispute was settled at.",
+    RATING="rating: 1 to 5.",
+    URGENT="urgent: an urgent order, with its arrival clock.",
+    TOUGH="tough: a tough whistle, 5 working days to arrive.",
+    REQUEST="request: the version of the request approved or refused.",
+    CAUSE="cause: why an order is bounced.",
+    RESULT="result: what was done.",
+    SATISFIED="satisfied: whether the party was satisfied.",
+    CARRIED_OUT="carriedOut: whether the settlement was carried out.",
+)
 
 
 # What each action reads of its input beside targets and reason (workflow/actions.py and
@@ -287,6 +399,13 @@ AreaLevel: Any = strawberry.enum(
     description="The areas figures are grouped by: grids, or the villages, towns or counties "
     "their units lie in.",
 )
+describe_values(
+    AreaLevel,
+    GRID="By grid.",
+    VILLAGE="By village or community (村/社区): the first 12 digits of a unit's code.",
+    TOWN="By town or street (乡镇/街道): the first 9 digits of a unit's code.",
+    COUNTY="By county (县/区): the first 6 digits of a unit's code.",
+)
 
 
 @strawberry.type(description="The share of the settled disputes settled at one level.")
@@ -379,54 +498,95 @@ class Me:
 
 @strawberry.input(description="A new party, validated as the loaders validate people.")
 class NewPartyInput:
-    name: str
-    id_number: str | None = None
-    mobile: str | None = None
-    gender: str | None = None
+    name: str = strawberry.field(description="Their full name.")
+    id_number: str | None = strawberry.field(
+        default=None, description="Their 18-digit resident ID number (身份证号)."
+    )
+    mobile: str | None = strawberry.field(
+        default=None, description="Their mainland mobile number (1[3-9] and 9 more digits)."
+    )
+    gender: str | None = strawberry.field(default=None, description="male or female (男, 女).")
 
 
 @strawberry.input(description="A report: what, where, by which channel, and the parties.")
 class ReportDisputeInput:
-    idempotency_key: str
-    kind: DisputeKind
-    title: str
+    idempotency_key: str = strawberry.field(
+        description="The caller's key for this report: a retried report with it names the same "
+        "dispute and answers the first report."
+    )
+    kind: DisputeKind = strawberry.field(description="A dispute between parties, or an event.")
+    title: str = strawberry.field(
+        description="A short title. Personal data: withheld as （已隐去） but from admins and "
+        "the mediators whose jurisdiction holds its grid."
+    )
     place: strawberry.ID = strawberry.field(description="A grid or micro-grid id.")
-    channel: DisputeChannel
+    channel: DisputeChannel = strawberry.field(description="How it came in.")
     category: str | None = strawberry.field(
         default=None, description="A domain's code or Chinese name."
     )
-    list_item: strawberry.ID | None = None
-    description: str | None = None
+    list_item: strawberry.ID | None = strawberry.field(
+        default=None, description="The responsibility-list item it falls under (L1-011)."
+    )
+    description: str | None = strawberry.field(default=None, description="What happened.")
     receiver: str | None = strawberry.field(
         default=None, description="Label:key of the receiving center or grid team."
     )
     parties: list[str] = strawberry.field(
         default_factory=list, description="Existing parties, Person:key or Organisation:key."
     )
-    new_parties: list[NewPartyInput] = strawberry.field(default_factory=list)
+    new_parties: list[NewPartyInput] = strawberry.field(
+        default_factory=list, description="Parties not in the graph yet, added as people."
+    )
 
 
 @strawberry.input(description="An action on a dispute at the version the caller last saw.")
 class ActOnDisputeInput:
-    dispute_id: strawberry.ID
-    action: WorkflowAction
-    expected_version: int
-    idempotency_key: str
+    dispute_id: strawberry.ID = strawberry.field(description="The dispute's id.")
+    action: WorkflowAction = strawberry.field(description="What to do.")
+    expected_version: int = strawberry.field(
+        description="The dispute's version the caller last saw (DisputeWorkflow.version)."
+    )
+    idempotency_key: str = strawberry.field(
+        description="The caller's key for this request: sent again, it answers the first "
+        "event and applies nothing."
+    )
     targets: list[str] = strawberry.field(
         default_factory=list, description="Label:key, e.g. Department:dept-330421-health."
     )
-    reason: str | None = None
-    days: int | None = None
-    outcome: DisputeOutcome | None = None
-    settled_level: SettledLevel | None = None
-    rating: int | None = None
-    urgent: bool | None = None
-    tough: bool | None = None
-    request: int | None = None
-    cause: str | None = None
-    satisfied: bool | None = None
-    carried_out: bool | None = None
-    result: str | None = None
+    reason: str | None = strawberry.field(
+        default=None, description="Why: required by the actions whose reasonRequired is true."
+    )
+    days: int | None = strawberry.field(
+        default=None, description="REQUEST_EXTENSION: how much longer, in the limit's unit, ≥ 1."
+    )
+    outcome: DisputeOutcome | None = strawberry.field(
+        default=None, description="CLOSE: how it ended."
+    )
+    settled_level: SettledLevel | None = strawberry.field(
+        default=None, description="CLOSE: the level it was settled at."
+    )
+    rating: int | None = strawberry.field(default=None, description="RATE, RATE_RESPONSE: 1 to 5.")
+    urgent: bool | None = strawberry.field(
+        default=None, description="DISPATCH: an urgent order, with the arrival clock."
+    )
+    tough: bool | None = strawberry.field(
+        default=None, description="WHISTLE: a tough one, 5 working days to arrive, not 3."
+    )
+    request: int | None = strawberry.field(
+        default=None, description="APPROVE, REFUSE: the version of the request (its event)."
+    )
+    cause: str | None = strawberry.field(
+        default=None, description="BOUNCE: why, e.g. dispatch_error (returned at once)."
+    )
+    satisfied: bool | None = strawberry.field(
+        default=None, description="CALL_BACK: whether the party was satisfied."
+    )
+    carried_out: bool | None = strawberry.field(
+        default=None, description="CHECK: whether the settlement was carried out."
+    )
+    result: str | None = strawberry.field(
+        default=None, description="RECORD, FEED_BACK: what was done."
+    )
 
 
 def _describe(cls: type, **descriptions: str) -> None:
