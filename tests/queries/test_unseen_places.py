@@ -1,0 +1,59 @@
+"""A county unlike the demo's (tests/fixtures/unseen.py): its answers against DOMAIN.md's rules."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from graph.embedded import EmbeddedBackend
+from queries.experts import expert_pool
+from tests.fixtures.unseen import load_county
+
+
+@pytest.fixture
+def dayi(backend: EmbeddedBackend, tmp_path: Path) -> EmbeddedBackend:
+    assert load_county(backend, tmp_path).rejects == []
+    return backend
+
+
+def test_a_county_draws_on_its_city_pool_and_excludes_the_tied(dayi: EmbeddedBackend) -> None:
+    # 大邑县 has no pool of its own: 成都市's is the one its mediators draw on (the demo's pools
+    # were each a county's, so a pool LOCATED_IN a city served no place at all).
+    r = expert_pool(dayi, dispute_id="DY-D1", as_of=date(2021, 3, 1))
+    assert [(e.expert.key, e.score) for e in r.ranked] == [("DY-E5", 0.71)]
+    assert [(x.expert.key, x.rule, x.reason) for x in r.excluded] == [
+        (
+            "DY-E1",
+            "conflict-of-interest",
+            "DY-E1 is tied to DY-PA, a party to DY-D1, within 1 of 3 hops",
+        ),
+        (
+            "DY-E2",
+            "conflict-of-interest",
+            "DY-E2 is tied to DY-O1, a party to DY-D1, within 1 of 3 hops",
+        ),
+        (
+            "DY-E4",
+            "conflict-of-interest",
+            "DY-E4 is tied to DY-PB, a party to DY-D1, within 2 of 3 hops",
+        ),
+        (
+            "DY-E6",
+            "conflict-of-interest",
+            "DY-E6 is tied to DY-PB, a party to DY-D1, within 2 of 3 hops",
+        ),
+        (
+            "DY-E3",
+            "conflict-of-interest",
+            "DY-E3 is tied to DY-PB, a party to DY-D1, within 3 of 3 hops",
+        ),
+    ]
+    by_place = expert_pool(dayi, domains=("medical",), place="DY-S01", as_of=date(2021, 3, 1))
+    assert [(e.expert.key, e.score) for e in by_place.ranked] == [
+        ("DY-E3", 0.96),  # lives in 沙渠街道: same town
+        ("DY-E1", 0.86),  # live elsewhere in 大邑县
+        ("DY-E2", 0.86),
+        ("DY-E4", 0.86),
+        ("DY-E6", 0.86),
+        ("DY-E5", 0.71),  # lives in 崇州市: another county
+    ]
