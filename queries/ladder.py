@@ -132,6 +132,10 @@ def load_chain(backend: Backend, grid_id: str, as_of: date | None = None) -> Cha
         (n for n in nodes.values() if n.label == "Unit"),
         key=lambda n: (hops[n.key], _LEVEL_RANK.get(levels[n.key], 99), n.key),
     )
+    if units:
+        # One line of units: the grid's own and those containing it. A parent grid in another
+        # village does not put that village on the ladder (a sideways step, not up).
+        units = [u for u in units if DivisionCode.parse(u.key).contains(units[0].key)]
     paths: dict[str, GraphPath] = {}
     path = GraphPath.at(start)
     paths[start.key] = path

@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 
 from graph.embedded import EmbeddedBackend
+from queries.escalation import escalation_path
 from queries.experts import expert_pool
-from tests.fixtures.unseen import load_county
+from queries.explain import GraphPath
+from queries.referral import DisputeDescription, referral
+from tests.fixtures.unseen import CHENGDU, DAYI, JINYUAN, XIJIE, load_county
 
 
 @pytest.fixture
@@ -57,3 +60,40 @@ def test_a_county_draws_on_its_city_pool_and_excludes_the_tied(dayi: EmbeddedBac
         ("DY-E6", 0.86),
         ("DY-E5", 0.71),  # lives in 崇州市: another county
     ]
+
+
+def _units(path: GraphPath) -> list[str]:
+    return [n.key for n in path.nodes]
+
+
+def test_a_parent_grid_in_another_village_does_not_put_that_village_on_the_ladder(
+    dayi: EmbeddedBackend,
+) -> None:
+    # DY-X01 lies in 西街社区 and names 南街社区's grid as its parent: the ladder climbs from
+    # its own village to the town, never sideways to 南街社区 (小事不出村).
+    up = escalation_path(dayi, grid_id="DY-X01", as_of=date(2021, 3, 1))
+    assert [(s.level, s.place.key, [b.node.key for b in s.bodies]) for s in up.ladder] == [
+        ("grid", "DY-X01", ["DY-X01"]),
+        ("grid", "DY-G01", ["DY-G01"]),
+        ("village", XIJIE, ["DY-MO5"]),
+        ("town", JINYUAN, ["DY-C2", "DY-MO2"]),
+        ("county", DAYI, ["DY-C1"]),
+        ("city", CHENGDU, ["CD-C0"]),
+        ("court", CHENGDU, ["CD-DEP3"]),
+    ]
+    assert _units(up.ladder[3].path) == ["DY-X01", XIJIE, JINYUAN]
+    r = referral(
+        dayi,
+        description=DisputeDescription("DY-X01", category="medical"),
+        as_of=date(2021, 3, 1),
+    )
+    assert [(s.part, s.actor.key, s.due) for s in r.steps] == [
+        ("first_responder", "DY-X01", date(2021, 3, 4)),
+        ("higher_grid", "DY-G01", date(2021, 3, 9)),
+        ("responsible_department", "CD-DEP1", date(2021, 4, 13)),
+        ("mediation_body", "DY-MO5", date(2021, 3, 18)),
+        ("mediation_body", "DY-MO2", date(2021, 4, 9)),
+        ("mediation_body", "CD-MO3", date(2021, 5, 24)),
+        ("court", "CD-DEP3", None),
+    ]
+    assert _units(r.steps[4].path) == ["DY-X01", XIJIE, JINYUAN, "DY-MO2"]
