@@ -507,6 +507,8 @@ def _place(backend: Backend, place: str) -> tuple[NodeRef, str | None, str | Non
     node = NodeRef(first["label"], place, first["name"] or "")
     town = next((r["unit"] for r in rows if r["level"] == "town"), None)
     county = next((r["unit"] for r in rows if r["level"] == "county"), None)
+    # A city with no counties (东莞, 中山) holds its towns itself: it stands for their county.
+    county = county or next((r["unit"] for r in rows if r["level"] == "city"), None)
     return node, town, county
 
 

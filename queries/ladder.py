@@ -52,10 +52,12 @@ class Chain:
 
     @property
     def county(self) -> str | None:
-        """The 6-digit code of the county (or district) the grid is in."""
-        for unit in self.units:
-            if self.unit_level.get(unit.key) == "county":
-                return DivisionCode.parse(unit.key).ancestor("county").prefix
+        """The 6-digit code of the county (or district) the grid is in; a city with no
+        counties (东莞, 中山) holds its towns itself and stands for their county (441900)."""
+        for level in ("county", "city"):
+            for unit in self.units:
+                if self.unit_level.get(unit.key) == level:
+                    return DivisionCode.parse(unit.key).full[:6]
         return None
 
     def level(self, node: NodeRef) -> str:

@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 
 from graph.embedded import EmbeddedBackend
+from loaders.divisions import divisions_within
+from loaders.load import Loader, MemoryTable
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.explain import GraphPath
-from queries.referral import DisputeDescription, referral
+from queries.referral import DisputeDescription, Missing, referral
 from tests.fixtures.unseen import CHENGDU, DAYI, JINYUAN, XIJIE, load_county
 
 
@@ -97,3 +99,76 @@ def test_a_parent_grid_in_another_village_does_not_put_that_village_on_the_ladde
         ("court", "CD-DEP3", None),
     ]
     assert _units(r.steps[4].path) == ["DY-X01", XIJIE, JINYUAN, "DY-MO2"]
+
+
+def _write(folder: Path, name: str, rows: list[list[str]]) -> Path:
+    path = folder / name
+    path.write_text("".join(",".join(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_a_city_without_counties_keeps_to_its_own_pools(
+    dayi: EmbeddedBackend, tmp_path: Path
+) -> None:
+    # 东莞市 holds towns with no county between (441900003000 东城街道 in 441900000000): its
+    # places draw on its own pools, not on 大邑县's or on every county's of the graph.
+    loader = Loader(dayi)
+    chain = divisions_within("441900003")
+    loader.load_tables(
+        [
+            MemoryTable("divisions:441900003", "units", chain.units),
+            MemoryTable("divisions:441900003", "part_of", chain.part_of),
+        ]
+    )
+    report = loader.load_paths(
+        [
+            _write(
+                tmp_path,
+                "dg.grids.csv",
+                [["id", "name", "level", "kind"], ["DG-G1", "岗贝社区第一网格", "1", "basic"]],
+            ),
+            _write(
+                tmp_path,
+                "dg.part_of.csv",
+                [["from", "to", "from_type", "to_type"], ["DG-G1", "441900003001", "Grid", "Unit"]],
+            ),
+            _write(tmp_path, "dg.people.csv", [["id", "name"], ["DG-E1", "陈律师"]]),
+            _write(
+                tmp_path,
+                "dg.expert_pools.csv",
+                [["id", "name"], ["DG-EP1", "东莞市医疗纠纷专家库"], ["DY-EP2", "大邑县专家库"]],
+            ),
+            _write(
+                tmp_path,
+                "dg.located_in.csv",
+                [
+                    ["from", "to", "from_type", "to_type"],
+                    ["DG-EP1", "441900000000", "ExpertPool", "Unit"],
+                    ["DY-EP2", DAYI, "ExpertPool", "Unit"],
+                ],
+            ),
+            _write(tmp_path, "dg.lives_in.csv", [["from", "to"], ["DG-E1", "441900003002"]]),
+            _write(
+                tmp_path,
+                "dg.in_pool.csv",
+                [["from", "to"], ["DG-E1", "DG-EP1"], ["DY-E5", "DY-EP2"]],
+            ),
+            _write(
+                tmp_path,
+                "dg.has_expertise.csv",
+                [["from", "to", "from_type", "to_type"], ["DG-E1", "medical", "Person", "Domain"]],
+            ),
+        ]
+    )
+    assert report.rejects == []
+    r = expert_pool(dayi, domains=("medical",), place="DG-G1", as_of=date(2021, 3, 1))
+    assert [(e.expert.key, e.score, e.parts[1].detail) for e in r.ranked] == [
+        ("DG-E1", 0.96, "same town 441900003000"),
+    ]
+    described = DisputeDescription("DG-G1", category="medical")
+    assert referral(dayi, description=described, as_of=date(2021, 3, 1)).missing == (
+        Missing(
+            "no department of county 441900 is RESPONSIBLE_FOR DY-LI1 医疗纠纷调处",
+            "a responsible_for row from the county's department to DY-LI1",
+        ),
+    )
