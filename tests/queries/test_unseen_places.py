@@ -4,7 +4,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app
 from graph.embedded import EmbeddedBackend
 from loaders.divisions import divisions_within
 from loaders.load import Loader, MemoryTable
@@ -12,7 +14,7 @@ from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.explain import GraphPath
 from queries.referral import DisputeDescription, Missing, referral
-from tests.fixtures.unseen import CHENGDU, DAYI, JINYUAN, XIJIE, load_county
+from tests.fixtures.unseen import CHENGDU, DAYI, JINYUAN, XIJIE, load_county, write_files
 
 
 @pytest.fixture
@@ -171,4 +173,16 @@ def test_a_city_without_counties_keeps_to_its_own_pools(
             "no department of county 441900 is RESPONSIBLE_FOR DY-LI1 医疗纠纷调处",
             "a responsible_for row from the county's department to DY-LI1",
         ),
+    )
+
+
+def test_the_cli_says_when_no_expert_is_found(tmp_path: Path) -> None:
+    # Where no pool has the domain, `govgraph experts` printed nothing at all and exited 0.
+    runner = CliRunner(env={"GOVGRAPH_DB": str(tmp_path / "g.lbdb")})
+    runner.invoke(app, ["load", *map(str, write_files(tmp_path)), "--no-progress"])
+    result = runner.invoke(app, ["experts", "--domain", "labour"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "",
+        "Ranked: none\nExcluded (0): none\n",
     )
