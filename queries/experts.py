@@ -51,6 +51,7 @@ from queries.explain import (
     RelRef,
     as_date,
     first_label,
+    today,
 )
 from queries.ladder import dispute_facts
 from queries.library import run
@@ -375,7 +376,7 @@ def expert_pool(
         raise ValueError(f"domains is a sequence of codes: write domains=({domains!r},)")
     if limit is not None and limit < 1:
         raise ValueError(f"limit is how many experts to return, at least 1, not {limit}")
-    day = as_of or date.today()
+    day = as_of or today()
     dispute: NodeRef | None = None
     wanted = list(dict.fromkeys(domains))
     if dispute_id is not None:

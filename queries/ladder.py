@@ -28,6 +28,7 @@ from queries.explain import (
     RelRef,
     as_date,
     first_label,
+    today,
 )
 from queries.flow_rules import Limit
 from queries.library import run
@@ -93,7 +94,7 @@ def load_chain(backend: Backend, grid_id: str, as_of: date | None = None) -> Cha
     Walked up PART_OF one step at a time, breadth first, so each node's distance is its
     shortest, until nothing is above: grids nest at any depth, and a node met twice (a
     cycle) is not walked again."""
-    day = as_of or date.today()
+    day = as_of or today()
     rows = run(backend, "grid_step", grid=grid_id, as_of=day)
     if not rows:
         raise NotFound(f"no grid with id {grid_id!r}")

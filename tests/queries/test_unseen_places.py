@@ -1,6 +1,6 @@
 """A county unlike the demo's (tests/fixtures/unseen.py): its answers against DOMAIN.md's rules."""
 
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from api.cli import app
 from graph.embedded import EmbeddedBackend
 from loaders.divisions import divisions_within
 from loaders.load import Loader, MemoryTable
+from queries import explain
 from queries.escalation import escalation_path
 from queries.experts import expert_pool
 from queries.explain import GraphPath
@@ -186,3 +187,25 @@ def test_the_cli_says_when_no_expert_is_found(tmp_path: Path) -> None:
         "",
         "Ranked: none\nExcluded (0): none\n",
     )
+
+
+class _BeijingMorning(datetime):
+    """23:30 UTC on 1 March 2021: 07:30 on 2 March in China."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> "_BeijingMorning":
+        return cls(2021, 3, 1, 23, 30, tzinfo=UTC).astimezone(tz)
+
+
+def test_an_answer_with_no_day_is_for_the_day_in_china(
+    dayi: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The answers took date.today(), the server's day: on a UTC server a mediator's morning
+    # was still yesterday, with yesterday's post-holders and pool entries.
+    monkeypatch.setattr(explain, "datetime", _BeijingMorning, raising=False)
+    described = DisputeDescription("DY-S01", category="medical")
+    assert [
+        escalation_path(dayi, grid_id="DY-S01").as_of,
+        referral(dayi, description=described).as_of,
+        expert_pool(dayi, domains=("medical",), place="DY-S01").as_of,
+    ] == [date(2021, 3, 2)] * 3
