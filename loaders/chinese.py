@@ -235,7 +235,9 @@ class Vocabulary:
         value = text.strip()
         if value.isascii() and value.isdigit():
             return self._code(value)
-        wanted = _PATH_SEPARATORS.sub("", value)
+        # A committee by its everyday name: the table writes 居委会 for one county and 居民委员会
+        # for the next, and an office either.
+        wanted = everyday_name(_PATH_SEPARATORS.sub("", value))
         found = sorted(code for code in self._ends_with(wanted) if self._fits(code, wanted))
         if len(found) == 1:
             return found[0]

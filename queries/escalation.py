@@ -29,7 +29,7 @@ from datetime import date, datetime
 from graph.backend import Backend
 from graph.temporal import valid_on
 from queries.calendar import county_calendar
-from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
+from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date, today
 from queries.ladder import (
     Chain,
     FoundBody,
@@ -163,7 +163,7 @@ def escalation_path(
             raise NotFound(f"dispute {dispute_id!r} has no grid (no OCCURRED_IN relationship)")
         grid_id = facts["grid"]
     assert grid_id is not None
-    day = as_of or date.today()
+    day = as_of or today()
     chain = load_chain(backend, grid_id, day)
     rules = rules or load_rules(chain.county)
     grids = [g.key for g in chain.grids]

@@ -20,8 +20,9 @@ same employer or the party itself as employer (WORKS_IN), the same party organis
 date; ``overloaded`` — ``experts.max_open`` open disputes or more.
 
 Pools are per county: with a place, only memberships of pools LOCATED_IN the place's county
-(or located nowhere) count, and of another county's shared pool only when the rules'
-``experts.shared_pools`` lists it (opt-in); an expert with no such membership is no candidate.
+(or a unit above it, such as its city, or nowhere) count, and of another county's shared pool
+only when the rules' ``experts.shared_pools`` lists it (opt-in); an expert with no such
+membership is no candidate.
 
 Locality compares the division code of the unit the expert LIVES_IN with the place's town and
 county codes: statistical division codes nest (a county is the first 6 digits, a town the
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from graph.backend import Backend, Row
+from graph.places import DivisionCode
 from graph.temporal import valid_on
 from queries.explain import (
     Contact,
@@ -49,6 +51,7 @@ from queries.explain import (
     RelRef,
     as_date,
     first_label,
+    today,
 )
 from queries.ladder import dispute_facts
 from queries.library import run
@@ -373,7 +376,7 @@ def expert_pool(
         raise ValueError(f"domains is a sequence of codes: write domains=({domains!r},)")
     if limit is not None and limit < 1:
         raise ValueError(f"limit is how many experts to return, at least 1, not {limit}")
-    day = as_of or date.today()
+    day = as_of or today()
     dispute: NodeRef | None = None
     wanted = list(dict.fromkeys(domains))
     if dispute_id is not None:
@@ -389,8 +392,7 @@ def expert_pool(
     limit = limit or rules.experts.limit
     shared_ok = rules.experts.include_shared if include_shared is None else include_shared
     found = _candidates(run(backend, "expert_candidates", domains=wanted))
-    counties = {r["pool"]: (r["unit"] or "")[:6] for r in run(backend, "pool_places")}
-    # (a pool located nowhere is every place's: "" matches below)
+    units = {r["pool"]: r["unit"] or "" for r in run(backend, "pool_places")}
     opted = set(rules.experts.shared_pools)
     if not found:
         return ExpertRanking(tuple(wanted), place_ref, dispute, day, (), ())
@@ -406,8 +408,7 @@ def expert_pool(
             memberships = [
                 m
                 for m in memberships
-                if counties.get(m.pool.key, "") in ("", county[:6])
-                or (m.shared and m.pool.key in opted)
+                if _serves(units.get(m.pool.key, ""), county) or (m.shared and m.pool.key in opted)
             ]
             if not memberships:
                 continue  # only in other counties' pools
@@ -492,6 +493,13 @@ def _ranked(
     )
 
 
+def _serves(unit: str, county: str) -> bool:
+    """Whether a pool LOCATED_IN `unit` serves `county`: a pool located nowhere serves every
+    place, one in the county or below it that county, and a city's or a province's pool every
+    county inside it (a county with no pool of its own draws on its city's)."""
+    return not unit or unit[:6] == county[:6] or DivisionCode.parse(unit).contains(county)
+
+
 def _place(backend: Backend, place: str) -> tuple[NodeRef, str | None, str | None]:
     rows = run(backend, "place_units", place=place)
     if not rows:
@@ -500,6 +508,8 @@ def _place(backend: Backend, place: str) -> tuple[NodeRef, str | None, str | Non
     node = NodeRef(first["label"], place, first["name"] or "")
     town = next((r["unit"] for r in rows if r["level"] == "town"), None)
     county = next((r["unit"] for r in rows if r["level"] == "county"), None)
+    # A city with no counties (东莞, 中山) holds its towns itself: it stands for their county.
+    county = county or next((r["unit"] for r in rows if r["level"] == "city"), None)
     return node, town, county
 
 

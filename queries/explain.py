@@ -22,11 +22,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from graph.masking import mask
 from graph.schema import Mask
+from queries.calendar import CHINA_TIME
 
 
 class NotFound(LookupError):
@@ -206,6 +207,12 @@ def first_label(value: Any) -> str:
     if isinstance(value, list | tuple):
         return str(value[0]) if value else ""
     return str(value)
+
+
+def today() -> date:
+    """The day it is in China: an answer's as-of day when none is given, whatever zone the
+    server runs in (at 07:00 in Beijing, date.today() on a UTC server is yesterday)."""
+    return datetime.now(CHINA_TIME).date()
 
 
 def as_date(value: Any) -> date | None:

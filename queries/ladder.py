@@ -28,6 +28,7 @@ from queries.explain import (
     RelRef,
     as_date,
     first_label,
+    today,
 )
 from queries.flow_rules import Limit
 from queries.library import run
@@ -52,10 +53,12 @@ class Chain:
 
     @property
     def county(self) -> str | None:
-        """The 6-digit code of the county (or district) the grid is in."""
-        for unit in self.units:
-            if self.unit_level.get(unit.key) == "county":
-                return DivisionCode.parse(unit.key).ancestor("county").prefix
+        """The 6-digit code of the county (or district) the grid is in; a city with no
+        counties (东莞, 中山) holds its towns itself and stands for their county (441900)."""
+        for level in ("county", "city"):
+            for unit in self.units:
+                if self.unit_level.get(unit.key) == level:
+                    return DivisionCode.parse(unit.key).full[:6]
         return None
 
     def level(self, node: NodeRef) -> str:
@@ -91,7 +94,7 @@ def load_chain(backend: Backend, grid_id: str, as_of: date | None = None) -> Cha
     Walked up PART_OF one step at a time, breadth first, so each node's distance is its
     shortest, until nothing is above: grids nest at any depth, and a node met twice (a
     cycle) is not walked again."""
-    day = as_of or date.today()
+    day = as_of or today()
     rows = run(backend, "grid_step", grid=grid_id, as_of=day)
     if not rows:
         raise NotFound(f"no grid with id {grid_id!r}")
@@ -132,6 +135,10 @@ def load_chain(backend: Backend, grid_id: str, as_of: date | None = None) -> Cha
         (n for n in nodes.values() if n.label == "Unit"),
         key=lambda n: (hops[n.key], _LEVEL_RANK.get(levels[n.key], 99), n.key),
     )
+    if units:
+        # One line of units: the grid's own and those containing it. A parent grid in another
+        # village does not put that village on the ladder (a sideways step, not up).
+        units = [u for u in units if DivisionCode.parse(u.key).contains(units[0].key)]
     paths: dict[str, GraphPath] = {}
     path = GraphPath.at(start)
     paths[start.key] = path

@@ -1,4 +1,4 @@
-// answers: every expert pool and the unit it is LOCATED_IN (the county whose pool it is)
+// answers: every expert pool and the unit it is LOCATED_IN (the county, or city, whose pool it is)
 // parameters: none
 // columns: pool, unit
 // One row per pool and unit; `unit` is empty for a pool located nowhere, which every place

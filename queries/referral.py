@@ -58,7 +58,7 @@ from typing import Any
 
 from graph.backend import Backend
 from queries.calendar import CHINA_TIME, county_calendar
-from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date
+from queries.explain import Contact, GraphPath, NodeRef, NotFound, RelRef, as_date, today
 from queries.ladder import (
     Chain,
     FoundBody,
@@ -326,7 +326,7 @@ def referral(
             "referral takes exactly one of dispute_id (a dispute in the graph, e.g. "
             "'330421-D900001') or description (a DisputeDescription of one that is not)"
         )
-    day = as_of or date.today()
+    day = as_of or today()
     if dispute_id is not None:
         case = _from_dispute(backend, dispute_id, day)
     else:

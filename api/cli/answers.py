@@ -13,7 +13,16 @@ import typer
 
 from api.answers import revealed
 from api.auth import Caller, Role
-from api.cli.common import Format, FormatOption, backend, fail, print_json, print_rows, settings
+from api.cli.common import (
+    Format,
+    FormatOption,
+    backend,
+    console,
+    fail,
+    print_json,
+    print_rows,
+    settings,
+)
 from api.graphql.within import division_prefix
 from graph.errors import GraphError
 from queries.calendar import CHINA_TIME
@@ -197,6 +206,8 @@ def _emit(result: Any, fmt: Format, tables: list[tuple[str, list[dict[str, Any]]
     for title, rows in tables:
         if rows:
             print_rows(rows, fmt, title)
+        elif fmt is Format.table:  # an empty answer says so, rather than printing nothing
+            console.print(f"{title}: none", highlight=False)
 
 
 UNITS = {"hours": "小时", "working_days": "个工作日", "days": "天"}
