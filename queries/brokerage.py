@@ -35,6 +35,7 @@ from typing import Any
 import networkx as nx
 
 from graph.backend import Backend
+from queries.explain import today
 from queries.library import run
 
 QUERY = "research_brokerage_ties"
@@ -65,7 +66,7 @@ def projection(backend: Backend, *, county: str, as_of: date | None = None) -> n
     Nodes carry `label`, `key`, `name`, `kind` and `level`; edges `ties`, the set of tie types
     between the two. `as_of` is the day the stations hold (None: today).
     """
-    rows = run(backend, QUERY, county=county, as_of=as_of or date.today())
+    rows = run(backend, QUERY, county=county, as_of=as_of or today())
     graph: nx.Graph[str] = nx.Graph()
     for row in rows:
         ends = []
