@@ -137,10 +137,10 @@ class Loaders:
 
     def ahead(self, what: Hashable, found: Mapping[str, Any]) -> None:
         """Hands this request what a list's page found at once for its items
-        (`api.graphql.lists`), by item's key, for each item's
-        field to take (`found`): `what` names it, a `Tie` for the item's ties (`ties`' or
-        `filed`'s answer), or what a field takes as shown to the caller (`types.SHOWN_HOME`,
-        `SHOWN_PARTIES`)."""
+        (`api.graphql.lists`), by item's key, for each item's field to take (`found`):
+        `what` names it, a `Tie` for the item's ties (`ties`' or `filed`'s answer), or what a
+        field takes as shown to the caller (`types.SHOWN_HOME`, `SHOWN_PARTIES`). A fifth
+        kind of finding needs no method: a name and a line that hands it in."""
         self._ahead.setdefault(what, {}).update(found)
 
     def found(self, what: Hashable, key: str) -> Any:

@@ -307,7 +307,7 @@ async def _page(
         loaders = info.context.loaders
         for tie in asked:
             if listing.label == "Dispute":
-                held = loaders.filed_held(tie, keys)  # else each item's read as before
+                held = loaders.filed_held(tie, keys)  # None: each item then finds its own
             elif tie == _HOME and units is not None and _homes_ahead(info, units, keys):
                 continue
             else:
