@@ -75,10 +75,7 @@ class Loaders:
         self._fields = fields
         self._made: dict[Hashable, DataLoader[Any, Any]] = {}
         self._records: dict[tuple[str, frozenset[str]], dict[str, Row | None]] = {}
-        self._ahead: dict[Tie, dict[str, list[TieRow]]] = {}  # `ties_ahead`
-        self._homes: dict[str, Any] = {}  # `homes_ahead`
-        self._filed: dict[Tie, dict[str, list[TieRow]]] = {}  # `filed_ahead`
-        self._parties: dict[str, list[Any]] = {}  # `parties_ahead`
+        self._ahead: dict[Hashable, dict[str, Any]] = {}  # `ahead`, `found`
 
     def _loader(
         self, key: Hashable, load: Callable[[list[str]], Awaitable[list[T]]]
@@ -138,14 +135,19 @@ class Loaders:
                 return None
         return [kept[k] for k in keys]
 
-    def homes_ahead(self, homes: Mapping[str, Any]) -> None:
-        """Hands this request the answers of some people's `home` found without a read (a
-        list's page: `api.graphql.lists`), for `home_held`."""
-        self._homes.update(homes)
+    def ahead(self, what: Hashable, found: Mapping[str, Any]) -> None:
+        """Hands this request what a list's page found at once for its items
+        (`api.graphql.lists`), by item's key, for each item's field to take (`found`):
+        `what` names it, a `Tie` for the item's ties (`ties`' or `filed`'s answer), or what a
+        field takes as shown to the caller (`types.SHOWN_HOME`, `SHOWN_PARTIES`). A fifth
+        kind of finding needs no method: a name and a line that hands it in."""
+        self._ahead.setdefault(what, {}).update(found)
 
-    def home_held(self, person: str) -> Any:
-        """`person`'s `home` when it was handed ahead (`homes_ahead`); else None."""
-        return self._homes.get(person)
+    def found(self, what: Hashable, key: str) -> Any:
+        """What was found of `what` for the item `key` with its list's page (`ahead`); else
+        None."""
+        ahead = self._ahead.get(what)
+        return None if ahead is None else ahead.get(key)
 
     def _modelled(self, label: str, keys: list[str], needs: frozenset[str]) -> dict[str, Row]:
         """The records of `keys` the read model holds with every property the query names
@@ -205,12 +207,15 @@ class Loaders:
             raise ValueError(f"{tie.rel} has no valid_from/valid_to")
 
         async def load(keys: list[str]) -> list[list[TieRow]]:
-            return await self._ties(tie, as_of, keys)
+            return await self.tie_rows(tie, keys, as_of)
 
         return self._loader(("ties", tie, as_of), load)
 
-    async def _ties(self, tie: Tie, as_of: date | None, keys: list[str]) -> list[list[TieRow]]:
-        """`ties`' batch."""
+    async def tie_rows(
+        self, tie: Tie, keys: list[str], as_of: date | None = None
+    ) -> list[list[TieRow]]:
+        """`ties`' batch, which a list's page also reads for its items at once (no
+        DataLoader future per item)."""
         params = {"as_of": as_of} if as_of is not None else {}
         if len(keys) == 1:  # found by the source's index, not hash joins (`Tie.query_one`)
             one = tie.query_one(as_of=as_of is not None)
@@ -223,21 +228,6 @@ class Loaders:
             sorted((p for p in pairs[k] if p[1][key] is not None), key=lambda p: p[1][key])
             for k in keys
         ]
-
-    async def ties_ahead(self, tie: Tie, keys: list[str]) -> None:
-        """Reads `ties(tie)` of `keys` at once, in one batch (as a DataLoader would when
-        their fields ask), for `ties_held` to hand out: a list's page reads so the ties its
-        items' field asks for, which then answers each item at once (no coroutine, future
-        or gather per item)."""
-        ahead = self._ahead.setdefault(tie, {})
-        unread = [k for k in dict.fromkeys(keys) if k not in ahead]
-        if unread:
-            ahead.update(zip(unread, await self._ties(tie, None, unread), strict=True))
-
-    def ties_held(self, tie: Tie, key: str) -> list[TieRow] | None:
-        """`ties(tie).load(key)`'s answer when it was read ahead (`ties_ahead`); else None."""
-        ahead = self._ahead.get(tie)
-        return None if ahead is None else ahead.get(key)
 
     def filed(self, tie: Tie) -> DataLoader[str, list[TieRow]]:
         """`ties(tie)` for a dispute's grid, category or list item (the cases' FILED types) or
@@ -257,28 +247,11 @@ class Loaders:
 
         return self._loader(("filed", tie), load)
 
-    def filed_ahead(self, tie: Tie, keys: list[str]) -> None:
-        """Finds `filed_held(tie, keys)` at once for a list's page of disputes, which each
-        item's `filed_held` then takes: the page's far ends found in one batch, not one per
-        item and tie (nothing kept when it needs a read)."""
-        held = self.filed_held(tie, keys)
-        if held is not None:
-            self._filed.setdefault(tie, {}).update(zip(keys, held, strict=True))
-
-    def parties_ahead(self, shown: Mapping[str, list[Any]]) -> None:
-        """Hands this request the people of some disputes as shown to its caller, found with
-        a list's page (`api.graphql.lists`), for `parties_held`."""
-        self._parties.update(shown)
-
-    def parties_held(self, dispute: str) -> list[Any] | None:
-        """The people on `dispute` as shown when handed ahead (`parties_ahead`); else None."""
-        return self._parties.get(dispute)
-
     def filed_held(self, tie: Tie, keys: list[str]) -> list[list[TieRow]] | None:
-        """`filed(tie).load_many(keys)`'s answer when it needs no read (found ahead with the
-        page: `filed_ahead`; or the cases current, the far ends' records held:
-        `nodes_held`); else None."""
-        ahead = self._filed.get(tie)
+        """`filed(tie).load_many(keys)`'s answer when it needs no read (found with the
+        page: `found`; or the cases current, the far ends' records held: `nodes_held`); else
+        None."""
+        ahead = self._ahead.get(tie)
         if ahead is not None:
             found = [ahead[k] for k in keys if k in ahead]
             if len(found) == len(keys):

@@ -47,8 +47,9 @@ from api.graphql.errors import UserError
 from api.graphql.fields import resolver
 from api.graphql.pagination import DEFAULT_PAGE, Listing, Page, fetch_page
 from api.graphql.types import (
-    AHEAD,
     NODE_TYPES,
+    SHOWN_HOME,
+    SHOWN_PARTIES,
     Center,
     Department,
     Dispute,
@@ -292,25 +293,28 @@ async def _page(
     after: str | None,
     units: Mapping[str, str] | None = None,
 ) -> Page[Any]:
-    """A page of `listing`, the ties its items ask for (`AHEAD`) read for them at once: a
-    person's home handed from `units` instead (each key's, `_Filters.placed`) when known."""
+    """A page of `listing`, the ties its items ask for (`AHEAD`) found for them at once and
+    handed to each (`Loaders.ahead`): a dispute's from the read model's cases, or not at all
+    when that needs a read (`Loaders.filed_held`); others read in one batch, but a person's
+    home handed from `units` instead (each key's, `_Filters.placed`) when known."""
     rows, page_info, count = await fetch_page(info.context, listing, first, after)
     cls = NODE_TYPES[listing.label]
     items = [cls(**r) for r in await info.context.reveal(listing.label, rows)]
-    ahead = AHEAD.get(listing.label, {})
-    asked = [tie for name, tie in ahead.items() if _items_ask(info, name)] if rows else []
-    filed = FILED_AHEAD.get(listing.label, {})
-    asked_filed = [tie for name, ties in filed.items() if _items_ask(info, name) for tie in ties]
-    if asked or asked_filed:
+    ahead = AHEAD.get(listing.label, {}) if rows else {}
+    asked = [tie for name, ties in ahead.items() if _items_ask(info, name) for tie in ties]
+    if asked:
         keys = [r[SCHEMA.node(listing.label).key] for r in rows]
         loaders = info.context.loaders
         for tie in asked:
-            if tie == _HOME and units is not None and _homes_ahead(info, units, keys):
+            if listing.label == "Dispute":
+                held = loaders.filed_held(tie, keys)  # None: each item then finds its own
+            elif tie == _HOME and units is not None and _homes_ahead(info, units, keys):
                 continue
-            await loaders.ties_ahead(tie, keys)
-        for tie in asked_filed:
-            loaders.filed_ahead(tie, keys)
-        if _PARTY_PEOPLE in asked_filed:
+            else:
+                held = await loaders.tie_rows(tie, keys)
+            if held is not None:
+                loaders.ahead(tie, dict(zip(keys, held, strict=True)))
+        if _PARTY_PEOPLE in asked:
             _parties_ahead(info, keys)
     return Page(items=items, page_info=page_info, _count=count)
 
@@ -327,25 +331,24 @@ def _parties_ahead(info: Info, disputes: list[str]) -> None:
         return
     each = iter(shown)
     parties = {k: [next(each) for _ in found] for k, found in zip(disputes, held, strict=True)}
-    context.loaders.parties_ahead(parties)
+    context.loaders.ahead(SHOWN_PARTIES, parties)
 
 
-_HOME = AHEAD["Person"]["home"]
-FILED_AHEAD = {
+_HOME = Tie("Person", "LIVES_IN", "Unit")
+_PARTY_PEOPLE = Tie("Dispute", "PARTY_TO", "Person", outgoing=False)
+AHEAD: dict[str, dict[str, tuple[Tie, ...]]] = {
+    "Person": {"home": (_HOME,)},
     "Dispute": {
         "grid": (Tie("Dispute", "OCCURRED_IN", "Grid"),),
         "domain": (Tie("Dispute", "IN_DOMAIN", "Domain"),),
         "listItem": (Tie("Dispute", "CLASSIFIED_AS", "ListItem"),),
-        "participants": (
-            Tie("Dispute", "PARTY_TO", "Person", outgoing=False),
-            Tie("Dispute", "PARTY_TO", "Organisation", outgoing=False),
-        ),
-    }
+        "participants": (_PARTY_PEOPLE, Tie("Dispute", "PARTY_TO", "Organisation", outgoing=False)),
+    },
 }
-"""Per type, the fields whose ties from the read model's cases a list finds for its whole
-page at once (`Loaders.filed_ahead`), as `Dispute`'s resolvers ask them (`_filed`,
-`participants`): one batch of far ends for 20 disputes, not one per item and field."""
-_PARTY_PEOPLE = FILED_AHEAD["Dispute"]["participants"][0]
+"""Per type, the fields (without arguments) whose ties a list finds for its page's items at
+once, as their resolvers ask them (`types._tied`, `types._filed`, `Dispute.participants`):
+one batch for the page, not one per item and field (a town's 100 residents' homes; 20
+disputes' grid, category, list item and parties)."""
 
 
 def _homes_ahead(info: Info, units: Mapping[str, str], people: list[str]) -> bool:
@@ -365,7 +368,7 @@ def _homes_ahead(info: Info, units: Mapping[str, str], people: list[str]) -> boo
     if shown is None:
         return False
     homes = {code: Unit(**r) for code, r in zip(found, shown, strict=True)}
-    context.loaders.homes_ahead({k: homes[c] for k, c in zip(people, codes, strict=True)})
+    context.loaders.ahead(SHOWN_HOME, {k: homes[c] for k, c in zip(people, codes, strict=True)})
     return True
 
 

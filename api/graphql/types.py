@@ -108,9 +108,9 @@ async def _node(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
 
 def _tied(info: Info, tie: Tie, key: str, cls: type[N]) -> N | None:
     """`_node`, at once when the ties were read ahead with the list's page
-    (`Loaders.ties_held`, `AHEAD`) and their records are shown without a read."""
+    (`Loaders.found`, `lists.AHEAD`) and their records are shown without a read."""
     context = info.context
-    pairs = context.loaders.ties_held(tie, key)
+    pairs = context.loaders.found(tie, key)
     if pairs is not None:
         shown = context.reveal_held(tie.target, [node for _, node in pairs])
         if shown is not None:
@@ -284,7 +284,7 @@ class Person:
 
     @resolver("The unit of the person's registered home (LIVES_IN).")
     def home(self, info: Info) -> Unit | None:
-        home = info.context.loaders.home_held(self.id)  # a list's page's (`Loaders.homes_ahead`)
+        home = info.context.loaders.found(SHOWN_HOME, self.id)  # with a list's page
         if home is not None:
             return cast(Unit, home)
         return _tied(info, _HOME, self.id, Unit)
@@ -557,7 +557,7 @@ class Dispute:
         orgs = context.loaders.filed_held(_PARTY_ORGS, [self.id])
         people = context.loaders.filed_held(_PARTY_PEOPLE, [self.id])
         if people is not None and orgs is not None:
-            shown = context.loaders.parties_held(self.id)  # shown with the page's
+            shown = context.loaders.found(SHOWN_PARTIES, self.id)  # with a list's page
             if shown is None:
                 shown = context.reveal_held("Person", [node for _, node in people[0]])
             if shown is not None:
@@ -681,10 +681,12 @@ def _step_order(s: HandlingStep) -> tuple[date, int]:
     return (s.on_date or date.min, DISPUTE_STEPS.index(s.step) if s.step else -1)
 
 
-AHEAD: dict[str, dict[str, Tie]] = {"Person": {"home": _HOME}}
-"""Per type, the fields (without arguments) whose ties a list reads ahead for its page's
-items, in the one batch a DataLoader would read (`Loaders.ties_ahead`), so that each item
-answers them at once (`_tied`): a town's 100 residents' homes."""
+SHOWN_HOME = "Person.home"
+"""What a list's page may hand `Person.home` (`Loaders.ahead`): the person's home as shown
+to the caller, a `Unit` (one for all who live in it)."""
+SHOWN_PARTIES = "Dispute.participants"
+"""What a list's page may hand `Dispute.participants`: the people on the dispute as shown to
+the caller (`Revealed`), in the order of its PARTY_TO ties from people."""
 
 NODE_TYPES: dict[str, type[Any]] = {
     "Unit": Unit,

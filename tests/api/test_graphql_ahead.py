@@ -1,5 +1,5 @@
 """A list's page reads its items' homes ahead, in the one batch a DataLoader would
-(`Loaders.ties_ahead`, `types.AHEAD`), and each resident's `home` is then answered at once:
+(`Loaders.tie_rows`, `lists.AHEAD`), and each resident's `home` is then answered at once:
 the same answers, for every role, as the DataLoader's (a selection through a fragment is not
 read ahead), a home outside the town included; and no DataLoader is made for them."""
 

@@ -194,16 +194,38 @@ def test_a_team_with_a_person_not_held_waits_for_the_batch() -> None:
     ]  # fmt: skip
 
 
+def test_what_a_page_found_is_taken_by_its_kind_and_key() -> None:
+    """What a list's page hands its items (`Loaders.ahead`) is taken by what was found and
+    the item's key (`found`), each kind apart, a later page's added; a dispute's ties
+    handed for every key asked are `filed_held`'s answer with no look at the cases, and
+    without one of them it looks (here: none current, so None)."""
+    loaders = _loaders(_Store(), [])  # no cases: `filed_held` finds nothing itself
+    grid = dataloaders.Tie("Dispute", "OCCURRED_IN", "Grid")
+    domain = dataloaders.Tie("Dispute", "IN_DOMAIN", "Domain")
+    found = [({}, {"id": "g1"})]
+    loaders.ahead(grid, {"d1": found, "d2": []})
+    loaders.ahead("Dispute.participants", {"d1": ["shown"]})
+    loaders.ahead(grid, {"d3": []})
+    assert loaders.found(grid, "d1") is found and loaders.found(grid, "d3") == []
+    assert loaders.found(grid, "d4") is None and loaders.found(domain, "d1") is None
+    assert loaders.found("Dispute.participants", "d1") == ["shown"]
+    assert loaders.found("Dispute.participants", "d2") is None
+    assert loaders.filed_held(grid, ["d2", "d1"]) == [[], found]
+    assert loaders.filed_held(grid, ["d1", "d4"]) is None
+    assert loaders.filed_held(domain, ["d1"]) is None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("caller", [ADMIN, MEDIATOR], ids=["admin", "mediator"])
 def test_a_pages_disputes_ties_are_found_once_for_the_page(
     demo_graph, modelled, monkeypatch, caller
 ):
     """A page of disputes finds each tie its items ask for once for the whole page
-    (`Loaders.filed_ahead`): the grid, category, list item, people and organisations, five
-    batches for 100 disputes, not one per item and field; and shows the people on them to
-    the caller at once (`parties_ahead`); the store's answer. Items asking through a
-    fragment (not looked into) find and show them one by one: the same answer."""
+    (`lists.AHEAD`, `Loaders.ahead`): the grid, category, list item, people and
+    organisations, five batches for 100 disputes, not one per item and field; and shows the
+    people on them to the caller at once (`types.SHOWN_PARTIES`); the store's answer. Items
+    asking through a fragment (not looked into) find and show them one by one: the same
+    answer."""
     expected = _run(_Beside(demo_graph), DISPUTES, caller, w="330421002")
     paired: list[str] = []
     made = dataloaders._paired

@@ -1,6 +1,6 @@
 """A town's residents with their homes on Neo4j as on the embedded store: there the homes
 come with the residents' keys kept (`Context.placed_keys`, which needs the store's stamps),
-on Neo4j, which has none, they are read with the page (`Loaders.ties_ahead`)."""
+on Neo4j, which has none, they are read with the page (`Loaders.tie_rows`)."""
 
 from __future__ import annotations
 
