@@ -508,8 +508,8 @@ def test_what_a_report_tells_is_what_the_store_reads_of_it(
     """What a report's writer tells of it (`dispute_fields.reported`) is, whole, what the
     catch-up would read of the dispute (`cases._REPORTED`) and what the list fields read of
     it by key, with the version its write ended at: new parties and known ones, a person and
-    an organisation, with and without a category and a list item, and ends that are not in
-    the store (no tie made to them)."""
+    an organisation, with and without a category and a list item, and a list item that is not
+    in the store (no tie made to it; a party that is not is refused: test_flow_audit)."""
     keys = [
         _reported(
             examples_graph,
@@ -522,7 +522,7 @@ def test_what_a_report_tells_is_what_the_store_reads_of_it(
             item="li-330421-medical",
         ),
         _reported(examples_graph, "t-2", "330421001000-Z02", "Organisation:org-330421-property01"),
-        _reported(examples_graph, "t-3", GRID, "Person:JS-P-9999", item="no-such-item"),
+        _reported(examples_graph, "t-3", GRID, "Person:JS-P-0004", item="no-such-item"),
     ]
     told = dispute_fields._reported[examples_graph]
     for d in keys:
@@ -545,7 +545,7 @@ def test_what_a_report_tells_is_what_the_store_reads_of_it(
             "PARTY_TO",
         ],
         ["OCCURRED_IN", "PARTY_TO"],
-        ["OCCURRED_IN"],
+        ["OCCURRED_IN", "PARTY_TO"],
     ]
     version = examples_graph.version
     assert dispute_fields.reports_holding(examples_graph, keys, version) == {
