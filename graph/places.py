@@ -149,6 +149,15 @@ GRIDS_UP = (
 Read = Callable[[str, Mapping[str, Any]], list[dict[str, Any]]]
 
 
+def county_unit(units: Iterable[tuple[str | None, str | None]]) -> str | None:
+    """Of a place's units, as (code, level) nearest first, its county's code: a city with no
+    counties (东莞, 中山) holds its towns itself and stands for their county."""
+    first: dict[str | None, str | None] = {}
+    for code, level in units:
+        first.setdefault(level, code)
+    return first.get("county") or first.get("city")
+
+
 def grids_within(read: Read, code: DivisionCode) -> frozenset[str]:
     """The ids of the grids inside `code`: PART_OF a unit inside it, or PART_OF such a grid,
     at any depth. One query per level of nesting; a cycle of grids ends the walk."""

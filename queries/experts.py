@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from graph.backend import Backend, Row
-from graph.places import DivisionCode
+from graph.places import DivisionCode, county_unit
 from graph.temporal import valid_on
 from queries.explain import (
     Contact,
@@ -507,9 +507,7 @@ def _place(backend: Backend, place: str) -> tuple[NodeRef, str | None, str | Non
     first = rows[0]
     node = NodeRef(first["label"], place, first["name"] or "")
     town = next((r["unit"] for r in rows if r["level"] == "town"), None)
-    county = next((r["unit"] for r in rows if r["level"] == "county"), None)
-    # A city with no counties (东莞, 中山) holds its towns itself: it stands for their county.
-    county = county or next((r["unit"] for r in rows if r["level"] == "city"), None)
+    county = county_unit((r["unit"], r["level"]) for r in rows)
     return node, town, county
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from graph.backend import Backend, Row
-from graph.places import DivisionCode
+from graph.places import DivisionCode, county_unit
 from graph.schema import GRID_ROLES
 from graph.temporal import valid_on
 from queries.calendar import CHINA_TIME, Allowance, Calendar, Unit
@@ -55,11 +55,8 @@ class Chain:
     def county(self) -> str | None:
         """The 6-digit code of the county (or district) the grid is in; a city with no
         counties (东莞, 中山) holds its towns itself and stands for their county (441900)."""
-        for level in ("county", "city"):
-            for unit in self.units:
-                if self.unit_level.get(unit.key) == level:
-                    return DivisionCode.parse(unit.key).full[:6]
-        return None
+        unit = county_unit((u.key, self.unit_level.get(u.key)) for u in self.units)
+        return None if unit is None else DivisionCode.parse(unit).full[:6]
 
     def level(self, node: NodeRef) -> str:
         return "grid" if node.label == "Grid" else self.unit_level.get(node.key, "")
